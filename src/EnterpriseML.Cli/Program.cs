@@ -1,0 +1,2 @@
+Console.WriteLine("eml");
+return 0;

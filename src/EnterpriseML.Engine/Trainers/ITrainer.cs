@@ -1,0 +1,57 @@
+using EnterpriseML.Engine.Data;
+
+namespace EnterpriseML.Engine.Trainers;
+
+/// <summary>
+/// A learning algorithm with its options already validated. <see cref="Fit"/> is pure and synchronous, deterministic
+/// under the options' seed, independent of the thread count, and checks its cancellation token once
+/// per iteration (tree, epoch, L-BFGS step), never per row.
+/// </summary>
+public interface ITrainer
+{
+    /// <summary>The trainer's CLI name, for example <c>gbdt</c>.</summary>
+    string Name { get; }
+
+    IPredictor Fit(TrainingSet data, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A trained model over featurised rows. Immutable and safe for concurrent use.
+/// Outputs: binary → P(positive) (width 1); multiclass → K probabilities; regression → the value (width 1).
+/// </summary>
+public interface IPredictor
+{
+    TaskKind Task { get; }
+
+    /// <summary>The number of features (dense + sparse) the model expects.</summary>
+    int FeatureCount { get; }
+
+    /// <summary>1 for binary and regression, K for multiclass.</summary>
+    int OutputWidth { get; }
+
+    /// <summary>Predicts one row into <paramref name="output"/> (length <see cref="OutputWidth"/>). Allocation-free.</summary>
+    void Predict(in FeatureRow row, Span<float> output);
+
+    /// <summary>Predicts every row; <paramref name="output"/> is row-major, length RowCount × <see cref="OutputWidth"/>.</summary>
+    void PredictBatch(FeatureMatrix features, Span<float> output);
+}
+
+/// <summary>A predictor that can explain a prediction as additive per-feature contributions.</summary>
+public interface IExplainablePredictor : IPredictor
+{
+    /// <summary>
+    /// Writes one contribution per feature (length <see cref="IPredictor.FeatureCount"/>) to
+    /// <paramref name="contributions"/>, in the model's raw (margin) space, and returns the bias term.
+    /// For multiclass, contributions are for class <paramref name="outputIndex"/>.
+    /// </summary>
+    float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0);
+}
+
+/// <summary>A predictor that serialises itself; loaders are registered in <c>Models.PredictorCodec</c>.</summary>
+public interface IPersistablePredictor : IPredictor
+{
+    /// <summary>A stable identifier of the format, for example <c>gbdt/1</c>.</summary>
+    string FormatId { get; }
+
+    void Write(BinaryWriter writer);
+}

@@ -1,0 +1,2 @@
+namespace EnterpriseML.Jobs;
+internal static class AssemblyMarker;

@@ -1,0 +1,2 @@
+namespace EnterpriseML.Registry;
+internal static class AssemblyMarker;
