@@ -246,6 +246,51 @@ public sealed class InteractionSet
         return sets;
     }
 
+    /// <summary>
+    /// Reads interaction CSV files (for example a training and a test file) with <see cref="CsvTable"/> and maps them
+    /// with shared id indices. Id, segment and timestamp columns are read as text, so integer ids and Unix-second
+    /// timestamps stay exact.
+    /// </summary>
+    /// <exception cref="CsvFormatException">A file is not a valid table.</exception>
+    /// <exception cref="ArgumentException">A named column is missing, mistyped or has an empty value.</exception>
+    public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(columns);
+        var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal)
+        {
+            [columns.User] = ColumnType.Categorical,
+            [columns.Item] = ColumnType.Categorical,
+        };
+        if (columns.Timestamp is not null)
+        {
+            types[columns.Timestamp] = ColumnType.Categorical;
+        }
+
+        if (columns.Segment is not null)
+        {
+            types[columns.Segment] = ColumnType.Categorical;
+        }
+
+        if (columns.Rating is not null)
+        {
+            types[columns.Rating] = ColumnType.Numeric;
+        }
+
+        if (columns.Weight is not null)
+        {
+            types[columns.Weight] = ColumnType.Numeric;
+        }
+
+        var tables = new DataTable[paths.Count];
+        for (var i = 0; i < tables.Length; i++)
+        {
+            tables[i] = CsvTable.Read(paths[i], new CsvOptions { ColumnTypes = types }, cancellationToken);
+        }
+
+        return FromTables(tables, columns);
+    }
+
     /// <summary>Maps one table; see <see cref="FromTables"/>.</summary>
     public static InteractionSet FromTable(DataTable table, InteractionColumns columns) => FromTables([table], columns)[0];
 
@@ -351,6 +396,7 @@ public sealed class InteractionSet
 
                 break;
             case NumericColumn n:
+                // Float storage rounds Unix seconds to about 2 minutes; read the column as text for exact times.
                 for (var i = 0; i < values.Length; i++)
                 {
                     var v = n.Values[i];
@@ -360,6 +406,26 @@ public sealed class InteractionSet
                     }
 
                     values[i] = (long)v;
+                }
+
+                break;
+            case StringColumn s:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var text = s.Values[i] ?? throw MissingValue(tableNumber, i, name);
+                    if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+                    {
+                        values[i] = seconds;
+                    }
+                    else if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment))
+                    {
+                        values[i] = moment.ToUnixTimeSeconds();
+                    }
+                    else
+                    {
+                        throw new ArgumentException(
+                            $"Table {tableNumber + 1}, data row {i + 1}: column '{name}' holds '{text}'; expected Unix seconds or a date-time.", nameof(table));
+                    }
                 }
 
                 break;
