@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Tests.Data;
@@ -53,6 +54,24 @@ public sealed class CsvTableDatasetTests
 
             Assert.Equal(missing, profile.Columns[i].MissingCount);
         }
+    }
+
+    [Fact]
+    public void Profile_FlightsTrainThroughGZipStream_HasReadmeShape()
+    {
+        using var file = File.OpenRead(TestPaths.Dataset("flights-1m.train.csv.gz"));
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+
+        var profile = DatasetProfiler.Profile(gzip, new CsvOptions { SourceName = "flights-1m.train.csv" }, label: "delayed");
+
+        Assert.Equal(1_000_000, profile.RowCount);
+        Assert.Equal(8, profile.Columns.Count);
+        Assert.Equal(
+            [ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric,
+             ColumnType.Categorical, ColumnType.Categorical, ColumnType.Boolean],
+            profile.Columns.Select(c => c.Type));
+        Assert.Equal((1d, 7d), (profile.Columns[0].Min!.Value, profile.Columns[0].Max!.Value)); // January to July 2001
+        Assert.InRange(profile.Label!.Classes[1].Count / 1e6, 0.19, 0.21); // 20 % delayed (README)
     }
 
     [Fact]

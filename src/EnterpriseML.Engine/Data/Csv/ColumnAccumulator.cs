@@ -53,11 +53,12 @@ internal sealed class ColumnAccumulator
         PresentCount++;
         Values.Add(value);
         _totalBytes += value.Length;
-        _totalWords += value.Count((byte)' ') + 1;
+        var isNumber = false;
         if (MaybeNumeric)
         {
             if (CsvValues.TryParseDouble(value, out var number))
             {
+                isNumber = true;
                 _sum += number;
                 _min = Math.Min(_min, number);
                 _max = Math.Max(_max, number);
@@ -68,6 +69,9 @@ internal sealed class ColumnAccumulator
                 ThrowIfOverridden(ColumnType.Numeric, value, line, "a number");
             }
         }
+
+        // A parsed number is one word (numbers hold no inner spaces); only string columns need the count.
+        _totalWords += isNumber ? 1 : value.Count((byte)' ') + 1;
 
         if (MaybeBoolean)
         {

@@ -8,7 +8,7 @@ namespace EnterpriseML.Engine.Data.Csv;
 /// Counts occurrences of UTF-8 byte strings in an open hash table whose keys live in one byte arena, so a repeated
 /// value costs no allocation. Exact while the table holds at most <c>maxEntries</c> keys in
 /// <c>maxArenaBytes</c>; after that, known keys are still counted but new keys are not stored, and the distinct count
-/// comes from a HyperLogLog sketch fed with every value from the start.
+/// comes from a HyperLogLog sketch that holds every value seen (seeded with the stored keys when the table fills).
 /// </summary>
 internal sealed class Utf8ValueCounter
 {
@@ -40,7 +40,11 @@ internal sealed class Utf8ValueCounter
     public int Add(ReadOnlySpan<byte> value)
     {
         var hash = Hash(value);
-        _sketch.Add(hash);
+        if (!IsExact)
+        {
+            _sketch.Add(hash);
+        }
+
         var bucket = (int)hash & (_buckets.Length - 1);
         for (var e = _buckets[bucket] - 1; e >= 0; e = _entries[e].Next)
         {
@@ -54,7 +58,19 @@ internal sealed class Utf8ValueCounter
 
         if (Count >= _maxEntries || _arenaLength + value.Length > _maxArenaBytes)
         {
-            IsExact = false;
+            if (IsExact)
+            {
+                // From now on the sketch sees every value; seed it with the keys seen so far (adding a value
+                // twice does not change a HyperLogLog sketch, so this equals feeding it from the start).
+                IsExact = false;
+                for (var i = 0; i < Count; i++)
+                {
+                    _sketch.Add(_entries[i].Hash);
+                }
+
+                _sketch.Add(hash);
+            }
+
             return -1;
         }
 
@@ -136,7 +152,7 @@ internal sealed class Utf8ValueCounter
             tail |= (ulong)value[i] << (8 * i);
         }
 
-        return Mix(h ^ Mix(tail + 1));
+        return Mix(h ^ (tail * 0x9FB21C651E98DF25UL));
     }
 
     private static ulong Mix(ulong x)
