@@ -20,8 +20,23 @@ internal sealed class ColumnAccumulator
     private long _totalBytes;
     private long _totalWords;
 
-    public ColumnAccumulator(string name, int index, ColumnType? typeOverride, string sourceName)
+    /// <summary>Distinct values kept exactly across all columns of an input (then split evenly).</summary>
+    public const int DistinctValueBudget = 1 << 22;
+
+    /// <summary>Bytes of distinct text kept across all columns of an input (then split evenly).</summary>
+    public const int DistinctTextBudget = 256 << 20;
+
+    /// <summary>The most distinct values kept exactly per column.</summary>
+    public const int MaxDistinctPerColumn = 1 << 16;
+
+    /// <summary>The most bytes of distinct text kept per column.</summary>
+    public const int MaxDistinctTextPerColumn = 16 << 20;
+
+    public ColumnAccumulator(string name, int index, int columnCount, ColumnType? typeOverride, string sourceName)
     {
+        Values = new Utf8ValueCounter(
+            Math.Clamp(DistinctValueBudget / columnCount, 1024, MaxDistinctPerColumn),
+            Math.Clamp(DistinctTextBudget / columnCount, 64 << 10, MaxDistinctTextPerColumn));
         Name = name;
         Index = index;
         _override = typeOverride;
@@ -45,7 +60,7 @@ internal sealed class ColumnAccumulator
 
     public bool MaybeDateTime { get; private set; }
 
-    public Utf8ValueCounter Values { get; } = new();
+    public Utf8ValueCounter Values { get; }
 
     /// <summary>Adds one trimmed, non-missing value read on <paramref name="line"/>; missing values go to <see cref="AddMissing"/>.</summary>
     public void Add(ReadOnlySpan<byte> value, long line)

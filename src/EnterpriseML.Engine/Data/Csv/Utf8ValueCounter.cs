@@ -14,14 +14,14 @@ internal sealed class Utf8ValueCounter
 {
     private readonly int _maxEntries;
     private readonly int _maxArenaBytes;
-    private readonly HyperLogLog _sketch = new();
+    private HyperLogLog? _sketch;
     private byte[] _arena = new byte[1024];
     private int _arenaLength;
     private Entry[] _entries = new Entry[16];
     private int[] _buckets = new int[32];
     private string?[]? _strings;
 
-    public Utf8ValueCounter(int maxEntries = 65_536, int maxArenaBytes = 16 << 20)
+    public Utf8ValueCounter(int maxEntries, int maxArenaBytes)
     {
         _maxEntries = maxEntries;
         _maxArenaBytes = maxArenaBytes;
@@ -34,16 +34,13 @@ internal sealed class Utf8ValueCounter
     public bool IsExact { get; private set; } = true;
 
     /// <summary>The number of distinct values: exact while <see cref="IsExact"/>, else a HyperLogLog estimate.</summary>
-    public long DistinctCount => IsExact ? Count : Math.Max(Count, _sketch.Estimate());
+    public long DistinctCount => _sketch is null ? Count : Math.Max(Count, _sketch.Estimate());
 
     /// <summary>Counts one value; returns its entry index, or -1 when it is new and the table is full.</summary>
     public int Add(ReadOnlySpan<byte> value)
     {
         var hash = Hash(value);
-        if (!IsExact)
-        {
-            _sketch.Add(hash);
-        }
+        _sketch?.Add(hash);
 
         var bucket = (int)hash & (_buckets.Length - 1);
         for (var e = _buckets[bucket] - 1; e >= 0; e = _entries[e].Next)
@@ -63,6 +60,7 @@ internal sealed class Utf8ValueCounter
                 // From now on the sketch sees every value; seed it with the keys seen so far (adding a value
                 // twice does not change a HyperLogLog sketch, so this equals feeding it from the start).
                 IsExact = false;
+                _sketch = new HyperLogLog();
                 for (var i = 0; i < Count; i++)
                 {
                     _sketch.Add(_entries[i].Hash);
@@ -76,7 +74,7 @@ internal sealed class Utf8ValueCounter
 
         if (_arenaLength + value.Length > _arena.Length)
         {
-            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + value.Length));
+            Array.Resize(ref _arena, (int)Math.Max(Math.Min(Array.MaxLength, 2L * _arena.Length), _arenaLength + value.Length));
         }
 
         value.CopyTo(_arena.AsSpan(_arenaLength));
