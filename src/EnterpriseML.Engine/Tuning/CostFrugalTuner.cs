@@ -1,0 +1,218 @@
+namespace EnterpriseML.Engine.Tuning;
+
+/// <summary>
+/// Cost-frugal randomised direct search (FLOW2, the local search inside CFO: Wu, Wang and Huang, "Frugal Optimization
+/// for Cost-related Hyperparameters", AAAI 2021; the idea behind FLAML and ML.NET's EciCostFrugalTuner).
+/// It starts at the search space's default, which candidates declare as their low-cost configuration, and moves
+/// along random unit directions: try <c>x + δu</c>, and if that does not improve, <c>x − δu</c>. Because it only
+/// moves to a neighbour when the loss improves, cost (trees, leaves, epochs) grows only as far as it pays for
+/// itself; when two points tie on loss, the cheaper one is kept. After a run of non-improving directions the step
+/// shrinks; when it falls below its floor the search restarts from a random point, keeping the global best.
+/// Tolerates several outstanding proposals (parallel trials): each is matched to its direction on update.
+/// </summary>
+internal sealed class CostFrugalTuner : ITuner
+{
+    /// <summary>Relative loss difference under which two points count as tied (then the cheaper wins).</summary>
+    private const double TieTolerance = 1e-9;
+    private const double StepShrink = 0.7;
+
+    private readonly int _dimension;
+    private readonly Random _random;
+    private readonly double _initialStep;
+    private readonly double _minimumStep;
+    private readonly int _patience;
+    private readonly List<Pending> _pending = [];
+    private readonly Queue<(double[] Direction, int Version)> _reverse = new();
+
+    private double[] _incumbent;
+    private double _incumbentLoss = double.PositiveInfinity;
+    private double _incumbentCost = double.PositiveInfinity;
+    private int _version;
+    private double _step;
+    private int _failures;
+    private bool _proposedStart;
+
+    public CostFrugalTuner(SearchSpace space, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        _dimension = space.Dimension;
+        _random = new Random(seed);
+        _incumbent = space.DefaultPoint();
+        _initialStep = 0.1 * Math.Sqrt(Math.Max(1, _dimension));
+        _minimumStep = 0.002 * Math.Sqrt(Math.Max(1, _dimension));
+        _step = _initialStep;
+
+        // FLOW2 shrinks after 2^(d-1) failed directions; capped so short sweeps still refine.
+        _patience = Math.Clamp(1 << Math.Min(Math.Max(_dimension - 1, 0), 10), 1, 2 * Math.Max(1, _dimension));
+    }
+
+    /// <summary>The best point seen so far (the start point before any update).</summary>
+    public IReadOnlyList<double> Incumbent => _incumbent;
+
+    /// <summary>The loss of <see cref="Incumbent"/>, +∞ before any success.</summary>
+    public double IncumbentLoss => _incumbentLoss;
+
+    /// <summary>The current step size in the unit hypercube.</summary>
+    public double Step => _step;
+
+    public double[]? Propose()
+    {
+        if (!_proposedStart)
+        {
+            _proposedStart = true;
+            var start = (double[])_incumbent.Clone();
+            _pending.Add(new Pending(start, null, +1, _version));
+            return start;
+        }
+
+        if (_dimension == 0)
+        {
+            return null;
+        }
+
+        while (_reverse.Count > 0)
+        {
+            var (direction, version) = _reverse.Dequeue();
+            if (version == _version)
+            {
+                return Emit(direction, -1);
+            }
+        }
+
+        return Emit(RandomDirection(), +1);
+    }
+
+    public void Update(TunerObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation.Point);
+        var index = FindPending(observation.Point);
+        Pending? pending = index >= 0 ? _pending[index] : null;
+        if (index >= 0)
+        {
+            _pending.RemoveAt(index);
+        }
+
+        var loss = observation.Succeeded && double.IsFinite(observation.Loss) ? observation.Loss : double.PositiveInfinity;
+        if (IsImprovement(loss, observation.Cost))
+        {
+            _incumbent = (double[])observation.Point.Clone();
+            _incumbentLoss = loss;
+            _incumbentCost = observation.Cost;
+            _version++;
+            _failures = 0;
+            _reverse.Clear();
+            return;
+        }
+
+        if (pending is { Direction: not null } p && p.Version == _version)
+        {
+            if (p.Sign > 0)
+            {
+                // The opposite direction gets its chance before the direction counts as failed.
+                _reverse.Enqueue((p.Direction, p.Version));
+                return;
+            }
+
+            _failures++;
+            if (_failures >= _patience)
+            {
+                _failures = 0;
+                _step *= StepShrink;
+                if (_step < _minimumStep)
+                {
+                    Restart();
+                }
+            }
+        }
+    }
+
+    private bool IsImprovement(double loss, double cost)
+    {
+        if (!double.IsFinite(loss))
+        {
+            return false;
+        }
+
+        if (!double.IsFinite(_incumbentLoss))
+        {
+            return true;
+        }
+
+        var tolerance = TieTolerance * Math.Max(1, Math.Abs(_incumbentLoss));
+        return loss < _incumbentLoss - tolerance || (Math.Abs(loss - _incumbentLoss) <= tolerance && cost < _incumbentCost);
+    }
+
+    private void Restart()
+    {
+        // A fresh random start; the runner keeps the global best, the tuner keeps exploring.
+        for (var i = 0; i < _incumbent.Length; i++)
+        {
+            _incumbent[i] = _random.NextDouble();
+        }
+
+        _incumbentLoss = double.PositiveInfinity;
+        _incumbentCost = double.PositiveInfinity;
+        _step = _initialStep;
+        _version++;
+        _reverse.Clear();
+        _proposedStart = false;
+    }
+
+    private double[] Emit(double[] direction, int sign)
+    {
+        var point = new double[_dimension];
+        for (var i = 0; i < point.Length; i++)
+        {
+            point[i] = Math.Clamp(_incumbent[i] + (sign * _step * direction[i]), 0, 1);
+        }
+
+        _pending.Add(new Pending(point, direction, sign, _version));
+        return point;
+    }
+
+    private double[] RandomDirection()
+    {
+        var direction = new double[_dimension];
+        double norm = 0;
+        while (norm < 1e-12)
+        {
+            norm = 0;
+            for (var i = 0; i < direction.Length; i++)
+            {
+                direction[i] = Gaussian(_random);
+                norm += direction[i] * direction[i];
+            }
+        }
+
+        norm = Math.Sqrt(norm);
+        for (var i = 0; i < direction.Length; i++)
+        {
+            direction[i] /= norm;
+        }
+
+        return direction;
+    }
+
+    private int FindPending(double[] point)
+    {
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            if (_pending[i].Point.AsSpan().SequenceEqual(point))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    internal static double Gaussian(Random random)
+    {
+        // Box–Muller.
+        var u1 = 1.0 - random.NextDouble();
+        var u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    private sealed record Pending(double[] Point, double[]? Direction, int Sign, int Version);
+}

@@ -1,0 +1,322 @@
+using System.Globalization;
+
+namespace EnterpriseML.Engine.Tuning;
+
+/// <summary>How a numeric search dimension maps the unit interval onto its range.</summary>
+public enum SearchScale
+{
+    /// <summary>Uniform in the value.</summary>
+    Linear,
+
+    /// <summary>Uniform in the logarithm of the value; the range must be positive.</summary>
+    Log,
+}
+
+/// <summary>
+/// One dimension of a <see cref="SearchSpace"/>: a float or integer range (linear or log scale), or a set of choices.
+/// Each has a default, which for trainers is the low-cost starting point (few trees, few leaves, strong regularisation)
+/// that cost-frugal tuning starts from.
+/// </summary>
+public sealed class SearchParameter
+{
+    private SearchParameter(string name, SearchParameterKind kind, double minimum, double maximum, SearchScale scale,
+        double defaultValue, string[] choices, int gridSteps)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
+        Kind = kind;
+        Minimum = minimum;
+        Maximum = maximum;
+        Scale = scale;
+        Default = defaultValue;
+        Choices = choices;
+        GridSteps = gridSteps;
+    }
+
+    /// <summary>The option name the value is assigned to, for example <c>NumberOfLeaves</c>.</summary>
+    public string Name { get; }
+
+    public SearchParameterKind Kind { get; }
+
+    /// <summary>The smallest value (numeric kinds).</summary>
+    public double Minimum { get; }
+
+    /// <summary>The largest value (numeric kinds).</summary>
+    public double Maximum { get; }
+
+    public SearchScale Scale { get; }
+
+    /// <summary>The default value; for <see cref="SearchParameterKind.Choice"/> the index of the default choice.</summary>
+    public double Default { get; }
+
+    /// <summary>The choices (empty for numeric kinds).</summary>
+    public IReadOnlyList<string> Choices { get; }
+
+    /// <summary>How many values grid search tries on this dimension (all choices for a choice dimension).</summary>
+    public int GridSteps { get; }
+
+    /// <summary>A real-valued dimension in [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    public static SearchParameter Float(string name, double minimum, double maximum, double defaultValue,
+        SearchScale scale = SearchScale.Linear, int gridSteps = 3)
+    {
+        ValidateRange(name, minimum, maximum, defaultValue, scale, gridSteps);
+        return new SearchParameter(name, SearchParameterKind.Float, minimum, maximum, scale, defaultValue, [], gridSteps);
+    }
+
+    /// <summary>An integer dimension in [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    public static SearchParameter Int(string name, int minimum, int maximum, int defaultValue,
+        SearchScale scale = SearchScale.Linear, int gridSteps = 3)
+    {
+        ValidateRange(name, minimum, maximum, defaultValue, scale, gridSteps);
+        gridSteps = Math.Min(gridSteps, maximum - minimum + 1);
+        return new SearchParameter(name, SearchParameterKind.Int, minimum, maximum, scale, defaultValue, [], gridSteps);
+    }
+
+    /// <summary>A categorical dimension over <paramref name="choices"/>; <paramref name="defaultChoice"/> must be one of them.</summary>
+    public static SearchParameter Choice(string name, IReadOnlyList<string> choices, string defaultChoice)
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        if (choices.Count == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(choices), choices.Count, "Must hold at least one choice.");
+        }
+
+        var index = -1;
+        for (var i = 0; i < choices.Count; i++)
+        {
+            if (string.Equals(choices[i], defaultChoice, StringComparison.Ordinal))
+            {
+                index = i;
+            }
+        }
+
+        if (index < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(defaultChoice), defaultChoice, "Must be one of the choices.");
+        }
+
+        return new SearchParameter(name, SearchParameterKind.Choice, 0, choices.Count - 1, SearchScale.Linear, index,
+            [.. choices], choices.Count);
+    }
+
+    /// <summary>Maps a unit coordinate (clamped to [0, 1]) to this dimension's value.</summary>
+    public ParameterValue FromUnit(double unit)
+    {
+        unit = double.IsNaN(unit) ? 0.5 : Math.Clamp(unit, 0.0, 1.0);
+        switch (Kind)
+        {
+            case SearchParameterKind.Choice:
+                return ParameterValue.FromChoice(Choices[Math.Min((int)(unit * Choices.Count), Choices.Count - 1)]);
+            case SearchParameterKind.Int:
+                {
+                    // Each integer owns an equal slice of the unit interval (in the chosen scale).
+                    double value;
+                    if (Scale == SearchScale.Log)
+                    {
+                        var lo = Math.Log(Minimum - 0.5 > 0 ? Minimum - 0.5 : Minimum * 0.5);
+                        var hi = Math.Log(Maximum + 0.5);
+                        value = Math.Exp(lo + (unit * (hi - lo)));
+                    }
+                    else
+                    {
+                        value = (Minimum - 0.5) + (unit * (Maximum - Minimum + 1));
+                    }
+
+                    return ParameterValue.FromNumber(Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), Minimum, Maximum));
+                }
+
+            default:
+                {
+                    var value = Scale == SearchScale.Log
+                        ? Math.Exp(Math.Log(Minimum) + (unit * (Math.Log(Maximum) - Math.Log(Minimum))))
+                        : Minimum + (unit * (Maximum - Minimum));
+                    return ParameterValue.FromNumber(Math.Clamp(value, Minimum, Maximum));
+                }
+        }
+    }
+
+    /// <summary>Maps a value of this dimension back to its unit coordinate (the centre of its slice for ints and choices).</summary>
+    public double ToUnit(ParameterValue value)
+    {
+        switch (Kind)
+        {
+            case SearchParameterKind.Choice:
+                {
+                    for (var i = 0; i < Choices.Count; i++)
+                    {
+                        if (string.Equals(Choices[i], value.Choice, StringComparison.Ordinal))
+                        {
+                            return (i + 0.5) / Choices.Count;
+                        }
+                    }
+
+                    throw new ArgumentOutOfRangeException(nameof(value), value.Choice, $"Not a choice of '{Name}'.");
+                }
+
+            case SearchParameterKind.Int:
+                if (Scale == SearchScale.Log)
+                {
+                    var lo = Math.Log(Minimum - 0.5 > 0 ? Minimum - 0.5 : Minimum * 0.5);
+                    var hi = Math.Log(Maximum + 0.5);
+                    return Math.Clamp((Math.Log(value.Number) - lo) / (hi - lo), 0, 1);
+                }
+
+                return Math.Clamp((value.Number - (Minimum - 0.5)) / (Maximum - Minimum + 1), 0, 1);
+            default:
+                if (Maximum == Minimum)
+                {
+                    return 0.5;
+                }
+
+                return Scale == SearchScale.Log
+                    ? Math.Clamp((Math.Log(value.Number) - Math.Log(Minimum)) / (Math.Log(Maximum) - Math.Log(Minimum)), 0, 1)
+                    : Math.Clamp((value.Number - Minimum) / (Maximum - Minimum), 0, 1);
+        }
+    }
+
+    /// <summary>The unit coordinate of the default value.</summary>
+    public double DefaultUnit => Kind == SearchParameterKind.Choice
+        ? (Default + 0.5) / Choices.Count
+        : ToUnit(ParameterValue.FromNumber(Default));
+
+    /// <summary>The unit coordinates grid search visits on this dimension, in increasing order.</summary>
+    public double[] GridUnits()
+    {
+        var steps = GridSteps;
+        var units = new double[steps];
+        for (var i = 0; i < steps; i++)
+        {
+            units[i] = Kind == SearchParameterKind.Choice || Kind == SearchParameterKind.Int
+                ? (i + 0.5) / steps
+                : steps == 1 ? 0.5 : (double)i / (steps - 1);
+        }
+
+        return units;
+    }
+
+    public override string ToString() => Kind switch
+    {
+        SearchParameterKind.Choice => $"{Name} ∈ {{{string.Join(", ", Choices)}}}",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Name} ∈ [{Minimum}, {Maximum}] {Kind} {Scale}"),
+    };
+
+    private static void ValidateRange(string name, double minimum, double maximum, double defaultValue, SearchScale scale, int gridSteps)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!double.IsFinite(minimum) || (scale == SearchScale.Log && minimum <= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minimum), minimum, scale == SearchScale.Log ? "Must be finite and > 0 on a log scale." : "Must be finite.");
+        }
+
+        if (!double.IsFinite(maximum) || maximum < minimum)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maximum), maximum, $"Must be finite and ≥ the minimum {minimum}.");
+        }
+
+        if (defaultValue < minimum || defaultValue > maximum)
+        {
+            throw new ArgumentOutOfRangeException(nameof(defaultValue), defaultValue, $"Must be in [{minimum}, {maximum}].");
+        }
+
+        if (gridSteps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(gridSteps), gridSteps, "Must be ≥ 1.");
+        }
+    }
+}
+
+/// <summary>The kind of a <see cref="SearchParameter"/>.</summary>
+public enum SearchParameterKind
+{
+    Float,
+    Int,
+    Choice,
+}
+
+/// <summary>One typed hyperparameter value: a number (float or integer dimensions) or a choice.</summary>
+public readonly record struct ParameterValue(double Number, string? Choice)
+{
+    public static ParameterValue FromNumber(double number) => new(number, null);
+
+    public static ParameterValue FromChoice(string choice) => new(double.NaN, choice);
+
+    public bool IsChoice => Choice is not null;
+
+    public override string ToString() => Choice ?? Number.ToString("G6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A search space: an ordered list of dimensions. It maps a point of the unit hypercube (what tuners see) to typed
+/// parameter values (what trainers and candidates read), and back. Declared in C# beside its trainer or candidate.
+/// </summary>
+public sealed class SearchSpace
+{
+    private readonly SearchParameter[] _parameters;
+
+    public SearchSpace(params SearchParameter[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in parameters)
+        {
+            ArgumentNullException.ThrowIfNull(p);
+            if (!names.Add(p.Name))
+            {
+                throw new ArgumentException($"Duplicate search parameter '{p.Name}'.", nameof(parameters));
+            }
+        }
+
+        _parameters = [.. parameters];
+    }
+
+    /// <summary>A space with no dimensions (a candidate without hyperparameters).</summary>
+    public static SearchSpace Empty { get; } = new();
+
+    /// <summary>The dimensions, in order.</summary>
+    public IReadOnlyList<SearchParameter> Parameters => _parameters;
+
+    /// <summary>The number of dimensions of the unit hypercube.</summary>
+    public int Dimension => _parameters.Length;
+
+    /// <summary>The unit point of every default (the low-cost starting configuration).</summary>
+    public double[] DefaultPoint()
+    {
+        var point = new double[_parameters.Length];
+        for (var i = 0; i < point.Length; i++)
+        {
+            point[i] = _parameters[i].DefaultUnit;
+        }
+
+        return point;
+    }
+
+    /// <summary>Typed values of a unit point; coordinates outside [0, 1] are clamped.</summary>
+    public ParameterSet ToParameters(ReadOnlySpan<double> point)
+    {
+        if (point.Length != _parameters.Length)
+        {
+            throw new ArgumentException($"Point has {point.Length} coordinates; the space has {_parameters.Length}.", nameof(point));
+        }
+
+        var values = new KeyValuePair<string, ParameterValue>[_parameters.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = new(_parameters[i].Name, _parameters[i].FromUnit(point[i]));
+        }
+
+        return new ParameterSet(values);
+    }
+
+    /// <summary>The unit point of typed values (every dimension must be present).</summary>
+    public double[] ToUnit(ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var point = new double[_parameters.Length];
+        for (var i = 0; i < point.Length; i++)
+        {
+            point[i] = _parameters[i].ToUnit(parameters[_parameters[i].Name]);
+        }
+
+        return point;
+    }
+}

@@ -1,0 +1,152 @@
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.Tests.Tuning;
+
+public sealed class TunerTests
+{
+    private static readonly SearchSpace Space = new(
+        SearchParameter.Float("LearningRate", 0.001, 0.5, 0.1, SearchScale.Log),
+        SearchParameter.Int("NumberOfLeaves", 4, 255, 4, SearchScale.Log),
+        SearchParameter.Int("Folds", 1, 3, 1),
+        SearchParameter.Float("Fraction", 0.5, 1.0, 1.0),
+        SearchParameter.Choice("Booster", ["gbdt", "dart", "goss"], "gbdt"));
+
+    public static TheoryData<TunerKind> Kinds => [TunerKind.Random, TunerKind.Grid, TunerKind.CostFrugal, TunerKind.Smac];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Propose_ManyTrials_NeverLeavesTheSpace(TunerKind kind)
+    {
+        var tuner = Tuners.Create(kind, Space, seed: 7);
+        var random = new Random(1);
+        for (var trial = 0; trial < 120; trial++)
+        {
+            var point = tuner.Propose();
+            if (point is null)
+            {
+                Assert.Equal(TunerKind.Grid, kind);
+                break;
+            }
+
+            Assert.Equal(Space.Dimension, point.Length);
+            foreach (var u in point)
+            {
+                Assert.InRange(u, 0.0, 1.0);
+            }
+
+            var parameters = Space.ToParameters(point);
+            Assert.InRange(parameters.GetDouble("LearningRate"), 0.001, 0.5);
+            Assert.InRange(parameters.GetInt("NumberOfLeaves"), 4, 255);
+            Assert.InRange(parameters.GetInt("Folds"), 1, 3);
+            Assert.InRange(parameters.GetDouble("Fraction"), 0.5, 1.0);
+            Assert.Contains(parameters.GetChoice("Booster"), new[] { "gbdt", "dart", "goss" });
+            Assert.Equal(Math.Round(parameters.GetDouble("NumberOfLeaves")), parameters.GetDouble("NumberOfLeaves"));
+            tuner.Update(new TunerObservation(point, random.NextDouble(), 1, Succeeded: trial % 7 != 3));
+        }
+    }
+
+    [Fact]
+    public void Grid_AllPoints_AreDistinctThenExhausted()
+    {
+        var space = new SearchSpace(SearchParameter.Float("A", 0, 1, 0, gridSteps: 3), SearchParameter.Choice("B", ["x", "y"], "x"));
+        var tuner = Tuners.Create(TunerKind.Grid, space, seed: 1);
+        var seen = new HashSet<string>();
+        double[]? point;
+        while ((point = tuner.Propose()) is not null)
+        {
+            Assert.True(seen.Add(space.ToParameters(point).ToString()));
+        }
+
+        Assert.Equal(6, seen.Count);
+    }
+
+    [Fact]
+    public void CostFrugal_QuadraticBowl_ConvergesToTheMinimum()
+    {
+        var space = new SearchSpace(
+            SearchParameter.Float("X", 0, 1, 0),
+            SearchParameter.Float("Y", 0, 1, 0),
+            SearchParameter.Float("Z", 0, 1, 0));
+        var tuner = Tuners.Create(TunerKind.CostFrugal, space, seed: 3);
+        var best = double.PositiveInfinity;
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var p = tuner.Propose()!;
+            var loss = Math.Pow(p[0] - 0.3, 2) + Math.Pow(p[1] - 0.7, 2) + Math.Pow(p[2] - 0.55, 2);
+            best = Math.Min(best, loss);
+
+            // Cost grows with X, as trees or epochs would.
+            tuner.Update(new TunerObservation(p, loss, 1 + p[0], true));
+        }
+
+        Assert.InRange(best, 0, 1e-3);
+    }
+
+    [Fact]
+    public void CostFrugal_FirstProposal_IsTheLowCostDefault()
+    {
+        var tuner = Tuners.Create(TunerKind.CostFrugal, Space, seed: 3);
+        Assert.Equal(Space.DefaultPoint(), tuner.Propose());
+        var defaults = Space.ToParameters(Space.DefaultPoint());
+        Assert.Equal(4, defaults.GetInt("NumberOfLeaves"));
+        Assert.Equal(0.1, defaults.GetDouble("LearningRate"), 9);
+        Assert.Equal("gbdt", defaults.GetChoice("Booster"));
+    }
+
+    [Fact]
+    public void Smac_Branin_BeatsRandomSearchOnAverage()
+    {
+        var space = new SearchSpace(SearchParameter.Float("X", -5, 10, 0), SearchParameter.Float("Y", 0, 15, 0));
+        double smac = 0, random = 0;
+        for (var seed = 0; seed < 3; seed++)
+        {
+            smac += Minimise(Tuners.Create(TunerKind.Smac, space, seed), space, 40);
+            random += Minimise(Tuners.Create(TunerKind.Random, space, seed), space, 40);
+        }
+
+        Assert.True(smac < random, $"SMAC {smac / 3} vs random {random / 3}");
+        Assert.InRange(smac / 3, 0.397, 1.5);
+    }
+
+    [Fact]
+    public void SearchSpace_UnitRoundTrip_KeepsValues()
+    {
+        var parameters = Space.ToParameters([0.2, 0.9, 0.5, 0.33, 0.7]);
+        var back = Space.ToParameters(Space.ToUnit(parameters));
+        Assert.Equal(parameters.ToString(), back.ToString());
+    }
+
+    [Fact]
+    public void SearchParameter_BadBounds_Throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>("minimum", () => SearchParameter.Float("A", 0, 1, 0.5, SearchScale.Log));
+        Assert.Throws<ArgumentOutOfRangeException>("maximum", () => SearchParameter.Float("A", 1, 0, 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>("defaultValue", () => SearchParameter.Int("A", 1, 5, 9));
+        Assert.Throws<ArgumentOutOfRangeException>("gridSteps", () => SearchParameter.Int("A", 1, 5, 2, gridSteps: 0));
+        Assert.Throws<ArgumentOutOfRangeException>("defaultChoice", () => SearchParameter.Choice("A", ["x"], "y"));
+        Assert.Throws<ArgumentException>(() => new SearchSpace(SearchParameter.Int("A", 1, 5, 2), SearchParameter.Int("A", 1, 5, 2)));
+    }
+
+    private static double Minimise(ITuner tuner, SearchSpace space, int trials)
+    {
+        var best = double.PositiveInfinity;
+        for (var i = 0; i < trials; i++)
+        {
+            var p = tuner.Propose()!;
+            var v = space.ToParameters(p);
+            var loss = Branin(v.GetDouble("X"), v.GetDouble("Y"));
+            best = Math.Min(best, loss);
+            tuner.Update(new TunerObservation(p, loss, 1, true));
+        }
+
+        return best;
+    }
+
+    private static double Branin(double x, double y)
+    {
+        var b = 5.1 / (4 * Math.PI * Math.PI);
+        var c = 5 / Math.PI;
+        var t = 1 / (8 * Math.PI);
+        return Math.Pow(y - (b * x * x) + (c * x) - 6, 2) + (10 * (1 - t) * Math.Cos(x)) + 10;
+    }
+}
