@@ -1,0 +1,168 @@
+using System.Globalization;
+
+namespace EnterpriseML.Engine.Data.Csv;
+
+/// <summary>
+/// Streaming statistics of one column: missing count, which types every value so far fits, numeric moments, and a
+/// value counter. Enough to infer the column type and to build its <see cref="ColumnProfile"/> without keeping rows.
+/// </summary>
+internal sealed class ColumnAccumulator
+{
+    /// <summary>How many top values a profile lists for a categorical or boolean column.</summary>
+    public const int TopValueCount = 10;
+
+    private readonly ColumnType? _override;
+    private readonly string _sourceName;
+    private double _sum;
+    private double _min = double.PositiveInfinity;
+    private double _max = double.NegativeInfinity;
+    private long _trueCount;
+    private long _totalBytes;
+    private long _totalWords;
+
+    public ColumnAccumulator(string name, int index, ColumnType? typeOverride, string sourceName)
+    {
+        Name = name;
+        Index = index;
+        _override = typeOverride;
+        _sourceName = sourceName;
+        MaybeNumeric = typeOverride is null or ColumnType.Numeric;
+        MaybeBoolean = typeOverride is null or ColumnType.Boolean;
+        MaybeDateTime = typeOverride is null or ColumnType.DateTime;
+    }
+
+    public string Name { get; }
+
+    public int Index { get; }
+
+    public long MissingCount { get; private set; }
+
+    public long PresentCount { get; private set; }
+
+    public bool MaybeNumeric { get; private set; }
+
+    public bool MaybeBoolean { get; private set; }
+
+    public bool MaybeDateTime { get; private set; }
+
+    public Utf8ValueCounter Values { get; } = new();
+
+    /// <summary>Adds one trimmed, non-missing value read on <paramref name="line"/>; missing values go to <see cref="AddMissing"/>.</summary>
+    public void Add(ReadOnlySpan<byte> value, long line)
+    {
+        PresentCount++;
+        Values.Add(value);
+        _totalBytes += value.Length;
+        _totalWords += value.Count((byte)' ') + 1;
+        if (MaybeNumeric)
+        {
+            if (CsvValues.TryParseDouble(value, out var number))
+            {
+                _sum += number;
+                _min = Math.Min(_min, number);
+                _max = Math.Max(_max, number);
+            }
+            else
+            {
+                MaybeNumeric = false;
+                ThrowIfOverridden(ColumnType.Numeric, value, line, "a number");
+            }
+        }
+
+        if (MaybeBoolean)
+        {
+            if (CsvValues.TryParseBoolean(value, out var flag))
+            {
+                _trueCount += flag ? 1 : 0;
+            }
+            else
+            {
+                MaybeBoolean = false;
+                ThrowIfOverridden(ColumnType.Boolean, value, line, "a boolean (true/false, yes/no, y/n, t/f, 1/0)");
+            }
+        }
+
+        if (MaybeDateTime && !CsvValues.TryParseDateTime(value, out _))
+        {
+            MaybeDateTime = false;
+            ThrowIfOverridden(ColumnType.DateTime, value, line, "a date or timestamp (yyyy-MM-dd[ HH:mm:ss], MM/dd/yyyy)");
+        }
+    }
+
+    public void AddMissing() => MissingCount++;
+
+    /// <summary>
+    /// The column type: the override when given; else Boolean, Numeric or DateTime when every present value parses
+    /// so (a column with no values at all is Numeric); else Text for long multi-word values that rarely repeat,
+    /// Categorical otherwise (see <see cref="CsvTable"/>).
+    /// </summary>
+    public ColumnType InferType()
+    {
+        if (_override is { } type)
+        {
+            return type;
+        }
+
+        if (PresentCount == 0)
+        {
+            return ColumnType.Numeric;
+        }
+
+        if (MaybeBoolean)
+        {
+            return ColumnType.Boolean;
+        }
+
+        if (MaybeNumeric)
+        {
+            return ColumnType.Numeric;
+        }
+
+        if (MaybeDateTime)
+        {
+            return ColumnType.DateTime;
+        }
+
+        var meanBytes = (double)_totalBytes / PresentCount;
+        var meanWords = (double)_totalWords / PresentCount;
+        var distinctShare = (double)Values.DistinctCount / PresentCount;
+        var isText = meanWords >= SchemaInference.TextMinimumMeanWords
+            && (meanBytes >= SchemaInference.TextAlwaysMeanLength
+                || (meanBytes >= SchemaInference.TextMinimumMeanLength && distinctShare >= SchemaInference.TextMinimumDistinctShare));
+        return isText ? ColumnType.Text : ColumnType.Categorical;
+    }
+
+    public ColumnProfile ToProfile()
+    {
+        var type = InferType();
+        double? min = null, max = null, mean = null;
+        if (PresentCount > 0 && type == ColumnType.Numeric)
+        {
+            min = _min;
+            max = _max;
+            mean = _sum / PresentCount;
+        }
+        else if (PresentCount > 0 && type == ColumnType.Boolean)
+        {
+            min = _trueCount == PresentCount ? 1 : 0;
+            max = _trueCount > 0 ? 1 : 0;
+            mean = (double)_trueCount / PresentCount;
+        }
+
+        var top = type is ColumnType.Categorical or ColumnType.Boolean ? Values.Top(TopValueCount) : null;
+        return new ColumnProfile(Name, type, MissingCount, Values.DistinctCount, min, max, mean, top)
+        {
+            IsDistinctCountExact = Values.IsExact,
+        };
+    }
+
+    private void ThrowIfOverridden(ColumnType type, ReadOnlySpan<byte> value, long line, string expected)
+    {
+        if (_override == type)
+        {
+            var shown = System.Text.Encoding.UTF8.GetString(value.Length > 40 ? value[..40] : value);
+            throw new CsvFormatException(_sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                $"column '{Name}' is set to {type} but holds '{shown}', which is not {expected}."));
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.IO.Compression;
+
+namespace EnterpriseML.Engine.Data.Csv;
+
+/// <summary>
+/// One pass over a CSV input shared by <see cref="CsvTable"/> and <see cref="DatasetProfiler"/>: validates the header
+/// (count, empty and duplicate names, overrides), checks every row's field count, feeds each column's
+/// <see cref="ColumnAccumulator"/>, and optionally keeps the raw values for building typed columns.
+/// </summary>
+internal sealed class CsvIngest
+{
+    private readonly Utf8CsvReader _reader;
+    private readonly RawColumnStore[]? _stores;
+    private readonly bool _keepValues;
+
+    private CsvIngest(Stream stream, CsvOptions options, string sourceName, bool keepValues, CancellationToken cancellationToken)
+    {
+        SourceName = sourceName;
+        _keepValues = keepValues;
+        _reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, sourceName, cancellationToken);
+        if (!_reader.Read())
+        {
+            throw new CsvFormatException(sourceName, null, null, "the input is empty; expected a header line with the column names.");
+        }
+
+        var line = _reader.RecordLine;
+        var count = _reader.FieldCount;
+        if (count > options.MaxColumns)
+        {
+            throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                $"the header has {count} columns, more than the limit of {options.MaxColumns} (CsvOptions.MaxColumns)."));
+        }
+
+        var names = new string[count];
+        var seen = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = _reader.FieldString(i).Trim();
+            if (names[i].Length == 0)
+            {
+                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"column {i + 1} of {count} has an empty name; every column needs a unique name."));
+            }
+
+            if (!seen.TryAdd(names[i], i))
+            {
+                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"columns {seen[names[i]] + 1} and {i + 1} are both named '{names[i]}'; column names must be unique."));
+            }
+        }
+
+        if (options.ColumnTypes is { } overrides)
+        {
+            foreach (var name in overrides.Keys)
+            {
+                if (!seen.ContainsKey(name))
+                {
+                    throw new CsvFormatException(sourceName, null, null,
+                        $"CsvOptions.ColumnTypes sets the type of '{name}', which is not a column. Columns: {string.Join(", ", names)}.");
+                }
+            }
+        }
+
+        Columns = new ColumnAccumulator[count];
+        for (var i = 0; i < count; i++)
+        {
+            ColumnType? typeOverride = options.ColumnTypes is { } o && o.TryGetValue(names[i], out var t) ? t : null;
+            Columns[i] = new ColumnAccumulator(names[i], i, typeOverride, sourceName);
+        }
+
+        if (keepValues)
+        {
+            _stores = new RawColumnStore[count];
+            for (var i = 0; i < count; i++)
+            {
+                _stores[i] = new RawColumnStore();
+            }
+        }
+    }
+
+    public string SourceName { get; }
+
+    public char Delimiter => (char)_reader.Delimiter;
+
+    public ColumnAccumulator[] Columns { get; }
+
+    public long RowCount { get; private set; }
+
+    /// <summary>Reads the header of <paramref name="stream"/>; the rows are read by <see cref="ReadRows"/>.</summary>
+    public static CsvIngest Open(Stream stream, CsvOptions options, string sourceName, bool keepValues, CancellationToken cancellationToken) =>
+        new(stream, options, sourceName, keepValues, cancellationToken);
+
+    /// <summary>Opens a file for reading, decompressing it when its name ends in <c>.gz</c>.</summary>
+    public static Stream OpenFile(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+    }
+
+    /// <summary>The name used in messages for a file: the option when set, else the file name.</summary>
+    public static string SourceNameFor(string path, CsvOptions options) =>
+        options.IsSourceNameSet ? options.SourceName : Path.GetFileName(path);
+
+    /// <summary>Reads every data row, validating its field count and feeding the accumulators.</summary>
+    public void ReadRows()
+    {
+        var reader = _reader;
+        var columns = Columns;
+        var stores = _stores;
+        var expected = columns.Length;
+        long rows = 0;
+        while (reader.Read())
+        {
+            if (reader.FieldCount != expected)
+            {
+                throw new CsvFormatException(SourceName, reader.RecordLine, null, string.Create(CultureInfo.InvariantCulture,
+                    $"found {reader.FieldCount} {(reader.FieldCount == 1 ? "field" : "fields")}, expected {expected}."));
+            }
+
+            var line = reader.RecordLine;
+            for (var i = 0; i < expected; i++)
+            {
+                var value = CsvValues.Trim(reader.Field(i));
+                if (CsvValues.IsMissing(value))
+                {
+                    columns[i].AddMissing();
+                    stores?[i].AddMissing();
+                }
+                else
+                {
+                    columns[i].Add(value, line);
+                    stores?[i].Add(value);
+                }
+            }
+
+            rows++;
+            if (_keepValues && rows > Array.MaxLength)
+            {
+                throw new CsvFormatException(SourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"more than {Array.MaxLength} data rows; a table holds at most that many."));
+            }
+        }
+
+        if (rows == 0)
+        {
+            throw new CsvFormatException(SourceName, null, null, "the input has a header line but no data rows.");
+        }
+
+        RowCount = rows;
+    }
+
+    /// <summary>Builds the typed column <paramref name="index"/> from the kept values, then releases them.</summary>
+    public DataColumn BuildColumn(int index)
+    {
+        var store = _stores![index];
+        _stores[index] = null!;
+        var accumulator = Columns[index];
+        var type = accumulator.InferType();
+        var rows = (int)RowCount;
+        var cursor = store.GetCursor();
+        switch (type)
+        {
+            case ColumnType.Numeric:
+            case ColumnType.Boolean:
+            {
+                var values = new float[rows];
+                var numeric = type == ColumnType.Numeric;
+                for (var r = 0; r < rows; r++)
+                {
+                    var value = cursor.Next();
+                    if (value.IsEmpty)
+                    {
+                        values[r] = float.NaN;
+                    }
+                    else if (numeric)
+                    {
+                        // Inference (or override validation) saw every value parse.
+                        values[r] = CsvValues.TryParseSingle(value, out var number) ? number : float.NaN;
+                    }
+                    else
+                    {
+                        values[r] = CsvValues.TryParseBoolean(value, out var flag) ? (flag ? 1f : 0f) : float.NaN;
+                    }
+                }
+
+                return new NumericColumn(accumulator.Name, values, type);
+            }
+
+            case ColumnType.DateTime:
+            {
+                var ticks = new long[rows];
+                for (var r = 0; r < rows; r++)
+                {
+                    var value = cursor.Next();
+                    ticks[r] = !value.IsEmpty && CsvValues.TryParseDateTime(value, out var t) ? t : DateTimeColumn.Missing;
+                }
+
+                return new DateTimeColumn(accumulator.Name, ticks);
+            }
+
+            case ColumnType.Categorical:
+            {
+                // Levels repeat: one shared string per distinct value.
+                var interner = new Utf8ValueCounter(int.MaxValue, int.MaxValue);
+                var values = new string?[rows];
+                for (var r = 0; r < rows; r++)
+                {
+                    var value = cursor.Next();
+                    values[r] = value.IsEmpty ? null : interner.StringOf(interner.Add(value));
+                }
+
+                return new StringColumn(accumulator.Name, values, ColumnType.Categorical);
+            }
+
+            default:
+            {
+                var values = new string?[rows];
+                for (var r = 0; r < rows; r++)
+                {
+                    var value = cursor.Next();
+                    values[r] = value.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(value);
+                }
+
+                return new StringColumn(accumulator.Name, values, ColumnType.Text);
+            }
+        }
+    }
+}

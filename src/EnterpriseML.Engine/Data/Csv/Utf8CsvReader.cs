@@ -1,0 +1,506 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+
+namespace EnterpriseML.Engine.Data.Csv;
+
+/// <summary>
+/// A forward-only RFC 4180 record reader over a UTF-8 stream. It reads the stream in large blocks, validates them as
+/// UTF-8, and exposes each record's fields as byte spans into its buffers (no string is created per field). Quoted
+/// fields may contain delimiters, doubled quotes and line breaks; CRLF, LF and lone CR end a record; blank lines are
+/// skipped; a leading UTF-8 byte-order mark is ignored.
+/// </summary>
+internal sealed class Utf8CsvReader
+{
+    private const int InitialBufferSize = 1 << 20;
+    private const int DetectionSampleLines = 50;
+    private static readonly byte[] Candidates = [(byte)',', (byte)';', (byte)'\t', (byte)'|'];
+
+    private readonly Stream _stream;
+    private readonly long _maxBytes;
+    private readonly CancellationToken _cancellationToken;
+    private readonly SearchValues<byte> _fieldEnds;
+    private byte[] _buffer = new byte[InitialBufferSize];
+    private int _start;
+    private int _end;
+    private int _validated;
+    private bool _eof;
+    private long _bytesRead;
+    private long _line = 1;
+
+    // Field i is _buffer[start..start+length] when start >= 0, else _scratch[~start..~start+length].
+    private int[] _fieldStarts = new int[64];
+    private int[] _fieldLengths = new int[64];
+    private byte[] _scratch = new byte[256];
+    private int _scratchLength;
+
+    public Utf8CsvReader(Stream stream, char? delimiter, long maxBytes, string sourceName, CancellationToken cancellationToken)
+    {
+        _stream = stream;
+        _maxBytes = maxBytes;
+        SourceName = sourceName;
+        _cancellationToken = cancellationToken;
+        if (stream.CanSeek && stream.Length - stream.Position > maxBytes)
+        {
+            throw TooLarge();
+        }
+
+        while (_end < _buffer.Length && Fill())
+        {
+        }
+
+        if (_end >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF)
+        {
+            _start = 3;
+        }
+
+        Delimiter = delimiter is { } d ? (byte)d : DetectDelimiter(_buffer.AsSpan(_start, _end - _start));
+        _fieldEnds = SearchValues.Create([Delimiter, (byte)'\r', (byte)'\n']);
+    }
+
+    public string SourceName { get; }
+
+    /// <summary>The delimiter in use (given or detected).</summary>
+    public byte Delimiter { get; }
+
+    /// <summary>The number of fields of the current record.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>The 1-based physical line on which the current record starts.</summary>
+    public long RecordLine { get; private set; }
+
+    /// <summary>Field <paramref name="index"/> of the current record, unquoted and unescaped.</summary>
+    public ReadOnlySpan<byte> Field(int index)
+    {
+        var start = _fieldStarts[index];
+        return start >= 0
+            ? _buffer.AsSpan(start, _fieldLengths[index])
+            : _scratch.AsSpan(~start, _fieldLengths[index]);
+    }
+
+    /// <summary>Field <paramref name="index"/> decoded as a string (for headers and error messages).</summary>
+    public string FieldString(int index) => Encoding.UTF8.GetString(Field(index));
+
+    /// <summary>Advances to the next record; false at the end of the input.</summary>
+    public bool Read()
+    {
+        while (true)
+        {
+            switch (TryParseRecord())
+            {
+                case ParseStatus.Record:
+                    return true;
+                case ParseStatus.End:
+                    return false;
+                default:
+                    Fill();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The error for data that ends or breaks at <paramref name="position"/> of the buffer.</summary>
+    public CsvFormatException Error(int position, string detail)
+    {
+        var (line, column) = Locate(position);
+        return new CsvFormatException(SourceName, line, column, detail);
+    }
+
+    private enum ParseStatus
+    {
+        Record,
+        End,
+        NeedMore,
+    }
+
+    private ParseStatus TryParseRecord()
+    {
+        var buffer = _buffer;
+        var end = _end;
+        var pos = _start;
+
+        // Skip blank lines; committing them is safe because they hold no fields.
+        while (pos < end && buffer[pos] is (byte)'\n' or (byte)'\r')
+        {
+            if (buffer[pos] == '\r' && pos + 1 == end && !_eof)
+            {
+                return ParseStatus.NeedMore;
+            }
+
+            var crlf = buffer[pos] == '\r' && pos + 1 < end && buffer[pos + 1] == '\n';
+            pos += crlf ? 2 : 1;
+            _line++;
+            _start = pos;
+        }
+
+        if (pos == end)
+        {
+            return _eof ? ParseStatus.End : ParseStatus.NeedMore;
+        }
+
+        var delimiter = Delimiter;
+        var fieldCount = 0;
+        var newlines = 0;
+        _scratchLength = 0;
+        while (true)
+        {
+            if (pos == end)
+            {
+                // Only reached after a delimiter at the very end of the input: a trailing empty field.
+                if (!_eof)
+                {
+                    return ParseStatus.NeedMore;
+                }
+
+                AddField(ref fieldCount, pos, 0);
+                break;
+            }
+
+            if (buffer[pos] == '"')
+            {
+                var open = pos;
+                var contentStart = ++pos;
+                var escaped = false;
+                var scratchStart = _scratchLength;
+                while (true)
+                {
+                    var quote = buffer.AsSpan(pos, end - pos).IndexOf((byte)'"');
+                    if (quote < 0)
+                    {
+                        if (_eof)
+                        {
+                            throw Error(open, "unterminated quoted field (the closing double quote is missing).");
+                        }
+
+                        return ParseStatus.NeedMore;
+                    }
+
+                    var segment = buffer.AsSpan(pos, quote);
+                    newlines += segment.Count((byte)'\n');
+                    var after = pos + quote + 1;
+                    if (after == end && !_eof)
+                    {
+                        return ParseStatus.NeedMore;
+                    }
+
+                    if (after < end && buffer[after] == '"')
+                    {
+                        escaped = true;
+                        AppendScratch(buffer.AsSpan(pos, quote + 1));
+                        pos = after + 1;
+                        continue;
+                    }
+
+                    if (escaped)
+                    {
+                        AppendScratch(segment);
+                        AddField(ref fieldCount, ~scratchStart, _scratchLength - scratchStart);
+                    }
+                    else
+                    {
+                        AddField(ref fieldCount, contentStart, after - 1 - contentStart);
+                    }
+
+                    pos = after;
+                    break;
+                }
+
+                if (pos == end)
+                {
+                    break;
+                }
+
+                var next = buffer[pos];
+                if (next == delimiter)
+                {
+                    pos++;
+                    continue;
+                }
+
+                if (next is not ((byte)'\r' or (byte)'\n'))
+                {
+                    throw Error(pos, $"unexpected {Describe(next)} after the closing quote of a quoted field (a double quote inside a quoted field must be doubled).");
+                }
+            }
+            else
+            {
+                var length = buffer.AsSpan(pos, end - pos).IndexOfAny(_fieldEnds);
+                if (length < 0)
+                {
+                    if (!_eof)
+                    {
+                        return ParseStatus.NeedMore;
+                    }
+
+                    AddField(ref fieldCount, pos, end - pos);
+                    pos = end;
+                    break;
+                }
+
+                AddField(ref fieldCount, pos, length);
+                pos += length;
+                if (buffer[pos] == delimiter)
+                {
+                    pos++;
+                    continue;
+                }
+            }
+
+            break;
+        }
+
+        // pos is at the record's line break, or at the end of the input.
+        var lineBreaks = 0;
+        if (pos < end)
+        {
+            if (buffer[pos] == '\r')
+            {
+                if (pos + 1 == end && !_eof)
+                {
+                    return ParseStatus.NeedMore;
+                }
+
+                pos += pos + 1 < end && buffer[pos + 1] == '\n' ? 2 : 1;
+            }
+            else
+            {
+                pos++;
+            }
+
+            lineBreaks = 1;
+        }
+
+        FieldCount = fieldCount;
+        RecordLine = _line;
+        _line += newlines + lineBreaks;
+        _start = pos;
+        return ParseStatus.Record;
+    }
+
+    private void AddField(ref int fieldCount, int start, int length)
+    {
+        if (fieldCount == _fieldStarts.Length)
+        {
+            Array.Resize(ref _fieldStarts, fieldCount * 2);
+            Array.Resize(ref _fieldLengths, fieldCount * 2);
+        }
+
+        _fieldStarts[fieldCount] = start;
+        _fieldLengths[fieldCount] = length;
+        fieldCount++;
+    }
+
+    private void AppendScratch(ReadOnlySpan<byte> bytes)
+    {
+        if (_scratchLength + bytes.Length > _scratch.Length)
+        {
+            Array.Resize(ref _scratch, Math.Max(_scratch.Length * 2, _scratchLength + bytes.Length));
+        }
+
+        bytes.CopyTo(_scratch.AsSpan(_scratchLength));
+        _scratchLength += bytes.Length;
+    }
+
+    /// <summary>Reads more input after the current record start; returns false at the end of the stream.</summary>
+    private bool Fill()
+    {
+        if (_eof)
+        {
+            return false;
+        }
+
+        _cancellationToken.ThrowIfCancellationRequested();
+        if (_start > 0)
+        {
+            var keep = _end - _start;
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, keep);
+            _validated -= _start;
+            _end = keep;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // One record larger than the buffer: grow (bounded by MaxBytes).
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+
+        var any = false;
+        while (_end < _buffer.Length)
+        {
+            var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            if (read == 0)
+            {
+                _eof = true;
+                break;
+            }
+
+            any = true;
+            _end += read;
+            _bytesRead += read;
+            if (_bytesRead > _maxBytes)
+            {
+                throw TooLarge();
+            }
+        }
+
+        Validate();
+        return any;
+    }
+
+    /// <summary>Validates newly read bytes as UTF-8, holding back a sequence cut at the end of the buffer.</summary>
+    private void Validate()
+    {
+        var limit = _end;
+        if (!_eof)
+        {
+            // Back up over at most 3 trailing bytes that may start an incomplete sequence.
+            var lead = _end - 1;
+            while (lead >= _validated && lead > _end - 4 && (_buffer[lead] & 0xC0) == 0x80)
+            {
+                lead--;
+            }
+
+            if (lead >= _validated && _buffer[lead] >= 0xC0)
+            {
+                limit = lead;
+            }
+        }
+
+        var span = _buffer.AsSpan(_validated, limit - _validated);
+        if (!Utf8.IsValid(span))
+        {
+            var offset = 0;
+            while (Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) == OperationStatus.Done)
+            {
+                offset += consumed;
+            }
+
+            throw NotUtf8(_validated + offset);
+        }
+
+        _validated = limit;
+    }
+
+    private CsvFormatException NotUtf8(int position)
+    {
+        var absolute = _bytesRead - (_end - position);
+        var value = _buffer[position];
+        if (absolute <= 1 && _end >= 2 && ((_buffer[0] == 0xFF && _buffer[1] == 0xFE) || (_buffer[0] == 0xFE && _buffer[1] == 0xFF)))
+        {
+            return new CsvFormatException(SourceName, null, null,
+                "the input is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.");
+        }
+
+        if (absolute <= 1 && _end >= 2 && _buffer[0] == 0x1F && _buffer[1] == 0x8B)
+        {
+            return new CsvFormatException(SourceName, null, null,
+                "the input is gzip-compressed, not text; decompress it or upload the .csv file.");
+        }
+
+        return Error(position, string.Create(CultureInfo.InvariantCulture,
+            $"the input is not UTF-8 text: invalid byte 0x{value:X2} at byte offset {absolute}; save the file as UTF-8."));
+    }
+
+    private CsvFormatException TooLarge() => new(SourceName, null, null, string.Create(CultureInfo.InvariantCulture,
+        $"the input is larger than the limit of {_maxBytes} bytes (CsvOptions.MaxBytes)."));
+
+    /// <summary>The physical line and 1-based character column of buffer position <paramref name="position"/>.</summary>
+    private (long Line, int Column) Locate(int position)
+    {
+        var prefix = _buffer.AsSpan(_start, position - _start);
+        var line = _line + prefix.Count((byte)'\n');
+        var lineStart = prefix.LastIndexOf((byte)'\n') + 1;
+        var column = 1;
+        foreach (var b in prefix[lineStart..])
+        {
+            if ((b & 0xC0) != 0x80)
+            {
+                column++;
+            }
+        }
+
+        return (line, column);
+    }
+
+    private static string Describe(byte value) => value is >= 0x20 and < 0x7F
+        ? $"character '{(char)value}'"
+        : string.Create(CultureInfo.InvariantCulture, $"byte 0x{value:X2}");
+
+    /// <summary>
+    /// Picks the candidate that occurs outside quotes on the header line and the same number of times on the most
+    /// sampled lines (ties: more occurrences in the header; then the order , ; tab |). Comma when none occurs.
+    /// </summary>
+    internal static byte DetectDelimiter(ReadOnlySpan<byte> sample)
+    {
+        Span<int> header = stackalloc int[Candidates.Length];
+        Span<int> current = stackalloc int[Candidates.Length];
+        Span<int> consistent = stackalloc int[Candidates.Length];
+        var lines = 0;
+        var inQuotes = false;
+        for (var i = 0; i <= sample.Length && lines < DetectionSampleLines; i++)
+        {
+            var atEnd = i == sample.Length;
+            var b = atEnd ? (byte)'\n' : sample[i];
+            if (b == '"')
+            {
+                inQuotes = !inQuotes;
+            }
+            else if (!inQuotes && b is (byte)'\n' or (byte)'\r')
+            {
+                if (atEnd && i > 0 && sample[i - 1] is (byte)'\n' or (byte)'\r')
+                {
+                    break;
+                }
+
+                var blank = true;
+                for (var c = 0; c < Candidates.Length; c++)
+                {
+                    blank &= current[c] == 0;
+                }
+
+                if (lines == 0)
+                {
+                    current.CopyTo(header);
+                    lines = 1;
+                }
+                else if (!blank)
+                {
+                    for (var c = 0; c < Candidates.Length; c++)
+                    {
+                        consistent[c] += current[c] == header[c] ? 1 : 0;
+                    }
+
+                    lines++;
+                }
+
+                current.Clear();
+            }
+            else if (!inQuotes)
+            {
+                var c = Candidates.AsSpan().IndexOf(b);
+                if (c >= 0)
+                {
+                    current[c]++;
+                }
+            }
+        }
+
+        var best = -1;
+        for (var c = 0; c < Candidates.Length; c++)
+        {
+            if (header[c] == 0)
+            {
+                continue;
+            }
+
+            if (best < 0 || consistent[c] > consistent[best] || (consistent[c] == consistent[best] && header[c] > header[best]))
+            {
+                best = c;
+            }
+        }
+
+        return best < 0 ? (byte)',' : Candidates[best];
+    }
+}

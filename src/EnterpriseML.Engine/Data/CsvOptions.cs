@@ -1,0 +1,121 @@
+namespace EnterpriseML.Engine.Data;
+
+/// <summary>
+/// How <see cref="CsvTable"/> and <see cref="DatasetProfiler"/> read a delimited UTF-8 text file. Immutable; every
+/// property is validated when it is set.
+/// </summary>
+public sealed class CsvOptions
+{
+    /// <summary>The default <see cref="SourceName"/>.</summary>
+    public const string DefaultSourceName = "input";
+
+    private readonly char? _delimiter;
+    private readonly long _maxBytes = 1L << 30;
+    private readonly int _maxColumns = 2000;
+    private readonly string _sourceName = DefaultSourceName;
+    private readonly IReadOnlyDictionary<string, ColumnType>? _columnTypes;
+
+    /// <summary>
+    /// The field delimiter. Default null: detected from the first lines among <c>,</c> <c>;</c> <c>\t</c> <c>|</c>
+    /// (comma when none of them occurs). Valid: any ASCII character except the double quote, CR and LF.
+    /// </summary>
+    public char? Delimiter
+    {
+        get => _delimiter;
+        init
+        {
+            if (value is { } c && (c > '\u007f' || c is '"' or '\r' or '\n'))
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(Delimiter), value, "Must be an ASCII character other than the double quote, CR and LF.");
+            }
+
+            _delimiter = value;
+        }
+    }
+
+    /// <summary>
+    /// The largest input accepted, in bytes (of decompressed text when reading a .gz path). Default 1 GiB
+    /// (1,073,741,824). Valid: at least 1.
+    /// </summary>
+    public long MaxBytes
+    {
+        get => _maxBytes;
+        init
+        {
+            if (value < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxBytes), value, "Must be at least 1.");
+            }
+
+            _maxBytes = value;
+        }
+    }
+
+    /// <summary>The largest number of columns accepted. Default 2000. Valid: 1 to 1,000,000.</summary>
+    public int MaxColumns
+    {
+        get => _maxColumns;
+        init
+        {
+            if (value is < 1 or > 1_000_000)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxColumns), value, "Must be in [1, 1000000].");
+            }
+
+            _maxColumns = value;
+        }
+    }
+
+    /// <summary>
+    /// The name of the input used in error messages, for example the uploaded file name. Default
+    /// <c>"input"</c>; <see cref="CsvTable.Read(string, CsvOptions?, CancellationToken)"/> uses the file name when
+    /// this is not set. Valid: non-empty.
+    /// </summary>
+    public string SourceName
+    {
+        get => _sourceName;
+        init
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SourceName), value, "Must be a non-empty name.");
+            }
+
+            _sourceName = value;
+            IsSourceNameSet = true;
+        }
+    }
+
+    /// <summary>
+    /// Column types that replace the inferred ones, by column name (ordinal, case-sensitive). Default null (infer
+    /// every column). Every name must be a column of the file; every value must parse as the given type, otherwise
+    /// reading fails with a <see cref="CsvFormatException"/> naming the line and column.
+    /// </summary>
+    public IReadOnlyDictionary<string, ColumnType>? ColumnTypes
+    {
+        get => _columnTypes;
+        init
+        {
+            if (value is not null)
+            {
+                foreach (var (name, type) in value)
+                {
+                    if (string.IsNullOrEmpty(name))
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(ColumnTypes), name, "Column names must be non-empty.");
+                    }
+
+                    if (!Enum.IsDefined(type))
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(ColumnTypes), type, $"Unknown column type for '{name}'.");
+                    }
+                }
+            }
+
+            _columnTypes = value;
+        }
+    }
+
+    internal bool IsSourceNameSet { get; private init; }
+}

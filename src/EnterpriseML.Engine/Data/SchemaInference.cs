@@ -1,0 +1,32 @@
+namespace EnterpriseML.Engine.Data;
+
+/// <summary>
+/// The rules that give each CSV column its <see cref="ColumnType"/> when <see cref="CsvOptions.ColumnTypes"/> does
+/// not. Missing values (empty, <c>NA</c>, <c>N/A</c>, <c>null</c>, <c>?</c>, <c>NaN</c>) are ignored; over the
+/// others, the first rule that holds wins:
+/// <list type="number">
+/// <item><see cref="ColumnType.Boolean"/>: every value is true/false, yes/no, y/n, t/f or 1/0 (any case);</item>
+/// <item><see cref="ColumnType.Numeric"/>: every value is a finite culture-invariant number (a column with no
+/// values at all is Numeric too);</item>
+/// <item><see cref="ColumnType.DateTime"/>: every value is a date or timestamp such as <c>2024-03-01</c>,
+/// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first);</item>
+/// <item><see cref="ColumnType.Text"/>: values average at least <see cref="TextMinimumMeanWords"/> words and either
+/// at least <see cref="TextAlwaysMeanLength"/> bytes, or at least <see cref="TextMinimumMeanLength"/> bytes with at
+/// least <see cref="TextMinimumDistinctShare"/> of them distinct;</item>
+/// <item><see cref="ColumnType.Categorical"/> otherwise.</item>
+/// </list>
+/// </summary>
+public static class SchemaInference
+{
+    /// <summary>Text needs at least this many space-separated words per value on average (3).</summary>
+    public const double TextMinimumMeanWords = 3;
+
+    /// <summary>Values at least this long on average (in UTF-8 bytes) are text whatever their repetition (64).</summary>
+    public const double TextAlwaysMeanLength = 64;
+
+    /// <summary>The shortest mean length (UTF-8 bytes) of a text column whose values rarely repeat (20).</summary>
+    public const double TextMinimumMeanLength = 20;
+
+    /// <summary>The smallest share of distinct values among present values for shorter text (0.5).</summary>
+    public const double TextMinimumDistinctShare = 0.5;
+}

@@ -1,0 +1,207 @@
+using System.Text;
+using EnterpriseML.Engine.Data;
+using static EnterpriseML.Engine.Tests.Data.CsvTestInput;
+
+namespace EnterpriseML.Engine.Tests.Data;
+
+/// <summary>Each bad input fails with one precise message, identically from the reader and the profiler.</summary>
+public sealed class CsvBadInputTests
+{
+    private static readonly CsvOptions Credit = new() { SourceName = "credit.csv" };
+
+    private static CsvFormatException Fails(Func<Stream> input, CsvOptions? options = null)
+    {
+        var fromRead = Assert.Throws<CsvFormatException>(() => CsvTable.Read(input(), options ?? Credit));
+        var fromProfile = Assert.Throws<CsvFormatException>(() => DatasetProfiler.Profile(input(), options ?? Credit));
+        Assert.Equal(fromRead.Message, fromProfile.Message);
+        return fromRead;
+    }
+
+    [Fact]
+    public void Read_RaggedRow_NamesLineAndCounts()
+    {
+        var error = Fails(() => Utf8("a,b,c\n1,2,3\n4,5\n6,7,8\n"));
+
+        Assert.Equal("credit.csv, line 3: found 2 fields, expected 3.", error.Message);
+        Assert.Equal(("credit.csv", 3L, (int?)null), (error.SourceName, error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Read_RaggedRowAfterMultiLineField_CountsPhysicalLines()
+    {
+        var error = Fails(() => Utf8("a,b\n1,\"x\ny\nz\"\n2,3,4\n"));
+
+        Assert.Equal("credit.csv, line 5: found 3 fields, expected 2.", error.Message);
+    }
+
+    [Fact]
+    public void Read_TooManyFields_NamesLine()
+    {
+        var error = Fails(() => Utf8("a\n1\n2,3\n"));
+
+        Assert.Equal("credit.csv, line 3: found 2 fields, expected 1.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\r\n\n")]
+    [InlineData("\uFEFF")]
+    public void Read_EmptyInput_SaysEmpty(string text)
+    {
+        var error = Fails(() => Utf8(text));
+
+        Assert.Equal("credit.csv: the input is empty; expected a header line with the column names.", error.Message);
+    }
+
+    [Fact]
+    public void Read_HeaderOnly_SaysNoRows()
+    {
+        var error = Fails(() => Utf8("a,b,c\r\n"));
+
+        Assert.Equal("credit.csv: the input has a header line but no data rows.", error.Message);
+    }
+
+    [Fact]
+    public void Read_DuplicateColumnName_NamesItAndPositions()
+    {
+        var error = Fails(() => Utf8("age,job,age\n1,2,3\n"));
+
+        Assert.Equal("credit.csv, line 1: columns 1 and 3 are both named 'age'; column names must be unique.", error.Message);
+    }
+
+    [Fact]
+    public void Read_EmptyColumnName_NamesPosition()
+    {
+        var error = Fails(() => Utf8("age, ,job\n1,2,3\n"));
+
+        Assert.Equal("credit.csv, line 1: column 2 of 3 has an empty name; every column needs a unique name.", error.Message);
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8_NamesLineColumnAndOffset()
+    {
+        // Latin-1 "été" on line 2: the first invalid byte 0xE9 is the 3rd character of the line, byte offset 6.
+        var error = Fails(() => Bytes(Encoding.ASCII.GetBytes("a,b\n1,"), [0xE9, (byte)'t', 0xE9], Encoding.ASCII.GetBytes("\n")));
+
+        Assert.Equal("credit.csv, line 2, column 3: the input is not UTF-8 text: invalid byte 0xE9 at byte offset 6; save the file as UTF-8.", error.Message);
+        Assert.Equal((2L, 3), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8AfterMultibyteCharacters_CountsCharacters()
+    {
+        var error = Fails(() => Bytes(Encoding.UTF8.GetBytes("a\nZoë"), [0xFF], Encoding.ASCII.GetBytes("\n")));
+
+        Assert.Equal((2L, 4), (error.Line, error.Column));
+        Assert.Contains("invalid byte 0xFF at byte offset 6", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Utf16_SaysUtf16()
+    {
+        var error = Fails(() => Bytes(Encoding.Unicode.GetPreamble(), Encoding.Unicode.GetBytes("a,b\n1,2\n")));
+
+        Assert.Equal("credit.csv: the input is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.", error.Message);
+    }
+
+    [Fact]
+    public void Read_GzipBytes_SaysCompressed()
+    {
+        var error = Fails(() => new MemoryStream(File.ReadAllBytes(TestPaths.Dataset("flights-1m.test.csv.gz"))));
+
+        Assert.Equal("credit.csv: the input is gzip-compressed, not text; decompress it or upload the .csv file.", error.Message);
+    }
+
+    [Fact]
+    public void Read_OverMaxBytes_SeekableOrNot_SaysLimit()
+    {
+        var data = Encoding.UTF8.GetBytes("a,b\n1,2\n3,4\n5,6\n");
+        var options = new CsvOptions { SourceName = "credit.csv", MaxBytes = 10 };
+
+        var seekable = Fails(() => new MemoryStream(data), options);
+        var streamed = Fails(() => Trickle(data, 3), options);
+
+        Assert.Equal("credit.csv: the input is larger than the limit of 10 bytes (CsvOptions.MaxBytes).", seekable.Message);
+        Assert.Equal(seekable.Message, streamed.Message);
+    }
+
+    [Fact]
+    public void Read_ExactlyMaxBytes_IsAccepted()
+    {
+        var data = Encoding.UTF8.GetBytes("a,b\n1,2\n");
+
+        var table = CsvTable.Read(Trickle(data), new CsvOptions { MaxBytes = data.Length });
+
+        Assert.Equal(1, table.RowCount);
+    }
+
+    [Fact]
+    public void Read_MoreThanMaxColumns_SaysLimit()
+    {
+        var error = Fails(() => Utf8("a,b,c\n1,2,3\n"), new CsvOptions { SourceName = "credit.csv", MaxColumns = 2 });
+
+        Assert.Equal("credit.csv, line 1: the header has 3 columns, more than the limit of 2 (CsvOptions.MaxColumns).", error.Message);
+    }
+
+    [Fact]
+    public void Read_UnterminatedQuote_NamesWhereItOpened()
+    {
+        var error = Fails(() => Utf8("a,b\n1,2\n3,\"never closed\n4,5\n"));
+
+        Assert.Equal("credit.csv, line 3, column 3: unterminated quoted field (the closing double quote is missing).", error.Message);
+        Assert.Equal((3L, 3), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Read_TextAfterClosingQuote_NamesCharacter()
+    {
+        var error = Fails(() => Utf8("a,b\n\"x\"y,2\n"));
+
+        Assert.Equal("credit.csv, line 2, column 4: unexpected character 'y' after the closing quote of a quoted field (a double quote inside a quoted field must be doubled).", error.Message);
+    }
+
+    [Fact]
+    public void Read_OverriddenTypeContradicted_NamesLineColumnAndValue()
+    {
+        var options = new CsvOptions
+        {
+            SourceName = "credit.csv",
+            ColumnTypes = new Dictionary<string, ColumnType> { ["age"] = ColumnType.Numeric },
+        };
+
+        var error = Fails(() => Utf8("age,job\n31,a\n\"forty\",b\n"), options);
+
+        Assert.Equal("credit.csv, line 3: column 'age' is set to Numeric but holds 'forty', which is not a number.", error.Message);
+    }
+
+    [Fact]
+    public void Read_OverrideOfUnknownColumn_ListsColumns()
+    {
+        var options = new CsvOptions
+        {
+            SourceName = "credit.csv",
+            ColumnTypes = new Dictionary<string, ColumnType> { ["agee"] = ColumnType.Numeric },
+        };
+
+        var error = Fails(() => Utf8("age,job\n31,a\n"), options);
+
+        Assert.Equal("credit.csv: CsvOptions.ColumnTypes sets the type of 'agee', which is not a column. Columns: age, job.", error.Message);
+    }
+
+    [Fact]
+    public void Read_Path_UsesFileNameInMessages()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"eml-ragged-{Environment.ProcessId}.csv");
+        File.WriteAllText(path, "a,b\n1\n");
+        try
+        {
+            var error = Assert.Throws<CsvFormatException>(() => CsvTable.Read(path));
+
+            Assert.Equal($"{Path.GetFileName(path)}, line 2: found 1 field, expected 2.", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
