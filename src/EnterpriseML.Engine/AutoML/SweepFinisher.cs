@@ -181,7 +181,7 @@ internal sealed class SweepFinisher
         var comparison = Compare(general, specialised, scores);
         if (comparison.WithinNoise && (best == general || best == specialised))
         {
-            var cheaper = Cost(specialised) < Cost(general) ? specialised : general;
+            var cheaper = Cheaper(specialised, general);
             if (cheaper != best)
             {
                 reason = string.Create(CultureInfo.InvariantCulture,
@@ -235,7 +235,31 @@ internal sealed class SweepFinisher
         }
     }
 
-    private static double Cost(TrialRecord r) => r.PredictMicrosecondsPerRow;
+    /// <summary>
+    /// The cheaper of two models: by predict time when it differs by more than 25 % (timings are noisy), else by
+    /// model size, else the earlier trial.
+    /// </summary>
+    private static TrialRecord Cheaper(TrialRecord a, TrialRecord b)
+    {
+        var ta = a.PredictMicrosecondsPerRow;
+        var tb = b.PredictMicrosecondsPerRow;
+        if (ta < 0.8 * tb)
+        {
+            return a;
+        }
+
+        if (tb < 0.8 * ta)
+        {
+            return b;
+        }
+
+        if (a.ModelBytes != b.ModelBytes)
+        {
+            return a.ModelBytes < b.ModelBytes ? a : b;
+        }
+
+        return a.Index < b.Index ? a : b;
+    }
 
     private KindComparison Compare(TrialRecord general, TrialRecord specialised, Dictionary<int, float[]> scores)
     {

@@ -87,6 +87,7 @@ internal sealed class Sweep
     private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
     private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
     private TrialRecord? _best;
+    private TrialRecord? _appliedBest;
 
     public Sweep(SweepSettings settings, TimeProvider time, SweepRequest request, ITrialStore store, IProgress<SweepEvent>? progress)
     {
@@ -103,6 +104,9 @@ internal sealed class Sweep
     }
 
     private TimeSpan Elapsed => _time.GetElapsedTime(_started);
+
+    /// <summary>How long a cancelled trial may take to notice before it is abandoned.</summary>
+    private TimeSpan Grace => TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * (_settings.BudgetSeconds ?? 100)));
 
     private TimeSpan? Remaining => _settings.BudgetSeconds is { } b ? TimeSpan.FromSeconds(b) - Elapsed : null;
 
@@ -166,7 +170,7 @@ internal sealed class Sweep
 
                     var subsample = _executor.NeedsSubsample && proposal.FirstOfCandidate;
                     var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, subsample,
-                        IncumbentWorstFold(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
+                        HopelessBelow(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
                     {
@@ -210,12 +214,26 @@ internal sealed class Sweep
     {
         // Wake up when a trial ends, at the search deadline, or every 200 ms for the memory and runaway watchdogs.
         var wake = TimeSpan.FromMilliseconds(200);
+        var grace = Grace;
         if (searchDeadline is { } d)
         {
             var left = d - Elapsed;
-            if (left > TimeSpan.Zero && left < wake)
+            var until = left > TimeSpan.Zero ? left : left + grace;
+            if (until < wake)
             {
-                wake = left;
+                wake = until;
+            }
+        }
+
+        if (_settings.MaximumTrialSeconds is { } cap)
+        {
+            foreach (var trial in running.Values)
+            {
+                var until = TimeSpan.FromSeconds(cap) + grace - _time.GetElapsedTime(trial.Started);
+                if (until < wake)
+                {
+                    wake = until;
+                }
             }
         }
 
@@ -232,7 +250,7 @@ internal sealed class Sweep
 
     private void HarvestFinished(Dictionary<int, RunningTrial> running, long baselineMemory)
     {
-        var grace = TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * (_settings.BudgetSeconds ?? 100)));
+        var grace = Grace;
         var searchDeadline = SearchDeadline();
         List<int>? done = null;
         foreach (var (index, trial) in running)
@@ -400,6 +418,11 @@ internal sealed class Sweep
             var cost = _settings.UniformTrialCost ? 1.0 : Math.Max(1e-3, record.FitSeconds);
             var loss = record.Status == TrialStatus.Succeeded ? _metric.ToLoss(record.ValidationScore) : double.NaN;
             _scheduler.Update(record.Candidate, new TunerObservation(record.Point, loss, cost, record.Status == TrialStatus.Succeeded));
+            if (record.Status == TrialStatus.Succeeded && record.SampleFraction >= 1
+                && (_appliedBest is null || _metric.IsBetter(record.ValidationScore, _appliedBest.ValidationScore)))
+            {
+                _appliedBest = record;
+            }
         }
     }
 
@@ -419,7 +442,20 @@ internal sealed class Sweep
         return record;
     }
 
-    private double IncumbentWorstFold() => _best is null ? double.NaN : _executor.WorstFoldOf(_best.Index);
+    /// <summary>
+    /// The score below which a trial is hopeless: the best trial the tuners have seen so far, minus twice its fold
+    /// spread. Taken from the applied (not merely finished) trials, so it is the same on every run.
+    /// </summary>
+    private double HopelessBelow()
+    {
+        if (_appliedBest is null || _executor.FoldCount < 2)
+        {
+            return double.NaN;
+        }
+
+        var margin = 2 * _appliedBest.ValidationSpread;
+        return _metric.HigherIsBetter ? _appliedBest.ValidationScore - margin : _appliedBest.ValidationScore + margin;
+    }
 
     private int TrialSeed(int index) => unchecked((_settings.Seed * 1_000_003) + index + 1);
 

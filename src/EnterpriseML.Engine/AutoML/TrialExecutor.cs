@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Tuning;
@@ -12,7 +11,7 @@ internal sealed record TrialJob(
     double[] Point,
     ParameterSet Parameters,
     bool Subsample,
-    double IncumbentWorstFold,
+    double HopelessBelow,
     int Seed,
     int Threads);
 
@@ -36,7 +35,6 @@ internal sealed class TrialExecutor
     private readonly CandidateData[] _foldValid;
     private readonly int[] _offsets;
     private readonly int _width;
-    private readonly ConcurrentDictionary<int, double> _worstFold = new();
 
     public TrialExecutor(SweepRequest request, ValidationSplit split, SweepSettings settings)
     {
@@ -93,9 +91,6 @@ internal sealed class TrialExecutor
     /// <summary>Scores per row of the out-of-fold vector (1, or K for multiclass).</summary>
     public int Width => _width;
 
-    /// <summary>The worst single-fold score of a finished successful trial (NaN when unknown).</summary>
-    public double WorstFoldOf(int index) => _worstFold.TryGetValue(index, out var v) ? v : double.NaN;
-
     public TrialOutcome Run(TrialJob job, CancellationToken cancellationToken)
     {
         var metric = _request.Plan.PrimaryMetric;
@@ -148,12 +143,12 @@ internal sealed class TrialExecutor
                     throw new InvalidOperationException($"The {metric.Name} of fold {f} is undefined (NaN scores or one class only).");
                 }
 
-                if (_settings.EarlyStopping && f < folds - 1 && !double.IsNaN(job.IncumbentWorstFold))
+                if (_settings.EarlyStopping && f < folds - 1 && !double.IsNaN(job.HopelessBelow))
                 {
                     var mean = Mean(foldScores.AsSpan(0, f + 1));
-                    if (metric.IsBetter(job.IncumbentWorstFold, mean))
+                    if (metric.IsBetter(job.HopelessBelow, mean))
                     {
-                        return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} is worse than every fold of the best trial.",
+                        return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} is more than two fold deviations worse than the best trial.",
                             fitSeconds, predictMicroseconds, modelBytes, mean);
                     }
                 }
@@ -178,13 +173,6 @@ internal sealed class TrialExecutor
             score = Mean(foldScores);
         }
 
-        var worst = foldScores[0];
-        foreach (var s in foldScores)
-        {
-            worst = metric.IsBetter(worst, s) ? s : worst;
-        }
-
-        _worstFold[job.Index] = worst;
         var record = NewRecord(job, TrialStatus.Succeeded, null) with
         {
             ValidationScore = score,
