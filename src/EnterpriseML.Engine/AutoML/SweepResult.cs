@@ -7,8 +7,10 @@ namespace EnterpriseML.Engine.AutoML;
 /// <summary>What a sweep asks: labelled training rows and a scenario's plan for them.</summary>
 public sealed class SweepRequest
 {
-    public SweepRequest(CandidateData train, ScenarioPlan plan)
+    public SweepRequest(CandidateData train, ScenarioPlan plan, string scenario = "")
     {
+        ArgumentNullException.ThrowIfNull(scenario);
+        Scenario = scenario;
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(plan);
         if (train.Task != plan.Task)
@@ -23,6 +25,9 @@ public sealed class SweepRequest
     public CandidateData Train { get; }
 
     public ScenarioPlan Plan { get; }
+
+    /// <summary>The scenario's name, for the report.</summary>
+    public string Scenario { get; }
 }
 
 /// <summary>The best general vs best specialised comparison on the sweep's validation rows.</summary>
@@ -65,8 +70,12 @@ public sealed class SweepResult
         KindComparison? comparison,
         TimeSpan elapsed,
         IReadOnlyList<KeyValuePair<string, string>> winnerDetails,
-        string? winnerPipeline)
+        string? winnerPipeline,
+        IReadOnlyDictionary<int, IFittedCandidate> candidateModels,
+        string scenario)
     {
+        CandidateModels = candidateModels;
+        Scenario = scenario;
         Task = task;
         Metric = metric;
         ClassNames = classNames;
@@ -87,11 +96,20 @@ public sealed class SweepResult
         WinnerPipeline = winnerPipeline;
     }
 
+    /// <summary>The scenario name (as given in the request's plan, or empty).</summary>
+    public string Scenario { get; }
+
     public TaskKind Task { get; }
 
     public ScenarioMetric Metric { get; }
 
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>
+    /// The validation-fold model of the best trial of each candidate, by trial index (fitted on that fold's training
+    /// rows, not refitted): what the report scores a test set with for the non-winning leaderboard rows.
+    /// </summary>
+    public IReadOnlyDictionary<int, IFittedCandidate> CandidateModels { get; }
 
     /// <summary>Every trial in index order (replayed ones included), then the ensemble entry if one was built.</summary>
     public IReadOnlyList<TrialRecord> Trials { get; }

@@ -548,7 +548,9 @@ internal sealed class Sweep
             comparison,
             Elapsed,
             described?.Details ?? [],
-            described?.Pipeline);
+            described?.Pipeline,
+            new Dictionary<int, IFittedCandidate>(_foldModels),
+            _request.Scenario);
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;
     }
