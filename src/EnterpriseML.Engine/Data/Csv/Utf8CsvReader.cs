@@ -350,7 +350,13 @@ internal sealed class Utf8CsvReader
         if (_end == _buffer.Length)
         {
             // One record larger than the buffer: grow (bounded by MaxBytes).
-            Array.Resize(ref _buffer, _buffer.Length * 2);
+            if (_buffer.Length == Array.MaxLength)
+            {
+                throw new CsvFormatException(SourceName, _line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"a record is longer than {Array.MaxLength} bytes."));
+            }
+
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length));
         }
 
         var any = false;
