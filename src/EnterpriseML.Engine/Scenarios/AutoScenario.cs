@@ -1,3 +1,4 @@
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Trainers;
 
