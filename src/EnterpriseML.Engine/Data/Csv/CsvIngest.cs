@@ -50,7 +50,7 @@ internal sealed class CsvIngest
             }
         }
 
-        if (options.ColumnTypes is { } overrides)
+        if (options.ColumnTypes is { } overrides && !options.IgnoreUnknownColumnTypes)
         {
             foreach (var name in overrides.Keys)
             {
@@ -66,7 +66,7 @@ internal sealed class CsvIngest
         for (var i = 0; i < count; i++)
         {
             ColumnType? typeOverride = options.ColumnTypes is { } o && o.TryGetValue(names[i], out var t) ? t : null;
-            Columns[i] = new ColumnAccumulator(names[i], i, typeOverride, sourceName);
+            Columns[i] = new ColumnAccumulator(names[i], i, count, typeOverride, sourceName);
         }
 
         if (keepValues)

@@ -225,7 +225,7 @@ internal sealed class Utf8CsvReader
             }
             else
             {
-                var length = buffer.AsSpan(pos, end - pos).IndexOfAny(_fieldEnds);
+                var length = FindFieldEnd(buffer, pos, end, delimiter);
                 if (length < 0)
                 {
                     if (!_eof)
@@ -276,6 +276,33 @@ internal sealed class Utf8CsvReader
         _line += newlines + lineBreaks;
         _start = pos;
         return ParseStatus.Record;
+    }
+
+    /// <summary>
+    /// The length of the unquoted field at <paramref name="start"/>, or -1 when no delimiter or line break follows
+    /// before <paramref name="end"/>. Most fields are short, so a few bytes are checked one by one before the
+    /// vectorised search.
+    /// </summary>
+    private int FindFieldEnd(byte[] buffer, int start, int end, byte delimiter)
+    {
+        var limit = Math.Min(end, start + 16);
+        var head = buffer.AsSpan(start, limit - start);
+        for (var i = 0; i < head.Length; i++)
+        {
+            var b = head[i];
+            if (b == delimiter || b == '\n' || b == '\r')
+            {
+                return i;
+            }
+        }
+
+        if (limit == end)
+        {
+            return -1;
+        }
+
+        var rest = buffer.AsSpan(limit, end - limit).IndexOfAny(_fieldEnds);
+        return rest < 0 ? -1 : limit - start + rest;
     }
 
     private void AddField(ref int fieldCount, int start, int length)
