@@ -189,6 +189,20 @@ public sealed class CsvBadInputTests
     }
 
     [Fact]
+    public void Read_OverrideOfUnknownColumn_IgnoredWhenAsked()
+    {
+        var options = new CsvOptions
+        {
+            ColumnTypes = new Dictionary<string, ColumnType> { ["label"] = ColumnType.Categorical, ["age"] = ColumnType.Categorical },
+            IgnoreUnknownColumnTypes = true,
+        };
+
+        var table = CsvTable.Read(Utf8("age,job\n31,a\n"), options);
+
+        Assert.Equal(ColumnType.Categorical, table["age"].Type);
+    }
+
+    [Fact]
     public void Read_Path_UsesFileNameInMessages()
     {
         var path = Path.Combine(Path.GetTempPath(), $"eml-ragged-{Environment.ProcessId}.csv");

@@ -20,8 +20,23 @@ internal sealed class ColumnAccumulator
     private long _totalBytes;
     private long _totalWords;
 
-    public ColumnAccumulator(string name, int index, ColumnType? typeOverride, string sourceName)
+    /// <summary>Distinct values kept exactly across all columns of an input (then split evenly).</summary>
+    public const int DistinctValueBudget = 1 << 22;
+
+    /// <summary>Bytes of distinct text kept across all columns of an input (then split evenly).</summary>
+    public const int DistinctTextBudget = 256 << 20;
+
+    /// <summary>The most distinct values kept exactly per column.</summary>
+    public const int MaxDistinctPerColumn = 1 << 16;
+
+    /// <summary>The most bytes of distinct text kept per column.</summary>
+    public const int MaxDistinctTextPerColumn = 16 << 20;
+
+    public ColumnAccumulator(string name, int index, int columnCount, ColumnType? typeOverride, string sourceName)
     {
+        Values = new Utf8ValueCounter(
+            Math.Clamp(DistinctValueBudget / columnCount, 1024, MaxDistinctPerColumn),
+            Math.Clamp(DistinctTextBudget / columnCount, 64 << 10, MaxDistinctTextPerColumn));
         Name = name;
         Index = index;
         _override = typeOverride;
@@ -45,7 +60,7 @@ internal sealed class ColumnAccumulator
 
     public bool MaybeDateTime { get; private set; }
 
-    public Utf8ValueCounter Values { get; } = new();
+    public Utf8ValueCounter Values { get; }
 
     /// <summary>Adds one trimmed, non-missing value read on <paramref name="line"/>; missing values go to <see cref="AddMissing"/>.</summary>
     public void Add(ReadOnlySpan<byte> value, long line)
@@ -53,11 +68,12 @@ internal sealed class ColumnAccumulator
         PresentCount++;
         Values.Add(value);
         _totalBytes += value.Length;
-        _totalWords += value.Count((byte)' ') + 1;
+        var isNumber = false;
         if (MaybeNumeric)
         {
             if (CsvValues.TryParseDouble(value, out var number))
             {
+                isNumber = true;
                 _sum += number;
                 _min = Math.Min(_min, number);
                 _max = Math.Max(_max, number);
@@ -68,6 +84,9 @@ internal sealed class ColumnAccumulator
                 ThrowIfOverridden(ColumnType.Numeric, value, line, "a number");
             }
         }
+
+        // A parsed number is one word (numbers hold no inner spaces); only string columns need the count.
+        _totalWords += isNumber ? 1 : value.Count((byte)' ') + 1;
 
         if (MaybeBoolean)
         {

@@ -1,0 +1,738 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using EnterpriseML.Engine.Data;
+
+namespace EnterpriseML.Engine.Trainers.Trees;
+
+/// <summary>
+/// Trees flattened into arrays for prediction on raw feature values. A node sends a row left when
+/// <c>value ≤ Threshold</c> (numeric; NaN follows the learned default direction) or when the level code is in the
+/// node's category set (categorical; NaN and unseen codes go right). Children ≥ 0 are nodes, &lt; 0 are ~leaf.
+/// Immutable and safe for concurrent use.
+/// </summary>
+internal sealed class TreeEnsemble
+{
+    internal const int DefaultLeftFlag = 1 << 30;
+    internal const int CategoricalFlag = 1 << 29;
+    internal const int FeatureMask = (1 << 29) - 1;
+    private const int BlockRows = 64;
+
+    public TreeEnsemble(
+        Node[] nodes, int[] categoryOffsets, int[] categoryWords, uint[] categoryBits, float[] nodeCover, float[] leafValues, float[] leafCover,
+        int[] treeRoots, int[] treeOutput, int outputCount, double[] baseScores, bool average, int featureCount)
+    {
+        Nodes = nodes;
+        CategoryOffsets = categoryOffsets;
+        CategoryWords = categoryWords;
+        CategoryBits = categoryBits;
+        NodeCover = nodeCover;
+        LeafValues = leafValues;
+        LeafCover = leafCover;
+        TreeRoots = treeRoots;
+        TreeOutput = treeOutput;
+        OutputCount = outputCount;
+        BaseScores = baseScores;
+        Average = average;
+        FeatureCount = featureCount;
+        Validate();
+        MaximumDepth = 0;
+        for (var t = 0; t < treeRoots.Length; t++)
+        {
+            MaximumDepth = Math.Max(MaximumDepth, Depth(treeRoots[t]));
+        }
+    }
+
+    public Node[] Nodes { get; }
+
+    public int[] CategoryOffsets { get; }
+
+    public int[] CategoryWords { get; }
+
+    public uint[] CategoryBits { get; }
+
+    public float[] NodeCover { get; }
+
+    public float[] LeafValues { get; }
+
+    public float[] LeafCover { get; }
+
+    public int[] TreeRoots { get; }
+
+    /// <summary>The output (class) each tree adds to.</summary>
+    public int[] TreeOutput { get; }
+
+    public int OutputCount { get; }
+
+    public double[] BaseScores { get; }
+
+    /// <summary>True: outputs are the mean over trees (forest); false: the sum (boosting).</summary>
+    public bool Average { get; }
+
+    public int FeatureCount { get; }
+
+    public int MaximumDepth { get; }
+
+    public int TreeCount => TreeRoots.Length;
+
+    /// <summary>Raw margins of one dense row (length <see cref="FeatureCount"/>).</summary>
+    public void PredictRaw(ReadOnlySpan<float> row, Span<double> margins)
+    {
+        margins[..OutputCount].Clear();
+        var roots = TreeRoots;
+        var outputs = TreeOutput;
+        for (var t = 0; t < roots.Length; t++)
+        {
+            margins[outputs[t]] += LeafValues[LeafOf(roots[t], row)];
+        }
+
+        Finish(margins);
+    }
+
+    private void Finish(Span<double> margins)
+    {
+        var perOutput = Average ? Math.Max(1, TreeCount / OutputCount) : 1;
+        for (var k = 0; k < OutputCount; k++)
+        {
+            margins[k] = (Average ? margins[k] / perOutput : margins[k]) + BaseScores[k];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int LeafOf(int node, ReadOnlySpan<float> row)
+    {
+        var nodes = Nodes;
+        while (node >= 0)
+        {
+            ref readonly var n = ref nodes[node];
+            var v = row[n.Feature & FeatureMask];
+            bool left;
+            if ((n.Feature & CategoricalFlag) != 0)
+            {
+                left = InCategorySet(node, v);
+            }
+            else
+            {
+                left = (n.Feature & DefaultLeftFlag) != 0 ? !(v > n.Threshold) : v <= n.Threshold;
+            }
+
+            node = left ? n.Left : n.Right;
+        }
+
+        return ~node;
+    }
+
+    private bool InCategorySet(int node, float v)
+    {
+        if (!(v >= 0) || v >= CategoryWords[node] * 32)
+        {
+            return false;
+        }
+
+        var code = (int)v;
+        return code == v && ((CategoryBits[CategoryOffsets[node] + (code >> 5)] >> (code & 31)) & 1) != 0;
+    }
+
+    /// <summary>
+    /// Raw margins of every row, row-major (RowCount × OutputCount). Rows are transposed in blocks of 64 and each
+    /// block is pushed through one tree at a time so that a tree's nodes stay in cache. Parallel over blocks; each
+    /// row's sum runs in tree order, so the result does not depend on the thread count.
+    /// </summary>
+    public unsafe void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism)
+    {
+        var n = features.RowCount;
+        if (margins.Length < n * OutputCount)
+        {
+            throw new ArgumentException("Output too short.", nameof(margins));
+        }
+
+        var blocks = (n + BlockRows - 1) / BlockRows;
+        fixed (double* p = margins)
+        {
+            var state = new BatchState(this, features, (nint)p);
+            if (maxDegreeOfParallelism == 1 || n < 4 * BlockRows)
+            {
+                for (var b = 0; b < blocks; b++)
+                {
+                    state.Run(b);
+                }
+            }
+            else
+            {
+                Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, state.Run);
+            }
+        }
+    }
+
+    private sealed class BatchState(TreeEnsemble model, FeatureMatrix features, nint output)
+    {
+        public unsafe void Run(int block)
+        {
+            var n = features.RowCount;
+            var f = model.FeatureCount;
+            var start = block * BlockRows;
+            var count = Math.Min(BlockRows, n - start);
+            var k = model.OutputCount;
+            var buffer = ArrayPool<float>.Shared.Rent(BlockRows * f);
+            try
+            {
+                var dense = features.Dense;
+                var denseCount = features.DenseColumnCount;
+                for (var j = 0; j < denseCount; j++)
+                {
+                    var column = j * n + start;
+                    for (var r = 0; r < count; r++)
+                    {
+                        buffer[r * f + j] = dense[column + r];
+                    }
+                }
+
+                if (features.Sparse is { } sparse)
+                {
+                    for (var r = 0; r < count; r++)
+                    {
+                        var row = buffer.AsSpan(r * f + denseCount, f - denseCount);
+                        row.Clear();
+                        var indices = sparse.RowIndices(start + r);
+                        var values = sparse.RowValues(start + r);
+                        for (var e = 0; e < indices.Length; e++)
+                        {
+                            if (indices[e] < row.Length)
+                            {
+                                row[indices[e]] = values[e];
+                            }
+                        }
+                    }
+                }
+
+                var result = new Span<double>((double*)output + ((long)start * k), count * k);
+                result.Clear();
+                var roots = model.TreeRoots;
+                var outputs = model.TreeOutput;
+                var leaves = model.LeafValues;
+                for (var t = 0; t < roots.Length; t++)
+                {
+                    var root = roots[t];
+                    var o = outputs[t];
+                    for (var r = 0; r < count; r++)
+                    {
+                        result[r * k + o] += leaves[model.LeafOf(root, buffer.AsSpan(r * f, f))];
+                    }
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    model.Finish(result.Slice(r * k, k));
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Path-dependent Tree SHAP (Lundberg, Erion and Lee 2018, "Consistent Individualized Feature Attribution for
+    /// Tree Ensembles", Algorithm 2): exact Shapley values of the raw margin of output <paramref name="output"/>,
+    /// with "missing" features integrated out by the training cover of each branch. Returns the bias (the expected
+    /// margin); bias + Σ contributions = the raw margin.
+    /// </summary>
+    public double Explain(ReadOnlySpan<float> row, Span<double> contributions, int output)
+    {
+        contributions[..FeatureCount].Clear();
+        var capacity = (MaximumDepth + 3) * (MaximumDepth + 3);
+        var path = ArrayPool<PathElement>.Shared.Rent(capacity);
+        try
+        {
+            var bias = 0.0;
+            var trees = 0;
+            for (var t = 0; t < TreeRoots.Length; t++)
+            {
+                if (TreeOutput[t] != output)
+                {
+                    continue;
+                }
+
+                trees++;
+                var root = TreeRoots[t];
+                bias += Expected(root);
+                if (root >= 0)
+                {
+                    Recurse(root, row, contributions, path, 0, 0, 1, 1, -1);
+                }
+            }
+
+            if (Average && trees > 0)
+            {
+                for (var j = 0; j < FeatureCount; j++)
+                {
+                    contributions[j] /= trees;
+                }
+
+                bias /= trees;
+            }
+
+            return bias + BaseScores[output];
+        }
+        finally
+        {
+            ArrayPool<PathElement>.Shared.Return(path);
+        }
+    }
+
+    private double Cover(int child) => child >= 0 ? NodeCover[child] : LeafCover[~child];
+
+    private double Expected(int node)
+    {
+        if (node < 0)
+        {
+            return LeafValues[~node];
+        }
+
+        var (l, r) = Fractions(node);
+        return (l * Expected(Nodes[node].Left)) + (r * Expected(Nodes[node].Right));
+    }
+
+    private (double Left, double Right) Fractions(int node)
+    {
+        var total = (double)NodeCover[node];
+        var left = Cover(Nodes[node].Left);
+        var right = Cover(Nodes[node].Right);
+        var sum = left + right;
+        if (!(sum > 0))
+        {
+            return (0.5, 0.5);
+        }
+
+        // The children's covers add up to the parent's up to rounding; normalise so the fractions sum to one.
+        _ = total;
+        return (left / sum, right / sum);
+    }
+
+    private void Recurse(
+        int node, ReadOnlySpan<float> row, Span<double> phi, PathElement[] buffer, int parentOffset, int depth,
+        double zeroFraction, double oneFraction, int feature)
+    {
+        var offset = parentOffset + depth + 1;
+        var path = buffer.AsSpan(offset);
+        buffer.AsSpan(parentOffset, depth + 1).CopyTo(path);
+        Extend(path, depth, zeroFraction, oneFraction, feature);
+        if (node < 0)
+        {
+            var value = (double)LeafValues[~node];
+            for (var i = 1; i <= depth; i++)
+            {
+                var w = UnwoundSum(path, depth, i);
+                phi[path[i].Feature] += w * (path[i].One - path[i].Zero) * value;
+            }
+
+            return;
+        }
+
+        ref readonly var n = ref Nodes[node];
+        var splitFeature = n.Feature & FeatureMask;
+        var hot = LeafOrNodeGoesLeft(node, row) ? n.Left : n.Right;
+        var cold = hot == n.Left ? n.Right : n.Left;
+        var (leftFraction, rightFraction) = Fractions(node);
+        var hotFraction = hot == n.Left ? leftFraction : rightFraction;
+        var coldFraction = hot == n.Left ? rightFraction : leftFraction;
+        double incomingZero = 1, incomingOne = 1;
+        var k = 0;
+        for (; k <= depth; k++)
+        {
+            if (path[k].Feature == splitFeature)
+            {
+                break;
+            }
+        }
+
+        if (k != depth + 1)
+        {
+            incomingZero = path[k].Zero;
+            incomingOne = path[k].One;
+            Unwind(path, depth, k);
+            depth--;
+        }
+
+        Recurse(hot, row, phi, buffer, offset, depth + 1, hotFraction * incomingZero, incomingOne, splitFeature);
+        Recurse(cold, row, phi, buffer, offset, depth + 1, coldFraction * incomingZero, 0, splitFeature);
+    }
+
+    private bool LeafOrNodeGoesLeft(int node, ReadOnlySpan<float> row)
+    {
+        ref readonly var n = ref Nodes[node];
+        var v = row[n.Feature & FeatureMask];
+        if ((n.Feature & CategoricalFlag) != 0)
+        {
+            return InCategorySet(node, v);
+        }
+
+        return (n.Feature & DefaultLeftFlag) != 0 ? !(v > n.Threshold) : v <= n.Threshold;
+    }
+
+    private static void Extend(Span<PathElement> path, int depth, double zero, double one, int feature)
+    {
+        path[depth] = new PathElement(feature, zero, one, depth == 0 ? 1 : 0);
+        for (var i = depth - 1; i >= 0; i--)
+        {
+            path[i + 1].Weight += one * path[i].Weight * (i + 1) / (depth + 1);
+            path[i].Weight = zero * path[i].Weight * (depth - i) / (depth + 1);
+        }
+    }
+
+    private static void Unwind(Span<PathElement> path, int depth, int index)
+    {
+        var one = path[index].One;
+        var zero = path[index].Zero;
+        var next = path[depth].Weight;
+        for (var i = depth - 1; i >= 0; i--)
+        {
+            if (one != 0)
+            {
+                var previous = path[i].Weight;
+                path[i].Weight = next * (depth + 1) / ((i + 1) * one);
+                next = previous - (path[i].Weight * zero * (depth - i) / (depth + 1));
+            }
+            else
+            {
+                path[i].Weight = path[i].Weight * (depth + 1) / (zero * (depth - i));
+            }
+        }
+
+        for (var i = index; i < depth; i++)
+        {
+            path[i].Feature = path[i + 1].Feature;
+            path[i].Zero = path[i + 1].Zero;
+            path[i].One = path[i + 1].One;
+        }
+    }
+
+    private static double UnwoundSum(ReadOnlySpan<PathElement> path, int depth, int index)
+    {
+        var one = path[index].One;
+        var zero = path[index].Zero;
+        var next = path[depth].Weight;
+        var total = 0.0;
+        for (var i = depth - 1; i >= 0; i--)
+        {
+            if (one != 0)
+            {
+                var w = next * (depth + 1) / ((i + 1) * one);
+                total += w;
+                next = path[i].Weight - (w * zero * (depth - i) / (depth + 1));
+            }
+            else
+            {
+                total += path[i].Weight / zero * (depth + 1) / (depth - i);
+            }
+        }
+
+        return total;
+    }
+
+    private int Depth(int node) => node < 0 ? 0 : 1 + Math.Max(Depth(Nodes[node].Left), Depth(Nodes[node].Right));
+
+    private void Validate()
+    {
+        var n = Nodes.Length;
+        if (CategoryOffsets.Length != n || CategoryWords.Length != n || NodeCover.Length != n || LeafCover.Length != LeafValues.Length
+            || TreeOutput.Length != TreeRoots.Length || BaseScores.Length != OutputCount || OutputCount < 1)
+        {
+            throw new InvalidDataException("Tree ensemble arrays have inconsistent lengths.");
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var node = Nodes[i];
+            if ((node.Feature & FeatureMask) >= FeatureCount || !ValidChild(node.Left) || !ValidChild(node.Right) || node.Left <= i && node.Left >= 0
+                || node.Right <= i && node.Right >= 0)
+            {
+                throw new InvalidDataException($"Tree node {i} is malformed.");
+            }
+
+            if ((node.Feature & CategoricalFlag) != 0 && (CategoryOffsets[i] < 0 || CategoryOffsets[i] + CategoryWords[i] > CategoryBits.Length))
+            {
+                throw new InvalidDataException($"Tree node {i} has a category set outside the bit pool.");
+            }
+        }
+
+        for (var t = 0; t < TreeRoots.Length; t++)
+        {
+            if (!ValidChild(TreeRoots[t]) || (uint)TreeOutput[t] >= (uint)OutputCount)
+            {
+                throw new InvalidDataException($"Tree {t} has an invalid root or output.");
+            }
+        }
+
+        bool ValidChild(int c) => c >= 0 ? c < n : ~c < LeafValues.Length;
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(1); // layout version
+        writer.Write(FeatureCount);
+        writer.Write(OutputCount);
+        writer.Write(Average);
+        foreach (var b in BaseScores)
+        {
+            writer.Write(b);
+        }
+
+        writer.Write(Nodes.Length);
+        foreach (var node in Nodes)
+        {
+            writer.Write(node.Feature);
+            writer.Write(node.Threshold);
+            writer.Write(node.Left);
+            writer.Write(node.Right);
+        }
+
+        WriteArray(writer, CategoryOffsets);
+        WriteArray(writer, CategoryWords);
+        writer.Write(CategoryBits.Length);
+        foreach (var v in CategoryBits)
+        {
+            writer.Write(v);
+        }
+
+        WriteArray(writer, NodeCover);
+        WriteArray(writer, LeafValues);
+        WriteArray(writer, LeafCover);
+        WriteArray(writer, TreeRoots);
+        WriteArray(writer, TreeOutput);
+    }
+
+    public static TreeEnsemble Read(BinaryReader reader)
+    {
+        var version = reader.ReadInt32();
+        if (version != 1)
+        {
+            throw new InvalidDataException($"Unsupported tree ensemble layout version {version}; expected 1.");
+        }
+
+        var featureCount = reader.ReadInt32();
+        var outputCount = reader.ReadInt32();
+        if (featureCount < 0 || outputCount < 1 || outputCount > 1 << 16)
+        {
+            throw new InvalidDataException("Tree ensemble header is corrupt.");
+        }
+
+        var average = reader.ReadBoolean();
+        var baseScores = new double[outputCount];
+        for (var k = 0; k < outputCount; k++)
+        {
+            baseScores[k] = reader.ReadDouble();
+        }
+
+        var nodeCount = CheckedLength(reader.ReadInt32());
+        var nodes = new Node[nodeCount];
+        for (var i = 0; i < nodeCount; i++)
+        {
+            nodes[i] = new Node(reader.ReadInt32(), reader.ReadSingle(), reader.ReadInt32(), reader.ReadInt32());
+        }
+
+        var offsets = ReadInts(reader);
+        var words = ReadInts(reader);
+        var bits = new uint[CheckedLength(reader.ReadInt32())];
+        for (var i = 0; i < bits.Length; i++)
+        {
+            bits[i] = reader.ReadUInt32();
+        }
+
+        var nodeCover = ReadFloats(reader);
+        var leafValues = ReadFloats(reader);
+        var leafCover = ReadFloats(reader);
+        var roots = ReadInts(reader);
+        var outputs = ReadInts(reader);
+        return new TreeEnsemble(nodes, offsets, words, bits, nodeCover, leafValues, leafCover, roots, outputs, outputCount, baseScores, average, featureCount);
+    }
+
+    private static int CheckedLength(int length) =>
+        length is < 0 or > 1 << 28 ? throw new InvalidDataException($"Array length {length} is out of range.") : length;
+
+    private static void WriteArray(BinaryWriter writer, int[] values)
+    {
+        writer.Write(values.Length);
+        foreach (var v in values)
+        {
+            writer.Write(v);
+        }
+    }
+
+    private static void WriteArray(BinaryWriter writer, float[] values)
+    {
+        writer.Write(values.Length);
+        foreach (var v in values)
+        {
+            writer.Write(v);
+        }
+    }
+
+    private static int[] ReadInts(BinaryReader reader)
+    {
+        var values = new int[CheckedLength(reader.ReadInt32())];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = reader.ReadInt32();
+        }
+
+        return values;
+    }
+
+    private static float[] ReadFloats(BinaryReader reader)
+    {
+        var values = new float[CheckedLength(reader.ReadInt32())];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = reader.ReadSingle();
+        }
+
+        return values;
+    }
+
+    /// <summary>A split node: feature index with flags in the high bits, threshold, children.</summary>
+    internal readonly record struct Node(int Feature, float Threshold, int Left, int Right);
+
+    internal struct PathElement(int feature, double zero, double one, double weight)
+    {
+        public int Feature = feature;
+        public double Zero = zero;
+        public double One = one;
+        public double Weight = weight;
+    }
+}
+
+/// <summary>Collects bin-space trees and flattens them into a <see cref="TreeEnsemble"/> over raw values.</summary>
+internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCount)
+{
+    private readonly List<TreeEnsemble.Node> _nodes = [];
+    private readonly List<int> _catOffsets = [];
+    private readonly List<int> _catWords = [];
+    private readonly List<uint> _catBits = [];
+    private readonly List<float> _nodeCover = [];
+    private readonly List<float> _leafValues = [];
+    private readonly List<float> _leafCover = [];
+    private readonly List<int> _roots = [];
+    private readonly List<int> _outputs = [];
+
+    public int TreeCount => _roots.Count;
+
+    /// <summary>Adds a tree whose leaf values are multiplied by <paramref name="scale"/>.</summary>
+    public void Add(BinTree tree, double scale, int output)
+    {
+        var nodeBase = _nodes.Count;
+        var leafBase = _leafValues.Count;
+        for (var l = 0; l < tree.LeafCount; l++)
+        {
+            _leafValues.Add((float)(tree.LeafValue[l] * scale));
+            _leafCover.Add((float)tree.LeafCover[l]);
+        }
+
+        for (var i = 0; i < tree.NodeCount; i++)
+        {
+            var s = tree.Splits[i];
+            var binner = binners[s.Feature];
+            var feature = s.Feature;
+            var threshold = 0f;
+            var offset = 0;
+            var words = 0;
+            if (s.IsCategorical)
+            {
+                feature |= TreeEnsemble.CategoricalFlag;
+                var cardinality = binner.CategoryToBin.Length;
+                words = (cardinality + 31) / 32;
+                offset = _catBits.Count;
+                for (var w = 0; w < words; w++)
+                {
+                    _catBits.Add(0);
+                }
+
+                for (var c = 0; c < cardinality; c++)
+                {
+                    var bin = binner.CategoryToBin[c];
+                    if (bin > 0 && s.CategoryGoesLeft(bin))
+                    {
+                        _catBits[offset + (c >> 5)] |= 1u << (c & 31);
+                    }
+                }
+            }
+            else
+            {
+                threshold = binner.UpperEdges[s.Threshold - 1];
+                if (s.DefaultLeft)
+                {
+                    feature |= TreeEnsemble.DefaultLeftFlag;
+                }
+            }
+
+            _nodes.Add(new TreeEnsemble.Node(feature, threshold, Map(tree.Left[i]), Map(tree.Right[i])));
+            _catOffsets.Add(offset);
+            _catWords.Add(words);
+            _nodeCover.Add((float)tree.NodeCover[i]);
+        }
+
+        _roots.Add(tree.NodeCount == 0 ? ~leafBase : nodeBase);
+        _outputs.Add(output);
+
+        int Map(int child) => child >= 0 ? child + nodeBase : ~(~child + leafBase);
+    }
+
+    /// <summary>Drops every tree after the first <paramref name="treeCount"/> (early stopping).</summary>
+    public void Truncate(int treeCount)
+    {
+        if (treeCount >= _roots.Count)
+        {
+            return;
+        }
+
+        var firstDropped = _roots[treeCount];
+        var nodeEnd = _nodes.Count;
+        var leafEnd = _leafValues.Count;
+        // Trees are stored in order: the dropped tree's first node / leaf bounds what stays.
+        for (var t = treeCount; t < _roots.Count; t++)
+        {
+            var r = _roots[t];
+            if (r >= 0)
+            {
+                nodeEnd = Math.Min(nodeEnd, r);
+                leafEnd = Math.Min(leafEnd, MinLeaf(r));
+            }
+            else
+            {
+                leafEnd = Math.Min(leafEnd, ~r);
+            }
+        }
+
+        _ = firstDropped;
+        var catEnd = _catBits.Count;
+        for (var i = nodeEnd; i < _nodes.Count; i++)
+        {
+            if ((_nodes[i].Feature & TreeEnsemble.CategoricalFlag) != 0)
+            {
+                catEnd = Math.Min(catEnd, _catOffsets[i]);
+            }
+        }
+
+        _nodes.RemoveRange(nodeEnd, _nodes.Count - nodeEnd);
+        _catOffsets.RemoveRange(nodeEnd, _catOffsets.Count - nodeEnd);
+        _catWords.RemoveRange(nodeEnd, _catWords.Count - nodeEnd);
+        _nodeCover.RemoveRange(nodeEnd, _nodeCover.Count - nodeEnd);
+        _catBits.RemoveRange(catEnd, _catBits.Count - catEnd);
+        _leafValues.RemoveRange(leafEnd, _leafValues.Count - leafEnd);
+        _leafCover.RemoveRange(leafEnd, _leafCover.Count - leafEnd);
+        _roots.RemoveRange(treeCount, _roots.Count - treeCount);
+        _outputs.RemoveRange(treeCount, _outputs.Count - treeCount);
+    }
+
+    private int MinLeaf(int node)
+    {
+        var n = _nodes[node];
+        var left = n.Left >= 0 ? MinLeaf(n.Left) : ~n.Left;
+        var right = n.Right >= 0 ? MinLeaf(n.Right) : ~n.Right;
+        return Math.Min(left, right);
+    }
+
+    public TreeEnsemble Build(int outputCount, double[] baseScores, bool average) => new(
+        [.. _nodes], [.. _catOffsets], [.. _catWords], [.. _catBits], [.. _nodeCover], [.. _leafValues], [.. _leafCover], [.. _roots],
+        [.. _outputs], outputCount, baseScores, average, featureCount);
+}

@@ -1,0 +1,792 @@
+using System.Buffers;
+using EnterpriseML.Engine.Numerics;
+
+namespace EnterpriseML.Engine.Trainers.Trees;
+
+/// <summary>Immutable settings of one tree grower (copied from validated options).</summary>
+internal sealed record GrowerSettings
+{
+    public int MaximumLeaves { get; init; } = 31;
+
+    /// <summary>0 = unlimited.</summary>
+    public int MaximumDepth { get; init; }
+
+    public int MinimumCount { get; init; } = 20;
+
+    public double MinimumHessian { get; init; } = 1e-3;
+
+    public double L1 { get; init; }
+
+    public double L2 { get; init; }
+
+    public double MinimumGain { get; init; }
+
+    /// <summary>Per feature −1/0/+1, or null.</summary>
+    public sbyte[]? Monotone { get; init; }
+
+    public double CategoricalSmoothing { get; init; } = 10;
+
+    public double CategoricalL2 { get; init; } = 10;
+
+    public int MinimumCountPerCategory { get; init; } = 10;
+
+    public int MaximumCategoricalSplitSize { get; init; } = 32;
+
+    /// <summary>
+    /// Forest mode: depth-first growth, a fresh feature sample per node and histograms built directly (no
+    /// subtraction), single-threaded. Otherwise best-first (leaf-wise) growth with sibling subtraction.
+    /// </summary>
+    public bool ForestMode { get; init; }
+
+    /// <summary>Forest mode: features sampled per node.</summary>
+    public int FeaturesPerNode { get; init; }
+}
+
+/// <summary>A candidate split of one leaf.</summary>
+internal struct SplitCandidate
+{
+    public int Feature;
+    public double Gain;
+    public int Threshold;
+    public bool DefaultLeft;
+    public bool IsCategorical;
+    public ulong Cat0, Cat1, Cat2, Cat3;
+    public double LeftG, LeftH, RightG, RightH;
+    public int LeftCount, RightCount;
+    public double LeftOutput, RightOutput;
+
+    public static SplitCandidate None => new() { Feature = -1, Gain = double.NegativeInfinity };
+
+    public readonly bool IsValid => Feature >= 0;
+
+    public readonly bool CategoryGoesLeft(int bin) => (bin >> 6) switch
+    {
+        0 => ((Cat0 >> bin) & 1) != 0,
+        1 => ((Cat1 >> (bin - 64)) & 1) != 0,
+        2 => ((Cat2 >> (bin - 128)) & 1) != 0,
+        _ => ((Cat3 >> (bin - 192)) & 1) != 0,
+    };
+
+    public void AddCategory(int bin)
+    {
+        switch (bin >> 6)
+        {
+            case 0: Cat0 |= 1UL << bin; break;
+            case 1: Cat1 |= 1UL << (bin - 64); break;
+            case 2: Cat2 |= 1UL << (bin - 128); break;
+            default: Cat3 |= 1UL << (bin - 192); break;
+        }
+    }
+
+    public readonly bool GoesLeft(int bin) =>
+        IsCategorical ? CategoryGoesLeft(bin) : bin == 0 ? DefaultLeft : bin <= Threshold;
+}
+
+/// <summary>A tree in bin space, as grown. Children ≥ 0 are nodes, &lt; 0 are ~leaf.</summary>
+internal sealed class BinTree
+{
+    public List<SplitCandidate> Splits { get; } = [];
+
+    public List<int> Left { get; } = [];
+
+    public List<int> Right { get; } = [];
+
+    public List<double> NodeCover { get; } = [];
+
+    public List<double> LeafValue { get; } = [];
+
+    public List<double> LeafCover { get; } = [];
+
+    public int NodeCount => Splits.Count;
+
+    public int LeafCount => LeafValue.Count;
+
+    /// <summary>The leaf a binned row falls in.</summary>
+    public int LeafOf(byte[][] columns, int row)
+    {
+        if (NodeCount == 0)
+        {
+            return 0;
+        }
+
+        var node = 0;
+        while (node >= 0)
+        {
+            var s = Splits[node];
+            node = s.GoesLeft(columns[s.Feature][row]) ? Left[node] : Right[node];
+        }
+
+        return ~node;
+    }
+}
+
+/// <summary>
+/// Grows one regression tree on gradients and hessians over binned features: histogram based, leaf-wise (best-first)
+/// with sibling histograms by subtraction (Ke et al. 2017, "LightGBM"), second-order leaf values with L1/L2
+/// (Chen and Guestrin 2016, "XGBoost"), monotone constraints by bounds propagated to children, and categorical splits
+/// over categories sorted by gradient/hessian ratio (Fisher 1958). Buffers are allocated once and reused per tree.
+/// </summary>
+internal sealed class TreeGrower
+{
+    private readonly BinnedData _data;
+    private readonly GrowerSettings _s;
+    private readonly ParallelOptions _parallel;
+    private readonly int[] _rows;
+    private readonly int[] _scratch;
+    private readonly float[] _orderedG;
+    private readonly float[] _orderedH;
+    private readonly List<double[]> _freeHistograms = [];
+    private readonly SplitCandidate[] _featureBest;
+    private readonly Action<int> _buildFeature;
+    private readonly Action<int> _evaluateFeature;
+    private Leaf[] _leaves;
+    private int _leafCount;
+    private BinTree _tree = new();
+    private int[] _activeFeatures = [];
+    private int _activeCount;
+
+    // State of the current parallel step (set before each Parallel.For; read-only inside it).
+    private int _curStart;
+    private int _curCount;
+    private double[] _curHist = [];
+    private bool _curIdentity;
+    private float[] _curG = [];
+    private float[] _curH = [];
+    private Leaf _curLeaf;
+
+    public TreeGrower(BinnedData data, GrowerSettings settings, int maxDegreeOfParallelism)
+    {
+        _data = data;
+        _s = settings;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        _rows = new int[data.RowCount];
+        _scratch = new int[data.RowCount];
+        _orderedG = new float[data.RowCount];
+        _orderedH = new float[data.RowCount];
+        _featureBest = new SplitCandidate[data.FeatureCount];
+        _leaves = new Leaf[Math.Min(Math.Max(settings.MaximumLeaves, 2), 1024)];
+        _buildFeature = BuildFeature;
+        _evaluateFeature = EvaluateFeature;
+    }
+
+    /// <summary>The row ids of the last tree, grouped by leaf (see <see cref="LeafRange"/>).</summary>
+    public int[] Rows => _rows;
+
+    public (int Start, int Count) LeafRange(int leaf) => (_leaves[leaf].Start, _leaves[leaf].Count);
+
+    /// <summary>
+    /// Grows one tree on rows <paramref name="rootRows"/> (null = every row, in order) with gradients and hessians
+    /// indexed by row id. <paramref name="activeFeatures"/> lists the features this tree may use (boosting mode);
+    /// <paramref name="random"/> samples features per node (forest mode).
+    /// </summary>
+    public BinTree Grow(float[] gradients, float[] hessians, int[]? rootRows, int rootCount, int[] activeFeatures, int activeCount, Random? random)
+    {
+        _tree = new BinTree();
+        _activeFeatures = activeFeatures;
+        _activeCount = activeCount;
+        _curG = gradients;
+        _curH = hessians;
+        var identity = rootRows is null;
+        if (identity)
+        {
+            rootCount = _data.RowCount;
+            for (var i = 0; i < rootCount; i++)
+            {
+                _rows[i] = i;
+            }
+        }
+        else
+        {
+            Array.Copy(rootRows!, _rows, rootCount);
+        }
+
+        double g = 0, h = 0;
+        for (var i = 0; i < rootCount; i++)
+        {
+            var r = _rows[i];
+            g += gradients[r];
+            h += hessians[r];
+        }
+
+        _leafCount = 1;
+        _leaves[0] = new Leaf
+        {
+            Start = 0, Count = rootCount, Depth = 0, G = g, H = h, Lower = double.NegativeInfinity, Upper = double.PositiveInfinity,
+            Parent = -1, Histogram = null, Best = SplitCandidate.None,
+        };
+        _tree.LeafValue.Add(0);
+        _tree.LeafCover.Add(h);
+
+        if (_s.ForestMode)
+        {
+            GrowDepthFirst(random!);
+        }
+        else
+        {
+            GrowBestFirst(identity);
+        }
+
+        for (var l = 0; l < _leafCount; l++)
+        {
+            ref var leaf = ref _leaves[l];
+            _tree.LeafValue[l] = LeafOutput(leaf.G, leaf.H, _s.L1, _s.L2, leaf.Lower, leaf.Upper);
+            _tree.LeafCover[l] = leaf.H;
+            Release(ref leaf);
+        }
+
+        return _tree;
+    }
+
+    private void GrowBestFirst(bool identity)
+    {
+        ref var root = ref _leaves[0];
+        if (CanSplit(root))
+        {
+            root.Histogram = Rent();
+            BuildHistogram(root.Histogram, 0, root.Count, identity, _activeFeatures, 0, _activeCount);
+            root.Best = FindBest(root, root.Histogram, _activeFeatures, 0, _activeCount);
+        }
+
+        if (!_leaves[0].Best.IsValid)
+        {
+            Release(ref _leaves[0]);
+        }
+
+        while (_leafCount < _s.MaximumLeaves)
+        {
+            var best = -1;
+            var bestGain = double.NegativeInfinity;
+            for (var l = 0; l < _leafCount; l++)
+            {
+                if (_leaves[l].Best.IsValid && _leaves[l].Best.Gain > bestGain)
+                {
+                    best = l;
+                    bestGain = _leaves[l].Best.Gain;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            var right = Split(best);
+            ref var leftLeaf = ref _leaves[best];
+            ref var rightLeaf = ref _leaves[right];
+            var parentHist = leftLeaf.Histogram!;
+            leftLeaf.Histogram = null;
+            var leftSplittable = CanSplit(leftLeaf);
+            var rightSplittable = CanSplit(rightLeaf);
+            if (!leftSplittable && !rightSplittable)
+            {
+                Return(parentHist);
+                continue;
+            }
+
+            var smallIsLeft = leftLeaf.Count <= rightLeaf.Count;
+            ref var small = ref smallIsLeft ? ref leftLeaf : ref rightLeaf;
+            ref var large = ref smallIsLeft ? ref rightLeaf : ref leftLeaf;
+            var smallHist = Rent();
+            BuildHistogram(smallHist, small.Start, small.Count, false, _activeFeatures, 0, _activeCount);
+            Histograms.SubtractInPlace(parentHist, smallHist);
+            small.Histogram = smallHist;
+            large.Histogram = parentHist;
+            EvaluateChild(ref leftLeaf, leftSplittable);
+            EvaluateChild(ref rightLeaf, rightSplittable);
+        }
+    }
+
+    private void EvaluateChild(ref Leaf leaf, bool splittable)
+    {
+        if (splittable)
+        {
+            leaf.Best = FindBest(leaf, leaf.Histogram!, _activeFeatures, 0, _activeCount);
+        }
+
+        if (!leaf.Best.IsValid)
+        {
+            Release(ref leaf);
+        }
+    }
+
+    private void GrowDepthFirst(Random random)
+    {
+        var featureCount = _data.FeatureCount;
+        var sample = ArrayPool<int>.Shared.Rent(featureCount);
+        var stack = new Stack<int>();
+        var hist = Rent();
+        stack.Push(0);
+        while (stack.Count > 0 && _leafCount < _s.MaximumLeaves)
+        {
+            var l = stack.Pop();
+            var leaf = _leaves[l];
+            if (!CanSplit(leaf))
+            {
+                continue;
+            }
+
+            // A fresh sample of features per node (partial Fisher-Yates); if none of them splits, keep drawing from
+            // the rest like scikit-learn does for constant features.
+            for (var f = 0; f < featureCount; f++)
+            {
+                sample[f] = f;
+            }
+
+            var best = SplitCandidate.None;
+            var drawn = 0;
+            while (drawn < featureCount && (drawn < _s.FeaturesPerNode || !best.IsValid))
+            {
+                var batchEnd = Math.Min(featureCount, drawn < _s.FeaturesPerNode ? _s.FeaturesPerNode : drawn + 1);
+                for (var i = drawn; i < batchEnd; i++)
+                {
+                    var j = random.Next(i, featureCount);
+                    (sample[i], sample[j]) = (sample[j], sample[i]);
+                }
+
+                BuildHistogram(hist, leaf.Start, leaf.Count, false, sample, drawn, batchEnd - drawn);
+                var candidate = FindBest(leaf, hist, sample, drawn, batchEnd - drawn);
+                if (candidate.IsValid && (!best.IsValid || candidate.Gain > best.Gain))
+                {
+                    best = candidate;
+                }
+
+                drawn = batchEnd;
+            }
+
+            if (!best.IsValid)
+            {
+                continue;
+            }
+
+            _leaves[l].Best = best;
+            var right = Split(l);
+            stack.Push(right);
+            stack.Push(l);
+        }
+
+        Return(hist);
+        ArrayPool<int>.Shared.Return(sample);
+    }
+
+    private bool CanSplit(in Leaf leaf) =>
+        leaf.Count >= 2 * _s.MinimumCount && leaf.Count >= 2 && (_s.MaximumDepth <= 0 || leaf.Depth < _s.MaximumDepth);
+
+    /// <summary>Applies leaf <paramref name="l"/>'s best split: partitions its rows, adds a node, returns the right leaf.</summary>
+    private int Split(int l)
+    {
+        ref var leaf = ref _leaves[l];
+        var split = leaf.Best;
+        var bins = _data.Columns[split.Feature];
+        var start = leaf.Start;
+        var end = start + leaf.Count;
+        var nl = 0;
+        var nr = 0;
+        if (split.IsCategorical)
+        {
+            for (var i = start; i < end; i++)
+            {
+                var r = _rows[i];
+                if (split.CategoryGoesLeft(bins[r]))
+                {
+                    _rows[start + nl++] = r;
+                }
+                else
+                {
+                    _scratch[nr++] = r;
+                }
+            }
+        }
+        else
+        {
+            var threshold = split.Threshold;
+            var missingLeft = split.DefaultLeft;
+            for (var i = start; i < end; i++)
+            {
+                var r = _rows[i];
+                int b = bins[r];
+                if (b == 0 ? missingLeft : b <= threshold)
+                {
+                    _rows[start + nl++] = r;
+                }
+                else
+                {
+                    _scratch[nr++] = r;
+                }
+            }
+        }
+
+        Array.Copy(_scratch, 0, _rows, start + nl, nr);
+
+        var node = _tree.NodeCount;
+        var right = _leafCount++;
+        if (right >= _leaves.Length)
+        {
+            Array.Resize(ref _leaves, _leaves.Length * 2);
+            leaf = ref _leaves[l];
+        }
+
+        _tree.Splits.Add(split);
+        _tree.Left.Add(~l);
+        _tree.Right.Add(~right);
+        _tree.NodeCover.Add(leaf.H);
+        _tree.LeafValue.Add(0);
+        _tree.LeafCover.Add(0);
+        if (leaf.Parent >= 0)
+        {
+            if (leaf.IsLeftChild)
+            {
+                _tree.Left[leaf.Parent] = node;
+            }
+            else
+            {
+                _tree.Right[leaf.Parent] = node;
+            }
+        }
+
+        double leftLower = leaf.Lower, leftUpper = leaf.Upper, rightLower = leaf.Lower, rightUpper = leaf.Upper;
+        var constraint = _s.Monotone is null || split.IsCategorical ? 0 : _s.Monotone[split.Feature];
+        if (constraint != 0)
+        {
+            var mid = (split.LeftOutput + split.RightOutput) / 2;
+            if (constraint > 0)
+            {
+                leftUpper = Math.Min(leftUpper, mid);
+                rightLower = Math.Max(rightLower, mid);
+            }
+            else
+            {
+                leftLower = Math.Max(leftLower, mid);
+                rightUpper = Math.Min(rightUpper, mid);
+            }
+        }
+
+        var depth = leaf.Depth + 1;
+        var histogram = leaf.Histogram;
+        _leaves[right] = new Leaf
+        {
+            Start = start + nl, Count = nr, Depth = depth, G = split.RightG, H = split.RightH, Lower = rightLower, Upper = rightUpper,
+            Parent = node, IsLeftChild = false, Best = SplitCandidate.None,
+        };
+        _leaves[l] = new Leaf
+        {
+            Start = start, Count = nl, Depth = depth, G = split.LeftG, H = split.LeftH, Lower = leftLower, Upper = leftUpper,
+            Parent = node, IsLeftChild = true, Best = SplitCandidate.None, Histogram = histogram,
+        };
+        return right;
+    }
+
+    private void BuildHistogram(double[] hist, int start, int count, bool identity, int[] features, int featureOffset, int featureCount)
+    {
+        _curStart = start;
+        _curCount = count;
+        _curHist = hist;
+        _curIdentity = identity;
+        if (!identity)
+        {
+            Histograms.Gather(_curG, _rows.AsSpan(start, count), _orderedG.AsSpan(start, count));
+            Histograms.Gather(_curH, _rows.AsSpan(start, count), _orderedH.AsSpan(start, count));
+        }
+
+        _activeForStep = features;
+        _activeOffset = featureOffset;
+        if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && (long)count * featureCount >= 65536)
+        {
+            Parallel.For(0, featureCount, _parallel, _buildFeature);
+        }
+        else
+        {
+            for (var i = 0; i < featureCount; i++)
+            {
+                BuildFeature(i);
+            }
+        }
+    }
+
+    private int[] _activeForStep = [];
+    private int _activeOffset;
+
+    private void BuildFeature(int index)
+    {
+        var f = _activeForStep[_activeOffset + index];
+        var offset = _data.BinOffsets[f] * Histograms.Stride;
+        var length = _data.Binners[f].BinCount * Histograms.Stride;
+        var region = _curHist.AsSpan(offset, length);
+        region.Clear();
+        if (_curIdentity)
+        {
+            Histograms.BuildAll(_data.Columns[f], _curG, _curH, region);
+        }
+        else
+        {
+            Histograms.BuildGathered(
+                _data.Columns[f], _rows.AsSpan(_curStart, _curCount), _orderedG.AsSpan(_curStart, _curCount),
+                _orderedH.AsSpan(_curStart, _curCount), region);
+        }
+    }
+
+    private SplitCandidate FindBest(in Leaf leaf, double[] hist, int[] features, int featureOffset, int featureCount)
+    {
+        _curLeaf = leaf;
+        _curHist = hist;
+        _activeForStep = features;
+        _activeOffset = featureOffset;
+        if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && featureCount >= 32)
+        {
+            Parallel.For(0, featureCount, _parallel, _evaluateFeature);
+        }
+        else
+        {
+            for (var i = 0; i < featureCount; i++)
+            {
+                EvaluateFeature(i);
+            }
+        }
+
+        // Fixed-order reduction: ties go to the earlier feature in the list.
+        var best = SplitCandidate.None;
+        for (var i = 0; i < featureCount; i++)
+        {
+            var c = _featureBest[features[featureOffset + i]];
+            if (c.IsValid && c.Gain > best.Gain)
+            {
+                best = c;
+            }
+        }
+
+        return best;
+    }
+
+    private void EvaluateFeature(int index)
+    {
+        var f = _activeForStep[_activeOffset + index];
+        var binner = _data.Binners[f];
+        var hist = _curHist.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binner.BinCount * Histograms.Stride);
+        _featureBest[f] = binner.IsCategorical ? EvaluateCategorical(f, hist, _curLeaf) : EvaluateNumeric(f, hist, _curLeaf);
+    }
+
+    private double MinimumGainFor(double parentGain) => Math.Max(_s.MinimumGain, 1e-12 * (1 + Math.Abs(parentGain)));
+
+    private SplitCandidate EvaluateNumeric(int feature, ReadOnlySpan<double> hist, in Leaf leaf)
+    {
+        var best = SplitCandidate.None;
+        var binCount = hist.Length / Histograms.Stride;
+        if (binCount <= 2)
+        {
+            return best;
+        }
+
+        double l1 = _s.L1, l2 = _s.L2;
+        var constraint = _s.Monotone is null ? 0 : _s.Monotone[feature];
+        var parentOutput = LeafOutput(leaf.G, leaf.H, l1, l2, leaf.Lower, leaf.Upper);
+        var parentGain = GainGivenOutput(leaf.G, leaf.H, l1, l2, parentOutput);
+        var minGain = MinimumGainFor(parentGain);
+        var missingG = hist[0];
+        var missingH = hist[1];
+        var missingC = (int)hist[2];
+        var minCount = _s.MinimumCount;
+        var minHess = _s.MinimumHessian;
+        var totalCount = leaf.Count;
+
+        // Pass 0: missing goes right; pass 1: missing goes left (only when there are missing rows).
+        for (var pass = 0; pass < (missingC > 0 ? 2 : 1); pass++)
+        {
+            double lg = pass == 1 ? missingG : 0, lh = pass == 1 ? missingH : 0;
+            var lc = pass == 1 ? missingC : 0;
+            for (var t = 1; t <= binCount - 2; t++)
+            {
+                var o = t * Histograms.Stride;
+                lg += hist[o];
+                lh += hist[o + 1];
+                lc += (int)hist[o + 2];
+                if (lc < minCount || lh < minHess)
+                {
+                    continue;
+                }
+
+                var rc = totalCount - lc;
+                if (rc < minCount)
+                {
+                    break;
+                }
+
+                var rg = leaf.G - lg;
+                var rh = leaf.H - lh;
+                if (rh < minHess)
+                {
+                    continue;
+                }
+
+                var lw = LeafOutput(lg, lh, l1, l2, leaf.Lower, leaf.Upper);
+                var rw = LeafOutput(rg, rh, l1, l2, leaf.Lower, leaf.Upper);
+                if ((constraint > 0 && lw > rw) || (constraint < 0 && lw < rw))
+                {
+                    continue;
+                }
+
+                var gain = GainGivenOutput(lg, lh, l1, l2, lw) + GainGivenOutput(rg, rh, l1, l2, rw) - parentGain;
+                if (gain > minGain && gain > best.Gain)
+                {
+                    best = new SplitCandidate
+                    {
+                        Feature = feature, Gain = gain, Threshold = t, DefaultLeft = pass == 1 || (missingC == 0 && lc >= rc),
+                        LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc, LeftOutput = lw, RightOutput = rw,
+                    };
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private SplitCandidate EvaluateCategorical(int feature, ReadOnlySpan<double> hist, in Leaf leaf)
+    {
+        var best = SplitCandidate.None;
+        var binCount = hist.Length / Histograms.Stride;
+        Span<int> used = stackalloc int[256];
+        Span<double> keys = stackalloc double[256];
+        var usedCount = 0;
+        var smoothing = _s.ForestMode ? 0 : _s.CategoricalSmoothing;
+        var minPerCategory = _s.ForestMode ? 1 : _s.MinimumCountPerCategory;
+        for (var b = 1; b < binCount; b++)
+        {
+            var o = b * Histograms.Stride;
+            if (hist[o + 2] >= minPerCategory && hist[o + 2] > 0)
+            {
+                used[usedCount] = b;
+                keys[usedCount] = hist[o] / (hist[o + 1] + smoothing);
+                usedCount++;
+            }
+        }
+
+        if (usedCount < 2)
+        {
+            return best;
+        }
+
+        keys[..usedCount].Sort(used[..usedCount]);
+        double l1 = _s.L1, l2 = _s.L2 + (_s.ForestMode ? 0 : _s.CategoricalL2);
+        var parentOutput = LeafOutput(leaf.G, leaf.H, l1, l2, leaf.Lower, leaf.Upper);
+        var parentGain = GainGivenOutput(leaf.G, leaf.H, l1, l2, parentOutput);
+        var minGain = MinimumGainFor(parentGain);
+        var maxSize = _s.ForestMode ? usedCount - 1 : Math.Min(_s.MaximumCategoricalSplitSize, usedCount - 1);
+        var minCount = _s.MinimumCount;
+        var minHess = _s.MinimumHessian;
+        var bestDirection = 0;
+        var bestSize = 0;
+        for (var direction = 0; direction < 2; direction++)
+        {
+            double lg = 0, lh = 0;
+            var lc = 0;
+            for (var size = 1; size <= maxSize; size++)
+            {
+                var b = used[direction == 0 ? size - 1 : usedCount - size];
+                var o = b * Histograms.Stride;
+                lg += hist[o];
+                lh += hist[o + 1];
+                lc += (int)hist[o + 2];
+                var rc = leaf.Count - lc;
+                if (lc < minCount || lh < minHess)
+                {
+                    continue;
+                }
+
+                if (rc < minCount)
+                {
+                    break;
+                }
+
+                var rg = leaf.G - lg;
+                var rh = leaf.H - lh;
+                if (rh < minHess)
+                {
+                    continue;
+                }
+
+                var lw = LeafOutput(lg, lh, l1, l2, leaf.Lower, leaf.Upper);
+                var rw = LeafOutput(rg, rh, l1, l2, leaf.Lower, leaf.Upper);
+                var gain = GainGivenOutput(lg, lh, l1, l2, lw) + GainGivenOutput(rg, rh, l1, l2, rw) - parentGain;
+                if (gain > minGain && gain > best.Gain)
+                {
+                    best = new SplitCandidate
+                    {
+                        Feature = feature, Gain = gain, IsCategorical = true,
+                        LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc,
+                        LeftOutput = lw, RightOutput = rw,
+                    };
+                    bestDirection = direction;
+                    bestSize = size;
+                }
+            }
+
+            if (_s.ForestMode)
+            {
+                break;
+            }
+        }
+
+        if (best.IsValid)
+        {
+            for (var size = 1; size <= bestSize; size++)
+            {
+                best.AddCategory(used[bestDirection == 0 ? size - 1 : usedCount - size]);
+            }
+
+            // Leaf values use the plain L2 (the categorical L2 only regularises the choice of split).
+            best.LeftOutput = LeafOutput(best.LeftG, best.LeftH, l1, _s.L2, leaf.Lower, leaf.Upper);
+            best.RightOutput = LeafOutput(best.RightG, best.RightH, l1, _s.L2, leaf.Lower, leaf.Upper);
+        }
+
+        return best;
+    }
+
+    internal static double ThresholdL1(double g, double l1) => l1 <= 0 ? g : Math.Sign(g) * Math.Max(0, Math.Abs(g) - l1);
+
+    internal static double LeafOutput(double g, double h, double l1, double l2, double lower, double upper)
+    {
+        var denominator = h + l2;
+        var w = denominator > 0 ? -ThresholdL1(g, l1) / denominator : 0;
+        return w < lower ? lower : w > upper ? upper : w;
+    }
+
+    /// <summary>Twice the loss reduction of output w for a leaf with sums g, h (−(2·g̃·w + (h + λ)·w²)).</summary>
+    internal static double GainGivenOutput(double g, double h, double l1, double l2, double w) =>
+        -((2 * ThresholdL1(g, l1) * w) + ((h + l2) * w * w));
+
+    private double[] Rent()
+    {
+        if (_freeHistograms.Count > 0)
+        {
+            var last = _freeHistograms[^1];
+            _freeHistograms.RemoveAt(_freeHistograms.Count - 1);
+            return last;
+        }
+
+        return new double[_data.TotalBins * Histograms.Stride];
+    }
+
+    private void Return(double[] hist) => _freeHistograms.Add(hist);
+
+    private void Release(ref Leaf leaf)
+    {
+        if (leaf.Histogram is not null)
+        {
+            Return(leaf.Histogram);
+            leaf.Histogram = null;
+        }
+    }
+
+    private struct Leaf
+    {
+        public int Start;
+        public int Count;
+        public int Depth;
+        public double G;
+        public double H;
+        public double Lower;
+        public double Upper;
+        public int Parent;
+        public bool IsLeftChild;
+        public double[]? Histogram;
+        public SplitCandidate Best;
+    }
+}
