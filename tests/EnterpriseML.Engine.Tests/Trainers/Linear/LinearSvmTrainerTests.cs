@@ -1,3 +1,4 @@
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Linear;
 
@@ -92,8 +93,8 @@ public sealed class LinearSvmTrainerTests
             pointers[i + 1] = indices.Count;
         }
 
-        var sparse = new EnterpriseML.Engine.Data.SparseMatrix(docs.Length, vocabulary, pointers, indices.ToArray(), Enumerable.Repeat(1f, indices.Count).ToArray());
-        var infos = Enumerable.Range(0, vocabulary).Select(j => new EnterpriseML.Engine.Data.FeatureInfo($"w{j}")).ToArray();
-        return new TrainingSet(new EnterpriseML.Engine.Data.FeatureMatrix(docs.Length, [], 0, sparse, infos), labels, task, classCount);
+        var sparse = new SparseMatrix(docs.Length, vocabulary, pointers, indices.ToArray(), Enumerable.Repeat(1f, indices.Count).ToArray());
+        var infos = Enumerable.Range(0, vocabulary).Select(j => new FeatureInfo($"w{j}")).ToArray();
+        return new TrainingSet(new FeatureMatrix(docs.Length, [], 0, sparse, infos), labels, task, classCount);
     }
 }
