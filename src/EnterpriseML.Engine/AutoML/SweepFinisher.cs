@@ -54,12 +54,11 @@ internal sealed class SweepFinisher
             return null;
         }
 
-        var labels = _executor.ValidationLabels;
         var length = scores[pool[0].Index].Length;
         var sum = new double[length];
         var blend = new float[length];
         var counts = new int[pool.Length];
-        var bestSingle = _metric.Compute(labels, scores[pool[0].Index], ClassCount);
+        var bestSingle = pool[0].ValidationScore;
         var current = double.NaN;
         var chosen = 0;
         for (var round = 0; round < EnsembleRounds; round++)
@@ -74,7 +73,7 @@ internal sealed class SweepFinisher
                     blend[i] = (float)((sum[i] + member[i]) / (chosen + 1));
                 }
 
-                var value = _metric.Compute(labels, blend, ClassCount);
+                var value = _executor.ScoreOutOfFold(blend);
                 if (_metric.IsBetter(value, bestValue))
                 {
                     bestValue = value;

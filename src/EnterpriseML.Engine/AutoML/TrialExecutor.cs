@@ -185,6 +185,30 @@ internal sealed class TrialExecutor
         return new TrialOutcome(record, oof, firstModel);
     }
 
+    /// <summary>
+    /// The sweep's validation score of an out-of-fold score vector, computed as for trials: the mean of the per-fold
+    /// metric under CV, the metric itself on a holdout.
+    /// </summary>
+    public double ScoreOutOfFold(float[] scores)
+    {
+        var metric = _request.Plan.PrimaryMetric;
+        var classes = _request.Train.ClassNames.Count;
+        if (FoldCount == 1)
+        {
+            return metric.Compute(ValidationLabels, scores, classes);
+        }
+
+        double sum = 0;
+        for (var f = 0; f < FoldCount; f++)
+        {
+            var from = _offsets[f];
+            var to = _offsets[f + 1];
+            sum += metric.Compute(ValidationLabels.AsSpan(from, to - from), scores.AsSpan(from * _width, (to - from) * _width), classes);
+        }
+
+        return sum / FoldCount;
+    }
+
     internal static TrialRecord NewRecord(TrialJob job, TrialStatus status, string? error) => new()
     {
         Index = job.Index,

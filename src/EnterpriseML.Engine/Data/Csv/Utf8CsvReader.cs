@@ -350,7 +350,13 @@ internal sealed class Utf8CsvReader
         if (_end == _buffer.Length)
         {
             // One record larger than the buffer: grow (bounded by MaxBytes).
-            Array.Resize(ref _buffer, _buffer.Length * 2);
+            if (_buffer.Length == Array.MaxLength)
+            {
+                throw new CsvFormatException(SourceName, _line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"a record is longer than {Array.MaxLength} bytes."));
+            }
+
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length));
         }
 
         var any = false;
@@ -457,13 +463,15 @@ internal sealed class Utf8CsvReader
 
     /// <summary>
     /// Picks the candidate that occurs outside quotes on the header line and the same number of times on the most
-    /// sampled lines (ties: more occurrences in the header; then the order , ; tab |). Comma when none occurs.
+    /// sampled lines (ties: more occurrences in the header; then the order , ; tab |). When the header has none (one
+    /// column), the first candidate that no sampled line contains, so that values are not split; else comma.
     /// </summary>
     internal static byte DetectDelimiter(ReadOnlySpan<byte> sample)
     {
         Span<int> header = stackalloc int[Candidates.Length];
         Span<int> current = stackalloc int[Candidates.Length];
         Span<int> consistent = stackalloc int[Candidates.Length];
+        Span<int> total = stackalloc int[Candidates.Length];
         var lines = 0;
         var inQuotes = false;
         for (var i = 0; i <= sample.Length && lines < DetectionSampleLines; i++)
@@ -510,6 +518,7 @@ internal sealed class Utf8CsvReader
                 if (c >= 0)
                 {
                     current[c]++;
+                    total[c]++;
                 }
             }
         }
@@ -525,6 +534,15 @@ internal sealed class Utf8CsvReader
             if (best < 0 || consistent[c] > consistent[best] || (consistent[c] == consistent[best] && header[c] > header[best]))
             {
                 best = c;
+            }
+        }
+
+        if (best < 0)
+        {
+            // A single-column header: choose a candidate that the sampled rows never use, so none is split.
+            for (var c = 0; c < Candidates.Length && best < 0; c++)
+            {
+                best = total[c] == 0 ? c : -1;
             }
         }
 
