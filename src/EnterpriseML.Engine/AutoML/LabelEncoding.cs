@@ -76,7 +76,7 @@ public static class LabelEncoding
                 labels[i] = numeric.Values[rows[i]];
             }
 
-            return new CandidateData(features, labels, task, []);
+            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn };
         }
 
         classNames ??= ClassNamesOf(label, rows, task, positiveClass);
@@ -99,7 +99,7 @@ public static class LabelEncoding
             }
         }
 
-        return new CandidateData(features, labels, task, classNames);
+        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn };
     }
 
     private static string[] ClassNamesOf(DataColumn label, int[] rows, TaskKind task, string? positiveClass)
