@@ -39,7 +39,7 @@ public class RecommendBenchmarks
     [Benchmark(Description = "implicit-als (64 factors) top-10 of 10k items")]
     public int ImplicitAlsTop10() => _implicitAls.Recommend(NextUser(), _top);
 
-    [Benchmark(Description = "matrix-factorization (256 factors) top-10 of 10k items")]
+    [Benchmark(Description = "matrix-factorization (64 factors) top-10 of 10k items")]
     public int MatrixFactorizationTop10() => _matrixFactorization.Recommend(NextUser(), _top);
 
     [Benchmark(Description = "item-knn (100 neighbours) top-10 of 10k items")]

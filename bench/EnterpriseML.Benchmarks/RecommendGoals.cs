@@ -44,7 +44,7 @@ internal sealed class RecommendGoals : IBenchCommand
             NumberOfFactors = 1, InitialStandardDeviation = 1e-6, L2RegularizationFactors = 10, UseDailyUserBias = false, NumberOfEpochs = 40,
         }, train, test);
         Explicit("matrix-factorization, defaults without daily user bias", new MatrixFactorizationOptions { UseDailyUserBias = false }, train, test);
-        Explicit("matrix-factorization, defaults (256 factors, 100 epochs, daily user bias)", new MatrixFactorizationOptions(), train, test);
+        Explicit("matrix-factorization, defaults (64 factors, 100 epochs, daily user bias)", new MatrixFactorizationOptions(), train, test);
 
         var movieLens = InteractionSet.ReadCsv([Path.Combine(datasets, "recsys-movielens-small.csv")], movieLensColumns)[0];
         var (implicitTrain, implicitTest) = InteractionSplitter.PerUserSplit(movieLens.WithRatingAtLeast(4), 0.2, HoldoutOrder.Latest, 42);

@@ -6,7 +6,7 @@ namespace EnterpriseML.Engine.Trainers.Factorization;
 /// <summary>Options of <see cref="MatrixFactorizationTrainer"/>.</summary>
 public sealed class MatrixFactorizationOptions
 {
-    /// <summary>The number of latent factors per user and item. Default 256; valid range [1, 1024].</summary>
+    /// <summary>The number of latent factors per user and item. Default 64; valid range [1, 1024].</summary>
     public int NumberOfFactors { get; set; } = MatrixFactorizationTrainer.Defaults.NumberOfFactors;
 
     /// <summary>Passes of SGD over the training ratings. Default 100; valid range [1, 10000].</summary>
@@ -18,7 +18,7 @@ public sealed class MatrixFactorizationOptions
     /// <summary>Multiplies the learning rate after every epoch. Default 0.99; valid range (0, 1].</summary>
     public double LearningRateDecay { get; set; } = MatrixFactorizationTrainer.Defaults.LearningRateDecay;
 
-    /// <summary>L2 penalty on user and item factor vectors. Default 0.09; valid range [0, 10].</summary>
+    /// <summary>L2 penalty on user and item factor vectors. Default 0.07; valid range [0, 10].</summary>
     public double L2RegularizationFactors { get; set; } = MatrixFactorizationTrainer.Defaults.L2RegularizationFactors;
 
     /// <summary>L2 penalty on user and item biases. Default 0.02; valid range [0, 10].</summary>
@@ -237,11 +237,11 @@ public sealed class MatrixFactorizationTrainer : IRecommenderTrainer
     /// <summary>Default option values.</summary>
     public static class Defaults
     {
-        public const int NumberOfFactors = 256;
+        public const int NumberOfFactors = 64;
         public const int NumberOfEpochs = 100;
         public const double LearningRate = 0.005;
         public const double LearningRateDecay = 0.99;
-        public const double L2RegularizationFactors = 0.09;
+        public const double L2RegularizationFactors = 0.07;
         public const double L2RegularizationBiases = 0.02;
         public const double InitialStandardDeviation = 0.05;
         public const bool UseDailyUserBias = true;
