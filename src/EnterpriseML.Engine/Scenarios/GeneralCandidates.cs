@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Featurizers;
 using EnterpriseML.Engine.Scenarios.General;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Linear;
@@ -15,10 +16,6 @@ namespace EnterpriseML.Engine.Scenarios;
 /// </summary>
 public static class GeneralCandidates
 {
-    private static readonly FeaturizerSettings Trees = new(Linear: false, MaximumTextTerms: 5_000);
-    private static readonly FeaturizerSettings Linear = new(Linear: true, MaximumTextTerms: 200_000);
-    private static readonly FeaturizerSettings TextCounts = new(Linear: true, MaximumTextTerms: 200_000, TextOnly: true);
-
     /// <summary>The GBDT search space (declared here, beside the candidate that uses it).</summary>
     internal static SearchSpace GbdtSpace { get; } = new(
         SearchParameter.Int("NumberOfTrees", 10, 2000, 20, SearchScale.Log),
@@ -34,23 +31,35 @@ public static class GeneralCandidates
     {
         ArgumentNullException.ThrowIfNull(columns);
         var hasText = columns.TextColumns.Count > 0;
+
+        // One options object per featurisation, shared by the candidates that use it (and the featurisation cache).
+        var trees = FeaturizerOptions.Trees;
+        trees.TextColumns = columns.TextColumns;
+        trees.Text.MaximumVocabularySize = 5_000;
+        trees.Text.MinimumDocumentFrequency = 2;
+        var linear = FeaturizerOptions.Linear;
+        linear.TextColumns = columns.TextColumns;
+        var counts = FeaturizerOptions.Linear;
+        counts.TextColumns = columns.TextColumns;
+        counts.NumericScaling = NumericScaling.MinMax;
+        counts.AddMissingIndicators = false;
         var candidates = new List<ICandidate>
         {
-            new GeneralCandidate("gbdt", "gbdt", GbdtSpace, Trees, Gbdt),
+            new GeneralCandidate("gbdt", "gbdt", GbdtSpace, trees, Gbdt),
         };
 
         if (task == TaskKind.Regression)
         {
             candidates.Add(new GeneralCandidate("ridge", "ridge",
                 new SearchSpace(SearchParameter.Float("L2Regularization", 1e-4, 1e4, 1, SearchScale.Log)),
-                Linear,
+                linear,
                 static (p, _, threads) => new RidgeTrainer(new RidgeOptions { L2Regularization = p.GetDouble("L2Regularization"), MaxDegreeOfParallelism = threads })));
             return candidates;
         }
 
         candidates.Add(new GeneralCandidate("logistic-regression", "logistic-regression",
             new SearchSpace(SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log)),
-            Linear,
+            linear,
             static (p, _, threads) => new LogisticRegressionTrainer(new LogisticRegressionOptions
             {
                 L2Regularization = p.GetDouble("L2Regularization"),
@@ -63,7 +72,7 @@ public static class GeneralCandidates
                 new SearchSpace(
                     SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log),
                     SearchParameter.Int("NumberOfEpochs", 5, 60, 10, SearchScale.Log)),
-                Linear,
+                linear,
                 static (p, seed, threads) => new LinearSvmTrainer(new LinearSvmOptions
                 {
                     L2Regularization = p.GetDouble("L2Regularization"),
@@ -77,7 +86,7 @@ public static class GeneralCandidates
         {
             candidates.Add(new GeneralCandidate("naive-bayes", "naive-bayes",
                 new SearchSpace(SearchParameter.Float("Smoothing", 1e-3, 10, 1, SearchScale.Log)),
-                TextCounts,
+                counts,
                 static (p, _, _) => new NaiveBayesTrainer(new NaiveBayesOptions { Smoothing = p.GetDouble("Smoothing") })));
         }
 
