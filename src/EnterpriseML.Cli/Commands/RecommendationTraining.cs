@@ -1,3 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Trainers.Factorization;
+using EnterpriseML.Engine.Trainers.Neighbors;
+
 namespace EnterpriseML.Cli.Commands;
 
 /// <summary>What `eml train --task recommendation ...` passes to the recommendation trainer runner.</summary>
@@ -12,15 +20,293 @@ internal sealed record RecommendationTrainRequest(
     int Seed,
     int? Threads,
     string? Save,
-    bool Json);
+    bool Json,
+    string? Timestamp = null,
+    string? Weight = null,
+    string? Segment = null);
 
-/// <summary>Runs `eml train --task recommendation`. Owned by the recommendation work (issue 5).</summary>
+/// <summary>
+/// Runs `eml train --task recommendation`: reads the interaction CSV file(s), splits per user when no test file is
+/// given, fits the named trainer, evaluates rating and ranking metrics on the test part, optionally saves the model,
+/// and prints a summary (or one JSON line with <c>--json</c>). See docs/recommendation.md.
+/// </summary>
 internal static class RecommendationTraining
 {
+    /// <summary>The trainer names `--trainer` accepts.</summary>
+    public static readonly IReadOnlyList<string> TrainerNames =
+        [MatrixFactorizationTrainer.TrainerName, ImplicitAlsTrainer.TrainerName, ItemKnnTrainer.TrainerName, PopularityTrainer.TrainerName];
+
+    /// <summary>Ranking cut-off of the reported metrics.</summary>
+    private const int K = 10;
+
     public static Task<int> RunAsync(RecommendationTrainRequest request, TextWriter output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(output);
-        throw new NotSupportedException("Recommendation training is being implemented (issue 5).");
+        try
+        {
+            return Task.FromResult(Run(request, output, cancellationToken));
+        }
+        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return Task.FromResult(2);
+        }
+    }
+
+    private static int Run(RecommendationTrainRequest request, TextWriter output, CancellationToken cancellationToken)
+    {
+        var settings = RecommendationSettings.Parse(request.Settings);
+        var columns = new InteractionColumns(request.User, request.Item, request.Label,
+            request.Timestamp ?? settings.Take("timestamp"), request.Weight ?? settings.Take("weight"), request.Segment ?? settings.Take("segment"));
+        var testFraction = settings.TakeDouble("testFraction") ?? 0.2;
+        var holdout = settings.Take("holdout");
+        var relevanceThreshold = (float?)settings.TakeDouble("relevanceThreshold") ?? (request.Label is null ? null : 4f);
+        var trainer = CreateTrainer(request.Trainer, settings, request.Seed, request.Threads);
+        settings.EnsureAllUsed();
+
+        var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
+        var sets = InteractionSet.ReadCsv(paths, columns, cancellationToken);
+        InteractionSet train, test;
+        if (request.Test is not null)
+        {
+            (train, test) = (sets[0], sets[1]);
+        }
+        else
+        {
+            var order = holdout?.ToLowerInvariant() switch
+            {
+                null => sets[0].HasTimestamps ? HoldoutOrder.Latest : HoldoutOrder.Random,
+                "latest" => HoldoutOrder.Latest,
+                "random" => HoldoutOrder.Random,
+                _ => throw new ArgumentException($"--set holdout={holdout}: expected 'latest' or 'random'."),
+            };
+            (train, test) = InteractionSplitter.PerUserSplit(sets[0], testFraction, order, request.Seed);
+        }
+
+        // Implicit-feedback trainers learn from the positives only when explicit ratings are given.
+        var fitOn = trainer is MatrixFactorizationTrainer || relevanceThreshold is null || !train.HasRatings
+            ? train
+            : train.WithRatingAtLeast(relevanceThreshold.Value);
+        var stopwatch = Stopwatch.StartNew();
+        var model = trainer.Fit(fitOn, cancellationToken);
+        var fitSeconds = stopwatch.Elapsed.TotalSeconds;
+
+        RatingMetrics? rating = model.SupportsRatingPrediction && test.HasRatings && test.Count > 0
+            ? RecommendationEvaluator.EvaluateRatings(model, test)
+            : null;
+        var ranking = RecommendationEvaluator.EvaluateRanking(model, test, K, relevanceThreshold);
+
+        if (request.Save is not null)
+        {
+            RecommenderFile.Save(request.Save, model);
+        }
+
+        if (request.Json)
+        {
+            WriteJson(output, trainer.Name, rating, ranking, fitSeconds, fitOn.Count, test.Count, request.Save);
+        }
+        else
+        {
+            WriteText(output, trainer.Name, rating, ranking, fitSeconds, fitOn.Count, test.Count, model, request.Save);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Builds the trainer named <paramref name="name"/>; `--set Option=value` entries fill its options by name.</summary>
+    internal static IRecommenderTrainer CreateTrainer(string name, RecommendationSettings settings, int seed, int? threads)
+    {
+        switch (name.ToLowerInvariant())
+        {
+            case MatrixFactorizationTrainer.TrainerName:
+            {
+                var options = new MatrixFactorizationOptions { Seed = seed };
+                settings.ApplyTo(options);
+                return new MatrixFactorizationTrainer(options);
+            }
+
+            case ImplicitAlsTrainer.TrainerName:
+            {
+                var options = new ImplicitAlsOptions { Seed = seed, MaxDegreeOfParallelism = threads };
+                settings.ApplyTo(options);
+                return new ImplicitAlsTrainer(options);
+            }
+
+            case ItemKnnTrainer.TrainerName:
+            {
+                var options = new ItemKnnOptions { MaxDegreeOfParallelism = threads };
+                settings.ApplyTo(options);
+                return new ItemKnnTrainer(options);
+            }
+
+            case PopularityTrainer.TrainerName:
+            {
+                var options = new PopularityOptions();
+                settings.ApplyTo(options);
+                return new PopularityTrainer(options);
+            }
+
+            default:
+                throw new ArgumentException($"Unknown recommendation trainer '{name}'. Known: {string.Join(", ", TrainerNames)}.");
+        }
+    }
+
+    private static void WriteJson(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, string? save)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("task", "recommendation");
+            json.WriteString("trainer", trainer);
+            json.WriteStartObject("metrics");
+            if (rating is not null)
+            {
+                json.WriteNumber("rmse", Math.Round(rating.Rmse, 6));
+                json.WriteNumber("mae", Math.Round(rating.Mae, 6));
+            }
+
+            json.WriteNumber("precisionAt10", Math.Round(ranking.PrecisionAtK, 6));
+            json.WriteNumber("recallAt10", Math.Round(ranking.RecallAtK, 6));
+            json.WriteNumber("ndcgAt10", Math.Round(ranking.NdcgAtK, 6));
+            json.WriteNumber("mapAt10", Math.Round(ranking.MapAtK, 6));
+            json.WriteNumber("hitRateAt10", Math.Round(ranking.HitRateAtK, 6));
+            json.WriteNumber("coverage", Math.Round(ranking.Coverage, 6));
+            json.WriteEndObject();
+            json.WriteNumber("fitSeconds", Math.Round(fitSeconds, 3));
+            json.WriteNumber("trainRows", trainRows);
+            json.WriteNumber("testRows", testRows);
+            json.WriteNumber("evaluatedUsers", ranking.UsersEvaluated);
+            json.WriteNumber("coldUsers", ranking.ColdUsersEvaluated);
+            if (save is not null)
+            {
+                json.WriteString("model", save);
+            }
+
+            json.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteText(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, Recommender model, string? save)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"trainer       {trainer}"));
+        output.WriteLine(string.Create(c, $"data          {model.Users.Count} users, {model.Items.Count} items, {trainRows} training / {testRows} test interactions"));
+        output.WriteLine(string.Create(c, $"fit           {fitSeconds:F2} s"));
+        if (rating is not null)
+        {
+            output.WriteLine(string.Create(c, $"rmse          {rating.Rmse:F4}"));
+            output.WriteLine(string.Create(c, $"mae           {rating.Mae:F4}"));
+        }
+
+        output.WriteLine(string.Create(c, $"precision@10  {ranking.PrecisionAtK:F4}"));
+        output.WriteLine(string.Create(c, $"recall@10     {ranking.RecallAtK:F4}"));
+        output.WriteLine(string.Create(c, $"ndcg@10       {ranking.NdcgAtK:F4}"));
+        output.WriteLine(string.Create(c, $"map@10        {ranking.MapAtK:F4}"));
+        output.WriteLine(string.Create(c, $"hit-rate@10   {ranking.HitRateAtK:F4}"));
+        output.WriteLine(string.Create(c, $"coverage      {ranking.Coverage:F4}"));
+        output.WriteLine(string.Create(c, $"users         {ranking.UsersEvaluated} evaluated ({ranking.ColdUsersEvaluated} cold, served by the popularity fallback)"));
+        if (save is not null)
+        {
+            output.WriteLine($"saved         {save}");
+        }
+    }
+}
+
+/// <summary>
+/// The `--set key=value` entries of a recommendation run: runner keys (timestamp, weight, segment, testFraction,
+/// holdout, relevanceThreshold) are taken by name; the rest set trainer options by property name (case-insensitive).
+/// </summary>
+internal sealed class RecommendationSettings
+{
+    private readonly Dictionary<string, string> _values;
+
+    private RecommendationSettings(Dictionary<string, string> values) => _values = values;
+
+    public static RecommendationSettings Parse(IReadOnlyList<string> entries)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in entries)
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--set '{entry}': expected key=value.");
+            }
+
+            values[entry[..eq].Trim()] = entry[(eq + 1)..].Trim();
+        }
+
+        return new RecommendationSettings(values);
+    }
+
+    public string? Take(string key) => _values.Remove(key, out var value) ? value : null;
+
+    public double? TakeDouble(string key)
+    {
+        var text = Take(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"--set {key}={text}: expected a number.");
+    }
+
+    /// <summary>Sets every matching public property of <paramref name="options"/> and consumes its key.</summary>
+    public void ApplyTo(object options)
+    {
+        foreach (var property in options.GetType().GetProperties())
+        {
+            if (!property.CanWrite || !_values.Remove(property.Name, out var text))
+            {
+                continue;
+            }
+
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            object value;
+            try
+            {
+                value = type.IsEnum
+                    ? Enum.Parse(type, text.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true)
+                    : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidCastException)
+            {
+                throw new ArgumentException($"--set {property.Name}={text}: expected {(type.IsEnum ? string.Join(" | ", Enum.GetNames(type)) : type.Name)}.", ex);
+            }
+
+            property.SetValue(options, value);
+        }
+    }
+
+    /// <summary>Throws when a key matched neither a runner setting nor a trainer option.</summary>
+    public void EnsureAllUsed()
+    {
+        if (_values.Count > 0)
+        {
+            throw new ArgumentException($"Unknown --set key(s): {string.Join(", ", _values.Keys)}. See docs/recommendation.md for the options of each trainer.");
+        }
+    }
+}
+
+/// <summary>Saves and loads a recommender as a model file (<see cref="Engine.Models.ModelFile"/>, kind <c>recommender</c>).</summary>
+internal static class RecommenderFile
+{
+    public static void Save(string path, Recommender model)
+    {
+        using var stream = File.Create(path);
+        model.Save(stream);
+    }
+
+    public static Recommender Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Recommender.Load(stream);
     }
 }

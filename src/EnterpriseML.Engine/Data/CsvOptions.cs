@@ -117,5 +117,12 @@ public sealed class CsvOptions
         }
     }
 
+    /// <summary>
+    /// When true, entries of <see cref="ColumnTypes"/> that name no column of the input are ignored, for example when
+    /// a prediction input read with the training schema lacks the label column. Default false: such an entry is an
+    /// error (it is usually a misspelt name).
+    /// </summary>
+    public bool IgnoreUnknownColumnTypes { get; init; }
+
     internal bool IsSourceNameSet { get; private init; }
 }

@@ -12,8 +12,9 @@ public sealed record DatasetProfile(long RowCount, char Delimiter, IReadOnlyList
 /// <param name="Type">The inferred (or overridden) type.</param>
 /// <param name="MissingCount">Rows whose value is missing.</param>
 /// <param name="DistinctCount">
-/// The number of distinct present values, compared as trimmed text. Exact up to 65,536 distinct values (and 16 MiB of
-/// distinct text) per column; beyond that a HyperLogLog estimate (about 1.6 % standard error), see
+/// The number of distinct present values, compared as trimmed text. Exact up to 65,536 distinct values and 16 MiB of
+/// distinct text per column (wide inputs share 4,194,304 values and 256 MiB among their columns, at least 1,024 values
+/// and 64 KiB each); beyond that a HyperLogLog estimate (about 1.6 % standard error), see
 /// <see cref="IsDistinctCountExact"/>.
 /// </param>
 /// <param name="Min">The smallest value of a numeric column (0 or 1 for a boolean one); else null.</param>

@@ -9,8 +9,9 @@ namespace EnterpriseML.Engine.Data;
 /// <see cref="CsvTable"/> does, so a file that profiles also reads.
 /// </summary>
 /// <remarks>
-/// Memory per column is a fixed-size sketch plus up to 65,536 distinct values (16 MiB of text); beyond that the
-/// distinct count is a HyperLogLog estimate (<see cref="ColumnProfile.IsDistinctCountExact"/>).
+/// Memory is bounded whatever the input's length: per column a value table of at most 65,536 distinct values and
+/// 16 MiB of text (wide inputs share 4,194,304 values and 256 MiB), then a 4 KiB HyperLogLog sketch for the distinct
+/// count (<see cref="ColumnProfile.IsDistinctCountExact"/>).
 /// </remarks>
 public static class DatasetProfiler
 {
@@ -76,7 +77,7 @@ public static class DatasetProfiler
 
         var labelProfile = labelColumn is null
             ? null
-            : new LabelProfile(labelColumn.Name, labelColumn.Values.Top(MaxLabelClasses)) { MissingCount = labelColumn.MissingCount };
+            : new LabelProfile(labelColumn.Name, labelColumn.Values!.Top(MaxLabelClasses)) { MissingCount = labelColumn.MissingCount };
         return new DatasetProfile(ingest.RowCount, ingest.Delimiter, profiles, labelProfile);
     }
 }

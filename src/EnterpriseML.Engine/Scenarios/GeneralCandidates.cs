@@ -1,22 +1,108 @@
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Scenarios.General;
 using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Linear;
+using EnterpriseML.Engine.Trainers.Trees;
+using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.Scenarios;
 
 /// <summary>
-/// The general-purpose candidates every scenario enters: the standard tabular pipelines (featurisation by inferred
-/// column type, text by TF-IDF) with the general trainers, each with its search space. Scenarios add their
-/// specialised candidates to this list.
+/// The general-purpose candidates every scenario enters: featurisation by inferred column type (text by TF-IDF)
+/// with the general trainers, each with its search space. Search-space defaults are the low-cost configurations
+/// cost-frugal search starts from (few small trees, strong regularisation). Scenarios add their specialised
+/// candidates to this list.
 /// </summary>
 public static class GeneralCandidates
 {
-    /// <summary>The general candidates for <paramref name="task"/>.</summary>
+    /// <summary>The GBDT search space (declared here, beside the candidate that uses it).</summary>
+    internal static SearchSpace GbdtSpace { get; } = new(
+        SearchParameter.Int("NumberOfTrees", 10, 2000, 20, SearchScale.Log),
+        SearchParameter.Int("NumberOfLeaves", 4, 256, 4, SearchScale.Log),
+        SearchParameter.Float("LearningRate", 0.005, 0.5, 0.1, SearchScale.Log),
+        SearchParameter.Int("MinimumExampleCountPerLeaf", 2, 128, 20, SearchScale.Log),
+        SearchParameter.Float("FeatureSubsampleFraction", 0.3, 1.0, 1.0),
+        SearchParameter.Float("RowSubsampleFraction", 0.5, 1.0, 1.0),
+        SearchParameter.Float("L2Regularization", 1e-3, 100, 1e-3, SearchScale.Log));
+
+    /// <summary>The general candidates for <paramref name="task"/>; <paramref name="columns"/> says which columns hold text.</summary>
     public static IReadOnlyList<ICandidate> For(TaskKind task, ScenarioColumns columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        _ = task;
+        var hasText = columns.TextColumns.Count > 0;
 
-        // Filled with the tabular pipeline candidates as the trainers land (issue 3).
-        return [];
+        // One options object per featurisation, shared by the candidates that use it (and the featurisation cache).
+        var trees = FeaturizerOptions.Trees;
+        trees.TextColumns = columns.TextColumns;
+        trees.Text.MaximumVocabularySize = 5_000;
+        trees.Text.MinimumDocumentFrequency = 2;
+        var linear = FeaturizerOptions.Linear;
+        linear.TextColumns = columns.TextColumns;
+        var counts = FeaturizerOptions.Linear;
+        counts.TextColumns = columns.TextColumns;
+        counts.NumericScaling = NumericScaling.MinMax;
+        counts.AddMissingIndicators = false;
+        var candidates = new List<ICandidate>
+        {
+            new GeneralCandidate("gbdt", "gbdt", GbdtSpace, trees, Gbdt),
+        };
+
+        if (task == TaskKind.Regression)
+        {
+            candidates.Add(new GeneralCandidate("ridge", "ridge",
+                new SearchSpace(SearchParameter.Float("L2Regularization", 1e-4, 1e4, 1, SearchScale.Log)),
+                linear,
+                static (p, _, threads) => new RidgeTrainer(new RidgeOptions { L2Regularization = p.GetDouble("L2Regularization"), MaxDegreeOfParallelism = threads })));
+            return candidates;
+        }
+
+        candidates.Add(new GeneralCandidate("logistic-regression", "logistic-regression",
+            new SearchSpace(SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log)),
+            linear,
+            static (p, _, threads) => new LogisticRegressionTrainer(new LogisticRegressionOptions
+            {
+                L2Regularization = p.GetDouble("L2Regularization"),
+                MaxDegreeOfParallelism = threads,
+            })));
+
+        if (task == TaskKind.Binary)
+        {
+            candidates.Add(new GeneralCandidate("linear-svm", "linear-svm",
+                new SearchSpace(
+                    SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log),
+                    SearchParameter.Int("NumberOfEpochs", 5, 60, 10, SearchScale.Log)),
+                linear,
+                static (p, seed, threads) => new LinearSvmTrainer(new LinearSvmOptions
+                {
+                    L2Regularization = p.GetDouble("L2Regularization"),
+                    NumberOfEpochs = p.GetInt("NumberOfEpochs"),
+                    Seed = seed,
+                    MaxDegreeOfParallelism = threads,
+                })));
+        }
+
+        if (hasText)
+        {
+            candidates.Add(new GeneralCandidate("naive-bayes", "naive-bayes",
+                new SearchSpace(SearchParameter.Float("Smoothing", 1e-3, 10, 1, SearchScale.Log)),
+                counts,
+                static (p, _, _) => new NaiveBayesTrainer(new NaiveBayesOptions { Smoothing = p.GetDouble("Smoothing") })));
+        }
+
+        return candidates;
     }
+
+    private static GbdtTrainer Gbdt(ParameterSet p, int seed, int threads) => new(new GbdtOptions
+    {
+        NumberOfTrees = p.GetInt("NumberOfTrees"),
+        NumberOfLeaves = p.GetInt("NumberOfLeaves"),
+        LearningRate = p.GetDouble("LearningRate"),
+        MinimumExampleCountPerLeaf = p.GetInt("MinimumExampleCountPerLeaf"),
+        FeatureSubsampleFraction = p.GetDouble("FeatureSubsampleFraction"),
+        RowSubsampleFraction = p.GetDouble("RowSubsampleFraction"),
+        L2Regularization = p.GetDouble("L2Regularization"),
+        Seed = seed,
+        MaxDegreeOfParallelism = threads,
+    });
 }

@@ -37,7 +37,8 @@ public sealed class CsvBadInputTests
     [Fact]
     public void Read_TooManyFields_NamesLine()
     {
-        var error = Fails(() => Utf8("a\n1\n2,3\n"));
+        // A one-column header gives no delimiter to detect; the caller names it.
+        var error = Fails(() => Utf8("a\n1\n2,3\n"), new CsvOptions { SourceName = "credit.csv", Delimiter = ',' });
 
         Assert.Equal("credit.csv, line 3: found 2 fields, expected 1.", error.Message);
     }
@@ -186,6 +187,20 @@ public sealed class CsvBadInputTests
         var error = Fails(() => Utf8("age,job\n31,a\n"), options);
 
         Assert.Equal("credit.csv: CsvOptions.ColumnTypes sets the type of 'agee', which is not a column. Columns: age, job.", error.Message);
+    }
+
+    [Fact]
+    public void Read_OverrideOfUnknownColumn_IgnoredWhenAsked()
+    {
+        var options = new CsvOptions
+        {
+            ColumnTypes = new Dictionary<string, ColumnType> { ["label"] = ColumnType.Categorical, ["age"] = ColumnType.Categorical },
+            IgnoreUnknownColumnTypes = true,
+        };
+
+        var table = CsvTable.Read(Utf8("age,job\n31,a\n"), options);
+
+        Assert.Equal(ColumnType.Categorical, table["age"].Type);
     }
 
     [Fact]

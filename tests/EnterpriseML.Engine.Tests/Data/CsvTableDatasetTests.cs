@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Tests.Data;
@@ -15,29 +16,13 @@ public sealed class CsvTableDatasetTests
     [InlineData("tabular-telco-churn.csv", 7_043, 20)]
     [InlineData("tabular-diamonds.csv", 53_940, 10)]
     [InlineData("flights-1m.test.csv.gz", 250_000, 8)]
-    public void Read_SharedDataset_HasReadmeShape(string file, int rows, int columns)
-    {
-        var table = CsvTable.Read(TestPaths.Dataset(file));
-
-        Assert.Equal(rows, table.RowCount);
-        Assert.Equal(columns, table.Columns.Count);
-    }
-
-    [Theory]
-    [InlineData("credit-german-statlog.csv", 1_000, 21)]
-    [InlineData("fraud-sensor-anomaly-singlehop.csv", 18_914, 6)]
-    [InlineData("fraud-coil2000-caravan.csv", 9_822, 86)]
-    [InlineData("sentiment-uci-labelled-sentences.csv", 3_000, 3)]
-    [InlineData("recsys-movielens-small.csv", 100_004, 7)]
-    [InlineData("recsys-scotch-implicit.csv", 5_085, 2)]
-    [InlineData("tabular-telco-churn.csv", 7_043, 20)]
-    [InlineData("tabular-diamonds.csv", 53_940, 10)]
-    [InlineData("flights-1m.test.csv.gz", 250_000, 8)]
-    public void Profile_SharedDataset_HasReadmeShapeAndAgreesWithRead(string file, int rows, int columns)
+    public void ReadAndProfile_SharedDataset_HaveReadmeShapeAndAgree(string file, int rows, int columns)
     {
         var profile = DatasetProfiler.Profile(TestPaths.Dataset(file));
         var table = CsvTable.Read(TestPaths.Dataset(file));
 
+        Assert.Equal(rows, table.RowCount);
+        Assert.Equal(columns, table.Columns.Count);
         Assert.Equal(rows, profile.RowCount);
         Assert.Equal(columns, profile.Columns.Count);
         Assert.Equal(',', profile.Delimiter);
@@ -53,6 +38,24 @@ public sealed class CsvTableDatasetTests
 
             Assert.Equal(missing, profile.Columns[i].MissingCount);
         }
+    }
+
+    [Fact]
+    public void Profile_FlightsTrainThroughGZipStream_HasReadmeShape()
+    {
+        using var file = File.OpenRead(TestPaths.Dataset("flights-1m.train.csv.gz"));
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+
+        var profile = DatasetProfiler.Profile(gzip, new CsvOptions { SourceName = "flights-1m.train.csv" }, label: "delayed");
+
+        Assert.Equal(1_000_000, profile.RowCount);
+        Assert.Equal(8, profile.Columns.Count);
+        Assert.Equal(
+            [ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric, ColumnType.Numeric,
+             ColumnType.Categorical, ColumnType.Categorical, ColumnType.Boolean],
+            profile.Columns.Select(c => c.Type));
+        Assert.Equal((1d, 7d), (profile.Columns[0].Min!.Value, profile.Columns[0].Max!.Value)); // January to July 2001
+        Assert.InRange(profile.Label!.Classes[1].Count / 1e6, 0.19, 0.21); // 20 % delayed (README)
     }
 
     [Fact]

@@ -52,6 +52,15 @@ public sealed class CsvTableFormatTests
     }
 
     [Fact]
+    public void Read_SingleColumnWithCommasInValues_IsNotSplit()
+    {
+        var table = CsvTable.Read(Utf8("comment\nhello, world\nfine\n"));
+
+        Assert.Single(table.Columns);
+        Assert.Equal("hello, world", ((StringColumn)table["comment"]).Values[0]);
+    }
+
+    [Fact]
     public void Read_GivenDelimiter_OverridesDetection()
     {
         // Detection would pick the comma (two per line); the caller says semicolon.

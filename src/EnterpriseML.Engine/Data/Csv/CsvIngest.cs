@@ -19,54 +19,13 @@ internal sealed class CsvIngest
         SourceName = sourceName;
         _keepValues = keepValues;
         _reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, sourceName, cancellationToken);
-        if (!_reader.Read())
-        {
-            throw new CsvFormatException(sourceName, null, null, "the input is empty; expected a header line with the column names.");
-        }
-
-        var line = _reader.RecordLine;
-        var count = _reader.FieldCount;
-        if (count > options.MaxColumns)
-        {
-            throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
-                $"the header has {count} columns, more than the limit of {options.MaxColumns} (CsvOptions.MaxColumns)."));
-        }
-
-        var names = new string[count];
-        var seen = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            names[i] = _reader.FieldString(i).Trim();
-            if (names[i].Length == 0)
-            {
-                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
-                    $"column {i + 1} of {count} has an empty name; every column needs a unique name."));
-            }
-
-            if (!seen.TryAdd(names[i], i))
-            {
-                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
-                    $"columns {seen[names[i]] + 1} and {i + 1} are both named '{names[i]}'; column names must be unique."));
-            }
-        }
-
-        if (options.ColumnTypes is { } overrides)
-        {
-            foreach (var name in overrides.Keys)
-            {
-                if (!seen.ContainsKey(name))
-                {
-                    throw new CsvFormatException(sourceName, null, null,
-                        $"CsvOptions.ColumnTypes sets the type of '{name}', which is not a column. Columns: {string.Join(", ", names)}.");
-                }
-            }
-        }
-
+        var names = ReadHeader(_reader, options);
+        var count = names.Length;
         Columns = new ColumnAccumulator[count];
         for (var i = 0; i < count; i++)
         {
             ColumnType? typeOverride = options.ColumnTypes is { } o && o.TryGetValue(names[i], out var t) ? t : null;
-            Columns[i] = new ColumnAccumulator(names[i], i, typeOverride, sourceName);
+            Columns[i] = new ColumnAccumulator(names[i], i, count, typeOverride, sourceName, countValues: !keepValues);
         }
 
         if (keepValues)
@@ -102,6 +61,64 @@ internal sealed class CsvIngest
     public static string SourceNameFor(string path, CsvOptions options) =>
         options.IsSourceNameSet ? options.SourceName : Path.GetFileName(path);
 
+    /// <summary>
+    /// Reads and validates the header line: present, at most <see cref="CsvOptions.MaxColumns"/> names, none empty,
+    /// none repeated, and every <see cref="CsvOptions.ColumnTypes"/> entry naming one of them (unless told to ignore).
+    /// </summary>
+    public static string[] ReadHeader(Utf8CsvReader reader, CsvOptions options)
+    {
+        var sourceName = reader.SourceName;
+        if (!reader.Read())
+        {
+            throw new CsvFormatException(sourceName, null, null, "the input is empty; expected a header line with the column names.");
+        }
+
+        var line = reader.RecordLine;
+        var count = reader.FieldCount;
+        if (count > options.MaxColumns)
+        {
+            throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                $"the header has {count} columns, more than the limit of {options.MaxColumns} (CsvOptions.MaxColumns)."));
+        }
+
+        var names = new string[count];
+        var seen = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = reader.FieldString(i).Trim();
+            if (names[i].Length == 0)
+            {
+                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"column {i + 1} of {count} has an empty name; every column needs a unique name."));
+            }
+
+            if (!seen.TryAdd(names[i], i))
+            {
+                throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"columns {seen[names[i]] + 1} and {i + 1} are both named '{names[i]}'; column names must be unique."));
+            }
+        }
+
+        if (options.ColumnTypes is { } overrides && !options.IgnoreUnknownColumnTypes)
+        {
+            foreach (var name in overrides.Keys)
+            {
+                if (!seen.ContainsKey(name))
+                {
+                    throw new CsvFormatException(sourceName, null, null,
+                        $"CsvOptions.ColumnTypes sets the type of '{name}', which is not a column. Columns: {string.Join(", ", names)}.");
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>The error for a record whose field count differs from the header's.</summary>
+    public static CsvFormatException RaggedRow(Utf8CsvReader reader, int expected) =>
+        new(reader.SourceName, reader.RecordLine, null, string.Create(CultureInfo.InvariantCulture,
+            $"found {reader.FieldCount} {(reader.FieldCount == 1 ? "field" : "fields")}, expected {expected}."));
+
     /// <summary>Reads every data row, validating its field count and feeding the accumulators.</summary>
     public void ReadRows()
     {
@@ -114,8 +131,7 @@ internal sealed class CsvIngest
         {
             if (reader.FieldCount != expected)
             {
-                throw new CsvFormatException(SourceName, reader.RecordLine, null, string.Create(CultureInfo.InvariantCulture,
-                    $"found {reader.FieldCount} {(reader.FieldCount == 1 ? "field" : "fields")}, expected {expected}."));
+                throw RaggedRow(reader, expected);
             }
 
             var line = reader.RecordLine;
@@ -156,8 +172,13 @@ internal sealed class CsvIngest
         var store = _stores![index];
         _stores[index] = null!;
         var accumulator = Columns[index];
-        var type = accumulator.InferType();
         var rows = (int)RowCount;
+        if (accumulator.NeedsValueCount)
+        {
+            accumulator.CountValues(store.GetCursor(), rows);
+        }
+
+        var type = accumulator.InferType();
         var cursor = store.GetCursor();
         switch (type)
         {

@@ -48,49 +48,64 @@ internal static class CsvValues
     /// </summary>
     public static bool TryParseDouble(ReadOnlySpan<byte> trimmed, out double value)
     {
-        // A fast path for plain integers, the commonest numeric field.
-        if (trimmed.Length is > 0 and <= 15)
+        if (TryParseInteger(trimmed, out var integer))
         {
-            var negative = trimmed[0] == '-';
-            var i = negative || trimmed[0] == '+' ? 1 : 0;
-            if (i < trimmed.Length)
-            {
-                long integer = 0;
-                for (; i < trimmed.Length; i++)
-                {
-                    var digit = trimmed[i] - (byte)'0';
-                    if ((uint)digit > 9)
-                    {
-                        goto General;
-                    }
-
-                    integer = (integer * 10) + digit;
-                }
-
-                value = negative ? -integer : integer;
-                return true;
-            }
+            value = integer;
+            return true;
         }
 
-    General:
         return double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value)
             && Math.Abs(value) <= float.MaxValue;
     }
 
-    /// <summary>Parses a number that <see cref="TryParseDouble"/> accepts, rounded to <see cref="float"/>.</summary>
+    /// <summary>Parses a number that <see cref="TryParseDouble"/> accepts, correctly rounded to <see cref="float"/>.</summary>
     public static bool TryParseSingle(ReadOnlySpan<byte> trimmed, out float value)
     {
-        if (TryParseDouble(trimmed, out var number))
+        if (TryParseInteger(trimmed, out var integer))
         {
-            // Parse floats directly when not an integer, so rounding is correct (no double rounding).
-            value = trimmed.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0
-                ? (float)number
-                : float.Parse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture);
+            value = integer;
+            return true;
+        }
+
+        if (float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value))
+        {
             return true;
         }
 
         value = float.NaN;
         return false;
+    }
+
+    /// <summary>The fast path for the commonest numeric field: an optionally signed integer of at most 15 digits.</summary>
+    private static bool TryParseInteger(ReadOnlySpan<byte> trimmed, out long value)
+    {
+        value = 0;
+        if (trimmed.Length is 0 or > 15)
+        {
+            return false;
+        }
+
+        var negative = trimmed[0] == '-';
+        var i = negative || trimmed[0] == '+' ? 1 : 0;
+        if (i == trimmed.Length)
+        {
+            return false;
+        }
+
+        long integer = 0;
+        for (; i < trimmed.Length; i++)
+        {
+            var digit = trimmed[i] - (byte)'0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            integer = (integer * 10) + digit;
+        }
+
+        value = negative ? -integer : integer;
+        return true;
     }
 
     /// <summary>Parses a boolean token, case-insensitively: true/false, yes/no, y/n, t/f, 1/0.</summary>

@@ -225,7 +225,7 @@ internal sealed class Utf8CsvReader
             }
             else
             {
-                var length = buffer.AsSpan(pos, end - pos).IndexOfAny(_fieldEnds);
+                var length = FindFieldEnd(buffer, pos, end, delimiter);
                 if (length < 0)
                 {
                     if (!_eof)
@@ -278,6 +278,33 @@ internal sealed class Utf8CsvReader
         return ParseStatus.Record;
     }
 
+    /// <summary>
+    /// The length of the unquoted field at <paramref name="start"/>, or -1 when no delimiter or line break follows
+    /// before <paramref name="end"/>. Most fields are short, so a few bytes are checked one by one before the
+    /// vectorised search.
+    /// </summary>
+    private int FindFieldEnd(byte[] buffer, int start, int end, byte delimiter)
+    {
+        var limit = Math.Min(end, start + 16);
+        var head = buffer.AsSpan(start, limit - start);
+        for (var i = 0; i < head.Length; i++)
+        {
+            var b = head[i];
+            if (b == delimiter || b == '\n' || b == '\r')
+            {
+                return i;
+            }
+        }
+
+        if (limit == end)
+        {
+            return -1;
+        }
+
+        var rest = buffer.AsSpan(limit, end - limit).IndexOfAny(_fieldEnds);
+        return rest < 0 ? -1 : limit - start + rest;
+    }
+
     private void AddField(ref int fieldCount, int start, int length)
     {
         if (fieldCount == _fieldStarts.Length)
@@ -323,7 +350,13 @@ internal sealed class Utf8CsvReader
         if (_end == _buffer.Length)
         {
             // One record larger than the buffer: grow (bounded by MaxBytes).
-            Array.Resize(ref _buffer, _buffer.Length * 2);
+            if (_buffer.Length == Array.MaxLength)
+            {
+                throw new CsvFormatException(SourceName, _line, null, string.Create(CultureInfo.InvariantCulture,
+                    $"a record is longer than {Array.MaxLength} bytes."));
+            }
+
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length));
         }
 
         var any = false;
@@ -430,13 +463,15 @@ internal sealed class Utf8CsvReader
 
     /// <summary>
     /// Picks the candidate that occurs outside quotes on the header line and the same number of times on the most
-    /// sampled lines (ties: more occurrences in the header; then the order , ; tab |). Comma when none occurs.
+    /// sampled lines (ties: more occurrences in the header; then the order , ; tab |). When the header has none (one
+    /// column), the first candidate that no sampled line contains, so that values are not split; else comma.
     /// </summary>
     internal static byte DetectDelimiter(ReadOnlySpan<byte> sample)
     {
         Span<int> header = stackalloc int[Candidates.Length];
         Span<int> current = stackalloc int[Candidates.Length];
         Span<int> consistent = stackalloc int[Candidates.Length];
+        Span<int> total = stackalloc int[Candidates.Length];
         var lines = 0;
         var inQuotes = false;
         for (var i = 0; i <= sample.Length && lines < DetectionSampleLines; i++)
@@ -483,6 +518,7 @@ internal sealed class Utf8CsvReader
                 if (c >= 0)
                 {
                     current[c]++;
+                    total[c]++;
                 }
             }
         }
@@ -498,6 +534,15 @@ internal sealed class Utf8CsvReader
             if (best < 0 || consistent[c] > consistent[best] || (consistent[c] == consistent[best] && header[c] > header[best]))
             {
                 best = c;
+            }
+        }
+
+        if (best < 0)
+        {
+            // A single-column header: choose a candidate that the sampled rows never use, so none is split.
+            for (var c = 0; c < Candidates.Length && best < 0; c++)
+            {
+                best = total[c] == 0 ? c : -1;
             }
         }
 

@@ -8,20 +8,20 @@ namespace EnterpriseML.Engine.Data.Csv;
 /// Counts occurrences of UTF-8 byte strings in an open hash table whose keys live in one byte arena, so a repeated
 /// value costs no allocation. Exact while the table holds at most <c>maxEntries</c> keys in
 /// <c>maxArenaBytes</c>; after that, known keys are still counted but new keys are not stored, and the distinct count
-/// comes from a HyperLogLog sketch fed with every value from the start.
+/// comes from a HyperLogLog sketch that holds every value seen (seeded with the stored keys when the table fills).
 /// </summary>
 internal sealed class Utf8ValueCounter
 {
     private readonly int _maxEntries;
     private readonly int _maxArenaBytes;
-    private readonly HyperLogLog _sketch = new();
+    private HyperLogLog? _sketch;
     private byte[] _arena = new byte[1024];
     private int _arenaLength;
     private Entry[] _entries = new Entry[16];
     private int[] _buckets = new int[32];
     private string?[]? _strings;
 
-    public Utf8ValueCounter(int maxEntries = 65_536, int maxArenaBytes = 16 << 20)
+    public Utf8ValueCounter(int maxEntries, int maxArenaBytes)
     {
         _maxEntries = maxEntries;
         _maxArenaBytes = maxArenaBytes;
@@ -34,13 +34,14 @@ internal sealed class Utf8ValueCounter
     public bool IsExact { get; private set; } = true;
 
     /// <summary>The number of distinct values: exact while <see cref="IsExact"/>, else a HyperLogLog estimate.</summary>
-    public long DistinctCount => IsExact ? Count : Math.Max(Count, _sketch.Estimate());
+    public long DistinctCount => _sketch is null ? Count : Math.Max(Count, _sketch.Estimate());
 
     /// <summary>Counts one value; returns its entry index, or -1 when it is new and the table is full.</summary>
     public int Add(ReadOnlySpan<byte> value)
     {
         var hash = Hash(value);
-        _sketch.Add(hash);
+        _sketch?.Add(hash);
+
         var bucket = (int)hash & (_buckets.Length - 1);
         for (var e = _buckets[bucket] - 1; e >= 0; e = _entries[e].Next)
         {
@@ -54,13 +55,26 @@ internal sealed class Utf8ValueCounter
 
         if (Count >= _maxEntries || _arenaLength + value.Length > _maxArenaBytes)
         {
-            IsExact = false;
+            if (IsExact)
+            {
+                // From now on the sketch sees every value; seed it with the keys seen so far (adding a value
+                // twice does not change a HyperLogLog sketch, so this equals feeding it from the start).
+                IsExact = false;
+                _sketch = new HyperLogLog();
+                for (var i = 0; i < Count; i++)
+                {
+                    _sketch.Add(_entries[i].Hash);
+                }
+
+                _sketch.Add(hash);
+            }
+
             return -1;
         }
 
         if (_arenaLength + value.Length > _arena.Length)
         {
-            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + value.Length));
+            Array.Resize(ref _arena, (int)Math.Max(Math.Min(Array.MaxLength, 2L * _arena.Length), _arenaLength + value.Length));
         }
 
         value.CopyTo(_arena.AsSpan(_arenaLength));
@@ -136,7 +150,7 @@ internal sealed class Utf8ValueCounter
             tail |= (ulong)value[i] << (8 * i);
         }
 
-        return Mix(h ^ Mix(tail + 1));
+        return Mix(h ^ (tail * 0x9FB21C651E98DF25UL));
     }
 
     private static ulong Mix(ulong x)

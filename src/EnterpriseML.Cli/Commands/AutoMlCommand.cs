@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Tuning;
+using Spectre.Console;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary>
+/// <c>eml automl --train T.csv [--test V.csv] --label COL [--positive V] --scenario sentiment|fraud|credit|auto
+/// [--budget SECONDS] [--seed N] [--ignore COL ...] [--out DIR] [--json]</c>: a scenario sweep with the comparison
+/// report. The budget covers the whole command from reading the CSV to writing the report.
+/// </summary>
+internal sealed class AutoMlCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
+        var test = new Option<FileInfo?>("--test") { Description = "Optional test CSV: the winner's metrics on it are reported." };
+        var label = new Option<string>("--label") { Description = "Label column.", Required = true };
+        var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = "Scenario: " + string.Join(", ", ScenarioCatalog.Names) + ".",
+            DefaultValueFactory = _ => "auto",
+        };
+        var budget = new Option<double>("--budget") { Description = "Wall-clock budget in seconds (default 60).", DefaultValueFactory = _ => 60 };
+        var seed = new Option<int>("--seed") { Description = "Seed (default 0).", DefaultValueFactory = _ => 0 };
+        var ignore = new Option<string[]>("--ignore") { Description = "Columns to leave out.", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Directory for model.eml, report.json and report.html." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line instead of the live table." };
+        var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." };
+        var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
+        var maxPredict = new Option<double?>("--max-predict-us") { Description = "Prune candidates predicting slower than this (µs per row)." };
+        var tuner = new Option<string>("--tuner")
+        {
+            Description = "Hyperparameter tuner: cost-frugal (default), smac, random, grid.",
+            DefaultValueFactory = _ => "cost-frugal",
+        };
+
+        var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var request = new AutoMlRequest(
+                parse.GetValue(train)!.FullName,
+                parse.GetValue(test)?.FullName,
+                parse.GetValue(label)!,
+                parse.GetValue(positive),
+                parse.GetValue(scenario)!,
+                parse.GetValue(budget),
+                parse.GetValue(seed),
+                parse.GetValue(ignore) ?? [],
+                parse.GetValue(output)?.FullName,
+                parse.GetValue(json),
+                parse.GetValue(threads),
+                parse.GetValue(maxTrials),
+                parse.GetValue(maxPredict),
+                parse.GetValue(tuner)!);
+            try
+            {
+                return await RunAsync(request, Console.Out, cancellationToken);
+            }
+            catch (Exception e) when (e is ArgumentException or CsvFormatException or FileNotFoundException or SweepFailedException or KeyNotFoundException)
+            {
+                await Console.Error.WriteLineAsync($"eml automl: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(AutoMlRequest request, TextWriter output, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!(request.Budget > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Budget, "--budget must be > 0 seconds.");
+        }
+
+        var tuner = request.Tuner switch
+        {
+            "cost-frugal" or "cfo" => TunerKind.CostFrugal,
+            "smac" => TunerKind.Smac,
+            "random" => TunerKind.Random,
+            "grid" => TunerKind.Grid,
+            _ => throw new ArgumentException($"--tuner must be cost-frugal, smac, random or grid; got '{request.Tuner}'."),
+        };
+
+        var scenario = ScenarioCatalog.Get(request.Scenario);
+        var trainTable = CsvTable.Read(request.Train, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
+        var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
+        var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive));
+        var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
+        CandidateData? test = null;
+        if (request.Test is not null)
+        {
+            var testTable = CsvTable.Read(request.Test, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
+            test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
+        }
+
+        // The sweep gets what is left of the budget after reading, minus a small reserve for the report.
+        var reserve = Math.Min(2.0, 0.02 * request.Budget) + (test is null ? 0 : Math.Min(1.0, 0.01 * request.Budget));
+        var left = Math.Max(0.5, request.Budget - clock.Elapsed.TotalSeconds - reserve);
+        var threads = request.Threads ?? Environment.ProcessorCount;
+        var options = new SweepOptions
+        {
+            BudgetSeconds = left,
+            MaximumTrials = request.MaxTrials,
+            Seed = request.Seed,
+            MaximumDegreeOfParallelism = threads,
+            MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,
+            Tuner = tuner,
+        };
+        var runner = new SweepRunner(options);
+        var sweepRequest = new SweepRequest(train, plan, scenario.Name);
+        var result = request.Json
+            ? await runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
+            : await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken);
+
+        var report = SweepReport.Build(result, plan, test);
+        if (request.Out is not null)
+        {
+            Directory.CreateDirectory(request.Out);
+            await using (var model = File.Create(Path.Combine(request.Out, result.WinnerCandidate.Name == "ensemble" ? "model.emlens" : "model.eml")))
+            {
+                result.Model.Save(model);
+            }
+
+            await using (var jsonFile = File.Create(Path.Combine(request.Out, "report.json")))
+            {
+                ReportJson.Write(report, jsonFile, includeTrials: true);
+            }
+
+            await using var htmlFile = new StreamWriter(Path.Combine(request.Out, "report.html"));
+            ReportHtml.Write(report, htmlFile);
+        }
+
+        if (request.Json)
+        {
+            await output.WriteLineAsync(ReportJson.ToJson(report));
+        }
+        else
+        {
+            PrintSummary(report, request.Out, clock.Elapsed);
+        }
+
+        return 0;
+    }
+
+    private static async Task<SweepResult> RunLiveAsync(SweepRunner runner, SweepRequest request, ScenarioPlan plan, double budget, CancellationToken cancellationToken)
+    {
+        var events = new ConcurrentQueue<SweepEvent>();
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        foreach (var column in new[] { "#", "candidate", "kind", "parameters", "status", plan.PrimaryMetric.Name, "fit s", "µs/row" })
+        {
+            table.AddColumn(column);
+        }
+
+        SweepResult? result = null;
+        await AnsiConsole.Live(table).AutoClear(false).StartAsync(async context =>
+        {
+            var sweep = runner.RunAsync(request, progress: new QueueProgress(events), cancellationToken: cancellationToken);
+            TrialRecord? best = null;
+            var elapsed = TimeSpan.Zero;
+            while (true)
+            {
+                while (events.TryDequeue(out var e))
+                {
+                    elapsed = e.Elapsed;
+                    best = e.Best ?? best;
+                    if (e.Kind == SweepEventKind.TrialFinished && e.Trial is { } t)
+                    {
+                        table.AddRow(
+                            t.Index.ToString(CultureInfo.InvariantCulture),
+                            Markup.Escape(t.Candidate),
+                            t.Kind == CandidateKind.General ? "[blue]general[/]" : "[darkorange]specialised[/]",
+                            Markup.Escape(Shorten(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + Short(p.Value))), 60)),
+                            t.Status == TrialStatus.Succeeded ? "[green]ok[/]" : $"[red]{t.Status.ToString().ToLowerInvariant()}[/]",
+                            Format(t.ValidationScore, "0.0000"),
+                            Format(t.FitSeconds, "0.00"),
+                            Format(t.PredictMicrosecondsPerRow, "0.0"));
+                        while (table.Rows.Count > 15)
+                        {
+                            table.RemoveRow(0);
+                        }
+                    }
+                }
+
+                var fraction = Math.Clamp(elapsed.TotalSeconds / budget, 0, 1);
+                var filled = (int)Math.Round(fraction * 30);
+                table.Caption($"[grey][[{new string('█', filled)}{new string('░', 30 - filled)}]] {elapsed.TotalSeconds:0}/{budget:0} s · best {Markup.Escape(best?.Candidate ?? "–")} {Format(best?.ValidationScore ?? double.NaN, "0.0000")}[/]");
+                context.Refresh();
+                if (sweep.IsCompleted)
+                {
+                    result = await sweep;
+                    return;
+                }
+
+                await Task.WhenAny(sweep, Task.Delay(250, CancellationToken.None));
+            }
+        });
+        return result!;
+    }
+
+    private static void PrintSummary(SweepReport report, string? outDirectory, TimeSpan elapsed)
+    {
+        var r = report.Result;
+        var board = new Table().Border(TableBorder.Simple).Title($"Leaderboard ({r.Metric.Name}, validation: {Markup.Escape(r.ValidationDescription)})");
+        foreach (var column in new[] { "rank", "candidate", "kind", "validation", "± CV", "test", "fit s", "µs/row", "bytes" })
+        {
+            board.AddColumn(column);
+        }
+
+        foreach (var row in report.Leaderboard)
+        {
+            var t = row.Trial;
+            board.AddRow(
+                (row.IsWinner ? "★ " : string.Empty) + row.Rank.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(t.Candidate),
+                t.Kind == CandidateKind.General ? "general" : "specialised",
+                Format(t.ValidationScore, "0.0000"),
+                Format(t.ValidationSpread, "0.0000"),
+                Format(row.TestScore, "0.0000"),
+                Format(t.FitSeconds, "0.00"),
+                Format(t.PredictMicrosecondsPerRow, "0.0"),
+                t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(board);
+        AnsiConsole.MarkupLine($"Winner: [bold]{Markup.Escape(r.Winner.Candidate)}[/] — {Markup.Escape(r.WinnerReason)}.");
+        if (r.Comparison is { } c)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape(c.Sentence));
+        }
+
+        if (report.TestMetrics.Count > 0)
+        {
+            AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
+        }
+
+        AnsiConsole.MarkupLine($"{r.Trials.Count} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
+        if (outDirectory is not null)
+        {
+            AnsiConsole.MarkupLine($"Wrote model, report.json and report.html to {Markup.Escape(outDirectory)}.");
+        }
+    }
+
+    private static string Format(double value, string format) =>
+        double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    private static string Short(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d.ToString("G4", CultureInfo.InvariantCulture) : value;
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+
+    private sealed class QueueProgress(ConcurrentQueue<SweepEvent> queue) : IProgress<SweepEvent>
+    {
+        public void Report(SweepEvent value) => queue.Enqueue(value);
+    }
+}
+
+/// <summary>The parsed arguments of <c>eml automl</c>.</summary>
+internal sealed record AutoMlRequest(
+    string Train,
+    string? Test,
+    string Label,
+    string? Positive,
+    string Scenario,
+    double Budget,
+    int Seed,
+    IReadOnlyList<string> Ignore,
+    string? Out,
+    bool Json,
+    int? Threads,
+    int? MaxTrials,
+    double? MaxPredictMicroseconds,
+    string Tuner);

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary><c>eml predict</c>: score a CSV with a saved tabular model.</summary>
+internal sealed class PredictCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "A model saved by eml train --save or eml automl --out.", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "CSV with the model's input columns (extra columns are ignored).", Required = true };
+        var output = new Option<FileInfo?>("--output") { Description = "Write predictions here (default: standard output)." };
+        var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output };
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
+        {
+            var pipeline = ModelPipeline.Load(parse.GetValue(model)!.FullName);
+            var file = parse.GetValue(input)!;
+            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true }, token);
+            var outputs = pipeline.Predict(table, token);
+            var target = parse.GetValue(output);
+            if (target is null)
+            {
+                Write(pipeline, outputs, table.RowCount, Console.Out);
+            }
+            else
+            {
+                Atomic.WriteFile(target.FullName, stream =>
+                {
+                    using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+                    Write(pipeline, outputs, table.RowCount, writer);
+                });
+            }
+
+            await Task.CompletedTask;
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>CSV: binary <c>label,probability</c>; multiclass <c>label,p_CLASS...</c>; regression <c>value</c>.</summary>
+    internal static void Write(ModelPipeline pipeline, float[] outputs, int rows, TextWriter writer)
+    {
+        var schema = pipeline.Schema;
+        var inv = CultureInfo.InvariantCulture;
+        switch (schema.Task)
+        {
+            case TaskKind.Binary:
+                writer.WriteLine("label,probability");
+                for (var i = 0; i < rows; i++)
+                {
+                    var p = outputs[i];
+                    writer.Write(Csv(schema.ClassNames[p >= 0.5f ? 1 : 0]));
+                    writer.Write(',');
+                    writer.WriteLine(p.ToString("R", inv));
+                }
+
+                break;
+            case TaskKind.Multiclass:
+                var k = schema.ClassNames.Count;
+                writer.WriteLine("label," + string.Join(',', schema.ClassNames.Select(c => Csv("p_" + c))));
+                for (var i = 0; i < rows; i++)
+                {
+                    var row = outputs.AsSpan(i * k, k);
+                    var best = 0;
+                    for (var c = 1; c < k; c++)
+                    {
+                        if (row[c] > row[best])
+                        {
+                            best = c;
+                        }
+                    }
+
+                    writer.Write(Csv(schema.ClassNames[best]));
+                    foreach (var p in row)
+                    {
+                        writer.Write(',');
+                        writer.Write(p.ToString("R", inv));
+                    }
+
+                    writer.WriteLine();
+                }
+
+                break;
+            default:
+                writer.WriteLine("value");
+                for (var i = 0; i < rows; i++)
+                {
+                    writer.WriteLine(outputs[i].ToString("R", inv));
+                }
+
+                break;
+        }
+    }
+
+    private static string Csv(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}

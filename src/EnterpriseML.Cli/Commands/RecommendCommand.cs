@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EnterpriseML.Engine.Recommendation;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary>
+/// `eml recommend --model m.eml --user ID [--top 10]`: top-N for one user (seen items excluded, cold users served by
+/// the popularity fallback), `--similar-to ITEM` for similar items, or `--all-users --output recs.csv` to stream
+/// top-N for every user to CSV.
+/// </summary>
+internal sealed class RecommendCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "A recommendation model saved by `eml train --task recommendation --save`.", Required = true };
+        var user = new Option<string?>("--user") { Description = "The user id to recommend for (unknown users get the popularity fallback)." };
+        var top = new Option<int>("--top") { Description = "How many items (default 10).", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var include = new Option<string?>("--include-items") { Description = "Comma-separated item ids: recommend only these." };
+        var exclude = new Option<string?>("--exclude-items") { Description = "Comma-separated item ids: never recommend these." };
+        var segment = new Option<string?>("--segment") { Description = "The user's segment, used by the cold-start fallback." };
+        var similar = new Option<string?>("--similar-to") { Description = "An item id: list the most similar items instead." };
+        var allUsers = new Option<bool>("--all-users") { Description = "Stream top-N for every known user to --output as CSV (user,rank,item,score)." };
+        var outputPath = new Option<string?>("--output") { Description = "The CSV file written by --all-users." };
+        var threads = new Option<int?>("--threads") { Description = "Threads for --all-users (default: all cores; the output does not depend on it)." };
+        var command = new Command("recommend", "Top-N recommendations, similar items or batch top-N from a recommendation model.")
+        {
+            model, user, top, json, include, exclude, segment, similar, allUsers, outputPath, threads,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(new Request(
+            parse.GetValue(model)!,
+            parse.GetValue(user),
+            parse.GetValue(top),
+            parse.GetValue(json),
+            parse.GetValue(include),
+            parse.GetValue(exclude),
+            parse.GetValue(segment),
+            parse.GetValue(similar),
+            parse.GetValue(allUsers),
+            parse.GetValue(outputPath),
+            parse.GetValue(threads)), Console.Out, cancellationToken)));
+        return command;
+    }
+
+    internal sealed record Request(
+        string Model,
+        string? User,
+        int Top,
+        bool Json,
+        string? IncludeItems,
+        string? ExcludeItems,
+        string? Segment,
+        string? SimilarTo,
+        bool AllUsers,
+        string? Output,
+        int? Threads);
+
+    internal static int Run(Request request, TextWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (request.Top < 1)
+            {
+                throw new ArgumentException($"--top {request.Top}: must be at least 1.");
+            }
+
+            var modes = (request.User is null ? 0 : 1) + (request.SimilarTo is null ? 0 : 1) + (request.AllUsers ? 1 : 0);
+            if (modes != 1)
+            {
+                throw new ArgumentException("Give exactly one of --user ID, --similar-to ITEM or --all-users.");
+            }
+
+            var recommender = RecommenderFile.Load(request.Model);
+            var filter = ItemFilter.Intersect(
+                request.IncludeItems is null ? null : ItemFilter.Include(recommender.Items, SplitIds(request.IncludeItems)),
+                request.ExcludeItems is null ? null : ItemFilter.Exclude(recommender.Items, SplitIds(request.ExcludeItems)));
+
+            if (request.AllUsers)
+            {
+                if (request.Output is null)
+                {
+                    throw new ArgumentException("--all-users needs --output FILE.csv.");
+                }
+
+                using var file = new StreamWriter(request.Output, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
+                var rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
+                output.WriteLine(request.Json
+                    ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output)}}}")
+                    : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
+                return 0;
+            }
+
+            IReadOnlyList<RecommendedItem> items;
+            var fallback = false;
+            if (request.SimilarTo is not null)
+            {
+                if (!recommender.Items.TryGetIndex(request.SimilarTo, out _))
+                {
+                    throw new ArgumentException($"--similar-to '{request.SimilarTo}': the model has no such item.");
+                }
+
+                items = recommender.SimilarItems(request.SimilarTo, request.Top, filter);
+            }
+            else
+            {
+                var list = recommender.Recommend(request.User!, request.Top, filter, request.Segment);
+                items = list.Items;
+                fallback = list.UsedFallback;
+            }
+
+            if (request.Json)
+            {
+                WriteJson(output, request, recommender.Kind, items, fallback);
+            }
+            else
+            {
+                if (fallback)
+                {
+                    output.WriteLine($"user '{request.User}' has no history in the model: popularity fallback{(request.Segment is null ? string.Empty : $" (segment {request.Segment})")}");
+                }
+
+                for (var i = 0; i < items.Count; i++)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,3}  {items[i].ItemId}  {items[i].Score:G6}"));
+                }
+            }
+
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException or Engine.Models.ModelFormatException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", kind);
+            if (request.SimilarTo is not null)
+            {
+                json.WriteString("similarTo", request.SimilarTo);
+            }
+            else
+            {
+                json.WriteString("user", request.User);
+                json.WriteBoolean("fallback", fallback);
+            }
+
+            json.WriteStartArray("items");
+            foreach (var item in items)
+            {
+                json.WriteStartObject();
+                json.WriteString("item", item.ItemId);
+                json.WriteNumber("score", item.Score);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static string[] SplitIds(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

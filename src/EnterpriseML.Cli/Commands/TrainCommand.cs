@@ -1,0 +1,252 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+using Spectre.Console;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary><c>eml train</c>: fit one trainer on a CSV, evaluate on --test or a 20 % stratified holdout, optionally save.</summary>
+internal sealed class TrainCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
+        var test = new Option<FileInfo?>("--test") { Description = "Test CSV (default: a 20 % stratified holdout of --train)." };
+        var label = new Option<string?>("--label") { Description = "Label column (rating column for recommendation)." };
+        var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
+        var task = new Option<string?>("--task") { Description = "binary | multiclass | regression | recommendation (default: inferred from the label)." };
+        var trainer = new Option<string>("--trainer") { Description = "Trainer: " + string.Join(", ", TrainerCatalog.All.Select(d => d.Name)) + "; recommendation: matrix-factorization, implicit-als, item-knn, popularity.", Required = true };
+        var set = new Option<string[]>("--set") { Description = "Trainer option, Name=Value (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var ignore = new Option<string[]>("--ignore") { Description = "Column to leave out (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var text = new Option<string[]>("--text") { Description = "Featurise this column as free text (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var categorical = new Option<string[]>("--categorical") { Description = "Featurise this column as categorical (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var threads = new Option<int?>("--threads") { Description = "Threads for training (default: all cores)." };
+        var save = new Option<FileInfo?>("--save") { Description = "Write the fitted model here (.eml)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line instead of a table." };
+        var user = new Option<string?>("--user") { Description = "Recommendation: the user column." };
+        var item = new Option<string?>("--item") { Description = "Recommendation: the item column." };
+        var command = new Command("train", "Train one model and report its test metrics.")
+        {
+            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item,
+        };
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
+        {
+            var taskName = parse.GetValue(task);
+            if (string.Equals(taskName, "recommendation", StringComparison.OrdinalIgnoreCase))
+            {
+                var request = new RecommendationTrainRequest(
+                    parse.GetValue(train)!.FullName, parse.GetValue(test)?.FullName,
+                    parse.GetValue(user) ?? throw new ArgumentException("--task recommendation needs --user COL."),
+                    parse.GetValue(item) ?? throw new ArgumentException("--task recommendation needs --item COL."),
+                    parse.GetValue(label), parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(seed),
+                    parse.GetValue(threads), parse.GetValue(save)?.FullName, parse.GetValue(json));
+                return await RecommendationTraining.RunAsync(request, Console.Out, token);
+            }
+
+            var args = new TrainArguments(
+                parse.GetValue(train)!, parse.GetValue(test),
+                parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
+                parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
+                parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
+                parse.GetValue(save), parse.GetValue(json));
+            var result = args.Json ? Run(args, _ => { }, token) : RunWithProgress(args, token);
+            Report(result, args);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    internal sealed record TrainArguments(
+        FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
+        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json);
+
+    internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo);
+
+    private static TrainResult RunWithProgress(TrainArguments args, CancellationToken cancellationToken)
+    {
+        TrainResult? result = null;
+        AnsiConsole.Status().Spinner(Spinner.Known.Dots).Start("Reading data…", ctx =>
+        {
+            result = Run(args, step => ctx.Status(step), cancellationToken);
+        });
+        return result!;
+    }
+
+    /// <summary>The whole train-and-evaluate flow; <paramref name="progress"/> receives step names.</summary>
+    internal static TrainResult Run(TrainArguments args, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var descriptor = TrainerCatalog.Get(args.Trainer);
+        var settings = TrainerCatalog.ParseSettings(args.Settings);
+        var overrides = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
+        foreach (var c in args.Text)
+        {
+            overrides[c] = ColumnType.Text;
+        }
+
+        foreach (var c in args.Categorical)
+        {
+            overrides[c] = ColumnType.Categorical;
+        }
+
+        progress($"Reading {args.Train.Name}…");
+        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides }, cancellationToken);
+        CheckColumns(table, args);
+        table = table.WithoutColumns(args.Ignore);
+        var task = ParseTask(args.Task) ?? LabelEncoding.InferTask(table[args.Label]);
+        if (!descriptor.Tasks.Contains(task))
+        {
+            throw new ArgumentException($"Trainer '{descriptor.Name}' does not support {task.ToString().ToLowerInvariant()} tasks (it supports {string.Join(", ", descriptor.Tasks).ToLowerInvariant()}).");
+        }
+
+        CandidateData trainData, testData;
+        var all = LabelEncoding.Encode(table, args.Label, task, args.Positive);
+        if (args.Test is not null)
+        {
+            progress($"Reading {args.Test.Name}…");
+            var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
+                .WithoutColumns(args.Ignore);
+            trainData = all;
+            testData = LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames);
+        }
+        else
+        {
+            var (trainRows, testRows) = DataSplits.TrainTest(all.RowCount, 0.2, args.Seed, task == TaskKind.Regression ? default : all.Labels);
+            trainData = all.SelectRows(trainRows);
+            testData = all.SelectRows(testRows);
+        }
+
+        var featurization = descriptor.Featurization();
+        featurization.TextColumns = args.Text;
+        featurization.CategoricalColumns = args.Categorical;
+        var trainer = TrainerCatalog.Create(descriptor.Name, settings, args.Seed, args.Threads);
+        progress($"Training {descriptor.Name} on {trainData.RowCount:N0} rows…");
+        var clock = Stopwatch.StartNew();
+        var metadata = new Dictionary<string, string>
+        {
+            ["trainer"] = descriptor.Name,
+            ["parameters"] = JsonSerializer.Serialize(settings.ToDictionary(kv => kv.Key, kv => kv.Value)),
+            ["seed"] = args.Seed.ToString(CultureInfo.InvariantCulture),
+        };
+        var model = TabularTraining.Fit(trainData, args.Label, trainer, featurization, metadata, cancellationToken);
+        var fitSeconds = clock.Elapsed.TotalSeconds;
+
+        progress($"Evaluating on {testData.RowCount:N0} rows…");
+        // Warm up (JIT, lazy tables) on a few rows so the timing is of steady-state prediction.
+        var warm = Enumerable.Range(0, Math.Min(testData.RowCount, 64)).ToArray();
+        _ = model.Predict(testData.Features.SelectRows(warm), cancellationToken);
+        clock.Restart();
+        var outputs = model.Predict(testData.Features, cancellationToken);
+        var predictMicros = testData.RowCount == 0 ? 0 : clock.Elapsed.TotalMilliseconds * 1000 / testData.RowCount;
+        var metrics = TabularTraining.Metrics(task, testData.Labels, outputs, trainData.ClassNames.Count);
+
+        string? saved = null;
+        if (args.Save is not null)
+        {
+            progress($"Saving {args.Save.Name}…");
+            saved = Atomic.WriteFile(args.Save.FullName, model.Save);
+        }
+
+        return new TrainResult(task, descriptor.Name, metrics, fitSeconds, predictMicros, trainData.RowCount, testData.RowCount, saved);
+    }
+
+    private static void CheckColumns(DataTable table, TrainArguments args)
+    {
+        foreach (var name in args.Ignore.Concat(args.Text).Concat(args.Categorical).Append(args.Label))
+        {
+            if (!table.TryGetColumn(name, out _))
+            {
+                throw new ArgumentException($"{args.Train.Name} has no column '{name}'. Columns: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+            }
+        }
+
+        if (args.Ignore.Contains(args.Label, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"--ignore {args.Label}: the label cannot be ignored.");
+        }
+    }
+
+    internal static TaskKind? ParseTask(string? task) => task?.ToLowerInvariant() switch
+    {
+        null => null,
+        "binary" => TaskKind.Binary,
+        "multiclass" => TaskKind.Multiclass,
+        "regression" => TaskKind.Regression,
+        _ => throw new ArgumentException($"--task {task}: expected binary, multiclass, regression or recommendation."),
+    };
+
+    private static void Report(TrainResult result, TrainArguments args)
+    {
+        if (args.Json)
+        {
+            var line = new Dictionary<string, object?>
+            {
+                ["task"] = result.Task.ToString().ToLowerInvariant(),
+                ["trainer"] = result.Trainer,
+                ["metrics"] = result.Metrics.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
+                ["fitSeconds"] = Math.Round(result.FitSeconds, 4),
+                ["predictMicrosecondsPerRow"] = Math.Round(result.PredictMicrosecondsPerRow, 4),
+            };
+            if (result.SavedTo is not null)
+            {
+                line["model"] = result.SavedTo;
+            }
+
+            Console.Out.WriteLine(JsonSerializer.Serialize(line));
+            return;
+        }
+
+        var table = new Table().Title($"[bold]{result.Trainer}[/] · {result.Task.ToString().ToLowerInvariant()} · {result.TrainRows:N0} train / {result.TestRows:N0} test rows");
+        table.AddColumn("metric");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        foreach (var (k, v) in result.Metrics)
+        {
+            table.AddRow(k, v.ToString("0.0000", CultureInfo.InvariantCulture));
+        }
+
+        table.AddRow("fit seconds", result.FitSeconds.ToString("0.000", CultureInfo.InvariantCulture));
+        table.AddRow("predict µs/row", result.PredictMicrosecondsPerRow.ToString("0.00", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        if (result.SavedTo is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Model saved to [green]{result.SavedTo}[/].");
+        }
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
+}
+
+/// <summary>Writes files via a temporary sibling and a rename, so a failure never leaves a half-written file.</summary>
+internal static class Atomic
+{
+    public static string WriteFile(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            using (var stream = File.Create(temp))
+            {
+                write(stream);
+            }
+
+            File.Move(temp, full, overwrite: true);
+            return full;
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+}

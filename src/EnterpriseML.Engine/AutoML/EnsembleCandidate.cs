@@ -1,0 +1,123 @@
+using System.Text;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>One member of an ensemble: a candidate, its parameters, its integer weight, and the trial it came from.</summary>
+internal sealed record EnsembleMember(ICandidate Candidate, ParameterSet Parameters, int Weight, int TrialIndex);
+
+/// <summary>
+/// A weighted average of other candidates' scores, as chosen by Caruana ensemble selection. Entered in the leaderboard
+/// as its own candidate; fitting it fits every member.
+/// </summary>
+internal sealed class EnsembleCandidate : ICandidate
+{
+    private readonly EnsembleMember[] _members;
+
+    public EnsembleCandidate(IReadOnlyList<EnsembleMember> members, CandidateKind kind)
+    {
+        _members = [.. members];
+        Kind = kind;
+    }
+
+    public string Name => "ensemble";
+
+    public CandidateKind Kind { get; }
+
+    public string Trainer => "caruana-ensemble";
+
+    public SearchSpace SearchSpace => SearchSpace.Empty;
+
+    public IReadOnlyList<EnsembleMember> Members => _members;
+
+    public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
+    {
+        var fitted = new IFittedCandidate[_members.Length];
+        for (var m = 0; m < _members.Length; m++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            fitted[m] = _members[m].Candidate.Fit(context, _members[m].Parameters, cancellationToken);
+        }
+
+        return FromFitted(fitted);
+    }
+
+    /// <summary>The ensemble of already fitted members (in <see cref="Members"/> order).</summary>
+    public IFittedCandidate FromFitted(IReadOnlyList<IFittedCandidate> fitted)
+    {
+        var weights = new int[_members.Length];
+        var names = new string[_members.Length];
+        for (var m = 0; m < weights.Length; m++)
+        {
+            weights[m] = _members[m].Weight;
+            names[m] = _members[m].Candidate.Name;
+        }
+
+        return new FittedEnsemble([.. fitted], weights, names);
+    }
+
+    private sealed class FittedEnsemble(IFittedCandidate[] members, int[] weights, string[] names) : IFittedCandidate, IDescribedCandidate
+    {
+        public string Pipeline
+        {
+            get
+            {
+                var parts = new string[members.Length];
+                for (var m = 0; m < parts.Length; m++)
+                {
+                    parts[m] = $"{weights[m]}×{names[m]}";
+                }
+
+                return "mean(" + string.Join(" + ", parts) + ")";
+            }
+        }
+
+        public IReadOnlyList<KeyValuePair<string, string>> Details => [];
+
+        public float[] Score(DataTable rows)
+        {
+            float[]? sum = null;
+            var total = 0;
+            for (var m = 0; m < members.Length; m++)
+            {
+                var scores = members[m].Score(rows);
+                sum ??= new float[scores.Length];
+                for (var i = 0; i < scores.Length; i++)
+                {
+                    sum[i] += weights[m] * scores[i];
+                }
+
+                total += weights[m];
+            }
+
+            for (var i = 0; i < sum!.Length; i++)
+            {
+                sum[i] /= total;
+            }
+
+            return sum;
+        }
+
+        /// <summary>
+        /// Container: "EMLENS1", member count, then per member its weight, name and length-prefixed saved bytes.
+        /// </summary>
+        public void Save(Stream stream)
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write("EMLENS1"u8);
+            writer.Write(members.Length);
+            for (var m = 0; m < members.Length; m++)
+            {
+                using var buffer = new MemoryStream();
+                members[m].Save(buffer);
+                writer.Write(weights[m]);
+                writer.Write(names[m]);
+                writer.Write(buffer.Length);
+                buffer.Position = 0;
+                writer.Flush();
+                buffer.CopyTo(stream);
+            }
+        }
+    }
+}

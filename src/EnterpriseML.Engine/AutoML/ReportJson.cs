@@ -1,0 +1,190 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// Writes a <see cref="SweepReport"/> as one line of JSON: <c>scenario, task, metric, trials, elapsedSeconds,
+/// leaderboard, winner, test</c> (the CLI's <c>--json</c> shape), then <c>validation</c>, <c>comparison</c> and,
+/// when asked, every trial. Non-finite numbers are written as null.
+/// </summary>
+public static class ReportJson
+{
+    public static void Write(SweepReport report, Stream stream, bool includeTrials = false)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(stream);
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var r = report.Result;
+        json.WriteStartObject();
+        json.WriteString("scenario", r.Scenario);
+        json.WriteString("task", TaskName(r.Task));
+        json.WriteString("metric", r.Metric.Name);
+        json.WriteNumber("trials", r.Trials.Count(t => t.Candidate != "ensemble"));
+        Number(json, "elapsedSeconds", r.Elapsed.TotalSeconds);
+        json.WriteStartArray("leaderboard");
+        foreach (var row in report.Leaderboard)
+        {
+            json.WriteStartObject();
+            Row(json, row);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartObject("winner");
+        var winnerRow = report.Leaderboard.First(row => row.IsWinner);
+        Row(json, winnerRow);
+        json.WriteString("reason", r.WinnerReason);
+        json.WriteBoolean("refittedOnAllData", r.RefittedOnAllData);
+        if (r.WinnerPipeline is not null)
+        {
+            json.WriteString("pipeline", r.WinnerPipeline);
+        }
+
+        json.WriteStartObject("details");
+        foreach (var (key, value) in r.WinnerDetails)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+
+        json.WriteStartObject("test");
+        foreach (var (name, value) in report.TestMetrics)
+        {
+            Number(json, name, value);
+        }
+
+        if (report.TestMetrics.Count > 0)
+        {
+            Number(json, "predictMicrosecondsPerRow", report.TestPredictMicrosecondsPerRow);
+        }
+
+        json.WriteEndObject();
+
+        json.WriteStartObject("validation");
+        json.WriteString("split", r.ValidationDescription);
+        json.WriteString("rowsHash", r.ValidationHash);
+        json.WriteNumber("rows", r.ValidationLabels.Length);
+        json.WriteEndObject();
+
+        if (r.Comparison is { } c)
+        {
+            json.WriteStartObject("comparison");
+            json.WriteString("bestGeneral", c.BestGeneral.Candidate);
+            json.WriteString("bestSpecialised", c.BestSpecialised.Candidate);
+            Number(json, "difference", c.Difference);
+            Number(json, "ciLower", c.Lower);
+            Number(json, "ciUpper", c.Upper);
+            json.WriteNumber("bootstrapResamples", c.Resamples);
+            json.WriteBoolean("withinNoise", c.WithinNoise);
+            Number(json, "predictCostRatio", c.BestSpecialised.PredictMicrosecondsPerRow / Math.Max(1e-9, c.BestGeneral.PredictMicrosecondsPerRow));
+            json.WriteString("sentence", c.Sentence);
+            json.WriteEndObject();
+        }
+
+        if (includeTrials)
+        {
+            json.WriteStartArray("trialLog");
+            foreach (var t in r.Trials)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", t.Index);
+                json.WriteString("candidate", t.Candidate);
+                json.WriteString("kind", Kind(t.Kind));
+                json.WriteString("trainer", t.Trainer);
+                Parameters(json, t);
+                json.WriteString("status", t.Status.ToString().ToLowerInvariant());
+                if (t.Error is not null)
+                {
+                    json.WriteString("error", t.Error);
+                }
+
+                Number(json, "validationScore", t.ValidationScore);
+                Number(json, "validationSpread", t.ValidationSpread);
+                Number(json, "sampleFraction", t.SampleFraction);
+                Number(json, "fitSeconds", t.FitSeconds);
+                Number(json, "predictMicrosecondsPerRow", t.PredictMicrosecondsPerRow);
+                json.WriteNumber("modelBytes", t.ModelBytes);
+                Number(json, "finishedAtSeconds", t.FinishedAtSeconds);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary>The report as a one-line JSON string.</summary>
+    public static string ToJson(SweepReport report, bool includeTrials = false)
+    {
+        using var buffer = new MemoryStream();
+        Write(report, buffer, includeTrials);
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    internal static string Kind(CandidateKind kind) => kind == CandidateKind.General ? "general" : "specialised";
+
+    internal static string TaskName(TaskKind task) => task switch
+    {
+        TaskKind.Binary => "binary",
+        TaskKind.Multiclass => "multiclass",
+        _ => "regression",
+    };
+
+    private static void Row(Utf8JsonWriter json, LeaderboardRow row)
+    {
+        var t = row.Trial;
+        json.WriteNumber("rank", row.Rank);
+        json.WriteString("candidate", t.Candidate);
+        json.WriteString("kind", Kind(t.Kind));
+        json.WriteString("trainer", t.Trainer);
+        Parameters(json, t);
+        Number(json, "validationScore", t.ValidationScore);
+        Number(json, "validationSpread", t.ValidationSpread);
+        if (!double.IsNaN(row.TestScore))
+        {
+            Number(json, "testScore", row.TestScore);
+        }
+
+        Number(json, "fitSeconds", t.FitSeconds);
+        Number(json, "predictMicrosecondsPerRow", t.PredictMicrosecondsPerRow);
+        json.WriteNumber("modelBytes", t.ModelBytes);
+        Number(json, "sampleFraction", t.SampleFraction);
+    }
+
+    private static void Parameters(Utf8JsonWriter json, TrialRecord t)
+    {
+        json.WriteStartObject("parameters");
+        foreach (var (key, value) in t.Parameters)
+        {
+            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && double.IsFinite(number))
+            {
+                json.WriteNumber(key, number);
+            }
+            else
+            {
+                json.WriteString(key, value);
+            }
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter json, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            json.WriteNumber(name, Math.Round(value, 6));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

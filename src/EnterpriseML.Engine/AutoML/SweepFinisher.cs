@@ -1,0 +1,328 @@
+using System.Globalization;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>An ensemble entry built after the search.</summary>
+internal sealed record EnsembleEntry(TrialRecord Record, EnsembleCandidate Candidate, float[] ValidationScores);
+
+/// <summary>
+/// The end of a sweep: Caruana ensemble selection over the best candidates, the winner by the scenario metric with
+/// the best-general vs best-specialised bootstrap comparison (ties within noise go to the cheaper model), and the
+/// winner's refit on all training rows within the budget.
+/// </summary>
+internal sealed class SweepFinisher
+{
+    private const int EnsembleRounds = 25;
+    private const int EnsemblePool = 6;
+
+    private readonly SweepSettings _settings;
+    private readonly SweepRequest _request;
+    private readonly TrialExecutor _executor;
+    private readonly ScenarioMetric _metric;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+
+    public SweepFinisher(SweepSettings settings, SweepRequest request, TrialExecutor executor, ScenarioMetric metric, TimeProvider time, long started)
+    {
+        _settings = settings;
+        _request = request;
+        _executor = executor;
+        _metric = metric;
+        _time = time;
+        _started = started;
+    }
+
+    private int ClassCount => _request.Train.ClassNames.Count;
+
+    /// <summary>
+    /// Greedy forward selection with replacement over the best trial of each candidate (Caruana, Niculescu-Mizil,
+    /// Crew and Ksikes, "Ensemble Selection from Libraries of Models", ICML 2004), on the shared out-of-fold scores.
+    /// Returns null unless the ensemble beats the best single trial and holds at least two distinct members.
+    /// </summary>
+    public EnsembleEntry? TrySelectEnsemble(Dictionary<string, TrialRecord> bestOf, Dictionary<int, float[]> scores,
+        Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
+    {
+        var pool = bestOf.Values
+            .Where(r => r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
+            .OrderBy(r => _metric.ToLoss(r.ValidationScore)).ThenBy(r => r.Index)
+            .Take(EnsemblePool)
+            .ToArray();
+        if (pool.Length < 2)
+        {
+            return null;
+        }
+
+        var length = scores[pool[0].Index].Length;
+        var sum = new double[length];
+        var blend = new float[length];
+        var counts = new int[pool.Length];
+        var bestSingle = pool[0].ValidationScore;
+        var current = double.NaN;
+        var chosen = 0;
+        for (var round = 0; round < EnsembleRounds; round++)
+        {
+            var bestMember = -1;
+            var bestValue = double.NaN;
+            for (var m = 0; m < pool.Length; m++)
+            {
+                var member = scores[pool[m].Index];
+                for (var i = 0; i < length; i++)
+                {
+                    blend[i] = (float)((sum[i] + member[i]) / (chosen + 1));
+                }
+
+                var value = _executor.ScoreOutOfFold(blend);
+                if (_metric.IsBetter(value, bestValue))
+                {
+                    bestValue = value;
+                    bestMember = m;
+                }
+            }
+
+            if (bestMember < 0 || (chosen > 0 && !_metric.IsBetter(bestValue, current)))
+            {
+                break;
+            }
+
+            var add = scores[pool[bestMember].Index];
+            for (var i = 0; i < length; i++)
+            {
+                sum[i] += add[i];
+            }
+
+            counts[bestMember]++;
+            chosen++;
+            current = bestValue;
+        }
+
+        var distinct = counts.Count(c => c > 0);
+        if (distinct < 2 || !_metric.IsBetter(current, bestSingle))
+        {
+            return null;
+        }
+
+        var members = new List<EnsembleMember>();
+        var ensembleScores = new float[length];
+        double fit = 0, predict = 0;
+        long bytes = 0;
+        var anySpecialised = false;
+        var parts = new List<string>();
+        for (var m = 0; m < pool.Length; m++)
+        {
+            if (counts[m] == 0)
+            {
+                continue;
+            }
+
+            var (candidate, parameters) = configurations[pool[m].Index];
+            members.Add(new EnsembleMember(candidate, parameters, counts[m], pool[m].Index));
+            fit += pool[m].FitSeconds;
+            predict += pool[m].PredictMicrosecondsPerRow;
+            bytes += pool[m].ModelBytes;
+            anySpecialised |= pool[m].Kind == CandidateKind.Specialised;
+            parts.Add($"{candidate.Name}×{counts[m]}");
+        }
+
+        for (var i = 0; i < length; i++)
+        {
+            ensembleScores[i] = (float)(sum[i] / chosen);
+        }
+
+        var ensemble = new EnsembleCandidate(members, anySpecialised ? CandidateKind.Specialised : CandidateKind.General);
+        var record = new TrialRecord
+        {
+            Index = index,
+            Candidate = ensemble.Name,
+            Kind = ensemble.Kind,
+            Trainer = ensemble.Trainer,
+            Point = [],
+            Parameters = [new("members", string.Join(" + ", parts))],
+            Status = TrialStatus.Succeeded,
+            ValidationScore = current,
+            FitSeconds = fit,
+            PredictMicrosecondsPerRow = predict,
+            ModelBytes = bytes,
+            FinishedAtSeconds = now,
+        };
+        return new EnsembleEntry(record, ensemble, ensembleScores);
+    }
+
+    public (TrialRecord Winner, string Reason, KindComparison? Comparison) ChooseWinner(
+        Dictionary<string, TrialRecord> bestOf, Dictionary<int, float[]> scores)
+    {
+        TrialRecord? best = null, general = null, specialised = null;
+        foreach (var r in bestOf.Values.OrderBy(r => r.Index))
+        {
+            if (_metric.IsBetter(r.ValidationScore, best?.ValidationScore ?? double.NaN))
+            {
+                best = r;
+            }
+
+            if (r.Kind == CandidateKind.General && _metric.IsBetter(r.ValidationScore, general?.ValidationScore ?? double.NaN))
+            {
+                general = r;
+            }
+
+            if (r.Kind == CandidateKind.Specialised && _metric.IsBetter(r.ValidationScore, specialised?.ValidationScore ?? double.NaN))
+            {
+                specialised = r;
+            }
+        }
+
+        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({best!.ValidationScore:0.####})");
+        if (general is null || specialised is null)
+        {
+            return (best, reason, null);
+        }
+
+        var comparison = Compare(general, specialised, scores);
+        if (comparison.WithinNoise && (best == general || best == specialised))
+        {
+            var cheaper = Cheaper(specialised, general);
+            if (cheaper != best)
+            {
+                reason = string.Create(CultureInfo.InvariantCulture,
+                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model ({cheaper.Candidate}, {cheaper.PredictMicrosecondsPerRow:0.##} µs/row vs {best.PredictMicrosecondsPerRow:0.##}) wins");
+                return (cheaper, reason, comparison);
+            }
+
+            reason += string.Create(CultureInfo.InvariantCulture, $"; it is also the cheaper of a tie within noise (95% CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}])");
+        }
+
+        return (best, reason, comparison);
+    }
+
+    public async Task<(IFittedCandidate Model, bool Refitted)> RefitAsync(ICandidate candidate, ParameterSet parameters,
+        IFittedCandidate? foldModel, TrialRecord winner, CancellationToken cancellationToken)
+    {
+        using var refitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan? left = null;
+        if (_settings.BudgetSeconds is { } budget)
+        {
+            // The refit may use the budget up to its end (the report is written within the 5 % tolerance).
+            left = TimeSpan.FromSeconds(budget * 1.01) - _time.GetElapsedTime(_started);
+            if (foldModel is null)
+            {
+                // Nothing to fall back on (a replayed winner): the refit runs to the end.
+                left = null;
+            }
+            else if (left <= TimeSpan.Zero)
+            {
+                return (foldModel, false);
+            }
+            else
+            {
+                refitCancel.CancelAfter(left!.Value);
+            }
+        }
+
+        var context = new CandidateFitContext(_request.Train, unchecked((_settings.Seed * 1_000_003) + winner.Index + 1), _settings.Threads, _request.Plan.Columns);
+        var task = Task.Factory.StartNew(() => candidate.Fit(context, parameters, refitCancel.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var waitFor = left is { } w ? w + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * _settings.BudgetSeconds!.Value)) : Timeout.InfiniteTimeSpan;
+        try
+        {
+            var refit = await task.WaitAsync(waitFor, _time, cancellationToken).ConfigureAwait(false);
+            return (refit, true);
+        }
+        catch (Exception e) when (foldModel is not null && e is OperationCanceledException or TimeoutException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return (foldModel, false);
+        }
+    }
+
+    /// <summary>
+    /// The cheaper of two models: by predict time when it differs by more than 25 % (timings are noisy), else by
+    /// model size, else the earlier trial.
+    /// </summary>
+    private static TrialRecord Cheaper(TrialRecord a, TrialRecord b)
+    {
+        var ta = a.PredictMicrosecondsPerRow;
+        var tb = b.PredictMicrosecondsPerRow;
+        if (ta < 0.8 * tb)
+        {
+            return a;
+        }
+
+        if (tb < 0.8 * ta)
+        {
+            return b;
+        }
+
+        if (a.ModelBytes != b.ModelBytes)
+        {
+            return a.ModelBytes < b.ModelBytes ? a : b;
+        }
+
+        return a.Index < b.Index ? a : b;
+    }
+
+    private KindComparison Compare(TrialRecord general, TrialRecord specialised, Dictionary<int, float[]> scores)
+    {
+        var difference = specialised.ValidationScore - general.ValidationScore;
+        double lower = double.NaN, upper = double.NaN;
+        var resamples = 0;
+        if (scores.TryGetValue(general.Index, out var g) && scores.TryGetValue(specialised.Index, out var s))
+        {
+            (lower, upper, resamples) = Bootstrap(g, s);
+        }
+
+        var withinNoise = !double.IsNaN(lower) && lower <= 0 && upper >= 0;
+        var sentence = TradeOffSentence(general, specialised, difference, withinNoise, lower, upper);
+        return new KindComparison(general, specialised, difference, lower, upper, resamples, withinNoise, sentence);
+    }
+
+    private (double Lower, double Upper, int Resamples) Bootstrap(float[] general, float[] specialised)
+    {
+        var labels = _executor.ValidationLabels;
+        var n = labels.Length;
+        var width = _executor.Width;
+
+        // Keep the bootstrap to a few seconds on large validation sets.
+        var resamples = (int)Math.Clamp(40_000_000.0 / (n * Math.Log(n + 2) * 2), 100, _settings.BootstrapResamples);
+        var random = new Random(_settings.Seed ^ 0xB007);
+        var y = new float[n];
+        var a = new float[n * width];
+        var b = new float[n * width];
+        var differences = new double[resamples];
+        for (var r = 0; r < resamples; r++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var row = random.Next(n);
+                y[i] = labels[row];
+                Array.Copy(general, row * width, a, i * width, width);
+                Array.Copy(specialised, row * width, b, i * width, width);
+            }
+
+            differences[r] = _metric.Compute(y, b, ClassCount) - _metric.Compute(y, a, ClassCount);
+        }
+
+        Array.Sort(differences);
+        var valid = differences.Where(double.IsFinite).ToArray();
+        if (valid.Length < 10)
+        {
+            return (double.NaN, double.NaN, resamples);
+        }
+
+        return (valid[(int)(0.025 * (valid.Length - 1))], valid[(int)Math.Ceiling(0.975 * (valid.Length - 1))], resamples);
+    }
+
+    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper)
+    {
+        var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
+        var same = specialised.ValidationScore == general.ValidationScore;
+        var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
+        var verdict = same ? "equal" : better ? "better" : "worse";
+        var noise = double.IsNaN(lower)
+            ? "no bootstrap interval (validation scores unavailable)"
+            : withinNoise
+                ? string.Create(CultureInfo.InvariantCulture, $"within noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])")
+                : string.Create(CultureInfo.InvariantCulture, $"outside noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {ratio:0.0#}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes):0.0#}× the model size.");
+    }
+}

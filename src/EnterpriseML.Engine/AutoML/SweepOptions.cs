@@ -1,0 +1,168 @@
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// Options of a sweep. Validated once by <see cref="SweepRunner"/> and copied; the runner never writes to them.
+/// </summary>
+public sealed class SweepOptions
+{
+    /// <summary>Wall-clock budget in seconds for the whole sweep including the final refit; null = no time limit
+    /// (then <see cref="MaximumTrials"/> must be set). Default 60; valid (0, 604800].</summary>
+    public double? BudgetSeconds { get; set; } = 60;
+
+    /// <summary>The maximum number of trials (replayed ones included); null = until the budget ends. Valid ≥ 1.</summary>
+    public int? MaximumTrials { get; set; }
+
+    /// <summary>A trial running longer than this is cancelled and recorded as timed out; null = a third of the
+    /// budget (no cap without a budget). Valid (0, 604800].</summary>
+    public double? MaximumTrialSeconds { get; set; }
+
+    /// <summary>A trial is stopped when the process's managed heap grows by more than this many bytes per running
+    /// trial; null = no cap. Valid ≥ 1 MiB.</summary>
+    public long? MaximumTrialMemoryBytes { get; set; }
+
+    /// <summary>Candidates whose batch prediction costs more than this many microseconds per row are pruned during
+    /// the search (<c>--max-predict-us</c>); null = no constraint. Valid &gt; 0.</summary>
+    public double? MaximumPredictMicrosecondsPerRow { get; set; }
+
+    /// <summary>The seed of every random choice: splits, subsamples, tuners, candidate fits. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>The thread budget shared by parallel trials (and given whole to the final refit). Default 1; valid [1, 256].</summary>
+    public int MaximumDegreeOfParallelism { get; set; } = 1;
+
+    /// <summary>Trials run at once; null = <see cref="MaximumDegreeOfParallelism"/> (one thread each). Valid [1, MaximumDegreeOfParallelism].</summary>
+    public int? ParallelTrials { get; set; }
+
+    /// <summary>The tuner of each candidate's hyperparameters. Default <see cref="TunerKind.CostFrugal"/>.</summary>
+    public TunerKind Tuner { get; set; } = TunerKind.CostFrugal;
+
+    /// <summary>
+    /// When true, the scheduler that spreads trials over candidates counts every trial as costing 1 instead of its
+    /// measured fit time, so a sweep with a fixed <see cref="MaximumTrials"/> and no time budget is reproducible
+    /// under <see cref="Seed"/> whatever the machine load. Default: true exactly when <see cref="BudgetSeconds"/> is null.
+    /// </summary>
+    public bool? UniformTrialCost { get; set; }
+
+    /// <summary>Stops a cross-validated trial after a fold once it cannot be competitive (its folds so far average
+    /// worse than the best trial's worst fold). Default true.</summary>
+    public bool EarlyStopping { get; set; } = true;
+
+    /// <summary>Training folds larger than this use a stratified random subsample of <see cref="SubsampleRows"/>
+    /// rows for each candidate's first trial. Default 20,000; valid ≥ 100.</summary>
+    public int SubsampleThresholdRows { get; set; } = 20_000;
+
+    /// <summary>The subsample size of early trials. Default 10,000; valid [50, SubsampleThresholdRows].</summary>
+    public int SubsampleRows { get; set; } = 10_000;
+
+    /// <summary>Adds a Caruana ensemble of the best candidates as its own leaderboard entry. Default true.</summary>
+    public bool EnsembleSelection { get; set; } = true;
+
+    /// <summary>Bootstrap resamples for the best-general vs best-specialised confidence interval. Default 1000; valid [100, 100000].</summary>
+    public int BootstrapResamples { get; set; } = 1000;
+}
+
+/// <summary>The validated, immutable copy of <see cref="SweepOptions"/>.</summary>
+internal sealed record SweepSettings(
+    double? BudgetSeconds,
+    int? MaximumTrials,
+    double? MaximumTrialSeconds,
+    long? MaximumTrialMemoryBytes,
+    double? MaximumPredictMicrosecondsPerRow,
+    int Seed,
+    int Threads,
+    int ParallelTrials,
+    TunerKind Tuner,
+    bool UniformTrialCost,
+    bool EarlyStopping,
+    int SubsampleThresholdRows,
+    int SubsampleRows,
+    bool EnsembleSelection,
+    int BootstrapResamples)
+{
+#pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
+    public static SweepSettings From(SweepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const double Week = 604_800;
+        if (options.BudgetSeconds is { } budget && (!(budget > 0) || budget > Week))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.BudgetSeconds), budget, "Must be in (0, 604800].");
+        }
+
+        if (options.MaximumTrials is { } trials && trials < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumTrials), trials, "Must be ≥ 1.");
+        }
+
+        if (options.BudgetSeconds is null && options.MaximumTrials is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumTrials), null, "Must be set when BudgetSeconds is null.");
+        }
+
+        if (options.MaximumTrialSeconds is { } trialSeconds && (!(trialSeconds > 0) || trialSeconds > Week))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumTrialSeconds), trialSeconds, "Must be in (0, 604800].");
+        }
+
+        if (options.MaximumTrialMemoryBytes is { } memory && memory < (1 << 20))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumTrialMemoryBytes), memory, "Must be ≥ 1 MiB.");
+        }
+
+        if (options.MaximumPredictMicrosecondsPerRow is { } latency && !(latency > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumPredictMicrosecondsPerRow), latency, "Must be > 0.");
+        }
+
+        if (options.MaximumDegreeOfParallelism is < 1 or > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.MaximumDegreeOfParallelism), options.MaximumDegreeOfParallelism, "Must be in [1, 256].");
+        }
+
+        var parallel = options.ParallelTrials ?? options.MaximumDegreeOfParallelism;
+        if (parallel < 1 || parallel > options.MaximumDegreeOfParallelism)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.ParallelTrials), parallel, $"Must be in [1, {options.MaximumDegreeOfParallelism}].");
+        }
+
+        if (!Enum.IsDefined(options.Tuner))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.Tuner), options.Tuner, "Unknown tuner.");
+        }
+
+        if (options.SubsampleThresholdRows < 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.SubsampleThresholdRows), options.SubsampleThresholdRows, "Must be ≥ 100.");
+        }
+
+        if (options.SubsampleRows < 50 || options.SubsampleRows > options.SubsampleThresholdRows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.SubsampleRows), options.SubsampleRows, $"Must be in [50, {options.SubsampleThresholdRows}].");
+        }
+
+        if (options.BootstrapResamples is < 100 or > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.BootstrapResamples), options.BootstrapResamples, "Must be in [100, 100000].");
+        }
+
+        return new SweepSettings(
+            options.BudgetSeconds,
+            options.MaximumTrials,
+            options.MaximumTrialSeconds ?? (options.BudgetSeconds / 3),
+            options.MaximumTrialMemoryBytes,
+            options.MaximumPredictMicrosecondsPerRow,
+            options.Seed,
+            options.MaximumDegreeOfParallelism,
+            parallel,
+            options.Tuner,
+            options.UniformTrialCost ?? options.BudgetSeconds is null,
+            options.EarlyStopping,
+            options.SubsampleThresholdRows,
+            options.SubsampleRows,
+            options.EnsembleSelection,
+            options.BootstrapResamples);
+    }
+#pragma warning restore CA2208
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>One leaderboard row: the best trial of one candidate.</summary>
+public sealed record LeaderboardRow(
+    int Rank,
+    TrialRecord Trial,
+    double TestScore,
+    bool IsWinner);
+
+/// <summary>A curve of the winner (ROC or precision-recall), at most a few hundred points.</summary>
+public sealed record CurvePoint(double X, double Y);
+
+/// <summary>
+/// The comparison report of a sweep: the leaderboard (best trial per candidate, both kinds), the winner with its test
+/// metrics, the validation rows' hash, the general vs specialised comparison, and the curves for the plots. Written
+/// as JSON by <see cref="ReportJson"/> and as a self-contained HTML page by <see cref="ReportHtml"/>.
+/// </summary>
+public sealed class SweepReport
+{
+    private SweepReport(SweepResult result, IReadOnlyList<LeaderboardRow> leaderboard, IReadOnlyList<KeyValuePair<string, double>> test,
+        IReadOnlyList<CurvePoint> roc, IReadOnlyList<CurvePoint> pr, string curvesOn)
+    {
+        Result = result;
+        Leaderboard = leaderboard;
+        TestMetrics = test;
+        Roc = roc;
+        PrecisionRecall = pr;
+        CurvesOn = curvesOn;
+    }
+
+    public SweepResult Result { get; }
+
+    /// <summary>Successful candidates ranked by validation score (rank 1 is the best score, not necessarily the winner).</summary>
+    public IReadOnlyList<LeaderboardRow> Leaderboard { get; }
+
+    /// <summary>Every metric of the task for the winner on the test rows (empty without a test set).</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> TestMetrics { get; }
+
+    /// <summary>The winner's ROC curve (false-positive rate, true-positive rate); binary only.</summary>
+    public IReadOnlyList<CurvePoint> Roc { get; }
+
+    /// <summary>The winner's precision-recall curve (recall, precision); binary only.</summary>
+    public IReadOnlyList<CurvePoint> PrecisionRecall { get; }
+
+    /// <summary><c>test</c> or <c>validation</c>: which rows the curves are drawn on.</summary>
+    public string CurvesOn { get; }
+
+    /// <summary>Winner predict time on the test rows (µs/row), or NaN without a test set.</summary>
+    public double TestPredictMicrosecondsPerRow { get; private init; } = double.NaN;
+
+    /// <summary>Builds the report; <paramref name="test"/> (encoded like the training rows) adds test scores.</summary>
+    public static SweepReport Build(SweepResult result, ScenarioPlan plan, CandidateData? test = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(plan);
+        var metric = result.Metric;
+        var classCount = result.ClassNames.Count;
+        var best = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
+        foreach (var t in result.Trials)
+        {
+            if (t.Status == TrialStatus.Succeeded && (!best.TryGetValue(t.Candidate, out var b) || metric.IsBetter(t.ValidationScore, b.ValidationScore)))
+            {
+                best[t.Candidate] = t;
+            }
+        }
+
+        // The winner's row is the winning trial even when a tie sent the win to a cheaper model.
+        best[result.Winner.Candidate] = result.Winner;
+        var ordered = best.Values.OrderBy(t => metric.ToLoss(t.ValidationScore)).ThenBy(t => t.Index).ToArray();
+
+        float[]? winnerTestScores = null;
+        var test_ = new List<KeyValuePair<string, double>>();
+        double testMicroseconds = double.NaN;
+        if (test is not null)
+        {
+            var watch = Stopwatch.StartNew();
+            winnerTestScores = result.Model.Score(test.Features);
+            testMicroseconds = watch.Elapsed.TotalMicroseconds / Math.Max(1, test.RowCount);
+            var metrics = new List<ScenarioMetric>(ScenarioMetric.ForTask(result.Task));
+            foreach (var extra in plan.ReportMetrics)
+            {
+                if (!metrics.Contains(extra))
+                {
+                    metrics.Add(extra);
+                }
+            }
+
+            foreach (var m in metrics)
+            {
+                test_.Add(new(m.Name, m.Compute(test.Labels, winnerTestScores, classCount)));
+            }
+        }
+
+        var rows = new LeaderboardRow[ordered.Length];
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            var trial = ordered[i];
+            var isWinner = trial.Index == result.Winner.Index;
+            var testScore = double.NaN;
+            if (test is not null)
+            {
+                float[]? scores = isWinner ? winnerTestScores
+                    : result.CandidateModels.TryGetValue(trial.Index, out var model) ? model.Score(test.Features) : null;
+                if (scores is not null)
+                {
+                    testScore = metric.Compute(test.Labels, scores, classCount);
+                }
+            }
+
+            rows[i] = new LeaderboardRow(i + 1, trial, testScore, isWinner);
+        }
+
+        IReadOnlyList<CurvePoint> roc = [], pr = [];
+        var on = "validation";
+        if (result.Task == TaskKind.Binary)
+        {
+            var (labels, scores) = test is not null && winnerTestScores is not null
+                ? (test.Labels, winnerTestScores)
+                : (result.ValidationLabels, result.WinnerValidationScores);
+            on = test is not null ? "test" : "validation";
+            if (scores is not null)
+            {
+                (roc, pr) = Curves(labels, scores);
+            }
+        }
+
+        return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds };
+    }
+
+    private static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
+    {
+        const int MaximumPoints = 200;
+        var n = labels.Length;
+        var keys = new float[n];
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = -scores[i];
+            order[i] = i;
+        }
+
+        Array.Sort(keys, order);
+        double positives = 0;
+        for (var i = 0; i < n; i++)
+        {
+            positives += labels[i] > 0.5f ? 1 : 0;
+        }
+
+        var negatives = n - positives;
+        var roc = new List<CurvePoint> { new(0, 0) };
+        var pr = new List<CurvePoint>();
+        double tp = 0, fp = 0;
+        var step = Math.Max(1, n / MaximumPoints);
+        for (var k = 0; k < n; k++)
+        {
+            if (labels[order[k]] > 0.5f)
+            {
+                tp++;
+            }
+            else
+            {
+                fp++;
+            }
+
+            var boundary = k == n - 1 || keys[k + 1] != keys[k];
+            if (boundary && (k % step == 0 || k == n - 1))
+            {
+                roc.Add(new(negatives == 0 ? 0 : fp / negatives, positives == 0 ? 0 : tp / positives));
+                pr.Add(new(positives == 0 ? 0 : tp / positives, tp / (tp + fp)));
+            }
+        }
+
+        return ([.. roc], [.. pr]);
+    }
+}

@@ -1,0 +1,570 @@
+using System.Diagnostics;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// Runs a sweep: spreads trials over a scenario's candidates (cost-aware, FLAML-style), tunes each candidate's
+/// hyperparameters with its own tuner, validates every trial on the same fixed rows, and refits the winner on all
+/// training data. Budget, per-trial time and memory caps, latency pruning, early stopping, parallel trials,
+/// cancellation, progress, failure isolation and resumption are all here; the maths is in the candidates.
+/// </summary>
+/// <remarks>
+/// Reproducibility: trial <c>i</c> is proposed after exactly the results of trials <c>0 … i − P</c> (P = parallel
+/// trials) have been fed back, in index order, so with <see cref="SweepOptions.UniformTrialCost"/> and a fixed trial
+/// count the same seed gives the same trials on any machine load. Under a time budget the trial count, and so the
+/// result, depends on speed.
+/// </remarks>
+public sealed class SweepRunner
+{
+    private readonly SweepSettings _settings;
+    private readonly TimeProvider _time;
+
+    public SweepRunner(SweepOptions options, TimeProvider? timeProvider = null)
+    {
+        _settings = SweepSettings.From(options);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs the sweep. Throws <see cref="OperationCanceledException"/> when cancelled, and
+    /// <see cref="SweepFailedException"/> when no trial succeeded.</summary>
+    public async Task<SweepResult> RunAsync(SweepRequest request, ITrialStore? store = null, IProgress<SweepEvent>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        store ??= new InMemoryTrialStore();
+        var sweep = new Sweep(_settings, _time, request, store, progress);
+        return await sweep.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Thrown when a sweep ends with no successful trial; carries the recorded trials and their errors.</summary>
+public sealed class SweepFailedException : Exception
+{
+    public SweepFailedException()
+    {
+        Trials = [];
+    }
+
+    public SweepFailedException(string message)
+        : base(message)
+    {
+        Trials = [];
+    }
+
+    public SweepFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Trials = [];
+    }
+
+    internal SweepFailedException(string message, IReadOnlyList<TrialRecord> trials)
+        : base(message)
+    {
+        Trials = trials;
+    }
+
+    /// <summary>The failed trials.</summary>
+    public IReadOnlyList<TrialRecord> Trials { get; }
+}
+
+/// <summary>One sweep's state. Not thread-safe: only the orchestration loop touches it; trials run on their own threads.</summary>
+internal sealed class Sweep
+{
+    private readonly SweepSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly SweepRequest _request;
+    private readonly ITrialStore _store;
+    private readonly IProgress<SweepEvent>? _progress;
+    private readonly ScenarioMetric _metric;
+    private readonly TrialExecutor _executor;
+    private readonly CandidateScheduler _scheduler;
+    private readonly long _started;
+
+    private readonly SortedDictionary<int, TrialRecord> _finished = [];
+    private readonly Dictionary<int, float[]> _validationScores = [];
+    private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
+    private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
+    private TrialRecord? _best;
+    private TrialRecord? _appliedBest;
+
+    public Sweep(SweepSettings settings, TimeProvider time, SweepRequest request, ITrialStore store, IProgress<SweepEvent>? progress)
+    {
+        _settings = settings;
+        _time = time;
+        _request = request;
+        _store = store;
+        _progress = progress;
+        _metric = request.Plan.PrimaryMetric;
+        _started = time.GetTimestamp();
+        var split = ValidationSplit.Create(request.Train, request.Plan.Validation, settings.Seed);
+        _executor = new TrialExecutor(request, split, settings);
+        _scheduler = new CandidateScheduler(request.Plan.Candidates, settings.Tuner, settings.Seed);
+    }
+
+    private TimeSpan Elapsed => _time.GetElapsedTime(_started);
+
+    /// <summary>How long a cancelled trial may take to notice before it is abandoned.</summary>
+    private TimeSpan Grace => TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * (_settings.BudgetSeconds ?? 100)));
+
+    private TimeSpan? Remaining => _settings.BudgetSeconds is { } b ? TimeSpan.FromSeconds(b) - Elapsed : null;
+
+    public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var recorded = new Dictionary<int, TrialRecord>();
+        foreach (var record in await _store.LoadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            recorded[record.Index] = record;
+        }
+
+        using var searchEnd = new CancellationTokenSource();
+        using var searchToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, searchEnd.Token);
+        var running = new Dictionary<int, RunningTrial>();
+        var parallel = _settings.ParallelTrials;
+        var nextIndex = 0;
+        var applied = 0;
+        var stopLaunching = false;
+        var baselineMemory = GC.GetTotalMemory(false);
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var searchDeadline = SearchDeadline();
+            if (searchDeadline is { } deadline && Elapsed >= deadline)
+            {
+                stopLaunching = true;
+                searchEnd.Cancel();
+            }
+
+            if (_settings.MaximumTrials is { } max && nextIndex >= max)
+            {
+                stopLaunching = true;
+            }
+
+            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − P.
+            if (!stopLaunching && running.Count < parallel)
+            {
+                var needed = nextIndex - parallel + 1;
+                while (applied < needed && _finished.ContainsKey(applied))
+                {
+                    Apply(applied++);
+                }
+
+                if (applied >= needed)
+                {
+                    var proposal = _scheduler.Next();
+                    if (proposal is null)
+                    {
+                        stopLaunching = true;
+                        continue;
+                    }
+
+                    var index = nextIndex++;
+                    _configurations[index] = (proposal.Candidate, proposal.Parameters);
+                    if (recorded.TryGetValue(index, out var replay))
+                    {
+                        Finish(Replayed(replay, proposal), null, null, replayed: true);
+                        continue;
+                    }
+
+                    var subsample = _executor.NeedsSubsample && proposal.FirstOfCandidate;
+                    var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, subsample,
+                        HopelessBelow(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
+                    var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
+                    if (_settings.MaximumTrialSeconds is { } cap)
+                    {
+                        trialCancel.CancelAfter(TimeSpan.FromSeconds(cap));
+                    }
+
+                    var task = Task.Factory.StartNew(
+                        () => _executor.Run(job, trialCancel.Token),
+                        CancellationToken.None,
+                        TaskCreationOptions.LongRunning,
+                        TaskScheduler.Default);
+                    running[index] = new RunningTrial(job, task, trialCancel, _time.GetTimestamp());
+                    Report(SweepEventKind.TrialStarted, index, proposal.Candidate.Name, null);
+                    continue;
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            await WaitForAnyAsync(running, searchDeadline, cancellationToken).ConfigureAwait(false);
+            HarvestFinished(running, baselineMemory);
+        }
+
+        while (applied < nextIndex)
+        {
+            if (_finished.ContainsKey(applied))
+            {
+                Apply(applied);
+            }
+
+            applied++;
+        }
+
+        return await FinishAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WaitForAnyAsync(Dictionary<int, RunningTrial> running, TimeSpan? searchDeadline, CancellationToken cancellationToken)
+    {
+        // Wake up when a trial ends, at the search deadline, or every 200 ms for the memory and runaway watchdogs.
+        var wake = TimeSpan.FromMilliseconds(200);
+        var grace = Grace;
+        if (searchDeadline is { } d)
+        {
+            var left = d - Elapsed;
+            var until = left > TimeSpan.Zero ? left : left + grace;
+            if (until < wake)
+            {
+                wake = until;
+            }
+        }
+
+        if (_settings.MaximumTrialSeconds is { } cap)
+        {
+            foreach (var trial in running.Values)
+            {
+                var until = TimeSpan.FromSeconds(cap) + grace - _time.GetElapsedTime(trial.Started);
+                if (until < wake)
+                {
+                    wake = until;
+                }
+            }
+        }
+
+        var tasks = new List<Task>(running.Count + 1);
+        foreach (var trial in running.Values)
+        {
+            tasks.Add(trial.Task);
+        }
+
+        tasks.Add(Task.Delay(wake < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wake, _time, cancellationToken));
+        await Task.WhenAny(tasks).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void HarvestFinished(Dictionary<int, RunningTrial> running, long baselineMemory)
+    {
+        var grace = Grace;
+        var searchDeadline = SearchDeadline();
+        List<int>? done = null;
+        foreach (var (index, trial) in running)
+        {
+            if (trial.Task.IsCompleted)
+            {
+                (done ??= []).Add(index);
+                continue;
+            }
+
+            // A runaway trial (one that does not check its token often enough) is abandoned, not waited for.
+            var ranFor = _time.GetElapsedTime(trial.Started);
+            var overCap = _settings.MaximumTrialSeconds is { } cap && ranFor > TimeSpan.FromSeconds(cap) + grace;
+            var overDeadline = searchDeadline is { } deadline && Elapsed > deadline + grace;
+            if (overCap || overDeadline)
+            {
+                trial.Cancel.Cancel();
+                (done ??= []).Add(index);
+            }
+        }
+
+        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0)
+        {
+            var grown = GC.GetTotalMemory(false) - baselineMemory;
+            if (grown > memoryCap * running.Count)
+            {
+                // Stop the newest trial: it is the one that pushed memory over the cap.
+                var newest = -1;
+                foreach (var index in running.Keys)
+                {
+                    newest = Math.Max(newest, index);
+                }
+
+                running[newest].MemoryExceeded = true;
+                running[newest].Cancel.Cancel();
+            }
+        }
+
+        if (done is null)
+        {
+            return;
+        }
+
+        done.Sort();
+        foreach (var index in done)
+        {
+            var trial = running[index];
+            running.Remove(index);
+            TrialOutcome outcome;
+            if (trial.Task.IsCompletedSuccessfully)
+            {
+                outcome = trial.Task.Result;
+            }
+            else
+            {
+                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.TimedOut,
+                    $"Abandoned after {_time.GetElapsedTime(trial.Started).TotalSeconds:0.0} s: the trial did not stop when cancelled.");
+            }
+
+            if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
+            {
+                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,
+                    $"Stopped: managed memory grew past the per-trial cap of {_settings.MaximumTrialMemoryBytes} bytes.");
+            }
+
+            // The token source is disposed only once the trial's thread no longer uses it.
+            if (trial.Task.IsCompleted)
+            {
+                trial.Cancel.Dispose();
+            }
+            else
+            {
+                _ = trial.Task.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), trial.Cancel,
+                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+
+            var record = outcome.Record with { FinishedAtSeconds = Elapsed.TotalSeconds };
+            Finish(record, outcome.ValidationScores, outcome.FoldModel, replayed: false);
+        }
+    }
+
+    private void Finish(TrialRecord record, float[]? scores, IFittedCandidate? foldModel, bool replayed)
+    {
+        _finished[record.Index] = record;
+        if (!replayed)
+        {
+            // Recording is the resumption point: a crash after this line does not redo the trial.
+            _store.RecordAsync(record).GetAwaiter().GetResult();
+        }
+
+        var isBest = record.Status == TrialStatus.Succeeded && (_best is null || _metric.IsBetter(record.ValidationScore, _best.ValidationScore));
+        if (record.Status == TrialStatus.Succeeded)
+        {
+            if (scores is not null)
+            {
+                _validationScores[record.Index] = scores;
+            }
+
+            if (foldModel is not null)
+            {
+                _foldModels[record.Index] = foldModel;
+            }
+
+            PruneKeptModels();
+        }
+
+        if (isBest)
+        {
+            _best = record;
+        }
+
+        Report(SweepEventKind.TrialFinished, record.Index, record.Candidate, record);
+        if (isBest)
+        {
+            Report(SweepEventKind.NewBest, record.Index, record.Candidate, record);
+        }
+    }
+
+    /// <summary>Keeps fold models and validation scores only for the best trial of each candidate (memory stays flat).</summary>
+    private void PruneKeptModels()
+    {
+        var bestOf = BestPerCandidate();
+        var keep = new HashSet<int>();
+        foreach (var r in bestOf.Values)
+        {
+            keep.Add(r.Index);
+        }
+
+        foreach (var index in _foldModels.Keys.ToArray())
+        {
+            if (!keep.Contains(index))
+            {
+                _foldModels.Remove(index);
+            }
+        }
+
+        foreach (var index in _validationScores.Keys.ToArray())
+        {
+            if (!keep.Contains(index))
+            {
+                _validationScores.Remove(index);
+            }
+        }
+    }
+
+    private Dictionary<string, TrialRecord> BestPerCandidate()
+    {
+        var best = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
+        foreach (var r in _finished.Values)
+        {
+            if (r.Status == TrialStatus.Succeeded
+                && (!best.TryGetValue(r.Candidate, out var current) || _metric.IsBetter(r.ValidationScore, current.ValidationScore)))
+            {
+                best[r.Candidate] = r;
+            }
+        }
+
+        return best;
+    }
+
+    private void Apply(int index)
+    {
+        if (_finished.TryGetValue(index, out var record))
+        {
+            var cost = _settings.UniformTrialCost ? 1.0 : Math.Max(1e-3, record.FitSeconds);
+            var loss = record.Status == TrialStatus.Succeeded ? _metric.ToLoss(record.ValidationScore) : double.NaN;
+            _scheduler.Update(record.Candidate, new TunerObservation(record.Point, loss, cost, record.Status == TrialStatus.Succeeded));
+            if (record.Status == TrialStatus.Succeeded && record.SampleFraction >= 1
+                && (_appliedBest is null || _metric.IsBetter(record.ValidationScore, _appliedBest.ValidationScore)))
+            {
+                _appliedBest = record;
+            }
+        }
+    }
+
+    private TrialRecord Replayed(TrialRecord record, Proposal proposal)
+    {
+        // The recorded trial stands in for this proposal; if the store came from a different plan, its own
+        // candidate and point are what the tuners learn from.
+        if (!string.Equals(record.Candidate, proposal.Candidate.Name, StringComparison.Ordinal))
+        {
+            var candidate = _scheduler.Find(record.Candidate);
+            if (candidate is not null)
+            {
+                _configurations[record.Index] = (candidate, candidate.SearchSpace.ToParameters(record.Point));
+            }
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// The score below which a trial is hopeless: the best trial the tuners have seen so far, minus twice its fold
+    /// spread. Taken from the applied (not merely finished) trials, so it is the same on every run.
+    /// </summary>
+    private double HopelessBelow()
+    {
+        if (_appliedBest is null || _executor.FoldCount < 2)
+        {
+            return double.NaN;
+        }
+
+        var margin = 2 * _appliedBest.ValidationSpread;
+        return _metric.HigherIsBetter ? _appliedBest.ValidationScore - margin : _appliedBest.ValidationScore + margin;
+    }
+
+    private int TrialSeed(int index) => unchecked((_settings.Seed * 1_000_003) + index + 1);
+
+    /// <summary>When the search must stop so the winner's refit still fits in the budget.</summary>
+    private TimeSpan? SearchDeadline()
+    {
+        if (_settings.BudgetSeconds is not { } budget)
+        {
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(budget) - TimeSpan.FromSeconds(RefitReserveSeconds(budget));
+    }
+
+    private double RefitReserveSeconds(double budget)
+    {
+        // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report.
+        var estimate = 0.02 * budget;
+        if (_best is not null)
+        {
+            var perFold = _best.FitSeconds / Math.Max(1, _executor.FoldCount);
+            estimate += 1.3 * perFold * _executor.RefitScale / Math.Max(1, Math.Min(_settings.Threads, 2));
+        }
+
+        return Math.Min(estimate, 0.3 * budget);
+    }
+
+    private void Report(SweepEventKind kind, int index, string? candidate, TrialRecord? trial) =>
+        _progress?.Report(new SweepEvent(kind, index, candidate, trial, _best, _finished.Count, Elapsed, Remaining));
+
+    private async Task<SweepResult> FinishAsync(CancellationToken cancellationToken)
+    {
+        var trials = new List<TrialRecord>(_finished.Values);
+        if (_best is null)
+        {
+            var errors = string.Join("; ", trials.Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
+            throw new SweepFailedException(trials.Count == 0
+                ? "No trial ran within the budget."
+                : $"All {trials.Count} trials failed. {errors}", trials);
+        }
+
+        var finisher = new SweepFinisher(_settings, _request, _executor, _metric, _time, _started);
+        var bestOf = BestPerCandidate();
+        var ensemble = _settings.EnsembleSelection
+            ? finisher.TrySelectEnsemble(bestOf, _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds)
+            : null;
+        if (ensemble is not null)
+        {
+            trials.Add(ensemble.Record);
+            bestOf[ensemble.Record.Candidate] = ensemble.Record;
+            _validationScores[ensemble.Record.Index] = ensemble.ValidationScores;
+            _configurations[ensemble.Record.Index] = (ensemble.Candidate, ParameterSet.Empty);
+        }
+
+        var (winner, reason, comparison) = finisher.ChooseWinner(bestOf, _validationScores);
+        var (candidate, parameters) = _configurations[winner.Index];
+        Report(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner);
+        var foldModel = _foldModels.GetValueOrDefault(winner.Index);
+        if (ensemble is not null && winner == ensemble.Record)
+        {
+            var members = new List<IFittedCandidate>();
+            foreach (var member in ensemble.Candidate.Members)
+            {
+                if (_foldModels.TryGetValue(member.TrialIndex, out var m))
+                {
+                    members.Add(m);
+                }
+            }
+
+            foldModel = members.Count == ensemble.Candidate.Members.Count ? ensemble.Candidate.FromFitted(members) : null;
+        }
+
+        var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner, cancellationToken).ConfigureAwait(false);
+        var described = model as IDescribedCandidate;
+        var result = new SweepResult(
+            _request.Plan.Task,
+            _metric,
+            _request.Train.ClassNames,
+            trials,
+            winner,
+            reason,
+            candidate,
+            parameters,
+            model,
+            refitted,
+            _executor.Split.Description,
+            _executor.Split.Hash,
+            _executor.ValidationLabels,
+            _validationScores.GetValueOrDefault(winner.Index),
+            comparison,
+            Elapsed,
+            described?.Details ?? [],
+            described?.Pipeline,
+            new Dictionary<int, IFittedCandidate>(_foldModels),
+            _request.Scenario);
+        Report(SweepEventKind.Completed, -1, null, winner);
+        return result;
+    }
+
+    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started)
+    {
+        public TrialJob Job { get; } = job;
+
+        public Task<TrialOutcome> Task { get; } = task;
+
+        public CancellationTokenSource Cancel { get; } = cancel;
+
+        public long Started { get; } = started;
+
+        public bool MemoryExceeded { get; set; }
+    }
+}

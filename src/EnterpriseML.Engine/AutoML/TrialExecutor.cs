@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>One trial to run.</summary>
+internal sealed record TrialJob(
+    int Index,
+    ICandidate Candidate,
+    double[] Point,
+    ParameterSet Parameters,
+    bool Subsample,
+    double HopelessBelow,
+    int Seed,
+    int Threads);
+
+/// <summary>A trial's record plus what the finisher needs from it (out-of-fold scores, the first fold's model).</summary>
+internal sealed record TrialOutcome(TrialRecord Record, float[]? ValidationScores, IFittedCandidate? FoldModel)
+{
+    public static TrialOutcome Stopped(TrialJob job, TrialStatus status, string reason) =>
+        new(TrialExecutor.NewRecord(job, status, reason), null, null);
+}
+
+/// <summary>
+/// Runs one trial on the sweep's fixed folds: fit, score the validation rows, time prediction, measure the model,
+/// prune on the latency cap, stop early when hopeless. Thread-safe: trials run concurrently on their own threads.
+/// </summary>
+internal sealed class TrialExecutor
+{
+    private readonly SweepRequest _request;
+    private readonly SweepSettings _settings;
+    private readonly CandidateData[] _foldTrain;
+    private readonly CandidateData[]? _foldSubsample;
+    private readonly CandidateData[] _foldValid;
+    private readonly int[] _offsets;
+    private readonly int _width;
+
+    public TrialExecutor(SweepRequest request, ValidationSplit split, SweepSettings settings)
+    {
+        _request = request;
+        _settings = settings;
+        Split = split;
+        var data = request.Train;
+        var folds = split.FoldCount;
+        _foldTrain = new CandidateData[folds];
+        _foldValid = new CandidateData[folds];
+        _offsets = new int[folds + 1];
+        var largest = 0;
+        for (var f = 0; f < folds; f++)
+        {
+            _foldTrain[f] = data.SelectRows(split.TrainRows[f]);
+            _foldValid[f] = data.SelectRows(split.ValidationRows[f]);
+            _offsets[f + 1] = _offsets[f] + split.ValidationRows[f].Length;
+            largest = Math.Max(largest, split.TrainRows[f].Length);
+        }
+
+        if (largest > settings.SubsampleThresholdRows)
+        {
+            _foldSubsample = new CandidateData[folds];
+            for (var f = 0; f < folds; f++)
+            {
+                var rows = ValidationSplit.StratifiedSubsample(data, split.TrainRows[f], settings.SubsampleRows, settings.Seed + f);
+                _foldSubsample[f] = data.SelectRows(rows);
+            }
+        }
+
+        _width = data.Task == Trainers.TaskKind.Multiclass ? data.ClassNames.Count : 1;
+        ValidationLabels = new float[split.ValidationOrder.Length];
+        for (var i = 0; i < ValidationLabels.Length; i++)
+        {
+            ValidationLabels[i] = data.Labels[split.ValidationOrder[i]];
+        }
+
+        RefitScale = (double)data.RowCount / Math.Max(1, split.TrainRows[0].Length);
+    }
+
+    public ValidationSplit Split { get; }
+
+    public int FoldCount => Split.FoldCount;
+
+    /// <summary>True when early trials run on a stratified subsample.</summary>
+    public bool NeedsSubsample => _foldSubsample is not null;
+
+    /// <summary>All training rows over one fold's training rows: how much longer a refit takes.</summary>
+    public double RefitScale { get; }
+
+    /// <summary>Validation labels in out-of-fold order.</summary>
+    public float[] ValidationLabels { get; }
+
+    /// <summary>Scores per row of the out-of-fold vector (1, or K for multiclass).</summary>
+    public int Width => _width;
+
+    public TrialOutcome Run(TrialJob job, CancellationToken cancellationToken)
+    {
+        var metric = _request.Plan.PrimaryMetric;
+        var folds = FoldCount;
+        var oof = new float[ValidationLabels.Length * _width];
+        var foldScores = new double[folds];
+        double fitSeconds = 0;
+        double predictMicroseconds = 0;
+        long modelBytes = 0;
+        IFittedCandidate? firstModel = null;
+        var watch = new Stopwatch();
+        try
+        {
+            for (var f = 0; f < folds; f++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var train = job.Subsample ? _foldSubsample![f] : _foldTrain[f];
+                var context = new CandidateFitContext(train, job.Seed, job.Threads, _request.Plan.Columns);
+                watch.Restart();
+                var fitted = job.Candidate.Fit(context, job.Parameters, cancellationToken);
+                fitSeconds += watch.Elapsed.TotalSeconds;
+                cancellationToken.ThrowIfCancellationRequested();
+
+                var valid = _foldValid[f];
+                watch.Restart();
+                var scores = fitted.Score(valid.Features);
+                var predictSeconds = watch.Elapsed.TotalSeconds;
+                if (scores.Length != valid.RowCount * _width)
+                {
+                    throw new InvalidOperationException(
+                        $"Candidate '{job.Candidate.Name}' returned {scores.Length} scores for {valid.RowCount} rows; expected {valid.RowCount * _width}.");
+                }
+
+                if (f == 0)
+                {
+                    firstModel = fitted;
+                    predictMicroseconds = predictSeconds * 1e6 / Math.Max(1, valid.RowCount);
+                    modelBytes = MeasureBytes(fitted);
+                    if (_settings.MaximumPredictMicrosecondsPerRow is { } cap && predictMicroseconds > cap)
+                    {
+                        return Pruned(job, $"Predicts at {predictMicroseconds:0.0} µs/row, over the {cap:0.0} µs/row cap.",
+                            fitSeconds, predictMicroseconds, modelBytes);
+                    }
+                }
+
+                scores.CopyTo(oof, _offsets[f] * _width);
+                foldScores[f] = metric.Compute(valid.Labels, scores, _request.Train.ClassNames.Count);
+                if (double.IsNaN(foldScores[f]))
+                {
+                    throw new InvalidOperationException($"The {metric.Name} of fold {f} is undefined (NaN scores or one class only).");
+                }
+
+                if (_settings.EarlyStopping && f < folds - 1 && !double.IsNaN(job.HopelessBelow))
+                {
+                    var mean = Mean(foldScores.AsSpan(0, f + 1));
+                    if (metric.IsBetter(job.HopelessBelow, mean))
+                    {
+                        return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} is more than two fold deviations worse than the best trial.",
+                            fitSeconds, predictMicroseconds, modelBytes, mean);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return new TrialOutcome(NewRecord(job, TrialStatus.TimedOut, "Cancelled: the trial time cap or the sweep deadline was reached.") with
+            {
+                FitSeconds = fitSeconds,
+            }, null, null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new TrialOutcome(NewRecord(job, TrialStatus.Failed, $"{e.GetType().Name}: {e.Message}") with { FitSeconds = fitSeconds }, null, null);
+        }
+
+        var score = metric.Compute(ValidationLabels, oof, _request.Train.ClassNames.Count);
+        if (folds > 1)
+        {
+            // The report's CV score is the mean over folds; the pooled out-of-fold score drives the comparison.
+            score = Mean(foldScores);
+        }
+
+        var record = NewRecord(job, TrialStatus.Succeeded, null) with
+        {
+            ValidationScore = score,
+            ValidationSpread = StandardDeviation(foldScores),
+            FitSeconds = fitSeconds,
+            PredictMicrosecondsPerRow = predictMicroseconds,
+            ModelBytes = modelBytes,
+            SampleFraction = SampleFraction(job),
+        };
+        return new TrialOutcome(record, oof, firstModel);
+    }
+
+    /// <summary>
+    /// The sweep's validation score of an out-of-fold score vector, computed as for trials: the mean of the per-fold
+    /// metric under CV, the metric itself on a holdout.
+    /// </summary>
+    public double ScoreOutOfFold(float[] scores)
+    {
+        var metric = _request.Plan.PrimaryMetric;
+        var classes = _request.Train.ClassNames.Count;
+        if (FoldCount == 1)
+        {
+            return metric.Compute(ValidationLabels, scores, classes);
+        }
+
+        double sum = 0;
+        for (var f = 0; f < FoldCount; f++)
+        {
+            var from = _offsets[f];
+            var to = _offsets[f + 1];
+            sum += metric.Compute(ValidationLabels.AsSpan(from, to - from), scores.AsSpan(from * _width, (to - from) * _width), classes);
+        }
+
+        return sum / FoldCount;
+    }
+
+    internal static TrialRecord NewRecord(TrialJob job, TrialStatus status, string? error) => new()
+    {
+        Index = job.Index,
+        Candidate = job.Candidate.Name,
+        Kind = job.Candidate.Kind,
+        Trainer = job.Candidate.Trainer,
+        Point = job.Point,
+        Parameters = [.. job.Parameters.AsStrings()],
+        Status = status,
+        Error = error,
+        SampleFraction = 1,
+    };
+
+    private TrialOutcome Pruned(TrialJob job, string reason, double fitSeconds, double predictMicroseconds, long bytes, double partial = double.NaN) =>
+        new(NewRecord(job, TrialStatus.Pruned, reason) with
+        {
+            FitSeconds = fitSeconds,
+            PredictMicrosecondsPerRow = predictMicroseconds,
+            ModelBytes = bytes,
+            ValidationScore = partial,
+            SampleFraction = SampleFraction(job),
+        }, null, null);
+
+    private double SampleFraction(TrialJob job) =>
+        job.Subsample ? (double)_foldSubsample![0].RowCount / _foldTrain[0].RowCount : 1;
+
+    internal static long MeasureBytes(IFittedCandidate model)
+    {
+        using var counter = new CountingStream();
+        model.Save(counter);
+        return counter.Length;
+    }
+
+    private static double Mean(ReadOnlySpan<double> values)
+    {
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return sum / values.Length;
+    }
+
+    private static double StandardDeviation(ReadOnlySpan<double> values)
+    {
+        if (values.Length < 2)
+        {
+            return 0;
+        }
+
+        var mean = Mean(values);
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += (v - mean) * (v - mean);
+        }
+
+        return Math.Sqrt(sum / (values.Length - 1));
+    }
+}
+
+/// <summary>A write-only stream that only counts bytes: the size of a model without keeping it.</summary>
+internal sealed class CountingStream : Stream
+{
+    private long _length;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _length;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => _length += count;
+
+    public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+
+    public override void WriteByte(byte value) => _length++;
+}

@@ -1,0 +1,284 @@
+using System.Security.Cryptography;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// The fixed validation rows of a sweep: one holdout or k folds, built once from the scenario's policy and the seed,
+/// the same for every candidate, and hashed so the report can prove it.
+/// </summary>
+internal sealed class ValidationSplit
+{
+    private ValidationSplit(string description, int[][] trainRows, int[][] validationRows, int[] validationOrder, string hash)
+    {
+        Description = description;
+        TrainRows = trainRows;
+        ValidationRows = validationRows;
+        ValidationOrder = validationOrder;
+        Hash = hash;
+    }
+
+    /// <summary>For example <c>5-fold stratified CV</c> or <c>time-ordered holdout 20 % (by date)</c>.</summary>
+    public string Description { get; }
+
+    public int FoldCount => TrainRows.Length;
+
+    /// <summary>Training rows per fold (ascending).</summary>
+    public int[][] TrainRows { get; }
+
+    /// <summary>Validation rows per fold (ascending).</summary>
+    public int[][] ValidationRows { get; }
+
+    /// <summary>All validation rows, fold by fold: the order of out-of-fold score vectors.</summary>
+    public int[] ValidationOrder { get; }
+
+    /// <summary>SHA-256 (hex, first 16 bytes) of the fold number and row index of every validation row.</summary>
+    public string Hash { get; }
+
+    public static ValidationSplit Create(CandidateData data, ValidationPolicy policy, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(policy);
+        var n = data.RowCount;
+        if (n < 10)
+        {
+            throw new ArgumentException($"A sweep needs at least 10 training rows; got {n}.", nameof(data));
+        }
+
+        var kind = policy.Kind;
+        if (kind == ValidationKind.Auto)
+        {
+            kind = n <= policy.CrossValidationMaxRows ? ValidationKind.CrossValidation : ValidationKind.Holdout;
+        }
+
+        if (kind == ValidationKind.TimeOrdered && policy.TimeColumn is null)
+        {
+            kind = ValidationKind.Holdout;
+        }
+
+        var random = new Random(seed ^ 0x5EED);
+        switch (kind)
+        {
+            case ValidationKind.CrossValidation:
+                {
+                    var folds = Math.Clamp(policy.Folds, 2, n);
+                    var fold = StratifiedAssignment(data, folds, random);
+                    var train = new int[folds][];
+                    var valid = new int[folds][];
+                    for (var f = 0; f < folds; f++)
+                    {
+                        (train[f], valid[f]) = Partition(fold, f);
+                    }
+
+                    return Build($"{folds}-fold {(data.Task == TaskKind.Regression ? "random" : "stratified")} CV", train, valid);
+                }
+
+            case ValidationKind.TimeOrdered:
+                {
+                    var keys = TimeKeys(data.Features[policy.TimeColumn!]);
+                    var pairs = new (long Time, int Row)[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        pairs[i] = (keys[i], i);
+                    }
+
+                    // Ties on time keep file order, so the split is well defined.
+                    Array.Sort(pairs);
+                    var order = new int[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        order[i] = pairs[i].Row;
+                    }
+                    var cut = n - Math.Max(1, (int)Math.Round(n * policy.HoldoutFraction));
+                    var train = order[..cut];
+                    var valid = order[cut..];
+                    Array.Sort(train);
+                    Array.Sort(valid);
+                    return Build($"time-ordered holdout {policy.HoldoutFraction:P0} (latest by {policy.TimeColumn})", [train], [valid]);
+                }
+
+            default:
+                {
+                    // A holdout is fold 0 of a stratified assignment with 1/fraction folds.
+                    var folds = Math.Max(2, (int)Math.Round(1 / Math.Clamp(policy.HoldoutFraction, 0.01, 0.5)));
+                    var fold = StratifiedAssignment(data, folds, random);
+                    var (train, valid) = Partition(fold, 0);
+                    return Build($"{(data.Task == TaskKind.Regression ? "random" : "stratified")} holdout {1.0 / folds:P0}", [train], [valid]);
+                }
+        }
+    }
+
+    /// <summary>A stratified random subsample of <paramref name="count"/> of <paramref name="rows"/> (ascending).</summary>
+    public static int[] StratifiedSubsample(CandidateData data, int[] rows, int count, int seed)
+    {
+        if (count >= rows.Length)
+        {
+            return rows;
+        }
+
+        var random = new Random(seed);
+        var shuffled = (int[])rows.Clone();
+        random.Shuffle(shuffled);
+        var strata = StrataOf(data, shuffled);
+
+        // Take the same fraction of each stratum, then fill any rounding gap from the remaining rows.
+        var fraction = (double)count / rows.Length;
+        var take = new List<int>(count);
+        var rest = new List<int>();
+        foreach (var stratum in strata)
+        {
+            var quota = (int)Math.Floor(stratum.Count * fraction);
+            for (var i = 0; i < stratum.Count; i++)
+            {
+                (i < quota ? take : rest).Add(stratum[i]);
+            }
+        }
+
+        for (var i = 0; take.Count < count && i < rest.Count; i++)
+        {
+            take.Add(rest[i]);
+        }
+
+        var result = take.ToArray();
+        Array.Sort(result);
+        return result;
+    }
+
+    private static List<List<int>> StrataOf(CandidateData data, int[] rows)
+    {
+        var strata = new Dictionary<int, List<int>>();
+        if (data.Task == TaskKind.Regression)
+        {
+            // Quantile strata of the target keep the label distribution in regression too.
+            var values = new float[rows.Length];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                values[i] = data.Labels[rows[i]];
+            }
+
+            var sorted = (float[])values.Clone();
+            Array.Sort(sorted);
+            const int Bins = 10;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var rank = Array.BinarySearch(sorted, values[i]);
+                var bin = Math.Min(Bins - 1, Math.Max(0, rank) * Bins / rows.Length);
+                AddTo(strata, bin, rows[i]);
+            }
+        }
+        else
+        {
+            foreach (var row in rows)
+            {
+                AddTo(strata, (int)data.Labels[row], row);
+            }
+        }
+
+        var keys = strata.Keys.ToArray();
+        Array.Sort(keys);
+        var result = new List<List<int>>(keys.Length);
+        foreach (var key in keys)
+        {
+            result.Add(strata[key]);
+        }
+
+        return result;
+    }
+
+    private static void AddTo(Dictionary<int, List<int>> strata, int key, int row)
+    {
+        if (!strata.TryGetValue(key, out var list))
+        {
+            strata[key] = list = [];
+        }
+
+        list.Add(row);
+    }
+
+    private static int[] StratifiedAssignment(CandidateData data, int folds, Random random)
+    {
+        var n = data.RowCount;
+        var rows = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            rows[i] = i;
+        }
+
+        random.Shuffle(rows);
+        var fold = new int[n];
+        var next = 0;
+        foreach (var stratum in StrataOf(data, rows))
+        {
+            // Deal each stratum round-robin, continuing where the previous stratum stopped.
+            foreach (var row in stratum)
+            {
+                fold[row] = next;
+                next = (next + 1) % folds;
+            }
+        }
+
+        return fold;
+    }
+
+    private static (int[] Train, int[] Valid) Partition(int[] fold, int f)
+    {
+        var train = new List<int>(fold.Length);
+        var valid = new List<int>(fold.Length / 2);
+        for (var i = 0; i < fold.Length; i++)
+        {
+            (fold[i] == f ? valid : train).Add(i);
+        }
+
+        return (train.ToArray(), valid.ToArray());
+    }
+
+    private static long[] TimeKeys(DataColumn column)
+    {
+        var keys = new long[column.Length];
+        switch (column)
+        {
+            case DateTimeColumn dates:
+                dates.Ticks.CopyTo(keys);
+                break;
+            case NumericColumn numbers:
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    var v = numbers.Values[i];
+                    keys[i] = float.IsNaN(v) ? long.MinValue : (long)(v * 1000.0);
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"Time column '{column.Name}' must be a date-time or numeric column; it is {column.Type}.");
+        }
+
+        return keys;
+    }
+
+    private static ValidationSplit Build(string description, int[][] train, int[][] valid)
+    {
+        var total = 0;
+        foreach (var v in valid)
+        {
+            total += v.Length;
+        }
+
+        var order = new int[total];
+        var bytes = new byte[total * 8];
+        var k = 0;
+        for (var f = 0; f < valid.Length; f++)
+        {
+            foreach (var row in valid[f])
+            {
+                BitConverter.TryWriteBytes(bytes.AsSpan(k * 8), f);
+                BitConverter.TryWriteBytes(bytes.AsSpan((k * 8) + 4), row);
+                order[k++] = row;
+            }
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16));
+        return new ValidationSplit(description, train, valid, order, hash);
+    }
+}

@@ -1,0 +1,200 @@
+using EnterpriseML.Engine.Data;
+
+namespace EnterpriseML.Engine.Featurizers;
+
+/// <summary>
+/// Categorical levels as features, fitted on training rows only. Levels rarer than the cut-off, and levels never seen
+/// in training, go to an "other" bucket; a missing value sets no one-hot indicator (codes: NaN, which trees route).
+/// Modes: one-hot (one indicator per kept level + other), hashed one-hot (stable FNV-1a hash into 2^bits indicators,
+/// for high cardinality), or codes (one feature holding the level code, for native categorical tree splits).
+/// </summary>
+internal sealed class CategoricalFeaturizer : ColumnFeaturizer
+{
+    private const byte ModeOneHot = 0;
+    private const byte ModeHashed = 1;
+    private const byte ModeCodes = 2;
+
+    private readonly byte _mode;
+    private readonly string[] _levels;
+    private readonly Dictionary<string, int> _index;
+    private readonly int _hashBits;
+
+    private CategoricalFeaturizer(string column, byte mode, string[] levels, int hashBits)
+        : base(column)
+    {
+        _mode = mode;
+        _levels = levels;
+        _hashBits = hashBits;
+        _index = new Dictionary<string, int>(levels.Length, StringComparer.Ordinal);
+        for (var i = 0; i < levels.Length; i++)
+        {
+            _index[levels[i]] = i;
+        }
+    }
+
+    public override ColumnType InputType => ColumnType.Categorical;
+
+    public override byte Tag => 2;
+
+    /// <summary>Kept levels, most frequent first; their code is their position; "other" is <c>Levels.Count</c>.</summary>
+    public IReadOnlyList<string> Levels => _levels;
+
+    public override int DenseWidth => _mode switch
+    {
+        ModeOneHot => _levels.Length + 1,
+        ModeHashed => 1 << _hashBits,
+        _ => 1,
+    };
+
+    public static CategoricalFeaturizer Fit(StringColumn column, FeaturizerOptions options)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var v in column.Values)
+        {
+            if (v is not null)
+            {
+                counts[v] = counts.GetValueOrDefault(v) + 1;
+            }
+        }
+
+        var frequent = counts.Where(kv => kv.Value >= options.MinimumCategoryCount)
+            .OrderByDescending(kv => kv.Value)
+            .ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => kv.Key)
+            .ToList();
+
+        if (options.CategoricalEncoding == CategoricalEncoding.Codes)
+        {
+            if (frequent.Count > options.MaximumCategoryCodes)
+            {
+                frequent.RemoveRange(options.MaximumCategoryCodes, frequent.Count - options.MaximumCategoryCodes);
+            }
+
+            return new CategoricalFeaturizer(column.Name, ModeCodes, [.. frequent], 0);
+        }
+
+        return frequent.Count > options.MaximumOneHotLevels
+            ? new CategoricalFeaturizer(column.Name, ModeHashed, [], options.HashingBits)
+            : new CategoricalFeaturizer(column.Name, ModeOneHot, [.. frequent], 0);
+    }
+
+    public override void AddFeatureInfos(List<FeatureInfo> dense)
+    {
+        switch (_mode)
+        {
+            case ModeOneHot:
+                foreach (var level in _levels)
+                {
+                    dense.Add(new FeatureInfo(Column + "=" + level));
+                }
+
+                dense.Add(new FeatureInfo(Column + "=(other)"));
+                break;
+            case ModeHashed:
+                for (var i = 0; i < 1 << _hashBits; i++)
+                {
+                    dense.Add(new FeatureInfo(Column + "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+
+                break;
+            default:
+                dense.Add(new FeatureInfo(Column, IsCategorical: true, Cardinality: _levels.Length + 1));
+                break;
+        }
+    }
+
+    /// <summary>The code of a value: its level index, <c>Levels.Count</c> for other/unseen, -1 for missing.</summary>
+    public int Code(string? value) => value is null ? -1 : _index.TryGetValue(value, out var code) ? code : _levels.Length;
+
+    public override void Transform(DataColumn column, float[] dense, int rowCount, int firstFeature)
+    {
+        var values = ((StringColumn)column).Values;
+        var width = DenseWidth;
+        if (_mode == ModeCodes)
+        {
+            var target = dense.AsSpan(firstFeature * rowCount, rowCount);
+            for (var i = 0; i < rowCount; i++)
+            {
+                var code = Code(values[i]);
+                target[i] = code < 0 ? float.NaN : code;
+            }
+
+            return;
+        }
+
+        dense.AsSpan(firstFeature * rowCount, width * rowCount).Clear();
+        for (var i = 0; i < rowCount; i++)
+        {
+            var slot = Slot(values[i]);
+            if (slot >= 0)
+            {
+                dense[((firstFeature + slot) * rowCount) + i] = 1f;
+            }
+        }
+    }
+
+    public override void TransformRow(in RawValue value, Span<float> dense)
+    {
+        if (_mode == ModeCodes)
+        {
+            var code = Code(value.Text);
+            dense[0] = code < 0 ? float.NaN : code;
+            return;
+        }
+
+        dense[..DenseWidth].Clear();
+        var slot = Slot(value.Text);
+        if (slot >= 0)
+        {
+            dense[slot] = 1f;
+        }
+    }
+
+    private int Slot(string? value)
+    {
+        if (value is null)
+        {
+            return -1;
+        }
+
+        return _mode == ModeHashed ? (int)(Fnv1a(value) & ((1u << _hashBits) - 1)) : Code(value);
+    }
+
+    /// <summary>FNV-1a over UTF-16 code units: stable across processes, unlike <see cref="string.GetHashCode()"/>.</summary>
+    internal static uint Fnv1a(ReadOnlySpan<char> value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(Column);
+        writer.Write(_mode);
+        writer.Write(_hashBits);
+        writer.Write(_levels.Length);
+        foreach (var level in _levels)
+        {
+            writer.Write(level);
+        }
+    }
+
+    public static CategoricalFeaturizer Read(BinaryReader reader)
+    {
+        var column = reader.ReadString();
+        var mode = reader.ReadByte();
+        var bits = reader.ReadInt32();
+        var levels = new string[reader.ReadInt32()];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            levels[i] = reader.ReadString();
+        }
+
+        return new CategoricalFeaturizer(column, mode, levels, bits);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Security.Cryptography;
+
+namespace EnterpriseML.Engine.Models;
+
+/// <summary>
+/// The one on-disk container for every fitted model (tabular pipelines, recommenders, scorecards). Layout, all
+/// little-endian: magic <c>EMLM</c>, container version (int32), model kind (length-prefixed UTF-8), engine version
+/// (length-prefixed UTF-8), payload length (int64), payload bytes, SHA-256 of the payload (32 bytes).
+/// Reading verifies every part and rejects corrupt, truncated or incompatible files with a
+/// <see cref="ModelFormatException"/>.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>The container version this engine writes and reads.</summary>
+    public const int ContainerVersion = 1;
+
+    private static ReadOnlySpan<byte> Magic => "EMLM"u8;
+
+    /// <summary>The engine's informational version, recorded in every model file and in lineage.</summary>
+    public static string EngineVersion { get; } =
+        typeof(ModelFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+        ?? typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    /// <summary>Writes a model of <paramref name="kind"/> whose payload is produced by <paramref name="writePayload"/>.</summary>
+    public static void Write(Stream stream, string kind, Action<BinaryWriter> writePayload)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(writePayload);
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writePayload(writer);
+        }
+
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        using var header = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        header.Write(Magic);
+        header.Write(ContainerVersion);
+        header.Write(kind);
+        header.Write(EngineVersion);
+        header.Write((long)bytes.Length);
+        header.Write(bytes);
+        header.Write(SHA256.HashData(bytes));
+        header.Flush();
+    }
+
+    /// <summary>Reads and verifies a model file; returns its kind and a reader positioned at the payload.</summary>
+    /// <param name="stream">The model file.</param>
+    /// <param name="expectedKind">When given, a file of another kind is rejected.</param>
+    public static ModelFileContent Read(Stream stream, string? expectedKind = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            Span<byte> magic = stackalloc byte[4];
+            if (reader.Read(magic) != 4 || !magic.SequenceEqual(Magic))
+            {
+                throw new ModelFormatException("Not an EnterpriseML model file (bad magic bytes).");
+            }
+
+            var version = reader.ReadInt32();
+            if (version != ContainerVersion)
+            {
+                throw new ModelFormatException(
+                    $"Model container version {version} is not supported by engine {EngineVersion} (supports {ContainerVersion}).");
+            }
+
+            var kind = reader.ReadString();
+            var engine = reader.ReadString();
+            if (expectedKind is not null && !string.Equals(kind, expectedKind, StringComparison.Ordinal))
+            {
+                throw new ModelFormatException($"Expected a '{expectedKind}' model but the file holds a '{kind}' model.");
+            }
+
+            var length = reader.ReadInt64();
+            if (length < 0 || length > int.MaxValue)
+            {
+                throw new ModelFormatException($"Corrupt model file: payload length {length} is invalid.");
+            }
+
+            var payload = reader.ReadBytes((int)length);
+            var checksum = reader.ReadBytes(32);
+            if (payload.Length != length || checksum.Length != 32)
+            {
+                throw new ModelFormatException(
+                    $"Truncated model file: expected {length} payload bytes and a 32-byte checksum, found {payload.Length} and {checksum.Length}.");
+            }
+
+            if (!SHA256.HashData(payload).AsSpan().SequenceEqual(checksum))
+            {
+                throw new ModelFormatException("Corrupt model file: the payload checksum does not match.");
+            }
+
+            return new ModelFileContent(kind, engine, payload);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException("Truncated model file: it ends inside the header.", e);
+        }
+    }
+
+    /// <summary>Reads just the kind of a model file without verifying the payload.</summary>
+    public static string PeekKind(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 9 || !file[..4].SequenceEqual(Magic))
+        {
+            throw new ModelFormatException("Not an EnterpriseML model file (bad magic bytes).");
+        }
+
+        _ = BinaryPrimitives.ReadInt32LittleEndian(file[4..]);
+        using var reader = new BinaryReader(new MemoryStream(file[8..].ToArray()));
+        return reader.ReadString();
+    }
+}
+
+/// <summary>A verified model file: its kind, the engine version that wrote it, and its payload.</summary>
+public sealed class ModelFileContent
+{
+    internal ModelFileContent(string kind, string engineVersion, byte[] payload)
+    {
+        Kind = kind;
+        EngineVersion = engineVersion;
+        Payload = payload;
+    }
+
+    public string Kind { get; }
+
+    public string EngineVersion { get; }
+
+    public byte[] Payload { get; }
+
+    /// <summary>A reader over the payload. Payload readers translate unexpected ends into <see cref="ModelFormatException"/>.</summary>
+    public BinaryReader OpenPayload() => new(new MemoryStream(Payload, writable: false), System.Text.Encoding.UTF8);
+}
+
+/// <summary>A model file is corrupt, truncated, of another kind, or from an incompatible engine.</summary>
+public sealed class ModelFormatException : Exception
+{
+    public ModelFormatException(string message)
+        : base(message)
+    {
+    }
+
+    public ModelFormatException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ModelFormatException()
+    {
+    }
+}

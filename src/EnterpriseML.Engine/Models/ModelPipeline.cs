@@ -1,0 +1,200 @@
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.Models;
+
+/// <summary>What a tabular model was trained on and predicts: label, task, class names (label mapping) and inputs.</summary>
+public sealed class ModelSchema
+{
+    public ModelSchema(string labelColumn, TaskKind task, IReadOnlyList<string> classNames, IReadOnlyList<(string Name, ColumnType Type)> inputs)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(labelColumn);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (task != TaskKind.Regression && classNames.Count < 2)
+        {
+            throw new ArgumentException($"A {task} model needs at least two class names.", nameof(classNames));
+        }
+
+        LabelColumn = labelColumn;
+        Task = task;
+        ClassNames = [.. classNames];
+        Inputs = [.. inputs];
+    }
+
+    public string LabelColumn { get; }
+
+    public TaskKind Task { get; }
+
+    /// <summary>Class names by label code; binary: [negative, positive]. Empty for regression.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The raw input columns, in order, with the type each is read as.</summary>
+    public IReadOnlyList<(string Name, ColumnType Type)> Inputs { get; }
+
+    /// <summary>The positive class of a binary model.</summary>
+    public string? PositiveClass => Task == TaskKind.Binary ? ClassNames[1] : null;
+
+    /// <summary>The input column types, as CSV reading overrides (so prediction files parse like training ones).</summary>
+    public IReadOnlyDictionary<string, ColumnType> InputTypes => Inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal);
+
+    internal void Write(BinaryWriter writer)
+    {
+        writer.Write(LabelColumn);
+        writer.Write((byte)Task);
+        writer.Write(ClassNames.Count);
+        foreach (var c in ClassNames)
+        {
+            writer.Write(c);
+        }
+
+        writer.Write(Inputs.Count);
+        foreach (var (name, type) in Inputs)
+        {
+            writer.Write(name);
+            writer.Write((byte)type);
+        }
+    }
+
+    internal static ModelSchema Read(BinaryReader reader)
+    {
+        var label = reader.ReadString();
+        var task = (TaskKind)reader.ReadByte();
+        var classes = new string[reader.ReadInt32()];
+        for (var i = 0; i < classes.Length; i++)
+        {
+            classes[i] = reader.ReadString();
+        }
+
+        var inputs = new (string, ColumnType)[reader.ReadInt32()];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (reader.ReadString(), (ColumnType)reader.ReadByte());
+        }
+
+        return new ModelSchema(label, task, classes, inputs);
+    }
+}
+
+/// <summary>
+/// A fitted tabular model: schema + fitted featurizers + predictor (+ named extra payloads such as scorecard points or
+/// an alert threshold). Immutable and thread-safe; <see cref="Save"/>/<see cref="Load(Stream)"/> round-trip gives
+/// bit-identical predictions.
+/// </summary>
+public sealed class ModelPipeline
+{
+    /// <summary>The <see cref="ModelFile"/> kind of a tabular pipeline.</summary>
+    public const string Kind = "tabular-pipeline";
+
+    private readonly Dictionary<string, byte[]> _extras;
+
+    public ModelPipeline(ModelSchema schema, FittedFeaturePipeline features, IPredictor predictor, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, byte[]>? extras = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(predictor);
+        if (predictor.FeatureCount != features.Features.Length)
+        {
+            throw new ArgumentException($"The predictor expects {predictor.FeatureCount} features; the featurizers produce {features.Features.Length}.", nameof(predictor));
+        }
+
+        Schema = schema;
+        Features = features;
+        Predictor = predictor;
+        Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        _extras = new Dictionary<string, byte[]>(extras ?? new Dictionary<string, byte[]>(), StringComparer.Ordinal);
+    }
+
+    public ModelSchema Schema { get; }
+
+    public FittedFeaturePipeline Features { get; }
+
+    public IPredictor Predictor { get; }
+
+    /// <summary>Free-form facts (trainer name, parameters as JSON ...).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Named extra payloads (for example a scorecard or an alert threshold), saved with the model.</summary>
+    public IReadOnlyDictionary<string, byte[]> Extras => _extras;
+
+    public int OutputWidth => Predictor.OutputWidth;
+
+    /// <summary>Predicts every row; row-major, RowCount × <see cref="OutputWidth"/>.</summary>
+    public float[] Predict(DataTable rows, CancellationToken cancellationToken = default)
+    {
+        var features = Features.Transform(rows, cancellationToken);
+        var output = new float[features.RowCount * OutputWidth];
+        Predictor.PredictBatch(features, output);
+        return output;
+    }
+
+    /// <summary>A reusable single-row predictor (not thread-safe; create one per thread). Allocation-free for numeric and categorical inputs.</summary>
+    public PredictionEngine CreateEngine() => new(this);
+
+    public void Save(Stream stream) => ModelFile.Write(stream, Kind, Write);
+
+    public static ModelPipeline Load(Stream stream)
+    {
+        var content = ModelFile.Read(stream, Kind);
+        using var reader = content.OpenPayload();
+        try
+        {
+            return Read(reader);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException("Corrupt model file: the payload ends early.", e);
+        }
+    }
+
+    public static ModelPipeline Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Load(stream);
+    }
+
+    private void Write(BinaryWriter writer)
+    {
+        Schema.Write(writer);
+        Features.Write(writer);
+        PredictorCodec.Write(writer, Predictor);
+        writer.Write(Metadata.Count);
+        foreach (var (k, v) in Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            writer.Write(k);
+            writer.Write(v);
+        }
+
+        writer.Write(_extras.Count);
+        foreach (var (k, v) in _extras.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            writer.Write(k);
+            writer.Write(v.Length);
+            writer.Write(v);
+        }
+    }
+
+    private static ModelPipeline Read(BinaryReader reader)
+    {
+        var schema = ModelSchema.Read(reader);
+        var features = FittedFeaturePipeline.Read(reader);
+        var predictor = PredictorCodec.Read(reader);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            metadata[reader.ReadString()] = reader.ReadString();
+        }
+
+        var extras = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            var key = reader.ReadString();
+            extras[key] = reader.ReadBytes(reader.ReadInt32());
+        }
+
+        return new ModelPipeline(schema, features, predictor, metadata, extras);
+    }
+}

@@ -1,0 +1,286 @@
+namespace EnterpriseML.Engine.Recommendation;
+
+/// <summary>
+/// The cold-start answer for users without training history: items ranked by (optionally time-decayed) popularity,
+/// globally and, when the training rows carry a user segment, per segment. An interaction's weight decays as
+/// <c>2^(−age / half-life)</c>, age measured back from the latest training timestamp. Immutable.
+/// </summary>
+public sealed class PopularityFallback
+{
+    private readonly float[] _scores;
+    private readonly int[] _ranking;
+    private readonly Dictionary<string, (int[] Ranking, float[] Scores)> _segments;
+
+    private PopularityFallback(float[] scores, int[] ranking, Dictionary<string, (int[] Ranking, float[] Scores)> segments)
+    {
+        _scores = scores;
+        _ranking = ranking;
+        _segments = segments;
+    }
+
+    /// <summary>The global popularity score of each item (0 for items never seen in training).</summary>
+    public ReadOnlySpan<float> Scores => _scores;
+
+    /// <summary>Items with a positive score, most popular first (ties by index).</summary>
+    public ReadOnlySpan<int> Ranking => _ranking;
+
+    /// <summary>The segments that have their own ranking.</summary>
+    public IReadOnlyCollection<string> SegmentNames => _segments.Keys;
+
+    /// <summary>
+    /// Computes popularity from training interactions: the sum of row weights (1 when absent), each multiplied by
+    /// <c>2^(−age / halfLifeDays)</c> when <paramref name="halfLifeDays"/> is positive and the rows have timestamps.
+    /// </summary>
+    /// <param name="train">The training interactions.</param>
+    /// <param name="halfLifeDays">Decay half-life in days; 0 disables decay. Must be in [0, ∞).</param>
+    public static PopularityFallback Build(InteractionSet train, double halfLifeDays = 0)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (!(halfLifeDays >= 0) || double.IsInfinity(halfLifeDays))
+        {
+            throw new ArgumentOutOfRangeException(nameof(halfLifeDays), halfLifeDays, "Must be in [0, ∞).");
+        }
+
+        var weights = RowWeights(train, halfLifeDays);
+        var itemCount = train.Items.Count;
+        var scores = new float[itemCount];
+        var items = train.ItemIndices;
+        for (var i = 0; i < items.Length; i++)
+        {
+            scores[items[i]] += (float)weights[i];
+        }
+
+        var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
+        if (train.HasSegments)
+        {
+            var perSegment = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            var names = train.Segments;
+            for (var i = 0; i < items.Length; i++)
+            {
+                var name = names[i];
+                if (name is null)
+                {
+                    continue;
+                }
+
+                if (!perSegment.TryGetValue(name, out var segmentScores))
+                {
+                    segmentScores = new float[itemCount];
+                    perSegment.Add(name, segmentScores);
+                }
+
+                segmentScores[items[i]] += (float)weights[i];
+            }
+
+            foreach (var (name, segmentScores) in perSegment)
+            {
+                var ranking = Rank(segmentScores);
+                var rankedScores = new float[ranking.Length];
+                for (var r = 0; r < ranking.Length; r++)
+                {
+                    rankedScores[r] = segmentScores[ranking[r]];
+                }
+
+                segments.Add(name, (ranking, rankedScores));
+            }
+        }
+
+        return new PopularityFallback(scores, Rank(scores), segments);
+    }
+
+    /// <summary>
+    /// Writes up to <c>destination.Length</c> popular items, best first, skipping items rejected by
+    /// <paramref name="filter"/> or listed in <paramref name="exclude"/> (sorted ascending). The segment's ranking
+    /// comes first when <paramref name="segment"/> is known; the global ranking fills the rest.
+    /// </summary>
+    public int Recommend(Span<ScoredItem> destination, ItemFilter? filter = null, string? segment = null, ReadOnlySpan<int> exclude = default)
+    {
+        var count = 0;
+        if (segment is not null && _segments.TryGetValue(segment, out var s))
+        {
+            count = Take(s.Ranking, s.Scores, destination, 0, filter, exclude, checkDuplicates: false);
+            if (count == destination.Length)
+            {
+                return count;
+            }
+        }
+
+        return Take(_ranking, null, destination, count, filter, exclude, checkDuplicates: count > 0);
+    }
+
+    private int Take(int[] ranking, float[]? rankedScores, Span<ScoredItem> destination, int count, ItemFilter? filter, ReadOnlySpan<int> exclude, bool checkDuplicates)
+    {
+        var existing = count;
+        for (var r = 0; r < ranking.Length && count < destination.Length; r++)
+        {
+            var item = ranking[r];
+            if ((filter is not null && !filter.Allows(item)) || exclude.BinarySearch(item) >= 0)
+            {
+                continue;
+            }
+
+            if (checkDuplicates && Contains(destination[..existing], item))
+            {
+                continue;
+            }
+
+            destination[count++] = new ScoredItem(item, rankedScores is null ? _scores[item] : rankedScores[r]);
+        }
+
+        return count;
+    }
+
+    private static bool Contains(ReadOnlySpan<ScoredItem> items, int item)
+    {
+        foreach (var s in items)
+        {
+            if (s.Item == item)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static double[] RowWeights(InteractionSet train, double halfLifeDays)
+    {
+        var weights = new double[train.Count];
+        var decay = halfLifeDays > 0 && train.HasTimestamps && train.Count > 0;
+        var latest = long.MinValue;
+        if (decay)
+        {
+            foreach (var t in train.Timestamps)
+            {
+                latest = Math.Max(latest, t);
+            }
+        }
+
+        var halfLifeSeconds = halfLifeDays * 86_400.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            var w = (double)train.WeightAt(i);
+            if (decay)
+            {
+                w *= Math.Pow(2.0, -(latest - train.Timestamps[i]) / halfLifeSeconds);
+            }
+
+            weights[i] = w;
+        }
+
+        return weights;
+    }
+
+    private static int[] Rank(float[] scores)
+    {
+        var count = 0;
+        foreach (var s in scores)
+        {
+            if (s > 0)
+            {
+                count++;
+            }
+        }
+
+        var ranking = new int[count];
+        var keys = new float[count];
+        var k = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (scores[i] > 0)
+            {
+                ranking[k] = i;
+                keys[k++] = -scores[i];
+            }
+        }
+
+        // Indices are ascending before the sort; a stable order for equal scores comes from sorting (key, index) pairs.
+        var composite = new (float Key, int Item)[count];
+        for (var i = 0; i < count; i++)
+        {
+            composite[i] = (keys[i], ranking[i]);
+        }
+
+        Array.Sort(composite);
+        for (var i = 0; i < count; i++)
+        {
+            ranking[i] = composite[i].Item;
+        }
+
+        return ranking;
+    }
+
+    internal void Write(BinaryWriter writer)
+    {
+        writer.Write(_scores.Length);
+        foreach (var s in _scores)
+        {
+            writer.Write(s);
+        }
+
+        writer.Write(_ranking.Length);
+        foreach (var r in _ranking)
+        {
+            writer.Write(r);
+        }
+
+        writer.Write(_segments.Count);
+        foreach (var name in _segments.Keys.Order(StringComparer.Ordinal))
+        {
+            var (ranking, scores) = _segments[name];
+            writer.Write(name);
+            writer.Write(ranking.Length);
+            for (var i = 0; i < ranking.Length; i++)
+            {
+                writer.Write(ranking[i]);
+                writer.Write(scores[i]);
+            }
+        }
+    }
+
+    internal static PopularityFallback Read(BinaryReader reader, int itemCount)
+    {
+        var scores = new float[ReadCount(reader, itemCount)];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = reader.ReadSingle();
+        }
+
+        var ranking = new int[ReadCount(reader, itemCount)];
+        for (var i = 0; i < ranking.Length; i++)
+        {
+            ranking[i] = ReadItem(reader, itemCount);
+        }
+
+        var segmentCount = reader.ReadInt32();
+        var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
+        for (var s = 0; s < segmentCount; s++)
+        {
+            var name = reader.ReadString();
+            var length = ReadCount(reader, itemCount);
+            var r = new int[length];
+            var v = new float[length];
+            for (var i = 0; i < length; i++)
+            {
+                r[i] = ReadItem(reader, itemCount);
+                v[i] = reader.ReadSingle();
+            }
+
+            segments.Add(name, (r, v));
+        }
+
+        return new PopularityFallback(scores, ranking, segments);
+    }
+
+    private static int ReadCount(BinaryReader reader, int max)
+    {
+        var n = reader.ReadInt32();
+        return n >= 0 && n <= max ? n : throw new InvalidDataException($"Stored popularity length {n} exceeds the catalogue of {max} items.");
+    }
+
+    private static int ReadItem(BinaryReader reader, int itemCount)
+    {
+        var item = reader.ReadInt32();
+        return (uint)item < (uint)itemCount ? item : throw new InvalidDataException($"Stored item index {item} is out of range.");
+    }
+}

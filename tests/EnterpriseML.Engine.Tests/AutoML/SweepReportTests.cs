@@ -1,0 +1,88 @@
+using System.Text.Json;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+public sealed class SweepReportTests
+{
+    private static async Task<(SweepReport Report, SweepResult Result)> BuildAsync()
+    {
+        var data = TestData.CreditGerman;
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        var train = data.SelectRows(rows.Where(i => i % 5 != 0).ToArray());
+        var test = data.SelectRows(rows.Where(i => i % 5 == 0).ToArray());
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate(), new CentroidCandidate("centroid-special", CandidateKind.Specialised)],
+            reportMetrics: [ScenarioMetric.Ks, ScenarioMetric.Gini]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 12, Seed = 2 })
+            .RunAsync(new SweepRequest(train, plan, "credit"));
+        return (SweepReport.Build(result, plan, test), result);
+    }
+
+    [Fact]
+    public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
+    {
+        var (report, result) = await BuildAsync();
+        var text = ReportJson.ToJson(report);
+        Assert.DoesNotContain('\n', text);
+        using var doc = JsonDocument.Parse(text);
+        var root = doc.RootElement;
+        Assert.Equal("credit", root.GetProperty("scenario").GetString());
+        Assert.Equal("binary", root.GetProperty("task").GetString());
+        Assert.Equal("auc", root.GetProperty("metric").GetString());
+        Assert.Equal(12, root.GetProperty("trials").GetInt32());
+        var board = root.GetProperty("leaderboard").EnumerateArray().ToArray();
+        Assert.Contains(board, r => r.GetProperty("kind").GetString() == "general");
+        Assert.Contains(board, r => r.GetProperty("kind").GetString() == "specialised");
+        foreach (var row in board)
+        {
+            foreach (var key in new[] { "rank", "candidate", "kind", "trainer", "parameters", "validationScore", "fitSeconds", "predictMicrosecondsPerRow", "modelBytes", "testScore" })
+            {
+                Assert.True(row.TryGetProperty(key, out _), key);
+            }
+        }
+
+        var winner = root.GetProperty("winner");
+        Assert.Equal(result.Winner.Candidate, winner.GetProperty("candidate").GetString());
+        var test = root.GetProperty("test");
+        foreach (var key in new[] { "auc", "auprc", "accuracy", "f1", "logLoss", "ks", "gini" })
+        {
+            Assert.InRange(test.GetProperty(key).GetDouble(), 0, 10);
+        }
+
+        Assert.InRange(test.GetProperty("auc").GetDouble(), 0.55, 0.9);
+        Assert.Equal(2 * test.GetProperty("auc").GetDouble() - 1, test.GetProperty("gini").GetDouble(), 5);
+        Assert.Equal(32, root.GetProperty("validation").GetProperty("rowsHash").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task Comparison_Sentence_IsTrueToItsNumbers()
+    {
+        var (report, _) = await BuildAsync();
+        var c = report.Result.Comparison!;
+        Assert.Equal(c.BestSpecialised.ValidationScore - c.BestGeneral.ValidationScore, c.Difference, 12);
+        Assert.Contains(c.Difference.ToString("+0.####;-0.####;0", System.Globalization.CultureInfo.InvariantCulture), c.Sentence);
+        var ratio = c.BestSpecialised.PredictMicrosecondsPerRow / c.BestGeneral.PredictMicrosecondsPerRow;
+        Assert.Contains(ratio.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) + "×", c.Sentence);
+        Assert.Equal(c.Lower <= 0 && c.Upper >= 0, c.WithinNoise);
+        Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence);
+    }
+
+    [Fact]
+    public async Task Html_SelfContained_HasPlotsAndLeaderboard()
+    {
+        var (report, _) = await BuildAsync();
+        using var writer = new StringWriter();
+        ReportHtml.Write(report, writer);
+        var html = writer.ToString();
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.Equal(3, html.Split("<svg").Length - 1);
+        Assert.Contains("ROC of the winner (test)", html);
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<link", html);
+        Assert.DoesNotContain("https://", html);
+        Assert.Contains("centroid-special", html);
+    }
+}

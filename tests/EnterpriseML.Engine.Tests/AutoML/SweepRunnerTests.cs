@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+public sealed class SweepRunnerTests
+{
+    private static SweepRequest Request(params ICandidate[] candidates) =>
+        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
+
+    [Fact]
+    public async Task RunAsync_FailingCandidate_IsRecordedAndSweepGoesOn()
+    {
+        var good = new CentroidCandidate();
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, Seed = 1 });
+        var result = await runner.RunAsync(Request(new FailingCandidate(), good));
+
+        Assert.Equal("centroid", result.Winner.Candidate);
+        var failed = result.Trials.Where(t => t.Candidate == "failing").ToArray();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, t => Assert.Equal(TrialStatus.Failed, t.Status));
+        Assert.All(failed, t => Assert.Contains("always fails", t.Error));
+        Assert.InRange(result.Winner.ValidationScore, 0.6, 0.9);
+        Assert.True(result.RefittedOnAllData);
+    }
+
+    [Fact]
+    public async Task RunAsync_EveryTrialFails_ThrowsWithTheErrors()
+    {
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4 });
+        var e = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(new FailingCandidate())));
+        Assert.Contains("always fails", e.Message);
+        Assert.NotEmpty(e.Trials);
+    }
+
+    [Fact]
+    public async Task RunAsync_TimeBudget_FinishesWithinFivePercent()
+    {
+        // Each fit takes ~40 ms and checks its token per "iteration" (10 ms).
+        var slow = new CentroidCandidate { DuringFit = t => Spin(40, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = 2, Seed = 3, EnsembleSelection = false });
+        var watch = Stopwatch.StartNew();
+        var result = await runner.RunAsync(Request(slow));
+        Assert.InRange(result.Elapsed.TotalSeconds, 1.0, 2.1);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.0, 2.4);
+        Assert.True(result.Trials.Count >= 3);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunawayTrial_IsAbandonedAtTheDeadline()
+    {
+        // The second candidate ignores cancellation for 20 s: the sweep must not wait for it.
+        var runaway = new CentroidCandidate("runaway", CandidateKind.Specialised) { DuringFit = _ => Thread.Sleep(20_000) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = 3, Seed = 3, EnsembleSelection = false });
+        var watch = Stopwatch.StartNew();
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), runaway));
+
+        // 5 % of the budget; the sweep's own clock, since the test host itself can be starved on a shared machine.
+        Assert.InRange(result.Elapsed.TotalSeconds, 1.5, 3.15);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.5, 3.5);
+        Assert.Contains(result.Trials, t => t.Candidate == "runaway" && t.Status == TrialStatus.TimedOut);
+        Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_PerTrialCap_StopsALongTrial()
+    {
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => Spin(5_000, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, MaximumTrialSeconds = 0.3, EnsembleSelection = false });
+        var watch = Stopwatch.StartNew();
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
+        Assert.True(watch.Elapsed.TotalSeconds < 3, $"{watch.Elapsed.TotalSeconds} s");
+        Assert.Contains(result.Trials, t => t.Candidate == "slow" && t.Status == TrialStatus.TimedOut);
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_ThrowsPromptly()
+    {
+        var slow = new CentroidCandidate { DuringFit = t => Spin(100, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = 30 });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(Request(slow), cancellationToken: cancel.Token));
+        Assert.True(watch.Elapsed.TotalSeconds < 2, $"{watch.Elapsed.TotalSeconds} s");
+    }
+
+    [Fact]
+    public async Task RunAsync_Resumed_SkipsRecordedTrials()
+    {
+        var store = new InMemoryTrialStore();
+        var first = new CentroidCandidate();
+        var options = new SweepOptions { BudgetSeconds = null, MaximumTrials = 6, Seed = 9, EnsembleSelection = false, EarlyStopping = false };
+        var before = await new SweepRunner(options).RunAsync(Request(first), store);
+        Assert.Equal(6, store.Trials.Count);
+
+        var second = new CentroidCandidate();
+        options.MaximumTrials = 10;
+        var after = await new SweepRunner(options).RunAsync(Request(second), store);
+
+        // Four new trials × 5 folds + the refit; the six recorded ones are replayed, not refitted.
+        Assert.Equal((4 * 5) + 1, second.Fits);
+        Assert.Equal(10, store.Trials.Count);
+        Assert.Equal(10, after.Trials.Count);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(before.Trials[i].ValidationScore, after.Trials[i].ValidationScore);
+        }
+
+        // The continued sweep is the one an uninterrupted 10-trial sweep would have run.
+        var straight = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate()));
+        Assert.Equal(Describe(straight), Describe(after));
+    }
+
+    [Fact]
+    public async Task RunAsync_ParallelTrialsFixedCount_IsDeterministic()
+    {
+        var options = new SweepOptions
+        {
+            BudgetSeconds = null,
+            MaximumTrials = 14,
+            Seed = 5,
+            MaximumDegreeOfParallelism = 2,
+            ParallelTrials = 2,
+        };
+        var a = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised) { DuringFit = t => Spin(3, t) }));
+        var b = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate() { DuringFit = t => Spin(4, t) }, new CentroidCandidate("other", CandidateKind.Specialised)));
+        Assert.Equal(Describe(a), Describe(b));
+        Assert.Equal(a.ValidationHash, b.ValidationHash);
+        Assert.NotNull(a.Comparison);
+        Assert.Equal(a.Comparison!.Difference, b.Comparison!.Difference);
+        Assert.Equal(a.Comparison.Lower, b.Comparison.Lower);
+        Assert.Equal(a.Comparison.Upper, b.Comparison.Upper);
+    }
+
+    [Fact]
+    public async Task RunAsync_LatencyCap_PrunesSlowPredictors()
+    {
+        var slow = new CentroidCandidate("slow-predict", CandidateKind.Specialised) { PredictDelayMicroseconds = 300 };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 8, MaximumPredictMicrosecondsPerRow = 100, EnsembleSelection = false });
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
+        var pruned = result.Trials.Where(t => t.Candidate == "slow-predict").ToArray();
+        Assert.NotEmpty(pruned);
+        Assert.All(pruned, t => Assert.Equal(TrialStatus.Pruned, t.Status));
+        Assert.All(pruned, t => Assert.Contains("µs/row", t.Error));
+        Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_Progress_ReportsStartFinishBestAndCompletion()
+    {
+        var events = new List<SweepEvent>();
+        var progress = new SynchronousProgress(events.Add);
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 5 });
+        await runner.RunAsync(Request(new CentroidCandidate()), progress: progress);
+        Assert.Equal(5, events.Count(e => e.Kind == SweepEventKind.TrialStarted));
+        Assert.Equal(5, events.Count(e => e.Kind == SweepEventKind.TrialFinished));
+        Assert.Contains(events, e => e.Kind == SweepEventKind.NewBest);
+        Assert.Equal(SweepEventKind.Completed, events[^1].Kind);
+    }
+
+    [Fact]
+    public void SweepOptions_OutOfRange_ThrowsNamingTheOption()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>("BudgetSeconds", () => new SweepRunner(new SweepOptions { BudgetSeconds = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumTrials", () => new SweepRunner(new SweepOptions { MaximumTrials = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumTrials", () => new SweepRunner(new SweepOptions { BudgetSeconds = null }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumTrialSeconds", () => new SweepRunner(new SweepOptions { MaximumTrialSeconds = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumTrialMemoryBytes", () => new SweepRunner(new SweepOptions { MaximumTrialMemoryBytes = 10 }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumPredictMicrosecondsPerRow", () => new SweepRunner(new SweepOptions { MaximumPredictMicrosecondsPerRow = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("MaximumDegreeOfParallelism", () => new SweepRunner(new SweepOptions { MaximumDegreeOfParallelism = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("ParallelTrials", () => new SweepRunner(new SweepOptions { ParallelTrials = 2 }));
+        Assert.Throws<ArgumentOutOfRangeException>("SubsampleThresholdRows", () => new SweepRunner(new SweepOptions { SubsampleThresholdRows = 10 }));
+        Assert.Throws<ArgumentOutOfRangeException>("SubsampleRows", () => new SweepRunner(new SweepOptions { SubsampleRows = 30_000 }));
+        Assert.Throws<ArgumentOutOfRangeException>("BootstrapResamples", () => new SweepRunner(new SweepOptions { BootstrapResamples = 5 }));
+        Assert.Throws<ArgumentOutOfRangeException>("Tuner", () => new SweepRunner(new SweepOptions { Tuner = (TunerKind)99 }));
+    }
+
+    private static string Describe(SweepResult result) => string.Join("\n", result.Trials.Select(t =>
+        $"{t.Index} {t.Candidate} {string.Join(",", t.Parameters.Select(p => p.Key + "=" + p.Value))} {t.Status} {t.ValidationScore:R}"))
+        + $"\nwinner {result.Winner.Index}";
+
+    private static void Spin(int milliseconds, CancellationToken token)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < milliseconds)
+        {
+            token.ThrowIfCancellationRequested();
+            Thread.Sleep(Math.Min(10, milliseconds));
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>
+    {
+        public void Report(SweepEvent value) => report(value);
+    }
+}

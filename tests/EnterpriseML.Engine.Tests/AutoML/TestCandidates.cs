@@ -1,0 +1,141 @@
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+/// <summary>
+/// A real but tiny binary model for runner tests: standardised numeric columns weighted by their class-mean
+/// difference, the strongest <c>Features</c> of them, through a logistic link with slope <c>Slope</c>.
+/// </summary>
+internal sealed class CentroidCandidate(string name = "centroid", CandidateKind kind = CandidateKind.General) : ICandidate
+{
+    private int _fits;
+
+    public string Name => name;
+
+    public CandidateKind Kind => kind;
+
+    public string Trainer => "centroid";
+
+    public SearchSpace SearchSpace { get; } = new(
+        SearchParameter.Int("Features", 1, 7, 1),
+        SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log));
+
+    public int Fits => Volatile.Read(ref _fits);
+
+    public Action<CancellationToken>? DuringFit { get; init; }
+
+    public int PredictDelayMicroseconds { get; init; }
+
+    public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _fits);
+        DuringFit?.Invoke(cancellationToken);
+        var data = context.Train;
+        var columns = new List<(string Name, float Mean, float Scale, float Weight)>();
+        foreach (var column in data.Features.Columns)
+        {
+            if (column is not NumericColumn numeric)
+            {
+                continue;
+            }
+
+            double sum = 0, sumSq = 0, pos = 0, neg = 0, nPos = 0, nNeg = 0;
+            for (var i = 0; i < data.RowCount; i++)
+            {
+                var v = numeric.Values[i];
+                sum += v;
+                sumSq += v * v;
+                if (data.Labels[i] > 0.5f)
+                {
+                    pos += v;
+                    nPos++;
+                }
+                else
+                {
+                    neg += v;
+                    nNeg++;
+                }
+            }
+
+            var mean = sum / data.RowCount;
+            var sd = Math.Sqrt(Math.Max(1e-12, (sumSq / data.RowCount) - (mean * mean)));
+            columns.Add((column.Name, (float)mean, (float)sd, (float)(((pos / nPos) - (neg / nNeg)) / sd)));
+        }
+
+        columns.Sort((a, b) => Math.Abs(b.Weight).CompareTo(Math.Abs(a.Weight)));
+        var kept = columns.Take(parameters.GetInt("Features")).ToArray();
+        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds);
+    }
+
+    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay) : IFittedCandidate
+    {
+        public float[] Score(DataTable rows)
+        {
+            if (delay > 0)
+            {
+                Thread.Sleep(TimeSpan.FromMicroseconds(delay * (double)rows.RowCount));
+            }
+
+            var scores = new float[rows.RowCount];
+            foreach (var (name, mean, scale, weight) in columns)
+            {
+                var values = ((NumericColumn)rows[name]).Values;
+                for (var i = 0; i < scores.Length; i++)
+                {
+                    scores[i] += weight * (values[i] - mean) / scale;
+                }
+            }
+
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] = 1f / (1f + MathF.Exp(-slope * scores[i]));
+            }
+
+            return scores;
+        }
+
+        public void Save(Stream stream)
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writer.Write(columns.Length);
+            foreach (var (name, mean, scale, weight) in columns)
+            {
+                writer.Write(name);
+                writer.Write(mean);
+                writer.Write(scale);
+                writer.Write(weight);
+            }
+
+            writer.Write(slope);
+        }
+    }
+}
+
+/// <summary>A candidate whose fit always throws.</summary>
+internal sealed class FailingCandidate : ICandidate
+{
+    public string Name => "failing";
+
+    public CandidateKind Kind => CandidateKind.Specialised;
+
+    public string Trainer => "failing";
+
+    public SearchSpace SearchSpace { get; } = new(SearchParameter.Float("X", 0, 1, 0.5));
+
+    public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException("This candidate always fails.");
+}
+
+internal static class TestData
+{
+    private static readonly Lazy<CandidateData> Credit = new(() =>
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        return LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad");
+    });
+
+    public static CandidateData CreditGerman => Credit.Value;
+}

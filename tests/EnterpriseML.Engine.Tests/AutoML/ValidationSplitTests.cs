@@ -1,0 +1,78 @@
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+public sealed class ValidationSplitTests
+{
+    [Fact]
+    public void Create_SmallData_StratifiedFoldsCoverEveryRowOnce()
+    {
+        var data = TestData.CreditGerman;
+        var split = ValidationSplit.Create(data, ValidationPolicy.Auto, seed: 4);
+        Assert.Equal(5, split.FoldCount);
+        Assert.Equal(Enumerable.Range(0, data.RowCount), split.ValidationOrder.Order());
+        for (var f = 0; f < split.FoldCount; f++)
+        {
+            Assert.Empty(split.TrainRows[f].Intersect(split.ValidationRows[f]));
+            var bad = split.ValidationRows[f].Count(r => data.Labels[r] == 1) / (double)split.ValidationRows[f].Length;
+            Assert.InRange(bad, 0.28, 0.32);
+        }
+    }
+
+    [Fact]
+    public void Create_SameSeed_SameHash_OtherSeed_OtherHash()
+    {
+        var data = TestData.CreditGerman;
+        var a = ValidationSplit.Create(data, ValidationPolicy.Auto, 4);
+        var b = ValidationSplit.Create(data, ValidationPolicy.Auto, 4);
+        var c = ValidationSplit.Create(data, ValidationPolicy.Auto, 5);
+        Assert.Equal(a.Hash, b.Hash);
+        Assert.NotEqual(a.Hash, c.Hash);
+    }
+
+    [Fact]
+    public void Create_LargeData_IsAStratifiedHoldout()
+    {
+        var data = TestData.CreditGerman;
+        var split = ValidationSplit.Create(data, ValidationPolicy.Auto with { CrossValidationMaxRows = 500 }, 1);
+        Assert.Equal(1, split.FoldCount);
+        Assert.Equal(200, split.ValidationRows[0].Length);
+        Assert.Equal(60, split.ValidationRows[0].Count(r => data.Labels[r] == 1));
+    }
+
+    [Fact]
+    public void Create_TimeOrdered_ValidatesOnTheLatestRows()
+    {
+        var n = 100;
+        var ticks = new long[n];
+        var labels = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            ticks[i] = new DateTime(2020, 1, 1).AddDays((i * 37) % n).Ticks;
+            labels[i] = i % 4 == 0 ? 1 : 0;
+        }
+
+        var table = new DataTable([new DateTimeColumn("when", ticks), new NumericColumn("x", new float[n])]);
+        var data = new CandidateData(table, labels, TaskKind.Binary, ["no", "yes"]);
+        var split = ValidationSplit.Create(data, ValidationPolicy.TimeOrderedOr("when"), 0);
+        var latestTrain = split.TrainRows[0].Max(r => ticks[r]);
+        var earliestValid = split.ValidationRows[0].Min(r => ticks[r]);
+        Assert.True(latestTrain < earliestValid);
+        Assert.Equal(20, split.ValidationRows[0].Length);
+    }
+
+    [Fact]
+    public void StratifiedSubsample_KeepsClassRatesAndIsRandom()
+    {
+        var data = TestData.CreditGerman;
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        var sample = ValidationSplit.StratifiedSubsample(data, rows, 200, seed: 3);
+        Assert.Equal(200, sample.Length);
+        Assert.Equal(60, sample.Count(r => data.Labels[r] == 1));
+        Assert.NotEqual(Enumerable.Range(0, 200), sample);
+        Assert.Equal(sample.Length, sample.Distinct().Count());
+    }
+}

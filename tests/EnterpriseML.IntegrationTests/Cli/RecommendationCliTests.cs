@@ -1,0 +1,94 @@
+using System.Text.Json;
+using EnterpriseML.Cli.Commands;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+public sealed class RecommendationCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-recsys-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static RecommendationTrainRequest Request(string trainer, string? save, params string[] settings) => new(
+        TestPaths.Dataset("recsys-scotch-implicit.csv"), null, "respondent", "brand", null, trainer, settings, Seed: 1, Threads: 2, save, Json: true);
+
+    [Theory]
+    [InlineData("popularity")]
+    [InlineData("item-knn")]
+    [InlineData("implicit-als")]
+    public async Task RunAsync_Scotch_PrintsOneJsonLineWithRankingMetrics(string trainer)
+    {
+        using var output = new StringWriter();
+
+        var code = await RecommendationTraining.RunAsync(Request(trainer, null), output);
+
+        Assert.Equal(0, code);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        using var json = JsonDocument.Parse(lines[0]);
+        Assert.Equal("recommendation", json.RootElement.GetProperty("task").GetString());
+        Assert.Equal(trainer, json.RootElement.GetProperty("trainer").GetString());
+        var metrics = json.RootElement.GetProperty("metrics");
+        Assert.False(metrics.TryGetProperty("rmse", out _));
+        foreach (var key in new[] { "precisionAt10", "recallAt10", "ndcgAt10", "mapAt10", "hitRateAt10", "coverage" })
+        {
+            Assert.InRange(metrics.GetProperty(key).GetDouble(), 0.0, 1.0);
+        }
+
+        Assert.InRange(metrics.GetProperty("hitRateAt10").GetDouble(), 0.3, 1.0);
+    }
+
+    [Fact]
+    public async Task RunAsync_MovieLensMatrixFactorization_ReportsRmseAndSavesAModelThatRecommends()
+    {
+        var save = Path.Combine(_directory, "mf.eml");
+        var request = new RecommendationTrainRequest(TestPaths.Dataset("recsys-movielens-small.csv"), null, "userId", "movieId", "rating",
+            "matrix-factorization", ["NumberOfFactors=16", "NumberOfEpochs=10", "timestamp=timestamp"], 3, 1, save, true);
+        using var output = new StringWriter();
+
+        Assert.Equal(0, await RecommendationTraining.RunAsync(request, output));
+
+        using var json = JsonDocument.Parse(output.ToString());
+        Assert.InRange(json.RootElement.GetProperty("metrics").GetProperty("rmse").GetDouble(), 0.7, 1.0);
+        Assert.InRange(json.RootElement.GetProperty("metrics").GetProperty("mae").GetDouble(), 0.5, 0.8);
+
+        using var recommendation = new StringWriter();
+        var code = RecommendCommand.Run(new RecommendCommand.Request(save, "1", 5, true, null, null, null, null, false, null, null), recommendation, default);
+        Assert.Equal(0, code);
+        using var top = JsonDocument.Parse(recommendation.ToString());
+        Assert.False(top.RootElement.GetProperty("fallback").GetBoolean());
+        Assert.Equal(5, top.RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task RecommendCommand_ColdUserFilterAndBatch_Work()
+    {
+        var save = Path.Combine(_directory, "pop.eml");
+        using var trainOutput = new StringWriter();
+        Assert.Equal(0, await RecommendationTraining.RunAsync(Request("popularity", save), trainOutput));
+
+        using var cold = new StringWriter();
+        Assert.Equal(0, RecommendCommand.Run(new RecommendCommand.Request(save, "nobody", 3, true, null, "Chivas.Regal", null, null, false, null, null), cold, default));
+        using var json = JsonDocument.Parse(cold.ToString());
+        Assert.True(json.RootElement.GetProperty("fallback").GetBoolean());
+        Assert.DoesNotContain(json.RootElement.GetProperty("items").EnumerateArray(), i => i.GetProperty("item").GetString() == "Chivas.Regal");
+
+        var csv = Path.Combine(_directory, "all.csv");
+        using var batch = new StringWriter();
+        Assert.Equal(0, RecommendCommand.Run(new RecommendCommand.Request(save, null, 2, false, null, null, null, null, true, csv, 2), batch, default));
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("user,rank,item,score", lines[0]);
+        Assert.True(lines.Length > 1000);
+    }
+
+    [Fact]
+    public async Task RunAsync_BadOptionOrTrainer_ReturnsTwo()
+    {
+        using var output = new StringWriter();
+
+        Assert.Equal(2, await RecommendationTraining.RunAsync(Request("implicit-als", null, "NumberOfFactors=0"), output));
+        Assert.Equal(2, await RecommendationTraining.RunAsync(Request("no-such-trainer", null), output));
+        Assert.Equal(2, await RecommendationTraining.RunAsync(Request("popularity", null, "NoSuchOption=1"), output));
+        Assert.Equal(string.Empty, output.ToString());
+    }
+}
