@@ -82,10 +82,16 @@ internal struct SplitCandidate
         IsCategorical ? CategoryGoesLeft(bin) : bin == 0 ? DefaultLeft : bin <= Threshold;
 }
 
+/// <summary>A grown split in bin space: categorical when <paramref name="CategorySet"/> ≥ 0.</summary>
+internal readonly record struct BinSplit(int Feature, int Threshold, bool DefaultLeft, int CategorySet);
+
 /// <summary>A tree in bin space, as grown. Children ≥ 0 are nodes, &lt; 0 are ~leaf.</summary>
 internal sealed class BinTree
 {
-    public List<SplitCandidate> Splits { get; } = [];
+    public List<BinSplit> Splits { get; } = [];
+
+    /// <summary>Four 64-bit words (bins sent left) per categorical split.</summary>
+    public List<ulong> CategorySets { get; } = [];
 
     public List<int> Left { get; } = [];
 
@@ -101,6 +107,32 @@ internal sealed class BinTree
 
     public int LeafCount => LeafValue.Count;
 
+    public void AddSplit(in SplitCandidate split)
+    {
+        var set = -1;
+        if (split.IsCategorical)
+        {
+            set = CategorySets.Count / 4;
+            CategorySets.Add(split.Cat0);
+            CategorySets.Add(split.Cat1);
+            CategorySets.Add(split.Cat2);
+            CategorySets.Add(split.Cat3);
+        }
+
+        Splits.Add(new BinSplit(split.Feature, split.Threshold, split.DefaultLeft, set));
+    }
+
+    public bool GoesLeft(int node, int bin)
+    {
+        var s = Splits[node];
+        if (s.CategorySet >= 0)
+        {
+            return ((CategorySets[(s.CategorySet * 4) + (bin >> 6)] >> (bin & 63)) & 1) != 0;
+        }
+
+        return bin == 0 ? s.DefaultLeft : bin <= s.Threshold;
+    }
+
     /// <summary>The leaf a binned row falls in.</summary>
     public int LeafOf(byte[][] columns, int row)
     {
@@ -112,8 +144,7 @@ internal sealed class BinTree
         var node = 0;
         while (node >= 0)
         {
-            var s = Splits[node];
-            node = s.GoesLeft(columns[s.Feature][row]) ? Left[node] : Right[node];
+            node = GoesLeft(node, columns[Splits[node].Feature][row]) ? Left[node] : Right[node];
         }
 
         return ~node;
@@ -164,6 +195,8 @@ internal sealed class TreeGrower
         _orderedG = new float[data.RowCount];
         _orderedH = new float[data.RowCount];
         _featureBest = new SplitCandidate[data.FeatureCount];
+        _binLow = new int[data.FeatureCount];
+        _binHigh = new int[data.FeatureCount];
         _leaves = new Leaf[Math.Min(Math.Max(settings.MaximumLeaves, 2), 1024)];
         _buildFeature = BuildFeature;
         _evaluateFeature = EvaluateFeature;
@@ -425,7 +458,7 @@ internal sealed class TreeGrower
             leaf = ref _leaves[l];
         }
 
-        _tree.Splits.Add(split);
+        _tree.AddSplit(split);
         _tree.Left.Add(~l);
         _tree.Right.Add(~right);
         _tree.NodeCover.Add(leaf.H);
@@ -503,6 +536,8 @@ internal sealed class TreeGrower
     }
 
     private int[] _activeForStep = [];
+    private readonly int[] _binLow;
+    private readonly int[] _binHigh;
     private int _activeOffset;
 
     private void BuildFeature(int index)
@@ -511,6 +546,29 @@ internal sealed class TreeGrower
         var offset = _data.BinOffsets[f] * Histograms.Stride;
         var length = _data.Binners[f].BinCount * Histograms.Stride;
         var region = _curHist.AsSpan(offset, length);
+        if (_s.ForestMode)
+        {
+            // Forest nodes are mostly small: touch only the bins present in the node (plus the missing bin).
+            var rows = _rows.AsSpan(_curStart, _curCount);
+            var column = _data.Columns[f];
+            int lo = 255, hi = 0;
+            foreach (var r in rows)
+            {
+                int b = column[r];
+                lo = Math.Min(lo, b);
+                hi = Math.Max(hi, b);
+            }
+
+            region[..Histograms.Stride].Clear();
+            region[(lo * Histograms.Stride)..((hi + 1) * Histograms.Stride)].Clear();
+            _binLow[f] = lo;
+            _binHigh[f] = hi;
+            Histograms.BuildGathered(column, rows, _orderedG.AsSpan(_curStart, _curCount), _orderedH.AsSpan(_curStart, _curCount), region);
+            return;
+        }
+
+        _binLow[f] = 0;
+        _binHigh[f] = _data.Binners[f].BinCount - 1;
         region.Clear();
         if (_curIdentity)
         {
@@ -592,7 +650,9 @@ internal sealed class TreeGrower
         {
             double lg = pass == 1 ? missingG : 0, lh = pass == 1 ? missingH : 0;
             var lc = pass == 1 ? missingC : 0;
-            for (var t = 1; t <= binCount - 2; t++)
+            var first = Math.Max(1, _binLow[feature]);
+            var last = Math.Min(_binHigh[feature], binCount - 2);
+            for (var t = first; t <= last; t++)
             {
                 var o = t * Histograms.Stride;
                 lg += hist[o];
@@ -647,7 +707,8 @@ internal sealed class TreeGrower
         var usedCount = 0;
         var smoothing = _s.ForestMode ? 0 : _s.CategoricalSmoothing;
         var minPerCategory = _s.ForestMode ? 1 : _s.MinimumCountPerCategory;
-        for (var b = 1; b < binCount; b++)
+        var highest = Math.Min(_binHigh[feature], binCount - 1);
+        for (var b = Math.Max(1, _binLow[feature]); b <= highest; b++)
         {
             var o = b * Histograms.Stride;
             if (hist[o + 2] >= minPerCategory && hist[o + 2] > 0)
