@@ -411,44 +411,16 @@ internal sealed class TreeGrower
         var split = leaf.Best;
         var bins = _data.Columns[split.Feature];
         var start = leaf.Start;
-        var end = start + leaf.Count;
-        var nl = 0;
-        var nr = 0;
-        if (split.IsCategorical)
+        int nl, nr;
+        if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && leaf.Count >= ParallelPartitionRows)
         {
-            for (var i = start; i < end; i++)
-            {
-                var r = _rows[i];
-                if (split.CategoryGoesLeft(bins[r]))
-                {
-                    _rows[start + nl++] = r;
-                }
-                else
-                {
-                    _scratch[nr++] = r;
-                }
-            }
+            (nl, nr) = PartitionParallel(split, bins, start, leaf.Count);
         }
         else
         {
-            var threshold = split.Threshold;
-            var missingLeft = split.DefaultLeft;
-            for (var i = start; i < end; i++)
-            {
-                var r = _rows[i];
-                int b = bins[r];
-                if (b == 0 ? missingLeft : b <= threshold)
-                {
-                    _rows[start + nl++] = r;
-                }
-                else
-                {
-                    _scratch[nr++] = r;
-                }
-            }
+            nl = PartitionChunk(split, bins, _rows, start, start + leaf.Count, _rows, start, _scratch, 0, out nr);
+            Array.Copy(_scratch, 0, _rows, start + nl, nr);
         }
-
-        Array.Copy(_scratch, 0, _rows, start + nl, nr);
 
         var node = _tree.NodeCount;
         var right = _leafCount++;
@@ -508,6 +480,133 @@ internal sealed class TreeGrower
         return right;
     }
 
+    private const int ParallelPartitionRows = 1 << 17;
+    private const int PartitionChunks = 32;
+    private readonly int[] _chunkLeft = new int[PartitionChunks];
+    private readonly int[] _chunkRight = new int[PartitionChunks];
+    private int[] _scratchRight = [];
+    private SplitCandidate _pSplit;
+    private byte[] _pBins = [];
+    private int _pStart;
+    private int _pCount;
+    private int _pLeftTotal;
+    private Action<int>? _partitionChunk;
+    private Action<int>? _copyChunk;
+    private Action<int>? _gatherChunk;
+
+    /// <summary>
+    /// Stable partition of rows [from, to): left rows to <paramref name="left"/> from <paramref name="leftAt"/>, right
+    /// rows to <paramref name="right"/> from <paramref name="rightAt"/>. Returns the left count.
+    /// </summary>
+    private static int PartitionChunk(
+        in SplitCandidate split, byte[] bins, int[] rows, int from, int to, int[] left, int leftAt, int[] right, int rightAt, out int rightCount)
+    {
+        var nl = 0;
+        var nr = 0;
+        if (split.IsCategorical)
+        {
+            for (var i = from; i < to; i++)
+            {
+                var r = rows[i];
+                if (split.CategoryGoesLeft(bins[r]))
+                {
+                    left[leftAt + nl++] = r;
+                }
+                else
+                {
+                    right[rightAt + nr++] = r;
+                }
+            }
+        }
+        else
+        {
+            var threshold = split.Threshold;
+            var missingLeft = split.DefaultLeft;
+            for (var i = from; i < to; i++)
+            {
+                var r = rows[i];
+                int b = bins[r];
+                if (b == 0 ? missingLeft : b <= threshold)
+                {
+                    left[leftAt + nl++] = r;
+                }
+                else
+                {
+                    right[rightAt + nr++] = r;
+                }
+            }
+        }
+
+        rightCount = nr;
+        return nl;
+    }
+
+    /// <summary>
+    /// The same stable partition in fixed chunks on several threads: each chunk splits into two scratch arrays, then
+    /// chunks are copied back in chunk order, so the row order is exactly the sequential one.
+    /// </summary>
+    private (int Left, int Right) PartitionParallel(in SplitCandidate split, byte[] bins, int start, int count)
+    {
+        if (_scratchRight.Length == 0)
+        {
+            _scratchRight = new int[_rows.Length];
+        }
+
+        _pSplit = split;
+        _pBins = bins;
+        _pStart = start;
+        _pCount = count;
+        _partitionChunk ??= PartitionOneChunk;
+        _copyChunk ??= CopyOneChunk;
+        Parallel.For(0, PartitionChunks, _parallel, _partitionChunk);
+        var total = 0;
+        for (var c = 0; c < PartitionChunks; c++)
+        {
+            total += _chunkLeft[c];
+        }
+
+        _pLeftTotal = total;
+        Parallel.For(0, PartitionChunks, _parallel, _copyChunk);
+        return (total, count - total);
+    }
+
+    private (int From, int To) ChunkRange(int c, int count) =>
+        ((int)((long)count * c / PartitionChunks), (int)((long)count * (c + 1) / PartitionChunks));
+
+    private void PartitionOneChunk(int c)
+    {
+        var (from, to) = ChunkRange(c, _pCount);
+        from += _pStart;
+        to += _pStart;
+        _chunkLeft[c] = PartitionChunk(_pSplit, _pBins, _rows, from, to, _scratch, from, _scratchRight, from, out var nr);
+        _chunkRight[c] = nr;
+    }
+
+    private void CopyOneChunk(int c)
+    {
+        var leftOffset = 0;
+        var rightOffset = 0;
+        for (var p = 0; p < c; p++)
+        {
+            leftOffset += _chunkLeft[p];
+            rightOffset += _chunkRight[p];
+        }
+
+        var (from, _) = ChunkRange(c, _pCount);
+        from += _pStart;
+        Array.Copy(_scratch, from, _rows, _pStart + leftOffset, _chunkLeft[c]);
+        Array.Copy(_scratchRight, from, _rows, _pStart + _pLeftTotal + rightOffset, _chunkRight[c]);
+    }
+
+    private void GatherOneChunk(int c)
+    {
+        var (from, to) = ChunkRange(c, _curCount);
+        from += _curStart;
+        to += _curStart;
+        Histograms.Gather(_curG, _rows.AsSpan(from, to - from), _orderedG.AsSpan(from, to - from));
+        Histograms.Gather(_curH, _rows.AsSpan(from, to - from), _orderedH.AsSpan(from, to - from));
+    }
+
     private void BuildHistogram(double[] hist, int start, int count, bool identity, int[] features, int featureOffset, int featureCount)
     {
         _curStart = start;
@@ -516,8 +615,16 @@ internal sealed class TreeGrower
         _curIdentity = identity;
         if (!identity)
         {
-            Histograms.Gather(_curG, _rows.AsSpan(start, count), _orderedG.AsSpan(start, count));
-            Histograms.Gather(_curH, _rows.AsSpan(start, count), _orderedH.AsSpan(start, count));
+            if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && count >= ParallelPartitionRows)
+            {
+                _gatherChunk ??= GatherOneChunk;
+                Parallel.For(0, PartitionChunks, _parallel, _gatherChunk);
+            }
+            else
+            {
+                Histograms.Gather(_curG, _rows.AsSpan(start, count), _orderedG.AsSpan(start, count));
+                Histograms.Gather(_curH, _rows.AsSpan(start, count), _orderedH.AsSpan(start, count));
+            }
         }
 
         _activeForStep = features;

@@ -53,6 +53,16 @@ public sealed class GbdtTrainerTests
         }
     }
 
+    [Fact]
+    public void Fit_LargeNodes_ParallelPartitionMatchesOneThread()
+    {
+        // 140k rows: root splits take the chunked parallel partition and gather paths.
+        var x = TreeTestData.Synthetic(140_000, 28, out _, out var binary, out _);
+        var one = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, MaxDegreeOfParallelism = 1 }).Fit(new TrainingSet(x, binary, TaskKind.Binary));
+        var two = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, MaxDegreeOfParallelism = 2 }).Fit(new TrainingSet(x, binary, TaskKind.Binary));
+        Assert.Equal(TreeTestData.PredictAll(one, x), TreeTestData.PredictAll(two, x));
+    }
+
     [Theory]
     [InlineData(TaskKind.Binary)]
     [InlineData(TaskKind.Multiclass)]
