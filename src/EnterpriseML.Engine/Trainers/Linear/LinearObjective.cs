@@ -253,19 +253,24 @@ internal sealed class LinearObjective : IDifferentiableFunction
                 max = Math.Max(max, _residual[k * _n + i]);
             }
 
+            var label = (int)_labels[i];
+            var labelMargin = _residual[(label * _n) + i];
             double total = 0;
             for (var k = 0; k < _heads; k++)
             {
-                total += Math.Exp(_residual[k * _n + i] - max);
+                // Keep exp(m − max) in place; normalised below.
+                var e = Math.Exp(_residual[(k * _n) + i] - max);
+                _residual[(k * _n) + i] = (float)e;
+                total += e;
             }
 
-            var label = (int)_labels[i];
             var weight = _rowWeights?[i] ?? 1f;
-            sum += weight * (Math.Log(total) + max - _residual[label * _n + i]);
+            sum += weight * (Math.Log(total) + max - labelMargin);
+            var scale = weight / total;
             for (var k = 0; k < _heads; k++)
             {
-                var p = Math.Exp(_residual[k * _n + i] - max) / total;
-                _residual[k * _n + i] = (float)(weight * (p - (k == label ? 1 : 0)));
+                var p = _residual[(k * _n) + i] * scale;
+                _residual[(k * _n) + i] = (float)(k == label ? p - weight : p);
             }
         }
 
