@@ -15,7 +15,7 @@ internal sealed record EnsembleEntry(TrialRecord Record, EnsembleCandidate Candi
 internal sealed class SweepFinisher
 {
     private const int EnsembleRounds = 25;
-    private const int EnsemblePool = 6;
+    private const int EnsemblePool = 12;
 
     private readonly SweepSettings _settings;
     private readonly SweepRequest _request;
@@ -37,14 +37,14 @@ internal sealed class SweepFinisher
     private int ClassCount => _request.Train.ClassNames.Count;
 
     /// <summary>
-    /// Greedy forward selection with replacement over the best trial of each candidate (Caruana, Niculescu-Mizil,
+    /// Greedy forward selection with replacement over a library of the best few trials of each candidate (Caruana, Niculescu-Mizil,
     /// Crew and Ksikes, "Ensemble Selection from Libraries of Models", ICML 2004), on the shared out-of-fold scores.
     /// Returns null unless the ensemble beats the best single trial and holds at least two distinct members.
     /// </summary>
-    public EnsembleEntry? TrySelectEnsemble(Dictionary<string, TrialRecord> bestOf, Dictionary<int, float[]> scores,
+    public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, Dictionary<int, float[]> scores,
         Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
     {
-        var pool = bestOf.Values
+        var pool = library
             .Where(r => r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
             .OrderBy(r => _metric.ToLoss(r.ValidationScore)).ThenBy(r => r.Index)
             .Take(EnsemblePool)
@@ -122,7 +122,7 @@ internal sealed class SweepFinisher
             predict += pool[m].PredictMicrosecondsPerRow;
             bytes += pool[m].ModelBytes;
             anySpecialised |= pool[m].Kind == CandidateKind.Specialised;
-            parts.Add($"{candidate.Name}×{counts[m]}");
+            parts.Add($"{candidate.Name}#{pool[m].Index}×{counts[m]}");
         }
 
         for (var i = 0; i < length; i++)
