@@ -184,7 +184,7 @@ internal sealed class SweepFinisher
             if (cheaper != best)
             {
                 reason = string.Create(CultureInfo.InvariantCulture,
-                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model ({cheaper.Candidate}, {cheaper.PredictMicrosecondsPerRow:0.##} µs/row vs {best.PredictMicrosecondsPerRow:0.##}) wins");
+                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/row, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} bytes)");
                 return (cheaper, reason, comparison);
             }
 
@@ -236,10 +236,16 @@ internal sealed class SweepFinisher
 
     /// <summary>
     /// The cheaper of two models: by predict time when it differs by more than 25 % (timings are noisy), else by
-    /// model size, else the earlier trial.
+    /// model size, else the earlier trial. In reproducible mode (<see cref="SweepOptions.UniformTrialCost"/>) timings
+    /// are ignored and the model size decides.
     /// </summary>
-    private static TrialRecord Cheaper(TrialRecord a, TrialRecord b)
+    private TrialRecord Cheaper(TrialRecord a, TrialRecord b)
     {
+        if (_settings.UniformTrialCost)
+        {
+            return a.ModelBytes != b.ModelBytes ? (a.ModelBytes < b.ModelBytes ? a : b) : (a.Index < b.Index ? a : b);
+        }
+
         var ta = a.PredictMicrosecondsPerRow;
         var tb = b.PredictMicrosecondsPerRow;
         if (ta < 0.8 * tb)
