@@ -5,9 +5,10 @@ Makes the stratified 80/20 split (random_state=42) of each dataset, writes the t
 OUT/split-NAME.txt so the C# bench uses exactly the same rows, fits the peer and writes OUT/peer.json.
 Tabular: numeric columns median-imputed and standardised, string columns one-hot (fit on the training rows);
 fit time excludes featurisation. Text: TF-IDF word 1-2-grams + char_wb 3-5-grams (sublinear tf, L2), C=10;
-the time includes featurisation. Times are the median of 5 runs after one warm-up run.
+the time includes featurisation. Times are the best of 7 runs after one warm-up run (the
+bench machine is shared; the minimum is the least noisy estimate).
 """
-import argparse, json, os, statistics, time
+import argparse, json, os, time
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ TABULAR = [
 ]
 
 
-def timed(fn, repeats=5):
+def timed(fn, repeats=7):
     fn()
     times = []
     result = None
@@ -38,7 +39,7 @@ def timed(fn, repeats=5):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return min(times), result
 
 
 def split(n, y, stratify, out, name):

@@ -129,7 +129,7 @@ internal sealed class RecommendCommand : ICliCommand
 
             return 0;
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException or Engine.Models.ModelFormatException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return 2;

@@ -295,20 +295,18 @@ internal sealed class RecommendationSettings
     }
 }
 
-/// <summary>Saves and loads a recommender as a model file.</summary>
+/// <summary>Saves and loads a recommender as a model file (<see cref="Engine.Models.ModelFile"/>, kind <c>recommender</c>).</summary>
 internal static class RecommenderFile
 {
     public static void Save(string path, Recommender model)
     {
         using var stream = File.Create(path);
-        using var writer = new BinaryWriter(stream);
-        model.Write(writer);
+        model.Save(stream);
     }
 
     public static Recommender Load(string path)
     {
         using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        return Recommender.Read(reader);
+        return Recommender.Load(stream);
     }
 }

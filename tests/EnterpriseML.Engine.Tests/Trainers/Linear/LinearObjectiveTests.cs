@@ -69,18 +69,22 @@ public sealed class LinearObjectiveTests
         }
     }
 
-    [Fact]
-    public void Evaluate_AnyThreadCount_BitIdentical()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Evaluate_AnyThreadCount_BitIdentical(int heads)
     {
-        var data = LinearTestData.SyntheticBinary(9000, 5, 40, seed: 9);
+        var baseData = LinearTestData.SyntheticBinary(9000, 5, 40, seed: 9);
+        var data = heads == 1 ? baseData : WithLabels(baseData, i => i % 3, TaskKind.Multiclass, 3);
+        var loss = heads == 1 ? LinearLoss.Logistic : LinearLoss.Softmax;
         var d = data.Features.ColumnCount;
         var l2 = Enumerable.Repeat(1.0, d).ToArray();
-        var x = Enumerable.Range(0, d + 1).Select(j => Math.Sin(j)).ToArray();
+        var x = Enumerable.Range(0, heads * (d + 1)).Select(j => Math.Sin(j)).ToArray();
         double[]? reference = null;
         double referenceLoss = 0;
         foreach (var threads in new[] { 1, 2, 4 })
         {
-            var objective = new LinearObjective(data.Features, data.Labels, null, LinearLoss.Logistic, 1, l2, 0, threads);
+            var objective = new LinearObjective(data.Features, data.Labels, data.Weights, loss, heads, l2, 0, threads);
             var g = new double[objective.Dimension];
             var f = objective.Evaluate(x, g);
             if (reference is null)
