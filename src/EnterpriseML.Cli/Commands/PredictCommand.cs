@@ -20,7 +20,7 @@ internal sealed class PredictCommand : ICliCommand
         {
             var pipeline = ModelPipeline.Load(parse.GetValue(model)!.FullName);
             var file = parse.GetValue(input)!;
-            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes }, token);
+            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true }, token);
             var outputs = pipeline.Predict(table, token);
             var target = parse.GetValue(output);
             if (target is null)

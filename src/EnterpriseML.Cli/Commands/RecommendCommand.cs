@@ -129,9 +129,9 @@ internal sealed class RecommendCommand : ICliCommand
 
             return 0;
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException or Engine.Models.ModelFormatException)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {ex.Message}");
             return 2;
         }
     }

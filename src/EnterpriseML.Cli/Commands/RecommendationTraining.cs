@@ -47,9 +47,9 @@ internal static class RecommendationTraining
         {
             return Task.FromResult(Run(request, output, cancellationToken));
         }
-        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException)
+        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {ex.Message}");
             return Task.FromResult(2);
         }
     }
@@ -295,20 +295,18 @@ internal sealed class RecommendationSettings
     }
 }
 
-/// <summary>Saves and loads a recommender as a model file.</summary>
+/// <summary>Saves and loads a recommender as a model file (<see cref="Engine.Models.ModelFile"/>, kind <c>recommender</c>).</summary>
 internal static class RecommenderFile
 {
     public static void Save(string path, Recommender model)
     {
         using var stream = File.Create(path);
-        using var writer = new BinaryWriter(stream);
-        model.Write(writer);
+        model.Save(stream);
     }
 
     public static Recommender Load(string path)
     {
         using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        return Recommender.Read(reader);
+        return Recommender.Load(stream);
     }
 }

@@ -111,7 +111,7 @@ internal sealed class TrainCommand : ICliCommand
         {
             progress($"Reading {args.Test.Name}…");
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types }, cancellationToken)
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             trainData = all;
             testData = LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames);

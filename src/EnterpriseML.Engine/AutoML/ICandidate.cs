@@ -114,6 +114,9 @@ public sealed class CandidateData
 
     public int RowCount => Features.RowCount;
 
+    /// <summary>The label column's name in the user's data (for model schemas). Default <c>label</c>.</summary>
+    public string LabelColumn { get; init; } = "label";
+
     /// <summary>The given rows, in that order.</summary>
     public CandidateData SelectRows(ReadOnlySpan<int> rows)
     {
@@ -123,7 +126,7 @@ public sealed class CandidateData
             labels[i] = Labels[rows[i]];
         }
 
-        return new CandidateData(Features.SelectRows(rows), labels, Task, ClassNames);
+        return new CandidateData(Features.SelectRows(rows), labels, Task, ClassNames) { LabelColumn = LabelColumn };
     }
 }
 

@@ -76,7 +76,7 @@ public static class LabelEncoding
                 labels[i] = numeric.Values[rows[i]];
             }
 
-            return new CandidateData(features, labels, task, []);
+            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn };
         }
 
         classNames ??= ClassNamesOf(label, rows, task, positiveClass);
@@ -99,7 +99,7 @@ public static class LabelEncoding
             }
         }
 
-        return new CandidateData(features, labels, task, classNames);
+        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn };
     }
 
     private static string[] ClassNamesOf(DataColumn label, int[] rows, TaskKind task, string? positiveClass)
@@ -124,6 +124,17 @@ public static class LabelEncoding
         }
 
         string positive;
+        if (positiveClass is not null && label.Type == ColumnType.Boolean)
+        {
+            // Boolean labels are stored as 0/1: accept the words the reader turned into them.
+            positiveClass = positiveClass.Trim().ToLowerInvariant() switch
+            {
+                "1" or "true" or "yes" or "y" or "t" => "1",
+                "0" or "false" or "no" or "n" or "f" => "0",
+                _ => positiveClass,
+            };
+        }
+
         if (positiveClass is not null)
         {
             if (!counts.ContainsKey(positiveClass))

@@ -77,7 +77,7 @@ public static class DatasetProfiler
 
         var labelProfile = labelColumn is null
             ? null
-            : new LabelProfile(labelColumn.Name, labelColumn.Values.Top(MaxLabelClasses)) { MissingCount = labelColumn.MissingCount };
+            : new LabelProfile(labelColumn.Name, labelColumn.Values!.Top(MaxLabelClasses)) { MissingCount = labelColumn.MissingCount };
         return new DatasetProfile(ingest.RowCount, ingest.Delimiter, profiles, labelProfile);
     }
 }

@@ -9,7 +9,8 @@ namespace EnterpriseML.Engine.Data;
 /// <item><see cref="ColumnType.Numeric"/>: every value is a finite culture-invariant number (a column with no
 /// values at all is Numeric too);</item>
 /// <item><see cref="ColumnType.DateTime"/>: every value is a date or timestamp such as <c>2024-03-01</c>,
-/// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first);</item>
+/// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first); stored as UTC ticks, a timestamp without an offset
+/// taken as UTC;</item>
 /// <item><see cref="ColumnType.Text"/>: values average at least <see cref="TextMinimumMeanWords"/> words and either
 /// at least <see cref="TextAlwaysMeanLength"/> bytes, or at least <see cref="TextMinimumMeanLength"/> bytes with at
 /// least <see cref="TextMinimumDistinctShare"/> of them distinct;</item>
@@ -29,4 +30,57 @@ public static class SchemaInference
 
     /// <summary>The smallest share of distinct values among present values for shorter text (0.5).</summary>
     public const double TextMinimumDistinctShare = 0.5;
+
+    /// <summary>
+    /// Parses a value the way a <see cref="ColumnType.Boolean"/> column stores it: true/yes/y/t/1 → true and
+    /// false/no/n/f/0 → false, any case, surrounding spaces ignored. Lets a caller map a user-given class name such as
+    /// <c>Yes</c> to the stored 1.
+    /// </summary>
+    public static bool TryParseBoolean(string value, out bool result)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Span<byte> bytes = stackalloc byte[8];
+        var trimmed = value.AsSpan().Trim();
+        result = false;
+        if (trimmed.Length > bytes.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < trimmed.Length; i++)
+        {
+            if (trimmed[i] > '\u007f')
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)trimmed[i];
+        }
+
+        return Csv.CsvValues.TryParseBoolean(bytes[..trimmed.Length], out result);
+    }
+
+    /// <summary>True when <paramref name="value"/> is one of the missing-value markers: empty or blank, <c>NA</c>,
+    /// <c>N/A</c>, <c>null</c>, <c>NULL</c>, <c>Null</c>, <c>?</c>, <c>NaN</c>, <c>nan</c>.</summary>
+    public static bool IsMissing(string? value)
+    {
+        if (value is null)
+        {
+            return true;
+        }
+
+        var trimmed = value.AsSpan().Trim();
+        Span<byte> bytes = stackalloc byte[4];
+        if (trimmed.Length > bytes.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < trimmed.Length; i++)
+        {
+            bytes[i] = trimmed[i] > '\u007f' ? (byte)0 : (byte)trimmed[i];
+        }
+
+        return Csv.CsvValues.IsMissing(bytes[..trimmed.Length]);
+    }
 }

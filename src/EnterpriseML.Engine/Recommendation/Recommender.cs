@@ -286,6 +286,32 @@ public abstract class Recommender
         WritePayload(writer);
     }
 
+    /// <summary>The <see cref="Models.ModelFile"/> kind of recommendation models.</summary>
+    public const string ModelFileKind = "recommender";
+
+    /// <summary>Saves the model as a versioned, checksummed <see cref="Models.ModelFile"/> of kind <see cref="ModelFileKind"/>.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Models.ModelFile.Write(stream, ModelFileKind, Write);
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <exception cref="Models.ModelFormatException">The file is corrupt, truncated, of another kind or version.</exception>
+    public static Recommender Load(Stream stream)
+    {
+        var content = Models.ModelFile.Read(stream, ModelFileKind);
+        using var reader = content.OpenPayload();
+        try
+        {
+            return Read(reader);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
+        {
+            throw new Models.ModelFormatException($"Corrupt recommender payload: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Reads a model written by <see cref="Write"/>.</summary>
     /// <exception cref="InvalidDataException">The stream is not a recommender of a supported version or kind.</exception>
     public static Recommender Read(BinaryReader reader)

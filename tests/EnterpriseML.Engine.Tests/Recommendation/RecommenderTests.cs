@@ -146,6 +146,24 @@ public sealed class RecommenderTests
     }
 
     [Fact]
+    public void Save_ThenLoad_ModelFileRoundTripsAndRejectsCorruption()
+    {
+        var model = Models.Value[3];
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        var bytes = stream.ToArray();
+
+        var loaded = Recommender.Load(new MemoryStream(bytes));
+        var a = new ScoredItem[10];
+        var b = new ScoredItem[10];
+        Assert.Equal(model.Recommend(7, a), loaded.Recommend(7, b));
+        Assert.Equal(a, b);
+
+        bytes[^40] ^= 0x5A;
+        Assert.Throws<Engine.Models.ModelFormatException>(() => Recommender.Load(new MemoryStream(bytes)));
+    }
+
+    [Fact]
     public void Read_NotARecommender_ThrowsInvalidData()
     {
         using var stream = new MemoryStream();

@@ -12,6 +12,7 @@ internal sealed class ColumnAccumulator
     public const int TopValueCount = 10;
 
     private readonly ColumnType? _override;
+    private readonly int _columnCount;
     private readonly string _sourceName;
     private double _sum;
     private double _min = double.PositiveInfinity;
@@ -32,11 +33,20 @@ internal sealed class ColumnAccumulator
     /// <summary>The most bytes of distinct text kept per column.</summary>
     public const int MaxDistinctTextPerColumn = 16 << 20;
 
-    public ColumnAccumulator(string name, int index, int columnCount, ColumnType? typeOverride, string sourceName)
+    /// <param name="name">The column name.</param>
+    /// <param name="index">The column's position.</param>
+    /// <param name="columnCount">The input's column count (it splits the distinct-value budget).</param>
+    /// <param name="typeOverride">The user's type for the column, or null to infer it.</param>
+    /// <param name="sourceName">The input's name for messages.</param>
+    /// <param name="countValues">
+    /// True to count distinct values while streaming (profiles need them for every column); false when the caller
+    /// keeps the values and counts them afterwards only for the string columns that need it (see
+    /// <see cref="CountValues"/>).
+    /// </param>
+    public ColumnAccumulator(string name, int index, int columnCount, ColumnType? typeOverride, string sourceName, bool countValues)
     {
-        Values = new Utf8ValueCounter(
-            Math.Clamp(DistinctValueBudget / columnCount, 1024, MaxDistinctPerColumn),
-            Math.Clamp(DistinctTextBudget / columnCount, 64 << 10, MaxDistinctTextPerColumn));
+        _columnCount = columnCount;
+        Values = countValues ? NewCounter(columnCount) : null;
         Name = name;
         Index = index;
         _override = typeOverride;
@@ -60,13 +70,40 @@ internal sealed class ColumnAccumulator
 
     public bool MaybeDateTime { get; private set; }
 
-    public Utf8ValueCounter Values { get; }
+    /// <summary>The distinct-value counter, or null until <see cref="CountValues"/> when not counting while streaming.</summary>
+    public Utf8ValueCounter? Values { get; private set; }
+
+    /// <summary>
+    /// True when the type still depends on the distinct count (a string column without override) and the values have
+    /// not been counted yet.
+    /// </summary>
+    public bool NeedsValueCount => Values is null && _override is null && PresentCount > 0 && !MaybeBoolean && !MaybeNumeric && !MaybeDateTime;
+
+    /// <summary>Counts the kept present values after streaming (the same capped counter as a profile uses).</summary>
+    public void CountValues(RawColumnStore.Cursor values, long rowCount)
+    {
+        var counter = NewCounter(_columnCount);
+        for (long r = 0; r < rowCount; r++)
+        {
+            var value = values.Next();
+            if (!value.IsEmpty)
+            {
+                counter.Add(value);
+            }
+        }
+
+        Values = counter;
+    }
+
+    private static Utf8ValueCounter NewCounter(int columnCount) => new(
+        Math.Clamp(DistinctValueBudget / columnCount, 1024, MaxDistinctPerColumn),
+        Math.Clamp(DistinctTextBudget / columnCount, 64 << 10, MaxDistinctTextPerColumn));
 
     /// <summary>Adds one trimmed, non-missing value read on <paramref name="line"/>; missing values go to <see cref="AddMissing"/>.</summary>
     public void Add(ReadOnlySpan<byte> value, long line)
     {
         PresentCount++;
-        Values.Add(value);
+        Values?.Add(value);
         _totalBytes += value.Length;
         var isNumber = false;
         if (MaybeNumeric)
@@ -144,6 +181,11 @@ internal sealed class ColumnAccumulator
 
         var meanBytes = (double)_totalBytes / PresentCount;
         var meanWords = (double)_totalWords / PresentCount;
+        if (Values is null)
+        {
+            throw new InvalidOperationException($"The values of '{Name}' must be counted before its type is inferred.");
+        }
+
         var distinctShare = (double)Values.DistinctCount / PresentCount;
         var isText = meanWords >= SchemaInference.TextMinimumMeanWords
             && (meanBytes >= SchemaInference.TextAlwaysMeanLength
@@ -154,6 +196,7 @@ internal sealed class ColumnAccumulator
     public ColumnProfile ToProfile()
     {
         var type = InferType();
+        var values = Values ?? throw new InvalidOperationException("A profile needs the values counted while streaming.");
         double? min = null, max = null, mean = null;
         if (PresentCount > 0 && type == ColumnType.Numeric)
         {
@@ -168,10 +211,10 @@ internal sealed class ColumnAccumulator
             mean = (double)_trueCount / PresentCount;
         }
 
-        var top = type is ColumnType.Categorical or ColumnType.Boolean ? Values.Top(TopValueCount) : null;
-        return new ColumnProfile(Name, type, MissingCount, Values.DistinctCount, min, max, mean, top)
+        var top = type is ColumnType.Categorical or ColumnType.Boolean ? values.Top(TopValueCount) : null;
+        return new ColumnProfile(Name, type, MissingCount, values.DistinctCount, min, max, mean, top)
         {
-            IsDistinctCountExact = Values.IsExact,
+            IsDistinctCountExact = values.IsExact,
         };
     }
 

@@ -25,7 +25,7 @@ internal sealed class CsvIngest
         for (var i = 0; i < count; i++)
         {
             ColumnType? typeOverride = options.ColumnTypes is { } o && o.TryGetValue(names[i], out var t) ? t : null;
-            Columns[i] = new ColumnAccumulator(names[i], i, count, typeOverride, sourceName);
+            Columns[i] = new ColumnAccumulator(names[i], i, count, typeOverride, sourceName, countValues: !keepValues);
         }
 
         if (keepValues)
@@ -172,8 +172,13 @@ internal sealed class CsvIngest
         var store = _stores![index];
         _stores[index] = null!;
         var accumulator = Columns[index];
-        var type = accumulator.InferType();
         var rows = (int)RowCount;
+        if (accumulator.NeedsValueCount)
+        {
+            accumulator.CountValues(store.GetCursor(), rows);
+        }
+
+        var type = accumulator.InferType();
         var cursor = store.GetCursor();
         switch (type)
         {

@@ -1,27 +1,36 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.Scenarios.General;
 
 /// <summary>
-/// A general-purpose candidate: featurisation by column type (<see cref="TabularFeaturizer"/>) followed by one of the
-/// engine's trainers, whose options the tuner sets through <see cref="SearchSpace"/>. The fitted featurizer and the
-/// featurised training rows are cached per training table, so trials that differ only in trainer options (most of
-/// a sweep) do not featurise again.
+/// A general-purpose candidate: the engine's feature pipeline (featurisation by column type, text by TF-IDF)
+/// followed by one of the engine's trainers, whose options the tuner sets through <see cref="SearchSpace"/>. The
+/// fitted model is a <see cref="ModelPipeline"/>, saved as the <c>.eml</c> file <c>eml predict</c> loads. The fitted
+/// featurizers and featurised training rows are cached per training table, so trials that differ only in trainer
+/// options (most of a sweep) do not featurise again.
 /// </summary>
 internal sealed class GeneralCandidate : ICandidate
 {
-    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerSettings, Lazy<(TabularFeaturizer, FeatureMatrix)>>> Cache = new();
+    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, Lazy<(FittedFeaturePipeline, FeatureMatrix)>>> Cache = new();
 
-    private readonly FeaturizerSettings _featurizer;
+    private readonly FeaturizerOptions _featurizer;
     private readonly Func<ParameterSet, int, int, ITrainer> _trainer;
 
-    public GeneralCandidate(string name, string trainer, SearchSpace space, FeaturizerSettings featurizer, Func<ParameterSet, int, int, ITrainer> createTrainer)
+    /// <param name="name">The candidate name.</param>
+    /// <param name="trainer">The trainer's CLI name.</param>
+    /// <param name="space">The trainer options to tune.</param>
+    /// <param name="featurizer">Featurizer options; never modified after construction.</param>
+    /// <param name="createTrainer">Builds the trainer from (parameters, seed, threads).</param>
+    public GeneralCandidate(string name, string trainer, SearchSpace space, FeaturizerOptions featurizer, Func<ParameterSet, int, int, ITrainer> createTrainer)
     {
+        featurizer.Validate();
         Name = name;
         Trainer = trainer;
         SearchSpace = space;
@@ -42,28 +51,56 @@ internal sealed class GeneralCandidate : ICandidate
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(parameters);
         var train = context.Train;
-        var (featurizer, features) = Featurize(train.Features, cancellationToken);
+        var (features, matrix) = Featurize(train.Features, cancellationToken);
         var trainer = _trainer(parameters, context.Seed, context.Threads);
-        var set = new TrainingSet(features, train.Labels, train.Task, train.Task == TaskKind.Multiclass ? train.ClassNames.Count : 0);
+        var set = new TrainingSet(matrix, train.Labels, train.Task, train.Task == TaskKind.Multiclass ? train.ClassNames.Count : 0);
         var predictor = trainer.Fit(set, cancellationToken);
-        return new Fitted(featurizer, predictor, $"{featurizer.Description} → {Trainer}");
+        var schema = new ModelSchema(train.LabelColumn, train.Task, train.ClassNames, features.InputColumns);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["trainer"] = Trainer,
+            ["candidate"] = Name,
+            ["parameters"] = parameters.ToString(),
+        };
+        return new Fitted(new ModelPipeline(schema, features, predictor, metadata), Describe(features));
     }
 
-    private (TabularFeaturizer, FeatureMatrix) Featurize(DataTable table, CancellationToken cancellationToken)
+    private string Describe(FittedFeaturePipeline features)
     {
-        Lazy<(TabularFeaturizer, FeatureMatrix)> lazy;
+        var o = _featurizer;
+        var parts = new List<string>
+        {
+            o.NumericScaling switch
+            {
+                NumericScaling.None => "numeric(raw)",
+                NumericScaling.MinMax => "numeric(median,minmax)",
+                _ => "numeric(median,standardise)",
+            },
+            o.CategoricalEncoding == CategoricalEncoding.Codes ? "categorical(codes)" : "categorical(onehot)",
+        };
+        if (features.HasText)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"text(tfidf word 1-{o.Text.WordNgramMaximum}, char {o.Text.CharNgramMinimum}-{o.Text.CharNgramMaximum}, ≤{o.Text.MaximumVocabularySize} terms)"));
+        }
+
+        return string.Join(" + ", parts) + " → " + Trainer;
+    }
+
+    private (FittedFeaturePipeline, FeatureMatrix) Featurize(DataTable table, CancellationToken cancellationToken)
+    {
+        Lazy<(FittedFeaturePipeline, FeatureMatrix)> lazy;
         var perTable = Cache.GetValue(table, static _ => []);
         lock (perTable)
         {
             if (!perTable.TryGetValue(_featurizer, out lazy!))
             {
                 // PublicationOnly: a fit cancelled by one trial is not cached as a failure for the others.
-                var settings = _featurizer;
-                lazy = new Lazy<(TabularFeaturizer, FeatureMatrix)>(
+                var options = _featurizer;
+                lazy = new Lazy<(FittedFeaturePipeline, FeatureMatrix)>(
                     () =>
                     {
-                        var f = TabularFeaturizer.Fit(table, settings, cancellationToken);
-                        return (f, f.Transform(table));
+                        var f = FeaturePipeline.Fit(table, options, cancellationToken);
+                        return (f, f.Transform(table, cancellationToken));
                     },
                     LazyThreadSafetyMode.PublicationOnly);
                 perTable[_featurizer] = lazy;
@@ -85,35 +122,14 @@ internal sealed class GeneralCandidate : ICandidate
         }
     }
 
-    private sealed class Fitted(TabularFeaturizer featurizer, IPredictor predictor, string pipeline) : IFittedCandidate, IDescribedCandidate
+    private sealed class Fitted(ModelPipeline model, string pipeline) : IFittedCandidate, IDescribedCandidate
     {
         public string Pipeline => pipeline;
 
         public IReadOnlyList<KeyValuePair<string, string>> Details => [];
 
-        public float[] Score(DataTable rows)
-        {
-            var features = featurizer.Transform(rows);
-            var output = new float[rows.RowCount * predictor.OutputWidth];
-            predictor.PredictBatch(features, output);
-            return output;
-        }
+        public float[] Score(DataTable rows) => model.Predict(rows);
 
-        /// <summary>"EMLGEN1", the featurizer, then the predictor's format id and bytes.</summary>
-        public void Save(Stream stream)
-        {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write("EMLGEN1"u8);
-            featurizer.Write(writer);
-            if (predictor is IPersistablePredictor persistable)
-            {
-                writer.Write(persistable.FormatId);
-                persistable.Write(writer);
-            }
-            else
-            {
-                throw new NotSupportedException($"Predictor {predictor.GetType().Name} cannot be saved.");
-            }
-        }
+        public void Save(Stream stream) => model.Save(stream);
     }
 }

@@ -25,7 +25,7 @@ public sealed class ImplicitAlsOptions
     /// <summary>Confidence scaling α in <c>c = 1 + α·r</c>, r the summed interaction weight. Default 1; valid range (0, 10000].</summary>
     public double Alpha { get; set; } = ImplicitAlsTrainer.Defaults.Alpha;
 
-    /// <summary>L2 penalty λ on every factor vector. Default 5; valid range [0, 10000].</summary>
+    /// <summary>L2 penalty λ on every factor vector. Default 20; valid range [0, 10000].</summary>
     public double L2Regularization { get; set; } = ImplicitAlsTrainer.Defaults.L2Regularization;
 
     /// <summary>The per-row solver. Default <see cref="AlsSolver.ConjugateGradient"/>.</summary>
@@ -337,7 +337,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         public const int NumberOfFactors = 64;
         public const int NumberOfIterations = 15;
         public const double Alpha = 1;
-        public const double L2Regularization = 5;
+        public const double L2Regularization = 20;
         public const int ConjugateGradientSteps = 3;
     }
 

@@ -18,13 +18,13 @@ public sealed class MatrixFactorizationOptions
     /// <summary>Multiplies the learning rate after every epoch. Default 0.99; valid range (0, 1].</summary>
     public double LearningRateDecay { get; set; } = MatrixFactorizationTrainer.Defaults.LearningRateDecay;
 
-    /// <summary>L2 penalty on user and item factor vectors. Default 0.1; valid range [0, 10].</summary>
+    /// <summary>L2 penalty on user and item factor vectors. Default 0.09; valid range [0, 10].</summary>
     public double L2RegularizationFactors { get; set; } = MatrixFactorizationTrainer.Defaults.L2RegularizationFactors;
 
     /// <summary>L2 penalty on user and item biases. Default 0.02; valid range [0, 10].</summary>
     public double L2RegularizationBiases { get; set; } = MatrixFactorizationTrainer.Defaults.L2RegularizationBiases;
 
-    /// <summary>Standard deviation of the normal initial factors. Default 0.1; valid range (0, 10].</summary>
+    /// <summary>Standard deviation of the normal initial factors. Default 0.05; valid range (0, 10].</summary>
     public double InitialStandardDeviation { get; set; } = MatrixFactorizationTrainer.Defaults.InitialStandardDeviation;
 
     /// <summary>
@@ -241,9 +241,9 @@ public sealed class MatrixFactorizationTrainer : IRecommenderTrainer
         public const int NumberOfEpochs = 100;
         public const double LearningRate = 0.005;
         public const double LearningRateDecay = 0.99;
-        public const double L2RegularizationFactors = 0.1;
+        public const double L2RegularizationFactors = 0.09;
         public const double L2RegularizationBiases = 0.02;
-        public const double InitialStandardDeviation = 0.1;
+        public const double InitialStandardDeviation = 0.05;
         public const bool UseDailyUserBias = true;
         public const double L2RegularizationDailyBiases = 0.2;
     }

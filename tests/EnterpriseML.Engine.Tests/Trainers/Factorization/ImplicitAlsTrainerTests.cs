@@ -24,8 +24,8 @@ public sealed class ImplicitAlsTrainerTests
     [Fact]
     public void Fit_OneVersusTwoThreads_IdenticalScores()
     {
-        var one = new ImplicitAlsTrainer(new ImplicitAlsOptions { NumberOfFactors = 16, NumberOfIterations = 3, MaxDegreeOfParallelism = 1, Seed = 5 }).Fit(ImplicitSplit.Train);
-        var two = new ImplicitAlsTrainer(new ImplicitAlsOptions { NumberOfFactors = 16, NumberOfIterations = 3, MaxDegreeOfParallelism = 2, Seed = 5 }).Fit(ImplicitSplit.Train);
+        var one = new ImplicitAlsTrainer(new ImplicitAlsOptions { NumberOfFactors = 16, NumberOfIterations = 3, MaxDegreeOfParallelism = 1, Seed = 5 }).Fit(ImplicitSplit.SmallTrain);
+        var two = new ImplicitAlsTrainer(new ImplicitAlsOptions { NumberOfFactors = 16, NumberOfIterations = 3, MaxDegreeOfParallelism = 2, Seed = 5 }).Fit(ImplicitSplit.SmallTrain);
 
         var a = new ScoredItem[20];
         var b = new ScoredItem[20];
@@ -40,9 +40,9 @@ public sealed class ImplicitAlsTrainerTests
     public void Fit_CholeskyAndConjugateGradient_RankAlike()
     {
         var options = new ImplicitAlsOptions { NumberOfFactors = 16, NumberOfIterations = 8, Seed = 1 };
-        var cg = RecommendationEvaluator.EvaluateRanking(new ImplicitAlsTrainer(options).Fit(ImplicitSplit.Train), ImplicitSplit.Test);
+        var cg = RecommendationEvaluator.EvaluateRanking(new ImplicitAlsTrainer(options).Fit(ImplicitSplit.SmallTrain), ImplicitSplit.Test);
         options.Solver = AlsSolver.Cholesky;
-        var exact = RecommendationEvaluator.EvaluateRanking(new ImplicitAlsTrainer(options).Fit(ImplicitSplit.Train), ImplicitSplit.Test);
+        var exact = RecommendationEvaluator.EvaluateRanking(new ImplicitAlsTrainer(options).Fit(ImplicitSplit.SmallTrain), ImplicitSplit.Test);
 
         Assert.InRange(cg.NdcgAtK, exact.NdcgAtK * 0.85, exact.NdcgAtK * 1.15);
     }
@@ -53,7 +53,7 @@ public sealed class ImplicitAlsTrainerTests
         using var cts = new CancellationTokenSource();
         cts.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => new ImplicitAlsTrainer().Fit(ImplicitSplit.Train, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new ImplicitAlsTrainer().Fit(ImplicitSplit.SmallTrain, cts.Token));
     }
 
     [Theory]

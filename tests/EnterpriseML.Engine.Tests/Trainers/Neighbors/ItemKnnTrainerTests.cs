@@ -21,8 +21,8 @@ public sealed class ItemKnnTrainerTests
     [Fact]
     public void Fit_OneVersusTwoThreads_IdenticalNeighbours()
     {
-        var one = new ItemKnnTrainer(new ItemKnnOptions { NumberOfNeighbors = 20, MaxDegreeOfParallelism = 1 }).Fit(ImplicitSplit.Train);
-        var two = new ItemKnnTrainer(new ItemKnnOptions { NumberOfNeighbors = 20, MaxDegreeOfParallelism = 2 }).Fit(ImplicitSplit.Train);
+        var one = new ItemKnnTrainer(new ItemKnnOptions { NumberOfNeighbors = 20, MaxDegreeOfParallelism = 1 }).Fit(ImplicitSplit.SmallTrain);
+        var two = new ItemKnnTrainer(new ItemKnnOptions { NumberOfNeighbors = 20, MaxDegreeOfParallelism = 2 }).Fit(ImplicitSplit.SmallTrain);
 
         var a = new ScoredItem[10];
         var b = new ScoredItem[10];

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+using EnterpriseML.Api.Auth;
+using EnterpriseML.Jobs;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace EnterpriseML.Api;
+
+internal static class ApiHostingExtensions
+{
+    /// <summary>Registry, migrations at start, Quartz, ProblemDetails, OpenAPI, JSON and upload limits.</summary>
+    public static WebApplicationBuilder AddEnterpriseMlApi(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddSharedAppSettings();
+        builder.Services.AddEnterpriseMlCore(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        var maxUpload = builder.Configuration.GetValue<long?>("Storage:MaxUploadBytes") ?? (1L << 30);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload + (1 << 20));
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = maxUpload + (1 << 20));
+        return builder;
+    }
+
+    public static WebApplication UseEnterpriseMlApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapOpenApi();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "healthy" })).WithTags("Health");
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using EnterpriseML.Registry;
+
+namespace EnterpriseML.Api.Auth;
+
+/// <summary>
+/// Every <c>/api</c> request needs an <c>X-Api-Key</c> header holding an active key: 401 ProblemDetails without one or
+/// with an unknown or revoked one. The caller is then available as <see cref="CallerExtensions.Caller"/>.
+/// </summary>
+internal sealed class ApiKeyMiddleware(RequestDelegate next)
+{
+    public const string Header = "X-Api-Key";
+
+    public async Task InvokeAsync(HttpContext context, TenantStore tenants)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+
+        var key = context.Request.Headers[Header].ToString();
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            await Problem(context, "Missing API key", $"Send your API key in the {Header} header.");
+            return;
+        }
+
+        var principal = await tenants.AuthenticateAsync(key.Trim(), context.RequestAborted);
+        if (principal is null)
+        {
+            await Problem(context, "Invalid API key", "The API key is unknown or has been revoked.");
+            return;
+        }
+
+        context.Items[typeof(ApiPrincipal)] = principal;
+        await next(context);
+    }
+
+    private static Task Problem(HttpContext context, string title, string detail) =>
+        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+}
+
+internal static class CallerExtensions
+{
+    /// <summary>The authenticated caller (set by <see cref="ApiKeyMiddleware"/>).</summary>
+    public static ApiPrincipal Caller(this HttpContext context) =>
+        context.Items[typeof(ApiPrincipal)] as ApiPrincipal ?? throw new InvalidOperationException("No authenticated caller on this request.");
+
+    /// <summary>403 unless the caller has one of <paramref name="roles"/> (admin passes everywhere).</summary>
+    public static TBuilder RequireRole<TBuilder>(this TBuilder builder, params string[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var caller = context.HttpContext.Caller();
+            if (caller.Role != Roles.Admin && !roles.Contains(caller.Role))
+            {
+                return TypedResults.Problem(
+                    title: "Forbidden",
+                    detail: $"This operation needs the {string.Join(" or ", roles)} role; your key has the {caller.Role} role.",
+                    statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            return await next(context);
+        });
+}

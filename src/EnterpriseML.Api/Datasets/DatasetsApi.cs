@@ -1,0 +1,102 @@
+using EnterpriseML.Api.Auth;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EnterpriseML.Api.Datasets;
+
+/// <summary>The dataset shape of the HTTP API.</summary>
+public sealed record DatasetResponse(string Id, string Name, string Sha256, long RowCount, int ColumnCount, IReadOnlyList<ColumnResponse> Columns, long CreatedAt)
+{
+    public static DatasetResponse From(DatasetRecord d) => new(
+        d.Id, d.Name, d.Sha256, d.RowCount, d.ColumnCount,
+        [.. d.Profile.Columns.Select(c => new ColumnResponse(c.Name, c.Type.ToString().ToLowerInvariant(), c.MissingCount, c.DistinctCount, c.Min, c.Max, c.Mean, c.TopValues))],
+        d.CreatedAt);
+}
+
+public sealed record ColumnResponse(string Name, string Type, long MissingCount, long DistinctCount, double? Min, double? Max, double? Mean, IReadOnlyList<ValueCount>? TopValues);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, long Total, int PageNumber, int PageSize);
+
+internal static class DatasetsApi
+{
+    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/datasets").WithTags("Datasets");
+        group.MapPost("/", UploadAsync).DisableAntiforgery().RequireRole(Roles.DataScientist);
+        group.MapGet("/", ListAsync).RequireRole(Roles.DataScientist);
+        group.MapGet("/{id}", GetAsync).RequireRole(Roles.DataScientist);
+        group.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.DataScientist);
+        return app;
+    }
+
+    private static async Task<Results<Created<DatasetResponse>, ProblemHttpResult>> UploadAsync(
+        HttpRequest request, DatasetStore store, StorageOptions storage, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Problem(400, "Expected multipart/form-data", "Send the CSV as a multipart form field named 'file' (and optionally 'name').");
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        var file = form.Files.GetFile("file");
+        if (file is null)
+        {
+            return Problem(400, "Missing file", "The multipart form has no field named 'file'.");
+        }
+
+        if (file.Length > storage.MaxUploadBytes)
+        {
+            return Problem(413, "File too large", $"{file.FileName} is {file.Length:N0} bytes; the limit is {storage.MaxUploadBytes:N0} bytes (Storage:MaxUploadBytes).");
+        }
+
+        var name = form["name"].ToString();
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            name = Path.GetFileNameWithoutExtension(Path.GetFileName(file.FileName ?? "dataset"));
+        }
+
+        try
+        {
+            await using var stream = file.OpenReadStream();
+            var record = await store.IngestAsync(request.HttpContext.Caller().TenantId, name.Trim(), stream, cancellationToken);
+            return TypedResults.Created($"/api/datasets/{record.Id}", DatasetResponse.From(record));
+        }
+        catch (CsvFormatException e)
+        {
+            return Problem(400, "Invalid CSV", e.Message);
+        }
+        catch (UploadTooLargeException e)
+        {
+            return Problem(413, "File too large", e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return Problem(400, "Invalid request", e.Message);
+        }
+    }
+
+    private static async Task<Ok<Page<DatasetResponse>>> ListAsync(HttpContext context, DatasetStore store, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var size = Math.Clamp(pageSize ?? 50, 1, 500);
+        var number = Math.Max(page ?? 1, 1);
+        var tenant = context.Caller().TenantId;
+        var items = await store.ListAsync(tenant, (number - 1) * size, size, cancellationToken);
+        var total = await store.CountAsync(tenant, cancellationToken);
+        return TypedResults.Ok(new Page<DatasetResponse>([.. items.Select(DatasetResponse.From)], total, number, size));
+    }
+
+    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext context, DatasetStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(context.Caller().TenantId, id, cancellationToken);
+        return record is null ? NotFound(id) : TypedResults.Ok(DatasetResponse.From(record));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HttpContext context, DatasetStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(context.Caller().TenantId, id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    private static ProblemHttpResult NotFound(string id) => Problem(404, "Dataset not found", $"There is no dataset '{id}' in your tenant.");
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
+}

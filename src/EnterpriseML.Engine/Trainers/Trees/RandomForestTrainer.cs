@@ -1,0 +1,185 @@
+using EnterpriseML.Engine.Data;
+
+namespace EnterpriseML.Engine.Trainers.Trees;
+
+/// <summary>The default hyperparameters of <see cref="RandomForestTrainer"/>.</summary>
+public static class RandomForestDefaults
+{
+    public const int NumberOfTrees = 300;
+    public const double FeatureSubsampleFraction = 0;
+    public const int MinimumExampleCountPerLeaf = 1;
+    public const int MaximumDepth = 0;
+    public const int MaximumBinCountPerFeature = 255;
+    public const double BootstrapFraction = 1;
+    public const int Seed = 42;
+}
+
+/// <summary>Options of <see cref="RandomForestTrainer"/>, settable by name; <see cref="Validate"/> names a bad option.</summary>
+public sealed class RandomForestOptions
+{
+    /// <summary>Trees in the forest. Default 300; range [1, 100000].</summary>
+    public int NumberOfTrees { get; set; } = RandomForestDefaults.NumberOfTrees;
+
+    /// <summary>
+    /// Fraction of features tried at each split; 0 = automatic (√F / F for classification, all features for
+    /// regression, as scikit-learn). Default 0; range [0, 1].
+    /// </summary>
+    public double FeatureSubsampleFraction { get; set; } = RandomForestDefaults.FeatureSubsampleFraction;
+
+    /// <summary>Minimum distinct training rows in a leaf. Default 1; range [1, 2^30].</summary>
+    public int MinimumExampleCountPerLeaf { get; set; } = RandomForestDefaults.MinimumExampleCountPerLeaf;
+
+    /// <summary>Maximum depth; 0 = unlimited. Default 0; range [0, 256].</summary>
+    public int MaximumDepth { get; set; } = RandomForestDefaults.MaximumDepth;
+
+    /// <summary>Maximum value bins per feature. Default 255; range [2, 255].</summary>
+    public int MaximumBinCountPerFeature { get; set; } = RandomForestDefaults.MaximumBinCountPerFeature;
+
+    /// <summary>Bootstrap sample size as a fraction of the training rows (drawn with replacement). Default 1; range (0, 1].</summary>
+    public double BootstrapFraction { get; set; } = RandomForestDefaults.BootstrapFraction;
+
+    /// <summary>Seed; tree t uses a generator derived from (Seed, t). Default 42.</summary>
+    public int Seed { get; set; } = RandomForestDefaults.Seed;
+
+    /// <summary>Trees grown at once; −1 = all cores. Results do not depend on it. Default −1; −1 or [1, 1024].</summary>
+    public int MaxDegreeOfParallelism { get; set; } = -1;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option outside its range.</summary>
+    public void Validate()
+    {
+        GbdtOptions.Check(NumberOfTrees is >= 1 and <= 100_000, nameof(NumberOfTrees), NumberOfTrees, "Must be in [1, 100000].");
+        GbdtOptions.Check(FeatureSubsampleFraction is >= 0 and <= 1, nameof(FeatureSubsampleFraction), FeatureSubsampleFraction, "Must be in [0, 1].");
+        GbdtOptions.Check(MinimumExampleCountPerLeaf is >= 1 and <= 1 << 30, nameof(MinimumExampleCountPerLeaf), MinimumExampleCountPerLeaf, "Must be in [1, 2^30].");
+        GbdtOptions.Check(MaximumDepth is >= 0 and <= 256, nameof(MaximumDepth), MaximumDepth, "Must be in [0, 256].");
+        GbdtOptions.Check(MaximumBinCountPerFeature is >= 2 and <= 255, nameof(MaximumBinCountPerFeature), MaximumBinCountPerFeature, "Must be in [2, 255].");
+        GbdtOptions.Check(BootstrapFraction is > 0 and <= 1, nameof(BootstrapFraction), BootstrapFraction, "Must be in (0, 1].");
+        GbdtOptions.Check(MaxDegreeOfParallelism == -1 || MaxDegreeOfParallelism is >= 1 and <= 1024, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Must be -1 or in [1, 1024].");
+    }
+
+    internal RandomForestOptions Clone() => (RandomForestOptions)MemberwiseClone();
+}
+
+/// <summary>
+/// Random forest (Breiman 2001, "Random Forests"): bootstrap samples, a fresh random subset of features at every
+/// split, fully grown trees by default. Classification trees minimise Gini impurity, which for two classes is the
+/// variance of the 0/1 label, so leaves hold the class-1 frequency and the forest outputs their mean; regression
+/// trees minimise squared error. Splits are found on histograms of binned features (categorical levels ordered by
+/// their mean label). Trees grow in parallel, each from its own seed, and are combined in index order, so the model
+/// is identical for any thread count.
+/// </summary>
+public sealed class RandomForestTrainer : ITrainer
+{
+    private const int BinSampleSize = 200_000;
+    private readonly RandomForestOptions _options;
+
+    public RandomForestTrainer(int numberOfTrees = RandomForestDefaults.NumberOfTrees, int seed = RandomForestDefaults.Seed)
+        : this(new RandomForestOptions { NumberOfTrees = numberOfTrees, Seed = seed })
+    {
+    }
+
+    public RandomForestTrainer(RandomForestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+    }
+
+    public string Name => "random-forest";
+
+    public IPredictor Fit(TrainingSet data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Task == TaskKind.Multiclass)
+        {
+            throw new NotSupportedException("The random forest supports binary classification and regression; use gbdt for multiclass.");
+        }
+
+        var o = _options;
+        TreeInput.ValidateLabels(data);
+        var features = TreeInput.Densify(data.Features, Name);
+        var n = features.RowCount;
+        if (n == 0)
+        {
+            throw new ArgumentException("A random forest needs at least one training row.", nameof(data));
+        }
+
+        var featureCount = features.ColumnCount;
+        var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, o.MaxDegreeOfParallelism);
+        var fraction = o.FeatureSubsampleFraction > 0
+            ? o.FeatureSubsampleFraction
+            : data.Task == TaskKind.Regression ? 1.0 : Math.Sqrt(featureCount) / featureCount;
+        var settings = new GrowerSettings
+        {
+            ForestMode = true,
+            MaximumLeaves = int.MaxValue,
+            MaximumDepth = o.MaximumDepth,
+            MinimumCount = o.MinimumExampleCountPerLeaf,
+            MinimumHessian = 0,
+            FeaturesPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, featureCount),
+        };
+        var labels = data.Labels;
+        var weights = data.Weights;
+        var sampleSize = Math.Max(1, (int)Math.Round(o.BootstrapFraction * n));
+        var trees = new BinTree[o.NumberOfTrees];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
+        var noFeatures = Array.Empty<int>();
+        Parallel.For(
+            0,
+            o.NumberOfTrees,
+            parallel,
+            () => new Worker(new TreeGrower(binned, settings, 1), n),
+            (t, _, worker) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var random = new Random(unchecked((o.Seed * 1_000_003) + (t * 7919) + 17));
+                var multiplicity = worker.Multiplicity;
+                Array.Clear(multiplicity);
+                for (var s = 0; s < sampleSize; s++)
+                {
+                    multiplicity[random.Next(n)]++;
+                }
+
+                var count = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    var m = multiplicity[i];
+                    if (m == 0)
+                    {
+                        continue;
+                    }
+
+                    var w = m * (weights?[i] ?? 1f);
+                    worker.Rows[count++] = i;
+                    worker.Gradients[i] = -labels[i] * w;
+                    worker.Hessians[i] = w;
+                }
+
+                trees[t] = worker.Grower.Grow(worker.Gradients, worker.Hessians, worker.Rows, count, noFeatures, 0, random);
+                return worker;
+            },
+            _ => { });
+
+        var builder = new TreeEnsembleBuilder(binned.Binners, featureCount);
+        foreach (var tree in trees)
+        {
+            builder.Add(tree, 1, 0);
+        }
+
+        var transform = data.Task == TaskKind.Binary ? OutputTransform.Probability : OutputTransform.Identity;
+        var ensemble = builder.Build(1, [0], average: true);
+        return new RandomForestModel(new TreePredictorCore(ensemble, data.Task, transform));
+    }
+
+    private sealed class Worker(TreeGrower grower, int n)
+    {
+        public TreeGrower Grower { get; } = grower;
+
+        public int[] Multiplicity { get; } = new int[n];
+
+        public int[] Rows { get; } = new int[n];
+
+        public float[] Gradients { get; } = new float[n];
+
+        public float[] Hessians { get; } = new float[n];
+    }
+}

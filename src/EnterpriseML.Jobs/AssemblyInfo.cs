@@ -1,2 +1,0 @@
-namespace EnterpriseML.Jobs;
-internal static class AssemblyMarker;

@@ -1,0 +1,67 @@
+using EnterpriseML.Registry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace EnterpriseML.Jobs;
+
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Wires Quartz: with <c>ConnectionStrings:Postgres</c> a clustered ADO job store (every node shares it and a dead
+    /// node's recoverable jobs re-run elsewhere); otherwise a SQLite job store beside the embedded registry.
+    /// With <c>Jobs:RunWorker=false</c> the scheduler stays in standby: it only adds jobs to the store.
+    /// </summary>
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var postgres = configuration.GetConnectionString("Postgres");
+
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = jobs.SchedulerName;
+                o.InstanceId = jobs.ResolvedNodeName;
+                o.IdleWaitTime = TimeSpan.FromMilliseconds(jobs.IdleWaitMilliseconds);
+            });
+            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Max(2, jobs.MaxConcurrentSweeps + 1));
+            q.AddJob<ProbeJob>(j => j.WithIdentity(ProbeJob.Key).StoreDurably());
+            q.UseExecutionLimits(limits => limits.ForGroupsWithPrefix("tenant:", jobs.MaxSweepsPerTenant));
+            q.UsePersistentStore(store =>
+            {
+                store.UseSystemTextJsonSerializer();
+                if (string.IsNullOrWhiteSpace(postgres))
+                {
+                    Directory.CreateDirectory(Path.GetFullPath(storage.DataDirectory));
+                    store.UseSqlite(RegistryDatabase.QuartzSqliteConnectionString(storage.DataDirectory));
+                }
+                else
+                {
+                    store.UsePostgres(postgres);
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = TimeSpan.FromSeconds(2);
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(6);
+                    });
+                }
+
+                store.ProvisionSchema();
+            });
+        });
+
+        if (jobs.RunWorker)
+        {
+            services.AddQuartzHostedService(o =>
+            {
+                o.WaitForJobsToComplete = true;
+                o.AwaitApplicationStarted = true;
+            });
+        }
+
+        services.AddSingleton<JobClient>();
+        return services;
+    }
+}

@@ -1,2 +1,0 @@
-namespace EnterpriseML.Registry;
-internal static class AssemblyMarker;

@@ -1,0 +1,269 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Dapper;
+using EnterpriseML.Engine.Data;
+
+namespace EnterpriseML.Registry;
+
+/// <summary>A stored dataset: metadata plus its profile.</summary>
+public sealed record DatasetRecord(string Id, string TenantId, string Name, string Sha256, long RowCount, int ColumnCount, DatasetProfile Profile, long CreatedAt);
+
+/// <summary>An upload larger than the configured limit.</summary>
+public sealed class UploadTooLargeException(long limit) : Exception($"The file is larger than the configured limit of {limit:N0} bytes (Storage:MaxUploadBytes).")
+{
+    public long Limit { get; } = limit;
+}
+
+/// <summary>
+/// Datasets, stored content-addressed: the bytes live once per SHA-256 in 4 MiB chunks, whichever tenant or name
+/// uploads them. Ingestion streams the upload to a temporary file while hashing, profiles (which validates) the file,
+/// then writes content and metadata in one transaction: on any error nothing is stored.
+/// </summary>
+public sealed partial class DatasetStore
+{
+    private const int ChunkBytes = 4 << 20;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private readonly RegistryDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly StorageOptions _options;
+
+    public DatasetStore(RegistryDatabase database, TimeProvider time, StorageOptions options)
+    {
+        _database = database;
+        _time = time;
+        _options = options;
+    }
+
+    /// <summary>Dataset names: letters, digits, '.', '_', '-', ' '; 1–128 characters; no path separators.</summary>
+    public static string ValidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!NamePattern().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Invalid dataset name '{name}': use 1–128 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit, without '..'.", nameof(name));
+        }
+
+        return name;
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\- ]{0,127}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>Validates, profiles and stores an uploaded CSV.</summary>
+    public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var temp = Path.Combine(Path.GetTempPath(), "eml-upload-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string sha;
+            long size;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                (sha, size) = await CopyHashingAsync(upload, file, _options.MaxUploadBytes, cancellationToken);
+            }
+
+            DatasetProfile profile;
+            await using (var read = File.OpenRead(temp))
+            {
+                var csv = new CsvOptions { SourceName = name, MaxBytes = _options.MaxUploadBytes, MaxColumns = _options.MaxColumns };
+                profile = await Task.Run(() => DatasetProfiler.Profile(read, csv, null, cancellationToken), cancellationToken);
+            }
+
+            var record = new DatasetRecord(TenantStore.NewId(), tenantId, name, sha, profile.RowCount, profile.Columns.Count, profile, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            await StoreAsync(record, temp, size, cancellationToken);
+            return record;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static async Task<(string Sha, long Size)> CopyHashingAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                throw new UploadTooLargeException(limit);
+            }
+
+            hash.AppendData(buffer, 0, read);
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), total);
+    }
+
+    private async Task StoreAsync(DatasetRecord record, string file, long size, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM dataset_contents WHERE sha256 = @Sha256", record, transaction, cancellationToken: cancellationToken));
+        if (exists == 0)
+        {
+            await using var read = File.OpenRead(file);
+            var buffer = new byte[ChunkBytes];
+            var seq = 0;
+            int n;
+            while ((n = await ReadFullAsync(read, buffer, cancellationToken)) > 0)
+            {
+                var bytes = n == buffer.Length ? buffer : buffer[..n];
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO dataset_blobs (sha256, seq, bytes) VALUES (@sha, @seq, @bytes)",
+                    new { sha = record.Sha256, seq, bytes }, transaction, cancellationToken: cancellationToken));
+                seq++;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO dataset_contents (sha256, size_bytes, chunk_count, created_at) VALUES (@sha, @size, @seq, @at)",
+                new { sha = record.Sha256, size, seq, at = record.CreatedAt }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO datasets (id, tenant_id, name, sha256, row_count, column_count, profile, created_at)
+            VALUES (@Id, @TenantId, @Name, @Sha256, @RowCount, @ColumnCount, @profile, @CreatedAt)
+            """,
+            new { record.Id, record.TenantId, record.Name, record.Sha256, record.RowCount, record.ColumnCount, profile = JsonSerializer.Serialize(record.Profile, Json), record.CreatedAt },
+            transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+
+    public async Task<IReadOnlyList<DatasetRecord>> ListAsync(string tenantId, int skip = 0, int take = 100, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            Select + " WHERE tenant_id = @tenantId ORDER BY created_at DESC, id LIMIT @take OFFSET @skip",
+            new { tenantId, skip, take }, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToRecord)];
+    }
+
+    public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM datasets WHERE tenant_id = @tenantId", new { tenantId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The dataset, or null when it does not exist or belongs to another tenant.</summary>
+    public async Task<DatasetRecord?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            Select + " WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, cancellationToken: cancellationToken));
+        return row is null ? null : ToRecord(row);
+    }
+
+    /// <summary>The newest dataset of that name in the tenant, or null.</summary>
+    public async Task<DatasetRecord?> FindLatestByNameAsync(string tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            Select + " WHERE tenant_id = @tenantId AND name = @name ORDER BY created_at DESC, id DESC LIMIT 1", new { tenantId, name }, cancellationToken: cancellationToken));
+        return row is null ? null : ToRecord(row);
+    }
+
+    /// <summary>Deletes the dataset; its content goes too when no other dataset shares it. False when not found.</summary>
+    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var sha = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT sha256 FROM datasets WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, transaction, cancellationToken: cancellationToken));
+        if (sha is null)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM datasets WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        var others = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM datasets WHERE sha256 = @sha", new { sha }, transaction, cancellationToken: cancellationToken));
+        if (others == 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM dataset_blobs WHERE sha256 = @sha", new { sha }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM dataset_contents WHERE sha256 = @sha", new { sha }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Copies the stored bytes of <paramref name="sha256"/> into <paramref name="target"/>.</summary>
+    public async Task CopyContentAsync(string sha256, Stream target, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var chunks = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT chunk_count FROM dataset_contents WHERE sha256 = @sha256", new { sha256 }, cancellationToken: cancellationToken))
+            ?? throw new KeyNotFoundException($"No stored content with SHA-256 {sha256}.");
+        for (var seq = 0; seq < chunks; seq++)
+        {
+            var bytes = await connection.QuerySingleAsync<byte[]>(new CommandDefinition(
+                "SELECT bytes FROM dataset_blobs WHERE sha256 = @sha256 AND seq = @seq", new { sha256, seq }, cancellationToken: cancellationToken));
+            await target.WriteAsync(bytes, cancellationToken);
+        }
+    }
+
+    /// <summary>How many content blobs (distinct SHA-256s) are stored; for tests and diagnostics.</summary>
+    public async Task<long> ContentCountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM dataset_contents", cancellationToken: cancellationToken));
+    }
+
+    private const string Select =
+        "SELECT id AS Id, tenant_id AS TenantId, name AS Name, sha256 AS Sha256, row_count AS RowCount, column_count AS ColumnCount, profile AS Profile, created_at AS CreatedAt FROM datasets";
+
+    private static DatasetRecord ToRecord(Row r) =>
+        new(r.Id, r.TenantId, r.Name, r.Sha256, r.RowCount, (int)r.ColumnCount, JsonSerializer.Deserialize<DatasetProfile>(r.Profile, Json)!, r.CreatedAt);
+
+    private sealed class Row
+    {
+        public string Id { get; set; } = "";
+
+        public string TenantId { get; set; } = "";
+
+        public string Name { get; set; } = "";
+
+        public string Sha256 { get; set; } = "";
+
+        public long RowCount { get; set; }
+
+        public long ColumnCount { get; set; }
+
+        public string Profile { get; set; } = "";
+
+        public long CreatedAt { get; set; }
+    }
+}
