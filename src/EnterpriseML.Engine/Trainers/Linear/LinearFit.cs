@@ -139,11 +139,7 @@ internal static class LinearFit
             parameters[(k * (d + 1)) + d] = initialBias[k];
         }
 
-        var result = Lbfgs.Minimize(objective, parameters, new LbfgsSettings(settings.MaximumIterations, settings.Tolerance, settings.HistorySize, l1), cancellationToken);
-        if (Environment.GetEnvironmentVariable("EML_LINEAR_TRACE") == "1")
-        {
-            Console.Error.WriteLine($"lbfgs: {result}");
-        }
+        Lbfgs.Minimize(objective, parameters, new LbfgsSettings(settings.MaximumIterations, settings.Tolerance, settings.HistorySize, l1), cancellationToken);
         var weights = new float[heads * d];
         var bias = new float[heads];
         for (var k = 0; k < heads; k++)
