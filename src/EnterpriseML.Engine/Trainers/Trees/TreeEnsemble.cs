@@ -340,7 +340,6 @@ internal sealed class TreeEnsemble
 
     private (double Left, double Right) Fractions(int node)
     {
-        var total = (double)NodeCover[node];
         var left = Cover(Nodes[node].Left);
         var right = Cover(Nodes[node].Right);
         var sum = left + right;
@@ -350,7 +349,6 @@ internal sealed class TreeEnsemble
         }
 
         // The children's covers add up to the parent's up to rounding; normalise so the fractions sum to one.
-        _ = total;
         return (left / sum, right / sum);
     }
 
@@ -730,7 +728,6 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             return;
         }
 
-        var firstDropped = _roots[treeCount];
         var nodeEnd = _nodes.Count;
         var leafEnd = _leafValues.Count;
         // Trees are stored in order: the dropped tree's first node / leaf bounds what stays.
@@ -748,7 +745,6 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             }
         }
 
-        _ = firstDropped;
         var catEnd = _catBits.Count;
         for (var i = nodeEnd; i < _nodes.Count; i++)
         {
