@@ -1,0 +1,37 @@
+using System.CommandLine;
+using EnterpriseML.Jobs;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.Configuration;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary>
+/// <c>eml migrate</c>: applies the registry's SQL migrations to PostgreSQL (<c>--postgres</c> or
+/// <c>ConnectionStrings__Postgres</c>) or to the embedded SQLite database (<c>--data-dir</c> or
+/// <c>Storage__DataDirectory</c>, default <c>./.enterpriseml</c>). Safe to run twice and from several processes at once.
+/// </summary>
+internal sealed class MigrateCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (default: ConnectionStrings:Postgres)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "SQLite data directory (default: Storage:DataDirectory, ./.enterpriseml)." };
+        var command = new Command("migrate", "Apply the registry's database migrations.") { postgres, dataDir };
+        command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
+        {
+            var configuration = new ConfigurationManager();
+            configuration.AddSharedAppSettings();
+            configuration.AddEnvironmentVariables();
+            var cs = parse.GetValue(postgres) ?? configuration.GetConnectionString("Postgres");
+            var dir = parse.GetValue(dataDir) ?? configuration["Storage:DataDirectory"] ?? "./.enterpriseml";
+            await using var database = string.IsNullOrWhiteSpace(cs) ? RegistryDatabase.ForSqlite(dir) : RegistryDatabase.ForPostgres(cs);
+            var applied = await new MigrationRunner(database, TimeProvider.System).ApplyAsync(token);
+            var target = database.Dialect == SqlDialect.Postgres ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(dir);
+            Console.WriteLine(applied.Count == 0
+                ? $"{target}: up to date."
+                : $"{target}: applied {string.Join(", ", applied)}.");
+            return 0;
+        }, ct));
+        return command;
+    }
+}
