@@ -121,27 +121,6 @@ internal sealed class TreeEnsemble
         return ~node;
     }
 
-    /// <summary>One step down from <paramref name="node"/>; a leaf (negative) stays where it is.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int StepOrStay(int node, ReadOnlySpan<float> row)
-    {
-        var index = node & ~(node >> 31);
-        ref readonly var n = ref Nodes[index];
-        var v = row[n.Feature & FeatureMask];
-        bool left;
-        if ((n.Feature & CategoricalFlag) != 0)
-        {
-            left = InCategorySet(index, v);
-        }
-        else
-        {
-            left = (v <= n.Threshold) | (((n.Feature & DefaultLeftFlag) != 0) & float.IsNaN(v));
-        }
-
-        var next = left ? n.Left : n.Right;
-        return node < 0 ? node : next;
-    }
-
     private bool InCategorySet(int node, float v)
     {
         if (!(v >= 0) || v >= CategoryWords[node] * 32)
@@ -230,35 +209,11 @@ internal sealed class TreeEnsemble
                 var roots = model.TreeRoots;
                 var outputs = model.TreeOutput;
                 var leaves = model.LeafValues;
-                var grouped = count & ~3;
                 for (var t = 0; t < roots.Length; t++)
                 {
                     var root = roots[t];
                     var o = outputs[t];
-                    // Four rows walk the tree in lockstep: independent chains overlap their memory latency and the
-                    // only data-dependent branch left is the loop exit.
-                    for (var r = 0; r < grouped; r += 4)
-                    {
-                        int a = root, b = root, c = root, d = root;
-                        var ra = buffer.AsSpan(r * f, f);
-                        var rb = buffer.AsSpan((r + 1) * f, f);
-                        var rc = buffer.AsSpan((r + 2) * f, f);
-                        var rd = buffer.AsSpan((r + 3) * f, f);
-                        while ((a & b & c & d) >= 0)
-                        {
-                            a = model.StepOrStay(a, ra);
-                            b = model.StepOrStay(b, rb);
-                            c = model.StepOrStay(c, rc);
-                            d = model.StepOrStay(d, rd);
-                        }
-
-                        result[(r * k) + o] += leaves[~a];
-                        result[((r + 1) * k) + o] += leaves[~b];
-                        result[((r + 2) * k) + o] += leaves[~c];
-                        result[((r + 3) * k) + o] += leaves[~d];
-                    }
-
-                    for (var r = grouped; r < count; r++)
+                    for (var r = 0; r < count; r++)
                     {
                         result[(r * k) + o] += leaves[model.LeafOf(root, buffer.AsSpan(r * f, f))];
                     }
