@@ -59,14 +59,14 @@ def run_tabular(name, out, models):
             est = (xgb.XGBRegressor if regression else xgb.XGBClassifier)(tree_method="hist", n_jobs=2, random_state=0)
         else:
             est = (RandomForestRegressor if regression else RandomForestClassifier)(n_estimators=300, n_jobs=2, random_state=0)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         est.fit(x_train, y_train)
-        fit = time.perf_counter() - start
+        fit, fit_cpu = time.perf_counter() - start, time.process_time() - cpu
         if regression:
             metric = {"rmse": round(float(np.sqrt(mean_squared_error(y_test, est.predict(x_test)))), 2)}
         else:
             metric = {"auc": round(float(roc_auc_score(y_test, est.predict_proba(x_test)[:, 1])), 4)}
-        emit(dataset=name, trainer=model, fitSeconds=round(fit, 3), **metric)
+        emit(dataset=name, trainer=model, fitSeconds=round(fit, 3), fitCpuSeconds=round(fit_cpu, 3), **metric)
 
 
 def run_flights():
@@ -80,11 +80,11 @@ def run_flights():
         test[c] = test[c].astype(cats)
     est = xgb.XGBClassifier(tree_method="hist", n_estimators=300, max_depth=8, learning_rate=0.1, enable_categorical=True,
                             n_jobs=2, random_state=0)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     est.fit(train, y_train)
-    fit = time.perf_counter() - start
+    fit, fit_cpu = time.perf_counter() - start, time.process_time() - cpu
     auc = roc_auc_score(y_test, est.predict_proba(test)[:, 1])
-    emit(dataset="flights-1m", trainer="xgboost", fitSeconds=round(fit, 3), auc=round(float(auc), 4))
+    emit(dataset="flights-1m", trainer="xgboost", fitSeconds=round(fit, 3), fitCpuSeconds=round(fit_cpu, 3), auc=round(float(auc), 4))
 
 
 def main():

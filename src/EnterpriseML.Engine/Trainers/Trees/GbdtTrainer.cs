@@ -33,7 +33,10 @@ public sealed class GbdtTrainer : ITrainer
 
     public string Name => "gbdt";
 
-    /// <summary>The number of boosting rounds actually kept by the last <see cref="Fit"/> (after early stopping).</summary>
+    /// <summary>
+    /// Fits a <see cref="GbdtModel"/>. With <see cref="GbdtOptions.EarlyStoppingRounds"/> &gt; 0 and validation rows, the
+    /// model keeps the rounds up to the best validation loss.
+    /// </summary>
     public IPredictor Fit(TrainingSet data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -195,7 +198,7 @@ public sealed class GbdtTrainer : ITrainer
 
             if (validation is not null)
             {
-                var loss = ValidationLoss(data.Task, validationScores, validationSet!.Labels, k, scratch);
+                var loss = ValidationLoss(data.Task, validationScores, validationSet!.Labels, k);
                 if (loss < bestLoss)
                 {
                     bestLoss = loss;
@@ -248,7 +251,7 @@ public sealed class GbdtTrainer : ITrainer
         }
     }
 
-    private static double ValidationLoss(TaskKind task, double[] scores, float[] labels, int k, double[] scratch)
+    private static double ValidationLoss(TaskKind task, double[] scores, float[] labels, int k)
     {
         var m = labels.Length;
         var total = 0.0;
@@ -292,7 +295,6 @@ public sealed class GbdtTrainer : ITrainer
             }
         }
 
-        _ = scratch;
         return total / Math.Max(m, 1);
     }
 

@@ -215,7 +215,7 @@ internal sealed class TreeEnsemble
                     var o = outputs[t];
                     for (var r = 0; r < count; r++)
                     {
-                        result[r * k + o] += leaves[model.LeafOf(root, buffer.AsSpan(r * f, f))];
+                        result[(r * k) + o] += leaves[model.LeafOf(root, buffer.AsSpan(r * f, f))];
                     }
                 }
 
@@ -295,7 +295,6 @@ internal sealed class TreeEnsemble
 
     private (double Left, double Right) Fractions(int node)
     {
-        var total = (double)NodeCover[node];
         var left = Cover(Nodes[node].Left);
         var right = Cover(Nodes[node].Right);
         var sum = left + right;
@@ -305,7 +304,6 @@ internal sealed class TreeEnsemble
         }
 
         // The children's covers add up to the parent's up to rounding; normalise so the fractions sum to one.
-        _ = total;
         return (left / sum, right / sum);
     }
 
@@ -685,7 +683,6 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             return;
         }
 
-        var firstDropped = _roots[treeCount];
         var nodeEnd = _nodes.Count;
         var leafEnd = _leafValues.Count;
         // Trees are stored in order: the dropped tree's first node / leaf bounds what stays.
@@ -703,7 +700,6 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             }
         }
 
-        _ = firstDropped;
         var catEnd = _catBits.Count;
         for (var i = nodeEnd; i < _nodes.Count; i++)
         {
