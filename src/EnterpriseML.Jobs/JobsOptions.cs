@@ -13,6 +13,10 @@ public sealed class JobsOptions
     /// <summary>This node's name in attempts and the cluster. Default: host name + "-" + process id.</summary>
     public string? NodeName { get; set; }
 
+    /// <summary>The Quartz scheduler (cluster) name: every node of one deployment must use the same. Default <c>EnterpriseML</c>.</summary>
+    [Required]
+    public string SchedulerName { get; set; } = "EnterpriseML";
+
     /// <summary>Sweeps this node runs at once. Default 1; range [1, 64].</summary>
     [Range(1, 64)]
     public int MaxConcurrentSweeps { get; set; } = 1;
@@ -21,8 +25,8 @@ public sealed class JobsOptions
     [Range(1, 1000)]
     public int MaxSweepsPerTenant { get; set; } = 2;
 
-    /// <summary>How long an idle scheduler waits before polling the store again, in milliseconds. Default 1000.</summary>
-    [Range(100, 60_000)]
+    /// <summary>How long an idle scheduler waits before polling the store again, in milliseconds (Quartz requires at least 1000). Default 1000.</summary>
+    [Range(1000, 60_000)]
     public int IdleWaitMilliseconds { get; set; } = 1000;
 
     public string ResolvedNodeName => string.IsNullOrWhiteSpace(NodeName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : NodeName;

@@ -23,7 +23,7 @@ public static class JobsServiceCollectionExtensions
         {
             q.ConfigureScheduler(o =>
             {
-                o.InstanceName = "EnterpriseML";
+                o.InstanceName = jobs.SchedulerName;
                 o.InstanceId = jobs.ResolvedNodeName;
                 o.IdleWaitTime = TimeSpan.FromMilliseconds(jobs.IdleWaitMilliseconds);
             });

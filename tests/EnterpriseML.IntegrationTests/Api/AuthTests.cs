@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Api;
+
+public sealed class AuthTests
+{
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task ApiRoutes_WithoutOrWithWrongKey_Return401ProblemDetails(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "auth");
+        using var api = new ApiHost(scope);
+
+        using var anonymous = api.Client(apiKey: null);
+        using var none = await anonymous.GetAsync("/api/datasets");
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Missing API key", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+
+        using var wrong = api.Client("eml_not_a_real_key");
+        using var bad = await wrong.GetAsync("/api/datasets");
+        Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        Assert.Equal("Invalid API key", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+
+        using var health = await anonymous.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using var openApi = await anonymous.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
+    }
+
+    [Fact]
+    public async Task TenantKeys_ConsumerCannotUpload_OtherTenantSees404_RevokedKeyIs401()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "tenants");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+
+        var acme = await (await admin.PostAsJsonAsync("/api/tenants", new { name = "acme" })).Content.ReadFromJsonAsync<JsonElement>();
+        var globex = await (await admin.PostAsJsonAsync("/api/tenants", new { name = "globex" })).Content.ReadFromJsonAsync<JsonElement>();
+        using var acmeClient = api.Client(acme.GetProperty("apiKey").GetString());
+        using var globexClient = api.Client(globex.GetProperty("apiKey").GetString());
+
+        var bytes = await File.ReadAllBytesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
+        using var created = await acmeClient.PostAsync("/api/datasets", DatasetsApiTests.Form(bytes, "credit.csv"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        using var leak = await globexClient.GetAsync($"/api/datasets/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
+        using var notAdmin = await acmeClient.PostAsJsonAsync("/api/tenants", new { name = "evil" });
+        Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+
+        var consumer = await (await admin.PostAsJsonAsync($"/api/tenants/{acme.GetProperty("id").GetString()}/keys", new { role = "consumer" })).Content.ReadFromJsonAsync<JsonElement>();
+        using var consumerClient = api.Client(consumer.GetProperty("apiKey").GetString());
+        using var forbidden = await consumerClient.PostAsync("/api/datasets", DatasetsApiTests.Form(bytes, "credit.csv"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        using var revoke = await admin.DeleteAsync($"/api/tenants/{acme.GetProperty("id").GetString()}/keys/{consumer.GetProperty("keyId").GetString()}");
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        using var revoked = await consumerClient.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+    }
+}

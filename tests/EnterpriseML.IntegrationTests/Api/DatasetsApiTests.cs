@@ -1,0 +1,222 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EnterpriseML.IntegrationTests.Api;
+
+/// <summary>Dataset upload, listing, dedup and deletion through the real API, on SQLite and on PostgreSQL.</summary>
+public sealed class DatasetsApiTests
+{
+    public static TheoryData<Backend, string, int, int> SharedDatasets()
+    {
+        var data = new TheoryData<Backend, string, int, int>();
+        (string File, int Rows, int Columns)[] files =
+        [
+            ("credit-german-statlog.csv", 1000, 21),
+            ("fraud-sensor-anomaly-singlehop.csv", 18914, 6),
+            ("fraud-coil2000-caravan.csv", 9822, 86),
+            ("sentiment-uci-labelled-sentences.csv", 3000, 3),
+            ("recsys-movielens-small.csv", 100004, 7),
+            ("recsys-scotch-implicit.csv", 5085, 2),
+            ("tabular-telco-churn.csv", 7043, 20),
+            ("tabular-diamonds.csv", 53940, 10),
+            ("flights-1m.test.csv.gz", 250000, 8),
+        ];
+        foreach (var backend in new[] { Backend.Sqlite, Backend.Postgres })
+        {
+            foreach (var (file, rows, columns) in files)
+            {
+                data.Add(backend, file, rows, columns);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SharedDatasets))]
+    public async Task Upload_SharedDataset_ReportsRowAndColumnCounts(Backend backend, string file, int rows, int columns)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "ds");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+
+        var bytes = await ReadDatasetAsync(file);
+        using var response = await client.PostAsync("/api/datasets", Form(bytes, file.Replace(".gz", "", StringComparison.Ordinal)));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(rows, json.RootElement.GetProperty("rowCount").GetInt64());
+        Assert.Equal(columns, json.RootElement.GetProperty("columns").GetArrayLength());
+        Assert.Equal(64, json.RootElement.GetProperty("sha256").GetString()!.Length);
+
+        var id = json.RootElement.GetProperty("id").GetString();
+        using var get = await client.GetAsync($"/api/datasets/{id}");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Upload_SameFileTwice_StoresContentOnce(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "dedup");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var bytes = await File.ReadAllBytesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
+
+        using var first = await client.PostAsync("/api/datasets", Form(bytes, "credit.csv", "credit-a"));
+        using var second = await client.PostAsync("/api/datasets", Form(bytes, "credit.csv", "credit-b"));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+
+        var store = api.Services.GetRequiredService<DatasetStore>();
+        Assert.Equal(1, await store.ContentCountAsync());
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/datasets");
+        Assert.Equal(2, list.GetProperty("total").GetInt64());
+
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var deleted = await client.DeleteAsync($"/api/datasets/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(1, await store.ContentCountAsync());
+        using var missing = await client.GetAsync($"/api/datasets/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    public static TheoryData<Backend, string, string, string> BadInputs()
+    {
+        var cases = new (string Name, string Content, string Expected)[]
+        {
+            ("ragged", "a,b,c\n1,2,3\n4,5\n", "line 3: found 2 fields, expected 3"),
+            ("empty", "", "empty"),
+            ("header-only", "a,b,c\n", "no data rows"),
+            ("duplicate-names", "a,b,a\n1,2,3\n", "'a'"),
+            ("empty-name", "a,,c\n1,2,3\n", "empty"),
+        };
+        var data = new TheoryData<Backend, string, string, string>();
+        foreach (var backend in new[] { Backend.Sqlite, Backend.Postgres })
+        {
+            foreach (var (name, content, expected) in cases)
+            {
+                data.Add(backend, name, content, expected);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Upload_BadCsv_Returns400WithPreciseMessageAndStoresNothing(Backend backend, string name, string content, string expected)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "bad");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+
+        using var response = await client.PostAsync("/api/datasets", Form(Encoding.UTF8.GetBytes(content), name + ".csv"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        await AssertNothingStoredAsync(api);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Upload_NotUtf8_Returns400NamingTheByte(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "utf");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        byte[] latin1 = [.. "name,city\nJos"u8.ToArray(), 0xE9, .. ",Z\u00fcrich\n"u8.ToArray()];
+
+        using var response = await client.PostAsync("/api/datasets", Form(latin1, "latin1.csv"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(api);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Upload_OverLimits_Returns413Or400AndStoresNothing(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "limit");
+        using var api = new LimitedApiHost(scope);
+        using var client = api.Client();
+
+        var big = Encoding.UTF8.GetBytes("a,b\n" + string.Concat(Enumerable.Repeat("1,2\n", 400)));
+        using var tooBig = await client.PostAsync("/api/datasets", Form(big, "big.csv"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        Assert.Contains("1,000 bytes", (await tooBig.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var wide = Encoding.UTF8.GetBytes(string.Join(',', Enumerable.Range(0, 6).Select(i => "c" + i)) + "\n" + string.Join(',', Enumerable.Range(0, 6)) + "\n");
+        using var tooWide = await client.PostAsync("/api/datasets", Form(wide, "wide.csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
+        Assert.Contains("5", (await tooWide.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(api);
+    }
+
+    [Fact]
+    public async Task Upload_PathTraversalName_IsRejected()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "name");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        using var response = await client.PostAsync("/api/datasets", Form("a,b\n1,2\n"u8.ToArray(), "x.csv", "../../etc/passwd"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Invalid dataset name", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertNothingStoredAsync(api);
+    }
+
+    private static async Task AssertNothingStoredAsync(WebApplicationFactoryWithSettings api)
+    {
+        var store = api.Services.GetRequiredService<DatasetStore>();
+        Assert.Equal(0, await store.ContentCountAsync());
+        using var client = api.Client();
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/datasets");
+        Assert.Equal(0, list.GetProperty("total").GetInt64());
+    }
+
+    internal static async Task<byte[]> ReadDatasetAsync(string file)
+    {
+        var path = TestPaths.Dataset(file);
+        if (!file.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            return await File.ReadAllBytesAsync(path);
+        }
+
+        await using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        await gz.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    internal static MultipartFormDataContent Form(byte[] bytes, string fileName, string? name = null)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        form.Add(file, "file", fileName);
+        if (name is not null)
+        {
+            form.Add(new StringContent(name), "name");
+        }
+
+        return form;
+    }
+
+    /// <summary>An API with tiny limits (1,000 bytes, 5 columns) to exercise the limit errors.</summary>
+    private sealed class LimitedApiHost(BackendScope scope) : WebApplicationFactoryWithSettings(scope, new()
+    {
+        ["Storage:MaxUploadBytes"] = "1000",
+        ["Storage:MaxColumns"] = "5",
+    });
+}
