@@ -201,8 +201,8 @@ internal sealed class SweepFinisher
         TimeSpan? left = null;
         if (_settings.BudgetSeconds is { } budget)
         {
-            // The refit may use the budget up to its end (the report is written within the 5 % tolerance).
-            left = TimeSpan.FromSeconds(budget * 1.01) - _time.GetElapsedTime(_started);
+            // The refit may use the budget up to its end; past it, the fold model is kept.
+            left = TimeSpan.FromSeconds(budget) - _time.GetElapsedTime(_started);
             if (foldModel is null)
             {
                 // Nothing to fall back on (a replayed winner): the refit runs to the end.
