@@ -130,6 +130,8 @@ internal sealed class SweepFinisher
             ensembleScores[i] = (float)(sum[i] / chosen);
         }
 
+        var (_, spread) = _executor.ScoreOutOfFoldWithSpread(ensembleScores);
+
         var ensemble = new EnsembleCandidate(members, anySpecialised ? CandidateKind.Specialised : CandidateKind.General);
         var record = new TrialRecord
         {
@@ -141,6 +143,7 @@ internal sealed class SweepFinisher
             Parameters = [new("members", string.Join(" + ", parts))],
             Status = TrialStatus.Succeeded,
             ValidationScore = current,
+            ValidationSpread = spread,
             FitSeconds = fit,
             PredictMicrosecondsPerRow = predict,
             ModelBytes = bytes,
