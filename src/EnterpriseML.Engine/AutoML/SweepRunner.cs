@@ -524,7 +524,16 @@ internal sealed class Sweep
         var estimate = 0.02 * budget;
         if (_best is not null)
         {
-            var perFold = _best.FitSeconds / Math.Max(1, _executor.FoldCount);
+            // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
+            // the three leading candidates, not only the best one.
+            var fitSeconds = _best.FitSeconds;
+            if (_settings.EnsembleSelection)
+            {
+                var leaders = BestPerCandidate().Values.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3);
+                fitSeconds = leaders.Sum(r => r.FitSeconds);
+            }
+
+            var perFold = fitSeconds / Math.Max(1, _executor.FoldCount);
             estimate += 1.3 * perFold * _executor.RefitScale / Math.Max(1, Math.Min(_settings.Threads, 2));
         }
 
