@@ -107,8 +107,10 @@ internal sealed class AutoMlCommand : ICliCommand
             test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
         }
 
-        // The sweep gets what is left of the budget after reading, minus a small reserve for the report.
-        var reserve = Math.Min(2.0, 0.02 * request.Budget) + (test is null ? 0 : Math.Min(1.0, 0.01 * request.Budget));
+        // The sweep gets what is left of the budget after reading, minus a reserve for scoring the test rows and
+        // writing the report: 3 % of the budget plus as long again as reading took (both grow with the data).
+        var reading = clock.Elapsed.TotalSeconds;
+        var reserve = Math.Min(0.25 * request.Budget, (0.03 * request.Budget) + reading);
         var left = Math.Max(0.5, request.Budget - clock.Elapsed.TotalSeconds - reserve);
         var threads = request.Threads ?? Environment.ProcessorCount;
         var options = new SweepOptions
@@ -247,7 +249,7 @@ internal sealed class AutoMlCommand : ICliCommand
             AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
         }
 
-        AnsiConsole.MarkupLine($"{r.Trials.Count} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
+        AnsiConsole.MarkupLine($"{r.Trials.Count(t => t.Candidate != "ensemble")} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
         if (outDirectory is not null)
         {
             AnsiConsole.MarkupLine($"Wrote model, report.json and report.html to {Markup.Escape(outDirectory)}.");

@@ -130,6 +130,8 @@ internal sealed class SweepFinisher
             ensembleScores[i] = (float)(sum[i] / chosen);
         }
 
+        var (_, spread) = _executor.ScoreOutOfFoldWithSpread(ensembleScores);
+
         var ensemble = new EnsembleCandidate(members, anySpecialised ? CandidateKind.Specialised : CandidateKind.General);
         var record = new TrialRecord
         {
@@ -141,6 +143,7 @@ internal sealed class SweepFinisher
             Parameters = [new("members", string.Join(" + ", parts))],
             Status = TrialStatus.Succeeded,
             ValidationScore = current,
+            ValidationSpread = spread,
             FitSeconds = fit,
             PredictMicrosecondsPerRow = predict,
             ModelBytes = bytes,
@@ -201,8 +204,8 @@ internal sealed class SweepFinisher
         TimeSpan? left = null;
         if (_settings.BudgetSeconds is { } budget)
         {
-            // The refit may use the budget up to its end (the report is written within the 5 % tolerance).
-            left = TimeSpan.FromSeconds(budget * 1.01) - _time.GetElapsedTime(_started);
+            // The refit may use the budget up to its end; past it, the fold model is kept.
+            left = TimeSpan.FromSeconds(budget) - _time.GetElapsedTime(_started);
             if (foldModel is null)
             {
                 // Nothing to fall back on (a replayed winner): the refit runs to the end.

@@ -89,6 +89,7 @@ internal sealed class Sweep
     /// <summary>How many trials of each candidate stay in the ensemble pool.</summary>
     private const int EnsemblePoolPerCandidate = 3;
 
+    private readonly List<TrialRecord> _unrecorded = [];
     private TrialRecord? _best;
     private TrialRecord? _appliedBest;
 
@@ -198,6 +199,7 @@ internal sealed class Sweep
 
             await WaitForAnyAsync(running, searchDeadline, cancellationToken).ConfigureAwait(false);
             HarvestFinished(running, baselineMemory);
+            await RecordFinishedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         while (applied < nextIndex)
@@ -305,7 +307,7 @@ internal sealed class Sweep
             TrialOutcome outcome;
             if (trial.Task.IsCompletedSuccessfully)
             {
-                outcome = trial.Task.Result;
+                outcome = trial.Task.Result; // Completed: reading the result does not block.
             }
             else
             {
@@ -335,13 +337,23 @@ internal sealed class Sweep
         }
     }
 
+    /// <summary>Writes finished trials to the store: the resumption point (a crash after this does not redo them).</summary>
+    private async Task RecordFinishedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var record in _unrecorded)
+        {
+            await _store.RecordAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
+        _unrecorded.Clear();
+    }
+
     private void Finish(TrialRecord record, float[]? scores, IFittedCandidate? foldModel, bool replayed)
     {
         _finished[record.Index] = record;
         if (!replayed)
         {
-            // Recording is the resumption point: a crash after this line does not redo the trial.
-            _store.RecordAsync(record).GetAwaiter().GetResult();
+            _unrecorded.Add(record);
         }
 
         var isBest = record.Status == TrialStatus.Succeeded && (_best is null || _metric.IsBetter(record.ValidationScore, _best.ValidationScore));
@@ -512,7 +524,16 @@ internal sealed class Sweep
         var estimate = 0.02 * budget;
         if (_best is not null)
         {
-            var perFold = _best.FitSeconds / Math.Max(1, _executor.FoldCount);
+            // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
+            // the three leading candidates, not only the best one.
+            var fitSeconds = _best.FitSeconds;
+            if (_settings.EnsembleSelection)
+            {
+                var leaders = BestPerCandidate().Values.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3);
+                fitSeconds = leaders.Sum(r => r.FitSeconds);
+            }
+
+            var perFold = fitSeconds / Math.Max(1, _executor.FoldCount);
             estimate += 1.3 * perFold * _executor.RefitScale / Math.Max(1, Math.Min(_settings.Threads, 2));
         }
 

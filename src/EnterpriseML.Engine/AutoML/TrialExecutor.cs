@@ -189,24 +189,27 @@ internal sealed class TrialExecutor
     /// The sweep's validation score of an out-of-fold score vector, computed as for trials: the mean of the per-fold
     /// metric under CV, the metric itself on a holdout.
     /// </summary>
-    public double ScoreOutOfFold(float[] scores)
+    public double ScoreOutOfFold(float[] scores) => ScoreOutOfFoldWithSpread(scores).Score;
+
+    /// <summary>As <see cref="ScoreOutOfFold"/>, with the standard deviation over folds (0 on a holdout).</summary>
+    public (double Score, double Spread) ScoreOutOfFoldWithSpread(float[] scores)
     {
         var metric = _request.Plan.PrimaryMetric;
         var classes = _request.Train.ClassNames.Count;
         if (FoldCount == 1)
         {
-            return metric.Compute(ValidationLabels, scores, classes);
+            return (metric.Compute(ValidationLabels, scores, classes), 0);
         }
 
-        double sum = 0;
+        var folds = new double[FoldCount];
         for (var f = 0; f < FoldCount; f++)
         {
             var from = _offsets[f];
             var to = _offsets[f + 1];
-            sum += metric.Compute(ValidationLabels.AsSpan(from, to - from), scores.AsSpan(from * _width, (to - from) * _width), classes);
+            folds[f] = metric.Compute(ValidationLabels.AsSpan(from, to - from), scores.AsSpan(from * _width, (to - from) * _width), classes);
         }
 
-        return sum / FoldCount;
+        return (Mean(folds), StandardDeviation(folds));
     }
 
     internal static TrialRecord NewRecord(TrialJob job, TrialStatus status, string? error) => new()
