@@ -33,9 +33,9 @@ internal static class ScenarioTestData
         return (data.SelectRows(train), data.SelectRows(test));
     }
 
-    public static ModelPipeline FitPipeline(ICandidate candidate, CandidateData train, ParameterSet? parameters = null, int seed = 7, ScenarioColumns? columns = null)
+    public static ModelPipeline FitPipeline(ICandidate candidate, CandidateData train, ParameterSet? parameters = null, int seed = 7, ScenarioColumns? columns = null, int threads = 1)
     {
-        var fitted = candidate.Fit(new CandidateFitContext(train, seed, 1, columns ?? ScenarioColumns.None),
+        var fitted = candidate.Fit(new CandidateFitContext(train, seed, threads, columns ?? ScenarioColumns.None),
             parameters ?? candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
         return ((SpecialisedCandidate.Fitted)fitted).Model;
     }

@@ -114,6 +114,7 @@ public sealed class CreditScenario : IScenario
         var options = ToScorecardOptions(parameters, input.Context.Threads);
         var scorecard = new ScorecardTrainer(options).Fit(
             new TrainingSet(input.Matrix, input.Context.Train.Labels, TaskKind.Binary), cancellationToken);
+        scorecard = scorecard.WithLevelNames(LevelNames(input));
         var used = 0;
         foreach (var c in scorecard.Coefficients)
         {
@@ -127,6 +128,41 @@ public sealed class CreditScenario : IScenario
             new("basePoints", scorecard.BasePoints.ToString("F2", ci)),
             new("features", used.ToString(ci) + " of " + scorecard.Bins.Count.ToString(ci) + " (information value ≥ " + options.MinimumInformationValue.ToString("G3", ci) + ", right coefficient sign)"),
         ]);
+    }
+
+    /// <summary>The raw level behind each categorical code, read back from the training rows (the last code is "other").</summary>
+    private static string[]?[] LevelNames(SpecialisedInput input)
+    {
+        var x = input.Matrix;
+        var names = new string[]?[x.DenseColumnCount];
+        for (var f = 0; f < names.Length; f++)
+        {
+            var info = x.Features[f];
+            if (!info.IsCategorical || info.Cardinality < 1 || !input.Table.TryGetColumn(info.Name, out var column) || column is not StringColumn text)
+            {
+                continue;
+            }
+
+            var levels = new string[info.Cardinality];
+            var codes = x.DenseColumn(f);
+            for (var i = 0; i < codes.Length; i++)
+            {
+                if (!float.IsNaN(codes[i]) && (int)codes[i] < levels.Length - 1 && levels[(int)codes[i]] is null)
+                {
+                    levels[(int)codes[i]] = text.Values[i] ?? "";
+                }
+            }
+
+            levels[^1] = "other";
+            for (var k = 0; k < levels.Length; k++)
+            {
+                levels[k] ??= "";
+            }
+
+            names[f] = levels;
+        }
+
+        return names;
     }
 
     private static SpecialisedFit FitMonotoneGbdt(SpecialisedInput input, ParameterSet parameters, CancellationToken cancellationToken)

@@ -80,6 +80,9 @@ public sealed class ScorecardOptions
     }
 }
 
+/// <summary>A scored applicant: points (higher = safer) and the reason codes, largest point loss first.</summary>
+public sealed record ScorecardResult(double Points, IReadOnlyList<ReasonCode> ReasonCodes);
+
 /// <summary>One reason code: a feature that cost the applicant points relative to its best attainable bin.</summary>
 /// <param name="Feature">The feature name.</param>
 /// <param name="Bin">The applicant's bin, for example <c>(1, 4]</c> or <c>missing</c>.</param>
@@ -240,6 +243,9 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
     /// <summary>The format identifier written by <see cref="Write"/>.</summary>
     public const string Format = "scorecard/1";
 
+    /// <summary>Reason codes per applicant when none is asked for explicitly.</summary>
+    public const int DefaultReasonCount = 4;
+
     private readonly WoeFeature[] _bins;
     private readonly double[] _coefficients;
     private readonly double[] _maximumPoints;
@@ -399,6 +405,52 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
             return c != 0 ? c : string.CompareOrdinal(a.Feature, b.Feature);
         });
         return codes.Count > count ? codes.GetRange(0, count) : codes;
+    }
+
+    /// <summary>A copy whose categorical bins are named by <paramref name="levelNames"/> (per feature; null = keep).</summary>
+    internal ScorecardPredictor WithLevelNames(string[]?[] levelNames)
+    {
+        var bins = (WoeFeature[])_bins.Clone();
+        for (var f = 0; f < bins.Length; f++)
+        {
+            if (levelNames[f] is { } names)
+            {
+                bins[f] = bins[f].WithLevelNames(names);
+            }
+        }
+
+        return new ScorecardPredictor(FeatureCount, bins, _coefficients, Intercept, Scaling);
+    }
+
+    /// <summary>
+    /// Scores raw rows with a scorecard model: points and the top <paramref name="reasonCount"/> reason codes per row.
+    /// Returns false when <paramref name="model"/> is not a scorecard (then <paramref name="results"/> is empty).
+    /// </summary>
+    public static bool TryScore(Models.ModelPipeline model, DataTable rows, int reasonCount, out ScorecardResult[] results)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (model.Predictor is not ScorecardPredictor scorecard)
+        {
+            results = [];
+            return false;
+        }
+
+        var x = model.Features.Transform(rows);
+        results = new ScorecardResult[x.RowCount];
+        var dense = new float[x.DenseColumnCount];
+        for (var i = 0; i < results.Length; i++)
+        {
+            for (var f = 0; f < dense.Length; f++)
+            {
+                dense[f] = x.Dense[(f * x.RowCount) + i];
+            }
+
+            var row = new FeatureRow(dense);
+            results[i] = new ScorecardResult(scorecard.Points(row), scorecard.ReasonCodes(row, reasonCount));
+        }
+
+        return true;
     }
 
     /// <summary>The points of feature <paramref name="feature"/> at WoE <paramref name="woe"/>: −Factor · β · WoE.</summary>

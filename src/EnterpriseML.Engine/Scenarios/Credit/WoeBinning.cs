@@ -47,6 +47,7 @@ public sealed class WoeFeature
 {
     private readonly float[] _upperEdges;
     private readonly double[] _woe;
+    private string[] _levelNames = [];
 
     internal WoeFeature(string name, bool isCategorical, float[] upperEdges, double[] woe, double missingWoe, double informationValue, int riskTrend)
     {
@@ -135,7 +136,9 @@ public sealed class WoeFeature
 
         if (IsCategorical)
         {
-            return "code " + bin.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return bin < _levelNames.Length && _levelNames[bin] is { Length: > 0 } level
+                ? "= " + level
+                : "code " + bin.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var ci = System.Globalization.CultureInfo.InvariantCulture;
@@ -143,6 +146,13 @@ public sealed class WoeFeature
         var upper = bin == _upperEdges.Length ? "+inf" : _upperEdges[bin].ToString("G6", ci);
         return "(" + lower + ", " + upper + "]";
     }
+
+    /// <summary>Categorical: the level name of each code (empty when unknown), for readable reason codes.</summary>
+    public IReadOnlyList<string> LevelNames => _levelNames;
+
+    /// <summary>A copy of this binning that names its categorical codes.</summary>
+    internal WoeFeature WithLevelNames(string[] names) =>
+        new(Name, IsCategorical, _upperEdges, _woe, MissingWoe, InformationValue, RiskTrend) { _levelNames = names };
 
     internal void Write(BinaryWriter writer)
     {
@@ -163,6 +173,11 @@ public sealed class WoeFeature
         writer.Write(MissingWoe);
         writer.Write(InformationValue);
         writer.Write(RiskTrend);
+        writer.Write(_levelNames.Length);
+        foreach (var level in _levelNames)
+        {
+            writer.Write(level);
+        }
     }
 
     internal static WoeFeature Read(BinaryReader reader)
@@ -181,7 +196,15 @@ public sealed class WoeFeature
             woe[i] = reader.ReadDouble();
         }
 
-        return new WoeFeature(name, categorical, edges, woe, reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32());
+        var feature = new WoeFeature(name, categorical, edges, woe, reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32());
+        var levels = new string[reader.ReadInt32()];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            levels[i] = reader.ReadString();
+        }
+
+        feature._levelNames = levels;
+        return feature;
     }
 }
 

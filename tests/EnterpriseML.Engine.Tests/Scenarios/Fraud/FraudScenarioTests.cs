@@ -98,8 +98,8 @@ public sealed class FraudScenarioTests
         // On unseen rows the model ranks rare positives well above the 6 % base rate.
         var scores = model.Predict(test.Features);
         var metrics = BinaryMetrics.Compute(test.Labels, scores);
-        Assert.InRange(metrics.Auprc, 0.10, 0.35);
-        Assert.InRange(metrics.Auc, 0.65, 0.85);
+        Assert.InRange(metrics.Auprc, 0.10, 0.25);
+        Assert.InRange(metrics.Auc, 0.66, 0.80);
         Assert.Equal(scores, ScenarioTestData.RoundTrip(model).Predict(test.Features));
     }
 
