@@ -1,0 +1,449 @@
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Credit;
+using EnterpriseML.Engine.Trainers;
+using Xunit;
+
+namespace EnterpriseML.Engine.Tests.Scenarios.Credit;
+
+public sealed class ScorecardTests
+{
+    private static readonly Lazy<EnterpriseML.Engine.Models.ModelPipeline> Model = new(() =>
+        ScenarioTestData.FitPipeline(CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[0], ScenarioTestData.German.Train));
+
+    private static ScorecardPredictor Scorecard => (ScorecardPredictor)Model.Value.Predictor;
+
+    private static (FeatureMatrix X, double[] Points, float[] P) TestScores()
+    {
+        var test = ScenarioTestData.German.Test;
+        var x = Model.Value.Features.Transform(test.Features);
+        var p = new float[x.RowCount];
+        Scorecard.PredictBatch(x, p);
+        return (x, Scorecard.PointsBatch(x), p);
+    }
+
+    [Fact]
+    public void Fit_GermanCredit_AucKsGiniInRange()
+    {
+        var test = ScenarioTestData.German.Test;
+        var metrics = BinaryMetrics.Compute(test.Labels, Model.Value.Predict(test.Features));
+        Assert.InRange(metrics.Auc, 0.73, 0.80);
+        Assert.InRange(metrics.Ks, 0.35, 0.50);
+        Assert.InRange(metrics.Gini, 0.46, 0.60);
+    }
+
+    [Fact]
+    public void Points_PdoRelation_HoldsExactly()
+    {
+        var s = Scorecard.Scaling;
+        Assert.Equal(600, s.ScoreOfOdds(50), 9);
+        Assert.Equal(620, s.ScoreOfOdds(100), 9);
+        Assert.Equal(580, s.ScoreOfOdds(25), 9);
+        var (_, points, p) = TestScores();
+        for (var i = 0; i < points.Length; i++)
+        {
+            // The points are the scaled good:bad odds of the predicted probability; +PDO points doubles those odds.
+            var odds = (1 - (double)p[i]) / p[i];
+            Assert.Equal(s.ScoreOfOdds(odds), points[i], 3);
+            Assert.Equal(2 * s.OddsOfScore(points[i]), s.OddsOfScore(points[i] + 20), 9);
+            Assert.Equal(odds, s.OddsOfScore(points[i]), odds * 1e-4);
+        }
+    }
+
+    [Fact]
+    public void Points_Sorted_MonotoneInPredictedOdds()
+    {
+        var (_, points, p) = TestScores();
+        var order = new int[points.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort((double[])points.Clone(), order);
+        for (var k = 1; k < order.Length; k++)
+        {
+            // Higher score, lower (or equal) probability of bad.
+            Assert.True(p[order[k]] <= p[order[k - 1]] + 1e-6f, $"score {points[order[k]]} has P(bad) {p[order[k]]} above {p[order[k - 1]]}");
+        }
+
+        Assert.True(points[order[^1]] - points[order[0]] > 60, "the scorecard should spread applicants over more than 3 PDO");
+    }
+
+    [Fact]
+    public void Points_BasePlusAttributes_EqualsScore()
+    {
+        var (x, points, _) = TestScores();
+        var row = new float[x.DenseColumnCount];
+        for (var i = 0; i < 20; i++)
+        {
+            for (var f = 0; f < row.Length; f++)
+            {
+                row[f] = x.Dense[(f * x.RowCount) + i];
+            }
+
+            var total = Scorecard.BasePoints;
+            for (var f = 0; f < row.Length; f++)
+            {
+                total += Scorecard.AttributePoints(f, Scorecard.Bins[f].WoeOf(row[f]));
+            }
+
+            Assert.Equal(points[i], total, 6);
+        }
+    }
+
+    [Fact]
+    public void ReasonCodes_Applicant_NameWorstScoringAttributesFirst()
+    {
+        var (x, points, _) = TestScores();
+        var worst = 0;
+        for (var i = 1; i < points.Length; i++)
+        {
+            worst = points[i] < points[worst] ? i : worst;
+        }
+
+        var row = new float[x.DenseColumnCount];
+        for (var f = 0; f < row.Length; f++)
+        {
+            row[f] = x.Dense[(f * x.RowCount) + worst];
+        }
+
+        var codes = Scorecard.ReasonCodes(new FeatureRow(row), 4);
+        Assert.Equal(4, codes.Count);
+
+        // Recompute every feature's loss against its best bin: the codes are exactly the four largest, in order.
+        var losses = new List<(string Name, double Lost)>();
+        for (var f = 0; f < row.Length; f++)
+        {
+            if (Scorecard.Coefficients[f] == 0)
+            {
+                continue;
+            }
+
+            var best = double.NegativeInfinity;
+            foreach (var w in Scorecard.Bins[f].Woe)
+            {
+                best = Math.Max(best, Scorecard.AttributePoints(f, w));
+            }
+
+            best = Math.Max(best, Scorecard.AttributePoints(f, Scorecard.Bins[f].MissingWoe));
+            losses.Add((Scorecard.Bins[f].Name, best - Scorecard.AttributePoints(f, Scorecard.Bins[f].WoeOf(row[f]))));
+        }
+
+        losses.Sort((a, b) => b.Lost.CompareTo(a.Lost));
+        for (var k = 0; k < codes.Count; k++)
+        {
+            Assert.Equal(losses[k].Name, codes[k].Feature);
+            Assert.Equal(losses[k].Lost, codes[k].PointsLost, 9);
+            Assert.True(codes[k].PointsLost > 0);
+        }
+
+        // The riskiest applicant's top reason really costs points: many points below the best bin.
+        Assert.True(codes[0].PointsLost > 5, codes[0].ToString());
+    }
+
+    [Fact]
+    public void ReasonCodes_BestApplicantAttributes_AreNeverListed()
+    {
+        var bins = Scorecard.Bins;
+        var row = new float[bins.Count];
+        for (var f = 0; f < row.Length; f++)
+        {
+            // Pick a value in the feature's best bin: a categorical code, or a numeric value inside the bin.
+            var bestBin = 0;
+            for (var b = 1; b < bins[f].BinCount; b++)
+            {
+                if (Scorecard.AttributePoints(f, bins[f].Woe[b]) > Scorecard.AttributePoints(f, bins[f].Woe[bestBin]))
+                {
+                    bestBin = b;
+                }
+            }
+
+            row[f] = bins[f].IsCategorical ? bestBin
+                : bestBin < bins[f].UpperEdges.Length ? bins[f].UpperEdges[bestBin]
+                : bins[f].UpperEdges.Length == 0 ? 0 : bins[f].UpperEdges[^1] + 1;
+        }
+
+        var codes = Scorecard.ReasonCodes(new FeatureRow(row), 10);
+        foreach (var code in codes)
+        {
+            // Only a feature whose best bin is the missing bin can still lose points here.
+            var f = IndexOf(bins, code.Feature);
+            Assert.True(Scorecard.AttributePoints(f, bins[f].MissingWoe) > code.Points, code.ToString());
+        }
+    }
+
+    [Fact]
+    public void TryScore_RawRows_PointsMatchAndReasonsNameLevels()
+    {
+        var test = ScenarioTestData.German.Test;
+        var loaded = ScenarioTestData.RoundTrip(Model.Value);
+        Assert.True(ScorecardPredictor.TryScore(loaded, test.Features, 3, out var results));
+        var (_, points, _) = TestScores();
+        Assert.Equal(points.Length, results.Length);
+        var categoricalReasons = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(points[i], results[i].Points, 9);
+            Assert.InRange(results[i].ReasonCodes.Count, 0, 3);
+            foreach (var code in results[i].ReasonCodes)
+            {
+                Assert.DoesNotContain("code ", code.Bin, StringComparison.Ordinal);
+                categoricalReasons += code.Bin.StartsWith("= ", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        Assert.True(categoricalReasons > 0);
+        Assert.False(ScorecardPredictor.TryScore(ScenarioTestData.FitPipeline(CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1], ScenarioTestData.German.Train), test.Features, 3, out _));
+    }
+
+    [Fact]
+    public void SaveLoad_Scorecard_IdenticalPointsAndProbabilities()
+    {
+        var test = ScenarioTestData.German.Test;
+        var loaded = ScenarioTestData.RoundTrip(Model.Value);
+        Assert.Equal(Model.Value.Predict(test.Features), loaded.Predict(test.Features));
+        var x = loaded.Features.Transform(test.Features);
+        Assert.Equal(Scorecard.PointsBatch(x), ((ScorecardPredictor)loaded.Predictor).PointsBatch(x));
+    }
+
+    [Fact]
+    public void Fit_SameSeedTwice_IdenticalModel()
+    {
+        var candidate = CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[0];
+        var a = ScenarioTestData.FitPipeline(candidate, ScenarioTestData.German.Train, seed: 1);
+        var b = ScenarioTestData.FitPipeline(candidate, ScenarioTestData.German.Train, seed: 2);
+        Assert.Equal(a.Predict(ScenarioTestData.German.Test.Features), b.Predict(ScenarioTestData.German.Test.Features));
+    }
+
+    [Fact]
+    public void Fit_OneOrTwoThreads_IdenticalModels()
+    {
+        var (train, test) = ScenarioTestData.German;
+        foreach (var candidate in CreditScenario.SpecialisedCandidates(ScenarioColumns.None))
+        {
+            var one = ScenarioTestData.FitPipeline(candidate, train, threads: 1);
+            var two = ScenarioTestData.FitPipeline(candidate, train, threads: 2);
+            Assert.Equal(one.Predict(test.Features), two.Predict(test.Features));
+        }
+    }
+
+    [Fact]
+    public void Coefficients_AfterWrongSignDrop_AllNegative()
+    {
+        var used = 0;
+        foreach (var c in Scorecard.Coefficients)
+        {
+            Assert.True(c <= 0, "a WoE coefficient with the wrong sign survived");
+            used += c < 0 ? 1 : 0;
+        }
+
+        Assert.InRange(used, 5, Scorecard.Bins.Count);
+    }
+
+    private static int IndexOf(IReadOnlyList<WoeFeature> bins, string name)
+    {
+        for (var i = 0; i < bins.Count; i++)
+        {
+            if (bins[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
+
+public sealed class WoeBinningTests
+{
+    [Fact]
+    public void FitNumeric_RisingBadRate_MonotoneDecreasingWoe()
+    {
+        var (x, y) = Trend(2000, rising: true, seed: 3);
+        var bin = WoeBinner.FitNumeric("x", x, y, new WoeBinningOptions());
+        Assert.Equal(1, bin.RiskTrend);
+        Assert.True(bin.BinCount >= 3);
+        for (var b = 1; b < bin.BinCount; b++)
+        {
+            Assert.True(bin.Woe[b] <= bin.Woe[b - 1]);
+        }
+
+        Assert.True(bin.InformationValue > 0.1);
+    }
+
+    [Fact]
+    public void InferMonotoneConstraints_KnownTrends_IncreasingDecreasingAndFree()
+    {
+        var (up, y) = Trend(3000, rising: true, seed: 5);
+        var down = new float[up.Length];
+        var noise = new float[up.Length];
+        var random = new Random(11);
+        for (var i = 0; i < up.Length; i++)
+        {
+            down[i] = -up[i];
+            noise[i] = (float)random.NextDouble();
+        }
+
+        var x = FeatureMatrix.FromColumns([up, down, noise], ["up", "down", "noise"]);
+        var constraints = CreditScenario.InferMonotoneConstraints(x, y);
+        Assert.Equal([1, -1, 0], constraints);
+    }
+
+    [Fact]
+    public void InferMonotoneConstraints_GermanCredit_DurationRaisesRiskAgeLowersIt()
+    {
+        var train = ScenarioTestData.German.Train;
+        var features = EnterpriseML.Engine.Featurizers.FeaturePipeline.Fit(train.Features, EnterpriseML.Engine.Featurizers.FeaturizerOptions.Trees);
+        var x = features.Transform(train.Features);
+        var constraints = CreditScenario.InferMonotoneConstraints(x, train.Labels);
+        int Of(string name)
+        {
+            for (var f = 0; f < x.ColumnCount; f++)
+            {
+                if (x.Features[f].Name == name)
+                {
+                    return constraints[f];
+                }
+            }
+
+            throw new KeyNotFoundException(name);
+        }
+
+        Assert.Equal(1, Of("duration"));
+        Assert.Equal(-1, Of("age"));
+    }
+
+    [Fact]
+    public void Bin_MissingAndCategorical_MapsToOwnBins()
+    {
+        float[] codes = [0, 0, 1, 1, float.NaN, float.NaN, 2, 2];
+        float[] y = [0, 0, 1, 1, 1, 0, 0, 1];
+        var x = new FeatureMatrix(8, codes, 1, null, [new FeatureInfo("c", IsCategorical: true, Cardinality: 3)]);
+        var bins = WoeBinner.Fit(x, y, new WoeBinningOptions());
+        Assert.True(bins[0].IsCategorical);
+        Assert.Equal(-1, bins[0].Bin(float.NaN));
+        Assert.Equal(2, bins[0].Bin(7)); // unseen codes go to the last ("other") code
+        Assert.True(bins[0].WoeOf(0) > 0 && bins[0].WoeOf(1) < 0);
+    }
+
+    [Theory]
+    [InlineData(nameof(WoeBinningOptions.MaximumPreBinCount), 1)]
+    [InlineData(nameof(WoeBinningOptions.MaximumPreBinCount), 256)]
+    [InlineData(nameof(WoeBinningOptions.MinimumBinFraction), 0)]
+    [InlineData(nameof(WoeBinningOptions.MinimumBinFraction), 0.51)]
+    [InlineData(nameof(WoeBinningOptions.Smoothing), 0)]
+    [InlineData(nameof(WoeBinningOptions.Smoothing), 101)]
+    public void Validate_BinningOptionOutOfRange_Throws(string option, double value)
+    {
+        var o = new WoeBinningOptions();
+        typeof(WoeBinningOptions).GetProperty(option)!.SetValue(o, option == nameof(WoeBinningOptions.MaximumPreBinCount) ? (object)(int)value : value);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+        Assert.Equal(option, e.ParamName);
+    }
+
+    [Theory]
+    [InlineData(nameof(ScorecardOptions.BaseScore), 2e6)]
+    [InlineData(nameof(ScorecardOptions.BaseOdds), 0)]
+    [InlineData(nameof(ScorecardOptions.BaseOdds), 2e6)]
+    [InlineData(nameof(ScorecardOptions.PointsToDoubleOdds), 0)]
+    [InlineData(nameof(ScorecardOptions.PointsToDoubleOdds), 1001)]
+    [InlineData(nameof(ScorecardOptions.MinimumInformationValue), -0.1)]
+    [InlineData(nameof(ScorecardOptions.MinimumInformationValue), 11)]
+    [InlineData(nameof(ScorecardOptions.L2Regularization), -1)]
+    [InlineData(nameof(ScorecardOptions.L2Regularization), 1e5)]
+    [InlineData(nameof(ScorecardOptions.MaxDegreeOfParallelism), 0)]
+    public void Validate_ScorecardOptionOutOfRange_Throws(string option, double value)
+    {
+        var o = new ScorecardOptions();
+        var property = typeof(ScorecardOptions).GetProperty(option)!;
+        property.SetValue(o, property.PropertyType == typeof(int) ? (object)(int)value : value);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ScorecardTrainer(o));
+        Assert.Equal(option, e.ParamName);
+    }
+
+    private static (float[] X, float[] Y) Trend(int n, bool rising, int seed)
+    {
+        var random = new Random(seed);
+        var x = new float[n];
+        var y = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            x[i] = (float)random.NextDouble();
+            var p = rising ? 0.05 + (0.5 * x[i]) : 0.55 - (0.5 * x[i]);
+            y[i] = random.NextDouble() < p ? 1 : 0;
+        }
+
+        return (x, y);
+    }
+}
+
+public sealed class CreditScenarioTests
+{
+    [Fact]
+    public void Plan_GermanCredit_BothKindsAucWithKsAndGini()
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var plan = new CreditScenario().Plan(new ScenarioContext(table, "class", TaskKind.Binary, "bad"));
+        Assert.Equal("auc", plan.PrimaryMetric.Name);
+        Assert.Contains(plan.ReportMetrics, m => m.Name == "ks");
+        Assert.Contains(plan.ReportMetrics, m => m.Name == "gini");
+        Assert.Contains(plan.Candidates, c => c.Kind == CandidateKind.General);
+        Assert.Contains(plan.Candidates, c => c.Name == "scorecard" && c.Kind == CandidateKind.Specialised);
+        Assert.Contains(plan.Candidates, c => c.Name == "monotone-gbdt" && c.Kind == CandidateKind.Specialised);
+        Assert.Same(ScenarioCatalog.Get("credit").GetType(), typeof(CreditScenario));
+    }
+
+    [Fact]
+    public void Plan_NonBinaryLabel_Throws()
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        Assert.Throws<ArgumentException>(() => new CreditScenario().Plan(new ScenarioContext(table, "duration", TaskKind.Regression)));
+    }
+
+    [Fact]
+    public void MonotoneGbdt_GermanCredit_AucInRangeAndSaveLoadIdentical()
+    {
+        var (train, test) = ScenarioTestData.German;
+        var candidate = CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1];
+        var model = ScenarioTestData.FitPipeline(candidate, train);
+        var scores = model.Predict(test.Features);
+        Assert.InRange(ScenarioTestData.Auc(test, scores), 0.72, 0.81);
+        Assert.Contains("duration ↑", model.Metadata["monotone"], StringComparison.Ordinal);
+        Assert.Equal(scores, ScenarioTestData.RoundTrip(model).Predict(test.Features));
+    }
+
+    [Fact]
+    public void MonotoneGbdt_IncreasingDuration_NeverLowersRisk()
+    {
+        var (train, test) = ScenarioTestData.German;
+        var model = ScenarioTestData.FitPipeline(CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1], train);
+        var x = model.Features.Transform(test.Features);
+        var duration = -1;
+        for (var f = 0; f < x.ColumnCount; f++)
+        {
+            duration = x.Features[f].Name == "duration" ? f : duration;
+        }
+
+        var row = new float[x.DenseColumnCount];
+        Span<float> p = stackalloc float[1];
+        for (var i = 0; i < 30; i++)
+        {
+            for (var f = 0; f < row.Length; f++)
+            {
+                row[f] = x.Dense[(f * x.RowCount) + i];
+            }
+
+            var previous = -1f;
+            for (var d = 4; d <= 72; d += 4)
+            {
+                row[duration] = d;
+                model.Predictor.Predict(new FeatureRow(row), p);
+                Assert.True(p[0] >= previous - 1e-6f, $"P(bad) fell from {previous} to {p[0]} at duration {d}");
+                previous = p[0];
+            }
+        }
+    }
+}

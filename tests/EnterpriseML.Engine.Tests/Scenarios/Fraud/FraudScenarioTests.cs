@@ -1,0 +1,155 @@
+using System.Globalization;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
+using EnterpriseML.Engine.Trainers;
+using Xunit;
+
+namespace EnterpriseML.Engine.Tests.Scenarios.Fraud;
+
+public sealed class AlertThresholdTests
+{
+    [Fact]
+    public void Choose_TargetRecall_HighestThresholdThatCatchesEnough()
+    {
+        float[] y = [1, 0, 1, 0, 0, 1, 0, 0, 1, 0];
+        float[] s = [0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f, 0.3f, 0.2f, 0.1f, 0.05f];
+        var point = AlertThreshold.Choose(y, s, new AlertThresholdOptions { TargetRecall = 0.75 });
+        Assert.Equal(0.4f, point.Threshold);
+        Assert.Equal(0.75, point.Recall);
+        Assert.Equal(0.5, point.Precision);
+        Assert.Equal(600, point.AlertsPerThousand);
+    }
+
+    [Fact]
+    public void Choose_TiesAtTheCut_StillMeetRecall()
+    {
+        float[] y = [1, 1, 0, 0, 1, 0];
+        float[] s = [0.5f, 0.5f, 0.5f, 0.5f, 0.2f, 0.1f];
+        var point = AlertThreshold.Choose(y, s, new AlertThresholdOptions { TargetRecall = 0.5 });
+        Assert.Equal(0.5f, point.Threshold);
+        Assert.True(point.Recall >= 0.5);
+        Assert.Equal(4, point.Alerts);
+    }
+
+    [Fact]
+    public void Choose_AlertBudget_NeverExceedsBudgetEvenWithTies()
+    {
+        float[] y = [1, 0, 1, 0, 0, 1, 0, 0, 1, 0];
+        float[] s = [0.9f, 0.8f, 0.7f, 0.7f, 0.5f, 0.4f, 0.3f, 0.2f, 0.1f, 0.05f];
+        var three = AlertThreshold.Choose(y, s, new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = 300 });
+        Assert.Equal(2, three.Alerts); // the tie at 0.7 would make 4 alerts: the cut moves above it
+        Assert.Equal(0.8f, three.Threshold);
+        var four = AlertThreshold.Choose(y, s, new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = 400 });
+        Assert.Equal(4, four.Alerts);
+        var none = AlertThreshold.Choose(y, s, new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = 50 });
+        Assert.Equal(0, none.Alerts);
+        Assert.True(double.IsNaN(none.Precision));
+    }
+
+    [Theory]
+    [InlineData(nameof(AlertThresholdOptions.TargetRecall), 0)]
+    [InlineData(nameof(AlertThresholdOptions.TargetRecall), 1.01)]
+    [InlineData(nameof(AlertThresholdOptions.AlertsPerThousand), 0)]
+    [InlineData(nameof(AlertThresholdOptions.AlertsPerThousand), 1001)]
+    [InlineData(nameof(AlertThresholdOptions.HoldoutFraction), 0.04)]
+    [InlineData(nameof(AlertThresholdOptions.HoldoutFraction), 0.51)]
+    public void Validate_OptionOutOfRange_Throws(string option, double value)
+    {
+        var o = new AlertThresholdOptions();
+        typeof(AlertThresholdOptions).GetProperty(option)!.SetValue(o, value);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+        Assert.Equal(option, e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => FraudScenario.SpecialisedCandidates(ScenarioColumns.None, o));
+    }
+
+    [Fact]
+    public void Validate_UndefinedTarget_Throws()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(new AlertThresholdOptions { Target = (AlertTarget)7 }.Validate);
+        Assert.Equal(nameof(AlertThresholdOptions.Target), e.ParamName);
+    }
+}
+
+public sealed class FraudScenarioTests
+{
+    private static readonly Lazy<(CandidateData Train, CandidateData Test)> Caravan = new(() =>
+        ScenarioTestData.Split(ScenarioTestData.Load("fraud-coil2000-caravan.csv", "CARAVAN", "insurance"), 42));
+
+    [Fact]
+    public void CostSensitiveGbdt_Caravan_MeetsRequestedRecallOnItsValidationRows()
+    {
+        var (train, test) = Caravan.Value;
+        var rule = new AlertThresholdOptions { TargetRecall = 0.7 };
+        var candidate = FraudScenario.SpecialisedCandidates(ScenarioColumns.None, rule)[0];
+        var model = ScenarioTestData.FitPipeline(candidate, train, seed: 3);
+        var threshold = float.Parse(model.Metadata["alertThreshold"], CultureInfo.InvariantCulture);
+
+        // Recompute the operating point on the held-out rows the threshold was chosen on.
+        var (_, holdout) = FraudScenario.HoldoutSplit(train, null, rule.HoldoutFraction, 3);
+        var held = train.SelectRows(holdout);
+        var point = AlertThreshold.Evaluate(held.Labels, model.Predict(held.Features), threshold);
+        Assert.True(point.Recall >= 0.7, point.ToString());
+        Assert.Equal(point.Recall, double.Parse(model.Metadata["recallAtThreshold"], CultureInfo.InvariantCulture), 4);
+        Assert.Equal(point.AlertsPerThousand, double.Parse(model.Metadata["alertsPerThousand"], CultureInfo.InvariantCulture), 2);
+
+        // On unseen rows the model ranks rare positives well above the 6 % base rate.
+        var scores = model.Predict(test.Features);
+        var metrics = BinaryMetrics.Compute(test.Labels, scores);
+        Assert.InRange(metrics.Auprc, 0.10, 0.25);
+        Assert.InRange(metrics.Auc, 0.66, 0.80);
+        Assert.Equal(scores, ScenarioTestData.RoundTrip(model).Predict(test.Features));
+    }
+
+    [Fact]
+    public void Plan_TimestampColumn_TimeOrderedValidationAndHoldoutIsLatest()
+    {
+        const int n = 200;
+        var ticks = new long[n];
+        var amount = new float[n];
+        var label = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            // File order is not time order.
+            ticks[i] = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours((i * 37) % n).Ticks;
+            amount[i] = i % 13;
+            label[i] = i % 10 == 0 ? "fraud" : "ok";
+        }
+
+        var table = new DataTable([new DateTimeColumn("event_time", ticks), new NumericColumn("amount", amount), new StringColumn("label", label)]);
+        var plan = new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "fraud"));
+        Assert.Equal("auprc", plan.PrimaryMetric.Name);
+        Assert.Equal(ValidationKind.TimeOrdered, plan.Validation.Kind);
+        Assert.Equal("event_time", plan.Validation.TimeColumn);
+        Assert.Equal("event_time", plan.Columns.TimestampColumn);
+        Assert.Contains(plan.Candidates, c => c.Kind == CandidateKind.General);
+        Assert.Contains(plan.Candidates, c => c.Name == "cost-sensitive-gbdt" && c.Kind == CandidateKind.Specialised
+            && c.SearchSpace.Parameters.Any(p => p.Name == "ScalePositiveWeight"));
+
+        var data = LabelEncoding.Encode(table, "label", TaskKind.Binary, "fraud");
+        var (fit, holdout) = FraudScenario.HoldoutSplit(data, "event_time", 0.2, 1);
+        Assert.Equal(40, holdout.Length);
+        var latestFit = long.MinValue;
+        foreach (var r in fit)
+        {
+            latestFit = Math.Max(latestFit, ticks[r]);
+        }
+
+        foreach (var r in holdout)
+        {
+            Assert.True(ticks[r] > latestFit);
+        }
+    }
+
+    [Fact]
+    public void Plan_NoTimestamp_AutoValidation()
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var plan = new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "1"));
+        Assert.Equal(ValidationKind.Auto, plan.Validation.Kind);
+        Assert.Null(plan.Columns.TimestampColumn);
+        Assert.Same(typeof(FraudScenario), ScenarioCatalog.Get("fraud").GetType());
+    }
+}
