@@ -186,20 +186,7 @@ internal sealed class TrainCommand : ICliCommand
     {
         if (args.Json)
         {
-            var line = new Dictionary<string, object?>
-            {
-                ["task"] = result.Task.ToString().ToLowerInvariant(),
-                ["trainer"] = result.Trainer,
-                ["metrics"] = result.Metrics.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
-                ["fitSeconds"] = Math.Round(result.FitSeconds, 4),
-                ["predictMicrosecondsPerRow"] = Math.Round(result.PredictMicrosecondsPerRow, 4),
-            };
-            if (result.SavedTo is not null)
-            {
-                line["model"] = result.SavedTo;
-            }
-
-            Console.Out.WriteLine(JsonSerializer.Serialize(line));
+            Console.Out.WriteLine(JsonLine(result));
             return;
         }
 
@@ -218,6 +205,25 @@ internal sealed class TrainCommand : ICliCommand
         {
             AnsiConsole.MarkupLineInterpolated($"Model saved to [green]{result.SavedTo}[/].");
         }
+    }
+
+    /// <summary>The one-line JSON report: task, trainer, metrics, fitSeconds, predictMicrosecondsPerRow (+ model when saved).</summary>
+    internal static string JsonLine(TrainResult result)
+    {
+        var line = new Dictionary<string, object?>
+        {
+            ["task"] = result.Task.ToString().ToLowerInvariant(),
+            ["trainer"] = result.Trainer,
+            ["metrics"] = result.Metrics.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
+            ["fitSeconds"] = Math.Round(result.FitSeconds, 4),
+            ["predictMicrosecondsPerRow"] = Math.Round(result.PredictMicrosecondsPerRow, 4),
+        };
+        if (result.SavedTo is not null)
+        {
+            line["model"] = result.SavedTo;
+        }
+
+        return JsonSerializer.Serialize(line);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
