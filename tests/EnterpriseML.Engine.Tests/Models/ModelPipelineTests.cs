@@ -223,6 +223,29 @@ public sealed class ModelPipelineTests
     }
 
     [Fact]
+    public void Load_PredictorPayloadInconsistentUnderValidChecksum_ModelFormatException()
+    {
+        var model = ModelTestData.Train("gbdt", TaskKind.Binary, out _);
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        var payload = ModelFile.Read(stream).Payload;
+
+        // The GBDT payload repeats its format id inside; change the inner copy and re-wrap with a valid checksum.
+        var id = "gbdt/1"u8.ToArray();
+        var first = payload.AsSpan().IndexOf(id);
+        var second = first + id.Length + payload.AsSpan(first + id.Length).IndexOf(id);
+        Assert.True(second > first);
+        payload[second + id.Length - 1] = (byte)'9';
+        using var tampered = new MemoryStream();
+        ModelFile.Write(tampered, ModelPipeline.Kind, w => w.Write(payload));
+        tampered.Position = 0;
+
+        var e = Assert.Throws<ModelFormatException>(() => ModelPipeline.Load(tampered));
+        Assert.Contains("gbdt/9", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PredictorCodec_RegistersEveryTrainerFamily()
     {
         Assert.Contains("gbdt/1", PredictorCodec.Formats);
