@@ -250,6 +250,18 @@ public sealed class FeaturePipelineTests
     }
 
     [Fact]
+    public void Text_MarkNegation_PrefixesTokensUntilPunctuation()
+    {
+        var options = new FeaturizerOptions { Text = new TextFeaturizerOptions { MarkNegation = true, CharNgramMaximum = 0, WordNgramMaximum = 1 } };
+        var fitted = FeaturePipeline.Fit(Table(new StringColumn("t", ["this is not good, but fine", "I don't like it"], ColumnType.Text)), options);
+        var names = fitted.Features.Select(f => f.Name).ToHashSet();
+        Assert.Contains("t:w:not_good", names);
+        Assert.Contains("t:w:fine", names);
+        Assert.Contains("t:w:not_like", names);
+        Assert.DoesNotContain("t:w:not_fine", names);
+    }
+
+    [Fact]
     public void Overrides_TextAndCategoricalColumns_ChangeTheFeaturizer()
     {
         var train = Table(new StringColumn("s", ["red", "blue", "red"]), new NumericColumn("n", [1f, 2f, 1f]));

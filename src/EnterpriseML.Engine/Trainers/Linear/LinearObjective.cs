@@ -35,6 +35,12 @@ internal sealed class LinearObjective : IDifferentiableFunction
     private const int RowBlockSize = VectorKernels.ChunkSize;
     private const int SparseColumnsPerTask = 512;
 
+    /// <summary>
+    /// Below this many multiply-adds per evaluation the blocks run on the calling thread: a parallel barrier costs more
+    /// than the work. The partition is the same either way, so the result is too.
+    /// </summary>
+    internal const long DefaultParallelWorkThreshold = 1L << 18;
+
     private readonly FeatureMatrix _x;
     private readonly float[] _labels;
     private readonly float[]? _rowWeights;
@@ -62,7 +68,7 @@ internal sealed class LinearObjective : IDifferentiableFunction
     private readonly Action<int> _sparseGradient;
     private double[] _gradient = [];
 
-    public LinearObjective(FeatureMatrix x, float[] labels, float[]? rowWeights, LinearLoss loss, int heads, double[] l2, double tweediePower, int maxDegreeOfParallelism)
+    public LinearObjective(FeatureMatrix x, float[] labels, float[]? rowWeights, LinearLoss loss, int heads, double[] l2, double tweediePower, int maxDegreeOfParallelism, long parallelWorkThreshold = DefaultParallelWorkThreshold)
     {
         _x = x;
         _labels = labels;
@@ -74,8 +80,9 @@ internal sealed class LinearObjective : IDifferentiableFunction
         _features = x.ColumnCount;
         _l2 = l2;
         _power = tweediePower;
-        _maxDop = maxDegreeOfParallelism;
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        var work = (long)heads * (((long)x.RowCount * x.DenseColumnCount) + (x.Sparse?.Values.Length ?? 0));
+        _maxDop = work < parallelWorkThreshold ? 1 : maxDegreeOfParallelism;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _maxDop };
         _w = new float[heads * _features];
         _bias = new float[heads];
         _residual = new float[heads * _n];

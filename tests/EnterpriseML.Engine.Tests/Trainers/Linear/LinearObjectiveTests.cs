@@ -84,7 +84,7 @@ public sealed class LinearObjectiveTests
         double referenceLoss = 0;
         foreach (var threads in new[] { 1, 2, 4 })
         {
-            var objective = new LinearObjective(data.Features, data.Labels, data.Weights, loss, heads, l2, 0, threads);
+            var objective = new LinearObjective(data.Features, data.Labels, data.Weights, loss, heads, l2, 0, threads, parallelWorkThreshold: 0);
             var g = new double[objective.Dimension];
             var f = objective.Evaluate(x, g);
             if (reference is null)
