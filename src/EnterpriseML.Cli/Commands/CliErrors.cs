@@ -19,8 +19,24 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is CsvFormatException or ModelFormatException or ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or NotSupportedException or InvalidOperationException)
         {
-            await Console.Error.WriteLineAsync("eml: error: " + e.Message);
+            await Console.Error.WriteLineAsync("eml: error: " + Describe(e));
             return 2;
         }
+    }
+
+    /// <summary>
+    /// ArgumentException appends "(Parameter 'x')". Options validated by the engine use their PascalCase option name as
+    /// the parameter, which the user typed in <c>--set</c>: lead with it. A camelCase C# parameter name means nothing
+    /// to the user: drop it.
+    /// </summary>
+    internal static string Describe(Exception e)
+    {
+        if (e is not ArgumentException { ParamName: { Length: > 0 } name })
+        {
+            return e.Message;
+        }
+
+        var message = e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal).ReplaceLineEndings(" ");
+        return char.IsUpper(name[0]) && !message.Contains(name, StringComparison.Ordinal) ? $"{name}: {message}" : message;
     }
 }

@@ -146,6 +146,11 @@ public sealed class ModelPipeline
         {
             throw new ModelFormatException("Corrupt model file: the payload ends early.", e);
         }
+        catch (InvalidDataException e)
+        {
+            // Predictor readers report inconsistent payloads this way; callers see one exception type.
+            throw new ModelFormatException("Corrupt model file: " + e.Message, e);
+        }
     }
 
     public static ModelPipeline Load(string path)

@@ -57,7 +57,19 @@ public static class PredictorCodec
                 continue;
             }
 
-            readers[format] = reader => (IPredictor)read.Invoke(null, [reader])!;
+            readers[format] = reader =>
+            {
+                try
+                {
+                    return (IPredictor)read.Invoke(null, [reader])!;
+                }
+                catch (TargetInvocationException e) when (e.InnerException is not null)
+                {
+                    // Surface the reader's own exception (end of stream, invalid data) rather than reflection's wrapper.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                    throw;
+                }
+            };
         }
 
         return readers;

@@ -31,8 +31,25 @@ public sealed class TrainerDescriptor
 
     public string Summary { get; }
 
-    /// <summary>The featurizer options this trainer wants: codes and raw numerics for trees, one-hot and standardised for linear ones.</summary>
-    public FeaturizerOptions Featurization() => Family == "trees" ? FeaturizerOptions.Trees : FeaturizerOptions.Linear;
+    /// <summary>
+    /// The featurizer options this trainer wants: codes and raw numerics for trees, one-hot and standardised for linear
+    /// ones, one-hot and min-max (non-negative, as multinomial counts must be) for naive Bayes. A new object each call.
+    /// </summary>
+    public FeaturizerOptions Featurization()
+    {
+        if (Family == "trees")
+        {
+            return FeaturizerOptions.Trees;
+        }
+
+        var linear = FeaturizerOptions.Linear;
+        if (Name == "naive-bayes")
+        {
+            linear.NumericScaling = NumericScaling.MinMax;
+        }
+
+        return linear;
+    }
 
     /// <summary>The public settable option names, for help and error messages.</summary>
     public IReadOnlyList<string> OptionNames =>
@@ -51,7 +68,7 @@ public static class TrainerCatalog
         ("logistic-regression", "linear", "Linear.LogisticRegressionTrainer", "Linear.LogisticRegressionOptions", [TaskKind.Binary, TaskKind.Multiclass], "L-BFGS / OWL-QN logistic regression (multinomial for multiclass)"),
         ("linear-svm", "linear", "Linear.LinearSvmTrainer", "Linear.LinearSvmOptions", [TaskKind.Binary], "linear SVM trained with SDCA, Platt-calibrated"),
         ("gbdt", "trees", "Trees.GbdtTrainer", "Trees.GbdtOptions", [TaskKind.Binary, TaskKind.Multiclass, TaskKind.Regression], "histogram gradient-boosted trees"),
-        ("random-forest", "trees", "Trees.RandomForestTrainer", "Trees.RandomForestOptions", [TaskKind.Binary, TaskKind.Multiclass, TaskKind.Regression], "random forest"),
+        ("random-forest", "trees", "Trees.RandomForestTrainer", "Trees.RandomForestOptions", [TaskKind.Binary, TaskKind.Regression], "random forest"),
         ("naive-bayes", "linear", "Linear.NaiveBayesTrainer", "Linear.NaiveBayesOptions", [TaskKind.Binary, TaskKind.Multiclass], "multinomial naive Bayes"),
         ("ridge", "linear", "Linear.RidgeTrainer", "Linear.RidgeOptions", [TaskKind.Regression], "ridge regression"),
         ("poisson", "linear", "Linear.PoissonRegressionTrainer", "Linear.PoissonRegressionOptions", [TaskKind.Regression], "Poisson regression (log link)"),

@@ -7,131 +7,246 @@ public sealed class FeaturePipelineTests
 {
     private static DataTable Table(params DataColumn[] columns) => new(columns);
 
-    [Fact]
-    public void Fit_NumericWithMissing_ImputesTrainingMedianAndAddsIndicator()
-    {
-        var train = Table(new NumericColumn("x", [1f, 2f, float.NaN, 10f]));
-        var fitted = FeaturePipeline.Fit(train, new FeaturizerOptions { NumericScaling = NumericScaling.None });
+    private static float At(FeatureMatrix m, int feature, int row) => m.Dense[(feature * m.RowCount) + row];
 
-        Assert.Equal(["x", "x=missing"], fitted.Features.Select(f => f.Name));
-        var test = fitted.Transform(Table(new NumericColumn("x", [float.NaN, 5f])));
-        Assert.Equal(2f, test.DenseColumn(0)[0]); // median of {1, 2, 10}
-        Assert.Equal(5f, test.DenseColumn(0)[1]);
-        Assert.Equal([1f, 0f], test.DenseColumn(1).ToArray());
+    private static int IndexOf(FeatureMatrix m, string name)
+    {
+        for (var i = 0; i < m.Features.Length; i++)
+        {
+            if (m.Features[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new KeyNotFoundException(name);
     }
 
     [Fact]
-    public void Fit_Standardize_UsesTrainingStatisticsOnly()
+    public void Numeric_MissingInTraining_ImputesMedianAndAddsIndicator()
     {
-        var fitted = FeaturePipeline.Fit(Table(new NumericColumn("x", [0f, 2f, 4f])));
-        var train = fitted.Transform(Table(new NumericColumn("x", [0f, 2f, 4f])));
-        Assert.Equal(0f, train.DenseColumn(0)[1], 5);
-        Assert.InRange(train.DenseColumn(0)[2], 1.2247f - 1e-3f, 1.2247f + 1e-3f); // (4 - 2) / sqrt(8/3)
+        var train = Table(new NumericColumn("x", [1f, float.NaN, 3f, 10f]));
+        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { NumericScaling = NumericScaling.None });
+        var m = pipeline.Transform(train);
 
-        var shifted = fitted.Transform(Table(new NumericColumn("x", [102f])));
-        Assert.InRange(shifted.DenseColumn(0)[0], 61.23f, 61.25f); // (102 - 2) / sqrt(8/3)
+        Assert.Equal(["x", "x=missing"], m.Features.Select(f => f.Name));
+        Assert.Equal(3f, At(m, 0, 1)); // median of 1, 3, 10
+        Assert.Equal([0f, 1f, 0f, 0f], m.DenseColumn(1).ToArray());
     }
 
     [Fact]
-    public void Fit_MinMax_MapsTrainingRangeToUnitInterval()
+    public void Numeric_NoMissingInTraining_NoIndicatorButMissingAtPredictionIsImputed()
     {
-        var fitted = FeaturePipeline.Fit(Table(new NumericColumn("x", [10f, 20f, 30f])), new FeaturizerOptions { NumericScaling = NumericScaling.MinMax });
-        Assert.Equal([0f, 0.5f, 1f], fitted.Transform(Table(new NumericColumn("x", [10f, 20f, 30f]))).DenseColumn(0).ToArray());
+        var train = Table(new NumericColumn("x", [2f, 4f, 6f]));
+        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { NumericScaling = NumericScaling.None });
+        var m = pipeline.Transform(Table(new NumericColumn("x", [float.NaN])));
+
+        Assert.Single(m.Features);
+        Assert.Equal(4f, m.Dense[0]);
     }
 
     [Fact]
-    public void OneHot_RareAndUnseenLevels_GoToOther_MissingSetsNothing()
+    public void Numeric_Standardize_UsesTrainingStatisticsOnly()
     {
-        var train = Table(new StringColumn("c", ["a", "a", "b", "b", "rare", null]));
-        var fitted = FeaturePipeline.Fit(train, new FeaturizerOptions { MinimumCategoryCount = 2 });
-        Assert.Equal(["c=a", "c=b", "c=(other)"], fitted.Features.Select(f => f.Name));
+        var train = Table(new NumericColumn("x", [0f, 2f, 4f, 6f]));
+        var pipeline = FeaturePipeline.Fit(train);
+        var trainMatrix = pipeline.Transform(train);
+        var mean = trainMatrix.DenseColumn(0).ToArray().Average();
+        var variance = trainMatrix.DenseColumn(0).ToArray().Select(v => v * v).Average();
+        Assert.InRange(mean, -1e-6, 1e-6);
+        Assert.InRange(variance, 1 - 1e-5, 1 + 1e-5);
 
-        var m = fitted.Transform(Table(new StringColumn("c", ["b", "rare", "never-seen", null])));
-        Assert.Equal([0f, 0f, 0f, 0f], m.DenseColumn(0).ToArray());
+        // A shifted test set is mapped with the training mean (3) and standard deviation (sqrt 5), not its own.
+        var test = pipeline.Transform(Table(new NumericColumn("x", [103f, 3f])));
+        Assert.Equal(100f / MathF.Sqrt(5f), test.Dense[0], 4);
+        Assert.Equal(0f, test.Dense[1], 6);
+    }
+
+    [Fact]
+    public void Numeric_MinMax_MapsTrainingRangeToUnitInterval()
+    {
+        var train = Table(new NumericColumn("x", [10f, 20f, 30f]));
+        var m = FeaturePipeline.Fit(train, new FeaturizerOptions { NumericScaling = NumericScaling.MinMax }).Transform(train);
+        Assert.Equal([0f, 0.5f, 1f], m.DenseColumn(0).ToArray());
+    }
+
+    [Fact]
+    public void Trees_MissingNumeric_PassesNaNThrough()
+    {
+        var train = Table(new NumericColumn("x", [1f, float.NaN, 3f]));
+        var m = FeaturePipeline.Fit(train, FeaturizerOptions.Trees).Transform(train);
+        Assert.Single(m.Features);
+        Assert.True(float.IsNaN(m.Dense[1]));
+        Assert.Equal(3f, m.Dense[2]);
+    }
+
+    [Fact]
+    public void Boolean_BecomesZeroOne()
+    {
+        var train = Table(new NumericColumn("b", [0f, 1f, 1f], ColumnType.Boolean));
+        var m = FeaturePipeline.Fit(train, FeaturizerOptions.Trees).Transform(train);
+        Assert.Equal([0f, 1f, 1f], m.DenseColumn(0).ToArray());
+    }
+
+    [Fact]
+    public void Categorical_OneHot_RareUnseenAndMissing_GoToOtherOrNothing()
+    {
+        var train = Table(new StringColumn("c", ["a", "a", "b", "b", "b", "rare", null]));
+        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { MinimumCategoryCount = 2 });
+        Assert.Equal(["c=b", "c=a", "c=(other)"], pipeline.Features.Select(f => f.Name));
+
+        var m = pipeline.Transform(Table(new StringColumn("c", ["a", "rare", "never-seen", null])));
         Assert.Equal([1f, 0f, 0f, 0f], m.DenseColumn(1).ToArray());
         Assert.Equal([0f, 1f, 1f, 0f], m.DenseColumn(2).ToArray());
+        Assert.Equal([0f, 0f, 0f, 0f], m.DenseColumn(0).ToArray());
     }
 
     [Fact]
-    public void Codes_FrequentLevelsFirst_OtherCode_MissingNaN()
+    public void Categorical_ManyLevels_SwitchesToStableHashing()
     {
-        var train = Table(new StringColumn("c", ["x", "y", "y", "y", "x", "z"]));
-        var fitted = FeaturePipeline.Fit(train, FeaturizerOptions.Trees);
-        var info = Assert.Single(fitted.Features);
-        Assert.True(info.IsCategorical);
-        Assert.Equal(3, info.Cardinality); // y, x, other ("z" is rare)
+        var values = Enumerable.Range(0, 400).SelectMany(i => new[] { "L" + i, "L" + i }).ToArray<string?>();
+        var train = Table(new StringColumn("c", values));
+        var options = new FeaturizerOptions { MaximumOneHotLevels = 100, HashingBits = 6 };
+        var pipeline = FeaturePipeline.Fit(train, options);
+        Assert.Equal(64, pipeline.DenseWidth);
 
-        var m = fitted.Transform(Table(new StringColumn("c", ["y", "x", "z", "unseen", null])));
-        Assert.Equal(0f, m.DenseColumn(0)[0]);
-        Assert.Equal(1f, m.DenseColumn(0)[1]);
-        Assert.Equal(2f, m.DenseColumn(0)[2]);
-        Assert.Equal(2f, m.DenseColumn(0)[3]);
-        Assert.True(float.IsNaN(m.DenseColumn(0)[4]));
-    }
-
-    [Fact]
-    public void OneHot_HighCardinality_SwitchesToStableHashing()
-    {
-        var levels = Enumerable.Range(0, 40).SelectMany(i => new[] { "L" + i, "L" + i }).ToArray();
-        var fitted = FeaturePipeline.Fit(Table(new StringColumn("c", levels)), new FeaturizerOptions { MaximumOneHotLevels = 10, HashingBits = 4 });
-        Assert.Equal(16, fitted.DenseWidth);
-        var a = fitted.Transform(Table(new StringColumn("c", ["L7", "brand-new"])));
-        var b = fitted.Transform(Table(new StringColumn("c", ["L7", "brand-new"])));
-        Assert.Equal(a.Dense, b.Dense);
-        Assert.Equal(2f, a.Dense.Sum());
-    }
-
-    [Fact]
-    public void Text_TfIdf_WordAndCharBlocksAreEachUnitLength()
-    {
-        var train = Table(new StringColumn("t", ["good movie", "bad movie", "not good at all", "good good good"], ColumnType.Text));
-        var fitted = FeaturePipeline.Fit(train);
-        var m = fitted.Transform(train);
-        Assert.NotNull(m.Sparse);
-        Assert.Equal(0, fitted.DenseWidth);
-        var words = fitted.Features.Count(f => f.Name.StartsWith("t:w:", StringComparison.Ordinal));
-        for (var r = 0; r < m.RowCount; r++)
+        var m = pipeline.Transform(Table(new StringColumn("c", ["L7", "unseen-level"])));
+        for (var row = 0; row < 2; row++)
         {
-            double wordNorm = 0, charNorm = 0;
+            var sum = 0f;
+            for (var j = 0; j < 64; j++)
+            {
+                sum += At(m, j, row);
+            }
+
+            Assert.Equal(1f, sum);
+        }
+    }
+
+    [Fact]
+    public void Categorical_Codes_MarksCategoricalAndHandlesUnseenAndMissing()
+    {
+        var train = Table(new StringColumn("c", ["x", "x", "x", "y", "y", "z"]));
+        var options = FeaturizerOptions.Trees;
+        options.MinimumCategoryCount = 1;
+        var pipeline = FeaturePipeline.Fit(train, options);
+        var info = Assert.Single(pipeline.Features);
+        Assert.True(info.IsCategorical);
+        Assert.Equal(4, info.Cardinality); // x, y, z + other
+
+        var m = pipeline.Transform(Table(new StringColumn("c", ["x", "z", "unseen", null])));
+        Assert.Equal(0f, m.Dense[0]);
+        Assert.Equal(2f, m.Dense[1]);
+        Assert.Equal(3f, m.Dense[2]);
+        Assert.True(float.IsNaN(m.Dense[3]));
+    }
+
+    [Fact]
+    public void DateTime_Parts_YearMonthDayDayOfWeekHour()
+    {
+        var t = new DateTime(2024, 3, 15, 13, 45, 0, DateTimeKind.Utc); // a Friday
+        var train = Table(new DateTimeColumn("d", [t.Ticks, DateTimeColumn.Missing]));
+        var m = FeaturePipeline.Fit(train, FeaturizerOptions.Trees).Transform(train);
+        Assert.Equal(["d.year", "d.month", "d.day", "d.dayofweek", "d.hour"], m.Features.Select(f => f.Name));
+        Assert.Equal([2024f, 3f, 15f, (float)DayOfWeek.Friday, 13f], Enumerable.Range(0, 5).Select(p => At(m, p, 0)));
+        Assert.Equal(2024f, At(m, 0, 1)); // missing takes the training median
+    }
+
+    [Fact]
+    public void Text_WordBlockOnly_RowsHaveUnitL2Norm()
+    {
+        var train = Table(new StringColumn("t", ["good movie", "bad movie, very bad", "GOOD good good acting", null], ColumnType.Text));
+        var options = new FeaturizerOptions { Text = new TextFeaturizerOptions { CharNgramMaximum = 0 } };
+        var m = FeaturePipeline.Fit(train, options).Transform(train);
+        Assert.NotNull(m.Sparse);
+        for (var r = 0; r < 3; r++)
+        {
+            var values = m.Sparse!.RowValues(r);
+            var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(values));
+            Assert.Equal(1f, norm, 5);
+        }
+
+        Assert.Equal(0, m.Sparse!.RowValues(3).Length); // missing text: an empty row
+    }
+
+    [Fact]
+    public void Text_BothBlocks_EachBlockNormalisedSeparately()
+    {
+        var train = Table(new StringColumn("t", ["the plot was great", "great acting and a great plot"], ColumnType.Text));
+        var pipeline = FeaturePipeline.Fit(train);
+        var m = pipeline.Transform(train);
+        var words = pipeline.Features.Count(f => f.Name.StartsWith("t:w:", StringComparison.Ordinal));
+        Assert.True(words > 0 && words < pipeline.SparseWidth);
+        for (var r = 0; r < 2; r++)
+        {
+            double w = 0, c = 0;
             var idx = m.Sparse!.RowIndices(r);
             var val = m.Sparse.RowValues(r);
             for (var k = 0; k < idx.Length; k++)
             {
-                if (k > 0)
-                {
-                    Assert.True(idx[k] > idx[k - 1], "indices strictly increasing");
-                }
-
                 if (idx[k] < words)
                 {
-                    wordNorm += val[k] * val[k];
+                    w += val[k] * val[k];
                 }
                 else
                 {
-                    charNorm += val[k] * val[k];
+                    c += val[k] * val[k];
                 }
+
+                Assert.True(k == 0 || idx[k] > idx[k - 1], "CSR indices must be strictly increasing.");
             }
 
-            Assert.InRange(wordNorm, 0.9999, 1.0001);
-            Assert.InRange(charNorm, 0.9999, 1.0001);
+            Assert.Equal(1, w, 5);
+            Assert.Equal(1, c, 5);
         }
-
-        Assert.Contains(fitted.Features, f => f.Name == "t:w:good movie");
-        Assert.Contains(fitted.Features, f => f.Name == "t:c: go");
     }
 
     [Fact]
-    public void Text_SublinearTf_DampsRepeatedTerms()
+    public void Text_SublinearTf_WeightIsOnePlusLogCount()
     {
-        var train = Table(new StringColumn("t", ["good bad", "good good good good bad"], ColumnType.Text));
-        var fitted = FeaturePipeline.Fit(train, new FeaturizerOptions { Text = new TextFeaturizerOptions { CharNgramMaximum = 0, WordNgramMaximum = 1 } });
-        var m = fitted.Transform(train);
-        var idx = m.Sparse!.RowIndices(1).ToArray();
-        var val = m.Sparse.RowValues(1).ToArray();
-        var good = Array.IndexOf(fitted.Features.Select(f => f.Name).ToArray(), "t:w:good");
-        var bad = Array.IndexOf(fitted.Features.Select(f => f.Name).ToArray(), "t:w:bad");
+        // Both terms occur in both documents, so their idf is equal and only tf differs.
+        var train = Table(new StringColumn("t", ["good good good bad", "good bad"], ColumnType.Text));
+        var options = new FeaturizerOptions { Text = new TextFeaturizerOptions { CharNgramMaximum = 0, WordNgramMaximum = 1 } };
+        var pipeline = FeaturePipeline.Fit(train, options);
+        var m = pipeline.Transform(train);
+        var good = Array.FindIndex(pipeline.Features, f => f.Name == "t:w:good");
+        var bad = Array.FindIndex(pipeline.Features, f => f.Name == "t:w:bad");
+        var idx = m.Sparse!.RowIndices(0).ToArray();
+        var val = m.Sparse.RowValues(0).ToArray();
         var ratio = val[Array.IndexOf(idx, good)] / val[Array.IndexOf(idx, bad)];
-        Assert.InRange(ratio, 1 + MathF.Log(4) - 1e-4f, 1 + MathF.Log(4) + 1e-4f); // equal idf, tf 4 vs 1
+        Assert.Equal(1 + MathF.Log(3), ratio, 4);
+
+        options.Text.SublinearTf = false;
+        var raw = FeaturePipeline.Fit(train, options).Transform(train);
+        var rawRatio = raw.Sparse!.RowValues(0)[Array.IndexOf(raw.Sparse.RowIndices(0).ToArray(), good)]
+            / raw.Sparse.RowValues(0)[Array.IndexOf(raw.Sparse.RowIndices(0).ToArray(), bad)];
+        Assert.Equal(3f, rawRatio, 4);
+    }
+
+    [Fact]
+    public void Text_WordBigramsAndCharNgrams_AreInVocabulary_UnseenTermsIgnored()
+    {
+        var train = Table(new StringColumn("t", ["Not good", "not bad"], ColumnType.Text));
+        var pipeline = FeaturePipeline.Fit(train);
+        var names = pipeline.Features.Select(f => f.Name).ToHashSet();
+        Assert.Contains("t:w:not good", names);
+        Assert.Contains("t:w:good", names);
+        Assert.Contains(names, n => n.StartsWith("t:c:", StringComparison.Ordinal));
+
+        var m = pipeline.Transform(Table(new StringColumn("t", ["zzzz qqqq"], ColumnType.Text)));
+        Assert.Equal(0, m.Sparse!.RowValues(0).Length);
+    }
+
+    [Fact]
+    public void Text_MinimumDocumentFrequencyAndVocabularyCap_LimitTerms()
+    {
+        var train = Table(new StringColumn("t", ["alpha beta", "alpha gamma", "alpha delta"], ColumnType.Text));
+        var options = new FeaturizerOptions { Text = new TextFeaturizerOptions { CharNgramMaximum = 0, WordNgramMaximum = 1, MinimumDocumentFrequency = 2 } };
+        Assert.Equal(["t:w:alpha"], FeaturePipeline.Fit(train, options).Features.Select(f => f.Name));
+
+        options.Text.MinimumDocumentFrequency = 1;
+        options.Text.MaximumVocabularySize = 2;
+        Assert.Equal(2, FeaturePipeline.Fit(train, options).SparseWidth);
     }
 
     [Fact]
@@ -147,39 +262,69 @@ public sealed class FeaturePipelineTests
     }
 
     [Fact]
-    public void DateTime_ProducesCalendarParts()
+    public void Overrides_TextAndCategoricalColumns_ChangeTheFeaturizer()
     {
-        var ticks = new[] { new DateTime(2024, 3, 15, 13, 0, 0, DateTimeKind.Utc).Ticks, DateTimeColumn.Missing };
-        var fitted = FeaturePipeline.Fit(Table(new DateTimeColumn("d", ticks)), new FeaturizerOptions { NumericScaling = NumericScaling.None });
-        Assert.Equal(["d.year", "d.month", "d.day", "d.dayofweek", "d.hour"], fitted.Features.Select(f => f.Name));
-        var m = fitted.Transform(Table(new DateTimeColumn("d", ticks)));
-        Assert.Equal([2024f, 3f, 15f, (float)DayOfWeek.Friday, 13f], Enumerable.Range(0, 5).Select(j => m.DenseColumn(j)[0]));
-        Assert.Equal(2024f, m.DenseColumn(0)[1]); // missing → training median
+        var train = Table(new StringColumn("s", ["red", "blue", "red"]), new NumericColumn("n", [1f, 2f, 1f]));
+        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { TextColumns = ["s"], CategoricalColumns = ["n"], MinimumCategoryCount = 1 });
+        Assert.Contains(pipeline.InputColumns, c => c is { Name: "s", Type: ColumnType.Text });
+        Assert.Contains(pipeline.InputColumns, c => c is { Name: "n", Type: ColumnType.Categorical });
+        Assert.Contains(pipeline.Features, f => f.Name == "n=1");
     }
 
     [Fact]
-    public void Transform_MissingInputColumn_NamesIt()
+    public void Transform_MissingInputColumn_ErrorNamesIt()
     {
-        var fitted = FeaturePipeline.Fit(Table(new NumericColumn("age", [1f, 2f]), new StringColumn("job", ["a", "a"])));
-        var e = Assert.Throws<ArgumentException>(() => fitted.Transform(Table(new NumericColumn("age", [1f]))));
-        Assert.Contains("job", e.Message, StringComparison.Ordinal);
+        var pipeline = FeaturePipeline.Fit(Table(new NumericColumn("age", [1f, 2f])));
+        var e = Assert.Throws<ArgumentException>(() => pipeline.Transform(Table(new NumericColumn("other", [1f]))));
+        Assert.Contains("age", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Transform_NumbersArrivingAsStrings_AreParsedOrRejectedPrecisely()
+    public void Transform_StringNumbersInPredictionFile_AreParsed_BadOnesNamed()
     {
-        var fitted = FeaturePipeline.Fit(Table(new NumericColumn("x", [1f, 3f])), new FeaturizerOptions { NumericScaling = NumericScaling.None });
-        Assert.Equal(2.5f, fitted.Transform(Table(new StringColumn("x", ["2.5"]))).DenseColumn(0)[0]);
-        var e = Assert.Throws<FormatException>(() => fitted.Transform(Table(new StringColumn("x", ["1", "abc"]))));
-        Assert.Contains("row 1", e.Message, StringComparison.Ordinal);
-        Assert.Contains("'abc'", e.Message, StringComparison.Ordinal);
+        var pipeline = FeaturePipeline.Fit(Table(new NumericColumn("age", [1f, 3f])), new FeaturizerOptions { NumericScaling = NumericScaling.None });
+        var m = pipeline.Transform(Table(new StringColumn("age", ["2.5", null])));
+        Assert.Equal(2.5f, m.Dense[0]);
+        Assert.Equal(2f, m.Dense[1]);
+        var e = Assert.Throws<FormatException>(() => pipeline.Transform(Table(new StringColumn("age", ["old"]))));
+        Assert.Contains("'age'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pipeline_DenseThenSparse_ConcatenatesInColumnOrder()
+    {
+        var train = Table(
+            new NumericColumn("a", [1f, 2f]),
+            new StringColumn("t", ["hello world", "bye world"], ColumnType.Text),
+            new StringColumn("c", ["u", "u"]));
+        var options = new FeaturizerOptions { MinimumCategoryCount = 1 };
+        var m = FeaturePipeline.Fit(train, options).Transform(train);
+        Assert.Equal("a", m.Features[0].Name);
+        Assert.Equal("c=u", m.Features[1].Name);
+        Assert.Equal(3, m.DenseColumnCount);
+        Assert.Equal(m.DenseColumnCount + m.Sparse!.ColumnCount, m.ColumnCount);
+        Assert.StartsWith("t:", m.Features[m.DenseColumnCount].Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_OptionsChangedAfterwards_FittedPipelineUnchanged()
+    {
+        var train = Table(new NumericColumn("x", [1f, 2f, 3f]));
+        var options = new FeaturizerOptions();
+        var pipeline = FeaturePipeline.Fit(train, options);
+        var before = pipeline.Transform(train).Dense.ToArray();
+        options.NumericScaling = NumericScaling.None;
+        Assert.Equal(before, pipeline.Transform(train).Dense);
     }
 
     [Theory]
     [InlineData(nameof(FeaturizerOptions.MinimumCategoryCount), 0)]
+    [InlineData(nameof(FeaturizerOptions.MinimumCategoryCount), 1_000_001)]
     [InlineData(nameof(FeaturizerOptions.MaximumOneHotLevels), 0)]
+    [InlineData(nameof(FeaturizerOptions.MaximumOneHotLevels), 100_001)]
     [InlineData(nameof(FeaturizerOptions.HashingBits), 3)]
     [InlineData(nameof(FeaturizerOptions.HashingBits), 21)]
+    [InlineData(nameof(FeaturizerOptions.MaximumCategoryCodes), 0)]
     [InlineData(nameof(FeaturizerOptions.MaximumCategoryCodes), 255)]
     public void Validate_OutOfRange_NamesTheOption(string option, int value)
     {
@@ -190,16 +335,29 @@ public sealed class FeaturePipelineTests
     }
 
     [Theory]
+    [InlineData(nameof(TextFeaturizerOptions.WordNgramMaximum), -1)]
     [InlineData(nameof(TextFeaturizerOptions.WordNgramMaximum), 4)]
     [InlineData(nameof(TextFeaturizerOptions.CharNgramMinimum), 0)]
+    [InlineData(nameof(TextFeaturizerOptions.CharNgramMinimum), 9)]
+    [InlineData(nameof(TextFeaturizerOptions.CharNgramMaximum), -1)]
     [InlineData(nameof(TextFeaturizerOptions.CharNgramMaximum), 9)]
+    [InlineData(nameof(TextFeaturizerOptions.CharNgramMaximum), 2)]
     [InlineData(nameof(TextFeaturizerOptions.MinimumDocumentFrequency), 0)]
     [InlineData(nameof(TextFeaturizerOptions.MaximumVocabularySize), 0)]
+    [InlineData(nameof(TextFeaturizerOptions.MaximumVocabularySize), 10_000_001)]
     public void TextValidate_OutOfRange_NamesTheOption(string option, int value)
     {
         var options = new TextFeaturizerOptions();
         typeof(TextFeaturizerOptions).GetProperty(option)!.SetValue(options, value);
         var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
         Assert.Equal(option, e.ParamName);
+    }
+
+    [Fact]
+    public void TextValidate_NoNgramsAtAll_Rejected()
+    {
+        var options = new TextFeaturizerOptions { WordNgramMaximum = 0, CharNgramMaximum = 0 };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(nameof(TextFeaturizerOptions.WordNgramMaximum), e.ParamName);
     }
 }

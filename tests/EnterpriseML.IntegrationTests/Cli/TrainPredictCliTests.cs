@@ -1,0 +1,110 @@
+using System.Text.Json;
+using EnterpriseML.Cli.Commands;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>`eml train` and `eml predict` end to end on the shared credit-german and diamonds files, in process.</summary>
+public sealed class TrainPredictCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static TrainCommand.TrainArguments Args(
+        string file, string label, string trainer, string[]? settings = null, string? positive = null, string? task = null,
+        FileInfo? save = null, FileInfo? test = null, string[]? ignore = null, string[]? text = null) =>
+        new(new FileInfo(TestPaths.Dataset(file)), test, label, positive, task, trainer, settings ?? [], ignore ?? [], text ?? [], [], 42, 1, save, true);
+
+    [Fact]
+    public void Train_CreditGermanGbdt_HoldoutMetricsJsonAndSavedModelPredictsSame()
+    {
+        var model = new FileInfo(Path.Combine(_directory, "credit.eml"));
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "class", "gbdt", ["NumberOfTrees=50"], "bad", save: model), _ => { }, CancellationToken.None);
+
+        Assert.Equal(TaskKind.Binary, result.Task);
+        Assert.Equal(800, result.TrainRows);
+        Assert.Equal(200, result.TestRows);
+        Assert.InRange(result.Metrics["auc"], 0.70, 0.90);
+        var json = JsonDocument.Parse(TrainCommand.JsonLine(result)).RootElement;
+        Assert.Equal("binary", json.GetProperty("task").GetString());
+        Assert.Equal("gbdt", json.GetProperty("trainer").GetString());
+        foreach (var key in new[] { "auc", "auprc", "accuracy", "f1", "logLoss" })
+        {
+            Assert.True(json.GetProperty("metrics").TryGetProperty(key, out _), key);
+        }
+
+        Assert.True(json.GetProperty("fitSeconds").GetDouble() > 0);
+        Assert.True(json.GetProperty("predictMicrosecondsPerRow").GetDouble() > 0);
+
+        // eml predict on the same CSV (label column present, ignored) writes one probability per row.
+        var loaded = ModelPipeline.Load(model.FullName);
+        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"), new Engine.Data.CsvOptions { ColumnTypes = loaded.Schema.InputTypes, IgnoreUnknownColumnTypes = true });
+        var outputs = loaded.Predict(table);
+        using var writer = new StringWriter();
+        PredictCommand.Write(loaded, outputs, table.RowCount, writer);
+        var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("label,probability", lines[0]);
+        Assert.Equal(1001, lines.Length);
+        Assert.Matches("^(good|bad),[0-9.eE-]+$", lines[1]);
+    }
+
+    [Fact]
+    public void Train_DiamondsRidgeWithTestFile_RegressionMetrics()
+    {
+        var result = TrainCommand.Run(Args("tabular-diamonds.csv", "price", "ridge"), _ => { }, CancellationToken.None);
+        Assert.Equal(TaskKind.Regression, result.Task);
+        Assert.InRange(result.Metrics["r2"], 0.85, 0.95);
+        var metrics = JsonDocument.Parse(TrainCommand.JsonLine(result)).RootElement.GetProperty("metrics");
+        Assert.True(metrics.TryGetProperty("rmse", out _));
+        Assert.True(metrics.TryGetProperty("mae", out _));
+    }
+
+    [Fact]
+    public void Train_SentimentTextInferred_LogisticRegressionAccuracy()
+    {
+        var result = TrainCommand.Run(Args("sentiment-uci-labelled-sentences.csv", "label", "logistic-regression", ignore: ["source"]), _ => { }, CancellationToken.None);
+        Assert.InRange(result.Metrics["accuracy"], 0.80, 0.90);
+    }
+
+    [Theory]
+    [InlineData("xgboost", null, "Unknown trainer 'xgboost'")]
+    [InlineData("gbdt", "NumTrees=3", "has no option 'NumTrees'")]
+    [InlineData("gbdt", "NumberOfTrees=lots", "expected an integer")]
+    [InlineData("ridge", null, "does not support binary")]
+    public void Train_UserErrors_PreciseArgumentException(string trainer, string? setting, string expected)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "class", trainer, setting is null ? null : [setting]), _ => { }, CancellationToken.None));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_UnknownLabel_ErrorListsColumns()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(Args("credit-german-statlog.csv", "klass", "gbdt"), _ => { }, CancellationToken.None));
+        Assert.Contains("'klass'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("checking_status", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CliErrors_UserError_ExitCodeTwoNoStackTrace()
+    {
+        var previous = Console.Error;
+        using var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            var code = await CliErrors.RunAsync(_ => throw new ArgumentException("bad thing"), CancellationToken.None);
+            Assert.Equal(2, code);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Contains("eml: error: bad thing", captured.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", captured.ToString(), StringComparison.Ordinal);
+    }
+}
