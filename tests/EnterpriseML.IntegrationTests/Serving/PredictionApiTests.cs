@@ -278,4 +278,42 @@ public sealed class PredictionApiTests
         using var last = await after.PostAsJsonAsync("/api/models/credit/predict", rows);
         Assert.Equal(2, (await last.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
     }
+
+    [Fact]
+    public async Task Recommender_RecommendationsAndSimilarItems_ServedFromTheChampion()
+    {
+        var model = await ServingModels.ScotchItemKnnAsync();
+        var tabular = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (_, otherKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", model);
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", tabular);
+        using var client = api.Client(key);
+
+        var body = await client.GetFromJsonAsync<JsonElement>("/api/models/scotch/recommendations/1?top=5");
+        Assert.Equal("scotch", body.GetProperty("model").GetString());
+        var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()).ToArray();
+        Assert.Equal(5, items.Length);
+        Assert.Equal(items.Length, items.Distinct().Count());
+        Assert.DoesNotContain("Chivas.Regal", items); // already consumed by respondent 1
+
+        var similar = await client.GetFromJsonAsync<JsonElement>("/api/models/scotch/similar/Chivas.Regal?top=3");
+        var neighbours = similar.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(3, neighbours.Length);
+        Assert.DoesNotContain(neighbours, n => n.GetProperty("item").GetString() == "Chivas.Regal");
+        Assert.True(neighbours[0].GetProperty("score").GetDouble() >= neighbours[2].GetProperty("score").GetDouble());
+
+        using var unknownItem = await client.GetAsync("/api/models/scotch/similar/No.Such.Whisky");
+        Assert.Equal(HttpStatusCode.NotFound, unknownItem.StatusCode);
+        using var wrongKind = await client.GetAsync("/api/models/credit/recommendations/1");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongKind.StatusCode);
+        using var predictOnRecommender = await client.PostAsJsonAsync("/api/models/scotch/predict", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.BadRequest, predictOnRecommender.StatusCode);
+        using var other = api.Client(otherKey);
+        using var leak = await other.GetAsync("/api/models/scotch/recommendations/1");
+        Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
+    }
 }

@@ -24,6 +24,9 @@ internal static class ServingModels
     /// <summary>Logistic regression on credit-german.</summary>
     public static Task<string> CreditLogisticAsync() => TrainAsync("logistic-regression");
 
+    /// <summary>An item-kNN recommender on the scotch implicit-feedback data.</summary>
+    public static Task<string> ScotchItemKnnAsync() => TrainAsync("item-knn", "--task", "recommendation");
+
     private static async Task<string> TrainAsync(string trainer, params string[] settings)
     {
         await Gate.WaitAsync();
@@ -36,8 +39,11 @@ internal static class ServingModels
             }
 
             var path = Path.Combine(Path.GetTempPath(), $"eml-serving-{trainer}-{Guid.NewGuid():N}.eml");
-            var args = new List<string> { "train", "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", CreditLabel, "--trainer", trainer, "--seed", "7", "--threads", "1", "--save", path, "--json" };
-            foreach (var s in settings)
+            var recommender = settings.Contains("recommendation");
+            var args = recommender
+                ? new List<string> { "train", "--train", TestPaths.Dataset("recsys-scotch-implicit.csv"), "--task", "recommendation", "--user", "respondent", "--item", "brand", "--trainer", trainer, "--seed", "7", "--threads", "1", "--save", path, "--json" }
+                : new List<string> { "train", "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", CreditLabel, "--trainer", trainer, "--seed", "7", "--threads", "1", "--save", path, "--json" };
+            foreach (var s in settings.Where(s => s.Contains('=', StringComparison.Ordinal)))
             {
                 args.Add("--set");
                 args.Add(s);
