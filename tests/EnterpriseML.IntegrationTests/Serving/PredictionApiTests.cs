@@ -1,0 +1,319 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Serving;
+
+public sealed class PredictionApiTests
+{
+    private const int SampleRows = 40;
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Predict_JsonAndCsv_EqualEmlPredictOnTheSameModel(Backend backend)
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        var input = Path.Combine(Path.GetTempPath(), $"eml-serving-in-{Guid.NewGuid():N}.csv");
+        var output = Path.Combine(Path.GetTempPath(), $"eml-serving-out-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(input, ServingModels.CreditSample(SampleRows));
+        try
+        {
+            var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", input, "--output", output]);
+            Assert.True(code == 0, stderr);
+            var cli = (await File.ReadAllLinesAsync(output)).ToArray();
+            Assert.Equal("label,probability", cli[0]);
+            Assert.Equal(SampleRows + 1, cli.Length);
+
+            await using var scope = await BackendScope.CreateAsync(backend, "serve");
+            using var api = new ApiHost(scope);
+            using var admin = api.Client();
+            var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+            await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+            using var client = api.Client(key);
+
+            // CSV in, CSV out: byte for byte what eml predict writes.
+            using var csvRequest = new StringContent(ServingModels.CreditSample(SampleRows), Encoding.UTF8, "text/csv");
+            using var csvResponse = await client.PostAsync("/api/models/credit/predict", csvRequest);
+            Assert.Equal(HttpStatusCode.OK, csvResponse.StatusCode);
+            Assert.StartsWith("text/csv", csvResponse.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
+            Assert.False(csvResponse.Headers.Contains("X-Ignored-Columns"), "the label column is known, not ignored");
+            var served = (await csvResponse.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+            Assert.Equal(cli, served);
+
+            // JSON: same labels and probabilities.
+            using var jsonResponse = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(SampleRows) });
+            Assert.Equal(HttpStatusCode.OK, jsonResponse.StatusCode);
+            var body = await jsonResponse.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("credit", body.GetProperty("model").GetString());
+            Assert.Equal(1, body.GetProperty("version").GetInt32());
+            var predictions = body.GetProperty("predictions").EnumerateArray().ToArray();
+            Assert.Equal(SampleRows, predictions.Length);
+            for (var i = 0; i < SampleRows; i++)
+            {
+                var cells = cli[i + 1].Split(',');
+                Assert.Equal(cells[0], predictions[i].GetProperty("label").GetString());
+                Assert.Equal(float.Parse(cells[1], CultureInfo.InvariantCulture), predictions[i].GetProperty("probability").GetSingle());
+            }
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public async Task Predict_BadRows_Return400NamingEachFieldAndRow()
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:MaxBatchRows"] = "5" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+        using var client = api.Client(key);
+
+        var rows = ServingModels.CreditRows(3);
+        rows[0].Remove("duration");                 // missing column
+        rows[1]["credit_amount"] = "lots";           // unparsable number
+        rows[2]["age"] = new[] { 1, 2 };             // wrong JSON type
+        using var bad = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        var errors = problem.GetProperty("errors");
+        Assert.Contains("Missing required column 'duration'", errors.GetProperty("rows[0].duration")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("'lots'", errors.GetProperty("rows[1].credit_amount")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("array", errors.GetProperty("rows[2].age")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, errors.EnumerateObject().Count());
+
+        using var notObject = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = new object[] { 42 } });
+        Assert.Equal(HttpStatusCode.BadRequest, notObject.StatusCode);
+        Assert.True((await notObject.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("rows[0]", out _));
+
+        using var noRows = await client.PostAsJsonAsync("/api/models/credit/predict", new { data = 1 });
+        Assert.Equal(HttpStatusCode.BadRequest, noRows.StatusCode);
+
+        using var tooMany = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(6) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooMany.StatusCode);
+        Assert.Contains("Serving:MaxBatchRows", (await tooMany.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var extra = ServingModels.CreditRows(1);
+        extra[0]["customer_id"] = "c-17";
+        extra[0]["zzz"] = 1;
+        using var ignored = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = extra });
+        Assert.Equal(HttpStatusCode.OK, ignored.StatusCode);
+        Assert.Equal("customer_id,zzz", Assert.Single(ignored.Headers.GetValues("X-Ignored-Columns")));
+
+        var csvMissing = string.Join("\n", ServingModels.CreditSample(2).Split('\n').Select(l => string.Join(',', l.Split(',').Skip(1))));
+        using var csvBad = await client.PostAsync("/api/models/credit/predict", new StringContent(csvMissing, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, csvBad.StatusCode);
+        Assert.True((await csvBad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("checking_status", out _));
+
+        using var missingModel = await client.PostAsJsonAsync("/api/models/nope/predict", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.NotFound, missingModel.StatusCode);
+        using var missingVersion = await client.PostAsJsonAsync("/api/models/credit/predict?version=9", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.NotFound, missingVersion.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("gbdt")]
+    [InlineData("logistic-regression")]
+    public async Task Predict_Explain_ContributionsPlusBiasEqualTheMargin(string trainer)
+    {
+        var model = trainer == "gbdt" ? await ServingModels.CreditGbdtAsync() : await ServingModels.CreditLogisticAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = "100" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+        using var client = api.Client(key);
+
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict?explain=true", new { rows = ServingModels.CreditRows(10) });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var predictions = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions").EnumerateArray().ToArray();
+        Assert.Equal(10, predictions.Length);
+        foreach (var p in predictions)
+        {
+            var explanation = p.GetProperty("explanation");
+            var margin = explanation.GetProperty("bias").GetDouble();
+            var contributions = explanation.GetProperty("contributions").EnumerateArray().ToArray();
+            Assert.NotEmpty(contributions);
+            var previous = double.MaxValue;
+            foreach (var c in contributions)
+            {
+                Assert.False(string.IsNullOrEmpty(c.GetProperty("feature").GetString()));
+                var value = c.GetProperty("contribution").GetDouble();
+                Assert.True(Math.Abs(value) <= previous + 1e-12, "contributions are ordered by magnitude");
+                previous = Math.Abs(value);
+                margin += value;
+            }
+
+            var probability = p.GetProperty("probability").GetDouble();
+            Assert.Equal(probability, 1 / (1 + Math.Exp(-margin)), 4);
+        }
+    }
+
+    [Fact]
+    public async Task Roles_ConsumerPredictsButCannotUploadOrAdminister_OtherTenantGets404()
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (acme, _) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (_, globexKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        await ServingModels.InsertVersionAsync(api, acme, "credit", 1, "champion", model);
+        using var keyResponse = await admin.PostAsJsonAsync($"/api/tenants/{acme}/keys", new { role = "consumer" });
+        var consumerKey = (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString();
+        using var consumer = api.Client(consumerKey);
+        using var globex = api.Client(globexKey);
+
+        using var predicted = await consumer.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(2) });
+        Assert.Equal(HttpStatusCode.OK, predicted.StatusCode);
+
+        var bytes = Encoding.UTF8.GetBytes(ServingModels.CreditSample(50));
+        using var upload = await consumer.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "credit.csv"));
+        Assert.Equal(HttpStatusCode.Forbidden, upload.StatusCode);
+        using var tenant = await consumer.PostAsJsonAsync("/api/tenants", new { name = "evil" });
+        Assert.Equal(HttpStatusCode.Forbidden, tenant.StatusCode);
+
+        using var leak = await globex.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
+        using var leakVersion = await globex.PostAsJsonAsync("/api/models/credit/predict?version=1", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.NotFound, leakVersion.StatusCode);
+        using var leakCsv = await globex.PostAsync("/api/models/credit/predict", new StringContent(ServingModels.CreditSample(1), Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.NotFound, leakCsv.StatusCode);
+
+        using var anonymous = api.Client(apiKey: null);
+        using var unauthorized = await anonymous.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    [Fact]
+    public async Task RateLimit_BeyondTheKeysBudget_Returns429WithRetryAfter()
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:RequestsPerSecondPerKey"] = "2" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+        using var client = api.Client(key);
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 20 && limited is null; i++)
+        {
+            var response = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) });
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(limited);
+        using (limited)
+        {
+            Assert.True(limited.Headers.RetryAfter?.Delta is { } delta && delta >= TimeSpan.FromSeconds(1), "Retry-After in seconds");
+        }
+
+        Assert.Contains(HttpStatusCode.OK, statuses);
+    }
+
+    [Fact]
+    public async Task HotSwap_UnderConcurrentLoad_NoRequestFailsAndTheNewChampionServes()
+    {
+        var v1 = await ServingModels.CreditGbdtAsync();
+        var v2 = await ServingModels.CreditLogisticAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:RequestsPerSecondPerKey"] = "100000" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", v1);
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", v2);
+        var rows = new { rows = ServingModels.CreditRows(5) };
+
+        var failures = new ConcurrentQueue<string>();
+        var versions = new ConcurrentDictionary<int, int>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            using var client = api.Client(key);
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await client.PostAsJsonAsync("/api/models/credit/predict", rows);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                versions.AddOrUpdate(body.GetProperty("version").GetInt32(), 1, (_, n) => n + 1);
+            }
+        })).ToArray();
+
+        await Processes.PollAsync(() => Task.FromResult<object?>(versions.GetValueOrDefault(1) >= 20 ? true : null), TimeSpan.FromSeconds(30), "version 1 serving");
+        await ServingModels.SwapChampionAsync(api, tenant, "credit", 2);
+        await Processes.PollAsync(() => Task.FromResult<object?>(versions.GetValueOrDefault(2) >= 20 ? true : null), TimeSpan.FromSeconds(30), "version 2 serving");
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        Assert.Empty(failures);
+        Assert.True(versions[1] >= 20 && versions[2] >= 20);
+
+        // Once the swap is seen, nothing goes back to v1.
+        using var after = api.Client(key);
+        using var last = await after.PostAsJsonAsync("/api/models/credit/predict", rows);
+        Assert.Equal(2, (await last.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task Recommender_RecommendationsAndSimilarItems_ServedFromTheChampion()
+    {
+        var model = await ServingModels.ScotchItemKnnAsync();
+        var tabular = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (_, otherKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", model);
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", tabular);
+        using var client = api.Client(key);
+
+        var body = await client.GetFromJsonAsync<JsonElement>("/api/models/scotch/recommendations/1?top=5");
+        Assert.Equal("scotch", body.GetProperty("model").GetString());
+        var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()).ToArray();
+        Assert.Equal(5, items.Length);
+        Assert.Equal(items.Length, items.Distinct().Count());
+        Assert.DoesNotContain("Chivas.Regal", items); // already consumed by respondent 1
+
+        var similar = await client.GetFromJsonAsync<JsonElement>("/api/models/scotch/similar/Chivas.Regal?top=3");
+        var neighbours = similar.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(3, neighbours.Length);
+        Assert.DoesNotContain(neighbours, n => n.GetProperty("item").GetString() == "Chivas.Regal");
+        Assert.True(neighbours[0].GetProperty("score").GetDouble() >= neighbours[2].GetProperty("score").GetDouble());
+
+        using var unknownItem = await client.GetAsync("/api/models/scotch/similar/No.Such.Whisky");
+        Assert.Equal(HttpStatusCode.NotFound, unknownItem.StatusCode);
+        using var wrongKind = await client.GetAsync("/api/models/credit/recommendations/1");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongKind.StatusCode);
+        using var predictOnRecommender = await client.PostAsJsonAsync("/api/models/scotch/predict", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.BadRequest, predictOnRecommender.StatusCode);
+        using var other = api.Client(otherKey);
+        using var leak = await other.GetAsync("/api/models/scotch/recommendations/1");
+        Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
+    }
+}
