@@ -1,5 +1,7 @@
 using EnterpriseML.Api;
 using EnterpriseML.Api.Datasets;
+using EnterpriseML.Api.Experiments;
+using EnterpriseML.Api.Models;
 using EnterpriseML.Api.Tenants;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +11,8 @@ var app = builder.Build();
 app.UseEnterpriseMlApi();
 app.MapDatasetsApi();
 app.MapTenantsApi();
+app.MapExperimentsApi();
+app.MapModelsApi();
 await app.RunAsync();
 
 /// <summary>The API entry point (public so integration tests can host it with WebApplicationFactory).</summary>

@@ -25,6 +25,8 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<ExperimentStore>();
+        services.AddSingleton<ModelStore>();
         return services;
     }
 }
