@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EnterpriseML.Api.Auth;
+using EnterpriseML.Api.Serving;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -64,23 +65,27 @@ internal static class ModelsApi
             [.. history.Select(h => new StageChangeResponse(h.Version, h.FromStage, h.ToStage, h.ChangedBy, h.Reason, h.ChangedAt))]));
     }
 
-    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> PromoteAsync(string name, int version, StageChangeRequest? body, HttpContext context, ModelStore models, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> PromoteAsync(string name, int version, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, CancellationToken cancellationToken)
     {
         if (!await models.PromoteAsync(context.Caller().TenantId, name, version, Who(context), body?.Reason, cancellationToken))
         {
             return TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
         }
 
+        served.InvalidateChampion(context.Caller().TenantId, name);
+
         return await GetAsync(name, context, models, cancellationToken);
     }
 
-    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> RollbackAsync(string name, StageChangeRequest? body, HttpContext context, ModelStore models, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> RollbackAsync(string name, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, CancellationToken cancellationToken)
     {
         var restored = await models.RollbackAsync(context.Caller().TenantId, name, Who(context), body?.Reason, cancellationToken);
         if (restored is null)
         {
             return TypedResults.Problem(title: "Nothing to roll back to", detail: $"Model '{name}' has had no earlier champion.", statusCode: 409);
         }
+
+        served.InvalidateChampion(context.Caller().TenantId, name);
 
         return await GetAsync(name, context, models, cancellationToken);
     }

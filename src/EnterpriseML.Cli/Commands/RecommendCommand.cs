@@ -131,7 +131,7 @@ internal sealed class RecommendCommand : ICliCommand
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException or Engine.Models.ModelFormatException)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {ex.Message}");
             return 2;
         }
     }

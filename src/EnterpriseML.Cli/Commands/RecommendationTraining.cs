@@ -47,9 +47,9 @@ internal static class RecommendationTraining
         {
             return Task.FromResult(Run(request, output, cancellationToken));
         }
-        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException)
+        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {ex.Message}");
             return Task.FromResult(2);
         }
     }

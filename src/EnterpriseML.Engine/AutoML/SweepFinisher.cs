@@ -15,7 +15,7 @@ internal sealed record EnsembleEntry(TrialRecord Record, EnsembleCandidate Candi
 internal sealed class SweepFinisher
 {
     private const int EnsembleRounds = 25;
-    private const int EnsemblePool = 6;
+    private const int EnsemblePool = 12;
 
     private readonly SweepSettings _settings;
     private readonly SweepRequest _request;
@@ -37,14 +37,14 @@ internal sealed class SweepFinisher
     private int ClassCount => _request.Train.ClassNames.Count;
 
     /// <summary>
-    /// Greedy forward selection with replacement over the best trial of each candidate (Caruana, Niculescu-Mizil,
+    /// Greedy forward selection with replacement over a library of the best few trials of each candidate (Caruana, Niculescu-Mizil,
     /// Crew and Ksikes, "Ensemble Selection from Libraries of Models", ICML 2004), on the shared out-of-fold scores.
     /// Returns null unless the ensemble beats the best single trial and holds at least two distinct members.
     /// </summary>
-    public EnsembleEntry? TrySelectEnsemble(Dictionary<string, TrialRecord> bestOf, Dictionary<int, float[]> scores,
+    public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, Dictionary<int, float[]> scores,
         Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
     {
-        var pool = bestOf.Values
+        var pool = library
             .Where(r => r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
             .OrderBy(r => _metric.ToLoss(r.ValidationScore)).ThenBy(r => r.Index)
             .Take(EnsemblePool)
@@ -122,7 +122,7 @@ internal sealed class SweepFinisher
             predict += pool[m].PredictMicrosecondsPerRow;
             bytes += pool[m].ModelBytes;
             anySpecialised |= pool[m].Kind == CandidateKind.Specialised;
-            parts.Add($"{candidate.Name}×{counts[m]}");
+            parts.Add($"{candidate.Name}#{pool[m].Index}×{counts[m]}");
         }
 
         for (var i = 0; i < length; i++)
@@ -184,7 +184,7 @@ internal sealed class SweepFinisher
             if (cheaper != best)
             {
                 reason = string.Create(CultureInfo.InvariantCulture,
-                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model ({cheaper.Candidate}, {cheaper.PredictMicrosecondsPerRow:0.##} µs/row vs {best.PredictMicrosecondsPerRow:0.##}) wins");
+                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/row, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} bytes)");
                 return (cheaper, reason, comparison);
             }
 
@@ -236,10 +236,16 @@ internal sealed class SweepFinisher
 
     /// <summary>
     /// The cheaper of two models: by predict time when it differs by more than 25 % (timings are noisy), else by
-    /// model size, else the earlier trial.
+    /// model size, else the earlier trial. In reproducible mode (<see cref="SweepOptions.UniformTrialCost"/>) timings
+    /// are ignored and the model size decides.
     /// </summary>
-    private static TrialRecord Cheaper(TrialRecord a, TrialRecord b)
+    private TrialRecord Cheaper(TrialRecord a, TrialRecord b)
     {
+        if (_settings.UniformTrialCost)
+        {
+            return a.ModelBytes != b.ModelBytes ? (a.ModelBytes < b.ModelBytes ? a : b) : (a.Index < b.Index ? a : b);
+        }
+
         var ta = a.PredictMicrosecondsPerRow;
         var tb = b.PredictMicrosecondsPerRow;
         if (ta < 0.8 * tb)

@@ -86,6 +86,9 @@ internal sealed class Sweep
     private readonly Dictionary<int, float[]> _validationScores = [];
     private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
     private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
+    /// <summary>How many trials of each candidate stay in the ensemble pool.</summary>
+    private const int EnsemblePoolPerCandidate = 3;
+
     private TrialRecord? _best;
     private TrialRecord? _appliedBest;
 
@@ -369,12 +372,14 @@ internal sealed class Sweep
         }
     }
 
-    /// <summary>Keeps fold models and validation scores only for the best trial of each candidate (memory stays flat).</summary>
+    /// <summary>
+    /// Keeps fold models and validation scores only for the best few trials of each candidate (the ensemble pool),
+    /// so memory stays flat however many trials run.
+    /// </summary>
     private void PruneKeptModels()
     {
-        var bestOf = BestPerCandidate();
         var keep = new HashSet<int>();
-        foreach (var r in bestOf.Values)
+        foreach (var r in TopPerCandidate(EnsemblePoolPerCandidate))
         {
             keep.Add(r.Index);
         }
@@ -394,6 +399,37 @@ internal sealed class Sweep
                 _validationScores.Remove(index);
             }
         }
+    }
+
+    /// <summary>The best <paramref name="count"/> full-sample successful trials of each candidate.</summary>
+    private List<TrialRecord> TopPerCandidate(int count)
+    {
+        var groups = new Dictionary<string, List<TrialRecord>>(StringComparer.Ordinal);
+        foreach (var r in _finished.Values)
+        {
+            if (r.Status != TrialStatus.Succeeded)
+            {
+                continue;
+            }
+
+            if (!groups.TryGetValue(r.Candidate, out var list))
+            {
+                groups[r.Candidate] = list = [];
+            }
+
+            list.Add(r);
+        }
+
+        var top = new List<TrialRecord>();
+        foreach (var list in groups.Values)
+        {
+            list.Sort((a, b) => a.SampleFraction != b.SampleFraction ? b.SampleFraction.CompareTo(a.SampleFraction)
+                : _metric.IsBetter(a.ValidationScore, b.ValidationScore) ? -1
+                : _metric.IsBetter(b.ValidationScore, a.ValidationScore) ? 1 : a.Index.CompareTo(b.Index));
+            top.AddRange(list.Take(count));
+        }
+
+        return top;
     }
 
     private Dictionary<string, TrialRecord> BestPerCandidate()
@@ -500,7 +536,7 @@ internal sealed class Sweep
         var finisher = new SweepFinisher(_settings, _request, _executor, _metric, _time, _started);
         var bestOf = BestPerCandidate();
         var ensemble = _settings.EnsembleSelection
-            ? finisher.TrySelectEnsemble(bestOf, _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds)
+            ? finisher.TrySelectEnsemble(TopPerCandidate(EnsemblePoolPerCandidate), _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds)
             : null;
         if (ensemble is not null)
         {

@@ -9,7 +9,8 @@ namespace EnterpriseML.Engine.Data;
 /// <item><see cref="ColumnType.Numeric"/>: every value is a finite culture-invariant number (a column with no
 /// values at all is Numeric too);</item>
 /// <item><see cref="ColumnType.DateTime"/>: every value is a date or timestamp such as <c>2024-03-01</c>,
-/// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first);</item>
+/// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first); stored as UTC ticks, a timestamp without an offset
+/// taken as UTC;</item>
 /// <item><see cref="ColumnType.Text"/>: values average at least <see cref="TextMinimumMeanWords"/> words and either
 /// at least <see cref="TextAlwaysMeanLength"/> bytes, or at least <see cref="TextMinimumMeanLength"/> bytes with at
 /// least <see cref="TextMinimumDistinctShare"/> of them distinct;</item>

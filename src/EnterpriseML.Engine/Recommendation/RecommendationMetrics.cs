@@ -49,6 +49,12 @@ public static class RecommendationEvaluator
             throw new ArgumentException("The test set has no ratings.", nameof(test));
         }
 
+        if (!SharesIndices(model.Users, test.Users) || !SharesIndices(model.Items, test.Items))
+        {
+            throw new ArgumentException(
+                "The test set's id indices do not extend the model's (map training and test data together, or split one set).", nameof(test));
+        }
+
         double squared = 0;
         double absolute = 0;
         var users = test.UserIndices;
@@ -77,10 +83,13 @@ public static class RecommendationEvaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        if (!ReferenceEquals(model.Users, test.Users) && model.Users.Count > test.Users.Count)
+        if (!SharesIndices(model.Users, test.Users) || !SharesIndices(model.Items, test.Items))
         {
-            throw new ArgumentException("The test set must share the model's id maps (split or map them together).", nameof(test));
+            throw new ArgumentException(
+                "The test set's id indices do not extend the model's (map training and test data together, or split one set).", nameof(test));
         }
+
+        var segments = SegmentsByUser(test);
 
         var relevantByUser = Relevant(test, relevanceThreshold);
         var recommended = new ScoredItem[k];
@@ -100,7 +109,7 @@ public static class RecommendationEvaluator
             if (!model.IsKnownUser(user))
             {
                 cold++;
-                segment = SegmentOf(test, user);
+                segment = segments?[user];
             }
 
             var n = model.Recommend(user, recommended, filter, excludeSeen: true, segment);
@@ -213,22 +222,44 @@ public static class RecommendationEvaluator
         return kept.ToArray();
     }
 
-    private static string? SegmentOf(InteractionSet test, int user)
+    private static string?[]? SegmentsByUser(InteractionSet test)
     {
         if (!test.HasSegments)
         {
             return null;
         }
 
+        var segments = new string?[test.Users.Count];
         var users = test.UserIndices;
         for (var i = 0; i < users.Length; i++)
         {
-            if (users[i] == user && test.Segments[i] is { } segment)
+            segments[users[i]] ??= test.Segments[i];
+        }
+
+        return segments;
+    }
+
+    /// <summary>True when every id of <paramref name="model"/> has the same index in <paramref name="data"/>.</summary>
+    private static bool SharesIndices(IdIndex model, IdIndex data)
+    {
+        if (ReferenceEquals(model, data))
+        {
+            return true;
+        }
+
+        if (model.Count > data.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < model.Count; i++)
+        {
+            if (!string.Equals(model[i], data[i], StringComparison.Ordinal))
             {
-                return segment;
+                return false;
             }
         }
 
-        return null;
+        return true;
     }
 }

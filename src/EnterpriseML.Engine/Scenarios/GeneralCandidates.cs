@@ -26,6 +26,12 @@ public static class GeneralCandidates
         SearchParameter.Float("RowSubsampleFraction", 0.5, 1.0, 1.0),
         SearchParameter.Float("L2Regularization", 1e-3, 100, 1e-3, SearchScale.Log));
 
+    /// <summary>The random-forest search space: few trees first; leaf size and the per-split feature fraction.</summary>
+    internal static SearchSpace RandomForestSpace { get; } = new(
+        SearchParameter.Int("NumberOfTrees", 20, 500, 50, SearchScale.Log),
+        SearchParameter.Int("MinimumExampleCountPerLeaf", 1, 32, 2, SearchScale.Log),
+        SearchParameter.Float("FeatureSubsampleFraction", 0.05, 1.0, 0.3));
+
     /// <summary>The general candidates for <paramref name="task"/>; <paramref name="columns"/> says which columns hold text.</summary>
     public static IReadOnlyList<ICandidate> For(TaskKind task, ScenarioColumns columns)
     {
@@ -48,50 +54,40 @@ public static class GeneralCandidates
             new GeneralCandidate("gbdt", "gbdt", GbdtSpace, trees, Gbdt),
         };
 
+        candidates.Add(new GeneralCandidate("random-forest", "random-forest", RandomForestSpace, trees, RandomForest));
         if (task == TaskKind.Regression)
         {
-            candidates.Add(new GeneralCandidate("ridge", "ridge",
-                new SearchSpace(SearchParameter.Float("L2Regularization", 1e-4, 1e4, 1, SearchScale.Log)),
-                linear,
-                static (p, _, threads) => new RidgeTrainer(new RidgeOptions { L2Regularization = p.GetDouble("L2Regularization"), MaxDegreeOfParallelism = threads })));
+            candidates.Add(new GeneralCandidate("ridge", "ridge", LinearSearchSpaces.Ridge, linear,
+                static (p, _, threads) => new RidgeTrainer(LinearSearchSpaces.ToRidgeOptions(p, threads))));
             return candidates;
         }
 
-        candidates.Add(new GeneralCandidate("logistic-regression", "logistic-regression",
-            new SearchSpace(SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log)),
-            linear,
-            static (p, _, threads) => new LogisticRegressionTrainer(new LogisticRegressionOptions
-            {
-                L2Regularization = p.GetDouble("L2Regularization"),
-                MaxDegreeOfParallelism = threads,
-            })));
+        candidates.Add(new GeneralCandidate("logistic-regression", "logistic-regression", LinearSearchSpaces.LogisticRegression, linear,
+            static (p, _, threads) => new LogisticRegressionTrainer(LinearSearchSpaces.ToLogisticRegressionOptions(p, threads))));
 
         if (task == TaskKind.Binary)
         {
-            candidates.Add(new GeneralCandidate("linear-svm", "linear-svm",
-                new SearchSpace(
-                    SearchParameter.Float("L2Regularization", 1e-3, 1e3, 1, SearchScale.Log),
-                    SearchParameter.Int("NumberOfEpochs", 5, 60, 10, SearchScale.Log)),
-                linear,
-                static (p, seed, threads) => new LinearSvmTrainer(new LinearSvmOptions
-                {
-                    L2Regularization = p.GetDouble("L2Regularization"),
-                    NumberOfEpochs = p.GetInt("NumberOfEpochs"),
-                    Seed = seed,
-                    MaxDegreeOfParallelism = threads,
-                })));
+            candidates.Add(new GeneralCandidate("linear-svm", "linear-svm", LinearSearchSpaces.LinearSvm, linear,
+                static (p, seed, threads) => new LinearSvmTrainer(LinearSearchSpaces.ToLinearSvmOptions(p, seed, threads))));
         }
 
         if (hasText)
         {
-            candidates.Add(new GeneralCandidate("naive-bayes", "naive-bayes",
-                new SearchSpace(SearchParameter.Float("Smoothing", 1e-3, 10, 1, SearchScale.Log)),
-                counts,
-                static (p, _, _) => new NaiveBayesTrainer(new NaiveBayesOptions { Smoothing = p.GetDouble("Smoothing") })));
+            candidates.Add(new GeneralCandidate("naive-bayes", "naive-bayes", LinearSearchSpaces.NaiveBayes, counts,
+                static (p, _, _) => new NaiveBayesTrainer(LinearSearchSpaces.ToNaiveBayesOptions(p))));
         }
 
         return candidates;
     }
+
+    private static RandomForestTrainer RandomForest(ParameterSet p, int seed, int threads) => new(new RandomForestOptions
+    {
+        NumberOfTrees = p.GetInt("NumberOfTrees"),
+        MinimumExampleCountPerLeaf = p.GetInt("MinimumExampleCountPerLeaf"),
+        FeatureSubsampleFraction = p.GetDouble("FeatureSubsampleFraction"),
+        Seed = seed,
+        MaxDegreeOfParallelism = threads,
+    });
 
     private static GbdtTrainer Gbdt(ParameterSet p, int seed, int threads) => new(new GbdtOptions
     {

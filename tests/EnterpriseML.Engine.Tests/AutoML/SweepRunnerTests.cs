@@ -6,6 +6,7 @@ using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
+[Collection(TimingCollection.Name)]
 public sealed class SweepRunnerTests
 {
     private static SweepRequest Request(params ICandidate[] candidates) =>

@@ -138,6 +138,26 @@ public sealed class CsvTableFormatTests
     }
 
     [Fact]
+    public void Read_AllMissingColumn_IsNumericNaN()
+    {
+        var table = CsvTable.Read(Utf8("a,b\n1,\n2,NA\n"));
+
+        Assert.Equal(ColumnType.Numeric, table["b"].Type);
+        Assert.True(table["b"].IsMissing(0) && table["b"].IsMissing(1));
+    }
+
+    [Fact]
+    public void Read_DateTimeWithMissing_UsesMissingSentinel()
+    {
+        var table = CsvTable.Read(Utf8("d\n2024-01-31T23:00:00+01:00\n\"\"\n01/15/2023\n"));
+
+        var ticks = ((DateTimeColumn)table["d"]).Ticks;
+        Assert.Equal(new DateTime(2024, 1, 31, 22, 0, 0, DateTimeKind.Utc).Ticks, ticks[0]);
+        Assert.Equal(DateTimeColumn.Missing, ticks[1]);
+        Assert.Equal(new DateTime(2023, 1, 15, 0, 0, 0, DateTimeKind.Utc).Ticks, ticks[2]);
+    }
+
+    [Fact]
     public void Read_MixedDatesAndWords_IsCategorical()
     {
         var csv = "d\n2024-01-01\nsoon\n2024-01-03\n";

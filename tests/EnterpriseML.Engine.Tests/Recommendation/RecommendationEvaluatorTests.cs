@@ -108,4 +108,26 @@ public sealed class RecommendationEvaluatorTests
         Assert.Equal(1.0, metrics.Mae, 4);
         Assert.Equal(4, metrics.Count);
     }
+
+    [Fact]
+    public void EvaluateRanking_TestMappedSeparately_Throws()
+    {
+        var model = new PopularityTrainer().Fit(InteractionSet.FromIds(["u", "v"], ["a", "b"]));
+        var other = InteractionSet.FromIds(["v"], ["b"]);
+
+        Assert.Throws<ArgumentException>(() => RecommendationEvaluator.EvaluateRanking(model, other));
+    }
+
+    [Fact]
+    public void EvaluateRanking_ColdTestUserWithSegment_UsesSegmentFallback()
+    {
+        var data = InteractionSet.FromIds(["u1", "u2", "u3", "new"], ["a", "b", "b", "a"], segments: ["s", "t", "t", "s"]);
+        var model = new PopularityTrainer().Fit(data.Select([0, 1, 2]));
+
+        var metrics = RecommendationEvaluator.EvaluateRanking(model, data.Select([3]), k: 1);
+
+        // Globally b is more popular, but segment s prefers a, which the cold user holds out.
+        Assert.Equal(1, metrics.ColdUsersEvaluated);
+        Assert.Equal(1.0, metrics.HitRateAtK, 12);
+    }
 }

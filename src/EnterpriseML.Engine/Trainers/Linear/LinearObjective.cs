@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Numerics;
 
@@ -34,6 +35,12 @@ internal sealed class LinearObjective : IDifferentiableFunction
     private const int RowBlockSize = VectorKernels.ChunkSize;
     private const int SparseColumnsPerTask = 512;
 
+    /// <summary>
+    /// Below this many multiply-adds per evaluation the blocks run on the calling thread: a parallel barrier costs more
+    /// than the work. The partition is the same either way, so the result is too.
+    /// </summary>
+    internal const long DefaultParallelWorkThreshold = 1L << 18;
+
     private readonly FeatureMatrix _x;
     private readonly float[] _labels;
     private readonly float[]? _rowWeights;
@@ -50,6 +57,7 @@ internal sealed class LinearObjective : IDifferentiableFunction
     private readonly float[] _w;
     private readonly float[] _bias;
     private readonly float[] _residual;
+    private readonly float[] _scratch;
     private readonly double[] _blockLoss;
     private readonly int _blockCount;
     private readonly int[]? _cscPointers;
@@ -60,7 +68,7 @@ internal sealed class LinearObjective : IDifferentiableFunction
     private readonly Action<int> _sparseGradient;
     private double[] _gradient = [];
 
-    public LinearObjective(FeatureMatrix x, float[] labels, float[]? rowWeights, LinearLoss loss, int heads, double[] l2, double tweediePower, int maxDegreeOfParallelism)
+    public LinearObjective(FeatureMatrix x, float[] labels, float[]? rowWeights, LinearLoss loss, int heads, double[] l2, double tweediePower, int maxDegreeOfParallelism, long parallelWorkThreshold = DefaultParallelWorkThreshold)
     {
         _x = x;
         _labels = labels;
@@ -72,11 +80,13 @@ internal sealed class LinearObjective : IDifferentiableFunction
         _features = x.ColumnCount;
         _l2 = l2;
         _power = tweediePower;
-        _maxDop = maxDegreeOfParallelism;
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        var work = (long)heads * (((long)x.RowCount * x.DenseColumnCount) + (x.Sparse?.Values.Length ?? 0));
+        _maxDop = work < parallelWorkThreshold ? 1 : maxDegreeOfParallelism;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _maxDop };
         _w = new float[heads * _features];
         _bias = new float[heads];
         _residual = new float[heads * _n];
+        _scratch = loss == LinearLoss.Softmax ? [] : new float[_n];
         _blockCount = (_n + RowBlockSize - 1) / RowBlockSize;
         _blockLoss = new double[_blockCount];
         if (x.Sparse is { } sparse)
@@ -174,49 +184,71 @@ internal sealed class LinearObjective : IDifferentiableFunction
         _blockLoss[block] = _loss == LinearLoss.Softmax ? SoftmaxLoss(start, length) : ScalarLoss(start, length);
     }
 
+    /// <summary>
+    /// Per-row loss of a one-head model; turns the block's margins into weighted residuals in place. The transcendental
+    /// parts (exp, log, sigmoid) run through TensorPrimitives over the block; only the additions are scalar.
+    /// </summary>
     private double ScalarLoss(int start, int length)
     {
         var r = _residual.AsSpan(start, length);
         var y = _labels.AsSpan(start, length);
+        var s = _scratch.AsSpan(start, length);
         var weights = _rowWeights is null ? default : _rowWeights.AsSpan(start, length);
         double sum = 0;
-        for (var i = 0; i < length; i++)
+        switch (_loss)
         {
-            double z = r[i];
-            double label = y[i];
-            double loss;
-            double derivative;
-            switch (_loss)
-            {
-                case LinearLoss.Logistic:
-                    loss = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z))) - (label * z);
-                    derivative = (1 / (1 + Math.Exp(-z))) - label;
-                    break;
-                case LinearLoss.Squared:
-                    derivative = z - label;
-                    loss = 0.5 * derivative * derivative;
-                    break;
-                case LinearLoss.Poisson:
-                    {
-                        var mu = Math.Exp(Math.Min(z, 80));
-                        loss = mu - (label * z);
-                        derivative = mu - label;
-                        break;
-                    }
+            case LinearLoss.Logistic:
+                // loss = max(z, 0) + log(1 + exp(−|z|)) − y·z; residual = sigmoid(z) − y.
+                TensorPrimitives.Abs(r, s);
+                TensorPrimitives.Negate(s, s);
+                TensorPrimitives.Exp(s, s);
+                TensorPrimitives.Add(s, 1f, s);
+                TensorPrimitives.Log(s, s);
+                for (var i = 0; i < length; i++)
+                {
+                    var z = r[i];
+                    double loss = s[i] + Math.Max(z, 0f) - (y[i] * z);
+                    sum += weights.IsEmpty ? loss : weights[i] * loss;
+                }
 
-                default:
-                    (loss, derivative) = TweedieLoss(z, label, _power);
-                    break;
-            }
+                TensorPrimitives.Sigmoid(r, r);
+                TensorPrimitives.Subtract(r, y, r);
+                break;
+            case LinearLoss.Poisson:
+                // loss = exp(z) − y·z; residual = exp(z) − y.
+                TensorPrimitives.Min(r, 80f, s);
+                TensorPrimitives.Exp(s, s);
+                for (var i = 0; i < length; i++)
+                {
+                    double loss = s[i] - ((double)y[i] * r[i]);
+                    sum += weights.IsEmpty ? loss : weights[i] * loss;
+                }
 
-            if (!weights.IsEmpty)
-            {
-                loss *= weights[i];
-                derivative *= weights[i];
-            }
+                TensorPrimitives.Subtract(s, y, r);
+                break;
+            case LinearLoss.Squared:
+                TensorPrimitives.Subtract(r, y, r);
+                for (var i = 0; i < length; i++)
+                {
+                    double loss = 0.5 * r[i] * r[i];
+                    sum += weights.IsEmpty ? loss : weights[i] * loss;
+                }
 
-            sum += loss;
-            r[i] = (float)derivative;
+                break;
+            default:
+                for (var i = 0; i < length; i++)
+                {
+                    var (loss, derivative) = TweedieLoss(r[i], y[i], _power);
+                    sum += weights.IsEmpty ? loss : weights[i] * loss;
+                    r[i] = (float)derivative;
+                }
+
+                break;
+        }
+
+        if (!weights.IsEmpty)
+        {
+            TensorPrimitives.Multiply(r, weights, r);
         }
 
         return sum;
@@ -253,19 +285,24 @@ internal sealed class LinearObjective : IDifferentiableFunction
                 max = Math.Max(max, _residual[k * _n + i]);
             }
 
+            var label = (int)_labels[i];
+            var labelMargin = _residual[(label * _n) + i];
             double total = 0;
             for (var k = 0; k < _heads; k++)
             {
-                total += Math.Exp(_residual[k * _n + i] - max);
+                // Keep exp(m − max) in place; normalised below.
+                var e = Math.Exp(_residual[(k * _n) + i] - max);
+                _residual[(k * _n) + i] = (float)e;
+                total += e;
             }
 
-            var label = (int)_labels[i];
             var weight = _rowWeights?[i] ?? 1f;
-            sum += weight * (Math.Log(total) + max - _residual[label * _n + i]);
+            sum += weight * (Math.Log(total) + max - labelMargin);
+            var scale = weight / total;
             for (var k = 0; k < _heads; k++)
             {
-                var p = Math.Exp(_residual[k * _n + i] - max) / total;
-                _residual[k * _n + i] = (float)(weight * (p - (k == label ? 1 : 0)));
+                var p = _residual[(k * _n) + i] * scale;
+                _residual[(k * _n) + i] = (float)(k == label ? p - weight : p);
             }
         }
 

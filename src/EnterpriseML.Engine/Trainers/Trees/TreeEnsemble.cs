@@ -636,7 +636,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             var threshold = 0f;
             var offset = 0;
             var words = 0;
-            if (s.IsCategorical)
+            if (s.CategorySet >= 0)
             {
                 feature |= TreeEnsemble.CategoricalFlag;
                 var cardinality = binner.CategoryToBin.Length;
@@ -650,7 +650,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
                 for (var c = 0; c < cardinality; c++)
                 {
                     var bin = binner.CategoryToBin[c];
-                    if (bin > 0 && s.CategoryGoesLeft(bin))
+                    if (bin > 0 && tree.GoesLeft(i, bin))
                     {
                         _catBits[offset + (c >> 5)] |= 1u << (c & 31);
                     }

@@ -82,10 +82,16 @@ internal struct SplitCandidate
         IsCategorical ? CategoryGoesLeft(bin) : bin == 0 ? DefaultLeft : bin <= Threshold;
 }
 
+/// <summary>A grown split in bin space: categorical when <paramref name="CategorySet"/> ≥ 0.</summary>
+internal readonly record struct BinSplit(int Feature, int Threshold, bool DefaultLeft, int CategorySet);
+
 /// <summary>A tree in bin space, as grown. Children ≥ 0 are nodes, &lt; 0 are ~leaf.</summary>
 internal sealed class BinTree
 {
-    public List<SplitCandidate> Splits { get; } = [];
+    public List<BinSplit> Splits { get; } = [];
+
+    /// <summary>Four 64-bit words (bins sent left) per categorical split.</summary>
+    public List<ulong> CategorySets { get; } = [];
 
     public List<int> Left { get; } = [];
 
@@ -101,6 +107,32 @@ internal sealed class BinTree
 
     public int LeafCount => LeafValue.Count;
 
+    public void AddSplit(in SplitCandidate split)
+    {
+        var set = -1;
+        if (split.IsCategorical)
+        {
+            set = CategorySets.Count / 4;
+            CategorySets.Add(split.Cat0);
+            CategorySets.Add(split.Cat1);
+            CategorySets.Add(split.Cat2);
+            CategorySets.Add(split.Cat3);
+        }
+
+        Splits.Add(new BinSplit(split.Feature, split.Threshold, split.DefaultLeft, set));
+    }
+
+    public bool GoesLeft(int node, int bin)
+    {
+        var s = Splits[node];
+        if (s.CategorySet >= 0)
+        {
+            return ((CategorySets[(s.CategorySet * 4) + (bin >> 6)] >> (bin & 63)) & 1) != 0;
+        }
+
+        return bin == 0 ? s.DefaultLeft : bin <= s.Threshold;
+    }
+
     /// <summary>The leaf a binned row falls in.</summary>
     public int LeafOf(byte[][] columns, int row)
     {
@@ -112,8 +144,7 @@ internal sealed class BinTree
         var node = 0;
         while (node >= 0)
         {
-            var s = Splits[node];
-            node = s.GoesLeft(columns[s.Feature][row]) ? Left[node] : Right[node];
+            node = GoesLeft(node, columns[Splits[node].Feature][row]) ? Left[node] : Right[node];
         }
 
         return ~node;
@@ -164,6 +195,8 @@ internal sealed class TreeGrower
         _orderedG = new float[data.RowCount];
         _orderedH = new float[data.RowCount];
         _featureBest = new SplitCandidate[data.FeatureCount];
+        _binLow = new int[data.FeatureCount];
+        _binHigh = new int[data.FeatureCount];
         _leaves = new Leaf[Math.Min(Math.Max(settings.MaximumLeaves, 2), 1024)];
         _buildFeature = BuildFeature;
         _evaluateFeature = EvaluateFeature;
@@ -378,44 +411,16 @@ internal sealed class TreeGrower
         var split = leaf.Best;
         var bins = _data.Columns[split.Feature];
         var start = leaf.Start;
-        var end = start + leaf.Count;
-        var nl = 0;
-        var nr = 0;
-        if (split.IsCategorical)
+        int nl, nr;
+        if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && leaf.Count >= ParallelPartitionRows)
         {
-            for (var i = start; i < end; i++)
-            {
-                var r = _rows[i];
-                if (split.CategoryGoesLeft(bins[r]))
-                {
-                    _rows[start + nl++] = r;
-                }
-                else
-                {
-                    _scratch[nr++] = r;
-                }
-            }
+            (nl, nr) = PartitionParallel(split, bins, start, leaf.Count);
         }
         else
         {
-            var threshold = split.Threshold;
-            var missingLeft = split.DefaultLeft;
-            for (var i = start; i < end; i++)
-            {
-                var r = _rows[i];
-                int b = bins[r];
-                if (b == 0 ? missingLeft : b <= threshold)
-                {
-                    _rows[start + nl++] = r;
-                }
-                else
-                {
-                    _scratch[nr++] = r;
-                }
-            }
+            nl = PartitionChunk(split, bins, _rows, start, start + leaf.Count, _rows, start, _scratch, 0, out nr);
+            Array.Copy(_scratch, 0, _rows, start + nl, nr);
         }
-
-        Array.Copy(_scratch, 0, _rows, start + nl, nr);
 
         var node = _tree.NodeCount;
         var right = _leafCount++;
@@ -425,7 +430,7 @@ internal sealed class TreeGrower
             leaf = ref _leaves[l];
         }
 
-        _tree.Splits.Add(split);
+        _tree.AddSplit(split);
         _tree.Left.Add(~l);
         _tree.Right.Add(~right);
         _tree.NodeCover.Add(leaf.H);
@@ -475,6 +480,133 @@ internal sealed class TreeGrower
         return right;
     }
 
+    private const int ParallelPartitionRows = 1 << 17;
+    private const int PartitionChunks = 32;
+    private readonly int[] _chunkLeft = new int[PartitionChunks];
+    private readonly int[] _chunkRight = new int[PartitionChunks];
+    private int[] _scratchRight = [];
+    private SplitCandidate _pSplit;
+    private byte[] _pBins = [];
+    private int _pStart;
+    private int _pCount;
+    private int _pLeftTotal;
+    private Action<int>? _partitionChunk;
+    private Action<int>? _copyChunk;
+    private Action<int>? _gatherChunk;
+
+    /// <summary>
+    /// Stable partition of rows [from, to): left rows to <paramref name="left"/> from <paramref name="leftAt"/>, right
+    /// rows to <paramref name="right"/> from <paramref name="rightAt"/>. Returns the left count.
+    /// </summary>
+    private static int PartitionChunk(
+        in SplitCandidate split, byte[] bins, int[] rows, int from, int to, int[] left, int leftAt, int[] right, int rightAt, out int rightCount)
+    {
+        var nl = 0;
+        var nr = 0;
+        if (split.IsCategorical)
+        {
+            for (var i = from; i < to; i++)
+            {
+                var r = rows[i];
+                if (split.CategoryGoesLeft(bins[r]))
+                {
+                    left[leftAt + nl++] = r;
+                }
+                else
+                {
+                    right[rightAt + nr++] = r;
+                }
+            }
+        }
+        else
+        {
+            var threshold = split.Threshold;
+            var missingLeft = split.DefaultLeft;
+            for (var i = from; i < to; i++)
+            {
+                var r = rows[i];
+                int b = bins[r];
+                if (b == 0 ? missingLeft : b <= threshold)
+                {
+                    left[leftAt + nl++] = r;
+                }
+                else
+                {
+                    right[rightAt + nr++] = r;
+                }
+            }
+        }
+
+        rightCount = nr;
+        return nl;
+    }
+
+    /// <summary>
+    /// The same stable partition in fixed chunks on several threads: each chunk splits into two scratch arrays, then
+    /// chunks are copied back in chunk order, so the row order is exactly the sequential one.
+    /// </summary>
+    private (int Left, int Right) PartitionParallel(in SplitCandidate split, byte[] bins, int start, int count)
+    {
+        if (_scratchRight.Length == 0)
+        {
+            _scratchRight = new int[_rows.Length];
+        }
+
+        _pSplit = split;
+        _pBins = bins;
+        _pStart = start;
+        _pCount = count;
+        _partitionChunk ??= PartitionOneChunk;
+        _copyChunk ??= CopyOneChunk;
+        Parallel.For(0, PartitionChunks, _parallel, _partitionChunk);
+        var total = 0;
+        for (var c = 0; c < PartitionChunks; c++)
+        {
+            total += _chunkLeft[c];
+        }
+
+        _pLeftTotal = total;
+        Parallel.For(0, PartitionChunks, _parallel, _copyChunk);
+        return (total, count - total);
+    }
+
+    private (int From, int To) ChunkRange(int c, int count) =>
+        ((int)((long)count * c / PartitionChunks), (int)((long)count * (c + 1) / PartitionChunks));
+
+    private void PartitionOneChunk(int c)
+    {
+        var (from, to) = ChunkRange(c, _pCount);
+        from += _pStart;
+        to += _pStart;
+        _chunkLeft[c] = PartitionChunk(_pSplit, _pBins, _rows, from, to, _scratch, from, _scratchRight, from, out var nr);
+        _chunkRight[c] = nr;
+    }
+
+    private void CopyOneChunk(int c)
+    {
+        var leftOffset = 0;
+        var rightOffset = 0;
+        for (var p = 0; p < c; p++)
+        {
+            leftOffset += _chunkLeft[p];
+            rightOffset += _chunkRight[p];
+        }
+
+        var (from, _) = ChunkRange(c, _pCount);
+        from += _pStart;
+        Array.Copy(_scratch, from, _rows, _pStart + leftOffset, _chunkLeft[c]);
+        Array.Copy(_scratchRight, from, _rows, _pStart + _pLeftTotal + rightOffset, _chunkRight[c]);
+    }
+
+    private void GatherOneChunk(int c)
+    {
+        var (from, to) = ChunkRange(c, _curCount);
+        from += _curStart;
+        to += _curStart;
+        Histograms.Gather(_curG, _rows.AsSpan(from, to - from), _orderedG.AsSpan(from, to - from));
+        Histograms.Gather(_curH, _rows.AsSpan(from, to - from), _orderedH.AsSpan(from, to - from));
+    }
+
     private void BuildHistogram(double[] hist, int start, int count, bool identity, int[] features, int featureOffset, int featureCount)
     {
         _curStart = start;
@@ -483,8 +615,16 @@ internal sealed class TreeGrower
         _curIdentity = identity;
         if (!identity)
         {
-            Histograms.Gather(_curG, _rows.AsSpan(start, count), _orderedG.AsSpan(start, count));
-            Histograms.Gather(_curH, _rows.AsSpan(start, count), _orderedH.AsSpan(start, count));
+            if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && count >= ParallelPartitionRows)
+            {
+                _gatherChunk ??= GatherOneChunk;
+                Parallel.For(0, PartitionChunks, _parallel, _gatherChunk);
+            }
+            else
+            {
+                Histograms.Gather(_curG, _rows.AsSpan(start, count), _orderedG.AsSpan(start, count));
+                Histograms.Gather(_curH, _rows.AsSpan(start, count), _orderedH.AsSpan(start, count));
+            }
         }
 
         _activeForStep = features;
@@ -503,6 +643,8 @@ internal sealed class TreeGrower
     }
 
     private int[] _activeForStep = [];
+    private readonly int[] _binLow;
+    private readonly int[] _binHigh;
     private int _activeOffset;
 
     private void BuildFeature(int index)
@@ -511,6 +653,29 @@ internal sealed class TreeGrower
         var offset = _data.BinOffsets[f] * Histograms.Stride;
         var length = _data.Binners[f].BinCount * Histograms.Stride;
         var region = _curHist.AsSpan(offset, length);
+        if (_s.ForestMode)
+        {
+            // Forest nodes are mostly small: touch only the bins present in the node (plus the missing bin).
+            var rows = _rows.AsSpan(_curStart, _curCount);
+            var column = _data.Columns[f];
+            int lo = 255, hi = 0;
+            foreach (var r in rows)
+            {
+                int b = column[r];
+                lo = Math.Min(lo, b);
+                hi = Math.Max(hi, b);
+            }
+
+            region[..Histograms.Stride].Clear();
+            region[(lo * Histograms.Stride)..((hi + 1) * Histograms.Stride)].Clear();
+            _binLow[f] = lo;
+            _binHigh[f] = hi;
+            Histograms.BuildGathered(column, rows, _orderedG.AsSpan(_curStart, _curCount), _orderedH.AsSpan(_curStart, _curCount), region);
+            return;
+        }
+
+        _binLow[f] = 0;
+        _binHigh[f] = _data.Binners[f].BinCount - 1;
         region.Clear();
         if (_curIdentity)
         {
@@ -592,7 +757,9 @@ internal sealed class TreeGrower
         {
             double lg = pass == 1 ? missingG : 0, lh = pass == 1 ? missingH : 0;
             var lc = pass == 1 ? missingC : 0;
-            for (var t = 1; t <= binCount - 2; t++)
+            var first = Math.Max(1, _binLow[feature]);
+            var last = Math.Min(_binHigh[feature], binCount - 2);
+            for (var t = first; t <= last; t++)
             {
                 var o = t * Histograms.Stride;
                 lg += hist[o];
@@ -647,7 +814,8 @@ internal sealed class TreeGrower
         var usedCount = 0;
         var smoothing = _s.ForestMode ? 0 : _s.CategoricalSmoothing;
         var minPerCategory = _s.ForestMode ? 1 : _s.MinimumCountPerCategory;
-        for (var b = 1; b < binCount; b++)
+        var highest = Math.Min(_binHigh[feature], binCount - 1);
+        for (var b = Math.Max(1, _binLow[feature]); b <= highest; b++)
         {
             var o = b * Histograms.Stride;
             if (hist[o + 2] >= minPerCategory && hist[o + 2] > 0)

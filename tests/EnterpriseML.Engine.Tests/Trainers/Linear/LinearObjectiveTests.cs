@@ -84,7 +84,7 @@ public sealed class LinearObjectiveTests
         double referenceLoss = 0;
         foreach (var threads in new[] { 1, 2, 4 })
         {
-            var objective = new LinearObjective(data.Features, data.Labels, data.Weights, loss, heads, l2, 0, threads);
+            var objective = new LinearObjective(data.Features, data.Labels, data.Weights, loss, heads, l2, 0, threads, parallelWorkThreshold: 0);
             var g = new double[objective.Dimension];
             var f = objective.Evaluate(x, g);
             if (reference is null)
@@ -98,6 +98,46 @@ public sealed class LinearObjectiveTests
                 Assert.Equal(reference, g);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Evaluate_VectorisedLoss_MatchesScalarReference(int lossCode)
+    {
+        var loss = (LinearLoss)lossCode;
+        var baseData = LinearTestData.SyntheticBinary(5000, 3, 0, seed: 21);
+        var data = loss == LinearLoss.Logistic
+            ? WithLabels(baseData, i => baseData.Labels[i], TaskKind.Binary)
+            : WithLabels(baseData, i => (i % 5) * 0.9f, TaskKind.Regression);
+        var x = data.Features;
+        double[] parameters = [0.8, -1.7, 2.5, 0.3];
+        var objective = new LinearObjective(x, data.Labels, data.Weights, loss, 1, new double[3], 1.3, 2);
+        var gradient = new double[4];
+        var actual = objective.Evaluate(parameters, gradient);
+        double expected = 0;
+        for (var i = 0; i < x.RowCount; i++)
+        {
+            var z = parameters[3];
+            for (var j = 0; j < 3; j++)
+            {
+                z += parameters[j] * x.Dense[j * x.RowCount + i];
+            }
+
+            double y = data.Labels[i];
+            var rowLoss = loss switch
+            {
+                LinearLoss.Logistic => Math.Log(1 + Math.Exp(z)) - y * z,
+                LinearLoss.Squared => 0.5 * (z - y) * (z - y),
+                LinearLoss.Poisson => Math.Exp(z) - y * z,
+                _ => -y * Math.Exp(-0.3 * z) / -0.3 + Math.Exp(0.7 * z) / 0.7,
+            };
+            expected += data.Weights![i] * rowLoss;
+        }
+
+        Assert.Equal(1.0, actual / expected, 5);
     }
 
     [Fact]

@@ -135,6 +135,21 @@ internal static class LinearTestData
     /// </summary>
     public static (TrainingSet Train, TrainingSet Test) Tabular(string file, string label, string? positive, TaskKind task)
     {
+        var key = $"{file}|{label}|{positive}|{task}";
+        lock (TabularCache)
+        {
+            if (!TabularCache.TryGetValue(key, out var cached))
+            {
+                cached = BuildTabular(file, label, positive, task);
+                TabularCache[key] = cached;
+            }
+
+            return cached;
+        }
+    }
+
+    private static (TrainingSet Train, TrainingSet Test) BuildTabular(string file, string label, string? positive, TaskKind task)
+    {
         var csv = ReadCsv(TestPaths.Dataset(file));
         var header = csv[0];
         var labelIndex = Array.IndexOf(header, label);
@@ -190,7 +205,13 @@ internal static class LinearTestData
     }
 
     /// <summary>Sentiment sentences as sparse word 1–2-gram TF-IDF (L2-normalised) rows: (train, test), every fifth row test.</summary>
-    public static (TrainingSet Train, TrainingSet Test) SentimentText()
+    private static readonly Lazy<(TrainingSet Train, TrainingSet Test)> Sentiment = new(BuildSentimentText);
+    private static readonly Dictionary<string, (TrainingSet Train, TrainingSet Test)> TabularCache = [];
+
+    /// <summary>Cached: the trainers never mutate their inputs.</summary>
+    public static (TrainingSet Train, TrainingSet Test) SentimentText() => Sentiment.Value;
+
+    private static (TrainingSet Train, TrainingSet Test) BuildSentimentText()
     {
         var csv = ReadCsv(TestPaths.Dataset("sentiment-uci-labelled-sentences.csv")).Skip(1).ToList();
         var docs = csv.Select(r => Tokens(r[1])).ToList();

@@ -91,7 +91,8 @@ public sealed class LogisticRegressionTrainerTests
     [Fact]
     public void Fit_AnyThreadCount_IdenticalCoefficients()
     {
-        var data = LinearTestData.SyntheticBinary(10_000, 6, 50, seed: 2);
+        // Large enough (≥ 2^18 multiply-adds per evaluation) for the blocks to run in parallel.
+        var data = LinearTestData.SyntheticBinary(6000, 45, 50, seed: 2);
         LinearPredictor? reference = null;
         foreach (var threads in new[] { 1, 2, 4 })
         {

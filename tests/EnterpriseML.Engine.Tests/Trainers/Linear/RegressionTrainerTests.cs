@@ -81,16 +81,16 @@ public sealed class RegressionTrainerTests
     public void Poisson_KnownLogLinearModel_RecoversCoefficients()
     {
         var random = new Random(11);
-        var (x, margins) = LinearProblem(20_000, 3, seed: 2, link: v => v);
+        var (x, margins) = LinearProblem(6000, 3, seed: 2, link: v => v);
         var y = margins.Select(m => (float)SamplePoisson(random, Math.Exp(0.3 * m + 0.5))).ToArray();
         var model = (LinearPredictor)new PoissonRegressionTrainer(0.01).Fit(new TrainingSet(x, y, TaskKind.Regression));
         var truth = TrueCoefficients(3);
         for (var j = 0; j < 3; j++)
         {
-            Assert.InRange(model.Coefficients()[j], 0.3 * truth[j] - 0.03, 0.3 * truth[j] + 0.03);
+            Assert.InRange(model.Coefficients()[j], 0.3 * truth[j] - 0.05, 0.3 * truth[j] + 0.05);
         }
 
-        Assert.InRange(model.Intercept(), 0.75, 0.85); // 0.3·1 (the problem's offset) + 0.5
+        Assert.InRange(model.Intercept(), 0.72, 0.88); // 0.3·1 (the problem's offset) + 0.5
     }
 
     [Fact]

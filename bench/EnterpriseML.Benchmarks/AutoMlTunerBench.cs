@@ -1,0 +1,105 @@
+using System.Globalization;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Benchmarks;
+
+/// <summary>
+/// Tuners head to head (docs/benchmarks.md, "Tuners and AutoML sweeps"): the same general-candidate sweep of the
+/// <c>auto</c> scenario on each shared binary set, once per tuner and seed. For each seed it reports random search's
+/// best validation score at the full budget and the time the other tuners took to reach it.
+/// Usage: <c>automl-tuners --splits DIR [--budget SECONDS] [--seeds N] [--threads N] [--sets a,b]</c>
+/// (DIR holds NAME.train.csv from bench/automl_splits.py).
+/// </summary>
+internal sealed class AutoMlTunerBench : IBenchCommand
+{
+    private static readonly (string Name, string Label, string Positive)[] Sets =
+    [
+        ("credit-german", "class", "bad"),
+        ("churn", "churn", "Yes"),
+        ("fraud-caravan", "CARAVAN", "insurance"),
+    ];
+
+    public string Name => "automl-tuners";
+
+    public int Run(string[] args)
+    {
+        var splits = Argument(args, "--splits") ?? throw new ArgumentException("--splits DIR is required.");
+        var budget = double.Parse(Argument(args, "--budget") ?? "30", CultureInfo.InvariantCulture);
+        var seeds = int.Parse(Argument(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
+        var threads = int.Parse(Argument(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
+        var only = Argument(args, "--sets")?.Split(',');
+        TunerKind[] tuners = [TunerKind.Random, TunerKind.CostFrugal, TunerKind.Smac];
+        Console.WriteLine($"| dataset | seed | random: best AUC at {budget:0} s (trials) | cost-frugal: time to reach it | SMAC: time to reach it | cost-frugal best | SMAC best |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (name, label, positive) in Sets)
+        {
+            if (only is not null && !only.Contains(name))
+            {
+                continue;
+            }
+
+            var table = CsvTable.Read(Path.Combine(splits, name + ".train.csv"));
+            var data = LabelEncoding.Encode(table, label, Engine.Trainers.TaskKind.Binary, positive);
+            var plan = new AutoScenario().Plan(new ScenarioContext(table, label, Engine.Trainers.TaskKind.Binary, positive));
+            for (var seed = 0; seed < seeds; seed++)
+            {
+                var results = new Dictionary<TunerKind, SweepResult>();
+                foreach (var tuner in tuners)
+                {
+                    var options = new SweepOptions
+                    {
+                        BudgetSeconds = budget,
+                        Seed = seed,
+                        Tuner = tuner,
+                        MaximumDegreeOfParallelism = threads,
+                        EnsembleSelection = false,
+                    };
+                    results[tuner] = new SweepRunner(options).RunAsync(new SweepRequest(data, plan, "auto")).GetAwaiter().GetResult();
+                }
+
+                var random = results[TunerKind.Random];
+                var target = Best(random, double.PositiveInfinity);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {name} | {seed} | {target:0.0000} ({random.Trials.Count}) | {Reach(results[TunerKind.CostFrugal], target)} | {Reach(results[TunerKind.Smac], target)} | {Best(results[TunerKind.CostFrugal], double.PositiveInfinity):0.0000} | {Best(results[TunerKind.Smac], double.PositiveInfinity):0.0000} |"));
+            }
+        }
+
+        return 0;
+    }
+
+    private static double Best(SweepResult result, double until)
+    {
+        var best = double.NaN;
+        foreach (var t in result.Trials)
+        {
+            if (t.Status == TrialStatus.Succeeded && t.FinishedAtSeconds <= until && result.Metric.IsBetter(t.ValidationScore, best))
+            {
+                best = t.ValidationScore;
+            }
+        }
+
+        return best;
+    }
+
+    private static string Reach(SweepResult result, double target)
+    {
+        foreach (var t in result.Trials.OrderBy(t => t.FinishedAtSeconds))
+        {
+            if (t.Status == TrialStatus.Succeeded && !result.Metric.IsBetter(target, t.ValidationScore))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{t.FinishedAtSeconds:0.0} s");
+            }
+        }
+
+        return "not reached";
+    }
+
+    private static string? Argument(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,345 @@
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Trees;
+
+namespace EnterpriseML.Engine.Tests.Trainers.Trees;
+
+public sealed class GbdtTrainerTests
+{
+    [Fact]
+    public void Fit_CreditGerman_GoldenAuc()
+    {
+        var (train, test) = TreeTestData.CreditGerman;
+        var model = new GbdtTrainer(new GbdtOptions { Seed = 7 }).Fit(train);
+        var auc = TreeTestData.Auc(TreeTestData.PredictAll(model, test.Features), test.Labels);
+        Assert.InRange(auc, 0.70, 0.84);
+    }
+
+    [Fact]
+    public void Fit_FraudSensorFewTrees_GoldenAuc()
+    {
+        var (train, test) = TreeTestData.FraudSensor;
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 20, Seed = 7 }).Fit(train);
+        var auc = TreeTestData.Auc(TreeTestData.PredictAll(model, test.Features), test.Labels);
+        Assert.InRange(auc, 0.99, 1.0);
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Multiclass)]
+    [InlineData(TaskKind.Regression)]
+    public void Fit_ThreadCounts_BitIdenticalPredictions(TaskKind task)
+    {
+        var x = TreeTestData.Synthetic(3000, 11, out var regression, out var binary, out var multiclass);
+        var labels = task switch { TaskKind.Binary => binary, TaskKind.Multiclass => multiclass, _ => regression };
+        float[]? first = null;
+        foreach (var threads in new[] { 1, 2, 4 })
+        {
+            var options = new GbdtOptions
+            {
+                NumberOfTrees = 15, RowSubsampleFraction = 0.8, FeatureSubsampleFraction = 0.75, MaxDegreeOfParallelism = threads,
+                MinimumExampleCountPerLeaf = 5,
+            };
+            var model = new GbdtTrainer(options).Fit(new TrainingSet(x, labels, task, task == TaskKind.Multiclass ? 3 : 0));
+            var predictions = TreeTestData.PredictAll(model, x);
+            if (first is null)
+            {
+                first = predictions;
+            }
+            else
+            {
+                Assert.Equal(first, predictions);
+            }
+        }
+    }
+
+    [Fact]
+    public void Fit_LargeNodes_ParallelPartitionMatchesOneThread()
+    {
+        // 140k rows: root splits take the chunked parallel partition and gather paths.
+        var x = TreeTestData.Synthetic(140_000, 28, out _, out var binary, out _);
+        var one = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, MaxDegreeOfParallelism = 1 }).Fit(new TrainingSet(x, binary, TaskKind.Binary));
+        var two = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, MaxDegreeOfParallelism = 2 }).Fit(new TrainingSet(x, binary, TaskKind.Binary));
+        Assert.Equal(TreeTestData.PredictAll(one, x), TreeTestData.PredictAll(two, x));
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Multiclass)]
+    [InlineData(TaskKind.Regression)]
+    public void WriteRead_RoundTrip_IdenticalPredictionsAndExplanations(TaskKind task)
+    {
+        var x = TreeTestData.Synthetic(1500, 12, out var regression, out var binary, out var multiclass);
+        var labels = task switch { TaskKind.Binary => binary, TaskKind.Multiclass => multiclass, _ => regression };
+        var model = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 10, MinimumExampleCountPerLeaf = 5 })
+            .Fit(new TrainingSet(x, labels, task, task == TaskKind.Multiclass ? 3 : 0));
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            model.Write(writer);
+        }
+
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        var loaded = GbdtModel.Read(reader);
+        Assert.Equal(model.FormatId, loaded.FormatId);
+        Assert.Equal(model.Task, loaded.Task);
+        Assert.Equal(TreeTestData.PredictAll(model, x), TreeTestData.PredictAll(loaded, x));
+        var row = TreeTestData.Row(x, 3);
+        var a = new float[4];
+        var b = new float[4];
+        Assert.Equal(model.Explain(new FeatureRow(row), a), loaded.Explain(new FeatureRow(row), b));
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Read_TruncatedOrCorruptStream_Throws()
+    {
+        var x = TreeTestData.Synthetic(500, 13, out _, out var binary, out _);
+        var model = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 3 }).Fit(new TrainingSet(x, binary, TaskKind.Binary));
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            model.Write(writer);
+        }
+
+        var bytes = stream.ToArray();
+        Assert.Throws<EndOfStreamException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(bytes[..(bytes.Length / 2)]))));
+        Assert.Throws<InvalidDataException>(() => RandomForestModel.Read(new BinaryReader(new MemoryStream(bytes))));
+
+        // The first node's left child (after format, task, transform, layout, features, outputs, average, base score,
+        // node count, feature, threshold) pointed far outside the node array.
+        var corrupt = (byte[])bytes.Clone();
+        var leftChild = 1 + GbdtModel.Format.Length + 2 + 4 + 4 + 4 + 1 + 8 + 4 + 4 + 4;
+        BitConverter.GetBytes(1_000_000).CopyTo(corrupt, leftChild);
+        Assert.Throws<InvalidDataException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(corrupt))));
+    }
+
+    [Fact]
+    public void Predict_MissingValues_FollowLearnedDirectionAndMatchBatch()
+    {
+        var x = TreeTestData.Synthetic(2000, 14, out var regression, out _, out _);
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 30, MinimumExampleCountPerLeaf = 5 }).Fit(new TrainingSet(x, regression, TaskKind.Regression));
+        var output = new float[1];
+        var row = TreeTestData.Row(x, 0);
+        for (var j = 0; j < row.Length; j++)
+        {
+            row[j] = float.NaN;
+        }
+
+        model.Predict(new FeatureRow(row), output);
+        Assert.True(float.IsFinite(output[0]));
+
+        // x3 is missing for ~10 % of rows with a signal of 0.5: single-row and batch agree on those rows.
+        var batch = TreeTestData.PredictAll(model, x);
+        var checkedRows = 0;
+        for (var i = 0; i < x.RowCount && checkedRows < 50; i++)
+        {
+            if (!float.IsNaN(x.Dense[(3 * x.RowCount) + i]))
+            {
+                continue;
+            }
+
+            model.Predict(new FeatureRow(TreeTestData.Row(x, i)), output);
+            Assert.Equal(batch[i], output[0]);
+            checkedRows++;
+        }
+
+        Assert.True(checkedRows > 10);
+
+        // An unseen category code goes right like a missing one and never throws.
+        var unseen = TreeTestData.Row(x, 0);
+        unseen[2] = 77;
+        model.Predict(new FeatureRow(unseen), output);
+        Assert.True(float.IsFinite(output[0]));
+    }
+
+    [Fact]
+    public void Fit_MonotoneConstraint_PredictionsNonDecreasingInFeature()
+    {
+        // x1 enters the signal as -2·x1²: decreasing. Force +1 on it and −1 on x0 (increasing in the data).
+        var x = TreeTestData.Synthetic(3000, 15, out var regression, out _, out _);
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 40, MonotoneConstraints = [-1, 1], MinimumExampleCountPerLeaf = 5 })
+            .Fit(new TrainingSet(x, regression, TaskKind.Regression));
+        var output = new float[1];
+        for (var r = 0; r < 40; r++)
+        {
+            var row = TreeTestData.Row(x, r);
+            float previousUp = float.NegativeInfinity, previousDown = float.PositiveInfinity;
+            for (var step = 0; step <= 100; step++)
+            {
+                var value = step / 100f;
+                var sweep = (float[])row.Clone();
+                sweep[1] = value;
+                model.Predict(new FeatureRow(sweep), output);
+                Assert.True(output[0] >= previousUp, $"row {r}: prediction fell at x1 = {value}");
+                previousUp = output[0];
+                sweep = (float[])row.Clone();
+                sweep[0] = value;
+                model.Predict(new FeatureRow(sweep), output);
+                Assert.True(output[0] <= previousDown, $"row {r}: prediction rose at x0 = {value}");
+                previousDown = output[0];
+            }
+        }
+    }
+
+    [Fact]
+    public void Fit_MonotoneOnCategorical_ThrowsNamingOption()
+    {
+        var x = TreeTestData.Synthetic(200, 16, out var regression, out _, out _);
+        var trainer = new GbdtTrainer(new GbdtOptions { MonotoneConstraints = [0, 0, 1] });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(new TrainingSet(x, regression, TaskKind.Regression)));
+        Assert.Equal(nameof(GbdtOptions.MonotoneConstraints), error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Binary, 0)]
+    [InlineData(TaskKind.Multiclass, 2)]
+    [InlineData(TaskKind.Regression, 0)]
+    public void Explain_AnyRow_ContributionsPlusBiasEqualRawMargin(TaskKind task, int outputIndex)
+    {
+        var x = TreeTestData.Synthetic(2000, 17, out var regression, out var binary, out var multiclass);
+        var labels = task switch { TaskKind.Binary => binary, TaskKind.Multiclass => multiclass, _ => regression };
+        var model = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 25, MinimumExampleCountPerLeaf = 5, RowSubsampleFraction = 0.7 })
+            .Fit(new TrainingSet(x, labels, task, task == TaskKind.Multiclass ? 3 : 0));
+        var contributions = new float[4];
+        var margins = new double[model.OutputWidth];
+        for (var r = 0; r < 30; r++)
+        {
+            var row = TreeTestData.Row(x, r);
+            var bias = model.Explain(new FeatureRow(row), contributions, outputIndex);
+            model.Core.Ensemble.PredictRaw(row, margins);
+            Assert.Equal(margins[outputIndex], bias + contributions.Sum(), 1e-3);
+        }
+    }
+
+    [Fact]
+    public void Explain_FeatureUnusedByModel_GetsZero()
+    {
+        var n = 1000;
+        var random = new Random(18);
+        var used = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
+        var unused = Enumerable.Range(0, n).Select(_ => 0.5f).ToArray();
+        var y = used.Select(v => 2 * v).ToArray();
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 10 }).Fit(new TrainingSet(FeatureMatrix.FromColumns([used, unused]), y, TaskKind.Regression));
+        var contributions = new float[2];
+        ((IExplainablePredictor)model).Explain(new FeatureRow([0.9f, 0.5f]), contributions);
+        Assert.Equal(0f, contributions[1]);
+        Assert.True(contributions[0] > 0);
+    }
+
+    [Fact]
+    public void Fit_Multiclass_ProbabilitiesSumToOneAndBeatChance()
+    {
+        var x = TreeTestData.Synthetic(2000, 19, out _, out _, out var multiclass);
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 30 }).Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, 3));
+        var p = TreeTestData.PredictAll(model, x);
+        var correct = 0;
+        for (var i = 0; i < x.RowCount; i++)
+        {
+            var row = p.AsSpan(i * 3, 3);
+            Assert.Equal(1f, row[0] + row[1] + row[2], 1e-4f);
+            var argmax = row.IndexOf(MathF.Max(row[0], MathF.Max(row[1], row[2])));
+            correct += argmax == (int)multiclass[i] ? 1 : 0;
+        }
+
+        Assert.InRange(correct / (double)x.RowCount, 0.85, 1.0);
+    }
+
+    [Fact]
+    public void Fit_EarlyStopping_KeepsFewerTreesThanRequested()
+    {
+        var x = TreeTestData.Synthetic(2000, 20, out var regression, out _, out _);
+        var v = TreeTestData.Synthetic(500, 21, out var validationLabels, out _, out _);
+        var data = new TrainingSet(x, regression, TaskKind.Regression) { Validation = new TrainingSet(v, validationLabels, TaskKind.Regression) };
+        var model = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2000, LearningRate = 0.3, EarlyStoppingRounds = 10 }).Fit(data);
+        Assert.InRange(model.TreeCount, 5, 1000);
+    }
+
+    [Fact]
+    public void Fit_HighCardinalityCategorical_NativeSplitsLearnLevelEffects()
+    {
+        // 200 levels, a third of them carry a positive effect: one categorical feature must separate them.
+        var random = new Random(22);
+        const int n = 20_000, levels = 200;
+        var effect = Enumerable.Range(0, levels).Select(l => l % 3 == 0 ? 1.0 : 0.0).ToArray();
+        var codes = new float[n];
+        var y = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var c = random.Next(levels);
+            codes[i] = c;
+            y[i] = random.NextDouble() < 0.2 + (0.6 * effect[c]) ? 1 : 0;
+        }
+
+        var features = new FeatureMatrix(n, codes, 1, null, [new FeatureInfo("level", true, levels)]);
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 20 }).Fit(new TrainingSet(features, y, TaskKind.Binary));
+        var p = TreeTestData.PredictAll(model, features);
+        // The Bayes-optimal AUC of this design is 0.778 (levels with and without the effect, 0.8 vs 0.2).
+        var auc = TreeTestData.Auc(p.AsSpan(0, 3000), y.AsSpan(0, 3000));
+        Assert.InRange(auc, 0.75, 0.85);
+    }
+
+    [Fact]
+    public void Fit_SparseBlock_IsDensifiedAndPredictsSameAsDense()
+    {
+        var x = TreeTestData.Synthetic(800, 23, out var regression, out _, out _);
+        // Move x0 into a sparse block.
+        var n = x.RowCount;
+        var x0 = x.DenseColumn(0).ToArray();
+        var dense = x.Dense.AsSpan(n, 3 * n).ToArray();
+        var pointers = Enumerable.Range(0, n + 1).ToArray();
+        var sparse = new SparseMatrix(n, 1, pointers, new int[n], x0);
+        var infos = new[] { x.Features[1], x.Features[2], x.Features[3], x.Features[0] };
+        var sparseMatrix = new FeatureMatrix(n, dense, 3, sparse, infos);
+        var model = new GbdtTrainer(new GbdtOptions { NumberOfTrees = 10 }).Fit(new TrainingSet(sparseMatrix, regression, TaskKind.Regression));
+        var batch = TreeTestData.PredictAll(model, sparseMatrix);
+        var output = new float[1];
+        var row = new float[3];
+        for (var i = 0; i < 20; i++)
+        {
+            for (var j = 0; j < 3; j++)
+            {
+                row[j] = dense[(j * n) + i];
+            }
+
+            model.Predict(new FeatureRow(row, new[] { 0 }, new[] { x0[i] }), output);
+            Assert.Equal(batch[i], output[0]);
+        }
+    }
+
+    [Fact]
+    public void Fit_InvalidLabels_ThrowsNamingRow()
+    {
+        var x = TreeTestData.Synthetic(100, 24, out _, out var binary, out _);
+        binary[7] = 2;
+        var error = Assert.Throws<ArgumentException>(() => new GbdtTrainer().Fit(new TrainingSet(x, binary, TaskKind.Binary)));
+        Assert.Contains("row 7", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_ClassWeightsWrongLength_ThrowsNamingOption()
+    {
+        var x = TreeTestData.Synthetic(100, 25, out _, out var binary, out _);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new GbdtTrainer(new GbdtOptions { ClassWeights = [1, 2, 3] }).Fit(new TrainingSet(x, binary, TaskKind.Binary)));
+        Assert.Equal(nameof(GbdtOptions.ClassWeights), error.ParamName);
+    }
+
+    [Fact]
+    public void Fit_ScalePositiveWeight_RaisesPredictedProbabilities()
+    {
+        var x = TreeTestData.Synthetic(1000, 26, out _, out var binary, out _);
+        var plain = TreeTestData.PredictAll(new GbdtTrainer(new GbdtOptions { NumberOfTrees = 10 }).Fit(new TrainingSet(x, binary, TaskKind.Binary)), x);
+        var weighted = TreeTestData.PredictAll(new GbdtTrainer(new GbdtOptions { NumberOfTrees = 10, ScalePositiveWeight = 5 }).Fit(new TrainingSet(x, binary, TaskKind.Binary)), x);
+        Assert.True(weighted.Average() > plain.Average() + 0.05);
+    }
+
+    [Fact]
+    public void Fit_Cancelled_Throws()
+    {
+        var x = TreeTestData.Synthetic(100, 27, out _, out var binary, out _);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => new GbdtTrainer().Fit(new TrainingSet(x, binary, TaskKind.Binary), cts.Token));
+    }
+}

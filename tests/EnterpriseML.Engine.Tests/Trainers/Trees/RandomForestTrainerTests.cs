@@ -1,0 +1,92 @@
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Trees;
+
+namespace EnterpriseML.Engine.Tests.Trainers.Trees;
+
+public sealed class RandomForestTrainerTests
+{
+    [Fact]
+    public void Fit_CreditGerman_GoldenAuc()
+    {
+        var (train, test) = TreeTestData.CreditGerman;
+        var model = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 100, Seed = 7 }).Fit(train);
+        var auc = TreeTestData.Auc(TreeTestData.PredictAll(model, test.Features), test.Labels);
+        Assert.InRange(auc, 0.75, 0.88);
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Regression)]
+    public void Fit_ThreadCounts_BitIdenticalPredictions(TaskKind task)
+    {
+        var x = TreeTestData.Synthetic(1500, 31, out var regression, out var binary, out _);
+        float[]? first = null;
+        foreach (var threads in new[] { 1, 2, 4 })
+        {
+            var model = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 12, MaxDegreeOfParallelism = threads })
+                .Fit(new TrainingSet(x, task == TaskKind.Binary ? binary : regression, task));
+            var predictions = TreeTestData.PredictAll(model, x);
+            if (first is null)
+            {
+                first = predictions;
+            }
+            else
+            {
+                Assert.Equal(first, predictions);
+            }
+        }
+    }
+
+    [Fact]
+    public void Predict_Binary_ProbabilitiesInUnitInterval()
+    {
+        var x = TreeTestData.Synthetic(1000, 32, out _, out var binary, out _);
+        var p = TreeTestData.PredictAll(new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 20 }).Fit(new TrainingSet(x, binary, TaskKind.Binary)), x);
+        Assert.All(p, v => Assert.InRange(v, 0f, 1f));
+        Assert.InRange(TreeTestData.Auc(p, binary), 0.95, 1.0);
+    }
+
+    [Fact]
+    public void WriteRead_RoundTrip_IdenticalPredictions()
+    {
+        var x = TreeTestData.Synthetic(800, 33, out var regression, out _, out _);
+        var model = (RandomForestModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 10 }).Fit(new TrainingSet(x, regression, TaskKind.Regression));
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            model.Write(writer);
+        }
+
+        stream.Position = 0;
+        var loaded = RandomForestModel.Read(new BinaryReader(stream));
+        Assert.Equal("random-forest/1", loaded.FormatId);
+        Assert.Equal(TreeTestData.PredictAll(model, x), TreeTestData.PredictAll(loaded, x));
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Regression)]
+    public void Explain_AnyRow_ContributionsPlusBiasEqualOutput(TaskKind task)
+    {
+        var x = TreeTestData.Synthetic(600, 34, out var regression, out var binary, out _);
+        var model = (RandomForestModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 15, MinimumExampleCountPerLeaf = 3 })
+            .Fit(new TrainingSet(x, task == TaskKind.Binary ? binary : regression, task));
+        var contributions = new float[4];
+        var output = new float[1];
+        for (var r = 0; r < 20; r++)
+        {
+            var row = TreeTestData.Row(x, r);
+            var bias = model.Explain(new FeatureRow(row), contributions);
+            model.Predict(new FeatureRow(row), output);
+            Assert.Equal(output[0], bias + contributions.Sum(), 1e-3);
+        }
+    }
+
+    [Fact]
+    public void Fit_Multiclass_ThrowsNotSupported()
+    {
+        var x = TreeTestData.Synthetic(100, 35, out _, out _, out var multiclass);
+        Assert.Throws<NotSupportedException>(() => new RandomForestTrainer().Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, 3)));
+    }
+}
