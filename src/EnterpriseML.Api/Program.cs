@@ -2,6 +2,7 @@ using EnterpriseML.Api;
 using EnterpriseML.Api.Datasets;
 using EnterpriseML.Api.Experiments;
 using EnterpriseML.Api.Models;
+using EnterpriseML.Api.Schedules;
 using EnterpriseML.Api.Serving;
 using EnterpriseML.Api.Tenants;
 
@@ -16,6 +17,7 @@ app.MapDatasetsApi();
 app.MapTenantsApi();
 app.MapExperimentsApi();
 app.MapModelsApi();
+app.MapSchedulesApi();
 app.MapPredictionApi();
 await app.RunAsync();
 

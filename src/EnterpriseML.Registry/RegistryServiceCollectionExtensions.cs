@@ -27,6 +27,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<ExperimentStore>();
         services.AddSingleton<ModelStore>();
+        services.AddSingleton<ScheduleStore>();
         return services;
     }
 }

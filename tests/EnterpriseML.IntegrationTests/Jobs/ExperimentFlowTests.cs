@@ -155,3 +155,49 @@ public sealed class ExperimentFlowTests
         Assert.Equal(field, json.RootElement.GetProperty("field").GetString());
     }
 }
+
+/// <summary>Schedule definitions: cron validation, pause with reason, resume, delete.</summary>
+public sealed class SchedulesApiTests
+{
+    [Fact]
+    public async Task Schedules_InvalidCronPauseResumeDelete_Behave()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "sched");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" };
+
+        using (var bad = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 25 * * ?", experiment }))
+        {
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("cron", json.RootElement.GetProperty("field").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("detail").GetString()));
+        }
+
+        using (var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 2 * * ?", experiment }))
+        {
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        using (var pause = await client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "data outage" }))
+        {
+            using var json = JsonDocument.Parse(await pause.Content.ReadAsStringAsync());
+            Assert.True(json.RootElement.GetProperty("paused").GetBoolean());
+            Assert.Equal("data outage", json.RootElement.GetProperty("pauseReason").GetString());
+            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("pausedBy").GetString()));
+        }
+
+        using (var resume = await client.PostAsync("/api/schedules/nightly/resume", null))
+        {
+            using var json = JsonDocument.Parse(await resume.Content.ReadAsStringAsync());
+            Assert.False(json.RootElement.GetProperty("paused").GetBoolean());
+        }
+
+        using var delete = await client.DeleteAsync("/api/schedules/nightly");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        using var gone = await client.GetAsync("/api/schedules/nightly");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+}
