@@ -1,5 +1,8 @@
 using EnterpriseML.Api;
 using EnterpriseML.Api.Datasets;
+using EnterpriseML.Api.Experiments;
+using EnterpriseML.Api.Models;
+using EnterpriseML.Api.Schedules;
 using EnterpriseML.Api.Serving;
 using EnterpriseML.Api.Tenants;
 
@@ -12,6 +15,9 @@ app.UseServing();
 app.UseEnterpriseMlApi();
 app.MapDatasetsApi();
 app.MapTenantsApi();
+app.MapExperimentsApi();
+app.MapModelsApi();
+app.MapSchedulesApi();
 app.MapPredictionApi();
 await app.RunAsync();
 

@@ -22,6 +22,37 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         return id;
     }
 
+    /// <summary>
+    /// Enqueues the sweep of an experiment: a recoverable one-off job whose only data is the experiment id, in the
+    /// execution group <c>tenant:{id}</c> so the cluster-wide per-tenant limit applies.
+    /// </summary>
+    public async Task EnqueueSweepAsync(string tenantId, string experimentId, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var job = JobBuilder.Create<SweepJob>()
+            .WithIdentity(SweepJob.KeyFor(experimentId))
+            .UsingJobData(SweepJob.ExperimentIdKey, experimentId)
+            .RequestRecovery(true)
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity("sweep-" + experimentId, "sweeps")
+            .WithExecutionGroup("tenant:" + tenantId)
+            .StartNow()
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Cancels a sweep: a queued one is unscheduled; a running one is interrupted here and, on any other node, by the
+    /// job itself, which watches the experiment's status (so the cancel is cluster-wide).
+    /// </summary>
+    public async Task CancelSweepAsync(string experimentId, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.Interrupt(SweepJob.KeyFor(experimentId), cancellationToken);
+        await scheduler.DeleteJob(SweepJob.KeyFor(experimentId), cancellationToken);
+    }
+
     /// <summary>The node that ran the probe, or null if it has not run yet.</summary>
     public async Task<string?> ProbeRanOnAsync(string id, CancellationToken cancellationToken = default)
     {

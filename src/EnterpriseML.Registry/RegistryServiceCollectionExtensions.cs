@@ -25,6 +25,9 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<ExperimentStore>();
+        services.AddSingleton<ModelStore>();
+        services.AddSingleton<ScheduleStore>();
         return services;
     }
 }

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EnterpriseML.Api.Auth;
+using EnterpriseML.Api.Datasets;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Jobs;
+using EnterpriseML.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EnterpriseML.Api.Experiments;
+
+public sealed record ExperimentAccepted(string Id, string Status);
+
+public sealed record AttemptResponse(string Node, long StartedAt, long? EndedAt, string? Outcome);
+
+public sealed record TrialResponse(long Trial, string? Node, double? Score, double? ElapsedSeconds);
+
+public sealed record ExperimentResponse(
+    string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress,
+    IReadOnlyList<AttemptResponse> Attempts, JsonNode? Leaderboard, JsonNode? Winner, IReadOnlyList<TrialResponse> Trials,
+    string? Error, string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt);
+
+public sealed record ExperimentSummary(string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress, string? Error, long CreatedAt, long? FinishedAt);
+
+internal static class ExperimentsApi
+{
+    private static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "cancelled"];
+
+    public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/experiments").WithTags("Experiments");
+        group.MapPost("/", CreateAsync).RequireRole(Roles.DataScientist);
+        group.MapGet("/", ListAsync).RequireRole(Roles.DataScientist);
+        group.MapGet("/{id}", GetAsync).RequireRole(Roles.DataScientist);
+        group.MapPost("/{id}/cancel", CancelAsync).RequireRole(Roles.DataScientist);
+        group.MapGet("/{id}/events", EventsAsync).RequireRole(Roles.DataScientist);
+        return app;
+    }
+
+    /// <summary>Checks a request against the dataset's profile; null when valid, else (field, message).</summary>
+    internal static (string Field, string Message)? Validate(ExperimentRequest request, DatasetRecord? dataset)
+    {
+        if (dataset is null)
+        {
+            return ("datasetId", $"There is no dataset '{request.DatasetId}' in your tenant.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ModelName))
+        {
+            return ("modelName", "A model name is required.");
+        }
+
+        if (!(request.BudgetSeconds is > 0 and <= 86_400))
+        {
+            return ("budgetSeconds", "Must be in (0, 86400] seconds.");
+        }
+
+        if (!ScenarioCatalog.Names.Contains(request.Scenario?.ToLowerInvariant() ?? ""))
+        {
+            return ("scenario", $"Unknown scenario '{request.Scenario}'. Known: {string.Join(", ", ScenarioCatalog.Names)}.");
+        }
+
+        var label = dataset.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);
+        if (label is null)
+        {
+            return ("label", $"The dataset has no column '{request.Label}'. Columns: {string.Join(", ", dataset.Profile.Columns.Select(c => c.Name))}.");
+        }
+
+        if (label.DistinctCount < 2)
+        {
+            return ("label", $"The label '{request.Label}' has a single class; a model needs at least two.");
+        }
+
+        if (request.PositiveClass is { } positive && label.TopValues is { } top && label.DistinctCount <= top.Count && top.All(v => v.Value != positive))
+        {
+            return ("positiveClass", $"'{positive}' is not a value of '{request.Label}'.");
+        }
+
+        if (request.IgnoreColumns?.FirstOrDefault(i => dataset.Profile.Columns.All(c => c.Name != i)) is { } unknown)
+        {
+            return ("ignoreColumns", $"The dataset has no column '{unknown}'.");
+        }
+
+        return request.IgnoreColumns?.Contains(request.Label) == true ? ("ignoreColumns", "The label cannot be ignored.") : null;
+    }
+
+    private static async Task<Results<Accepted<ExperimentAccepted>, ProblemHttpResult>> CreateAsync(
+        ExperimentRequest request, HttpContext context, DatasetStore datasets, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : await datasets.GetAsync(tenant, request.DatasetId, cancellationToken);
+        if (Validate(request, dataset) is { } invalid)
+        {
+            return FieldProblem(invalid.Field, invalid.Message);
+        }
+
+        var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
+        await jobs.EnqueueSweepAsync(tenant, record.Id, cancellationToken);
+        return TypedResults.Accepted($"/api/experiments/{record.Id}", new ExperimentAccepted(record.Id, record.Status));
+    }
+
+    private static async Task<Results<Ok<Page<ExperimentSummary>>, ProblemHttpResult>> ListAsync(HttpContext context, ExperimentStore experiments, string? status, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (status is not null && !Statuses.Contains(status))
+        {
+            return FieldProblem("status", $"Must be one of {string.Join(", ", Statuses)}.");
+        }
+
+        var size = Math.Clamp(pageSize ?? 50, 1, 500);
+        var number = Math.Max(page ?? 1, 1);
+        var (items, total) = await experiments.ListAsync(context.Caller().TenantId, status, (number - 1) * size, size, cancellationToken);
+        return TypedResults.Ok(new Page<ExperimentSummary>(
+            [.. items.Select(e => new ExperimentSummary(e.Id, e.Status, e.DatasetId, e.ModelName, e.Scenario, Parse(e.Progress), e.Error, e.CreatedAt, e.FinishedAt))],
+            total, number, size));
+    }
+
+    private static async Task<Results<Ok<ExperimentResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext context, ExperimentStore experiments, CancellationToken cancellationToken)
+    {
+        var e = await experiments.GetAsync(context.Caller().TenantId, id, cancellationToken);
+        if (e is null)
+        {
+            return NotFound(id);
+        }
+
+        var attempts = await experiments.AttemptsAsync(id, cancellationToken);
+        var trials = await experiments.TrialRowsAsync(id, cancellationToken);
+        return TypedResults.Ok(new ExperimentResponse(
+            e.Id, e.Status, e.DatasetId, e.ModelName, e.Scenario, Parse(e.Progress) ?? new JsonObject { ["trialsCompleted"] = 0, ["elapsedSeconds"] = 0, ["budgetSeconds"] = Budget(e), ["bestScore"] = null },
+            [.. attempts.Select(a => new AttemptResponse(a.Node, a.StartedAt, a.EndedAt, a.Outcome))],
+            Parse(e.Leaderboard), Parse(e.Winner),
+            [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds))],
+            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt));
+    }
+
+    private static async Task<Results<Ok<ExperimentAccepted>, ProblemHttpResult>> CancelAsync(string id, HttpContext context, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
+    {
+        var e = await experiments.GetAsync(context.Caller().TenantId, id, cancellationToken);
+        if (e is null)
+        {
+            return NotFound(id);
+        }
+
+        if (await experiments.FinishAsync(id, "cancelled", "Cancelled by " + context.Caller().KeyId, null, null, null, cancellationToken))
+        {
+            await jobs.CancelSweepAsync(id, cancellationToken);
+            return TypedResults.Ok(new ExperimentAccepted(id, "cancelled"));
+        }
+
+        return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {e.Status}.", statusCode: 409);
+    }
+
+    /// <summary>Server-sent events: a <c>progress</c> event whenever the experiment changes, then <c>end</c>.</summary>
+    private static async Task EventsAsync(string id, HttpContext context, ExperimentStore experiments, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        var e = await experiments.GetAsync(tenant, id, cancellationToken);
+        if (e is null)
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        string? last = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            e = await experiments.GetAsync(tenant, id, cancellationToken);
+            if (e is null)
+            {
+                return;
+            }
+
+            var payload = JsonSerializer.Serialize(new { id, status = e.Status, progress = Parse(e.Progress), error = e.Error }, SweepJob.Json);
+            if (payload != last)
+            {
+                last = payload;
+                await context.Response.WriteAsync($"event: progress\ndata: {payload}\n\n", cancellationToken);
+                await context.Response.Body.FlushAsync(cancellationToken);
+            }
+
+            if (e.Status is "succeeded" or "failed" or "cancelled")
+            {
+                await context.Response.WriteAsync($"event: end\ndata: {payload}\n\n", cancellationToken);
+                return;
+            }
+
+            await timer.WaitForNextTickAsync(cancellationToken);
+        }
+    }
+
+    private static double Budget(ExperimentRecord e) => JsonNode.Parse(e.Request)?["budgetSeconds"]?.GetValue<double>() ?? 0;
+
+    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
+
+    private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(title: "Experiment not found", detail: $"There is no experiment '{id}' in your tenant.", statusCode: 404);
+
+    internal static ProblemHttpResult FieldProblem(string field, string message) => TypedResults.Problem(
+        title: $"Invalid field '{field}'", detail: message, statusCode: 400,
+        extensions: new Dictionary<string, object?> { ["field"] = field, ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+}

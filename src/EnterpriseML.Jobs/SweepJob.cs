@@ -1,0 +1,224 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace EnterpriseML.Jobs;
+
+/// <summary>The body of <c>POST /api/experiments</c>, as stored with the experiment.</summary>
+public sealed record ExperimentRequest(
+    string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
+    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null);
+
+/// <summary>
+/// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
+/// re-runs on another node, replaying the trials already recorded and counting the time already spent.
+/// </summary>
+public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets, ModelStore models, IOptions<JobsOptions> options, ILogger<SweepJob> logger) : IJob
+{
+    public const string ExperimentIdKey = "experimentId";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static JobKey KeyFor(string experimentId) => new("sweep-" + experimentId, "sweeps");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var id = context.MergedJobDataMap.GetString(ExperimentIdKey) ?? throw new JobExecutionException("The sweep job has no experiment id.");
+        var node = options.Value.ResolvedNodeName;
+        var experiment = await experiments.GetAsync(null, id, cancellationToken);
+        if (experiment is null || !await experiments.MarkRunningAsync(id, cancellationToken))
+        {
+            return;
+        }
+
+        var attempt = await experiments.StartAttemptAsync(id, node, cancellationToken);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watcher = WatchForCancelAsync(id, cancel);
+        try
+        {
+            await RunAsync(experiment, node, cancel.Token);
+            await experiments.EndAttemptAsync(id, attempt, "succeeded", CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // An Interrupt (cancel) or a shutdown: a cancel already marked the experiment; on shutdown the job stays
+            // recoverable and the next node resumes from the recorded trials.
+            var current = await experiments.GetAsync(null, id, CancellationToken.None);
+            var cancelled = current?.Status == "cancelled";
+            await experiments.EndAttemptAsync(id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
+            if (!cancelled)
+            {
+                throw new JobExecutionException("Shutting down; the sweep resumes on another node.") { RefireImmediately = false };
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or CsvFormatException or SweepFailedException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // Deterministic: the same data fails the same way, so record it and do not retry.
+            logger.LogWarning(e, "Experiment {Id} failed", id);
+            await experiments.EndAttemptAsync(id, attempt, "failed", CancellationToken.None);
+            await experiments.FinishAsync(id, "failed", e.Message, null, null, null, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Transient (database, I/O): Quartz retries the job; recorded trials are kept.
+            logger.LogWarning(e, "Experiment {Id} attempt {Attempt} hit a transient failure", id, attempt);
+            try
+            {
+                await experiments.EndAttemptAsync(id, attempt, "transient: " + e.Message, CancellationToken.None);
+            }
+            catch (Exception inner) when (inner is not OperationCanceledException)
+            {
+                logger.LogDebug(inner, "Could not record the failed attempt");
+            }
+
+            throw new JobExecutionException(e) { RefireImmediately = false };
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await watcher;
+        }
+    }
+
+    /// <summary>Cancels the sweep when its experiment is marked cancelled (by an API node anywhere in the cluster).</summary>
+    private async Task WatchForCancelAsync(string id, CancellationTokenSource cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel.Token))
+            {
+                var current = await experiments.GetAsync(null, id, cancel.Token);
+                if (current?.Status == "cancelled")
+                {
+                    await cancel.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The sweep ended.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogDebug(e, "Cancel watcher for {Id} stopped", id);
+        }
+    }
+
+    private async Task RunAsync(ExperimentRecord experiment, string node, CancellationToken cancellationToken)
+    {
+        var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, Json)!;
+        var dataset = await datasets.GetAsync(experiment.TenantId, experiment.DatasetId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Dataset '{experiment.DatasetId}' no longer exists.");
+        var bytes = new MemoryStream();
+        await datasets.CopyContentAsync(dataset.Sha256, bytes, cancellationToken);
+        bytes.Position = 0;
+        var table = CsvTable.Read(bytes, cancellationToken: cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]);
+
+        var scenario = ScenarioCatalog.Get(request.Scenario);
+        var task = LabelEncoding.InferTask(table[request.Label]);
+        var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass));
+        var train = LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass);
+
+        // The budget counts the time earlier attempts already spent.
+        var spent = experiment.ElapsedMs / 1000.0;
+        var left = Math.Max(1.0, request.BudgetSeconds - spent);
+        var sweepOptions = new SweepOptions
+        {
+            BudgetSeconds = left,
+            Seed = request.Seed ?? 0,
+            MaximumDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / options.Value.MaxConcurrentSweeps),
+        };
+        var store = new RegistryTrialStore(experiments, experiment.Id, node);
+        var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent);
+        var result = await new SweepRunner(sweepOptions).RunAsync(new SweepRequest(train, plan, scenario.Name), store, progress, cancellationToken);
+        await progress.FlushAsync();
+
+        var report = SweepReport.Build(result, plan);
+        var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
+        var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";
+        var winner = reportJson["winner"]?.DeepClone().AsObject() ?? [];
+        winner["curves"] = new JsonObject
+        {
+            ["roc"] = JsonSerializer.SerializeToNode(report.Roc.Select(p => new[] { p.X, p.Y }), Json),
+            ["pr"] = JsonSerializer.SerializeToNode(report.PrecisionRecall.Select(p => new[] { p.X, p.Y }), Json),
+        };
+
+        var artifact = new MemoryStream();
+        result.Model.Save(artifact);
+        var metrics = new JsonObject { ["metric"] = result.Metric.Name, ["validationScore"] = double.IsFinite(result.Winner.ValidationScore) ? result.Winner.ValidationScore : null };
+        var parameters = JsonSerializer.Serialize(result.Winner.Parameters.ToDictionary(p => p.Key, p => p.Value), Json);
+        var lineage = JsonSerializer.Serialize(new
+        {
+            datasetId = dataset.Id,
+            datasetSha256 = dataset.Sha256,
+            experimentId = experiment.Id,
+            engineVersion = ModelFile.EngineVersion,
+            candidate = result.WinnerCandidate.Name,
+            scenario = scenario.Name,
+            label = request.Label,
+            positiveClass = request.PositiveClass,
+        }, Json);
+        var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
+            metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
+        winner["modelName"] = experiment.ModelName;
+        winner["modelVersion"] = version.Version;
+        await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
+    }
+
+    private sealed class RegistryTrialStore(ExperimentStore experiments, string id, string node) : ITrialStore
+    {
+        public Task<IReadOnlyList<TrialRecord>> LoadAsync(CancellationToken cancellationToken = default) => experiments.LoadTrialsAsync(id, cancellationToken);
+
+        public Task RecordAsync(TrialRecord trial, CancellationToken cancellationToken = default) => experiments.RecordTrialAsync(id, trial, node, cancellationToken);
+    }
+
+    /// <summary>Writes progress to the experiment row, at most twice a second (and on every new best).</summary>
+    private sealed class ProgressWriter(ExperimentStore experiments, string id, double budgetSeconds, double spentSeconds) : IProgress<SweepEvent>
+    {
+        private readonly Lock _gate = new();
+        private Task _pending = Task.CompletedTask;
+        private long _lastWrite;
+
+        public void Report(SweepEvent value)
+        {
+            var now = Environment.TickCount64;
+            if (value.Kind is not (SweepEventKind.NewBest or SweepEventKind.Completed or SweepEventKind.TrialFinished) || (value.Kind == SweepEventKind.TrialFinished && now - _lastWrite < 500))
+            {
+                return;
+            }
+
+            _lastWrite = now;
+            var elapsed = spentSeconds + value.Elapsed.TotalSeconds;
+            var best = value.Best?.ValidationScore;
+            var json = JsonSerializer.Serialize(new
+            {
+                trialsCompleted = value.TrialsFinished,
+                elapsedSeconds = Math.Round(elapsed, 2),
+                budgetSeconds,
+                bestScore = best is { } b && double.IsFinite(b) ? b : (double?)null,
+                bestCandidate = value.Best?.Candidate,
+            }, Json);
+            lock (_gate)
+            {
+                _pending = _pending.ContinueWith(_ => experiments.UpdateProgressAsync(id, json, (long)(elapsed * 1000)), TaskScheduler.Default).Unwrap();
+            }
+        }
+
+        public Task FlushAsync()
+        {
+            lock (_gate)
+            {
+                return _pending;
+            }
+        }
+    }
+}

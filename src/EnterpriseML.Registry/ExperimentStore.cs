@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using EnterpriseML.Engine.AutoML;
+
+namespace EnterpriseML.Registry;
+
+/// <summary>One experiment row.</summary>
+public sealed record ExperimentRecord(
+    string Id, string TenantId, string DatasetId, string ModelName, string Scenario, string Status, string Request,
+    string? Progress, string? Leaderboard, string? Winner, string? Report, string? Error, long ElapsedMs,
+    string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt);
+
+/// <summary>One run of an experiment's job on one node.</summary>
+public sealed class AttemptRecord
+{
+    public long Attempt { get; init; }
+
+    public string Node { get; init; } = "";
+
+    public long StartedAt { get; init; }
+
+    public long? EndedAt { get; init; }
+
+    public string? Outcome { get; init; }
+}
+
+/// <summary>One persisted trial row (the dashboard's trials list).</summary>
+public sealed class TrialRow
+{
+    public long Trial { get; init; }
+
+    public string? Node { get; init; }
+
+    public double? Score { get; init; }
+
+    public double? ElapsedSeconds { get; init; }
+}
+
+/// <summary>Experiments, their attempts and their finished trials.</summary>
+public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time)
+{
+    /// <summary>The JSON form of a persisted <see cref="TrialRecord"/> (NaN scores kept as named literals).</summary>
+    public static readonly JsonSerializerOptions TrialJson = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private const string Columns = "id AS Id, tenant_id AS TenantId, dataset_id AS DatasetId, model_name AS ModelName, scenario AS Scenario, status AS Status, request AS Request, progress AS Progress, leaderboard AS Leaderboard, winner AS Winner, report AS Report, error AS Error, elapsed_ms AS ElapsedMs, schedule_name AS ScheduleName, created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt";
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<ExperimentRecord> CreateAsync(string tenantId, string datasetId, string modelName, string scenario, string request, string? scheduleName, CancellationToken cancellationToken = default)
+    {
+        var record = new ExperimentRecord(TenantStore.NewId(), tenantId, datasetId, modelName, scenario, "queued", request, null, null, null, null, null, 0, scheduleName, Now, null, null);
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO experiments (id, tenant_id, dataset_id, model_name, scenario, status, request, elapsed_ms, schedule_name, created_at) VALUES (@Id, @TenantId, @DatasetId, @ModelName, @Scenario, @Status, @Request, 0, @ScheduleName, @CreatedAt)",
+            record, cancellationToken: cancellationToken));
+        return record;
+    }
+
+    /// <summary>The experiment, scoped to a tenant (null tenant: any, for jobs).</summary>
+    public async Task<ExperimentRecord?> GetAsync(string? tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.QuerySingleOrDefaultAsync<ExperimentRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM experiments WHERE id = @id AND (@tenantId IS NULL OR tenant_id = @tenantId)", new { id, tenantId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<(IReadOnlyList<ExperimentRecord> Items, long Total)> ListAsync(string tenantId, string? status, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var args = new { tenantId, status, skip, take };
+        var items = await c.QueryAsync<ExperimentRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM experiments WHERE tenant_id = @tenantId AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id LIMIT @take OFFSET @skip", args, cancellationToken: cancellationToken));
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM experiments WHERE tenant_id = @tenantId AND (@status IS NULL OR status = @status)", args, cancellationToken: cancellationToken));
+        return ([.. items], total);
+    }
+
+    /// <summary>Marks the experiment running unless it already ended; false when it is finished (or cancelled).</summary>
+    public async Task<bool> MarkRunningAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE experiments SET status = 'running', started_at = COALESCE(started_at, @now) WHERE id = @id AND status IN ('queued', 'running')",
+            new { id, now = Now }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task UpdateProgressAsync(string id, string progress, long elapsedMs, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE experiments SET progress = @progress, elapsed_ms = @elapsedMs WHERE id = @id", new { id, progress, elapsedMs }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Ends the experiment with a final status (only from queued or running, so a cancel is never overwritten).</summary>
+    public async Task<bool> FinishAsync(string id, string status, string? error, string? leaderboard, string? winner, string? report, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE experiments SET status = @status, error = @error, leaderboard = COALESCE(@leaderboard, leaderboard), winner = COALESCE(@winner, winner), report = COALESCE(@report, report), finished_at = @now WHERE id = @id AND status IN ('queued', 'running')",
+            new { id, status, error, leaderboard, winner, report, now = Now }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<int> StartAttemptAsync(string id, string node, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var next = await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COALESCE(MAX(attempt), 0) + 1 FROM experiment_attempts WHERE experiment_id = @id", new { id }, cancellationToken: cancellationToken));
+        // An attempt left open by a crashed node is closed as such.
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE experiment_attempts SET outcome = 'crashed' WHERE experiment_id = @id AND outcome IS NULL", new { id }, cancellationToken: cancellationToken));
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO experiment_attempts (experiment_id, attempt, node, started_at) VALUES (@id, @next, @node, @now)",
+            new { id, next, node, now = Now }, cancellationToken: cancellationToken));
+        return next;
+    }
+
+    public async Task EndAttemptAsync(string id, int attempt, string outcome, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE experiment_attempts SET ended_at = @now, outcome = @outcome WHERE experiment_id = @id AND attempt = @attempt",
+            new { id, attempt, outcome, now = Now }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<AttemptRecord>(new CommandDefinition(
+            "SELECT attempt AS Attempt, node AS Node, started_at AS StartedAt, ended_at AS EndedAt, outcome AS Outcome FROM experiment_attempts WHERE experiment_id = @id ORDER BY attempt",
+            new { id }, cancellationToken: cancellationToken))];
+    }
+
+    public async Task<IReadOnlyList<TrialRecord>> LoadTrialsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var payloads = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT payload FROM trials WHERE experiment_id = @id AND payload IS NOT NULL ORDER BY trial", new { id }, cancellationToken: cancellationToken));
+        return [.. payloads.Select(p => JsonSerializer.Deserialize<TrialRecord>(p, TrialJson)!)];
+    }
+
+    /// <summary>Persists one finished trial (idempotent on the trial index).</summary>
+    public async Task RecordTrialAsync(string id, TrialRecord trial, string node, CancellationToken cancellationToken = default)
+    {
+        var payload = JsonSerializer.Serialize(trial, TrialJson);
+        var parameters = JsonSerializer.Serialize(trial.Parameters.ToDictionary(p => p.Key, p => p.Value));
+        await using var c = await database.OpenAsync(cancellationToken);
+        await c.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO trials (experiment_id, trial, candidate, kind, parameters, status, score, error, fit_seconds, elapsed_seconds, payload, node, created_at)
+            VALUES (@id, @Index, @Candidate, @kind, @parameters, @status, @score, @Error, @FitSeconds, @FinishedAtSeconds, @payload, @node, @now)
+            ON CONFLICT (experiment_id, trial) DO NOTHING
+            """,
+            new
+            {
+                id, trial.Index, trial.Candidate, kind = trial.Kind.ToString(), parameters, status = trial.Status.ToString(),
+                score = double.IsFinite(trial.ValidationScore) ? trial.ValidationScore : (double?)null,
+                trial.Error, trial.FitSeconds, trial.FinishedAtSeconds, payload, node, now = Now,
+            },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>How many trial rows exist per node (for tests and the dashboard).</summary>
+    public async Task<IReadOnlyList<TrialRow>> TrialRowsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var rows = await c.QueryAsync<TrialRow>(new CommandDefinition(
+            "SELECT trial AS Trial, node AS Node, score AS Score, elapsed_seconds AS ElapsedSeconds FROM trials WHERE experiment_id = @id ORDER BY trial", new { id }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+}

@@ -1,0 +1,169 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+
+namespace EnterpriseML.Registry;
+
+/// <summary>One model version (without its artifact bytes).</summary>
+public sealed class ModelVersionRecord
+{
+    public string ModelName { get; init; } = "";
+
+    public long Version { get; init; }
+
+    public string Stage { get; init; } = "";
+
+    public string ArtifactSha256 { get; init; } = "";
+
+    public string Metrics { get; init; } = "";
+
+    public string Parameters { get; init; } = "";
+
+    public string? Leaderboard { get; init; }
+
+    public string Lineage { get; init; } = "";
+
+    public long CreatedAt { get; init; }
+}
+
+/// <summary>One stage change: who, when, why.</summary>
+public sealed class StageChangeRecord
+{
+    public long Version { get; init; }
+
+    public string? FromStage { get; init; }
+
+    public string ToStage { get; init; } = "";
+
+    public string ChangedBy { get; init; } = "";
+
+    public string? Reason { get; init; }
+
+    public long ChangedAt { get; init; }
+}
+
+/// <summary>Named models, their versions and the champion/candidate/archived lifecycle with an audit history.</summary>
+public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
+{
+    private const string VersionColumns = "model_name AS ModelName, version AS Version, stage AS Stage, artifact_sha256 AS ArtifactSha256, metrics AS Metrics, parameters AS Parameters, leaderboard AS Leaderboard, lineage AS Lineage, created_at AS CreatedAt";
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Adds a version as a candidate; the first version of a model becomes champion.</summary>
+    public async Task<ModelVersionRecord> AddVersionAsync(string tenantId, string modelName, string? task, byte[] artifact, string metrics, string parameters, string? leaderboard, string lineage, string changedBy, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var now = Now;
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO models (tenant_id, name, task, created_at) VALUES (@tenantId, @modelName, @task, @now) ON CONFLICT (tenant_id, name) DO NOTHING",
+            new { tenantId, modelName, task, now }, tx, cancellationToken: cancellationToken));
+        if (database.Dialect == SqlDialect.Postgres)
+        {
+            // Serialises concurrent version numbering for one model.
+            await c.ExecuteAsync(new CommandDefinition("SELECT 1 FROM models WHERE tenant_id = @tenantId AND name = @modelName FOR UPDATE", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+        }
+
+        var version = await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+        var stage = version == 1 ? "champion" : "candidate";
+        var sha = Convert.ToHexStringLower(SHA256.HashData(artifact));
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO model_versions (tenant_id, model_name, version, stage, artifact, artifact_sha256, metrics, parameters, leaderboard, lineage, created_at) VALUES (@tenantId, @modelName, @version, @stage, @artifact, @sha, @metrics, @parameters, @leaderboard, @lineage, @now)",
+            new { tenantId, modelName, version, stage, artifact, sha, metrics, parameters, leaderboard, lineage, now }, tx, cancellationToken: cancellationToken));
+        await HistoryAsync(c, tx, tenantId, modelName, version, null, stage, changedBy, version == 1 ? "first version of the model" : "new version", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
+    }
+
+    public async Task<IReadOnlyList<string>> NamesAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<string>(new CommandDefinition("SELECT name FROM models WHERE tenant_id = @tenantId ORDER BY name", new { tenantId }, cancellationToken: cancellationToken))];
+    }
+
+    public async Task<IReadOnlyList<ModelVersionRecord>> VersionsAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<ModelVersionRecord>(new CommandDefinition(
+            $"SELECT {VersionColumns} FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName ORDER BY version", new { tenantId, modelName }, cancellationToken: cancellationToken))];
+    }
+
+    public async Task<IReadOnlyList<StageChangeRecord>> HistoryAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<StageChangeRecord>(new CommandDefinition(
+            "SELECT version AS Version, from_stage AS FromStage, to_stage AS ToStage, changed_by AS ChangedBy, reason AS Reason, changed_at AS ChangedAt FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName ORDER BY id",
+            new { tenantId, modelName }, cancellationToken: cancellationToken))];
+    }
+
+    public async Task<byte[]?> ArtifactAsync(string tenantId, string modelName, int version, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
+            "SELECT artifact FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version", new { tenantId, modelName, version }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Makes <paramref name="version"/> the champion and archives the previous one. False when the version does not exist.</summary>
+    public async Task<bool> PromoteAsync(string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var args = new { tenantId, modelName, version };
+        var stage = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT stage FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version", args, tx, cancellationToken: cancellationToken));
+        if (stage is null)
+        {
+            return false;
+        }
+
+        if (stage != "champion")
+        {
+            var previous = await c.QueryAsync<long>(new CommandDefinition(
+                "SELECT version FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND stage = 'champion'", args, tx, cancellationToken: cancellationToken));
+            foreach (var p in previous)
+            {
+                await SetStageAsync(c, tx, tenantId, modelName, (int)p, "archived", cancellationToken);
+                await HistoryAsync(c, tx, tenantId, modelName, (int)p, "champion", "archived", changedBy, $"replaced by version {version}" + (reason is null ? "" : ": " + reason), cancellationToken);
+            }
+
+            await SetStageAsync(c, tx, tenantId, modelName, version, "champion", cancellationToken);
+            await HistoryAsync(c, tx, tenantId, modelName, version, stage, "champion", changedBy, reason, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Restores the champion before the current one: the most recent version that was champion and was archived since.
+    /// Returns the restored version, or null when there is nothing to roll back to.
+    /// </summary>
+    public async Task<int?> RollbackAsync(string tenantId, string modelName, string changedBy, string? reason, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var history = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT version FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName AND to_stage = 'champion' ORDER BY id DESC",
+            new { tenantId, modelName }, cancellationToken: cancellationToken));
+        var champions = history.Select(h => (int)h).ToList();
+        if (champions.Count < 2)
+        {
+            return null;
+        }
+
+        var current = champions[0];
+        var target = champions.Skip(1).First(v => v != current);
+        await PromoteAsync(tenantId, modelName, target, changedBy, "rollback" + (reason is null ? "" : ": " + reason), cancellationToken);
+        return target;
+    }
+
+    private static Task<int> SetStageAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string stage, CancellationToken cancellationToken) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "UPDATE model_versions SET stage = @stage WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version",
+            new { tenantId, modelName, version, stage }, tx, cancellationToken: cancellationToken));
+
+    private Task<int> HistoryAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string? from, string to, string changedBy, string? reason, CancellationToken cancellationToken) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO model_stage_history (tenant_id, model_name, version, from_stage, to_stage, changed_by, reason, changed_at) VALUES (@tenantId, @modelName, @version, @from, @to, @changedBy, @reason, @now)",
+            new { tenantId, modelName, version, from, to, changedBy, reason, now = Now }, tx, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Api;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Jobs;
+
+/// <summary>Experiments, sweeps and the model lifecycle through the real API in one process (the embedded default).</summary>
+public sealed class ExperimentFlowTests
+{
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Experiment_CreditGerman_SucceedsStoresChampionPromoteAndRollback(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "exp");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+
+        // Validation against the dataset's profile names the field.
+        await AssertFieldAsync(client, new { datasetId, label = "nope", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "nope", budgetSeconds = 5, modelName = "m" }, "scenario");
+        await AssertFieldAsync(client, new { datasetId = "missing", label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId");
+        await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "single-class.csv", "a,b\n1,x\n2,x\n3,x\n"u8.ToArray()), label = "b", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
+
+        var first = await SubmitAsync(client, datasetId, 6, seed: 1);
+        var second = await SubmitAsync(client, datasetId, 6, seed: 2);
+        foreach (var id in new[] { first, second })
+        {
+            using var done = await WaitAsync(client, id);
+            var root = done.RootElement;
+            Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
+            Assert.True(root.GetProperty("leaderboard").GetArrayLength() >= 1);
+            Assert.InRange(root.GetProperty("winner").GetProperty("modelVersion").GetInt32(), 1, 2);
+            Assert.True(root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32() >= 1);
+            Assert.Equal(root.GetProperty("trials").GetArrayLength(), root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32());
+            var attempt = Assert.Single(root.GetProperty("attempts").EnumerateArray());
+            Assert.Equal("succeeded", attempt.GetProperty("outcome").GetString());
+            Assert.Equal("api-test", attempt.GetProperty("node").GetString());
+        }
+
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=succeeded&pageSize=1"));
+        Assert.Equal(2, list.RootElement.GetProperty("total").GetInt64());
+        Assert.Equal(1, list.RootElement.GetProperty("items").GetArrayLength());
+
+        // First version auto-champion, second a candidate; lineage is complete.
+        using (var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk")))
+        {
+            Assert.Equal(1, model.RootElement.GetProperty("champion").GetInt32());
+            var v2 = model.RootElement.GetProperty("versions")[1];
+            Assert.Equal("candidate", v2.GetProperty("stage").GetString());
+            var lineage = v2.GetProperty("lineage");
+            Assert.Equal(64, lineage.GetProperty("datasetSha256").GetString()!.Length);
+            Assert.False(string.IsNullOrEmpty(lineage.GetProperty("engineVersion").GetString()));
+        }
+
+        using (var promote = await client.PostAsJsonAsync("/api/models/risk/versions/2/promote", new { reason = "better AUC" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+            using var body = JsonDocument.Parse(await promote.Content.ReadAsStringAsync());
+            Assert.Equal(2, body.RootElement.GetProperty("champion").GetInt32());
+            Assert.Equal("archived", body.RootElement.GetProperty("versions")[0].GetProperty("stage").GetString());
+            var last = body.RootElement.GetProperty("history").EnumerateArray().Last();
+            Assert.Equal("better AUC", last.GetProperty("why").GetString());
+            Assert.Contains("admin", last.GetProperty("who").GetString()!, StringComparison.OrdinalIgnoreCase);
+        }
+
+        using (var rollback = await client.PostAsJsonAsync("/api/models/risk/rollback", new { reason = "regression in prod" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+            using var body = JsonDocument.Parse(await rollback.Content.ReadAsStringAsync());
+            Assert.Equal(1, body.RootElement.GetProperty("champion").GetInt32());
+            Assert.Equal("archived", body.RootElement.GetProperty("versions")[1].GetProperty("stage").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Cancel_RunningSweep_StopsWithinSecondsAndKeepsTrials()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "cancel");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+        var id = await SubmitAsync(client, datasetId, 120, seed: 3);
+
+        await Processes.PollAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+            return doc.RootElement.GetProperty("trials").GetArrayLength() >= 2 ? "yes" : null;
+        }, TimeSpan.FromSeconds(60), "two trials to finish");
+
+        using var cancel = await client.PostAsync($"/api/experiments/{id}/cancel", null);
+        Assert.True(cancel.StatusCode == HttpStatusCode.OK, await cancel.Content.ReadAsStringAsync());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var ended = await Processes.PollAsync(async () =>
+        {
+            var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+            var attempt = doc.RootElement.GetProperty("attempts")[0];
+            if (attempt.GetProperty("outcome").ValueKind == JsonValueKind.String)
+            {
+                return doc;
+            }
+
+            doc.Dispose();
+            return null;
+        }, TimeSpan.FromSeconds(20), "the sweep to stop");
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 15);
+        Assert.Equal("cancelled", ended.RootElement.GetProperty("status").GetString());
+        Assert.Equal("cancelled", ended.RootElement.GetProperty("attempts")[0].GetProperty("outcome").GetString());
+        Assert.True(ended.RootElement.GetProperty("trials").GetArrayLength() >= 2);
+        using var again = await client.PostAsync($"/api/experiments/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    internal static async Task<string> UploadAsync(HttpClient client, string file, byte[]? bytes = null)
+    {
+        bytes ??= await DatasetsApiTests.ReadDatasetAsync(file);
+        using var response = await client.PostAsync("/api/datasets", DatasetsApiTests.Form(bytes, file));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("id").GetString()!;
+    }
+
+    internal static async Task<string> SubmitAsync(HttpClient client, string datasetId, double budget, int seed, string modelName = "risk")
+    {
+        using var response = await client.PostAsJsonAsync("/api/experiments", new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = budget, modelName, seed });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("queued", json.RootElement.GetProperty("status").GetString());
+        return json.RootElement.GetProperty("id").GetString()!;
+    }
+
+    internal static Task<JsonDocument> WaitAsync(HttpClient client, string id, int seconds = 90) => Processes.PollAsync(async () =>
+    {
+        var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+        if (doc.RootElement.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+        {
+            return doc;
+        }
+
+        doc.Dispose();
+        return null;
+    }, TimeSpan.FromSeconds(seconds), $"experiment {id} to finish");
+
+    private static async Task AssertFieldAsync(HttpClient client, object request, string field)
+    {
+        using var response = await client.PostAsJsonAsync("/api/experiments", request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(field, json.RootElement.GetProperty("field").GetString());
+    }
+}
+
+/// <summary>Schedule definitions: cron validation, pause with reason, resume, delete.</summary>
+public sealed class SchedulesApiTests
+{
+    [Fact]
+    public async Task Schedules_InvalidCronPauseResumeDelete_Behave()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "sched");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" };
+
+        using (var bad = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 25 * * ?", experiment }))
+        {
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("cron", json.RootElement.GetProperty("field").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("detail").GetString()));
+        }
+
+        using (var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 2 * * ?", experiment }))
+        {
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        using (var pause = await client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "data outage" }))
+        {
+            using var json = JsonDocument.Parse(await pause.Content.ReadAsStringAsync());
+            Assert.True(json.RootElement.GetProperty("paused").GetBoolean());
+            Assert.Equal("data outage", json.RootElement.GetProperty("pauseReason").GetString());
+            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("pausedBy").GetString()));
+        }
+
+        using (var resume = await client.PostAsync("/api/schedules/nightly/resume", null))
+        {
+            using var json = JsonDocument.Parse(await resume.Content.ReadAsStringAsync());
+            Assert.False(json.RootElement.GetProperty("paused").GetBoolean());
+        }
+
+        using var delete = await client.DeleteAsync("/api/schedules/nightly");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        using var gone = await client.GetAsync("/api/schedules/nightly");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+}
