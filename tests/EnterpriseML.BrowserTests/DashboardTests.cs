@@ -114,7 +114,12 @@ public sealed class DashboardTests
         await page.Locator("#upload-file").SetInputFilesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
         await page.FillAsync("#upload-name", "credit-german");
         await page.ClickAsync("#upload-form button[type=submit]");
-        await page.WaitForURLAsync(url => url.Contains("#/datasets/", StringComparison.Ordinal));
+        // The app changes only the hash (no page load): wait for that, or for an error toast, and say which.
+        await page.WaitForFunctionAsync(
+            "() => location.hash.startsWith('#/datasets/') || (document.querySelector('#toast') && !document.querySelector('#toast').hidden)",
+            null,
+            new PageWaitForFunctionOptions { Timeout = 90_000 });
+        Assert.True(page.Url.Contains("#/datasets/", StringComparison.Ordinal), "Upload did not open the dataset: " + await page.Locator("#toast").TextContentAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Column profile" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "credit-german" })).ToBeVisibleAsync();
         var profileRows = page.Locator("table tbody tr");
