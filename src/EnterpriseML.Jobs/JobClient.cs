@@ -49,8 +49,16 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
     public async Task CancelSweepAsync(string experimentId, CancellationToken cancellationToken = default)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.Interrupt(SweepJob.KeyFor(experimentId), cancellationToken);
-        await scheduler.DeleteJob(SweepJob.KeyFor(experimentId), cancellationToken);
+        try
+        {
+            await scheduler.Interrupt(SweepJob.KeyFor(experimentId), cancellationToken);
+            await scheduler.DeleteJob(SweepJob.KeyFor(experimentId), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The experiment row is already marked cancelled, and a running sweep checks that row every second, so a
+            // job store that is momentarily busy (SQLite under a running sweep) must not fail the cancel request.
+        }
     }
 
     /// <summary>The node that ran the probe, or null if it has not run yet.</summary>
