@@ -1,6 +1,4 @@
-namespace EnterpriseML.BrowserTests;
-
-/// <summary>Locates the repository root and the shared real datasets (../shared/datasets beside the repo).</summary>
+/// <summary>Shared by every test project (linked, not copied). Locates the repository root and the shared real datasets (../shared/datasets beside the repo).</summary>
 internal static class TestPaths
 {
     private static readonly Lazy<string> Root = new(FindRoot);
