@@ -32,6 +32,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     {
         var id = context.MergedJobDataMap.GetString(ExperimentIdKey) ?? throw new JobExecutionException("The sweep job has no experiment id.");
         var node = options.Value.ResolvedNodeName;
+        using var logScope = logger.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = id, ["Node"] = node });
         var experiment = await experiments.GetAsync(null, id, cancellationToken);
         if (experiment is null || !await experiments.MarkRunningAsync(id, cancellationToken))
         {
@@ -39,12 +40,14 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
 
         var attempt = await experiments.StartAttemptAsync(id, node, cancellationToken);
+        logger.LogInformation("Sweep attempt {Attempt} started (recovering: {Recovering})", attempt, context.Recovering);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watcher = WatchForCancelAsync(id, cancel);
         try
         {
             await RunAsync(experiment, node, cancel.Token);
             await experiments.EndAttemptAsync(id, attempt, "succeeded", CancellationToken.None);
+            logger.LogInformation("Sweep attempt {Attempt} succeeded", attempt);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -172,6 +175,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         winner["modelName"] = experiment.ModelName;
         winner["modelVersion"] = version.Version;
         await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
+        logger.LogInformation(
+            "{Trials} trials; winner {Candidate} ({Kind}) with {Metric} {Score}, stored as {ModelName} version {Version}",
+            result.Trials.Count, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
     }
 
     private sealed class RegistryTrialStore(ExperimentStore experiments, string id, string node) : ITrialStore

@@ -31,7 +31,7 @@ internal static class DatasetsApi
     }
 
     private static async Task<Results<Created<DatasetResponse>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, DatasetStore store, StorageOptions storage, CancellationToken cancellationToken)
+        HttpRequest request, DatasetStore store, StorageOptions storage, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -60,6 +60,8 @@ internal static class DatasetsApi
         {
             await using var stream = file.OpenReadStream();
             var record = await store.IngestAsync(request.HttpContext.Caller().TenantId, name.Trim(), stream, cancellationToken);
+            loggers.CreateLogger("EnterpriseML.Api.Datasets").LogInformation(
+                "Stored dataset {DatasetId} '{DatasetName}': {RowCount} rows, {ColumnCount} columns, sha256 {Sha256}", record.Id, record.Name, record.RowCount, record.ColumnCount, record.Sha256);
             return TypedResults.Created($"/api/datasets/{record.Id}", DatasetResponse.From(record));
         }
         catch (CsvFormatException e)

@@ -86,7 +86,7 @@ internal static class ExperimentsApi
     }
 
     private static async Task<Results<Accepted<ExperimentAccepted>, ProblemHttpResult>> CreateAsync(
-        ExperimentRequest request, HttpContext context, DatasetStore datasets, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
+        ExperimentRequest request, HttpContext context, DatasetStore datasets, ExperimentStore experiments, JobClient jobs, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : await datasets.GetAsync(tenant, request.DatasetId, cancellationToken);
@@ -97,6 +97,8 @@ internal static class ExperimentsApi
 
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
         await jobs.EnqueueSweepAsync(tenant, record.Id, cancellationToken);
+        loggers.CreateLogger("EnterpriseML.Api.Experiments").LogInformation(
+            "Queued experiment {ExperimentId}: scenario {Scenario}, dataset {DatasetId}, budget {BudgetSeconds} s", record.Id, record.Scenario, dataset.Id, request.BudgetSeconds);
         return TypedResults.Accepted($"/api/experiments/{record.Id}", new ExperimentAccepted(record.Id, record.Status));
     }
 

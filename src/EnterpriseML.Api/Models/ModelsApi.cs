@@ -65,7 +65,7 @@ internal static class ModelsApi
             [.. history.Select(h => new StageChangeResponse(h.Version, h.FromStage, h.ToStage, h.ChangedBy, h.Reason, h.ChangedAt))]));
     }
 
-    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> PromoteAsync(string name, int version, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> PromoteAsync(string name, int version, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await models.PromoteAsync(context.Caller().TenantId, name, version, Who(context), body?.Reason, cancellationToken))
         {
@@ -73,11 +73,12 @@ internal static class ModelsApi
         }
 
         served.InvalidateChampion(context.Caller().TenantId, name);
+        loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Promoted model {ModelName} version {Version} by {Who}: {Reason}", name, version, Who(context), body?.Reason);
 
         return await GetAsync(name, context, models, cancellationToken);
     }
 
-    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> RollbackAsync(string name, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> RollbackAsync(string name, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var restored = await models.RollbackAsync(context.Caller().TenantId, name, Who(context), body?.Reason, cancellationToken);
         if (restored is null)
@@ -86,6 +87,7 @@ internal static class ModelsApi
         }
 
         served.InvalidateChampion(context.Caller().TenantId, name);
+        loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Rolled model {ModelName} back to version {Version} by {Who}: {Reason}", name, restored, Who(context), body?.Reason);
 
         return await GetAsync(name, context, models, cancellationToken);
     }

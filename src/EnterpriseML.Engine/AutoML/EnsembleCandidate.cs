@@ -1,5 +1,5 @@
-using System.Text;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.AutoML;
@@ -100,24 +100,22 @@ internal sealed class EnsembleCandidate : ICandidate
         }
 
         /// <summary>
-        /// Container: "EMLENS1", member count, then per member its weight, name and length-prefixed saved bytes.
+        /// Writes one ordinary <c>.eml</c> tabular pipeline (see <see cref="EnsemblePredictor"/>), so the registry,
+        /// <c>eml predict</c> and the serving API load the ensemble like any single model.
         /// </summary>
-        public void Save(Stream stream)
+        public void Save(Stream stream) => ToPipeline().Save(stream);
+
+        public ModelPipeline ToPipeline()
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write("EMLENS1"u8);
-            writer.Write(members.Length);
+            var pipelines = new ModelPipeline[members.Length];
             for (var m = 0; m < members.Length; m++)
             {
-                using var buffer = new MemoryStream();
-                members[m].Save(buffer);
-                writer.Write(weights[m]);
-                writer.Write(names[m]);
-                writer.Write(buffer.Length);
-                buffer.Position = 0;
-                writer.Flush();
-                buffer.CopyTo(stream);
+                pipelines[m] = members[m] is IPipelineCandidate p
+                    ? p.Model
+                    : throw new NotSupportedException($"Ensemble member {names[m]} is not a tabular pipeline and cannot be saved in an ensemble.");
             }
+
+            return EnsemblePredictor.Combine(pipelines, weights, names);
         }
     }
 }

@@ -88,15 +88,23 @@ public sealed class FittedFeaturePipeline
 
         SparseWidth = sparseInfos.Count;
         Features = [.. denseInfos, .. sparseInfos];
+        // One entry per column even when two featurizers read it (an ensemble's members side by side).
         var inputs = new List<(string, ColumnType)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in dense)
         {
-            inputs.Add((d.Column, d.InputType));
+            if (seen.Add(d.Column))
+            {
+                inputs.Add((d.Column, d.InputType));
+            }
         }
 
         foreach (var t in text)
         {
-            inputs.Add((t.Column, ColumnType.Text));
+            if (seen.Add(t.Column))
+            {
+                inputs.Add((t.Column, ColumnType.Text));
+            }
         }
 
         InputColumns = inputs;
@@ -177,6 +185,16 @@ public sealed class FittedFeaturePipeline
         }
 
         return new SparseMatrix(rows, width, pointers, indices, values);
+    }
+
+    /// <summary>
+    /// The pipelines side by side: every dense featurizer of each part in order, then every text featurizer of each
+    /// part in order, so part <c>i</c>'s dense and sparse features are contiguous ranges of the result.
+    /// </summary>
+    public static FittedFeaturePipeline Concat(IReadOnlyList<FittedFeaturePipeline> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        return new FittedFeaturePipeline([.. parts.SelectMany(p => p._dense)], [.. parts.SelectMany(p => p._text)]);
     }
 
     internal ColumnFeaturizer[] DenseFeaturizers => _dense;

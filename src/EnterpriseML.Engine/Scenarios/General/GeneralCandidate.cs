@@ -122,8 +122,10 @@ internal sealed class GeneralCandidate : ICandidate
         }
     }
 
-    private sealed class Fitted(ModelPipeline model, string pipeline) : IFittedCandidate, IDescribedCandidate
+    private sealed class Fitted(ModelPipeline model, string pipeline) : IFittedCandidate, IDescribedCandidate, IPipelineCandidate
     {
+        public ModelPipeline Model => model;
+
         public string Pipeline => pipeline;
 
         public IReadOnlyList<KeyValuePair<string, string>> Details => [];

@@ -108,7 +108,7 @@ internal sealed class SpecialisedCandidate : ICandidate
     }
 
     /// <summary>The fitted model: a <see cref="ModelPipeline"/> with its description.</summary>
-    internal sealed class Fitted(ModelPipeline model, string pipeline, IReadOnlyList<KeyValuePair<string, string>> details) : IFittedCandidate, IDescribedCandidate
+    internal sealed class Fitted(ModelPipeline model, string pipeline, IReadOnlyList<KeyValuePair<string, string>> details) : IFittedCandidate, IDescribedCandidate, IPipelineCandidate
     {
         public ModelPipeline Model => model;
 

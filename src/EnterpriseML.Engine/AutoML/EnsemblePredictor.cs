@@ -1,0 +1,267 @@
+using System.Buffers;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// The saved form of a Caruana ensemble: one <see cref="ModelPipeline"/> whose featurizers are the members' featurizers
+/// side by side and whose predictor averages the members' outputs with their integer weights. Because it is an ordinary
+/// pipeline, <c>eml predict</c>, the registry and the serving API load an ensemble like any other tabular model.
+/// </summary>
+/// <remarks>
+/// Each member reads its own slice of the concatenated feature row: a contiguous range of the dense block and a
+/// contiguous range of the sparse block (rebased to start at zero, as the member was trained). Outputs are summed in
+/// member order as <c>weight × output</c> and divided by the total weight, the same arithmetic as the ensemble's
+/// scoring during the sweep, so the saved model predicts exactly what was validated.
+/// </remarks>
+internal sealed class EnsemblePredictor : IPersistablePredictor
+{
+    public const string Format = "ensemble/1";
+
+    private const int StackIndexLimit = 512;
+
+    private readonly Member[] _members;
+    private readonly int _totalWeight;
+
+    private EnsemblePredictor(TaskKind task, int outputWidth, Member[] members)
+    {
+        Task = task;
+        OutputWidth = outputWidth;
+        _members = members;
+        foreach (var m in members)
+        {
+            _totalWeight += m.Weight;
+            FeatureCount += m.Predictor.FeatureCount;
+        }
+    }
+
+    public TaskKind Task { get; }
+
+    public int FeatureCount { get; }
+
+    public int OutputWidth { get; }
+
+    public string FormatId => Format;
+
+    /// <summary>Combines fitted member pipelines (same label, task and classes) into one pipeline.</summary>
+    public static ModelPipeline Combine(IReadOnlyList<ModelPipeline> pipelines, IReadOnlyList<int> weights, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(pipelines);
+        if (pipelines.Count == 0 || pipelines.Count != weights.Count || pipelines.Count != names.Count)
+        {
+            throw new ArgumentException("An ensemble needs at least one member, with one weight and one name each.", nameof(pipelines));
+        }
+
+        var first = pipelines[0].Schema;
+        var members = new Member[pipelines.Count];
+        int dense = 0, sparse = 0;
+        var inputs = new List<(string Name, ColumnType Type)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var m = 0; m < pipelines.Count; m++)
+        {
+            var p = pipelines[m];
+            if (p.Schema.Task != first.Task || p.Schema.LabelColumn != first.LabelColumn || !p.Schema.ClassNames.SequenceEqual(first.ClassNames))
+            {
+                throw new ArgumentException($"Ensemble member {m} ({names[m]}) predicts a different label, task or class set than member 0.", nameof(pipelines));
+            }
+
+            if (weights[m] <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weights), weights[m], $"Ensemble member {m} ({names[m]}) must have a positive weight.");
+            }
+
+            members[m] = new Member(p.Predictor, weights[m], dense, p.Features.DenseWidth, sparse, p.Features.SparseWidth);
+            dense += p.Features.DenseWidth;
+            sparse += p.Features.SparseWidth;
+            foreach (var input in p.Schema.Inputs)
+            {
+                if (seen.Add(input.Name))
+                {
+                    inputs.Add(input);
+                }
+            }
+        }
+
+        var features = FittedFeaturePipeline.Concat([.. pipelines.Select(p => p.Features)]);
+        var predictor = new EnsemblePredictor(first.Task, pipelines[0].OutputWidth, members);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["trainer"] = "caruana-ensemble",
+            ["members"] = string.Join(" + ", names.Select((n, i) => $"{weights[i]}×{n}")),
+        };
+        return new ModelPipeline(new ModelSchema(first.LabelColumn, first.Task, first.ClassNames, inputs), features, predictor, metadata);
+    }
+
+    public void Predict(in FeatureRow row, Span<float> output)
+    {
+        Span<float> member = stackalloc float[OutputWidth];
+        var total = row.SparseIndices.Length;
+        int[]? rented = total > StackIndexLimit ? ArrayPool<int>.Shared.Rent(total) : null;
+        Span<int> scratch = rented is null ? stackalloc int[total] : rented.AsSpan(0, total);
+        output.Clear();
+        try
+        {
+            foreach (var m in _members)
+            {
+                var (start, count) = SparseRun(row.SparseIndices, m.SparseOffset, m.SparseWidth);
+                var indices = scratch[..count];
+                var source = row.SparseIndices.Slice(start, count);
+                for (var k = 0; k < count; k++)
+                {
+                    indices[k] = source[k] - m.SparseOffset;
+                }
+
+                m.Predictor.Predict(new FeatureRow(row.Dense.Slice(m.DenseOffset, m.DenseWidth), indices, row.SparseValues.Slice(start, count)), member);
+                for (var j = 0; j < member.Length; j++)
+                {
+                    output[j] += m.Weight * member[j];
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+
+        for (var j = 0; j < output.Length; j++)
+        {
+            output[j] /= _totalWeight;
+        }
+    }
+
+    public void PredictBatch(FeatureMatrix features, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var rows = features.RowCount;
+        var member = new float[output.Length];
+        output.Clear();
+        foreach (var m in _members)
+        {
+            var dense = features.Dense.AsSpan(m.DenseOffset * rows, m.DenseWidth * rows).ToArray();
+            var sparse = m.SparseWidth == 0 || features.Sparse is null ? null : Slice(features.Sparse, m.SparseOffset, m.SparseWidth);
+            var infos = features.Features.AsSpan(m.DenseOffset, m.DenseWidth).ToArray()
+                .Concat(features.Features.AsSpan(features.DenseColumnCount + m.SparseOffset, m.SparseWidth).ToArray()).ToArray();
+            m.Predictor.PredictBatch(new FeatureMatrix(rows, dense, m.DenseWidth, sparse, infos), member);
+            for (var i = 0; i < output.Length; i++)
+            {
+                output[i] += m.Weight * member[i];
+            }
+        }
+
+        for (var i = 0; i < output.Length; i++)
+        {
+            output[i] /= _totalWeight;
+        }
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write((byte)Task);
+        writer.Write(OutputWidth);
+        writer.Write(_members.Length);
+        foreach (var m in _members)
+        {
+            writer.Write(m.Weight);
+            writer.Write(m.DenseOffset);
+            writer.Write(m.DenseWidth);
+            writer.Write(m.SparseOffset);
+            writer.Write(m.SparseWidth);
+            PredictorCodec.Write(writer, m.Predictor);
+        }
+    }
+
+    public static EnsemblePredictor Read(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var task = (TaskKind)reader.ReadByte();
+        var width = reader.ReadInt32();
+        var count = reader.ReadInt32();
+        if (count is < 1 or > 10_000 || width < 1)
+        {
+            throw new ModelFormatException($"Corrupt ensemble: {count} members with output width {width}.");
+        }
+
+        var members = new Member[count];
+        for (var m = 0; m < count; m++)
+        {
+            var weight = reader.ReadInt32();
+            var denseOffset = reader.ReadInt32();
+            var denseWidth = reader.ReadInt32();
+            var sparseOffset = reader.ReadInt32();
+            var sparseWidth = reader.ReadInt32();
+            var predictor = PredictorCodec.Read(reader);
+            if (weight <= 0 || predictor.FeatureCount != denseWidth + sparseWidth || predictor.OutputWidth != width)
+            {
+                throw new ModelFormatException($"Corrupt ensemble: member {m} has weight {weight}, {predictor.FeatureCount} features for a {denseWidth}+{sparseWidth} slice, output width {predictor.OutputWidth} (expected {width}).");
+            }
+
+            members[m] = new Member(predictor, weight, denseOffset, denseWidth, sparseOffset, sparseWidth);
+        }
+
+        return new EnsemblePredictor(task, width, members);
+    }
+
+    /// <summary>The run of a row's (sorted) sparse indices that falls in [offset, offset + width).</summary>
+    private static (int Start, int Count) SparseRun(ReadOnlySpan<int> indices, int offset, int width)
+    {
+        if (width == 0 || indices.IsEmpty)
+        {
+            return (0, 0);
+        }
+
+        var start = LowerBound(indices, offset);
+        var end = LowerBound(indices, offset + width);
+        return (start, end - start);
+    }
+
+    private static int LowerBound(ReadOnlySpan<int> values, int target)
+    {
+        int lo = 0, hi = values.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (values[mid] < target)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private static SparseMatrix Slice(SparseMatrix sparse, int offset, int width)
+    {
+        var rows = sparse.RowCount;
+        var pointers = new int[rows + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        for (var r = 0; r < rows; r++)
+        {
+            var rowIndices = sparse.RowIndices(r);
+            var rowValues = sparse.RowValues(r);
+            var (start, count) = SparseRun(rowIndices, offset, width);
+            for (var k = start; k < start + count; k++)
+            {
+                indices.Add(rowIndices[k] - offset);
+                values.Add(rowValues[k]);
+            }
+
+            pointers[r + 1] = indices.Count;
+        }
+
+        return new SparseMatrix(rows, width, pointers, [.. indices], [.. values]);
+    }
+
+    private sealed record Member(IPredictor Predictor, int Weight, int DenseOffset, int DenseWidth, int SparseOffset, int SparseWidth);
+}
