@@ -132,7 +132,7 @@ internal sealed class AutoMlCommand : ICliCommand
         if (request.Out is not null)
         {
             Directory.CreateDirectory(request.Out);
-            await using (var model = File.Create(Path.Combine(request.Out, result.WinnerCandidate.Name == "ensemble" ? "model.emlens" : "model.eml")))
+            await using (var model = File.Create(Path.Combine(request.Out, "model.eml")))
             {
                 result.Model.Save(model);
             }
