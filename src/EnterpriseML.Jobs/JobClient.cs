@@ -61,6 +61,73 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         }
     }
 
+    /// <summary>
+    /// Registers (or, with <paramref name="replace"/>, rewrites) a schedule's refresh: a durable, recoverable job whose
+    /// only data is the tenant and schedule name, and a cron trigger in <paramref name="timeZone"/> in the tenant's
+    /// execution group. Fires missed by more than the misfire threshold are skipped, not caught up. A
+    /// <paramref name="pauseReason"/> or <paramref name="pausedBy"/> stores the trigger paused in the same operation.
+    /// </summary>
+    public async Task ScheduleRefreshAsync(string tenantId, string name, string cron, string timeZone, bool paused = false, string? pauseReason = null,
+        string? pausedBy = null, bool replace = false, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var job = JobBuilder.Create<RefreshJob>()
+            .WithIdentity(RefreshJob.KeyFor(tenantId, name))
+            .UsingJobData(RefreshJob.TenantIdKey, tenantId)
+            .UsingJobData(RefreshJob.ScheduleNameKey, name)
+            .RequestRecovery(true)
+            .StoreDurably()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(RefreshJob.TriggerKeyFor(tenantId, name))
+            .WithExecutionGroup("tenant:" + tenantId)
+            .WithCronSchedule(cron, c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById(timeZone)).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+            .Build();
+        var options = new ScheduleJobOptions { Replace = replace };
+        if (paused)
+        {
+            options = new ScheduleJobOptions { Replace = replace, Paused = true, PauseReason = pauseReason, PauseRequestedBy = pausedBy };
+        }
+
+        await scheduler.ScheduleJob(job, trigger, options, cancellationToken);
+    }
+
+    /// <summary>Removes a schedule's refresh job and trigger (a running fire finishes; it records nothing once the schedule row is gone).</summary>
+    public async Task UnscheduleRefreshAsync(string tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.DeleteJob(RefreshJob.KeyFor(tenantId, name), cancellationToken);
+    }
+
+    /// <summary>Pauses a schedule's trigger, recording why and who asked in the job store too.</summary>
+    public async Task PauseRefreshAsync(string tenantId, string name, string? reason, string? by, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.PauseTriggerWith(RefreshJob.TriggerKeyFor(tenantId, name), new PauseDetails { Reason = reason, RequestedBy = by }, cancellationToken);
+    }
+
+    public async Task ResumeRefreshAsync(string tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.ResumeTrigger(RefreshJob.TriggerKeyFor(tenantId, name), cancellationToken);
+    }
+
+    /// <summary>A schedule's trigger as the job store has it: whether it exists, its next fire time and its recorded pause.</summary>
+    public async Task<RefreshTriggerState> RefreshTriggerAsync(string tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = RefreshJob.TriggerKeyFor(tenantId, name);
+        var trigger = await scheduler.GetTrigger(key, cancellationToken);
+        if (trigger is null)
+        {
+            return new RefreshTriggerState(false, null, null, null);
+        }
+
+        var state = await scheduler.GetTriggerState(key, cancellationToken);
+        var pause = await scheduler.GetTriggerPause(key, cancellationToken);
+        return new RefreshTriggerState(true, trigger.NextFireTimeUtc, state.ToString(), pause?.Reason);
+    }
+
     /// <summary>The node that ran the probe, or null if it has not run yet.</summary>
     public async Task<string?> ProbeRanOnAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -69,3 +136,6 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
             "SELECT node FROM job_probes WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 }
+
+/// <summary>A refresh trigger in the job store: whether it exists, when it fires next, its Quartz state and its recorded pause reason.</summary>
+public sealed record RefreshTriggerState(bool Exists, DateTimeOffset? NextFireTime, string? State, string? PauseReason);

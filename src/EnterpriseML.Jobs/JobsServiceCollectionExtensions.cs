@@ -62,6 +62,8 @@ public static class JobsServiceCollectionExtensions
         }
 
         services.AddSingleton<JobClient>();
+        services.AddTransient<SweepJob>();
+        services.AddHostedService<ScheduleReconciler>();
         return services;
     }
 }

@@ -16,6 +16,9 @@ public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null);
 
+/// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
+internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train);
+
 /// <summary>
 /// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
 /// re-runs on another node, replaying the trials already recorded and counting the time already spent.
@@ -91,7 +94,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     }
 
     /// <summary>Cancels the sweep when its experiment is marked cancelled (by an API node anywhere in the cluster).</summary>
-    private async Task WatchForCancelAsync(string id, CancellationTokenSource cancel)
+    internal async Task WatchForCancelAsync(string id, CancellationTokenSource cancel)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         try
@@ -119,18 +122,41 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     private async Task RunAsync(ExperimentRecord experiment, string node, CancellationToken cancellationToken)
     {
         var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, Json)!;
-        var dataset = await datasets.GetAsync(experiment.TenantId, experiment.DatasetId, cancellationToken)
-            ?? throw new KeyNotFoundException($"Dataset '{experiment.DatasetId}' no longer exists.");
+        var (dataset, table) = await LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
+        var prepared = Prepare(table, request);
+        await SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, null, null, cancellationToken);
+    }
+
+    /// <summary>The experiment's dataset, parsed, with its ignored columns removed.</summary>
+    internal async Task<(DatasetRecord Dataset, DataTable Table)> LoadTableAsync(string tenantId, string datasetId, ExperimentRequest request, CancellationToken cancellationToken)
+    {
+        var dataset = await datasets.GetAsync(tenantId, datasetId, cancellationToken)
+            ?? throw new KeyNotFoundException($"Dataset '{datasetId}' no longer exists.");
         var bytes = new MemoryStream();
         await datasets.CopyContentAsync(dataset.Sha256, bytes, cancellationToken);
         bytes.Position = 0;
-        var table = CsvTable.Read(bytes, cancellationToken: cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]);
+        return (dataset, CsvTable.Read(bytes, cancellationToken: cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
+    }
 
+    /// <summary>The scenario's plan for the table and the encoded labelled rows.</summary>
+    internal static PreparedSweep Prepare(DataTable table, ExperimentRequest request)
+    {
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var task = LabelEncoding.InferTask(table[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass));
-        var train = LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass);
+        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass));
+    }
 
+    /// <summary>
+    /// Sweeps <paramref name="train"/> (replaying the experiment's recorded trials), stores the winner as a new model
+    /// version (with <paramref name="extraLineage"/> merged into its lineage; its audit entry names
+    /// <paramref name="changedBy"/>, default <c>experiment:{id}</c>) and marks the experiment succeeded.
+    /// </summary>
+    internal async Task<(SweepResult Result, ModelVersionRecord Version)> SweepAndStoreAsync(
+        ExperimentRecord experiment, ExperimentRequest request, DatasetRecord dataset, PreparedSweep prepared, CandidateData train, string node,
+        JsonObject? extraLineage, string? changedBy, CancellationToken cancellationToken)
+    {
+        var (scenario, plan) = (prepared.Scenario, prepared.Plan);
         // The budget counts the time earlier attempts already spent.
         var spent = experiment.ElapsedMs / 1000.0;
         var left = Math.Max(1.0, request.BudgetSeconds - spent);
@@ -159,7 +185,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         result.Model.Save(artifact);
         var metrics = new JsonObject { ["metric"] = result.Metric.Name, ["validationScore"] = double.IsFinite(result.Winner.ValidationScore) ? result.Winner.ValidationScore : null };
         var parameters = JsonSerializer.Serialize(result.Winner.Parameters.ToDictionary(p => p.Key, p => p.Value), Json);
-        var lineage = JsonSerializer.Serialize(new
+        var lineage = JsonSerializer.SerializeToNode(new
         {
             datasetId = dataset.Id,
             datasetSha256 = dataset.Sha256,
@@ -169,15 +195,21 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             scenario = scenario.Name,
             label = request.Label,
             positiveClass = request.PositiveClass,
-        }, Json);
+        }, Json)!.AsObject();
+        foreach (var (key, value) in extraLineage ?? [])
+        {
+            lineage[key] = value?.DeepClone();
+        }
+
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
-            metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
+            metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}", cancellationToken);
         winner["modelName"] = experiment.ModelName;
         winner["modelVersion"] = version.Version;
         await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
         logger.LogInformation(
             "{Trials} trials; winner {Candidate} ({Kind}) with {Metric} {Score}, stored as {ModelName} version {Version}",
             result.Trials.Count, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
+        return (result, version);
     }
 
     private sealed class RegistryTrialStore(ExperimentStore experiments, string id, string node) : ITrialStore

@@ -69,6 +69,15 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             $"SELECT {Columns} FROM experiments WHERE id = @id AND (@tenantId IS NULL OR tenant_id = @tenantId)", new { id, tenantId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The newest queued or running experiment a schedule started (what a recovered refresh resumes), or null.</summary>
+    public async Task<ExperimentRecord?> FindUnfinishedForScheduleAsync(string tenantId, string scheduleName, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.QueryFirstOrDefaultAsync<ExperimentRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM experiments WHERE tenant_id = @tenantId AND schedule_name = @scheduleName AND status IN ('queued', 'running') ORDER BY created_at DESC, id DESC LIMIT 1",
+            new { tenantId, scheduleName }, cancellationToken: cancellationToken));
+    }
+
     public async Task<(IReadOnlyList<ExperimentRecord> Items, long Total)> ListAsync(string tenantId, string? status, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);

@@ -28,6 +28,26 @@ public sealed class ScheduleRecord
     public long CreatedAt { get; init; }
 }
 
+/// <summary>One fire of a scheduled refresh and what it decided.</summary>
+public sealed class RefreshRecord
+{
+    public long Id { get; init; }
+
+    public string? ExperimentId { get; init; }
+
+    public string? DatasetId { get; init; }
+
+    /// <summary><c>promoted</c>, <c>kept</c> (challenger stored as a candidate), <c>failed</c> or <c>skipped</c>.</summary>
+    public string Status { get; init; } = "";
+
+    /// <summary>The decision as JSON: scores, difference, threshold, versions and the sentence.</summary>
+    public string Outcome { get; init; } = "";
+
+    public long StartedAt { get; init; }
+
+    public long FinishedAt { get; init; }
+}
+
 /// <summary>Scheduled refreshes (their Quartz cron triggers live in the job store).</summary>
 public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
 {
@@ -56,11 +76,62 @@ public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
             $"SELECT {Columns} FROM schedules WHERE tenant_id = @tenantId ORDER BY name", new { tenantId }, cancellationToken: cancellationToken))];
     }
 
+    /// <summary>Every schedule of every tenant (to re-register missing triggers at start).</summary>
+    public async Task<IReadOnlyList<ScheduleRecord>> ListAllAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<ScheduleRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM schedules ORDER BY tenant_id, name", cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Deletes the schedule and its refresh history; false when it does not exist.</summary>
     public async Task<bool> DeleteAsync(string tenantId, string name, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
-        return await c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM schedules WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, cancellationToken: cancellationToken)) == 1;
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var args = new { tenantId, name };
+        var deleted = await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM schedules WHERE tenant_id = @tenantId AND name = @name", args, tx, cancellationToken: cancellationToken)) == 1;
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM schedule_refreshes WHERE tenant_id = @tenantId AND schedule_name = @name", args, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Records one refresh and makes its outcome the schedule's <c>last_outcome</c>, in one transaction. False (and
+    /// nothing written) when the schedule was deleted meanwhile.
+    /// </summary>
+    public async Task<bool> RecordRefreshAsync(string tenantId, string name, RefreshRecord refresh, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(refresh);
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var updated = await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE schedules SET last_outcome = @Outcome WHERE tenant_id = @tenantId AND name = @name",
+            new { tenantId, name, refresh.Outcome }, tx, cancellationToken: cancellationToken));
+        if (updated == 1)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO schedule_refreshes (tenant_id, schedule_name, experiment_id, dataset_id, status, outcome, started_at, finished_at)
+                VALUES (@tenantId, @name, @ExperimentId, @DatasetId, @Status, @Outcome, @StartedAt, @FinishedAt)
+                """,
+                new { tenantId, name, refresh.ExperimentId, refresh.DatasetId, refresh.Status, refresh.Outcome, refresh.StartedAt, refresh.FinishedAt },
+                tx, cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return updated == 1;
+    }
+
+    /// <summary>The schedule's refreshes, newest first.</summary>
+    public async Task<IReadOnlyList<RefreshRecord>> RefreshesAsync(string tenantId, string name, int take = 50, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<RefreshRecord>(new CommandDefinition(
+            "SELECT id AS Id, experiment_id AS ExperimentId, dataset_id AS DatasetId, status AS Status, outcome AS Outcome, started_at AS StartedAt, finished_at AS FinishedAt FROM schedule_refreshes WHERE tenant_id = @tenantId AND schedule_name = @name ORDER BY id DESC LIMIT @take",
+            new { tenantId, name, take }, cancellationToken: cancellationToken))];
     }
 
     public async Task<bool> SetPausedAsync(string tenantId, string name, bool paused, string? reason, string? by, CancellationToken cancellationToken = default)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Experiments;
 using EnterpriseML.Api.Models;
+using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
@@ -13,14 +14,28 @@ public sealed record ScheduleRequest(string Name, string Cron, string? TimeZone,
 
 public sealed record PauseRequest(string? Reason);
 
-public sealed record ScheduleResponse(string Name, string Cron, string TimeZone, JsonNode? Experiment, JsonNode? Promotion, bool Paused, string? PauseReason, string? PausedBy, string? LastOutcome, long CreatedAt)
+public sealed record RefreshResponse(long Id, string Status, string? ExperimentId, string? DatasetId, JsonNode? Outcome, long StartedAt, long FinishedAt);
+
+/// <summary>
+/// A schedule. <c>lastOutcome</c> is the newest refresh's decision (status, both holdout scores, improvement, threshold,
+/// versions, reason); <c>refreshes</c> (on GET by name) is the refresh history, newest first; <c>nextFireTime</c>
+/// (Unix ms) and <c>triggerState</c> come from the Quartz job store.
+/// </summary>
+public sealed record ScheduleResponse(
+    string Name, string Cron, string TimeZone, JsonNode? Experiment, JsonNode? Promotion, bool Paused, string? PauseReason, string? PausedBy,
+    JsonNode? LastOutcome, long CreatedAt, long? NextFireTime, string? TriggerState, IReadOnlyList<RefreshResponse>? Refreshes)
 {
-    public static ScheduleResponse From(ScheduleRecord s) => new(s.Name, s.Cron, s.TimeZone, JsonNode.Parse(s.Experiment), JsonNode.Parse(s.Promotion), s.Paused != 0, s.PauseReason, s.PausedBy, s.LastOutcome, s.CreatedAt);
+    internal static ScheduleResponse From(ScheduleRecord s, RefreshTriggerState trigger, IReadOnlyList<RefreshRecord>? refreshes) => new(
+        s.Name, s.Cron, s.TimeZone, JsonNode.Parse(s.Experiment), JsonNode.Parse(s.Promotion), s.Paused != 0, s.PauseReason, s.PausedBy,
+        s.LastOutcome is null ? null : JsonNode.Parse(s.LastOutcome), s.CreatedAt, trigger.NextFireTime?.ToUnixTimeMilliseconds(), trigger.State,
+        refreshes?.Select(r => new RefreshResponse(r.Id, r.Status, r.ExperimentId, r.DatasetId, JsonNode.Parse(r.Outcome), r.StartedAt, r.FinishedAt)).ToList());
 }
 
 /// <summary>
-/// Schedules: stored and validated (cron and time zone). The refresh job that fires them (train a challenger on the
-/// newest dataset, compare on a fresh holdout, promote when better) is not implemented yet.
+/// Scheduled refreshes. Creating a schedule stores it and registers a Quartz cron trigger (cron + time zone) for a
+/// <see cref="RefreshJob"/>; DELETE removes both; pause/resume pause and resume the trigger as well as the stored flag
+/// (with the reason and who asked). Each fire trains a challenger on the newest dataset, scores it and the champion on
+/// the same fresh holdout and promotes only a better challenger (see <see cref="RefreshJob"/>).
 /// </summary>
 internal static class SchedulesApi
 {
@@ -36,7 +51,8 @@ internal static class SchedulesApi
         return app;
     }
 
-    private static async Task<Results<Created<ScheduleResponse>, ProblemHttpResult>> CreateAsync(ScheduleRequest request, HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ScheduleResponse>, ProblemHttpResult>> CreateAsync(
+        ScheduleRequest request, HttpContext context, ScheduleStore schedules, DatasetStore datasets, JobClient jobs, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
         {
@@ -64,44 +80,109 @@ internal static class SchedulesApi
             return ExperimentsApi.FieldProblem("experiment", "The experiment to run is required.");
         }
 
-        var promotion = request.Promotion ?? new JsonObject { ["minimumImprovement"] = 0.0, ["evaluateOn"] = "latest-dataset-holdout" };
         var tenant = context.Caller().TenantId;
-        if (!await schedules.CreateAsync(tenant, request.Name, request.Cron!, zone, request.Experiment.ToJsonString(), promotion.ToJsonString(), cancellationToken))
+        PromotionPolicy policy;
+        try
+        {
+            var spec = ScheduledExperiment.Parse(request.Experiment.ToJsonString());
+            policy = PromotionPolicy.Parse(request.Promotion);
+            var dataset = spec.DatasetId is { Length: > 0 } id
+                ? await datasets.GetAsync(tenant, id, cancellationToken)
+                : await datasets.FindLatestByNameAsync(tenant, spec.DatasetName!, cancellationToken);
+            if (dataset is null && spec.DatasetId is { Length: > 0 })
+            {
+                return ExperimentsApi.FieldProblem("experiment.datasetId", $"There is no dataset '{spec.DatasetId}' in your tenant.");
+            }
+
+            // A dataset name with no upload yet is allowed (refreshes skip until one arrives); one that exists is checked now.
+            if (dataset is not null && ExperimentsApi.Validate(spec.ToRequest(dataset.Id), dataset) is { } invalid)
+            {
+                return ExperimentsApi.FieldProblem("experiment." + invalid.Field, invalid.Message);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            var colon = e.Message.IndexOf(": ", StringComparison.Ordinal);
+            return colon > 0 ? ExperimentsApi.FieldProblem(e.Message[..colon], e.Message[(colon + 2)..]) : ExperimentsApi.FieldProblem("experiment", e.Message);
+        }
+
+        if (!await schedules.CreateAsync(tenant, request.Name, request.Cron!, zone, request.Experiment.ToJsonString(), policy.ToJson().ToJsonString(), cancellationToken))
         {
             return TypedResults.Problem(title: "Schedule exists", detail: $"A schedule named '{request.Name}' already exists.", statusCode: 409);
         }
 
+        try
+        {
+            await jobs.ScheduleRefreshAsync(tenant, request.Name, request.Cron!, zone, replace: true, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            await schedules.DeleteAsync(tenant, request.Name, CancellationToken.None);
+            throw;
+        }
+
         var created = await schedules.GetAsync(tenant, request.Name, cancellationToken);
-        return TypedResults.Created($"/api/schedules/{request.Name}", ScheduleResponse.From(created!));
+        return TypedResults.Created($"/api/schedules/{request.Name}", ScheduleResponse.From(created!, await jobs.RefreshTriggerAsync(tenant, request.Name, cancellationToken), []));
     }
 
-    private static async Task<Ok<IReadOnlyList<ScheduleResponse>>> ListAsync(HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<ScheduleResponse>>([.. (await schedules.ListAsync(context.Caller().TenantId, cancellationToken)).Select(ScheduleResponse.From)]);
-
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> GetAsync(string name, HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken) =>
-        await schedules.GetAsync(context.Caller().TenantId, name, cancellationToken) is { } s ? TypedResults.Ok(ScheduleResponse.From(s)) : NotFound(name);
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken) =>
-        await schedules.DeleteAsync(context.Caller().TenantId, name, cancellationToken) ? TypedResults.NoContent() : NotFound(name);
-
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(string name, PauseRequest? body, HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<ScheduleResponse>>> ListAsync(HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
     {
-        if (!await schedules.SetPausedAsync(context.Caller().TenantId, name, true, body?.Reason, ModelsApi.Who(context), cancellationToken))
+        var tenant = context.Caller().TenantId;
+        var list = new List<ScheduleResponse>();
+        foreach (var s in await schedules.ListAsync(tenant, cancellationToken))
+        {
+            list.Add(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, s.Name, cancellationToken), null));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<ScheduleResponse>>(list);
+    }
+
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> GetAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        if (await schedules.GetAsync(tenant, name, cancellationToken) is not { } s)
         {
             return NotFound(name);
         }
 
-        return await GetAsync(name, context, schedules, cancellationToken);
+        return TypedResults.Ok(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, name, cancellationToken), await schedules.RefreshesAsync(tenant, name, cancellationToken: cancellationToken)));
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ResumeAsync(string name, HttpContext context, ScheduleStore schedules, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
     {
-        if (!await schedules.SetPausedAsync(context.Caller().TenantId, name, false, null, null, cancellationToken))
+        var tenant = context.Caller().TenantId;
+        if (!await schedules.DeleteAsync(tenant, name, cancellationToken))
         {
             return NotFound(name);
         }
 
-        return await GetAsync(name, context, schedules, cancellationToken);
+        await jobs.UnscheduleRefreshAsync(tenant, name, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(string name, PauseRequest? body, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        var who = ModelsApi.Who(context);
+        if (!await schedules.SetPausedAsync(tenant, name, true, body?.Reason, who, cancellationToken))
+        {
+            return NotFound(name);
+        }
+
+        await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, cancellationToken);
+        return await GetAsync(name, context, schedules, jobs, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ResumeAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        if (!await schedules.SetPausedAsync(tenant, name, false, null, null, cancellationToken))
+        {
+            return NotFound(name);
+        }
+
+        await jobs.ResumeRefreshAsync(tenant, name, cancellationToken);
+        return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(title: "Schedule not found", detail: $"There is no schedule '{name}' in your tenant.", statusCode: 404);

@@ -465,7 +465,7 @@ async function schedulesPage() {
       { title: "Time zone", render: s => s.timeZone || "UTC" },
       { title: "State", render: s => s.paused ? h("span", {}, badge("paused"), " ", h("span", { class: "muted" }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy})` : ""}`)) : badge("running") },
       { title: "Next run", render: s => when(s.nextFireTime) },
-      { title: "Last outcome", render: s => s.lastOutcome || "—" },
+      { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : "—" },
       { title: "", render: s => s.paused
           ? h("button", { onclick: async () => { try { await api(`/api/schedules/${encodeURIComponent(s.name)}/resume`, { method: "POST" }); route(); } catch (e) { toast(problemText(e), true); } } }, "Resume")
           : h("button", { onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}?`); if (!a) return; try { await api(`/api/schedules/${encodeURIComponent(s.name)}/pause`, { method: "POST", body: a }); route(); } catch (e) { toast(problemText(e), true); } } }, "Pause") },

@@ -1,0 +1,289 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace EnterpriseML.Jobs;
+
+/// <summary>
+/// One fire of a scheduled refresh (champion/challenger). Its only job data is the schedule's tenant and name. It
+/// resolves the schedule's dataset (the newest of <c>datasetName</c>, or the fixed <c>datasetId</c>), holds out a
+/// seeded stratified share of it, runs the sweep on the rest as an ordinary experiment (trials, attempts and a model
+/// version, the challenger, stored as usual), scores the current champion and the challenger on the same held-out
+/// rows, and promotes the challenger only when it beats the champion by the policy's minimum improvement. Either way
+/// the decision, both scores, their difference and the threshold go to the schedule's last outcome and its refresh
+/// history; a promotion goes to the model's audit history as <c>schedule:{name}</c> with the same sentence.
+/// </summary>
+/// <remarks>
+/// One job per schedule with <see cref="DisallowConcurrentExecutionAttribute"/>, so fires of one schedule never
+/// overlap (cluster-wide on the ADO store); a fire that comes due while the previous one runs waits, and fires missed
+/// by more than the misfire threshold are skipped. A fire recovered after a node crash resumes that schedule's
+/// unfinished experiment (its recorded trials are not re-run) instead of starting another.
+/// </remarks>
+[DisallowConcurrentExecution]
+public sealed class RefreshJob(
+    ScheduleStore schedules, ExperimentStore experiments, DatasetStore datasets, ModelStore models, SweepJob sweeps,
+    IOptions<JobsOptions> options, TimeProvider time, ILogger<RefreshJob> logger) : IJob
+{
+    public const string TenantIdKey = "tenantId";
+
+    public const string ScheduleNameKey = "scheduleName";
+
+    public const string Group = "refreshes";
+
+    public static JobKey KeyFor(string tenantId, string name) => new($"refresh-{tenantId}-{name}", Group);
+
+    public static TriggerKey TriggerKeyFor(string tenantId, string name) => new($"refresh-{tenantId}-{name}", Group);
+
+    /// <summary>Who a refresh's stage changes are recorded as.</summary>
+    public static string Actor(string scheduleName) => "schedule:" + scheduleName;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var tenantId = context.MergedJobDataMap.GetString(TenantIdKey) ?? throw new JobExecutionException("The refresh job has no tenant id.");
+        var name = context.MergedJobDataMap.GetString(ScheduleNameKey) ?? throw new JobExecutionException("The refresh job has no schedule name.");
+        var schedule = await schedules.GetAsync(tenantId, name, cancellationToken);
+        if (schedule is null)
+        {
+            // Deleted between the fire and now (or its DELETE could not reach the job store): nothing to refresh.
+            logger.LogInformation("Schedule {Tenant}/{Name} no longer exists; removing its job", tenantId, name);
+            await context.Scheduler.DeleteJob(context.JobDetail.Key, cancellationToken);
+            return;
+        }
+
+        if (schedule.Paused != 0)
+        {
+            // A fire acquired just before the pause reached the trigger.
+            return;
+        }
+
+        var startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        ScheduledExperiment spec;
+        PromotionPolicy policy;
+        try
+        {
+            spec = ScheduledExperiment.Parse(schedule.Experiment);
+            policy = PromotionPolicy.Parse(JsonNode.Parse(schedule.Promotion)?.AsObject());
+        }
+        catch (ArgumentException e)
+        {
+            await RecordAsync(schedule, new RefreshRecord { Status = "failed", StartedAt = startedAt, Outcome = Outcome("failed", e.Message).ToJsonString() });
+            return;
+        }
+
+        var experiment = context.Recovering ? await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) : null;
+        ExperimentRequest request;
+        if (experiment is null)
+        {
+            var dataset = spec.DatasetId is { Length: > 0 } id
+                ? await datasets.GetAsync(tenantId, id, cancellationToken)
+                : await datasets.FindLatestByNameAsync(tenantId, spec.DatasetName!, cancellationToken);
+            if (dataset is null)
+            {
+                var missing = spec.DatasetId is { Length: > 0 } ? $"There is no dataset '{spec.DatasetId}'" : $"No dataset named '{spec.DatasetName}' has been uploaded";
+                await RecordAsync(schedule, new RefreshRecord
+                {
+                    Status = "skipped", StartedAt = startedAt, Outcome = Outcome("skipped", missing + "; nothing to train on, nothing promoted.").ToJsonString(),
+                });
+                return;
+            }
+
+            request = spec.ToRequest(dataset.Id);
+            experiment = await experiments.CreateAsync(tenantId, dataset.Id, request.ModelName, request.Scenario, JsonSerializer.Serialize(request, SweepJob.Json), name, cancellationToken);
+        }
+        else
+        {
+            request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, SweepJob.Json)!;
+        }
+
+        if (!await experiments.MarkRunningAsync(experiment.Id, cancellationToken))
+        {
+            return;
+        }
+
+        var node = options.Value.ResolvedNodeName;
+        var attempt = await experiments.StartAttemptAsync(experiment.Id, node, cancellationToken);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watcher = sweeps.WatchForCancelAsync(experiment.Id, cancel);
+        try
+        {
+            var outcome = await RefreshAsync(schedule, policy, experiment, request, node, cancel.Token);
+            await experiments.EndAttemptAsync(experiment.Id, attempt, "succeeded", CancellationToken.None);
+            outcome["startedAt"] = startedAt;
+            await RecordAsync(schedule, new RefreshRecord
+            {
+                ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = outcome["status"]!.GetValue<string>(),
+                StartedAt = startedAt, Outcome = outcome.ToJsonString(),
+            });
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            var current = await experiments.GetAsync(null, experiment.Id, CancellationToken.None);
+            var cancelled = current?.Status == "cancelled";
+            await experiments.EndAttemptAsync(experiment.Id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
+            if (!cancelled)
+            {
+                // Shutting down: the job is recoverable, and the recovered fire resumes this experiment.
+                throw new JobExecutionException("Shutting down; the refresh resumes on another node.") { RefireImmediately = false };
+            }
+
+            await RecordAsync(schedule, new RefreshRecord
+            {
+                ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = "failed", StartedAt = startedAt,
+                Outcome = Outcome("failed", $"The refresh's experiment {experiment.Id} was cancelled; nothing was promoted.").ToJsonString(),
+            });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Bad data fails the same way at every fire; a lost database may recover by the next one. Either way this
+            // fire ends here (recorded as well as the database lets us) and the cron trigger fires again on schedule.
+            var deterministic = e is ArgumentException or CsvFormatException or SweepFailedException or KeyNotFoundException or InvalidOperationException or FormatException or ModelFormatException;
+            logger.LogWarning(e, "Refresh {Tenant}/{Name} failed ({Kind})", tenantId, name, deterministic ? "deterministic" : "transient");
+            try
+            {
+                await experiments.EndAttemptAsync(experiment.Id, attempt, deterministic ? "failed" : "transient: " + e.Message, CancellationToken.None);
+                await experiments.FinishAsync(experiment.Id, "failed", e.Message, null, null, null, CancellationToken.None);
+                await RecordAsync(schedule, new RefreshRecord
+                {
+                    ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = "failed", StartedAt = startedAt,
+                    Outcome = Outcome("failed", $"The refresh failed, nothing was promoted: {e.Message}").ToJsonString(),
+                });
+            }
+            catch (Exception inner) when (inner is not OperationCanceledException and not OutOfMemoryException)
+            {
+                logger.LogWarning(inner, "Could not record the failed refresh {Tenant}/{Name}", tenantId, name);
+            }
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await watcher;
+        }
+    }
+
+    private async Task<JsonObject> RefreshAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, string node, CancellationToken cancellationToken)
+    {
+        var (dataset, table) = await sweeps.LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
+        var prepared = SweepJob.Prepare(table, request);
+        var metric = policy.ResolveMetric(prepared.Plan);
+
+        // The fresh holdout: a seeded (stratified for classes) share of the latest dataset that the challenger never
+        // trains on, so champion and challenger are scored on exactly the same unseen-by-the-challenger rows.
+        var all = prepared.Train;
+        var fraction = request.HoldoutFraction ?? ScheduledExperiment.DefaultHoldoutFraction;
+        var seed = request.Seed ?? 0;
+        var (trainRows, holdoutRows) = DataSplits.TrainTest(all.RowCount, fraction, seed, all.Task == TaskKind.Regression ? default : all.Labels);
+        var train = all.SelectRows(trainRows);
+        var holdout = all.SelectRows(holdoutRows);
+        var lineage = new JsonObject
+        {
+            ["scheduleName"] = schedule.Name,
+            ["evaluateOn"] = policy.EvaluateOn,
+            ["trainRows"] = train.RowCount,
+            ["holdoutRows"] = holdout.RowCount,
+            ["holdoutSeed"] = seed,
+        };
+        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, lineage, Actor(schedule.Name), cancellationToken);
+
+        var challengerScore = await ScoreAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, holdout, metric, cancellationToken);
+        var versions = await models.VersionsAsync(experiment.TenantId, experiment.ModelName, cancellationToken);
+        var champion = versions.FirstOrDefault(v => v.Stage == "champion" && v.Version != challenger.Version);
+        var outcome = new JsonObject
+        {
+            ["experimentId"] = experiment.Id,
+            ["datasetId"] = dataset.Id,
+            ["datasetName"] = dataset.Name,
+            ["datasetSha256"] = dataset.Sha256,
+            ["modelName"] = experiment.ModelName,
+            ["metric"] = metric.Name,
+            ["higherIsBetter"] = metric.HigherIsBetter,
+            ["evaluateOn"] = policy.EvaluateOn,
+            ["holdoutRows"] = holdout.RowCount,
+            ["minimumImprovement"] = policy.MinimumImprovement,
+            ["challenger"] = new JsonObject { ["version"] = challenger.Version, ["score"] = Finite(challengerScore) },
+        };
+
+        PromotionDecision decision;
+        if (champion is null)
+        {
+            decision = PromotionDecision.NoChampion(metric, (int)challenger.Version, challengerScore, holdout.RowCount, dataset.Name);
+            outcome["champion"] = null;
+            if (challenger.Stage != "champion")
+            {
+                await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken);
+            }
+        }
+        else
+        {
+            var championScore = await ScoreAsync(experiment.TenantId, experiment.ModelName, (int)champion.Version, holdout, metric, cancellationToken);
+            decision = PromotionDecision.Decide(metric, (int)champion.Version, championScore, (int)challenger.Version, challengerScore,
+                policy.MinimumImprovement, holdout.RowCount, dataset.Name);
+            outcome["champion"] = new JsonObject { ["version"] = champion.Version, ["score"] = Finite(championScore) };
+            if (decision.Promote)
+            {
+                await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken);
+            }
+        }
+
+        outcome["improvement"] = decision.Improvement is { } d ? d : null;
+        outcome["promoted"] = decision.Promote;
+        outcome["status"] = decision.Promote ? "promoted" : "kept";
+        outcome["reason"] = decision.Sentence;
+        outcome["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return outcome;
+    }
+
+    /// <summary>Scores a stored version (as stored: what serving would load) on the holdout rows.</summary>
+    private async Task<double> ScoreAsync(string tenantId, string modelName, int version, CandidateData holdout, Engine.Scenarios.ScenarioMetric metric, CancellationToken cancellationToken)
+    {
+        var artifact = await models.ArtifactAsync(tenantId, modelName, version, cancellationToken)
+            ?? throw new KeyNotFoundException($"Model '{modelName}' has no version {version}.");
+        using var stream = new MemoryStream(artifact, writable: false);
+        var model = ModelPipeline.Load(stream);
+        if (model.Schema.Task != holdout.Task)
+        {
+            throw new InvalidOperationException($"Model '{modelName}' v{version} is a {model.Schema.Task} model but the latest dataset makes a {holdout.Task} task; they cannot be compared.");
+        }
+
+        if (holdout.Task != TaskKind.Regression && !model.Schema.ClassNames.SequenceEqual(holdout.ClassNames, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Model '{modelName}' v{version} predicts classes [{string.Join(", ", model.Schema.ClassNames)}] but the latest dataset has [{string.Join(", ", holdout.ClassNames)}]; they cannot be compared on one holdout.");
+        }
+
+        var scores = model.Predict(holdout.Features, cancellationToken);
+        return metric.Compute(holdout.Labels, scores, Math.Max(2, holdout.ClassNames.Count));
+    }
+
+    private async Task RecordAsync(ScheduleRecord schedule, RefreshRecord refresh)
+    {
+        var finished = new RefreshRecord
+        {
+            ExperimentId = refresh.ExperimentId, DatasetId = refresh.DatasetId, Status = refresh.Status, Outcome = refresh.Outcome,
+            StartedAt = refresh.StartedAt, FinishedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+
+        // Recorded even when the fire is being cancelled: the decision (or the failure) has already happened.
+        if (!await schedules.RecordRefreshAsync(schedule.TenantId, schedule.Name, finished, CancellationToken.None))
+        {
+            logger.LogInformation("Schedule {Tenant}/{Name} was deleted during its refresh; the outcome is not recorded", schedule.TenantId, schedule.Name);
+        }
+    }
+
+    private JsonObject Outcome(string status, string reason) => new()
+    {
+        ["status"] = status,
+        ["promoted"] = false,
+        ["reason"] = reason,
+        ["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds(),
+    };
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+}
