@@ -51,6 +51,8 @@ internal sealed class TextFeaturizer
 
     internal string[] CharTerms { get; }
 
+    internal ReadOnlySpan<float> IdfWeights => _idf;
+
     public static TextFeaturizer Fit(StringColumn column, TextFeaturizerOptions options, CancellationToken cancellationToken)
     {
         var wordDf = new Dictionary<string, int>(StringComparer.Ordinal);
