@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Featurizers;
@@ -14,30 +15,16 @@ internal sealed class TextFeaturizer
     private const string NegationPrefix = "not_";
 
     private readonly TextFeaturizerOptions _options;
-    private readonly Dictionary<string, int> _words;
-    private readonly Dictionary<string, int> _chars;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _wordLookup;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _charLookup;
+    private readonly TermTable _words;
+    private readonly TermTable _chars;
     private readonly float[] _idf;
 
     private TextFeaturizer(string column, TextFeaturizerOptions options, string[] words, string[] chars, float[] idf)
     {
         Column = column;
         _options = options;
-        _words = new Dictionary<string, int>(words.Length, StringComparer.Ordinal);
-        for (var i = 0; i < words.Length; i++)
-        {
-            _words[words[i]] = i;
-        }
-
-        _chars = new Dictionary<string, int>(chars.Length, StringComparer.Ordinal);
-        for (var i = 0; i < chars.Length; i++)
-        {
-            _chars[chars[i]] = words.Length + i;
-        }
-
-        _wordLookup = _words.GetAlternateLookup<ReadOnlySpan<char>>();
-        _charLookup = _chars.GetAlternateLookup<ReadOnlySpan<char>>();
+        _words = new TermTable(words, 0);
+        _chars = new TermTable(chars, words.Length);
         _idf = idf;
         WordTerms = words;
         CharTerms = chars;
@@ -50,6 +37,8 @@ internal sealed class TextFeaturizer
     internal string[] WordTerms { get; }
 
     internal string[] CharTerms { get; }
+
+    internal ReadOnlySpan<float> IdfWeights => _idf;
 
     public static TextFeaturizer Fit(StringColumn column, TextFeaturizerOptions options, CancellationToken cancellationToken)
     {
@@ -172,7 +161,7 @@ internal sealed class TextFeaturizer
             return;
         }
 
-        var sink = new CountSink(_wordLookup, _charLookup, counts, touched);
+        var sink = new CountSink(_words, _chars, counts, touched);
         Enumerate(text, _options, ref sink);
     }
 
@@ -204,87 +193,51 @@ internal sealed class TextFeaturizer
         }
     }
 
-    /// <summary>Calls the sink with every word n-gram and character n-gram of <paramref name="text"/>.</summary>
-    internal static void Enumerate<TSink>(string text, TextFeaturizerOptions options, ref TSink sink)
+    /// <summary>
+    /// Calls the sink with every word n-gram and character n-gram of <paramref name="text"/>, each with its
+    /// <see cref="TermTable.Hash"/> computed incrementally while the n-gram grows. The text is lower-cased into a stack
+    /// buffer (pooled for long texts), so nothing is allocated here.
+    /// </summary>
+    [SkipLocalsInit] // every buffer element is written before it is read
+    internal static void Enumerate<TSink>(ReadOnlySpan<char> text, TextFeaturizerOptions options, ref TSink sink)
         where TSink : struct, ITermSink
     {
-        var lower = text.ToLowerInvariant();
-        var tokenBuffer = ArrayPool<int>.Shared.Rent(Math.Max(16, lower.Length + 2));
-        var charBuffer = ArrayPool<char>.Shared.Rent((lower.Length * 2) + 16);
+        // Lower-cased text, then room for one n-gram being built: a word n-gram is at most the text plus separators
+        // and negation prefixes, a padded token at most the text plus two spaces.
+        var charsNeeded = (text.Length * 2) + (options.WordNgramMaximum * (NegationPrefix.Length + 1)) + 2;
+        // Tokens are separated by at least one character, so there are at most (length + 1) / 2 of them.
+        var intsNeeded = text.Length + 2;
+        char[]? rentedChars = null;
+        int[]? rentedInts = null;
+        Span<char> chars = charsNeeded <= StackChars ? stackalloc char[StackChars] : (rentedChars = ArrayPool<char>.Shared.Rent(charsNeeded));
+        Span<int> tokens = intsNeeded <= StackInts ? stackalloc int[StackInts] : (rentedInts = ArrayPool<int>.Shared.Rent(intsNeeded));
         try
         {
-            // Tokens as (start, length, negated) triples packed into the int buffer: start, length|negatedBit.
-            var tokenCount = 0;
-            var negate = false;
-            var i = 0;
-            while (i < lower.Length)
+            var lower = chars[..text.Length];
+            text.ToLowerInvariant(lower);
+            var work = chars[text.Length..];
+            var tokenCount = Tokenize(lower, tokens, options.MarkNegation);
+
+            for (var t = 0; t < tokenCount; t++)
             {
-                var c = lower[i];
-                if (char.IsLetterOrDigit(c))
+                var length = 0;
+                var hash = TermTable.Seed;
+                for (var k = 0; k < options.WordNgramMaximum && t + k < tokenCount; k++)
                 {
-                    var start = i;
-                    while (i < lower.Length && (char.IsLetterOrDigit(lower[i]) || (lower[i] == '\'' && i + 1 < lower.Length && char.IsLetter(lower[i + 1]))))
+                    if (k > 0)
                     {
-                        i++;
+                        work[length++] = ' ';
+                        hash = TermTable.Extend(hash, ' ');
                     }
 
-                    var length = i - start;
-                    tokenBuffer[tokenCount * 2] = start;
-                    tokenBuffer[(tokenCount * 2) + 1] = length | (negate && options.MarkNegation ? 1 << 30 : 0);
-                    tokenCount++;
-                    if (options.MarkNegation && IsNegation(lower.AsSpan(start, length)))
+                    var packed = tokens[((t + k) * 2) + 1];
+                    if ((packed & NegatedBit) != 0)
                     {
-                        negate = true;
+                        hash = Append(NegationPrefix, work, ref length, hash);
                     }
 
-                    if (tokenCount * 2 >= tokenBuffer.Length - 2)
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                if (c is '.' or ',' or '!' or '?' or ';' or ':')
-                {
-                    negate = false;
-                }
-
-                i++;
-            }
-
-            var buffer = charBuffer.AsSpan();
-            for (var n = 1; n <= options.WordNgramMaximum; n++)
-            {
-                for (var t = 0; t + n <= tokenCount; t++)
-                {
-                    var length = 0;
-                    for (var k = 0; k < n; k++)
-                    {
-                        if (k > 0)
-                        {
-                            buffer[length++] = ' ';
-                        }
-
-                        var start = tokenBuffer[(t + k) * 2];
-                        var packed = tokenBuffer[((t + k) * 2) + 1];
-                        if ((packed & (1 << 30)) != 0)
-                        {
-                            NegationPrefix.AsSpan().CopyTo(buffer[length..]);
-                            length += NegationPrefix.Length;
-                        }
-
-                        var len = packed & ~(1 << 30);
-                        if (length + len + 8 > buffer.Length)
-                        {
-                            break;
-                        }
-
-                        lower.AsSpan(start, len).CopyTo(buffer[length..]);
-                        length += len;
-                    }
-
-                    sink.Word(buffer[..length]);
+                    hash = Append(lower.Slice(tokens[(t + k) * 2], packed & ~NegatedBit), work, ref length, hash);
+                    sink.Word(work[..length], hash);
                 }
             }
 
@@ -292,17 +245,22 @@ internal sealed class TextFeaturizer
             {
                 for (var t = 0; t < tokenCount; t++)
                 {
-                    var start = tokenBuffer[t * 2];
-                    var len = tokenBuffer[(t * 2) + 1] & ~(1 << 30);
-                    buffer[0] = ' ';
-                    lower.AsSpan(start, len).CopyTo(buffer[1..]);
-                    buffer[len + 1] = ' ';
-                    var padded = buffer[..(len + 2)];
-                    for (var n = options.CharNgramMinimum; n <= options.CharNgramMaximum; n++)
+                    var len = tokens[(t * 2) + 1] & ~NegatedBit;
+                    work[0] = ' ';
+                    lower.Slice(tokens[t * 2], len).CopyTo(work[1..]);
+                    work[len + 1] = ' ';
+                    var padded = work[..(len + 2)];
+                    for (var s = 0; s + options.CharNgramMinimum <= padded.Length; s++)
                     {
-                        for (var s = 0; s + n <= padded.Length; s++)
+                        var hash = TermTable.Seed;
+                        var longest = Math.Min(options.CharNgramMaximum, padded.Length - s);
+                        for (var n = 1; n <= longest; n++)
                         {
-                            sink.Char(padded.Slice(s, n));
+                            hash = TermTable.Extend(hash, padded[s + n - 1]);
+                            if (n >= options.CharNgramMinimum)
+                            {
+                                sink.Char(padded.Slice(s, n), hash);
+                            }
                         }
                     }
                 }
@@ -310,9 +268,75 @@ internal sealed class TextFeaturizer
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(tokenBuffer);
-            ArrayPool<char>.Shared.Return(charBuffer);
+            if (rentedChars is not null)
+            {
+                ArrayPool<char>.Shared.Return(rentedChars);
+            }
+
+            if (rentedInts is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedInts);
+            }
         }
+    }
+
+    private const int StackChars = 768;
+    private const int StackInts = 384;
+    private const int NegatedBit = 1 << 30;
+
+    /// <summary>
+    /// Splits lower-cased text into tokens (a letter or digit, then letters, digits and apostrophes followed by a
+    /// letter), written as (start, length | <see cref="NegatedBit"/>) pairs; returns the token count.
+    /// </summary>
+    private static int Tokenize(ReadOnlySpan<char> lower, Span<int> tokens, bool markNegation)
+    {
+        var tokenCount = 0;
+        var negate = false;
+        var i = 0;
+        while (i < lower.Length)
+        {
+            var c = lower[i];
+            if (char.IsLetterOrDigit(c))
+            {
+                var start = i;
+                while (i < lower.Length && (char.IsLetterOrDigit(lower[i]) || (lower[i] == '\'' && i + 1 < lower.Length && char.IsLetter(lower[i + 1]))))
+                {
+                    i++;
+                }
+
+                var length = i - start;
+                tokens[tokenCount * 2] = start;
+                tokens[(tokenCount * 2) + 1] = length | (negate && markNegation ? NegatedBit : 0);
+                tokenCount++;
+                if (markNegation && IsNegation(lower.Slice(start, length)))
+                {
+                    negate = true;
+                }
+
+                continue;
+            }
+
+            if (c is '.' or ',' or '!' or '?' or ';' or ':')
+            {
+                negate = false;
+            }
+
+            i++;
+        }
+
+        return tokenCount;
+    }
+
+    private static ulong Append(ReadOnlySpan<char> part, Span<char> work, ref int length, ulong hash)
+    {
+        part.CopyTo(work[length..]);
+        length += part.Length;
+        foreach (var c in part)
+        {
+            hash = TermTable.Extend(hash, c);
+        }
+
+        return hash;
     }
 
     private static bool IsNegation(ReadOnlySpan<char> token)
@@ -397,9 +421,9 @@ internal sealed class TextFeaturizer
 
     internal interface ITermSink
     {
-        void Word(ReadOnlySpan<char> term);
+        void Word(ReadOnlySpan<char> term, ulong hash);
 
-        void Char(ReadOnlySpan<char> term);
+        void Char(ReadOnlySpan<char> term, ulong hash);
     }
 
     private struct DocumentFrequencySink : ITermSink
@@ -417,9 +441,9 @@ internal sealed class TextFeaturizer
             _seenChars = new HashSet<string>(StringComparer.Ordinal);
         }
 
-        public readonly void Word(ReadOnlySpan<char> term) => _seenWords.GetAlternateLookup<ReadOnlySpan<char>>().Add(term);
+        public readonly void Word(ReadOnlySpan<char> term, ulong hash) => _seenWords.GetAlternateLookup<ReadOnlySpan<char>>().Add(term);
 
-        public readonly void Char(ReadOnlySpan<char> term) => _seenChars.GetAlternateLookup<ReadOnlySpan<char>>().Add(term);
+        public readonly void Char(ReadOnlySpan<char> term, ulong hash) => _seenChars.GetAlternateLookup<ReadOnlySpan<char>>().Add(term);
 
         public readonly void EndDocument()
         {
@@ -440,12 +464,12 @@ internal sealed class TextFeaturizer
 
     private readonly struct CountSink : ITermSink
     {
-        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _words;
-        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _chars;
+        private readonly TermTable _words;
+        private readonly TermTable _chars;
         private readonly float[] _counts;
         private readonly List<int> _touched;
 
-        public CountSink(Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> words, Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> chars, float[] counts, List<int> touched)
+        public CountSink(TermTable words, TermTable chars, float[] counts, List<int> touched)
         {
             _words = words;
             _chars = chars;
@@ -453,24 +477,17 @@ internal sealed class TextFeaturizer
             _touched = touched;
         }
 
-        public void Word(ReadOnlySpan<char> term)
-        {
-            if (_words.TryGetValue(term, out var index))
-            {
-                Count(index);
-            }
-        }
+        public void Word(ReadOnlySpan<char> term, ulong hash) => Count(_words.IndexOf(term, hash));
 
-        public void Char(ReadOnlySpan<char> term)
-        {
-            if (_chars.TryGetValue(term, out var index))
-            {
-                Count(index);
-            }
-        }
+        public void Char(ReadOnlySpan<char> term, ulong hash) => Count(_chars.IndexOf(term, hash));
 
         private void Count(int index)
         {
+            if (index < 0)
+            {
+                return;
+            }
+
             if (_counts[index] == 0)
             {
                 _touched.Add(index);
@@ -479,6 +496,88 @@ internal sealed class TextFeaturizer
             _counts[index]++;
         }
     }
+}
+
+/// <summary>
+/// A read-only open-addressing hash table (linear probing, load ≤ 1/2) from term text to feature index. Probed with a
+/// 64-bit FNV-1a hash that the caller computes incrementally while it grows an n-gram, so a lookup costs one or two
+/// cache lines plus one span comparison; the stored term is always compared, so a hash collision cannot change the
+/// result.
+/// </summary>
+internal sealed class TermTable
+{
+    public const ulong Seed = 0xcbf29ce484222325UL;
+
+    private readonly string[] _terms;
+    private readonly int _firstIndex;
+    private readonly Entry[] _entries;
+    private readonly int _mask;
+    private readonly int _shift;
+
+    public TermTable(string[] terms, int firstIndex)
+    {
+        _terms = terms;
+        _firstIndex = firstIndex;
+        var bits = 4;
+        while ((1L << bits) < 2L * terms.Length)
+        {
+            bits++;
+        }
+
+        _entries = new Entry[1 << bits];
+        _mask = (1 << bits) - 1;
+        _shift = 64 - bits;
+        for (var i = 0; i < terms.Length; i++)
+        {
+            var hash = Hash(terms[i]);
+            var slot = Slot(hash);
+            while (_entries[slot].IndexPlusOne != 0)
+            {
+                slot = (slot + 1) & _mask;
+            }
+
+            _entries[slot] = new Entry((uint)hash, i + 1);
+        }
+    }
+
+    public static ulong Extend(ulong hash, char c) => (hash ^ c) * 0x100000001b3UL;
+
+    public static ulong Hash(ReadOnlySpan<char> term)
+    {
+        var hash = Seed;
+        foreach (var c in term)
+        {
+            hash = Extend(hash, c);
+        }
+
+        return hash;
+    }
+
+    /// <summary>The feature index of <paramref name="term"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), or -1.</summary>
+    public int IndexOf(ReadOnlySpan<char> term, ulong hash)
+    {
+        var slot = Slot(hash);
+        var tag = (uint)hash;
+        while (true)
+        {
+            var entry = _entries[slot];
+            if (entry.IndexPlusOne == 0)
+            {
+                return -1;
+            }
+
+            if (entry.Tag == tag && term.SequenceEqual(_terms[entry.IndexPlusOne - 1]))
+            {
+                return _firstIndex + entry.IndexPlusOne - 1;
+            }
+
+            slot = (slot + 1) & _mask;
+        }
+    }
+
+    private int Slot(ulong hash) => (int)((hash * 0x9E3779B97F4A7C15UL) >> _shift);
+
+    private readonly record struct Entry(uint Tag, int IndexPlusOne);
 }
 
 /// <summary>Builds a CSR matrix row by row.</summary>

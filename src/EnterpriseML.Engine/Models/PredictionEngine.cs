@@ -7,8 +7,8 @@ namespace EnterpriseML.Engine.Models;
 /// <summary>
 /// Single-row prediction with reusable buffers (in the spirit of ML.NET's PredictionEngine). Set the inputs with
 /// <see cref="Set(int, RawValue)"/> or <see cref="SetText"/>, then call <see cref="Predict"/>. Not thread-safe: create
-/// one per thread (the underlying <see cref="ModelPipeline"/> is shared and immutable). Numeric and categorical rows
-/// allocate nothing; text rows allocate only the lower-cased copy of each text.
+/// one per thread (the underlying <see cref="ModelPipeline"/> is shared and immutable). Predicting allocates nothing
+/// once the engine has seen a few rows (text is lower-cased into stack or pooled buffers).
 /// </summary>
 public sealed class PredictionEngine
 {

@@ -133,6 +133,36 @@ public sealed class ModelPipelineTests
     }
 
     [Fact]
+    public void PredictionEngine_TextRow_AllocatesNothing()
+    {
+        var model = ModelTestData.Train("linear-svm", TaskKind.Binary, out var data);
+        Assert.True(model.Features.HasText);
+        var engine = model.CreateEngine();
+        var output = new float[1];
+        for (var row = 0; row < 50; row++)
+        {
+            ModelTestData.SetRow(engine, data.Features, row);
+            engine.Predict(output);
+        }
+
+        var text = engine.IndexOf("text");
+        var texts = ((StringColumn)data.Features["text"]).Values[..20].ToArray();
+        var longText = string.Join(" ", ((StringColumn)data.Features["text"]).Values[..40].ToArray());
+        engine.SetText(text, longText); // beyond the stack buffers: the pooled path
+        engine.Predict(output);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            engine.SetText(text, texts[i % texts.Length]);
+            engine.Predict(output);
+            engine.SetText(text, longText);
+            engine.Predict(output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void LoadedModel_ConcurrentPredict_SameAsSequential()
     {
         var model = ModelTestData.Train("gbdt", TaskKind.Binary, out var data);
