@@ -74,8 +74,12 @@ internal sealed class CandidateScheduler
         }
     }
 
-    /// <summary>Feeds a finished trial back to its candidate's tuner and to the ECI statistics.</summary>
-    public void Update(string candidate, TunerObservation observation)
+    /// <summary>
+    /// Feeds a finished trial back to its candidate's tuner and to the ECI statistics. <paramref name="failed"/> says
+    /// the trial gave no score at all (an error, a time-out, a latency or memory prune) rather than being stopped early
+    /// as hopeless: only those count towards retiring a candidate that has never succeeded.
+    /// </summary>
+    public void Update(string candidate, TunerObservation observation, bool failed)
     {
         State? state = null;
         foreach (var s in _states)
@@ -108,7 +112,7 @@ internal sealed class CandidateScheduler
                 state.BestTrialCost = observation.Cost;
             }
         }
-        else
+        else if (failed)
         {
             state.Failures++;
         }

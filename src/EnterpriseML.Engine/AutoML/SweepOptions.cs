@@ -45,8 +45,9 @@ public sealed class SweepOptions
     /// </summary>
     public bool? UniformTrialCost { get; set; }
 
-    /// <summary>Stops a cross-validated trial after a fold once it cannot be competitive (its folds so far average
-    /// worse than the best trial's worst fold). Default true.</summary>
+    /// <summary>Stops a cross-validated trial after a fold once it cannot be competitive: its mean over the folds run
+    /// so far is behind the best trial's mean over the same folds by more than twice the best trial's fold spread.
+    /// A candidate's first trial always runs every fold. Default true.</summary>
     public bool EarlyStopping { get; set; } = true;
 
     /// <summary>Training folds larger than this use a stratified random subsample of <see cref="SubsampleRows"/>

@@ -85,6 +85,8 @@ internal sealed class Sweep
     private readonly SortedDictionary<int, TrialRecord> _finished = [];
     private readonly Dictionary<int, float[]> _validationScores = [];
     private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
+    /// <summary>Per-fold scores of successful trials run in this process (replayed trials have none): early stopping's reference.</summary>
+    private readonly Dictionary<int, double[]> _foldScores = [];
     private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
     /// <summary>How many trials of each candidate stay in the ensemble pool.</summary>
     private const int EnsemblePoolPerCandidate = 3;
@@ -174,7 +176,7 @@ internal sealed class Sweep
 
                     var subsample = _executor.NeedsSubsample && proposal.FirstOfCandidate;
                     var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, subsample,
-                        HopelessBelow(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
+                        proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
                     {
@@ -333,6 +335,11 @@ internal sealed class Sweep
             }
 
             var record = outcome.Record with { FinishedAtSeconds = Elapsed.TotalSeconds };
+            if (outcome.FoldScores is not null && record.Status == TrialStatus.Succeeded)
+            {
+                _foldScores[record.Index] = outcome.FoldScores;
+            }
+
             Finish(record, outcome.ValidationScores, outcome.FoldModel, replayed: false);
         }
     }
@@ -465,7 +472,10 @@ internal sealed class Sweep
         {
             var cost = _settings.UniformTrialCost ? 1.0 : Math.Max(1e-3, record.FitSeconds);
             var loss = record.Status == TrialStatus.Succeeded ? _metric.ToLoss(record.ValidationScore) : double.NaN;
-            _scheduler.Update(record.Candidate, new TunerObservation(record.Point, loss, cost, record.Status == TrialStatus.Succeeded));
+            // A trial stopped early as hopeless (it has a partial score) is a bad point for the tuner, not a broken
+            // candidate; errors, time-outs and latency or memory prunes (no score) count towards retiring it.
+            _scheduler.Update(record.Candidate, new TunerObservation(record.Point, loss, cost, record.Status == TrialStatus.Succeeded),
+                failed: record.Status != TrialStatus.Succeeded && !double.IsFinite(record.ValidationScore));
             if (record.Status == TrialStatus.Succeeded && record.SampleFraction >= 1
                 && (_appliedBest is null || _metric.IsBetter(record.ValidationScore, _appliedBest.ValidationScore)))
             {
@@ -491,18 +501,20 @@ internal sealed class Sweep
     }
 
     /// <summary>
-    /// The score below which a trial is hopeless: the best trial the tuners have seen so far, minus twice its fold
-    /// spread. Taken from the applied (not merely finished) trials, so it is the same on every run.
+    /// The early-stopping reference: the best trial the tuners have seen so far, its per-fold scores and twice its
+    /// fold spread as the margin. Taken from the applied (not merely finished) trials, so it is the same on every
+    /// run. Null (no early stopping) on a holdout, before any success, or when the best trial was replayed from the
+    /// store without its fold scores. A candidate's first trial is never stopped early (the caller passes null), so
+    /// every candidate that can fit gets a full score on the leaderboard.
     /// </summary>
-    private double HopelessBelow()
+    private HopelessReference? Hopeless()
     {
-        if (_appliedBest is null || _executor.FoldCount < 2)
+        if (_appliedBest is null || _executor.FoldCount < 2 || !_foldScores.TryGetValue(_appliedBest.Index, out var folds))
         {
-            return double.NaN;
+            return null;
         }
 
-        var margin = 2 * _appliedBest.ValidationSpread;
-        return _metric.HigherIsBetter ? _appliedBest.ValidationScore - margin : _appliedBest.ValidationScore + margin;
+        return new HopelessReference(folds, 2 * _appliedBest.ValidationSpread);
     }
 
     private int TrialSeed(int index) => unchecked((_settings.Seed * 1_000_003) + index + 1);

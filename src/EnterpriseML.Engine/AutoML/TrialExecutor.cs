@@ -11,12 +11,19 @@ internal sealed record TrialJob(
     double[] Point,
     ParameterSet Parameters,
     bool Subsample,
-    double HopelessBelow,
+    HopelessReference? Hopeless,
     int Seed,
     int Threads);
 
+/// <summary>
+/// What a trial is compared with for early stopping: the best trial the tuners have seen, its score on each fold,
+/// and the margin (twice its fold spread). The comparison is paired: after k folds, the trial's mean over those k
+/// folds against the best trial's mean over the same k folds, so a hard first fold does not look hopeless.
+/// </summary>
+internal sealed record HopelessReference(double[] FoldScores, double Margin);
+
 /// <summary>A trial's record plus what the finisher needs from it (out-of-fold scores, the first fold's model).</summary>
-internal sealed record TrialOutcome(TrialRecord Record, float[]? ValidationScores, IFittedCandidate? FoldModel)
+internal sealed record TrialOutcome(TrialRecord Record, float[]? ValidationScores, IFittedCandidate? FoldModel, double[]? FoldScores = null)
 {
     public static TrialOutcome Stopped(TrialJob job, TrialStatus status, string reason) =>
         new(TrialExecutor.NewRecord(job, status, reason), null, null);
@@ -143,12 +150,14 @@ internal sealed class TrialExecutor
                     throw new InvalidOperationException($"The {metric.Name} of fold {f} is undefined (NaN scores or one class only).");
                 }
 
-                if (_settings.EarlyStopping && f < folds - 1 && !double.IsNaN(job.HopelessBelow))
+                if (_settings.EarlyStopping && f < folds - 1 && job.Hopeless is { } reference && reference.FoldScores.Length == folds)
                 {
                     var mean = Mean(foldScores.AsSpan(0, f + 1));
-                    if (metric.IsBetter(job.HopelessBelow, mean))
+                    var bestMean = Mean(reference.FoldScores.AsSpan(0, f + 1));
+                    var behind = metric.HigherIsBetter ? bestMean - mean : mean - bestMean;
+                    if (behind > reference.Margin)
                     {
-                        return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} is more than two fold deviations worse than the best trial.",
+                        return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} on them is {behind:0.####} behind the best trial's {bestMean:0.####} on the same folds (margin: two fold deviations, {reference.Margin:0.####}).",
                             fitSeconds, predictMicroseconds, modelBytes, mean);
                     }
                 }
@@ -182,7 +191,7 @@ internal sealed class TrialExecutor
             ModelBytes = modelBytes,
             SampleFraction = SampleFraction(job),
         };
-        return new TrialOutcome(record, oof, firstModel);
+        return new TrialOutcome(record, oof, firstModel, foldScores);
     }
 
     /// <summary>

@@ -17,20 +17,34 @@ namespace EnterpriseML.Engine.Scenarios;
 public static class GeneralCandidates
 {
     /// <summary>The GBDT search space (declared here, beside the candidate that uses it).</summary>
-    internal static SearchSpace GbdtSpace { get; } = new(
+    internal static SearchSpace GbdtSpace { get; } = new SearchSpace(
         SearchParameter.Int("NumberOfTrees", 10, 2000, 20, SearchScale.Log),
         SearchParameter.Int("NumberOfLeaves", 4, 256, 4, SearchScale.Log),
         SearchParameter.Float("LearningRate", 0.005, 0.5, 0.1, SearchScale.Log),
         SearchParameter.Int("MinimumExampleCountPerLeaf", 2, 128, 20, SearchScale.Log),
         SearchParameter.Float("FeatureSubsampleFraction", 0.3, 1.0, 1.0),
         SearchParameter.Float("RowSubsampleFraction", 0.5, 1.0, 1.0),
-        SearchParameter.Float("L2Regularization", 1e-3, 100, 1e-3, SearchScale.Log));
+        SearchParameter.Float("L2Regularization", 1e-3, 100, 1e-3, SearchScale.Log))
+        // The usual library default (LightGBM's 100 trees × 31 leaves at rate 0.1), tried right after the cheap start.
+        .WithWarmStart(new Dictionary<string, double>
+        {
+            ["NumberOfTrees"] = 100,
+            ["NumberOfLeaves"] = 31,
+            ["LearningRate"] = 0.1,
+            ["MinimumExampleCountPerLeaf"] = 20,
+        });
 
     /// <summary>The random-forest search space: few trees first; leaf size and the per-split feature fraction.</summary>
-    internal static SearchSpace RandomForestSpace { get; } = new(
+    internal static SearchSpace RandomForestSpace { get; } = new SearchSpace(
         SearchParameter.Int("NumberOfTrees", 20, 500, 50, SearchScale.Log),
         SearchParameter.Int("MinimumExampleCountPerLeaf", 1, 32, 2, SearchScale.Log),
-        SearchParameter.Float("FeatureSubsampleFraction", 0.05, 1.0, 0.3));
+        SearchParameter.Float("FeatureSubsampleFraction", 0.05, 1.0, 0.3))
+        // Fully grown trees and more of them, as the usual forest defaults, tried right after the cheap start.
+        .WithWarmStart(new Dictionary<string, double>
+        {
+            ["NumberOfTrees"] = 150,
+            ["MinimumExampleCountPerLeaf"] = 1,
+        });
 
     /// <summary>The general candidates for <paramref name="task"/>; <paramref name="columns"/> says which columns hold text.</summary>
     public static IReadOnlyList<ICandidate> For(TaskKind task, ScenarioColumns columns)

@@ -9,6 +9,9 @@ namespace EnterpriseML.Engine.Tuning;
 /// itself; when two points tie on loss, the cheaper one is kept. After a run of non-improving directions the step
 /// shrinks; when it falls below its floor the search restarts from a random point, keeping the global best.
 /// Tolerates several outstanding proposals (parallel trials): each is matched to its direction on update.
+/// Right after the start point it evaluates the space's <see cref="SearchSpace.WarmStartPoints"/> once each (known-good
+/// library defaults, as FLAML's <c>points_to_evaluate</c>); the best of all becomes the incumbent, so the local search
+/// starts where the evidence is, while cost still decides ties and grows only when it pays.
 /// </summary>
 internal sealed class CostFrugalTuner : ITuner
 {
@@ -23,6 +26,7 @@ internal sealed class CostFrugalTuner : ITuner
     private readonly int _patience;
     private readonly List<Pending> _pending = [];
     private readonly Queue<(double[] Direction, int Version)> _reverse = new();
+    private readonly Queue<double[]> _warmStart = new();
 
     private double[] _incumbent;
     private double _incumbentLoss = double.PositiveInfinity;
@@ -41,6 +45,10 @@ internal sealed class CostFrugalTuner : ITuner
         _initialStep = 0.1 * Math.Sqrt(Math.Max(1, _dimension));
         _minimumStep = 0.002 * Math.Sqrt(Math.Max(1, _dimension));
         _step = _initialStep;
+        foreach (var point in space.WarmStartPoints)
+        {
+            _warmStart.Enqueue((double[])point.Clone());
+        }
 
         // FLOW2 shrinks after 2^(d-1) failed directions; capped so short sweeps still refine.
         _patience = Math.Clamp(1 << Math.Min(Math.Max(_dimension - 1, 0), 10), 1, 2 * Math.Max(1, _dimension));
@@ -68,6 +76,12 @@ internal sealed class CostFrugalTuner : ITuner
         if (_dimension == 0)
         {
             return null;
+        }
+
+        if (_warmStart.TryDequeue(out var warm))
+        {
+            _pending.Add(new Pending(warm, null, +1, _version));
+            return (double[])warm.Clone();
         }
 
         while (_reverse.Count > 0)

@@ -252,6 +252,7 @@ public readonly record struct ParameterValue(double Number, string? Choice)
 public sealed class SearchSpace
 {
     private readonly SearchParameter[] _parameters;
+    private double[][] _warmStart = [];
 
     public SearchSpace(params SearchParameter[] parameters)
     {
@@ -288,6 +289,45 @@ public sealed class SearchSpace
         }
 
         return point;
+    }
+
+    /// <summary>
+    /// Known-good configurations (as unit points) that the cost-frugal tuner evaluates right after the low-cost
+    /// default, before its local search (FLAML's <c>points_to_evaluate</c>): a library's usual defaults, which are
+    /// rarely bad and far from the cheap start. Whichever of them scores best becomes the search's incumbent.
+    /// Empty unless declared with <see cref="WithWarmStart"/>.
+    /// </summary>
+    public IReadOnlyList<double[]> WarmStartPoints => _warmStart;
+
+    /// <summary>
+    /// A copy of this space with one more warm-start configuration: <paramref name="values"/> names numeric
+    /// dimensions and their values (inside the bounds); unnamed dimensions take their defaults.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that is not a numeric dimension of the space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside its dimension's bounds.</exception>
+    public SearchSpace WithWarmStart(IReadOnlyDictionary<string, double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var point = DefaultPoint();
+        foreach (var (name, value) in values)
+        {
+            var index = Array.FindIndex(_parameters, p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            if (index < 0 || _parameters[index].Kind == SearchParameterKind.Choice)
+            {
+                throw new ArgumentException($"Warm start names '{name}', which is not a numeric dimension of this space.", nameof(values));
+            }
+
+            var parameter = _parameters[index];
+            if (!(value >= parameter.Minimum && value <= parameter.Maximum))
+            {
+                throw new ArgumentOutOfRangeException(nameof(values), value,
+                    $"Warm start value of '{name}' must be in [{parameter.Minimum}, {parameter.Maximum}].");
+            }
+
+            point[index] = parameter.ToUnit(ParameterValue.FromNumber(value));
+        }
+
+        return new SearchSpace(_parameters) { _warmStart = [.. _warmStart, point] };
     }
 
     /// <summary>Typed values of a unit point; coordinates outside [0, 1] are clamped.</summary>

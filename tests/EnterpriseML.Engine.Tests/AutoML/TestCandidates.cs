@@ -9,7 +9,7 @@ namespace EnterpriseML.Engine.Tests.AutoML;
 /// A real but tiny binary model for runner tests: standardised numeric columns weighted by their class-mean
 /// difference, the strongest <c>Features</c> of them, through a logistic link with slope <c>Slope</c>.
 /// </summary>
-internal sealed class CentroidCandidate(string name = "centroid", CandidateKind kind = CandidateKind.General) : ICandidate
+internal sealed class CentroidCandidate(string name = "centroid", CandidateKind kind = CandidateKind.General, int defaultFeatures = 1) : ICandidate
 {
     private int _fits;
 
@@ -20,7 +20,7 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
     public string Trainer => "centroid";
 
     public SearchSpace SearchSpace { get; } = new(
-        SearchParameter.Int("Features", 1, 7, 1),
+        SearchParameter.Int("Features", 1, 7, defaultFeatures),
         SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log));
 
     public int Fits => Volatile.Read(ref _fits);
@@ -28,6 +28,9 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
     public Action<CancellationToken>? DuringFit { get; init; }
 
     public int PredictDelayMicroseconds { get; init; }
+
+    /// <summary>Scores 1 − p instead of p: a candidate that is bad whatever its parameters (AUC below 0.5).</summary>
+    public bool Inverted { get; init; }
 
     public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
     {
@@ -67,10 +70,10 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
         columns.Sort((a, b) => Math.Abs(b.Weight).CompareTo(Math.Abs(a.Weight)));
         var kept = columns.Take(parameters.GetInt("Features")).ToArray();
-        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds);
+        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, Inverted);
     }
 
-    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay) : IFittedCandidate
+    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, bool inverted) : IFittedCandidate
     {
         public float[] Score(DataTable rows)
         {
@@ -91,7 +94,7 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
             for (var i = 0; i < scores.Length; i++)
             {
-                scores[i] = 1f / (1f + MathF.Exp(-slope * scores[i]));
+                scores[i] = 1f / (1f + MathF.Exp((inverted ? slope : -slope) * scores[i]));
             }
 
             return scores;

@@ -17,7 +17,7 @@ public sealed class TunerTests
     [MemberData(nameof(Kinds))]
     public void Propose_ManyTrials_NeverLeavesTheSpace(TunerKind kind)
     {
-        var tuner = Tuners.Create(kind, Space, seed: 7);
+        var tuner = Tuners.Create(kind, Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 255, ["Fraction"] = 0.5 }), seed: 7);
         var random = new Random(1);
         for (var trial = 0; trial < 120; trial++)
         {
@@ -91,6 +91,52 @@ public sealed class TunerTests
         Assert.Equal(4, defaults.GetInt("NumberOfLeaves"));
         Assert.Equal(0.1, defaults.GetDouble("LearningRate"), 9);
         Assert.Equal("gbdt", defaults.GetChoice("Booster"));
+    }
+
+    [Fact]
+    public void CostFrugal_WarmStart_ProposedAfterTheDefaultAndAdoptedWhenBetter()
+    {
+        var space = Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 31, ["LearningRate"] = 0.05 });
+        var warm = Assert.Single(space.WarmStartPoints);
+        var tuner = (CostFrugalTuner)Tuners.Create(TunerKind.CostFrugal, space, seed: 3);
+
+        var start = tuner.Propose()!;
+        Assert.Equal(space.DefaultPoint(), start);
+        var second = tuner.Propose()!;
+        Assert.Equal(warm, second);
+        var parameters = space.ToParameters(second);
+        Assert.Equal(31, parameters.GetInt("NumberOfLeaves"));
+        Assert.Equal(0.05, parameters.GetDouble("LearningRate"), 9);
+        Assert.Equal(1.0, parameters.GetDouble("Fraction"), 9); // unnamed: the default
+
+        // The warm start scores better at a higher cost: it becomes the incumbent, and the search moves around it.
+        tuner.Update(new TunerObservation(start, 0.30, 1, true));
+        tuner.Update(new TunerObservation(second, 0.20, 5, true));
+        Assert.Equal(warm, tuner.Incumbent);
+        var next = tuner.Propose()!;
+        var distance = Math.Sqrt(next.Zip(warm, (a, b) => (a - b) * (a - b)).Sum());
+        Assert.InRange(distance, 1e-6, tuner.Step + 1e-9);
+    }
+
+    [Fact]
+    public void CostFrugal_WarmStartWorse_KeepsTheCheapStart()
+    {
+        var space = Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 31 });
+        var tuner = (CostFrugalTuner)Tuners.Create(TunerKind.CostFrugal, space, seed: 3);
+        var start = tuner.Propose()!;
+        var warm = tuner.Propose()!;
+        tuner.Update(new TunerObservation(start, 0.20, 1, true));
+        tuner.Update(new TunerObservation(warm, 0.25, 5, true));
+        Assert.Equal(start, tuner.Incumbent);
+    }
+
+    [Fact]
+    public void WithWarmStart_BadNameOrValue_ThrowsAndLeavesTheSpaceAlone()
+    {
+        Assert.Throws<ArgumentException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["Nope"] = 1 }));
+        Assert.Throws<ArgumentException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["Booster"] = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 999 }));
+        Assert.Empty(Space.WarmStartPoints);
     }
 
     [Fact]
