@@ -1,11 +1,12 @@
 using Dapper;
 using EnterpriseML.Registry;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace EnterpriseML.Jobs;
 
 /// <summary>Schedules work (the Hangfire BackgroundJobClient role): callers enqueue, whichever node runs jobs picks it up.</summary>
-public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase database)
+public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase database, IOptions<JobsOptions> options)
 {
     /// <summary>Enqueues a probe job; returns its id (see <see cref="ProbeRanOnAsync"/>).</summary>
     public async Task<string> EnqueueProbeAsync(CancellationToken cancellationToken = default)
@@ -24,7 +25,9 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
 
     /// <summary>
     /// Enqueues the sweep of an experiment: a recoverable one-off job whose only data is the experiment id, in the
-    /// execution group <c>tenant:{id}</c> so the cluster-wide per-tenant limit applies.
+    /// execution group <c>tenant:{id}</c> so the cluster-wide per-tenant limit applies. Its trigger carries the
+    /// transient-failure retry policy (<see cref="JobsOptions.SweepRetryPolicy"/>): a sweep that throws (database
+    /// down) is fired again later, durably, from the store; a deterministic failure is recorded and does not throw.
     /// </summary>
     public async Task EnqueueSweepAsync(string tenantId, string experimentId, CancellationToken cancellationToken = default)
     {
@@ -37,6 +40,7 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         var trigger = TriggerBuilder.Create()
             .WithIdentity("sweep-" + experimentId, "sweeps")
             .WithExecutionGroup("tenant:" + tenantId)
+            .WithRetryPolicy(options.Value.SweepRetryPolicy())
             .StartNow()
             .Build();
         await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);

@@ -17,7 +17,10 @@ public sealed class JobsOptions
     [Required]
     public string SchedulerName { get; set; } = "EnterpriseML";
 
-    /// <summary>Sweeps this node runs at once. Default 1; range [1, 64].</summary>
+    /// <summary>
+    /// Sweeps this node runs at once. Default 1; range [1, 64]. A node never runs more than its cores: the effective
+    /// value is at most <see cref="Environment.ProcessorCount"/> (see <see cref="EffectiveConcurrentSweeps"/>).
+    /// </summary>
     [Range(1, 64)]
     public int MaxConcurrentSweeps { get; set; } = 1;
 
@@ -28,6 +31,41 @@ public sealed class JobsOptions
     /// <summary>How long an idle scheduler waits before polling the store again, in milliseconds (Quartz requires at least 1000). Default 1000.</summary>
     [Range(1000, 60_000)]
     public int IdleWaitMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// How many times a sweep that hit a transient failure (database or I/O unavailable) is retried by Quartz's
+    /// <c>RetryPolicy</c> before it is given up. Default 5; range [0, 100]; 0 never retries.
+    /// </summary>
+    [Range(0, 100)]
+    public int TransientRetries { get; set; } = 5;
+
+    /// <summary>
+    /// The wait before the first retry of a transient failure, in seconds; each later wait doubles, up to 60 s.
+    /// Default 2; range [0, 600].
+    /// </summary>
+    [Range(0.0, 600.0)]
+    public double TransientRetryDelaySeconds { get; set; } = 2;
+
+    /// <summary>Sweeps this node really runs at once: <see cref="MaxConcurrentSweeps"/>, but never more than the node's cores.</summary>
+    public int EffectiveConcurrentSweeps(int processorCount) => Math.Clamp(MaxConcurrentSweeps, 1, Math.Max(1, processorCount));
+
+    /// <summary>
+    /// Trials one sweep runs in parallel, so that all the sweeps of a node together never run more trials at once
+    /// than it has cores: <c>processorCount / EffectiveConcurrentSweeps</c>, at least 1.
+    /// </summary>
+    public int TrialThreadsPerSweep(int processorCount) => Math.Max(1, Math.Max(1, processorCount) / EffectiveConcurrentSweeps(processorCount));
+
+    /// <summary>The Quartz retry policy a sweep's trigger carries for transient failures (exponential, factor 2, at most 60 s apart).</summary>
+    public Quartz.RetryPolicy SweepRetryPolicy()
+    {
+        if (TransientRetries == 0)
+        {
+            return Quartz.RetryPolicy.None;
+        }
+
+        var first = TimeSpan.FromSeconds(TransientRetryDelaySeconds);
+        return Quartz.RetryPolicy.Exponential(TransientRetries, first, 2.0, first > TimeSpan.FromSeconds(60) ? first : TimeSpan.FromSeconds(60));
+    }
 
     public string ResolvedNodeName => string.IsNullOrWhiteSpace(NodeName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : NodeName;
 }

@@ -26,8 +26,12 @@ public static class JobsServiceCollectionExtensions
                 o.InstanceName = jobs.SchedulerName;
                 o.InstanceId = jobs.ResolvedNodeName;
                 o.IdleWaitTime = TimeSpan.FromMilliseconds(jobs.IdleWaitMilliseconds);
+
+                // Graceful shutdown (SIGTERM): running sweeps are asked to stop and waited for; a sweep that stops by
+                // throwing OperationCanceledException is handed back to the store for recovery (see below).
+                o.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
-            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Max(2, jobs.MaxConcurrentSweeps + 1));
+            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Max(2, jobs.EffectiveConcurrentSweeps(Environment.ProcessorCount) + 1));
             q.AddJob<ProbeJob>(j => j.WithIdentity(ProbeJob.Key).StoreDurably());
             q.UseExecutionLimits(limits => limits.ForGroupsWithPrefix("tenant:", jobs.MaxSweepsPerTenant));
             q.UsePersistentStore(store =>
@@ -48,6 +52,15 @@ public static class JobsServiceCollectionExtensions
                     });
                 }
 
+                store.ConfigureStore(ado =>
+                {
+                    // A sweep cut short by a shutdown resumes on another node (or this one, restarted) from its
+                    // recorded trials, as after a crash, instead of being completed as cancelled.
+                    ado.RecoverFiringsCancelledByShutdown = true;
+
+                    // While the database is down, completions and check-ins are retried this often (default 15 s).
+                    ado.DbRetryInterval = TimeSpan.FromSeconds(2);
+                });
                 store.ProvisionSchema();
             });
         });

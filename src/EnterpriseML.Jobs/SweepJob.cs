@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EnterpriseML.Engine.AutoML;
@@ -29,6 +32,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Attempt outcomes this process could not write because the database was down, keyed by (experiment, attempt);
+    /// the next attempt on this node writes them first, so the attempt history says what really happened.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Experiment, int Attempt), string> UnrecordedOutcomes = new();
+
     public static JobKey KeyFor(string experimentId) => new("sweep-" + experimentId, "sweeps");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
@@ -40,6 +49,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         if (experiment is null || !await experiments.MarkRunningAsync(id, cancellationToken))
         {
             return;
+        }
+
+        foreach (var ((experimentId, number), outcome) in UnrecordedOutcomes.Where(o => o.Key.Experiment == id))
+        {
+            await experiments.EndAttemptAsync(experimentId, number, outcome, cancellationToken);
+            UnrecordedOutcomes.TryRemove((experimentId, number), out _);
         }
 
         var attempt = await experiments.StartAttemptAsync(id, node, cancellationToken);
@@ -54,15 +69,35 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            // An Interrupt (cancel) or a shutdown: a cancel already marked the experiment; on shutdown the job stays
-            // recoverable and the next node resumes from the recorded trials.
+            // An Interrupt (cancel) or a shutdown: a cancel already marked the experiment; on shutdown (SIGTERM) the
+            // trials finished so far are already recorded (the checkpoint), and rethrowing the cancellation makes
+            // Quartz hand the firing back for recovery (RecoverFiringsCancelledByShutdown), so another node resumes it.
             var current = await experiments.GetAsync(null, id, CancellationToken.None);
             var cancelled = current?.Status == "cancelled";
             await experiments.EndAttemptAsync(id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
             if (!cancelled)
             {
-                throw new JobExecutionException("Shutting down; the sweep resumes on another node.") { RefireImmediately = false };
+                logger.LogInformation("Experiment {Id} released at shutdown after its recorded trials; another node resumes it", id);
+                throw;
             }
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            // Transient (database, network, I/O): throwing lets the trigger's RetryPolicy fire the sweep again later;
+            // recorded trials are kept, so the retry resumes instead of starting over.
+            logger.LogWarning(e, "Experiment {Id} attempt {Attempt} hit a transient failure; Quartz retries it with backoff", id, attempt);
+            var outcome = "transient: " + e.Message;
+            try
+            {
+                await experiments.EndAttemptAsync(id, attempt, outcome, CancellationToken.None);
+            }
+            catch (Exception inner) when (inner is not OutOfMemoryException)
+            {
+                UnrecordedOutcomes[(id, attempt)] = outcome;
+                logger.LogDebug(inner, "Could not record the failed attempt; the next attempt on this node will");
+            }
+
+            throw new JobExecutionException(e) { RefireImmediately = false };
         }
         catch (Exception e) when (e is ArgumentException or CsvFormatException or SweepFailedException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -71,19 +106,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             await experiments.EndAttemptAsync(id, attempt, "failed", CancellationToken.None);
             await experiments.FinishAsync(id, "failed", e.Message, null, null, null, CancellationToken.None);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Transient (database, I/O): Quartz retries the job; recorded trials are kept.
-            logger.LogWarning(e, "Experiment {Id} attempt {Attempt} hit a transient failure", id, attempt);
-            try
-            {
-                await experiments.EndAttemptAsync(id, attempt, "transient: " + e.Message, CancellationToken.None);
-            }
-            catch (Exception inner) when (inner is not OperationCanceledException)
-            {
-                logger.LogDebug(inner, "Could not record the failed attempt");
-            }
-
+            // Unknown: record it and let the retry policy decide; a bug that fails every time stops after the retries.
+            logger.LogError(e, "Experiment {Id} attempt {Attempt} failed unexpectedly", id, attempt);
+            await experiments.EndAttemptAsync(id, attempt, "error: " + e.Message, CancellationToken.None);
             throw new JobExecutionException(e) { RefireImmediately = false };
         }
         finally
@@ -91,6 +118,20 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             await cancel.CancelAsync();
             await watcher;
         }
+    }
+
+    /// <summary>A failure that may not happen again: the database or the network was unavailable, or an I/O error.</summary>
+    internal static bool IsTransient(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is DbException or SocketException or IOException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Cancels the sweep when its experiment is marked cancelled (by an API node anywhere in the cluster).</summary>
@@ -101,21 +142,25 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         {
             while (await timer.WaitForNextTickAsync(cancel.Token))
             {
-                var current = await experiments.GetAsync(null, id, cancel.Token);
-                if (current?.Status == "cancelled")
+                try
                 {
-                    await cancel.CancelAsync();
-                    return;
+                    var current = await experiments.GetAsync(null, id, cancel.Token);
+                    if (current?.Status == "cancelled")
+                    {
+                        await cancel.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException && IsTransient(e))
+                {
+                    // The database is briefly away: keep watching; the sweep itself fails and retries if it lasts.
+                    logger.LogDebug(e, "Cancel watcher for {Id} could not read the experiment", id);
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // The sweep ended.
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            logger.LogDebug(e, "Cancel watcher for {Id} stopped", id);
         }
     }
 
@@ -164,7 +209,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         {
             BudgetSeconds = left,
             Seed = request.Seed ?? 0,
-            MaximumDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / options.Value.MaxConcurrentSweeps),
+            MaximumDegreeOfParallelism = options.Value.TrialThreadsPerSweep(Environment.ProcessorCount),
         };
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
         var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent);

@@ -10,11 +10,14 @@ public enum Backend
 /// <summary>A fresh, isolated backend: a temp data directory, plus a new PostgreSQL database when asked for.</summary>
 internal sealed class BackendScope : IAsyncDisposable
 {
-    private BackendScope(Backend backend, string dataDirectory, string? postgres)
+    private readonly bool _ownsDatabase;
+
+    private BackendScope(Backend backend, string dataDirectory, string? postgres, bool ownsDatabase = true)
     {
         Backend = backend;
         DataDirectory = dataDirectory;
         Postgres = postgres;
+        _ownsDatabase = ownsDatabase;
     }
 
     public Backend Backend { get; }
@@ -34,6 +37,14 @@ internal sealed class BackendScope : IAsyncDisposable
         return new BackendScope(backend, dir, pg);
     }
 
+    /// <summary>A scope on a database someone else owns and removes (a <see cref="ThrowawayPostgres"/> cluster).</summary>
+    public static BackendScope OnPostgres(string connectionString)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "eml-it-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return new BackendScope(Backend.Postgres, dir, connectionString, ownsDatabase: false);
+    }
+
     /// <summary>Settings for a host on this backend (API or Worker), as configuration keys.</summary>
     public Dictionary<string, string?> Settings(string nodeName, bool runWorker = true) => new()
     {
@@ -48,7 +59,7 @@ internal sealed class BackendScope : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Postgres is not null)
+        if (Postgres is not null && _ownsDatabase)
         {
             await PostgresServer.DropDatabaseAsync(Postgres);
         }
