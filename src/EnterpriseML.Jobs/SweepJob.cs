@@ -11,10 +11,14 @@ using Quartz;
 
 namespace EnterpriseML.Jobs;
 
-/// <summary>The body of <c>POST /api/experiments</c>, as stored with the experiment.</summary>
+/// <summary>
+/// The body of <c>POST /api/experiments</c>, as stored with the experiment. For scenario <c>recommendation</c>,
+/// <see cref="UserColumn"/> and <see cref="ItemColumn"/> are required and <see cref="Label"/> is the optional rating column.
+/// </summary>
 public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
-    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null);
+    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
+    string? UserColumn = null, string? ItemColumn = null);
 
 /// <summary>
 /// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
@@ -116,6 +120,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     private async Task RunAsync(ExperimentRecord experiment, string node, CancellationToken cancellationToken)
     {
         var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, Json)!;
+        if (RecommendationSweep.Handles(request.Scenario))
+        {
+            await new RecommendationSweep(experiments, datasets, models, options.Value).RunAsync(experiment, request, node, cancellationToken);
+            return;
+        }
+
         var dataset = await datasets.GetAsync(experiment.TenantId, experiment.DatasetId, cancellationToken)
             ?? throw new KeyNotFoundException($"Dataset '{experiment.DatasetId}' no longer exists.");
         var bytes = new MemoryStream();
