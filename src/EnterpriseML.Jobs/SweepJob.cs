@@ -14,10 +14,14 @@ using Quartz;
 
 namespace EnterpriseML.Jobs;
 
-/// <summary>The body of <c>POST /api/experiments</c>, as stored with the experiment.</summary>
+/// <summary>
+/// The body of <c>POST /api/experiments</c>, as stored with the experiment. For scenario <c>recommendation</c>,
+/// <see cref="UserColumn"/> and <see cref="ItemColumn"/> are required and <see cref="Label"/> is the optional rating column.
+/// </summary>
 public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
-    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null);
+    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
+    string? UserColumn = null, string? ItemColumn = null);
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
 internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train);
@@ -167,6 +171,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     private async Task RunAsync(ExperimentRecord experiment, string node, CancellationToken cancellationToken)
     {
         var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, Json)!;
+        if (RecommendationSweep.Handles(request.Scenario))
+        {
+            await new RecommendationSweep(experiments, datasets, models, options.Value).RunAsync(experiment, request, node, cancellationToken);
+            return;
+        }
+
         var (dataset, table) = await LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
         var prepared = Prepare(table, request);
         await SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, null, null, cancellationToken);

@@ -56,6 +56,11 @@ internal static class ExperimentsApi
             return ("budgetSeconds", "Must be in (0, 86400] seconds.");
         }
 
+        if (RecommendationExperimentValidation.Handles(request.Scenario))
+        {
+            return RecommendationExperimentValidation.Validate(request, dataset);
+        }
+
         if (!ScenarioCatalog.Names.Contains(request.Scenario?.ToLowerInvariant() ?? ""))
         {
             return ("scenario", $"Unknown scenario '{request.Scenario}'. Known: {string.Join(", ", ScenarioCatalog.Names)}.");

@@ -13,7 +13,9 @@ namespace EnterpriseML.Cli.Commands;
 /// <summary>
 /// <c>eml automl --train T.csv [--test V.csv] --label COL [--positive V] --scenario sentiment|fraud|credit|auto
 /// [--budget SECONDS] [--seed N] [--ignore COL ...] [--out DIR] [--json]</c>: a scenario sweep with the comparison
-/// report. The budget covers the whole command from reading the CSV to writing the report.
+/// report. The budget covers the whole command from reading the CSV to writing the report. <c>--scenario
+/// recommendation</c> takes <c>--user COL --item COL [--label RATING]</c> instead and runs
+/// <see cref="RecommendationAutoMlCommand"/>.
 /// </summary>
 internal sealed class AutoMlCommand : ICliCommand
 {
@@ -21,11 +23,15 @@ internal sealed class AutoMlCommand : ICliCommand
     {
         var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
         var test = new Option<FileInfo?>("--test") { Description = "Optional test CSV: the winner's metrics on it are reported." };
-        var label = new Option<string>("--label") { Description = "Label column.", Required = true };
+        var label = new Option<string?>("--label") { Description = "Label column (required, except for recommendation where it is the optional rating column)." };
+        var user = new Option<string?>("--user") { Description = "Recommendation: the user id column." };
+        var item = new Option<string?>("--item") { Description = "Recommendation: the item id column." };
+        var timestamp = new Option<string?>("--timestamp") { Description = "Recommendation: a timestamp column (validation then holds out each user's latest interactions)." };
+        var relevance = new Option<double?>("--relevance-threshold") { Description = "Recommendation with ratings: ratings at or above this are relevant (default 4)." };
         var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
         var scenario = new Option<string>("--scenario")
         {
-            Description = "Scenario: " + string.Join(", ", ScenarioCatalog.Names) + ".",
+            Description = "Scenario: " + string.Join(", ", ScenarioCatalog.Names) + ", recommendation.",
             DefaultValueFactory = _ => "auto",
         };
         var budget = new Option<double>("--budget") { Description = "Wall-clock budget in seconds (default 60).", DefaultValueFactory = _ => 60 };
@@ -43,7 +49,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance })
         {
             command.Options.Add(option);
         }
@@ -53,7 +59,7 @@ internal sealed class AutoMlCommand : ICliCommand
             var request = new AutoMlRequest(
                 parse.GetValue(train)!.FullName,
                 parse.GetValue(test)?.FullName,
-                parse.GetValue(label)!,
+                parse.GetValue(label),
                 parse.GetValue(positive),
                 parse.GetValue(scenario)!,
                 parse.GetValue(budget),
@@ -64,7 +70,11 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(threads),
                 parse.GetValue(maxTrials),
                 parse.GetValue(maxPredict),
-                parse.GetValue(tuner)!);
+                parse.GetValue(tuner)!,
+                parse.GetValue(user),
+                parse.GetValue(item),
+                parse.GetValue(timestamp),
+                parse.GetValue(relevance));
             try
             {
                 return await RunAsync(request, Console.Out, cancellationToken);
@@ -94,6 +104,16 @@ internal sealed class AutoMlCommand : ICliCommand
             "grid" => TunerKind.Grid,
             _ => throw new ArgumentException($"--tuner must be cost-frugal, smac, random or grid; got '{request.Tuner}'."),
         };
+
+        if (RecommendationAutoMlCommand.Handles(request.Scenario))
+        {
+            return await RecommendationAutoMlCommand.RunAsync(request, tuner, clock, output, cancellationToken);
+        }
+
+        if (request.Label is null)
+        {
+            throw new ArgumentException($"--label is required for scenario '{request.Scenario}'.");
+        }
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CsvTable.Read(request.Train, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
@@ -213,7 +233,7 @@ internal sealed class AutoMlCommand : ICliCommand
         return result!;
     }
 
-    private static void PrintSummary(SweepReport report, string? outDirectory, TimeSpan elapsed)
+    internal static void PrintSummary(SweepReport report, string? outDirectory, TimeSpan elapsed)
     {
         var r = report.Result;
         var board = new Table().Border(TableBorder.Simple).Title($"Leaderboard ({r.Metric.Name}, validation: {Markup.Escape(r.ValidationDescription)})");
@@ -274,7 +294,7 @@ internal sealed class AutoMlCommand : ICliCommand
 internal sealed record AutoMlRequest(
     string Train,
     string? Test,
-    string Label,
+    string? Label,
     string? Positive,
     string Scenario,
     double Budget,
@@ -285,4 +305,8 @@ internal sealed record AutoMlRequest(
     int? Threads,
     int? MaxTrials,
     double? MaxPredictMicroseconds,
-    string Tuner);
+    string Tuner,
+    string? User = null,
+    string? Item = null,
+    string? Timestamp = null,
+    double? RelevanceThreshold = null);

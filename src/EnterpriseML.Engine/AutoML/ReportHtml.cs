@@ -30,7 +30,7 @@ public static class ReportHtml
             .Append(".general{color:#2962a8}.specialised{color:#b3541e}.note{background:#f6f7f9;padding:10px 14px;border-left:3px solid #7a8599}")
             .Append(".plots{display:flex;flex-wrap:wrap;gap:16px}svg{background:#fff;border:1px solid #e3e6ec}")
             .Append("</style></head><body>");
-        html.Append("<h1>Sweep report: ").Append(E(r.Scenario)).Append(" (").Append(ReportJson.TaskName(r.Task)).Append(", ")
+        html.Append("<h1>Sweep report: ").Append(E(r.Scenario)).Append(" (").Append(r.TaskName).Append(", ")
             .Append(E(r.Metric.Name)).Append(r.Metric.HigherIsBetter ? ", higher is better" : ", lower is better").Append(")</h1>");
         html.Append("<p>").Append(r.Trials.Count(t => t.Candidate != "ensemble")).Append(" trials in ")
             .Append(F(r.Elapsed.TotalSeconds, "0.0")).Append(" s. Validation: ").Append(E(r.ValidationDescription)).Append(", ")

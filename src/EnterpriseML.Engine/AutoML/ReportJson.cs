@@ -19,7 +19,7 @@ public static class ReportJson
         var r = report.Result;
         json.WriteStartObject();
         json.WriteString("scenario", r.Scenario);
-        json.WriteString("task", TaskName(r.Task));
+        json.WriteString("task", r.TaskName);
         json.WriteString("metric", r.Metric.Name);
         json.WriteNumber("trials", r.Trials.Count(t => t.Candidate != "ensemble"));
         Number(json, "elapsedSeconds", r.Elapsed.TotalSeconds);

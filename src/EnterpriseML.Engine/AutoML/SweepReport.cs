@@ -131,6 +131,14 @@ public sealed class SweepReport
         return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds };
     }
 
+    /// <summary>
+    /// A report whose rows and test metrics were computed elsewhere (the recommendation sweep ranks users' items, which
+    /// <see cref="Build"/>'s row-wise scoring cannot do). No curves.
+    /// </summary>
+    internal static SweepReport FromParts(SweepResult result, IReadOnlyList<LeaderboardRow> leaderboard,
+        IReadOnlyList<KeyValuePair<string, double>> test, double testMicrosecondsPerRow) =>
+        new(result, leaderboard, test, [], [], test.Count > 0 ? "test" : "validation") { TestPredictMicrosecondsPerRow = testMicrosecondsPerRow };
+
     private static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
     {
         const int MaximumPoints = 200;

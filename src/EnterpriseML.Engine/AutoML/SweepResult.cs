@@ -101,6 +101,19 @@ public sealed class SweepResult
 
     public TaskKind Task { get; }
 
+    /// <summary>
+    /// The task as the report names it: <c>binary</c>, <c>multiclass</c> or <c>regression</c> from <see cref="Task"/>,
+    /// or <c>recommendation</c> for a recommendation sweep (whose <see cref="Task"/> does not apply: the tabular task
+    /// kinds do not cover ranking).
+    /// </summary>
+    public string TaskName
+    {
+        get => _taskName ?? ReportJson.TaskName(Task);
+        internal init => _taskName = value;
+    }
+
+    private readonly string? _taskName;
+
     public ScenarioMetric Metric { get; }
 
     public IReadOnlyList<string> ClassNames { get; }

@@ -78,7 +78,22 @@ public static class RecommendationEvaluator
     /// training; the model's top-k excludes seen items. Cold test users are served by the fallback (with their test
     /// segment when present) and count like any other user.
     /// </summary>
-    public static RankingMetrics EvaluateRanking(Recommender model, InteractionSet test, int k = 10, float? relevanceThreshold = null, ItemFilter? filter = null)
+    public static RankingMetrics EvaluateRanking(Recommender model, InteractionSet test, int k = 10, float? relevanceThreshold = null, ItemFilter? filter = null) =>
+        Evaluate(model, test, k, relevanceThreshold, filter, null);
+
+    /// <summary>
+    /// <see cref="EvaluateRanking"/> that also returns each user's NDCG@k, indexed by user index (length
+    /// <c>test.Users.Count</c>; NaN for users that were not evaluated), for paired bootstrap comparisons.
+    /// </summary>
+    public static RankingMetrics EvaluateRankingPerUser(Recommender model, InteractionSet test, out double[] ndcgByUser, int k = 10, float? relevanceThreshold = null)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ndcgByUser = new double[test.Users.Count];
+        Array.Fill(ndcgByUser, double.NaN);
+        return Evaluate(model, test, k, relevanceThreshold, null, ndcgByUser);
+    }
+
+    private static RankingMetrics Evaluate(Recommender model, InteractionSet test, int k, float? relevanceThreshold, ItemFilter? filter, double[]? ndcgByUser)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -123,6 +138,11 @@ public static class RecommendationEvaluator
             precision += scores.Precision;
             recall += scores.Recall;
             ndcg += scores.Ndcg;
+            if (ndcgByUser is not null)
+            {
+                ndcgByUser[user] = scores.Ndcg;
+            }
+
             map += scores.AveragePrecision;
             hits += scores.Hit ? 1 : 0;
             evaluated++;

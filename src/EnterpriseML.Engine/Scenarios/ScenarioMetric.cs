@@ -50,6 +50,13 @@ public sealed class ScenarioMetric
     /// <summary>Regression: coefficient of determination.</summary>
     public static ScenarioMetric R2 { get; } = new("r2", true, (y, s, _) => SweepMetrics.R2(y, s));
 
+    /// <summary>
+    /// Recommendation: NDCG@10 averaged over users (seen items excluded). A ranking metric is not a function of one
+    /// score per row: its inputs here are per-user values, <c>scores</c> holding each evaluated user's NDCG@10 (as
+    /// computed by the recommendation sweep) and <c>labels</c> ignored, so the mean and its bootstrap are over users.
+    /// </summary>
+    public static ScenarioMetric NdcgAt10 { get; } = new("ndcgAt10", true, (_, s, _) => Mean(s));
+
     /// <summary>The JSON/CLI name, for example <c>auprc</c>.</summary>
     public string Name { get; }
 
@@ -77,4 +84,20 @@ public sealed class ScenarioMetric
     };
 
     public override string ToString() => Name;
+
+    private static double Mean(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty)
+        {
+            return double.NaN;
+        }
+
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return sum / values.Length;
+    }
 }

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Scenarios.Recommendation;
+using EnterpriseML.Engine.Tuning;
+using Spectre.Console;
+
+namespace EnterpriseML.Cli.Commands;
+
+/// <summary>
+/// <c>eml automl --scenario recommendation --train T.csv [--test V.csv] --user COL --item COL [--label RATING]
+/// [--timestamp COL] [--relevance-threshold 4] [--budget S] [--seed N] [--out DIR] [--json]</c>: the recommendation
+/// sweep (<see cref="RecommendationAutoMl"/>) with the same report, JSON line and <c>--out</c> files as the other
+/// scenarios. The budget covers the whole command, from reading the CSV files to writing the report.
+/// </summary>
+internal static class RecommendationAutoMlCommand
+{
+    public static bool Handles(string scenario) => string.Equals(scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase);
+
+    public static async Task<int> RunAsync(AutoMlRequest request, TunerKind tuner, Stopwatch clock, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (request.User is null || request.Item is null)
+        {
+            throw new ArgumentException("--scenario recommendation needs --user COL and --item COL.");
+        }
+
+        if (request.Positive is not null)
+        {
+            throw new ArgumentException("--positive does not apply to --scenario recommendation (relevance is --relevance-threshold on the --label rating).");
+        }
+
+        foreach (var named in new[] { request.User, request.Item, request.Label, request.Timestamp })
+        {
+            if (named is not null && request.Ignore.Contains(named))
+            {
+                throw new ArgumentException($"--ignore names '{named}', which the recommendation sweep needs.");
+            }
+        }
+
+        var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);
+        var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
+        var sets = await Task.Run(() => InteractionSet.ReadCsv(paths, columns, cancellationToken), cancellationToken);
+        var train = sets[0];
+        var test = request.Test is null ? null : sets[1];
+
+        // The sweep gets what is left after reading, minus a reserve for scoring the test users with the leaderboard's
+        // models and writing the report: 5 % of the budget plus as long again as reading took.
+        var reading = clock.Elapsed.TotalSeconds;
+        var reserve = Math.Min(0.25 * request.Budget, (0.05 * request.Budget) + reading);
+        var left = Math.Max(0.5, request.Budget - clock.Elapsed.TotalSeconds - reserve);
+        var options = new RecommendationAutoMlOptions
+        {
+            BudgetSeconds = left,
+            MaximumTrials = request.MaxTrials,
+            Seed = request.Seed,
+            Tuner = tuner,
+            MaximumDegreeOfParallelism = request.Threads ?? Environment.ProcessorCount,
+            MaximumPredictMicrosecondsPerUser = request.MaxPredictMicroseconds,
+            RelevanceThreshold = request.RelevanceThreshold is { } t ? (float)t : 4f,
+            UserColumn = request.User,
+            ItemColumn = request.Item,
+        };
+        IProgress<SweepEvent>? progress = request.Json ? null : new TrialLines();
+        var result = await Task.Run(() => RecommendationAutoMl.Run(train, options, progress, cancellationToken), cancellationToken);
+        var report = RecommendationAutoMl.BuildReport(result, test);
+
+        if (request.Out is not null)
+        {
+            Directory.CreateDirectory(request.Out);
+            await using (var model = File.Create(Path.Combine(request.Out, "model.eml")))
+            {
+                result.Model.Save(model);
+            }
+
+            await using (var jsonFile = File.Create(Path.Combine(request.Out, "report.json")))
+            {
+                ReportJson.Write(report, jsonFile, includeTrials: true);
+            }
+
+            await using var htmlFile = new StreamWriter(Path.Combine(request.Out, "report.html"));
+            ReportHtml.Write(report, htmlFile);
+        }
+
+        if (request.Json)
+        {
+            await output.WriteLineAsync(ReportJson.ToJson(report));
+        }
+        else
+        {
+            AutoMlCommand.PrintSummary(report, request.Out, clock.Elapsed);
+        }
+
+        return 0;
+    }
+
+    /// <summary>One console line per finished trial (the sweep runs on another thread; Spectre's console is thread-safe for whole lines).</summary>
+    private sealed class TrialLines : IProgress<SweepEvent>
+    {
+        public void Report(SweepEvent value)
+        {
+            if (value.Kind != SweepEventKind.TrialFinished || value.Trial is not { } t)
+            {
+                return;
+            }
+
+            var status = t.Status == TrialStatus.Succeeded ? "[green]ok[/]" : $"[red]{t.Status.ToString().ToLowerInvariant()}[/]";
+            var left = value.Remaining is { } r ? r.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s left" : string.Empty;
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"#{t.Index,-3} {Markup.Escape(t.Candidate),-22} {(t.Kind == CandidateKind.General ? "[blue]general[/]    " : "[darkorange]specialised[/]")} {status} ndcgAt10 {(double.IsFinite(t.ValidationScore) ? t.ValidationScore.ToString("0.0000", CultureInfo.InvariantCulture) : "–")}  fit {t.FitSeconds:0.00} s  {Markup.Escape(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + p.Value)))}  [grey]{left} · best {Markup.Escape(value.Best?.Candidate ?? "–")}[/]"));
+        }
+    }
+}
