@@ -83,7 +83,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === "html") node.innerHTML = v;
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -91,6 +91,7 @@ function h(tag, attrs = {}, ...children) {
 }
 
 const num = (v, digits = 4) => (v === null || v === undefined || Number.isNaN(v)) ? "—" : Number(v).toFixed(digits).replace(/\.?0+$/, m => m.startsWith(".") ? "" : m);
+const fixed = (v, digits) => (v === null || v === undefined || !Number.isFinite(Number(v))) ? "—" : Number(v).toFixed(digits);
 const int = v => (v === null || v === undefined) ? "—" : Number(v).toLocaleString("en-US");
 const bytes = v => v === null || v === undefined ? "—" : v < 1024 ? `${v} B` : v < 1048576 ? `${(v / 1024).toFixed(1)} KB` : `${(v / 1048576).toFixed(1)} MB`;
 const when = v => v ? new Date(v).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "—";
@@ -123,9 +124,9 @@ function progressBar(fraction, done) {
     h("div", { style: `width:${pct.toFixed(1)}%` }));
 }
 
-function table(columns, rows, onClick) {
-  if (rows.length === 0) return h("p", { class: "empty" }, "Nothing here yet.");
-  return h("div", { class: "table-wrap" }, h("table", {},
+function table(columns, rows, onClick, opts = {}) {
+  if (rows.length === 0) return h("p", { class: "empty", id: opts.id }, opts.empty || "Nothing here yet.");
+  return h("div", { class: "table-wrap" }, h("table", { id: opts.id },
     h("thead", {}, h("tr", {}, columns.map(c => h("th", { class: c.num ? "num" : "" }, c.title)))),
     h("tbody", {}, rows.map(r => h("tr", { class: (onClick ? "clickable " : "") + (r.__class || ""), onclick: onClick ? () => onClick(r) : null },
       columns.map(c => h("td", { class: c.num ? "num" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
@@ -162,30 +163,44 @@ async function start() {
     const me = await api("/api/me");
     $("#who").textContent = me ? `${me.tenant ?? me.tenantName ?? ""} · ${me.role ?? ""}` : "";
   } catch { $("#who").textContent = ""; }
-  if (!location.hash) location.hash = "#/datasets";
-  route();
+  // Setting the hash fires hashchange, which routes; routing here as well would render the page twice, and the
+  // second render would replace a form the user may already be filling in.
+  if (!location.hash || location.hash === "#") location.hash = "#/datasets";
+  else route();
 }
 
 // ---------- routing ----------
 window.addEventListener("hashchange", route);
 
+// Each navigation gets a number; a page renders only while its number is the latest, so a slow answer for a page
+// the user already left never replaces the page they are on.
+let navigation = 0;
+
+function parseHash() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [section = "datasets", id = ""] = path.split("/");
+  return { section: section || "datasets", id: decodeURIComponent(id), params: new URLSearchParams(query) };
+}
+
 async function route() {
   if ($("#app").hidden) return;
   stopStream();
-  const [, section = "datasets", id] = location.hash.split("/");
+  const ticket = ++navigation;
+  const mount = (...nodes) => { if (ticket === navigation) view().replaceChildren(...nodes); };
+  mount.current = () => ticket === navigation;
+  const { section, id, params } = parseHash();
   document.querySelectorAll(".tabs a").forEach(a => a.classList.toggle("active", a.dataset.tab === section));
-  const target = view();
-  target.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  mount(h("p", { class: "muted" }, "Loading…"));
   try {
     const pages = { datasets: id ? datasetPage : datasetsPage, experiments: id ? experimentPage : experimentsPage, models: id ? modelPage : modelsPage, schedules: schedulesPage };
-    await (pages[section] || datasetsPage)(decodeURIComponent(id || ""));
+    await (pages[section] || datasetsPage)({ id, params, mount });
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 401)) target.replaceChildren(h("div", { class: "card error" }, problemText(e)));
+    if (!(e instanceof ApiError && e.status === 401)) mount(h("div", { class: "card error" }, problemText(e)));
   }
 }
 
 // ---------- datasets ----------
-async function datasetsPage() {
+async function datasetsPage({ mount }) {
   const list = items(await api("/api/datasets"));
   const form = h("form", { class: "inline", id: "upload-form" },
     h("div", {}, h("label", { for: "upload-file" }, "CSV file"), h("input", { id: "upload-file", type: "file", name: "file", accept: ".csv,.tsv,.txt,text/csv", required: true })),
@@ -206,26 +221,27 @@ async function datasetsPage() {
       button.textContent = "Upload";
     }
   });
-  view().replaceChildren(
-    h("section", { class: "card" }, h("h2", {}, "Upload a dataset"), form),
-    h("section", { class: "card" }, h("h2", {}, "Datasets"),
+  mount(
+    h("section", { class: "card" }, h("h2", {}, "Upload a dataset"),
+      h("p", { class: "muted hint" }, "A CSV with a header row. Each column is profiled on upload; the same file uploaded twice is stored once."), form),
+    h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(list.length))),
       table([
         { title: "Name", render: d => h("strong", {}, d.name) },
         { title: "Rows", num: true, render: d => int(d.rowCount) },
         { title: "Columns", num: true, render: d => d.columns?.length ?? d.columnCount ?? "—" },
         { title: "SHA-256", render: d => h("code", { title: d.sha256 }, (d.sha256 || "").slice(0, 12)) },
         { title: "Uploaded", render: d => when(d.createdAt) },
-      ], list, d => { location.hash = `#/datasets/${d.id}`; })));
+      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." })));
 }
 
-async function datasetPage(id) {
+async function datasetPage({ id, mount }) {
   const d = await api(`/api/datasets/${encodeURIComponent(id)}`);
   const columns = d.columns || [];
-  view().replaceChildren(
+  mount(
     h("section", { class: "card" },
       h("div", { class: "head" }, h("h2", {}, d.name),
         h("div", { class: "row" },
-          h("button", { class: "primary", onclick: () => { location.hash = `#/experiments?dataset=${d.id}`; newExperimentFor = d.id; } }, "New experiment"),
+          h("button", { class: "primary", id: "new-experiment", onclick: () => { location.hash = `#/experiments?dataset=${d.id}`; } }, "New experiment"),
           h("button", { class: "danger", onclick: async () => {
             if (!await confirmAction("Delete dataset", `Delete ${d.name}? Experiments keep their recorded results.`)) return;
             try { await api(`/api/datasets/${d.id}`, { method: "DELETE" }); toast("Dataset deleted"); location.hash = "#/datasets"; } catch (e) { toast(problemText(e), true); }
@@ -238,77 +254,102 @@ async function datasetPage(id) {
     h("section", { class: "card" }, h("h2", {}, "Column profile"),
       table([
         { title: "Column", render: c => h("strong", {}, c.name) },
-        { title: "Type", render: c => badge(String(c.type).toLowerCase(), "candidate") },
+        { title: "Type", render: c => badge(String(c.type).toLowerCase(), "type") },
         { title: "Missing", num: true, render: c => int(c.missingCount) },
         { title: "Distinct", num: true, render: c => int(c.distinctCount) },
         { title: "Min", num: true, render: c => num(c.min, 3) },
         { title: "Mean", num: true, render: c => num(c.mean, 3) },
         { title: "Max", num: true, render: c => num(c.max, 3) },
-        { title: "Top values", render: c => (c.topValues || []).slice(0, 4).map(v => `${v.value} (${int(v.count)})`).join(", ") || "—" },
-      ], columns)));
+        { title: "Top values", render: c => h("span", { class: "clip", title: (c.topValues || []).map(v => `${v.value} (${v.count})`).join(", ") },
+            (c.topValues || []).slice(0, 4).map(v => `${v.value} (${int(v.count)})`).join(", ") || "—") },
+      ], columns, null, { id: "profile-table" })));
 }
 
 // ---------- experiments ----------
-let newExperimentFor = null;
 const SCENARIOS = ["auto", "credit", "fraud", "sentiment", "recommendation"];
 
-async function experimentsPage() {
-  const [experiments, datasets] = await Promise.all([api("/api/experiments?pageSize=50"), api("/api/datasets")]);
-  const dsList = items(datasets);
-  const params = new URLSearchParams(location.hash.split("?")[1] || "");
-  const preselect = newExperimentFor || params.get("dataset");
-  newExperimentFor = null;
-
-  const datasetSelect = h("select", { id: "exp-dataset", name: "datasetId", required: true },
-    dsList.map(d => h("option", { value: d.id, selected: String(d.id) === String(preselect) }, `${d.name} (${int(d.rowCount)} rows)`)));
-  const labelSelect = h("select", { id: "exp-label", name: "label", required: true });
+/** The fields of an experiment request (used by the new-experiment form and the new-schedule form). */
+function experimentFields(datasets, preselect, prefix) {
+  const datasetSelect = h("select", { id: `${prefix}-dataset`, required: true },
+    datasets.map(d => h("option", { value: d.id, selected: String(d.id) === String(preselect) }, `${d.name} (${int(d.rowCount)} rows)`)));
+  const labelSelect = h("select", { id: `${prefix}-label`, required: true });
+  const positiveSelect = h("select", { id: `${prefix}-positive` });
+  const fillPositive = () => {
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
+    const column = d?.columns?.find(c => c.name === labelSelect.value);
+    const values = column && column.distinctCount <= 20 ? (column.topValues || []).map(v => v.value) : [];
+    positiveSelect.replaceChildren(h("option", { value: "" }, values.length ? "(automatic)" : "(not a class label)"), ...values.map(v => h("option", { value: v }, v)));
+    positiveSelect.disabled = values.length === 0;
+  };
   const fillLabels = () => {
-    const d = dsList.find(x => String(x.id) === datasetSelect.value);
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
     labelSelect.replaceChildren(...(d?.columns || []).map(c => h("option", { value: c.name }, `${c.name} · ${String(c.type).toLowerCase()}`)));
     const last = d?.columns?.[d.columns.length - 1];
     if (last) labelSelect.value = last.name;
+    fillPositive();
   };
   datasetSelect.addEventListener("change", fillLabels);
+  labelSelect.addEventListener("change", fillPositive);
   fillLabels();
+  const scenario = h("select", { id: `${prefix}-scenario` }, SCENARIOS.map(s => h("option", { value: s }, s)));
+  const budget = h("input", { id: `${prefix}-budget`, type: "number", min: 5, max: 86400, value: 60, required: true });
+  const model = h("input", { id: `${prefix}-model`, required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}", placeholder: "e.g. credit-risk", title: "Letters, digits, dot, dash and underscore; up to 64 characters." });
+  const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
+  return {
+    nodes: [field("Dataset", datasetSelect), field("Label column", labelSelect), field("Positive class", positiveSelect),
+      field("Scenario", scenario), field("Budget (seconds)", budget), field("Model name", model)],
+    read: () => {
+      const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
+      if (positiveSelect.value) body.positiveClass = positiveSelect.value;
+      return body;
+    },
+  };
+}
 
-  const form = h("form", { class: "inline", id: "experiment-form" },
-    h("div", {}, h("label", { for: "exp-dataset" }, "Dataset"), datasetSelect),
-    h("div", {}, h("label", { for: "exp-label" }, "Label column"), labelSelect),
-    h("div", {}, h("label", { for: "exp-scenario" }, "Scenario"), h("select", { id: "exp-scenario", name: "scenario" }, SCENARIOS.map(s => h("option", { value: s }, s)))),
-    h("div", {}, h("label", { for: "exp-positive" }, "Positive class (optional)"), h("input", { id: "exp-positive", name: "positiveClass", placeholder: "e.g. bad" })),
-    h("div", {}, h("label", { for: "exp-budget" }, "Budget (seconds)"), h("input", { id: "exp-budget", name: "budgetSeconds", type: "number", min: 5, max: 86400, value: 60, required: true })),
-    h("div", {}, h("label", { for: "exp-model" }, "Model name"), h("input", { id: "exp-model", name: "modelName", required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._-]{0,63}", placeholder: "credit-risk" })),
+function experimentsTable(list) {
+  return table([
+    { title: "Model", render: x => h("strong", {}, x.modelName || x.id) },
+    { title: "Scenario", render: x => x.scenario || "—" },
+    { title: "Status", render: x => badge(x.status) },
+    { title: "Progress", render: x => progressBar(progressFraction(x), x.status === "succeeded") },
+    { title: "Trials", num: true, render: x => int(x.progress?.trialsCompleted) },
+    { title: "Best score", num: true, render: x => num(x.progress?.bestScore) },
+    { title: "Created", render: x => when(x.createdAt) },
+  ], list, x => { location.hash = `#/experiments/${x.id}`; }, { id: "experiments-table", empty: "No experiment yet." });
+}
+
+async function experimentsPage({ params, mount }) {
+  const [experiments, datasets] = await Promise.all([api("/api/experiments?pageSize=50"), api("/api/datasets?pageSize=500")]);
+  const dsList = items(datasets);
+  const fields = experimentFields(dsList, params.get("dataset"), "exp");
+  const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Start experiment")));
   form.addEventListener("submit", async e => {
     e.preventDefault();
-    const f = new FormData(form);
-    const body = {
-      datasetId: f.get("datasetId"), label: f.get("label"), scenario: f.get("scenario"),
-      budgetSeconds: Number(f.get("budgetSeconds")), modelName: f.get("modelName"),
-    };
-    if (f.get("positiveClass")) body.positiveClass = f.get("positiveClass");
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
     try {
-      const created = await api("/api/experiments", { method: "POST", body });
+      const created = await api("/api/experiments", { method: "POST", body: fields.read() });
       toast("Experiment queued");
       location.hash = `#/experiments/${created.id}`;
-    } catch (err) { toast(problemText(err), true); }
+    } catch (err) { toast(problemText(err), true); button.disabled = false; }
   });
 
-  const list = items(experiments);
-  view().replaceChildren(
-    h("section", { class: "card" }, h("h2", {}, "New experiment"), dsList.length ? form : h("p", { class: "muted" }, "Upload a dataset first.")),
-    h("section", { class: "card" }, h("h2", {}, "Experiments"),
-      table([
-        { title: "Experiment", render: x => h("strong", {}, x.modelName || x.id) },
-        { title: "Scenario", render: x => x.scenario || "—" },
-        { title: "Status", render: x => badge(x.status) },
-        { title: "Progress", render: x => progressBar(progressFraction(x), x.status === "succeeded") },
-        { title: "Trials", num: true, render: x => int(x.progress?.trialsCompleted) },
-        { title: "Best", num: true, render: x => num(x.progress?.bestScore) },
-        { title: "Created", render: x => when(x.createdAt) },
-      ], list, x => { location.hash = `#/experiments/${x.id}`; })));
-  if (list.some(x => x.status === "queued" || x.status === "running")) {
-    setTimeout(() => { if (location.hash.startsWith("#/experiments") && !location.hash.split("/")[2]) route(); }, 3000);
+  let list = items(experiments);
+  const listCard = h("section", { class: "card" }, h("h2", {}, "Experiments"), experimentsTable(list));
+  mount(
+    h("section", { class: "card" }, h("h2", {}, "New experiment"),
+      dsList.length
+        ? [h("p", { class: "muted hint" }, "The sweep compares general-purpose and scenario-specialised candidates on the same validation rows within the budget; the winner becomes a new version of the model."), form]
+        : h("p", { class: "muted" }, "Upload a dataset first.")),
+    listCard);
+  // While sweeps run, refresh the list only: the form above keeps what the user typed.
+  const active = () => list.some(x => x.status === "queued" || x.status === "running");
+  while (active() && mount.current()) {
+    await new Promise(r => setTimeout(r, 2000));
+    if (!mount.current()) break;
+    try { list = items(await api("/api/experiments?pageSize=50")); } catch { break; }
+    if (mount.current()) listCard.replaceChildren(h("h2", {}, "Experiments"), experimentsTable(list));
   }
 }
 
@@ -318,158 +359,240 @@ function progressFraction(x) {
   return p.budgetSeconds ? (p.elapsedSeconds || 0) / p.budgetSeconds : 0;
 }
 
-async function experimentPage(id) {
+async function experimentPage({ id, mount }) {
+  let metric = null;
   const render = x => {
     const running = x.status === "queued" || x.status === "running";
     const leaderboard = x.leaderboard || [];
     const winner = x.winner;
     const p = x.progress || {};
-    view().replaceChildren(
+    const scoreName = metric ? metric.toUpperCase() : "validation score";
+    const elapsed = Math.min(p.elapsedSeconds || 0, p.budgetSeconds || Infinity);
+    mount(
       h("section", { class: "card" },
         h("div", { class: "head" },
-          h("h2", {}, `${x.modelName || "Experiment"} `, badge(x.status)),
+          h("h2", {}, `${x.modelName || "Experiment"} `, h("span", { id: "exp-status" }, badge(x.status)), " ", h("span", { class: "muted small" }, `${x.scenario} scenario`)),
           running ? h("button", { class: "danger", onclick: async () => {
             if (!await confirmAction("Cancel experiment", "Stop this sweep? Finished trials are kept.")) return;
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
-        progressBar(progressFraction(x), x.status === "succeeded"),
-        h("dl", { class: "kv", style: "margin-top:.8rem" },
-          h("dt", {}, "Scenario"), h("dd", {}, x.scenario || "—"),
-          h("dt", {}, "Trials"), h("dd", {}, int(p.trialsCompleted)),
-          h("dt", {}, "Elapsed"), h("dd", {}, `${num(p.elapsedSeconds, 1)} s of ${num(p.budgetSeconds, 0)} s`),
-          h("dt", {}, "Best score"), h("dd", {}, num(p.bestScore)),
-          h("dt", {}, "Attempts"), h("dd", {}, (x.attempts || []).map(a => `${a.node} (${a.outcome || "running"})`).join(", ") || "—"),
-          x.error ? [h("dt", {}, "Error"), h("dd", { class: "error" }, x.error)] : null),
-        x.tradeOff || x.report?.tradeOff ? h("p", { class: "sentence" }, x.tradeOff || x.report.tradeOff) : null),
+        h("div", { class: "progress-line" },
+          h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status === "succeeded")),
+          h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
+            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s` + (running ? " · live" : ""))),
+        h("dl", { class: "kv wide", style: "margin-top:.8rem" },
+          h("dt", {}, "Best trial"), h("dd", {}, p.bestScore == null ? "—" : `${num(p.bestScore)} ${scoreName}` + (p.bestCandidate ? ` (${p.bestCandidate})` : "")),
+          h("dt", {}, "Runs on"), h("dd", {}, (x.attempts || []).map(a => `${a.node} (${a.outcome || "running"})`).join(", ") || "—"),
+          winner ? [h("dt", {}, "Winner"), h("dd", { id: "winner" }, h("strong", {}, winner.candidate), " ", badge(winner.kind), " → ",
+            winner.modelName ? h("a", { href: `#/models/${encodeURIComponent(winner.modelName)}` }, `${winner.modelName} v${winner.modelVersion}`) : "—")] : null,
+          winner?.reason ? [h("dt", {}, "Why"), h("dd", {}, winner.reason)] : null,
+          x.error ? [h("dt", {}, "Error"), h("dd", { class: "error" }, x.error)] : null)),
       h("section", { class: "card" },
-        h("div", { class: "head" }, h("h2", {}, "Leaderboard"),
-          h("div", { class: "legend" }, h("span", {}, badge("general")), h("span", {}, badge("specialised")))),
+        h("div", { class: "head" }, h("h2", {}, "Leaderboard ", h("span", { class: "count" }, int(leaderboard.length))),
+          h("div", { class: "legend" }, badge("general"), h("span", {}, "general-purpose trainer"), badge("specialised"), h("span", {}, "built for this scenario"))),
         table([
           { title: "#", num: true, render: r => r.rank },
-          { title: "Candidate", render: r => h("strong", {}, r.candidate) },
+          { title: "Candidate", render: r => [h("strong", {}, r.candidate), winner && r.rank === winner.rank ? [" ", badge("winner")] : null] },
           { title: "Kind", render: r => badge(r.kind) },
           { title: "Trainer", render: r => r.trainer },
-          { title: "Validation", num: true, render: r => num(r.validationScore) },
-          { title: "Fit s", num: true, render: r => num(r.fitSeconds, 2) },
-          { title: "Predict µs/row", num: true, render: r => num(r.predictMicrosecondsPerRow, 2) },
+          { title: scoreName, num: true, render: r => fixed(r.validationScore, 4) },
+          { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
+          { title: "Fit s", num: true, render: r => fixed(r.fitSeconds, 2) },
+          { title: "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },
-          { title: "Parameters", render: r => h("code", {}, compactParams(r.parameters)) },
-        ], leaderboard.map(r => ({ ...r, __class: winner && r.rank === winner.rank ? "winner" : "" })))),
-      h("div", { class: "grid3" },
-        h("section", { class: "card" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x)),
-        h("section", { class: "card" }, h("h3", {}, "Cost vs quality"), costVsQuality(leaderboard)),
-        h("section", { class: "card" }, h("h3", {}, "Winner: ROC and precision-recall"), curves(x))));
+          { title: "Parameters", render: r => h("code", { class: "clip params", title: fullParams(r.parameters) }, compactParams(r.parameters)) },
+        ], leaderboard.map(r => ({ ...r, __class: winner && r.rank === winner.rank ? "winner" : "" })), null,
+          { id: "leaderboard", empty: running ? "The leaderboard appears when the sweep finishes: every candidate is then scored on the same validation rows." : "No candidate finished." })),
+      h("div", { class: "grid2" },
+        h("section", { class: "card", id: "chart-score" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x, scoreName)),
+        h("section", { class: "card", id: "chart-cost" }, h("h3", {}, "Cost vs quality"),
+          leaderboard.length ? costVsQuality(leaderboard, scoreName) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
+        ...curves(x)));
   };
 
   let x = await api(`/api/experiments/${encodeURIComponent(id)}`);
+  const learnMetric = async () => {
+    if (metric || !x.winner?.modelName) return;
+    try {
+      const m = await api(`/api/models/${encodeURIComponent(x.winner.modelName)}`);
+      metric = (m.versions || []).find(v => v.version === x.winner.modelVersion)?.metrics?.metric || null;
+    } catch { /* the label stays generic */ }
+  };
+  await learnMetric();
   render(x);
   if (x.status === "queued" || x.status === "running") {
     let pending = false;
     const refresh = async () => {
-      if (pending) return;
+      if (pending || !mount.current()) return;
       pending = true;
-      try { x = await api(`/api/experiments/${encodeURIComponent(id)}`); if (location.hash === `#/experiments/${id}`) render(x); }
+      try { x = await api(`/api/experiments/${encodeURIComponent(id)}`); await learnMetric(); render(x); }
       finally { pending = false; }
     };
-    streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh()).then(refresh);
+    // Every server-sent event (progress, end) re-reads the experiment; the stream ends when the sweep does.
+    streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh()).then(async () => {
+      while (pending) await new Promise(r => setTimeout(r, 100));
+      await refresh();
+    });
   }
 }
 
+function paramText(k, v) { return `${k}=${typeof v === "number" ? num(v, 4) : v}`; }
+function fullParams(p) { return p ? Object.entries(p).map(([k, v]) => paramText(k, v)).join("\n") : ""; }
 function compactParams(p) {
   if (!p) return "—";
-  const text = Object.entries(p).map(([k, v]) => `${k}=${typeof v === "number" ? num(v, 4) : v}`).join(" ");
-  return text.length > 90 ? text.slice(0, 88) + "…" : text;
+  return Object.entries(p).map(([k, v]) => paramText(k, v)).join("  ") || "—";
 }
 
-function scoreVsTime(x) {
-  const trials = (x.trials || []).filter(t => Number.isFinite(t.score ?? t.validationScore));
-  const points = trials.map(t => [t.elapsedSeconds ?? t.finishedAtSeconds ?? 0, t.score ?? t.validationScore]).sort((a, b) => a[0] - b[0]);
-  const higher = x.metricDirection !== "minimize";
+const KIND_COLOR = { general: "#4b5fa8", specialised: "#c46a00" };
+
+function scoreVsTime(x, scoreName) {
+  const trials = (x.trials || []).filter(t => Number.isFinite(t.score));
+  const points = trials.map(t => [t.elapsedSeconds ?? 0, t.score]).sort((a, b) => a[0] - b[0]);
   const best = [];
   let b = null;
-  for (const p of points) { if (b === null || (higher ? p[1] > b : p[1] < b)) b = p[1]; best.push([p[0], b]); }
-  return Charts.line("Score vs elapsed time", [
-    { name: "trial", color: "#9fb3cf", points, dots: true },
-    { name: "best so far", color: "#1f6feb", points: best, step: true },
-  ], "elapsed (s)", x.metric || "score");
+  for (const p of points) { if (b === null || p[1] > b) b = p[1]; best.push([p[0], b]); }
+  const failed = (x.trials || []).length - trials.length;
+  return [
+    Charts.line("Score vs elapsed time", [
+      { name: "trial", color: "#9fb3cf", points, dots: true, noLine: true },
+      { name: "best so far", color: "#1f6feb", points: best, step: true },
+    ], "elapsed time (s)", scoreName),
+    h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#9fb3cf" }), "one trial"), h("span", {}, h("i", { class: "bar", style: "background:#1f6feb" }), "best so far"),
+      failed > 0 ? h("span", {}, `${failed} trial${failed > 1 ? "s" : ""} without a score (failed or stopped by the budget)`) : null),
+  ];
 }
 
-function costVsQuality(leaderboard) {
-  return Charts.scatter("Cost vs quality", leaderboard.filter(r => Number.isFinite(r.validationScore)).map(r => ({
-    x: Math.max(r.predictMicrosecondsPerRow || 0.01, 0.01), y: r.validationScore,
-    color: r.kind === "specialised" ? "#b35c00" : "#4b5fa8",
-    r: 4 + Math.min(6, Math.log10(Math.max(r.modelBytes || 1, 1))),
-    label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} µs/row, ${bytes(r.modelBytes)}`,
-  })), "predict µs/row", "validation score", { logX: true });
+function costVsQuality(leaderboard, scoreName) {
+  const rows = leaderboard.filter(r => Number.isFinite(r.validationScore));
+  return [
+    Charts.scatter("Cost vs quality", rows.map(r => ({
+      x: Math.max(r.predictMicrosecondsPerRow || 0.01, 0.01), y: r.validationScore,
+      color: KIND_COLOR[r.kind] || "#666", text: r.candidate,
+      r: 4 + Math.min(5, Math.log10(Math.max(r.modelBytes || 1, 1))),
+      label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} µs/row, ${bytes(r.modelBytes)}`,
+    })), "prediction cost (µs per row, log scale)", scoreName, { logX: true }),
+    h("div", { class: "legend" }, h("span", {}, h("i", { style: `background:${KIND_COLOR.general}` }), "general"), h("span", {}, h("i", { style: `background:${KIND_COLOR.specialised}` }), "specialised"),
+      h("span", {}, "dot size grows with model size")),
+  ];
+}
+
+function auc(points) {
+  let area = 0;
+  for (let i = 1; i < points.length; i++) area += (points[i][0] - points[i - 1][0]) * (points[i][1] + points[i - 1][1]) / 2;
+  return Math.abs(area);
 }
 
 function curves(x) {
-  const c = x.winner?.curves || x.curves || x.report?.curves;
-  if (!c || (!c.roc && !c.pr)) return Charts.empty("Curves", "Curves appear for binary winners");
-  const wrap = h("div", {});
-  if (c.roc) wrap.append(Charts.line("ROC", [{ color: "#1f6feb", points: c.roc }], "false positive rate", "true positive rate", { xDomain: [0, 1], yDomain: [0, 1], diagonal: true }));
-  if (c.pr) wrap.append(Charts.line("Precision-recall", [{ color: "#b35c00", points: c.pr }], "recall", "precision", { xDomain: [0, 1], yDomain: [0, 1] }));
-  return wrap;
+  const c = x.winner?.curves;
+  const who = x.winner ? `${x.winner.candidate}` : "the winner";
+  if (!c?.roc?.length && !c?.pr?.length) {
+    const why = x.winner ? "ROC and precision-recall curves are drawn for binary classification winners." : "Curves appear when the sweep has a winner.";
+    return [h("section", { class: "card", id: "chart-roc" }, h("h3", {}, "ROC and precision-recall"), h("p", { class: "empty" }, why))];
+  }
+  return [
+    h("section", { class: "card", id: "chart-roc" }, h("h3", {}, `ROC curve of ${who} `, h("span", { class: "muted small" }, `area ${num(auc(c.roc), 3)}`)),
+      Charts.line("ROC curve", [{ color: "#1f6feb", points: c.roc }], "false positive rate", "true positive rate", { xDomain: [0, 1], yDomain: [0, 1], diagonal: true })),
+    h("section", { class: "card", id: "chart-pr" }, h("h3", {}, `Precision-recall curve of ${who}`),
+      Charts.line("Precision-recall curve", [{ color: "#c46a00", points: c.pr }], "recall", "precision", { xDomain: [0, 1], yDomain: [0, 1] })),
+  ];
 }
 
 // ---------- models ----------
-async function modelsPage() {
+async function modelsPage({ mount }) {
   const list = items(await api("/api/models"));
-  view().replaceChildren(h("section", { class: "card" }, h("h2", {}, "Models"),
+  mount(h("section", { class: "card" }, h("h2", {}, "Models ", h("span", { class: "count" }, int(list.length))),
+    h("p", { class: "muted hint" }, "Each successful experiment adds a version. The first version of a model becomes champion; later ones are candidates until promoted."),
     table([
       { title: "Model", render: m => h("strong", {}, m.name) },
-      { title: "Champion", render: m => m.championVersion ? `v${m.championVersion}` : "—" },
-      { title: "Versions", num: true, render: m => m.versionCount ?? m.versions?.length ?? "—" },
-      { title: "Task", render: m => m.task || m.scenario || "—" },
-      { title: "Updated", render: m => when(m.updatedAt || m.createdAt) },
-    ], list, m => { location.hash = `#/models/${encodeURIComponent(m.name)}`; })));
+      { title: "Champion", render: m => m.champion ? badge(`v${m.champion}`, "champion") : "—" },
+      { title: "Versions", num: true, render: m => int(m.versions) },
+    ], list, m => { location.hash = `#/models/${encodeURIComponent(m.name)}`; }, { id: "models-table", empty: "No model yet: a successful experiment creates one." })));
 }
 
-async function modelPage(name) {
+async function modelPage({ id: name, mount }) {
   const m = await api(`/api/models/${encodeURIComponent(name)}`);
-  const versions = m.versions || [];
-  const act = async (title, text, path) => {
+  const versions = [...(m.versions || [])].sort((a, b) => b.version - a.version);
+  const history = [...(m.history || [])].sort((a, b) => b.when - a.when);
+  const path = `/api/models/${encodeURIComponent(m.name)}`;
+  const act = async (title, text, url) => {
     const answer = await confirmAction(title, text);
     if (!answer) return;
-    try { await api(path, { method: "POST", body: answer }); toast(`${title}: done`); route(); } catch (e) { toast(problemText(e), true); }
+    try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); route(); } catch (e) { toast(problemText(e), true); }
   };
-  view().replaceChildren(
+  const champions = history.filter(e => e.to === "champion").length;
+  mount(
     h("section", { class: "card" },
-      h("div", { class: "head" }, h("h2", {}, m.name),
-        h("button", { id: "rollback", onclick: () => act("Roll back", `Restore the previous champion of ${m.name}?`, `/api/models/${encodeURIComponent(m.name)}/rollback`) }, "Roll back")),
+      h("div", { class: "head" }, h("h2", {}, m.name, " ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null),
+        h("button", { id: "rollback", disabled: champions < 2, title: champions < 2 ? "There is no earlier champion to restore." : null,
+          onclick: () => act("Roll back", `Restore the previous champion of ${m.name}? The current champion is archived; predictions switch at once.`, `${path}/rollback`) }, "Roll back")),
       table([
-        { title: "Version", render: v => `v${v.version}` },
+        { title: "Version", render: v => h("strong", {}, `v${v.version}`) },
         { title: "Stage", render: v => badge(v.stage) },
-        { title: "Metrics", render: v => h("code", {}, compactParams(v.metrics)) },
-        { title: "Lineage", render: v => v.lineage ? h("code", { title: JSON.stringify(v.lineage) }, `dataset ${(v.lineage.datasetSha256 || "").slice(0, 10)} · exp ${v.lineage.experimentId ?? "—"}`) : "—" },
+        { title: "Score", num: true, render: v => v.metrics ? `${num(v.metrics.validationScore)} ${v.metrics.metric || ""}` : "—" },
+        { title: "Candidate", render: v => v.lineage?.candidate || "—" },
+        { title: "Trained on", render: v => v.lineage ? h("code", { title: v.lineage.datasetSha256 }, (v.lineage.datasetSha256 || "").slice(0, 10)) : "—" },
+        { title: "Experiment", render: v => v.lineage?.experimentId ? h("a", { href: `#/experiments/${v.lineage.experimentId}` }, v.lineage.experimentId.slice(0, 8)) : "—" },
         { title: "Created", render: v => when(v.createdAt) },
-        { title: "", render: v => v.stage === "champion" ? "" : h("button", { class: "primary", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}?`, `/api/models/${encodeURIComponent(m.name)}/versions/${v.version}/promote`); } }, "Promote") },
-      ], versions)),
+        { title: "", render: v => v.stage === "champion" ? "" : h("button", { class: "primary small", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}? v${m.champion ?? "—"} is archived; predictions switch at once.`, `${path}/versions/${v.version}/promote`); } }, "Promote") },
+      ], versions.map(v => ({ ...v, __class: `stage-${v.stage}` })), null, { id: "versions-table" })),
     h("section", { class: "card" }, h("h2", {}, "Stage history"),
       table([
-        { title: "When", render: e => when(e.at || e.changedAt || e.createdAt) },
+        { title: "When", render: e => when(e.when) },
         { title: "Version", render: e => `v${e.version}` },
-        { title: "Change", render: e => `${e.fromStage || "—"} → ${e.toStage || e.stage}` },
-        { title: "Who", render: e => e.by || e.who || "—" },
-        { title: "Why", render: e => e.reason || e.why || "—" },
-      ], m.history || [])));
+        { title: "Change", render: e => [e.from ? badge(e.from) : h("span", { class: "muted" }, "new"), " → ", badge(e.to)] },
+        { title: "Who", render: e => h("code", {}, e.who || "—") },
+        { title: "Why", render: e => e.why || "—" },
+      ], history, null, { id: "history-table", empty: "No stage change yet." })));
 }
 
 // ---------- schedules ----------
-async function schedulesPage() {
-  const list = items(await api("/api/schedules"));
-  view().replaceChildren(h("section", { class: "card" }, h("h2", {}, "Scheduled refreshes"),
-    table([
-      { title: "Name", render: s => h("strong", {}, s.name) },
-      { title: "Cron", render: s => h("code", {}, s.cron) },
-      { title: "Time zone", render: s => s.timeZone || "UTC" },
-      { title: "State", render: s => s.paused ? h("span", {}, badge("paused"), " ", h("span", { class: "muted" }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy})` : ""}`)) : badge("running") },
-      { title: "Next run", render: s => when(s.nextFireTime) },
-      { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : "—" },
-      { title: "", render: s => s.paused
-          ? h("button", { onclick: async () => { try { await api(`/api/schedules/${encodeURIComponent(s.name)}/resume`, { method: "POST" }); route(); } catch (e) { toast(problemText(e), true); } } }, "Resume")
-          : h("button", { onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}?`); if (!a) return; try { await api(`/api/schedules/${encodeURIComponent(s.name)}/pause`, { method: "POST", body: a }); route(); } catch (e) { toast(problemText(e), true); } } }, "Pause") },
-    ], list)));
+async function schedulesPage({ mount }) {
+  const [schedules, datasets] = await Promise.all([api("/api/schedules"), api("/api/datasets?pageSize=500")]);
+  const list = items(schedules);
+  const dsList = items(datasets);
+  const dsName = id => dsList.find(d => d.id === id)?.name || (id ? String(id).slice(0, 8) : "—");
+  const post = async (url, body) => { try { await api(url, { method: "POST", body }); route(); } catch (e) { toast(problemText(e), true); } };
+
+  const fields = experimentFields(dsList, null, "sch");
+  const name = h("input", { id: "sch-name", required: true, maxlength: 100, placeholder: "e.g. weekly-credit-refresh" });
+  const cron = h("input", { id: "sch-cron", required: true, value: "0 0 6 ? * MON", title: "Quartz cron: seconds minutes hours day-of-month month day-of-week" });
+  const zone = h("input", { id: "sch-zone", value: "UTC" });
+  const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
+  const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone), ...fields.nodes,
+    h("div", {}, h("button", { type: "submit", class: "primary" }, "Create schedule")));
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    try {
+      await api("/api/schedules", { method: "POST", body: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || "UTC", experiment: fields.read() } });
+      toast(`Schedule ${name.value.trim()} created`);
+      route();
+    } catch (err) { toast(problemText(err), true); }
+  });
+
+  mount(
+    h("section", { class: "card" }, h("h2", {}, "New scheduled refresh"),
+      dsList.length
+        ? [h("p", { class: "muted hint" }, "Re-runs the experiment on its cron (for example 0 0 6 ? * MON is Mondays at 06:00) and promotes the challenger when it beats the champion."), form]
+        : h("p", { class: "muted" }, "Upload a dataset first.")),
+    h("section", { class: "card" }, h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))),
+      table([
+        { title: "Name", render: s => h("strong", {}, s.name) },
+        { title: "Cron", render: s => h("code", {}, s.cron) },
+        { title: "Time zone", render: s => s.timeZone || "UTC" },
+        { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on ${dsName(s.experiment.datasetId)}` : "—" },
+        { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted" }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy})` : ""}`)] : badge("active") },
+        { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
+        { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
+        { title: "Created", render: s => when(s.createdAt) },
+        { title: "", render: s => h("div", { class: "row nowrap" },
+            s.paused
+              ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
+              : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
+            h("button", { class: "small danger", onclick: async () => {
+              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept.`)) return;
+              try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); route(); } catch (e) { toast(problemText(e), true); }
+            } }, "Delete")) },
+      ], list, null, { id: "schedules-table", empty: "No schedule yet." })));
 }
 
 // ---------- boot ----------
