@@ -99,7 +99,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.FillAsync("#upload-name", "credit-german");
             await page.ClickAsync("#upload-form button[type=submit]");
             await page.WaitForFunctionAsync(
-                "() => location.hash.startsWith('#/datasets/') || !!document.querySelector('#toast.bad:not([hidden])'), null,
+                "() => location.hash.startsWith('#/datasets/') || !!document.querySelector('#toast.bad:not([hidden])')", null,
                 new PageWaitForFunctionOptions { Timeout = StepTimeout });
             Assert.True(page.Url.Contains("#/datasets/", StringComparison.Ordinal), "Upload did not open the dataset: " + await page.Locator("#toast").TextContentAsync());
             var datasetId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
@@ -265,7 +265,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.FillAsync("#exp-model", "credit-risk");
         await page.ClickAsync("#experiment-form button[type=submit]");
         await page.WaitForFunctionAsync(
-            "() => /^#\\/experiments\\/[^/?]+$/.test(location.hash) || !!document.querySelector('#toast.bad:not([hidden])'), null,
+            "() => /^#\\/experiments\\/[^/?]+$/.test(location.hash) || !!document.querySelector('#toast.bad:not([hidden])')", null,
             new PageWaitForFunctionOptions { Timeout = StepTimeout });
         Assert.True(page.Url.Contains("#/experiments/", StringComparison.Ordinal), "Starting the experiment failed: " + await page.Locator("#toast").TextContentAsync());
         await Assertions.Expect(page.Locator("#exp-status")).ToBeVisibleAsync();
