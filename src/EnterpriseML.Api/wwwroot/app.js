@@ -577,13 +577,11 @@ async function schedulesPage({ mount }) {
     h("section", { class: "card" }, h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))),
       table([
         { title: "Name", render: s => h("strong", {}, s.name) },
-        { title: "Cron", render: s => h("code", {}, s.cron) },
-        { title: "Time zone", render: s => s.timeZone || "UTC" },
+        { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
         { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on ${dsName(s.experiment.datasetId)}` : "—" },
-        { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted" }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy})` : ""}`)] : badge("active") },
+        { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
         { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
         { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
-        { title: "Created", render: s => when(s.createdAt) },
         { title: "", render: s => h("div", { class: "row nowrap" },
             s.paused
               ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")

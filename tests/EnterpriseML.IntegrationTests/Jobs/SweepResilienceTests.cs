@@ -55,7 +55,8 @@ public sealed class SweepResilienceTests
             try
             {
                 var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
-                if (doc.RootElement.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+                if (doc.RootElement.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled"
+            && doc.RootElement.GetProperty("attempts").EnumerateArray().All(a => a.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String))
                 {
                     return doc;
                 }
