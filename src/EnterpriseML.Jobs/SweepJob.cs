@@ -62,7 +62,8 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
 
         var attempt = await experiments.StartAttemptAsync(id, node, cancellationToken);
-        logger.LogInformation("Sweep attempt {Attempt} started (recovering: {Recovering})", attempt, context.Recovering);
+        logger.LogInformation("Experiment {Id} attempt {Attempt} started on {Node} (retry {RetryAttempt}, recovering {Recovering})",
+            id, attempt, node, context.RetryAttempt, context.Recovering);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watcher = WatchForCancelAsync(id, cancel);
         try

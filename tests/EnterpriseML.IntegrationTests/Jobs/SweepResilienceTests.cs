@@ -77,6 +77,7 @@ public sealed class SweepResilienceTests
         Assert.True(attempts.Count >= 2, root.ToString());
         Assert.All(attempts, a => Assert.Equal("worker-db", a.GetProperty("node").GetString()));
         Assert.StartsWith("transient: ", attempts[0].GetProperty("outcome").GetString());
+        Assert.True(worker.Logged("attempt 2 started on worker-db (retry 1, recovering False)"), worker.Output); // fired by the RetryPolicy
         Assert.DoesNotContain(attempts, a => a.GetProperty("outcome").GetString() == "crashed");
         Assert.Single(attempts, a => a.GetProperty("outcome").GetString() == "succeeded");
         Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
