@@ -1,0 +1,147 @@
+using System.Text.Json;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Scenarios.Recommendation;
+using EnterpriseML.Engine.Tests.Recommendation;
+
+namespace EnterpriseML.Engine.Tests.Scenarios.Recommendation;
+
+public sealed class RecommendationAutoMlTests
+{
+    /// <summary>MovieLens-small restricted to every fifth user (about 20 k ratings), so a sweep takes a few seconds.</summary>
+    private static readonly Lazy<InteractionSet> Subsample = new(() =>
+    {
+        var data = RecommendationData.MovieLens;
+        var rows = new List<int>();
+        for (var i = 0; i < data.Count; i++)
+        {
+            if (int.Parse(data.Users[data.UserIndices[i]], System.Globalization.CultureInfo.InvariantCulture) % 5 == 0)
+            {
+                rows.Add(i);
+            }
+        }
+
+        return data.Select([.. rows]);
+    });
+
+    [Fact]
+    public void Run_MovieLensDefaults_BothKindsOnTheReportWithATrueTradeOffAndADeterministicScore()
+    {
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 4, Seed = 3, MaximumDegreeOfParallelism = 2 };
+
+        var first = RecommendationAutoMl.Run(Subsample.Value, options);
+        var second = RecommendationAutoMl.Run(Subsample.Value, options);
+
+        var sweep = first.Sweep;
+        Assert.Equal(["popularity", "item-knn", "implicit-als", "matrix-factorization"], sweep.Trials.Select(t => t.Candidate));
+        Assert.All(sweep.Trials, t => Assert.Equal(TrialStatus.Succeeded, t.Status));
+        Assert.All(sweep.Trials, t => Assert.InRange(t.ValidationScore, 0.0, 1.0));
+        Assert.Equal(sweep.Trials.Select(t => t.ValidationScore), second.Sweep.Trials.Select(t => t.ValidationScore));
+        Assert.Contains("latest", sweep.ValidationDescription, StringComparison.Ordinal);
+        Assert.Equal(second.Sweep.ValidationHash, sweep.ValidationHash);
+        Assert.True(sweep.RefittedOnAllData);
+
+        // The winner is the best by NDCG@10 unless a tie within noise sent it to the cheaper one, and the reason says which.
+        var top = sweep.Trials.MaxBy(t => t.ValidationScore)!;
+        if (sweep.Winner.Index != top.Index)
+        {
+            Assert.StartsWith("tie within noise", sweep.WinnerReason, StringComparison.Ordinal);
+            Assert.True(sweep.Comparison!.WithinNoise);
+        }
+
+        // The comparison sentence is true to the leaderboard's numbers.
+        var c = Assert.IsType<KindComparison>(sweep.Comparison);
+        var general = sweep.Trials.Where(t => t.Kind == CandidateKind.General).MaxBy(t => t.ValidationScore)!;
+        var specialised = sweep.Trials.Where(t => t.Kind == CandidateKind.Specialised).MaxBy(t => t.ValidationScore)!;
+        Assert.Equal(general.Index, c.BestGeneral.Index);
+        Assert.Equal(specialised.Index, c.BestSpecialised.Index);
+        Assert.Equal(specialised.ValidationScore - general.ValidationScore, c.Difference, 12);
+        Assert.True(c.Lower <= c.Upper);
+        Assert.Equal(c.WithinNoise, c.Lower <= 0 && c.Upper >= 0);
+        var ratio = specialised.PredictMicrosecondsPerRow / general.PredictMicrosecondsPerRow;
+        Assert.Contains(FormattableString.Invariant($"{c.Difference:+0.####;-0.####;0} ndcgAt10"), c.Sentence, StringComparison.Ordinal);
+        Assert.Contains(FormattableString.Invariant($"{ratio:0.0#}× the predict cost"), c.Sentence, StringComparison.Ordinal);
+        Assert.Contains(c.Difference > 0 ? "(better," : "(worse,", c.Sentence, StringComparison.Ordinal);
+        Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence, StringComparison.Ordinal);
+
+        // The report carries both kinds with NDCG@10 scores, in the runner's JSON shape.
+        using var json = JsonDocument.Parse(ReportJson.ToJson(RecommendationAutoMl.BuildReport(first)));
+        var root = json.RootElement;
+        Assert.Equal("recommendation", root.GetProperty("scenario").GetString());
+        Assert.Equal("recommendation", root.GetProperty("task").GetString());
+        Assert.Equal("ndcgAt10", root.GetProperty("metric").GetString());
+        var kinds = root.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("kind").GetString()).ToHashSet();
+        Assert.Equal(["general", "specialised"], kinds.Order());
+        Assert.Equal(c.Sentence, root.GetProperty("comparison").GetProperty("sentence").GetString());
+    }
+
+    [Fact]
+    public void Run_WinnerModel_SurvivesSaveLoadAndScoresRowsLikeItsRanking()
+    {
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 2, Seed = 1, UserColumn = "userId", ItemColumn = "movieId" };
+        var result = RecommendationAutoMl.Run(Subsample.Value, options);
+
+        using var buffer = new MemoryStream();
+        result.Sweep.Model.Save(buffer);
+        buffer.Position = 0;
+        var loaded = Recommender.Load(buffer);
+        var user = result.Model.Users[0];
+        Assert.Equal(result.Model.Recommend(user, 10).Items, loaded.Recommend(user, 10).Items);
+
+        // Score gives each (user, item) row the item's score in that user's ranking.
+        var top = result.Model.Recommend(user, 3).Items;
+        var rows = new DataTable([
+            new StringColumn("userId", [user, user, user, user]),
+            new StringColumn("movieId", [top[0].ItemId, top[1].ItemId, top[2].ItemId, "no-such-item"]),
+        ]);
+        var scores = result.Sweep.Model.Score(rows);
+        Assert.Equal([top[0].Score, top[1].Score, top[2].Score], scores[..3]);
+        Assert.True(float.IsNaN(scores[3]));
+    }
+
+    [Fact]
+    public void Run_LatencyCap_PrunesSlowTrialsSoTheyCannotWin()
+    {
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 3, Seed = 2, MaximumPredictMicrosecondsPerUser = 1e-6 };
+
+        var error = Assert.Throws<SweepFailedException>(() => RecommendationAutoMl.Run(RecommendationData.Scotch, options));
+
+        Assert.Contains("µs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bootstrap_IdenticalModels_IntervalIsZero_ShiftedModels_IntervalExcludesZero()
+    {
+        var a = Enumerable.Range(0, 200).Select(i => (i % 7) / 7.0).ToArray();
+        var shifted = a.Select(v => v + 0.05).ToArray();
+        a[3] = double.NaN;
+
+        Assert.Equal((0.0, 0.0), RecommendationAutoMl.Bootstrap(a, a, 500, 1));
+        var (lower, upper) = RecommendationAutoMl.Bootstrap(a, shifted, 500, 1);
+        Assert.Equal(0.05, lower, 9);
+        Assert.Equal(0.05, upper, 9);
+    }
+
+    [Theory]
+    [InlineData(nameof(RecommendationAutoMlOptions.BudgetSeconds))]
+    [InlineData(nameof(RecommendationAutoMlOptions.TrialTimeFraction))]
+    [InlineData(nameof(RecommendationAutoMlOptions.ValidationFraction))]
+    [InlineData(nameof(RecommendationAutoMlOptions.BootstrapResamples))]
+    [InlineData(nameof(RecommendationAutoMlOptions.MaximumPredictMicrosecondsPerUser))]
+    public void Validate_OutOfRange_ThrowsNamingOption(string option)
+    {
+        var options = new RecommendationAutoMlOptions();
+        switch (option)
+        {
+            case nameof(RecommendationAutoMlOptions.BudgetSeconds): options.BudgetSeconds = 0; break;
+            case nameof(RecommendationAutoMlOptions.TrialTimeFraction): options.TrialTimeFraction = 1.5; break;
+            case nameof(RecommendationAutoMlOptions.ValidationFraction): options.ValidationFraction = 1; break;
+            case nameof(RecommendationAutoMlOptions.BootstrapResamples): options.BootstrapResamples = 10; break;
+            default: options.MaximumPredictMicrosecondsPerUser = -1; break;
+        }
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(option, error.ParamName);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Cli;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Jobs;
+
+/// <summary>An experiment with scenario <c>recommendation</c> through the real API: sweep job, model version, serving.</summary>
+public sealed class RecommendationExperimentTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-recexp-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Experiment_Recommendation_SucceedsAndItsChampionServesRecommendations()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "recexp");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var (train, _) = AutoMlRecommendationCliTests.WriteMovieLensSubsample(_directory);
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "movies.csv", await File.ReadAllBytesAsync(train));
+
+        // userColumn and itemColumn are required and checked against the dataset; label is the optional rating.
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", itemColumn = "movieId", budgetSeconds = 5, modelName = "movies" }, "userColumn");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "nope", budgetSeconds = 5, modelName = "movies" }, "itemColumn");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "nope", budgetSeconds = 5, modelName = "movies" }, "label");
+
+        using var response = await client.PostAsJsonAsync("/api/experiments", new
+        {
+            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", budgetSeconds = 8, modelName = "movies", seed = 2,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        using var accepted = JsonDocument.Parse(body);
+        var id = accepted.RootElement.GetProperty("id").GetString()!;
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, id);
+        var root = done.RootElement;
+        Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
+        Assert.Equal("recommendation", root.GetProperty("scenario").GetString());
+        var kinds = root.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("kind").GetString()).ToHashSet();
+        Assert.Contains("general", kinds);
+        Assert.Contains("specialised", kinds);
+        Assert.Equal(1, root.GetProperty("winner").GetProperty("modelVersion").GetInt32());
+        Assert.Equal(root.GetProperty("trials").GetArrayLength(), root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32());
+
+        // The champion serves top-N: a known user gets 10 unseen items; an unknown one the fallback.
+        using (var top = JsonDocument.Parse(await client.GetStringAsync("/api/models/movies/recommendations/5?top=10")))
+        {
+            Assert.False(top.RootElement.GetProperty("fallback").GetBoolean());
+            var items = top.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
+            Assert.Equal(10, items.Length);
+            // Implicit winners learn from (and exclude) the relevant rows, rating ≥ 4; matrix-factorization excludes every rated item.
+            var winner = root.GetProperty("winner").GetProperty("candidate").GetString();
+            var seen = File.ReadLines(train).Skip(1).Select(l => l.Split(','))
+                .Where(f => f[0] == "5" && (winner == "matrix-factorization" || double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture) >= 4))
+                .Select(f => f[1]).ToHashSet();
+            Assert.NotEmpty(seen);
+            Assert.DoesNotContain(items, seen.Contains);
+        }
+
+        using var cold = JsonDocument.Parse(await client.GetStringAsync("/api/models/movies/recommendations/nobody"));
+        Assert.True(cold.RootElement.GetProperty("fallback").GetBoolean());
+    }
+
+    private static async Task AssertFieldAsync(HttpClient client, object request, string field)
+    {
+        using var response = await client.PostAsJsonAsync("/api/experiments", request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(field, json.RootElement.GetProperty("field").GetString());
+    }
+}
