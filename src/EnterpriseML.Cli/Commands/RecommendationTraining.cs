@@ -84,12 +84,10 @@ internal static class RecommendationTraining
             (train, test) = InteractionSplitter.PerUserSplit(sets[0], testFraction, order, request.Seed);
         }
 
-        // Implicit-feedback trainers learn from the positives only when explicit ratings are given.
-        var fitOn = trainer is MatrixFactorizationTrainer || relevanceThreshold is null || !train.HasRatings
-            ? train
-            : train.WithRatingAtLeast(relevanceThreshold.Value);
+        // Implicit-feedback trainers learn from the positives only when explicit ratings are given; every rated item
+        // stays excluded from the user's recommendations.
         var stopwatch = Stopwatch.StartNew();
-        var model = trainer.Fit(fitOn, cancellationToken);
+        var model = ImplicitFeedback.Fit(trainer, train, relevanceThreshold, cancellationToken);
         var fitSeconds = stopwatch.Elapsed.TotalSeconds;
 
         RatingMetrics? rating = model.SupportsRatingPrediction && test.HasRatings && test.Count > 0

@@ -20,9 +20,10 @@ public sealed record RecommendationList(IReadOnlyList<RecommendedItem> Items, bo
 public abstract class Recommender
 {
     private const string Magic = "eml-recommender";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     private readonly bool[] _knownItems;
+    private UserItemMatrix _excluded;
 
     private protected Recommender(RecommenderState state)
     {
@@ -31,6 +32,7 @@ public abstract class Recommender
         Items = state.Items;
         Seen = state.Seen;
         Fallback = state.Fallback;
+        _excluded = state.Excluded ?? state.Seen;
         _knownItems = new bool[Items.Count];
         for (var u = 0; u < Seen.RowCount; u++)
         {
@@ -52,6 +54,13 @@ public abstract class Recommender
 
     /// <summary>The training interactions (user × item), excluded from recommendations.</summary>
     public UserItemMatrix Seen { get; }
+
+    /// <summary>
+    /// Everything excluded from a user's recommendations: the training interactions plus any other interactions the
+    /// user had at fit time that the model did not learn from (for example ratings below the relevance threshold of an
+    /// implicit-feedback model). A superset of <see cref="Seen"/>; the same matrix unless <see cref="ExcludeAlso"/> was used.
+    /// </summary>
+    public UserItemMatrix Excluded => _excluded;
 
     /// <summary>The cold-start fallback.</summary>
     public PopularityFallback Fallback { get; }
@@ -82,7 +91,8 @@ public abstract class Recommender
     {
         if (!IsKnownUser(user))
         {
-            return Fallback.Recommend(destination, filter, segment);
+            var excluded = excludeSeen && (uint)user < (uint)_excluded.RowCount ? _excluded.RowColumns(user) : default;
+            return Fallback.Recommend(destination, filter, segment, excluded);
         }
 
         var itemCount = Items.Count;
@@ -91,7 +101,7 @@ public abstract class Recommender
         {
             var scores = buffer.AsSpan(0, itemCount);
             ScoreItems(user, scores);
-            var seen = excludeSeen ? Seen.RowColumns(user) : default;
+            var seen = excludeSeen ? _excluded.RowColumns(user) : default;
             var top = new TopK(destination);
             var nextSeen = 0;
             for (var item = 0; item < itemCount; item++)
@@ -283,6 +293,13 @@ public abstract class Recommender
         Items.Write(writer);
         Seen.Write(writer);
         Fallback.Write(writer);
+        var separateExclusions = !ReferenceEquals(_excluded, Seen);
+        writer.Write(separateExclusions);
+        if (separateExclusions)
+        {
+            _excluded.Write(writer);
+        }
+
         WritePayload(writer);
     }
 
@@ -323,9 +340,9 @@ public abstract class Recommender
         }
 
         var version = reader.ReadInt32();
-        if (version != FormatVersion)
+        if (version is < 1 or > FormatVersion)
         {
-            throw new InvalidDataException($"Recommender format version {version} is not supported (expected {FormatVersion}).");
+            throw new InvalidDataException($"Recommender format version {version} is not supported (expected 1 to {FormatVersion}).");
         }
 
         var kind = reader.ReadString();
@@ -338,8 +355,35 @@ public abstract class Recommender
         }
 
         var fallback = PopularityFallback.Read(reader, items.Count);
-        var state = new RecommenderState(users, items, seen, fallback);
+        UserItemMatrix? excluded = null;
+        if (version >= 2 && reader.ReadBoolean())
+        {
+            excluded = UserItemMatrix.Read(reader);
+            if (excluded.RowCount != users.Count || excluded.ColumnCount != items.Count)
+            {
+                throw new InvalidDataException("Stored exclusion matrix does not match the id maps.");
+            }
+        }
+
+        var state = new RecommenderState(users, items, seen, fallback) { Excluded = excluded };
         return RecommenderKinds.ReadPayload(kind, state, reader);
+    }
+
+    /// <summary>
+    /// Adds every interaction of <paramref name="interactions"/> (same id maps as the training set) to
+    /// <see cref="Excluded"/>, so items a user interacted with are never recommended to them even when the model did
+    /// not learn from those rows. Called once, right after fitting and before the model is shared.
+    /// </summary>
+    /// <exception cref="ArgumentException">The interactions use other id maps.</exception>
+    internal void ExcludeAlso(InteractionSet interactions)
+    {
+        ArgumentNullException.ThrowIfNull(interactions);
+        if (!ReferenceEquals(interactions.Users, Users) || !ReferenceEquals(interactions.Items, Items))
+        {
+            throw new ArgumentException("The interactions must share the model's user and item id maps.", nameof(interactions));
+        }
+
+        _excluded = UserItemMatrix.Union(_excluded, interactions.ToUserItemMatrix(InteractionValue.Weight));
     }
 
     /// <summary>Writes an <see cref="IdIndex"/> id as a CSV field, quoting when needed.</summary>
@@ -373,6 +417,9 @@ public abstract class Recommender
 /// <summary>The parts every recommender shares: id maps, seen interactions, fallback.</summary>
 internal sealed record RecommenderState(IdIndex Users, IdIndex Items, UserItemMatrix Seen, PopularityFallback Fallback)
 {
+    /// <summary>Interactions excluded from recommendations beyond <see cref="Seen"/>; null when they are the same.</summary>
+    public UserItemMatrix? Excluded { get; init; }
+
     /// <summary>The state of a model trained on <paramref name="train"/>.</summary>
     public static RecommenderState FromTraining(InteractionSet train, double fallbackHalfLifeDays) =>
         new(train.Users, train.Items, train.ToUserItemMatrix(InteractionValue.Weight), PopularityFallback.Build(train, fallbackHalfLifeDays));

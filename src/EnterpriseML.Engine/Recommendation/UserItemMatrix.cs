@@ -72,6 +72,52 @@ public sealed class UserItemMatrix
         return new UserItemMatrix(ColumnCount, RowCount, pointers, columns, values);
     }
 
+    /// <summary>
+    /// The cells stored in either matrix (same shape); a cell in both keeps <paramref name="first"/>'s value. Used for
+    /// exclusion sets, where only the pattern matters.
+    /// </summary>
+    internal static UserItemMatrix Union(UserItemMatrix first, UserItemMatrix second)
+    {
+        if (first.RowCount != second.RowCount || first.ColumnCount != second.ColumnCount)
+        {
+            throw new ArgumentException($"Cannot unite a {first.RowCount} × {first.ColumnCount} matrix with a {second.RowCount} × {second.ColumnCount} one.");
+        }
+
+        var pointers = new int[first.RowCount + 1];
+        var columns = new List<int>(Math.Max(first.NonZeroCount, second.NonZeroCount));
+        var values = new List<float>(columns.Capacity);
+        for (var r = 0; r < first.RowCount; r++)
+        {
+            var a = first.RowColumns(r);
+            var av = first.RowValues(r);
+            var b = second.RowColumns(r);
+            var bv = second.RowValues(r);
+            int i = 0, j = 0;
+            while (i < a.Length || j < b.Length)
+            {
+                if (j == b.Length || (i < a.Length && a[i] <= b[j]))
+                {
+                    if (j < b.Length && a[i] == b[j])
+                    {
+                        j++;
+                    }
+
+                    columns.Add(a[i]);
+                    values.Add(av[i++]);
+                }
+                else
+                {
+                    columns.Add(b[j]);
+                    values.Add(bv[j++]);
+                }
+            }
+
+            pointers[r + 1] = columns.Count;
+        }
+
+        return new UserItemMatrix(first.RowCount, first.ColumnCount, pointers, [.. columns], [.. values]);
+    }
+
     /// <summary>Builds the matrix from coordinate triples, summing duplicates.</summary>
     internal static UserItemMatrix Build(int rowCount, int columnCount, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, ReadOnlySpan<float> values)
     {

@@ -410,7 +410,7 @@ public static class RecommendationAutoMl
 
     /// <summary>The rows a trainer learns from: every rating for matrix-factorization, the relevant rows for the implicit trainers.</summary>
     internal static InteractionSet TrainingRows(IRecommenderTrainer trainer, InteractionSet data, float? threshold) =>
-        threshold is null || !data.HasRatings || trainer is MatrixFactorizationTrainer ? data : data.WithRatingAtLeast(threshold.Value);
+        ImplicitFeedback.TrainingRows(trainer, data, threshold);
 
     private static (TrialRecord Record, Recommender? Model, double[]? PerUser) RunTrial(RecommendationCandidate candidate, int index, double[] point,
         ParameterSet parameters, InteractionSet fitPart, InteractionSet validation, float? threshold, int seed, int threads, double capSeconds,
@@ -434,7 +434,7 @@ public static class RecommendationAutoMl
         try
         {
             var trainer = candidate.CreateTrainer(parameters, seed, threads);
-            var model = trainer.Fit(TrainingRows(trainer, fitPart, threshold), linked.Token);
+            var model = ImplicitFeedback.Fit(trainer, fitPart, threshold, linked.Token);
             var fitSeconds = watch.Elapsed.TotalSeconds;
             var scoring = Stopwatch.StartNew();
             var metrics = RecommendationEvaluator.EvaluateRankingPerUser(model, validation, out var perUser, K, threshold);
@@ -492,7 +492,7 @@ public static class RecommendationAutoMl
         try
         {
             var trainer = candidate.CreateTrainer(winner.Parameters, seed, threads);
-            return (trainer.Fit(TrainingRows(trainer, train, threshold), linked.Token), true);
+            return (ImplicitFeedback.Fit(trainer, train, threshold, linked.Token), true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -168,7 +168,6 @@ public static class RecommendationScenario
         var (fitPart, validation) = InteractionSplitter.PerUserSplit(train, options.ValidationFraction, order, options.Seed);
         var description = $"per-user {order.ToString().ToLowerInvariant()} {options.ValidationFraction:P0} holdout of the training interactions";
         var threshold = train.HasRatings ? options.RelevanceThreshold : null;
-        var positives = threshold is null ? fitPart : fitPart.WithRatingAtLeast(threshold.Value);
 
         var trials = new List<RecommendationTrial>();
         RecommendationTrial? best = null;
@@ -193,7 +192,7 @@ public static class RecommendationScenario
                 try
                 {
                     var trainer = candidate.CreateTrainer(parameters, options.Seed, options.MaxDegreeOfParallelism);
-                    var model = trainer.Fit(trainer is MatrixFactorizationTrainer ? fitPart : positives, cancellationToken);
+                    var model = ImplicitFeedback.Fit(trainer, fitPart, threshold, cancellationToken);
                     var seconds = stopwatch.Elapsed.TotalSeconds;
                     var metrics = RecommendationEvaluator.EvaluateRanking(model, validation, 10, threshold);
                     trial = new RecommendationTrial(candidate.Name, candidate.Kind, parameters, metrics, seconds, null);
@@ -220,7 +219,6 @@ public static class RecommendationScenario
         }
 
         var winner = bestCandidate.CreateTrainer(best.Parameters, options.Seed, options.MaxDegreeOfParallelism);
-        var allPositives = threshold is null || winner is MatrixFactorizationTrainer ? train : train.WithRatingAtLeast(threshold.Value);
-        return new RecommendationSweepResult(trials, best, winner.Fit(allPositives, cancellationToken), description);
+        return new RecommendationSweepResult(trials, best, ImplicitFeedback.Fit(winner, train, threshold, cancellationToken), description);
     }
 }

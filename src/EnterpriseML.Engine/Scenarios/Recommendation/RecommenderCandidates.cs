@@ -53,8 +53,7 @@ public sealed class RecommenderCandidate : ICandidate
         var ratings = context.Train.Task == TaskKind.Regression ? context.Train.Labels : null;
         var interactions = InteractionSet.FromIds(users, items, ratings);
         var trainer = _candidate.CreateTrainer(parameters, context.Seed, context.Threads);
-        var positives = RecommendationAutoMl.TrainingRows(trainer, interactions, _relevanceThreshold);
-        return new FittedRecommender(trainer.Fit(positives, cancellationToken), columns.UserColumn, columns.ItemColumn);
+        return new FittedRecommender(ImplicitFeedback.Fit(trainer, interactions, _relevanceThreshold, cancellationToken), columns.UserColumn, columns.ItemColumn);
     }
 }
 

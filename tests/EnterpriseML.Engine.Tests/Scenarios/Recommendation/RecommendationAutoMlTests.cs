@@ -98,6 +98,22 @@ public sealed class RecommendationAutoMlTests
         var scores = result.Sweep.Model.Score(rows);
         Assert.Equal([top[0].Score, top[1].Score, top[2].Score], scores[..3]);
         Assert.True(float.IsNaN(scores[3]));
+
+        // Seen items never come back, whatever their rating: the implicit candidates learn from ratings ≥ 4 but
+        // exclude every item the user rated, in the winner and in every candidate's model.
+        var rated = Subsample.Value.ToUserItemMatrix();
+        var recommended = new ScoredItem[20];
+        foreach (var model in result.CandidateModels.Values.Append(result.Model))
+        {
+            for (var u = 0; u < rated.RowCount; u += 5)
+            {
+                var n = model.Recommend(u, recommended);
+                for (var r = 0; r < n; r++)
+                {
+                    Assert.False(rated.Contains(u, recommended[r].Item), $"{model.Kind}: user {model.Users[u]} got back a rated item.");
+                }
+            }
+        }
     }
 
     [Fact]
