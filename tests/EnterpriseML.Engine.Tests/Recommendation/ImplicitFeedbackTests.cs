@@ -121,4 +121,48 @@ public sealed class ImplicitFeedbackTests
             Assert.Equal(a, b);
         }
     }
+
+    [Fact]
+    public void Read_Format1Payload_LoadsWithExclusionsEqualToSeen()
+    {
+        // A format-1 payload is a format-2 one without the exclusions flag: rebuild one from a current model.
+        var model = new PopularityTrainer().Fit(Ratings.Value);
+        using var current = new MemoryStream();
+        using (var writer = new BinaryWriter(current, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            model.Write(writer);
+        }
+
+        using var prefix = new MemoryStream();
+        using (var writer = new BinaryWriter(prefix, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("eml-recommender");
+            writer.Write(2);
+            writer.Write(model.Kind);
+            model.Users.Write(writer);
+            model.Items.Write(writer);
+            model.Seen.Write(writer);
+            model.Fallback.Write(writer);
+        }
+
+        var bytes = current.ToArray();
+        var head = prefix.ToArray();
+        Assert.Equal(head, bytes[..head.Length]);
+        Assert.Equal(0, bytes[head.Length]); // no separate exclusions
+        var formatOne = head.Concat(bytes[(head.Length + 1)..]).ToArray();
+        var versionAt = 1 + "eml-recommender".Length;
+        BitConverter.GetBytes(1).CopyTo(formatOne, versionAt);
+
+        using var reader = new BinaryReader(new MemoryStream(formatOne));
+        var loaded = Recommender.Read(reader);
+
+        Assert.Same(loaded.Seen, loaded.Excluded);
+        var a = new ScoredItem[10];
+        var b = new ScoredItem[10];
+        for (var user = 0; user < model.Users.Count; user += 9)
+        {
+            Assert.Equal(model.Recommend(user, a), loaded.Recommend(user, b));
+            Assert.Equal(a, b);
+        }
+    }
 }
