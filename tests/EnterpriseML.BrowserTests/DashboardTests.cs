@@ -125,6 +125,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.WaitForFunctionAsync("() => window.__progress.some(v => v > 0 && v < 100)", null, new PageWaitForFunctionOptions { Timeout = SweepTimeout });
             await Shot(page, "dashboard-experiment-running");
             await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = SweepTimeout });
+            // The sampler runs every 100 ms, so the bar's final 100 % can land a tick after the badge.
+            await page.WaitForFunctionAsync("() => window.__progress.at(-1) === 100", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
             var progress = await page.EvaluateAsync<double[]>("() => window.__progress");
             Assert.Contains(progress, v => v is > 0 and < 100);
             Assert.Equal(100, progress[^1]);
@@ -253,6 +255,74 @@ public sealed class DashboardTests(ITestOutputHelper output)
             output.WriteLine($"Failed at step '{step}'. Browser log:\n{log}");
             throw;
         }
+    }
+
+    [Fact]
+    public async Task Dashboard_RecommendationExperiment_AsksForUserAndItemAndServesTopN()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name = "shop" });
+        created.EnsureSuccessStatusCode();
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+        using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        context.SetDefaultTimeout(StepTimeout);
+        Assertions.SetDefaultExpectTimeout(StepTimeout);
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        await page.GotoAsync(api.BaseAddress + "/");
+        await page.FillAsync("#api-key", key);
+        await page.ClickAsync("#login-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("shop");
+        await page.Locator("#upload-file").SetInputFilesAsync(TestPaths.Dataset("recsys-scotch-implicit.csv"));
+        await page.FillAsync("#upload-name", "scotch");
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await page.WaitForFunctionAsync("() => location.hash.startsWith('#/datasets/')", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
+        await page.ClickAsync("#new-experiment");
+
+        // A classification scenario asks for the label and positive class; recommendation asks for user and item
+        // (guessed from the column names) and makes the label an optional rating column.
+        await Assertions.Expect(page.Locator("#exp-user")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#exp-positive")).ToBeVisibleAsync();
+        await page.SelectOptionAsync("#exp-scenario", "recommendation");
+        await Assertions.Expect(page.Locator("#exp-user")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#exp-user")).ToHaveValueAsync("respondent");
+        await Assertions.Expect(page.Locator("#exp-item")).ToHaveValueAsync("brand");
+        await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#exp-positive")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("label[for=exp-label]")).ToHaveTextAsync("Rating column (optional)");
+        await page.FillAsync("#exp-budget", "5");
+        await page.FillAsync("#exp-model", "scotch-recs");
+        await page.ClickAsync("#experiment-form button[type=submit]");
+        await page.WaitForFunctionAsync(
+            "() => /^#\\/experiments\\/[^/?]+$/.test(location.hash) || !!document.querySelector('#toast.bad:not([hidden])')", null,
+            new PageWaitForFunctionOptions { Timeout = StepTimeout });
+        Assert.True(page.Url.Contains("#/experiments/", StringComparison.Ordinal), "Starting the experiment failed: " + await page.Locator("#toast").TextContentAsync());
+        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = SweepTimeout });
+        await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("NDCG@10");
+        await Shot(page, "dashboard-recommendation-experiment", fullPage: true);
+
+        var experiment = await GetJsonAsync(http, $"/api/experiments/{id}");
+        var candidates = experiment.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("candidate").GetString()).ToList();
+        Assert.Contains("popularity", candidates);
+        var top = await GetJsonAsync(http, "/api/models/scotch-recs/recommendations/1?top=5");
+        Assert.Equal(5, top.GetProperty("items").GetArrayLength());
+        Assert.Empty(errors);
     }
 
     /// <summary>Fills the new-experiment form (credit scenario on credit-german) and returns the new experiment's id.</summary>

@@ -266,10 +266,19 @@ async function datasetPage({ id, mount }) {
 }
 
 // ---------- experiments ----------
+/** Display name of a metric key: "auc" → "AUC", "ndcgAt10" → "NDCG@10", "precisionAt5" → "PRECISION@5". */
+function metricName(metric) {
+  if (!metric) return "validation score";
+  return metric.replace(/At(\d+)$/, "@$1").toUpperCase();
+}
+
 const SCENARIOS = ["auto", "credit", "fraud", "sentiment", "recommendation"];
 
-/** The fields of an experiment request (used by the new-experiment form and the new-schedule form). */
-function experimentFields(datasets, preselect, prefix) {
+/**
+ * The fields of an experiment request (used by the new-experiment form and the new-schedule form). Scheduled
+ * refreshes do not cover recommendation, so the schedule form passes scenarios without it.
+ */
+function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const datasetSelect = h("select", { id: `${prefix}-dataset`, required: true },
     datasets.map(d => h("option", { value: d.id, selected: String(d.id) === String(preselect) }, `${d.name} (${int(d.rowCount)} rows)`)));
   const labelSelect = h("select", { id: `${prefix}-label`, required: true });
@@ -291,16 +300,57 @@ function experimentFields(datasets, preselect, prefix) {
   datasetSelect.addEventListener("change", fillLabels);
   labelSelect.addEventListener("change", fillPositive);
   fillLabels();
-  const scenario = h("select", { id: `${prefix}-scenario` }, SCENARIOS.map(s => h("option", { value: s }, s)));
+  const scenario = h("select", { id: `${prefix}-scenario` }, scenarios.map(s => h("option", { value: s }, s)));
   const budget = h("input", { id: `${prefix}-budget`, type: "number", min: 5, max: 86400, value: 60, required: true });
   const model = h("input", { id: `${prefix}-model`, required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}", placeholder: "e.g. credit-risk", title: "Letters, digits, dot, dash and underscore; up to 64 characters." });
+  // Recommendation needs the user and item columns; its label is the optional rating column.
+  const userSelect = h("select", { id: `${prefix}-user` });
+  const itemSelect = h("select", { id: `${prefix}-item` });
   const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
+  const labelField = field("Label column", labelSelect);
+  const positiveField = field("Positive class", positiveSelect);
+  const userField = field("User column", userSelect);
+  const itemField = field("Item column", itemSelect);
+  const isRecommendation = () => scenario.value === "recommendation";
+  const pick = (columns, pattern, fallbackIndex) => (columns.find(c => pattern.test(c.name)) || columns[fallbackIndex] || {}).name || "";
+  let wasRecommendation = false;
+  const fillRecommendation = () => {
+    const recommendation = isRecommendation();
+    const switched = recommendation !== wasRecommendation;
+    wasRecommendation = recommendation;
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
+    const columns = d?.columns || [];
+    userField.hidden = itemField.hidden = !recommendation;
+    positiveField.hidden = recommendation;
+    userSelect.required = itemSelect.required = recommendation;
+    labelSelect.required = !recommendation;
+    labelField.querySelector("label").textContent = recommendation ? "Rating column (optional)" : "Label column";
+    if (!recommendation) { if (switched) fillLabels(); return; }
+    const options = () => columns.map(c => h("option", { value: c.name }, `${c.name} · ${String(c.type).toLowerCase()}`));
+    userSelect.replaceChildren(...options());
+    itemSelect.replaceChildren(...options());
+    userSelect.value = pick(columns, /user|customer|visitor|member/i, 0);
+    itemSelect.value = pick(columns, /item|product|movie|sku|article|brand/i, 1);
+    const numeric = columns.filter(c => ["numeric", "boolean"].includes(String(c.type).toLowerCase()));
+    labelSelect.replaceChildren(h("option", { value: "" }, "(none: implicit feedback)"), ...numeric.map(c => h("option", { value: c.name }, c.name)));
+    labelSelect.value = pick(numeric, /rating|score|stars/i, -1);
+    positiveSelect.replaceChildren();
+  };
+  scenario.addEventListener("change", fillRecommendation);
+  datasetSelect.addEventListener("change", () => { if (isRecommendation()) fillRecommendation(); });
+  fillRecommendation();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Label column", labelSelect), field("Positive class", positiveSelect),
-      field("Scenario", scenario), field("Budget (seconds)", budget), field("Model name", model)],
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, userField, itemField,
+      field("Budget (seconds)", budget), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
-      if (positiveSelect.value) body.positiveClass = positiveSelect.value;
+      if (isRecommendation()) {
+        body.userColumn = userSelect.value;
+        body.itemColumn = itemSelect.value;
+        if (!body.label) delete body.label;
+      } else if (positiveSelect.value) {
+        body.positiveClass = positiveSelect.value;
+      }
       return body;
     },
   };
@@ -366,7 +416,7 @@ async function experimentPage({ id, mount }) {
     const leaderboard = x.leaderboard || [];
     const winner = x.winner;
     const p = x.progress || {};
-    const scoreName = metric ? metric.toUpperCase() : "validation score";
+    const scoreName = metricName(metric);
     const elapsed = Math.min(p.elapsedSeconds || 0, p.budgetSeconds || Infinity);
     mount(
       h("section", { class: "card" },
@@ -553,7 +603,7 @@ async function schedulesPage({ mount }) {
   const dsName = id => dsList.find(d => d.id === id)?.name || (id ? String(id).slice(0, 8) : "—");
   const post = async (url, body) => { try { await api(url, { method: "POST", body }); route(); } catch (e) { toast(problemText(e), true); } };
 
-  const fields = experimentFields(dsList, null, "sch");
+  const fields = experimentFields(dsList, null, "sch", SCENARIOS.filter(s => s !== "recommendation"));
   const name = h("input", { id: "sch-name", required: true, maxlength: 100, placeholder: "e.g. weekly-credit-refresh" });
   const cron = h("input", { id: "sch-cron", required: true, value: "0 0 6 ? * MON", title: "Quartz cron: seconds minutes hours day-of-month month day-of-week" });
   const zone = h("input", { id: "sch-zone", value: "UTC" });
