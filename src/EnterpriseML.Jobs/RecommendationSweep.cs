@@ -16,7 +16,8 @@ namespace EnterpriseML.Jobs;
 /// <see cref="ExperimentRequest.Label"/> as the optional rating column), runs <see cref="RecommendationAutoMl"/> in
 /// what is left of the budget, records every trial and the progress on the experiment, and stores the winner as a
 /// version of the experiment's model (kind <c>recommender</c>, served by <c>/api/models/{name}/recommendations/{user}</c>).
-/// A re-run after a crash starts the sweep again with the time already spent deducted (it does not replay trials).
+/// A re-run after a crash replays the trials already recorded (they are not run again) and spends only what is left
+/// of the budget.
 /// </summary>
 internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetStore datasets, ModelStore models, JobsOptions options)
 {
@@ -54,6 +55,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             MaximumDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / options.MaxConcurrentSweeps),
             UserColumn = columns.User,
             ItemColumn = columns.Item,
+            RecordedTrials = await experiments.LoadTrialsAsync(experiment.Id, cancellationToken),
         };
         var progress = new Recorder(experiments, experiment.Id, node, request.BudgetSeconds, spent + clock.Elapsed.TotalSeconds);
         RecommendationAutoMlResult result;

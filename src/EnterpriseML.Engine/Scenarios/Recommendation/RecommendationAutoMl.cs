@@ -53,6 +53,14 @@ public sealed class RecommendationAutoMlOptions
     /// <summary>The item id column's name, for the report's pipeline and <see cref="FittedRecommender.Score"/>. Default <c>item</c>.</summary>
     public string ItemColumn { get; set; } = "item";
 
+    /// <summary>
+    /// Trials an earlier attempt of the same sweep recorded (a re-run after a crash). When the sweep reaches a recorded
+    /// index it takes the record instead of running the trial, and its tuner learns from it exactly as before, so the
+    /// later proposals are the same. The best replayed trial of each candidate is fitted once more at the end (same
+    /// seed, same model) to take part in the winner's choice. Empty by default.
+    /// </summary>
+    public IReadOnlyList<TrialRecord> RecordedTrials { get; set; } = [];
+
     /// <summary>The clock of the budget and the trial caps. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
@@ -182,7 +190,15 @@ public static class RecommendationAutoMl
         }
 
         var trials = new List<TrialRecord>();
-        var bestOf = new Dictionary<int, (TrialRecord Trial, Recommender Model, double[] PerUser, ParameterSet Parameters)>();
+        var recorded = new Dictionary<int, TrialRecord>();
+        foreach (var r in options.RecordedTrials)
+        {
+            recorded.TryAdd(r.Index, r);
+        }
+
+        var replayedCount = 0;
+        // Each candidate's best trial; Model and PerUser are null for a replayed trial until it is fitted again below.
+        var bestOf = new Dictionary<int, (TrialRecord Trial, Recommender? Model, double[]? PerUser, ParameterSet Parameters)>();
         TrialRecord? best = null;
         var exhausted = new bool[candidates.Count];
         var round = 0;
@@ -228,6 +244,30 @@ public static class RecommendationAutoMl
 
                 proposedAny = true;
                 var index = trials.Count;
+                if (recorded.TryGetValue(index, out var replay) && string.Equals(replay.Candidate, candidate.Name, StringComparison.Ordinal))
+                {
+                    // Same seed, same observations so far: the tuner proposed this trial before; learn from its record.
+                    trials.Add(replay);
+                    replayedCount++;
+                    var replayedParameters = candidate.SearchSpace.ToParameters(replay.Point);
+                    tuners[c].Update(new TunerObservation(replay.Point, replay.Status == TrialStatus.Succeeded ? -replay.ValidationScore : double.PositiveInfinity,
+                        Math.Max(1e-6, replay.FitSeconds), replay.Status == TrialStatus.Succeeded));
+                    if (replay.Status == TrialStatus.Succeeded)
+                    {
+                        if (!bestOf.TryGetValue(c, out var earlier) || replay.ValidationScore > earlier.Trial.ValidationScore)
+                        {
+                            bestOf[c] = (replay, null, null, replayedParameters);
+                        }
+
+                        if (best is null || replay.ValidationScore > best.ValidationScore)
+                        {
+                            best = replay;
+                        }
+                    }
+
+                    continue;
+                }
+
                 var parameters = candidate.SearchSpace.ToParameters(point);
                 progress?.Report(new SweepEvent(SweepEventKind.TrialStarted, index, candidate.Name, null, best, trials.Count, time.GetElapsedTime(started), Remaining(budget, time, started)));
                 var (record, model, perUser) = RunTrial(candidate, index, point, parameters, fitPart, validation, threshold, seed, threads, cap, time, started, cancellationToken);
@@ -276,8 +316,22 @@ public static class RecommendationAutoMl
             throw new SweepFailedException($"Every recommendation trial failed or was stopped; first error: {first}");
         }
 
-        var (winner, reason, comparison) = ChooseWinner(bestOf, options);
-        var winnerSlot = bestOf.First(p => p.Value.Trial.Index == winner.Index);
+        // Replayed bests have no model in this process: fit them again on the same rows (deterministic under the seed).
+        foreach (var c in bestOf.Keys.Order().ToList())
+        {
+            var slot = bestOf[c];
+            if (slot.Model is null)
+            {
+                var trainer = candidates[c].CreateTrainer(slot.Parameters, seed, threads);
+                var model = ImplicitFeedback.Fit(trainer, fitPart, threshold, cancellationToken);
+                RecommendationEvaluator.EvaluateRankingPerUser(model, validation, out var perUser, K, threshold);
+                bestOf[c] = (slot.Trial, model, perUser, slot.Parameters);
+            }
+        }
+
+        var fitted = bestOf.ToDictionary(p => p.Key, p => (p.Value.Trial, Model: p.Value.Model!, PerUser: p.Value.PerUser!, p.Value.Parameters));
+        var (winner, reason, comparison) = ChooseWinner(fitted, options);
+        var winnerSlot = fitted.First(p => p.Value.Trial.Index == winner.Index);
         var winnerCandidate = candidates[winnerSlot.Key];
         progress?.Report(new SweepEvent(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner, best, trials.Count, time.GetElapsedTime(started), Remaining(budget, time, started)));
         var (final, refitted) = Refit(winnerCandidate, winnerSlot.Value, train, threshold, seed, threads, budget, time, started, cancellationToken);
@@ -302,7 +356,7 @@ public static class RecommendationAutoMl
 
         var candidateModels = new Dictionary<int, IFittedCandidate>();
         var recommenders = new Dictionary<int, Recommender>();
-        foreach (var (_, slot) in bestOf)
+        foreach (var (_, slot) in fitted)
         {
             candidateModels[slot.Trial.Index] = new FittedRecommender(slot.Model, options.UserColumn, options.ItemColumn);
             recommenders[slot.Trial.Index] = slot.Model;
@@ -315,6 +369,11 @@ public static class RecommendationAutoMl
             new("items", final.Items.Count.ToString(CultureInfo.InvariantCulture)),
             new("ratingPrediction", final.SupportsRatingPrediction ? "yes" : "no"),
         };
+        if (replayedCount > 0)
+        {
+            details.Add(new("replayedTrials", replayedCount.ToString(CultureInfo.InvariantCulture)));
+        }
+
         var result = new SweepResult(
             TaskKind.Regression,
             ScenarioMetric.NdcgAt10,

@@ -117,6 +117,52 @@ public sealed class RecommendationAutoMlTests
     }
 
     [Fact]
+    public void Run_WithRecordedTrials_ReplaysThemAndContinuesAsTheUninterruptedSweep()
+    {
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 6, Seed = 5 };
+        var full = RecommendationAutoMl.Run(Subsample.Value, options);
+
+        // A crash after four recorded trials: the re-run replays them and runs only trials 4 and 5.
+        var started = new List<int>();
+        var resumed = RecommendationAutoMl.Run(
+            Subsample.Value,
+            new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 6, Seed = 5, RecordedTrials = full.Sweep.Trials.Take(4).ToList() },
+            new SynchronousProgress(e => { if (e.Kind == SweepEventKind.TrialStarted) started.Add(e.TrialIndex); }));
+
+        Assert.Equal([4, 5], started);
+        Assert.Equal(6, resumed.Sweep.Trials.Count);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Same(full.Sweep.Trials[i], resumed.Sweep.Trials[i]);
+        }
+
+        for (var i = 4; i < 6; i++)
+        {
+            Assert.Equal(full.Sweep.Trials[i].Candidate, resumed.Sweep.Trials[i].Candidate);
+            Assert.Equal(full.Sweep.Trials[i].Point, resumed.Sweep.Trials[i].Point);
+            Assert.Equal(full.Sweep.Trials[i].ValidationScore, resumed.Sweep.Trials[i].ValidationScore);
+        }
+
+        // Every candidate's best model (replayed ones are fitted again) recommends exactly what the original did.
+        Assert.Equal(full.CandidateModels.Keys.Order(), resumed.CandidateModels.Keys.Order());
+        foreach (var (index, model) in full.CandidateModels)
+        {
+            var again = resumed.CandidateModels[index];
+            for (var u = 0; u < model.Users.Count; u += 50)
+            {
+                Assert.Equal(model.Recommend(model.Users[u], 10).Items, again.Recommend(model.Users[u], 10).Items);
+            }
+        }
+
+        Assert.Contains(resumed.Sweep.WinnerDetails, d => d.Key == "replayedTrials" && d.Value == "4");
+    }
+
+    private sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>
+    {
+        public void Report(SweepEvent value) => report(value);
+    }
+
+    [Fact]
     public void Run_LatencyCap_PrunesSlowTrialsSoTheyCannotWin()
     {
         var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 3, Seed = 2, MaximumPredictMicrosecondsPerUser = 1e-6 };
