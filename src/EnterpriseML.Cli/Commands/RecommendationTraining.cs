@@ -86,6 +86,7 @@ internal static class RecommendationTraining
 
         // Implicit-feedback trainers learn from the positives only when explicit ratings are given; every rated item
         // stays excluded from the user's recommendations.
+        var fitOn = ImplicitFeedback.TrainingRows(trainer, train, relevanceThreshold);
         var stopwatch = Stopwatch.StartNew();
         var model = ImplicitFeedback.Fit(trainer, train, relevanceThreshold, cancellationToken);
         var fitSeconds = stopwatch.Elapsed.TotalSeconds;
