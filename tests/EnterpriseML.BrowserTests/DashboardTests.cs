@@ -37,25 +37,13 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var baseAddress = api.BaseAddress;
 
         // A tenant with a data-scientist key, made through the admin API like an operator would.
-        using var admin = new HttpClient { BaseAddress = new Uri(baseAddress) };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name = "acme" });
-        created.EnsureSuccessStatusCode();
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+        var key = await CreateTenantAsync(baseAddress, "acme");
         using var http = new HttpClient { BaseAddress = new Uri(baseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
-        context.SetDefaultTimeout(StepTimeout);
-        Assertions.SetDefaultExpectTimeout(StepTimeout);
-        var page = await context.NewPageAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
 
         // Everything the browser says, kept for the failure report: console, page errors, every API answer.
         var log = new StringBuilder();
@@ -262,25 +250,13 @@ public sealed class DashboardTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name = "shop" });
-        created.EnsureSuccessStatusCode();
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+        var key = await CreateTenantAsync(api.BaseAddress, "shop");
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
-        context.SetDefaultTimeout(StepTimeout);
-        Assertions.SetDefaultExpectTimeout(StepTimeout);
-        var page = await context.NewPageAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
 
@@ -340,6 +316,32 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(page.Url.Contains("#/experiments/", StringComparison.Ordinal), "Starting the experiment failed: " + await page.Locator("#toast").TextContentAsync());
         await Assertions.Expect(page.Locator("#exp-status")).ToBeVisibleAsync();
         return page.Url[(page.Url.LastIndexOf('/') + 1)..];
+    }
+
+    /// <summary>Creates a tenant through the admin API and returns its data-scientist key.</summary>
+    private static async Task<string> CreateTenantAsync(string baseAddress, string name)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri(baseAddress) };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name });
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = Chromium,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    });
+
+    /// <summary>A page at 1366×768 with the step timeouts.</summary>
+    private static async Task<IPage> NewPageAsync(IBrowser browser)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
+        context.SetDefaultTimeout(StepTimeout);
+        Assertions.SetDefaultExpectTimeout(StepTimeout);
+        return await context.NewPageAsync();
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)
