@@ -151,19 +151,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var report = SweepReport.Build(result, plan, test);
         if (request.Out is not null)
         {
-            Directory.CreateDirectory(request.Out);
-            await using (var model = File.Create(Path.Combine(request.Out, "model.eml")))
-            {
-                result.Model.Save(model);
-            }
-
-            await using (var jsonFile = File.Create(Path.Combine(request.Out, "report.json")))
-            {
-                ReportJson.Write(report, jsonFile, includeTrials: true);
-            }
-
-            await using var htmlFile = new StreamWriter(Path.Combine(request.Out, "report.html"));
-            ReportHtml.Write(report, htmlFile);
+            await WriteOutputsAsync(request.Out, report, result.Model.Save);
         }
 
         if (request.Json)
@@ -231,6 +219,24 @@ internal sealed class AutoMlCommand : ICliCommand
             }
         });
         return result!;
+    }
+
+    /// <summary>Writes <c>model.eml</c>, <c>report.json</c> and <c>report.html</c> into <paramref name="directory"/> (created when missing).</summary>
+    internal static async Task WriteOutputsAsync(string directory, SweepReport report, Action<Stream> saveModel)
+    {
+        Directory.CreateDirectory(directory);
+        await using (var model = File.Create(Path.Combine(directory, "model.eml")))
+        {
+            saveModel(model);
+        }
+
+        await using (var jsonFile = File.Create(Path.Combine(directory, "report.json")))
+        {
+            ReportJson.Write(report, jsonFile, includeTrials: true);
+        }
+
+        await using var htmlFile = new StreamWriter(Path.Combine(directory, "report.html"));
+        ReportHtml.Write(report, htmlFile);
     }
 
     internal static void PrintSummary(SweepReport report, string? outDirectory, TimeSpan elapsed)

@@ -67,19 +67,7 @@ internal static class RecommendationAutoMlCommand
 
         if (request.Out is not null)
         {
-            Directory.CreateDirectory(request.Out);
-            await using (var model = File.Create(Path.Combine(request.Out, "model.eml")))
-            {
-                result.Model.Save(model);
-            }
-
-            await using (var jsonFile = File.Create(Path.Combine(request.Out, "report.json")))
-            {
-                ReportJson.Write(report, jsonFile, includeTrials: true);
-            }
-
-            await using var htmlFile = new StreamWriter(Path.Combine(request.Out, "report.html"));
-            ReportHtml.Write(report, htmlFile);
+            await AutoMlCommand.WriteOutputsAsync(request.Out, report, result.Model.Save);
         }
 
         if (request.Json)
