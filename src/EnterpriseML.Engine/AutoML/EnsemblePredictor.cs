@@ -16,8 +16,15 @@ namespace EnterpriseML.Engine.AutoML;
 /// contiguous range of the sparse block (rebased to start at zero, as the member was trained). Outputs are summed in
 /// member order as <c>weight × output</c> and divided by the total weight, the same arithmetic as the ensemble's
 /// scoring during the sweep, so the saved model predicts exactly what was validated.
+/// <para>
+/// Explanations: when every member explains itself, <see cref="Explain"/> returns the weighted mean of the members'
+/// contributions and biases (weights = selection weights / total), each member's placed on its own feature slice. That
+/// is an exact additive decomposition of the weighted mean of the members' margins; the ensemble itself averages
+/// probabilities (or values, for regression, where the two coincide), so for classification bias + Σ contributions is
+/// that mean margin, not the logit of the ensemble's probability.
+/// </para>
 /// </remarks>
-internal sealed class EnsemblePredictor : IPersistablePredictor
+internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePredictor
 {
     public const string Format = "ensemble/1";
 
@@ -25,6 +32,8 @@ internal sealed class EnsemblePredictor : IPersistablePredictor
 
     private readonly Member[] _members;
     private readonly int _totalWeight;
+    private readonly int _denseWidth;
+    private readonly int _widestMember;
 
     private EnsemblePredictor(TaskKind task, int outputWidth, Member[] members)
     {
@@ -35,8 +44,20 @@ internal sealed class EnsemblePredictor : IPersistablePredictor
         {
             _totalWeight += m.Weight;
             FeatureCount += m.Predictor.FeatureCount;
+            _denseWidth += m.DenseWidth;
+            _widestMember = Math.Max(_widestMember, m.Predictor.FeatureCount);
         }
+
+        var unexplained = members.Select(m => m.Predictor).Where(p => p is not IExplainablePredictor { CanExplain: true }).ToList();
+        CanExplain = unexplained.Count == 0;
+        WhyNot = CanExplain
+            ? null
+            : $"an ensemble explains only when every member does, and {string.Join(", ", unexplained.Select(p => p.GetType().Name.Replace("Predictor", "", StringComparison.Ordinal).Replace("Model", "", StringComparison.Ordinal)).Distinct())} has no per-feature contributions";
     }
+
+    public bool CanExplain { get; }
+
+    public string? WhyNot { get; }
 
     public TaskKind Task { get; }
 
@@ -133,6 +154,65 @@ internal sealed class EnsemblePredictor : IPersistablePredictor
         {
             output[j] /= _totalWeight;
         }
+    }
+
+    public float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0)
+    {
+        if (!CanExplain)
+        {
+            throw new NotSupportedException($"This model cannot be explained: {WhyNot}.");
+        }
+
+        if (contributions.Length < FeatureCount)
+        {
+            throw new ArgumentException($"Contributions need {FeatureCount} entries.", nameof(contributions));
+        }
+
+        var total = row.SparseIndices.Length;
+        var rentedIndices = total > StackIndexLimit ? ArrayPool<int>.Shared.Rent(total) : null;
+        var rentedContributions = ArrayPool<float>.Shared.Rent(_widestMember);
+        Span<int> scratch = rentedIndices is null ? stackalloc int[total] : rentedIndices.AsSpan(0, total);
+        contributions[..FeatureCount].Clear();
+        var bias = 0f;
+        try
+        {
+            foreach (var m in _members)
+            {
+                var (start, count) = SparseRun(row.SparseIndices, m.SparseOffset, m.SparseWidth);
+                var indices = scratch[..count];
+                var source = row.SparseIndices.Slice(start, count);
+                for (var k = 0; k < count; k++)
+                {
+                    indices[k] = source[k] - m.SparseOffset;
+                }
+
+                var member = rentedContributions.AsSpan(0, m.Predictor.FeatureCount);
+                member.Clear();
+                var memberRow = new FeatureRow(row.Dense.Slice(m.DenseOffset, m.DenseWidth), indices, row.SparseValues.Slice(start, count));
+                var share = (float)m.Weight / _totalWeight;
+                bias += share * ((IExplainablePredictor)m.Predictor).Explain(memberRow, member, outputIndex);
+                for (var j = 0; j < m.DenseWidth; j++)
+                {
+                    contributions[m.DenseOffset + j] += share * member[j];
+                }
+
+                for (var s = 0; s < m.SparseWidth; s++)
+                {
+                    contributions[_denseWidth + m.SparseOffset + s] += share * member[m.DenseWidth + s];
+                }
+            }
+        }
+        finally
+        {
+            if (rentedIndices is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedIndices);
+            }
+
+            ArrayPool<float>.Shared.Return(rentedContributions);
+        }
+
+        return bias;
     }
 
     public void PredictBatch(FeatureMatrix features, Span<float> output)

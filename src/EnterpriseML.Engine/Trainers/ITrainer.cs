@@ -45,6 +45,15 @@ public interface IExplainablePredictor : IPredictor
     /// For multiclass, contributions are for class <paramref name="outputIndex"/>.
     /// </summary>
     float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0);
+
+    /// <summary>
+    /// False when this instance cannot explain after all (an ensemble with a member that has no explanation);
+    /// <see cref="Explain"/> then throws <see cref="NotSupportedException"/>. <see cref="WhyNot"/> says why.
+    /// </summary>
+    bool CanExplain => true;
+
+    /// <summary>Why <see cref="CanExplain"/> is false; null when it is true.</summary>
+    string? WhyNot => null;
 }
 
 /// <summary>A predictor that serialises itself; loaders are registered in <c>Models.PredictorCodec</c>.</summary>

@@ -39,6 +39,84 @@ public sealed class EnsembleModelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => EnsemblePredictor.Combine([lr, lr], [1, 0], ["a", "b"]));
     }
 
+    [Fact]
+    public void Explain_ExplainableMembers_IsTheWeightedMeanOfTheMembersMarginsPerFeature()
+    {
+        var (train, test) = ScenarioTestData.German;
+        var candidates = GeneralCandidates.For(TaskKind.Binary, ScenarioColumns.None);
+        var lr = Fit(candidates.Single(c => c.Name == "logistic-regression"), train);
+        var gbdt = Fit(candidates.Single(c => c.Name == "gbdt"), train);
+        var saved = new MemoryStream();
+        EnsemblePredictor.Combine([lr, gbdt], [2, 1], ["lr", "gbdt"]).Save(saved);
+        saved.Position = 0;
+        var ensemble = ModelPipeline.Load(saved);
+        var explainer = Assert.IsAssignableFrom<IExplainablePredictor>(ensemble.Predictor);
+        Assert.True(explainer.CanExplain);
+        Assert.Null(explainer.WhyNot);
+
+        var engines = new[] { ensemble.CreateEngine(), lr.CreateEngine(), gbdt.CreateEngine() };
+        var contributions = new float[ensemble.Predictor.FeatureCount];
+        var lrContributions = new float[lr.Predictor.FeatureCount];
+        var gbdtContributions = new float[gbdt.Predictor.FeatureCount];
+        var lrDense = lr.Features.DenseWidth;
+        var gbdtDense = gbdt.Features.DenseWidth;
+        for (var r = 0; r < 40; r++)
+        {
+            foreach (var e in engines)
+            {
+                Models.ModelTestData.SetRow(e, test.Features, r);
+            }
+
+            var bias = explainer.Explain(engines[0].Featurize(), contributions);
+            var lrBias = ((IExplainablePredictor)lr.Predictor).Explain(engines[1].Featurize(), lrContributions);
+            var gbdtBias = ((IExplainablePredictor)gbdt.Predictor).Explain(engines[2].Featurize(), gbdtContributions);
+
+            // Each member's contributions land on its own dense slice, scaled by its share of the weight.
+            Assert.Equal((2f / 3 * lrBias) + (1f / 3 * gbdtBias), bias, 1e-5f);
+            for (var j = 0; j < lrDense; j++)
+            {
+                Assert.Equal(2f / 3 * lrContributions[j], contributions[j], 1e-6f);
+            }
+
+            for (var j = 0; j < gbdtDense; j++)
+            {
+                Assert.Equal(1f / 3 * gbdtContributions[j], contributions[lrDense + j], 1e-6f);
+            }
+
+            // And they add up to the weighted mean of the members' margins (the logits of their probabilities).
+            var lrP = new float[1];
+            var gbdtP = new float[1];
+            engines[1].Predict(lrP);
+            engines[2].Predict(gbdtP);
+            var meanMargin = (2.0 / 3 * Logit(lrP[0])) + (1.0 / 3 * Logit(gbdtP[0]));
+            Assert.Equal(meanMargin, bias + contributions.Sum(), 1e-3);
+        }
+    }
+
+    [Fact]
+    public void Explain_MemberWithoutContributions_SaysWhichAndThrows()
+    {
+        var (train, test) = ScenarioTestData.German;
+        var candidates = GeneralCandidates.For(TaskKind.Binary, ScenarioColumns.None);
+        var lr = Fit(candidates.Single(c => c.Name == "logistic-regression"), train);
+        // A lexicon-augmented text model (the sentiment scenario's lexicon-lr) has features no input owns.
+        var width = lr.Features.DenseWidth;
+        var lexicon = new EnterpriseML.Engine.Scenarios.Sentiment.TextLinearPredictor(width, new float[width], 0.1f, false, [], [0.5f, -0.5f, 0.1f]);
+        Assert.False(lexicon.CanExplain);
+        var other = new ModelPipeline(lr.Schema, lr.Features, lexicon);
+        var ensemble = EnsemblePredictor.Combine([lr, other], [1, 1], ["lr", "lexicon-lr"]);
+        var explainer = Assert.IsAssignableFrom<IExplainablePredictor>(ensemble.Predictor);
+
+        Assert.False(explainer.CanExplain);
+        Assert.Contains("TextLinear has no per-feature contributions", explainer.WhyNot, StringComparison.Ordinal);
+        var engine = ensemble.CreateEngine();
+        Models.ModelTestData.SetRow(engine, test.Features, 0);
+        var e = Assert.Throws<NotSupportedException>(() => explainer.Explain(engine.Featurize(), new float[ensemble.Predictor.FeatureCount]));
+        Assert.Contains("every member", e.Message, StringComparison.Ordinal);
+    }
+
+    private static double Logit(float p) => Math.Log(p / (1.0 - p));
+
     private static void AssertSavedEnsembleMatches(CandidateData train, CandidateData test, ScenarioColumns columns, params string[] names)
     {
         var all = GeneralCandidates.For(TaskKind.Binary, columns);

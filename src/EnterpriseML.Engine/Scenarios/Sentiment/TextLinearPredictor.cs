@@ -9,8 +9,11 @@ namespace EnterpriseML.Engine.Scenarios.Sentiment;
 /// + w_s · sparse' + v · lexicon(sparse)), where sparse' is the text block either as is or binarised (NB-SVM), and
 /// lexicon(sparse) are the <see cref="SentimentLexicon"/> features counted from the polarity of the word-unigram terms a
 /// row contains. Immutable and safe for concurrent use; single-row <see cref="Predict"/> allocates nothing.
+/// Explanations are weight × (binarised) value per feature, as for any linear model; a model with lexicon features
+/// cannot be explained that way (a lexicon feature is a function of the counts of all polar terms in the row, so it
+/// belongs to no single input feature) and says so through <see cref="CanExplain"/>.
 /// </summary>
-public sealed class TextLinearPredictor : IPersistablePredictor
+public sealed class TextLinearPredictor : IPersistablePredictor, IExplainablePredictor
 {
     /// <summary>The format identifier written by <see cref="Write"/>.</summary>
     public const string Format = "text-linear/1";
@@ -56,6 +59,36 @@ public sealed class TextLinearPredictor : IPersistablePredictor
     public ReadOnlySpan<float> LexiconWeights => _lexiconWeights;
 
     public void Predict(in FeatureRow row, Span<float> output) => output[0] = Sigmoid(Margin(row));
+
+    public bool CanExplain => _lexiconWeights.Length == 0;
+
+    public string? WhyNot => CanExplain ? null : "its lexicon features count the polar words of the whole text, so they belong to no single feature";
+
+    public float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0)
+    {
+        if (!CanExplain)
+        {
+            throw new NotSupportedException($"This model cannot be explained: {WhyNot}.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNotEqual(outputIndex, 0);
+        if (contributions.Length < FeatureCount)
+        {
+            throw new ArgumentException($"Contributions need {FeatureCount} entries.", nameof(contributions));
+        }
+
+        TensorPrimitives.Multiply(row.Dense, _weights.AsSpan(0, DenseFeatureCount), contributions[..DenseFeatureCount]);
+        var sparse = contributions[DenseFeatureCount..FeatureCount];
+        sparse.Clear();
+        var weights = _weights.AsSpan(DenseFeatureCount);
+        for (var k = 0; k < row.SparseIndices.Length; k++)
+        {
+            var j = row.SparseIndices[k];
+            sparse[j] += weights[j] * (BinarizeSparse ? (row.SparseValues[k] != 0 ? 1f : 0f) : row.SparseValues[k]);
+        }
+
+        return Bias;
+    }
 
     public void PredictBatch(FeatureMatrix features, Span<float> output)
     {
