@@ -12,6 +12,7 @@ internal static class ApiHostingExtensions
     {
         builder.Configuration.AddSharedAppSettings();
         builder.Services.AddEnterpriseMlCore(builder.Configuration);
+        builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

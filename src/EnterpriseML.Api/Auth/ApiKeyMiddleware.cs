@@ -4,13 +4,14 @@ namespace EnterpriseML.Api.Auth;
 
 /// <summary>
 /// Every <c>/api</c> request needs an <c>X-Api-Key</c> header holding an active key: 401 ProblemDetails without one or
-/// with an unknown or revoked one. The caller is then available as <see cref="CallerExtensions.Caller"/>.
+/// with an unknown or revoked one. The caller is then available as <see cref="CallerExtensions.Caller"/>. Verified keys
+/// are remembered briefly by <see cref="ApiKeyCache"/>.
 /// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next)
 {
     public const string Header = "X-Api-Key";
 
-    public async Task InvokeAsync(HttpContext context, TenantStore tenants)
+    public async Task InvokeAsync(HttpContext context, ApiKeyCache keys)
     {
         if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
@@ -18,14 +19,13 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next)
             return;
         }
 
-        var key = context.Request.Headers[Header].ToString();
-        if (string.IsNullOrWhiteSpace(key))
+        if (ApiKeyCache.HashOf(context) is null)
         {
             await Problem(context, "Missing API key", $"Send your API key in the {Header} header.");
             return;
         }
 
-        var principal = await tenants.AuthenticateAsync(key.Trim(), context.RequestAborted);
+        var principal = await keys.AuthenticateAsync(context, context.RequestAborted);
         if (principal is null)
         {
             await Problem(context, "Invalid API key", "The API key is unknown or has been revoked.");

@@ -7,7 +7,11 @@ using EnterpriseML.Registry;
 namespace EnterpriseML.Api.Serving;
 
 /// <summary>A loaded model version: a tabular pipeline or a recommender.</summary>
-internal sealed record ServedModel(string Name, int Version, ModelPipeline? Pipeline, Recommender? Recommender);
+internal sealed record ServedModel(string Name, int Version, ModelPipeline? Pipeline, Recommender? Recommender)
+{
+    /// <summary>Serving helpers of <see cref="Pipeline"/>, built once with the cached version; null for a recommender.</summary>
+    public ServedTabular? Tabular { get; } = Pipeline is null ? null : new ServedTabular(Pipeline);
+}
 
 /// <summary>
 /// Loads model versions once and keeps them. Which version is the champion is looked up at most once per

@@ -116,14 +116,15 @@ internal static class ServingHostingExtensions
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                var key = context.Request.Headers["X-Api-Key"].ToString();
-                if (string.IsNullOrEmpty(key) || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+                var hash = context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) ? Auth.ApiKeyCache.HashOf(context) : null;
+                if (hash is null)
                 {
                     return System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("anonymous");
                 }
 
-                // Partition by the key's hash: never keep plaintext keys in memory longer than the request.
-                return System.Threading.RateLimiting.RateLimitPartition.GetTokenBucketLimiter(TenantStore.Hash(key), _ => new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
+                // Partition by the key's hash (computed once per request, reused by authentication): never keep
+                // plaintext keys in memory longer than the request.
+                return System.Threading.RateLimiting.RateLimitPartition.GetTokenBucketLimiter(hash, _ => new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
                 {
                     TokenLimit = permits,
                     TokensPerPeriod = permits,

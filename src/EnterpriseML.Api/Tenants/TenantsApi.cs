@@ -29,8 +29,16 @@ internal static partial class TenantsApi
         group.MapPost("/", CreateAsync);
         group.MapGet("/", async (TenantStore store, CancellationToken ct) => TypedResults.Ok(await store.ListTenantsAsync(ct)));
         group.MapPost("/{id}/keys", CreateKeyAsync);
-        group.MapDelete("/{id}/keys/{keyId}", async Task<Results<NoContent, ProblemHttpResult>> (string id, string keyId, TenantStore store, CancellationToken ct) =>
-            await store.RevokeKeyAsync(id, keyId, ct) ? TypedResults.NoContent() : TypedResults.Problem(title: "Key not found", detail: $"Tenant '{id}' has no active key '{keyId}'.", statusCode: 404));
+        group.MapDelete("/{id}/keys/{keyId}", async Task<Results<NoContent, ProblemHttpResult>> (string id, string keyId, TenantStore store, ApiKeyCache keys, CancellationToken ct) =>
+        {
+            if (!await store.RevokeKeyAsync(id, keyId, ct))
+            {
+                return TypedResults.Problem(title: "Key not found", detail: $"Tenant '{id}' has no active key '{keyId}'.", statusCode: 404);
+            }
+
+            keys.Revoked(keyId);
+            return TypedResults.NoContent();
+        });
         return app;
     }
 

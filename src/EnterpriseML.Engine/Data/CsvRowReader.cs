@@ -133,9 +133,43 @@ public sealed class CsvRowReader : IDisposable
             return number;
         }
 
-        var shown = Encoding.UTF8.GetString(value.Length > 40 ? value[..40] : value);
-        throw new CsvFormatException(_reader.SourceName, _reader.RecordLine, null, string.Create(CultureInfo.InvariantCulture,
-            $"column '{_names[column]}' holds '{shown}', which is not a number."));
+        throw NotA(column, value, "a number");
+    }
+
+    /// <summary>The field as a boolean (true/false, yes/no, y/n, t/f, 1/0, any case) coded 1/0; NaN when missing.</summary>
+    /// <exception cref="CsvFormatException">The field is present but not a boolean.</exception>
+    public float GetBoolean(int column)
+    {
+        var value = GetUtf8(column);
+        if (CsvValues.IsMissing(value))
+        {
+            return float.NaN;
+        }
+
+        if (CsvValues.TryParseBoolean(value, out var flag))
+        {
+            return flag ? 1f : 0f;
+        }
+
+        throw NotA(column, value, "a boolean");
+    }
+
+    /// <summary>The field as UTC ticks (the date forms <see cref="CsvTable"/> reads); <see cref="DateTimeColumn.Missing"/> when missing.</summary>
+    /// <exception cref="CsvFormatException">The field is present but not a date/time.</exception>
+    public long GetDateTimeTicks(int column)
+    {
+        var value = GetUtf8(column);
+        if (CsvValues.IsMissing(value))
+        {
+            return DateTimeColumn.Missing;
+        }
+
+        if (CsvValues.TryParseDateTime(value, out var ticks))
+        {
+            return ticks;
+        }
+
+        throw NotA(column, value, "a date/time");
     }
 
     public void Dispose()
@@ -144,6 +178,13 @@ public sealed class CsvRowReader : IDisposable
         {
             _stream.Dispose();
         }
+    }
+
+    private CsvFormatException NotA(int column, ReadOnlySpan<byte> value, string expected)
+    {
+        var shown = Encoding.UTF8.GetString(value.Length > 40 ? value[..40] : value);
+        return new CsvFormatException(_reader.SourceName, _reader.RecordLine, null, string.Create(CultureInfo.InvariantCulture,
+            $"column '{_names[column]}' holds '{shown}', which is not {expected}."));
     }
 
     private int CheckColumn(int column)

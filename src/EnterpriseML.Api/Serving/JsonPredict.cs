@@ -1,0 +1,452 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Api.Serving;
+
+/// <summary>
+/// The JSON predict body <c>{"rows":[{column: value, ...}, ...]}</c> read with <see cref="Utf8JsonReader"/> straight
+/// into a pooled <see cref="PredictionEngine"/>'s row buffer (no document, no dictionaries), row by row, with the
+/// same per-field validation messages as before: a missing column, a wrong JSON type or an unparsable value names
+/// <c>rows[i].column</c>. Predictions are kept only while no row has failed.
+/// </summary>
+internal sealed class JsonPredictBatch
+{
+    private const int NameBufferChars = 256;
+
+    private float[] _outputs = [];
+
+    private JsonPredictBatch(int width) => Width = width;
+
+    /// <summary>Set when the body is JSON but not <c>{"rows": [...]}</c>.</summary>
+    public bool NotARowsObject { get; private set; }
+
+    /// <summary>Rows in the <c>rows</c> array (also counted past the limit).</summary>
+    public int RowCount { get; private set; }
+
+    public int Width { get; }
+
+    public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Ignored { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Row-major outputs of the predicted rows (valid while <see cref="Errors"/> is empty).</summary>
+    public ReadOnlySpan<float> Outputs => _outputs.AsSpan(0, Predicted * Width);
+
+    public int Predicted { get; private set; }
+
+    /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature index, value).</summary>
+    public List<(float Bias, (int Feature, float Value)[] Top)>? Explanations { get; private set; }
+
+    /// <summary>Parses and predicts <paramref name="body"/>; throws <see cref="JsonException"/> when it is not valid JSON.</summary>
+    public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top)
+    {
+        var batch = new JsonPredictBatch(model.Model.OutputWidth);
+        var engine = model.RentEngine();
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read())
+            {
+                throw new JsonException("The body is empty.");
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                batch.NotARowsObject = true;
+                reader.Skip();
+            }
+            else
+            {
+                var sawRows = false;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isRows = !sawRows && reader.ValueTextEquals("rows"u8);
+                    reader.Read();
+                    if (isRows)
+                    {
+                        sawRows = true;
+                        if (reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            batch.ReadRows(ref reader, body, model, engine, maxRows, explain, top);
+                            continue;
+                        }
+
+                        batch.NotARowsObject = true;
+                    }
+
+                    reader.Skip();
+                }
+
+                batch.NotARowsObject |= !sawRows;
+            }
+
+            while (reader.Read())
+            {
+                // Reading to the end rejects trailing content, as a document parse would.
+            }
+
+            return batch;
+        }
+        finally
+        {
+            model.ReturnEngine(engine);
+        }
+    }
+
+    private void ReadRows(ref Utf8JsonReader reader, ReadOnlySequence<byte> body, ServedTabular model, PredictionEngine engine, int maxRows, bool explain, int top)
+    {
+        Span<char> name = stackalloc char[NameBufferChars];
+        var inputs = model.Inputs;
+        var seen = new bool[inputs.Count];
+        var problems = new string?[inputs.Count];
+        var explainer = explain ? model.Model.Predictor as IExplainablePredictor : null;
+        var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
+        if (explainer is not null)
+        {
+            Explanations = [];
+        }
+
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (index >= maxRows)
+            {
+                reader.Skip();
+                index++;
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                Errors[RowKey(index)] = ["Expected an object of column: value pairs."];
+                reader.Skip();
+                index++;
+                continue;
+            }
+
+            engine.Clear();
+            Array.Clear(seen);
+            Array.Clear(problems);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                string? unknown = null;
+                int i;
+                if (length <= NameBufferChars)
+                {
+                    var chars = reader.CopyString(name);
+                    i = model.IndexOf(name[..chars]);
+                    if (i < 0)
+                    {
+                        unknown = new string(name[..chars]);
+                    }
+                }
+                else
+                {
+                    unknown = reader.GetString()!;
+                    i = model.IndexOf(unknown);
+                }
+
+                reader.Read();
+                if (i < 0)
+                {
+                    if (unknown != model.Label)
+                    {
+                        Ignored.Add(unknown!);
+                    }
+
+                    reader.Skip();
+                    continue;
+                }
+
+                seen[i] = true;
+                problems[i] = null;
+                if (TryConvert(ref reader, body, inputs[i].Type, out var raw, out var problem))
+                {
+                    engine.Set(i, raw);
+                }
+                else
+                {
+                    problems[i] = problem;
+                }
+            }
+
+            var rowOk = true;
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                if (!seen[i])
+                {
+                    var (column, type) = inputs[i];
+                    Errors[$"{RowKey(index)}.{column}"] = [$"Missing required column '{column}' ({type.ToString().ToLowerInvariant()}); send null for a missing value."];
+                    rowOk = false;
+                }
+                else if (problems[i] is { } problem)
+                {
+                    Errors[$"{RowKey(index)}.{inputs[i].Name}"] = [problem];
+                    rowOk = false;
+                }
+            }
+
+            if (rowOk && Errors.Count == 0)
+            {
+                Predict(model.Model, engine, explainer, contributions, top);
+            }
+
+            index++;
+        }
+
+        RowCount = index;
+    }
+
+    private void Predict(ModelPipeline model, PredictionEngine engine, IExplainablePredictor? explainer, float[]? contributions, int top)
+    {
+        if (_outputs.Length < (Predicted + 1) * Width)
+        {
+            Array.Resize(ref _outputs, Math.Max(Width * 4, _outputs.Length * 2));
+        }
+
+        var output = _outputs.AsSpan(Predicted * Width, Width);
+        engine.Predict(output);
+        if (explainer is not null)
+        {
+            var features = engine.Featurize();
+            var bias = explainer.Explain(features, contributions!, ArgMax(output, model.Schema.Task));
+            Explanations!.Add((bias, Top(contributions!, top)));
+        }
+
+        Predicted++;
+    }
+
+    private static (int Feature, float Value)[] Top(float[] contributions, int top)
+    {
+        var order = new List<(int Feature, float Value)>();
+        for (var j = 0; j < contributions.Length; j++)
+        {
+            if (contributions[j] != 0)
+            {
+                order.Add((j, contributions[j]));
+            }
+        }
+
+        order.Sort(static (a, b) =>
+        {
+            var byMagnitude = Math.Abs(b.Value).CompareTo(Math.Abs(a.Value));
+            return byMagnitude != 0 ? byMagnitude : a.Feature.CompareTo(b.Feature);
+        });
+        return [.. order.Take(top)];
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> output, TaskKind task)
+    {
+        if (task != TaskKind.Multiclass)
+        {
+            return 0;
+        }
+
+        var best = 0;
+        for (var c = 1; c < output.Length; c++)
+        {
+            if (output[c] > output[best])
+            {
+                best = c;
+            }
+        }
+
+        return best;
+    }
+
+    private static string RowKey(int index) => string.Create(CultureInfo.InvariantCulture, $"rows[{index}]");
+
+    private static string KindOf(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.Number => "number",
+        JsonTokenType.String => "string",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        _ => "null",
+    };
+
+    /// <summary>The value's JSON text; for a container, reads past it.</summary>
+    private static string RawText(ref Utf8JsonReader reader, ReadOnlySequence<byte> body)
+    {
+        var start = reader.TokenStartIndex;
+        reader.Skip();
+        return Encoding.UTF8.GetString(body.Slice(start, reader.BytesConsumed - start));
+    }
+
+    private static bool TryConvert(ref Utf8JsonReader reader, ReadOnlySequence<byte> body, ColumnType type, out RawValue raw, out string? problem)
+    {
+        problem = null;
+        raw = RawValue.Missing;
+        var token = reader.TokenType;
+        if (token == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        switch (type)
+        {
+            case ColumnType.Numeric or ColumnType.Boolean:
+                var expected = type == ColumnType.Boolean ? "boolean" : "number";
+                switch (token)
+                {
+                    case JsonTokenType.Number:
+                        if (reader.TryGetSingle(out var number) && float.IsFinite(number))
+                        {
+                            raw = RawValue.FromNumber(number);
+                            return true;
+                        }
+
+                        problem = $"Expected a {expected} within the range of a 32-bit float, found {RawText(ref reader, body)}.";
+                        return false;
+                    case JsonTokenType.True or JsonTokenType.False:
+                        raw = RawValue.FromNumber(token == JsonTokenType.True ? 1f : 0f);
+                        return true;
+                    case JsonTokenType.String:
+                        var text = reader.GetString()!;
+                        if (type == ColumnType.Boolean && SchemaInference.TryParseBoolean(text, out var b))
+                        {
+                            raw = RawValue.FromNumber(b ? 1f : 0f);
+                            return true;
+                        }
+
+                        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f))
+                        {
+                            raw = RawValue.FromNumber(f);
+                            return true;
+                        }
+
+                        problem = $"Expected a {expected}, found '{text}'.";
+                        return false;
+                    default:
+                        reader.Skip();
+                        problem = $"Expected a {expected}, found a JSON {KindOf(token)}.";
+                        return false;
+                }
+
+            case ColumnType.DateTime:
+                if (token == JsonTokenType.String && DateTime.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+                {
+                    raw = RawValue.FromTicks(t.Ticks);
+                    return true;
+                }
+
+                problem = $"Expected an ISO 8601 date/time string, found {RawText(ref reader, body)}.";
+                return false;
+            default:
+                switch (token)
+                {
+                    case JsonTokenType.String:
+                        raw = RawValue.FromText(reader.GetString());
+                        return true;
+                    case JsonTokenType.Number:
+                        raw = RawValue.FromText(RawText(ref reader, body));
+                        return true;
+                    case JsonTokenType.True or JsonTokenType.False:
+                        raw = RawValue.FromText(token == JsonTokenType.True ? "true" : "false");
+                        return true;
+                    default:
+                        reader.Skip();
+                        problem = $"Expected a string, found a JSON {KindOf(token)}.";
+                        return false;
+                }
+        }
+    }
+}
+
+/// <summary>Writes <c>{"model":..,"version":..,"predictions":[...]}</c> with <see cref="Utf8JsonWriter"/>.</summary>
+internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch batch) : IResult
+{
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText PredictionsName = JsonEncodedText.Encode("predictions");
+    private static readonly JsonEncodedText LabelName = JsonEncodedText.Encode("label");
+    private static readonly JsonEncodedText ProbabilityName = JsonEncodedText.Encode("probability");
+    private static readonly JsonEncodedText ProbabilitiesName = JsonEncodedText.Encode("probabilities");
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText ExplanationName = JsonEncodedText.Encode("explanation");
+    private static readonly JsonEncodedText BiasName = JsonEncodedText.Encode("bias");
+    private static readonly JsonEncodedText ContributionsName = JsonEncodedText.Encode("contributions");
+    private static readonly JsonEncodedText FeatureName = JsonEncodedText.Encode("feature");
+    private static readonly JsonEncodedText ContributionName = JsonEncodedText.Encode("contribution");
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 + (batch.Predicted * 64));
+        Write(buffer);
+        httpContext.Response.StatusCode = StatusCodes.Status200OK;
+        httpContext.Response.ContentType = "application/json; charset=utf-8";
+        httpContext.Response.ContentLength = buffer.WrittenCount;
+        await httpContext.Response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
+    }
+
+    private void Write(IBufferWriter<byte> buffer)
+    {
+        var tabular = served.Tabular!;
+        var schema = tabular.Model.Schema;
+        var features = tabular.Model.Features.Features;
+        var k = batch.Width;
+        var outputs = batch.Outputs;
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WriteString(ModelName, served.Name);
+        writer.WriteNumber(VersionName, served.Version);
+        writer.WriteStartArray(PredictionsName);
+        for (var r = 0; r < batch.Predicted; r++)
+        {
+            var row = outputs.Slice(r * k, k);
+            writer.WriteStartObject();
+            switch (schema.Task)
+            {
+                case TaskKind.Binary:
+                    writer.WriteString(LabelName, tabular.ClassNames[row[0] >= 0.5f ? 1 : 0]);
+                    writer.WriteNumber(ProbabilityName, row[0]);
+                    break;
+                case TaskKind.Multiclass:
+                    writer.WriteString(LabelName, tabular.ClassNames[JsonPredictBatch.ArgMax(row, TaskKind.Multiclass)]);
+                    writer.WriteStartObject(ProbabilitiesName);
+                    for (var c = 0; c < k; c++)
+                    {
+                        writer.WriteNumber(tabular.ClassNames[c], row[c]);
+                    }
+
+                    writer.WriteEndObject();
+                    break;
+                default:
+                    writer.WriteNumber(ValueName, row[0]);
+                    break;
+            }
+
+            if (batch.Explanations is { } explanations)
+            {
+                var (bias, top) = explanations[r];
+                writer.WriteStartObject(ExplanationName);
+                writer.WriteNumber(BiasName, bias);
+                writer.WriteStartArray(ContributionsName);
+                foreach (var (feature, value) in top)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString(FeatureName, features[feature].Name);
+                    writer.WriteNumber(ContributionName, value);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

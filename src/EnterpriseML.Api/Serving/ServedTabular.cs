@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
+
+namespace EnterpriseML.Api.Serving;
+
+/// <summary>
+/// What serving needs of a tabular model besides the model itself, built once when the version is loaded: the input
+/// columns by name (looked up from request spans without allocating), the JSON-encoded class names, and a pool of
+/// single-row engines so a request does not build one.
+/// </summary>
+internal sealed class ServedTabular
+{
+    private const int MaxPooledEngines = 64;
+
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _inputLookup;
+    private readonly ConcurrentBag<PredictionEngine> _engines = [];
+
+    public ServedTabular(ModelPipeline model)
+    {
+        Model = model;
+        Inputs = model.Features.InputColumns;
+        var index = new Dictionary<string, int>(Inputs.Count, StringComparer.Ordinal);
+        for (var i = 0; i < Inputs.Count; i++)
+        {
+            index[Inputs[i].Name] = i;
+        }
+
+        _inputLookup = index.GetAlternateLookup<ReadOnlySpan<char>>();
+        Label = model.Schema.LabelColumn;
+        ClassNames = [.. model.Schema.ClassNames.Select(c => JsonEncodedText.Encode(c))];
+        CsvClassNames = [.. model.Schema.ClassNames.Select(c => Encoding.UTF8.GetBytes(CsvPredictions.Quote(c)))];
+        SchemaInputs = [.. model.Schema.Inputs.Select(i => i.Name)];
+    }
+
+    public ModelPipeline Model { get; }
+
+    /// <summary>The engine's inputs, in <see cref="PredictionEngine.Set"/> order.</summary>
+    public IReadOnlyList<(string Name, ColumnType Type)> Inputs { get; }
+
+    /// <summary>The schema's input names (what a CSV must hold).</summary>
+    public string[] SchemaInputs { get; }
+
+    public string Label { get; }
+
+    public JsonEncodedText[] ClassNames { get; }
+
+    /// <summary>Class names as CSV fields (quoted when needed), UTF-8.</summary>
+    public byte[][] CsvClassNames { get; }
+
+    /// <summary>The engine input index of a column, or -1.</summary>
+    public int IndexOf(ReadOnlySpan<char> column) => _inputLookup.TryGetValue(column, out var i) ? i : -1;
+
+    public PredictionEngine RentEngine() => _engines.TryTake(out var engine) ? engine : Model.CreateEngine();
+
+    public void ReturnEngine(PredictionEngine engine)
+    {
+        if (_engines.Count < MaxPooledEngines)
+        {
+            _engines.Add(engine);
+        }
+    }
+}
