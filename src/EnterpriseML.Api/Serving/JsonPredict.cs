@@ -40,8 +40,11 @@ internal sealed class JsonPredictBatch
 
     public int Predicted { get; private set; }
 
-    /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature index, value).</summary>
-    public List<(float Bias, (int Feature, float Value)[] Top)>? Explanations { get; private set; }
+    /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value).</summary>
+    public List<(float Bias, (int Group, float Value)[] Top)>? Explanations { get; private set; }
+
+    /// <summary>With <c>?explain=true</c> on a model that cannot explain: why (the predictions are still returned).</summary>
+    public string? ExplanationUnavailable { get; private set; }
 
     /// <summary>Parses and predicts <paramref name="body"/>; throws <see cref="JsonException"/> when it is not valid JSON.</summary>
     public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top)
@@ -105,11 +108,16 @@ internal sealed class JsonPredictBatch
         var inputs = model.Inputs;
         var seen = new bool[inputs.Count];
         var problems = new string?[inputs.Count];
-        var explainer = explain ? model.Model.Predictor as IExplainablePredictor : null;
+        var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
+        var grouped = explainer is null ? null : new float[model.GroupNames.Length];
         if (explainer is not null)
         {
             Explanations = [];
+        }
+        else if (explain)
+        {
+            ExplanationUnavailable = model.WhyNoExplanation;
         }
 
         var index = 0;
@@ -195,7 +203,7 @@ internal sealed class JsonPredictBatch
 
             if (rowOk && Errors.Count == 0)
             {
-                Predict(model.Model, engine, explainer, contributions, top);
+                Predict(model, engine, explainer, contributions, grouped, top);
             }
 
             index++;
@@ -204,7 +212,7 @@ internal sealed class JsonPredictBatch
         RowCount = index;
     }
 
-    private void Predict(ModelPipeline model, PredictionEngine engine, IExplainablePredictor? explainer, float[]? contributions, int top)
+    private void Predict(ServedTabular model, PredictionEngine engine, IExplainablePredictor? explainer, float[]? contributions, float[]? grouped, int top)
     {
         if (_outputs.Length < (Predicted + 1) * Width)
         {
@@ -216,16 +224,22 @@ internal sealed class JsonPredictBatch
         if (explainer is not null)
         {
             var features = engine.Featurize();
-            var bias = explainer.Explain(features, contributions!, ArgMax(output, model.Schema.Task));
-            Explanations!.Add((bias, Top(contributions!, top)));
+            var bias = explainer.Explain(features, contributions!, ArgMax(output, model.Model.Schema.Task));
+            Array.Clear(grouped!);
+            for (var j = 0; j < contributions!.Length; j++)
+            {
+                grouped![model.FeatureGroup[j]] += contributions[j];
+            }
+
+            Explanations!.Add((bias, Top(grouped!, top)));
         }
 
         Predicted++;
     }
 
-    private static (int Feature, float Value)[] Top(float[] contributions, int top)
+    private static (int Group, float Value)[] Top(float[] contributions, int top)
     {
-        var order = new List<(int Feature, float Value)>();
+        var order = new List<(int Group, float Value)>();
         for (var j = 0; j < contributions.Length; j++)
         {
             if (contributions[j] != 0)
@@ -237,7 +251,7 @@ internal sealed class JsonPredictBatch
         order.Sort(static (a, b) =>
         {
             var byMagnitude = Math.Abs(b.Value).CompareTo(Math.Abs(a.Value));
-            return byMagnitude != 0 ? byMagnitude : a.Feature.CompareTo(b.Feature);
+            return byMagnitude != 0 ? byMagnitude : a.Group.CompareTo(b.Group);
         });
         return [.. order.Take(top)];
     }
@@ -377,6 +391,7 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     private static readonly JsonEncodedText ContributionsName = JsonEncodedText.Encode("contributions");
     private static readonly JsonEncodedText FeatureName = JsonEncodedText.Encode("feature");
     private static readonly JsonEncodedText ContributionName = JsonEncodedText.Encode("contribution");
+    private static readonly JsonEncodedText UnavailableName = JsonEncodedText.Encode("explanationUnavailable");
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -392,13 +407,18 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     {
         var tabular = served.Tabular!;
         var schema = tabular.Model.Schema;
-        var features = tabular.Model.Features.Features;
+        var names = tabular.GroupNames;
         var k = batch.Width;
         var outputs = batch.Outputs;
         using var writer = new Utf8JsonWriter(buffer);
         writer.WriteStartObject();
         writer.WriteString(ModelName, served.Name);
         writer.WriteNumber(VersionName, served.Version);
+        if (batch.ExplanationUnavailable is { } why)
+        {
+            writer.WriteString(UnavailableName, why);
+        }
+
         writer.WriteStartArray(PredictionsName);
         for (var r = 0; r < batch.Predicted; r++)
         {
@@ -431,10 +451,10 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                 writer.WriteStartObject(ExplanationName);
                 writer.WriteNumber(BiasName, bias);
                 writer.WriteStartArray(ContributionsName);
-                foreach (var (feature, value) in top)
+                foreach (var (group, value) in top)
                 {
                     writer.WriteStartObject();
-                    writer.WriteString(FeatureName, features[feature].Name);
+                    writer.WriteString(FeatureName, names[group]);
                     writer.WriteNumber(ContributionName, value);
                     writer.WriteEndObject();
                 }

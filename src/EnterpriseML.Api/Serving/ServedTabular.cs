@@ -33,7 +33,47 @@ internal sealed class ServedTabular
         ClassNames = [.. model.Schema.ClassNames.Select(c => JsonEncodedText.Encode(c))];
         CsvClassNames = [.. model.Schema.ClassNames.Select(c => Encoding.UTF8.GetBytes(CsvPredictions.Quote(c)))];
         SchemaInputs = [.. model.Schema.Inputs.Select(i => i.Name)];
+
+        // Explanations are reported per feature name: an ensemble's members each featurise the same columns, so
+        // the same name stands at several indices and their contributions add up.
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var features = model.Features.Features;
+        FeatureGroup = new int[features.Length];
+        for (var j = 0; j < features.Length; j++)
+        {
+            if (!groups.TryGetValue(features[j].Name, out var g))
+            {
+                g = groups.Count;
+                groups[features[j].Name] = g;
+            }
+
+            FeatureGroup[j] = g;
+        }
+
+        GroupNames = new string[groups.Count];
+        foreach (var (name, g) in groups)
+        {
+            GroupNames[g] = name;
+        }
+
+        var predictor = model.Predictor as Engine.Trainers.IExplainablePredictor;
+        Explainer = predictor is { CanExplain: true } ? predictor : null;
+        WhyNoExplanation = Explainer is not null
+            ? null
+            : predictor?.WhyNot ?? $"a {model.Metadata.GetValueOrDefault("trainer", model.Predictor.GetType().Name)} model has no per-feature contributions";
     }
+
+    /// <summary>Feature index → index into <see cref="GroupNames"/> (features sharing a name share a group).</summary>
+    public int[] FeatureGroup { get; }
+
+    /// <summary>The distinct feature names, in first-seen order.</summary>
+    public string[] GroupNames { get; }
+
+    /// <summary>The model's explainer, or null when it cannot explain (see <see cref="WhyNoExplanation"/>).</summary>
+    public Engine.Trainers.IExplainablePredictor? Explainer { get; }
+
+    /// <summary>Why <c>?explain=true</c> gives no contributions for this model; null when it does.</summary>
+    public string? WhyNoExplanation { get; }
 
     public ModelPipeline Model { get; }
 

@@ -159,6 +159,67 @@ public sealed class PredictionApiTests
     }
 
     [Fact]
+    public async Task Predict_ExplainEnsemble_PerColumnContributionsAddUpToTheMembersMeanMargin()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = "100" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "blend", 1, "champion", await ServingModels.CreditEnsembleAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "lr", 1, "champion", await ServingModels.CreditLogisticAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "gbdt", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        var rows = new { rows = ServingModels.CreditRows(8) };
+
+        var blend = await PredictionsAsync(client, "blend?explain=true", rows);
+        var lr = await PredictionsAsync(client, "lr", rows);
+        var gbdt = await PredictionsAsync(client, "gbdt", rows);
+
+        for (var r = 0; r < blend.Length; r++)
+        {
+            var explanation = blend[r].GetProperty("explanation");
+            var contributions = explanation.GetProperty("contributions").EnumerateArray().ToArray();
+            var names = contributions.Select(c => c.GetProperty("feature").GetString()).ToArray();
+            Assert.Equal(names.Length, names.Distinct().Count()); // one entry per feature, both members' parts summed
+            var total = explanation.GetProperty("bias").GetDouble() + contributions.Sum(c => c.GetProperty("contribution").GetDouble());
+            static double Logit(JsonElement p) => Math.Log(p.GetProperty("probability").GetDouble() / (1 - p.GetProperty("probability").GetDouble()));
+            Assert.Equal((2.0 / 3 * Logit(lr[r])) + (1.0 / 3 * Logit(gbdt[r])), total, 3);
+            var probability = blend[r].GetProperty("probability").GetDouble();
+            Assert.Equal((2.0 / 3 * lr[r].GetProperty("probability").GetDouble()) + (1.0 / 3 * gbdt[r].GetProperty("probability").GetDouble()), probability, 5);
+        }
+    }
+
+    [Fact]
+    public async Task Predict_ExplainOnAModelThatCannotExplain_PredictsAndSaysWhy()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "lexicon", 1, "champion", await ServingModels.CreditLexiconAsync());
+        using var client = api.Client(key);
+
+        using var response = await client.PostAsJsonAsync("/api/models/lexicon/predict?explain=true", new { rows = ServingModels.CreditRows(3) });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("lexicon features", body.GetProperty("explanationUnavailable").GetString(), StringComparison.Ordinal);
+        var predictions = body.GetProperty("predictions").EnumerateArray().ToArray();
+        Assert.Equal(3, predictions.Length);
+        Assert.All(predictions, p => Assert.False(p.TryGetProperty("explanation", out _)));
+        Assert.All(predictions, p => Assert.InRange(p.GetProperty("probability").GetDouble(), 0, 1));
+    }
+
+    private static async Task<JsonElement[]> PredictionsAsync(HttpClient client, string pathAndQuery, object rows)
+    {
+        var separator = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        var path = separator < 0 ? pathAndQuery + "/predict" : pathAndQuery[..separator] + "/predict" + pathAndQuery[separator..];
+        using var response = await client.PostAsJsonAsync("/api/models/" + path, rows);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("predictions").EnumerateArray().ToArray();
+    }
+
+    [Fact]
     public async Task Roles_ConsumerPredictsButCannotUploadOrAdminister_OtherTenantGets404()
     {
         var model = await ServingModels.CreditGbdtAsync();

@@ -24,6 +24,43 @@ internal static class ServingModels
     /// <summary>Logistic regression on credit-german.</summary>
     public static Task<string> CreditLogisticAsync() => TrainAsync("logistic-regression");
 
+    /// <summary>
+    /// A Caruana-style ensemble of <see cref="CreditLogisticAsync"/> (weight 2) and <see cref="CreditGbdtAsync"/>
+    /// (weight 1), saved the way the sweep saves an ensemble winner.
+    /// </summary>
+    public static async Task<string> CreditEnsembleAsync()
+    {
+        var lr = Load(await CreditLogisticAsync());
+        var gbdt = Load(await CreditGbdtAsync());
+        return Save(Engine.AutoML.EnsemblePredictor.Combine([lr, gbdt], [2, 1], ["logistic-regression", "gbdt"]), "ensemble");
+    }
+
+    /// <summary>
+    /// A model that cannot explain itself: a lexicon-augmented linear model (the sentiment scenario's lexicon-lr)
+    /// on the logistic model's credit features.
+    /// </summary>
+    public static async Task<string> CreditLexiconAsync()
+    {
+        var lr = Load(await CreditLogisticAsync());
+        var width = lr.Features.DenseWidth;
+        var lexicon = new Engine.Scenarios.Sentiment.TextLinearPredictor(width, new float[width], 0.2f, false, [], [0.1f, 0.1f, 0.1f]);
+        return Save(new Engine.Models.ModelPipeline(lr.Schema, lr.Features, lexicon, new Dictionary<string, string> { ["trainer"] = "lexicon-lr" }), "lexicon");
+    }
+
+    private static Engine.Models.ModelPipeline Load(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Engine.Models.ModelPipeline.Load(file);
+    }
+
+    private static string Save(Engine.Models.ModelPipeline model, string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"eml-serving-{name}-{Guid.NewGuid():N}.eml");
+        using var file = File.Create(path);
+        model.Save(file);
+        return path;
+    }
+
     /// <summary>An item-kNN recommender on the scotch implicit-feedback data.</summary>
     public static Task<string> ScotchItemKnnAsync() => TrainAsync("item-knn", "--task", "recommendation");
 
