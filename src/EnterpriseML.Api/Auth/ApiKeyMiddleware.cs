@@ -5,9 +5,10 @@ namespace EnterpriseML.Api.Auth;
 /// <summary>
 /// Every <c>/api</c> request needs an <c>X-Api-Key</c> header holding an active key: 401 ProblemDetails without one or
 /// with an unknown or revoked one. The caller is then available as <see cref="CallerExtensions.Caller"/>. Verified keys
-/// are remembered briefly by <see cref="ApiKeyCache"/>.
+/// are remembered briefly by <see cref="ApiKeyCache"/>. The rest of the request logs inside a scope naming the caller's
+/// <c>TenantId</c>, <c>KeyId</c> and <c>Role</c> (never the key).
 /// </summary>
-internal sealed class ApiKeyMiddleware(RequestDelegate next)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, ILogger<ApiKeyMiddleware> logger)
 {
     public const string Header = "X-Api-Key";
 
@@ -33,7 +34,36 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next)
         }
 
         context.Items[typeof(ApiPrincipal)] = principal;
-        await next(context);
+        using (logger.BeginScope(new CallerScope(principal)))
+        {
+            await next(context);
+        }
+    }
+
+    /// <summary>The log scope of an authenticated request: its properties are the caller's tenant, key id and role.</summary>
+    private sealed class CallerScope(ApiPrincipal caller) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 3;
+
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("TenantId", caller.TenantId),
+            1 => new("KeyId", caller.KeyId),
+            2 => new("Role", caller.Role),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"TenantId:{caller.TenantId} KeyId:{caller.KeyId} Role:{caller.Role}";
     }
 
     private static Task Problem(HttpContext context, string title, string detail) =>

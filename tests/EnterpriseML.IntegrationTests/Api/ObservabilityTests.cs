@@ -41,6 +41,11 @@ public sealed class ObservabilityTests
         Assert.Equal(datasetId, stored.Properties["DatasetId"]);
         Assert.False(string.IsNullOrEmpty(stored.Scope("RequestId")), stored.ToString());
         Assert.Equal("/api/datasets", stored.Scope("RequestPath"));
+        // ...and inside the caller's scope: tenant, key id and role, never the key itself.
+        Assert.False(string.IsNullOrEmpty(stored.Scope("TenantId")), stored.ToString());
+        Assert.False(string.IsNullOrEmpty(stored.Scope("KeyId")), stored.ToString());
+        Assert.Equal("admin", stored.Scope("Role"));
+        Assert.DoesNotContain(logs.Entries, e => e.ToString().Contains(TestKeys.Admin, StringComparison.Ordinal) || e.Scopes.Values.Any(v => v?.Contains(TestKeys.Admin, StringComparison.Ordinal) == true));
 
         var queued = Assert.Single(logs.Entries, e => e.Category == "EnterpriseML.Api.Experiments");
         Assert.Equal(experimentId, queued.Properties["ExperimentId"]);
