@@ -43,6 +43,12 @@ internal sealed class JsonPredictBatch
     /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value).</summary>
     public List<(float Bias, (int Group, float Value)[] Top)>? Explanations { get; private set; }
 
+    /// <summary>Per predicted row of a credit scorecard: its score in points (higher = safer); null for other models.</summary>
+    public List<double>? Scores { get; private set; }
+
+    /// <summary>Per predicted row of a credit scorecard with <c>?explain=true</c>: its reason codes, largest point loss first.</summary>
+    public List<IReadOnlyList<Engine.Scenarios.Credit.ReasonCode>>? ReasonCodes { get; private set; }
+
     /// <summary>With <c>?explain=true</c> on a model that cannot explain: why (the predictions are still returned).</summary>
     public string? ExplanationUnavailable { get; private set; }
 
@@ -111,6 +117,13 @@ internal sealed class JsonPredictBatch
         var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
         var grouped = explainer is null ? null : new float[model.GroupNames.Length];
+        var scorecard = model.Model.Predictor as Engine.Scenarios.Credit.ScorecardPredictor;
+        if (scorecard is not null)
+        {
+            Scores = [];
+            ReasonCodes = explain ? [] : null;
+        }
+
         if (explainer is not null)
         {
             Explanations = [];
@@ -203,7 +216,7 @@ internal sealed class JsonPredictBatch
 
             if (rowOk && Errors.Count == 0)
             {
-                Predict(model, engine, explainer, contributions, grouped, top);
+                Predict(model, engine, explainer, contributions, grouped, top, scorecard);
             }
 
             index++;
@@ -212,7 +225,8 @@ internal sealed class JsonPredictBatch
         RowCount = index;
     }
 
-    private void Predict(ServedTabular model, PredictionEngine engine, IExplainablePredictor? explainer, float[]? contributions, float[]? grouped, int top)
+    private void Predict(ServedTabular model, PredictionEngine engine, IExplainablePredictor? explainer, float[]? contributions, float[]? grouped, int top,
+        Engine.Scenarios.Credit.ScorecardPredictor? scorecard)
     {
         if (_outputs.Length < (Predicted + 1) * Width)
         {
@@ -232,6 +246,13 @@ internal sealed class JsonPredictBatch
             }
 
             Explanations!.Add((bias, Top(grouped!, top)));
+        }
+
+        if (scorecard is not null)
+        {
+            var features = engine.Featurize();
+            Scores!.Add(scorecard.Points(features));
+            ReasonCodes?.Add(scorecard.ReasonCodes(features, Engine.Scenarios.Credit.ScorecardPredictor.DefaultReasonCount));
         }
 
         Predicted++;
@@ -392,6 +413,11 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     private static readonly JsonEncodedText FeatureName = JsonEncodedText.Encode("feature");
     private static readonly JsonEncodedText ContributionName = JsonEncodedText.Encode("contribution");
     private static readonly JsonEncodedText UnavailableName = JsonEncodedText.Encode("explanationUnavailable");
+    private static readonly JsonEncodedText ScoreName = JsonEncodedText.Encode("score");
+    private static readonly JsonEncodedText ReasonCodesName = JsonEncodedText.Encode("reasonCodes");
+    private static readonly JsonEncodedText BinName = JsonEncodedText.Encode("bin");
+    private static readonly JsonEncodedText PointsName = JsonEncodedText.Encode("points");
+    private static readonly JsonEncodedText MaximumPointsName = JsonEncodedText.Encode("maximumPoints");
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -445,6 +471,11 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                     break;
             }
 
+            if (batch.Scores is { } scores)
+            {
+                writer.WriteNumber(ScoreName, Math.Round(scores[r], 2));
+            }
+
             if (batch.Explanations is { } explanations)
             {
                 var (bias, top) = explanations[r];
@@ -460,6 +491,22 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                 }
 
                 writer.WriteEndArray();
+                if (batch.ReasonCodes is { } reasons)
+                {
+                    writer.WriteStartArray(ReasonCodesName);
+                    foreach (var code in reasons[r])
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString(FeatureName, code.Feature);
+                        writer.WriteString(BinName, code.Bin);
+                        writer.WriteNumber(PointsName, Math.Round(code.Points, 2));
+                        writer.WriteNumber(MaximumPointsName, Math.Round(code.MaximumPoints, 2));
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                }
+
                 writer.WriteEndObject();
             }
 

@@ -209,6 +209,38 @@ public sealed class PredictionApiTests
         Assert.All(predictions, p => Assert.InRange(p.GetProperty("probability").GetDouble(), 0, 1));
     }
 
+    [Fact]
+    public async Task Predict_Scorecard_AddsPointsAndWithExplainItsReasonCodes()
+    {
+        var path = ServingModels.CreditScorecard();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "scorecard", 1, "champion", path);
+        using var client = api.Client(key);
+
+        var plain = await PredictionsAsync(client, "scorecard", new { rows = ServingModels.CreditRows(20) });
+        var explained = await PredictionsAsync(client, "scorecard?explain=true", new { rows = ServingModels.CreditRows(20) });
+
+        // The engine's own scoring of the same rows is the reference for points and reason codes.
+        using var file = File.OpenRead(path);
+        var model = Engine.Models.ModelPipeline.Load(file);
+        var rows = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv")).SelectRows([.. Enumerable.Range(0, 20)]);
+        Assert.True(Engine.Scenarios.Credit.ScorecardPredictor.TryScore(model, rows, Engine.Scenarios.Credit.ScorecardPredictor.DefaultReasonCount, out var expected));
+        for (var r = 0; r < 20; r++)
+        {
+            Assert.Equal(Math.Round(expected[r].Points, 2), plain[r].GetProperty("score").GetDouble(), 6);
+            Assert.False(plain[r].TryGetProperty("explanation", out _));
+            var codes = explained[r].GetProperty("explanation").GetProperty("reasonCodes").EnumerateArray().ToArray();
+            Assert.Equal(expected[r].ReasonCodes.Select(c => c.Feature), codes.Select(c => c.GetProperty("feature").GetString()));
+            Assert.Equal(expected[r].ReasonCodes.Select(c => c.Bin), codes.Select(c => c.GetProperty("bin").GetString()));
+            Assert.All(codes, c => Assert.True(c.GetProperty("points").GetDouble() < c.GetProperty("maximumPoints").GetDouble()));
+        }
+
+        Assert.Contains(explained, p => p.GetProperty("explanation").GetProperty("reasonCodes").GetArrayLength() > 0);
+    }
+
     private static async Task<JsonElement[]> PredictionsAsync(HttpClient client, string pathAndQuery, object rows)
     {
         var separator = pathAndQuery.IndexOf('?', StringComparison.Ordinal);

@@ -47,6 +47,17 @@ internal static class ServingModels
         return Save(new Engine.Models.ModelPipeline(lr.Schema, lr.Features, lexicon, new Dictionary<string, string> { ["trainer"] = "lexicon-lr" }), "lexicon");
     }
 
+    /// <summary>The credit scenario's specialised scorecard (WoE binning + logistic regression, in points) on all of credit-german.</summary>
+    public static string CreditScorecard()
+    {
+        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var data = Engine.AutoML.LabelEncoding.Encode(table, CreditLabel, Engine.Trainers.TaskKind.Binary, "bad");
+        var candidate = Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "scorecard");
+        var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
+            candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
+        return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, "scorecard");
+    }
+
     private static Engine.Models.ModelPipeline Load(string path)
     {
         using var file = File.OpenRead(path);
