@@ -51,6 +51,23 @@ internal sealed class TreesPredictBench : IBenchCommand
         var seconds = watch.Elapsed.TotalSeconds;
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+
+        // The plain raw-value walk (the exactness reference), same rows and threads, for the side-by-side ratio.
+        var ensemble = ((GbdtModel)model).Core.Ensemble;
+        var margins = new double[big.RowCount * ensemble.OutputCount];
+        ensemble.PredictRawBatchReference(big, margins, threads);
+        process.Refresh();
+        cpu = process.TotalProcessorTime;
+        watch.Restart();
+        for (var r = 0; r < Repeats; r++)
+        {
+            ensemble.PredictRawBatchReference(big, margins, threads);
+        }
+
+        var referenceSeconds = watch.Elapsed.TotalSeconds;
+        process.Refresh();
+        var referenceCpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+
         var row = new float[x.ColumnCount];
         for (var j = 0; j < row.Length; j++)
         {
@@ -58,27 +75,36 @@ internal sealed class TreesPredictBench : IBenchCommand
         }
 
         var single = new float[1];
+        var (singleMicros, singleCpuMicros) = TimeSingle(() => model.Predict(new FeatureRow(row), single));
+        var rowMargins = new double[ensemble.OutputCount];
+        var (referenceMicros, referenceCpuMicros) = TimeSingle(() => ensemble.PredictRawReference(row, rowMargins));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{{\"dataset\":\"{dataset}\",\"trees\":{((GbdtModel)model).TreeCount},\"leaves\":{leaves},\"threads\":{threads},\"compact\":{(ensemble.Compact is not null ? "true" : "false")},\"batchRowsPerSecond\":{Repeats * big.RowCount / seconds:F0},\"batchRowsPerCpuSecond\":{Repeats * big.RowCount / cpuSeconds:F0},\"referenceBatchRowsPerSecond\":{Repeats * big.RowCount / referenceSeconds:F0},\"referenceBatchRowsPerCpuSecond\":{Repeats * big.RowCount / referenceCpuSeconds:F0},\"singleRowMicroseconds\":{singleMicros:F2},\"singleRowCpuMicroseconds\":{singleCpuMicros:F2},\"referenceSingleRowMicroseconds\":{referenceMicros:F2},\"referenceSingleRowCpuMicroseconds\":{referenceCpuMicros:F2}}}"));
+        return 0;
+    }
+
+    /// <summary>Wall and CPU microseconds per call of <paramref name="predict"/> (10,000 warm-up calls, then 100,000).</summary>
+    private static (double Wall, double Cpu) TimeSingle(Action predict)
+    {
         for (var r = 0; r < 10_000; r++)
         {
-            model.Predict(new FeatureRow(row), single);
+            predict();
         }
 
+        var process = Process.GetCurrentProcess();
         process.Refresh();
-        var singleCpu = process.TotalProcessorTime;
-        watch.Restart();
+        var cpu = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
         const int Singles = 100_000;
         for (var r = 0; r < Singles; r++)
         {
-            model.Predict(new FeatureRow(row), single);
+            predict();
         }
 
-        var singleMicros = watch.Elapsed.TotalMilliseconds * 1000 / Singles;
+        var wall = watch.Elapsed.TotalMilliseconds * 1000 / Singles;
         process.Refresh();
-        var singleCpuMicros = (process.TotalProcessorTime - singleCpu).TotalMilliseconds * 1000 / Singles;
-        Console.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"{{\"dataset\":\"{dataset}\",\"trees\":{((GbdtModel)model).TreeCount},\"leaves\":{leaves},\"threads\":{threads},\"batchRowsPerSecond\":{Repeats * big.RowCount / seconds:F0},\"batchRowsPerCpuSecond\":{Repeats * big.RowCount / cpuSeconds:F0},\"singleRowMicroseconds\":{singleMicros:F2},\"singleRowCpuMicroseconds\":{singleCpuMicros:F2}}}"));
-        return 0;
+        return (wall, (process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / Singles);
     }
 
     private static FeatureMatrix Repeat(FeatureMatrix x, int rows)

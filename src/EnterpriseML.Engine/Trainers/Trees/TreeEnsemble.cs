@@ -40,7 +40,12 @@ internal sealed class TreeEnsemble
         {
             MaximumDepth = Math.Max(MaximumDepth, Depth(treeRoots[t]));
         }
+
+        Compact = CompactTrees.TryBuild(this);
     }
+
+    /// <summary>The fast prediction layout, or null when this ensemble does not fit it (then the reference walk runs).</summary>
+    internal CompactTrees? Compact { get; }
 
     public Node[] Nodes { get; }
 
@@ -74,8 +79,35 @@ internal sealed class TreeEnsemble
 
     public int TreeCount => TreeRoots.Length;
 
-    /// <summary>Raw margins of one dense row (length <see cref="FeatureCount"/>).</summary>
-    public void PredictRaw(ReadOnlySpan<float> row, Span<double> margins)
+    /// <summary>Raw margins of one row: the compact byte-bin walk when available, else the reference walk.</summary>
+    public void PredictRaw(in FeatureRow row, Span<double> margins)
+    {
+        if (Compact is { } compact)
+        {
+            compact.PredictRaw(row, margins);
+            Finish(margins);
+            return;
+        }
+
+        var buffer = TreeInput.RentIfSparse(row, FeatureCount, out var length);
+        try
+        {
+            PredictRawReference(buffer is null ? row.Dense : buffer.AsSpan(0, length), margins);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raw margins of one dense row (length <see cref="FeatureCount"/>) by the plain walk over raw values: the
+    /// reference the compact layout is tested against, and the path for ensembles that do not fit it.
+    /// </summary>
+    public void PredictRawReference(ReadOnlySpan<float> row, Span<double> margins)
     {
         margins[..OutputCount].Clear();
         var roots = TreeRoots;
@@ -144,6 +176,25 @@ internal sealed class TreeEnsemble
         {
             throw new ArgumentException("Output too short.", nameof(margins));
         }
+
+        if (Compact is { } compact)
+        {
+            compact.PredictRawBatch(features, margins, maxDegreeOfParallelism);
+            for (var r = 0; r < n; r++)
+            {
+                Finish(margins.Slice(r * OutputCount, OutputCount));
+            }
+
+            return;
+        }
+
+        PredictRawBatchReference(features, margins, maxDegreeOfParallelism);
+    }
+
+    /// <summary>The batch form of <see cref="PredictRawReference"/> (raw values, blocks of 64 rows).</summary>
+    internal unsafe void PredictRawBatchReference(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism)
+    {
+        var n = features.RowCount;
 
         var blocks = (n + BlockRows - 1) / BlockRows;
         fixed (double* p = margins)

@@ -39,21 +39,9 @@ internal sealed class TreePredictorCore
             throw new ArgumentException($"Output needs {k} values.", nameof(output));
         }
 
-        var buffer = TreeInput.RentIfSparse(row, FeatureCount, out var length);
-        try
-        {
-            var values = buffer is null ? row.Dense : buffer.AsSpan(0, length);
-            Span<double> margins = k <= StackLimit ? stackalloc double[k] : new double[k];
-            Ensemble.PredictRaw(values, margins);
-            Apply(margins, output);
-        }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<float>.Shared.Return(buffer);
-            }
-        }
+        Span<double> margins = k <= StackLimit ? stackalloc double[k] : new double[k];
+        Ensemble.PredictRaw(row, margins);
+        Apply(margins, output);
     }
 
     public void PredictBatch(FeatureMatrix features, Span<float> output, int maxDegreeOfParallelism)

@@ -208,7 +208,7 @@ public sealed class GbdtTrainerTests
         {
             var row = TreeTestData.Row(x, r);
             var bias = model.Explain(new FeatureRow(row), contributions, outputIndex);
-            model.Core.Ensemble.PredictRaw(row, margins);
+            model.Core.Ensemble.PredictRawReference(row, margins);
             Assert.Equal(margins[outputIndex], bias + contributions.Sum(), 1e-3);
         }
     }

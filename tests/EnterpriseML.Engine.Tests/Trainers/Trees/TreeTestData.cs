@@ -61,7 +61,7 @@ internal static class TreeTestData
         return (Subset(all, labels, train), Subset(all, labels, test));
     }
 
-    public static TrainingSet Subset(FeatureMatrix all, float[] labels, int[] rows, TaskKind task = TaskKind.Binary)
+    public static TrainingSet Subset(FeatureMatrix all, float[] labels, int[] rows, TaskKind task = TaskKind.Binary, int classCount = 0)
     {
         var n = rows.Length;
         var dense = new float[n * all.DenseColumnCount];
@@ -75,7 +75,7 @@ internal static class TreeTestData
         }
 
         var y = rows.Select(r => labels[r]).ToArray();
-        return new TrainingSet(new FeatureMatrix(n, dense, all.DenseColumnCount, null, all.Features), y, task);
+        return new TrainingSet(new FeatureMatrix(n, dense, all.DenseColumnCount, null, all.Features), y, task, classCount);
     }
 
     public static float[] PredictAll(IPredictor model, FeatureMatrix features)
