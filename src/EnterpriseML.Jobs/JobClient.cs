@@ -29,21 +29,31 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
     /// transient-failure retry policy (<see cref="JobsOptions.SweepRetryPolicy"/>): a sweep that throws (database
     /// down) is fired again later, durably, from the store; a deterministic failure is recorded and does not throw.
     /// </summary>
-    public async Task EnqueueSweepAsync(string tenantId, string experimentId, CancellationToken cancellationToken = default)
+    public Task EnqueueSweepAsync(string tenantId, string experimentId, CancellationToken cancellationToken = default) =>
+        EnqueueAsync<SweepJob>(tenantId, SweepJob.KeyFor(experimentId), new TriggerKey("sweep-" + experimentId, "sweeps"),
+            SweepJob.ExperimentIdKey, experimentId, cancellationToken);
+
+    /// <summary>
+    /// Enqueues a one-off job the way every sweep is dispatched: recoverable (re-run elsewhere after a node crash),
+    /// its only data one string, its trigger in the tenant's execution group with the transient-failure retry policy.
+    /// <see cref="EnqueueSweepAsync"/> uses it; the dispatch benchmark sends trivial jobs through it.
+    /// </summary>
+    public async Task EnqueueAsync<TJob>(string tenantId, JobKey job, TriggerKey trigger, string dataKey, string dataValue, CancellationToken cancellationToken = default)
+        where TJob : IJob
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var job = JobBuilder.Create<SweepJob>()
-            .WithIdentity(SweepJob.KeyFor(experimentId))
-            .UsingJobData(SweepJob.ExperimentIdKey, experimentId)
+        var detail = JobBuilder.Create<TJob>()
+            .WithIdentity(job)
+            .UsingJobData(dataKey, dataValue)
             .RequestRecovery(true)
             .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity("sweep-" + experimentId, "sweeps")
+        var firing = TriggerBuilder.Create()
+            .WithIdentity(trigger)
             .WithExecutionGroup("tenant:" + tenantId)
             .WithRetryPolicy(options.Value.SweepRetryPolicy())
             .StartNow()
             .Build();
-        await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+        await scheduler.ScheduleJob(detail, firing, cancellationToken: cancellationToken);
     }
 
     /// <summary>
