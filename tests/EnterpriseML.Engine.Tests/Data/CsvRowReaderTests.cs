@@ -44,6 +44,36 @@ public sealed class CsvRowReaderTests
     }
 
     [Fact]
+    public void GetBooleanAndDateTime_AgreeWithCsvTable_MissingAndBadValuesExplained()
+    {
+        const string csv = "flag,when\nyes,2024-03-01\nF,2024-03-01T12:30:00Z\nNA,\n1,1999-12-31 23:59:59\n";
+        var table = CsvTable.Read(Utf8(csv));
+        var flags = ((NumericColumn)table["flag"]).Values;
+        var whens = ((DateTimeColumn)table["when"]).Ticks;
+
+        using (var rows = CsvRowReader.Open(Utf8(csv)))
+        {
+            var row = 0;
+            while (rows.Read())
+            {
+                Assert.Equal(flags[row], rows.GetBoolean(0));
+                Assert.Equal(whens[row], rows.GetDateTimeTicks(1));
+                row++;
+            }
+
+            Assert.Equal(4, row);
+        }
+
+        Assert.Equal([1f, 0f, float.NaN, 1f], flags.ToArray());
+        Assert.Equal(DateTimeColumn.Missing, whens[2]);
+
+        using var bad = CsvRowReader.Open(Utf8("flag,when\nmaybe,soon\n"), new CsvOptions { SourceName = "s.csv" });
+        Assert.True(bad.Read());
+        Assert.Equal("s.csv, line 2: column 'flag' holds 'maybe', which is not a boolean.", Assert.Throws<CsvFormatException>(() => bad.GetBoolean(0)).Message);
+        Assert.Equal("s.csv, line 2: column 'when' holds 'soon', which is not a date/time.", Assert.Throws<CsvFormatException>(() => bad.GetDateTimeTicks(1)).Message);
+    }
+
+    [Fact]
     public void Read_RaggedRow_SameMessageAsCsvTable()
     {
         using var rows = CsvRowReader.Open(Utf8("a,b\n1,2\n3\n"), new CsvOptions { SourceName = "s.csv" });

@@ -1,0 +1,110 @@
+using EnterpriseML.Api.Auth;
+using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace EnterpriseML.IntegrationTests.Api;
+
+/// <summary>The verified-key cache: trusted for its TTL only, revocation through this node is immediate, unknown keys are never cached.</summary>
+public sealed class ApiKeyCacheTests
+{
+    [Fact]
+    public async Task KeyRevokedElsewhere_StillTrustedWithinTtl_RejectedAfterIt()
+    {
+        await using var fixture = await Fixture.CreateAsync();
+        var (keyId, key) = await fixture.Tenants.CreateKeyAsync(fixture.TenantId, Roles.Consumer);
+
+        var first = await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None);
+        Assert.Equal(keyId, first?.KeyId);
+
+        // Revoked straight in the registry, as another node would: this node's cache does not hear of it.
+        Assert.True(await fixture.Tenants.RevokeKeyAsync(fixture.TenantId, keyId));
+        fixture.Clock.Advance(ApiKeyCache.Ttl - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(keyId, (await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None))?.KeyId);
+
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task KeyRevokedThroughThisNode_RejectedAtOnce()
+    {
+        await using var fixture = await Fixture.CreateAsync();
+        var (keyId, key) = await fixture.Tenants.CreateKeyAsync(fixture.TenantId, Roles.DataScientist);
+        Assert.NotNull(await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None));
+
+        Assert.True(await fixture.Tenants.RevokeKeyAsync(fixture.TenantId, keyId));
+        fixture.Cache.Revoked(keyId);
+
+        Assert.Null(await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task UnknownKey_IsNotCached_WorksOnFirstUseOnceCreated()
+    {
+        await using var fixture = await Fixture.CreateAsync();
+        const string key = "eml_not_yet_created_key_0123456789abcdef";
+
+        Assert.Null(await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None));
+        var (keyId, _) = await fixture.Tenants.CreateKeyAsync(fixture.TenantId, Roles.Consumer, key);
+
+        Assert.Equal(keyId, (await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None))?.KeyId);
+    }
+
+    private static DefaultHttpContext Request(string key)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers[ApiKeyMiddleware.Header] = key;
+        return context;
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    private sealed class Fixture : IAsyncDisposable
+    {
+        private readonly BackendScope _scope;
+        private readonly RegistryDatabase _database;
+
+        private Fixture(BackendScope scope, RegistryDatabase database, TenantStore tenants, string tenantId)
+        {
+            _scope = scope;
+            _database = database;
+            Tenants = tenants;
+            TenantId = tenantId;
+            Cache = new ApiKeyCache(tenants, Clock);
+        }
+
+        public ManualClock Clock { get; } = new();
+
+        public TenantStore Tenants { get; }
+
+        public string TenantId { get; }
+
+        public ApiKeyCache Cache { get; }
+
+        public static async Task<Fixture> CreateAsync()
+        {
+            var scope = await BackendScope.CreateAsync(Backend.Sqlite, "keycache");
+            var database = RegistryDatabase.ForSqlite(scope.DataDirectory);
+            await new MigrationRunner(database, TimeProvider.System).ApplyAsync();
+            var tenants = new TenantStore(database, TimeProvider.System);
+            var tenant = await tenants.CreateTenantAsync("acme");
+            return new Fixture(scope, database, tenants, tenant.Id);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _database.DisposeAsync();
+            await _scope.DisposeAsync();
+        }
+    }
+}
