@@ -24,8 +24,9 @@ namespace EnterpriseML.Jobs;
 /// <remarks>
 /// One job per schedule with <see cref="DisallowConcurrentExecutionAttribute"/>, so fires of one schedule never
 /// overlap (cluster-wide on the ADO store); a fire that comes due while the previous one runs waits, and fires missed
-/// by more than the misfire threshold are skipped. A fire recovered after a node crash resumes that schedule's
-/// unfinished experiment (its recorded trials are not re-run) instead of starting another.
+/// by more than the misfire threshold are skipped. After a node crash, the next fire of the schedule (the recovered
+/// one or a regular one) resumes that schedule's unfinished experiment (its recorded trials are not re-run) instead of
+/// starting another.
 /// </remarks>
 [DisallowConcurrentExecution]
 public sealed class RefreshJob(
@@ -78,7 +79,10 @@ public sealed class RefreshJob(
             return;
         }
 
-        var experiment = context.Recovering ? await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) : null;
+        // Fires of one schedule never overlap (DisallowConcurrentExecution, cluster-wide), so an unfinished experiment of
+        // this schedule was left by a fire that died with its node: resume it, whether this fire is the recovered one or
+        // the next regular one that got there first.
+        var experiment = await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken);
         ExperimentRequest request;
         if (experiment is null)
         {

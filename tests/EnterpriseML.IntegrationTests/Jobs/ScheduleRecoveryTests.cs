@@ -60,13 +60,92 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal("Normal", weeklyAgain.RootElement.GetProperty("triggerState").GetString());
     }
 
-    private static async Task CreateAsync(HttpClient client, string name, string cron)
+    [Fact]
+    public async Task Refresh_WorkerKilledMidRefresh_NextFireResumesTheSameExperimentOnTheOtherNode()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refcrash");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
+        {
+            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+        }
+
+        var workers = new Dictionary<string, System.Diagnostics.Process>
+        {
+            ["worker-1"] = Processes.Start(Processes.WorkerDll, [], scope.Settings("worker-1")),
+            ["worker-2"] = Processes.Start(Processes.WorkerDll, [], scope.Settings("worker-2")),
+        };
+        try
+        {
+            await CreateAsync(client, "nightly", "0/3 * * * * ?", budgetSeconds: 12);
+
+            // The first fire's experiment records a trial: kill the node running it (SIGKILL, no checkpoint).
+            var found = await Processes.PollAsync<string[]>(async () =>
+            {
+                using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
+                foreach (var e in list.RootElement.GetProperty("items").EnumerateArray())
+                {
+                    var id = e.GetProperty("id").GetString()!;
+                    using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+                    var trials = doc.RootElement.GetProperty("trials");
+                    if (trials.GetArrayLength() >= 1)
+                    {
+                        return [id, trials[0].GetProperty("node").GetString()!];
+                    }
+                }
+
+                return null;
+            }, TimeSpan.FromSeconds(90), "the refresh's sweep to record a trial");
+            var (experimentId, victimNode) = (found[0], found[1]);
+            workers[victimNode].Kill(entireProcessTree: true);
+            await workers[victimNode].WaitForExitAsync();
+
+            // The next fire on the surviving node resumes that experiment and decides; no second experiment is started.
+            var refresh = await Processes.PollAsync<JsonElement?>(async () =>
+            {
+                using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/nightly"));
+                var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().ToList();
+                return refreshes.Count > 0 ? refreshes[^1].Clone() : null;
+            }, TimeSpan.FromSeconds(120), "the resumed refresh to finish");
+            Assert.Equal(experimentId, refresh!.Value.GetProperty("experimentId").GetString());
+            Assert.Equal("promoted", refresh.Value.GetProperty("status").GetString());
+
+            using var crashed = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+            var root = crashed.RootElement;
+            Assert.Equal("succeeded", root.GetProperty("status").GetString());
+            var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
+            Assert.Equal(victimNode, attempts[0].GetProperty("node").GetString());
+            Assert.Equal("crashed", attempts[0].GetProperty("outcome").GetString());
+            Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
+            Assert.NotEqual(victimNode, attempts[^1].GetProperty("node").GetString());
+            var trials = root.GetProperty("trials").EnumerateArray().ToList();
+            Assert.Contains(trials, t => t.GetProperty("node").GetString() == victimNode);
+            Assert.Equal(trials.Count, trials.Select(t => t.GetProperty("trial").GetInt64()).Distinct().Count());
+        }
+        finally
+        {
+            foreach (var worker in workers.Values)
+            {
+                if (!worker.HasExited)
+                {
+                    worker.Kill(entireProcessTree: true);
+                    await worker.WaitForExitAsync();
+                }
+
+                worker.Dispose();
+            }
+        }
+    }
+
+    private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3)
     {
         using var created = await client.PostAsJsonAsync("/api/schedules", new
         {
             name,
             cron,
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 3, modelName = "risk" },
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds, modelName = "risk", seed = 2 },
             promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
