@@ -68,7 +68,7 @@ public static class TrainerCatalog
         ("logistic-regression", "linear", "Linear.LogisticRegressionTrainer", "Linear.LogisticRegressionOptions", [TaskKind.Binary, TaskKind.Multiclass], "L-BFGS / OWL-QN logistic regression (multinomial for multiclass)"),
         ("linear-svm", "linear", "Linear.LinearSvmTrainer", "Linear.LinearSvmOptions", [TaskKind.Binary], "linear SVM trained with SDCA, Platt-calibrated"),
         ("gbdt", "trees", "Trees.GbdtTrainer", "Trees.GbdtOptions", [TaskKind.Binary, TaskKind.Multiclass, TaskKind.Regression], "histogram gradient-boosted trees"),
-        ("random-forest", "trees", "Trees.RandomForestTrainer", "Trees.RandomForestOptions", [TaskKind.Binary, TaskKind.Regression], "random forest"),
+        ("random-forest", "trees", "Trees.RandomForestTrainer", "Trees.RandomForestOptions", [TaskKind.Binary, TaskKind.Multiclass, TaskKind.Regression], "random forest"),
         ("naive-bayes", "linear", "Linear.NaiveBayesTrainer", "Linear.NaiveBayesOptions", [TaskKind.Binary, TaskKind.Multiclass], "multinomial naive Bayes"),
         ("ridge", "linear", "Linear.RidgeTrainer", "Linear.RidgeOptions", [TaskKind.Regression], "ridge regression"),
         ("poisson", "linear", "Linear.PoissonRegressionTrainer", "Linear.PoissonRegressionOptions", [TaskKind.Regression], "Poisson regression (log link)"),

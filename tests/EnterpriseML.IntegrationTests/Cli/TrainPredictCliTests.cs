@@ -51,6 +51,50 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_DiamondsCutRandomForestMulticlass_MetricsAndSavedModelPredictsSame()
+    {
+        // diamonds' cut (Fair, Good, Very Good, Premium, Ideal) from the other columns: a real five-class problem.
+        var model = new FileInfo(Path.Combine(_directory, "cut.eml"));
+        var result = TrainCommand.Run(Args("tabular-diamonds.csv", "cut", "random-forest", ["NumberOfTrees=20"], task: "multiclass", save: model), _ => { }, CancellationToken.None);
+
+        Assert.Equal(TaskKind.Multiclass, result.Task);
+        var json = JsonDocument.Parse(TrainCommand.JsonLine(result)).RootElement;
+        Assert.Equal("random-forest", json.GetProperty("trainer").GetString());
+        var metrics = json.GetProperty("metrics");
+        foreach (var key in new[] { "accuracy", "macroAccuracy", "logLoss" })
+        {
+            Assert.True(metrics.TryGetProperty(key, out _), key);
+        }
+
+        // The majority class (Ideal) is 40 % of the rows; a random forest gets well past it (0.787 with 30 trees, seed 7).
+        Assert.InRange(result.Metrics["accuracy"], 0.72, 0.85);
+
+        var loaded = ModelPipeline.Load(model.FullName);
+        Assert.Equal(5, loaded.OutputWidth);
+        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("tabular-diamonds.csv"), new Engine.Data.CsvOptions { ColumnTypes = loaded.Schema.InputTypes, IgnoreUnknownColumnTypes = true })
+            .SelectRows([.. Enumerable.Range(0, 500)]);
+        var batch = loaded.Predict(table);
+        var engine = loaded.CreateEngine();
+        var single = new float[5];
+        for (var r = 0; r < 500; r += 50)
+        {
+            engine.Clear();
+            for (var i = 0; i < engine.Inputs.Count; i++)
+            {
+                switch (table[engine.Inputs[i].Name])
+                {
+                    case Engine.Data.NumericColumn n: engine.SetNumber(i, n.Values[r]); break;
+                    case Engine.Data.StringColumn t: engine.SetText(i, t.Values[r]); break;
+                }
+            }
+
+            engine.Predict(single);
+            Assert.Equal(batch.AsSpan(r * 5, 5).ToArray(), single);
+            Assert.Equal(1.0, single.Sum(), 5);
+        }
+    }
+
+    [Fact]
     public void Train_DiamondsRidgeWithTestFile_RegressionMetrics()
     {
         var result = TrainCommand.Run(Args("tabular-diamonds.csv", "price", "ridge"), _ => { }, CancellationToken.None);

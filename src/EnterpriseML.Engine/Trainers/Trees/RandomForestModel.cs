@@ -4,8 +4,9 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 
 /// <summary>
 /// A trained random forest (see <see cref="RandomForestTrainer"/>): P(class 1) as the mean of the trees' leaf class
-/// frequencies, or the mean regression value. <see cref="Explain"/> gives path-dependent Tree SHAP values of that
-/// output (probability space for classification). Immutable and thread-safe.
+/// frequencies, per class for multiclass (then scaled to sum to 1), or the mean regression value.
+/// <see cref="Explain"/> gives path-dependent Tree SHAP values of the mean frequency (probability space for
+/// classification; for multiclass, of the chosen class before the scaling). Immutable and thread-safe.
 /// </summary>
 public sealed class RandomForestModel : IExplainablePredictor, IPersistablePredictor
 {

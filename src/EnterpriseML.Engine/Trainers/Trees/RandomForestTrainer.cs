@@ -64,8 +64,10 @@ public sealed class RandomForestOptions
 /// split, fully grown trees by default. Classification trees minimise Gini impurity, which for two classes is the
 /// variance of the 0/1 label, so leaves hold the class-1 frequency and the forest outputs their mean; regression
 /// trees minimise squared error. Splits are found on histograms of binned features (categorical levels ordered by
-/// their mean label). Trees grow in parallel, each from its own seed, and are combined in index order, so the model
-/// is identical for any thread count.
+/// their mean label). For k classes, each bootstrap sample grows k trees, one per class on that class's 0/1 indicator
+/// (the per-class form of the Gini split), and the output is the mean class frequencies scaled to sum to 1.
+/// Trees grow in parallel, each from its own seed, and are combined in index order, so the model is identical for
+/// any thread count.
 /// </summary>
 public sealed class RandomForestTrainer : ITrainer
 {
@@ -89,12 +91,10 @@ public sealed class RandomForestTrainer : ITrainer
     public IPredictor Fit(TrainingSet data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Task == TaskKind.Multiclass)
-        {
-            throw new NotSupportedException("The random forest supports binary classification and regression; use gbdt for multiclass.");
-        }
-
         var o = _options;
+        // Multiclass: each bootstrap sample grows one tree per class on that class's indicator (squared-error splits on
+        // a 0/1 target are Gini splits for that class), so each class's leaf holds its frequency in the leaf.
+        var classes = data.Task == TaskKind.Multiclass ? data.ClassCount : 1;
         TreeInput.ValidateLabels(data);
         var features = TreeInput.Densify(data.Features, Name);
         var n = features.RowCount;
@@ -120,7 +120,7 @@ public sealed class RandomForestTrainer : ITrainer
         var labels = data.Labels;
         var weights = data.Weights;
         var sampleSize = Math.Max(1, (int)Math.Round(o.BootstrapFraction * n));
-        var trees = new BinTree[o.NumberOfTrees];
+        var trees = new BinTree[o.NumberOfTrees * classes];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
         var noFeatures = Array.Empty<int>();
         Parallel.For(
@@ -139,34 +139,44 @@ public sealed class RandomForestTrainer : ITrainer
                     multiplicity[random.Next(n)]++;
                 }
 
-                var count = 0;
-                for (var i = 0; i < n; i++)
+                for (var c = 0; c < classes; c++)
                 {
-                    var m = multiplicity[i];
-                    if (m == 0)
+                    var count = 0;
+                    for (var i = 0; i < n; i++)
                     {
-                        continue;
+                        var m = multiplicity[i];
+                        if (m == 0)
+                        {
+                            continue;
+                        }
+
+                        var w = m * (weights?[i] ?? 1f);
+                        var target = classes == 1 ? labels[i] : labels[i] == c ? 1f : 0f;
+                        worker.Rows[count++] = i;
+                        worker.Gradients[i] = -target * w;
+                        worker.Hessians[i] = w;
                     }
 
-                    var w = m * (weights?[i] ?? 1f);
-                    worker.Rows[count++] = i;
-                    worker.Gradients[i] = -labels[i] * w;
-                    worker.Hessians[i] = w;
+                    trees[(t * classes) + c] = worker.Grower.Grow(worker.Gradients, worker.Hessians, worker.Rows, count, noFeatures, 0, random);
                 }
 
-                trees[t] = worker.Grower.Grow(worker.Gradients, worker.Hessians, worker.Rows, count, noFeatures, 0, random);
                 return worker;
             },
             _ => { });
 
         var builder = new TreeEnsembleBuilder(binned.Binners, featureCount);
-        foreach (var tree in trees)
+        for (var i = 0; i < trees.Length; i++)
         {
-            builder.Add(tree, 1, 0);
+            builder.Add(trees[i], 1, i % classes);
         }
 
-        var transform = data.Task == TaskKind.Binary ? OutputTransform.Probability : OutputTransform.Identity;
-        var ensemble = builder.Build(1, [0], average: true);
+        var transform = data.Task switch
+        {
+            TaskKind.Binary => OutputTransform.Probability,
+            TaskKind.Multiclass => OutputTransform.NormalizedProbabilities,
+            _ => OutputTransform.Identity,
+        };
+        var ensemble = builder.Build(classes, new double[classes], average: true);
         return new RandomForestModel(new TreePredictorCore(ensemble, data.Task, transform));
     }
 

@@ -124,6 +124,19 @@ internal sealed class TreePredictorCore
                 }
 
                 break;
+            case OutputTransform.NormalizedProbabilities:
+                var total = 0.0;
+                for (var c = 0; c < margins.Length; c++)
+                {
+                    total += Math.Max(0, margins[c]);
+                }
+
+                for (var c = 0; c < margins.Length; c++)
+                {
+                    output[c] = (float)(total > 0 ? Math.Max(0, margins[c]) / total : 1.0 / margins.Length);
+                }
+
+                break;
             case OutputTransform.Probability:
                 for (var c = 0; c < margins.Length; c++)
                 {
@@ -168,4 +181,7 @@ internal enum OutputTransform : byte
     Sigmoid = 1,
     Softmax = 2,
     Probability = 3,
+
+    /// <summary>Class frequencies averaged over per-class trees, clamped at 0 and scaled to sum to 1 (random-forest multiclass).</summary>
+    NormalizedProbabilities = 4,
 }

@@ -84,9 +84,80 @@ public sealed class RandomForestTrainerTests
     }
 
     [Fact]
-    public void Fit_Multiclass_ThrowsNotSupported()
+    public void Fit_Multiclass_NormalisedProbabilitiesThatSeparateTheClasses()
     {
-        var x = TreeTestData.Synthetic(100, 35, out _, out _, out var multiclass);
-        Assert.Throws<NotSupportedException>(() => new RandomForestTrainer().Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, 3)));
+        var x = TreeTestData.Synthetic(1500, 35, out _, out _, out var multiclass);
+        var all = Enumerable.Range(0, x.RowCount).ToArray();
+        var train = TreeTestData.Subset(x, multiclass, all.Where(i => i % 4 != 0).ToArray(), TaskKind.Multiclass, 3);
+        var test = TreeTestData.Subset(x, multiclass, all.Where(i => i % 4 == 0).ToArray(), TaskKind.Multiclass, 3);
+        var model = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 40, Seed = 3 }).Fit(train);
+
+        Assert.Equal(3, model.OutputWidth);
+        var p = TreeTestData.PredictAll(model, test.Features);
+        var correct = 0;
+        var counts = new int[3];
+        for (var r = 0; r < test.Labels.Length; r++)
+        {
+            var row = p.AsSpan(r * 3, 3);
+            Assert.Equal(1.0, row[0] + row[1] + row[2], 5);
+            Assert.All(row.ToArray(), v => Assert.InRange(v, 0f, 1f));
+            var predicted = row.IndexOf(MathF.Max(row[0], MathF.Max(row[1], row[2])));
+            correct += predicted == (int)test.Labels[r] ? 1 : 0;
+            counts[(int)test.Labels[r]]++;
+        }
+
+        // Well above the majority class on held-out rows.
+        var accuracy = (double)correct / test.Labels.Length;
+        Assert.True(accuracy > (double)counts.Max() / test.Labels.Length + 0.2, $"accuracy {accuracy:F3}, majority {(double)counts.Max() / test.Labels.Length:F3}");
+    }
+
+    [Fact]
+    public void Fit_Multiclass_ThreadCountsBitIdenticalAndSurvivesSaveLoad()
+    {
+        var x = TreeTestData.Synthetic(900, 36, out _, out _, out var multiclass);
+        var set = new TrainingSet(x, multiclass, TaskKind.Multiclass, 3);
+        var one = (RandomForestModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 10, MaxDegreeOfParallelism = 1, Seed = 4 }).Fit(set);
+        var two = (RandomForestModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 10, MaxDegreeOfParallelism = 2, Seed = 4 }).Fit(set);
+        var expected = TreeTestData.PredictAll(one, x);
+        Assert.Equal(expected, TreeTestData.PredictAll(two, x));
+
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            one.Write(writer);
+        }
+
+        stream.Position = 0;
+        var loaded = RandomForestModel.Read(new BinaryReader(stream));
+        Assert.Equal(expected, TreeTestData.PredictAll(loaded, x));
+        var single = new float[3];
+        loaded.Predict(new FeatureRow(TreeTestData.Row(x, 5)), single);
+        Assert.Equal(expected.AsSpan(15, 3).ToArray(), single);
+    }
+
+    [Fact]
+    public void Explain_Multiclass_EachClassAddsUpToItsMeanFrequency()
+    {
+        var x = TreeTestData.Synthetic(600, 37, out _, out _, out var multiclass);
+        var model = (RandomForestModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 12, MinimumExampleCountPerLeaf = 3 })
+            .Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, 3));
+        var contributions = new float[4];
+        var output = new float[3];
+        for (var r = 0; r < 15; r++)
+        {
+            var row = new FeatureRow(TreeTestData.Row(x, r));
+            model.Predict(row, output);
+            var frequencies = new double[3];
+            for (var c = 0; c < 3; c++)
+            {
+                frequencies[c] = model.Explain(row, contributions, c) + contributions.Sum();
+            }
+
+            // The output is those mean class frequencies scaled to sum to 1.
+            for (var c = 0; c < 3; c++)
+            {
+                Assert.Equal(output[c], frequencies[c] / frequencies.Sum(), 3);
+            }
+        }
     }
 }
