@@ -23,9 +23,14 @@ internal sealed class SweepFinisher
     private readonly ScenarioMetric _metric;
     private readonly TimeProvider _time;
     private readonly long _started;
+    private readonly string? _scoreBasis;
 
-    public SweepFinisher(SweepSettings settings, SweepRequest request, TrialExecutor executor, ScenarioMetric metric, TimeProvider time, long started)
+    // scoreBasis: null when the records' scores are the sweep's own validation scores; otherwise what they are (the
+    // selection re-evaluation), stated in the trade-off sentence so it stays true to its numbers.
+    public SweepFinisher(SweepSettings settings, SweepRequest request, TrialExecutor executor, ScenarioMetric metric, TimeProvider time, long started,
+        string? scoreBasis = null)
     {
+        _scoreBasis = scoreBasis;
         _settings = settings;
         _request = request;
         _executor = executor;
@@ -332,6 +337,6 @@ internal sealed class SweepFinisher
                 ? string.Create(CultureInfo.InvariantCulture, $"within noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])")
                 : string.Create(CultureInfo.InvariantCulture, $"outside noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])");
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {ratio:0.0#}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes):0.0#}× the model size.");
+            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {ratio:0.0#}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes):0.0#}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
     }
 }

@@ -62,6 +62,16 @@ public sealed class SweepOptions
 
     /// <summary>Bootstrap resamples for the best-general vs best-specialised confidence interval. Default 1000; valid [100, 100000].</summary>
     public int BootstrapResamples { get; set; } = 1000;
+
+    /// <summary>
+    /// Under k-fold CV (small data), the best <see cref="SelectionFinalistsPerCandidate"/> trials of each candidate and
+    /// the ensemble are scored again on a second, independently seeded fold assignment before the winner and the tie
+    /// test are decided, so the choice does not trust scores the tuners selected on. Default true.
+    /// </summary>
+    public bool SelectionReevaluation { get; set; } = true;
+
+    /// <summary>Finalists per candidate for <see cref="SelectionReevaluation"/>. Default 1; valid [1, 3] (the trials whose fold models the sweep keeps).</summary>
+    public int SelectionFinalistsPerCandidate { get; set; } = 1;
 }
 
 /// <summary>The validated, immutable copy of <see cref="SweepOptions"/>.</summary>
@@ -80,7 +90,9 @@ internal sealed record SweepSettings(
     int SubsampleThresholdRows,
     int SubsampleRows,
     bool EnsembleSelection,
-    int BootstrapResamples)
+    int BootstrapResamples,
+    bool SelectionReevaluation = true,
+    int SelectionFinalistsPerCandidate = 1)
 {
 #pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
     public static SweepSettings From(SweepOptions options)
@@ -148,6 +160,11 @@ internal sealed record SweepSettings(
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.BootstrapResamples), options.BootstrapResamples, "Must be in [100, 100000].");
         }
 
+        if (options.SelectionFinalistsPerCandidate is < 1 or > 3)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.SelectionFinalistsPerCandidate), options.SelectionFinalistsPerCandidate, "Must be in [1, 3].");
+        }
+
         return new SweepSettings(
             options.BudgetSeconds,
             options.MaximumTrials,
@@ -163,7 +180,9 @@ internal sealed record SweepSettings(
             options.SubsampleThresholdRows,
             options.SubsampleRows,
             options.EnsembleSelection,
-            options.BootstrapResamples);
+            options.BootstrapResamples,
+            options.SelectionReevaluation,
+            options.SelectionFinalistsPerCandidate);
     }
 #pragma warning restore CA2208
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Tuning;
@@ -530,7 +531,30 @@ internal sealed class Sweep
         return TimeSpan.FromSeconds(budget) - TimeSpan.FromSeconds(RefitReserveSeconds(budget));
     }
 
+    /// <summary>Added to the sweep seed for the selection re-evaluation's fold assignment (any value the search never uses).</summary>
+    private const int ReevaluationSeedOffset = 0x5E1EC7;
+
+    /// <summary>The refit reserve plus, under CV with re-evaluation on, the finalists' fresh-fold runs.</summary>
     private double RefitReserveSeconds(double budget)
+    {
+        var refit = RefitOnlySeconds(budget);
+        if (!_settings.SelectionReevaluation || _executor.FoldCount < 2 || _best is null)
+        {
+            return refit;
+        }
+
+        // Each finalist costs about what its trial cost (all folds); the best trial of each candidate stands for its
+        // finalists, and the ensemble refits the three leaders.
+        var bestOf = BestPerCandidate().Values;
+        var perCandidate = bestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
+        var leaders = bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).Sum(r => r.FitSeconds);
+        // The finalists run side by side on one thread each, while the trials were timed on the trial thread budget,
+        // so the estimate is generous: three times the serial cost, at least 5 % and at most 25 % of the budget.
+        var reevaluation = 3 * 1.3 * (perCandidate + leaders) / Math.Max(1, _settings.Threads);
+        return refit + Math.Clamp(reevaluation, 0.05 * budget, 0.25 * budget);
+    }
+
+    private double RefitOnlySeconds(double budget)
     {
         // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report.
         var estimate = 0.02 * budget;
@@ -579,7 +603,27 @@ internal sealed class Sweep
             _configurations[ensemble.Record.Index] = (ensemble.Candidate, ParameterSet.Empty);
         }
 
-        var (winner, reason, comparison) = finisher.ChooseWinner(bestOf, _validationScores);
+        TrialRecord winner;
+        string reason;
+        KindComparison? comparison;
+        var selection = await ReevaluateAsync(ensemble, cancellationToken).ConfigureAwait(false);
+        if (selection.BestOf is not null)
+        {
+            var fresh = new SweepFinisher(_settings, _request, selection.Executor!, _metric, _time, _started, selection.Basis);
+            var (chosen, why, compared) = fresh.ChooseWinner(selection.BestOf, selection.Scores!);
+            winner = ensemble is not null && chosen.Index == ensemble.Record.Index ? ensemble.Record : _finished[chosen.Index];
+            reason = $"{selection.Note}; {why}";
+            comparison = compared;
+        }
+        else
+        {
+            (winner, reason, comparison) = finisher.ChooseWinner(bestOf, _validationScores);
+            if (selection.Note is not null)
+            {
+                reason = $"{reason} ({selection.Note})";
+            }
+        }
+
         var (candidate, parameters) = _configurations[winner.Index];
         Report(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner);
         var foldModel = _foldModels.GetValueOrDefault(winner.Index);
@@ -624,6 +668,143 @@ internal sealed class Sweep
         return result;
     }
 
+    /// <summary>The outcome of <see cref="ReevaluateAsync"/>: null scores when it did not run (then the note may say why).</summary>
+    private sealed record Selection(
+        Dictionary<string, TrialRecord>? BestOf,
+        Dictionary<int, float[]>? Scores,
+        TrialExecutor? Executor,
+        string? Basis,
+        string? Note);
+
+    /// <summary>
+    /// Under k-fold CV, scores the best few trials of each candidate and the ensemble again on a second fold assignment
+    /// of the same training rows, drawn with a seed the search never used. The search picked these trials because they
+    /// scored well on the sweep's folds, so on small data those scores are biased upwards, most for the candidates with
+    /// the most trials; the fresh folds are not biased by that selection. Per candidate the finalist with the best
+    /// fresh score represents it, and the winner and the tie test (bootstrap over the same rows) use the fresh scores.
+    /// The sweep's fixed, hashed validation split is unchanged and is what the leaderboard shows. Returns no scores on
+    /// a holdout, when disabled, with fewer than two candidates, or when the finalists do not all finish in time.
+    /// </summary>
+    private async Task<Selection> ReevaluateAsync(EnsembleEntry? ensemble, CancellationToken cancellationToken)
+    {
+        var none = new Selection(null, null, null, null, null);
+        if (!_settings.SelectionReevaluation || _executor.FoldCount < 2)
+        {
+            return none;
+        }
+
+        var finalists = new List<(TrialRecord Record, ICandidate Candidate, ParameterSet Parameters)>();
+        foreach (var r in TopPerCandidate(_settings.SelectionFinalistsPerCandidate))
+        {
+            if (_configurations.TryGetValue(r.Index, out var configuration))
+            {
+                finalists.Add((r, configuration.Candidate, configuration.Parameters));
+            }
+        }
+
+        if (ensemble is not null)
+        {
+            finalists.Add((ensemble.Record, ensemble.Candidate, ParameterSet.Empty));
+        }
+
+        if (finalists.Select(f => f.Record.Candidate).Distinct(StringComparer.Ordinal).Count() < 2)
+        {
+            return none;
+        }
+
+        var split = ValidationSplit.Create(_request.Train, _request.Plan.Validation, unchecked(_settings.Seed + ReevaluationSeedOffset));
+        var executor = new TrialExecutor(_request, split, _settings with { EarlyStopping = false, MaximumPredictMicrosecondsPerRow = null });
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = Timeout.InfiniteTimeSpan;
+        if (_settings.BudgetSeconds is { } budget)
+        {
+            var left = TimeSpan.FromSeconds(budget - RefitOnlySeconds(budget)) - Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return none with { Note = "selection re-evaluation skipped: no budget left" };
+            }
+
+            cancel.CancelAfter(left);
+
+            // A fit that ignores its token is abandoned after a short grace period, as in the search.
+            wait = left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
+        }
+
+        // Each finalist on one thread, up to the thread budget at once; a finalist's result does not depend on the others.
+        var outcomes = new TrialOutcome[finalists.Count];
+        // Not disposed: an abandoned finalist may still release its slot after this method returns.
+#pragma warning disable CA2000
+        var slots = new SemaphoreSlim(Math.Max(1, _settings.Threads));
+#pragma warning restore CA2000
+        var tasks = new Task[finalists.Count];
+        for (var i = 0; i < finalists.Count; i++)
+        {
+            var at = i;
+            var (record, candidate, parameters) = finalists[i];
+            var job = new TrialJob(record.Index, candidate, [], parameters, false, null, TrialSeed(record.Index), 1);
+            tasks[i] = Task.Run(async () =>
+            {
+                await slots.WaitAsync(cancel.Token).ConfigureAwait(false);
+                try
+                {
+                    outcomes[at] = await Task.Factory.StartNew(() => executor.Run(job, cancel.Token), CancellationToken.None,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }, CancellationToken.None);
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (outcomes.Any(o => o is null || o.Record.Status == TrialStatus.TimedOut))
+        {
+            return none with { Note = $"selection re-evaluation of {finalists.Count} finalists did not finish within the budget, so the sweep's own scores decided" };
+        }
+
+        var bestOf = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
+        var scores = new Dictionary<int, float[]>();
+        for (var i = 0; i < finalists.Count; i++)
+        {
+            var outcome = outcomes[i];
+            if (outcome.Record.Status != TrialStatus.Succeeded || outcome.ValidationScores is null)
+            {
+                continue;
+            }
+
+            var rescored = finalists[i].Record with
+            {
+                ValidationScore = outcome.Record.ValidationScore,
+                ValidationSpread = outcome.Record.ValidationSpread,
+            };
+            scores[rescored.Index] = outcome.ValidationScores;
+            if (!bestOf.TryGetValue(rescored.Candidate, out var current) || _metric.IsBetter(rescored.ValidationScore, current.ValidationScore))
+            {
+                bestOf[rescored.Candidate] = rescored;
+            }
+        }
+
+        if (bestOf.Count == 0)
+        {
+            return none with { Note = "every finalist failed on the selection re-evaluation folds, so the sweep's own scores decided" };
+        }
+
+        var basis = $"on the selection re-evaluation ({split.Description}, fresh fold seed, validation hash {split.Hash})";
+        var note = string.Create(CultureInfo.InvariantCulture,
+            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensemble) re-scored {basis}");
+        return new Selection(bestOf, scores, executor, basis, note);
+    }
+
     private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started)
     {
         public TrialJob Job { get; } = job;
@@ -637,3 +818,4 @@ internal sealed class Sweep
         public bool MemoryExceeded { get; set; }
     }
 }
+

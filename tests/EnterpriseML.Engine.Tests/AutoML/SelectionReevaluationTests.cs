@@ -1,0 +1,114 @@
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+/// <summary>The finalists' fresh-fold re-evaluation that decides the winner and the tie test under k-fold CV.</summary>
+public sealed class SelectionReevaluationTests
+{
+    private static SweepRequest Request(params ICandidate[] candidates) =>
+        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
+
+    private static SweepOptions Options(bool reevaluate, int finalists = 2) => new()
+    {
+        BudgetSeconds = null,
+        MaximumTrials = 8,
+        Seed = 4,
+        EnsembleSelection = false,
+        EarlyStopping = false,
+        SelectionReevaluation = reevaluate,
+        SelectionFinalistsPerCandidate = finalists,
+    };
+
+    [Fact]
+    public async Task RunAsync_CrossValidation_RescoresTwoFinalistsPerCandidateOnFreshFolds()
+    {
+        var general = new CentroidCandidate();
+        var specialised = new CentroidCandidate("other", CandidateKind.Specialised);
+        var result = await new SweepRunner(Options(reevaluate: true)).RunAsync(Request(general, specialised));
+
+        // Every trial ran 5 folds; each candidate's 2 finalists ran 5 more; the winner was refitted once.
+        var generalTrials = result.Trials.Count(t => t.Candidate == "centroid");
+        var specialisedTrials = result.Trials.Count(t => t.Candidate == "other");
+        Assert.True(generalTrials >= 2 && specialisedTrials >= 2, $"{generalTrials} / {specialisedTrials} trials");
+        var refits = result.RefittedOnAllData ? 1 : 0;
+        Assert.Equal((generalTrials * 5) + (2 * 5) + (result.Winner.Candidate == "centroid" ? refits : 0), general.Fits);
+        Assert.Equal((specialisedTrials * 5) + (2 * 5) + (result.Winner.Candidate == "other" ? refits : 0), specialised.Fits);
+
+        Assert.Contains("re-scored on the selection re-evaluation (5-fold stratified CV, fresh fold seed, validation hash ", result.WinnerReason);
+        Assert.DoesNotContain(result.ValidationHash, result.WinnerReason);
+
+        // The comparison is made on the fresh scores, which differ from the same trials' sweep scores, and says so.
+        var comparison = Assert.IsType<KindComparison>(result.Comparison);
+        var sweepGeneral = result.Trials.Single(t => t.Index == comparison.BestGeneral.Index);
+        var sweepSpecialised = result.Trials.Single(t => t.Index == comparison.BestSpecialised.Index);
+        Assert.NotEqual(sweepGeneral.ValidationScore, comparison.BestGeneral.ValidationScore);
+        Assert.NotEqual(sweepSpecialised.ValidationScore, comparison.BestSpecialised.ValidationScore);
+        Assert.Equal(comparison.BestSpecialised.ValidationScore - comparison.BestGeneral.ValidationScore, comparison.Difference, 12);
+        Assert.Contains("on the selection re-evaluation", comparison.Sentence);
+        Assert.InRange(comparison.BestGeneral.ValidationScore, 0.6, 0.9);
+
+        // The winner reported is the sweep's own record of the chosen trial, not the re-scored copy.
+        Assert.Same(result.Trials.Single(t => t.Index == result.Winner.Index), result.Winner);
+    }
+
+    [Fact]
+    public async Task RunAsync_WithABudget_LeavesTimeForTheReevaluationToFinish()
+    {
+        // The search stops early enough for the finalists to be re-scored inside the budget (it used to run until
+        // there was too little time left and the re-evaluation was always abandoned).
+        var options = Options(reevaluate: true, finalists: 1);
+        options.BudgetSeconds = 4;
+        options.MaximumTrials = null;
+        var result = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+
+        Assert.Contains("re-scored on the selection re-evaluation", result.WinnerReason, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not finish", result.WinnerReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameSeed_SameSelection()
+    {
+        var a = await new SweepRunner(Options(reevaluate: true)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+        var b = await new SweepRunner(Options(reevaluate: true)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+        Assert.Equal(a.Winner.Index, b.Winner.Index);
+        Assert.Equal(a.WinnerReason, b.WinnerReason);
+        Assert.Equal(a.Comparison!.Lower, b.Comparison!.Lower);
+        Assert.Equal(a.Comparison.Upper, b.Comparison.Upper);
+    }
+
+    [Fact]
+    public async Task RunAsync_Disabled_OnlyTheSweepScoresDecide()
+    {
+        var general = new CentroidCandidate();
+        var specialised = new CentroidCandidate("other", CandidateKind.Specialised);
+        var result = await new SweepRunner(Options(reevaluate: false)).RunAsync(Request(general, specialised));
+        var refits = result.RefittedOnAllData ? 1 : 0;
+        Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") * 5 + (result.Winner.Candidate == "centroid" ? refits : 0), general.Fits);
+        Assert.DoesNotContain("re-evaluation", result.WinnerReason);
+        var comparison = Assert.IsType<KindComparison>(result.Comparison);
+        Assert.Equal(result.Trials.Single(t => t.Index == comparison.BestGeneral.Index).ValidationScore, comparison.BestGeneral.ValidationScore);
+    }
+
+    [Fact]
+    public async Task RunAsync_Holdout_IsNotReevaluated()
+    {
+        var general = new CentroidCandidate();
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [general, new CentroidCandidate("other", CandidateKind.Specialised)],
+            validation: new ValidationPolicy(ValidationKind.Holdout));
+        var result = await new SweepRunner(Options(reevaluate: true)).RunAsync(new SweepRequest(TestData.CreditGerman, plan));
+        Assert.DoesNotContain("re-evaluation", result.WinnerReason);
+        var refits = result.RefittedOnAllData && result.Winner.Candidate == "centroid" ? 1 : 0;
+        Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") + refits, general.Fits);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void Options_FinalistsOutOfRange_ThrowNamingTheOption(int finalists)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(new SweepOptions { SelectionFinalistsPerCandidate = finalists }));
+        Assert.Equal(nameof(SweepOptions.SelectionFinalistsPerCandidate), e.ParamName);
+    }
+}
