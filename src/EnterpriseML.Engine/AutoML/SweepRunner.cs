@@ -534,11 +534,17 @@ internal sealed class Sweep
     /// <summary>Added to the sweep seed for the selection re-evaluation's fold assignment (any value the search never uses).</summary>
     private const int ReevaluationSeedOffset = 0x5E1EC7;
 
-    /// <summary>The refit reserve plus, under CV with re-evaluation on, the finalists' fresh-fold runs.</summary>
+    /// <summary>
+    /// True when the finalists are re-scored on a fresh split: re-evaluation is on and the split is random (k-fold CV or
+    /// a random holdout). A time-ordered holdout has no second draw, so it is the only judge there.
+    /// </summary>
+    private bool Reevaluates => _settings.SelectionReevaluation && !_executor.Split.Description.StartsWith("time-ordered", StringComparison.Ordinal);
+
+    /// <summary>The refit reserve plus, with re-evaluation, the finalists' runs on the fresh split.</summary>
     private double RefitReserveSeconds(double budget)
     {
         var refit = RefitOnlySeconds(budget);
-        if (!_settings.SelectionReevaluation || _executor.FoldCount < 2 || _best is null)
+        if (!Reevaluates || _best is null)
         {
             return refit;
         }
@@ -688,7 +694,7 @@ internal sealed class Sweep
     private async Task<Selection> ReevaluateAsync(EnsembleEntry? ensemble, CancellationToken cancellationToken)
     {
         var none = new Selection(null, null, null, null, null);
-        if (!_settings.SelectionReevaluation || _executor.FoldCount < 2)
+        if (!Reevaluates)
         {
             return none;
         }

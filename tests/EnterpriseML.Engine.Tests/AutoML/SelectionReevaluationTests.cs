@@ -92,15 +92,17 @@ public sealed class SelectionReevaluationTests
     }
 
     [Fact]
-    public async Task RunAsync_Holdout_IsNotReevaluated()
+    public async Task RunAsync_RandomHoldout_FinalistsRescoredOnAFreshHoldout()
     {
         var general = new CentroidCandidate();
         var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [general, new CentroidCandidate("other", CandidateKind.Specialised)],
             validation: new ValidationPolicy(ValidationKind.Holdout));
         var result = await new SweepRunner(Options(reevaluate: true)).RunAsync(new SweepRequest(TestData.CreditGerman, plan));
-        Assert.DoesNotContain("re-evaluation", result.WinnerReason);
+
+        Assert.Contains("re-scored on the selection re-evaluation (stratified holdout", result.WinnerReason, StringComparison.Ordinal);
+        // One fit per trial on the sweep's holdout, one per finalist (2) on the fresh one, and the refit if it won.
         var refits = result.RefittedOnAllData && result.Winner.Candidate == "centroid" ? 1 : 0;
-        Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") + refits, general.Fits);
+        Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") + 2 + refits, general.Fits);
     }
 
     [Theory]
