@@ -127,15 +127,7 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         {
             foreach (var m in _members)
             {
-                var (start, count) = SparseRun(row.SparseIndices, m.SparseOffset, m.SparseWidth);
-                var indices = scratch[..count];
-                var source = row.SparseIndices.Slice(start, count);
-                for (var k = 0; k < count; k++)
-                {
-                    indices[k] = source[k] - m.SparseOffset;
-                }
-
-                m.Predictor.Predict(new FeatureRow(row.Dense.Slice(m.DenseOffset, m.DenseWidth), indices, row.SparseValues.Slice(start, count)), member);
+                m.Predictor.Predict(MemberRow(row, m, scratch), member);
                 for (var j = 0; j < member.Length; j++)
                 {
                     output[j] += m.Weight * member[j];
@@ -178,17 +170,9 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         {
             foreach (var m in _members)
             {
-                var (start, count) = SparseRun(row.SparseIndices, m.SparseOffset, m.SparseWidth);
-                var indices = scratch[..count];
-                var source = row.SparseIndices.Slice(start, count);
-                for (var k = 0; k < count; k++)
-                {
-                    indices[k] = source[k] - m.SparseOffset;
-                }
-
                 var member = rentedContributions.AsSpan(0, m.Predictor.FeatureCount);
                 member.Clear();
-                var memberRow = new FeatureRow(row.Dense.Slice(m.DenseOffset, m.DenseWidth), indices, row.SparseValues.Slice(start, count));
+                var memberRow = MemberRow(row, m, scratch);
                 var share = (float)m.Weight / _totalWeight;
                 bias += share * ((IExplainablePredictor)m.Predictor).Explain(memberRow, member, outputIndex);
                 for (var j = 0; j < m.DenseWidth; j++)
@@ -286,6 +270,23 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         }
 
         return new EnsemblePredictor(task, width, members);
+    }
+
+    /// <summary>
+    /// Member <paramref name="m"/>'s slice of an ensemble row: its dense range, and its run of sparse entries rebased
+    /// to start at zero (written into <paramref name="scratch"/>, at least as long as the row's sparse entries).
+    /// </summary>
+    private static FeatureRow MemberRow(in FeatureRow row, Member m, Span<int> scratch)
+    {
+        var (start, count) = SparseRun(row.SparseIndices, m.SparseOffset, m.SparseWidth);
+        var indices = scratch[..count];
+        var source = row.SparseIndices.Slice(start, count);
+        for (var k = 0; k < count; k++)
+        {
+            indices[k] = source[k] - m.SparseOffset;
+        }
+
+        return new FeatureRow(row.Dense.Slice(m.DenseOffset, m.DenseWidth), indices, row.SparseValues.Slice(start, count));
     }
 
     /// <summary>The run of a row's (sorted) sparse indices that falls in [offset, offset + width).</summary>

@@ -53,6 +53,21 @@ internal static class Processes
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (never a fixed sleep).</summary>
+    /// <summary>Kills (SIGKILL, whole tree) every process still running, waits for each, and disposes them all.</summary>
+    public static async Task KillAllAsync(IEnumerable<Process> processes)
+    {
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+    }
+
     public static async Task<T> PollAsync<T>(Func<Task<T?>> condition, TimeSpan deadline, string what)
     {
         var clock = Stopwatch.StartNew();

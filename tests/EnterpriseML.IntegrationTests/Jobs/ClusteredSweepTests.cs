@@ -72,16 +72,7 @@ public sealed class ClusteredSweepTests
         }
         finally
         {
-            foreach (var worker in workers.Values)
-            {
-                if (!worker.HasExited)
-                {
-                    worker.Kill(entireProcessTree: true);
-                    await worker.WaitForExitAsync();
-                }
-
-                worker.Dispose();
-            }
+            await Processes.KillAllAsync(workers.Values);
         }
     }
 }

@@ -126,16 +126,7 @@ public sealed class ScheduleRecoveryTests
         }
         finally
         {
-            foreach (var worker in workers.Values)
-            {
-                if (!worker.HasExited)
-                {
-                    worker.Kill(entireProcessTree: true);
-                    await worker.WaitForExitAsync();
-                }
-
-                worker.Dispose();
-            }
+            await Processes.KillAllAsync(workers.Values);
         }
     }
 
