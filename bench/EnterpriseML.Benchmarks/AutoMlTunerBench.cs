@@ -60,6 +60,16 @@ internal sealed class AutoMlTunerBench : IBenchCommand
                     results[tuner] = new SweepRunner(options).RunAsync(new SweepRequest(data, plan, "auto")).GetAwaiter().GetResult();
                 }
 
+                foreach (var (kind, result) in results)
+                {
+                    var top = result.Trials.Where(t => t.Status == TrialStatus.Succeeded).OrderBy(t => result.Metric.ToLoss(t.ValidationScore)).FirstOrDefault();
+                    if (top is not null)
+                    {
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  {name} seed {seed} {kind}: best {top.ValidationScore:0.0000} by {top.Candidate} at {top.FinishedAtSeconds:0.0} s ({string.Join(", ", top.Parameters.Select(p => p.ToString()))}); trials per candidate: {string.Join(", ", result.Trials.GroupBy(t => t.Candidate).Select(g => g.Key + " " + g.Count()))}"));
+                    }
+                }
+
                 var random = results[TunerKind.Random];
                 var target = Best(random, double.PositiveInfinity);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

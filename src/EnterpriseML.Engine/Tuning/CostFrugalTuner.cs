@@ -12,6 +12,14 @@ namespace EnterpriseML.Engine.Tuning;
 /// Right after the start point it evaluates the space's <see cref="SearchSpace.WarmStartPoints"/> once each (known-good
 /// library defaults, as FLAML's <c>points_to_evaluate</c>); the best of all becomes the incumbent, so the local search
 /// starts where the evidence is, while cost still decides ties and grows only when it pays.
+/// <para>
+/// Choice dimensions are not ordered, and a unit-cube step of δ ≈ 0.1–0.2 rarely carries a choice coordinate into
+/// another choice's bucket, so a plain FLOW2 would hardly ever leave the default choice (for example the <c>l2</c>
+/// penalty of logistic regression). So after the start and warm-start points, and again after every restart, each
+/// other choice of every choice dimension is probed once from the incumbent of that moment (that coordinate moved
+/// to the middle of the choice's bucket, the rest unchanged); a probe that improves becomes the incumbent like any
+/// other point.
+/// </para>
 /// </summary>
 internal sealed class CostFrugalTuner : ITuner
 {
@@ -27,6 +35,8 @@ internal sealed class CostFrugalTuner : ITuner
     private readonly List<Pending> _pending = [];
     private readonly Queue<(double[] Direction, int Version)> _reverse = new();
     private readonly Queue<double[]> _warmStart = new();
+    private readonly (int Dimension, int Count)[] _choiceDimensions;
+    private readonly Queue<(int Dimension, int Choice)> _choiceProbes = new();
 
     private double[] _incumbent;
     private double _incumbentLoss = double.PositiveInfinity;
@@ -49,6 +59,18 @@ internal sealed class CostFrugalTuner : ITuner
         {
             _warmStart.Enqueue((double[])point.Clone());
         }
+
+        var choices = new List<(int, int)>();
+        for (var d = 0; d < space.Parameters.Count; d++)
+        {
+            if (space.Parameters[d] is { Kind: SearchParameterKind.Choice, Choices.Count: > 1 } parameter)
+            {
+                choices.Add((d, parameter.Choices.Count));
+            }
+        }
+
+        _choiceDimensions = [.. choices];
+        QueueChoiceProbes(_incumbent.Length);
 
         // FLOW2 shrinks after 2^(d-1) failed directions; capped so short sweeps still refine.
         _patience = Math.Clamp(1 << Math.Min(Math.Max(_dimension - 1, 0), 10), 1, 2 * Math.Max(1, _dimension));
@@ -82,6 +104,20 @@ internal sealed class CostFrugalTuner : ITuner
         {
             _pending.Add(new Pending(warm, null, +1, _version));
             return (double[])warm.Clone();
+        }
+
+        while (_choiceProbes.TryDequeue(out var probe))
+        {
+            var point = (double[])_incumbent.Clone();
+            var count = ChoiceCount(probe.Dimension);
+            if (ChoiceOf(point[probe.Dimension], count) == probe.Choice)
+            {
+                continue;
+            }
+
+            point[probe.Dimension] = (probe.Choice + 0.5) / count;
+            _pending.Add(new Pending(point, null, +1, _version));
+            return (double[])point.Clone();
         }
 
         while (_reverse.Count > 0)
@@ -170,7 +206,39 @@ internal sealed class CostFrugalTuner : ITuner
         _version++;
         _reverse.Clear();
         _proposedStart = false;
+        QueueChoiceProbes(_incumbent.Length);
     }
+
+    /// <summary>Queues one probe of every choice of every choice dimension (those equal to the incumbent's are skipped when proposed).</summary>
+    private void QueueChoiceProbes(int dimension)
+    {
+        _choiceProbes.Clear();
+        foreach (var (d, count) in _choiceDimensions)
+        {
+            if (d < dimension)
+            {
+                for (var c = 0; c < count; c++)
+                {
+                    _choiceProbes.Enqueue((d, c));
+                }
+            }
+        }
+    }
+
+    private int ChoiceCount(int dimension)
+    {
+        foreach (var (d, count) in _choiceDimensions)
+        {
+            if (d == dimension)
+            {
+                return count;
+            }
+        }
+
+        return 1;
+    }
+
+    private static int ChoiceOf(double unit, int count) => Math.Min((int)(unit * count), count - 1);
 
     private double[] Emit(double[] direction, int sign)
     {

@@ -113,9 +113,56 @@ public sealed class TunerTests
         tuner.Update(new TunerObservation(start, 0.30, 1, true));
         tuner.Update(new TunerObservation(second, 0.20, 5, true));
         Assert.Equal(warm, tuner.Incumbent);
+
+        // The other two boosters are probed from the new incumbent next (see CostFrugal_ChoiceDimension_...), then the local search.
+        for (var probe = 0; probe < 2; probe++)
+        {
+            tuner.Update(new TunerObservation(tuner.Propose()!, 0.25, 5, true));
+        }
+
         var next = tuner.Propose()!;
         var distance = Math.Sqrt(next.Zip(warm, (a, b) => (a - b) * (a - b)).Sum());
         Assert.InRange(distance, 1e-6, tuner.Step + 1e-9);
+    }
+
+    [Fact]
+    public void CostFrugal_ChoiceDimension_ProbesEveryOtherChoiceFromTheIncumbentAndAdoptsABetterOne()
+    {
+        var tuner = (CostFrugalTuner)Tuners.Create(TunerKind.CostFrugal, Space, seed: 3);
+        var start = tuner.Propose()!;
+        tuner.Update(new TunerObservation(start, 0.30, 1, true));
+
+        var probes = new[] { tuner.Propose()!, tuner.Propose()! };
+        Assert.Equal(["dart", "goss"], probes.Select(p => Space.ToParameters(p).GetChoice("Booster")));
+        foreach (var probe in probes)
+        {
+            // Only the choice coordinate moves.
+            Assert.Equal(start[..4], probe[..4]);
+        }
+
+        tuner.Update(new TunerObservation(probes[0], 0.35, 1, true));
+        tuner.Update(new TunerObservation(probes[1], 0.10, 1, true));
+        Assert.Equal(probes[1], tuner.Incumbent);
+        Assert.Equal("goss", Space.ToParameters(tuner.Incumbent.ToArray()).GetChoice("Booster"));
+    }
+
+    [Fact]
+    public void CostFrugal_ChoiceOnlyBetterAwayFromTheDefault_IsFound()
+    {
+        // Loss is low only for the third choice: FLOW2's small steps alone would rarely leave the first one.
+        var space = new SearchSpace(SearchParameter.Float("X", 0, 1, 0), SearchParameter.Choice("Kind", ["a", "b", "c"], "a"));
+        var tuner = Tuners.Create(TunerKind.CostFrugal, space, seed: 5);
+        var best = double.PositiveInfinity;
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var p = tuner.Propose()!;
+            var v = space.ToParameters(p);
+            var loss = Math.Pow(v.GetDouble("X") - 0.4, 2) + (v.GetChoice("Kind") == "c" ? 0 : 1);
+            best = Math.Min(best, loss);
+            tuner.Update(new TunerObservation(p, loss, 1, true));
+        }
+
+        Assert.InRange(best, 0, 0.2);
     }
 
     [Fact]
