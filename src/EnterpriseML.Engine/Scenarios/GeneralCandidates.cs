@@ -25,13 +25,24 @@ public static class GeneralCandidates
         SearchParameter.Float("FeatureSubsampleFraction", 0.3, 1.0, 1.0),
         SearchParameter.Float("RowSubsampleFraction", 0.5, 1.0, 1.0),
         SearchParameter.Float("L2Regularization", 1e-3, 100, 1e-3, SearchScale.Log))
-        // The usual library default (LightGBM's 100 trees × 31 leaves at rate 0.1), tried right after the cheap start.
+        // Two known-good starting points, tried right after the cheap start: the usual library default (LightGBM's
+        // 100 trees × 31 leaves at rate 0.1), and the usual advice for small or noisy data (a low rate with more,
+        // smaller trees and row/feature subsampling), which local search reaches only slowly from the cheap start.
         .WithWarmStart(new Dictionary<string, double>
         {
             ["NumberOfTrees"] = 100,
             ["NumberOfLeaves"] = 31,
             ["LearningRate"] = 0.1,
             ["MinimumExampleCountPerLeaf"] = 20,
+        })
+        .WithWarmStart(new Dictionary<string, double>
+        {
+            ["NumberOfTrees"] = 500,
+            ["NumberOfLeaves"] = 15,
+            ["LearningRate"] = 0.02,
+            ["MinimumExampleCountPerLeaf"] = 20,
+            ["FeatureSubsampleFraction"] = 0.7,
+            ["RowSubsampleFraction"] = 0.8,
         });
 
     /// <summary>The random-forest search space: few trees first; leaf size and the per-split feature fraction.</summary>

@@ -301,14 +301,39 @@ public sealed class SearchSpace
 
     /// <summary>
     /// A copy of this space with one more warm-start configuration: <paramref name="values"/> names numeric
-    /// dimensions and their values (inside the bounds); unnamed dimensions take their defaults.
+    /// dimensions and their values (inside the bounds), <paramref name="choices"/> choice dimensions and one of their
+    /// choices; unnamed dimensions take their defaults.
     /// </summary>
-    /// <exception cref="ArgumentException">A name that is not a numeric dimension of the space.</exception>
+    /// <exception cref="ArgumentException">A name that is not a numeric (or, in <paramref name="choices"/>, a choice) dimension of the space, or an unknown choice.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its dimension's bounds.</exception>
-    public SearchSpace WithWarmStart(IReadOnlyDictionary<string, double> values)
+    public SearchSpace WithWarmStart(IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, string>? choices = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         var point = DefaultPoint();
+        foreach (var (name, choice) in choices ?? new Dictionary<string, string>())
+        {
+            var index = Array.FindIndex(_parameters, p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            if (index < 0 || _parameters[index].Kind != SearchParameterKind.Choice)
+            {
+                throw new ArgumentException($"Warm start names '{name}', which is not a choice dimension of this space.", nameof(choices));
+            }
+
+            var parameter = _parameters[index];
+            var k = -1;
+            for (var c = 0; c < parameter.Choices.Count; c++)
+            {
+                k = string.Equals(parameter.Choices[c], choice, StringComparison.Ordinal) ? c : k;
+            }
+
+            if (k < 0)
+            {
+                throw new ArgumentException(
+                    $"Warm start choice '{choice}' of '{name}' is not one of {string.Join(", ", parameter.Choices)}.", nameof(choices));
+            }
+
+            point[index] = (k + 0.5) / parameter.Choices.Count;
+        }
+
         foreach (var (name, value) in values)
         {
             var index = Array.FindIndex(_parameters, p => string.Equals(p.Name, name, StringComparison.Ordinal));

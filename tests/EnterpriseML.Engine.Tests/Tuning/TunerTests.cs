@@ -183,7 +183,19 @@ public sealed class TunerTests
         Assert.Throws<ArgumentException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["Nope"] = 1 }));
         Assert.Throws<ArgumentException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["Booster"] = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>("values", () => Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 999 }));
+        Assert.Throws<ArgumentException>("choices", () => Space.WithWarmStart(new Dictionary<string, double>(), new Dictionary<string, string> { ["Booster"] = "xgb" }));
+        Assert.Throws<ArgumentException>("choices", () => Space.WithWarmStart(new Dictionary<string, double>(), new Dictionary<string, string> { ["Fraction"] = "gbdt" }));
         Assert.Empty(Space.WarmStartPoints);
+    }
+
+    [Fact]
+    public void WithWarmStart_Choice_IsThatChoiceWithTheOtherValues()
+    {
+        var space = Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 31 }, new Dictionary<string, string> { ["Booster"] = "goss" });
+        var parameters = space.ToParameters(Assert.Single(space.WarmStartPoints));
+        Assert.Equal("goss", parameters.GetChoice("Booster"));
+        Assert.Equal(31, parameters.GetInt("NumberOfLeaves"));
+        Assert.Equal(0.1, parameters.GetDouble("LearningRate"), 9);
     }
 
     [Fact]

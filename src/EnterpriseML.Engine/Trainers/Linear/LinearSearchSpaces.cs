@@ -9,11 +9,17 @@ namespace EnterpriseML.Engine.Trainers.Linear;
 /// </summary>
 public static class LinearSearchSpaces
 {
-    /// <summary>Logistic regression: L2 on a log scale around scikit-learn's C = 1, and an optional L1 (OWL-QN).</summary>
-    public static SearchSpace LogisticRegression { get; } = new(
+    /// <summary>
+    /// Logistic regression: L2 on a log scale around scikit-learn's C = 1, and an optional L1 (OWL-QN). Warm start: a
+    /// sparse model (elastic net with L1 = 1), because the L1 strength only matters once the penalty includes it, so a
+    /// local search from the L2-only default reaches useful sparsity slowly; wide one-hot data often wants it.
+    /// </summary>
+    public static SearchSpace LogisticRegression { get; } = new SearchSpace(
         SearchParameter.Float(nameof(LogisticRegressionOptions.L2Regularization), 1e-4, 100, LinearDefaults.L2Regularization, SearchScale.Log),
         SearchParameter.Choice("Penalty", ["l2", "l1+l2"], "l2"),
-        SearchParameter.Float(nameof(LogisticRegressionOptions.L1Regularization), 1e-3, 10, 0.1, SearchScale.Log));
+        SearchParameter.Float(nameof(LogisticRegressionOptions.L1Regularization), 1e-3, 10, 0.1, SearchScale.Log))
+        .WithWarmStart(new Dictionary<string, double> { [nameof(LogisticRegressionOptions.L1Regularization)] = 1 },
+            new Dictionary<string, string> { ["Penalty"] = "l1+l2" });
 
     /// <summary>Linear SVM: L2 on a log scale and the hinge smoothing.</summary>
     public static SearchSpace LinearSvm { get; } = new(
