@@ -107,6 +107,17 @@ internal sealed class BinTree
 
     public int LeafCount => LeafValue.Count;
 
+    /// <summary>Sizes the lists for about <paramref name="nodes"/> splits (a forest's trees are similar in size).</summary>
+    public void Reserve(int nodes)
+    {
+        Splits.Capacity = nodes;
+        Left.Capacity = nodes;
+        Right.Capacity = nodes;
+        NodeCover.Capacity = nodes;
+        LeafValue.Capacity = nodes + 1;
+        LeafCover.Capacity = nodes + 1;
+    }
+
     public void AddSplit(in SplitCandidate split)
     {
         var set = -1;
