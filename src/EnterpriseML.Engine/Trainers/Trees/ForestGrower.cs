@@ -168,7 +168,8 @@ internal sealed class ForestGrower
             tree.LeafCover[l] = leaf.H;
         }
 
-        _lastNodeCount = Math.Max(16, tree.NodeCount);
+        // The next tree is about as large; a margin keeps a slightly larger one from doubling every list.
+        _lastNodeCount = Math.Max(16, tree.NodeCount + (tree.NodeCount / 8));
         return tree;
     }
 

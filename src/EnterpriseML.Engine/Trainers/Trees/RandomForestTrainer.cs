@@ -160,6 +160,14 @@ public sealed class RandomForestTrainer : ITrainer
             _ => { });
 
         var builder = new TreeEnsembleBuilder(binned.Binners, featureCount);
+        long totalNodes = 0, totalLeaves = 0;
+        foreach (var tree in trees)
+        {
+            totalNodes += tree.NodeCount;
+            totalLeaves += tree.LeafCount;
+        }
+
+        builder.Reserve((int)Math.Min(totalNodes, Array.MaxLength), (int)Math.Min(totalLeaves, Array.MaxLength));
         for (var i = 0; i < trees.Length; i++)
         {
             builder.Add(trees[i], 1, i % classes);

@@ -35,6 +35,8 @@ internal sealed record GrowerSettings
     /// <summary>
     /// Forest mode: depth-first growth, a fresh feature sample per node and histograms built directly (no
     /// subtraction), single-threaded. Otherwise best-first (leaf-wise) growth with sibling subtraction.
+    /// <see cref="RandomForestTrainer"/> grows with <see cref="ForestGrower"/>, which does less work for the same
+    /// trees; this mode is kept as its straightforward reference (the tests compare the two tree by tree).
     /// </summary>
     public bool ForestMode { get; init; }
 
