@@ -108,26 +108,19 @@ public sealed class RandomForestTrainer : ITrainer
         var fraction = o.FeatureSubsampleFraction > 0
             ? o.FeatureSubsampleFraction
             : data.Task == TaskKind.Regression ? 1.0 : Math.Sqrt(featureCount) / featureCount;
-        var settings = new GrowerSettings
-        {
-            ForestMode = true,
-            MaximumLeaves = int.MaxValue,
-            MaximumDepth = o.MaximumDepth,
-            MinimumCount = o.MinimumExampleCountPerLeaf,
-            MinimumHessian = 0,
-            FeaturesPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, featureCount),
-        };
+        var featuresPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, featureCount);
         var labels = data.Labels;
         var weights = data.Weights;
         var sampleSize = Math.Max(1, (int)Math.Round(o.BootstrapFraction * n));
         var trees = new BinTree[o.NumberOfTrees * classes];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
-        var noFeatures = Array.Empty<int>();
+        // 0/1 targets (classification) let the grower recognise pure nodes from their sums.
+        var indicators = data.Task != TaskKind.Regression;
         Parallel.For(
             0,
             o.NumberOfTrees,
             parallel,
-            () => new Worker(new TreeGrower(binned, settings, 1), n),
+            () => new Worker(new ForestGrower(binned, featuresPerNode, o.MinimumExampleCountPerLeaf, o.MaximumDepth, indicators), n),
             (t, _, worker) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -139,6 +132,9 @@ public sealed class RandomForestTrainer : ITrainer
                     multiplicity[random.Next(n)]++;
                 }
 
+                // The bootstrap as integer weights: each drawn row once, its hessian its multiplicity (times its weight).
+                var rows = worker.Grower.RootRows;
+                var pairs = worker.Grower.RootPairs;
                 for (var c = 0; c < classes; c++)
                 {
                     var count = 0;
@@ -152,12 +148,11 @@ public sealed class RandomForestTrainer : ITrainer
 
                         var w = m * (weights?[i] ?? 1f);
                         var target = classes == 1 ? labels[i] : labels[i] == c ? 1f : 0f;
-                        worker.Rows[count++] = i;
-                        worker.Gradients[i] = -target * w;
-                        worker.Hessians[i] = w;
+                        rows[count] = i;
+                        pairs[count++] = new GradientPair { Gradient = -target * w, Hessian = w };
                     }
 
-                    trees[(t * classes) + c] = worker.Grower.Grow(worker.Gradients, worker.Hessians, worker.Rows, count, noFeatures, 0, random);
+                    trees[(t * classes) + c] = worker.Grower.Grow(count, random);
                 }
 
                 return worker;
@@ -165,6 +160,14 @@ public sealed class RandomForestTrainer : ITrainer
             _ => { });
 
         var builder = new TreeEnsembleBuilder(binned.Binners, featureCount);
+        long totalNodes = 0, totalLeaves = 0;
+        foreach (var tree in trees)
+        {
+            totalNodes += tree.NodeCount;
+            totalLeaves += tree.LeafCount;
+        }
+
+        builder.Reserve((int)Math.Min(totalNodes, Array.MaxLength), (int)Math.Min(totalLeaves, Array.MaxLength));
         for (var i = 0; i < trees.Length; i++)
         {
             builder.Add(trees[i], 1, i % classes);
@@ -180,16 +183,10 @@ public sealed class RandomForestTrainer : ITrainer
         return new RandomForestModel(new TreePredictorCore(ensemble, data.Task, transform));
     }
 
-    private sealed class Worker(TreeGrower grower, int n)
+    private sealed class Worker(ForestGrower grower, int n)
     {
-        public TreeGrower Grower { get; } = grower;
+        public ForestGrower Grower { get; } = grower;
 
         public int[] Multiplicity { get; } = new int[n];
-
-        public int[] Rows { get; } = new int[n];
-
-        public float[] Gradients { get; } = new float[n];
-
-        public float[] Hessians { get; } = new float[n];
     }
 }

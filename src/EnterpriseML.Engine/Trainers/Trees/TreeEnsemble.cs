@@ -671,6 +671,17 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
 
     public int TreeCount => _roots.Count;
 
+    /// <summary>Sizes the lists for <paramref name="nodes"/> splits and <paramref name="leaves"/> leaves in all.</summary>
+    public void Reserve(int nodes, int leaves)
+    {
+        _nodes.EnsureCapacity(nodes);
+        _catOffsets.EnsureCapacity(nodes);
+        _catWords.EnsureCapacity(nodes);
+        _nodeCover.EnsureCapacity(nodes);
+        _leafValues.EnsureCapacity(leaves);
+        _leafCover.EnsureCapacity(leaves);
+    }
+
     /// <summary>Adds a tree whose leaf values are multiplied by <paramref name="scale"/>.</summary>
     public void Add(BinTree tree, double scale, int output)
     {

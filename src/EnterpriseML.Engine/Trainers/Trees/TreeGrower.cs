@@ -35,6 +35,8 @@ internal sealed record GrowerSettings
     /// <summary>
     /// Forest mode: depth-first growth, a fresh feature sample per node and histograms built directly (no
     /// subtraction), single-threaded. Otherwise best-first (leaf-wise) growth with sibling subtraction.
+    /// <see cref="RandomForestTrainer"/> grows with <see cref="ForestGrower"/>, which does less work for the same
+    /// trees; this mode is kept as its straightforward reference (the tests compare the two tree by tree).
     /// </summary>
     public bool ForestMode { get; init; }
 
@@ -106,6 +108,17 @@ internal sealed class BinTree
     public int NodeCount => Splits.Count;
 
     public int LeafCount => LeafValue.Count;
+
+    /// <summary>Sizes the lists for about <paramref name="nodes"/> splits (a forest's trees are similar in size).</summary>
+    public void Reserve(int nodes)
+    {
+        Splits.Capacity = nodes;
+        Left.Capacity = nodes;
+        Right.Capacity = nodes;
+        NodeCover.Capacity = nodes;
+        LeafValue.Capacity = nodes + 1;
+        LeafCover.Capacity = nodes + 1;
+    }
 
     public void AddSplit(in SplitCandidate split)
     {

@@ -1,0 +1,479 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EnterpriseML.Engine.Numerics;
+
+namespace EnterpriseML.Engine.Trainers.Trees;
+
+/// <summary>
+/// Grows the fully grown, depth-first trees of a random forest: the same trees as <see cref="TreeGrower"/> in
+/// <see cref="GrowerSettings.ForestMode"/> (bit for bit, tested), with less work per node:
+/// <list type="bullet">
+/// <item>gradients and hessians travel with the row ids through each stable partition, so no node gathers them;</item>
+/// <item>the histogram is kept zero between features: one pass over the node's rows accumulates and finds the lowest
+/// and highest bin present, and only those bins are cleared again after the split search;</item>
+/// <item>the split search skips empty bins after the first threshold (an empty bin repeats the previous threshold's
+/// sums, whose gain is not strictly better) and uses the L1 = L2 = 0, unbounded forms of the leaf output and gain;</item>
+/// <item>a classification node whose rows all have the same label (gradient sum 0 or −hessian sum) is a leaf without
+/// building any histogram: every split of it has gain 0, so the reference grower tried every feature and found
+/// none. The random generator still advances as the reference's feature draws did, so later nodes draw the same
+/// features.</item>
+/// </list>
+/// The hot loops are compiled fully optimised on first call: a forest of small trees finishes before tiered
+/// compilation would promote them, and a fresh process spent a large part of the fit in unoptimised code.
+/// One instance per thread; buffers are allocated once and reused for every tree.
+/// </summary>
+internal sealed class ForestGrower
+{
+    private readonly BinnedData _data;
+    private readonly int _featuresPerNode;
+    private readonly int _minimumCount;
+    private readonly int _maximumDepth;
+    private readonly bool _labelsAreIndicators;
+    private readonly int[] _rows;
+    private readonly int[] _rowScratch;
+    private readonly GradientPair[] _pairs;
+    private readonly GradientPair[] _pairScratch;
+    private readonly double[] _histogram;
+    private readonly int[] _sample;
+    private int[] _stack = new int[64];
+    private Node[] _nodes = new Node[256];
+    private int _leafCount;
+    private int _lastNodeCount = 16;
+
+    /// <param name="data">The binned training rows.</param>
+    /// <param name="featuresPerNode">Features sampled at each node.</param>
+    /// <param name="minimumCount">Minimum distinct rows per leaf.</param>
+    /// <param name="maximumDepth">Maximum depth; 0 = unlimited.</param>
+    /// <param name="labelsAreIndicators">
+    /// True when every target is 0 or 1 and weights are non-negative (classification), which makes a node pure
+    /// exactly when its gradient sum is 0 or −(hessian sum).
+    /// </param>
+    public ForestGrower(BinnedData data, int featuresPerNode, int minimumCount, int maximumDepth, bool labelsAreIndicators)
+    {
+        _data = data;
+        _featuresPerNode = featuresPerNode;
+        _minimumCount = minimumCount;
+        _maximumDepth = maximumDepth;
+        _labelsAreIndicators = labelsAreIndicators;
+        _rows = new int[data.RowCount];
+        _rowScratch = new int[data.RowCount];
+        _pairs = new GradientPair[data.RowCount];
+        _pairScratch = new GradientPair[data.RowCount];
+        _histogram = new double[data.TotalBins * Histograms.Stride];
+        _sample = new int[data.FeatureCount];
+    }
+
+    /// <summary>
+    /// The root's rows as (row id, gradient, hessian), filled by the caller before <see cref="Grow"/>: entries
+    /// 0..count − 1 of <see cref="RootRows"/> and <see cref="RootPairs"/>.
+    /// </summary>
+    public int[] RootRows => _rows;
+
+    /// <summary>See <see cref="RootRows"/>.</summary>
+    public GradientPair[] RootPairs => _pairs;
+
+    /// <summary>
+    /// Grows one tree on the first <paramref name="rootCount"/> entries of <see cref="RootRows"/> /
+    /// <see cref="RootPairs"/> (which it reorders), drawing features per node from <paramref name="random"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public BinTree Grow(int rootCount, Random random)
+    {
+        var tree = new BinTree();
+        tree.Reserve(_lastNodeCount);
+        double g = 0, h = 0;
+        for (var i = 0; i < rootCount; i++)
+        {
+            g += _pairs[i].Gradient;
+            h += _pairs[i].Hessian;
+        }
+
+        _leafCount = 1;
+        _nodes[0] = new Node { Start = 0, Count = rootCount, Depth = 0, G = g, H = h, Parent = -1 };
+        tree.LeafValue.Add(0);
+        tree.LeafCover.Add(h);
+        var featureCount = _data.FeatureCount;
+        var sample = _sample;
+        var stackCount = 0;
+        _stack[stackCount++] = 0;
+        while (stackCount > 0)
+        {
+            var l = _stack[--stackCount];
+            var node = _nodes[l];
+            if (node.Count < 2 * _minimumCount || node.Count < 2 || (_maximumDepth > 0 && node.Depth >= _maximumDepth))
+            {
+                continue;
+            }
+
+            if (_labelsAreIndicators && (node.G == 0 || node.G == -node.H))
+            {
+                // Pure: advance the generator as the reference's draw of every feature did.
+                for (var i = 0; i < featureCount; i++)
+                {
+                    random.Next(i, featureCount);
+                }
+
+                continue;
+            }
+
+            for (var f = 0; f < featureCount; f++)
+            {
+                sample[f] = f;
+            }
+
+            // A fresh sample of features per node (partial Fisher-Yates); if none of them splits, keep drawing from
+            // the rest like scikit-learn does for constant features. Ties go to the earlier feature drawn.
+            var best = SplitCandidate.None;
+            var drawn = 0;
+            while (drawn < featureCount && (drawn < _featuresPerNode || !best.IsValid))
+            {
+                var batchEnd = Math.Min(featureCount, drawn < _featuresPerNode ? _featuresPerNode : drawn + 1);
+                for (var i = drawn; i < batchEnd; i++)
+                {
+                    var j = random.Next(i, featureCount);
+                    (sample[i], sample[j]) = (sample[j], sample[i]);
+                }
+
+                for (var i = drawn; i < batchEnd; i++)
+                {
+                    var candidate = SearchFeature(sample[i], node);
+                    if (candidate.IsValid && candidate.Gain > best.Gain)
+                    {
+                        best = candidate;
+                    }
+                }
+
+                drawn = batchEnd;
+            }
+
+            if (!best.IsValid)
+            {
+                continue;
+            }
+
+            var right = Split(tree, l, best);
+            if (stackCount + 2 > _stack.Length)
+            {
+                Array.Resize(ref _stack, _stack.Length * 2);
+            }
+
+            _stack[stackCount++] = right;
+            _stack[stackCount++] = l;
+        }
+
+        for (var l = 0; l < _leafCount; l++)
+        {
+            ref var leaf = ref _nodes[l];
+            tree.LeafValue[l] = TreeGrower.LeafOutput(leaf.G, leaf.H, 0, 0, double.NegativeInfinity, double.PositiveInfinity);
+            tree.LeafCover[l] = leaf.H;
+        }
+
+        // The next tree is about as large; a margin keeps a slightly larger one from doubling every list.
+        _lastNodeCount = Math.Max(16, tree.NodeCount + (tree.NodeCount / 8));
+        return tree;
+    }
+
+    /// <summary>Builds feature <paramref name="f"/>'s histogram for the node, finds its best split, clears it again.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private SplitCandidate SearchFeature(int f, in Node node)
+    {
+        var binCount = _data.Binners[f].BinCount;
+        var region = _histogram.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binCount * Histograms.Stride);
+        var (lo, hi) = Accumulate(_data.Columns[f], _rows.AsSpan(node.Start, node.Count), _pairs.AsSpan(node.Start, node.Count), region);
+        var best = _data.Binners[f].IsCategorical
+            ? EvaluateCategorical(f, region, lo, hi, node)
+            : EvaluateNumeric(f, region, lo, hi, node);
+        region[..Histograms.Stride].Clear();
+        region[(lo * Histograms.Stride)..((hi + 1) * Histograms.Stride)].Clear();
+        return best;
+    }
+
+    /// <summary>
+    /// Adds the node's rows to a zero histogram region in row order (the reference's summation order) and returns the
+    /// lowest and highest bin present.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int Low, int High) Accumulate(byte[] column, ReadOnlySpan<int> rows, ReadOnlySpan<GradientPair> pairs, Span<double> histogram)
+    {
+        ref var hist = ref MemoryMarshal.GetReference(histogram);
+        ref var rowRef = ref MemoryMarshal.GetReference(rows);
+        ref var pairRef = ref MemoryMarshal.GetReference(pairs);
+        ref var binRef = ref MemoryMarshal.GetArrayDataReference(column);
+        int lo = 255, hi = 0;
+        // Row ids come from the trainer (< RowCount = column length); bins are < BinCount, inside the region.
+        var n = Math.Min(rows.Length, pairs.Length);
+        for (var i = 0; i < n; i++)
+        {
+            int b = Unsafe.Add(ref binRef, Unsafe.Add(ref rowRef, i));
+            lo = Math.Min(lo, b);
+            hi = Math.Max(hi, b);
+            ref var cell = ref Unsafe.Add(ref hist, b * Histograms.Stride);
+            ref readonly var pair = ref Unsafe.Add(ref pairRef, i);
+            cell += pair.Gradient;
+            Unsafe.Add(ref cell, 1) += pair.Hessian;
+            Unsafe.Add(ref cell, 2) += 1.0;
+        }
+
+        return (lo, hi);
+    }
+
+    private static double MinimumGainFor(double parentGain) => Math.Max(0, 1e-12 * (1 + Math.Abs(parentGain)));
+
+    /// <summary>L1 = L2 = 0 and no bounds: <see cref="TreeGrower.LeafOutput"/> reduces to −g/h (0 when h = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Output(double g, double h) => h > 0 ? -g / h : 0;
+
+    /// <summary>The same expression as <see cref="TreeGrower.GainGivenOutput"/> with L1 = L2 = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Gain(double g, double h, double w) => -((2 * g * w) + (h * w * w));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private SplitCandidate EvaluateNumeric(int feature, ReadOnlySpan<double> hist, int low, int high, in Node node)
+    {
+        var best = SplitCandidate.None;
+        var binCount = hist.Length / Histograms.Stride;
+        if (binCount <= 2)
+        {
+            return best;
+        }
+
+        var parentGain = Gain(node.G, node.H, Output(node.G, node.H));
+        var minGain = MinimumGainFor(parentGain);
+        var missingG = hist[0];
+        var missingH = hist[1];
+        var missingC = (int)hist[2];
+        var minCount = _minimumCount;
+        var totalCount = node.Count;
+        var first = Math.Max(1, low);
+        var last = Math.Min(high, binCount - 2);
+
+        // Pass 0: missing goes right; pass 1: missing goes left (only when there are missing rows).
+        for (var pass = 0; pass < (missingC > 0 ? 2 : 1); pass++)
+        {
+            double lg = pass == 1 ? missingG : 0, lh = pass == 1 ? missingH : 0;
+            var lc = pass == 1 ? missingC : 0;
+            for (var t = first; t <= last; t++)
+            {
+                var o = t * Histograms.Stride;
+                var c = hist[o + 2];
+                if (c == 0 && t != first)
+                {
+                    // Same sums as the threshold before, which was evaluated already.
+                    continue;
+                }
+
+                lg += hist[o];
+                lh += hist[o + 1];
+                lc += (int)c;
+                if (lc < minCount || lh < 0)
+                {
+                    continue;
+                }
+
+                var rc = totalCount - lc;
+                if (rc < minCount)
+                {
+                    break;
+                }
+
+                var rg = node.G - lg;
+                var rh = node.H - lh;
+                if (rh < 0)
+                {
+                    continue;
+                }
+
+                var lw = Output(lg, lh);
+                var rw = Output(rg, rh);
+                var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
+                if (gain > minGain && gain > best.Gain)
+                {
+                    best = new SplitCandidate
+                    {
+                        Feature = feature, Gain = gain, Threshold = t, DefaultLeft = pass == 1 || (missingC == 0 && lc >= rc),
+                        LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc, LeftOutput = lw, RightOutput = rw,
+                    };
+                }
+            }
+        }
+
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private SplitCandidate EvaluateCategorical(int feature, ReadOnlySpan<double> hist, int low, int high, in Node node)
+    {
+        var best = SplitCandidate.None;
+        var binCount = hist.Length / Histograms.Stride;
+        Span<int> used = stackalloc int[256];
+        Span<double> keys = stackalloc double[256];
+        var usedCount = 0;
+        var highest = Math.Min(high, binCount - 1);
+        for (var b = Math.Max(1, low); b <= highest; b++)
+        {
+            var o = b * Histograms.Stride;
+            if (hist[o + 2] >= 1)
+            {
+                used[usedCount] = b;
+                keys[usedCount] = hist[o] / hist[o + 1];
+                usedCount++;
+            }
+        }
+
+        if (usedCount < 2)
+        {
+            return best;
+        }
+
+        // Categories ordered by mean label (Fisher 1958); one direction suffices without a size cap.
+        keys[..usedCount].Sort(used[..usedCount]);
+        var parentGain = Gain(node.G, node.H, Output(node.G, node.H));
+        var minGain = MinimumGainFor(parentGain);
+        var minCount = _minimumCount;
+        var bestSize = 0;
+        double lg = 0, lh = 0;
+        var lc = 0;
+        for (var size = 1; size < usedCount; size++)
+        {
+            var o = used[size - 1] * Histograms.Stride;
+            lg += hist[o];
+            lh += hist[o + 1];
+            lc += (int)hist[o + 2];
+            var rc = node.Count - lc;
+            if (lc < minCount || lh < 0)
+            {
+                continue;
+            }
+
+            if (rc < minCount)
+            {
+                break;
+            }
+
+            var rg = node.G - lg;
+            var rh = node.H - lh;
+            if (rh < 0)
+            {
+                continue;
+            }
+
+            var lw = Output(lg, lh);
+            var rw = Output(rg, rh);
+            var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
+            if (gain > minGain && gain > best.Gain)
+            {
+                best = new SplitCandidate
+                {
+                    Feature = feature, Gain = gain, IsCategorical = true,
+                    LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc, LeftOutput = lw, RightOutput = rw,
+                };
+                bestSize = size;
+            }
+        }
+
+        for (var size = 1; size <= bestSize; size++)
+        {
+            best.AddCategory(used[size - 1]);
+        }
+
+        return best;
+    }
+
+    /// <summary>Applies the split to node <paramref name="l"/>: stable partition of its rows, a tree node, the right leaf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Split(BinTree tree, int l, in SplitCandidate split)
+    {
+        var node = _nodes[l];
+        var nl = Partition(split, _data.Columns[split.Feature], node.Start, node.Count);
+        var nr = node.Count - nl;
+        var index = tree.NodeCount;
+        var right = _leafCount++;
+        if (right >= _nodes.Length)
+        {
+            Array.Resize(ref _nodes, _nodes.Length * 2);
+        }
+
+        tree.AddSplit(split);
+        tree.Left.Add(~l);
+        tree.Right.Add(~right);
+        tree.NodeCover.Add(node.H);
+        tree.LeafValue.Add(0);
+        tree.LeafCover.Add(0);
+        if (node.Parent >= 0)
+        {
+            if (node.IsLeftChild)
+            {
+                tree.Left[node.Parent] = index;
+            }
+            else
+            {
+                tree.Right[node.Parent] = index;
+            }
+        }
+
+        var depth = node.Depth + 1;
+        _nodes[right] = new Node
+        {
+            Start = node.Start + nl, Count = nr, Depth = depth, G = split.RightG, H = split.RightH, Parent = index, IsLeftChild = false,
+        };
+        _nodes[l] = new Node
+        {
+            Start = node.Start, Count = nl, Depth = depth, G = split.LeftG, H = split.LeftH, Parent = index, IsLeftChild = true,
+        };
+        return right;
+    }
+
+    /// <summary>Stable partition of entries [start, start + count): left ones stay in front, in order. Returns their count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Partition(in SplitCandidate split, byte[] bins, int start, int count)
+    {
+        var rows = _rows.AsSpan(start, count);
+        var pairs = _pairs.AsSpan(start, count);
+        var rowScratch = _rowScratch.AsSpan(0, count);
+        var pairScratch = _pairScratch.AsSpan(0, count);
+        var nl = 0;
+        var nr = 0;
+        var categorical = split.IsCategorical;
+        var threshold = split.Threshold;
+        var missingLeft = split.DefaultLeft;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var r = rows[i];
+            int b = bins[r];
+            var left = categorical ? split.CategoryGoesLeft(b) : b == 0 ? missingLeft : b <= threshold;
+            if (left)
+            {
+                rows[nl] = r;
+                pairs[nl++] = pairs[i];
+            }
+            else
+            {
+                rowScratch[nr] = r;
+                pairScratch[nr++] = pairs[i];
+            }
+        }
+
+        rowScratch[..nr].CopyTo(rows[nl..]);
+        pairScratch[..nr].CopyTo(pairs[nl..]);
+        return nl;
+    }
+
+    private struct Node
+    {
+        public int Start;
+        public int Count;
+        public int Depth;
+        public int Parent;
+        public bool IsLeftChild;
+        public double G;
+        public double H;
+    }
+}
+
+/// <summary>A row's gradient and hessian, stored together so that one load fetches both.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct GradientPair
+{
+    public float Gradient;
+    public float Hessian;
+}

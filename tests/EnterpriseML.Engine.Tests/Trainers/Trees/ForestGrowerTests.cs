@@ -1,0 +1,112 @@
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Trees;
+
+namespace EnterpriseML.Engine.Tests.Trainers.Trees;
+
+public sealed class ForestGrowerTests
+{
+    /// <summary>
+    /// The forest's grower must grow exactly the trees of the general grower's forest mode (its reference): same
+    /// splits, same leaf numbering, bit-identical covers and leaf values, with missing values, a categorical feature,
+    /// bootstrap multiplicities, weights (some zero), leaf-size and depth limits.
+    /// </summary>
+    [Theory]
+    [InlineData(TaskKind.Binary, 1, 0, false, 2)]
+    [InlineData(TaskKind.Binary, 3, 0, true, 1)]
+    [InlineData(TaskKind.Binary, 1, 5, true, 4)]
+    [InlineData(TaskKind.Multiclass, 1, 0, false, 2)]
+    [InlineData(TaskKind.Regression, 1, 0, false, 4)]
+    [InlineData(TaskKind.Regression, 2, 6, true, 2)]
+    public void Grow_SameTreesAsTheReferenceForestMode(TaskKind task, int minCount, int maxDepth, bool weighted, int featuresPerNode)
+    {
+        const int n = 1200;
+        var x = TreeTestData.Synthetic(n, 41, out var regression, out var binary, out var multiclass);
+        var binned = BinnedData.Fit(x, 255, 200_000, 42, 1);
+        var random = new Random(5);
+        var weights = weighted ? Enumerable.Range(0, n).Select(_ => random.Next(4) == 0 ? 0f : (float)(random.NextDouble() * 2)).ToArray() : null;
+        var reference = new TreeGrower(
+            binned,
+            new GrowerSettings
+            {
+                ForestMode = true, MaximumLeaves = int.MaxValue, MaximumDepth = maxDepth, MinimumCount = minCount, MinimumHessian = 0,
+                FeaturesPerNode = featuresPerNode,
+            },
+            1);
+        var fast = new ForestGrower(binned, featuresPerNode, minCount, maxDepth, task != TaskKind.Regression);
+        var gradients = new float[n];
+        var hessians = new float[n];
+        var rows = new int[n];
+        var multiplicity = new int[n];
+        var grown = 0;
+        for (var t = 0; t < 12; t++)
+        {
+            var bootstrap = new Random(t);
+            Array.Clear(multiplicity);
+            for (var s = 0; s < n; s++)
+            {
+                multiplicity[bootstrap.Next(n)]++;
+            }
+
+            var count = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (multiplicity[i] == 0)
+                {
+                    continue;
+                }
+
+                var w = multiplicity[i] * (weights?[i] ?? 1f);
+                var target = task switch
+                {
+                    TaskKind.Binary => binary[i],
+                    TaskKind.Multiclass => multiclass[i] == t % 3 ? 1f : 0f,
+                    _ => regression[i],
+                };
+                rows[count] = i;
+                fast.RootRows[count] = i;
+                fast.RootPairs[count] = new GradientPair { Gradient = -target * w, Hessian = w };
+                gradients[i] = -target * w;
+                hessians[i] = w;
+                count++;
+            }
+
+            var expected = reference.Grow(gradients, hessians, rows, count, [], 0, new Random(100 + t));
+            var actual = fast.Grow(count, new Random(100 + t));
+            AssertSameTree(expected, actual);
+            grown += actual.NodeCount;
+        }
+
+        Assert.True(grown > 12 * 5, $"only {grown} splits in 12 trees");
+    }
+
+    [Fact]
+    public void Grow_PureClassificationNode_IsALeaf()
+    {
+        const int n = 50;
+        var x = TreeTestData.Synthetic(n, 42, out _, out _, out _);
+        var binned = BinnedData.Fit(x, 255, 200_000, 42, 1);
+        var grower = new ForestGrower(binned, 2, 1, 0, labelsAreIndicators: true);
+        for (var i = 0; i < n; i++)
+        {
+            grower.RootRows[i] = i;
+            grower.RootPairs[i] = new GradientPair { Gradient = -1, Hessian = 1 };
+        }
+
+        var tree = grower.Grow(n, new Random(1));
+        Assert.Equal(0, tree.NodeCount);
+        Assert.Equal(1.0, tree.LeafValue[0]);
+        Assert.Equal(n, tree.LeafCover[0]);
+    }
+
+    private static void AssertSameTree(BinTree expected, BinTree actual)
+    {
+        Assert.Equal(expected.Splits, actual.Splits);
+        Assert.Equal(expected.CategorySets, actual.CategorySets);
+        Assert.Equal(expected.Left, actual.Left);
+        Assert.Equal(expected.Right, actual.Right);
+        Assert.Equal(expected.NodeCover, actual.NodeCover);
+        Assert.Equal(expected.LeafValue, actual.LeafValue);
+        Assert.Equal(expected.LeafCover, actual.LeafCover);
+    }
+}
