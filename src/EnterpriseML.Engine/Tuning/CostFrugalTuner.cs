@@ -20,12 +20,22 @@ namespace EnterpriseML.Engine.Tuning;
 /// to the middle of the choice's bucket, the rest unchanged); a probe that improves becomes the incumbent like any
 /// other point.
 /// </para>
+/// <para>
+/// Local search alone only finds what is connected to its start by improving steps, and on small, noisy validation
+/// sets a lucky far-away configuration can beat it. So one local step in five is replaced by a uniform random point
+/// (the global half of BlendSearch: Wang, Wu, Huang and Wu, "Economical Hyperparameter Optimization with Blended
+/// Search Strategy", ICLR 2021); a random point that beats the incumbent becomes the incumbent, and the local
+/// search continues from there.
+/// </para>
 /// </summary>
 internal sealed class CostFrugalTuner : ITuner
 {
     /// <summary>Relative loss difference under which two points count as tied (then the cheaper wins).</summary>
     private const double TieTolerance = 1e-9;
     private const double StepShrink = 0.7;
+
+    /// <summary>One local-search step in this many is replaced by a uniform random point.</summary>
+    private const int GlobalEvery = 5;
 
     private readonly int _dimension;
     private readonly Random _random;
@@ -45,6 +55,7 @@ internal sealed class CostFrugalTuner : ITuner
     private double _step;
     private int _failures;
     private bool _proposedStart;
+    private long _localSteps;
 
     public CostFrugalTuner(SearchSpace space, int seed)
     {
@@ -118,6 +129,19 @@ internal sealed class CostFrugalTuner : ITuner
             point[probe.Dimension] = (probe.Choice + 0.5) / count;
             _pending.Add(new Pending(point, null, +1, _version));
             return (double[])point.Clone();
+        }
+
+        // Every GlobalEvery-th step is a uniform random point instead: the global half of BlendSearch.
+        if (++_localSteps % GlobalEvery == 0)
+        {
+            var global = new double[_dimension];
+            for (var i = 0; i < global.Length; i++)
+            {
+                global[i] = _random.NextDouble();
+            }
+
+            _pending.Add(new Pending(global, null, +1, _version));
+            return (double[])global.Clone();
         }
 
         while (_reverse.Count > 0)

@@ -166,6 +166,24 @@ public sealed class TunerTests
     }
 
     [Fact]
+    public void CostFrugal_BetterRegionNotConnectedToTheStart_IsFoundByGlobalPoints()
+    {
+        // Flat everywhere but in a far corner: no local step from the start ever improves.
+        var space = new SearchSpace(SearchParameter.Float("X", 0, 1, 0), SearchParameter.Float("Y", 0, 1, 0));
+        var tuner = Tuners.Create(TunerKind.CostFrugal, space, seed: 11);
+        var best = double.PositiveInfinity;
+        for (var trial = 0; trial < 30; trial++)
+        {
+            var p = tuner.Propose()!;
+            var loss = p[0] > 0.5 && p[1] > 0.5 ? 0 : 1;
+            best = Math.Min(best, loss);
+            tuner.Update(new TunerObservation(p, loss, 1, true));
+        }
+
+        Assert.Equal(0, best);
+    }
+
+    [Fact]
     public void CostFrugal_WarmStartWorse_KeepsTheCheapStart()
     {
         var space = Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 31 });
