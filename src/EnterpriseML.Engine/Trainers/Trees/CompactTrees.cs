@@ -20,7 +20,7 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// Built only when the ensemble fits the layout (≤ 65,536 features, ≤ 254 distinct thresholds per feature, category
 /// sets over codes ≤ 254, no NaN threshold); otherwise <see cref="TryBuild"/> returns null and the reference walk is used.
 /// </summary>
-internal sealed class CompactTrees
+internal sealed partial class CompactTrees
 {
     private const byte MissingBin = 255;
     private const byte KindNumeric = 0;
@@ -45,6 +45,7 @@ internal sealed class CompactTrees
     private readonly byte[] _zeroBin;
     private readonly int _featureCount;
     private readonly int _outputCount;
+    private readonly BitvectorLayout? _bitvector;
 
     private CompactTrees(
         PackedNode[] nodes, float[] values, int[] categoryOffset, uint[] categoryBits, int[] roots, int[] outputs, int[] usedFeatures,
@@ -67,6 +68,8 @@ internal sealed class CompactTrees
         {
             _zeroBin[j] = Bin(j, 0f);
         }
+
+        _bitvector = BitvectorLayout.TryBuild(nodes, values, categoryOffset, roots);
     }
 
     /// <summary>Bytes of one binned row (at least one, so that leaves can read feature 0).</summary>
@@ -368,16 +371,25 @@ internal sealed class CompactTrees
     /// <summary>
     /// Raw margins of every row (row-major, RowCount × outputs; before base scores and averaging). Rows are binned
     /// in blocks of 256, transposed (feature-major, so lane g of a step reads byte <c>feature × 256 + g</c> from one
-    /// base), then each tree walks the whole block, eight rows in lockstep. Parallel over blocks; a row's sum runs in
-    /// tree order whatever the thread count.
+    /// base), then each tree scores the whole block with the <see cref="PreferredKernel"/>. Parallel over blocks; a
+    /// row's sum runs in tree order whatever the thread count.
     /// </summary>
-    public unsafe void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism)
+    public void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism) =>
+        PredictRawBatch(features, margins, maxDegreeOfParallelism, PreferredKernel);
+
+    /// <summary><see cref="PredictRawBatch(FeatureMatrix, Span{double}, int)"/> with a given kernel (tests compare them all).</summary>
+    internal unsafe void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism, BatchKernel kernel)
     {
+        if (!Supports(kernel))
+        {
+            throw new ArgumentException($"The {kernel} kernel cannot run this model on this CPU.", nameof(kernel));
+        }
+
         var n = features.RowCount;
         var blocks = (n + BlockRows - 1) / BlockRows;
         fixed (double* p = margins)
         {
-            var state = new BatchState(this, features, (nint)p);
+            var state = new BatchState(this, features, (nint)p, kernel);
             if (maxDegreeOfParallelism == 1 || blocks < 2)
             {
                 for (var b = 0; b < blocks; b++)
@@ -511,7 +523,7 @@ internal sealed class CompactTrees
         }
     }
 
-    private sealed class BatchState(CompactTrees model, FeatureMatrix features, nint output)
+    private sealed class BatchState(CompactTrees model, FeatureMatrix features, nint output, BatchKernel kernel)
     {
         public unsafe void Run(int block)
         {
@@ -524,8 +536,36 @@ internal sealed class CompactTrees
             {
                 model.BinBlock(features, start, count, bins.AsSpan(0, bytes));
                 var result = new Span<double>((double*)output + ((long)start * k), count * k);
-                result.Clear();
-                model.WalkBlock(bins.AsSpan(0, bytes), count, result);
+                if (kernel == BatchKernel.Scalar)
+                {
+                    result.Clear();
+                    model.WalkBlock(bins.AsSpan(0, bytes), count, result);
+                    return;
+                }
+
+                // Vector kernels sum into an output-major block (output × 256 + row), copied to row-major after.
+                var sums = ArrayPool<double>.Shared.Rent(k << BlockShift);
+                try
+                {
+                    Array.Clear(sums, 0, k << BlockShift);
+                    fixed (byte* b = bins)
+                    fixed (double* m = sums)
+                    {
+                        model.WalkBlockBitvector(b, count, m);
+                    }
+
+                    for (var r = 0; r < count; r++)
+                    {
+                        for (var o = 0; o < k; o++)
+                        {
+                            result[(r * k) + o] = sums[(o << BlockShift) + r];
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<double>.Shared.Return(sums);
+                }
             }
             finally
             {
