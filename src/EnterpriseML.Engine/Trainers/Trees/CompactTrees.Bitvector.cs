@@ -6,16 +6,18 @@ using System.Runtime.Intrinsics.X86;
 namespace EnterpriseML.Engine.Trainers.Trees;
 
 /// <summary>
-/// The bitvector batch kernel (QuickScorer-style) for ensembles whose trees all have at most 32 leaves: instead of
+/// The bitvector batch kernel (QuickScorer-style) for ensembles whose trees all have at most 256 leaves: instead of
 /// walking a path, every split of a tree is tested for 16 rows at once (one AVX-512 lane per row), and each split that
-/// sends a row right clears the row's bits of the leaves in its left subtree. Leaves are numbered left to right from
-/// bit 31 down, so the leaf a row reaches is the leftmost one never cleared: the count of leading zeros of its word.
-/// No branch depends on the data and no lane waits for a deeper one; a 31-leaf tree costs 30 vector tests per 16 rows.
+/// sends a row right clears the row's bits of the leaves in its left subtree. Leaves are numbered left to right in
+/// 32-leaf words from bit 31 down, so the leaf a row reaches is the leftmost one never cleared: the count of leading
+/// zeros of the first non-zero word. No branch depends on the data and no lane waits for a deeper one; a tree costs
+/// one vector test per split and word its left subtree touches (a 31-leaf tree: 30 tests per 16 rows).
 /// <para>
-/// Exactness: each test is the scalar walk's own comparison (bins as described on <see cref="CompactTrees"/>), and the
-/// leaf a row reaches is the one the walk reaches (the standard QuickScorer argument: the leaves left of the exit leaf
-/// are exactly the left subtrees of the path's right turns, and no test clears the exit leaf). The leaf values are
-/// added per row in tree order into doubles, so margins stay bit-identical to the reference walk.
+/// Exactness: each test is the scalar walk's own comparison on the same bins (see <see cref="CompactTrees"/>), and the
+/// leaf a row reaches is the one the walk reaches (the QuickScorer argument: the leaves left of the exit leaf are
+/// exactly the left subtrees of the path's right turns, and no split clears the exit leaf, whose left-subtree
+/// ancestors all send the row left). The leaf values are added per row in tree order into doubles, so margins stay
+/// bit-identical to the reference walk.
 /// </para>
 /// </summary>
 internal sealed partial class CompactTrees
@@ -26,7 +28,7 @@ internal sealed partial class CompactTrees
         /// <summary>The portable scalar walk (eight rows in lockstep); always available.</summary>
         Scalar,
 
-        /// <summary>The AVX-512 bitvector kernel: trees of at most 32 leaves, AVX-512 F and CD.</summary>
+        /// <summary>The AVX-512 bitvector kernel: trees of at most 256 leaves, AVX-512 F and CD.</summary>
         Bitvector512,
     }
 
@@ -44,64 +46,75 @@ internal sealed partial class CompactTrees
     /// <summary>
     /// Block kernel of <see cref="BatchKernel.Bitvector512"/>: adds every tree's leaf value into
     /// <paramref name="block"/> (output-major, <c>output × 256 + row</c>) for the first <paramref name="count"/> rows of
-    /// the transposed bins. Rows past <paramref name="count"/> up to the next multiple of 64 are computed from whatever
-    /// bytes the buffer holds and land in the block's unused tail; nothing reads them.
+    /// the transposed bins (with the shifted copies of <see cref="BitvectorLayout.ShiftedFeatures"/> after them). Rows
+    /// past <paramref name="count"/> up to the next multiple of 64 are computed from whatever bytes the buffer holds and
+    /// land in the block's unused tail; nothing reads them.
     /// </summary>
     private unsafe void WalkBlockBitvector(byte* bins, int count, double* block)
     {
         var layout = _bitvector!;
         var quads = (count + 63) >> 6;
-        fixed (NumericTest* numeric = layout.Numeric)
-        fixed (CategoryTest* categorical = layout.Categorical)
+        fixed (SplitTest* numeric = layout.Numeric)
+        fixed (SplitTest* categorical = layout.Categorical)
         fixed (float* leaves = layout.LeafValues)
         fixed (uint* categoryBits = _categoryBits)
         {
             var numericStart = layout.NumericStart;
             var categoricalStart = layout.CategoricalStart;
+            var treeWords = layout.TreeWords;
             var outputs = _outputs;
             for (var t = 0; t < outputs.Length; t++)
             {
-                var lowLeaves = Vector512.Load(leaves + (t * BitvectorLayout.MaximumLeaves));
-                var highLeaves = Vector512.Load(leaves + (t * BitvectorLayout.MaximumLeaves) + 16);
                 var margins = block + (outputs[t] << BlockShift);
-                int ns = numericStart[t], ne = numericStart[t + 1], cs = categoricalStart[t], ce = categoricalStart[t + 1];
+                int first = treeWords[t], last = treeWords[t + 1] - 1;
                 for (var q = 0; q < quads; q++)
                 {
                     var r0 = q << 6;
-                    var v0 = Vector512<uint>.AllBitsSet;
-                    var v1 = v0;
-                    var v2 = v0;
-                    var v3 = v0;
-                    for (var i = ns; i < ne; i++)
+                    Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default;
+                    // Last word first, so that the lowest word with a surviving leaf decides.
+                    for (var w = last; w >= first; w--)
                     {
-                        var test = numeric + i;
-                        var x = bins + test->FeatureOffset + r0;
-                        var low = Vector512.Create(test->Low);
-                        var span = Vector512.Create(test->Span);
-                        var left = Vector512.Create(test->LeftLeaves);
-                        v0 = Vector512.AndNot(v0, Vector512.LessThan(Widen(x) - low, span) & left);
-                        v1 = Vector512.AndNot(v1, Vector512.LessThan(Widen(x + 16) - low, span) & left);
-                        v2 = Vector512.AndNot(v2, Vector512.LessThan(Widen(x + 32) - low, span) & left);
-                        v3 = Vector512.AndNot(v3, Vector512.LessThan(Widen(x + 48) - low, span) & left);
-                    }
+                        var v0 = Vector512<uint>.AllBitsSet;
+                        var v1 = v0;
+                        var v2 = v0;
+                        var v3 = v0;
+                        for (int i = numericStart[w], end = numericStart[w + 1]; i < end; i++)
+                        {
+                            var test = numeric + i;
+                            var x = bins + test->FeatureOffset + r0;
+                            var above = Vector512.Create(test->Argument);
+                            var notLeft = ~Vector512.Create(test->LeftLeaves);
+                            v0 = v0 & (GoesLeft(Widen(x), above) | notLeft);
+                            v1 = v1 & (GoesLeft(Widen(x + 16), above) | notLeft);
+                            v2 = v2 & (GoesLeft(Widen(x + 32), above) | notLeft);
+                            v3 = v3 & (GoesLeft(Widen(x + 48), above) | notLeft);
+                        }
 
-                    for (var i = cs; i < ce; i++)
-                    {
-                        var test = categorical + i;
-                        var x = bins + test->FeatureOffset + r0;
-                        var set = Vector256.Load(categoryBits + test->BitsOffset).ToVector512Unsafe();
-                        var left = Vector512.Create(test->LeftLeaves);
-                        v0 = Vector512.AndNot(v0, NotInSet(set, Widen(x)) & left);
-                        v1 = Vector512.AndNot(v1, NotInSet(set, Widen(x + 16)) & left);
-                        v2 = Vector512.AndNot(v2, NotInSet(set, Widen(x + 32)) & left);
-                        v3 = Vector512.AndNot(v3, NotInSet(set, Widen(x + 48)) & left);
+                        for (int i = categoricalStart[w], end = categoricalStart[w + 1]; i < end; i++)
+                        {
+                            var test = categorical + i;
+                            var x = bins + test->FeatureOffset + r0;
+                            var set = Vector256.Load(categoryBits + test->Argument).ToVector512Unsafe();
+                            var notLeft = ~Vector512.Create(test->LeftLeaves);
+                            v0 = v0 & (InSet(set, Widen(x)) | notLeft);
+                            v1 = v1 & (InSet(set, Widen(x + 16)) | notLeft);
+                            v2 = v2 & (InSet(set, Widen(x + 32)) | notLeft);
+                            v3 = v3 & (InSet(set, Widen(x + 48)) | notLeft);
+                        }
+
+                        var lowLeaves = Vector512.Load(leaves + (w * 32));
+                        var highLeaves = Vector512.Load(leaves + (w * 32) + 16);
+                        f0 = LeafValue(v0, lowLeaves, highLeaves, f0);
+                        f1 = LeafValue(v1, lowLeaves, highLeaves, f1);
+                        f2 = LeafValue(v2, lowLeaves, highLeaves, f2);
+                        f3 = LeafValue(v3, lowLeaves, highLeaves, f3);
                     }
 
                     var m = margins + r0;
-                    AddLeaves(v0, lowLeaves, highLeaves, m);
-                    AddLeaves(v1, lowLeaves, highLeaves, m + 16);
-                    AddLeaves(v2, lowLeaves, highLeaves, m + 32);
-                    AddLeaves(v3, lowLeaves, highLeaves, m + 48);
+                    AddValues(f0, m);
+                    AddValues(f1, m + 16);
+                    AddValues(f2, m + 32);
+                    AddValues(f3, m + 48);
                 }
             }
         }
@@ -111,73 +124,107 @@ internal sealed partial class CompactTrees
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<uint> Widen(byte* x) => Avx512F.ConvertToVector512UInt32(Vector128.Load(x));
 
-    /// <summary>All-ones in the lanes whose bin is not in the 256-bit category set (those rows go right).</summary>
+    /// <summary>
+    /// All-ones in the lanes whose bin is &lt; <paramref name="above"/> (the row goes left), from the sign of
+    /// <c>bin − above</c> (both in 0..256), which costs fewer instructions than a compare into a mask register.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> NotInSet(Vector512<uint> set, Vector512<uint> bins)
+    private static Vector512<uint> GoesLeft(Vector512<uint> bins, Vector512<uint> above) =>
+        Vector512.ShiftRightArithmetic((bins - above).AsInt32(), 31).AsUInt32();
+
+    /// <summary>All-ones in the lanes whose bin is in the 256-bit category set (those rows go left): the set's bit is
+    /// shifted to the sign position and spread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> InSet(Vector512<uint> set, Vector512<uint> bins)
     {
         var word = Avx512F.PermuteVar16x32(set, bins >>> 5);
-        var bit = Avx512F.ShiftRightLogicalVariable(word, bins & Vector512.Create(31u)) & Vector512<uint>.One;
-        return Vector512.Equals(bit, Vector512<uint>.Zero);
+        var top = Avx512F.ShiftLeftLogicalVariable(word, Vector512.AndNot(Vector512.Create(31u), bins));
+        return Vector512.ShiftRightArithmetic(top.AsInt32(), 31).AsUInt32();
     }
 
-    /// <summary>Adds, for 16 rows, the value of the leaf each reached (leftmost surviving bit) to its double margin.</summary>
+    /// <summary>
+    /// For 16 rows: the value of the leftmost surviving leaf of this 32-leaf word where one survives, else
+    /// <paramref name="found"/> (the value from a later word).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AddLeaves(Vector512<uint> word, Vector512<float> lowLeaves, Vector512<float> highLeaves, double* margins)
+    private static Vector512<float> LeafValue(Vector512<uint> word, Vector512<float> lowLeaves, Vector512<float> highLeaves, Vector512<float> found)
     {
-        var leaf = Avx512CD.LeadingZeroCount(word).AsInt32();
-        var value = Avx512F.PermuteVar16x32x2(lowLeaves, leaf, highLeaves);
+        var value = Avx512F.PermuteVar16x32x2(lowLeaves, Avx512CD.LeadingZeroCount(word).AsInt32(), highLeaves);
+        return Vector512.ConditionalSelect(Vector512.Equals(word, Vector512<uint>.Zero).AsSingle(), found, value);
+    }
+
+    /// <summary>Adds 16 float leaf values to 16 rows' double margins (exact widening, one add per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddValues(Vector512<float> value, double* margins)
+    {
         Vector512.Store(Vector512.Load(margins) + Avx512F.ConvertToVector512Double(value.GetLower()), margins);
         Vector512.Store(Vector512.Load(margins + 8) + Avx512F.ConvertToVector512Double(value.GetUpper()), margins + 8);
     }
 
-    /// <summary>A numeric split for the bitvector kernel: the row goes right iff <c>(uint)(bin − Low) &lt; Span</c>.</summary>
+    /// <summary>
+    /// A split for the bitvector kernel, as seen from one 32-leaf word of its tree. Numeric: the row goes left iff its
+    /// bin is &lt; <see cref="Argument"/> (the byte threshold + 1). Categorical: <see cref="Argument"/> is the offset of the 8-word category set;
+    /// the row goes right iff its bin is not in it. Going right clears <see cref="LeftLeaves"/> (the left subtree's
+    /// leaves within this word).
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
-    private readonly struct NumericTest(int featureOffset, uint low, uint span, uint leftLeaves)
+    private readonly struct SplitTest(int featureOffset, uint argument, uint leftLeaves)
     {
         public readonly int FeatureOffset = featureOffset;
-        public readonly uint Low = low;
-        public readonly uint Span = span;
+        public readonly uint Argument = argument;
         public readonly uint LeftLeaves = leftLeaves;
     }
 
-    /// <summary>A categorical split for the bitvector kernel: the row goes right iff its bin is not in the 8-word set.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly struct CategoryTest(int featureOffset, int bitsOffset, uint leftLeaves)
-    {
-        public readonly int FeatureOffset = featureOffset;
-        public readonly int BitsOffset = bitsOffset;
-        public readonly uint LeftLeaves = leftLeaves;
-    }
-
-    /// <summary>Per tree: its numeric and categorical splits (with left-subtree leaf masks) and its 32 leaf values.</summary>
+    /// <summary>
+    /// Per tree: its leaves numbered left to right in 32-leaf words (leaf i is bit 31 − i mod 32 of word i / 32), and
+    /// per word the splits whose left subtree has leaves in it (a split spanning several words is listed in each), and
+    /// the word's 32 leaf values.
+    /// </summary>
     private sealed class BitvectorLayout
     {
-        public const int MaximumLeaves = 32;
+        public const int MaximumLeaves = 256;
+        private const int WordLeaves = 32;
 
-        private BitvectorLayout(NumericTest[] numeric, int[] numericStart, CategoryTest[] categorical, int[] categoricalStart, float[] leafValues)
+        private BitvectorLayout(
+            int[] treeWords, SplitTest[] numeric, int[] numericStart, SplitTest[] categorical, int[] categoricalStart, float[] leafValues,
+            int[] shiftedFeatures)
         {
+            TreeWords = treeWords;
             Numeric = numeric;
             NumericStart = numericStart;
             Categorical = categorical;
             CategoricalStart = categoricalStart;
             LeafValues = leafValues;
+            ShiftedFeatures = shiftedFeatures;
         }
 
-        public NumericTest[] Numeric { get; }
+        /// <summary>Tree t owns words <c>TreeWords[t] .. TreeWords[t + 1] − 1</c>.</summary>
+        public int[] TreeWords { get; }
 
+        public SplitTest[] Numeric { get; }
+
+        /// <summary>Word w's numeric splits are <c>Numeric[NumericStart[w] .. NumericStart[w + 1] − 1]</c>.</summary>
         public int[] NumericStart { get; }
 
-        public CategoryTest[] Categorical { get; }
+        public SplitTest[] Categorical { get; }
 
         public int[] CategoricalStart { get; }
 
-        /// <summary><c>tree × 32 + leaf</c>, leaves numbered left to right; unused entries are zero.</summary>
+        /// <summary><c>word × 32 + leaf</c>; unused entries are zero.</summary>
         public float[] LeafValues { get; }
 
-        /// <summary>The layout of the packed trees, or null when a tree has more than 32 leaves.</summary>
-        public static BitvectorLayout? TryBuild(PackedNode[] nodes, float[] values, int[] categoryOffset, int[] roots)
+        /// <summary>
+        /// Features with default-left splits. The kernel reads their bins shifted by one modulo 256 (NaN's 255 becomes
+        /// 0) from byte row <c>featureCount + i</c> of the block, so that a default-left split is a single compare
+        /// that sends NaN left, exactly as the scalar walk's <c>(bin + 1) &amp; 0xFF &gt; threshold</c>.
+        /// </summary>
+        public int[] ShiftedFeatures { get; }
+
+        /// <summary>The layout of the packed trees, or null when a tree has more than 256 leaves.</summary>
+        public static BitvectorLayout? TryBuild(PackedNode[] nodes, float[] values, int[] categoryOffset, int[] roots, int featureCount)
         {
             var trees = roots.Length;
+            var treeWords = new int[trees + 1];
             for (var t = 0; t < trees; t++)
             {
                 var end = t + 1 < trees ? roots[t + 1] : nodes.Length;
@@ -191,53 +238,93 @@ internal sealed partial class CompactTrees
                 {
                     return null;
                 }
+
+                treeWords[t + 1] = treeWords[t] + ((leaves + WordLeaves - 1) / WordLeaves);
             }
 
-            var numeric = new List<NumericTest>();
-            var categorical = new List<CategoryTest>();
-            var numericStart = new int[trees + 1];
-            var categoricalStart = new int[trees + 1];
-            var leafValues = new float[trees * MaximumLeaves];
+            var words = treeWords[trees];
+            var numericByWord = new List<SplitTest>[words];
+            var categoricalByWord = new List<SplitTest>[words];
+            for (var w = 0; w < words; w++)
+            {
+                numericByWord[w] = [];
+                categoricalByWord[w] = [];
+            }
+
+            var leafValues = new float[words * WordLeaves];
+            var shiftedRow = new Dictionary<int, int>();
+            var shifted = new List<int>();
             for (var t = 0; t < trees; t++)
             {
-                numericStart[t] = numeric.Count;
-                categoricalStart[t] = categorical.Count;
+                var firstWord = treeWords[t];
                 var next = 0;
                 Visit(roots[t]);
 
-                // The first and last leaf numbers of the subtree at slot s; records its split.
+                // The first and last leaf numbers of the subtree at slot s; records its split in each word it touches.
                 (int First, int Last) Visit(int s)
                 {
                     var node = nodes[s];
                     if (node.FirstChild == s)
                     {
-                        leafValues[(t * MaximumLeaves) + next] = values[s];
+                        leafValues[(firstWord * WordLeaves) + next] = values[s];
                         return (next, next++);
                     }
 
                     var left = Visit(node.FirstChild);
                     var right = Visit(node.FirstChild + 1);
-                    var width = left.Last - left.First + 1;
-                    var mask = (uint)(((1ul << width) - 1) << (MaximumLeaves - 1 - left.Last));
-                    var featureOffset = node.Feature << BlockShift;
-                    if (node.Kind == KindCategorical)
+                    var categorical = node.Kind == KindCategorical;
+                    int featureOffset;
+                    uint argument;
+                    if (categorical)
                     {
-                        categorical.Add(new CategoryTest(featureOffset, categoryOffset[s], mask));
+                        featureOffset = node.Feature << BlockShift;
+                        argument = (uint)categoryOffset[s];
+                    }
+                    else if (node.Kind == KindDefaultLeft)
+                    {
+                        // Right iff ((bin + 1) & 0xFF) > threshold: the shifted bin against the threshold.
+                        if (!shiftedRow.TryGetValue(node.Feature, out var row))
+                        {
+                            row = featureCount + shifted.Count;
+                            shiftedRow[node.Feature] = row;
+                            shifted.Add(node.Feature);
+                        }
+
+                        featureOffset = row << BlockShift;
+                        argument = node.Threshold + 1u;
                     }
                     else
                     {
-                        // Right iff bin > index, except that default-left nodes send the missing bin 255 left.
-                        var index = node.Threshold - node.Kind;
-                        numeric.Add(new NumericTest(featureOffset, (uint)(index + 1), (uint)((node.Kind == KindDefaultLeft ? 254 : 255) - index), mask));
+                        featureOffset = node.Feature << BlockShift;
+                        argument = node.Threshold + 1u;
+                    }
+
+                    for (var w = left.First / WordLeaves; w <= left.Last / WordLeaves; w++)
+                    {
+                        var from = Math.Max(left.First, w * WordLeaves) - (w * WordLeaves);
+                        var to = Math.Min(left.Last, (w * WordLeaves) + WordLeaves - 1) - (w * WordLeaves);
+                        var mask = (uint)(((1ul << (to - from + 1)) - 1) << (WordLeaves - 1 - to));
+                        (categorical ? categoricalByWord : numericByWord)[firstWord + w].Add(new SplitTest(featureOffset, argument, mask));
                     }
 
                     return (left.First, right.Last);
                 }
             }
 
-            numericStart[trees] = numeric.Count;
-            categoricalStart[trees] = categorical.Count;
-            return new BitvectorLayout([.. numeric], numericStart, [.. categorical], categoricalStart, leafValues);
+            return new BitvectorLayout(
+                treeWords, [.. numericByWord.SelectMany(l => l)], Starts(numericByWord), [.. categoricalByWord.SelectMany(l => l)],
+                Starts(categoricalByWord), leafValues, [.. shifted]);
+        }
+
+        private static int[] Starts(List<SplitTest>[] byWord)
+        {
+            var starts = new int[byWord.Length + 1];
+            for (var w = 0; w < byWord.Length; w++)
+            {
+                starts[w + 1] = starts[w] + byWord[w].Count;
+            }
+
+            return starts;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
@@ -69,7 +70,7 @@ internal sealed partial class CompactTrees
             _zeroBin[j] = Bin(j, 0f);
         }
 
-        _bitvector = BitvectorLayout.TryBuild(nodes, values, categoryOffset, roots);
+        _bitvector = BitvectorLayout.TryBuild(nodes, values, categoryOffset, roots, RowBytes);
     }
 
     /// <summary>Bytes of one binned row (at least one, so that leaves can read feature 0).</summary>
@@ -530,11 +531,21 @@ internal sealed partial class CompactTrees
             var start = block * BlockRows;
             var count = Math.Min(BlockRows, features.RowCount - start);
             var k = model._outputCount;
-            var bytes = model.RowBytes << BlockShift;
+            var shifted = kernel == BatchKernel.Scalar ? [] : model._bitvector!.ShiftedFeatures;
+            var bytes = (model.RowBytes + shifted.Length) << BlockShift;
             var bins = ArrayPool<byte>.Shared.Rent(bytes);
             try
             {
                 model.BinBlock(features, start, count, bins.AsSpan(0, bytes));
+                for (var i = 0; i < shifted.Length; i++)
+                {
+                    var from = bins.AsSpan(shifted[i] << BlockShift, BlockRows);
+                    var to = bins.AsSpan((model.RowBytes + i) << BlockShift, BlockRows);
+                    for (var r = 0; r < BlockRows; r += Vector256<byte>.Count)
+                    {
+                        (Vector256.Create<byte>(from.Slice(r)) + Vector256<byte>.One).CopyTo(to.Slice(r));
+                    }
+                }
                 var result = new Span<double>((double*)output + ((long)start * k), count * k);
                 if (kernel == BatchKernel.Scalar)
                 {

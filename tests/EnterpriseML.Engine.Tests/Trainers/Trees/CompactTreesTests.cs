@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Trees;
@@ -121,15 +122,23 @@ public sealed class CompactTreesTests
     [InlineData("credit-german", 1, 32)]
     [InlineData("credit-german", 1, 200)]
     [InlineData("synthetic-multiclass", 3, 31)]
+    [InlineData("synthetic-multiclass", 3, 100)]
+    [InlineData("synthetic-regression", 1, 256)]
     public void PredictRawBatch_EveryKernelAndRowCountsOffTheLaneWidth_BitIdenticalToReferenceWalk(string dataset, int outputs, int leaves)
     {
-        var (train, test) = dataset == "credit-german" ? TreeTestData.CreditGerman : Multiclass();
+        var (train, test) = dataset switch
+        {
+            "credit-german" => TreeTestData.CreditGerman,
+            "synthetic-regression" => Regression(),
+            _ => Multiclass(),
+        };
         var options = new GbdtOptions { NumberOfTrees = 40, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = 3, Seed = 5 };
         var model = (GbdtModel)new GbdtTrainer(options).Fit(train);
         var ensemble = model.Core.Ensemble;
         var compact = ensemble.Compact;
         Assert.NotNull(compact);
         Assert.Equal(outputs, ensemble.OutputCount);
+        Assert.Equal(Avx512F.IsSupported && Avx512CD.IsSupported, compact.Supports(CompactTrees.BatchKernel.Bitvector512));
         var all = WithEdgeValues(test.Features, ensemble, seed: 17);
         var labels = new float[all.RowCount];
         foreach (var count in new[] { 1, 7, 15, 16, 17, 63, 65, 129, 255, 256, 257, 511, 513 }.Where(c => c <= all.RowCount))
@@ -157,11 +166,13 @@ public sealed class CompactTreesTests
     {
         var (train, _) = TreeTestData.CreditGerman;
         var shallow = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 5, NumberOfLeaves = 32, Seed = 1 }).Fit(train);
-        var deep = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 5, NumberOfLeaves = 64, MinimumExampleCountPerLeaf = 2, Seed = 1 }).Fit(train);
-        var avx512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512CD.IsSupported;
+        var deepOptions = new GbdtOptions { NumberOfTrees = 2, NumberOfLeaves = 1000, MinimumExampleCountPerLeaf = 1, Seed = 1 };
+        var deep = (GbdtModel)new GbdtTrainer(deepOptions).Fit(Regression().Train);
+        var avx512 = Avx512F.IsSupported && Avx512CD.IsSupported;
         Assert.Equal(avx512 ? CompactTrees.BatchKernel.Bitvector512 : CompactTrees.BatchKernel.Scalar, shallow.Core.Ensemble.Compact!.PreferredKernel);
         Assert.False(deep.Core.Ensemble.Compact!.Supports(CompactTrees.BatchKernel.Bitvector512));
-        Assert.Throws<ArgumentException>(() => deep.Core.Ensemble.Compact.PredictRawBatch(train.Features, new double[train.Features.RowCount], 1, CompactTrees.BatchKernel.Bitvector512));
+        var x = Regression().Test.Features;
+        Assert.Throws<ArgumentException>(() => deep.Core.Ensemble.Compact.PredictRawBatch(x, new double[x.RowCount], 1, CompactTrees.BatchKernel.Bitvector512));
     }
 
     [Fact]
@@ -260,6 +271,15 @@ public sealed class CompactTreesTests
         }
 
         return new FeatureMatrix(n, dense, x.DenseColumnCount, null, x.Features);
+    }
+
+    private static (TrainingSet Train, TrainingSet Test) Regression()
+    {
+        var x = TreeTestData.Synthetic(3000, 13, out var regression, out _, out _);
+        var all = Enumerable.Range(0, x.RowCount).ToArray();
+        return (
+            TreeTestData.Subset(x, regression, all.Where(i => i % 4 != 0).ToArray(), TaskKind.Regression),
+            TreeTestData.Subset(x, regression, all.Where(i => i % 4 == 0).ToArray(), TaskKind.Regression));
     }
 
     private static (TrainingSet Train, TrainingSet Test) Multiclass()
