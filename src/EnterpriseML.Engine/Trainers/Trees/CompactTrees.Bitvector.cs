@@ -22,6 +22,9 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// </summary>
 internal sealed partial class CompactTrees
 {
+    /// <summary>Rows per pass of the bitvector kernel: eight AVX-512 groups of 16.</summary>
+    private const int VectorPassRows = 128;
+
     /// <summary>The batch kernels; <see cref="PreferredKernel"/> picks the fastest one the model and CPU support.</summary>
     internal enum BatchKernel
     {
@@ -46,14 +49,15 @@ internal sealed partial class CompactTrees
     /// <summary>
     /// Block kernel of <see cref="BatchKernel.Bitvector512"/>: adds every tree's leaf value into
     /// <paramref name="block"/> (output-major, <c>output × 256 + row</c>) for the first <paramref name="count"/> rows of
-    /// the transposed bins (with the shifted copies of <see cref="BitvectorLayout.ShiftedFeatures"/> after them). Rows
-    /// past <paramref name="count"/> up to the next multiple of 64 are computed from whatever bytes the buffer holds and
-    /// land in the block's unused tail; nothing reads them.
+    /// the transposed bins, widened to 32 bits (<c>feature × 256 + row</c>, with the shifted rows of
+    /// <see cref="BitvectorLayout.ShiftedFeatures"/> after the features). Eight groups of 16 rows share each split's
+    /// loads; rows past <paramref name="count"/> up to the next multiple of 128 are computed from whatever the buffer
+    /// holds and land in the block's unused tail; nothing reads them.
     /// </summary>
-    private unsafe void WalkBlockBitvector(byte* bins, int count, double* block)
+    private unsafe void WalkBlockBitvector(uint* bins, int count, double* block)
     {
         var layout = _bitvector!;
-        var quads = (count + 63) >> 6;
+        var passes = (count + VectorPassRows - 1) / VectorPassRows;
         fixed (SplitTest* numeric = layout.Numeric)
         fixed (SplitTest* categorical = layout.Categorical)
         fixed (float* leaves = layout.LeafValues)
@@ -67,10 +71,10 @@ internal sealed partial class CompactTrees
             {
                 var margins = block + (outputs[t] << BlockShift);
                 int first = treeWords[t], last = treeWords[t + 1] - 1;
-                for (var q = 0; q < quads; q++)
+                for (var pass = 0; pass < passes; pass++)
                 {
-                    var r0 = q << 6;
-                    Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default;
+                    var r0 = pass * VectorPassRows;
+                    Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default, f6 = default, f7 = default;
                     // Last word first, so that the lowest word with a surviving leaf decides.
                     for (var w = last; w >= first; w--)
                     {
@@ -78,16 +82,24 @@ internal sealed partial class CompactTrees
                         var v1 = v0;
                         var v2 = v0;
                         var v3 = v0;
+                        var v4 = v0;
+                        var v5 = v0;
+                        var v6 = v0;
+                        var v7 = v0;
                         for (int i = numericStart[w], end = numericStart[w + 1]; i < end; i++)
                         {
                             var test = numeric + i;
                             var x = bins + test->FeatureOffset + r0;
-                            var above = Vector512.Create(test->Argument);
+                            var minusAbove = Vector512.Create(test->Argument);
                             var notLeft = ~Vector512.Create(test->LeftLeaves);
-                            v0 = v0 & (GoesLeft(Widen(x), above) | notLeft);
-                            v1 = v1 & (GoesLeft(Widen(x + 16), above) | notLeft);
-                            v2 = v2 & (GoesLeft(Widen(x + 32), above) | notLeft);
-                            v3 = v3 & (GoesLeft(Widen(x + 48), above) | notLeft);
+                            v0 = v0 & (GoesLeft(minusAbove, x) | notLeft);
+                            v1 = v1 & (GoesLeft(minusAbove, x + 16) | notLeft);
+                            v2 = v2 & (GoesLeft(minusAbove, x + 32) | notLeft);
+                            v3 = v3 & (GoesLeft(minusAbove, x + 48) | notLeft);
+                            v4 = v4 & (GoesLeft(minusAbove, x + 64) | notLeft);
+                            v5 = v5 & (GoesLeft(minusAbove, x + 80) | notLeft);
+                            v6 = v6 & (GoesLeft(minusAbove, x + 96) | notLeft);
+                            v7 = v7 & (GoesLeft(minusAbove, x + 112) | notLeft);
                         }
 
                         for (int i = categoricalStart[w], end = categoricalStart[w + 1]; i < end; i++)
@@ -96,10 +108,14 @@ internal sealed partial class CompactTrees
                             var x = bins + test->FeatureOffset + r0;
                             var set = Vector256.Load(categoryBits + test->Argument).ToVector512Unsafe();
                             var notLeft = ~Vector512.Create(test->LeftLeaves);
-                            v0 = v0 & (InSet(set, Widen(x)) | notLeft);
-                            v1 = v1 & (InSet(set, Widen(x + 16)) | notLeft);
-                            v2 = v2 & (InSet(set, Widen(x + 32)) | notLeft);
-                            v3 = v3 & (InSet(set, Widen(x + 48)) | notLeft);
+                            v0 = v0 & (InSet(set, Vector512.Load(x)) | notLeft);
+                            v1 = v1 & (InSet(set, Vector512.Load(x + 16)) | notLeft);
+                            v2 = v2 & (InSet(set, Vector512.Load(x + 32)) | notLeft);
+                            v3 = v3 & (InSet(set, Vector512.Load(x + 48)) | notLeft);
+                            v4 = v4 & (InSet(set, Vector512.Load(x + 64)) | notLeft);
+                            v5 = v5 & (InSet(set, Vector512.Load(x + 80)) | notLeft);
+                            v6 = v6 & (InSet(set, Vector512.Load(x + 96)) | notLeft);
+                            v7 = v7 & (InSet(set, Vector512.Load(x + 112)) | notLeft);
                         }
 
                         var lowLeaves = Vector512.Load(leaves + (w * 32));
@@ -108,6 +124,10 @@ internal sealed partial class CompactTrees
                         f1 = LeafValue(v1, lowLeaves, highLeaves, f1);
                         f2 = LeafValue(v2, lowLeaves, highLeaves, f2);
                         f3 = LeafValue(v3, lowLeaves, highLeaves, f3);
+                        f4 = LeafValue(v4, lowLeaves, highLeaves, f4);
+                        f5 = LeafValue(v5, lowLeaves, highLeaves, f5);
+                        f6 = LeafValue(v6, lowLeaves, highLeaves, f6);
+                        f7 = LeafValue(v7, lowLeaves, highLeaves, f7);
                     }
 
                     var m = margins + r0;
@@ -115,22 +135,24 @@ internal sealed partial class CompactTrees
                     AddValues(f1, m + 16);
                     AddValues(f2, m + 32);
                     AddValues(f3, m + 48);
+                    AddValues(f4, m + 64);
+                    AddValues(f5, m + 80);
+                    AddValues(f6, m + 96);
+                    AddValues(f7, m + 112);
                 }
             }
         }
     }
 
-    /// <summary>16 bins (bytes) zero-extended to 32-bit lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<uint> Widen(byte* x) => Avx512F.ConvertToVector512UInt32(Vector128.Load(x));
-
     /// <summary>
-    /// All-ones in the lanes whose bin is &lt; <paramref name="above"/> (the row goes left), from the sign of
-    /// <c>bin − above</c> (both in 0..256), which costs fewer instructions than a compare into a mask register.
+    /// All-ones in the lanes whose bin is ≤ the threshold (the row goes left), from the sign of
+    /// <c>bin + <paramref name="minusAbove"/></c> = bin − (threshold + 1), both in 0..256: an add with the bins as
+    /// memory operand and a shift, which with the caller's and/or makes three instructions per split and 16 rows
+    /// (a compare into a mask register costs more, as the JIT does not mask the and).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> GoesLeft(Vector512<uint> bins, Vector512<uint> above) =>
-        Vector512.ShiftRightArithmetic((bins - above).AsInt32(), 31).AsUInt32();
+    private static unsafe Vector512<uint> GoesLeft(Vector512<uint> minusAbove, uint* bins) =>
+        Vector512.ShiftRightArithmetic((Vector512.Load(bins) + minusAbove).AsInt32(), 31).AsUInt32();
 
     /// <summary>All-ones in the lanes whose bin is in the 256-bit category set (those rows go left): the set's bit is
     /// shifted to the sign position and spread.</summary>
@@ -162,8 +184,8 @@ internal sealed partial class CompactTrees
     }
 
     /// <summary>
-    /// A split for the bitvector kernel, as seen from one 32-leaf word of its tree. Numeric: the row goes left iff its
-    /// bin is &lt; <see cref="Argument"/> (the byte threshold + 1). Categorical: <see cref="Argument"/> is the offset of the 8-word category set;
+    /// A split for the bitvector kernel, as seen from one 32-leaf word of its tree. Numeric: <see cref="Argument"/> is −(byte
+    /// threshold + 1) modulo 2³², and the row goes right iff its bin is greater than the threshold. Categorical: <see cref="Argument"/> is the offset of the 8-word category set;
     /// the row goes right iff its bin is not in it. Going right clears <see cref="LeftLeaves"/> (the left subtree's
     /// leaves within this word).
     /// </summary>
@@ -291,12 +313,12 @@ internal sealed partial class CompactTrees
                         }
 
                         featureOffset = row << BlockShift;
-                        argument = node.Threshold + 1u;
+                        argument = (uint)-(node.Threshold + 1);
                     }
                     else
                     {
                         featureOffset = node.Feature << BlockShift;
-                        argument = node.Threshold + 1u;
+                        argument = (uint)-(node.Threshold + 1);
                     }
 
                     for (var w = left.First / WordLeaves; w <= left.Last / WordLeaves; w++)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
@@ -531,56 +532,80 @@ internal sealed partial class CompactTrees
             var start = block * BlockRows;
             var count = Math.Min(BlockRows, features.RowCount - start);
             var k = model._outputCount;
-            var shifted = kernel == BatchKernel.Scalar ? [] : model._bitvector!.ShiftedFeatures;
-            var bytes = (model.RowBytes + shifted.Length) << BlockShift;
+            var bytes = model.RowBytes << BlockShift;
             var bins = ArrayPool<byte>.Shared.Rent(bytes);
             try
             {
                 model.BinBlock(features, start, count, bins.AsSpan(0, bytes));
-                for (var i = 0; i < shifted.Length; i++)
-                {
-                    var from = bins.AsSpan(shifted[i] << BlockShift, BlockRows);
-                    var to = bins.AsSpan((model.RowBytes + i) << BlockShift, BlockRows);
-                    for (var r = 0; r < BlockRows; r += Vector256<byte>.Count)
-                    {
-                        (Vector256.Create<byte>(from.Slice(r)) + Vector256<byte>.One).CopyTo(to.Slice(r));
-                    }
-                }
                 var result = new Span<double>((double*)output + ((long)start * k), count * k);
                 if (kernel == BatchKernel.Scalar)
                 {
                     result.Clear();
                     model.WalkBlock(bins.AsSpan(0, bytes), count, result);
-                    return;
                 }
-
-                // Vector kernels sum into an output-major block (output × 256 + row), copied to row-major after.
-                var sums = ArrayPool<double>.Shared.Rent(k << BlockShift);
-                try
+                else
                 {
-                    Array.Clear(sums, 0, k << BlockShift);
-                    fixed (byte* b = bins)
-                    fixed (double* m = sums)
-                    {
-                        model.WalkBlockBitvector(b, count, m);
-                    }
-
-                    for (var r = 0; r < count; r++)
-                    {
-                        for (var o = 0; o < k; o++)
-                        {
-                            result[(r * k) + o] = sums[(o << BlockShift) + r];
-                        }
-                    }
-                }
-                finally
-                {
-                    ArrayPool<double>.Shared.Return(sums);
+                    RunBitvector(bins, count, result);
                 }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(bins);
+            }
+        }
+
+        /// <summary>
+        /// Widens the used features' bins to 32 bits (and adds the shifted rows the default-left splits read), runs
+        /// the bitvector kernel into an output-major block (output × 256 + row) and copies that to row-major.
+        /// </summary>
+        private unsafe void RunBitvector(byte[] bins, int count, Span<double> result)
+        {
+            var k = model._outputCount;
+            var shifted = model._bitvector!.ShiftedFeatures;
+            var words = (model.RowBytes + shifted.Length) << BlockShift;
+            var wide = ArrayPool<uint>.Shared.Rent(words);
+            var sums = ArrayPool<double>.Shared.Rent(k << BlockShift);
+            try
+            {
+                Array.Clear(sums, 0, k << BlockShift);
+                fixed (byte* b = bins)
+                fixed (uint* w = wide)
+                fixed (double* m = sums)
+                {
+                    foreach (var j in model._usedFeatures)
+                    {
+                        WidenRow(b + (j << BlockShift), w + (j << BlockShift), Vector128<byte>.Zero);
+                    }
+
+                    for (var i = 0; i < shifted.Length; i++)
+                    {
+                        WidenRow(b + (shifted[i] << BlockShift), w + ((model.RowBytes + i) << BlockShift), Vector128<byte>.One);
+                    }
+
+                    model.WalkBlockBitvector(w, count, m);
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    for (var o = 0; o < k; o++)
+                    {
+                        result[(r * k) + o] = sums[(o << BlockShift) + r];
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(sums);
+                ArrayPool<uint>.Shared.Return(wide);
+            }
+        }
+
+        /// <summary>256 bins plus <paramref name="add"/> (modulo 256) zero-extended to 32 bits.</summary>
+        private static unsafe void WidenRow(byte* from, uint* to, Vector128<byte> add)
+        {
+            for (var r = 0; r < BlockRows; r += Vector128<byte>.Count)
+            {
+                Avx512F.ConvertToVector512UInt32(Vector128.Load(from + r) + add).Store(to + r);
             }
         }
     }
