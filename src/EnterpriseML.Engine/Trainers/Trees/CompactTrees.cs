@@ -12,6 +12,8 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// sorted distinct thresholds the trees use, then walked through 8-byte nodes laid out breadth-first per tree with
 /// the two children of a node side by side, so a step is one byte compare and an add (no branch on the direction).
 /// Leaves are nodes that point to themselves, which lets several walks advance in lockstep without per-lane checks.
+/// Batch prediction uses the fastest kernel the model and CPU support (<see cref="PreferredKernel"/>): the AVX-512
+/// bitvector kernel for trees of at most 256 leaves (CompactTrees.Bitvector.cs), else the scalar lockstep walk.
 /// <para>
 /// Exactness: for a feature with sorted distinct thresholds T₀ &lt; … &lt; T_m, a value v gets the bin
 /// #{i : Tᵢ &lt; v}, so <c>v ≤ Tᵢ ⇔ bin ≤ i</c>; NaN gets bin 255 and default-left nodes add one modulo 256 before
