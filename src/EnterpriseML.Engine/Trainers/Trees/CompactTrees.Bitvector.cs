@@ -7,11 +7,11 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 
 /// <summary>
 /// The bitvector batch kernel (QuickScorer-style) for ensembles whose trees all have at most 256 leaves: instead of
-/// walking a path, every split of a tree is tested for 16 rows at once (one AVX-512 lane per row), and each split that
-/// sends a row right clears the row's bits of the leaves in its left subtree. Leaves are numbered left to right in
-/// 32-leaf words from bit 31 down, so the leaf a row reaches is the leftmost one never cleared: the count of leading
-/// zeros of the first non-zero word. No branch depends on the data and no lane waits for a deeper one; a tree costs
-/// one vector test per split and word its left subtree touches (a 31-leaf tree: 30 tests per 16 rows).
+/// walking a path, every split of a tree is tested for 32 rows at once (one 16-bit AVX-512 lane per row), and each
+/// split that sends a row right clears the row's bits of the leaves in its left subtree. Leaves are numbered left to
+/// right in 16-leaf words from bit 15 down, so the leaf a row reaches is the leftmost one never cleared: the count of
+/// leading zeros of the first non-zero word. No branch depends on the data and no lane waits for a deeper one; a tree
+/// costs one vector test per split and word its left subtree touches (a 31-leaf tree: about 32 tests per 32 rows).
 /// <para>
 /// Exactness: each test is the scalar walk's own comparison on the same bins (see <see cref="CompactTrees"/>), and the
 /// leaf a row reaches is the one the walk reaches (the QuickScorer argument: the leaves left of the exit leaf are
@@ -22,7 +22,7 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// </summary>
 internal sealed partial class CompactTrees
 {
-    /// <summary>Rows per pass of the bitvector kernel: eight AVX-512 groups of 16.</summary>
+    /// <summary>Rows per pass of the bitvector kernel: four AVX-512 groups of 32.</summary>
     private const int VectorPassRows = 128;
 
     /// <summary>The batch kernels; <see cref="PreferredKernel"/> picks the fastest one the model and CPU support.</summary>
@@ -31,7 +31,7 @@ internal sealed partial class CompactTrees
         /// <summary>The portable scalar walk (eight rows in lockstep); always available.</summary>
         Scalar,
 
-        /// <summary>The AVX-512 bitvector kernel: trees of at most 256 leaves, AVX-512 F and CD.</summary>
+        /// <summary>The AVX-512 bitvector kernel: trees of at most 256 leaves, AVX-512 F, BW and CD.</summary>
         Bitvector512,
     }
 
@@ -42,19 +42,19 @@ internal sealed partial class CompactTrees
     internal bool Supports(BatchKernel kernel) => kernel switch
     {
         BatchKernel.Scalar => true,
-        BatchKernel.Bitvector512 => _bitvector is not null && Avx512F.IsSupported && Avx512CD.IsSupported,
+        BatchKernel.Bitvector512 => _bitvector is not null && Avx512F.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported,
         _ => false,
     };
 
     /// <summary>
     /// Block kernel of <see cref="BatchKernel.Bitvector512"/>: adds every tree's leaf value into
     /// <paramref name="block"/> (output-major, <c>output × 256 + row</c>) for the first <paramref name="count"/> rows of
-    /// the transposed bins, widened to 32 bits (<c>feature × 256 + row</c>, with the shifted rows of
-    /// <see cref="BitvectorLayout.ShiftedFeatures"/> after the features). Eight groups of 16 rows share each split's
-    /// loads; rows past <paramref name="count"/> up to the next multiple of 128 are computed from whatever the buffer
-    /// holds and land in the block's unused tail; nothing reads them.
+    /// the transposed bins, widened to 16 bits (<c>feature × 256 + row</c>, with the shifted rows of
+    /// <see cref="BitvectorLayout.ShiftedFeatures"/> after the features). Four groups of 32 rows (one 16-bit lane per
+    /// row) share each split's loads; rows past <paramref name="count"/> up to the next multiple of 128 are computed
+    /// from whatever the buffer holds and land in the block's unused tail; nothing reads them.
     /// </summary>
-    private unsafe void WalkBlockBitvector(uint* bins, int count, double* block)
+    private unsafe void WalkBlockBitvector(ushort* bins, int count, double* block)
     {
         var layout = _bitvector!;
         var passes = (count + VectorPassRows - 1) / VectorPassRows;
@@ -78,56 +78,41 @@ internal sealed partial class CompactTrees
                     // Last word first, so that the lowest word with a surviving leaf decides.
                     for (var w = last; w >= first; w--)
                     {
-                        var v0 = Vector512<uint>.AllBitsSet;
+                        var v0 = Vector512<ushort>.AllBitsSet;
                         var v1 = v0;
                         var v2 = v0;
                         var v3 = v0;
-                        var v4 = v0;
-                        var v5 = v0;
-                        var v6 = v0;
-                        var v7 = v0;
-                        for (int i = numericStart[w], end = numericStart[w + 1]; i < end; i++)
+                        for (SplitTest* test = numeric + numericStart[w], end = numeric + numericStart[w + 1]; test < end; test++)
                         {
-                            var test = numeric + i;
                             var x = bins + test->FeatureOffset + r0;
-                            var minusAbove = Vector512.Create(test->Argument);
-                            var notLeft = ~Vector512.Create(test->LeftLeaves);
+                            var minusAbove = Vector512.Create((ushort)test->Argument);
+                            var notLeft = ~Vector512.Create((ushort)test->LeftLeaves);
                             v0 = v0 & (GoesLeft(minusAbove, x) | notLeft);
-                            v1 = v1 & (GoesLeft(minusAbove, x + 16) | notLeft);
-                            v2 = v2 & (GoesLeft(minusAbove, x + 32) | notLeft);
-                            v3 = v3 & (GoesLeft(minusAbove, x + 48) | notLeft);
-                            v4 = v4 & (GoesLeft(minusAbove, x + 64) | notLeft);
-                            v5 = v5 & (GoesLeft(minusAbove, x + 80) | notLeft);
-                            v6 = v6 & (GoesLeft(minusAbove, x + 96) | notLeft);
-                            v7 = v7 & (GoesLeft(minusAbove, x + 112) | notLeft);
+                            v1 = v1 & (GoesLeft(minusAbove, x + 32) | notLeft);
+                            v2 = v2 & (GoesLeft(minusAbove, x + 64) | notLeft);
+                            v3 = v3 & (GoesLeft(minusAbove, x + 96) | notLeft);
                         }
 
-                        for (int i = categoricalStart[w], end = categoricalStart[w + 1]; i < end; i++)
+                        for (SplitTest* test = categorical + categoricalStart[w], end = categorical + categoricalStart[w + 1]; test < end; test++)
                         {
-                            var test = categorical + i;
                             var x = bins + test->FeatureOffset + r0;
-                            var set = Vector256.Load(categoryBits + test->Argument).ToVector512Unsafe();
-                            var notLeft = ~Vector512.Create(test->LeftLeaves);
+                            var set = Vector256.Load((ushort*)(categoryBits + test->Argument)).ToVector512Unsafe();
+                            var notLeft = ~Vector512.Create((ushort)test->LeftLeaves);
                             v0 = v0 & (InSet(set, Vector512.Load(x)) | notLeft);
-                            v1 = v1 & (InSet(set, Vector512.Load(x + 16)) | notLeft);
-                            v2 = v2 & (InSet(set, Vector512.Load(x + 32)) | notLeft);
-                            v3 = v3 & (InSet(set, Vector512.Load(x + 48)) | notLeft);
-                            v4 = v4 & (InSet(set, Vector512.Load(x + 64)) | notLeft);
-                            v5 = v5 & (InSet(set, Vector512.Load(x + 80)) | notLeft);
-                            v6 = v6 & (InSet(set, Vector512.Load(x + 96)) | notLeft);
-                            v7 = v7 & (InSet(set, Vector512.Load(x + 112)) | notLeft);
+                            v1 = v1 & (InSet(set, Vector512.Load(x + 32)) | notLeft);
+                            v2 = v2 & (InSet(set, Vector512.Load(x + 64)) | notLeft);
+                            v3 = v3 & (InSet(set, Vector512.Load(x + 96)) | notLeft);
                         }
 
-                        var lowLeaves = Vector512.Load(leaves + (w * 32));
-                        var highLeaves = Vector512.Load(leaves + (w * 32) + 16);
-                        f0 = LeafValue(v0, lowLeaves, highLeaves, f0);
-                        f1 = LeafValue(v1, lowLeaves, highLeaves, f1);
-                        f2 = LeafValue(v2, lowLeaves, highLeaves, f2);
-                        f3 = LeafValue(v3, lowLeaves, highLeaves, f3);
-                        f4 = LeafValue(v4, lowLeaves, highLeaves, f4);
-                        f5 = LeafValue(v5, lowLeaves, highLeaves, f5);
-                        f6 = LeafValue(v6, lowLeaves, highLeaves, f6);
-                        f7 = LeafValue(v7, lowLeaves, highLeaves, f7);
+                        var table = Vector512.Load(leaves + (w * BitvectorLayout.WordLeaves));
+                        f0 = LeafValue(v0.GetLower(), table, f0);
+                        f1 = LeafValue(v0.GetUpper(), table, f1);
+                        f2 = LeafValue(v1.GetLower(), table, f2);
+                        f3 = LeafValue(v1.GetUpper(), table, f3);
+                        f4 = LeafValue(v2.GetLower(), table, f4);
+                        f5 = LeafValue(v2.GetUpper(), table, f5);
+                        f6 = LeafValue(v3.GetLower(), table, f6);
+                        f7 = LeafValue(v3.GetUpper(), table, f7);
                     }
 
                     var m = margins + r0;
@@ -146,33 +131,35 @@ internal sealed partial class CompactTrees
 
     /// <summary>
     /// All-ones in the lanes whose bin is ≤ the threshold (the row goes left), from the sign of
-    /// <c>bin + <paramref name="minusAbove"/></c> = bin − (threshold + 1), both in 0..256: an add with the bins as
-    /// memory operand and a shift, which with the caller's and/or makes three instructions per split and 16 rows
-    /// (a compare into a mask register costs more, as the JIT does not mask the and).
+    /// <c>bin + <paramref name="minusAbove"/></c> = bin − (threshold + 1) in 16 bits (bins in 0..255): an add with the
+    /// bins as memory operand and a shift, which with the caller's and/or makes three instructions per split and 32
+    /// rows (a compare into a mask register costs more, as the JIT does not mask the and).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<uint> GoesLeft(Vector512<uint> minusAbove, uint* bins) =>
-        Vector512.ShiftRightArithmetic((Vector512.Load(bins) + minusAbove).AsInt32(), 31).AsUInt32();
+    private static unsafe Vector512<ushort> GoesLeft(Vector512<ushort> minusAbove, ushort* bins) =>
+        Vector512.ShiftRightArithmetic((Vector512.Load(bins) + minusAbove).AsInt16(), 15).AsUInt16();
 
-    /// <summary>All-ones in the lanes whose bin is in the 256-bit category set (those rows go left): the set's bit is
-    /// shifted to the sign position and spread.</summary>
+    /// <summary>All-ones in the lanes whose bin is in the 256-bit category set (16 words of 16 bits; those rows go
+    /// left): the set's bit is shifted to the sign position and spread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> InSet(Vector512<uint> set, Vector512<uint> bins)
+    private static Vector512<ushort> InSet(Vector512<ushort> set, Vector512<ushort> bins)
     {
-        var word = Avx512F.PermuteVar16x32(set, bins >>> 5);
-        var top = Avx512F.ShiftLeftLogicalVariable(word, Vector512.AndNot(Vector512.Create(31u), bins));
-        return Vector512.ShiftRightArithmetic(top.AsInt32(), 31).AsUInt32();
+        var word = Avx512BW.PermuteVar32x16(set, bins >>> 4);
+        var top = Avx512BW.ShiftLeftLogicalVariable(word, Vector512.AndNot(Vector512.Create((ushort)15), bins));
+        return Vector512.ShiftRightArithmetic(top.AsInt16(), 15).AsUInt16();
     }
 
     /// <summary>
-    /// For 16 rows: the value of the leftmost surviving leaf of this 32-leaf word where one survives, else
-    /// <paramref name="found"/> (the value from a later word).
+    /// For 16 rows: the value of the leftmost surviving leaf of this 16-leaf word where one survives, else
+    /// <paramref name="found"/> (the value from a later word). The word is zero-extended to 32 bits, so its leading
+    /// zero count is 16 + the leaf number, whose low four bits pick the value.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LeafValue(Vector512<uint> word, Vector512<float> lowLeaves, Vector512<float> highLeaves, Vector512<float> found)
+    private static Vector512<float> LeafValue(Vector256<ushort> word, Vector512<float> table, Vector512<float> found)
     {
-        var value = Avx512F.PermuteVar16x32x2(lowLeaves, Avx512CD.LeadingZeroCount(word).AsInt32(), highLeaves);
-        return Vector512.ConditionalSelect(Vector512.Equals(word, Vector512<uint>.Zero).AsSingle(), found, value);
+        var wide = Avx512F.ConvertToVector512UInt32(word);
+        var value = Avx512F.PermuteVar16x32(table, Avx512CD.LeadingZeroCount(wide).AsInt32());
+        return Vector512.ConditionalSelect(Vector512.Equals(wide, Vector512<uint>.Zero).AsSingle(), found, value);
     }
 
     /// <summary>Adds 16 float leaf values to 16 rows' double margins (exact widening, one add per row).</summary>
@@ -184,10 +171,10 @@ internal sealed partial class CompactTrees
     }
 
     /// <summary>
-    /// A split for the bitvector kernel, as seen from one 32-leaf word of its tree. Numeric: <see cref="Argument"/> is −(byte
-    /// threshold + 1) modulo 2³², and the row goes right iff its bin is greater than the threshold. Categorical: <see cref="Argument"/> is the offset of the 8-word category set;
-    /// the row goes right iff its bin is not in it. Going right clears <see cref="LeftLeaves"/> (the left subtree's
-    /// leaves within this word).
+    /// A split for the bitvector kernel, as seen from one 16-leaf word of its tree. Numeric: <see cref="Argument"/> is
+    /// −(byte threshold + 1) modulo 2¹⁶, and the row goes right iff its bin is greater than the threshold. Categorical:
+    /// <see cref="Argument"/> is the offset of the 8-word category set; the row goes right iff its bin is not in it.
+    /// Going right clears <see cref="LeftLeaves"/> (the left subtree's leaves within this word, 16 bits).
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct SplitTest(int featureOffset, uint argument, uint leftLeaves)
@@ -198,14 +185,14 @@ internal sealed partial class CompactTrees
     }
 
     /// <summary>
-    /// Per tree: its leaves numbered left to right in 32-leaf words (leaf i is bit 31 − i mod 32 of word i / 32), and
+    /// Per tree: its leaves numbered left to right in 16-leaf words (leaf i is bit 15 − i mod 16 of word i / 16), and
     /// per word the splits whose left subtree has leaves in it (a split spanning several words is listed in each), and
-    /// the word's 32 leaf values.
+    /// the word's 16 leaf values.
     /// </summary>
     private sealed class BitvectorLayout
     {
         public const int MaximumLeaves = 256;
-        private const int WordLeaves = 32;
+        public const int WordLeaves = 16;
 
         private BitvectorLayout(
             int[] treeWords, SplitTest[] numeric, int[] numericStart, SplitTest[] categorical, int[] categoricalStart, float[] leafValues,
@@ -232,7 +219,7 @@ internal sealed partial class CompactTrees
 
         public int[] CategoricalStart { get; }
 
-        /// <summary><c>word × 32 + leaf</c>; unused entries are zero.</summary>
+        /// <summary><c>word × 16 + leaf</c>; unused entries are zero.</summary>
         public float[] LeafValues { get; }
 
         /// <summary>
@@ -313,12 +300,12 @@ internal sealed partial class CompactTrees
                         }
 
                         featureOffset = row << BlockShift;
-                        argument = (uint)-(node.Threshold + 1);
+                        argument = (ushort)-(node.Threshold + 1);
                     }
                     else
                     {
                         featureOffset = node.Feature << BlockShift;
-                        argument = (uint)-(node.Threshold + 1);
+                        argument = (ushort)-(node.Threshold + 1);
                     }
 
                     for (var w = left.First / WordLeaves; w <= left.Last / WordLeaves; w++)

@@ -557,7 +557,7 @@ internal sealed partial class CompactTrees
         }
 
         /// <summary>
-        /// Widens the used features' bins to 32 bits (and adds the shifted rows the default-left splits read), runs
+        /// Widens the used features' bins to 16 bits (and adds the shifted rows the default-left splits read), runs
         /// the bitvector kernel into an output-major block (output × 256 + row) and copies that to row-major.
         /// </summary>
         private unsafe void RunBitvector(byte[] bins, int count, Span<double> result)
@@ -565,23 +565,23 @@ internal sealed partial class CompactTrees
             var k = model._outputCount;
             var shifted = model._bitvector!.ShiftedFeatures;
             var words = (model.RowBytes + shifted.Length) << BlockShift;
-            var wide = ArrayPool<uint>.Shared.Rent(words);
+            var wide = ArrayPool<ushort>.Shared.Rent(words);
             var sums = ArrayPool<double>.Shared.Rent(k << BlockShift);
             try
             {
                 Array.Clear(sums, 0, k << BlockShift);
                 fixed (byte* b = bins)
-                fixed (uint* w = wide)
+                fixed (ushort* w = wide)
                 fixed (double* m = sums)
                 {
                     foreach (var j in model._usedFeatures)
                     {
-                        WidenRow(b + (j << BlockShift), w + (j << BlockShift), Vector128<byte>.Zero);
+                        WidenRow(b + (j << BlockShift), w + (j << BlockShift), Vector256<byte>.Zero);
                     }
 
                     for (var i = 0; i < shifted.Length; i++)
                     {
-                        WidenRow(b + (shifted[i] << BlockShift), w + ((model.RowBytes + i) << BlockShift), Vector128<byte>.One);
+                        WidenRow(b + (shifted[i] << BlockShift), w + ((model.RowBytes + i) << BlockShift), Vector256<byte>.One);
                     }
 
                     model.WalkBlockBitvector(w, count, m);
@@ -598,16 +598,16 @@ internal sealed partial class CompactTrees
             finally
             {
                 ArrayPool<double>.Shared.Return(sums);
-                ArrayPool<uint>.Shared.Return(wide);
+                ArrayPool<ushort>.Shared.Return(wide);
             }
         }
 
-        /// <summary>256 bins plus <paramref name="add"/> (modulo 256) zero-extended to 32 bits.</summary>
-        private static unsafe void WidenRow(byte* from, uint* to, Vector128<byte> add)
+        /// <summary>256 bins plus <paramref name="add"/> (modulo 256) zero-extended to 16 bits.</summary>
+        private static unsafe void WidenRow(byte* from, ushort* to, Vector256<byte> add)
         {
-            for (var r = 0; r < BlockRows; r += Vector128<byte>.Count)
+            for (var r = 0; r < BlockRows; r += Vector256<byte>.Count)
             {
-                Avx512F.ConvertToVector512UInt32(Vector128.Load(from + r) + add).Store(to + r);
+                Avx512BW.ConvertToVector512UInt16(Vector256.Load(from + r) + add).Store(to + r);
             }
         }
     }

@@ -138,7 +138,7 @@ public sealed class CompactTreesTests
         var compact = ensemble.Compact;
         Assert.NotNull(compact);
         Assert.Equal(outputs, ensemble.OutputCount);
-        Assert.Equal(Avx512F.IsSupported && Avx512CD.IsSupported, compact.Supports(CompactTrees.BatchKernel.Bitvector512));
+        Assert.Equal(Avx512F.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported, compact.Supports(CompactTrees.BatchKernel.Bitvector512));
         var all = WithEdgeValues(test.Features, ensemble, seed: 17);
         var labels = new float[all.RowCount];
         foreach (var count in new[] { 1, 7, 15, 16, 17, 63, 65, 129, 255, 256, 257, 511, 513 }.Where(c => c <= all.RowCount))
@@ -168,7 +168,7 @@ public sealed class CompactTreesTests
         var shallow = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 5, NumberOfLeaves = 32, Seed = 1 }).Fit(train);
         var deepOptions = new GbdtOptions { NumberOfTrees = 2, NumberOfLeaves = 1000, MinimumExampleCountPerLeaf = 1, Seed = 1 };
         var deep = (GbdtModel)new GbdtTrainer(deepOptions).Fit(Regression().Train);
-        var avx512 = Avx512F.IsSupported && Avx512CD.IsSupported;
+        var avx512 = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported;
         Assert.Equal(avx512 ? CompactTrees.BatchKernel.Bitvector512 : CompactTrees.BatchKernel.Scalar, shallow.Core.Ensemble.Compact!.PreferredKernel);
         Assert.False(deep.Core.Ensemble.Compact!.Supports(CompactTrees.BatchKernel.Bitvector512));
         var x = Regression().Test.Features;
