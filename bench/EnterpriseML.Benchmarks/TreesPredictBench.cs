@@ -8,7 +8,8 @@ namespace EnterpriseML.Benchmarks;
 
 /// <summary>
 /// <c>-- trees-predict [DATASET] [--trees N] [--leaves N] [--rows N] [--threads N]</c>: fits a GBDT (default 300 trees,
-/// 31 leaves) and times batch prediction over N rows (the dataset's rows repeated) and single-row prediction.
+/// 31 leaves) and times batch prediction over N rows (the dataset's rows repeated) and single-row prediction, with the
+/// plain raw-value walk and the compact layout's scalar kernel timed beside it on the same rows and threads.
 /// </summary>
 internal sealed class TreesPredictBench : IBenchCommand
 {
@@ -68,6 +69,25 @@ internal sealed class TreesPredictBench : IBenchCommand
         process.Refresh();
         var referenceCpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
 
+        // The compact layout's portable scalar kernel (eight rows in lockstep), the batch path before the vector kernel.
+        var compact = ensemble.Compact;
+        double scalarSeconds = double.NaN, scalarCpuSeconds = double.NaN;
+        if (compact is not null)
+        {
+            compact.PredictRawBatch(big, margins, threads, CompactTrees.BatchKernel.Scalar);
+            process.Refresh();
+            cpu = process.TotalProcessorTime;
+            watch.Restart();
+            for (var r = 0; r < Repeats; r++)
+            {
+                compact.PredictRawBatch(big, margins, threads, CompactTrees.BatchKernel.Scalar);
+            }
+
+            scalarSeconds = watch.Elapsed.TotalSeconds;
+            process.Refresh();
+            scalarCpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+        }
+
         var row = new float[x.ColumnCount];
         for (var j = 0; j < row.Length; j++)
         {
@@ -80,7 +100,7 @@ internal sealed class TreesPredictBench : IBenchCommand
         var (referenceMicros, referenceCpuMicros) = TimeSingle(() => ensemble.PredictRawReference(row, rowMargins));
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{{\"dataset\":\"{dataset}\",\"trees\":{((GbdtModel)model).TreeCount},\"leaves\":{leaves},\"threads\":{threads},\"compact\":{(ensemble.Compact is not null ? "true" : "false")},\"batchRowsPerSecond\":{Repeats * big.RowCount / seconds:F0},\"batchRowsPerCpuSecond\":{Repeats * big.RowCount / cpuSeconds:F0},\"referenceBatchRowsPerSecond\":{Repeats * big.RowCount / referenceSeconds:F0},\"referenceBatchRowsPerCpuSecond\":{Repeats * big.RowCount / referenceCpuSeconds:F0},\"singleRowMicroseconds\":{singleMicros:F2},\"singleRowCpuMicroseconds\":{singleCpuMicros:F2},\"referenceSingleRowMicroseconds\":{referenceMicros:F2},\"referenceSingleRowCpuMicroseconds\":{referenceCpuMicros:F2}}}"));
+            $"{{\"dataset\":\"{dataset}\",\"trees\":{((GbdtModel)model).TreeCount},\"leaves\":{leaves},\"threads\":{threads},\"kernel\":\"{compact?.PreferredKernel.ToString() ?? "none"}\",\"batchRowsPerSecond\":{Repeats * big.RowCount / seconds:F0},\"batchRowsPerCpuSecond\":{Repeats * big.RowCount / cpuSeconds:F0},\"referenceBatchRowsPerSecond\":{Repeats * big.RowCount / referenceSeconds:F0},\"referenceBatchRowsPerCpuSecond\":{Repeats * big.RowCount / referenceCpuSeconds:F0},\"scalarKernelBatchRowsPerSecond\":{Repeats * big.RowCount / scalarSeconds:F0},\"scalarKernelBatchRowsPerCpuSecond\":{Repeats * big.RowCount / scalarCpuSeconds:F0},\"singleRowMicroseconds\":{singleMicros:F2},\"singleRowCpuMicroseconds\":{singleCpuMicros:F2},\"referenceSingleRowMicroseconds\":{referenceMicros:F2},\"referenceSingleRowCpuMicroseconds\":{referenceCpuMicros:F2}}}"));
         return 0;
     }
 

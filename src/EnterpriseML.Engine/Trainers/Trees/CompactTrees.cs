@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
@@ -10,6 +12,8 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// sorted distinct thresholds the trees use, then walked through 8-byte nodes laid out breadth-first per tree with
 /// the two children of a node side by side, so a step is one byte compare and an add (no branch on the direction).
 /// Leaves are nodes that point to themselves, which lets several walks advance in lockstep without per-lane checks.
+/// Batch prediction uses the fastest kernel the model and CPU support (<see cref="PreferredKernel"/>): the AVX-512
+/// bitvector kernel for trees of at most 256 leaves (CompactTrees.Bitvector.cs), else the scalar lockstep walk.
 /// <para>
 /// Exactness: for a feature with sorted distinct thresholds T₀ &lt; … &lt; T_m, a value v gets the bin
 /// #{i : Tᵢ &lt; v}, so <c>v ≤ Tᵢ ⇔ bin ≤ i</c>; NaN gets bin 255 and default-left nodes add one modulo 256 before
@@ -20,7 +24,7 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// Built only when the ensemble fits the layout (≤ 65,536 features, ≤ 254 distinct thresholds per feature, category
 /// sets over codes ≤ 254, no NaN threshold); otherwise <see cref="TryBuild"/> returns null and the reference walk is used.
 /// </summary>
-internal sealed class CompactTrees
+internal sealed partial class CompactTrees
 {
     private const byte MissingBin = 255;
     private const byte KindNumeric = 0;
@@ -45,6 +49,7 @@ internal sealed class CompactTrees
     private readonly byte[] _zeroBin;
     private readonly int _featureCount;
     private readonly int _outputCount;
+    private readonly BitvectorLayout? _bitvector;
 
     private CompactTrees(
         PackedNode[] nodes, float[] values, int[] categoryOffset, uint[] categoryBits, int[] roots, int[] outputs, int[] usedFeatures,
@@ -67,6 +72,8 @@ internal sealed class CompactTrees
         {
             _zeroBin[j] = Bin(j, 0f);
         }
+
+        _bitvector = BitvectorLayout.TryBuild(nodes, values, categoryOffset, roots, RowBytes);
     }
 
     /// <summary>Bytes of one binned row (at least one, so that leaves can read feature 0).</summary>
@@ -368,16 +375,25 @@ internal sealed class CompactTrees
     /// <summary>
     /// Raw margins of every row (row-major, RowCount × outputs; before base scores and averaging). Rows are binned
     /// in blocks of 256, transposed (feature-major, so lane g of a step reads byte <c>feature × 256 + g</c> from one
-    /// base), then each tree walks the whole block, eight rows in lockstep. Parallel over blocks; a row's sum runs in
-    /// tree order whatever the thread count.
+    /// base), then each tree scores the whole block with the <see cref="PreferredKernel"/>. Parallel over blocks; a
+    /// row's sum runs in tree order whatever the thread count.
     /// </summary>
-    public unsafe void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism)
+    public void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism) =>
+        PredictRawBatch(features, margins, maxDegreeOfParallelism, PreferredKernel);
+
+    /// <summary><see cref="PredictRawBatch(FeatureMatrix, Span{double}, int)"/> with a given kernel (tests compare them all).</summary>
+    internal unsafe void PredictRawBatch(FeatureMatrix features, Span<double> margins, int maxDegreeOfParallelism, BatchKernel kernel)
     {
+        if (!Supports(kernel))
+        {
+            throw new ArgumentException($"The {kernel} kernel cannot run this model on this CPU.", nameof(kernel));
+        }
+
         var n = features.RowCount;
         var blocks = (n + BlockRows - 1) / BlockRows;
         fixed (double* p = margins)
         {
-            var state = new BatchState(this, features, (nint)p);
+            var state = new BatchState(this, features, (nint)p, kernel);
             if (maxDegreeOfParallelism == 1 || blocks < 2)
             {
                 for (var b = 0; b < blocks; b++)
@@ -511,7 +527,7 @@ internal sealed class CompactTrees
         }
     }
 
-    private sealed class BatchState(CompactTrees model, FeatureMatrix features, nint output)
+    private sealed class BatchState(CompactTrees model, FeatureMatrix features, nint output, BatchKernel kernel)
     {
         public unsafe void Run(int block)
         {
@@ -524,12 +540,74 @@ internal sealed class CompactTrees
             {
                 model.BinBlock(features, start, count, bins.AsSpan(0, bytes));
                 var result = new Span<double>((double*)output + ((long)start * k), count * k);
-                result.Clear();
-                model.WalkBlock(bins.AsSpan(0, bytes), count, result);
+                if (kernel == BatchKernel.Scalar)
+                {
+                    result.Clear();
+                    model.WalkBlock(bins.AsSpan(0, bytes), count, result);
+                }
+                else
+                {
+                    RunBitvector(bins, count, result);
+                }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(bins);
+            }
+        }
+
+        /// <summary>
+        /// Widens the used features' bins to 16 bits (and adds the shifted rows the default-left splits read), runs
+        /// the bitvector kernel into an output-major block (output × 256 + row) and copies that to row-major.
+        /// </summary>
+        private unsafe void RunBitvector(byte[] bins, int count, Span<double> result)
+        {
+            var k = model._outputCount;
+            var shifted = model._bitvector!.ShiftedFeatures;
+            var words = (model.RowBytes + shifted.Length) << BlockShift;
+            var wide = ArrayPool<ushort>.Shared.Rent(words);
+            var sums = ArrayPool<double>.Shared.Rent(k << BlockShift);
+            try
+            {
+                Array.Clear(sums, 0, k << BlockShift);
+                fixed (byte* b = bins)
+                fixed (ushort* w = wide)
+                fixed (double* m = sums)
+                {
+                    foreach (var j in model._usedFeatures)
+                    {
+                        WidenRow(b + (j << BlockShift), w + (j << BlockShift), Vector256<byte>.Zero);
+                    }
+
+                    for (var i = 0; i < shifted.Length; i++)
+                    {
+                        WidenRow(b + (shifted[i] << BlockShift), w + ((model.RowBytes + i) << BlockShift), Vector256<byte>.One);
+                    }
+
+                    model.WalkBlockBitvector(w, count, m);
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    for (var o = 0; o < k; o++)
+                    {
+                        result[(r * k) + o] = sums[(o << BlockShift) + r];
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(sums);
+                ArrayPool<ushort>.Shared.Return(wide);
+            }
+        }
+
+        /// <summary>256 bins plus <paramref name="add"/> (modulo 256) zero-extended to 16 bits.</summary>
+        private static unsafe void WidenRow(byte* from, ushort* to, Vector256<byte> add)
+        {
+            for (var r = 0; r < BlockRows; r += Vector256<byte>.Count)
+            {
+                Avx512BW.ConvertToVector512UInt16(Vector256.Load(from + r) + add).Store(to + r);
             }
         }
     }

@@ -125,7 +125,8 @@ internal sealed class TreeEnsemble
         Finish(margins);
     }
 
-    private void Finish(Span<double> margins)
+    /// <summary>Turns raw tree sums into margins: averages (forests) and adds the base scores.</summary>
+    internal void Finish(Span<double> margins)
     {
         var perOutput = Average ? Math.Max(1, TreeCount / OutputCount) : 1;
         for (var k = 0; k < OutputCount; k++)

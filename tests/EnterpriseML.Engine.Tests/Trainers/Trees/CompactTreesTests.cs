@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Trees;
@@ -41,6 +42,13 @@ public sealed class CompactTreesTests
             var batch = new double[n * k];
             ensemble.PredictRawBatch(x, batch, threads);
             Assert.Equal(reference, batch);
+            foreach (var kernel in SupportedKernels(ensemble.Compact))
+            {
+                Array.Clear(batch);
+                ensemble.Compact.PredictRawBatch(x, batch, threads, kernel);
+                FinishAll(ensemble, batch);
+                Assert.Equal(reference, batch);
+            }
         }
 
         var single = new double[k];
@@ -110,6 +118,63 @@ public sealed class CompactTreesTests
         }
     }
 
+    [Theory]
+    [InlineData("credit-german", 1, 32)]
+    [InlineData("credit-german", 1, 200)]
+    [InlineData("synthetic-multiclass", 3, 31)]
+    [InlineData("synthetic-multiclass", 3, 100)]
+    [InlineData("synthetic-regression", 1, 256)]
+    public void PredictRawBatch_EveryKernelAndRowCountsOffTheLaneWidth_BitIdenticalToReferenceWalk(string dataset, int outputs, int leaves)
+    {
+        var (train, test) = dataset switch
+        {
+            "credit-german" => TreeTestData.CreditGerman,
+            "synthetic-regression" => Regression(),
+            _ => Multiclass(),
+        };
+        var options = new GbdtOptions { NumberOfTrees = 40, NumberOfLeaves = leaves, MinimumExampleCountPerLeaf = 3, Seed = 5 };
+        var model = (GbdtModel)new GbdtTrainer(options).Fit(train);
+        var ensemble = model.Core.Ensemble;
+        var compact = ensemble.Compact;
+        Assert.NotNull(compact);
+        Assert.Equal(outputs, ensemble.OutputCount);
+        Assert.Equal(Avx512F.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported, compact.Supports(CompactTrees.BatchKernel.Bitvector512));
+        var all = WithEdgeValues(test.Features, ensemble, seed: 17);
+        var labels = new float[all.RowCount];
+        foreach (var count in new[] { 1, 7, 15, 16, 17, 63, 65, 129, 255, 256, 257, 511, 513 }.Where(c => c <= all.RowCount))
+        {
+            // Rows from the middle, so that blocks do not start at row 0 of the source matrix.
+            var rows = Enumerable.Range(all.RowCount - count, count).ToArray();
+            var x = TreeTestData.Subset(all, labels, rows).Features;
+            var reference = new double[count * outputs];
+            ensemble.PredictRawBatchReference(x, reference, maxDegreeOfParallelism: 1);
+            foreach (var kernel in SupportedKernels(compact))
+            {
+                foreach (var threads in new[] { 1, 2 })
+                {
+                    var batch = new double[count * outputs];
+                    compact.PredictRawBatch(x, batch, threads, kernel);
+                    FinishAll(ensemble, batch);
+                    Assert.Equal(reference, batch);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void PreferredKernel_ShallowTreesOnAvx512_IsBitvectorElseScalar()
+    {
+        var (train, _) = TreeTestData.CreditGerman;
+        var shallow = (GbdtModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 5, NumberOfLeaves = 32, Seed = 1 }).Fit(train);
+        var deepOptions = new GbdtOptions { NumberOfTrees = 2, NumberOfLeaves = 1000, MinimumExampleCountPerLeaf = 1, Seed = 1 };
+        var deep = (GbdtModel)new GbdtTrainer(deepOptions).Fit(Regression().Train);
+        var avx512 = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512CD.IsSupported;
+        Assert.Equal(avx512 ? CompactTrees.BatchKernel.Bitvector512 : CompactTrees.BatchKernel.Scalar, shallow.Core.Ensemble.Compact!.PreferredKernel);
+        Assert.False(deep.Core.Ensemble.Compact!.Supports(CompactTrees.BatchKernel.Bitvector512));
+        var x = Regression().Test.Features;
+        Assert.Throws<ArgumentException>(() => deep.Core.Ensemble.Compact.PredictRawBatch(x, new double[x.RowCount], 1, CompactTrees.BatchKernel.Bitvector512));
+    }
+
     [Fact]
     public void TryBuild_CategorySetWithCodeAbove254_FallsBackToReferenceWalk()
     {
@@ -139,6 +204,20 @@ public sealed class CompactTreesTests
             Assert.Equal(expected, margins[0]);
         }
     }
+
+    /// <summary>Adds base scores (and averages) row by row, as <see cref="TreeEnsemble.PredictRawBatch"/> does after the kernel.</summary>
+    private static void FinishAll(TreeEnsemble ensemble, double[] margins)
+    {
+        var k = ensemble.OutputCount;
+        for (var r = 0; r < margins.Length / k; r++)
+        {
+            ensemble.Finish(margins.AsSpan(r * k, k));
+        }
+    }
+
+    /// <summary>Every batch kernel this model and CPU can run, the scalar one included.</summary>
+    private static CompactTrees.BatchKernel[] SupportedKernels(CompactTrees compact) =>
+        Enum.GetValues<CompactTrees.BatchKernel>().Where(compact.Supports).ToArray();
 
     private static TreeEnsemble OneCategoricalSplit(uint[] bits) => new(
         [new TreeEnsemble.Node(TreeEnsemble.CategoricalFlag, 0, ~0, ~1)], [0], [bits.Length], bits, [2f], [1f, 2f], [1f, 1f], [0], [0], 1, [0],
@@ -192,6 +271,15 @@ public sealed class CompactTreesTests
         }
 
         return new FeatureMatrix(n, dense, x.DenseColumnCount, null, x.Features);
+    }
+
+    private static (TrainingSet Train, TrainingSet Test) Regression()
+    {
+        var x = TreeTestData.Synthetic(3000, 13, out var regression, out _, out _);
+        var all = Enumerable.Range(0, x.RowCount).ToArray();
+        return (
+            TreeTestData.Subset(x, regression, all.Where(i => i % 4 != 0).ToArray(), TaskKind.Regression),
+            TreeTestData.Subset(x, regression, all.Where(i => i % 4 == 0).ToArray(), TaskKind.Regression));
     }
 
     private static (TrainingSet Train, TrainingSet Test) Multiclass()
