@@ -10,7 +10,7 @@ namespace EnterpriseML.Benchmarks;
 /// Tuners head to head (docs/benchmarks.md, "Tuners and AutoML sweeps"): the same general-candidate sweep of the
 /// <c>auto</c> scenario on each shared binary set, once per tuner and seed. For each seed it reports random search's
 /// best validation score at the full budget and the time the other tuners took to reach it.
-/// Usage: <c>automl-tuners --splits DIR [--budget SECONDS] [--seeds N] [--threads N] [--sets a,b]</c>
+/// Usage: <c>automl-tuners --splits DIR [--budget SECONDS] [--seeds N] [--first-seed S] [--threads N] [--sets a,b]</c>
 /// (DIR holds NAME.train.csv from bench/automl_splits.py).
 /// </summary>
 internal sealed class AutoMlTunerBench : IBenchCommand
@@ -29,6 +29,7 @@ internal sealed class AutoMlTunerBench : IBenchCommand
         var splits = Argument(args, "--splits") ?? throw new ArgumentException("--splits DIR is required.");
         var budget = double.Parse(Argument(args, "--budget") ?? "30", CultureInfo.InvariantCulture);
         var seeds = int.Parse(Argument(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
+        var firstSeed = int.Parse(Argument(args, "--first-seed") ?? "0", CultureInfo.InvariantCulture);
         var threads = int.Parse(Argument(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
         var only = Argument(args, "--sets")?.Split(',');
         TunerKind[] tuners = [TunerKind.Random, TunerKind.CostFrugal, TunerKind.Smac];
@@ -44,7 +45,7 @@ internal sealed class AutoMlTunerBench : IBenchCommand
             var table = CsvTable.Read(Path.Combine(splits, name + ".train.csv"));
             var data = LabelEncoding.Encode(table, label, Engine.Trainers.TaskKind.Binary, positive);
             var plan = new AutoScenario().Plan(new ScenarioContext(table, label, Engine.Trainers.TaskKind.Binary, positive));
-            for (var seed = 0; seed < seeds; seed++)
+            for (var seed = firstSeed; seed < firstSeed + seeds; seed++)
             {
                 var results = new Dictionary<TunerKind, SweepResult>();
                 foreach (var tuner in tuners)
