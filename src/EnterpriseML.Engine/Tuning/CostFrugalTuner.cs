@@ -46,7 +46,7 @@ internal sealed class CostFrugalTuner : ITuner
     private readonly Queue<(double[] Direction, int Version)> _reverse = new();
     private readonly Queue<double[]> _warmStart = new();
     private readonly (int Dimension, int Count)[] _choiceDimensions;
-    private readonly Queue<(int Dimension, int Choice)> _choiceProbes = new();
+    private readonly Queue<(int Dimension, int Choice, int Count)> _choiceProbes = new();
 
     private double[] _incumbent;
     private double _incumbentLoss = double.PositiveInfinity;
@@ -81,7 +81,7 @@ internal sealed class CostFrugalTuner : ITuner
         }
 
         _choiceDimensions = [.. choices];
-        QueueChoiceProbes(_incumbent.Length);
+        QueueChoiceProbes();
 
         // FLOW2 shrinks after 2^(d-1) failed directions; capped so short sweeps still refine.
         _patience = Math.Clamp(1 << Math.Min(Math.Max(_dimension - 1, 0), 10), 1, 2 * Math.Max(1, _dimension));
@@ -120,13 +120,12 @@ internal sealed class CostFrugalTuner : ITuner
         while (_choiceProbes.TryDequeue(out var probe))
         {
             var point = (double[])_incumbent.Clone();
-            var count = ChoiceCount(probe.Dimension);
-            if (ChoiceOf(point[probe.Dimension], count) == probe.Choice)
+            if (ChoiceOf(point[probe.Dimension], probe.Count) == probe.Choice)
             {
                 continue;
             }
 
-            point[probe.Dimension] = (probe.Choice + 0.5) / count;
+            point[probe.Dimension] = (probe.Choice + 0.5) / probe.Count;
             _pending.Add(new Pending(point, null, +1, _version));
             return (double[])point.Clone();
         }
@@ -230,36 +229,20 @@ internal sealed class CostFrugalTuner : ITuner
         _version++;
         _reverse.Clear();
         _proposedStart = false;
-        QueueChoiceProbes(_incumbent.Length);
+        QueueChoiceProbes();
     }
 
     /// <summary>Queues one probe of every choice of every choice dimension (those equal to the incumbent's are skipped when proposed).</summary>
-    private void QueueChoiceProbes(int dimension)
+    private void QueueChoiceProbes()
     {
         _choiceProbes.Clear();
         foreach (var (d, count) in _choiceDimensions)
         {
-            if (d < dimension)
+            for (var c = 0; c < count; c++)
             {
-                for (var c = 0; c < count; c++)
-                {
-                    _choiceProbes.Enqueue((d, c));
-                }
+                _choiceProbes.Enqueue((d, c, count));
             }
         }
-    }
-
-    private int ChoiceCount(int dimension)
-    {
-        foreach (var (d, count) in _choiceDimensions)
-        {
-            if (d == dimension)
-            {
-                return count;
-            }
-        }
-
-        return 1;
     }
 
     private static int ChoiceOf(double unit, int count) => Math.Min((int)(unit * count), count - 1);

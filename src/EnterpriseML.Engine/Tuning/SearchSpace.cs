@@ -319,19 +319,13 @@ public sealed class SearchSpace
             }
 
             var parameter = _parameters[index];
-            var k = -1;
-            for (var c = 0; c < parameter.Choices.Count; c++)
-            {
-                k = string.Equals(parameter.Choices[c], choice, StringComparison.Ordinal) ? c : k;
-            }
-
-            if (k < 0)
+            if (!parameter.Choices.Contains(choice, StringComparer.Ordinal))
             {
                 throw new ArgumentException(
                     $"Warm start choice '{choice}' of '{name}' is not one of {string.Join(", ", parameter.Choices)}.", nameof(choices));
             }
 
-            point[index] = (k + 0.5) / parameter.Choices.Count;
+            point[index] = parameter.ToUnit(ParameterValue.FromChoice(choice));
         }
 
         foreach (var (name, value) in values)

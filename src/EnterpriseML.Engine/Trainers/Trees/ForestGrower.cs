@@ -386,30 +386,13 @@ internal sealed class ForestGrower
         var node = _nodes[l];
         var nl = Partition(split, _data.Columns[split.Feature], node.Start, node.Count);
         var nr = node.Count - nl;
-        var index = tree.NodeCount;
         var right = _leafCount++;
         if (right >= _nodes.Length)
         {
             Array.Resize(ref _nodes, _nodes.Length * 2);
         }
 
-        tree.AddSplit(split);
-        tree.Left.Add(~l);
-        tree.Right.Add(~right);
-        tree.NodeCover.Add(node.H);
-        tree.LeafValue.Add(0);
-        tree.LeafCover.Add(0);
-        if (node.Parent >= 0)
-        {
-            if (node.IsLeftChild)
-            {
-                tree.Left[node.Parent] = index;
-            }
-            else
-            {
-                tree.Right[node.Parent] = index;
-            }
-        }
+        var index = tree.AddSplitNode(split, l, right, node.H, node.Parent, node.IsLeftChild);
 
         var depth = node.Depth + 1;
         _nodes[right] = new Node

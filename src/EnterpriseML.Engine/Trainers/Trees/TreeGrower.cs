@@ -135,6 +135,35 @@ internal sealed class BinTree
         Splits.Add(new BinSplit(split.Feature, split.Threshold, split.DefaultLeft, set));
     }
 
+    /// <summary>
+    /// Turns leaf <paramref name="leftLeaf"/> into a split node whose children are that leaf and the new leaf
+    /// <paramref name="rightLeaf"/> (both get placeholder values), and links it into its parent node
+    /// (<paramref name="parent"/> &lt; 0 for the root). Returns the node's index.
+    /// </summary>
+    public int AddSplitNode(in SplitCandidate split, int leftLeaf, int rightLeaf, double cover, int parent, bool isLeftChild)
+    {
+        var node = NodeCount;
+        AddSplit(split);
+        Left.Add(~leftLeaf);
+        Right.Add(~rightLeaf);
+        NodeCover.Add(cover);
+        LeafValue.Add(0);
+        LeafCover.Add(0);
+        if (parent >= 0)
+        {
+            if (isLeftChild)
+            {
+                Left[parent] = node;
+            }
+            else
+            {
+                Right[parent] = node;
+            }
+        }
+
+        return node;
+    }
+
     public bool GoesLeft(int node, int bin)
     {
         var s = Splits[node];
@@ -435,7 +464,6 @@ internal sealed class TreeGrower
             Array.Copy(_scratch, 0, _rows, start + nl, nr);
         }
 
-        var node = _tree.NodeCount;
         var right = _leafCount++;
         if (right >= _leaves.Length)
         {
@@ -443,23 +471,7 @@ internal sealed class TreeGrower
             leaf = ref _leaves[l];
         }
 
-        _tree.AddSplit(split);
-        _tree.Left.Add(~l);
-        _tree.Right.Add(~right);
-        _tree.NodeCover.Add(leaf.H);
-        _tree.LeafValue.Add(0);
-        _tree.LeafCover.Add(0);
-        if (leaf.Parent >= 0)
-        {
-            if (leaf.IsLeftChild)
-            {
-                _tree.Left[leaf.Parent] = node;
-            }
-            else
-            {
-                _tree.Right[leaf.Parent] = node;
-            }
-        }
+        var node = _tree.AddSplitNode(split, l, right, leaf.H, leaf.Parent, leaf.IsLeftChild);
 
         double leftLower = leaf.Lower, leftUpper = leaf.Upper, rightLower = leaf.Lower, rightUpper = leaf.Upper;
         var constraint = _s.Monotone is null || split.IsCategorical ? 0 : _s.Monotone[split.Feature];
