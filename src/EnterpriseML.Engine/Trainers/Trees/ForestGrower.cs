@@ -227,6 +227,39 @@ internal sealed class ForestGrower
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Gain(double g, double h, double w) => -((2 * g * w) + (h * w * w));
 
+    /// <summary>
+    /// The split sending left the rows with sums (<paramref name="lg"/>, <paramref name="lh"/>, <paramref name="lc"/>)
+    /// and the rest of <paramref name="node"/> right, when the right hessian is non-negative and the gain beats both
+    /// <paramref name="minGain"/> and <paramref name="bestGain"/>; the caller fills in the feature and the rule.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryBetterSplit(in Node node, double lg, double lh, int lc, double parentGain, double minGain, double bestGain,
+        out SplitCandidate split)
+    {
+        split = default;
+        var rg = node.G - lg;
+        var rh = node.H - lh;
+        if (rh < 0)
+        {
+            return false;
+        }
+
+        var lw = Output(lg, lh);
+        var rw = Output(rg, rh);
+        var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
+        if (!(gain > minGain && gain > bestGain))
+        {
+            return false;
+        }
+
+        split = new SplitCandidate
+        {
+            Gain = gain, LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = node.Count - lc, LeftOutput = lw,
+            RightOutput = rw,
+        };
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SplitCandidate EvaluateNumeric(int feature, ReadOnlySpan<double> hist, int low, int high, in Node node)
     {
@@ -276,23 +309,12 @@ internal sealed class ForestGrower
                     break;
                 }
 
-                var rg = node.G - lg;
-                var rh = node.H - lh;
-                if (rh < 0)
+                if (TryBetterSplit(node, lg, lh, lc, parentGain, minGain, best.Gain, out var split))
                 {
-                    continue;
-                }
-
-                var lw = Output(lg, lh);
-                var rw = Output(rg, rh);
-                var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
-                if (gain > minGain && gain > best.Gain)
-                {
-                    best = new SplitCandidate
-                    {
-                        Feature = feature, Gain = gain, Threshold = t, DefaultLeft = pass == 1 || (missingC == 0 && lc >= rc),
-                        LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc, LeftOutput = lw, RightOutput = rw,
-                    };
+                    split.Feature = feature;
+                    split.Threshold = t;
+                    split.DefaultLeft = pass == 1 || (missingC == 0 && lc >= rc);
+                    best = split;
                 }
             }
         }
@@ -350,23 +372,11 @@ internal sealed class ForestGrower
                 break;
             }
 
-            var rg = node.G - lg;
-            var rh = node.H - lh;
-            if (rh < 0)
+            if (TryBetterSplit(node, lg, lh, lc, parentGain, minGain, best.Gain, out var split))
             {
-                continue;
-            }
-
-            var lw = Output(lg, lh);
-            var rw = Output(rg, rh);
-            var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
-            if (gain > minGain && gain > best.Gain)
-            {
-                best = new SplitCandidate
-                {
-                    Feature = feature, Gain = gain, IsCategorical = true,
-                    LeftG = lg, LeftH = lh, LeftCount = lc, RightG = rg, RightH = rh, RightCount = rc, LeftOutput = lw, RightOutput = rw,
-                };
+                split.Feature = feature;
+                split.IsCategorical = true;
+                best = split;
                 bestSize = size;
             }
         }
