@@ -632,23 +632,19 @@ internal sealed class Sweep
 
         var (candidate, parameters) = _configurations[winner.Index];
         Report(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner);
-        var foldModel = _foldModels.GetValueOrDefault(winner.Index);
-        if (ensemble is not null && winner == ensemble.Record)
-        {
-            var members = new List<IFittedCandidate>();
-            foreach (var member in ensemble.Candidate.Members)
-            {
-                if (_foldModels.TryGetValue(member.TrialIndex, out var m))
-                {
-                    members.Add(m);
-                }
-            }
-
-            foldModel = members.Count == ensemble.Candidate.Members.Count ? ensemble.Candidate.FromFitted(members) : null;
-        }
+        var foldModel = ensemble is not null && winner == ensemble.Record
+            ? EnsembleFromFoldModels(ensemble)
+            : _foldModels.GetValueOrDefault(winner.Index);
 
         var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner, cancellationToken).ConfigureAwait(false);
         var described = model as IDescribedCandidate;
+        var candidateModels = new Dictionary<int, IFittedCandidate>(_foldModels);
+        if (ensemble is not null && winner != ensemble.Record && EnsembleFromFoldModels(ensemble) is { } blended)
+        {
+            // The ensemble row gets a test score like every other row: from its members' fold models.
+            candidateModels[ensemble.Record.Index] = blended;
+        }
+
         var result = new SweepResult(
             _request.Plan.Task,
             _metric,
@@ -668,10 +664,25 @@ internal sealed class Sweep
             Elapsed,
             described?.Details ?? [],
             described?.Pipeline,
-            new Dictionary<int, IFittedCandidate>(_foldModels),
+            candidateModels,
             _request.Scenario);
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;
+    }
+
+    /// <summary>The ensemble blended from its members' fold models; null when one of them was not kept.</summary>
+    private IFittedCandidate? EnsembleFromFoldModels(EnsembleEntry ensemble)
+    {
+        var members = new List<IFittedCandidate>();
+        foreach (var member in ensemble.Candidate.Members)
+        {
+            if (_foldModels.TryGetValue(member.TrialIndex, out var m))
+            {
+                members.Add(m);
+            }
+        }
+
+        return members.Count == ensemble.Candidate.Members.Count ? ensemble.Candidate.FromFitted(members) : null;
     }
 
     /// <summary>The outcome of <see cref="ReevaluateAsync"/>: null scores when it did not run (then the note may say why).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
 
@@ -84,5 +85,25 @@ public sealed class SweepReportTests
         Assert.DoesNotContain("<link", html);
         Assert.DoesNotContain("https://", html);
         Assert.Contains("centroid-special", html);
+    }
+
+    [Fact]
+    public async Task Ensemble_ThatDoesNotWin_StillGetsATestScoreFromItsMembersFoldModels()
+    {
+        // Seed 1: the ensemble leads on validation but ties with the cheaper logistic regression, which wins.
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var plan = ScenarioCatalog.Get("credit").Plan(new ScenarioContext(table, "class", TaskKind.Binary, "bad"));
+        var data = LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad");
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        var train = data.SelectRows(rows.Where(i => i % 5 != 0).ToArray());
+        var test = data.SelectRows(rows.Where(i => i % 5 == 0).ToArray());
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 24, Seed = 1, SelectionReevaluation = false })
+            .RunAsync(new SweepRequest(train, plan, "credit"));
+        var report = SweepReport.Build(result, plan, test);
+
+        var ensemble = Assert.Single(report.Leaderboard, r => r.Trial.Candidate == "ensemble");
+        Assert.NotEqual("ensemble", result.Winner.Candidate);
+        Assert.InRange(ensemble.TestScore, 0.55, 0.95);
+        Assert.All(report.Leaderboard, r => Assert.False(double.IsNaN(r.TestScore), r.Trial.Candidate));
     }
 }
