@@ -235,8 +235,9 @@ internal sealed class SweepFinisher
             var refit = await task.WaitAsync(waitFor, _time, cancellationToken).ConfigureAwait(false);
             return (refit, true);
         }
-        catch (Exception e) when (foldModel is not null && e is OperationCanceledException or TimeoutException)
+        catch (Exception e) when (foldModel is not null && e is OperationCanceledException or TimeoutException or OutOfMemoryException)
         {
+            // Out of time or memory for the refit on all rows: the winner's fold model is still a valid model.
             cancellationToken.ThrowIfCancellationRequested();
             return (foldModel, false);
         }

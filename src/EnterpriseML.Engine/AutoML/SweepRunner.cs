@@ -312,6 +312,11 @@ internal sealed class Sweep
             {
                 outcome = trial.Task.Result; // Completed: reading the result does not block.
             }
+            else if (trial.Task is { IsFaulted: true, Exception: { } fault })
+            {
+                var e = fault.InnerException ?? fault;
+                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Failed, $"{e.GetType().Name}: {e.Message}");
+            }
             else
             {
                 outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.TimedOut,

@@ -170,7 +170,14 @@ internal sealed class TrialExecutor
                 FitSeconds = fitSeconds,
             }, null, null);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException)
+        {
+            // A trial's allocations die with it, so one configuration that does not fit in memory (a dense one-hot of
+            // a wide column, say) fails like any other error and the sweep goes on.
+            return new TrialOutcome(NewRecord(job, TrialStatus.Failed,
+                $"OutOfMemoryException: the trial needed more memory than the process could get ({_request.Train.RowCount:N0} training rows); a smaller configuration or a per-trial memory cap avoids it.") with { FitSeconds = fitSeconds }, null, null);
+        }
+        catch (Exception e)
         {
             return new TrialOutcome(NewRecord(job, TrialStatus.Failed, $"{e.GetType().Name}: {e.Message}") with { FitSeconds = fitSeconds }, null, null);
         }

@@ -29,6 +29,74 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_TrialOutOfMemory_IsAFailedTrialAndSweepGoesOn()
+    {
+#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
+        var hungry = new CentroidCandidate("hungry", CandidateKind.Specialised) { DuringFit = _ => throw new OutOfMemoryException() };
+#pragma warning restore CA2201
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, Seed = 1 });
+        var result = await runner.RunAsync(Request(hungry, new CentroidCandidate()));
+
+        Assert.Equal("centroid", result.Winner.Candidate);
+        var failed = result.Trials.Where(t => t.Candidate == "hungry").ToArray();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, t => Assert.Equal(TrialStatus.Failed, t.Status));
+        Assert.All(failed, t => Assert.StartsWith("OutOfMemoryException: the trial needed more memory", t.Error));
+    }
+
+    [Fact]
+    public async Task RunAsync_FinalistOutOfMemoryInReevaluation_DropsOutAndTheSweepFinishes()
+    {
+        // Five trials × 5 folds succeed; from then on (the selection re-evaluation) this candidate runs out of memory.
+        var fits = 0;
+        var late = new CentroidCandidate("late", CandidateKind.Specialised)
+        {
+            DuringFit = _ =>
+            {
+                if (Interlocked.Increment(ref fits) > 25)
+                {
+#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
+                    throw new OutOfMemoryException();
+#pragma warning restore CA2201
+                }
+            },
+        };
+        var options = new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, Seed = 1, EnsembleSelection = false, EarlyStopping = false };
+        var result = await new SweepRunner(options).RunAsync(Request(late, new CentroidCandidate()));
+
+        Assert.Equal(5, result.Trials.Count(t => t.Candidate == "late" && t.Status == TrialStatus.Succeeded));
+        Assert.True(fits > 25, "the re-evaluation fitted the finalist again");
+        Assert.Equal("centroid", result.Winner.Candidate);
+        Assert.True(result.RefittedOnAllData);
+    }
+
+    [Fact]
+    public async Task RunAsync_RefitOutOfMemory_KeepsTheFoldModel()
+    {
+        // Five trials × 5 folds, then the refit on all rows runs out of memory.
+        var fits = 0;
+        var candidate = new CentroidCandidate
+        {
+            DuringFit = _ =>
+            {
+                if (Interlocked.Increment(ref fits) > 25)
+                {
+#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
+                    throw new OutOfMemoryException();
+#pragma warning restore CA2201
+                }
+            },
+        };
+        var options = new SweepOptions { BudgetSeconds = 30, MaximumTrials = 5, Seed = 1, EnsembleSelection = false, EarlyStopping = false, SelectionReevaluation = false };
+        var result = await new SweepRunner(options).RunAsync(Request(candidate));
+
+        Assert.Equal(26, fits);
+        Assert.False(result.RefittedOnAllData);
+        Assert.Equal(result.Winner.ValidationScore, result.Trials.Max(t => t.ValidationScore));
+        Assert.Equal(TestData.CreditGerman.RowCount, result.Model.Score(TestData.CreditGerman.Features).Length);
+    }
+
+    [Fact]
     public async Task RunAsync_EveryTrialFails_ThrowsWithTheErrors()
     {
         var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4 });
