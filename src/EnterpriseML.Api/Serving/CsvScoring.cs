@@ -48,7 +48,7 @@ internal sealed class CsvScoringSession : IDisposable
         _engine = model.RentEngine();
         _denseWidth = model.Model.Features.DenseWidth;
         _rowMajor = new float[BlockRows * _denseWidth];
-        if (model.Model.Features.HasText)
+        if (model.Model.Features.SparseWidth > 0)
         {
             _sparsePointers = [0];
             _sparseIndices = [];

@@ -1,7 +1,11 @@
 namespace EnterpriseML.Engine.Data;
 
-/// <summary>How a trainer should treat one feature column.</summary>
-public readonly record struct FeatureInfo(string Name, bool IsCategorical = false, int Cardinality = 0);
+/// <summary>
+/// How a trainer should treat one feature column. <paramref name="SparseIndicator"/> marks a 0/1 indicator that sits
+/// in the sparse block only to save memory (one-hot of a many-level column): linear trainers regularise it as a dense
+/// feature, not with the text scale of the sparse block.
+/// </summary>
+public readonly record struct FeatureInfo(string Name, bool IsCategorical = false, int Cardinality = 0, bool SparseIndicator = false);
 
 /// <summary>
 /// The featurised input of a trainer: a dense block stored column-major (feature <c>j</c> of row <c>i</c> at

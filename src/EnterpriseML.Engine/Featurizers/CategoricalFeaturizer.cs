@@ -6,13 +6,17 @@ namespace EnterpriseML.Engine.Featurizers;
 /// Categorical levels as features, fitted on training rows only. Levels rarer than the cut-off, and levels never seen
 /// in training, go to an "other" bucket; a missing value sets no one-hot indicator (codes: NaN, which trees route).
 /// Modes: one-hot (one indicator per kept level + other), hashed one-hot (stable FNV-1a hash into 2^bits indicators,
-/// for high cardinality), or codes (one feature holding the level code, for native categorical tree splits).
+/// for high cardinality), or codes (one feature holding the level code, for native categorical tree splits). One-hot
+/// and hashed indicators are written to the dense block, or, from <see cref="FeaturizerOptions.SparseOneHotMinimumWidth"/>
+/// indicators on, to the sparse block (at most one entry per row), flagged <see cref="FeatureInfo.SparseIndicator"/>.
 /// </summary>
 internal sealed class CategoricalFeaturizer : ColumnFeaturizer
 {
     private const byte ModeOneHot = 0;
     private const byte ModeHashed = 1;
     private const byte ModeCodes = 2;
+    private const byte ModeSparseOneHot = 3;
+    private const byte ModeSparseHashed = 4;
 
     private readonly byte _mode;
     private readonly string[] _levels;
@@ -43,8 +47,18 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
     {
         ModeOneHot => _levels.Length + 1,
         ModeHashed => 1 << _hashBits,
-        _ => 1,
+        ModeCodes => 1,
+        _ => 0,
     };
+
+    public override int SparseWidth => _mode switch
+    {
+        ModeSparseOneHot => _levels.Length + 1,
+        ModeSparseHashed => 1 << _hashBits,
+        _ => 0,
+    };
+
+    private bool Hashed => _mode is ModeHashed or ModeSparseHashed;
 
     public static CategoricalFeaturizer Fit(StringColumn column, FeaturizerOptions options)
     {
@@ -73,34 +87,52 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
             return new CategoricalFeaturizer(column.Name, ModeCodes, [.. frequent], 0);
         }
 
-        return frequent.Count > options.MaximumOneHotLevels
-            ? new CategoricalFeaturizer(column.Name, ModeHashed, [], options.HashingBits)
-            : new CategoricalFeaturizer(column.Name, ModeOneHot, [.. frequent], 0);
+        var hashed = frequent.Count > options.MaximumOneHotLevels;
+        var sparse = (hashed ? 1 << options.HashingBits : frequent.Count + 1) >= options.SparseOneHotMinimumWidth;
+        return hashed
+            ? new CategoricalFeaturizer(column.Name, sparse ? ModeSparseHashed : ModeHashed, [], options.HashingBits)
+            : new CategoricalFeaturizer(column.Name, sparse ? ModeSparseOneHot : ModeOneHot, [.. frequent], 0);
     }
 
     public override void AddFeatureInfos(List<FeatureInfo> dense)
     {
         switch (_mode)
         {
-            case ModeOneHot:
-                foreach (var level in _levels)
-                {
-                    dense.Add(new FeatureInfo(Column + "=" + level));
-                }
-
-                dense.Add(new FeatureInfo(Column + "=(other)"));
+            case ModeOneHot or ModeHashed:
+                AddIndicatorInfos(dense, sparse: false);
                 break;
-            case ModeHashed:
-                for (var i = 0; i < 1 << _hashBits; i++)
-                {
-                    dense.Add(new FeatureInfo(Column + "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                }
-
-                break;
-            default:
+            case ModeCodes:
                 dense.Add(new FeatureInfo(Column, IsCategorical: true, Cardinality: _levels.Length + 1));
                 break;
         }
+    }
+
+    public override void AddSparseFeatureInfos(List<FeatureInfo> sparse)
+    {
+        if (_mode is ModeSparseOneHot or ModeSparseHashed)
+        {
+            AddIndicatorInfos(sparse, sparse: true);
+        }
+    }
+
+    private void AddIndicatorInfos(List<FeatureInfo> infos, bool sparse)
+    {
+        if (Hashed)
+        {
+            for (var i = 0; i < 1 << _hashBits; i++)
+            {
+                infos.Add(new FeatureInfo(Column + "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), SparseIndicator: sparse));
+            }
+
+            return;
+        }
+
+        foreach (var level in _levels)
+        {
+            infos.Add(new FeatureInfo(Column + "=" + level, SparseIndicator: sparse));
+        }
+
+        infos.Add(new FeatureInfo(Column + "=(other)", SparseIndicator: sparse));
     }
 
     /// <summary>The code of a value: its level index, <c>Levels.Count</c> for other/unseen, -1 for missing.</summary>
@@ -119,6 +151,11 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
                 target[i] = code < 0 ? float.NaN : code;
             }
 
+            return;
+        }
+
+        if (width == 0)
+        {
             return;
         }
 
@@ -142,6 +179,11 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
             return;
         }
 
+        if (DenseWidth == 0)
+        {
+            return;
+        }
+
         dense[..DenseWidth].Clear();
         var slot = Slot(value.Text);
         if (slot >= 0)
@@ -150,6 +192,29 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
         }
     }
 
+    public override void TransformSparse(DataColumn column, SparseBuilder builder, int offset, CancellationToken cancellationToken)
+    {
+        var values = ((StringColumn)column).Values;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if ((i & 65535) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var slot = Slot(values[i]);
+            if (slot >= 0)
+            {
+                builder.Add(offset + slot, 1f);
+            }
+
+            builder.EndRow();
+        }
+    }
+
+    /// <summary>The sparse index (relative to this featurizer's first sparse feature) of one row's indicator; -1 when none is set.</summary>
+    public int SparseSlot(in RawValue value) => SparseWidth == 0 ? -1 : Slot(value.Text);
+
     private int Slot(string? value)
     {
         if (value is null)
@@ -157,7 +222,7 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
             return -1;
         }
 
-        return _mode == ModeHashed ? (int)(Fnv1a(value) & ((1u << _hashBits) - 1)) : Code(value);
+        return Hashed ? (int)(Fnv1a(value) & ((1u << _hashBits) - 1)) : Code(value);
     }
 
     /// <summary>FNV-1a over UTF-16 code units: stable across processes, unlike <see cref="string.GetHashCode()"/>.</summary>

@@ -27,7 +27,11 @@ public readonly struct RawValue
     public static RawValue FromTicks(long ticks) => new(float.NaN, null, ticks);
 }
 
-/// <summary>A fitted featurizer of one input column: immutable, it writes its dense features (and text its sparse ones).</summary>
+/// <summary>
+/// A fitted featurizer of one input column: immutable. It writes <see cref="DenseWidth"/> features to the dense block
+/// and <see cref="SparseWidth"/> features to the sparse block (text, and one-hot of many levels); most write to one
+/// block only.
+/// </summary>
 internal abstract class ColumnFeaturizer
 {
     protected ColumnFeaturizer(string column) => Column = column;
@@ -41,10 +45,22 @@ internal abstract class ColumnFeaturizer
 
     public abstract int DenseWidth { get; }
 
+    /// <summary>Features this featurizer writes to the sparse block. Default 0.</summary>
+    public virtual int SparseWidth => 0;
+
     public abstract void AddFeatureInfos(List<FeatureInfo> dense);
+
+    /// <summary>Adds one entry per sparse feature (nothing when <see cref="SparseWidth"/> is 0).</summary>
+    public virtual void AddSparseFeatureInfos(List<FeatureInfo> sparse)
+    {
+    }
 
     /// <summary>Writes features <c>firstFeature .. firstFeature + DenseWidth - 1</c> of the column-major block.</summary>
     public abstract void Transform(DataColumn column, float[] dense, int rowCount, int firstFeature);
+
+    /// <summary>Appends every row's sparse features to <paramref name="builder"/>, indices shifted by <paramref name="offset"/>, ending each row.</summary>
+    public virtual void TransformSparse(DataColumn column, SparseBuilder builder, int offset, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Featurizer of column '{Column}' has no sparse features.");
 
     /// <summary>Writes this column's dense features of one row.</summary>
     public abstract void TransformRow(in RawValue value, Span<float> dense);

@@ -7,7 +7,8 @@ namespace EnterpriseML.Engine.Featurizers;
 /// <summary>
 /// Fits one featurizer per input column, by column type (numeric and boolean: impute + scale; categorical: one-hot,
 /// hashing or codes; text: TF-IDF; datetime: calendar parts), and concatenates their outputs into one
-/// <see cref="FeatureMatrix"/>: dense features in column order, then the sparse text block.
+/// <see cref="FeatureMatrix"/>: each featurizer's dense features in column order, then each one's sparse features
+/// (text, and one-hot of many levels) in column order, text columns last.
 /// </summary>
 public static class FeaturePipeline
 {
@@ -22,8 +23,8 @@ public static class FeaturePipeline
             throw new ArgumentException("The training table has no feature columns.", nameof(train));
         }
 
-        var dense = new List<ColumnFeaturizer>();
-        var text = new List<TextFeaturizer>();
+        var columns = new List<ColumnFeaturizer>();
+        var text = new List<ColumnFeaturizer>();
         var textColumns = new HashSet<string>(options.TextColumns, StringComparer.Ordinal);
         var categoricalColumns = new HashSet<string>(options.CategoricalColumns, StringComparer.Ordinal);
         foreach (var column in train.Columns)
@@ -36,21 +37,21 @@ public static class FeaturePipeline
             switch (type)
             {
                 case ColumnType.Numeric or ColumnType.Boolean:
-                    dense.Add(NumericFeaturizer.Fit((NumericColumn)converted, options));
+                    columns.Add(NumericFeaturizer.Fit((NumericColumn)converted, options));
                     break;
                 case ColumnType.Categorical:
-                    dense.Add(CategoricalFeaturizer.Fit((StringColumn)converted, options));
+                    columns.Add(CategoricalFeaturizer.Fit((StringColumn)converted, options));
                     break;
                 case ColumnType.Text:
                     text.Add(TextFeaturizer.Fit((StringColumn)converted, options.Text, cancellationToken));
                     break;
                 case ColumnType.DateTime:
-                    dense.Add(DateTimeFeaturizer.Fit((DateTimeColumn)converted, options));
+                    columns.Add(DateTimeFeaturizer.Fit((DateTimeColumn)converted, options));
                     break;
             }
         }
 
-        return new FittedFeaturePipeline([.. dense], [.. text]);
+        return new FittedFeaturePipeline([.. columns, .. text]);
     }
 }
 
@@ -60,50 +61,38 @@ public static class FeaturePipeline
 /// </summary>
 public sealed class FittedFeaturePipeline
 {
-    private readonly ColumnFeaturizer[] _dense;
-    private readonly TextFeaturizer[] _text;
+    private readonly ColumnFeaturizer[] _featurizers;
     private readonly int[] _denseOffsets;
     private readonly int[] _sparseOffsets;
 
-    internal FittedFeaturePipeline(ColumnFeaturizer[] dense, TextFeaturizer[] text)
+    internal FittedFeaturePipeline(ColumnFeaturizer[] featurizers)
     {
-        _dense = dense;
-        _text = text;
+        _featurizers = featurizers;
         var denseInfos = new List<FeatureInfo>();
-        _denseOffsets = new int[dense.Length];
-        for (var i = 0; i < dense.Length; i++)
+        var sparseInfos = new List<FeatureInfo>();
+        _denseOffsets = new int[featurizers.Length];
+        _sparseOffsets = new int[featurizers.Length];
+        for (var i = 0; i < featurizers.Length; i++)
         {
             _denseOffsets[i] = denseInfos.Count;
-            dense[i].AddFeatureInfos(denseInfos);
+            featurizers[i].AddFeatureInfos(denseInfos);
+            _sparseOffsets[i] = sparseInfos.Count;
+            featurizers[i].AddSparseFeatureInfos(sparseInfos);
         }
 
         DenseWidth = denseInfos.Count;
-        var sparseInfos = new List<FeatureInfo>();
-        _sparseOffsets = new int[text.Length];
-        for (var i = 0; i < text.Length; i++)
-        {
-            _sparseOffsets[i] = sparseInfos.Count;
-            text[i].AddFeatureInfos(sparseInfos);
-        }
-
         SparseWidth = sparseInfos.Count;
         Features = [.. denseInfos, .. sparseInfos];
+        HasText = featurizers.Any(f => f is TextFeaturizer);
+
         // One entry per column even when two featurizers read it (an ensemble's members side by side).
         var inputs = new List<(string, ColumnType)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var d in dense)
+        foreach (var f in featurizers)
         {
-            if (seen.Add(d.Column))
+            if (seen.Add(f.Column))
             {
-                inputs.Add((d.Column, d.InputType));
-            }
-        }
-
-        foreach (var t in text)
-        {
-            if (seen.Add(t.Column))
-            {
-                inputs.Add((t.Column, ColumnType.Text));
+                inputs.Add((f.Column, f.InputType));
             }
         }
 
@@ -120,7 +109,7 @@ public sealed class FittedFeaturePipeline
 
     public int SparseWidth { get; }
 
-    public bool HasText => _text.Length > 0;
+    public bool HasText { get; }
 
     /// <summary>Featurises every row of <paramref name="table"/>; extra columns are ignored, missing ones are an error naming them.</summary>
     public FeatureMatrix Transform(DataTable table, CancellationToken cancellationToken = default)
@@ -134,32 +123,35 @@ public sealed class FittedFeaturePipeline
 
         var rows = table.RowCount;
         var dense = new float[checked(rows * DenseWidth)];
-        for (var i = 0; i < _dense.Length; i++)
+        var blocks = new List<SparseMatrix>();
+        for (var i = 0; i < _featurizers.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var column = ColumnConversion.To(table[_dense[i].Column], _dense[i].InputType);
-            _dense[i].Transform(column, dense, rows, _denseOffsets[i]);
-        }
-
-        SparseMatrix? sparse = null;
-        if (_text.Length > 0)
-        {
-            var blocks = new SparseMatrix[_text.Length];
-            for (var i = 0; i < _text.Length; i++)
+            var f = _featurizers[i];
+            var column = ColumnConversion.To(table[f.Column], f.InputType);
+            if (f.DenseWidth > 0)
             {
-                var builder = new SparseBuilder();
-                var column = (StringColumn)ColumnConversion.To(table[_text[i].Column], ColumnType.Text);
-                _text[i].Transform(column, builder, _sparseOffsets[i], cancellationToken);
-                blocks[i] = builder.Build(SparseWidth);
+                f.Transform(column, dense, rows, _denseOffsets[i]);
             }
 
-            sparse = blocks.Length == 1 ? blocks[0] : MergeRows(blocks, rows, SparseWidth);
+            if (f.SparseWidth > 0)
+            {
+                var builder = new SparseBuilder();
+                f.TransformSparse(column, builder, _sparseOffsets[i], cancellationToken);
+                blocks.Add(builder.Build(SparseWidth));
+            }
         }
 
+        var sparse = blocks.Count switch
+        {
+            0 => null,
+            1 => blocks[0],
+            _ => MergeRows(blocks, rows, SparseWidth),
+        };
         return new FeatureMatrix(rows, dense, DenseWidth, sparse, Features);
     }
 
-    private static SparseMatrix MergeRows(SparseMatrix[] blocks, int rows, int width)
+    private static SparseMatrix MergeRows(List<SparseMatrix> blocks, int rows, int width)
     {
         var pointers = new int[rows + 1];
         var total = 0;
@@ -188,63 +180,63 @@ public sealed class FittedFeaturePipeline
     }
 
     /// <summary>
-    /// The pipelines side by side: every dense featurizer of each part in order, then every text featurizer of each
-    /// part in order, so part <c>i</c>'s dense and sparse features are contiguous ranges of the result.
+    /// The pipelines side by side: every featurizer of each part in order, so part <c>i</c>'s dense and sparse
+    /// features are contiguous ranges of the result.
     /// </summary>
     public static FittedFeaturePipeline Concat(IReadOnlyList<FittedFeaturePipeline> parts)
     {
         ArgumentNullException.ThrowIfNull(parts);
-        return new FittedFeaturePipeline([.. parts.SelectMany(p => p._dense)], [.. parts.SelectMany(p => p._text)]);
+        return new FittedFeaturePipeline([.. parts.SelectMany(p => p._featurizers)]);
     }
 
-    internal ColumnFeaturizer[] DenseFeaturizers => _dense;
-
-    internal TextFeaturizer[] TextFeaturizers => _text;
+    internal ColumnFeaturizer[] Featurizers => _featurizers;
 
     internal int DenseOffset(int featurizer) => _denseOffsets[featurizer];
 
     internal int SparseOffset(int featurizer) => _sparseOffsets[featurizer];
 
+    /// <summary>
+    /// Every featurizer, tagged, in order, then an empty legacy text list. Files written before text featurizers
+    /// were tagged hold the untagged text featurizers in that second list; <see cref="Read"/> reads both.
+    /// </summary>
     public void Write(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(_dense.Length);
-        foreach (var d in _dense)
+        writer.Write(_featurizers.Length);
+        foreach (var f in _featurizers)
         {
-            writer.Write(d.Tag);
-            d.Write(writer);
+            writer.Write(f.Tag);
+            f.Write(writer);
         }
 
-        writer.Write(_text.Length);
-        foreach (var t in _text)
-        {
-            t.Write(writer);
-        }
+        writer.Write(0);
     }
 
     public static FittedFeaturePipeline Read(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var dense = new ColumnFeaturizer[reader.ReadInt32()];
-        for (var i = 0; i < dense.Length; i++)
+        var featurizers = new List<ColumnFeaturizer>();
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
         {
             var tag = reader.ReadByte();
-            dense[i] = tag switch
+            featurizers.Add(tag switch
             {
                 1 => NumericFeaturizer.Read(reader),
                 2 => CategoricalFeaturizer.Read(reader),
+                3 => TextFeaturizer.Read(reader),
                 4 => DateTimeFeaturizer.Read(reader),
                 _ => throw new ModelFormatException($"Unknown featurizer tag {tag}."),
-            };
+            });
         }
 
-        var text = new TextFeaturizer[reader.ReadInt32()];
-        for (var i = 0; i < text.Length; i++)
+        var legacyText = reader.ReadInt32();
+        for (var i = 0; i < legacyText; i++)
         {
-            text[i] = TextFeaturizer.Read(reader);
+            featurizers.Add(TextFeaturizer.Read(reader));
         }
 
-        return new FittedFeaturePipeline(dense, text);
+        return new FittedFeaturePipeline([.. featurizers]);
     }
 }
 

@@ -9,7 +9,7 @@ namespace EnterpriseML.Engine.Featurizers;
 /// document frequencies). Output is sparse; the word block and the character block are each L2-normalised. Unknown
 /// terms at prediction are ignored. See <see cref="TextFeaturizerOptions"/>.
 /// </summary>
-internal sealed class TextFeaturizer
+internal sealed class TextFeaturizer : ColumnFeaturizer
 {
     private static readonly string[] NegationWords = ["not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "nowhere", "cannot", "without"];
     private const string NegationPrefix = "not_";
@@ -20,8 +20,8 @@ internal sealed class TextFeaturizer
     private readonly float[] _idf;
 
     private TextFeaturizer(string column, TextFeaturizerOptions options, string[] words, string[] chars, float[] idf)
+        : base(column)
     {
-        Column = column;
         _options = options;
         _words = new TermTable(words, 0);
         _chars = new TermTable(chars, words.Length);
@@ -30,9 +30,15 @@ internal sealed class TextFeaturizer
         CharTerms = chars;
     }
 
-    public string Column { get; }
-
     public int Width => _idf.Length;
+
+    public override ColumnType InputType => ColumnType.Text;
+
+    public override byte Tag => 3;
+
+    public override int DenseWidth => 0;
+
+    public override int SparseWidth => _idf.Length;
 
     internal string[] WordTerms { get; }
 
@@ -95,7 +101,11 @@ internal sealed class TextFeaturizer
         return kept;
     }
 
-    public void AddFeatureInfos(List<FeatureInfo> sparse)
+    public override void AddFeatureInfos(List<FeatureInfo> dense)
+    {
+    }
+
+    public override void AddSparseFeatureInfos(List<FeatureInfo> sparse)
     {
         foreach (var w in WordTerms)
         {
@@ -107,6 +117,17 @@ internal sealed class TextFeaturizer
             sparse.Add(new FeatureInfo(Column + ":c:" + c));
         }
     }
+
+    public override void Transform(DataColumn column, float[] dense, int rowCount, int firstFeature)
+    {
+    }
+
+    public override void TransformRow(in RawValue value, Span<float> dense)
+    {
+    }
+
+    public override void TransformSparse(DataColumn column, SparseBuilder builder, int offset, CancellationToken cancellationToken) =>
+        Transform((StringColumn)column, builder, offset, cancellationToken);
 
     /// <summary>Appends the features of every row to the builder (indices relative to <paramref name="offset"/>).</summary>
     public void Transform(StringColumn column, SparseBuilder builder, int offset, CancellationToken cancellationToken)
@@ -357,7 +378,7 @@ internal sealed class TextFeaturizer
         return false;
     }
 
-    public void Write(BinaryWriter writer)
+    public override void Write(BinaryWriter writer)
     {
         writer.Write(Column);
         writer.Write(_options.WordNgramMaximum);

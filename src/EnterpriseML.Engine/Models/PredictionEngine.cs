@@ -14,10 +14,10 @@ public sealed class PredictionEngine
 {
     private readonly ModelPipeline _model;
     private readonly RawValue[] _inputs;
-    private readonly int[] _denseInputIndex;
-    private readonly int[] _textInputIndex;
+    private readonly int[] _inputIndexOf;
+    private readonly bool _hasSparse;
     private readonly float[] _dense;
-    private readonly float[][] _textCounts;
+    private readonly float[]?[] _textCounts;
     private readonly List<int> _touched = [];
     private readonly List<int> _sparseIndices = [];
     private readonly List<float> _sparseValues = [];
@@ -34,21 +34,19 @@ public sealed class PredictionEngine
             _inputIndex[inputs[i].Name] = i;
         }
 
-        var dense = model.Features.DenseFeaturizers;
-        _denseInputIndex = new int[dense.Length];
-        for (var i = 0; i < dense.Length; i++)
+        var featurizers = model.Features.Featurizers;
+        _inputIndexOf = new int[featurizers.Length];
+        _textCounts = new float[featurizers.Length][];
+        for (var i = 0; i < featurizers.Length; i++)
         {
-            _denseInputIndex[i] = _inputIndex[dense[i].Column];
+            _inputIndexOf[i] = _inputIndex[featurizers[i].Column];
+            if (featurizers[i] is TextFeaturizer text)
+            {
+                _textCounts[i] = new float[text.Width];
+            }
         }
 
-        var text = model.Features.TextFeaturizers;
-        _textInputIndex = new int[text.Length];
-        _textCounts = new float[text.Length][];
-        for (var i = 0; i < text.Length; i++)
-        {
-            _textInputIndex[i] = _inputIndex[text[i].Column];
-            _textCounts[i] = new float[text[i].Width];
-        }
+        _hasSparse = model.Features.SparseWidth > 0;
 
         _dense = new float[model.Features.DenseWidth];
         Clear();
@@ -94,29 +92,40 @@ public sealed class PredictionEngine
     /// <summary>Featurises the current row; the spans stay valid until the next call.</summary>
     public FeatureRow Featurize()
     {
-        var dense = _model.Features.DenseFeaturizers;
-        for (var i = 0; i < dense.Length; i++)
+        var features = _model.Features;
+        var featurizers = features.Featurizers;
+        _sparseIndices.Clear();
+        _sparseValues.Clear();
+        for (var i = 0; i < featurizers.Length; i++)
         {
-            var value = _inputs[_denseInputIndex[i]];
-            if (dense[i].InputType == ColumnType.Categorical && value.Text is null && !float.IsNaN(value.Number))
+            var f = featurizers[i];
+            var value = _inputs[_inputIndexOf[i]];
+            if (f is TextFeaturizer text)
+            {
+                // Sparse offsets grow along the featurizers, so the row's indices come out in order.
+                text.TransformRow(value.Text, _textCounts[i]!, _touched, _sparseIndices, _sparseValues, features.SparseOffset(i));
+                continue;
+            }
+
+            if (f.InputType == ColumnType.Categorical && value.Text is null && !float.IsNaN(value.Number))
             {
                 value = RawValue.FromText(ColumnConversion.FormatNumber(value.Number));
             }
 
-            dense[i].TransformRow(value, _dense.AsSpan(_model.Features.DenseOffset(i), dense[i].DenseWidth));
+            if (f.DenseWidth > 0)
+            {
+                f.TransformRow(value, _dense.AsSpan(features.DenseOffset(i), f.DenseWidth));
+            }
+            else if (f is CategoricalFeaturizer categorical && categorical.SparseSlot(value) is var slot and >= 0)
+            {
+                _sparseIndices.Add(features.SparseOffset(i) + slot);
+                _sparseValues.Add(1f);
+            }
         }
 
-        var text = _model.Features.TextFeaturizers;
-        if (text.Length == 0)
+        if (!_hasSparse)
         {
             return new FeatureRow(_dense);
-        }
-
-        _sparseIndices.Clear();
-        _sparseValues.Clear();
-        for (var i = 0; i < text.Length; i++)
-        {
-            text[i].TransformRow(_inputs[_textInputIndex[i]].Text, _textCounts[i], _touched, _sparseIndices, _sparseValues, _model.Features.SparseOffset(i));
         }
 
         return new FeatureRow(_dense, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sparseIndices), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sparseValues));

@@ -106,7 +106,7 @@ public sealed class FeaturePipelineTests
     {
         var values = Enumerable.Range(0, 400).SelectMany(i => new[] { "L" + i, "L" + i }).ToArray<string?>();
         var train = Table(new StringColumn("c", values));
-        var options = new FeaturizerOptions { MaximumOneHotLevels = 100, HashingBits = 6 };
+        var options = new FeaturizerOptions { MaximumOneHotLevels = 100, HashingBits = 6, SparseOneHotMinimumWidth = 65 };
         var pipeline = FeaturePipeline.Fit(train, options);
         Assert.Equal(64, pipeline.DenseWidth);
 
@@ -326,6 +326,8 @@ public sealed class FeaturePipelineTests
     [InlineData(nameof(FeaturizerOptions.HashingBits), 21)]
     [InlineData(nameof(FeaturizerOptions.MaximumCategoryCodes), 0)]
     [InlineData(nameof(FeaturizerOptions.MaximumCategoryCodes), 255)]
+    [InlineData(nameof(FeaturizerOptions.SparseOneHotMinimumWidth), 1)]
+    [InlineData(nameof(FeaturizerOptions.SparseOneHotMinimumWidth), 1_048_578)]
     public void Validate_OutOfRange_NamesTheOption(string option, int value)
     {
         var options = new FeaturizerOptions();

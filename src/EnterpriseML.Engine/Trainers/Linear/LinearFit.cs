@@ -106,6 +106,13 @@ internal static class LinearFit
     public static double WeightSum(TrainingSet data) => data.Weights is null ? data.Labels.Length : VectorKernels.ChunkedSum(data.Weights);
 
     /// <summary>
+    /// The regularisation multiplier of feature <paramref name="j"/>: 1 for dense features and for indicators that sit
+    /// in the sparse block only to save memory, <see cref="LbfgsFitSettings.SparseScale"/> for the rest (text).
+    /// </summary>
+    private static double RegularizationScale(FeatureMatrix x, int j, LbfgsFitSettings settings) =>
+        j < x.DenseColumnCount || x.Features[j].SparseIndicator ? 1 : settings.SparseScale;
+
+    /// <summary>
     /// Minimises the regularised loss with L-BFGS (OWL-QN when L1 &gt; 0), starting from zero coefficients and the given
     /// intercepts. Returns coefficients head by head and the intercepts.
     /// </summary>
@@ -116,7 +123,7 @@ internal static class LinearFit
         var l2 = new double[d];
         for (var j = 0; j < d; j++)
         {
-            l2[j] = settings.L2 * (j < x.DenseColumnCount ? 1 : settings.SparseScale);
+            l2[j] = settings.L2 * RegularizationScale(x, j, settings);
         }
 
         double[]? l1 = null;
@@ -127,7 +134,7 @@ internal static class LinearFit
             {
                 for (var j = 0; j < d; j++)
                 {
-                    l1[(k * (d + 1)) + j] = settings.L1 * (j < x.DenseColumnCount ? 1 : settings.SparseScale);
+                    l1[(k * (d + 1)) + j] = settings.L1 * RegularizationScale(x, j, settings);
                 }
             }
         }
