@@ -130,6 +130,38 @@ public sealed class SparseOneHotTests
     }
 
     [Fact]
+    public void SparseOneHotModel_Explain_NamesTheLevelAndSumsToTheMargin()
+    {
+        var data = LabelEncoding.Encode(ModelTestData.CreditGerman, "class", TaskKind.Binary, "bad");
+        var model = TabularTraining.Fit(data, "class", new LogisticRegressionTrainer(new LogisticRegressionOptions { MaxDegreeOfParallelism = 1 }), Sparse);
+        var explainer = Assert.IsAssignableFrom<IExplainablePredictor>(model.Predictor);
+        var engine = model.CreateEngine();
+        var contributions = new float[model.Features.Features.Length];
+        var output = new float[1];
+        var purpose = (StringColumn)data.Features["purpose"];
+        for (var row = 0; row < 20; row++)
+        {
+            ModelTestData.SetRow(engine, data.Features, row);
+            engine.Predict(output);
+            var bias = explainer.Explain(engine.Featurize(), contributions);
+            var margin = bias + contributions.Sum();
+            Assert.Equal(output[0], 1f / (1f + MathF.Exp(-margin)), 5);
+
+            // The row's own purpose level carries a contribution; the other purpose levels carry none.
+            var own = Array.FindIndex(model.Features.Features, f => f.Name == "purpose=" + purpose.Values[row]);
+            Assert.True(own >= model.Features.DenseWidth, "purpose indicators are in the sparse block");
+            Assert.NotEqual(0f, contributions[own]);
+            for (var j = 0; j < contributions.Length; j++)
+            {
+                if (j != own && model.Features.Features[j].Name.StartsWith("purpose=", StringComparison.Ordinal))
+                {
+                    Assert.Equal(0f, contributions[j]);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Read_LegacyLayoutWithUntaggedTextList_GivesTheSamePipeline()
     {
         var train = new DataTable([
