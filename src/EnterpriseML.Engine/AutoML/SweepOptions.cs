@@ -57,6 +57,15 @@ public sealed class SweepOptions
     /// <summary>The subsample size of early trials. Default 10,000; valid [50, SubsampleThresholdRows].</summary>
     public int SubsampleRows { get; set; } = 10_000;
 
+    /// <summary>
+    /// On data large enough for <see cref="SubsampleRows"/>, in a sweep with a time budget: when a candidate's trial
+    /// runs into the per-trial cap, its later trials fit on a stratified random sample of half the rows that trial had
+    /// (halving again on every further time-out, down to <see cref="SubsampleRows"/>), so a slow learner keeps getting
+    /// scored instead of timing out on every trial. The winner is still refitted on all rows when the budget allows.
+    /// Default true.
+    /// </summary>
+    public bool SampleSlowCandidates { get; set; } = true;
+
     /// <summary>Adds a Caruana ensemble of the best candidates as its own leaderboard entry. Default true.</summary>
     public bool EnsembleSelection { get; set; } = true;
 
@@ -92,7 +101,8 @@ internal sealed record SweepSettings(
     bool EnsembleSelection,
     int BootstrapResamples,
     bool SelectionReevaluation = true,
-    int SelectionFinalistsPerCandidate = 1)
+    int SelectionFinalistsPerCandidate = 1,
+    bool SampleSlowCandidates = true)
 {
 #pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
     public static SweepSettings From(SweepOptions options)
@@ -182,7 +192,8 @@ internal sealed record SweepSettings(
             options.EnsembleSelection,
             options.BootstrapResamples,
             options.SelectionReevaluation,
-            options.SelectionFinalistsPerCandidate);
+            options.SelectionFinalistsPerCandidate,
+            options.SampleSlowCandidates);
     }
 #pragma warning restore CA2208
 }

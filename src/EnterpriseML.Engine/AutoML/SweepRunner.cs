@@ -86,6 +86,12 @@ internal sealed class Sweep
     private readonly SortedDictionary<int, TrialRecord> _finished = [];
     private readonly Dictionary<int, float[]> _validationScores = [];
     private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
+
+    /// <summary>Trials applied to the tuners ahead of an unfinished earlier one (measured-cost sweeps only).</summary>
+    private readonly HashSet<int> _appliedAhead = [];
+
+    /// <summary>Per candidate, the sample size its trials use since one ran into the per-trial cap (absent: all training rows).</summary>
+    private readonly Dictionary<string, int> _sampleRows = new(StringComparer.Ordinal);
     /// <summary>Per-fold scores of successful trials run in this process (replayed trials have none): early stopping's reference.</summary>
     private readonly Dictionary<int, double[]> _foldScores = [];
     private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
@@ -149,13 +155,23 @@ internal sealed class Sweep
                 stopLaunching = true;
             }
 
-            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − P.
+            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − P. With measured trial
+            // costs the sweep is not reproducible anyway, so there a slot is filled at once with whatever has finished
+            // applied: one long trial does not hold the other slots idle until it ends.
             if (!stopLaunching && running.Count < parallel)
             {
                 var needed = nextIndex - parallel + 1;
-                while (applied < needed && _finished.ContainsKey(applied))
+                if (_settings.UniformTrialCost)
                 {
-                    Apply(applied++);
+                    while (applied < needed && _finished.ContainsKey(applied))
+                    {
+                        Apply(applied++);
+                    }
+                }
+                else
+                {
+                    applied = ApplyFinished(applied, nextIndex);
+                    needed = applied;
                 }
 
                 if (applied >= needed)
@@ -175,8 +191,10 @@ internal sealed class Sweep
                         continue;
                     }
 
-                    var subsample = _executor.NeedsSubsample && proposal.FirstOfCandidate;
-                    var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, subsample,
+                    var sampleRows = _executor.NeedsSubsample && proposal.FirstOfCandidate
+                        ? _settings.SubsampleRows
+                        : _sampleRows.GetValueOrDefault(proposal.Candidate.Name);
+                    var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, sampleRows,
                         proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
@@ -207,7 +225,7 @@ internal sealed class Sweep
 
         while (applied < nextIndex)
         {
-            if (_finished.ContainsKey(applied))
+            if (_finished.ContainsKey(applied) && !_appliedAhead.Remove(applied))
             {
                 Apply(applied);
             }
@@ -323,6 +341,15 @@ internal sealed class Sweep
                     $"Abandoned after {_time.GetElapsedTime(trial.Started).TotalSeconds:0.0} s: the trial did not stop when cancelled.");
             }
 
+            // Timed out at its own cap rather than at the search deadline (the cap's timer starts a moment before
+            // the trial's timestamp is taken, hence the margin).
+            if (outcome.Record.Status == TrialStatus.TimedOut && _settings.MaximumTrialSeconds is { } trialCap
+                && _time.GetElapsedTime(trial.Started) >= TimeSpan.FromSeconds(0.9 * trialCap))
+            {
+                ShrinkSample(trial.Job);
+            }
+
+            outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };
             if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
             {
                 outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,
@@ -472,6 +499,28 @@ internal sealed class Sweep
         return best;
     }
 
+    /// <summary>
+    /// Applies every finished trial below <paramref name="launched"/> not applied yet, in index order, whether or not
+    /// the trials before it have finished; returns the new end of the contiguous applied prefix.
+    /// </summary>
+    private int ApplyFinished(int applied, int launched)
+    {
+        for (var index = applied; index < launched; index++)
+        {
+            if (_finished.ContainsKey(index) && _appliedAhead.Add(index))
+            {
+                Apply(index);
+            }
+        }
+
+        while (applied < launched && _finished.ContainsKey(applied))
+        {
+            _appliedAhead.Remove(applied++);
+        }
+
+        return applied;
+    }
+
     private void Apply(int index)
     {
         if (_finished.TryGetValue(index, out var record))
@@ -487,7 +536,43 @@ internal sealed class Sweep
             {
                 _appliedBest = record;
             }
+
         }
+    }
+
+    /// <summary>
+    /// A trial that ran into the per-trial cap on data large enough to subsample: the candidate's later trials use half
+    /// the rows this one had, a stratified random sample, down to <see cref="SweepSettings.SubsampleRows"/> (see
+    /// <see cref="SweepOptions.SampleSlowCandidates"/>). Candidates that fit in time keep all rows.
+    /// </summary>
+    private void ShrinkSample(TrialJob job)
+    {
+        if (!_settings.SampleSlowCandidates || _settings.UniformTrialCost || !_executor.NeedsSubsample)
+        {
+            return;
+        }
+
+        var rows = job.SampleRows > 0 ? job.SampleRows : _executor.LargestFoldRows;
+        var current = _sampleRows.GetValueOrDefault(job.Candidate.Name, _executor.LargestFoldRows);
+        _sampleRows[job.Candidate.Name] = Math.Max(_settings.SubsampleRows, Math.Min(current, rows / 2));
+    }
+
+    /// <summary>The sample size a candidate's re-evaluation uses: its own, or for an ensemble the smallest of its members' (0 = all rows).</summary>
+    private int SampleRowsOf(ICandidate candidate)
+    {
+        if (candidate is EnsembleCandidate ensemble)
+        {
+            var rows = 0;
+            foreach (var m in ensemble.Members)
+            {
+                var r = _sampleRows.GetValueOrDefault(m.Candidate.Name);
+                rows = r > 0 && (rows == 0 || r < rows) ? r : rows;
+            }
+
+            return rows;
+        }
+
+        return _sampleRows.GetValueOrDefault(candidate.Name);
     }
 
     private TrialRecord Replayed(TrialRecord record, Proposal proposal)
@@ -573,11 +658,13 @@ internal sealed class Sweep
         {
             // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
             // the three leading candidates, not only the best one.
-            var fitSeconds = _best.FitSeconds;
+            // A trial fitted on a sample refits on all rows: scale its time by the sample fraction too.
+            static double AllRows(TrialRecord r) => r.FitSeconds / Math.Clamp(r.SampleFraction, 1e-6, 1);
+            var fitSeconds = AllRows(_best);
             if (_settings.EnsembleSelection)
             {
                 var leaders = BestPerCandidate().Values.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3);
-                fitSeconds = leaders.Sum(r => r.FitSeconds);
+                fitSeconds = leaders.Sum(AllRows);
             }
 
             var perFold = fitSeconds / Math.Max(1, _executor.FoldCount);
@@ -763,7 +850,7 @@ internal sealed class Sweep
         {
             var at = i;
             var (record, candidate, parameters) = finalists[i];
-            var job = new TrialJob(record.Index, candidate, [], parameters, false, null, TrialSeed(record.Index), 1);
+            var job = new TrialJob(record.Index, candidate, [], parameters, SampleRowsOf(candidate), null, TrialSeed(record.Index), 1);
             tasks[i] = Task.Run(async () =>
             {
                 await slots.WaitAsync(cancel.Token).ConfigureAwait(false);

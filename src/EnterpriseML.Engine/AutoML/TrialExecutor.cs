@@ -4,13 +4,13 @@ using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.AutoML;
 
-/// <summary>One trial to run.</summary>
+/// <summary>One trial to run; <paramref name="SampleRows"/> &gt; 0 fits each fold on a stratified random sample of that many training rows.</summary>
 internal sealed record TrialJob(
     int Index,
     ICandidate Candidate,
     double[] Point,
     ParameterSet Parameters,
-    bool Subsample,
+    int SampleRows,
     HopelessReference? Hopeless,
     int Seed,
     int Threads);
@@ -38,7 +38,7 @@ internal sealed class TrialExecutor
     private readonly SweepRequest _request;
     private readonly SweepSettings _settings;
     private readonly CandidateData[] _foldTrain;
-    private readonly CandidateData[]? _foldSubsample;
+    private readonly Dictionary<int, CandidateData[]> _samples = [];
     private readonly CandidateData[] _foldValid;
     private readonly int[] _offsets;
     private readonly int _width;
@@ -62,14 +62,11 @@ internal sealed class TrialExecutor
             largest = Math.Max(largest, split.TrainRows[f].Length);
         }
 
-        if (largest > settings.SubsampleThresholdRows)
+        NeedsSubsample = largest > settings.SubsampleThresholdRows;
+        LargestFoldRows = largest;
+        if (NeedsSubsample)
         {
-            _foldSubsample = new CandidateData[folds];
-            for (var f = 0; f < folds; f++)
-            {
-                var rows = ValidationSplit.StratifiedSubsample(data, split.TrainRows[f], settings.SubsampleRows, settings.Seed + f);
-                _foldSubsample[f] = data.SelectRows(rows);
-            }
+            Sample(settings.SubsampleRows);
         }
 
         _width = data.Task == Trainers.TaskKind.Multiclass ? data.ClassNames.Count : 1;
@@ -87,7 +84,10 @@ internal sealed class TrialExecutor
     public int FoldCount => Split.FoldCount;
 
     /// <summary>True when early trials run on a stratified subsample.</summary>
-    public bool NeedsSubsample => _foldSubsample is not null;
+    public bool NeedsSubsample { get; }
+
+    /// <summary>Training rows of the largest fold.</summary>
+    public int LargestFoldRows { get; }
 
     /// <summary>All training rows over one fold's training rows: how much longer a refit takes.</summary>
     public double RefitScale { get; }
@@ -114,7 +114,7 @@ internal sealed class TrialExecutor
             for (var f = 0; f < folds; f++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var train = job.Subsample ? _foldSubsample![f] : _foldTrain[f];
+                var train = job.SampleRows > 0 ? Sample(job.SampleRows)[f] : _foldTrain[f];
                 var context = new CandidateFitContext(train, job.Seed, job.Threads, _request.Plan.Columns);
                 watch.Restart();
                 var fitted = job.Candidate.Fit(context, job.Parameters, cancellationToken);
@@ -251,8 +251,36 @@ internal sealed class TrialExecutor
             SampleFraction = SampleFraction(job),
         }, null, null);
 
-    private double SampleFraction(TrialJob job) =>
-        job.Subsample ? (double)_foldSubsample![0].RowCount / _foldTrain[0].RowCount : 1;
+    /// <summary>The share of the fold's training rows <paramref name="job"/> fits on.</summary>
+    public double SampleFraction(TrialJob job) =>
+        job.SampleRows > 0 ? (double)Sample(job.SampleRows)[0].RowCount / _foldTrain[0].RowCount : 1;
+
+    /// <summary>
+    /// Each fold's stratified random sample of <paramref name="rows"/> training rows (all of them when the fold is
+    /// smaller), built once per size. The same seed per fold for every size, so a larger sample mostly contains the
+    /// smaller ones.
+    /// </summary>
+    private CandidateData[] Sample(int rows)
+    {
+        lock (_samples)
+        {
+            if (!_samples.TryGetValue(rows, out var sample))
+            {
+                var data = _request.Train;
+                sample = new CandidateData[FoldCount];
+                for (var f = 0; f < sample.Length; f++)
+                {
+                    sample[f] = rows >= Split.TrainRows[f].Length
+                        ? _foldTrain[f]
+                        : data.SelectRows(ValidationSplit.StratifiedSubsample(data, Split.TrainRows[f], rows, _settings.Seed + f));
+                }
+
+                _samples[rows] = sample;
+            }
+
+            return sample;
+        }
+    }
 
     internal static long MeasureBytes(IFittedCandidate model)
     {

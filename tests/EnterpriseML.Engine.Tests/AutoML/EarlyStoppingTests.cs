@@ -20,7 +20,7 @@ public sealed class EarlyStoppingTests
     {
         var point = candidate.SearchSpace.DefaultPoint();
         point[0] = 1; // all seven numeric columns
-        var job = new TrialJob(0, candidate, point, candidate.SearchSpace.ToParameters(point), false, reference, Seed: 1, Threads: 1);
+        var job = new TrialJob(0, candidate, point, candidate.SearchSpace.ToParameters(point), SampleRows: 0, reference, Seed: 1, Threads: 1);
         return executor.Run(job, CancellationToken.None);
     }
 

@@ -75,9 +75,10 @@ internal sealed class ForestGrower
     /// <summary>
     /// Grows one tree on the first <paramref name="rootCount"/> entries of <see cref="RootRows"/> /
     /// <see cref="RootPairs"/> (which it reorders), drawing features per node from <paramref name="random"/>.
+    /// A deep tree on many rows takes seconds, so <paramref name="cancellationToken"/> is checked every 1,024 nodes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public BinTree Grow(int rootCount, Random random)
+    public BinTree Grow(int rootCount, Random random, CancellationToken cancellationToken = default)
     {
         var tree = new BinTree();
         tree.Reserve(_lastNodeCount);
@@ -96,8 +97,14 @@ internal sealed class ForestGrower
         var sample = _sample;
         var stackCount = 0;
         _stack[stackCount++] = 0;
+        var visited = 0;
         while (stackCount > 0)
         {
+            if ((++visited & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var l = _stack[--stackCount];
             var node = _nodes[l];
             if (node.Count < 2 * _minimumCount || node.Count < 2 || (_maximumDepth > 0 && node.Depth >= _maximumDepth))

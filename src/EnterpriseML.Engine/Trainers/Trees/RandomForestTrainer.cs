@@ -152,7 +152,7 @@ public sealed class RandomForestTrainer : ITrainer
                         pairs[count++] = new GradientPair { Gradient = -target * w, Hessian = w };
                     }
 
-                    trees[(t * classes) + c] = worker.Grower.Grow(count, random);
+                    trees[(t * classes) + c] = worker.Grower.Grow(count, random, cancellationToken);
                 }
 
                 return worker;

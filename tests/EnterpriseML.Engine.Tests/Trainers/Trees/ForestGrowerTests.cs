@@ -99,6 +99,32 @@ public sealed class ForestGrowerTests
         Assert.Equal(n, tree.LeafCover[0]);
     }
 
+    [Fact]
+    public void Grow_DeepTreeWithCancelledToken_StopsMidTree()
+    {
+        // A fully grown regression tree on 20,000 noisy rows has thousands of nodes: the token is checked within it.
+        const int n = 20_000;
+        var x = TreeTestData.Synthetic(n, 7, out var y, out _, out _);
+        var binned = BinnedData.Fit(x, 255, 200_000, 7, 1);
+        var grower = new ForestGrower(binned, x.ColumnCount, 1, 0, labelsAreIndicators: false);
+        for (var i = 0; i < n; i++)
+        {
+            grower.RootRows[i] = i;
+            grower.RootPairs[i] = new GradientPair { Gradient = -y[i], Hessian = 1 };
+        }
+
+        Assert.True(grower.Grow(n, new Random(3)).NodeCount > 2048);
+        for (var i = 0; i < n; i++)
+        {
+            grower.RootRows[i] = i;
+            grower.RootPairs[i] = new GradientPair { Gradient = -y[i], Hessian = 1 };
+        }
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => grower.Grow(n, new Random(3), cancelled.Token));
+    }
+
     private static void AssertSameTree(BinTree expected, BinTree actual)
     {
         Assert.Equal(expected.Splits, actual.Splits);

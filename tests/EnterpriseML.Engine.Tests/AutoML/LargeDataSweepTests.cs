@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Engine.Tests.AutoML;
+
+/// <summary>
+/// Sweeps with a time budget on data above the subsample threshold (credit-german's 800-row folds against a threshold
+/// of 100 rows stand in for a large table): slow candidates move to samples, and a long trial does not idle the
+/// other slots.
+/// </summary>
+[Collection(TimingCollection.Name)]
+public sealed class LargeDataSweepTests
+{
+    private static SweepRequest Request(params ICandidate[] candidates) =>
+        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
+
+    [Fact]
+    public async Task RunAsync_TrialHitsTheCap_LaterTrialsOfThatCandidateUseHalfTheRows()
+    {
+        // Fitting costs 0.25 ms per training row: five folds of all 800 rows (1 s) break the 0.75 s cap, of 400 rows
+        // (0.5 s) fit.
+        var slow = new RowCostCandidate(new CentroidCandidate("slow", CandidateKind.Specialised), millisecondsPerRow: 0.25);
+        var options = new SweepOptions
+        {
+            BudgetSeconds = 8,
+            MaximumTrialSeconds = 0.75,
+            MaximumTrials = 5,
+            Seed = 4,
+            SubsampleThresholdRows = 100,
+            SubsampleRows = 50,
+            ParallelTrials = 1,
+            EnsembleSelection = false,
+            EarlyStopping = false,
+            SelectionReevaluation = false,
+        };
+        var result = await new SweepRunner(options).RunAsync(Request(slow));
+
+        var trials = result.Trials.OrderBy(t => t.Index).ToArray();
+        Assert.Equal(50.0 / 800, trials[0].SampleFraction, 3);
+        Assert.Equal(TrialStatus.Succeeded, trials[0].Status);
+        Assert.Equal(TrialStatus.TimedOut, trials[1].Status);
+        Assert.Equal(1.0, trials[1].SampleFraction);
+        Assert.All(trials.Skip(2), t =>
+        {
+            Assert.Equal(0.5, t.SampleFraction, 3);
+            Assert.Equal(TrialStatus.Succeeded, t.Status);
+        });
+    }
+
+    [Fact]
+    public async Task RunAsync_WithoutSampling_TheSlowCandidateKeepsTimingOut()
+    {
+        var slow = new RowCostCandidate(new CentroidCandidate("slow", CandidateKind.Specialised), millisecondsPerRow: 0.25);
+        var options = new SweepOptions
+        {
+            BudgetSeconds = 8,
+            MaximumTrialSeconds = 0.75,
+            MaximumTrials = 4,
+            Seed = 4,
+            SubsampleThresholdRows = 100,
+            SubsampleRows = 50,
+            ParallelTrials = 1,
+            EnsembleSelection = false,
+            EarlyStopping = false,
+            SelectionReevaluation = false,
+            SampleSlowCandidates = false,
+        };
+        var result = await new SweepRunner(options).RunAsync(Request(slow));
+        Assert.All(result.Trials.Where(t => t.Index > 0), t => Assert.Equal(TrialStatus.TimedOut, t.Status));
+    }
+
+    [Fact]
+    public async Task RunAsync_TimeBudget_ALongTrialDoesNotHoldTheOtherSlot()
+    {
+        // "slow" takes 2.5 s per trial; "fast" 20 ms. With two slots, fast trials keep running beside a slow one.
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => Spin(500, t) };
+        var fast = new CentroidCandidate("fast");
+        var options = new SweepOptions
+        {
+            BudgetSeconds = 6,
+            MaximumTrialSeconds = 5,
+            Seed = 1,
+            ParallelTrials = 2,
+            MaximumDegreeOfParallelism = 2,
+            EnsembleSelection = false,
+            SelectionReevaluation = false,
+        };
+        var result = await new SweepRunner(options).RunAsync(Request(slow, fast));
+
+        var firstSlow = result.Trials.Where(t => t.Candidate == "slow").MinBy(t => t.Index)!;
+        var finishedMeanwhile = result.Trials.Count(t => t.Candidate == "fast" && t.Index > firstSlow.Index && t.FinishedAtSeconds < firstSlow.FinishedAtSeconds);
+        Assert.True(finishedMeanwhile >= 5, $"{finishedMeanwhile} fast trials launched after the first slow trial finished before it");
+    }
+
+    private static void Spin(int milliseconds, CancellationToken token)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < milliseconds)
+        {
+            token.ThrowIfCancellationRequested();
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>A candidate whose fit time grows with its training rows (checking its token every 10 ms).</summary>
+    private sealed class RowCostCandidate(ICandidate inner, double millisecondsPerRow) : ICandidate
+    {
+        public string Name => inner.Name;
+
+        public CandidateKind Kind => inner.Kind;
+
+        public string Trainer => inner.Trainer;
+
+        public SearchSpace SearchSpace => inner.SearchSpace;
+
+        public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
+        {
+            Spin((int)(context.Train.RowCount * millisecondsPerRow), cancellationToken);
+            return inner.Fit(context, parameters, cancellationToken);
+        }
+    }
+}
