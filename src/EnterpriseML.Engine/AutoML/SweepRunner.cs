@@ -35,8 +35,25 @@ public sealed class SweepRunner
     {
         ArgumentNullException.ThrowIfNull(request);
         store ??= new InMemoryTrialStore();
+        EnsurePoolHeadroom(_settings.Threads + _settings.ParallelTrials);
         var sweep = new Sweep(_settings, _time, request, store, progress);
         return await sweep.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The sweep's deadlines and watchdogs (budget, per-trial cap, runaway trials) are timers whose callbacks run on
+    /// the thread pool. When trainers' parallel loops and blocked callers hold every pool thread, the pool adds
+    /// threads only about once a second, and a 200 ms wake-up was seen arriving a second late. So the pool's minimum
+    /// is raised to cover the sweep's own threads plus a few spare (it only ever grows).
+    /// </summary>
+    private static void EnsurePoolHeadroom(int sweepThreads)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        var wanted = Environment.ProcessorCount + sweepThreads + 4;
+        if (workers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, completion);
+        }
     }
 }
 
