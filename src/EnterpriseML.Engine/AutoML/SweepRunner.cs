@@ -109,6 +109,7 @@ internal sealed class Sweep
 
     /// <summary>Per candidate, the sample size its trials use since one ran into the per-trial cap (absent: all training rows).</summary>
     private readonly Dictionary<string, int> _sampleRows = new(StringComparer.Ordinal);
+
     /// <summary>Per-fold scores of successful trials run in this process (replayed trials have none): early stopping's reference.</summary>
     private readonly Dictionary<int, double[]> _foldScores = [];
     private readonly Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> _configurations = [];
@@ -553,7 +554,6 @@ internal sealed class Sweep
             {
                 _appliedBest = record;
             }
-
         }
     }
 
