@@ -107,6 +107,8 @@ internal sealed class CandidateScheduler
 
             if (double.IsNaN(state.BestLoss) || observation.Loss < state.BestLoss)
             {
+                state.PreviousBestLoss = double.IsNaN(state.BestLoss) ? observation.Loss : state.BestLoss;
+                state.CostAtPreviousBest = state.CostAtBest;
                 state.BestLoss = observation.Loss;
                 state.CostAtBest = state.TotalCost;
                 state.BestTrialCost = observation.Cost;
@@ -207,9 +209,13 @@ internal sealed class CandidateScheduler
             return own;
         }
 
-        // Cost to catch up with the leader at the rate it has been improving.
-        var improvement = s.FirstLoss - s.BestLoss;
-        var rate = improvement > 0 ? improvement / Math.Max(1e-9, s.CostAtBest) : 0;
+        // Cost to catch up with the leader at the rate of its latest improvement (FLAML's speed: the loss gained
+        // between its last two bests over the cost spent between them), so a learner whose early gains have dried up
+        // is not credited with them; before a second best, the rate from its first result.
+        var improvement = s.PreviousBestLoss - s.BestLoss;
+        var rate = improvement > 0
+            ? improvement / Math.Max(1e-9, s.CostAtBest - s.CostAtPreviousBest)
+            : (s.FirstLoss - s.BestLoss) / Math.Max(1e-9, s.CostAtBest);
         var gap = s.BestLoss - globalBest;
         var catchUp = rate > 0 ? gap / rate : 2 * own * (1 + (gap / Math.Max(1e-9, Math.Abs(globalBest))));
         return Math.Max(own, catchUp);
@@ -238,5 +244,9 @@ internal sealed class CandidateScheduler
         public double FirstLoss { get; set; } = double.NaN;
 
         public double BestLoss { get; set; } = double.NaN;
+
+        public double PreviousBestLoss { get; set; } = double.NaN;
+
+        public double CostAtPreviousBest { get; set; }
     }
 }

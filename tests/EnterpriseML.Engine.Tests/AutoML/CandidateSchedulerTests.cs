@@ -41,4 +41,35 @@ public sealed class CandidateSchedulerTests
 
     [Fact]
     public void Next_ThreeEarlyStops_DoNotRetireTheCandidate() => Assert.True(ProposalsOfB(failed: false) > 0);
+
+    [Fact]
+    public void Next_TrailerWhoseGainsDriedUp_GetsFewTrials()
+    {
+        // "trailer" fell from 0.5 to 0.32 in its first two trials, then needed ten more (cost 9.5) to gain 0.001;
+        // "leader" is at 0.30 after one trial. Judged by its latest improvement, the trailer needs about 180 cost
+        // units to catch up (judged from its first result, about 1.1, which would hand it most of the trials).
+        var leader = new CentroidCandidate("leader");
+        var trailer = new CentroidCandidate("trailer");
+        var scheduler = new CandidateScheduler([leader, trailer], TunerKind.CostFrugal, seed: 3);
+        Observe(scheduler, "leader", 0.30, 1);
+        Observe(scheduler, "trailer", 0.5, 0.5);
+        Observe(scheduler, "trailer", 0.32, 0.5);
+        for (var i = 0; i < 9; i++)
+        {
+            Observe(scheduler, "trailer", 0.4, 1);
+        }
+
+        Observe(scheduler, "trailer", 0.319, 0.5);
+
+        var toTrailer = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            toTrailer += scheduler.Next()!.Candidate.Name == "trailer" ? 1 : 0;
+        }
+
+        Assert.InRange(toTrailer, 0, 30);
+    }
+
+    private static void Observe(CandidateScheduler scheduler, string candidate, double loss, double cost) =>
+        scheduler.Update(candidate, new TunerObservation([0.5, 0.5], loss, cost, true), failed: false);
 }
