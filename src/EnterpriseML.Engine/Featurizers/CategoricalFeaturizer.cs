@@ -212,8 +212,14 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
         }
     }
 
-    /// <summary>The sparse index (relative to this featurizer's first sparse feature) of one row's indicator; -1 when none is set.</summary>
-    public int SparseSlot(in RawValue value) => SparseWidth == 0 ? -1 : Slot(value.Text);
+    public override void TransformRowSparse(in RawValue value, List<int> indices, List<float> values, int offset)
+    {
+        if (SparseWidth > 0 && Slot(value.Text) is var slot and >= 0)
+        {
+            indices.Add(offset + slot);
+            values.Add(1f);
+        }
+    }
 
     private int Slot(string? value)
     {

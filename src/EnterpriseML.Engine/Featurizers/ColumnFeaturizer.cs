@@ -65,6 +65,11 @@ internal abstract class ColumnFeaturizer
     /// <summary>Writes this column's dense features of one row.</summary>
     public abstract void TransformRow(in RawValue value, Span<float> dense);
 
+    /// <summary>Appends this column's sparse features of one row (indices shifted by <paramref name="offset"/>, ascending). Default: none.</summary>
+    public virtual void TransformRowSparse(in RawValue value, List<int> indices, List<float> values, int offset)
+    {
+    }
+
     public abstract void Write(BinaryWriter writer);
 }
 

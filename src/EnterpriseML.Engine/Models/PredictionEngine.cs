@@ -116,10 +116,10 @@ public sealed class PredictionEngine
             {
                 f.TransformRow(value, _dense.AsSpan(features.DenseOffset(i), f.DenseWidth));
             }
-            else if (f is CategoricalFeaturizer categorical && categorical.SparseSlot(value) is var slot and >= 0)
+
+            if (f.SparseWidth > 0)
             {
-                _sparseIndices.Add(features.SparseOffset(i) + slot);
-                _sparseValues.Add(1f);
+                f.TransformRowSparse(value, _sparseIndices, _sparseValues, features.SparseOffset(i));
             }
         }
 

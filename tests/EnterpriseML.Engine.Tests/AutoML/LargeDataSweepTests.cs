@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
@@ -17,26 +16,32 @@ public sealed class LargeDataSweepTests
     private static SweepRequest Request(params ICandidate[] candidates) =>
         new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
 
+    /// <summary>
+    /// Fitting costs 0.25 ms per training row: five folds of all 800 rows (1 s) break the 0.75 s cap of
+    /// <see cref="SlowCandidateOptions"/>, five of 400 rows (0.5 s) fit.
+    /// </summary>
+    private static RowCostCandidate SlowCandidate() =>
+        new(new CentroidCandidate("slow", CandidateKind.Specialised), millisecondsPerRow: 0.25);
+
+    private static SweepOptions SlowCandidateOptions(int trials, bool sample) => new()
+    {
+        BudgetSeconds = 8,
+        MaximumTrialSeconds = 0.75,
+        MaximumTrials = trials,
+        Seed = 4,
+        SubsampleThresholdRows = 100,
+        SubsampleRows = 50,
+        ParallelTrials = 1,
+        EnsembleSelection = false,
+        EarlyStopping = false,
+        SelectionReevaluation = false,
+        SampleSlowCandidates = sample,
+    };
+
     [Fact]
     public async Task RunAsync_TrialHitsTheCap_LaterTrialsOfThatCandidateUseHalfTheRows()
     {
-        // Fitting costs 0.25 ms per training row: five folds of all 800 rows (1 s) break the 0.75 s cap, of 400 rows
-        // (0.5 s) fit.
-        var slow = new RowCostCandidate(new CentroidCandidate("slow", CandidateKind.Specialised), millisecondsPerRow: 0.25);
-        var options = new SweepOptions
-        {
-            BudgetSeconds = 8,
-            MaximumTrialSeconds = 0.75,
-            MaximumTrials = 5,
-            Seed = 4,
-            SubsampleThresholdRows = 100,
-            SubsampleRows = 50,
-            ParallelTrials = 1,
-            EnsembleSelection = false,
-            EarlyStopping = false,
-            SelectionReevaluation = false,
-        };
-        var result = await new SweepRunner(options).RunAsync(Request(slow));
+        var result = await new SweepRunner(SlowCandidateOptions(trials: 5, sample: true)).RunAsync(Request(SlowCandidate()));
 
         var trials = result.Trials.OrderBy(t => t.Index).ToArray();
         Assert.Equal(50.0 / 800, trials[0].SampleFraction, 3);
@@ -53,22 +58,7 @@ public sealed class LargeDataSweepTests
     [Fact]
     public async Task RunAsync_WithoutSampling_TheSlowCandidateKeepsTimingOut()
     {
-        var slow = new RowCostCandidate(new CentroidCandidate("slow", CandidateKind.Specialised), millisecondsPerRow: 0.25);
-        var options = new SweepOptions
-        {
-            BudgetSeconds = 8,
-            MaximumTrialSeconds = 0.75,
-            MaximumTrials = 4,
-            Seed = 4,
-            SubsampleThresholdRows = 100,
-            SubsampleRows = 50,
-            ParallelTrials = 1,
-            EnsembleSelection = false,
-            EarlyStopping = false,
-            SelectionReevaluation = false,
-            SampleSlowCandidates = false,
-        };
-        var result = await new SweepRunner(options).RunAsync(Request(slow));
+        var result = await new SweepRunner(SlowCandidateOptions(trials: 4, sample: false)).RunAsync(Request(SlowCandidate()));
         Assert.All(result.Trials.Where(t => t.Index > 0), t => Assert.Equal(TrialStatus.TimedOut, t.Status));
     }
 
@@ -76,7 +66,7 @@ public sealed class LargeDataSweepTests
     public async Task RunAsync_TimeBudget_ALongTrialDoesNotHoldTheOtherSlot()
     {
         // "slow" takes 2.5 s per trial; "fast" 20 ms. With two slots, fast trials keep running beside a slow one.
-        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => Spin(500, t) };
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(500, t) };
         var fast = new CentroidCandidate("fast");
         var options = new SweepOptions
         {
@@ -95,16 +85,6 @@ public sealed class LargeDataSweepTests
         Assert.True(finishedMeanwhile >= 5, $"{finishedMeanwhile} fast trials launched after the first slow trial finished before it");
     }
 
-    private static void Spin(int milliseconds, CancellationToken token)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.ElapsedMilliseconds < milliseconds)
-        {
-            token.ThrowIfCancellationRequested();
-            Thread.Sleep(10);
-        }
-    }
-
     /// <summary>A candidate whose fit time grows with its training rows (checking its token every 10 ms).</summary>
     private sealed class RowCostCandidate(ICandidate inner, double millisecondsPerRow) : ICandidate
     {
@@ -118,7 +98,7 @@ public sealed class LargeDataSweepTests
 
         public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
         {
-            Spin((int)(context.Train.RowCount * millisecondsPerRow), cancellationToken);
+            TestWork.Spin((int)(context.Train.RowCount * millisecondsPerRow), cancellationToken);
             return inner.Fit(context, parameters, cancellationToken);
         }
     }

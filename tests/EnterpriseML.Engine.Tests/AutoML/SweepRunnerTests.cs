@@ -31,9 +31,7 @@ public sealed class SweepRunnerTests
     [Fact]
     public async Task RunAsync_TrialOutOfMemory_IsAFailedTrialAndSweepGoesOn()
     {
-#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
-        var hungry = new CentroidCandidate("hungry", CandidateKind.Specialised) { DuringFit = _ => throw new OutOfMemoryException() };
-#pragma warning restore CA2201
+        var hungry = new CentroidCandidate("hungry", CandidateKind.Specialised) { DuringFit = OutOfMemoryAfter(0) };
         var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, Seed = 1 });
         var result = await runner.RunAsync(Request(hungry, new CentroidCandidate()));
 
@@ -48,24 +46,12 @@ public sealed class SweepRunnerTests
     public async Task RunAsync_FinalistOutOfMemoryInReevaluation_DropsOutAndTheSweepFinishes()
     {
         // Five trials × 5 folds succeed; from then on (the selection re-evaluation) this candidate runs out of memory.
-        var fits = 0;
-        var late = new CentroidCandidate("late", CandidateKind.Specialised)
-        {
-            DuringFit = _ =>
-            {
-                if (Interlocked.Increment(ref fits) > 25)
-                {
-#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
-                    throw new OutOfMemoryException();
-#pragma warning restore CA2201
-                }
-            },
-        };
+        var late = new CentroidCandidate("late", CandidateKind.Specialised) { DuringFit = OutOfMemoryAfter(25) };
         var options = new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, Seed = 1, EnsembleSelection = false, EarlyStopping = false };
         var result = await new SweepRunner(options).RunAsync(Request(late, new CentroidCandidate()));
 
         Assert.Equal(5, result.Trials.Count(t => t.Candidate == "late" && t.Status == TrialStatus.Succeeded));
-        Assert.True(fits > 25, "the re-evaluation fitted the finalist again");
+        Assert.True(late.Fits > 25, "the re-evaluation fitted the finalist again");
         Assert.Equal("centroid", result.Winner.Candidate);
         Assert.True(result.RefittedOnAllData);
     }
@@ -74,23 +60,11 @@ public sealed class SweepRunnerTests
     public async Task RunAsync_RefitOutOfMemory_KeepsTheFoldModel()
     {
         // Five trials × 5 folds, then the refit on all rows runs out of memory.
-        var fits = 0;
-        var candidate = new CentroidCandidate
-        {
-            DuringFit = _ =>
-            {
-                if (Interlocked.Increment(ref fits) > 25)
-                {
-#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
-                    throw new OutOfMemoryException();
-#pragma warning restore CA2201
-                }
-            },
-        };
+        var candidate = new CentroidCandidate { DuringFit = OutOfMemoryAfter(25) };
         var options = new SweepOptions { BudgetSeconds = 30, MaximumTrials = 5, Seed = 1, EnsembleSelection = false, EarlyStopping = false, SelectionReevaluation = false };
         var result = await new SweepRunner(options).RunAsync(Request(candidate));
 
-        Assert.Equal(26, fits);
+        Assert.Equal(26, candidate.Fits);
         Assert.False(result.RefittedOnAllData);
         Assert.Equal(result.Winner.ValidationScore, result.Trials.Max(t => t.ValidationScore));
         Assert.Equal(TestData.CreditGerman.RowCount, result.Model.Score(TestData.CreditGerman.Features).Length);
@@ -109,7 +83,7 @@ public sealed class SweepRunnerTests
     public async Task RunAsync_TimeBudget_FinishesWithinFivePercent()
     {
         // Each fit takes ~40 ms and checks its token per "iteration" (10 ms).
-        var slow = new CentroidCandidate { DuringFit = t => Spin(40, t) };
+        var slow = new CentroidCandidate { DuringFit = t => TestWork.Spin(40, t) };
         var runner = new SweepRunner(new SweepOptions { BudgetSeconds = 2, Seed = 3, EnsembleSelection = false });
         SettleHost();
         var watch = Stopwatch.StartNew();
@@ -144,7 +118,7 @@ public sealed class SweepRunnerTests
     [Fact]
     public async Task RunAsync_PerTrialCap_StopsALongTrial()
     {
-        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => Spin(5_000, t) };
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(5_000, t) };
         var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, MaximumTrialSeconds = 0.3, EnsembleSelection = false });
         var watch = Stopwatch.StartNew();
         var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
@@ -155,7 +129,7 @@ public sealed class SweepRunnerTests
     [Fact]
     public async Task RunAsync_Cancelled_ThrowsPromptly()
     {
-        var slow = new CentroidCandidate { DuringFit = t => Spin(100, t) };
+        var slow = new CentroidCandidate { DuringFit = t => TestWork.Spin(100, t) };
         var runner = new SweepRunner(new SweepOptions { BudgetSeconds = 30 });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
         var watch = Stopwatch.StartNew();
@@ -201,8 +175,8 @@ public sealed class SweepRunnerTests
             MaximumDegreeOfParallelism = 2,
             ParallelTrials = 2,
         };
-        var a = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised) { DuringFit = t => Spin(3, t) }));
-        var b = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate() { DuringFit = t => Spin(4, t) }, new CentroidCandidate("other", CandidateKind.Specialised)));
+        var a = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(3, t) }));
+        var b = await new SweepRunner(options).RunAsync(Request(new CentroidCandidate() { DuringFit = t => TestWork.Spin(4, t) }, new CentroidCandidate("other", CandidateKind.Specialised)));
         Assert.Equal(Describe(a), Describe(b));
         Assert.Equal(a.ValidationHash, b.ValidationHash);
         Assert.NotNull(a.Comparison);
@@ -258,6 +232,21 @@ public sealed class SweepRunnerTests
         $"{t.Index} {t.Candidate} {string.Join(",", t.Parameters.Select(p => p.Key + "=" + p.Value))} {t.Status} {t.ValidationScore:R}"))
         + $"\nwinner {result.Winner.Index}";
 
+    /// <summary>A fit hook that lets the first <paramref name="fits"/> fits through, then runs out of memory.</summary>
+    private static Action<CancellationToken> OutOfMemoryAfter(int fits)
+    {
+        var seen = 0;
+        return _ =>
+        {
+            if (Interlocked.Increment(ref seen) > fits)
+            {
+#pragma warning disable CA2201 // Stands in for the runtime's out-of-memory error.
+                throw new OutOfMemoryException();
+#pragma warning restore CA2201
+            }
+        };
+    }
+
     /// <summary>
     /// Collects the garbage the test host's earlier tests left, so a full blocking collection of their heap does not
     /// land inside a budget measurement.
@@ -267,16 +256,6 @@ public sealed class SweepRunnerTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-    }
-
-    private static void Spin(int milliseconds, CancellationToken token)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.ElapsedMilliseconds < milliseconds)
-        {
-            token.ThrowIfCancellationRequested();
-            Thread.Sleep(Math.Min(10, milliseconds));
-        }
     }
 
     private sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>

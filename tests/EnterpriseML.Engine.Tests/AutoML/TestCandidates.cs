@@ -142,3 +142,17 @@ internal static class TestData
 
     public static CandidateData CreditGerman => Credit.Value;
 }
+
+internal static class TestWork
+{
+    /// <summary>Busy for <paramref name="milliseconds"/>, checking the token every 10 ms (a fit that honours cancellation).</summary>
+    public static void Spin(int milliseconds, CancellationToken token)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < milliseconds)
+        {
+            token.ThrowIfCancellationRequested();
+            Thread.Sleep(Math.Min(10, milliseconds));
+        }
+    }
+}
