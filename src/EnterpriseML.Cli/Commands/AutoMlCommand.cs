@@ -141,6 +141,7 @@ internal sealed class AutoMlCommand : ICliCommand
             MaximumDegreeOfParallelism = threads,
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,
             Tuner = tuner,
+            ReportRows = test?.RowCount ?? 0,
         };
         var runner = new SweepRunner(options);
         var sweepRequest = new SweepRequest(train, plan, scenario.Name);

@@ -202,15 +202,18 @@ internal sealed class SweepFinisher
         return (best, reason, comparison);
     }
 
+    /// <summary>
+    /// Refits the winner on all training rows. It may use the budget up to its end less <paramref name="keepSeconds"/>
+    /// (left for the caller's report); past that, the fold model is kept.
+    /// </summary>
     public async Task<(IFittedCandidate Model, bool Refitted)> RefitAsync(ICandidate candidate, ParameterSet parameters,
-        IFittedCandidate? foldModel, TrialRecord winner, CancellationToken cancellationToken)
+        IFittedCandidate? foldModel, TrialRecord winner, double keepSeconds, CancellationToken cancellationToken)
     {
         using var refitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         TimeSpan? left = null;
         if (_settings.BudgetSeconds is { } budget)
         {
-            // The refit may use the budget up to its end; past it, the fold model is kept.
-            left = TimeSpan.FromSeconds(budget) - _time.GetElapsedTime(_started);
+            left = TimeSpan.FromSeconds(budget - keepSeconds) - _time.GetElapsedTime(_started);
             if (foldModel is null)
             {
                 // Nothing to fall back on (a replayed winner): the refit runs to the end.

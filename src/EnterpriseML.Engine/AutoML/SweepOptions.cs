@@ -81,6 +81,13 @@ public sealed class SweepOptions
 
     /// <summary>Finalists per candidate for <see cref="SelectionReevaluation"/>. Default 1; valid [1, 3] (the trials whose fold models the sweep keeps).</summary>
     public int SelectionFinalistsPerCandidate { get; set; } = 1;
+
+    /// <summary>
+    /// Rows the caller will score with every leaderboard entry once the sweep returns (a test set for the report).
+    /// The search and the refit stop early enough for that too, estimated from each entry's measured predict time,
+    /// so a budget that covers the whole command is kept. Default 0; valid ≥ 0.
+    /// </summary>
+    public int ReportRows { get; set; }
 }
 
 /// <summary>The validated, immutable copy of <see cref="SweepOptions"/>.</summary>
@@ -102,7 +109,8 @@ internal sealed record SweepSettings(
     int BootstrapResamples,
     bool SelectionReevaluation = true,
     int SelectionFinalistsPerCandidate = 1,
-    bool SampleSlowCandidates = true)
+    bool SampleSlowCandidates = true,
+    int ReportRows = 0)
 {
 #pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
     public static SweepSettings From(SweepOptions options)
@@ -175,6 +183,11 @@ internal sealed record SweepSettings(
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.SelectionFinalistsPerCandidate), options.SelectionFinalistsPerCandidate, "Must be in [1, 3].");
         }
 
+        if (options.ReportRows < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.ReportRows), options.ReportRows, "Must be ≥ 0.");
+        }
+
         return new SweepSettings(
             options.BudgetSeconds,
             options.MaximumTrials,
@@ -193,7 +206,8 @@ internal sealed record SweepSettings(
             options.BootstrapResamples,
             options.SelectionReevaluation,
             options.SelectionFinalistsPerCandidate,
-            options.SampleSlowCandidates);
+            options.SampleSlowCandidates,
+            options.ReportRows);
     }
 #pragma warning restore CA2208
 }

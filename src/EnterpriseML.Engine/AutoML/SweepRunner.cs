@@ -667,10 +667,33 @@ internal sealed class Sweep
         return refit + Math.Clamp(reevaluation, 0.05 * budget, 0.25 * budget);
     }
 
+    /// <summary>
+    /// What scoring <see cref="SweepSettings.ReportRows"/> with every leaderboard entry will take once the sweep has
+    /// returned: each candidate's best trial and the ensemble (about its three leading members) at their measured
+    /// predict times, half as much again for the refitted winner's larger model. Capped at a tenth of the budget.
+    /// </summary>
+    private double ReportSeconds(double budget)
+    {
+        if (_settings.ReportRows == 0 || _best is null)
+        {
+            return 0;
+        }
+
+        var bestOf = BestPerCandidate().Values;
+        var microseconds = bestOf.Sum(r => r.PredictMicrosecondsPerRow);
+        if (_settings.EnsembleSelection)
+        {
+            microseconds += bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).Sum(r => r.PredictMicrosecondsPerRow);
+        }
+
+        return Math.Min(1.5 * microseconds * 1e-6 * _settings.ReportRows, 0.1 * budget);
+    }
+
     private double RefitOnlySeconds(double budget)
     {
-        // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report.
-        var estimate = 0.02 * budget;
+        // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report,
+        // plus scoring the caller's report rows.
+        var estimate = (0.02 * budget) + ReportSeconds(budget);
         if (_best is not null)
         {
             // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
@@ -745,7 +768,8 @@ internal sealed class Sweep
             ? EnsembleFromFoldModels(ensemble)
             : _foldModels.GetValueOrDefault(winner.Index);
 
-        var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner, cancellationToken).ConfigureAwait(false);
+        var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner,
+            _settings.BudgetSeconds is { } budget ? ReportSeconds(budget) : 0, cancellationToken).ConfigureAwait(false);
         var described = model as IDescribedCandidate;
         var candidateModels = new Dictionary<int, IFittedCandidate>(_foldModels);
         if (ensemble is not null && winner != ensemble.Record && EnsembleFromFoldModels(ensemble) is { } blended)
