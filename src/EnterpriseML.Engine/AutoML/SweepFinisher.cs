@@ -4,6 +4,14 @@ using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.AutoML;
 
+/// <summary>
+/// What the tie test's bootstrap draws rows from: the labels, and score vectors laid out the same way, in blocks of
+/// <paramref name="Blocks"/> rows, one per repeat of the selection re-evaluation. A resample draws rows in every block
+/// and averages the blocks' differences; when the blocks hold the same rows in the same order
+/// (<paramref name="SameRows"/>, repeated CV) it draws the same rows from each.
+/// </summary>
+internal sealed record BootstrapRows(float[] Labels, int Width, int[] Blocks, bool SameRows);
+
 /// <summary>An ensemble entry built after the search.</summary>
 internal sealed record EnsembleEntry(TrialRecord Record, EnsembleCandidate Candidate, float[] ValidationScores);
 
@@ -24,13 +32,16 @@ internal sealed class SweepFinisher
     private readonly TimeProvider _time;
     private readonly long _started;
     private readonly string? _scoreBasis;
+    private readonly BootstrapRows _rows;
 
     // scoreBasis: null when the records' scores are the sweep's own validation scores; otherwise what they are (the
-    // selection re-evaluation), stated in the trade-off sentence so it stays true to its numbers.
+    // selection re-evaluation), stated in the trade-off sentence so it stays true to its numbers. rows: how the
+    // score vectors are laid out (default: the executor's validation rows, once).
     public SweepFinisher(SweepSettings settings, SweepRequest request, TrialExecutor executor, ScenarioMetric metric, TimeProvider time, long started,
-        string? scoreBasis = null)
+        string? scoreBasis = null, BootstrapRows? rows = null)
     {
         _scoreBasis = scoreBasis;
+        _rows = rows ?? new BootstrapRows(executor.ValidationLabels, executor.Width, [executor.ValidationLabels.Length], true);
         _settings = settings;
         _request = request;
         _executor = executor;
@@ -295,28 +306,43 @@ internal sealed class SweepFinisher
 
     private (double Lower, double Upper, int Resamples) Bootstrap(float[] general, float[] specialised)
     {
-        var labels = _executor.ValidationLabels;
-        var n = labels.Length;
-        var width = _executor.Width;
+        var (labels, width, blocks, sameRows) = _rows;
+        var longest = blocks.Max();
 
         // Keep the bootstrap to a few seconds on large validation sets.
-        var resamples = (int)Math.Clamp(40_000_000.0 / (n * Math.Log(n + 2) * 2), 100, _settings.BootstrapResamples);
+        var resamples = (int)Math.Clamp(40_000_000.0 / (labels.Length * Math.Log(longest + 2) * 2), 100, _settings.BootstrapResamples);
         var random = new Random(_settings.Seed ^ 0xB007);
-        var y = new float[n];
-        var a = new float[n * width];
-        var b = new float[n * width];
+        var drawn = new int[longest];
+        var y = new float[longest];
+        var a = new float[longest * width];
+        var b = new float[longest * width];
         var differences = new double[resamples];
         for (var r = 0; r < resamples; r++)
         {
-            for (var i = 0; i < n; i++)
+            double difference = 0;
+            for (int block = 0, start = 0; block < blocks.Length; start += blocks[block], block++)
             {
-                var row = random.Next(n);
-                y[i] = labels[row];
-                Array.Copy(general, row * width, a, i * width, width);
-                Array.Copy(specialised, row * width, b, i * width, width);
+                var n = blocks[block];
+                if (block == 0 || !sameRows)
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        drawn[i] = random.Next(n);
+                    }
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var row = start + drawn[i];
+                    y[i] = labels[row];
+                    Array.Copy(general, row * width, a, i * width, width);
+                    Array.Copy(specialised, row * width, b, i * width, width);
+                }
+
+                difference += _metric.Compute(y.AsSpan(0, n), b.AsSpan(0, n * width), ClassCount) - _metric.Compute(y.AsSpan(0, n), a.AsSpan(0, n * width), ClassCount);
             }
 
-            differences[r] = _metric.Compute(y, b, ClassCount) - _metric.Compute(y, a, ClassCount);
+            differences[r] = difference / blocks.Length;
         }
 
         Array.Sort(differences);

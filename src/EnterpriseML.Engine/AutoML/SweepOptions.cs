@@ -83,6 +83,13 @@ public sealed class SweepOptions
     public int SelectionFinalistsPerCandidate { get; set; } = 1;
 
     /// <summary>
+    /// Fold assignments of <see cref="SelectionReevaluation"/> under k-fold CV (repeated CV): a finalist's score is the
+    /// mean of its CV scores over them, and the tie test's bootstrap averages over them too. Under a time budget the
+    /// repeats that do not finish are dropped (at least one must). Default 3; valid [1, 10].
+    /// </summary>
+    public int SelectionRepeats { get; set; } = 3;
+
+    /// <summary>
     /// Rows the caller will score with every leaderboard entry once the sweep returns (a test set for the report).
     /// The search and the refit stop early enough for that too, estimated from each entry's measured predict time,
     /// so a budget that covers the whole command is kept. Default 0; valid ≥ 0.
@@ -110,7 +117,8 @@ internal sealed record SweepSettings(
     bool SelectionReevaluation = true,
     int SelectionFinalistsPerCandidate = 1,
     bool SampleSlowCandidates = true,
-    int ReportRows = 0)
+    int ReportRows = 0,
+    int SelectionRepeats = 3)
 {
 #pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
     public static SweepSettings From(SweepOptions options)
@@ -183,6 +191,11 @@ internal sealed record SweepSettings(
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.SelectionFinalistsPerCandidate), options.SelectionFinalistsPerCandidate, "Must be in [1, 3].");
         }
 
+        if (options.SelectionRepeats is < 1 or > 10)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.SelectionRepeats), options.SelectionRepeats, "Must be in [1, 10].");
+        }
+
         if (options.ReportRows < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.ReportRows), options.ReportRows, "Must be ≥ 0.");
@@ -207,7 +220,8 @@ internal sealed record SweepSettings(
             options.SelectionReevaluation,
             options.SelectionFinalistsPerCandidate,
             options.SampleSlowCandidates,
-            options.ReportRows);
+            options.ReportRows,
+            options.SelectionRepeats);
     }
 #pragma warning restore CA2208
 }

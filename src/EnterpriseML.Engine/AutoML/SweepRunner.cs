@@ -662,8 +662,10 @@ internal sealed class Sweep
         var perCandidate = bestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
         var leaders = bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).Sum(r => r.FitSeconds);
         // The finalists run side by side on one thread each, while the trials were timed on the trial thread budget,
-        // so the estimate is generous: three times the serial cost, at least 5 % and at most 25 % of the budget.
-        var reevaluation = 3 * 1.3 * (perCandidate + leaders) / Math.Max(1, _settings.Threads);
+        // so the estimate is generous: two more than the repeats times the serial cost (three times for a single
+        // fold assignment), at least 5 % and at most 25 % of the budget. Repeats that do not fit are dropped.
+        var repeats = _settings.SelectionRepeats;
+        var reevaluation = (repeats + 2) * 1.3 * (perCandidate + leaders) / Math.Max(1, _settings.Threads);
         return refit + Math.Clamp(reevaluation, 0.05 * budget, 0.25 * budget);
     }
 
@@ -747,7 +749,7 @@ internal sealed class Sweep
         var selection = await ReevaluateAsync(ensemble, cancellationToken).ConfigureAwait(false);
         if (selection.BestOf is not null)
         {
-            var fresh = new SweepFinisher(_settings, _request, selection.Executor!, _metric, _time, _started, selection.Basis);
+            var fresh = new SweepFinisher(_settings, _request, selection.Executor!, _metric, _time, _started, selection.Basis, selection.Rows);
             var (chosen, why, compared) = fresh.ChooseWinner(selection.BestOf, selection.Scores!);
             winner = ensemble is not null && chosen.Index == ensemble.Record.Index ? ensemble.Record : _finished[chosen.Index];
             reason = $"{selection.Note}; {why}";
@@ -822,6 +824,7 @@ internal sealed class Sweep
     private sealed record Selection(
         Dictionary<string, TrialRecord>? BestOf,
         Dictionary<int, float[]>? Scores,
+        BootstrapRows? Rows,
         TrialExecutor? Executor,
         string? Basis,
         string? Note);
@@ -837,7 +840,7 @@ internal sealed class Sweep
     /// </summary>
     private async Task<Selection> ReevaluateAsync(EnsembleEntry? ensemble, CancellationToken cancellationToken)
     {
-        var none = new Selection(null, null, null, null, null);
+        var none = new Selection(null, null, null, null, null, null);
         if (!Reevaluates)
         {
             return none;
@@ -862,8 +865,18 @@ internal sealed class Sweep
             return none;
         }
 
-        var split = ValidationSplit.Create(_request.Train, _request.Plan.Validation, unchecked(_settings.Seed + ReevaluationSeedOffset));
-        var executor = new TrialExecutor(_request, split, _settings with { EarlyStopping = false, MaximumPredictMicrosecondsPerRow = null });
+        // Under k-fold CV the finalists run on up to SelectionRepeats fresh fold assignments (repeated CV): one
+        // assignment's luck moves a score on a few hundred rows by about as much as the finalists differ. A holdout
+        // (large data) gets one fresh draw.
+        var first = ValidationSplit.Create(_request.Train, _request.Plan.Validation, unchecked(_settings.Seed + ReevaluationSeedOffset));
+        var splits = new List<ValidationSplit> { first };
+        for (var r = 1; r < _settings.SelectionRepeats; r++)
+        {
+            splits.Add(ValidationSplit.Create(_request.Train, _request.Plan.Validation, unchecked(_settings.Seed + ReevaluationSeedOffset + r)));
+        }
+
+        var reevaluationSettings = _settings with { EarlyStopping = false, MaximumPredictMicrosecondsPerRow = null };
+        var executors = splits.Select(split => new TrialExecutor(_request, split, reevaluationSettings)).ToArray();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = Timeout.InfiniteTimeSpan;
         if (_settings.BudgetSeconds is { } budget)
@@ -880,31 +893,49 @@ internal sealed class Sweep
             wait = left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
         }
 
-        // Each finalist on one thread, up to the thread budget at once; a finalist's result does not depend on the others.
-        var outcomes = new TrialOutcome[finalists.Count];
+        // Each finalist on one thread, up to the thread budget at once, every finalist of a repeat before the next
+        // repeat starts, so the deadline cuts whole repeats off the end; a finalist's result does not depend on the others.
+        var outcomes = new TrialOutcome?[executors.Length, finalists.Count];
         // Not disposed: an abandoned finalist may still release its slot after this method returns.
 #pragma warning disable CA2000
         var slots = new SemaphoreSlim(Math.Max(1, _settings.Threads));
 #pragma warning restore CA2000
-        var tasks = new Task[finalists.Count];
-        for (var i = 0; i < finalists.Count; i++)
+        var tasks = new List<Task>();
+        for (var r = 0; r < executors.Length; r++)
         {
-            var at = i;
-            var (record, candidate, parameters) = finalists[i];
-            var job = new TrialJob(record.Index, candidate, [], parameters, SampleRowsOf(candidate), null, TrialSeed(record.Index), 1);
-            tasks[i] = Task.Run(async () =>
+            for (var i = 0; i < finalists.Count; i++)
             {
-                await slots.WaitAsync(cancel.Token).ConfigureAwait(false);
+                var (repeat, at) = (r, i);
+                var (record, candidate, parameters) = finalists[i];
+                var job = new TrialJob(record.Index, candidate, [], parameters, SampleRowsOf(candidate), null, TrialSeed(record.Index), 1);
                 try
                 {
-                    outcomes[at] = await Task.Factory.StartNew(() => executor.Run(job, cancel.Token), CancellationToken.None,
-                        TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                    // Started in order: this loop waits for a free slot before it starts the next job.
+                    await slots.WaitAsync(cancel.Token).ConfigureAwait(false);
                 }
-                finally
+                catch (OperationCanceledException)
                 {
-                    slots.Release();
+                    break;
                 }
-            }, CancellationToken.None);
+
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        outcomes[repeat, at] = await Task.Factory.StartNew(() => executors[repeat].Run(job, cancel.Token), CancellationToken.None,
+                            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
+            }
+
+            if (cancel.IsCancellationRequested)
+            {
+                break;
+            }
         }
 
         try
@@ -917,27 +948,61 @@ internal sealed class Sweep
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (outcomes.Any(o => o is null || o.Record.Status == TrialStatus.TimedOut))
+        var repeats = 0;
+        while (repeats < executors.Length && Enumerable.Range(0, finalists.Count).All(i =>
+                   outcomes[repeats, i] is { } o && o.Record.Status != TrialStatus.TimedOut))
+        {
+            repeats++;
+        }
+
+        if (repeats == 0)
         {
             return none with { Note = $"selection re-evaluation of {finalists.Count} finalists did not finish within the budget, so the sweep's own scores decided" };
         }
 
         var bestOf = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
         var scores = new Dictionary<int, float[]>();
+        var width = executors[0].Width;
+        var crossValidated = CrossValidated(first);
+        var blocks = executors.Select(e => e.ValidationLabels.Length).ToArray();
         for (var i = 0; i < finalists.Count; i++)
         {
-            var outcome = outcomes[i];
-            if (outcome.Record.Status != TrialStatus.Succeeded || outcome.ValidationScores is null)
+            if (Enumerable.Range(0, repeats).Any(r => outcomes[r, i]!.Record.Status != TrialStatus.Succeeded || outcomes[r, i]!.ValidationScores is null))
             {
                 continue;
             }
 
+            // The score is the mean over the repeats of each repeat's score; the spread is over all their folds. The
+            // validation vectors are laid end to end, one block per repeat: under CV in training-row order, so the
+            // bootstrap can draw the same rows from every repeat; a holdout's block is its own rows.
+            var folds = new List<double>();
+            double sum = 0;
+            var vector = repeats == 1 ? outcomes[0, i]!.ValidationScores! : new float[blocks.Take(repeats).Sum() * width];
+            var offset = 0;
+            for (var r = 0; r < repeats; r++)
+            {
+                var outcome = outcomes[r, i]!;
+                sum += outcome.Record.ValidationScore;
+                folds.AddRange(outcome.FoldScores ?? [outcome.Record.ValidationScore]);
+                if (repeats > 1)
+                {
+                    var validation = executors[r].Split.ValidationOrder;
+                    for (var k = 0; k < validation.Length; k++)
+                    {
+                        var at = crossValidated ? validation[k] : k;
+                        Array.Copy(outcome.ValidationScores!, k * width, vector, (offset + at) * width, width);
+                    }
+                }
+
+                offset += blocks[r];
+            }
+
             var rescored = finalists[i].Record with
             {
-                ValidationScore = outcome.Record.ValidationScore,
-                ValidationSpread = outcome.Record.ValidationSpread,
+                ValidationScore = sum / repeats,
+                ValidationSpread = repeats == 1 ? outcomes[0, i]!.Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
-            scores[rescored.Index] = outcome.ValidationScores;
+            scores[rescored.Index] = vector;
             if (!bestOf.TryGetValue(rescored.Candidate, out var current) || _metric.IsBetter(rescored.ValidationScore, current.ValidationScore))
             {
                 bestOf[rescored.Candidate] = rescored;
@@ -949,11 +1014,26 @@ internal sealed class Sweep
             return none with { Note = "every finalist failed on the selection re-evaluation folds, so the sweep's own scores decided" };
         }
 
-        var basis = $"on the selection re-evaluation ({split.Description}, fresh fold seed, validation hash {split.Hash})";
+        var hashes = string.Join(", ", splits.Take(repeats).Select(split => split.Hash));
+        var basis = repeats == 1
+            ? $"on the selection re-evaluation ({first.Description}, fresh fold seed, validation hash {hashes})"
+            : $"on the selection re-evaluation ({first.Description} repeated {repeats} times, fresh fold seeds, validation hashes {hashes})";
+        var cut = repeats < splits.Count ? $"; {repeats} of {splits.Count} repeats finished within the budget" : "";
         var note = string.Create(CultureInfo.InvariantCulture,
-            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensemble) re-scored {basis}");
-        return new Selection(bestOf, scores, executor, basis, note);
+            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensemble) re-scored {basis}{cut}");
+        var labels = new float[blocks.Take(repeats).Sum()];
+        for (int r = 0, at = 0; r < repeats; at += blocks[r], r++)
+        {
+            // Under CV in training-row order, as the vectors; a holdout's labels in its own validation order.
+            var block = crossValidated && repeats > 1 ? _request.Train.Labels : executors[r].ValidationLabels;
+            Array.Copy(block, 0, labels, at, blocks[r]);
+        }
+
+        return new Selection(bestOf, scores, new BootstrapRows(labels, width, blocks.Take(repeats).ToArray(), crossValidated), executors[0], basis, note);
     }
+
+    /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>
+    private bool CrossValidated(ValidationSplit split) => split.FoldCount > 1 && split.ValidationOrder.Length == _request.Train.RowCount;
 
     private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started)
     {

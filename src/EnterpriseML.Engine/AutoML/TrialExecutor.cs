@@ -300,7 +300,7 @@ internal sealed class TrialExecutor
         return sum / values.Length;
     }
 
-    private static double StandardDeviation(ReadOnlySpan<double> values)
+    internal static double StandardDeviation(ReadOnlySpan<double> values)
     {
         if (values.Length < 2)
         {

@@ -10,8 +10,9 @@ public sealed class SelectionReevaluationTests
     private static SweepRequest Request(params ICandidate[] candidates) =>
         new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
 
-    private static SweepOptions Options(bool reevaluate, int finalists = 2) => new()
+    private static SweepOptions Options(bool reevaluate, int finalists = 2, int repeats = 1) => new()
     {
+        SelectionRepeats = repeats,
         BudgetSeconds = null,
         MaximumTrials = 8,
         Seed = 4,
@@ -54,6 +55,34 @@ public sealed class SelectionReevaluationTests
     }
 
     [Fact]
+    public async Task RunAsync_Repeats_RescoreEachFinalistOnEveryFreshAssignmentAndAverage()
+    {
+        var general = new CentroidCandidate();
+        var specialised = new CentroidCandidate("other", CandidateKind.Specialised);
+        var repeated = await new SweepRunner(Options(reevaluate: true, repeats: 3)).RunAsync(Request(general, specialised));
+
+        // Each candidate's 2 finalists ran 5 folds on each of 3 fresh assignments.
+        var refits = repeated.RefittedOnAllData ? 1 : 0;
+        Assert.Equal((repeated.Trials.Count(t => t.Candidate == "centroid") * 5) + (2 * 5 * 3) + (repeated.Winner.Candidate == "centroid" ? refits : 0), general.Fits);
+        Assert.Contains("re-scored on the selection re-evaluation (5-fold stratified CV repeated 3 times, fresh fold seeds, validation hashes ", repeated.WinnerReason);
+        var hashes = repeated.WinnerReason.Split("validation hashes ")[1].Split(')')[0].Split(", ");
+        Assert.Equal(3, hashes.Distinct().Count());
+        Assert.DoesNotContain("repeats finished", repeated.WinnerReason);
+
+        // The first assignment is the single-repeat one; the mean over three differs from its score alone, and the
+        // bootstrap interval of the averaged difference lies around it.
+        var single = await new SweepRunner(Options(reevaluate: true, repeats: 1)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+        Assert.Contains(hashes[0], single.WinnerReason);
+        var a = Assert.IsType<KindComparison>(repeated.Comparison);
+        var b = Assert.IsType<KindComparison>(single.Comparison);
+        Assert.Equal(b.BestGeneral.Index, a.BestGeneral.Index);
+        Assert.NotEqual(b.BestGeneral.ValidationScore, a.BestGeneral.ValidationScore);
+        Assert.InRange(a.BestGeneral.ValidationScore, 0.6, 0.9);
+        Assert.True(a.Lower <= a.Upper, $"[{a.Lower}, {a.Upper}]");
+        Assert.InRange(a.Difference, a.Lower - 0.02, a.Upper + 0.02);
+    }
+
+    [Fact]
     public async Task RunAsync_WithABudget_LeavesTimeForTheReevaluationToFinish()
     {
         // The search stops early enough for the finalists to be re-scored inside the budget (it used to run until
@@ -70,8 +99,8 @@ public sealed class SelectionReevaluationTests
     [Fact]
     public async Task RunAsync_SameSeed_SameSelection()
     {
-        var a = await new SweepRunner(Options(reevaluate: true)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
-        var b = await new SweepRunner(Options(reevaluate: true)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+        var a = await new SweepRunner(Options(reevaluate: true, repeats: 3)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
+        var b = await new SweepRunner(Options(reevaluate: true, repeats: 3)).RunAsync(Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised)));
         Assert.Equal(a.Winner.Index, b.Winner.Index);
         Assert.Equal(a.WinnerReason, b.WinnerReason);
         Assert.Equal(a.Comparison!.Lower, b.Comparison!.Lower);
@@ -105,6 +134,21 @@ public sealed class SelectionReevaluationTests
         Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") + 2 + refits, general.Fits);
     }
 
+    [Fact]
+    public async Task RunAsync_RandomHoldoutRepeats_EachFinalistOnEveryFreshHoldout()
+    {
+        var general = new CentroidCandidate();
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [general, new CentroidCandidate("other", CandidateKind.Specialised)],
+            validation: new ValidationPolicy(ValidationKind.Holdout));
+        var result = await new SweepRunner(Options(reevaluate: true, repeats: 3)).RunAsync(new SweepRequest(TestData.CreditGerman, plan));
+
+        Assert.Contains("re-scored on the selection re-evaluation (stratified holdout 20 % repeated 3 times, fresh fold seeds, validation hashes ", result.WinnerReason, StringComparison.Ordinal);
+        var refits = result.RefittedOnAllData && result.Winner.Candidate == "centroid" ? 1 : 0;
+        Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") + (2 * 3) + refits, general.Fits);
+        var comparison = Assert.IsType<KindComparison>(result.Comparison);
+        Assert.True(comparison.Lower <= comparison.Upper && comparison.Resamples >= 100, $"[{comparison.Lower}, {comparison.Upper}] from {comparison.Resamples}");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(4)]
@@ -112,5 +156,14 @@ public sealed class SelectionReevaluationTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(new SweepOptions { SelectionFinalistsPerCandidate = finalists }));
         Assert.Equal(nameof(SweepOptions.SelectionFinalistsPerCandidate), e.ParamName);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(11)]
+    public void Options_RepeatsOutOfRange_ThrowNamingTheOption(int repeats)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(new SweepOptions { SelectionRepeats = repeats }));
+        Assert.Equal(nameof(SweepOptions.SelectionRepeats), e.ParamName);
     }
 }
