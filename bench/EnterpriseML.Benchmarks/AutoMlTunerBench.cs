@@ -61,6 +61,8 @@ internal sealed class AutoMlTunerBench : IBenchCommand
                         Tuner = tuner,
                         MaximumDegreeOfParallelism = threads,
                         EnsembleSelection = false,
+                        // The bench compares searches: no time goes to the winner's re-evaluation.
+                        SelectionReevaluation = false,
                     };
                     results[tuner] = new SweepRunner(options).RunAsync(new SweepRequest(data, plan, "auto")).GetAwaiter().GetResult();
                 }
