@@ -876,7 +876,8 @@ internal sealed class Sweep
         }
 
         var reevaluationSettings = _settings with { EarlyStopping = false, MaximumPredictMicrosecondsPerRow = null };
-        var executors = splits.Select(split => new TrialExecutor(_request, split, reevaluationSettings)).ToArray();
+        // Created when their repeat starts: each holds its own copy of the training rows, split into folds.
+        var executors = new TrialExecutor[splits.Count];
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = Timeout.InfiniteTimeSpan;
         if (_settings.BudgetSeconds is { } budget)
@@ -895,14 +896,15 @@ internal sealed class Sweep
 
         // Each finalist on one thread, up to the thread budget at once, every finalist of a repeat before the next
         // repeat starts, so the deadline cuts whole repeats off the end; a finalist's result does not depend on the others.
-        var outcomes = new TrialOutcome?[executors.Length, finalists.Count];
+        var outcomes = new TrialOutcome?[splits.Count, finalists.Count];
         // Not disposed: an abandoned finalist may still release its slot after this method returns.
 #pragma warning disable CA2000
         var slots = new SemaphoreSlim(Math.Max(1, _settings.Threads));
 #pragma warning restore CA2000
         var tasks = new List<Task>();
-        for (var r = 0; r < executors.Length; r++)
+        for (var r = 0; r < splits.Count; r++)
         {
+            executors[r] = new TrialExecutor(_request, splits[r], reevaluationSettings);
             for (var i = 0; i < finalists.Count; i++)
             {
                 var (repeat, at) = (r, i);
@@ -922,8 +924,10 @@ internal sealed class Sweep
                 {
                     try
                     {
-                        outcomes[repeat, at] = await Task.Factory.StartNew(() => executors[repeat].Run(job, cancel.Token), CancellationToken.None,
+                        // Only the scores are kept: the re-evaluation's fold models are not needed after it.
+                        var outcome = await Task.Factory.StartNew(() => executors[repeat].Run(job, cancel.Token), CancellationToken.None,
                             TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                        outcomes[repeat, at] = outcome with { FoldModel = null };
                     }
                     finally
                     {
@@ -949,7 +953,7 @@ internal sealed class Sweep
 
         cancellationToken.ThrowIfCancellationRequested();
         var repeats = 0;
-        while (repeats < executors.Length && Enumerable.Range(0, finalists.Count).All(i =>
+        while (repeats < splits.Count && Enumerable.Range(0, finalists.Count).All(i =>
                    outcomes[repeats, i] is { } o && o.Record.Status != TrialStatus.TimedOut))
         {
             repeats++;
@@ -964,7 +968,7 @@ internal sealed class Sweep
         var scores = new Dictionary<int, float[]>();
         var width = executors[0].Width;
         var crossValidated = CrossValidated(first);
-        var blocks = executors.Select(e => e.ValidationLabels.Length).ToArray();
+        var blocks = splits.Select(split => split.ValidationOrder.Length).ToArray();
         for (var i = 0; i < finalists.Count; i++)
         {
             if (Enumerable.Range(0, repeats).Any(r => outcomes[r, i]!.Record.Status != TrialStatus.Succeeded || outcomes[r, i]!.ValidationScores is null))
