@@ -21,23 +21,14 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 import xgboost as xgb
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from trees_peers import featurise  # the README's featurisation: numeric median-imputed, strings one-hot
+
 SPECS = {  # name: file, label, positive, scenario, metric, extra eml arguments
     "credit-german": ("credit-german-statlog.csv", "class", "bad", "credit", "auc", []),
     "churn": ("tabular-telco-churn.csv", "churn", "Yes", "auto", "auc", []),
     "fraud-caravan": ("fraud-coil2000-caravan.csv", "CARAVAN", "insurance", "fraud", "auprc", []),
 }
-
-
-def featurise(train, test, label):
-    train, test = train.drop(columns=[label]), test.drop(columns=[label])
-    numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
-    strings = [c for c in train.columns if c not in numeric]
-    medians = train[numeric].median()
-    a = pd.get_dummies(train[numeric].fillna(medians).join(train[strings]), columns=strings, dtype=float)
-    b = pd.get_dummies(test[numeric].fillna(medians).join(test[strings]), columns=strings, dtype=float)
-    b = b.reindex(columns=a.columns, fill_value=0.0)
-    a.columns = b.columns = [f"f{i}" for i in range(a.shape[1])]
-    return a, b
 
 
 def score(metric, y, p):
@@ -67,7 +58,7 @@ def main():
         train_idx, test_idx = train_test_split(np.arange(len(raw)), test_size=0.2, random_state=state, stratify=raw[label])
         y_train = (raw[label].values[train_idx] == positive).astype(int)
         y_test = (raw[label].values[test_idx] == positive).astype(int)
-        a, b = featurise(typed.iloc[train_idx], typed.iloc[test_idx], label)
+        a, b = featurise(typed.iloc[train_idx].drop(columns=[label]), typed.iloc[test_idx].drop(columns=[label]))
         peers = []
         rf = RandomForestClassifier(n_estimators=300, n_jobs=2, random_state=0).fit(a, y_train)
         peers.append(score(metric, y_test, rf.predict_proba(b)[:, 1]))
