@@ -73,9 +73,10 @@ public sealed class SweepOptions
     public int BootstrapResamples { get; set; } = 1000;
 
     /// <summary>
-    /// Under k-fold CV (small data), the best <see cref="SelectionFinalistsPerCandidate"/> trials of each candidate and
-    /// the ensemble are scored again on a second, independently seeded fold assignment before the winner and the tie
-    /// test are decided, so the choice does not trust scores the tuners selected on. Default true.
+    /// On a random split (k-fold CV or a random holdout), the best <see cref="SelectionFinalistsPerCandidate"/> trials of
+    /// each candidate and the ensemble are scored again on <see cref="SelectionRepeats"/> fresh, independently seeded
+    /// assignments of the rows before the winner and the tie test are decided, so the choice does not trust scores the
+    /// tuners selected on. Default true.
     /// </summary>
     public bool SelectionReevaluation { get; set; } = true;
 
@@ -83,9 +84,9 @@ public sealed class SweepOptions
     public int SelectionFinalistsPerCandidate { get; set; } = 1;
 
     /// <summary>
-    /// Fold assignments of <see cref="SelectionReevaluation"/> under k-fold CV (repeated CV): a finalist's score is the
-    /// mean of its CV scores over them, and the tie test's bootstrap averages over them too. Under a time budget the
-    /// repeats that do not finish are dropped (at least one must). Default 3; valid [1, 10].
+    /// Fresh assignments of <see cref="SelectionReevaluation"/> (repeated CV, or repeated random holdouts on larger
+    /// data): a finalist's score is the mean of its scores over them, and the tie test's bootstrap averages over them
+    /// too. Under a time budget the repeats that do not finish are dropped (at least one must). Default 3; valid [1, 10].
     /// </summary>
     public int SelectionRepeats { get; set; } = 3;
 

@@ -830,13 +830,15 @@ internal sealed class Sweep
         string? Note);
 
     /// <summary>
-    /// Under k-fold CV, scores the best few trials of each candidate and the ensemble again on a second fold assignment
-    /// of the same training rows, drawn with a seed the search never used. The search picked these trials because they
-    /// scored well on the sweep's folds, so on small data those scores are biased upwards, most for the candidates with
-    /// the most trials; the fresh folds are not biased by that selection. Per candidate the finalist with the best
-    /// fresh score represents it, and the winner and the tie test (bootstrap over the same rows) use the fresh scores.
-    /// The sweep's fixed, hashed validation split is unchanged and is what the leaderboard shows. Returns no scores on
-    /// a holdout, when disabled, with fewer than two candidates, or when the finalists do not all finish in time.
+    /// Scores the best few trials of each candidate and the ensemble again on fresh assignments of the same training
+    /// rows (<see cref="SweepSettings.SelectionRepeats"/> of them: repeated CV, or repeated random holdouts), drawn
+    /// with seeds the search never used. The search picked these trials because they scored well on the sweep's
+    /// split, so after many trials those scores are biased upwards, most for the candidates with the most trials; the
+    /// fresh assignments are not biased by that selection. A finalist's fresh score is its mean over the repeats; per
+    /// candidate the finalist with the best one represents it, and the winner and the tie test (a bootstrap over the
+    /// repeats' rows) use the fresh scores. The sweep's fixed, hashed validation split is unchanged and is what the
+    /// leaderboard shows. Returns no scores on a time-ordered split, when disabled, with fewer than two candidates, or
+    /// when not even the first repeat finishes in time.
     /// </summary>
     private async Task<Selection> ReevaluateAsync(EnsembleEntry? ensemble, CancellationToken cancellationToken)
     {
@@ -865,9 +867,8 @@ internal sealed class Sweep
             return none;
         }
 
-        // Under k-fold CV the finalists run on up to SelectionRepeats fresh fold assignments (repeated CV): one
-        // assignment's luck moves a score on a few hundred rows by about as much as the finalists differ. A holdout
-        // (large data) gets one fresh draw.
+        // The finalists run on up to SelectionRepeats fresh assignments of the rows (repeated CV, or repeated random
+        // holdouts on larger data): one assignment's luck moves a score by about as much as the finalists differ.
         var first = ValidationSplit.Create(_request.Train, _request.Plan.Validation, unchecked(_settings.Seed + ReevaluationSeedOffset));
         var splits = new List<ValidationSplit> { first };
         for (var r = 1; r < _settings.SelectionRepeats; r++)
