@@ -635,7 +635,7 @@ internal sealed class Sweep
             return null;
         }
 
-        return TimeSpan.FromSeconds(budget) - TimeSpan.FromSeconds(RefitReserveSeconds(budget));
+        return TimeSpan.FromSeconds(budget) - TimeSpan.FromSeconds(RefitReserveSeconds(budget, CurrentStandings()));
     }
 
     /// <summary>Added to the sweep seed for the selection re-evaluation's fold assignment (any value the search never uses).</summary>
@@ -648,9 +648,9 @@ internal sealed class Sweep
     private bool Reevaluates => _settings.SelectionReevaluation && !_executor.Split.Description.StartsWith("time-ordered", StringComparison.Ordinal);
 
     /// <summary>The refit reserve plus, with re-evaluation, the finalists' runs on the fresh split.</summary>
-    private double RefitReserveSeconds(double budget)
+    private double RefitReserveSeconds(double budget, Standings standings)
     {
-        var refit = RefitOnlySeconds(budget);
+        var refit = RefitOnlySeconds(budget, standings);
         if (!Reevaluates || _best is null)
         {
             return refit;
@@ -658,9 +658,8 @@ internal sealed class Sweep
 
         // Each finalist costs about what its trial cost (all folds); the best trial of each candidate stands for its
         // finalists, and the ensemble refits the three leaders.
-        var bestOf = BestPerCandidate().Values;
-        var perCandidate = bestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
-        var leaders = bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).Sum(r => r.FitSeconds);
+        var perCandidate = standings.BestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
+        var leaders = standings.Leaders.Sum(r => r.FitSeconds);
         // The finalists run side by side on one thread each, while the trials were timed on the trial thread budget,
         // so the estimate is generous: two more than the repeats times the serial cost (three times for a single
         // fold assignment), at least 5 % and at most 25 % of the budget. Repeats that do not fit are dropped.
@@ -674,28 +673,27 @@ internal sealed class Sweep
     /// returned: each candidate's best trial and the ensemble (about its three leading members) at their measured
     /// predict times, half as much again for the refitted winner's larger model. Capped at a tenth of the budget.
     /// </summary>
-    private double ReportSeconds(double budget)
+    private double ReportSeconds(double budget, Standings standings)
     {
         if (_settings.ReportRows == 0 || _best is null)
         {
             return 0;
         }
 
-        var bestOf = BestPerCandidate().Values;
-        var microseconds = bestOf.Sum(r => r.PredictMicrosecondsPerRow);
+        var microseconds = standings.BestOf.Sum(r => r.PredictMicrosecondsPerRow);
         if (_settings.EnsembleSelection)
         {
-            microseconds += bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).Sum(r => r.PredictMicrosecondsPerRow);
+            microseconds += standings.Leaders.Sum(r => r.PredictMicrosecondsPerRow);
         }
 
         return Math.Min(1.5 * microseconds * 1e-6 * _settings.ReportRows, 0.1 * budget);
     }
 
-    private double RefitOnlySeconds(double budget)
+    private double RefitOnlySeconds(double budget, Standings standings)
     {
         // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report,
         // plus scoring the caller's report rows.
-        var estimate = (0.02 * budget) + ReportSeconds(budget);
+        var estimate = (0.02 * budget) + ReportSeconds(budget, standings);
         if (_best is not null)
         {
             // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
@@ -705,8 +703,7 @@ internal sealed class Sweep
             var fitSeconds = AllRows(_best);
             if (_settings.EnsembleSelection)
             {
-                var leaders = BestPerCandidate().Values.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3);
-                fitSeconds = leaders.Sum(AllRows);
+                fitSeconds = standings.Leaders.Sum(AllRows);
             }
 
             var perFold = fitSeconds / Math.Max(1, _executor.FoldCount);
@@ -714,6 +711,15 @@ internal sealed class Sweep
         }
 
         return Math.Min(estimate, 0.3 * budget);
+    }
+
+    /// <summary>Each candidate's best trial, and the three leading ones (what an ensemble would blend and refit).</summary>
+    private sealed record Standings(IReadOnlyCollection<TrialRecord> BestOf, IReadOnlyList<TrialRecord> Leaders);
+
+    private Standings CurrentStandings()
+    {
+        var bestOf = BestPerCandidate().Values;
+        return new Standings(bestOf, bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).ToArray());
     }
 
     private void Report(SweepEventKind kind, int index, string? candidate, TrialRecord? trial) =>
@@ -771,7 +777,7 @@ internal sealed class Sweep
             : _foldModels.GetValueOrDefault(winner.Index);
 
         var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner,
-            _settings.BudgetSeconds is { } budget ? ReportSeconds(budget) : 0, cancellationToken).ConfigureAwait(false);
+            _settings.BudgetSeconds is { } budget ? ReportSeconds(budget, CurrentStandings()) : 0, cancellationToken).ConfigureAwait(false);
         var described = model as IDescribedCandidate;
         var candidateModels = new Dictionary<int, IFittedCandidate>(_foldModels);
         if (ensemble is not null && winner != ensemble.Record && EnsembleFromFoldModels(ensemble) is { } blended)
@@ -883,7 +889,7 @@ internal sealed class Sweep
         var wait = Timeout.InfiniteTimeSpan;
         if (_settings.BudgetSeconds is { } budget)
         {
-            var left = TimeSpan.FromSeconds(budget - RefitOnlySeconds(budget)) - Elapsed;
+            var left = TimeSpan.FromSeconds(budget - RefitOnlySeconds(budget, CurrentStandings())) - Elapsed;
             if (left <= TimeSpan.Zero)
             {
                 return none with { Note = "selection re-evaluation skipped: no budget left" };

@@ -2,6 +2,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Tuning;
+using static EnterpriseML.Engine.Tests.AutoML.TestData;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
@@ -13,9 +14,6 @@ namespace EnterpriseML.Engine.Tests.AutoML;
 [Collection(TimingCollection.Name)]
 public sealed class LargeDataSweepTests
 {
-    private static SweepRequest Request(params ICandidate[] candidates) =>
-        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
-
     /// <summary>
     /// Fitting costs 0.25 ms per training row: five folds of all 800 rows (1 s) break the 0.75 s cap of
     /// <see cref="SlowCandidateOptions"/>, five of 400 rows (0.5 s) fit.

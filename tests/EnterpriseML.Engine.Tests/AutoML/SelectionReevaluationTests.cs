@@ -1,15 +1,13 @@
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
+using static EnterpriseML.Engine.Tests.AutoML.TestData;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
 /// <summary>The finalists' fresh-fold re-evaluation that decides the winner and the tie test under k-fold CV.</summary>
 public sealed class SelectionReevaluationTests
 {
-    private static SweepRequest Request(params ICandidate[] candidates) =>
-        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
-
     private static SweepOptions Options(bool reevaluate, int finalists = 2, int repeats = 1) => new()
     {
         SelectionRepeats = repeats,

@@ -3,15 +3,13 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Tuning;
+using static EnterpriseML.Engine.Tests.AutoML.TestData;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
 [Collection(TimingCollection.Name)]
 public sealed class SweepRunnerTests
 {
-    private static SweepRequest Request(params ICandidate[] candidates) =>
-        new(TestData.CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
-
     [Fact]
     public async Task RunAsync_FailingCandidate_IsRecordedAndSweepGoesOn()
     {

@@ -1,5 +1,6 @@
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Tuning;
 
@@ -141,6 +142,10 @@ internal static class TestData
     });
 
     public static CandidateData CreditGerman => Credit.Value;
+
+    /// <summary>A binary AUC sweep of <paramref name="candidates"/> on German credit.</summary>
+    public static SweepRequest Request(params ICandidate[] candidates) =>
+        new(CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
 }
 
 internal static class TestWork
