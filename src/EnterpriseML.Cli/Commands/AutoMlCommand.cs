@@ -276,7 +276,7 @@ internal sealed class AutoMlCommand : ICliCommand
             AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
         }
 
-        AnsiConsole.MarkupLine($"{r.Trials.Count(t => t.Candidate != "ensemble")} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
+        AnsiConsole.MarkupLine($"{r.SearchTrialCount} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
         if (outDirectory is not null)
         {
             AnsiConsole.MarkupLine($"Wrote model, report.json and report.html to {Markup.Escape(outDirectory)}.");

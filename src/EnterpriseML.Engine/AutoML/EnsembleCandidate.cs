@@ -9,7 +9,8 @@ internal sealed record EnsembleMember(ICandidate Candidate, ParameterSet Paramet
 
 /// <summary>
 /// A weighted average of other candidates' scores, as chosen by Caruana ensemble selection. Entered in the leaderboard
-/// as its own candidate; fitting it fits every member.
+/// as its own candidate; fitting it fits every member. Its members are all of one kind, which it takes: the
+/// <c>ensemble</c> blends general candidates, the <c>specialised-ensemble</c> specialised ones.
 /// </summary>
 internal sealed class EnsembleCandidate : ICandidate
 {
@@ -21,11 +22,20 @@ internal sealed class EnsembleCandidate : ICandidate
         Kind = kind;
     }
 
-    public string Name => "ensemble";
+    /// <summary>The <see cref="ICandidate.Trainer"/> of every ensemble, and so of its trial records.</summary>
+    public const string TrainerName = "caruana-ensemble";
+
+    public string Name => NameOf(Kind);
+
+    /// <summary>The candidate name of the ensemble of <paramref name="kind"/>.</summary>
+    public static string NameOf(CandidateKind kind) => kind == CandidateKind.Specialised ? "specialised-ensemble" : "ensemble";
+
+    /// <summary>True for an ensemble's record (not a search trial).</summary>
+    public static bool IsEnsemble(TrialRecord record) => record?.Trainer == TrainerName;
 
     public CandidateKind Kind { get; }
 
-    public string Trainer => "caruana-ensemble";
+    public string Trainer => TrainerName;
 
     public SearchSpace SearchSpace => SearchSpace.Empty;
 

@@ -110,7 +110,7 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         var predictor = new EnsemblePredictor(first.Task, pipelines[0].OutputWidth, members);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["trainer"] = "caruana-ensemble",
+            ["trainer"] = EnsembleCandidate.TrainerName,
             ["members"] = string.Join(" + ", names.Select((n, i) => $"{weights[i]}×{n}")),
         };
         return new ModelPipeline(new ModelSchema(first.LabelColumn, first.Task, first.ClassNames, inputs), features, predictor, metadata);

@@ -32,7 +32,7 @@ public static class ReportHtml
             .Append("</style></head><body>");
         html.Append("<h1>Sweep report: ").Append(E(r.Scenario)).Append(" (").Append(r.TaskName).Append(", ")
             .Append(E(r.Metric.Name)).Append(r.Metric.HigherIsBetter ? ", higher is better" : ", lower is better").Append(")</h1>");
-        html.Append("<p>").Append(r.Trials.Count(t => t.Candidate != "ensemble")).Append(" trials in ")
+        html.Append("<p>").Append(r.SearchTrialCount).Append(" trials in ")
             .Append(F(r.Elapsed.TotalSeconds, "0.0")).Append(" s. Validation: ").Append(E(r.ValidationDescription)).Append(", ")
             .Append(r.ValidationLabels.Length).Append(" rows, the same for every candidate; rows hash <code>")
             .Append(E(r.ValidationHash)).Append("</code>.</p>");

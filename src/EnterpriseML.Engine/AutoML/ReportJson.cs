@@ -21,7 +21,7 @@ public static class ReportJson
         json.WriteString("scenario", r.Scenario);
         json.WriteString("task", r.TaskName);
         json.WriteString("metric", r.Metric.Name);
-        json.WriteNumber("trials", r.Trials.Count(t => t.Candidate != "ensemble"));
+        json.WriteNumber("trials", r.SearchTrialCount);
         Number(json, "elapsedSeconds", r.Elapsed.TotalSeconds);
         json.WriteStartArray("leaderboard");
         foreach (var row in report.Leaderboard)

@@ -53,15 +53,17 @@ internal sealed class SweepFinisher
     private int ClassCount => _request.Train.ClassNames.Count;
 
     /// <summary>
-    /// Greedy forward selection with replacement over a library of the best few trials of each candidate (Caruana, Niculescu-Mizil,
-    /// Crew and Ksikes, "Ensemble Selection from Libraries of Models", ICML 2004), on the shared out-of-fold scores.
-    /// Returns null unless the ensemble beats the best single trial and holds at least two distinct members.
+    /// Greedy forward selection with replacement over a library of the best few trials of each candidate of
+    /// <paramref name="kind"/> (Caruana, Niculescu-Mizil, Crew and Ksikes, "Ensemble Selection from Libraries of
+    /// Models", ICML 2004), on the shared out-of-fold scores. One kind per ensemble keeps the general vs specialised
+    /// comparison honest: a blend of both kinds would credit one kind with what the other contributes. Returns null
+    /// unless the ensemble beats the kind's best single trial and holds at least two distinct members.
     /// </summary>
-    public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, Dictionary<int, float[]> scores,
+    public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, CandidateKind kind, Dictionary<int, float[]> scores,
         Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
     {
         var pool = library
-            .Where(r => r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
+            .Where(r => r.Kind == kind && r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
             .OrderBy(r => _metric.ToLoss(r.ValidationScore)).ThenBy(r => r.Index)
             .Take(EnsemblePool)
             .ToArray();
@@ -123,7 +125,6 @@ internal sealed class SweepFinisher
         var ensembleScores = new float[length];
         double fit = 0, predict = 0;
         long bytes = 0;
-        var anySpecialised = false;
         var parts = new List<string>();
         for (var m = 0; m < pool.Length; m++)
         {
@@ -137,7 +138,6 @@ internal sealed class SweepFinisher
             fit += pool[m].FitSeconds;
             predict += pool[m].PredictMicrosecondsPerRow;
             bytes += pool[m].ModelBytes;
-            anySpecialised |= pool[m].Kind == CandidateKind.Specialised;
             parts.Add($"{candidate.Name}#{pool[m].Index}×{counts[m]}");
         }
 
@@ -148,7 +148,7 @@ internal sealed class SweepFinisher
 
         var (_, spread) = _executor.ScoreOutOfFoldWithSpread(ensembleScores);
 
-        var ensemble = new EnsembleCandidate(members, anySpecialised ? CandidateKind.Specialised : CandidateKind.General);
+        var ensemble = new EnsembleCandidate(members, kind);
         var record = new TrialRecord
         {
             Index = index,
@@ -199,15 +199,24 @@ internal sealed class SweepFinisher
         var comparison = Compare(general, specialised, scores);
         if (comparison.WithinNoise && (best == general || best == specialised))
         {
-            var cheaper = Cheaper(specialised, general);
-            if (cheaper != best)
+            var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}]");
+            var cheaper = Cheaper(specialised, general, _settings.UniformTrialCost);
+            if (cheaper is null)
+            {
+                var other = best == general ? specialised : general;
+                reason += string.Create(CultureInfo.InvariantCulture,
+                    $"; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is cheaper in both predict time and model size ({best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
+            }
+            else if (cheaper != best)
             {
                 reason = string.Create(CultureInfo.InvariantCulture,
-                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, 95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}] contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/row, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} bytes)");
+                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/row, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} bytes)");
                 return (cheaper, reason, comparison);
             }
-
-            reason += string.Create(CultureInfo.InvariantCulture, $"; it is also the cheaper of a tie within noise (95% CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}])");
+            else
+            {
+                reason += $"; it is also the cheaper of a tie within noise ({ci})";
+            }
         }
 
         return (best, reason, comparison);
@@ -258,35 +267,32 @@ internal sealed class SweepFinisher
     }
 
     /// <summary>
-    /// The cheaper of two models: by predict time when it differs by more than 25 % (timings are noisy), else by
-    /// model size, else the earlier trial. In reproducible mode (<see cref="SweepOptions.UniformTrialCost"/>) timings
-    /// are ignored and the model size decides.
+    /// The cheaper of two models, or null when neither is. One is cheaper when it is materially cheaper in predict time
+    /// or model size (by more than 25 %: timings are noisy) and not materially costlier in the other. A model that
+    /// predicts faster but is several times larger is not cheaper, nor are two models of about the same cost: then the
+    /// better score stands. In reproducible mode (<paramref name="uniformTrialCost"/>) timings are ignored and the
+    /// smaller model is the cheaper one (the earlier trial when the sizes are equal).
     /// </summary>
-    private TrialRecord Cheaper(TrialRecord a, TrialRecord b)
+    internal static TrialRecord? Cheaper(TrialRecord a, TrialRecord b, bool uniformTrialCost)
     {
-        if (_settings.UniformTrialCost)
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (uniformTrialCost)
         {
             return a.ModelBytes != b.ModelBytes ? (a.ModelBytes < b.ModelBytes ? a : b) : (a.Index < b.Index ? a : b);
         }
 
-        var ta = a.PredictMicrosecondsPerRow;
-        var tb = b.PredictMicrosecondsPerRow;
-        if (ta < 0.8 * tb)
+        var time = Versus(a.PredictMicrosecondsPerRow, b.PredictMicrosecondsPerRow);
+        var size = Versus(a.ModelBytes, b.ModelBytes);
+        return (time, size) switch
         {
-            return a;
-        }
+            ( < 0, <= 0) or ( <= 0, < 0) => a,
+            ( > 0, >= 0) or ( >= 0, > 0) => b,
+            _ => null,
+        };
 
-        if (tb < 0.8 * ta)
-        {
-            return b;
-        }
-
-        if (a.ModelBytes != b.ModelBytes)
-        {
-            return a.ModelBytes < b.ModelBytes ? a : b;
-        }
-
-        return a.Index < b.Index ? a : b;
+        // −1 when x is below 80 % of y, +1 when y is below 80 % of x, else 0 (about the same).
+        static int Versus(double x, double y) => x < 0.8 * y ? -1 : y < 0.8 * x ? 1 : 0;
     }
 
     private KindComparison Compare(TrialRecord general, TrialRecord specialised, Dictionary<int, float[]> scores)

@@ -124,8 +124,11 @@ public sealed class SweepResult
     /// </summary>
     public IReadOnlyDictionary<int, IFittedCandidate> CandidateModels { get; }
 
-    /// <summary>Every trial in index order (replayed ones included), then the ensemble entry if one was built.</summary>
+    /// <summary>Every trial in index order (replayed ones included), then the ensemble entries built (one per kind at most).</summary>
     public IReadOnlyList<TrialRecord> Trials { get; }
+
+    /// <summary>The search's trials: <see cref="Trials"/> without the ensemble entries.</summary>
+    public int SearchTrialCount => Trials.Count(t => !EnsembleCandidate.IsEnsemble(t));
 
     /// <summary>The chosen trial.</summary>
     public TrialRecord Winner { get; }

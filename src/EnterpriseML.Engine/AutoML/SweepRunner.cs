@@ -657,9 +657,9 @@ internal sealed class Sweep
         }
 
         // Each finalist costs about what its trial cost (all folds); the best trial of each candidate stands for its
-        // finalists, and the ensemble refits the three leaders.
+        // finalists, and each kind's ensemble refits its three leaders.
         var perCandidate = standings.BestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
-        var leaders = standings.Leaders.Sum(r => r.FitSeconds);
+        var leaders = standings.LeadersByKind.Sum(kind => kind.Sum(r => r.FitSeconds));
         // The finalists run side by side on one thread each, while the trials were timed on the trial thread budget,
         // so the estimate is generous: two more than the repeats times the serial cost (three times for a single
         // fold assignment), at least 5 % and at most 25 % of the budget. Repeats that do not fit are dropped.
@@ -670,7 +670,7 @@ internal sealed class Sweep
 
     /// <summary>
     /// What scoring <see cref="SweepSettings.ReportRows"/> with every leaderboard entry will take once the sweep has
-    /// returned: each candidate's best trial and the ensemble (about its three leading members) at their measured
+    /// returned: each candidate's best trial and each kind's ensemble (about its three leading members) at their measured
     /// predict times, half as much again for the refitted winner's larger model. Capped at a tenth of the budget.
     /// </summary>
     private double ReportSeconds(double budget, Standings standings)
@@ -683,7 +683,7 @@ internal sealed class Sweep
         var microseconds = standings.BestOf.Sum(r => r.PredictMicrosecondsPerRow);
         if (_settings.EnsembleSelection)
         {
-            microseconds += standings.Leaders.Sum(r => r.PredictMicrosecondsPerRow);
+            microseconds += standings.LeadersByKind.Sum(kind => kind.Sum(r => r.PredictMicrosecondsPerRow));
         }
 
         return Math.Min(1.5 * microseconds * 1e-6 * _settings.ReportRows, 0.1 * budget);
@@ -697,13 +697,13 @@ internal sealed class Sweep
         if (_best is not null)
         {
             // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
-            // the three leading candidates, not only the best one.
+            // the three leading candidates of a kind (the costlier kind), not only the best one.
             // A trial fitted on a sample refits on all rows: scale its time by the sample fraction too.
             static double AllRows(TrialRecord r) => r.FitSeconds / Math.Clamp(r.SampleFraction, 1e-6, 1);
             var fitSeconds = AllRows(_best);
             if (_settings.EnsembleSelection)
             {
-                fitSeconds = standings.Leaders.Sum(AllRows);
+                fitSeconds = standings.LeadersByKind.Select(kind => kind.Sum(AllRows)).DefaultIfEmpty(fitSeconds).Max();
             }
 
             var perFold = fitSeconds / Math.Max(1, _executor.FoldCount);
@@ -713,13 +713,18 @@ internal sealed class Sweep
         return Math.Min(estimate, 0.3 * budget);
     }
 
-    /// <summary>Each candidate's best trial, and the three leading ones (what an ensemble would blend and refit).</summary>
-    private sealed record Standings(IReadOnlyCollection<TrialRecord> BestOf, IReadOnlyList<TrialRecord> Leaders);
+    /// <summary>
+    /// Each candidate's best trial, and per kind the three leading ones (what that kind's ensemble would blend and refit).
+    /// </summary>
+    private sealed record Standings(IReadOnlyCollection<TrialRecord> BestOf, IReadOnlyList<IReadOnlyList<TrialRecord>> LeadersByKind);
 
     private Standings CurrentStandings()
     {
         var bestOf = BestPerCandidate().Values;
-        return new Standings(bestOf, bestOf.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3).ToArray());
+        var leaders = bestOf.GroupBy(r => r.Kind)
+            .Select(kind => (IReadOnlyList<TrialRecord>)[.. kind.OrderBy(r => _metric.ToLoss(r.ValidationScore)).Take(3)])
+            .ToArray();
+        return new Standings(bestOf, leaders);
     }
 
     private void Report(SweepEventKind kind, int index, string? candidate, TrialRecord? trial) =>
@@ -738,26 +743,33 @@ internal sealed class Sweep
 
         var finisher = new SweepFinisher(_settings, _request, _executor, _metric, _time, _started);
         var bestOf = BestPerCandidate();
-        var ensemble = _settings.EnsembleSelection
-            ? finisher.TrySelectEnsemble(TopPerCandidate(EnsemblePoolPerCandidate), _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds)
-            : null;
-        if (ensemble is not null)
+        // One ensemble per kind (general, specialised), each over its own kind's candidates.
+        var ensembles = new List<EnsembleEntry>();
+        if (_settings.EnsembleSelection)
         {
-            trials.Add(ensemble.Record);
-            bestOf[ensemble.Record.Candidate] = ensemble.Record;
-            _validationScores[ensemble.Record.Index] = ensemble.ValidationScores;
-            _configurations[ensemble.Record.Index] = (ensemble.Candidate, ParameterSet.Empty);
+            var library = TopPerCandidate(EnsemblePoolPerCandidate);
+            foreach (var kind in new[] { CandidateKind.General, CandidateKind.Specialised })
+            {
+                if (finisher.TrySelectEnsemble(library, kind, _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds) is { } entry)
+                {
+                    ensembles.Add(entry);
+                    trials.Add(entry.Record);
+                    bestOf[entry.Record.Candidate] = entry.Record;
+                    _validationScores[entry.Record.Index] = entry.ValidationScores;
+                    _configurations[entry.Record.Index] = (entry.Candidate, ParameterSet.Empty);
+                }
+            }
         }
 
         TrialRecord winner;
         string reason;
         KindComparison? comparison;
-        var selection = await ReevaluateAsync(ensemble, cancellationToken).ConfigureAwait(false);
+        var selection = await ReevaluateAsync(ensembles, cancellationToken).ConfigureAwait(false);
         if (selection.BestOf is not null)
         {
             var fresh = new SweepFinisher(_settings, _request, selection.Executor!, _metric, _time, _started, selection.Basis, selection.Rows);
             var (chosen, why, compared) = fresh.ChooseWinner(selection.BestOf, selection.Scores!);
-            winner = ensemble is not null && chosen.Index == ensemble.Record.Index ? ensemble.Record : _finished[chosen.Index];
+            winner = ensembles.Find(e => e.Record.Index == chosen.Index)?.Record ?? _finished[chosen.Index];
             reason = $"{selection.Note}; {why}";
             comparison = compared;
         }
@@ -772,18 +784,22 @@ internal sealed class Sweep
 
         var (candidate, parameters) = _configurations[winner.Index];
         Report(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner);
-        var foldModel = ensemble is not null && winner == ensemble.Record
-            ? EnsembleFromFoldModels(ensemble)
+        var winningEnsemble = ensembles.Find(e => e.Record == winner);
+        var foldModel = winningEnsemble is not null
+            ? EnsembleFromFoldModels(winningEnsemble)
             : _foldModels.GetValueOrDefault(winner.Index);
 
         var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner,
             _settings.BudgetSeconds is { } budget ? ReportSeconds(budget, CurrentStandings()) : 0, cancellationToken).ConfigureAwait(false);
         var described = model as IDescribedCandidate;
         var candidateModels = new Dictionary<int, IFittedCandidate>(_foldModels);
-        if (ensemble is not null && winner != ensemble.Record && EnsembleFromFoldModels(ensemble) is { } blended)
+        foreach (var entry in ensembles)
         {
-            // The ensemble row gets a test score like every other row: from its members' fold models.
-            candidateModels[ensemble.Record.Index] = blended;
+            if (entry != winningEnsemble && EnsembleFromFoldModels(entry) is { } blended)
+            {
+                // An ensemble row gets a test score like every other row: from its members' fold models.
+                candidateModels[entry.Record.Index] = blended;
+            }
         }
 
         var result = new SweepResult(
@@ -846,7 +862,7 @@ internal sealed class Sweep
     /// leaderboard shows. Returns no scores on a time-ordered split, when disabled, with fewer than two candidates, or
     /// when not even the first repeat finishes in time.
     /// </summary>
-    private async Task<Selection> ReevaluateAsync(EnsembleEntry? ensemble, CancellationToken cancellationToken)
+    private async Task<Selection> ReevaluateAsync(IReadOnlyList<EnsembleEntry> ensembles, CancellationToken cancellationToken)
     {
         var none = new Selection(null, null, null, null, null, null);
         if (!Reevaluates)
@@ -863,7 +879,7 @@ internal sealed class Sweep
             }
         }
 
-        if (ensemble is not null)
+        foreach (var ensemble in ensembles)
         {
             finalists.Add((ensemble.Record, ensemble.Candidate, ParameterSet.Empty));
         }
@@ -1031,7 +1047,7 @@ internal sealed class Sweep
             : $"on the selection re-evaluation ({first.Description} repeated {repeats} times, fresh fold seeds, validation hashes {hashes})";
         var cut = repeats < splits.Count ? $"; {repeats} of {splits.Count} repeats finished within the budget" : "";
         var note = string.Create(CultureInfo.InvariantCulture,
-            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensemble) re-scored {basis}{cut}");
+            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensembles) re-scored {basis}{cut}");
         var labels = new float[blocks.Take(repeats).Sum()];
         for (int r = 0, at = 0; r < repeats; at += blocks[r], r++)
         {

@@ -106,4 +106,30 @@ public sealed class SweepReportTests
         Assert.InRange(ensemble.TestScore, 0.55, 0.95);
         Assert.All(report.Leaderboard, r => Assert.False(double.IsNaN(r.TestScore), r.Trial.Candidate));
     }
+
+    [Fact]
+    public async Task Ensembles_OnePerKind_BlendOnlyTheirOwnKind()
+    {
+        // A blend of both kinds would credit the specialised kind with what general members contribute (or the
+        // reverse), so each kind gets its own ensemble: "ensemble" (general) and "specialised-ensemble".
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var plan = ScenarioCatalog.Get("credit").Plan(new ScenarioContext(table, "class", TaskKind.Binary, "bad"));
+        var data = LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad");
+        var train = data.SelectRows(Enumerable.Range(0, data.RowCount).Where(i => i % 5 != 0).ToArray());
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 40, Seed = 4, SelectionReevaluation = false })
+            .RunAsync(new SweepRequest(train, plan, "credit"));
+
+        var ensembles = result.Trials.Where(EnsembleCandidate.IsEnsemble).ToArray();
+        Assert.Equal(["ensemble", "specialised-ensemble"], ensembles.Select(e => e.Candidate).Order(StringComparer.Ordinal));
+        Assert.Equal(40, result.SearchTrialCount);
+        foreach (var ensemble in ensembles)
+        {
+            Assert.Equal(ensemble.Candidate == "ensemble" ? CandidateKind.General : CandidateKind.Specialised, ensemble.Kind);
+            var members = System.Text.RegularExpressions.Regex.Matches(ensemble.Parameters.Single(p => p.Key == "members").Value, @"#(\d+)×")
+                .Select(m => result.Trials.Single(t => t.Index == int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)))
+                .ToArray();
+            Assert.True(members.Length >= 2, ensemble.Candidate);
+            Assert.All(members, m => Assert.Equal(ensemble.Kind, m.Kind));
+        }
+    }
 }
