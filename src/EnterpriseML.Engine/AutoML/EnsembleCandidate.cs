@@ -9,8 +9,8 @@ internal sealed record EnsembleMember(ICandidate Candidate, ParameterSet Paramet
 
 /// <summary>
 /// A weighted average of other candidates' scores, as chosen by Caruana ensemble selection. Entered in the leaderboard
-/// as its own candidate; fitting it fits every member. Its members are all of one kind, which it takes: the
-/// <c>ensemble</c> blends general candidates, the <c>specialised-ensemble</c> specialised ones.
+/// as its own candidate; fitting it fits every member. The <c>ensemble</c> blends general candidates only; the
+/// <c>specialised-ensemble</c> blends any candidates with at least one specialised member, so it needs the domain knowledge.
 /// </summary>
 internal sealed class EnsembleCandidate : ICandidate
 {

@@ -53,17 +53,18 @@ internal sealed class SweepFinisher
     private int ClassCount => _request.Train.ClassNames.Count;
 
     /// <summary>
-    /// Greedy forward selection with replacement over a library of the best few trials of each candidate of
-    /// <paramref name="kind"/> (Caruana, Niculescu-Mizil, Crew and Ksikes, "Ensemble Selection from Libraries of
-    /// Models", ICML 2004), on the shared out-of-fold scores. One kind per ensemble keeps the general vs specialised
-    /// comparison honest: a blend of both kinds would credit one kind with what the other contributes. Returns null
-    /// unless the ensemble beats the kind's best single trial and holds at least two distinct members.
+    /// Greedy forward selection with replacement (Caruana, Niculescu-Mizil, Crew and Ksikes, "Ensemble Selection from
+    /// Libraries of Models", ICML 2004) over a library of the best few trials of each candidate, on the shared
+    /// out-of-fold scores. The general ensemble draws on general candidates only, so the general side of the
+    /// comparison gets a blend too. The specialised ensemble draws on every candidate and must use at least one
+    /// specialised member: it is the best blend that the domain knowledge makes possible. Returns null unless the
+    /// ensemble beats the best single trial it could draw on and holds at least two distinct members.
     /// </summary>
     public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, CandidateKind kind, Dictionary<int, float[]> scores,
         Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
     {
         var pool = library
-            .Where(r => r.Kind == kind && r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
+            .Where(r => (kind == CandidateKind.Specialised || r.Kind == kind) && r.SampleFraction >= 1 && scores.ContainsKey(r.Index))
             .OrderBy(r => _metric.ToLoss(r.ValidationScore)).ThenBy(r => r.Index)
             .Take(EnsemblePool)
             .ToArray();
@@ -116,7 +117,8 @@ internal sealed class SweepFinisher
         }
 
         var distinct = counts.Count(c => c > 0);
-        if (distinct < 2 || !_metric.IsBetter(current, bestSingle))
+        if (distinct < 2 || !_metric.IsBetter(current, bestSingle)
+            || !Enumerable.Range(0, pool.Length).Any(m => counts[m] > 0 && pool[m].Kind == kind))
         {
             return null;
         }
