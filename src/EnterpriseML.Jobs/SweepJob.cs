@@ -264,7 +264,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
         logger.LogInformation(
             "{Trials} trials; winner {Candidate} ({Kind}) with {Metric} {Score}, stored as {ModelName} version {Version}",
-            result.Trials.Count, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
+            result.SearchTrialCount, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
         return (result, version);
     }
 
