@@ -207,7 +207,7 @@ internal sealed class SweepFinisher
             {
                 var other = best == general ? specialised : general;
                 reason += string.Create(CultureInfo.InvariantCulture,
-                    $"; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is cheaper in both predict time and model size ({best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
+                    $"; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
             }
             else if (cheaper != best)
             {

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
@@ -45,5 +48,65 @@ public sealed class TieBreakTests
 
         Assert.Same(slowSmall, SweepFinisher.Cheaper(fastLarge, slowSmall, uniformTrialCost: true));
         Assert.Same(fastLarge, SweepFinisher.Cheaper(fastLarge, Model(2, 500.0, 90_000), uniformTrialCost: true)); // equal sizes: the earlier trial
+    }
+
+    [Fact]
+    public void ChooseWinner_TieWithinNoise_GoesToTheClearlyCheaperModel_ElseTheBetterScoreStands()
+    {
+        var train = TestData.CreditGerman;
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate(), new CentroidCandidate("centroid-special", CandidateKind.Specialised)]);
+        var request = new SweepRequest(train, plan, "credit");
+        var settings = SweepSettings.From(new SweepOptions { Seed = 1 });
+        var executor = new TrialExecutor(request, ValidationSplit.Create(train, ValidationPolicy.Auto, 1), settings);
+        var finisher = new SweepFinisher(settings, request, executor, ScenarioMetric.Auc, TimeProvider.System, Stopwatch.GetTimestamp());
+
+        // Two weak, nearly identical scorers of the validation rows: their AUCs differ by far less than the noise.
+        var labels = executor.ValidationLabels;
+        var random = new Random(7);
+        var general = new float[labels.Length];
+        var specialised = new float[labels.Length];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            general[i] = (0.2f * labels[i]) + (float)random.NextDouble();
+            specialised[i] = general[i] + (0.02f * (float)random.NextDouble());
+        }
+
+        TrialRecord Record(int index, string name, CandidateKind kind, float[] scores, double microseconds, long bytes) => new()
+        {
+            Index = index, Candidate = name, Kind = kind, Trainer = name, Point = [], Parameters = [], Status = TrialStatus.Succeeded,
+            ValidationScore = ScenarioMetric.Auc.Compute(labels, scores), PredictMicrosecondsPerRow = microseconds, ModelBytes = bytes,
+        };
+
+        var vectors = new Dictionary<int, float[]> { [0] = general, [1] = specialised };
+        var g = Record(0, "g", CandidateKind.General, general, 10, 10_000);
+        var s = Record(1, "s", CandidateKind.Specialised, specialised, 10, 10_000);
+        Assert.NotEqual(g.ValidationScore, s.ValidationScore);
+        var better = ScenarioMetric.Auc.IsBetter(s.ValidationScore, g.ValidationScore);
+
+        // The worse of the two predicts 5× faster: when it is also no larger it wins the tie; when it is 5× larger, it does not.
+        (double Microseconds, long Bytes) fastSmall = (2, 10_000), fastLarge = (2, 50_000);
+        foreach (var (cost, worseWins) in new[] { (fastSmall, true), (fastLarge, false) })
+        {
+            var (gCost, sCost) = better ? (cost, (10.0, 10_000L)) : ((10.0, 10_000L), cost);
+            var gRecord = g with { PredictMicrosecondsPerRow = gCost.Item1, ModelBytes = gCost.Item2 };
+            var sRecord = s with { PredictMicrosecondsPerRow = sCost.Item1, ModelBytes = sCost.Item2 };
+            var (best, worse) = better ? (sRecord, gRecord) : (gRecord, sRecord);
+
+            var (winner, reason, comparison) = finisher.ChooseWinner(new Dictionary<string, TrialRecord> { ["g"] = gRecord, ["s"] = sRecord }, vectors);
+
+            Assert.True(comparison!.WithinNoise, $"[{comparison.Lower}, {comparison.Upper}]");
+            if (worseWins)
+            {
+                Assert.Same(worse, winner);
+                Assert.StartsWith("tie within noise", reason, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Same(best, winner);
+                Assert.Contains("neither is clearly cheaper", reason, StringComparison.Ordinal);
+                Assert.EndsWith("so the better score stands", reason, StringComparison.Ordinal);
+            }
+        }
     }
 }
