@@ -205,9 +205,7 @@ internal sealed class SweepFinisher
             var cheaper = Cheaper(specialised, general, _settings.UniformTrialCost);
             if (cheaper is null)
             {
-                var other = best == general ? specialised : general;
-                reason += string.Create(CultureInfo.InvariantCulture,
-                    $"; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
+                reason += NoClearlyCheaper(best, best == general ? specialised : general, ci, "row");
             }
             else if (cheaper != best)
             {
@@ -267,6 +265,10 @@ internal sealed class SweepFinisher
             return (foldModel, false);
         }
     }
+
+    /// <summary>What the winner's reason adds when a tie within noise has no clearly cheaper model (<paramref name="unit"/>: what predict time is per).</summary>
+    internal static string NoClearlyCheaper(TrialRecord best, TrialRecord other, string interval, string unit) => string.Create(CultureInfo.InvariantCulture,
+        $"; a tie within noise with {other.Candidate} ({interval} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
 
     /// <summary>
     /// The cheaper of two models, or null when neither is. One is cheaper when it is materially cheaper in predict time

@@ -598,15 +598,23 @@ public static class RecommendationAutoMl
             TradeOffSentence(g, s, difference, withinNoise, lower, upper));
         if (withinNoise && (winner == g || winner == s))
         {
-            var cheaper = Cheaper(s, g);
-            if (cheaper != winner)
+            var cheaper = SweepFinisher.Cheaper(s, g, uniformTrialCost: false);
+            if (cheaper is null)
+            {
+                reason += SweepFinisher.NoClearlyCheaper(winner, winner == g ? s : g,
+                    string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{lower:0.####}, {upper:0.####}]"), "user");
+            }
+            else if (cheaper != winner)
             {
                 reason = string.Create(CultureInfo.InvariantCulture,
                     $"tie within noise: {s.Candidate} − {g.Candidate} = {difference:+0.####;-0.####;0} ndcgAt10, 95% bootstrap CI [{lower:0.####}, {upper:0.####}] contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/user, {cheaper.ModelBytes} bytes) over {winner.Candidate} ({winner.PredictMicrosecondsPerRow:0.##} µs/user, {winner.ModelBytes} bytes)");
                 return (cheaper, reason, comparison);
             }
 
-            reason += string.Create(CultureInfo.InvariantCulture, $"; it is also the cheaper of a tie within noise (95% CI [{lower:0.####}, {upper:0.####}])");
+            else
+            {
+                reason += string.Create(CultureInfo.InvariantCulture, $"; it is also the cheaper of a tie within noise (95% CI [{lower:0.####}, {upper:0.####}])");
+            }
         }
 
         return (winner, reason, comparison);
@@ -648,27 +656,6 @@ public static class RecommendationAutoMl
 
         Array.Sort(means);
         return (means[(int)(0.025 * (resamples - 1))], means[(int)Math.Ceiling(0.975 * (resamples - 1))]);
-    }
-
-    /// <summary>The cheaper of two: by predict time when it differs by more than 25 % (timings are noisy), else by size, else the earlier trial.</summary>
-    private static TrialRecord Cheaper(TrialRecord a, TrialRecord b)
-    {
-        if (a.PredictMicrosecondsPerRow < 0.8 * b.PredictMicrosecondsPerRow)
-        {
-            return a;
-        }
-
-        if (b.PredictMicrosecondsPerRow < 0.8 * a.PredictMicrosecondsPerRow)
-        {
-            return b;
-        }
-
-        if (a.ModelBytes != b.ModelBytes)
-        {
-            return a.ModelBytes < b.ModelBytes ? a : b;
-        }
-
-        return a.Index < b.Index ? a : b;
     }
 
     /// <summary>The trade-off in one sentence, in the tabular report's wording, predict cost per user request.</summary>
