@@ -122,14 +122,32 @@ public sealed class ModelPipelineTests
             }
 
             ModelTestData.SetRow(engine, data.Features, 3);
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 1000; i++)
+            Assert.Equal(0, SteadyStateAllocatedBytes(() =>
             {
-                engine.Predict(output);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                for (var i = 0; i < 1000; i++)
+                {
+                    engine.Predict(output);
+                }
+            }));
         }
+    }
+
+    /// <summary>
+    /// Bytes <paramref name="work"/> allocates on this thread once warm: the fewest of up to five runs. The runtime's
+    /// tiered compilation can allocate a few bytes on the calling thread while it promotes a method (a CI run once saw
+    /// 56 bytes over 1,000 predictions), which is not the code under test; an allocation in the code itself shows in every run.
+    /// </summary>
+    private static long SteadyStateAllocatedBytes(Action work)
+    {
+        var fewest = long.MaxValue;
+        for (var run = 0; run < 5 && fewest > 0; run++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            work();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return fewest;
     }
 
     [Fact]
@@ -150,16 +168,16 @@ public sealed class ModelPipelineTests
         var longText = string.Join(" ", ((StringColumn)data.Features["text"]).Values[..40].ToArray());
         engine.SetText(text, longText); // beyond the stack buffers: the pooled path
         engine.Predict(output);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 200; i++)
+        Assert.Equal(0, SteadyStateAllocatedBytes(() =>
         {
-            engine.SetText(text, texts[i % texts.Length]);
-            engine.Predict(output);
-            engine.SetText(text, longText);
-            engine.Predict(output);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (var i = 0; i < 200; i++)
+            {
+                engine.SetText(text, texts[i % texts.Length]);
+                engine.Predict(output);
+                engine.SetText(text, longText);
+                engine.Predict(output);
+            }
+        }));
     }
 
     [Fact]
