@@ -66,7 +66,10 @@ public sealed class SweepOptions
     /// </summary>
     public bool SampleSlowCandidates { get; set; } = true;
 
-    /// <summary>Adds a Caruana ensemble of the best candidates as its own leaderboard entry. Default true.</summary>
+    /// <summary>
+    /// Adds Caruana ensembles of the best candidates as their own leaderboard entries, one per kind: <c>ensemble</c> from
+    /// general candidates, <c>specialised-ensemble</c> from any with a specialised member. Default true.
+    /// </summary>
     public bool EnsembleSelection { get; set; } = true;
 
     /// <summary>Bootstrap resamples for the best-general vs best-specialised confidence interval. Default 1000; valid [100, 100000].</summary>
@@ -74,7 +77,7 @@ public sealed class SweepOptions
 
     /// <summary>
     /// On a random split (k-fold CV or a random holdout), the best <see cref="SelectionFinalistsPerCandidate"/> trials of
-    /// each candidate and the ensemble are scored again on <see cref="SelectionRepeats"/> fresh, independently seeded
+    /// each candidate and the ensembles are scored again on <see cref="SelectionRepeats"/> fresh, independently seeded
     /// assignments of the rows before the winner and the tie test are decided, so the choice does not trust scores the
     /// tuners selected on. Default true.
     /// </summary>
