@@ -743,12 +743,13 @@ internal sealed class Sweep
 
         var finisher = new SweepFinisher(_settings, _request, _executor, _metric, _time, _started);
         var bestOf = BestPerCandidate();
-        // One ensemble per kind (general, specialised), each over its own kind's candidates.
+        // One ensemble per kind: the general one from general candidates, the specialised one from any candidates
+        // with at least one specialised member (SweepFinisher.TrySelectEnsemble).
         var ensembles = new List<EnsembleEntry>();
         if (_settings.EnsembleSelection)
         {
             var library = TopPerCandidate(EnsemblePoolPerCandidate);
-            foreach (var kind in new[] { CandidateKind.General, CandidateKind.Specialised })
+            foreach (var kind in library.Select(r => r.Kind).Distinct().Order())
             {
                 if (finisher.TrySelectEnsemble(library, kind, _validationScores, _configurations, trials.Count, Elapsed.TotalSeconds) is { } entry)
                 {
