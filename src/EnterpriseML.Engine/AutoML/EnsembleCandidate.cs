@@ -25,13 +25,10 @@ internal sealed class EnsembleCandidate : ICandidate
     /// <summary>The <see cref="ICandidate.Trainer"/> of every ensemble, and so of its trial records.</summary>
     public const string TrainerName = "caruana-ensemble";
 
-    public string Name => NameOf(Kind);
-
-    /// <summary>The candidate name of the ensemble of <paramref name="kind"/>.</summary>
-    public static string NameOf(CandidateKind kind) => kind == CandidateKind.Specialised ? "specialised-ensemble" : "ensemble";
+    public string Name => Kind == CandidateKind.Specialised ? "specialised-ensemble" : "ensemble";
 
     /// <summary>True for an ensemble's record (not a search trial).</summary>
-    public static bool IsEnsemble(TrialRecord record) => record?.Trainer == TrainerName;
+    public static bool IsEnsemble(TrialRecord record) => record.Trainer == TrainerName;
 
     public CandidateKind Kind { get; }
 

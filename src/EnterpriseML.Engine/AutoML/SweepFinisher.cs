@@ -199,27 +199,8 @@ internal sealed class SweepFinisher
         }
 
         var comparison = Compare(general, specialised, scores);
-        if (comparison.WithinNoise && (best == general || best == specialised))
-        {
-            var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}]");
-            var cheaper = Cheaper(specialised, general, _settings.UniformTrialCost);
-            if (cheaper is null)
-            {
-                reason += NoClearlyCheaper(best, best == general ? specialised : general, ci, "row");
-            }
-            else if (cheaper != best)
-            {
-                reason = string.Create(CultureInfo.InvariantCulture,
-                    $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {_metric.Name}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/row, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/row, {best.ModelBytes} bytes)");
-                return (cheaper, reason, comparison);
-            }
-            else
-            {
-                reason += $"; it is also the cheaper of a tie within noise ({ci})";
-            }
-        }
-
-        return (best, reason, comparison);
+        var (winner, why) = BreakTie(best, reason, comparison, _metric.Name, "row", _settings.UniformTrialCost);
+        return (winner, why, comparison);
     }
 
     /// <summary>
@@ -266,9 +247,38 @@ internal sealed class SweepFinisher
         }
     }
 
-    /// <summary>What the winner's reason adds when a tie within noise has no clearly cheaper model (<paramref name="unit"/>: what predict time is per).</summary>
-    internal static string NoClearlyCheaper(TrialRecord best, TrialRecord other, string interval, string unit) => string.Create(CultureInfo.InvariantCulture,
-        $"; a tie within noise with {other.Candidate} ({interval} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands");
+    /// <summary>
+    /// The tie rule, shared by the tabular and recommendation sweeps: when <paramref name="best"/> is one of
+    /// the compared pair and their difference is within noise, the clearly cheaper of the two (<see cref="Cheaper"/>)
+    /// wins; without a clearly cheaper one the better score stands. The reason (<paramref name="reason"/>, why the
+    /// best is best) says which happened; <paramref name="unit"/> is what predict time is per.
+    /// </summary>
+    internal static (TrialRecord Winner, string Reason) BreakTie(TrialRecord best, string reason, KindComparison comparison,
+        string metric, string unit, bool uniformTrialCost)
+    {
+        var (general, specialised) = (comparison.BestGeneral, comparison.BestSpecialised);
+        if (!comparison.WithinNoise || (best != general && best != specialised))
+        {
+            return (best, reason);
+        }
+
+        var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}]");
+        var cheaper = Cheaper(specialised, general, uniformTrialCost);
+        if (cheaper is null)
+        {
+            var other = best == general ? specialised : general;
+            return (best, string.Create(CultureInfo.InvariantCulture,
+                $"{reason}; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {best.PredictMicrosecondsPerRow:0.##} vs {other.PredictMicrosecondsPerRow:0.##} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands"));
+        }
+
+        if (cheaper == best)
+        {
+            return (best, $"{reason}; it is also the cheaper of a tie within noise ({ci})");
+        }
+
+        return (cheaper, string.Create(CultureInfo.InvariantCulture,
+            $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {metric}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/{unit}, {cheaper.ModelBytes} bytes) over {best.Candidate} ({best.PredictMicrosecondsPerRow:0.##} µs/{unit}, {best.ModelBytes} bytes)"));
+    }
 
     /// <summary>
     /// The cheaper of two models, or null when neither is. One is cheaper when it is materially cheaper in predict time

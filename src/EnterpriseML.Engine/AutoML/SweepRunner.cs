@@ -853,7 +853,7 @@ internal sealed class Sweep
         string? Note);
 
     /// <summary>
-    /// Scores the best few trials of each candidate and the ensemble again on fresh assignments of the same training
+    /// Scores the best few trials of each candidate and the ensembles again on fresh assignments of the same training
     /// rows (<see cref="SweepSettings.SelectionRepeats"/> of them: repeated CV, or repeated random holdouts), drawn
     /// with seeds the search never used. The search picked these trials because they scored well on the sweep's
     /// split, so after many trials those scores are biased upwards, most for the candidates with the most trials; the

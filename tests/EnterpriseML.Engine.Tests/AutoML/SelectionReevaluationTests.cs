@@ -148,20 +148,16 @@ public sealed class SelectionReevaluationTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(4)]
-    public void Options_FinalistsOutOfRange_ThrowNamingTheOption(int finalists)
+    [InlineData(nameof(SweepOptions.SelectionFinalistsPerCandidate), 0)]
+    [InlineData(nameof(SweepOptions.SelectionFinalistsPerCandidate), 4)]
+    [InlineData(nameof(SweepOptions.SelectionRepeats), 0)]
+    [InlineData(nameof(SweepOptions.SelectionRepeats), 11)]
+    public void Options_OutOfRange_ThrowNamingTheOption(string option, int value)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(new SweepOptions { SelectionFinalistsPerCandidate = finalists }));
-        Assert.Equal(nameof(SweepOptions.SelectionFinalistsPerCandidate), e.ParamName);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(11)]
-    public void Options_RepeatsOutOfRange_ThrowNamingTheOption(int repeats)
-    {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(new SweepOptions { SelectionRepeats = repeats }));
-        Assert.Equal(nameof(SweepOptions.SelectionRepeats), e.ParamName);
+        var options = option == nameof(SweepOptions.SelectionRepeats)
+            ? new SweepOptions { SelectionRepeats = value }
+            : new SweepOptions { SelectionFinalistsPerCandidate = value };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SweepRunner(options));
+        Assert.Equal(option, e.ParamName);
     }
 }

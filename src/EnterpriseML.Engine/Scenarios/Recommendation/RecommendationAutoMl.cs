@@ -596,28 +596,8 @@ public static class RecommendationAutoMl
         var difference = s.ValidationScore - g.ValidationScore;
         var comparison = new KindComparison(g, s, difference, lower, upper, options.BootstrapResamples, withinNoise,
             TradeOffSentence(g, s, difference, withinNoise, lower, upper));
-        if (withinNoise && (winner == g || winner == s))
-        {
-            var cheaper = SweepFinisher.Cheaper(s, g, uniformTrialCost: false);
-            if (cheaper is null)
-            {
-                reason += SweepFinisher.NoClearlyCheaper(winner, winner == g ? s : g,
-                    string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{lower:0.####}, {upper:0.####}]"), "user");
-            }
-            else if (cheaper != winner)
-            {
-                reason = string.Create(CultureInfo.InvariantCulture,
-                    $"tie within noise: {s.Candidate} − {g.Candidate} = {difference:+0.####;-0.####;0} ndcgAt10, 95% bootstrap CI [{lower:0.####}, {upper:0.####}] contains 0, so the cheaper model wins: {cheaper.Candidate} ({cheaper.PredictMicrosecondsPerRow:0.##} µs/user, {cheaper.ModelBytes} bytes) over {winner.Candidate} ({winner.PredictMicrosecondsPerRow:0.##} µs/user, {winner.ModelBytes} bytes)");
-                return (cheaper, reason, comparison);
-            }
-
-            else
-            {
-                reason += string.Create(CultureInfo.InvariantCulture, $"; it is also the cheaper of a tie within noise (95% CI [{lower:0.####}, {upper:0.####}])");
-            }
-        }
-
-        return (winner, reason, comparison);
+        var (chosen, why) = SweepFinisher.BreakTie(winner, reason, comparison, "ndcgAt10", "user", uniformTrialCost: false);
+        return (chosen, why, comparison);
     }
 
     /// <summary>
