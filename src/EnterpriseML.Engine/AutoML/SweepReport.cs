@@ -77,9 +77,9 @@ public sealed class SweepReport
         double testMicroseconds = double.NaN;
         if (test is not null)
         {
-            var watch = Stopwatch.StartNew();
             winnerTestScores = result.Model.Score(test.Features);
-            testMicroseconds = watch.Elapsed.TotalMicroseconds / Math.Max(1, test.RowCount);
+            // Measured as the leaderboard's predict cost is, after the scoring pass above (PredictTiming).
+            testMicroseconds = PredictTiming.Batch(test.Features) is { } batch ? PredictTiming.MicrosecondsPerRow(result.Model, batch) : double.NaN;
             var metrics = new List<ScenarioMetric>(ScenarioMetric.ForTask(result.Task));
             foreach (var extra in plan.ReportMetrics)
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Tuning;
 
@@ -42,6 +43,7 @@ internal sealed class TrialExecutor
     private readonly CandidateData[] _foldValid;
     private readonly int[] _offsets;
     private readonly int _width;
+    private readonly DataTable? _timingBatch;
 
     public TrialExecutor(SweepRequest request, ValidationSplit split, SweepSettings settings)
     {
@@ -77,6 +79,7 @@ internal sealed class TrialExecutor
         }
 
         RefitScale = (double)data.RowCount / Math.Max(1, split.TrainRows[0].Length);
+        _timingBatch = PredictTiming.Batch(_foldValid[0].Features);
     }
 
     public ValidationSplit Split { get; }
@@ -97,6 +100,10 @@ internal sealed class TrialExecutor
 
     /// <summary>Scores per row of the out-of-fold vector (1, or K for multiclass).</summary>
     public int Width => _width;
+
+    /// <summary>µs/row of <paramref name="model"/> on this split's timing batch (<see cref="PredictTiming"/>); null without validation rows.</summary>
+    public double? MeasurePredict(IFittedCandidate model, CancellationToken cancellationToken) =>
+        _timingBatch is null ? null : PredictTiming.MicrosecondsPerRow(model, _timingBatch, cancellationToken);
 
     public TrialOutcome Run(TrialJob job, CancellationToken cancellationToken)
     {
@@ -122,9 +129,7 @@ internal sealed class TrialExecutor
                 cancellationToken.ThrowIfCancellationRequested();
 
                 var valid = _foldValid[f];
-                watch.Restart();
                 var scores = fitted.Score(valid.Features);
-                var predictSeconds = watch.Elapsed.TotalSeconds;
                 if (scores.Length != valid.RowCount * _width)
                 {
                     throw new InvalidOperationException(
@@ -134,7 +139,8 @@ internal sealed class TrialExecutor
                 if (f == 0)
                 {
                     firstModel = fitted;
-                    predictMicroseconds = predictSeconds * 1e6 / Math.Max(1, valid.RowCount);
+                    // Timed after the scoring pass above, which warmed the model's code up (PredictTiming).
+                    predictMicroseconds = MeasurePredict(fitted, cancellationToken) ?? 0;
                     modelBytes = MeasureBytes(fitted);
                     if (_settings.MaximumPredictMicrosecondsPerRow is { } cap && predictMicroseconds > cap)
                     {

@@ -272,9 +272,4 @@ public sealed class SweepRunnerTests
         GC.WaitForPendingFinalizers();
         GC.Collect();
     }
-
-    private sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>
-    {
-        public void Report(SweepEvent value) => report(value);
-    }
 }

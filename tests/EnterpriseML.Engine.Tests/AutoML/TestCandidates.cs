@@ -30,6 +30,12 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
     public int PredictDelayMicroseconds { get; init; }
 
+    /// <summary>A fixed cost per scoring call, whatever its row count (a model's per-batch overhead).</summary>
+    public int PredictCallMilliseconds { get; init; }
+
+    /// <summary>When set, <see cref="PredictCallMilliseconds"/> applies only while this returns true (a busy stretch).</summary>
+    public Func<bool>? Busy { get; init; }
+
     /// <summary>Scores 1 − p instead of p: a candidate that is bad whatever its parameters (AUC below 0.5).</summary>
     public bool Inverted { get; init; }
 
@@ -71,16 +77,17 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
         columns.Sort((a, b) => Math.Abs(b.Weight).CompareTo(Math.Abs(a.Weight)));
         var kept = columns.Take(parameters.GetInt("Features")).ToArray();
-        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, Inverted);
+        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, PredictCallMilliseconds, Busy, Inverted);
     }
 
-    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, bool inverted) : IFittedCandidate
+    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, int perCall, Func<bool>? busy, bool inverted) : IFittedCandidate
     {
         public float[] Score(DataTable rows)
         {
-            if (delay > 0)
+            var call = busy is null || busy() ? perCall : 0;
+            if (delay > 0 || call > 0)
             {
-                Thread.Sleep(TimeSpan.FromMicroseconds(delay * (double)rows.RowCount));
+                Thread.Sleep(TimeSpan.FromMicroseconds((delay * (double)rows.RowCount) + (call * 1000.0)));
             }
 
             var scores = new float[rows.RowCount];
@@ -146,6 +153,12 @@ internal static class TestData
     /// <summary>A binary AUC sweep of <paramref name="candidates"/> on German credit.</summary>
     public static SweepRequest Request(params ICandidate[] candidates) =>
         new(CreditGerman, new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, candidates));
+}
+
+/// <summary>Reports on the caller's thread, in order (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+internal sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>
+{
+    public void Report(SweepEvent value) => report(value);
 }
 
 internal static class TestWork

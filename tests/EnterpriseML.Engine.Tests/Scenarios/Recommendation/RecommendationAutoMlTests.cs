@@ -3,6 +3,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Scenarios.Recommendation;
+using EnterpriseML.Engine.Tests.AutoML;
 using EnterpriseML.Engine.Tests.Recommendation;
 
 namespace EnterpriseML.Engine.Tests.Scenarios.Recommendation;
@@ -155,11 +156,6 @@ public sealed class RecommendationAutoMlTests
         }
 
         Assert.Contains(resumed.Sweep.WinnerDetails, d => d.Key == "replayedTrials" && d.Value == "4");
-    }
-
-    private sealed class SynchronousProgress(Action<SweepEvent> report) : IProgress<SweepEvent>
-    {
-        public void Report(SweepEvent value) => report(value);
     }
 
     [Fact]
