@@ -447,7 +447,7 @@ async function experimentPage({ id, mount }) {
           { title: "Trainer", render: r => r.trainer },
           { title: scoreName, num: true, render: r => fixed(r.validationScore, 4) },
           { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
-          { title: "Fit s", num: true, render: r => fixed(r.fitSeconds, 2) },
+          { title: "Fit CPU s", num: true, render: r => fixed(r.fitSeconds, 2) },
           { title: "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },
           { title: "Parameters", render: r => h("code", { class: "clip params", title: fullParams(r.parameters) }, compactParams(r.parameters)) },

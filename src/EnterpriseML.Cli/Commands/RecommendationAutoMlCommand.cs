@@ -95,7 +95,7 @@ internal static class RecommendationAutoMlCommand
             var status = t.Status == TrialStatus.Succeeded ? "[green]ok[/]" : $"[red]{t.Status.ToString().ToLowerInvariant()}[/]";
             var left = value.Remaining is { } r ? r.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s left" : string.Empty;
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"#{t.Index,-3} {Markup.Escape(t.Candidate),-22} {(t.Kind == CandidateKind.General ? "[blue]general[/]    " : "[darkorange]specialised[/]")} {status} ndcgAt10 {(double.IsFinite(t.ValidationScore) ? t.ValidationScore.ToString("0.0000", CultureInfo.InvariantCulture) : "–")}  fit {t.FitSeconds:0.00} s  {Markup.Escape(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + p.Value)))}  [grey]{left} · best {Markup.Escape(value.Best?.Candidate ?? "–")}[/]"));
+                $"#{t.Index,-3} {Markup.Escape(t.Candidate),-22} {(t.Kind == CandidateKind.General ? "[blue]general[/]    " : "[darkorange]specialised[/]")} {status} ndcgAt10 {(double.IsFinite(t.ValidationScore) ? t.ValidationScore.ToString("0.0000", CultureInfo.InvariantCulture) : "–")}  fit {t.ReportedFitSeconds():0.00} CPU s  {Markup.Escape(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + p.Value)))}  [grey]{left} · best {Markup.Escape(value.Best?.Candidate ?? "–")}[/]"));
         }
     }
 }

@@ -65,8 +65,17 @@ public sealed record TrialRecord
     /// <summary>The fraction of training rows used (1 unless the trial ran on a stratified subsample).</summary>
     public double SampleFraction { get; init; } = 1;
 
-    /// <summary>CPU seconds spent fitting (all folds).</summary>
+    /// <summary>Wall-clock seconds spent fitting (all folds): what the trial took from the sweep's budget.</summary>
     public double FitSeconds { get; init; }
+
+    /// <summary>
+    /// CPU seconds spent fitting (all folds; <see cref="CpuClock"/>); NaN where they cannot be told apart from other
+    /// trials' (a trial on several threads while other trials run) or the platform does not say.
+    /// </summary>
+    public double FitCpuSeconds { get; init; } = double.NaN;
+
+    /// <summary>The fit time reports show (the leaderboard's fit CPU-seconds): <see cref="FitCpuSeconds"/> where measured, else <see cref="FitSeconds"/>.</summary>
+    public double ReportedFitSeconds() => double.IsFinite(FitCpuSeconds) ? FitCpuSeconds : FitSeconds;
 
     /// <summary>Mean batch prediction time per row, in microseconds.</summary>
     public double PredictMicrosecondsPerRow { get; init; }

@@ -81,7 +81,7 @@ public static class ReportHtml
         }
 
         html.Append("<h2>Leaderboard</h2><table><tr><th>rank</th><th>candidate</th><th>kind</th><th>parameters</th><th>validation ")
-            .Append(E(r.Metric.Name)).Append("</th><th>± CV</th><th>test</th><th>fit s</th><th>predict µs/row</th><th>model bytes</th></tr>");
+            .Append(E(r.Metric.Name)).Append("</th><th>± CV</th><th>test</th><th>fit CPU s</th><th>predict µs/row</th><th>model bytes</th></tr>");
         foreach (var row in report.Leaderboard)
         {
             var t = row.Trial;
@@ -90,7 +90,7 @@ public static class ReportHtml
                 .Append(ReportJson.Kind(t.Kind)).Append("\">").Append(ReportJson.Kind(t.Kind)).Append("</td><td><code>")
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td>")
                 .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(t.ValidationSpread, "0.0000")).Append("</td><td>")
-                .Append(F(row.TestScore, "0.0000")).Append("</td><td>").Append(F(t.FitSeconds, "0.000")).Append("</td><td>")
+                .Append(F(row.TestScore, "0.0000")).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
                 .Append(F(t.PredictMicrosecondsPerRow, "0.00")).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))
                 .Append("</td></tr>");
         }
@@ -104,7 +104,7 @@ public static class ReportHtml
         }
 
         html.Append("</div><h2>Trials</h2><table><tr><th>#</th><th>candidate</th><th>kind</th><th>parameters</th><th>status</th><th>")
-            .Append(E(r.Metric.Name)).Append("</th><th>sample</th><th>fit s</th><th>finished at s</th></tr>");
+            .Append(E(r.Metric.Name)).Append("</th><th>sample</th><th>fit CPU s</th><th>finished at s</th></tr>");
         foreach (var t in r.Trials)
         {
             html.Append("<tr><td>").Append(t.Index).Append("</td><td>").Append(E(t.Candidate)).Append("</td><td class=\"")
@@ -112,7 +112,7 @@ public static class ReportHtml
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td title=\"")
                 .Append(E(t.Error ?? string.Empty)).Append("\">").Append(t.Status.ToString().ToLowerInvariant()).Append("</td><td>")
                 .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(t.SampleFraction, "0.00")).Append("</td><td>")
-                .Append(F(t.FitSeconds, "0.000")).Append("</td><td>").Append(F(t.FinishedAtSeconds, "0.0")).Append("</td></tr>");
+                .Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>").Append(F(t.FinishedAtSeconds, "0.0")).Append("</td></tr>");
         }
 
         html.Append("</table></body></html>\n");

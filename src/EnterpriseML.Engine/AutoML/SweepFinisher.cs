@@ -125,7 +125,7 @@ internal sealed class SweepFinisher
 
         var members = new List<EnsembleMember>();
         var ensembleScores = new float[length];
-        double fit = 0, predict = 0;
+        double fit = 0, fitCpu = 0, predict = 0;
         long bytes = 0;
         var parts = new List<string>();
         for (var m = 0; m < pool.Length; m++)
@@ -138,6 +138,7 @@ internal sealed class SweepFinisher
             var (candidate, parameters) = configurations[pool[m].Index];
             members.Add(new EnsembleMember(candidate, parameters, counts[m], pool[m].Index));
             fit += pool[m].FitSeconds;
+            fitCpu += pool[m].FitCpuSeconds;
             predict += pool[m].PredictMicrosecondsPerRow;
             bytes += pool[m].ModelBytes;
             parts.Add($"{candidate.Name}#{pool[m].Index}×{counts[m]}");
@@ -163,6 +164,7 @@ internal sealed class SweepFinisher
             ValidationScore = current,
             ValidationSpread = spread,
             FitSeconds = fit,
+            FitCpuSeconds = fitCpu,
             PredictMicrosecondsPerRow = predict,
             ModelBytes = bytes,
             FinishedAtSeconds = now,

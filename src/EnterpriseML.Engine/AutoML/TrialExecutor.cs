@@ -112,6 +112,7 @@ internal sealed class TrialExecutor
         var oof = new float[ValidationLabels.Length * _width];
         var foldScores = new double[folds];
         double fitSeconds = 0;
+        var cpu = new FitCpuClock(job.Threads, _settings.ParallelTrials);
         double predictMicroseconds = 0;
         long modelBytes = 0;
         IFittedCandidate? firstModel = null;
@@ -124,7 +125,9 @@ internal sealed class TrialExecutor
                 var train = job.SampleRows > 0 ? Sample(job.SampleRows)[f] : _foldTrain[f];
                 var context = new CandidateFitContext(train, job.Seed, job.Threads, _request.Plan.Columns);
                 watch.Restart();
+                cpu.Start();
                 var fitted = job.Candidate.Fit(context, job.Parameters, cancellationToken);
+                cpu.Stop();
                 fitSeconds += watch.Elapsed.TotalSeconds;
                 cancellationToken.ThrowIfCancellationRequested();
 
@@ -145,7 +148,7 @@ internal sealed class TrialExecutor
                     if (_settings.MaximumPredictMicrosecondsPerRow is { } cap && predictMicroseconds > cap)
                     {
                         return Pruned(job, $"Predicts at {predictMicroseconds:0.0} µs/row, over the {cap:0.0} µs/row cap.",
-                            fitSeconds, predictMicroseconds, modelBytes);
+                            fitSeconds, cpu.Seconds, predictMicroseconds, modelBytes);
                     }
                 }
 
@@ -164,7 +167,7 @@ internal sealed class TrialExecutor
                     if (behind > reference.Margin)
                     {
                         return Pruned(job, $"Stopped early after {f + 1} of {folds} folds: mean {metric.Name} {mean:0.####} on them is {behind:0.####} behind the best trial's {bestMean:0.####} on the same folds (margin: two fold deviations, {reference.Margin:0.####}).",
-                            fitSeconds, predictMicroseconds, modelBytes, mean);
+                            fitSeconds, cpu.Seconds, predictMicroseconds, modelBytes, mean);
                     }
                 }
             }
@@ -200,6 +203,7 @@ internal sealed class TrialExecutor
             ValidationScore = score,
             ValidationSpread = StandardDeviation(foldScores),
             FitSeconds = fitSeconds,
+            FitCpuSeconds = cpu.Seconds,
             PredictMicrosecondsPerRow = predictMicroseconds,
             ModelBytes = modelBytes,
             SampleFraction = SampleFraction(job),
@@ -247,10 +251,11 @@ internal sealed class TrialExecutor
         SampleFraction = 1,
     };
 
-    private TrialOutcome Pruned(TrialJob job, string reason, double fitSeconds, double predictMicroseconds, long bytes, double partial = double.NaN) =>
+    private TrialOutcome Pruned(TrialJob job, string reason, double fitSeconds, double fitCpuSeconds, double predictMicroseconds, long bytes, double partial = double.NaN) =>
         new(NewRecord(job, TrialStatus.Pruned, reason) with
         {
             FitSeconds = fitSeconds,
+            FitCpuSeconds = fitCpuSeconds,
             PredictMicrosecondsPerRow = predictMicroseconds,
             ModelBytes = bytes,
             ValidationScore = partial,
@@ -358,4 +363,35 @@ internal sealed class CountingStream : Stream
     public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
 
     public override void WriteByte(byte value) => _length++;
+}
+
+/// <summary>
+/// Sums the CPU seconds of a trial's fits. A trial on one thread reads that thread's clock, exact however many trials
+/// run beside it; a trial on several threads reads the process clock, which is its own only when it is the one trial
+/// running. Otherwise, or where the platform has no thread clock, <see cref="Seconds"/> is NaN.
+/// </summary>
+internal struct FitCpuClock(int threads, int parallelTrials)
+{
+    private readonly bool _thread = threads == 1;
+    private readonly bool _process = threads > 1 && parallelTrials == 1;
+    private double _started = double.NaN;
+    private double _sum;
+
+    public readonly double Seconds => _thread || _process ? _sum : double.NaN;
+
+    public void Start() => _started = Read() ?? double.NaN;
+
+    public void Stop()
+    {
+        if (Read() is { } now && double.IsFinite(_started))
+        {
+            _sum += now - _started;
+        }
+        else
+        {
+            _sum = double.NaN;
+        }
+    }
+
+    private readonly double? Read() => _thread ? CpuClock.ThreadSeconds() : _process ? CpuClock.ProcessSeconds() : null;
 }

@@ -490,10 +490,14 @@ public static class RecommendationAutoMl
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cap.Token);
         var watch = Stopwatch.StartNew();
+        // Trials run one at a time here, so the process clock is the trial's own when it uses several threads.
+        var cpu = new FitCpuClock(threads, parallelTrials: 1);
         try
         {
             var trainer = candidate.CreateTrainer(parameters, seed, threads);
+            cpu.Start();
             var model = ImplicitFeedback.Fit(trainer, fitPart, threshold, linked.Token);
+            cpu.Stop();
             var fitSeconds = watch.Elapsed.TotalSeconds;
             var scoring = Stopwatch.StartNew();
             var metrics = RecommendationEvaluator.EvaluateRankingPerUser(model, validation, out var perUser, K, threshold);
@@ -509,6 +513,7 @@ public static class RecommendationAutoMl
             {
                 ValidationScore = metrics.NdcgAtK,
                 FitSeconds = fitSeconds,
+                FitCpuSeconds = cpu.Seconds,
                 PredictMicrosecondsPerRow = microseconds,
                 ModelBytes = bytes.Length,
                 FinishedAtSeconds = time.GetElapsedTime(started).TotalSeconds,

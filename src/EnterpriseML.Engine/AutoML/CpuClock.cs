@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+
+namespace EnterpriseML.Engine.AutoML;
+
+/// <summary>
+/// CPU time of the calling thread (user + system), for the leaderboard's fit CPU-seconds. A trial that runs on one
+/// thread does all its fitting on the thread that calls <c>Fit</c> (the trainers' parallel loops run inline at one
+/// degree of parallelism), so the difference of two readings around the fit is its CPU time even while other trials
+/// run beside it; wall-clock time would count the time the thread waited for a core.
+/// </summary>
+internal static partial class CpuClock
+{
+    private const int LinuxThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID in <time.h> on Linux
+    private const int MacThreadCpuClock = 16; // CLOCK_THREAD_CPUTIME_ID on macOS
+
+    /// <summary>Seconds of CPU the calling thread has used, or null where the platform does not say.</summary>
+    public static double? ThreadSeconds()
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+            {
+                var clock = OperatingSystem.IsLinux() ? LinuxThreadCpuClock : MacThreadCpuClock;
+                return ClockGetTime(clock, out var now) == 0 ? now.Seconds + (now.Nanoseconds * 1e-9) : null;
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                // FILETIMEs count 100 ns ticks.
+                return GetThreadTimes(GetCurrentThread(), out _, out _, out var kernel, out var user) ? (kernel + user) * 1e-7 : null;
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    /// <summary>Seconds of CPU the whole process has used (every thread, the runtime's included).</summary>
+    public static double ProcessSeconds() => Environment.CpuUsage.TotalTime.TotalSeconds;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
+
+    [LibraryImport("kernel32")]
+    private static partial nint GetCurrentThread();
+
+    [LibraryImport("kernel32", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool GetThreadTimes(nint thread, out long creation, out long exit, out long kernel, out long user);
+}
