@@ -81,7 +81,7 @@ internal sealed class AutoMlCommand : ICliCommand
             }
             catch (Exception e) when (e is ArgumentException or CsvFormatException or FileNotFoundException or SweepFailedException or KeyNotFoundException)
             {
-                await Console.Error.WriteLineAsync($"eml automl: {e.Message}");
+                await Console.Error.WriteLineAsync($"eml automl: {CliErrors.Describe(e)}");
                 return 2;
             }
         });
@@ -125,6 +125,15 @@ internal sealed class AutoMlCommand : ICliCommand
         {
             var testTable = CsvTable.Read(request.Test, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
             test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
+        }
+
+        // Rows without a label cannot be learned from or scored: say which were left out (stderr, so --json stays one line).
+        foreach (var note in new[] { LabelEncoding.RowsWithoutLabelNote(train, "training"), test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test") })
+        {
+            if (note is not null)
+            {
+                await Console.Error.WriteLineAsync($"eml automl: {note}").ConfigureAwait(false);
+            }
         }
 
         // The sweep gets what is left of the budget after reading, minus a reserve for scoring the test rows and

@@ -117,6 +117,9 @@ public sealed class CandidateData
     /// <summary>The label column's name in the user's data (for model schemas). Default <c>label</c>.</summary>
     public string LabelColumn { get; init; } = "label";
 
+    /// <summary>Rows of the table <see cref="LabelEncoding.Encode"/> read that it left out because their label was empty (0-based, ascending).</summary>
+    public IReadOnlyList<int> RowsWithoutLabel { get; init; } = [];
+
     /// <summary>The given rows, in that order.</summary>
     public CandidateData SelectRows(ReadOnlySpan<int> rows)
     {

@@ -26,13 +26,66 @@ public static class LabelEncoding
             }
         }
 
-        return distinct.Count switch
+        var task = distinct.Count switch
         {
             < 2 => throw new ArgumentException($"Label '{label.Name}' has fewer than two distinct values.", nameof(label)),
             2 => TaskKind.Binary,
             _ => label is NumericColumn ? TaskKind.Regression : TaskKind.Multiclass,
         };
+        if (task == TaskKind.Multiclass)
+        {
+            CheckClassLabel(label);
+        }
+
+        return task;
     }
+
+    /// <summary>
+    /// A text label with more than two values is a class label, unless it is a numeric label with a few stray
+    /// entries (read as text because of them) or has so many values that it cannot be one: both would otherwise
+    /// start a sweep whose every trial fits thousands of classes and times out.
+    /// </summary>
+    private static void CheckClassLabel(DataColumn label)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var notNumbers = new List<int>();
+        var values = 0;
+        for (var i = 0; i < label.Length; i++)
+        {
+            if (ValueAt(label, i) is not { } v)
+            {
+                continue;
+            }
+
+            values++;
+            counts[v] = counts.GetValueOrDefault(v) + 1;
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                notNumbers.Add(i);
+            }
+        }
+
+        string Rows(IEnumerable<int> rows) => string.Join(", ", rows.Take(5).Select(r => $"row {r + 1}: '{ValueAt(label, r)}'"))
+            + (notNumbers.Count > 5 ? ", …" : "");
+        // Mostly numbers with many values: a regression label with a few entries that are not numbers.
+        if (notNumbers.Count > 0 && counts.Count > MaximumClasses / 10 && notNumbers.Count * 20 <= values)
+        {
+            throw new ArgumentException(
+                $"Label '{label.Name}' looks numeric, but {notNumbers.Count} of its {values} values are not numbers ({Rows(notNumbers)}; data rows counted from 1 after the header), " +
+                "so it was read as text. Correct them, or leave them empty to leave those rows out.");
+        }
+
+        if (counts.Count > MaximumClasses || (counts.Count > 50 && counts.Count * 2 > values))
+        {
+            var examples = string.Join(", ", counts.Keys.Take(5).Select(k => $"'{k}'"));
+            throw new ArgumentException(
+                $"Label '{label.Name}' has {counts.Count} distinct values in {values} rows ({examples}, …): too many for a class label " +
+                $"(at most {MaximumClasses}, each with several rows). An identifier or free text cannot be the label; a numeric target must hold numbers only.");
+        }
+    }
+
+    /// <summary>The most classes a multiclass label may have.</summary>
+    public const int MaximumClasses = 1000;
 
     /// <summary>
     /// Splits <paramref name="table"/> into feature columns (without the label) and encoded labels.
@@ -57,6 +110,7 @@ public static class LabelEncoding
         }
 
         var rows = keep.ToArray();
+        var dropped = table.RowCount == rows.Length ? [] : Enumerable.Range(0, table.RowCount).Where(label.IsMissing).ToArray();
         var features = table.WithoutColumns([labelColumn]);
         if (rows.Length != table.RowCount)
         {
@@ -76,7 +130,7 @@ public static class LabelEncoding
                 labels[i] = numeric.Values[rows[i]];
             }
 
-            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn };
+            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn, RowsWithoutLabel = dropped };
         }
 
         classNames ??= ClassNamesOf(label, rows, task, positiveClass);
@@ -99,7 +153,24 @@ public static class LabelEncoding
             }
         }
 
-        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn };
+        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn, RowsWithoutLabel = dropped };
+    }
+
+    /// <summary>
+    /// A sentence for the user when <paramref name="data"/> left rows out for an empty label (null when none), e.g.
+    /// "Left out 3 training rows with no 'class' value (rows 4, 51, 78)."
+    /// </summary>
+    public static string? RowsWithoutLabelNote(CandidateData data, string which)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var rows = data.RowsWithoutLabel;
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var listed = string.Join(", ", rows.Take(10).Select(r => (r + 1).ToString(CultureInfo.InvariantCulture))) + (rows.Count > 10 ? ", …" : "");
+        return $"Left out {rows.Count} {which} row{(rows.Count == 1 ? "" : "s")} with no '{data.LabelColumn}' value (data row{(rows.Count == 1 ? "" : "s")} {listed}, counted from 1 after the header).";
     }
 
     private static string[] ClassNamesOf(DataColumn label, int[] rows, TaskKind task, string? positiveClass)

@@ -17,6 +17,46 @@ public sealed class LabelEncodingTests
     }
 
     [Fact]
+    public void InferTask_NumericLabelWithStrayText_NamesTheRowsInsteadOfStartingAThousandClassSweep()
+    {
+        // 300 prices, two of them "n/a": the reader keeps the column as text, which would otherwise be a 299-class label.
+        var values = Enumerable.Range(0, 300).Select(i => (i * 17.5).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray<string?>();
+        values[5] = "n/a";
+        values[9] = "n/a";
+        values[20] = null;
+        var e = Assert.Throws<ArgumentException>(() => LabelEncoding.InferTask(new StringColumn("price", values)));
+        Assert.Contains("Label 'price' looks numeric, but 2 of its 299 values are not numbers (row 6: 'n/a', row 10: 'n/a'", e.Message);
+        Assert.Contains("leave them empty", e.Message);
+    }
+
+    [Fact]
+    public void InferTask_IdentifierAsLabel_IsRejected_ARealClassLabelIsNot()
+    {
+        var ids = Enumerable.Range(0, 400).Select(i => $"A{i:D5}").ToArray<string?>();
+        var e = Assert.Throws<ArgumentException>(() => LabelEncoding.InferTask(new StringColumn("applicant", ids)));
+        Assert.Contains("Label 'applicant' has 400 distinct values in 400 rows ('A00000', 'A00001'", e.Message);
+
+        // 60 classes of 10 rows each, some of them numbers: a class label.
+        var classes = Enumerable.Range(0, 600).Select(i => i % 60 < 5 ? $"{i % 60}" : $"c{i % 60}").ToArray<string?>();
+        Assert.Equal(TaskKind.Multiclass, LabelEncoding.InferTask(new StringColumn("y", classes)));
+    }
+
+    [Fact]
+    public void Encode_RowsWithoutLabel_AreLeftOutAndNamed()
+    {
+        var table = new DataTable([new StringColumn("y", ["good", null, "bad", "good", null]), new NumericColumn("x", [1, 2, 3, 4, 5])]);
+        var data = LabelEncoding.Encode(table, "y", TaskKind.Binary);
+        Assert.Equal(3, data.RowCount);
+        Assert.Equal([1, 4], data.RowsWithoutLabel);
+        Assert.Equal([1f, 3f, 4f], ((NumericColumn)data.Features["x"]).Values.ToArray());
+        Assert.Equal("Left out 2 training rows with no 'y' value (data rows 2, 5, counted from 1 after the header).", LabelEncoding.RowsWithoutLabelNote(data, "training"));
+
+        var complete = LabelEncoding.Encode(new DataTable([new StringColumn("y", ["a", "b"]), new NumericColumn("x", [1, 2])]), "y", TaskKind.Binary);
+        Assert.Empty(complete.RowsWithoutLabel);
+        Assert.Null(LabelEncoding.RowsWithoutLabelNote(complete, "training"));
+    }
+
+    [Fact]
     public void Encode_Binary_MinorityIsPositiveUnlessNamed()
     {
         var table = new DataTable([new StringColumn("y", ["good", "bad", "good", null, "good"]), new NumericColumn("x", [1, 2, 3, 4, 5])]);
