@@ -124,6 +124,13 @@ internal sealed class AutoMlCommand : ICliCommand
         if (request.Test is not null)
         {
             var testTable = CsvTable.Read(request.Test, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
+            // Checked before the sweep, not when its winner meets the test rows at the end of the budget.
+            var missing = trainTable.Columns.Select(c => c.Name).Where(name => !testTable.TryGetColumn(name, out _)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new ArgumentException($"{Path.GetFileName(request.Test)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(request.Train)} has; the test rows need every training column (--ignore leaves one out of both).");
+            }
+
             test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
         }
 
