@@ -58,12 +58,21 @@ internal sealed class ValidationSplit
             kind = ValidationKind.Holdout;
         }
 
+        // A binary metric (AUC, AUPRC) needs both classes in every validation fold, and the fits need both in
+        // training: each fold gets at least one row of the rarer class, so there are at most that many folds.
+        var rarer = data.Task == TaskKind.Binary ? RarerClassCount(data) : int.MaxValue;
+        var holdoutFolds = Math.Max(2, (int)Math.Round(1 / Math.Clamp(policy.HoldoutFraction, 0.01, 0.5)));
+        if (kind == ValidationKind.Holdout && rarer < holdoutFolds)
+        {
+            kind = ValidationKind.CrossValidation;
+        }
+
         var random = new Random(seed ^ 0x5EED);
         switch (kind)
         {
             case ValidationKind.CrossValidation:
                 {
-                    var folds = Math.Clamp(policy.Folds, 2, n);
+                    var folds = Math.Clamp(Math.Min(policy.Folds, rarer), 2, n);
                     var fold = StratifiedAssignment(data, folds, random);
                     var train = new int[folds][];
                     var valid = new int[folds][];
@@ -102,7 +111,7 @@ internal sealed class ValidationSplit
             default:
                 {
                     // A holdout is fold 0 of a stratified assignment with 1/fraction folds.
-                    var folds = Math.Max(2, (int)Math.Round(1 / Math.Clamp(policy.HoldoutFraction, 0.01, 0.5)));
+                    var folds = holdoutFolds;
                     var fold = StratifiedAssignment(data, folds, random);
                     var (train, valid) = Partition(fold, 0);
                     return Build($"{(data.Task == TaskKind.Regression ? "random" : "stratified")} holdout {1.0 / folds:P0}", [train], [valid]);
@@ -195,6 +204,25 @@ internal sealed class ValidationSplit
         }
 
         list.Add(row);
+    }
+
+    /// <summary>Rows of the rarer class of a binary label; an error naming the class when it has fewer than two.</summary>
+    private static int RarerClassCount(CandidateData data)
+    {
+        var positives = 0;
+        foreach (var label in data.Labels)
+        {
+            positives += label > 0.5f ? 1 : 0;
+        }
+
+        var (count, name) = positives <= data.RowCount - positives ? (positives, data.ClassNames[1]) : (data.RowCount - positives, data.ClassNames[0]);
+        if (count < 2)
+        {
+            throw new ArgumentException(
+                $"Label '{data.LabelColumn}' has {count} training row{(count == 1 ? "" : "s")} of class '{name}' among {data.RowCount}: validating a binary model needs at least 2 rows of each class (one in each of two folds).");
+        }
+
+        return count;
     }
 
     private static int[] StratifiedAssignment(CandidateData data, int folds, Random random)

@@ -22,6 +22,30 @@ public sealed class ValidationSplitTests
         }
     }
 
+    [Theory]
+    [InlineData(3000)] // small data: CV
+    [InlineData(100)] // large data: a 20 % holdout would miss the rare class, so CV instead
+    public void Create_RareClass_AtMostOneFoldPerRareRow_EachValidationFoldHasOne(int crossValidationMaxRows)
+    {
+        // German credit with only three 'bad' rows.
+        var all = TestData.CreditGerman;
+        var bad = Enumerable.Range(0, all.RowCount).Where(r => all.Labels[r] == 1).Take(3);
+        var data = all.SelectRows(Enumerable.Range(0, all.RowCount).Where(r => all.Labels[r] == 0).Concat(bad).Order().ToArray());
+        var split = ValidationSplit.Create(data, ValidationPolicy.Auto with { CrossValidationMaxRows = crossValidationMaxRows }, seed: 2);
+        Assert.Equal(3, split.FoldCount);
+        Assert.StartsWith("3-fold stratified CV", split.Description);
+        Assert.All(split.ValidationRows, rows => Assert.Single(rows, r => data.Labels[r] == 1));
+    }
+
+    [Fact]
+    public void Create_OneRowOfAClass_IsAnErrorNamingIt()
+    {
+        var all = TestData.CreditGerman;
+        var rows = Enumerable.Range(0, all.RowCount).Where(r => all.Labels[r] == 0).Append(Array.FindIndex(all.Labels, l => l == 1)).Order().ToArray();
+        var e = Assert.Throws<ArgumentException>(() => ValidationSplit.Create(all.SelectRows(rows), ValidationPolicy.Auto, seed: 2));
+        Assert.Equal("Label 'class' has 1 training row of class 'bad' among 701: validating a binary model needs at least 2 rows of each class (one in each of two folds).", e.Message);
+    }
+
     [Fact]
     public void Create_SameSeed_SameHash_OtherSeed_OtherHash()
     {
