@@ -227,7 +227,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         var result = await new SweepRunner(sweepOptions).RunAsync(new SweepRequest(train, plan, scenario.Name), store, progress, cancellationToken);
         await progress.FlushAsync();
 
-        var report = SweepReport.Build(result, plan);
+        var report = SweepReport.Build(result, plan, train: train);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
         var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";
         var winner = reportJson["winner"]?.DeepClone().AsObject() ?? [];

@@ -134,7 +134,8 @@ internal sealed class AutoMlCommand : ICliCommand
             test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
         }
 
-        // Rows without a label cannot be learned from or scored: say which were left out (stderr, so --json stays one line).
+        // Rows without a label cannot be learned from or scored: say at once which were left out (stderr, so --json
+        // stays one line); the report's notes say it again.
         foreach (var note in new[] { LabelEncoding.RowsWithoutLabelNote(train, "training"), test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test") })
         {
             if (note is not null)
@@ -165,7 +166,7 @@ internal sealed class AutoMlCommand : ICliCommand
             ? await runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
             : await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken);
 
-        var report = SweepReport.Build(result, plan, test);
+        var report = SweepReport.Build(result, plan, test, train);
         if (request.Out is not null)
         {
             await WriteOutputsAsync(request.Out, report, result.Model.Save);

@@ -52,6 +52,11 @@ public static class ReportHtml
             html.Append("<p class=\"note\">").Append(E(c.Sentence)).Append("</p>");
         }
 
+        foreach (var note in report.Notes)
+        {
+            html.Append("<p class=\"note\">").Append(E(note)).Append("</p>");
+        }
+
         if (r.WinnerDetails.Count > 0)
         {
             html.Append("<h2>Winner details</h2><table>");

@@ -6,7 +6,7 @@ namespace EnterpriseML.Engine.AutoML;
 
 /// <summary>
 /// Writes a <see cref="SweepReport"/> as one line of JSON: <c>scenario, task, metric, trials, elapsedSeconds,
-/// leaderboard, winner, test</c> (the CLI's <c>--json</c> shape), then <c>validation</c>, <c>comparison</c> and,
+/// leaderboard, winner, test</c> (the CLI's <c>--json</c> shape), then <c>validation</c>, <c>comparison</c>, <c>notes</c> (when there are any) and,
 /// when asked, every trial. Non-finite numbers are written as null.
 /// </summary>
 public static class ReportJson
@@ -84,6 +84,17 @@ public static class ReportJson
             Number(json, "predictCostRatio", c.BestSpecialised.PredictMicrosecondsPerRow / Math.Max(1e-9, c.BestGeneral.PredictMicrosecondsPerRow));
             json.WriteString("sentence", c.Sentence);
             json.WriteEndObject();
+        }
+
+        if (report.Notes.Count > 0)
+        {
+            json.WriteStartArray("notes");
+            foreach (var note in report.Notes)
+            {
+                json.WriteStringValue(note);
+            }
+
+            json.WriteEndArray();
         }
 
         if (includeTrials)

@@ -52,8 +52,14 @@ public sealed class SweepReport
     /// <summary>Winner predict time on the test rows (µs/row), or NaN without a test set.</summary>
     public double TestPredictMicrosecondsPerRow { get; private init; } = double.NaN;
 
-    /// <summary>Builds the report; <paramref name="test"/> (encoded like the training rows) adds test scores.</summary>
-    public static SweepReport Build(SweepResult result, ScenarioPlan plan, CandidateData? test = null)
+    /// <summary>What the user should know about the data beyond the leaderboard (rows left out, ...); written as <c>notes</c>.</summary>
+    public IReadOnlyList<string> Notes { get; private init; } = [];
+
+    /// <summary>
+    /// Builds the report; <paramref name="test"/> (encoded like the training rows) adds test scores, and the notes
+    /// say which training and test rows were left out for an empty label.
+    /// </summary>
+    public static SweepReport Build(SweepResult result, ScenarioPlan plan, CandidateData? test = null, CandidateData? train = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(plan);
@@ -128,7 +134,8 @@ public sealed class SweepReport
             }
         }
 
-        return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds };
+        string?[] notes = [train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"), test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test")];
+        return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds, Notes = [.. notes.OfType<string>()] };
     }
 
     /// <summary>

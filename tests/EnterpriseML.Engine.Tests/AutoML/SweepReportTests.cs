@@ -23,6 +23,33 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public async Task Notes_NameTheRowsLeftOutForAnEmptyLabel_InJsonAndHtml()
+    {
+        // German credit with the label of rows 3 and 10 blanked: the encoding leaves them out and the report says so.
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var labels = ((StringColumn)table["class"]).Values.ToArray();
+        labels[2] = null;
+        labels[9] = null;
+        var blanked = new DataTable([.. table.Columns.Where(c => c.Name != "class"), new StringColumn("class", labels)]);
+        var train = LabelEncoding.Encode(blanked, "class", TaskKind.Binary, "bad");
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [new CentroidCandidate()]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+
+        var report = SweepReport.Build(result, plan, train: train);
+        var note = "Left out 2 training rows with no 'class' value (data rows 3, 10, counted from 1 after the header).";
+        Assert.Equal([note], report.Notes);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(note, Assert.Single(doc.RootElement.GetProperty("notes").EnumerateArray()).GetString());
+        using var html = new StringWriter();
+        ReportHtml.Write(report, html);
+        Assert.Contains("data rows 3, 10, counted from 1", html.ToString());
+
+        // Nothing left out: no notes key.
+        var (complete, _) = await BuildAsync();
+        Assert.False(JsonDocument.Parse(ReportJson.ToJson(complete)).RootElement.TryGetProperty("notes", out _));
+    }
+
+    [Fact]
     public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
     {
         var (report, result) = await BuildAsync();
