@@ -2,6 +2,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Evaluation;
 using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Scenarios.Specialised;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Tuning;
@@ -37,7 +38,7 @@ internal static class ScenarioTestData
     {
         var fitted = candidate.Fit(new CandidateFitContext(train, seed, threads, columns ?? ScenarioColumns.None),
             parameters ?? candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
-        return ((SpecialisedCandidate.Fitted)fitted).Model;
+        return ((FittedPipeline)fitted).Model;
     }
 
     public static ModelPipeline RoundTrip(ModelPipeline model)

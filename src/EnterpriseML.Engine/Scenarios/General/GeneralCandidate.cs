@@ -62,7 +62,7 @@ internal sealed class GeneralCandidate : ICandidate
             ["candidate"] = Name,
             ["parameters"] = parameters.ToString(),
         };
-        return new Fitted(new ModelPipeline(schema, features, predictor, metadata), Describe(features));
+        return new FittedPipeline(new ModelPipeline(schema, features, predictor, metadata), Describe(features), []);
     }
 
     private string Describe(FittedFeaturePipeline features)
@@ -88,50 +88,11 @@ internal sealed class GeneralCandidate : ICandidate
 
     private (FittedFeaturePipeline, FeatureMatrix) Featurize(DataTable table, CancellationToken cancellationToken)
     {
-        Lazy<(FittedFeaturePipeline, FeatureMatrix)> lazy;
-        var perTable = Cache.GetValue(table, static _ => []);
-        lock (perTable)
+        var options = _featurizer;
+        return FeaturizationCache.Get(Cache, table, options, () =>
         {
-            if (!perTable.TryGetValue(_featurizer, out lazy!))
-            {
-                // PublicationOnly: a fit cancelled by one trial is not cached as a failure for the others.
-                var options = _featurizer;
-                lazy = new Lazy<(FittedFeaturePipeline, FeatureMatrix)>(
-                    () =>
-                    {
-                        var f = FeaturePipeline.Fit(table, options, cancellationToken);
-                        return (f, f.Transform(table, cancellationToken));
-                    },
-                    LazyThreadSafetyMode.PublicationOnly);
-                perTable[_featurizer] = lazy;
-            }
-        }
-
-        try
-        {
-            return lazy.Value;
-        }
-        catch (OperationCanceledException)
-        {
-            lock (perTable)
-            {
-                perTable.Remove(_featurizer);
-            }
-
-            throw;
-        }
-    }
-
-    private sealed class Fitted(ModelPipeline model, string pipeline) : IFittedCandidate, IDescribedCandidate, IPipelineCandidate
-    {
-        public ModelPipeline Model => model;
-
-        public string Pipeline => pipeline;
-
-        public IReadOnlyList<KeyValuePair<string, string>> Details => [];
-
-        public float[] Score(DataTable rows) => model.Predict(rows);
-
-        public void Save(Stream stream) => model.Save(stream);
+            var f = FeaturePipeline.Fit(table, options, cancellationToken);
+            return (f, f.Transform(table, cancellationToken));
+        });
     }
 }

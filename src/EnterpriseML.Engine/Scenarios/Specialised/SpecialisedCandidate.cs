@@ -68,57 +68,18 @@ internal sealed class SpecialisedCandidate : ICandidate
             metadata[key] = value;
         }
 
-        return new Fitted(new ModelPipeline(schema, features, fit.Predictor, metadata), _pipeline, fit.Details);
+        return new FittedPipeline(new ModelPipeline(schema, features, fit.Predictor, metadata), _pipeline, fit.Details);
     }
 
     private (FittedFeaturePipeline, FeatureMatrix, DataTable) Featurize(DataTable table, string? timestamp, CancellationToken cancellationToken)
     {
-        Lazy<(FittedFeaturePipeline, FeatureMatrix, DataTable)> lazy;
-        var perTable = Cache.GetValue(table, static _ => []);
-        lock (perTable)
+        var options = _featurizer;
+        return FeaturizationCache.Get(Cache, table, options, () =>
         {
-            if (!perTable.TryGetValue(_featurizer, out lazy!))
-            {
-                var options = _featurizer;
-                lazy = new(
-                    () =>
-                    {
-                        var input = timestamp is not null && table.TryGetColumn(timestamp, out _) ? table.WithoutColumns([timestamp]) : table;
-                        var f = FeaturePipeline.Fit(input, options, cancellationToken);
-                        return (f, f.Transform(input, cancellationToken), input);
-                    },
-                    LazyThreadSafetyMode.PublicationOnly);
-                perTable[_featurizer] = lazy;
-            }
-        }
-
-        try
-        {
-            return lazy.Value;
-        }
-        catch (OperationCanceledException)
-        {
-            lock (perTable)
-            {
-                perTable.Remove(_featurizer);
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>The fitted model: a <see cref="ModelPipeline"/> with its description.</summary>
-    internal sealed class Fitted(ModelPipeline model, string pipeline, IReadOnlyList<KeyValuePair<string, string>> details) : IFittedCandidate, IDescribedCandidate, IPipelineCandidate
-    {
-        public ModelPipeline Model => model;
-
-        public string Pipeline => pipeline;
-
-        public IReadOnlyList<KeyValuePair<string, string>> Details => details;
-
-        public float[] Score(DataTable rows) => model.Predict(rows);
-
-        public void Save(Stream stream) => model.Save(stream);
+            var input = timestamp is not null && table.TryGetColumn(timestamp, out _) ? table.WithoutColumns([timestamp]) : table;
+            var f = FeaturePipeline.Fit(input, options, cancellationToken);
+            return (f, f.Transform(input, cancellationToken), input);
+        });
     }
 }
 
