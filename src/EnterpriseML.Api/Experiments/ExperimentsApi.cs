@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Datasets;
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Jobs;
@@ -75,6 +76,11 @@ internal static class ExperimentsApi
         if (label.DistinctCount < 2)
         {
             return ("label", $"The label '{request.Label}' has a single class; a model needs at least two.");
+        }
+
+        if (LabelEncoding.ProfileProblem(label, dataset.Profile.RowCount) is { } problem)
+        {
+            return ("label", problem);
         }
 
         if (request.PositiveClass is { } positive && label.TopValues is { } top && label.DistinctCount <= top.Count && top.All(v => v.Value != positive))

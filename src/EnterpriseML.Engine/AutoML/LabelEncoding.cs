@@ -88,6 +88,29 @@ public static class LabelEncoding
     public const int MaximumClasses = 1000;
 
     /// <summary>
+    /// What rules <paramref name="label"/> out as a label from a dataset profile alone, as <see cref="InferTask"/> and
+    /// the validation split would once the rows are read (so the HTTP API can refuse the experiment up front): too many
+    /// text values for a class label, or a binary label with fewer than two rows of a class. Null when none.
+    /// </summary>
+    public static string? ProfileProblem(ColumnProfile label, long rowCount)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var values = rowCount - label.MissingCount;
+        if (label.Type is ColumnType.Categorical or ColumnType.Text
+            && (label.DistinctCount > MaximumClasses || (label.DistinctCount > 50 && label.DistinctCount * 2 > values)))
+        {
+            return $"The label '{label.Name}' has {label.DistinctCount} distinct values in {values} rows: too many for a class label (at most {MaximumClasses}, each with several rows). An identifier or free text cannot be the label; a numeric target must hold numbers only.";
+        }
+
+        if (label.DistinctCount == 2 && label.TopValues is { Count: 2 } two && two.MinBy(v => v.Count) is { Count: < 2 } rare)
+        {
+            return $"The label '{label.Name}' has {rare.Count} row of class '{rare.Value}': validating a binary model needs at least 2 rows of each class.";
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Splits <paramref name="table"/> into feature columns (without the label) and encoded labels.
     /// </summary>
     /// <param name="table">The rows.</param>

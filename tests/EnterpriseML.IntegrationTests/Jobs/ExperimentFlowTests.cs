@@ -24,6 +24,11 @@ public sealed class ExperimentFlowTests
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "nope", budgetSeconds = 5, modelName = "m" }, "scenario");
         await AssertFieldAsync(client, new { datasetId = "missing", label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId");
         await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "single-class.csv", "a,b\n1,x\n2,x\n3,x\n"u8.ToArray()), label = "b", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
+        // An identifier as the label, and a binary label with one row of a class: refused up front, not after a failed sweep.
+        var ids = string.Concat(Enumerable.Range(0, 120).Select(i => $"{i},A{i:D4}\n"));
+        await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "ids.csv", System.Text.Encoding.UTF8.GetBytes("x,id\n" + ids)), label = "id", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
+        var rare = string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i == 7 ? "fraud" : "ok")}\n"));
+        await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "rare.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + rare)), label = "y", scenario = "fraud", budgetSeconds = 5, modelName = "m" }, "label");
 
         var first = await SubmitAsync(client, datasetId, 6, seed: 1);
         var second = await SubmitAsync(client, datasetId, 6, seed: 2);
