@@ -104,6 +104,9 @@ internal sealed class Sweep
     private readonly Dictionary<int, float[]> _validationScores = [];
     private readonly Dictionary<int, IFittedCandidate> _foldModels = [];
 
+    /// <summary>True once <see cref="RemeasurePredictCosts"/> has run (its time is then no longer reserved).</summary>
+    private bool _remeasured;
+
     /// <summary>Trials applied to the tuners ahead of an unfinished earlier one (measured-cost sweeps only).</summary>
     private readonly HashSet<int> _appliedAhead = [];
 
@@ -693,7 +696,7 @@ internal sealed class Sweep
     /// What <see cref="RemeasurePredictCosts"/> will take: for each kept fold model up to <see cref="PredictTiming.EnoughSeconds"/>,
     /// or two passes of a slower one at its measured cost.
     /// </summary>
-    private double RemeasureSeconds() => _foldModels.Keys.Sum(index => _finished.TryGetValue(index, out var r)
+    private double RemeasureSeconds() => _remeasured ? 0 : _foldModels.Keys.Sum(index => _finished.TryGetValue(index, out var r)
         ? Math.Max(PredictTiming.EnoughSeconds, PredictTiming.MinimumPasses * PredictTiming.BatchRows * r.PredictMicrosecondsPerRow * 1e-6)
         : 0);
 
@@ -846,6 +849,9 @@ internal sealed class Sweep
     /// </summary>
     private void RemeasurePredictCosts(CancellationToken cancellationToken)
     {
+        // Done before the re-evaluation, but reserved with the refit: from here on the reserve no longer holds it,
+        // so the re-evaluation's deadline is not cut by time already spent.
+        _remeasured = true;
         foreach (var (index, model) in _foldModels.OrderBy(p => p.Key))
         {
             cancellationToken.ThrowIfCancellationRequested();
