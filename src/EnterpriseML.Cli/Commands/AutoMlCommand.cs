@@ -293,6 +293,11 @@ internal sealed class AutoMlCommand : ICliCommand
             AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
         }
 
+        foreach (var note in report.Notes)
+        {
+            AnsiConsole.MarkupLine("Note: " + Markup.Escape(note));
+        }
+
         AnsiConsole.MarkupLine($"{r.SearchTrialCount} trials, {elapsed.TotalSeconds:0.0} s. Validation rows hash {r.ValidationHash}.");
         if (outDirectory is not null)
         {
