@@ -47,7 +47,7 @@ public static class LabelEncoding
     /// </summary>
     private static void CheckClassLabel(DataColumn label)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
         var notNumbers = new List<int>();
         var values = 0;
         for (var i = 0; i < label.Length; i++)
@@ -58,29 +58,25 @@ public static class LabelEncoding
             }
 
             values++;
-            counts[v] = counts.GetValueOrDefault(v) + 1;
+            distinct.Add(v);
             if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
             {
                 notNumbers.Add(i);
             }
         }
 
-        string Rows(IEnumerable<int> rows) => string.Join(", ", rows.Take(5).Select(r => $"row {r + 1}: '{ValueAt(label, r)}'"))
-            + (notNumbers.Count > 5 ? ", …" : "");
         // Mostly numbers with many values: a regression label with a few entries that are not numbers.
-        if (notNumbers.Count > 0 && counts.Count > MaximumClasses / 10 && notNumbers.Count * 20 <= values)
+        if (notNumbers.Count > 0 && distinct.Count > MaximumClasses / 10 && notNumbers.Count * 20 <= values)
         {
+            var listed = string.Join(", ", notNumbers.Take(5).Select(r => $"row {r + 1}: '{ValueAt(label, r)}'")) + (notNumbers.Count > 5 ? ", …" : "");
             throw new ArgumentException(
-                $"Label '{label.Name}' looks numeric, but {notNumbers.Count} of its {values} values are not numbers ({Rows(notNumbers)}; data rows counted from 1 after the header), " +
+                $"Label '{label.Name}' looks numeric, but {notNumbers.Count} of its {values} values are not numbers ({listed}; data rows counted from 1 after the header), " +
                 "so it was read as text. Correct them, or leave them empty to leave those rows out.");
         }
 
-        if (counts.Count > MaximumClasses || (counts.Count > 50 && counts.Count * 2 > values))
+        if (TooManyClasses(label.Name, distinct.Count, values, distinct) is { } problem)
         {
-            var examples = string.Join(", ", counts.Keys.Take(5).Select(k => $"'{k}'"));
-            throw new ArgumentException(
-                $"Label '{label.Name}' has {counts.Count} distinct values in {values} rows ({examples}, …): too many for a class label " +
-                $"(at most {MaximumClasses}, each with several rows). An identifier or free text cannot be the label; a numeric target must hold numbers only.");
+            throw new ArgumentException(problem);
         }
     }
 
@@ -95,20 +91,31 @@ public static class LabelEncoding
     public static string? ProfileProblem(ColumnProfile label, long rowCount)
     {
         ArgumentNullException.ThrowIfNull(label);
-        var values = rowCount - label.MissingCount;
         if (label.Type is ColumnType.Categorical or ColumnType.Text
-            && (label.DistinctCount > MaximumClasses || (label.DistinctCount > 50 && label.DistinctCount * 2 > values)))
+            && TooManyClasses(label.Name, label.DistinctCount, rowCount - label.MissingCount, (label.TopValues ?? []).Select(v => v.Value)) is { } problem)
         {
-            return $"The label '{label.Name}' has {label.DistinctCount} distinct values in {values} rows: too many for a class label (at most {MaximumClasses}, each with several rows). An identifier or free text cannot be the label; a numeric target must hold numbers only.";
+            return problem;
         }
 
-        if (label.DistinctCount == 2 && label.TopValues is { Count: 2 } two && two.MinBy(v => v.Count) is { Count: < 2 } rare)
-        {
-            return $"The label '{label.Name}' has {rare.Count} row of class '{rare.Value}': validating a binary model needs at least 2 rows of each class.";
-        }
-
-        return null;
+        return label.DistinctCount == 2 && label.TopValues is { Count: 2 } two && two.MinBy(v => v.Count) is { Count: < 2 } rare
+            ? TooFewOfAClass(label.Name, rare.Count, rare.Value, rowCount - label.MissingCount)
+            : null;
     }
+
+    /// <summary>
+    /// The error for a text label with <paramref name="distinct"/> values in <paramref name="values"/> rows when that
+    /// is too many for a class label (an identifier or free text); null when it is not.
+    /// </summary>
+    private static string? TooManyClasses(string name, long distinct, long values, IEnumerable<string> examples) =>
+        distinct > MaximumClasses || (distinct > 50 && distinct * 2 > values)
+            ? $"Label '{name}' has {distinct} distinct values in {values} rows ({string.Join(", ", examples.Take(5).Select(k => $"'{k}'"))}, …): too many for a class label " +
+              $"(at most {MaximumClasses}, each with several rows). An identifier or free text cannot be the label; a numeric target must hold numbers only."
+            : null;
+
+    /// <summary>The error for a binary label with fewer than two rows of class <paramref name="className"/> (the validation split's and the API's).</summary>
+    internal static string TooFewOfAClass(string name, long count, string className, long rows) =>
+        $"Label '{name}' has {count} training row{(count == 1 ? "" : "s")} of class '{className}' among {rows}: validating a binary model needs at least 2 rows of each class (one in each of two folds).";
+
 
     /// <summary>
     /// Splits <paramref name="table"/> into feature columns (without the label) and encoded labels.
@@ -124,16 +131,14 @@ public static class LabelEncoding
         ArgumentNullException.ThrowIfNull(table);
         var label = table[labelColumn];
         var keep = new List<int>(table.RowCount);
+        var missing = new List<int>();
         for (var i = 0; i < table.RowCount; i++)
         {
-            if (!label.IsMissing(i))
-            {
-                keep.Add(i);
-            }
+            (label.IsMissing(i) ? missing : keep).Add(i);
         }
 
         var rows = keep.ToArray();
-        var dropped = table.RowCount == rows.Length ? [] : Enumerable.Range(0, table.RowCount).Where(label.IsMissing).ToArray();
+        int[] dropped = [.. missing];
         var features = table.WithoutColumns([labelColumn]);
         if (rows.Length != table.RowCount)
         {

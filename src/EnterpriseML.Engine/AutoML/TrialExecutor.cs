@@ -364,34 +364,3 @@ internal sealed class CountingStream : Stream
 
     public override void WriteByte(byte value) => _length++;
 }
-
-/// <summary>
-/// Sums the CPU seconds of a trial's fits. A trial on one thread reads that thread's clock, exact however many trials
-/// run beside it; a trial on several threads reads the process clock, which is its own only when it is the one trial
-/// running. Otherwise, or where the platform has no thread clock, <see cref="Seconds"/> is NaN.
-/// </summary>
-internal struct FitCpuClock(int threads, int parallelTrials)
-{
-    private readonly bool _thread = threads == 1;
-    private readonly bool _process = threads > 1 && parallelTrials == 1;
-    private double _started = double.NaN;
-    private double _sum;
-
-    public readonly double Seconds => _thread || _process ? _sum : double.NaN;
-
-    public void Start() => _started = Read() ?? double.NaN;
-
-    public void Stop()
-    {
-        if (Read() is { } now && double.IsFinite(_started))
-        {
-            _sum += now - _started;
-        }
-        else
-        {
-            _sum = double.NaN;
-        }
-    }
-
-    private readonly double? Read() => _thread ? CpuClock.ThreadSeconds() : _process ? CpuClock.ProcessSeconds() : null;
-}

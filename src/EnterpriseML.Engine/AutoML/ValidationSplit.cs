@@ -218,8 +218,7 @@ internal sealed class ValidationSplit
         var (count, name) = positives <= data.RowCount - positives ? (positives, data.ClassNames[1]) : (data.RowCount - positives, data.ClassNames[0]);
         if (count < 2)
         {
-            throw new ArgumentException(
-                $"Label '{data.LabelColumn}' has {count} training row{(count == 1 ? "" : "s")} of class '{name}' among {data.RowCount}: validating a binary model needs at least 2 rows of each class (one in each of two folds).");
+            throw new ArgumentException(LabelEncoding.TooFewOfAClass(data.LabelColumn, count, name, data.RowCount));
         }
 
         return count;
