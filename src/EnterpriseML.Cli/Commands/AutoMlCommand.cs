@@ -164,7 +164,9 @@ internal sealed class AutoMlCommand : ICliCommand
         var sweepRequest = new SweepRequest(train, plan, scenario.Name);
         var result = request.Json
             ? await runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
-            : await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken);
+            : AnsiConsole.Profile.Capabilities.Interactive
+                ? await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
+                : await runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken);
 
         var report = SweepReport.Build(result, plan, test, train);
         if (request.Out is not null)

@@ -61,7 +61,7 @@ internal static class RecommendationAutoMlCommand
             UserColumn = request.User,
             ItemColumn = request.Item,
         };
-        IProgress<SweepEvent>? progress = request.Json ? null : new TrialLines();
+        IProgress<SweepEvent>? progress = request.Json ? null : new TrialLines("ndcgAt10");
         var result = await Task.Run(() => RecommendationAutoMl.Run(train, options, progress, cancellationToken), cancellationToken);
         var report = RecommendationAutoMl.BuildReport(result, test);
 
@@ -80,22 +80,5 @@ internal static class RecommendationAutoMlCommand
         }
 
         return 0;
-    }
-
-    /// <summary>One console line per finished trial (the sweep runs on another thread; Spectre's console is thread-safe for whole lines).</summary>
-    private sealed class TrialLines : IProgress<SweepEvent>
-    {
-        public void Report(SweepEvent value)
-        {
-            if (value.Kind != SweepEventKind.TrialFinished || value.Trial is not { } t)
-            {
-                return;
-            }
-
-            var status = t.Status == TrialStatus.Succeeded ? "[green]ok[/]" : $"[red]{t.Status.ToString().ToLowerInvariant()}[/]";
-            var left = value.Remaining is { } r ? r.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s left" : string.Empty;
-            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"#{t.Index,-3} {Markup.Escape(t.Candidate),-22} {(t.Kind == CandidateKind.General ? "[blue]general[/]    " : "[darkorange]specialised[/]")} {status} ndcgAt10 {(double.IsFinite(t.ValidationScore) ? t.ValidationScore.ToString("0.0000", CultureInfo.InvariantCulture) : "–")}  fit {t.ReportedFitSeconds():0.00} CPU s  {Markup.Escape(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + p.Value)))}  [grey]{left} · best {Markup.Escape(value.Best?.Candidate ?? "–")}[/]"));
-        }
     }
 }

@@ -377,6 +377,24 @@ internal sealed class SweepFinisher
         return (valid[(int)(0.025 * (valid.Length - 1))], valid[(int)Math.Ceiling(0.975 * (valid.Length - 1))], resamples);
     }
 
+    /// <summary>
+    /// A cost ratio for the trade-off sentence: two decimals from 0.1 up, two significant digits below, so that a
+    /// scorecard at 0.0024× a forest's size does not read "0.0×".
+    /// </summary>
+    internal static string FormatRatio(double ratio)
+    {
+        if (!double.IsFinite(ratio) || ratio >= 0.1 || ratio <= 0)
+        {
+            return ratio.ToString("0.0#", CultureInfo.InvariantCulture);
+        }
+
+        var decimals = Math.Min(12, 1 - (int)Math.Floor(Math.Log10(ratio)));
+        var rounded = Math.Round(ratio, decimals);
+        return rounded >= 0.1
+            ? rounded.ToString("0.0#", CultureInfo.InvariantCulture)
+            : rounded.ToString("0." + new string('0', decimals), CultureInfo.InvariantCulture);
+    }
+
     private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper)
     {
         var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
@@ -389,6 +407,6 @@ internal sealed class SweepFinisher
                 ? string.Create(CultureInfo.InvariantCulture, $"within noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])")
                 : string.Create(CultureInfo.InvariantCulture, $"outside noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])");
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {ratio:0.0#}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes):0.0#}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
+            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {FormatRatio(ratio)}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
     }
 }

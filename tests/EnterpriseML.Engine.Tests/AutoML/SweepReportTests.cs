@@ -93,10 +93,24 @@ public sealed class SweepReportTests
         Assert.Equal(c.BestSpecialised.ValidationScore - c.BestGeneral.ValidationScore, c.Difference, 12);
         Assert.Contains(c.Difference.ToString("+0.####;-0.####;0", System.Globalization.CultureInfo.InvariantCulture), c.Sentence);
         var ratio = c.BestSpecialised.PredictMicrosecondsPerRow / c.BestGeneral.PredictMicrosecondsPerRow;
-        Assert.Contains(ratio.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) + "×", c.Sentence);
+        Assert.Contains(SweepFinisher.FormatRatio(ratio) + "× the predict cost", c.Sentence);
+        var size = c.BestSpecialised.ModelBytes / (double)c.BestGeneral.ModelBytes;
+        Assert.Contains(SweepFinisher.FormatRatio(size) + "× the model size", c.Sentence);
         Assert.Equal(c.Lower <= 0 && c.Upper >= 0, c.WithinNoise);
         Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence);
     }
+
+    [Theory]
+    [InlineData(3.14159, "3.14")]
+    [InlineData(1, "1.0")]
+    [InlineData(0.25, "0.25")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(0.0999, "0.1")]
+    [InlineData(0.0024213, "0.0024")]
+    [InlineData(0.000123, "0.00012")]
+    [InlineData(0, "0.0")]
+    public void FormatRatio_SmallRatios_KeepTwoSignificantDigits(double ratio, string expected) =>
+        Assert.Equal(expected, SweepFinisher.FormatRatio(ratio));
 
     [Fact]
     public async Task Html_SelfContained_HasPlotsAndLeaderboard()

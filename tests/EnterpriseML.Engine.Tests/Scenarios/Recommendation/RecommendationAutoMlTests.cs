@@ -62,7 +62,7 @@ public sealed class RecommendationAutoMlTests
         Assert.Equal(c.WithinNoise, c.Lower <= 0 && c.Upper >= 0);
         var ratio = specialised.PredictMicrosecondsPerRow / general.PredictMicrosecondsPerRow;
         Assert.Contains(FormattableString.Invariant($"{c.Difference:+0.####;-0.####;0} ndcgAt10"), c.Sentence, StringComparison.Ordinal);
-        Assert.Contains(FormattableString.Invariant($"{ratio:0.0#}× the predict cost"), c.Sentence, StringComparison.Ordinal);
+        Assert.Contains(SweepFinisher.FormatRatio(ratio) + "× the predict cost", c.Sentence, StringComparison.Ordinal);
         Assert.Contains(c.Difference > 0 ? "(better," : "(worse,", c.Sentence, StringComparison.Ordinal);
         Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence, StringComparison.Ordinal);
 
