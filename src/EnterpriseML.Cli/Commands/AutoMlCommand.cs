@@ -96,6 +96,21 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentOutOfRangeException(nameof(request), request.Budget, "--budget must be > 0 seconds.");
         }
 
+        if (request.Threads is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Threads, "--threads must be at least 1.");
+        }
+
+        if (request.MaxTrials is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.MaxTrials, "--max-trials must be at least 1.");
+        }
+
+        if (request.MaxPredictMicroseconds is { } maxPredict && !(maxPredict > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
+        }
+
         var tuner = request.Tuner switch
         {
             "cost-frugal" or "cfo" => TunerKind.CostFrugal,
@@ -116,7 +131,7 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
-        var trainTable = CsvTable.Read(request.Train, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
+        var trainTable = CheckColumns(CsvTable.Read(request.Train, cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
         var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive));
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
@@ -184,6 +199,35 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The label and every <c>--ignore</c> must name a column of the training file: a mistyped <c>--ignore</c> would
+    /// otherwise leave the column in as a feature without a word.
+    /// </summary>
+    private static DataTable CheckColumns(DataTable table, AutoMlRequest request)
+    {
+        var file = Path.GetFileName(request.Train);
+        string Available() => string.Join(", ", table.Columns.Select(c => c.Name));
+        if (!table.TryGetColumn(request.Label!, out _))
+        {
+            throw new ArgumentException($"--label '{request.Label}': {file} has no column of that name. Available: {Available()}.");
+        }
+
+        foreach (var ignored in request.Ignore)
+        {
+            if (string.Equals(ignored, request.Label, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"--ignore '{ignored}' is the label column; a sweep cannot leave out what it learns.");
+            }
+
+            if (!table.TryGetColumn(ignored, out _))
+            {
+                throw new ArgumentException($"--ignore '{ignored}': {file} has no column of that name. Available: {Available()}.");
+            }
+        }
+
+        return table;
     }
 
     private static async Task<SweepResult> RunLiveAsync(SweepRunner runner, SweepRequest request, ScenarioPlan plan, double budget, CancellationToken cancellationToken)

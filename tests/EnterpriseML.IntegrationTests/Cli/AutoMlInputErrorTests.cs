@@ -31,4 +31,45 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
         Assert.Empty(writer.ToString());
     }
+
+    public static TheoryData<string[], int?, int?, double?, string> OptionErrors => new()
+    {
+        { [], 0, null, null, "--threads must be at least 1." },
+        { [], null, 0, null, "--max-trials must be at least 1." },
+        { [], null, null, -1.0, "--max-predict-us must be > 0 microseconds per row." },
+        { ["class"], null, null, null, "--ignore 'class' is the label column; a sweep cannot leave out what it learns." },
+        { ["sourc"], null, null, null, "--ignore 'sourc': train.csv has no column of that name. Available: checking_status, duration," },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionErrors))]
+    public async Task BadOption_FailsBeforeTheSweep_NamingTheOption(string[] ignore, int? threads, int? maxTrials, double? maxPredictUs, string expected)
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: ignore, Out: null, Json: true, Threads: threads,
+            maxTrials, maxPredictUs, "cost-frugal");
+        using var writer = new StringWriter();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
+
+        Assert.StartsWith(expected, CliErrors.Describe(error), StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
+        Assert.Empty(writer.ToString());
+    }
+
+    [Fact]
+    public async Task UnknownLabel_NamesTheOptionTheFileAndTheColumns()
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var request = new AutoMlRequest(train, null, "klass", null, "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith("--label 'klass': train.csv has no column of that name. Available: checking_status,", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(", class.", error.Message, StringComparison.Ordinal);
+    }
 }
