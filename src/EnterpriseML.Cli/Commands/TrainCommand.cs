@@ -96,7 +96,8 @@ internal sealed class TrainCommand : ICliCommand
         }
 
         progress($"Reading {args.Train.Name}…");
-        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides }, cancellationToken);
+        // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
+        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
         CheckColumns(table, args);
         table = table.WithoutColumns(args.Ignore);
         var task = ParseTask(args.Task) ?? LabelEncoding.InferTask(table[args.Label]);

@@ -132,6 +132,18 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Contains("checking_status", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("text")]
+    [InlineData("categorical")]
+    public void Train_UnknownTypedColumn_ErrorNamesItInTheCliWords(string option)
+    {
+        var args = option == "text"
+            ? Args("credit-german-statlog.csv", "class", "gbdt", text: ["purpse"])
+            : Args("credit-german-statlog.csv", "class", "gbdt") with { Categorical = ["purpse"] };
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
+        Assert.StartsWith("credit-german-statlog.csv has no column 'purpse'. Columns: checking_status,", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CliErrors_UserError_ExitCodeTwoNoStackTrace()
     {
