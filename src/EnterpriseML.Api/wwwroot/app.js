@@ -447,6 +447,7 @@ async function experimentPage({ id, mount }) {
           { title: "Trainer", render: r => r.trainer },
           { title: scoreName, num: true, render: r => fixed(r.validationScore, 4) },
           { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
+          { title: "Re-evaluated", num: true, render: r => fixed(r.selectionScore, 4) },
           { title: "Fit CPU s", num: true, render: r => fixed(r.fitSeconds, 2) },
           { title: "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },

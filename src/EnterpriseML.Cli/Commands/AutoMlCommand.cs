@@ -307,7 +307,7 @@ internal sealed class AutoMlCommand : ICliCommand
     {
         var r = report.Result;
         var board = new Table().Border(TableBorder.Simple).Title($"Leaderboard ({r.Metric.Name}, validation: {Markup.Escape(r.ValidationDescription)})");
-        foreach (var column in new[] { "rank", "candidate", "kind", "validation", "± CV", "test", "fit CPU s", "µs/row", "bytes" })
+        foreach (var column in new[] { "rank", "candidate", "kind", "validation", "± CV", "re-eval", "test", "fit CPU s", "µs/row", "bytes" })
         {
             board.AddColumn(column);
         }
@@ -321,6 +321,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 t.Kind == CandidateKind.General ? "general" : "specialised",
                 Format(t.ValidationScore, "0.0000"),
                 Format(t.ValidationSpread, "0.0000"),
+                Format(row.Selection?.Score ?? double.NaN, "0.0000"),
                 Format(row.TestScore, "0.0000"),
                 Format(t.ReportedFitSeconds(), "0.00"),
                 Format(t.PredictMicrosecondsPerRow, "0.0"),

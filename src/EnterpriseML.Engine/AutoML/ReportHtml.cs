@@ -86,7 +86,7 @@ public static class ReportHtml
         }
 
         html.Append("<h2>Leaderboard</h2><table><tr><th>rank</th><th>candidate</th><th>kind</th><th>parameters</th><th>validation ")
-            .Append(E(r.Metric.Name)).Append("</th><th>± CV</th><th>test</th><th>fit CPU s</th><th>predict µs/row</th><th>model bytes</th></tr>");
+            .Append(E(r.Metric.Name)).Append("</th><th>± CV</th><th>re-evaluated</th><th>test</th><th>fit CPU s</th><th>predict µs/row</th><th>model bytes</th></tr>");
         foreach (var row in report.Leaderboard)
         {
             var t = row.Trial;
@@ -95,6 +95,7 @@ public static class ReportHtml
                 .Append(ReportJson.Kind(t.Kind)).Append("\">").Append(ReportJson.Kind(t.Kind)).Append("</td><td><code>")
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td>")
                 .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(t.ValidationSpread, "0.0000")).Append("</td><td>")
+                .Append(F(row.Selection?.Score ?? double.NaN, "0.0000")).Append("</td><td>")
                 .Append(F(row.TestScore, "0.0000")).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
                 .Append(F(t.PredictMicrosecondsPerRow, "0.00")).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))
                 .Append("</td></tr>");

@@ -157,6 +157,12 @@ public static class ReportJson
         Parameters(json, t);
         Number(json, "validationScore", t.ValidationScore);
         Number(json, "validationSpread", t.ValidationSpread);
+        if (row.Selection is { } selection)
+        {
+            Number(json, "selectionScore", selection.Score);
+            Number(json, "selectionSpread", selection.Spread);
+        }
+
         if (!double.IsNaN(row.TestScore))
         {
             Number(json, "testScore", row.TestScore);

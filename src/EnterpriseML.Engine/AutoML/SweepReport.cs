@@ -4,12 +4,16 @@ using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.AutoML;
 
-/// <summary>One leaderboard row: the best trial of one candidate.</summary>
+/// <summary>
+/// One leaderboard row: the best trial of one candidate. <paramref name="Selection"/> is its score on the selection
+/// re-evaluation, which chose the winner, when it was a finalist there.
+/// </summary>
 public sealed record LeaderboardRow(
     int Rank,
     TrialRecord Trial,
     double TestScore,
-    bool IsWinner);
+    bool IsWinner,
+    SelectionScore? Selection = null);
 
 /// <summary>A curve of the winner (ROC or precision-recall), at most a few hundred points.</summary>
 public sealed record CurvePoint(double X, double Y);
@@ -117,7 +121,7 @@ public sealed class SweepReport
                 }
             }
 
-            rows[i] = new LeaderboardRow(i + 1, trial, testScore, isWinner);
+            rows[i] = new LeaderboardRow(i + 1, trial, testScore, isWinner, result.SelectionScores.GetValueOrDefault(trial.Index));
         }
 
         IReadOnlyList<CurvePoint> roc = [], pr = [];

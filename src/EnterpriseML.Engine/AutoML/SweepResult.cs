@@ -49,6 +49,11 @@ public sealed record KindComparison(
     bool WithinNoise,
     string Sentence);
 
+/// <summary>
+/// A finalist's score on the selection re-evaluation: the mean over its repeats, and the spread over all their folds.
+/// </summary>
+public sealed record SelectionScore(double Score, double Spread);
+
 /// <summary>The outcome of a sweep.</summary>
 public sealed class SweepResult
 {
@@ -132,6 +137,12 @@ public sealed class SweepResult
 
     /// <summary>The chosen trial.</summary>
     public TrialRecord Winner { get; }
+
+    /// <summary>
+    /// The finalists' scores on the selection re-evaluation, by trial index: what chose the winner when it ran (empty
+    /// when it did not: a time-ordered split, disabled, or no time left).
+    /// </summary>
+    public IReadOnlyDictionary<int, SelectionScore> SelectionScores { get; internal init; } = new Dictionary<int, SelectionScore>();
 
     /// <summary>Why it won (best score, or the cheaper of a tie within noise).</summary>
     public string WinnerReason { get; }

@@ -836,7 +836,10 @@ internal sealed class Sweep
             described?.Details ?? [],
             described?.Pipeline,
             candidateModels,
-            _request.Scenario);
+            _request.Scenario)
+        {
+            SelectionScores = selection.Rescored ?? new Dictionary<int, SelectionScore>(),
+        };
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;
     }
@@ -886,6 +889,7 @@ internal sealed class Sweep
     /// <summary>The outcome of <see cref="ReevaluateAsync"/>: null scores when it did not run (then the note may say why).</summary>
     private sealed record Selection(
         Dictionary<string, TrialRecord>? BestOf,
+        Dictionary<int, SelectionScore>? Rescored,
         Dictionary<int, float[]>? Scores,
         BootstrapRows? Rows,
         TrialExecutor? Executor,
@@ -905,7 +909,7 @@ internal sealed class Sweep
     /// </summary>
     private async Task<Selection> ReevaluateAsync(IReadOnlyList<EnsembleEntry> ensembles, CancellationToken cancellationToken)
     {
-        var none = new Selection(null, null, null, null, null, null);
+        var none = new Selection(null, null, null, null, null, null, null);
         if (!Reevaluates)
         {
             return none;
@@ -1029,6 +1033,7 @@ internal sealed class Sweep
         }
 
         var bestOf = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
+        var rescoredAll = new Dictionary<int, SelectionScore>();
         var scores = new Dictionary<int, float[]>();
         var width = executors[0].Width;
         var crossValidated = CrossValidated(first);
@@ -1071,6 +1076,7 @@ internal sealed class Sweep
                 ValidationSpread = repeats == 1 ? outcomes[0, i]!.Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
             scores[rescored.Index] = vector;
+            rescoredAll[rescored.Index] = new SelectionScore(rescored.ValidationScore, rescored.ValidationSpread);
             if (!bestOf.TryGetValue(rescored.Candidate, out var current) || _metric.IsBetter(rescored.ValidationScore, current.ValidationScore))
             {
                 bestOf[rescored.Candidate] = rescored;
@@ -1097,7 +1103,7 @@ internal sealed class Sweep
             Array.Copy(block, 0, labels, at, blocks[r]);
         }
 
-        return new Selection(bestOf, scores, new BootstrapRows(labels, width, blocks.Take(repeats).ToArray(), crossValidated), executors[0], basis, note);
+        return new Selection(bestOf, rescoredAll, scores, new BootstrapRows(labels, width, blocks.Take(repeats).ToArray(), crossValidated), executors[0], basis, note);
     }
 
     /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>

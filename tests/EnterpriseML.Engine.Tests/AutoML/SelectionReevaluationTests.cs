@@ -50,6 +50,37 @@ public sealed class SelectionReevaluationTests
 
         // The winner reported is the sweep's own record of the chosen trial, not the re-scored copy.
         Assert.Same(result.Trials.Single(t => t.Index == result.Winner.Index), result.Winner);
+
+        // Every finalist's fresh score is kept (2 per candidate), the compared ones among them.
+        Assert.Equal(4, result.SelectionScores.Count);
+        Assert.Equal(comparison.BestGeneral.ValidationScore, result.SelectionScores[comparison.BestGeneral.Index].Score);
+        Assert.Equal(comparison.BestSpecialised.ValidationScore, result.SelectionScores[comparison.BestSpecialised.Index].Score);
+        Assert.Equal(comparison.BestGeneral.ValidationSpread, result.SelectionScores[comparison.BestGeneral.Index].Spread);
+    }
+
+    [Fact]
+    public async Task Report_LeaderboardShowsTheScoresThatChoseTheWinner()
+    {
+        var request = Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised));
+        var result = await new SweepRunner(Options(reevaluate: true, finalists: 1, repeats: 2)).RunAsync(request);
+        var report = SweepReport.Build(result, request.Plan);
+
+        // One finalist per candidate: each leaderboard row is its candidate's finalist and carries its fresh score.
+        Assert.All(report.Leaderboard, row => Assert.Equal(result.SelectionScores[row.Trial.Index], row.Selection));
+        var comparison = result.Comparison!;
+        var winnerRow = report.Leaderboard.Single(row => row.IsWinner);
+        var other = report.Leaderboard.Single(row => !row.IsWinner);
+        Assert.True(comparison.WithinNoise || winnerRow.Selection!.Score >= other.Selection!.Score,
+            $"winner {winnerRow.Selection!.Score} vs {other.Selection!.Score}, outside noise");
+
+        var json = System.Text.Json.JsonDocument.Parse(ReportJson.ToJson(report)).RootElement;
+        var winner = json.GetProperty("winner");
+        Assert.Equal(winnerRow.Selection!.Score, winner.GetProperty("selectionScore").GetDouble(), 5);
+        Assert.Equal(winnerRow.Selection.Spread, winner.GetProperty("selectionSpread").GetDouble(), 5);
+        Assert.All(json.GetProperty("leaderboard").EnumerateArray(), row => Assert.True(row.TryGetProperty("selectionScore", out _)));
+        using var html = new StringWriter();
+        ReportHtml.Write(report, html);
+        Assert.Contains("<th>re-evaluated</th>", html.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,12 +141,16 @@ public sealed class SelectionReevaluationTests
     {
         var general = new CentroidCandidate();
         var specialised = new CentroidCandidate("other", CandidateKind.Specialised);
-        var result = await new SweepRunner(Options(reevaluate: false)).RunAsync(Request(general, specialised));
+        var request = Request(general, specialised);
+        var result = await new SweepRunner(Options(reevaluate: false)).RunAsync(request);
         var refits = result.RefittedOnAllData ? 1 : 0;
         Assert.Equal(result.Trials.Count(t => t.Candidate == "centroid") * 5 + (result.Winner.Candidate == "centroid" ? refits : 0), general.Fits);
         Assert.DoesNotContain("re-evaluation", result.WinnerReason);
         var comparison = Assert.IsType<KindComparison>(result.Comparison);
         Assert.Equal(result.Trials.Single(t => t.Index == comparison.BestGeneral.Index).ValidationScore, comparison.BestGeneral.ValidationScore);
+        Assert.Empty(result.SelectionScores);
+        var json = System.Text.Json.JsonDocument.Parse(ReportJson.ToJson(SweepReport.Build(result, request.Plan))).RootElement;
+        Assert.False(json.GetProperty("winner").TryGetProperty("selectionScore", out _));
     }
 
     [Fact]
