@@ -660,9 +660,11 @@ internal sealed class Sweep
         }
 
         // Each finalist costs about what its trial cost (all folds); the best trial of each candidate stands for its
-        // finalists, and each kind's ensemble refits its three leaders.
+        // finalists. An ensemble is re-scored as the blend of its members' re-scored outputs: its members are mostly
+        // finalists already, and one that is not (a candidate's second-best trial) is allowed for as the costliest of
+        // each kind's leaders.
         var perCandidate = standings.BestOf.Sum(r => r.FitSeconds) * _settings.SelectionFinalistsPerCandidate;
-        var leaders = standings.LeadersByKind.Sum(kind => kind.Sum(r => r.FitSeconds));
+        var leaders = _settings.EnsembleSelection ? standings.LeadersByKind.Sum(kind => kind.Max(r => r.FitSeconds)) : 0;
         // The finalists run side by side on one thread each, while the trials were timed on the trial thread budget,
         // so the estimate is generous: two more than the repeats times the serial cost (three times for a single
         // fold assignment), at least 5 % and at most 25 % of the budget. Repeats that do not fit are dropped.
@@ -915,21 +917,40 @@ internal sealed class Sweep
             return none;
         }
 
-        var finalists = new List<(TrialRecord Record, ICandidate Candidate, ParameterSet Parameters)>();
+        // The jobs: the best trials of each candidate (the finalists), then the ensembles' members that are not
+        // finalists (helpers). An ensemble is no job: like in the search, its score is the blend of its members'
+        // out-of-fold outputs, each fitted once with its own trial seed, not a second fit of every member.
+        var jobs = new List<(TrialRecord Record, ICandidate Candidate, ParameterSet Parameters)>();
         foreach (var r in TopPerCandidate(_settings.SelectionFinalistsPerCandidate))
         {
             if (_configurations.TryGetValue(r.Index, out var configuration))
             {
-                finalists.Add((r, configuration.Candidate, configuration.Parameters));
+                jobs.Add((r, configuration.Candidate, configuration.Parameters));
             }
         }
 
+        var ranked = jobs.Count;
+        var usable = new List<EnsembleEntry>();
         foreach (var ensemble in ensembles)
         {
-            finalists.Add((ensemble.Record, ensemble.Candidate, ParameterSet.Empty));
+            if (ensemble.Candidate.Members.Any(m => !_finished.ContainsKey(m.TrialIndex)))
+            {
+                continue;
+            }
+
+            usable.Add(ensemble);
+            foreach (var member in ensemble.Candidate.Members)
+            {
+                if (!jobs.Exists(j => j.Record.Index == member.TrialIndex))
+                {
+                    jobs.Add((_finished[member.TrialIndex], member.Candidate, member.Parameters));
+                }
+            }
         }
 
-        if (finalists.Select(f => f.Record.Candidate).Distinct(StringComparer.Ordinal).Count() < 2)
+        // Finalists: the ranked jobs, then the ensembles (their outcomes are composed after the jobs have run).
+        var finalists = jobs.Take(ranked).Select(j => j.Record).Concat(usable.Select(e => e.Record)).ToList();
+        if (finalists.Select(f => f.Candidate).Distinct(StringComparer.Ordinal).Count() < 2)
         {
             return none;
         }
@@ -964,7 +985,7 @@ internal sealed class Sweep
 
         // Each finalist on one thread, up to the thread budget at once, every finalist of a repeat before the next
         // repeat starts, so the deadline cuts whole repeats off the end; a finalist's result does not depend on the others.
-        var outcomes = new TrialOutcome?[splits.Count, finalists.Count];
+        var outcomes = new TrialOutcome?[splits.Count, jobs.Count];
         // Not disposed: an abandoned finalist may still release its slot after this method returns.
 #pragma warning disable CA2000
         var slots = new SemaphoreSlim(Math.Max(1, _settings.Threads));
@@ -973,10 +994,10 @@ internal sealed class Sweep
         for (var r = 0; r < splits.Count; r++)
         {
             executors[r] = new TrialExecutor(_request, splits[r], reevaluationSettings);
-            for (var i = 0; i < finalists.Count; i++)
+            for (var i = 0; i < jobs.Count; i++)
             {
                 var (repeat, at) = (r, i);
-                var (record, candidate, parameters) = finalists[i];
+                var (record, candidate, parameters) = jobs[i];
                 var job = new TrialJob(record.Index, candidate, [], parameters, SampleRowsOf(candidate), null, TrialSeed(record.Index), 1);
                 try
                 {
@@ -1021,7 +1042,7 @@ internal sealed class Sweep
 
         cancellationToken.ThrowIfCancellationRequested();
         var repeats = 0;
-        while (repeats < splits.Count && Enumerable.Range(0, finalists.Count).All(i =>
+        while (repeats < splits.Count && Enumerable.Range(0, jobs.Count).All(i =>
                    outcomes[repeats, i] is { } o && o.Record.Status != TrialStatus.TimedOut))
         {
             repeats++;
@@ -1032,6 +1053,22 @@ internal sealed class Sweep
             return none with { Note = $"selection re-evaluation of {finalists.Count} finalists did not finish within the budget, so the sweep's own scores decided" };
         }
 
+        // Per finalist and repeat: a ranked job's outcome, or an ensemble's composed from its members'.
+        var composed = new TrialOutcome[repeats, finalists.Count];
+        for (var r = 0; r < repeats; r++)
+        {
+            for (var i = 0; i < ranked; i++)
+            {
+                composed[r, i] = outcomes[r, i]!;
+            }
+
+            for (var e = 0; e < usable.Count; e++)
+            {
+                var repeat = r;
+                composed[r, ranked + e] = Blend(usable[e], index => outcomes[repeat, jobs.FindIndex(j => j.Record.Index == index)]!, executors[r]);
+            }
+        }
+
         var bestOf = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
         var rescoredAll = new Dictionary<int, SelectionScore>();
         var scores = new Dictionary<int, float[]>();
@@ -1040,7 +1077,7 @@ internal sealed class Sweep
         var blocks = splits.Select(split => split.ValidationOrder.Length).ToArray();
         for (var i = 0; i < finalists.Count; i++)
         {
-            if (Enumerable.Range(0, repeats).Any(r => outcomes[r, i]!.Record.Status != TrialStatus.Succeeded || outcomes[r, i]!.ValidationScores is null))
+            if (Enumerable.Range(0, repeats).Any(r => composed[r, i].Record.Status != TrialStatus.Succeeded || composed[r, i].ValidationScores is null))
             {
                 continue;
             }
@@ -1050,11 +1087,11 @@ internal sealed class Sweep
             // bootstrap can draw the same rows from every repeat; a holdout's block is its own rows.
             var folds = new List<double>();
             double sum = 0;
-            var vector = repeats == 1 ? outcomes[0, i]!.ValidationScores! : new float[blocks.Take(repeats).Sum() * width];
+            var vector = repeats == 1 ? composed[0, i].ValidationScores! : new float[blocks.Take(repeats).Sum() * width];
             var offset = 0;
             for (var r = 0; r < repeats; r++)
             {
-                var outcome = outcomes[r, i]!;
+                var outcome = composed[r, i];
                 sum += outcome.Record.ValidationScore;
                 folds.AddRange(outcome.FoldScores ?? [outcome.Record.ValidationScore]);
                 if (repeats > 1)
@@ -1070,10 +1107,10 @@ internal sealed class Sweep
                 offset += blocks[r];
             }
 
-            var rescored = finalists[i].Record with
+            var rescored = finalists[i] with
             {
                 ValidationScore = sum / repeats,
-                ValidationSpread = repeats == 1 ? outcomes[0, i]!.Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
+                ValidationSpread = repeats == 1 ? composed[0, i].Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
             scores[rescored.Index] = vector;
             rescoredAll[rescored.Index] = new SelectionScore(rescored.ValidationScore, rescored.ValidationSpread);
@@ -1104,6 +1141,50 @@ internal sealed class Sweep
         }
 
         return new Selection(bestOf, rescoredAll, scores, new BootstrapRows(labels, width, blocks.Take(repeats).ToArray(), crossValidated), executors[0], basis, note);
+    }
+
+    /// <summary>
+    /// An ensemble's outcome on one re-evaluation repeat: the weighted mean of its members' out-of-fold outputs there,
+    /// scored as the search scored it (<see cref="SweepFinisher.TrySelectEnsemble"/>). Failed when a member failed.
+    /// </summary>
+    private static TrialOutcome Blend(EnsembleEntry ensemble, Func<int, TrialOutcome> memberOutcome, TrialExecutor executor)
+    {
+        double[]? sum = null;
+        var total = 0;
+        foreach (var member in ensemble.Candidate.Members)
+        {
+            var outcome = memberOutcome(member.TrialIndex);
+            if (outcome.Record.Status != TrialStatus.Succeeded || outcome.ValidationScores is not { } vector)
+            {
+                return new TrialOutcome(ensemble.Record with
+                {
+                    Status = TrialStatus.Failed,
+                    Error = $"member {member.Candidate.Name}#{member.TrialIndex} did not succeed on the selection re-evaluation: {outcome.Record.Error}",
+                }, null, null);
+            }
+
+            sum ??= new double[vector.Length];
+            for (var i = 0; i < vector.Length; i++)
+            {
+                sum[i] += member.Weight * (double)vector[i];
+            }
+
+            total += member.Weight;
+        }
+
+        var blend = new float[sum!.Length];
+        for (var i = 0; i < blend.Length; i++)
+        {
+            blend[i] = (float)(sum[i] / total);
+        }
+
+        var folds = executor.FoldScoresOf(blend);
+        var record = ensemble.Record with
+        {
+            ValidationScore = folds.Length > 1 ? folds.Average() : folds[0],
+            ValidationSpread = TrialExecutor.StandardDeviation(folds),
+        };
+        return new TrialOutcome(record, blend, null, folds);
     }
 
     /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>

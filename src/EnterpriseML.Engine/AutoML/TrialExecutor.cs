@@ -220,13 +220,15 @@ internal sealed class TrialExecutor
     /// <summary>As <see cref="ScoreOutOfFold"/>, with the standard deviation over folds (0 on a holdout).</summary>
     public (double Score, double Spread) ScoreOutOfFoldWithSpread(float[] scores)
     {
+        var folds = FoldScoresOf(scores);
+        return folds.Length == 1 ? (folds[0], 0) : (Mean(folds), StandardDeviation(folds));
+    }
+
+    /// <summary>The metric on each fold's validation rows of an out-of-fold score vector (one value on a holdout).</summary>
+    public double[] FoldScoresOf(float[] scores)
+    {
         var metric = _request.Plan.PrimaryMetric;
         var classes = _request.Train.ClassNames.Count;
-        if (FoldCount == 1)
-        {
-            return (metric.Compute(ValidationLabels, scores, classes), 0);
-        }
-
         var folds = new double[FoldCount];
         for (var f = 0; f < FoldCount; f++)
         {
@@ -235,7 +237,7 @@ internal sealed class TrialExecutor
             folds[f] = metric.Compute(ValidationLabels.AsSpan(from, to - from), scores.AsSpan(from * _width, (to - from) * _width), classes);
         }
 
-        return (Mean(folds), StandardDeviation(folds));
+        return folds;
     }
 
     internal static TrialRecord NewRecord(TrialJob job, TrialStatus status, string? error) => new()

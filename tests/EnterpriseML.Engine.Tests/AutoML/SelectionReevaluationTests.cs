@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Trainers;
 using static EnterpriseML.Engine.Tests.AutoML.TestData;
@@ -109,6 +110,66 @@ public sealed class SelectionReevaluationTests
         Assert.InRange(a.BestGeneral.ValidationScore, 0.6, 0.9);
         Assert.True(a.Lower <= a.Upper, $"[{a.Lower}, {a.Upper}]");
         Assert.InRange(a.Difference, a.Lower - 0.02, a.Upper + 0.02);
+    }
+
+    [Fact]
+    public async Task RunAsync_Ensembles_AreRescoredAsBlendsOfTheirMembersFittedOnce()
+    {
+        // The credit scenario's candidates on German credit, seed 4: both kinds form an ensemble (SweepReportTests).
+        var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var plan = ScenarioCatalog.Get("credit").Plan(new ScenarioContext(table, "class", TaskKind.Binary, "bad"));
+        var counted = plan.Candidates.Select(c => new CountingCandidate(c)).ToArray();
+        var data = LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad");
+        var train = data.SelectRows(Enumerable.Range(0, data.RowCount).Where(i => i % 5 != 0).ToArray());
+        const int Repeats = 2;
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 40, Seed = 4, EarlyStopping = false, SelectionRepeats = Repeats })
+            .RunAsync(new SweepRequest(train, new ScenarioPlan(plan.Task, plan.PrimaryMetric, counted, plan.Columns, plan.Validation, plan.ReportMetrics), "credit"));
+
+        var ensembles = result.Trials.Where(EnsembleCandidate.IsEnsemble).ToArray();
+        Assert.Equal(2, ensembles.Length);
+        Assert.All(ensembles, e => Assert.True(result.SelectionScores.ContainsKey(e.Index), $"{e.Candidate} was not re-scored"));
+        Assert.Contains("re-scored on the selection re-evaluation", result.WinnerReason, StringComparison.Ordinal);
+
+        // Per candidate: 5 folds per search trial; on each repeat, 5 folds for its finalist and for each other trial of
+        // it that an ensemble draws on, once however many ensembles use it (an ensemble refits nothing there); the
+        // winner's refit fits it once more per use.
+        foreach (var candidate in counted)
+        {
+            var trials = result.Trials.Where(t => t.Candidate == candidate.Name).ToArray();
+            var finalist = trials.Where(t => t.Status == TrialStatus.Succeeded && t.SampleFraction >= 1)
+                .OrderByDescending(t => t.ValidationScore).ThenBy(t => t.Index).First().Index;
+            var used = ensembles.SelectMany(Members).Where(m => m.Candidate == candidate.Name).Select(m => m.Index).Append(finalist).Distinct().Count();
+            var refits = !result.RefittedOnAllData ? 0
+                : EnsembleCandidate.IsEnsemble(result.Winner) ? Members(result.Winner).Count(m => m.Candidate == candidate.Name)
+                : result.Winner.Candidate == candidate.Name ? 1 : 0;
+            Assert.Equal((trials.Length * 5) + (used * 5 * Repeats) + refits, candidate.Fits);
+        }
+
+        IEnumerable<TrialRecord> Members(TrialRecord ensemble) =>
+            System.Text.RegularExpressions.Regex.Matches(ensemble.Parameters.Single(p => p.Key == "members").Value, @"#(\d+)×")
+                .Select(m => result.Trials.Single(t => t.Index == int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Counts the fits of a real candidate.</summary>
+    private sealed class CountingCandidate(ICandidate inner) : ICandidate
+    {
+        private int _fits;
+
+        public int Fits => Volatile.Read(ref _fits);
+
+        public string Name => inner.Name;
+
+        public CandidateKind Kind => inner.Kind;
+
+        public string Trainer => inner.Trainer;
+
+        public EnterpriseML.Engine.Tuning.SearchSpace SearchSpace => inner.SearchSpace;
+
+        public IFittedCandidate Fit(CandidateFitContext context, EnterpriseML.Engine.Tuning.ParameterSet parameters, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _fits);
+            return inner.Fit(context, parameters, cancellationToken);
+        }
     }
 
     [Fact]
