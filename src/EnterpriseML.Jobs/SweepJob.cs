@@ -221,6 +221,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             BudgetSeconds = left,
             Seed = request.Seed ?? 0,
             MaximumDegreeOfParallelism = options.Value.TrialThreadsPerSweep(Environment.ProcessorCount),
+            SavesModel = true,
         };
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
         var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent);

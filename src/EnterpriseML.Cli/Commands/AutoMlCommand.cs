@@ -174,6 +174,7 @@ internal sealed class AutoMlCommand : ICliCommand
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,
             Tuner = tuner,
             ReportRows = test?.RowCount ?? 0,
+            SavesModel = request.Out is not null,
         };
         var runner = new SweepRunner(options);
         var sweepRequest = new SweepRequest(train, plan, scenario.Name);

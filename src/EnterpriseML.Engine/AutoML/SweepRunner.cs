@@ -674,24 +674,43 @@ internal sealed class Sweep
     }
 
     /// <summary>
-    /// What scoring <see cref="SweepSettings.ReportRows"/> with every leaderboard entry will take once the sweep has
-    /// returned: each candidate's best trial and each kind's ensemble (about its three leading members) at their measured
-    /// predict times, half as much again for the refitted winner's larger model. Capped at a tenth of the budget.
+    /// What the caller does with the winner once the sweep has returned, each part at most a tenth of the budget:
+    /// scoring <see cref="SweepSettings.ReportRows"/> with every leaderboard entry (each candidate's best trial and
+    /// each kind's ensemble, about its three leading members, at their measured predict times, half as much again for
+    /// the refitted winner's larger model), and saving the winner (<see cref="SweepSettings.SavesModel"/>: the largest
+    /// of those models, scaled to all rows, at <see cref="SweepOptions.SaveBytesPerSecond"/>).
     /// </summary>
     private double ReportSeconds(double budget, Standings standings)
     {
-        if (_settings.ReportRows == 0 || _best is null)
+        if (_best is null)
         {
             return 0;
         }
 
-        var microseconds = standings.BestOf.Sum(r => r.PredictMicrosecondsPerRow);
-        if (_settings.EnsembleSelection)
+        double seconds = 0;
+        if (_settings.ReportRows > 0)
         {
-            microseconds += standings.LeadersByKind.Sum(kind => kind.Sum(r => r.PredictMicrosecondsPerRow));
+            var microseconds = standings.BestOf.Sum(r => r.PredictMicrosecondsPerRow);
+            if (_settings.EnsembleSelection)
+            {
+                microseconds += standings.LeadersByKind.Sum(kind => kind.Sum(r => r.PredictMicrosecondsPerRow));
+            }
+
+            seconds += Math.Min(1.5 * microseconds * 1e-6 * _settings.ReportRows, 0.1 * budget);
         }
 
-        return Math.Min(1.5 * microseconds * 1e-6 * _settings.ReportRows, 0.1 * budget);
+        if (_settings.SavesModel)
+        {
+            double bytes = standings.BestOf.Select(r => r.ModelBytes).DefaultIfEmpty(0).Max();
+            if (_settings.EnsembleSelection)
+            {
+                bytes = Math.Max(bytes, standings.LeadersByKind.Select(kind => (double)kind.Sum(r => r.ModelBytes)).DefaultIfEmpty(0).Max());
+            }
+
+            seconds += Math.Min(bytes * _executor.RefitScale / SweepOptions.SaveBytesPerSecond, 0.1 * budget);
+        }
+
+        return seconds;
     }
 
     /// <summary>

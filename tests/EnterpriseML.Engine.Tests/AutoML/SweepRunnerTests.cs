@@ -108,6 +108,23 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_SavesModel_LeavesTimeToWriteTheWinnerWithinTheBudget()
+    {
+        // The caller will save a 100 MB model: 2.5 s at the assumed write rate, more than the budget allows, so the
+        // reserve is capped at a tenth of it (0.4 s). Without the reserve the sweep ran to 3.9 s.
+        var large = new CentroidCandidate { DuringFit = t => TestWork.Spin(40, t), PaddingBytes = 100_000_000 };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = 4, Seed = 3, EnsembleSelection = false, SelectionReevaluation = false, SavesModel = true,
+        });
+        SettleHost();
+        var result = await runner.RunAsync(Request(large));
+        Assert.InRange(result.Elapsed.TotalSeconds, 2.5, 3.65);
+        Assert.True(result.Trials.Count >= 3);
+        Assert.True(result.Winner.ModelBytes > 100_000_000);
+    }
+
+    [Fact]
     public async Task RunAsync_RunawayTrial_IsAbandonedAtTheDeadline()
     {
         // The second candidate ignores cancellation for 20 s: the sweep must not wait for it.

@@ -39,6 +39,9 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
     /// <summary>Scores 1 − p instead of p: a candidate that is bad whatever its parameters (AUC below 0.5).</summary>
     public bool Inverted { get; init; }
 
+    /// <summary>Zero bytes a saved model carries after its weights (a large model: a deep forest).</summary>
+    public int PaddingBytes { get; init; }
+
     public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _fits);
@@ -77,10 +80,10 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
         columns.Sort((a, b) => Math.Abs(b.Weight).CompareTo(Math.Abs(a.Weight)));
         var kept = columns.Take(parameters.GetInt("Features")).ToArray();
-        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, PredictCallMilliseconds, Busy, Inverted);
+        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, PredictCallMilliseconds, Busy, Inverted, PaddingBytes);
     }
 
-    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, int perCall, Func<bool>? busy, bool inverted) : IFittedCandidate
+    private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, int perCall, Func<bool>? busy, bool inverted, int padding) : IFittedCandidate
     {
         public float[] Score(DataTable rows)
         {
@@ -121,6 +124,7 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
             }
 
             writer.Write(slope);
+            writer.Write(new byte[padding]);
         }
     }
 }
