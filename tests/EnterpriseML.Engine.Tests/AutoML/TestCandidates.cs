@@ -124,8 +124,13 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
             }
 
             writer.Write(slope);
-            writer.Write(new byte[padding]);
+            for (var left = padding; left > 0; left -= Zeros.Length)
+            {
+                writer.Write(Zeros, 0, Math.Min(left, Zeros.Length));
+            }
         }
+
+        private static readonly byte[] Zeros = new byte[1 << 20];
     }
 }
 
