@@ -201,7 +201,9 @@ internal sealed class TrainCommand : ICliCommand
             return;
         }
 
-        var table = new Table().Title($"[bold]{result.Trainer}[/] · {result.Task.ToString().ToLowerInvariant()} · {result.TrainRows:N0} train / {result.TestRows:N0} test rows");
+        // The heading is a line of its own: as the title of this narrow table it was wrapped to the table's width.
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Trainer)}[/] · {result.Task.ToString().ToLowerInvariant()} · {result.TrainRows:N0} train / {result.TestRows:N0} test rows");
+        var table = new Table();
         table.AddColumn("metric");
         table.AddColumn(new TableColumn("value").RightAligned());
         foreach (var (k, v) in result.Metrics)
