@@ -27,12 +27,12 @@ internal sealed class AutoMlTunerBench : IBenchCommand
 
     public int Run(string[] args)
     {
-        var splits = Argument(args, "--splits") ?? throw new ArgumentException("--splits DIR is required.");
-        var budget = double.Parse(Argument(args, "--budget") ?? "30", CultureInfo.InvariantCulture);
-        var seeds = int.Parse(Argument(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
-        var firstSeed = int.Parse(Argument(args, "--first-seed") ?? "0", CultureInfo.InvariantCulture);
-        var threads = int.Parse(Argument(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
-        var only = Argument(args, "--sets")?.Split(',');
+        var splits = BenchArguments.Get(args, "--splits") ?? throw new ArgumentException("--splits DIR is required.");
+        var budget = double.Parse(BenchArguments.Get(args, "--budget") ?? "30", CultureInfo.InvariantCulture);
+        var seeds = int.Parse(BenchArguments.Get(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
+        var firstSeed = int.Parse(BenchArguments.Get(args, "--first-seed") ?? "0", CultureInfo.InvariantCulture);
+        var threads = int.Parse(BenchArguments.Get(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
+        var only = BenchArguments.Get(args, "--sets")?.Split(',');
         TunerKind[] tuners = [TunerKind.Random, TunerKind.CostFrugal, TunerKind.Smac];
         Console.WriteLine($"| dataset | seed | random: best AUC at {budget:0} s (trials) | cost-frugal: time to reach it | SMAC: time to reach it | cost-frugal best | SMAC best |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -125,11 +125,5 @@ internal sealed class AutoMlTunerBench : IBenchCommand
         }
 
         return "not reached";
-    }
-
-    private static string? Argument(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -21,9 +21,9 @@ internal sealed class PredictBatchBench : IBenchCommand
 
     public int Run(string[] args)
     {
-        var trainRows = int.Parse(Argument(args, "--train-rows") ?? "200000", CultureInfo.InvariantCulture);
-        var threads = int.Parse(Argument(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
-        var rounds = int.Parse(Argument(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
+        var trainRows = int.Parse(BenchArguments.Get(args, "--train-rows") ?? "200000", CultureInfo.InvariantCulture);
+        var threads = int.Parse(BenchArguments.Get(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(BenchArguments.Get(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
         var dir = PredictionBenchmarks.DatasetsDirectory();
         var train = CsvTable.Read(Path.Combine(dir, "flights-1m.train.csv.gz"));
         train = train.SelectRows(Enumerable.Range(0, Math.Min(trainRows, train.RowCount)).ToArray());
@@ -88,11 +88,5 @@ internal sealed class PredictBatchBench : IBenchCommand
         }
 
         return (wall, cpu);
-    }
-
-    private static string? Argument(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -19,8 +19,8 @@ internal sealed class RecommendGoals : IBenchCommand
 
     public int Run(string[] args)
     {
-        var split = Argument(args, "--split");
-        var datasets = Argument(args, "--datasets") ?? Path.Combine("..", "shared", "datasets");
+        var split = BenchArguments.Get(args, "--split");
+        var datasets = BenchArguments.Get(args, "--datasets") ?? Path.Combine("..", "shared", "datasets");
         var movieLensColumns = new InteractionColumns("userId", "movieId", Rating: "rating", Timestamp: "timestamp");
 
         Console.WriteLine("## Explicit ratings: MovieLens-small, 80/20 random split");
@@ -96,12 +96,6 @@ internal sealed class RecommendGoals : IBenchCommand
             popularity ??= m;
             Console.WriteLine(Inv($"| {label} | {m.PrecisionAtK:F4} | {m.RecallAtK:F4} | {m.NdcgAtK:F4} | {m.MapAtK:F4} | {m.HitRateAtK:F4} | {m.Coverage:F4} | {m.UsersEvaluated} | {seconds:F2} | {m.NdcgAtK / popularity.NdcgAtK:F2}× | {m.PrecisionAtK / popularity.PrecisionAtK:F2}× |"));
         }
-    }
-
-    private static string? Argument(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -108,8 +108,9 @@ public sealed class SweepOptions
     public bool SavesModel { get; set; }
 
     /// <summary>
-    /// The write rate assumed for <see cref="SavesModel"/>: serialising and writing a 286 MB diamonds ensemble (a
-    /// 300-tree forest in it) took 2.4–4.0 s alone and 5.5 s at the end of an <c>eml automl</c> run, 52–120 MB/s.
+    /// The write rate assumed for <see cref="SavesModel"/>: a 286 MB diamonds ensemble (a 300-tree forest in it) took
+    /// 5.5 s to write at the end of an <c>eml automl</c> run (52 MB/s) and 0.95–4.2 s alone (the benchmarks'
+    /// <c>model-save</c> command, docs/benchmarks.md).
     /// </summary>
     internal const double SaveBytesPerSecond = 50e6;
 }
