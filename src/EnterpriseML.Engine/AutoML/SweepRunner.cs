@@ -1151,7 +1151,7 @@ internal sealed class Sweep
             : $"on the selection re-evaluation ({first.Description} repeated {repeats} times, fresh fold seeds, validation hashes {hashes})";
         var cut = repeats < splits.Count ? $"; {repeats} of {splits.Count} repeats finished within the budget" : "";
         var note = string.Create(CultureInfo.InvariantCulture,
-            $"{finalists.Count} finalists (the best {_settings.SelectionFinalistsPerCandidate} trials per candidate and the ensembles) re-scored {basis}{cut}");
+            $"{finalists.Count} finalists ({(_settings.SelectionFinalistsPerCandidate == 1 ? "the best trial of each candidate" : $"the best {_settings.SelectionFinalistsPerCandidate} trials of each candidate")}{(usable.Count > 0 ? " and the ensembles" : "")}) re-scored {basis}{cut}");
         var labels = new float[blocks.Take(repeats).Sum()];
         for (int r = 0, at = 0; r < repeats; at += blocks[r], r++)
         {
