@@ -1179,7 +1179,7 @@ internal sealed class Sweep
                 return new TrialOutcome(ensemble.Record with
                 {
                     Status = TrialStatus.Failed,
-                    Error = $"member {member.Candidate.Name}#{member.TrialIndex} did not succeed on the selection re-evaluation: {outcome.Record.Error}",
+                    Error = $"member {member.Candidate.Name}#{member.TrialIndex} did not succeed on the selection re-evaluation ({outcome.Record.Status.ToString().ToLowerInvariant()}{(outcome.Record.Error is { } error ? ": " + error : "")})",
                 }, null, null);
             }
 
