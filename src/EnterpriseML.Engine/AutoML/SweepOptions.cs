@@ -109,8 +109,8 @@ public sealed class SweepOptions
 
     /// <summary>
     /// The write rate assumed for <see cref="SavesModel"/>: a 286 MB diamonds ensemble (a 300-tree forest in it) took
-    /// 5.5 s to write at the end of an <c>eml automl</c> run (52 MB/s) and 0.95–4.2 s alone (the benchmarks'
-    /// <c>model-save</c> command, docs/benchmarks.md).
+    /// 5.5 s to write at the end of an <c>eml automl</c> run (52 MB/s) when saving buffered the payload, and 0.8–1.3 s
+    /// streamed (the benchmarks' <c>model-save</c> command, docs/benchmarks.md); the rate keeps the slow disk's margin.
     /// </summary>
     internal const double SaveBytesPerSecond = 50e6;
 }

@@ -29,6 +29,80 @@ public sealed class ModelFileTests
     }
 
     [Fact]
+    public void Write_SeekableAndForwardOnlyStreams_SameBytes()
+    {
+        // A file or memory stream gets the payload streamed with the length filled in afterwards; a stream that
+        // cannot seek gets it buffered. Both must be the same file, also when the stream does not start empty.
+        static void Payload(BinaryWriter w)
+        {
+            for (var i = 0; i < 400_000; i++)
+            {
+                w.Write(i);
+            }
+
+            w.Write("end");
+        }
+
+        using var seekable = new MemoryStream();
+        seekable.Write([1, 2, 3]);
+        ModelFile.Write(seekable, "big", Payload);
+        using var forwardOnly = new ForwardOnlyStream();
+        ModelFile.Write(forwardOnly, "big", Payload);
+
+        Assert.Equal(forwardOnly.Inner.ToArray(), seekable.ToArray()[3..]);
+        var content = ModelFile.Read(new MemoryStream(seekable.ToArray()[3..]), "big");
+        using var reader = content.OpenPayload();
+        Assert.Equal(399_999, reader.ReadBytes(4 * 399_999).Length / 4);
+        Assert.Equal(399_999, reader.ReadInt32());
+        Assert.Equal("end", reader.ReadString());
+    }
+
+    [Fact]
+    public void CountingStream_CountsWhatAFileWouldHold()
+    {
+        // Model sizes on the leaderboard are measured by saving into a counting stream; it seeks like a file, so the
+        // payload streams through it unbuffered and the count is the file's length.
+        static void Payload(BinaryWriter w) => w.Write(new byte[123_457]);
+        using var file = new MemoryStream();
+        ModelFile.Write(file, "sized", Payload);
+        using var counter = new CountingStream();
+        ModelFile.Write(counter, "sized", Payload);
+        Assert.Equal(file.Length, counter.Length);
+        Assert.Equal(counter.Length, counter.Position);
+    }
+
+    private sealed class ForwardOnlyStream : Stream
+    {
+        public MemoryStream Inner { get; } = new();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void PeekKind_ReturnsKindWithoutVerifying()
     {
         Assert.Equal("test-kind", ModelFile.PeekKind(Sample()));

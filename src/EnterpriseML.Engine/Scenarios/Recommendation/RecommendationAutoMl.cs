@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Factorization;
@@ -678,35 +679,5 @@ public static class RecommendationAutoMl
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 16));
-    }
-
-    /// <summary>A write-only stream that only counts bytes (the model's size without keeping it).</summary>
-    private sealed class CountingStream : Stream
-    {
-        private long _length;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _length;
-
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
-
-        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
     }
 }
