@@ -286,22 +286,22 @@ internal sealed class AutoMlCommand : ICliCommand
         return result!;
     }
 
-    /// <summary>Writes <c>model.eml</c>, <c>report.json</c> and <c>report.html</c> into <paramref name="directory"/> (created when missing).</summary>
-    internal static async Task WriteOutputsAsync(string directory, SweepReport report, Action<Stream> saveModel)
+    /// <summary>
+    /// Writes <c>model.eml</c>, <c>report.json</c> and <c>report.html</c> into <paramref name="directory"/> (created
+    /// when missing), each through a temporary file and a rename: a failure (a full disk) leaves no half-written file
+    /// and an earlier run's file as it was.
+    /// </summary>
+    internal static Task WriteOutputsAsync(string directory, SweepReport report, Action<Stream> saveModel)
     {
         Directory.CreateDirectory(directory);
-        await using (var model = File.Create(Path.Combine(directory, "model.eml")))
+        Atomic.WriteFile(Path.Combine(directory, "model.eml"), saveModel);
+        Atomic.WriteFile(Path.Combine(directory, "report.json"), stream => ReportJson.Write(report, stream, includeTrials: true));
+        Atomic.WriteFile(Path.Combine(directory, "report.html"), stream =>
         {
-            saveModel(model);
-        }
-
-        await using (var jsonFile = File.Create(Path.Combine(directory, "report.json")))
-        {
-            ReportJson.Write(report, jsonFile, includeTrials: true);
-        }
-
-        await using var htmlFile = new StreamWriter(Path.Combine(directory, "report.html"));
-        ReportHtml.Write(report, htmlFile);
+            using var html = new StreamWriter(stream, leaveOpen: true);
+            ReportHtml.Write(report, html);
+        });
+        return Task.CompletedTask;
     }
 
     internal static void PrintSummary(SweepReport report, string? outDirectory, TimeSpan elapsed)

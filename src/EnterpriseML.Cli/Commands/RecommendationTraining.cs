@@ -297,11 +297,7 @@ internal sealed class RecommendationSettings
 /// <summary>Saves and loads a recommender as a model file (<see cref="Engine.Models.ModelFile"/>, kind <c>recommender</c>).</summary>
 internal static class RecommenderFile
 {
-    public static void Save(string path, Recommender model)
-    {
-        using var stream = File.Create(path);
-        model.Save(stream);
-    }
+    public static void Save(string path, Recommender model) => Atomic.WriteFile(path, model.Save);
 
     public static Recommender Load(string path)
     {
