@@ -37,7 +37,7 @@ internal sealed class ModelSaveBench : IBenchCommand
                 var (buffered, bufferedAllocated) = Time(() =>
                 {
                     using var file = File.Create(target);
-                    using var forwardOnly = new ForwardOnly(file);
+                    using var forwardOnly = new WriteThroughStream(file);
                     model.Save(forwardOnly);
                 });
                 Console.WriteLine(Inv($"round {round}: streamed {streamed:F2} s ({bytes / 1e6 / streamed:F0} MB/s, {streamedAllocated / 1e6:F1} MB allocated), buffered {buffered:F2} s ({bytes / 1e6 / buffered:F0} MB/s, {bufferedAllocated / 1e6:F1} MB allocated)"));
@@ -60,34 +60,4 @@ internal sealed class ModelSaveBench : IBenchCommand
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>A file seen as a stream that cannot seek, as a network stream is.</summary>
-    private sealed class ForwardOnly(Stream inner) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
 }

@@ -47,7 +47,7 @@ public static class ModelFile
         header.Flush();
         var start = stream.Position;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var hashing = new HashingStream(stream, hash))
+        using (var hashing = new WriteThroughStream(stream, hash.AppendData))
         using (var buffered = new BufferedStream(hashing, 1 << 20))
         using (var writer = new BinaryWriter(buffered, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -93,40 +93,6 @@ public static class ModelFile
         header.Write(ContainerVersion);
         header.Write(kind);
         header.Write(EngineVersion);
-    }
-
-    /// <summary>Passes writes through to a stream and adds them to a hash; disposing it leaves the stream open.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            hash.AppendData(buffer);
-            inner.Write(buffer);
-        }
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Reads and verifies a model file; returns its kind and a reader positioned at the payload.</summary>
