@@ -47,10 +47,17 @@ internal sealed class ValidationSplit
             throw new ArgumentException($"A sweep needs at least 10 training rows; got {n}.", nameof(data));
         }
 
+        // A binary metric (AUC, AUPRC) needs both classes in every validation fold, and the fits need both in
+        // training: each fold gets at least one row of the rarer class, so there are at most that many folds.
+        var rarer = data.Task == TaskKind.Binary ? RarerClassCount(data) : int.MaxValue;
         var kind = policy.Kind;
         if (kind == ValidationKind.Auto)
         {
-            kind = n <= policy.CrossValidationMaxRows ? ValidationKind.CrossValidation : ValidationKind.Holdout;
+            // A rare class's metric (AUPRC above all) is as noisy as its validation rows are few, whatever the row
+            // count: fraud-caravan's 7,857 training rows would leave 94 positives in a 20 % holdout, and which
+            // candidate won moved from run to run. CV validates on all 470, at k fits a trial, so only up to a size.
+            var fewRare = rarer * policy.HoldoutFraction < policy.MinimumHoldoutRareRows && n <= policy.RareClassCrossValidationMaxRows;
+            kind = n <= policy.CrossValidationMaxRows || fewRare ? ValidationKind.CrossValidation : ValidationKind.Holdout;
         }
 
         if (kind == ValidationKind.TimeOrdered && policy.TimeColumn is null)
@@ -58,9 +65,6 @@ internal sealed class ValidationSplit
             kind = ValidationKind.Holdout;
         }
 
-        // A binary metric (AUC, AUPRC) needs both classes in every validation fold, and the fits need both in
-        // training: each fold gets at least one row of the rarer class, so there are at most that many folds.
-        var rarer = data.Task == TaskKind.Binary ? RarerClassCount(data) : int.MaxValue;
         var holdoutFolds = Math.Max(2, (int)Math.Round(1 / Math.Clamp(policy.HoldoutFraction, 0.01, 0.5)));
         if (kind == ValidationKind.Holdout && rarer < holdoutFolds)
         {

@@ -96,7 +96,11 @@ public sealed class ScenarioPlan
 /// <summary>How validation rows are chosen.</summary>
 public enum ValidationKind
 {
-    /// <summary>k-fold CV below <see cref="ValidationPolicy.CrossValidationMaxRows"/> training rows, else a holdout.</summary>
+    /// <summary>
+    /// k-fold CV up to <see cref="ValidationPolicy.CrossValidationMaxRows"/> training rows, and for a binary label
+    /// whose holdout would hold fewer than <see cref="ValidationPolicy.MinimumHoldoutRareRows"/> rows of the rarer
+    /// class, up to <see cref="ValidationPolicy.RareClassCrossValidationMaxRows"/>; else a holdout.
+    /// </summary>
     Auto,
 
     /// <summary>One stratified random holdout.</summary>
@@ -115,9 +119,11 @@ public sealed record ValidationPolicy(
     double HoldoutFraction = 0.2,
     int Folds = 5,
     int CrossValidationMaxRows = 3000,
-    string? TimeColumn = null)
+    string? TimeColumn = null,
+    int MinimumHoldoutRareRows = 200,
+    int RareClassCrossValidationMaxRows = 50_000)
 {
-    /// <summary>CV on small data, a 20 % holdout otherwise.</summary>
+    /// <summary>CV on small data and on mid-sized data with a rare class, a 20 % holdout otherwise.</summary>
     public static ValidationPolicy Auto { get; } = new(ValidationKind.Auto);
 
     /// <summary>Time-ordered when <paramref name="timeColumn"/> is set, else <see cref="Auto"/>.</summary>

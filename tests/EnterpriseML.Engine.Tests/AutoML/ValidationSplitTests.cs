@@ -60,11 +60,24 @@ public sealed class ValidationSplitTests
     [Fact]
     public void Create_LargeData_IsAStratifiedHoldout()
     {
+        // 1,000 rows over the CV limit of 500, and 60 'bad' rows in a holdout are enough at a minimum of 50.
         var data = TestData.CreditGerman;
-        var split = ValidationSplit.Create(data, ValidationPolicy.Auto with { CrossValidationMaxRows = 500 }, 1);
+        var split = ValidationSplit.Create(data, ValidationPolicy.Auto with { CrossValidationMaxRows = 500, MinimumHoldoutRareRows = 50 }, 1);
         Assert.Equal(1, split.FoldCount);
         Assert.Equal(200, split.ValidationRows[0].Length);
         Assert.Equal(60, split.ValidationRows[0].Count(r => data.Labels[r] == 1));
+    }
+
+    [Theory]
+    [InlineData(50_000, 5)] // a holdout would hold 60 'bad' rows, under the 200 a rare-class metric needs: CV
+    [InlineData(999, 1)] // but not above the rows where CV's k fits a trial are allowed: a holdout
+    public void Create_FewRareRowsForAHoldout_CrossValidatesUpToASize(int rareClassCrossValidationMaxRows, int folds)
+    {
+        var data = TestData.CreditGerman;
+        var policy = ValidationPolicy.Auto with { CrossValidationMaxRows = 500, RareClassCrossValidationMaxRows = rareClassCrossValidationMaxRows };
+        var split = ValidationSplit.Create(data, policy, 1);
+        Assert.Equal(folds, split.FoldCount);
+        Assert.Equal(folds == 5 ? 1000 : 200, split.ValidationOrder.Length);
     }
 
     [Fact]
