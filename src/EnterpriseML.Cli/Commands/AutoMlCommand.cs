@@ -257,9 +257,9 @@ internal sealed class AutoMlCommand : ICliCommand
                         table.AddRow(
                             t.Index.ToString(CultureInfo.InvariantCulture),
                             Markup.Escape(t.Candidate),
-                            t.Kind == CandidateKind.General ? "[blue]general[/]" : "[darkorange]specialised[/]",
+                            TrialLines.KindMarkup(t),
                             Markup.Escape(Shorten(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + Short(p.Value))), 60)),
-                            t.Status == TrialStatus.Succeeded ? "[green]ok[/]" : $"[red]{t.Status.ToString().ToLowerInvariant()}[/]",
+                            TrialLines.StatusMarkup(t),
                             Format(t.ValidationScore, "0.0000"),
                             Format(t.ReportedFitSeconds(), "0.00"),
                             Format(t.PredictMicrosecondsPerRow, "0.0"));

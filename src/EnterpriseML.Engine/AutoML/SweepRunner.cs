@@ -681,7 +681,7 @@ internal sealed class Sweep
     /// the refitted winner's larger model), and saving the winner (<see cref="SweepSettings.SavesModel"/>: the largest
     /// of those models, scaled to all rows, at <see cref="SweepOptions.SaveBytesPerSecond"/>).
     /// </summary>
-    private double ReportSeconds(double budget, Standings standings)
+    private double AfterSweepSeconds(double budget, Standings standings)
     {
         if (_best is null)
         {
@@ -726,7 +726,7 @@ internal sealed class Sweep
     {
         // The refit of the best trial on all rows, scaled from its per-fold fit time, plus a little for the report,
         // plus scoring the caller's report rows.
-        var estimate = (0.02 * budget) + ReportSeconds(budget, standings) + RemeasureSeconds();
+        var estimate = (0.02 * budget) + AfterSweepSeconds(budget, standings) + RemeasureSeconds();
         if (_best is not null)
         {
             // With ensemble selection the winner may be a blend: reserve for refitting the best trial of each of
@@ -826,7 +826,7 @@ internal sealed class Sweep
             : _foldModels.GetValueOrDefault(winner.Index);
 
         var (model, refitted) = await finisher.RefitAsync(candidate, parameters, foldModel, winner,
-            _settings.BudgetSeconds is { } budget ? ReportSeconds(budget, CurrentStandings()) : 0, cancellationToken).ConfigureAwait(false);
+            _settings.BudgetSeconds is { } budget ? AfterSweepSeconds(budget, CurrentStandings()) : 0, cancellationToken).ConfigureAwait(false);
         var described = model as IDescribedCandidate;
         var candidateModels = new Dictionary<int, IFittedCandidate>(_foldModels);
         foreach (var entry in ensembles)
@@ -1074,6 +1074,12 @@ internal sealed class Sweep
         }
 
         // Per finalist and repeat: a ranked job's outcome, or an ensemble's composed from its members'.
+        var jobOf = new Dictionary<int, int>();
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            jobOf[jobs[i].Record.Index] = i;
+        }
+
         var composed = new TrialOutcome[repeats, finalists.Count];
         for (var r = 0; r < repeats; r++)
         {
@@ -1085,7 +1091,7 @@ internal sealed class Sweep
             for (var e = 0; e < usable.Count; e++)
             {
                 var repeat = r;
-                composed[r, ranked + e] = Blend(usable[e], index => outcomes[repeat, jobs.FindIndex(j => j.Record.Index == index)]!, executors[r]);
+                composed[r, ranked + e] = Blend(usable[e], index => outcomes[repeat, jobOf[index]]!, executors[r]);
             }
         }
 
@@ -1199,11 +1205,8 @@ internal sealed class Sweep
         }
 
         var folds = executor.FoldScoresOf(blend);
-        var record = ensemble.Record with
-        {
-            ValidationScore = folds.Length > 1 ? folds.Average() : folds[0],
-            ValidationSpread = TrialExecutor.StandardDeviation(folds),
-        };
+        var (score, spread) = TrialExecutor.Summarise(folds);
+        var record = ensemble.Record with { ValidationScore = score, ValidationSpread = spread };
         return new TrialOutcome(record, blend, null, folds);
     }
 

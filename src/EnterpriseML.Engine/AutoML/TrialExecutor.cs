@@ -219,11 +219,11 @@ internal sealed class TrialExecutor
     public double ScoreOutOfFold(float[] scores) => ScoreOutOfFoldWithSpread(scores).Score;
 
     /// <summary>As <see cref="ScoreOutOfFold"/>, with the standard deviation over folds (0 on a holdout).</summary>
-    public (double Score, double Spread) ScoreOutOfFoldWithSpread(float[] scores)
-    {
-        var folds = FoldScoresOf(scores);
-        return folds.Length == 1 ? (folds[0], 0) : (Mean(folds), StandardDeviation(folds));
-    }
+    public (double Score, double Spread) ScoreOutOfFoldWithSpread(float[] scores) => Summarise(FoldScoresOf(scores));
+
+    /// <summary>Per-fold scores as the sweep reports them: the mean and spread under CV, the one score of a holdout.</summary>
+    public static (double Score, double Spread) Summarise(double[] folds) =>
+        folds.Length == 1 ? (folds[0], 0) : (Mean(folds), StandardDeviation(folds));
 
     /// <summary>The metric on each fold's validation rows of an out-of-fold score vector (one value on a holdout).</summary>
     public double[] FoldScoresOf(float[] scores)
