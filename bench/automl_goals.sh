@@ -28,6 +28,7 @@ echo "|---|---|---|---|---|---|---|---|"
 run credit-german class bad credit
 run churn churn Yes auto
 run fraud-caravan CARAVAN insurance fraud
+run fraud-sensor label 1 fraud
 run sentiment label 1 sentiment --ignore source
 run diamonds price "" auto
 echo "reports: $work"

@@ -13,6 +13,7 @@ SETS = [
     ("credit-german", "credit-german-statlog.csv", "class", True),
     ("churn", "tabular-telco-churn.csv", "churn", True),
     ("fraud-caravan", "fraud-coil2000-caravan.csv", "CARAVAN", True),
+    ("fraud-sensor", "fraud-sensor-anomaly-singlehop.csv", "label", True),
     ("sentiment", "sentiment-uci-labelled-sentences.csv", "label", True),
     ("diamonds", "tabular-diamonds.csv", "price", False),
 ]

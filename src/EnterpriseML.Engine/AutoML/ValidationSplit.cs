@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
@@ -104,12 +105,18 @@ internal sealed class ValidationSplit
                     {
                         order[i] = pairs[i].Row;
                     }
-                    var cut = n - Math.Max(1, (int)Math.Round(n * policy.HoldoutFraction));
+
+                    var size = Math.Max(1, (int)Math.Round(n * policy.HoldoutFraction));
+                    var widened = data.Task == TaskKind.Binary ? WidenForBothClasses(data, order, size, policy) : null;
+                    var cut = n - (widened?.Size ?? size);
                     var train = order[..cut];
                     var valid = order[cut..];
                     Array.Sort(train);
                     Array.Sort(valid);
-                    return Build($"time-ordered holdout {policy.HoldoutFraction:P0} (latest by {policy.TimeColumn})", [train], [valid]);
+                    var description = widened is { } w && w.Size > size
+                        ? $"time-ordered holdout {(double)w.Size / n:P0} (latest by {policy.TimeColumn}; widened from {policy.HoldoutFraction:P0} to hold {w.RarerRows} of the {rarer} '{w.RarerClass}' rows)"
+                        : $"time-ordered holdout {policy.HoldoutFraction:P0} (latest by {policy.TimeColumn})";
+                    return Build(description, [train], [valid]);
                 }
 
             default:
@@ -209,6 +216,61 @@ internal sealed class ValidationSplit
 
         list.Add(row);
     }
+
+    /// <summary>
+    /// A time-ordered holdout of a binary label takes the latest <paramref name="size"/> rows, widened back in time
+    /// (up to half the rows) until it holds its share (the holdout fraction) of the rarer class: rare positives
+    /// often cluster in time, and a latest window without them cannot score AUC or AUPRC. An error names the class
+    /// and the time when even half the rows, or the rows before them, miss a class.
+    /// </summary>
+    private static (int Size, int RarerRows, string RarerClass)? WidenForBothClasses(CandidateData data, int[] order, int size, ValidationPolicy policy)
+    {
+        var n = order.Length;
+        var positives = 0;
+        foreach (var label in data.Labels)
+        {
+            positives += label > 0.5f ? 1 : 0;
+        }
+
+        var rarerIsPositive = positives <= n - positives;
+        var rarer = rarerIsPositive ? positives : n - positives;
+        var rarerClass = data.ClassNames[rarerIsPositive ? 1 : 0];
+        var wanted = Math.Max(1, (int)Math.Ceiling(rarer * policy.HoldoutFraction));
+        var limit = Math.Max(size, n / 2);
+        int inWindow = 0, common = 0, taken = 0;
+        while (taken < limit && (taken < size || inWindow < wanted))
+        {
+            var isRarer = data.Labels[order[n - 1 - taken]] > 0.5f == rarerIsPositive;
+            inWindow += isRarer ? 1 : 0;
+            common += isRarer ? 0 : 1;
+            taken++;
+        }
+
+        var column = policy.TimeColumn;
+        var from = DescribeTime(data.Features[column!], order[n - taken]);
+        if (inWindow == 0 || common == 0)
+        {
+            var missing = inWindow == 0 ? rarerClass : data.ClassNames[rarerIsPositive ? 0 : 1];
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Label '{data.LabelColumn}': the latest {taken} of {n} training rows by '{column}' (from {from} on) hold no row of class '{missing}', so a time-ordered validation cannot score them. The sweep validates on the latest rows so that no model learns from the future; give rows of both classes from the latest period, or leave '{column}' out (eml automl --ignore {column}, or the experiment's ignoreColumns) for a stratified split."));
+        }
+
+        if (rarer - inWindow == 0 || n - taken - (rarer - inWindow) == 0)
+        {
+            var missing = rarer - inWindow == 0 ? rarerClass : data.ClassNames[rarerIsPositive ? 0 : 1];
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Label '{data.LabelColumn}': every row of class '{missing}' is among the latest {taken} of {n} training rows by '{column}' (from {from} on), so the earlier rows cannot train a time-ordered validation's models; give earlier rows of that class, or leave '{column}' out (eml automl --ignore {column}, or the experiment's ignoreColumns) for a stratified split."));
+        }
+
+        return (taken, inWindow, rarerClass);
+    }
+
+    private static string DescribeTime(DataColumn column, int row) => column switch
+    {
+        DateTimeColumn dates when !dates.IsMissing(row) => new DateTime(dates.Ticks[row], DateTimeKind.Unspecified).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        NumericColumn numbers => numbers.Values[row].ToString("G9", CultureInfo.InvariantCulture),
+        _ => "an unknown time",
+    };
 
     /// <summary>Rows of the rarer class of a binary label; an error naming the class when it has fewer than two.</summary>
     private static int RarerClassCount(CandidateData data)

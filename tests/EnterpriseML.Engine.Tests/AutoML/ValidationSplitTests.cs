@@ -102,6 +102,48 @@ public sealed class ValidationSplitTests
     }
 
     [Fact]
+    public void Create_TimeOrdered_RarePositivesEarly_WidensTheHoldoutUntilItHoldsItsShare()
+    {
+        // 1,000 days; 40 positives, 36 of them in the first 600 days: the latest 20 % holds only 2.
+        var data = TimedData(1000, day => day < 600 ? day % 17 == 0 : day % 100 == 0);
+        var split = ValidationSplit.Create(data, ValidationPolicy.TimeOrderedOr("when"), 0);
+        var valid = split.ValidationRows[0];
+        var positives = data.Labels.Count(l => l == 1);
+        Assert.Equal(40, positives);
+
+        // Widened back in time to the 8 positives (20 % of 40) it should hold, and still the latest rows.
+        Assert.Equal(8, valid.Count(r => data.Labels[r] == 1));
+        Assert.True(split.TrainRows[0].Max() < valid.Min());
+        Assert.Equal(1000 - valid.Min(), valid.Length);
+        Assert.Equal($"time-ordered holdout {valid.Length / 1000.0:P0} (latest by when; widened from 20 % to hold 8 of the 40 'yes' rows)", split.Description);
+    }
+
+    [Fact]
+    public void Create_TimeOrdered_NoPositiveInTheLatestHalf_IsAnErrorNamingClassAndTime()
+    {
+        var data = TimedData(100, day => day < 30 && day % 5 == 0);
+        var e = Assert.Throws<ArgumentException>(() => ValidationSplit.Create(data, ValidationPolicy.TimeOrderedOr("when"), 0));
+        Assert.Equal("Label 'class': the latest 50 of 100 training rows by 'when' (from 2020-02-20 00:00:00 on) hold no row of class 'yes', so a time-ordered validation cannot score them. The sweep validates on the latest rows so that no model learns from the future; give rows of both classes from the latest period, or leave 'when' out (eml automl --ignore when, or the experiment's ignoreColumns) for a stratified split.", e.Message);
+    }
+
+    [Fact]
+    public void Create_TimeOrdered_EveryPositiveInTheLatestRows_IsAnError()
+    {
+        var data = TimedData(100, day => day >= 90);
+        var e = Assert.Throws<ArgumentException>(() => ValidationSplit.Create(data, ValidationPolicy.TimeOrderedOr("when"), 0));
+        Assert.StartsWith("Label 'class': every row of class 'yes' is among the latest 20 of 100 training rows by 'when' (from 2020-03-21 00:00:00 on)", e.Message);
+    }
+
+    /// <summary>One row per day from 2020-01-01 (row index = day); <paramref name="positive"/> says which days are 'yes'.</summary>
+    private static CandidateData TimedData(int days, Func<int, bool> positive)
+    {
+        var ticks = Enumerable.Range(0, days).Select(d => new DateTime(2020, 1, 1).AddDays(d).Ticks).ToArray();
+        var labels = Enumerable.Range(0, days).Select(d => positive(d) ? 1f : 0f).ToArray();
+        var table = new DataTable([new DateTimeColumn("when", ticks), new NumericColumn("x", new float[days])]);
+        return new CandidateData(table, labels, TaskKind.Binary, ["no", "yes"]) { LabelColumn = "class" };
+    }
+
+    [Fact]
     public void StratifiedSubsample_KeepsClassRatesAndIsRandom()
     {
         var data = TestData.CreditGerman;
