@@ -121,7 +121,13 @@ public static class GeneralCandidates
         MaxDegreeOfParallelism = threads,
     });
 
-    private static GbdtTrainer Gbdt(ParameterSet p, int seed, int threads) => new(new GbdtOptions
+    private static GbdtTrainer Gbdt(ParameterSet p, int seed, int threads) => new(ToGbdtOptions(p, seed, threads));
+
+    /// <summary>
+    /// GBDT options from a point of <see cref="GbdtSpace"/> (or of a space that extends it); the specialised GBDT
+    /// candidates set their own options (monotone constraints, positive weight) on the result.
+    /// </summary>
+    internal static GbdtOptions ToGbdtOptions(ParameterSet p, int seed, int threads) => new()
     {
         NumberOfTrees = p.GetInt("NumberOfTrees"),
         NumberOfLeaves = p.GetInt("NumberOfLeaves"),
@@ -132,5 +138,5 @@ public static class GeneralCandidates
         L2Regularization = p.GetDouble("L2Regularization"),
         Seed = seed,
         MaxDegreeOfParallelism = threads,
-    });
+    };
 }

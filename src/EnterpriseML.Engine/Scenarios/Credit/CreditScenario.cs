@@ -169,19 +169,8 @@ public sealed class CreditScenario : IScenario
     {
         var labels = input.Context.Train.Labels;
         var constraints = InferMonotoneConstraints(input.Matrix, labels, cancellationToken: cancellationToken);
-        var options = new GbdtOptions
-        {
-            NumberOfTrees = parameters.GetInt("NumberOfTrees"),
-            NumberOfLeaves = parameters.GetInt("NumberOfLeaves"),
-            LearningRate = parameters.GetDouble("LearningRate"),
-            MinimumExampleCountPerLeaf = parameters.GetInt("MinimumExampleCountPerLeaf"),
-            FeatureSubsampleFraction = parameters.GetDouble("FeatureSubsampleFraction"),
-            RowSubsampleFraction = parameters.GetDouble("RowSubsampleFraction"),
-            L2Regularization = parameters.GetDouble("L2Regularization"),
-            MonotoneConstraints = constraints,
-            Seed = input.Context.Seed,
-            MaxDegreeOfParallelism = input.Context.Threads,
-        };
+        var options = GeneralCandidates.ToGbdtOptions(parameters, input.Context.Seed, input.Context.Threads);
+        options.MonotoneConstraints = constraints;
         var model = new GbdtTrainer(options).Fit(new TrainingSet(input.Matrix, labels, TaskKind.Binary), cancellationToken);
         var text = new StringBuilder();
         for (var f = 0; f < constraints.Length; f++)

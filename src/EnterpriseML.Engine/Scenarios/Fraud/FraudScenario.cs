@@ -128,20 +128,9 @@ public sealed class FraudScenario : IScenario
         var holdX = FeatureRows.Select(x, holdRows);
         var fitY = FeatureRows.Select(labels, fitRows);
         var holdY = FeatureRows.Select(labels, holdRows);
-        var options = new GbdtOptions
-        {
-            NumberOfTrees = parameters.GetInt("NumberOfTrees"),
-            NumberOfLeaves = parameters.GetInt("NumberOfLeaves"),
-            LearningRate = parameters.GetDouble("LearningRate"),
-            MinimumExampleCountPerLeaf = parameters.GetInt("MinimumExampleCountPerLeaf"),
-            FeatureSubsampleFraction = parameters.GetDouble("FeatureSubsampleFraction"),
-            RowSubsampleFraction = parameters.GetDouble("RowSubsampleFraction"),
-            L2Regularization = parameters.GetDouble("L2Regularization"),
-            ScalePositiveWeight = parameters.GetDouble(nameof(GbdtOptions.ScalePositiveWeight)),
-            EarlyStoppingRounds = 25,
-            Seed = context.Seed,
-            MaxDegreeOfParallelism = context.Threads,
-        };
+        var options = GeneralCandidates.ToGbdtOptions(parameters, context.Seed, context.Threads);
+        options.ScalePositiveWeight = parameters.GetDouble(nameof(GbdtOptions.ScalePositiveWeight));
+        options.EarlyStoppingRounds = 25;
         var set = new TrainingSet(fitX, fitY, TaskKind.Binary) { Validation = new TrainingSet(holdX, holdY, TaskKind.Binary) };
         var model = new GbdtTrainer(options).Fit(set, cancellationToken);
         var scores = new float[holdX.RowCount];

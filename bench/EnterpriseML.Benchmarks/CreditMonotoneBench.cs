@@ -1,0 +1,149 @@
+using System.Globalization;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Credit;
+using EnterpriseML.Engine.Scenarios.Specialised;
+using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Trees;
+using EnterpriseML.Engine.Tuning;
+
+namespace EnterpriseML.Benchmarks;
+
+/// <summary>
+/// What the credit scenario's monotone constraints cost or buy on held-out rows:
+/// <c>credit-monotone --splits ROOT [--states 42,1,2,3,4,5] [--seeds 3]</c> reads
+/// <c>ROOT/stateN/credit-german.{train,test}.csv</c> (<c>bench/automl_splits.py ... --state N</c>), fits the
+/// <c>monotone-gbdt</c> candidate's GBDT at the search space's two warm-start configurations with the constraints the
+/// candidate infers, with none, without each inferred constraint and with each alone, and prints the test AUC per
+/// split (mean over seeds) and the mean over splits as a markdown table.
+/// </summary>
+internal sealed class CreditMonotoneBench : IBenchCommand
+{
+    public string Name => "credit-monotone";
+
+    public int Run(string[] args)
+    {
+        var root = BenchArguments.Get(args, "--splits") ?? throw new ArgumentException("credit-monotone needs --splits ROOT (ROOT/stateN/credit-german.*.csv).");
+        var states = (BenchArguments.Get(args, "--states") ?? "42,1,2,3,4,5").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var seeds = int.Parse(BenchArguments.Get(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
+        var space = GeneralCandidates.GbdtSpace;
+        var results = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var constrained = new HashSet<string>(StringComparer.Ordinal);
+        for (var s = 0; s < states.Length; s++)
+        {
+            var folder = Path.Combine(root, "state" + states[s].ToString(CultureInfo.InvariantCulture));
+            var train = LabelEncoding.Encode(CsvTable.Read(Path.Combine(folder, "credit-german.train.csv")), "class", TaskKind.Binary, "bad");
+            var test = LabelEncoding.Encode(CsvTable.Read(Path.Combine(folder, "credit-german.test.csv")), "class", TaskKind.Binary, "bad", train.ClassNames);
+            foreach (var (variant, constraints) in Variants(train, constrained))
+            {
+                for (var w = 0; w < space.WarmStartPoints.Count; w++)
+                {
+                    var parameters = space.ToParameters(space.WarmStartPoints[w]);
+                    var candidate = Candidate(space, constraints);
+                    var auc = 0.0;
+                    for (var seed = 0; seed < seeds; seed++)
+                    {
+                        var fitted = candidate.Fit(new CandidateFitContext(train, seed, 2, ScenarioColumns.None), parameters);
+                        auc += BinaryMetrics.Compute(test.Labels, fitted.Score(test.Features)).Auc / seeds;
+                    }
+
+                    var key = $"warm start {w + 1} | {variant}";
+                    if (!results.TryGetValue(key, out var row))
+                    {
+                        results[key] = row = new double[states.Length];
+                        order.Add(key);
+                    }
+
+                    row[s] = auc;
+                }
+            }
+
+            Console.Error.WriteLine($"split {states[s]} done");
+        }
+
+        Console.WriteLine($"| configuration | constraints | {string.Join(" | ", states.Select(s => "split " + s.ToString(CultureInfo.InvariantCulture)))} | mean |");
+        Console.WriteLine($"|---|---|{string.Concat(states.Select(_ => "---|"))}---|");
+        foreach (var key in order)
+        {
+            // Rows for a feature that no split constrained repeat the inferred or the unconstrained rows.
+            if (Feature(key) is { } feature && !constrained.Contains(feature))
+            {
+                continue;
+            }
+
+            var row = results[key];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {key} | {string.Join(" | ", row.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))} | {row.Average():F4} |"));
+        }
+
+        return 0;
+    }
+
+    private const string Without = "inferred without ";
+    private const string Alone = " alone";
+
+    /// <summary>The feature a "without X" or "X alone" row is about, else null.</summary>
+    private static string? Feature(string key)
+    {
+        var constraints = key[(key.IndexOf('|', StringComparison.Ordinal) + 2)..];
+        return constraints.StartsWith(Without, StringComparison.Ordinal) ? constraints[Without.Length..]
+            : constraints.EndsWith(Alone, StringComparison.Ordinal) ? constraints[..^Alone.Length] : null;
+    }
+
+    /// <summary>
+    /// The constraint sets to compare, by a name that holds on every split (features by name, not index); the
+    /// features the inference constrained are added to <paramref name="constrained"/>.
+    /// </summary>
+    private static IEnumerable<(string Name, Func<SpecialisedInput, int[]> Constraints)> Variants(CandidateData train, HashSet<string> constrained)
+    {
+        int[] Inferred(SpecialisedInput input)
+        {
+            var constraints = CreditScenario.InferMonotoneConstraints(input.Matrix, input.Context.Train.Labels);
+            for (var f = 0; f < constraints.Length; f++)
+            {
+                if (constraints[f] != 0)
+                {
+                    constrained.Add(input.Matrix.Features[f].Name);
+                }
+            }
+
+            return constraints;
+        }
+
+        yield return ("inferred (the candidate's)", Inferred);
+        yield return ("none", input => new int[input.Matrix.ColumnCount]);
+        var numeric = train.Features.Columns.Where(c => c is NumericColumn).Select(c => c.Name).ToArray();
+        foreach (var name in numeric)
+        {
+            yield return (Without + name, input => Keep(Inferred(input), input, f => f != name));
+        }
+
+        foreach (var name in numeric)
+        {
+            yield return (name + Alone, input => Keep(Inferred(input), input, f => f == name));
+        }
+    }
+
+    private static int[] Keep(int[] constraints, SpecialisedInput input, Func<string, bool> keep)
+    {
+        for (var f = 0; f < constraints.Length; f++)
+        {
+            constraints[f] = keep(input.Matrix.Features[f].Name) ? constraints[f] : 0;
+        }
+
+        return constraints;
+    }
+
+    /// <summary>The monotone-gbdt candidate's fit with <paramref name="constraints"/> in place of its inference.</summary>
+    private static SpecialisedCandidate Candidate(SearchSpace space, Func<SpecialisedInput, int[]> constraints) =>
+        new("monotone-gbdt", "gbdt", space, FeaturizerOptions.Trees, "bench", (input, p, cancellationToken) =>
+        {
+            var options = GeneralCandidates.ToGbdtOptions(p, input.Context.Seed, input.Context.Threads);
+            options.MonotoneConstraints = constraints(input);
+            var model = new GbdtTrainer(options).Fit(new TrainingSet(input.Matrix, input.Context.Train.Labels, TaskKind.Binary), cancellationToken);
+            return new SpecialisedFit(model, []);
+        });
+}
