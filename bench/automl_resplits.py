@@ -28,6 +28,7 @@ SPECS = {  # name: file, label, positive, scenario, metric, extra eml arguments
     "credit-german": ("credit-german-statlog.csv", "class", "bad", "credit", "auc", []),
     "churn": ("tabular-telco-churn.csv", "churn", "Yes", "auto", "auc", []),
     "fraud-caravan": ("fraud-coil2000-caravan.csv", "CARAVAN", "insurance", "fraud", "auprc", []),
+    "fraud-sensor": ("fraud-sensor-anomaly-singlehop.csv", "label", "1", "fraud", "auprc", []),
 }
 
 
