@@ -91,9 +91,9 @@ internal sealed class AutoMlCommand : ICliCommand
     internal static async Task<int> RunAsync(AutoMlRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        if (!(request.Budget > 0))
+        if (!(request.Budget is > 0 and <= SweepOptions.MaximumBudgetSeconds))
         {
-            throw new ArgumentOutOfRangeException(nameof(request), request.Budget, "--budget must be > 0 seconds.");
+            throw new ArgumentOutOfRangeException(nameof(request), request.Budget, $"--budget must be in (0, {SweepOptions.MaximumBudgetSeconds:0}] seconds (at most a week).");
         }
 
         if (request.Threads is < 1)

@@ -7,6 +7,9 @@ namespace EnterpriseML.Engine.AutoML;
 /// </summary>
 public sealed class SweepOptions
 {
+    /// <summary>The longest budget (and per-trial cap) a sweep accepts: a week, in seconds.</summary>
+    public const double MaximumBudgetSeconds = 604_800;
+
     /// <summary>Wall-clock budget in seconds for the whole sweep including the final refit; null = no time limit
     /// (then <see cref="MaximumTrials"/> must be set). Default 60; valid (0, 604800].</summary>
     public double? BudgetSeconds { get; set; } = 60;
@@ -143,7 +146,7 @@ internal sealed record SweepSettings(
     public static SweepSettings From(SweepOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        const double Week = 604_800;
+        const double Week = SweepOptions.MaximumBudgetSeconds;
         if (options.BudgetSeconds is { } budget && (!(budget > 0) || budget > Week))
         {
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.BudgetSeconds), budget, "Must be in (0, 604800].");

@@ -59,6 +59,21 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Empty(writer.ToString());
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-5.0)]
+    [InlineData(double.NaN)]
+    [InlineData(1e9)] // over a week: the engine's limit, named as the option
+    public async Task BadBudget_NamesTheOptionAndItsRange(double budget)
+    {
+        var request = new AutoMlRequest(Path.Combine(_directory, "not-read.csv"), null, "class", "bad", "credit", Budget: budget, Seed: 0, Ignore: [], Out: null,
+            Json: true, Threads: 1, null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith("--budget must be in (0, 604800] seconds (at most a week).", CliErrors.Describe(error), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownLabel_NamesTheOptionTheFileAndTheColumns()
     {

@@ -68,7 +68,7 @@ public sealed class RecommendationAutoMlOptions
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> naming the first bad one.</summary>
     public void Validate()
     {
-        if (BudgetSeconds is { } b && !(b > 0 && b <= 604_800))
+        if (BudgetSeconds is { } b && !(b > 0 && b <= SweepOptions.MaximumBudgetSeconds))
         {
             throw new ArgumentOutOfRangeException(nameof(BudgetSeconds), b, "Must be in (0, 604800] seconds or null.");
         }
