@@ -138,8 +138,11 @@ internal sealed class AutoMlCommand : ICliCommand
         CandidateData? test = null;
         if (request.Test is not null)
         {
-            var testTable = CsvTable.Read(request.Test, cancellationToken: cancellationToken).WithoutColumns(request.Ignore);
-            // Checked before the sweep, not when its winner meets the test rows at the end of the budget.
+            // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
+            // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
+            var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+            var testTable = CsvTable.Read(request.Test, new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
+                .WithoutColumns(request.Ignore);
             var missing = trainTable.Columns.Select(c => c.Name).Where(name => !testTable.TryGetColumn(name, out _)).ToArray();
             if (missing.Length > 0)
             {

@@ -1,4 +1,5 @@
 using EnterpriseML.Cli.Commands;
+using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.IntegrationTests.Cli;
 
@@ -28,6 +29,32 @@ public sealed class AutoMlInputErrorTests : IDisposable
         var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
 
         Assert.Equal("test.csv: no columns 'age', 'job', which train.csv has; the test rows need every training column (--ignore leaves one out of both).", error.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
+        Assert.Empty(writer.ToString());
+    }
+
+    [Fact]
+    public async Task TestValueThatDoesNotFitItsTrainingColumn_FailsAtOnce_NamingFileLineAndColumn()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, lines[..801]);
+        // 'duration' is numeric in training; the test file's third row (line 4) spells it out.
+        var column = Array.IndexOf(lines[0].Split(','), "duration");
+        var testLines = lines[801..].Prepend(lines[0]).ToArray();
+        var fields = testLines[3].Split(',');
+        fields[column] = "twelve";
+        testLines[3] = string.Join(',', fields);
+        var test = Path.Combine(_directory, "test.csv");
+        File.WriteAllLines(test, testLines);
+
+        var request = new AutoMlRequest(train, test, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+        using var writer = new StringWriter();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<CsvFormatException>(() => AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
+
+        Assert.Equal("test.csv, line 4: column 'duration' is set to Numeric but holds 'twelve', which is not a number.", error.Message);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
         Assert.Empty(writer.ToString());
     }
