@@ -134,6 +134,11 @@ internal sealed class AutoMlCommand : ICliCommand
         var trainTable = CheckColumns(CsvTable.Read(request.Train, cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
         var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive));
+        if (request.Positive is not null && plan.Task != Engine.Trainers.TaskKind.Binary)
+        {
+            throw new ArgumentException($"--positive '{request.Positive}' names the positive class of a binary label; '{request.Label}' is a {plan.Task.ToString().ToLowerInvariant()} label.");
+        }
+
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
         CandidateData? test = null;
         if (request.Test is not null)
@@ -229,6 +234,12 @@ internal sealed class AutoMlCommand : ICliCommand
             {
                 throw new ArgumentException($"--ignore '{ignored}': {file} has no column of that name. Available: {Available()}.");
             }
+        }
+
+        if (table.Columns.All(c => c.Name == request.Label || request.Ignore.Contains(c.Name)))
+        {
+            var ignored = request.Ignore.Count == 0 ? "" : $" and the ignored {string.Join(", ", request.Ignore.Select(i => $"'{i}'"))}";
+            throw new ArgumentException($"{file} has no column to learn from: besides the label '{request.Label}'{ignored}, there is none.");
         }
 
         return table;

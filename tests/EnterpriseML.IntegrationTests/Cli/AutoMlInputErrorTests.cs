@@ -66,7 +66,24 @@ public sealed class AutoMlInputErrorTests : IDisposable
         { [], null, null, -1.0, "--max-predict-us must be > 0 microseconds per row." },
         { ["class"], null, null, null, "--ignore 'class' is the label column; a sweep cannot leave out what it learns." },
         { ["sourc"], null, null, null, "--ignore 'sourc': train.csv has no column of that name. Available: checking_status, duration," },
+        { File.ReadLines(TestPaths.Dataset("credit-german-statlog.csv")).First().Split(',').Where(c => c != "class").ToArray(), null, null, null,
+            "train.csv has no column to learn from: besides the label 'class' and the ignored 'checking_status', 'duration'," },
     };
+
+    [Theory]
+    [InlineData("duration", "auto", "--positive 'bad' names the positive class of a binary label; 'duration' is a regression label.")]
+    [InlineData("purpose", "auto", "--positive 'bad' names the positive class of a binary label; 'purpose' is a multiclass label.")]
+    public async Task PositiveClassOfALabelThatIsNotBinary_FailsBeforeTheSweep(string label, string scenario, string expected)
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var request = new AutoMlRequest(train, null, label, "bad", scenario, Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal(expected, error.Message);
+    }
 
     [Theory]
     [MemberData(nameof(OptionErrors))]
