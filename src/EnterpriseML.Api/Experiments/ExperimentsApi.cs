@@ -93,7 +93,19 @@ internal static class ExperimentsApi
             return ("ignoreColumns", $"The dataset has no column '{unknown}'.");
         }
 
-        return request.IgnoreColumns?.Contains(request.Label) == true ? ("ignoreColumns", "The label cannot be ignored.") : null;
+        if (request.IgnoreColumns?.Contains(request.Label) == true)
+        {
+            return ("ignoreColumns", "The label cannot be ignored.");
+        }
+
+        if (dataset.Profile.Columns.All(c => c.Name == request.Label || request.IgnoreColumns?.Contains(c.Name) == true))
+        {
+            return ("ignoreColumns", $"No column is left to learn from: the dataset's columns besides the label '{request.Label}' are all ignored.");
+        }
+
+        return request.PositiveClass is { } p && label.DistinctCount > 2
+            ? ("positiveClass", $"'{p}' names the positive class of a binary label; '{request.Label}' has {label.DistinctCount} distinct values.")
+            : null;
     }
 
     private static async Task<Results<Accepted<ExperimentAccepted>, ProblemHttpResult>> CreateAsync(

@@ -23,6 +23,10 @@ public sealed class ExperimentFlowTests
         await AssertFieldAsync(client, new { datasetId, label = "nope", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "nope", budgetSeconds = 5, modelName = "m" }, "scenario");
         await AssertFieldAsync(client, new { datasetId = "missing", label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId");
+        var csv = await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        var header = System.Text.Encoding.UTF8.GetString(csv, 0, Array.IndexOf(csv, (byte)'\n')).Split(',');
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", ignoreColumns = header.Where(c => c != "class").ToArray() }, "ignoreColumns");
+        await AssertFieldAsync(client, new { datasetId, label = "duration", positiveClass = "12", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "positiveClass");
         await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "single-class.csv", "a,b\n1,x\n2,x\n3,x\n"u8.ToArray()), label = "b", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
         // An identifier as the label, and a binary label with one row of a class: refused up front, not after a failed sweep.
         var ids = string.Concat(Enumerable.Range(0, 120).Select(i => $"{i},A{i:D4}\n"));
