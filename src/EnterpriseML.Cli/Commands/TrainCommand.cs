@@ -101,6 +101,11 @@ internal sealed class TrainCommand : ICliCommand
         CheckColumns(table, args);
         table = table.WithoutColumns(args.Ignore);
         var task = ParseTask(args.Task) ?? LabelEncoding.InferTask(table[args.Label]);
+        if (args.Positive is not null && task != TaskKind.Binary)
+        {
+            throw new ArgumentException($"--positive '{args.Positive}' names the positive class of a binary label; '{args.Label}' is a {task.ToString().ToLowerInvariant()} label.");
+        }
+
         if (!descriptor.Tasks.Contains(task))
         {
             throw new ArgumentException($"Trainer '{descriptor.Name}' does not support {task.ToString().ToLowerInvariant()} tasks (it supports {string.Join(", ", descriptor.Tasks).ToLowerInvariant()}).");

@@ -125,6 +125,14 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_PositiveClassOfARegressionLabel_IsAnError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "duration", "ridge") with { Positive = "12" }, _ => { }, CancellationToken.None));
+        Assert.Equal("--positive '12' names the positive class of a binary label; 'duration' is a regression label.", e.Message);
+    }
+
+    [Fact]
     public void Train_UnknownLabel_ErrorListsColumns()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(Args("credit-german-statlog.csv", "klass", "gbdt"), _ => { }, CancellationToken.None));
