@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using EnterpriseML.Engine.AutoML;
-using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Scenarios.Recommendation;
 using EnterpriseML.Engine.Tuning;
@@ -41,11 +40,7 @@ internal static class RecommendationAutoMlCommand
 
         var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        foreach (var path in paths)
-        {
-            CheckColumns(path, request);
-        }
-
+        RecommendationTraining.CheckColumns(paths, columns, "--timestamp");
         var sets = await Task.Run(() => InteractionSet.ReadCsv(paths, columns, cancellationToken), cancellationToken);
         var train = sets[0];
         var test = request.Test is null ? null : sets[1];
@@ -86,19 +81,5 @@ internal static class RecommendationAutoMlCommand
         }
 
         return 0;
-    }
-
-    /// <summary>Each named column must be in the file's header: an error in the CLI's words, naming the option.</summary>
-    private static void CheckColumns(string path, AutoMlRequest request)
-    {
-        using var reader = CsvRowReader.Open(path);
-        var names = reader.ColumnNames;
-        foreach (var (option, name) in new[] { ("--user", request.User), ("--item", request.Item), ("--label", request.Label), ("--timestamp", request.Timestamp) })
-        {
-            if (name is not null && !names.Contains(name))
-            {
-                throw new ArgumentException($"{option} '{name}': {Path.GetFileName(path)} has no column of that name. Columns: {string.Join(", ", names)}.");
-            }
-        }
     }
 }

@@ -54,6 +54,31 @@ internal static class RecommendationTraining
         }
     }
 
+    /// <summary>
+    /// Every column the interactions are read from must be in each file's header: an error in the CLI's words, naming
+    /// the option, the file and its columns, before the rows are read. <paramref name="timestampOption"/> is how the
+    /// command names the timestamp column (<c>--timestamp</c> in <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
+    /// </summary>
+    internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp")
+    {
+        foreach (var path in paths)
+        {
+            using var reader = CsvRowReader.Open(path);
+            var names = reader.ColumnNames;
+            foreach (var (option, name) in new[]
+            {
+                ("--user", columns.User), ("--item", columns.Item), ("--label", columns.Rating), (timestampOption, columns.Timestamp),
+                ("--set weight", columns.Weight), ("--set segment", columns.Segment),
+            })
+            {
+                if (name is not null && !names.Contains(name))
+                {
+                    throw new ArgumentException($"{option} '{name}': {Path.GetFileName(path)} has no column of that name. Columns: {string.Join(", ", names)}.");
+                }
+            }
+        }
+    }
+
     private static int Run(RecommendationTrainRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         var settings = RecommendationSettings.Parse(request.Settings);
@@ -66,6 +91,7 @@ internal static class RecommendationTraining
         settings.EnsureAllUsed();
 
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
+        CheckColumns(paths, columns);
         var sets = InteractionSet.ReadCsv(paths, columns, cancellationToken);
         InteractionSet train, test;
         if (request.Test is not null)

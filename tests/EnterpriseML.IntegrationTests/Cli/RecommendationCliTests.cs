@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EnterpriseML.Cli.Commands;
+using EnterpriseML.Engine.Recommendation;
 
 namespace EnterpriseML.IntegrationTests.Cli;
 
@@ -90,5 +91,19 @@ public sealed class RecommendationCliTests : IDisposable
         Assert.Equal(2, await RecommendationTraining.RunAsync(Request("no-such-trainer", null), output));
         Assert.Equal(2, await RecommendationTraining.RunAsync(Request("popularity", null, "NoSuchOption=1"), output));
         Assert.Equal(string.Empty, output.ToString());
+    }
+
+    [Theory]
+    [InlineData("respondant", "brand", null, "--user 'respondant'")]
+    [InlineData("respondent", "brands", null, "--item 'brands'")]
+    [InlineData("respondent", "brand", "rating", "--label 'rating'")]
+    [InlineData("respondent", "brand", null, "--set timestamp 'when'", "when")]
+    public void CheckColumns_AColumnNotInTheFile_NamesTheOptionTheFileAndItsColumns(string user, string item, string? rating, string named, string? timestamp = null)
+    {
+        var path = TestPaths.Dataset("recsys-scotch-implicit.csv");
+
+        var e = Assert.Throws<ArgumentException>(() => RecommendationTraining.CheckColumns([path], new InteractionColumns(user, item, rating, timestamp)));
+
+        Assert.Equal($"{named}: recsys-scotch-implicit.csv has no column of that name. Columns: respondent, brand.", e.Message);
     }
 }
