@@ -111,6 +111,12 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
         }
 
+        if (request.Out is not null)
+        {
+            // Before the sweep, not after the budget is spent: --out must be a directory this process can write.
+            PrepareOutputDirectory(request.Out);
+        }
+
         var tuner = request.Tuner switch
         {
             "cost-frugal" or "cfo" => TunerKind.CostFrugal,
@@ -298,6 +304,31 @@ internal sealed class AutoMlCommand : ICliCommand
             }
         });
         return result!;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="directory"/> when missing and checks that a file can be written in it; an error names
+    /// <c>--out</c> and the reason (a file of that name, no permission, a read-only file system).
+    /// </summary>
+    internal static void PrepareOutputDirectory(string directory)
+    {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"--out '{directory}' is a file; --out names a directory (created when missing).");
+        }
+
+        var probe = Path.Combine(directory, $".eml-write-check-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--out '{directory}': cannot write there ({e.Message})", e);
+        }
     }
 
     /// <summary>

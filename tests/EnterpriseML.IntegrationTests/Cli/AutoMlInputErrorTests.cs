@@ -59,6 +59,35 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Empty(writer.ToString());
     }
 
+    [Fact]
+    public async Task OutIsAFile_FailsBeforeTheSweep_NamingTheOption()
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var output = Path.Combine(_directory, "results");
+        File.WriteAllText(output, "not a directory");
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal($"--out '{output}' is a file; --out names a directory (created when missing).", error.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
+        Assert.Equal("not a directory", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void PrepareOutputDirectory_CreatesItAndLeavesNothingBehind()
+    {
+        var output = Path.Combine(_directory, "a", "b");
+
+        AutoMlCommand.PrepareOutputDirectory(output);
+
+        Assert.True(Directory.Exists(output));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+    }
+
     public static TheoryData<string[], int?, int?, double?, string> OptionErrors => new()
     {
         { [], 0, null, null, "--threads must be at least 1." },
