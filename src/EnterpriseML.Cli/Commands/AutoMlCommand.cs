@@ -79,7 +79,7 @@ internal sealed class AutoMlCommand : ICliCommand
             {
                 return await RunAsync(request, Console.Out, cancellationToken);
             }
-            catch (Exception e) when (e is ArgumentException or CsvFormatException or FileNotFoundException or SweepFailedException or KeyNotFoundException)
+            catch (Exception e) when (e is ArgumentException or CsvFormatException or IOException or UnauthorizedAccessException or SweepFailedException or KeyNotFoundException)
             {
                 await Console.Error.WriteLineAsync($"eml automl: {CliErrors.Describe(e)}");
                 return 2;
@@ -137,7 +137,7 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
-        var trainTable = CheckColumns(CsvTable.Read(request.Train, cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
+        var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
         var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive));
         if (request.Positive is not null && plan.Task != Engine.Trainers.TaskKind.Binary)
@@ -152,7 +152,7 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(request.Test, new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             var missing = trainTable.Columns.Select(c => c.Name).Where(name => !testTable.TryGetColumn(name, out _)).ToArray();
             if (missing.Length > 0)

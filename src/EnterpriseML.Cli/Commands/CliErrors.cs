@@ -3,7 +3,10 @@ using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Cli.Commands;
 
-/// <summary>Turns user errors into one precise line on stderr and exit code 2; anything else is a bug and keeps its stack trace.</summary>
+/// <summary>
+/// Turns user errors (bad input, and the file system refusing a path) into one precise line on stderr and exit code 2;
+/// anything else is a bug and keeps its stack trace.
+/// </summary>
 internal static class CliErrors
 {
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken)
@@ -17,7 +20,7 @@ internal static class CliErrors
             await Console.Error.WriteLineAsync("eml: cancelled.");
             return 130;
         }
-        catch (Exception e) when (e is CsvFormatException or ModelFormatException or ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is CsvFormatException or ModelFormatException or ArgumentException or FormatException or IOException or UnauthorizedAccessException or KeyNotFoundException or NotSupportedException or InvalidOperationException)
         {
             await Console.Error.WriteLineAsync("eml: error: " + Describe(e));
             return 2;
@@ -39,4 +42,18 @@ internal static class CliErrors
         var message = e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal).ReplaceLineEndings(" ");
         return char.IsUpper(name[0]) && !message.Contains(name, StringComparison.Ordinal) ? $"{name}: {message}" : message;
     }
+}
+
+/// <summary>Checks of the files the options name, before any work: errors name the option and the path.</summary>
+internal static class CliPaths
+{
+    /// <summary>A file to read: a directory of that name is an error naming the option (a missing file is left to the reader's message).</summary>
+    public static string Input(string path, string option) => Directory.Exists(path)
+        ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names a file to read.")
+        : path;
+
+    /// <summary>A file to write: a directory of that name is an error naming the option.</summary>
+    public static string Output(string path, string option) => Directory.Exists(path)
+        ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.")
+        : path;
 }

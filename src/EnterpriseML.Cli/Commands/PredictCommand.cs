@@ -18,11 +18,17 @@ internal sealed class PredictCommand : ICliCommand
         var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
-            var pipeline = ModelPipeline.Load(parse.GetValue(model)!.FullName);
+            var target = parse.GetValue(output);
+            if (target is not null)
+            {
+                CliPaths.Output(target.FullName, "--output");
+            }
+
+            var pipeline = ModelPipeline.Load(CliPaths.Input(parse.GetValue(model)!.FullName, "--model"));
             var file = parse.GetValue(input)!;
+            CliPaths.Input(file.FullName, "--input");
             var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true }, token);
             var outputs = pipeline.Predict(table, token);
-            var target = parse.GetValue(output);
             if (target is null)
             {
                 Write(pipeline, outputs, table.RowCount, Console.Out);

@@ -47,7 +47,7 @@ internal static class RecommendationTraining
         {
             return Task.FromResult(Run(request, output, cancellationToken));
         }
-        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
+        catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
         {
             Console.Error.WriteLine($"eml: error: {ex.Message}");
             return Task.FromResult(2);
@@ -61,9 +61,11 @@ internal static class RecommendationTraining
     /// </summary>
     internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp")
     {
+        var first = true;
         foreach (var path in paths)
         {
-            using var reader = CsvRowReader.Open(path);
+            using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"));
+            first = false;
             var names = reader.ColumnNames;
             foreach (var (option, name) in new[]
             {

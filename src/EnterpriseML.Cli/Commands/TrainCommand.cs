@@ -95,6 +95,17 @@ internal sealed class TrainCommand : ICliCommand
             overrides[c] = ColumnType.Categorical;
         }
 
+        CliPaths.Input(args.Train.FullName, "--train");
+        if (args.Test is not null)
+        {
+            CliPaths.Input(args.Test.FullName, "--test");
+        }
+
+        if (args.Save is not null)
+        {
+            CliPaths.Output(args.Save.FullName, "--save");
+        }
+
         progress($"Reading {args.Train.Name}…");
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
@@ -253,10 +264,10 @@ internal static class Atomic
     public static string WriteFile(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             using (var stream = File.Create(temp))
             {
                 write(stream);
@@ -264,6 +275,11 @@ internal static class Atomic
 
             File.Move(temp, full, overwrite: true);
             return full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary file's name means nothing to the user: name the file asked for.
+            throw new IOException($"Cannot write '{full}': {e.Message}", e);
         }
         finally
         {

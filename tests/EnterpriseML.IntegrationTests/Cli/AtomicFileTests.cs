@@ -21,9 +21,22 @@ public sealed class AtomicFileTests : IDisposable
             throw new IOException("No space left on device");
         }));
 
-        Assert.Equal("No space left on device", error.Message);
+        Assert.Equal($"Cannot write '{Path.GetFullPath(path)}': No space left on device", error.Message);
         Assert.Equal("first run", File.ReadAllText(path));
         Assert.Equal(["model.eml"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void WriteFile_WhereNoDirectoryCanBe_NamesThePathAskedForNotTheTemporary()
+    {
+        var blocker = Path.Combine(_directory, "blocker");
+        File.WriteAllText(blocker, "a file where a directory would go");
+        var path = Path.Combine(blocker, "model.eml");
+
+        var error = Assert.Throws<IOException>(() => Atomic.WriteFile(path, stream => stream.Write("x"u8)));
+
+        Assert.StartsWith($"Cannot write '{path}': ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp-", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -125,6 +125,18 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_SaveOrTrainIsADirectory_ErrorNamesTheOptionBeforeTraining()
+    {
+        var save = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "class", "gbdt") with { Save = new FileInfo(_directory) }, _ => { }, CancellationToken.None));
+        Assert.Equal($"--save '{_directory}' is a directory; --save names the file to write.", save.Message);
+
+        var train = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "class", "gbdt") with { Train = new FileInfo(_directory) }, _ => { }, CancellationToken.None));
+        Assert.Equal($"--train '{_directory}' is a directory; --train names a file to read.", train.Message);
+    }
+
+    [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
