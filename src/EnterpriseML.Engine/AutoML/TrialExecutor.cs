@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
@@ -148,7 +149,7 @@ internal sealed class TrialExecutor
                     modelBytes = MeasureBytes(fitted);
                     if (_settings.MaximumPredictMicrosecondsPerRow is { } cap && predictMicroseconds > cap)
                     {
-                        return Pruned(job, $"Predicts at {predictMicroseconds:0.0} µs/row, over the {cap:0.0} µs/row cap.",
+                        return Pruned(job, string.Create(CultureInfo.InvariantCulture, $"Predicts at {predictMicroseconds:0.0##} µs/row, over the {cap:0.0##} µs/row cap."),
                             fitSeconds, cpu.Seconds, predictMicroseconds, modelBytes);
                     }
                 }

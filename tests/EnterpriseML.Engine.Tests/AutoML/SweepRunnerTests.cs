@@ -225,8 +225,19 @@ public sealed class SweepRunnerTests
         var pruned = result.Trials.Where(t => t.Candidate == "slow-predict").ToArray();
         Assert.NotEmpty(pruned);
         Assert.All(pruned, t => Assert.Equal(TrialStatus.Pruned, t.Status));
-        Assert.All(pruned, t => Assert.Contains("µs/row", t.Error));
+        Assert.All(pruned, t => Assert.EndsWith(" µs/row, over the 100.0 µs/row cap.", t.Error, StringComparison.Ordinal));
         Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubMicrosecondLatencyCap_IsShownAsGiven()
+    {
+        var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, MaximumPredictMicrosecondsPerRow = 0.004, EnsembleSelection = false });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => runner.RunAsync(Request(slow)));
+
+        Assert.Contains("over the 0.004 µs/row cap.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
