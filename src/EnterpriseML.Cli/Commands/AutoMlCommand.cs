@@ -26,7 +26,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var label = new Option<string?>("--label") { Description = "Label column (required, except for recommendation where it is the optional rating column)." };
         var user = new Option<string?>("--user") { Description = "Recommendation: the user id column." };
         var item = new Option<string?>("--item") { Description = "Recommendation: the item id column." };
-        var timestamp = new Option<string?>("--timestamp") { Description = "Recommendation: a timestamp column (validation then holds out each user's latest interactions)." };
+        var timestamp = new Option<string?>("--timestamp") { Description = "Fraud: the time column of the time-ordered validation (default: the first date-time column). Recommendation: a timestamp column (validation then holds out each user's latest interactions)." };
         var relevance = new Option<double?>("--relevance-threshold") { Description = "Recommendation with ratings: ratings at or above this are relevant (default 4)." };
         var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
         var scenario = new Option<string>("--scenario")
@@ -139,7 +139,12 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
         var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
-        var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive));
+        if (request.Timestamp is not null && scenario.Name != "fraud")
+        {
+            throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");
+        }
+
+        var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive) { TimestampColumn = request.Timestamp });
         if (request.Positive is not null && plan.Task != Engine.Trainers.TaskKind.Binary)
         {
             throw new ArgumentException($"--positive '{request.Positive}' names the positive class of a binary label; '{request.Label}' is a {plan.Task.ToString().ToLowerInvariant()} label.");
@@ -227,6 +232,16 @@ internal sealed class AutoMlCommand : ICliCommand
         if (!table.TryGetColumn(request.Label!, out _))
         {
             throw new ArgumentException($"--label '{request.Label}': {file} has no column of that name. Available: {Available()}.");
+        }
+
+        if (request.Timestamp is { } time && !table.TryGetColumn(time, out _))
+        {
+            throw new ArgumentException($"--timestamp '{time}': {file} has no column of that name. Available: {Available()}.");
+        }
+
+        if (request.Timestamp is { } ignoredTime && request.Ignore.Contains(ignoredTime))
+        {
+            throw new ArgumentException($"--ignore names '{ignoredTime}', the --timestamp column that orders the validation.");
         }
 
         foreach (var ignored in request.Ignore)

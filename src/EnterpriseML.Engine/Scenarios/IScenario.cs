@@ -45,6 +45,12 @@ public sealed class ScenarioContext
 
     /// <summary>The positive class the user named (<c>--positive</c>), or null.</summary>
     public string? PositiveClass { get; }
+
+    /// <summary>
+    /// The time column the user named (<c>--timestamp</c>) for a scenario that validates in time order (fraud), or
+    /// null to let the scenario find one.
+    /// </summary>
+    public string? TimestampColumn { get; init; }
 }
 
 /// <summary>A scenario's plan for one sweep.</summary>

@@ -147,6 +147,25 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.StartsWith("--budget must be in (0, 604800] seconds (at most a week).", CliErrors.Describe(error), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("credit", "duration", new string[0], "--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not credit.")]
+    [InlineData("fraud", "when", new string[0], "--timestamp 'when': train.csv has no column of that name. Available: checking_status,")]
+    [InlineData("fraud", "duration", new[] { "duration" }, "--ignore names 'duration', the --timestamp column that orders the validation.")]
+    [InlineData("fraud", "purpose", new string[0], "Time column 'purpose' must hold dates and times or numbers (such as Unix seconds); it was read as categorical.")]
+    public async Task BadTimestamp_FailsBeforeTheSweep_NamingWhatIsWrong(string scenario, string timestamp, string[] ignore, string expected)
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var request = new AutoMlRequest(train, null, "class", "bad", scenario, Budget: 30, Seed: 0, Ignore: ignore, Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal", Timestamp: timestamp);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith(expected, CliErrors.Describe(error), StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
+    }
+
     [Fact]
     public async Task UnknownLabel_NamesTheOptionTheFileAndTheColumns()
     {

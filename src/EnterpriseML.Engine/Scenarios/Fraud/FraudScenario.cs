@@ -37,7 +37,20 @@ public sealed class FraudScenario : IScenario
                 $"The fraud scenario needs a binary label; '{context.LabelColumn}' looks like {context.InferredTask}.", nameof(context));
         }
 
-        var timestamp = FindTimestamp(context.Train, context.LabelColumn);
+        var timestamp = context.TimestampColumn ?? FindTimestamp(context.Train, context.LabelColumn);
+        if (context.TimestampColumn is { } named)
+        {
+            if (!context.Train.TryGetColumn(named, out var column) || named == context.LabelColumn)
+            {
+                throw new ArgumentException($"Time column '{named}' is not a feature column of the training rows.", nameof(context));
+            }
+
+            if (column.Type is not (ColumnType.DateTime or ColumnType.Numeric))
+            {
+                throw new ArgumentException($"Time column '{named}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}.", nameof(context));
+            }
+        }
+
         var columns = new ScenarioColumns(CreditScenario.TextColumnsOf(context), timestamp);
         var candidates = new List<ICandidate>(GeneralCandidates.For(TaskKind.Binary, columns));
         candidates.AddRange(SpecialisedCandidates(columns));

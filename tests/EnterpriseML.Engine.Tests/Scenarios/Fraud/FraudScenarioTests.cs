@@ -152,4 +152,33 @@ public sealed class FraudScenarioTests
         Assert.Null(plan.Columns.TimestampColumn);
         Assert.Same(typeof(FraudScenario), ScenarioCatalog.Get("fraud").GetType());
     }
+
+    [Fact]
+    public void Plan_NamedTimeColumn_OrdersTheValidationByIt()
+    {
+        // fraud-sensor has no date-time column, so nothing is found; `reading` is a running number the user can name.
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var plan = new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "1") { TimestampColumn = "reading" });
+        Assert.Equal(ValidationKind.TimeOrdered, plan.Validation.Kind);
+        Assert.Equal("reading", plan.Validation.TimeColumn);
+        Assert.Equal("reading", plan.Columns.TimestampColumn);
+    }
+
+    [Theory]
+    [InlineData("mote", "Time column 'mote' is not a feature column of the training rows.")]
+    [InlineData("label", "Time column 'label' is not a feature column of the training rows.")]
+    public void Plan_NamedTimeColumnThatIsNotThere_IsAnError(string column, string expected)
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var e = Assert.Throws<ArgumentException>(() => new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "1") { TimestampColumn = column }));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_NamedTimeColumnOfText_IsAnErrorSayingWhatItHolds()
+    {
+        var table = new DataTable([new StringColumn("when", ["mon", "tue", "wed", "thu"]), new NumericColumn("x", [1, 2, 3, 4]), new StringColumn("label", ["a", "b", "a", "b"])]);
+        var e = Assert.Throws<ArgumentException>(() => new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "b") { TimestampColumn = "when" }));
+        Assert.StartsWith("Time column 'when' must hold dates and times or numbers (such as Unix seconds); it was read as", e.Message, StringComparison.Ordinal);
+    }
 }
