@@ -11,7 +11,8 @@ namespace EnterpriseML.Jobs;
 /// </summary>
 public sealed record ScheduledExperiment(
     string? DatasetId, string? DatasetName, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
-    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null)
+    IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
+    string? TimestampColumn = null)
 {
     /// <summary>The share of the latest dataset held out to score champion and challenger when none is given.</summary>
     public const double DefaultHoldoutFraction = 0.2;
@@ -74,7 +75,8 @@ public sealed record ScheduledExperiment(
 
     /// <summary>The experiment request for one refresh on <paramref name="datasetId"/>.</summary>
     public ExperimentRequest ToRequest(string datasetId) => new(
-        datasetId, Label, PositiveClass, Scenario.ToLowerInvariant(), BudgetSeconds, ModelName.Trim(), IgnoreColumns, Seed, Metric, HoldoutFraction ?? DefaultHoldoutFraction, TestDatasetId);
+        datasetId, Label, PositiveClass, Scenario.ToLowerInvariant(), BudgetSeconds, ModelName.Trim(), IgnoreColumns, Seed, Metric, HoldoutFraction ?? DefaultHoldoutFraction, TestDatasetId,
+        TimestampColumn: TimestampColumn);
 }
 
 /// <summary>The <c>promotion</c> object of a schedule.</summary>

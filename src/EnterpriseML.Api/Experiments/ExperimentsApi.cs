@@ -103,6 +103,25 @@ internal static class ExperimentsApi
             return ("ignoreColumns", $"No column is left to learn from: the dataset's columns besides the label '{request.Label}' are all ignored.");
         }
 
+        if (request.TimestampColumn is { } time)
+        {
+            if (!string.Equals(request.Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
+            {
+                return ("timestampColumn", $"Applies to the fraud scenario (its time-ordered validation), not '{request.Scenario}'.");
+            }
+
+            var column = dataset.Profile.Columns.FirstOrDefault(c => c.Name == time);
+            if (column is null || time == request.Label || request.IgnoreColumns?.Contains(time) == true)
+            {
+                return ("timestampColumn", $"'{time}' is not a feature column of the dataset (not the label, not ignored).");
+            }
+
+            if (column.Type is not (ColumnType.DateTime or ColumnType.Numeric))
+            {
+                return ("timestampColumn", $"'{time}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}.");
+            }
+        }
+
         return request.PositiveClass is { } p && label.DistinctCount > 2
             ? ("positiveClass", $"'{p}' names the positive class of a binary label; '{request.Label}' has {label.DistinctCount} distinct values.")
             : null;

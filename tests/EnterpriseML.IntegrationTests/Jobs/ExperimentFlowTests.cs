@@ -27,6 +27,9 @@ public sealed class ExperimentFlowTests
         var header = System.Text.Encoding.UTF8.GetString(csv, 0, Array.IndexOf(csv, (byte)'\n')).Split(',');
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", ignoreColumns = header.Where(c => c != "class").ToArray() }, "ignoreColumns");
         await AssertFieldAsync(client, new { datasetId, label = "duration", positiveClass = "12", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "positiveClass");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", timestampColumn = "duration" }, "timestampColumn");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "fraud", budgetSeconds = 5, modelName = "m", timestampColumn = "purpose" }, "timestampColumn");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "fraud", budgetSeconds = 5, modelName = "m", timestampColumn = "when" }, "timestampColumn");
         await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "single-class.csv", "a,b\n1,x\n2,x\n3,x\n"u8.ToArray()), label = "b", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
         // An identifier as the label, and a binary label with one row of a class: refused up front, not after a failed sweep.
         var ids = string.Concat(Enumerable.Range(0, 120).Select(i => $"{i},A{i:D4}\n"));
@@ -83,6 +86,29 @@ public sealed class ExperimentFlowTests
             Assert.Equal(1, body.RootElement.GetProperty("champion").GetInt32());
             Assert.Equal("archived", body.RootElement.GetProperty("versions")[1].GetProperty("stage").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Experiment_FraudWithANamedTimeColumn_ValidatesOnTheLatestRowsAndRecordsItInTheLineage()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "fraud-time");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "fraud-sensor-anomaly-singlehop.csv");
+
+        using var response = await client.PostAsJsonAsync("/api/experiments",
+            new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        using var accepted = JsonDocument.Parse(body);
+        using var done = await WaitAsync(client, accepted.RootElement.GetProperty("id").GetString()!);
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+
+        using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/sensor"));
+        var lineage = model.RootElement.GetProperty("versions")[0].GetProperty("lineage");
+        Assert.StartsWith("time-ordered holdout ", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(latest by reading", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
+        Assert.Equal(32, lineage.GetProperty("validationRowsHash").GetString()!.Length);
     }
 
     [Fact]
