@@ -71,6 +71,11 @@ public sealed record ScheduledExperiment(
         {
             throw new ArgumentException($"experiment.holdoutFraction: must be in (0, 0.5]; found {h.ToString(CultureInfo.InvariantCulture)}.");
         }
+
+        if (TimestampColumn is not null && !string.Equals(Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"experiment.timestampColumn: applies to the fraud scenario (its time-ordered validation), not '{Scenario}'.");
+        }
     }
 
     /// <summary>The experiment request for one refresh on <paramref name="datasetId"/>.</summary>

@@ -212,6 +212,16 @@ public sealed class SchedulesApiTests
             Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("detail").GetString()));
         }
 
+        using (var bad = await client.PostAsJsonAsync("/api/schedules",
+            new { name = "nightly", cron = "0 0 2 * * ?", experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", timestampColumn = "duration" } }))
+        {
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("experiment.timestampColumn", json.RootElement.GetProperty("field").GetString());
+            Assert.StartsWith("applies to the fraud scenario", json.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
         using (var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 2 * * ?", experiment }))
         {
             Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
