@@ -165,7 +165,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 throw new ArgumentException($"{Path.GetFileName(request.Test)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(request.Train)} has; the test rows need every training column (--ignore leaves one out of both).");
             }
 
-            test = LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames);
+            test = CliPaths.InFile(request.Test, () => LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames));
         }
 
         // Rows without a label cannot be learned from or scored: say at once which were left out (stderr, so --json

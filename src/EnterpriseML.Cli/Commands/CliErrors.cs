@@ -52,6 +52,23 @@ internal static class CliPaths
         ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names a file to read.")
         : path;
 
+    /// <summary>
+    /// Runs <paramref name="read"/> on rows of <paramref name="path"/>: an <see cref="ArgumentException"/> about those
+    /// rows (a label value the training rows do not have) gets the file's name in front, since the training file's
+    /// rows say the same thing in the same words.
+    /// </summary>
+    public static T InFile<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{Path.GetFileName(path)}: {CliErrors.Describe(e)}", e);
+        }
+    }
+
     /// <summary>A file to write: a directory of that name is an error naming the option.</summary>
     public static string Output(string path, string option) => Directory.Exists(path)
         ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.")

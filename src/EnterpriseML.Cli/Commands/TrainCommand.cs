@@ -131,7 +131,7 @@ internal sealed class TrainCommand : ICliCommand
             var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             trainData = all;
-            testData = LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames);
+            testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
         }
         else
         {

@@ -88,6 +88,26 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(output));
     }
 
+    [Fact]
+    public async Task TestLabelValueThatTrainingNeverHad_NamesTheFileAndTheRow()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, lines[..801]);
+        var testLines = lines[801..].Prepend(lines[0]).ToArray();
+        var fields = testLines[5].Split(',');
+        fields[Array.IndexOf(lines[0].Split(','), "class")] = "maybe";
+        testLines[5] = string.Join(',', fields);
+        var test = Path.Combine(_directory, "test.csv");
+        File.WriteAllLines(test, testLines);
+        var request = new AutoMlRequest(train, test, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("test.csv: Label 'class' row 5: 'maybe' is not one of the training classes (good, bad).", error.Message);
+    }
+
     public static TheoryData<string[], int?, int?, double?, string> OptionErrors => new()
     {
         { [], 0, null, null, "--threads must be at least 1." },
