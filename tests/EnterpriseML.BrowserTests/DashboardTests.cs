@@ -274,7 +274,14 @@ public sealed class DashboardTests(ITestOutputHelper output)
         // (guessed from the column names) and makes the label an optional rating column.
         await Assertions.Expect(page.Locator("#exp-user")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#exp-positive")).ToBeVisibleAsync();
+        // Fraud offers a time column for its time-ordered validation (detected by default); other scenarios do not.
+        await Assertions.Expect(page.Locator("#exp-time")).ToBeHiddenAsync();
+        await page.SelectOptionAsync("#exp-scenario", "fraud");
+        await Assertions.Expect(page.Locator("#exp-time")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#exp-time")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#exp-time option").First).ToHaveTextAsync("(detect: the first date-time column)");
         await page.SelectOptionAsync("#exp-scenario", "recommendation");
+        await Assertions.Expect(page.Locator("#exp-time")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#exp-user")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#exp-user")).ToHaveValueAsync("respondent");
         await Assertions.Expect(page.Locator("#exp-item")).ToHaveValueAsync("brand");

@@ -339,8 +339,22 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   scenario.addEventListener("change", fillRecommendation);
   datasetSelect.addEventListener("change", () => { if (isRecommendation()) fillRecommendation(); });
   fillRecommendation();
+  // Fraud validates on the latest rows by a time column: found automatically unless one is picked here.
+  const timeSelect = h("select", { id: `${prefix}-time` });
+  const timeField = field("Time column (fraud)", timeSelect);
+  const fillTime = () => {
+    const fraud = scenario.value === "fraud";
+    timeField.hidden = !fraud;
+    if (!fraud) return;
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
+    const times = (d?.columns || []).filter(c => ["datetime", "numeric"].includes(String(c.type).toLowerCase()) && c.name !== labelSelect.value);
+    timeSelect.replaceChildren(h("option", { value: "" }, "(detect: the first date-time column)"),
+      ...times.map(c => h("option", { value: c.name }, `${c.name} · ${String(c.type).toLowerCase()}`)));
+  };
+  for (const control of [scenario, datasetSelect, labelSelect]) control.addEventListener("change", fillTime);
+  fillTime();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, userField, itemField,
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, timeField, userField, itemField,
       field("Budget (seconds)", budget), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
@@ -351,6 +365,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
       } else if (positiveSelect.value) {
         body.positiveClass = positiveSelect.value;
       }
+      if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
       return body;
     },
   };
