@@ -145,10 +145,7 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive) { TimestampColumn = request.Timestamp });
-        if (request.Positive is not null && plan.Task != Engine.Trainers.TaskKind.Binary)
-        {
-            throw new ArgumentException($"--positive '{request.Positive}' names the positive class of a binary label; '{request.Label}' is a {plan.Task.ToString().ToLowerInvariant()} label.");
-        }
+        CliOptions.PositiveNeedsBinary(request.Positive, request.Label, plan.Task);
 
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
         CandidateData? test = null;

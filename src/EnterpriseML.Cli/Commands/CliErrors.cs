@@ -1,5 +1,6 @@
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Cli.Commands;
 
@@ -73,4 +74,17 @@ internal static class CliPaths
     public static string Output(string path, string option) => Directory.Exists(path)
         ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.")
         : path;
+}
+
+/// <summary>Checks of option combinations that more than one command takes.</summary>
+internal static class CliOptions
+{
+    /// <summary><c>--positive</c> names a class of a binary label: with any other task it is an error, not ignored.</summary>
+    public static void PositiveNeedsBinary(string? positive, string label, TaskKind task)
+    {
+        if (positive is not null && task != TaskKind.Binary)
+        {
+            throw new ArgumentException($"--positive '{positive}' names the positive class of a binary label; '{label}' is a {task.ToString().ToLowerInvariant()} label.");
+        }
+    }
 }

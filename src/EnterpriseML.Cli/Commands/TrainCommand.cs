@@ -112,10 +112,7 @@ internal sealed class TrainCommand : ICliCommand
         CheckColumns(table, args);
         table = table.WithoutColumns(args.Ignore);
         var task = ParseTask(args.Task) ?? LabelEncoding.InferTask(table[args.Label]);
-        if (args.Positive is not null && task != TaskKind.Binary)
-        {
-            throw new ArgumentException($"--positive '{args.Positive}' names the positive class of a binary label; '{args.Label}' is a {task.ToString().ToLowerInvariant()} label.");
-        }
+        CliOptions.PositiveNeedsBinary(args.Positive, args.Label, task);
 
         if (!descriptor.Tasks.Contains(task))
         {

@@ -50,7 +50,7 @@ internal sealed class ValidationSplit
 
         // A binary metric (AUC, AUPRC) needs both classes in every validation fold, and the fits need both in
         // training: each fold gets at least one row of the rarer class, so there are at most that many folds.
-        var rarer = data.Task == TaskKind.Binary ? RarerClassCount(data) : int.MaxValue;
+        var (rarer, rarerIsPositive) = data.Task == TaskKind.Binary ? RarerClass(data) : (int.MaxValue, true);
         var kind = policy.Kind;
         if (kind == ValidationKind.Auto)
         {
@@ -107,7 +107,7 @@ internal sealed class ValidationSplit
                     }
 
                     var size = Math.Max(1, (int)Math.Round(n * policy.HoldoutFraction));
-                    var widened = data.Task == TaskKind.Binary ? WidenForBothClasses(data, order, size, policy) : null;
+                    var widened = data.Task == TaskKind.Binary ? WidenForBothClasses(data, order, size, rarer, rarerIsPositive, policy) : null;
                     var cut = n - (widened?.Size ?? size);
                     var train = order[..cut];
                     var valid = order[cut..];
@@ -223,18 +223,12 @@ internal sealed class ValidationSplit
     /// often cluster in time, and a latest window without them cannot score AUC or AUPRC. An error names the class
     /// and the time when even half the rows, or the rows before them, miss a class.
     /// </summary>
-    private static (int Size, int RarerRows, string RarerClass)? WidenForBothClasses(CandidateData data, int[] order, int size, ValidationPolicy policy)
+    private static (int Size, int RarerRows, string RarerClass)? WidenForBothClasses(CandidateData data, int[] order, int size,
+        int rarer, bool rarerIsPositive, ValidationPolicy policy)
     {
         var n = order.Length;
-        var positives = 0;
-        foreach (var label in data.Labels)
-        {
-            positives += label > 0.5f ? 1 : 0;
-        }
-
-        var rarerIsPositive = positives <= n - positives;
-        var rarer = rarerIsPositive ? positives : n - positives;
         var rarerClass = data.ClassNames[rarerIsPositive ? 1 : 0];
+        var commonClass = data.ClassNames[rarerIsPositive ? 0 : 1];
         var wanted = Math.Max(1, (int)Math.Ceiling(rarer * policy.HoldoutFraction));
         var limit = Math.Max(size, n / 2);
         int inWindow = 0, common = 0, taken = 0;
@@ -250,14 +244,14 @@ internal sealed class ValidationSplit
         var from = DescribeTime(data.Features[column!], order[n - taken]);
         if (inWindow == 0 || common == 0)
         {
-            var missing = inWindow == 0 ? rarerClass : data.ClassNames[rarerIsPositive ? 0 : 1];
+            var missing = inWindow == 0 ? rarerClass : commonClass;
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"Label '{data.LabelColumn}': the latest {taken} of {n} training rows by '{column}' (from {from} on) hold no row of class '{missing}', so a time-ordered validation cannot score them. The sweep validates on the latest rows so that no model learns from the future; give rows of both classes from the latest period, or leave '{column}' out (eml automl --ignore {column}, or the experiment's ignoreColumns) for a stratified split."));
         }
 
         if (rarer - inWindow == 0 || n - taken - (rarer - inWindow) == 0)
         {
-            var missing = rarer - inWindow == 0 ? rarerClass : data.ClassNames[rarerIsPositive ? 0 : 1];
+            var missing = rarer - inWindow == 0 ? rarerClass : commonClass;
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"Label '{data.LabelColumn}': every row of class '{missing}' is among the latest {taken} of {n} training rows by '{column}' (from {from} on), so the earlier rows cannot train a time-ordered validation's models; give earlier rows of that class, or leave '{column}' out (eml automl --ignore {column}, or the experiment's ignoreColumns) for a stratified split."));
         }
@@ -272,8 +266,11 @@ internal sealed class ValidationSplit
         _ => "an unknown time",
     };
 
-    /// <summary>Rows of the rarer class of a binary label; an error naming the class when it has fewer than two.</summary>
-    private static int RarerClassCount(CandidateData data)
+    /// <summary>
+    /// Rows of the rarer class of a binary label, and whether it is the positive class; an error naming the class when
+    /// it has fewer than two.
+    /// </summary>
+    private static (int Count, bool IsPositive) RarerClass(CandidateData data)
     {
         var positives = 0;
         foreach (var label in data.Labels)
@@ -281,13 +278,14 @@ internal sealed class ValidationSplit
             positives += label > 0.5f ? 1 : 0;
         }
 
-        var (count, name) = positives <= data.RowCount - positives ? (positives, data.ClassNames[1]) : (data.RowCount - positives, data.ClassNames[0]);
+        var isPositive = positives <= data.RowCount - positives;
+        var count = isPositive ? positives : data.RowCount - positives;
         if (count < 2)
         {
-            throw new ArgumentException(LabelEncoding.TooFewOfAClass(data.LabelColumn, count, name, data.RowCount));
+            throw new ArgumentException(LabelEncoding.TooFewOfAClass(data.LabelColumn, count, data.ClassNames[isPositive ? 1 : 0], data.RowCount));
         }
 
-        return count;
+        return (count, isPositive);
     }
 
     private static int[] StratifiedAssignment(CandidateData data, int folds, Random random)

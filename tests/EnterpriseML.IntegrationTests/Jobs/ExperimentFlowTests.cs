@@ -96,12 +96,9 @@ public sealed class ExperimentFlowTests
         using var client = api.Client();
         var datasetId = await UploadAsync(client, "fraud-sensor-anomaly-singlehop.csv");
 
-        using var response = await client.PostAsJsonAsync("/api/experiments",
+        var id = await SubmitAsync(client,
             new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
-        using var accepted = JsonDocument.Parse(body);
-        using var done = await WaitAsync(client, accepted.RootElement.GetProperty("id").GetString()!);
+        using var done = await WaitAsync(client, id);
         Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
 
         using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/sensor"));
@@ -159,9 +156,13 @@ public sealed class ExperimentFlowTests
         return json.RootElement.GetProperty("id").GetString()!;
     }
 
-    internal static async Task<string> SubmitAsync(HttpClient client, string datasetId, double budget, int seed, string modelName = "risk")
+    internal static Task<string> SubmitAsync(HttpClient client, string datasetId, double budget, int seed, string modelName = "risk") =>
+        SubmitAsync(client, new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = budget, modelName, seed });
+
+    /// <summary>Posts an experiment request and returns its id (asserting 202 and the queued status).</summary>
+    internal static async Task<string> SubmitAsync(HttpClient client, object request)
     {
-        using var response = await client.PostAsJsonAsync("/api/experiments", new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = budget, modelName, seed });
+        using var response = await client.PostAsJsonAsync("/api/experiments", request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
         using var json = JsonDocument.Parse(body);
