@@ -163,6 +163,7 @@ internal sealed class SweepFinisher
             Status = TrialStatus.Succeeded,
             ValidationScore = current,
             ValidationSpread = spread,
+            TieBreakScore = _executor.TieBreakOf(ensembleScores),
             FitSeconds = fit,
             FitCpuSeconds = fitCpu,
             PredictMicrosecondsPerRow = predict,
@@ -178,23 +179,31 @@ internal sealed class SweepFinisher
         TrialRecord? best = null, general = null, specialised = null;
         foreach (var r in bestOf.Values.OrderBy(r => r.Index))
         {
-            if (_metric.IsBetter(r.ValidationScore, best?.ValidationScore ?? double.NaN))
+            if (TrialOrder.IsBetter(_metric, r, best))
             {
                 best = r;
             }
 
-            if (r.Kind == CandidateKind.General && _metric.IsBetter(r.ValidationScore, general?.ValidationScore ?? double.NaN))
+            if (r.Kind == CandidateKind.General && TrialOrder.IsBetter(_metric, r, general))
             {
                 general = r;
             }
 
-            if (r.Kind == CandidateKind.Specialised && _metric.IsBetter(r.ValidationScore, specialised?.ValidationScore ?? double.NaN))
+            if (r.Kind == CandidateKind.Specialised && TrialOrder.IsBetter(_metric, r, specialised))
             {
                 specialised = r;
             }
         }
 
         var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({best!.ValidationScore:0.####})");
+        var tied = bestOf.Values.Where(r => r != best && r.ValidationScore == best.ValidationScore).OrderBy(r => r.Index).Select(r => r.Candidate).ToList();
+        if (tied.Count > 0 && double.IsFinite(best.TieBreakScore))
+        {
+            // A saturated metric: the equal scores were ordered by the tie-break loss (TrialOrder).
+            reason += string.Create(CultureInfo.InvariantCulture,
+                $", equal to {string.Join(", ", tied)} and ahead on validation log-loss ({best.TieBreakScore:0.####})");
+        }
+
         if (general is null || specialised is null)
         {
             return (best, reason, null);

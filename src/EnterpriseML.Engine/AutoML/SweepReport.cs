@@ -72,7 +72,7 @@ public sealed class SweepReport
         var best = new Dictionary<string, TrialRecord>(StringComparer.Ordinal);
         foreach (var t in result.Trials)
         {
-            if (t.Status == TrialStatus.Succeeded && (!best.TryGetValue(t.Candidate, out var b) || metric.IsBetter(t.ValidationScore, b.ValidationScore)))
+            if (t.Status == TrialStatus.Succeeded && TrialOrder.IsBetter(metric, t, best.GetValueOrDefault(t.Candidate)))
             {
                 best[t.Candidate] = t;
             }

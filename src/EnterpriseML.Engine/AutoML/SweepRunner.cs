@@ -417,7 +417,7 @@ internal sealed class Sweep
             _unrecorded.Add(record);
         }
 
-        var isBest = record.Status == TrialStatus.Succeeded && (_best is null || _metric.IsBetter(record.ValidationScore, _best.ValidationScore));
+        var isBest = record.Status == TrialStatus.Succeeded && TrialOrder.IsBetter(_metric, record, _best);
         if (record.Status == TrialStatus.Succeeded)
         {
             if (scores is not null)
@@ -497,8 +497,7 @@ internal sealed class Sweep
         foreach (var list in groups.Values)
         {
             list.Sort((a, b) => a.SampleFraction != b.SampleFraction ? b.SampleFraction.CompareTo(a.SampleFraction)
-                : _metric.IsBetter(a.ValidationScore, b.ValidationScore) ? -1
-                : _metric.IsBetter(b.ValidationScore, a.ValidationScore) ? 1 : a.Index.CompareTo(b.Index));
+                : TrialOrder.Compare(_metric, a, b));
             top.AddRange(list.Take(count));
         }
 
@@ -511,7 +510,7 @@ internal sealed class Sweep
         foreach (var r in _finished.Values)
         {
             if (r.Status == TrialStatus.Succeeded
-                && (!best.TryGetValue(r.Candidate, out var current) || _metric.IsBetter(r.ValidationScore, current.ValidationScore)))
+                && TrialOrder.IsBetter(_metric, r, best.GetValueOrDefault(r.Candidate)))
             {
                 best[r.Candidate] = r;
             }
@@ -553,7 +552,7 @@ internal sealed class Sweep
             _scheduler.Update(record.Candidate, new TunerObservation(record.Point, loss, cost, record.Status == TrialStatus.Succeeded),
                 failed: record.Status != TrialStatus.Succeeded && !double.IsFinite(record.ValidationScore));
             if (record.Status == TrialStatus.Succeeded && record.SampleFraction >= 1
-                && (_appliedBest is null || _metric.IsBetter(record.ValidationScore, _appliedBest.ValidationScore)))
+                && TrialOrder.IsBetter(_metric, record, _appliedBest))
             {
                 _appliedBest = record;
             }
@@ -1112,13 +1111,14 @@ internal sealed class Sweep
             // validation vectors are laid end to end, one block per repeat: under CV in training-row order, so the
             // bootstrap can draw the same rows from every repeat; a holdout's block is its own rows.
             var folds = new List<double>();
-            double sum = 0;
+            double sum = 0, tieBreak = 0;
             var vector = repeats == 1 ? composed[0, i].ValidationScores! : new float[blocks.Take(repeats).Sum() * width];
             var offset = 0;
             for (var r = 0; r < repeats; r++)
             {
                 var outcome = composed[r, i];
                 sum += outcome.Record.ValidationScore;
+                tieBreak += outcome.Record.TieBreakScore;
                 folds.AddRange(outcome.FoldScores ?? [outcome.Record.ValidationScore]);
                 if (repeats > 1)
                 {
@@ -1136,11 +1136,12 @@ internal sealed class Sweep
             var rescored = finalists[i] with
             {
                 ValidationScore = sum / repeats,
+                TieBreakScore = tieBreak / repeats,
                 ValidationSpread = repeats == 1 ? composed[0, i].Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
             scores[rescored.Index] = vector;
             rescoredAll[rescored.Index] = new SelectionScore(rescored.ValidationScore, rescored.ValidationSpread);
-            if (!bestOf.TryGetValue(rescored.Candidate, out var current) || _metric.IsBetter(rescored.ValidationScore, current.ValidationScore))
+            if (TrialOrder.IsBetter(_metric, rescored, bestOf.GetValueOrDefault(rescored.Candidate)))
             {
                 bestOf[rescored.Candidate] = rescored;
             }
@@ -1206,7 +1207,7 @@ internal sealed class Sweep
 
         var folds = executor.FoldScoresOf(blend);
         var (score, spread) = TrialExecutor.Summarise(folds);
-        var record = ensemble.Record with { ValidationScore = score, ValidationSpread = spread };
+        var record = ensemble.Record with { ValidationScore = score, ValidationSpread = spread, TieBreakScore = executor.TieBreakOf(blend) };
         return new TrialOutcome(record, blend, null, folds);
     }
 
