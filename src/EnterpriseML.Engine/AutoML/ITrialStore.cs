@@ -59,14 +59,6 @@ public sealed record TrialRecord
     /// <summary>The scenario metric on the validation rows (mean over folds); NaN when the trial did not succeed.</summary>
     public double ValidationScore { get; init; } = double.NaN;
 
-    /// <summary>
-    /// The sweep's tie-break loss on the validation rows (<see cref="Scenarios.ScenarioMetric.TieBreakFor"/>: the
-    /// log-loss of the out-of-fold probabilities for classification), lower is better; it orders trials whose
-    /// <see cref="ValidationScore"/> is equal (<see cref="TrialOrder"/>). NaN without one (regression, a failed trial,
-    /// a record written before it existed).
-    /// </summary>
-    public double TieBreakScore { get; init; } = double.NaN;
-
     /// <summary>The standard deviation of the metric over CV folds (0 for a holdout).</summary>
     public double ValidationSpread { get; init; }
 

@@ -116,7 +116,6 @@ public static class ReportJson
 
                 Number(json, "validationScore", t.ValidationScore);
                 Number(json, "validationSpread", t.ValidationSpread);
-                TieBreak(json, t);
                 Number(json, "sampleFraction", t.SampleFraction);
                 FitTimes(json, t);
                 Number(json, "predictMicrosecondsPerRow", t.PredictMicrosecondsPerRow);
@@ -158,7 +157,6 @@ public static class ReportJson
         Parameters(json, t);
         Number(json, "validationScore", t.ValidationScore);
         Number(json, "validationSpread", t.ValidationSpread);
-        TieBreak(json, t);
         if (row.Selection is { } selection)
         {
             Number(json, "selectionScore", selection.Score);
@@ -174,18 +172,6 @@ public static class ReportJson
         Number(json, "predictMicrosecondsPerRow", t.PredictMicrosecondsPerRow);
         json.WriteNumber("modelBytes", t.ModelBytes);
         Number(json, "sampleFraction", t.SampleFraction);
-    }
-
-    /// <summary>
-    /// <c>validationLogLoss</c>: the tie-break loss that orders trials with equal validation scores
-    /// (<see cref="TrialOrder"/>), present when the task has one.
-    /// </summary>
-    private static void TieBreak(Utf8JsonWriter json, TrialRecord t)
-    {
-        if (double.IsFinite(t.TieBreakScore))
-        {
-            Number(json, "validationLogLoss", t.TieBreakScore);
-        }
     }
 
     /// <summary><c>fitSeconds</c> holds the fit CPU-seconds where measured (the leaderboard field); <c>fitWallSeconds</c> the wall time.</summary>

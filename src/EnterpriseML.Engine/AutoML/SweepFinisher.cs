@@ -163,7 +163,6 @@ internal sealed class SweepFinisher
             Status = TrialStatus.Succeeded,
             ValidationScore = current,
             ValidationSpread = spread,
-            TieBreakScore = _executor.TieBreakOf(ensembleScores),
             FitSeconds = fit,
             FitCpuSeconds = fitCpu,
             PredictMicrosecondsPerRow = predict,
@@ -196,12 +195,12 @@ internal sealed class SweepFinisher
         }
 
         var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({best!.ValidationScore:0.####})");
-        var tied = bestOf.Values.Where(r => r != best && r.ValidationScore == best.ValidationScore).OrderBy(r => r.Index).Select(r => r.Candidate).ToList();
-        if (tied.Count > 0 && double.IsFinite(best.TieBreakScore))
+        var tied = bestOf.Values.Where(r => r != best && r.ValidationScore == best.ValidationScore).OrderBy(r => r.Index).ToList();
+        if (tied.Count > 0)
         {
-            // A saturated metric: the equal scores were ordered by the tie-break loss (TrialOrder).
+            // A saturated metric: equal scores go to the smaller model (TrialOrder).
             reason += string.Create(CultureInfo.InvariantCulture,
-                $", equal to {string.Join(", ", tied)} and ahead on validation log-loss ({best.TieBreakScore:0.####})");
+                $", equal to {string.Join(", ", tied.Select(r => $"{r.Candidate} ({r.ModelBytes} bytes)"))}; the smallest model ranks first ({best.ModelBytes} bytes)");
         }
 
         if (general is null || specialised is null)

@@ -1111,14 +1111,13 @@ internal sealed class Sweep
             // validation vectors are laid end to end, one block per repeat: under CV in training-row order, so the
             // bootstrap can draw the same rows from every repeat; a holdout's block is its own rows.
             var folds = new List<double>();
-            double sum = 0, tieBreak = 0;
+            double sum = 0;
             var vector = repeats == 1 ? composed[0, i].ValidationScores! : new float[blocks.Take(repeats).Sum() * width];
             var offset = 0;
             for (var r = 0; r < repeats; r++)
             {
                 var outcome = composed[r, i];
                 sum += outcome.Record.ValidationScore;
-                tieBreak += outcome.Record.TieBreakScore;
                 folds.AddRange(outcome.FoldScores ?? [outcome.Record.ValidationScore]);
                 if (repeats > 1)
                 {
@@ -1136,7 +1135,6 @@ internal sealed class Sweep
             var rescored = finalists[i] with
             {
                 ValidationScore = sum / repeats,
-                TieBreakScore = tieBreak / repeats,
                 ValidationSpread = repeats == 1 ? composed[0, i].Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
             scores[rescored.Index] = vector;
@@ -1207,7 +1205,7 @@ internal sealed class Sweep
 
         var folds = executor.FoldScoresOf(blend);
         var (score, spread) = TrialExecutor.Summarise(folds);
-        var record = ensemble.Record with { ValidationScore = score, ValidationSpread = spread, TieBreakScore = executor.TieBreakOf(blend) };
+        var record = ensemble.Record with { ValidationScore = score, ValidationSpread = spread };
         return new TrialOutcome(record, blend, null, folds);
     }
 

@@ -46,7 +46,6 @@ internal sealed class TrialExecutor
     private readonly int[] _offsets;
     private readonly int _width;
     private readonly DataTable? _timingBatch;
-    private readonly ScenarioMetric? _tieBreak;
 
     public TrialExecutor(SweepRequest request, ValidationSplit split, SweepSettings settings)
     {
@@ -83,7 +82,6 @@ internal sealed class TrialExecutor
 
         RefitScale = (double)data.RowCount / Math.Max(1, split.TrainRows[0].Length);
         _timingBatch = PredictTiming.Batch(_foldValid[0].Features);
-        _tieBreak = ScenarioMetric.TieBreakFor(request.Plan.Task, request.Plan.PrimaryMetric);
     }
 
     public ValidationSplit Split { get; }
@@ -206,7 +204,6 @@ internal sealed class TrialExecutor
         {
             ValidationScore = score,
             ValidationSpread = StandardDeviation(foldScores),
-            TieBreakScore = TieBreakOf(oof),
             FitSeconds = fitSeconds,
             FitCpuSeconds = cpu.Seconds,
             PredictMicrosecondsPerRow = predictMicroseconds,
@@ -224,13 +221,6 @@ internal sealed class TrialExecutor
 
     /// <summary>As <see cref="ScoreOutOfFold"/>, with the standard deviation over folds (0 on a holdout).</summary>
     public (double Score, double Spread) ScoreOutOfFoldWithSpread(float[] scores) => Summarise(FoldScoresOf(scores));
-
-    /// <summary>
-    /// The tie-break loss (<see cref="TrialRecord.TieBreakScore"/>) of an out-of-fold score vector over all the
-    /// validation rows; NaN when the task has none.
-    /// </summary>
-    public double TieBreakOf(float[] scores) =>
-        _tieBreak is null ? double.NaN : _tieBreak.Compute(ValidationLabels, scores, _request.Train.ClassNames.Count);
 
     /// <summary>Per-fold scores as the sweep reports them: the mean and spread under CV, the one score of a holdout.</summary>
     public static (double Score, double Spread) Summarise(double[] folds) =>

@@ -83,20 +83,6 @@ public sealed class ScenarioMetric
         _ => [Rmse, Mae, R2],
     };
 
-    /// <summary>
-    /// The loss that orders trials with equal <paramref name="primary"/> scores: the log-loss of the out-of-fold
-    /// probabilities for a binary or multiclass task, null otherwise (regression scores do not tie in practice; a
-    /// recommendation's per-user values are not probabilities) and when the primary metric is the log-loss itself.
-    /// A ranking or a thresholded metric saturates on easy data (AUPRC 1 on every fold, the same accuracy on a few
-    /// hundred rows) while the log-loss still tells the confident, correct model from the one that only just ranks or
-    /// classifies the rows right.
-    /// </summary>
-    public static ScenarioMetric? TieBreakFor(Trainers.TaskKind task, ScenarioMetric primary)
-    {
-        ArgumentNullException.ThrowIfNull(primary);
-        return task is Trainers.TaskKind.Binary or Trainers.TaskKind.Multiclass && primary != LogLoss && primary != NdcgAt10 ? LogLoss : null;
-    }
-
     public override string ToString() => Name;
 
     private static double Mean(ReadOnlySpan<float> values)

@@ -95,8 +95,8 @@ public sealed class PredictTimingTests
         var result = await runner.RunAsync(TestData.Request(candidate), progress: progress);
 
         var busy = 10_000.0 / PredictTiming.BatchRows;
-        // Each candidate keeps its best three trials in the sweep's order: the score, then the validation log-loss (TrialOrder).
-        var succeeded = result.Trials.Where(t => t.Status == TrialStatus.Succeeded).OrderByDescending(t => t.ValidationScore).ThenBy(t => t.TieBreakScore).ThenBy(t => t.Index).ToArray();
+        // Each candidate keeps its best three trials in the sweep's order: the score, then the smaller model (TrialOrder).
+        var succeeded = result.Trials.Where(t => t.Status == TrialStatus.Succeeded).OrderByDescending(t => t.ValidationScore).ThenBy(t => t.ModelBytes).ThenBy(t => t.Index).ToArray();
         Assert.Equal(6, succeeded.Length);
         Assert.True(result.Winner.PredictMicrosecondsPerRow < busy / 2, $"winner: {result.Winner.PredictMicrosecondsPerRow} µs/row");
         Assert.All(succeeded.Take(3), t => Assert.True(t.PredictMicrosecondsPerRow < busy / 2, $"kept #{t.Index}: {t.PredictMicrosecondsPerRow} µs/row"));

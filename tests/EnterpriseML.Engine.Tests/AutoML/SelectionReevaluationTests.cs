@@ -137,7 +137,7 @@ public sealed class SelectionReevaluationTests
         {
             var trials = result.Trials.Where(t => t.Candidate == candidate.Name).ToArray();
             var finalist = trials.Where(t => t.Status == TrialStatus.Succeeded && t.SampleFraction >= 1)
-                .OrderByDescending(t => t.ValidationScore).ThenBy(t => t.TieBreakScore).ThenBy(t => t.Index).First().Index;
+                .OrderByDescending(t => t.ValidationScore).ThenBy(t => t.ModelBytes).ThenBy(t => t.Index).First().Index;
             var used = ensembles.SelectMany(Members).Where(m => m.Candidate == candidate.Name).Select(m => m.Index).Append(finalist).Distinct().Count();
             var refits = !result.RefittedOnAllData ? 0
                 : EnsembleCandidate.IsEnsemble(result.Winner) ? Members(result.Winner).Count(m => m.Candidate == candidate.Name)

@@ -20,9 +20,18 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
     public string Trainer => "centroid";
 
-    public SearchSpace SearchSpace { get; } = new(
-        SearchParameter.Int("Features", 1, 7, defaultFeatures),
-        SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log));
+    private SearchSpace? _space;
+
+    public SearchSpace SearchSpace => _space ??= SizeParameter
+        ? new(SearchParameter.Int("Features", 1, 7, defaultFeatures), SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log),
+            SearchParameter.Int("PaddingKb", 0, 64, 0))
+        : new(SearchParameter.Int("Features", 1, 7, defaultFeatures), SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log));
+
+    /// <summary>
+    /// Adds a <c>PaddingKb</c> parameter: kilobytes the saved model carries on top of <see cref="PaddingBytes"/>, so
+    /// trials with the same scores differ in size.
+    /// </summary>
+    public bool SizeParameter { get; init; }
 
     public int Fits => Volatile.Read(ref _fits);
 
@@ -80,7 +89,8 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
         columns.Sort((a, b) => Math.Abs(b.Weight).CompareTo(Math.Abs(a.Weight)));
         var kept = columns.Take(parameters.GetInt("Features")).ToArray();
-        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, PredictCallMilliseconds, Busy, Inverted, PaddingBytes);
+        var padding = PaddingBytes + (SizeParameter ? parameters.GetInt("PaddingKb") * 1024 : 0);
+        return new Fitted(kept, (float)parameters.GetDouble("Slope"), PredictDelayMicroseconds, PredictCallMilliseconds, Busy, Inverted, padding);
     }
 
     private sealed class Fitted((string Name, float Mean, float Scale, float Weight)[] columns, float slope, int delay, int perCall, Func<bool>? busy, bool inverted, int padding) : IFittedCandidate
