@@ -91,7 +91,7 @@ def main():
             best = min(scores.values()) if task == "regression" else max(scores.values())
             linear = scores.get("LR", scores.get("ridge"))
             print(f"| {name} | {x.shape[0]:,} × {x.shape[1]} | {state} | {metric} | {scores['RF']:.4f} | {linear:.4f} | {scores['HistGB']:.4f} | "
-                  f"{report['winner']['candidate']} ({report['winner']['kind']}) | {ours:.4f} | {ours / best:.3f} | {wall:.1f} |", flush=True)
+                  f"{report['winner']['candidate']} ({report['winner']['kind']}) | {ours:.4f} | {ours / best:.4f} | {wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
