@@ -29,6 +29,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var timestamp = new Option<string?>("--timestamp") { Description = "Fraud: the time column of the time-ordered validation (default: the first date-time column). Recommendation: a timestamp column (validation then holds out each user's latest interactions)." };
         var relevance = new Option<double?>("--relevance-threshold") { Description = "Recommendation with ratings: ratings at or above this are relevant (default 4)." };
         var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
+        var task = new Option<string?>("--task") { Description = "binary, multiclass or regression (default: inferred from the label; whole numbers with few values read as classes)." };
         var scenario = new Option<string>("--scenario")
         {
             Description = "Scenario: " + string.Join(", ", ScenarioCatalog.Names) + ", recommendation.",
@@ -49,7 +50,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task })
         {
             command.Options.Add(option);
         }
@@ -74,7 +75,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(user),
                 parse.GetValue(item),
                 parse.GetValue(timestamp),
-                parse.GetValue(relevance));
+                parse.GetValue(relevance),
+                parse.GetValue(task));
             try
             {
                 return await RunAsync(request, Console.Out, cancellationToken);
@@ -111,6 +113,14 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
         }
 
+        if (request.Task is { } taskName && (RecommendationAutoMlCommand.Handles(request.Scenario)
+            || taskName.ToLowerInvariant() is not ("binary" or "multiclass" or "regression")))
+        {
+            throw new ArgumentException(RecommendationAutoMlCommand.Handles(request.Scenario)
+                ? "--task does not apply to --scenario recommendation (it ranks items for users)."
+                : $"--task {taskName}: expected binary, multiclass or regression{(taskName.Equals("recommendation", StringComparison.OrdinalIgnoreCase) ? " (for recommendations: --scenario recommendation)" : "")}.");
+        }
+
         if (request.Out is not null)
         {
             // Before the sweep, not after the budget is spent: --out must be a directory this process can write.
@@ -138,7 +148,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
-        var inferred = LabelEncoding.InferTask(trainTable[request.Label]);
+        var inferred = TrainCommand.ParseTask(request.Task) ?? LabelEncoding.InferTask(trainTable[request.Label]);
         if (request.Timestamp is not null && scenario.Name != "fraud")
         {
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");
@@ -443,4 +453,5 @@ internal sealed record AutoMlRequest(
     string? User = null,
     string? Item = null,
     string? Timestamp = null,
-    double? RelevanceThreshold = null);
+    double? RelevanceThreshold = null,
+    string? Task = null);

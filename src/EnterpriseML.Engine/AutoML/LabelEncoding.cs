@@ -12,7 +12,9 @@ public static class LabelEncoding
 {
     /// <summary>
     /// Two distinct values → binary; a categorical or text label with more → multiclass; a numeric label with more
-    /// → regression.
+    /// → regression, unless it reads as class codes (<see cref="IsClassCodes"/>: whole numbers, at most
+    /// <see cref="MaximumClassCodes"/> of them, each with <see cref="MinimumRowsPerClassCode"/> rows on average), which
+    /// → multiclass.
     /// </summary>
     public static TaskKind InferTask(DataColumn label)
     {
@@ -30,7 +32,7 @@ public static class LabelEncoding
         {
             < 2 => throw new ArgumentException($"Label '{label.Name}' has fewer than two distinct values.", nameof(label)),
             2 => TaskKind.Binary,
-            _ => label is NumericColumn ? TaskKind.Regression : TaskKind.Multiclass,
+            _ => label is NumericColumn numeric && !IsClassCodes(numeric) ? TaskKind.Regression : TaskKind.Multiclass,
         };
         if (task == TaskKind.Multiclass)
         {
@@ -38,6 +40,43 @@ public static class LabelEncoding
         }
 
         return task;
+    }
+
+    /// <summary>The most distinct whole numbers a numeric label may hold and still read as class codes.</summary>
+    public const int MaximumClassCodes = 20;
+
+    /// <summary>The rows per distinct value, on average, below which whole numbers read as a quantity, not class codes.</summary>
+    public const int MinimumRowsPerClassCode = 20;
+
+    /// <summary>
+    /// True when a numeric label holds class codes rather than a quantity: whole numbers only, at most
+    /// <see cref="MaximumClassCodes"/> distinct values, and on average at least <see cref="MinimumRowsPerClassCode"/>
+    /// rows per value. Digits 0–9, wine cultivars 0–2 and forest cover types 1–7 are classes; a price, a count with
+    /// hundreds of values, a measurement with decimals, or a handful of rows spread over many values are quantities.
+    /// A 1–5 rating reads as classes; <c>--task regression</c> says otherwise.
+    /// </summary>
+    public static bool IsClassCodes(NumericColumn label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var distinct = new HashSet<float>();
+        var rows = 0;
+        for (var i = 0; i < label.Length; i++)
+        {
+            if (label.IsMissing(i))
+            {
+                continue;
+            }
+
+            var v = label.Values[i];
+            if (v != MathF.Round(v) || (distinct.Add(v) && distinct.Count > MaximumClassCodes))
+            {
+                return false;
+            }
+
+            rows++;
+        }
+
+        return rows >= distinct.Count * MinimumRowsPerClassCode;
     }
 
     /// <summary>
@@ -214,7 +253,8 @@ public static class LabelEncoding
         Array.Sort(names, StringComparer.Ordinal);
         if (task == TaskKind.Multiclass)
         {
-            return names;
+            // Class codes in numeric order (2 before 10), names in ordinal order.
+            return label is NumericColumn ? [.. names.OrderBy(n => double.Parse(n, CultureInfo.InvariantCulture))] : names;
         }
 
         if (names.Length != 2)

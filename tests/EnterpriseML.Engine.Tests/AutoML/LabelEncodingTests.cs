@@ -17,6 +17,36 @@ public sealed class LabelEncodingTests
     }
 
     [Fact]
+    public void InferTask_WholeNumbersWithFewValues_AreClassCodes_OnRealColumns()
+    {
+        var credit = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var diamonds = CsvTable.Read(TestPaths.Dataset("tabular-diamonds.csv"));
+
+        Assert.Equal(TaskKind.Multiclass, LabelEncoding.InferTask(credit["installment_commitment"])); // codes 1–4, 1,000 rows
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTask(credit["age"])); // whole years, over 20 values
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTask(diamonds["price"])); // whole dollars, thousands of values
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTask(diamonds["carat"])); // decimals
+
+        // Three codes need 60 rows (20 each on average); with fewer they read as a quantity.
+        NumericColumn Codes(int rows) => new("y", [.. Enumerable.Range(0, rows).Select(i => (float)(i % 3))]);
+        Assert.Equal(TaskKind.Multiclass, LabelEncoding.InferTask(Codes(60)));
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTask(Codes(59)));
+        Assert.Equal(TaskKind.Multiclass, LabelEncoding.InferTask(new NumericColumn("y", [.. Enumerable.Range(0, 420).Select(i => (float)(i % 20))])));
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTask(new NumericColumn("y", [.. Enumerable.Range(0, 420).Select(i => (float)(i % 21))])));
+    }
+
+    [Fact]
+    public void Encode_ClassCodes_InNumericOrder()
+    {
+        var table = new DataTable([new NumericColumn("y", [.. Enumerable.Range(0, 240).Select(i => (float)(i % 12))]), new NumericColumn("x", [.. Enumerable.Range(0, 240).Select(i => (float)i)])]);
+        var data = LabelEncoding.Encode(table, "y", LabelEncoding.InferTask(table["y"]));
+
+        Assert.Equal(TaskKind.Multiclass, data.Task);
+        Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"], data.ClassNames);
+        Assert.Equal(10f, data.Labels[10]);
+    }
+
+    [Fact]
     public void InferTask_NumericLabelWithStrayText_NamesTheRowsInsteadOfStartingAThousandClassSweep()
     {
         // 300 prices, two of them "n/a": the reader keeps the column as text, which would otherwise be a 299-class label.

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using EnterpriseML.Cli.Commands;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary><c>eml automl</c>'s task: inferred from the label (whole-number class codes are classes), or <c>--task</c>.</summary>
+public sealed class AutoMlTaskTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-automl-task-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Train()
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..801]);
+        return train;
+    }
+
+    private static AutoMlRequest Request(string train, string label, string? task, string scenario = "auto") =>
+        new(train, null, label, null, scenario, Budget: 20, Seed: 0, Ignore: ["class"], Out: null, Json: true, Threads: 1,
+            MaxTrials: 8, null, "cost-frugal", Task: task);
+
+    /// <summary>
+    /// German credit's installment rate is a code 1–4: read as classes by default (accuracy over four classes), as a
+    /// quantity with <c>--task regression</c>.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "multiclass", "accuracy")]
+    [InlineData("regression", "regression", "rmse")]
+    [InlineData("Multiclass", "multiclass", "accuracy")]
+    public async Task ClassCodes_AreMulticlassUnlessTaskSaysOtherwise(string? task, string expectedTask, string expectedMetric)
+    {
+        using var writer = new StringWriter();
+        Assert.Equal(0, await AutoMlCommand.RunAsync(Request(Train(), "installment_commitment", task), writer, CancellationToken.None));
+
+        using var report = JsonDocument.Parse(writer.ToString());
+        Assert.Equal(expectedTask, report.RootElement.GetProperty("task").GetString());
+        Assert.Equal(expectedMetric, report.RootElement.GetProperty("metric").GetString());
+        Assert.Equal(8, report.RootElement.GetProperty("trials").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("recommendation", "auto", "--task recommendation: expected binary, multiclass or regression (for recommendations: --scenario recommendation).")]
+    [InlineData("ordinal", "auto", "--task ordinal: expected binary, multiclass or regression.")]
+    [InlineData("regression", "recommendation", "--task does not apply to --scenario recommendation (it ranks items for users).")]
+    public async Task BadTask_FailsBeforeTheSweep_NamingTheOption(string task, string scenario, string expected)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            AutoMlCommand.RunAsync(Request(Path.Combine(_directory, "not-read.csv"), "installment_commitment", task, scenario), TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal(expected, error.Message);
+    }
+}
