@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
 
 namespace EnterpriseML.Jobs;
@@ -12,7 +13,7 @@ namespace EnterpriseML.Jobs;
 public sealed record ScheduledExperiment(
     string? DatasetId, string? DatasetName, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? TimestampColumn = null)
+    string? TimestampColumn = null, string? Task = null)
 {
     /// <summary>The share of the latest dataset held out to score champion and challenger when none is given.</summary>
     public const double DefaultHoldoutFraction = 0.2;
@@ -72,6 +73,11 @@ public sealed record ScheduledExperiment(
             throw new ArgumentException($"experiment.holdoutFraction: must be in (0, 0.5]; found {h.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        if (Task is not null && !LabelEncoding.TryParseTask(Task, out _))
+        {
+            throw new ArgumentException($"experiment.task: '{Task}': {LabelEncoding.UnknownTask(Task)}");
+        }
+
         if (TimestampColumn is not null && !string.Equals(Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
         {
             throw new ArgumentException($"experiment.timestampColumn: applies to the fraud scenario (its time-ordered validation), not '{Scenario}'.");
@@ -81,7 +87,7 @@ public sealed record ScheduledExperiment(
     /// <summary>The experiment request for one refresh on <paramref name="datasetId"/>.</summary>
     public ExperimentRequest ToRequest(string datasetId) => new(
         datasetId, Label, PositiveClass, Scenario.ToLowerInvariant(), BudgetSeconds, ModelName.Trim(), IgnoreColumns, Seed, Metric, HoldoutFraction ?? DefaultHoldoutFraction, TestDatasetId,
-        TimestampColumn: TimestampColumn);
+        TimestampColumn: TimestampColumn, Task: Task);
 }
 
 /// <summary>The <c>promotion</c> object of a schedule.</summary>

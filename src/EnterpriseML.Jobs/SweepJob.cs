@@ -21,7 +21,7 @@ namespace EnterpriseML.Jobs;
 public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null);
+    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null, string? Task = null);
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
 internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train);
@@ -198,7 +198,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     internal static PreparedSweep Prepare(DataTable table, ExperimentRequest request)
     {
         var scenario = ScenarioCatalog.Get(request.Scenario);
-        var task = LabelEncoding.InferTask(table[request.Label]);
+        var task = LabelEncoding.ParseTask(request.Task, "task") ?? LabelEncoding.InferTask(table[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass) { TimestampColumn = request.TimestampColumn });
         return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass));
     }

@@ -59,6 +59,11 @@ internal static class ExperimentsApi
 
         if (RecommendationExperimentValidation.Handles(request.Scenario))
         {
+            if (request.Task is not null)
+            {
+                return ("task", "Does not apply to the recommendation scenario (it ranks items for users).");
+            }
+
             return RecommendationExperimentValidation.Validate(request, dataset);
         }
 
@@ -101,6 +106,11 @@ internal static class ExperimentsApi
         if (dataset.Profile.Columns.All(c => c.Name == request.Label || request.IgnoreColumns?.Contains(c.Name) == true))
         {
             return ("ignoreColumns", $"No column is left to learn from: the dataset's columns besides the label '{request.Label}' are all ignored.");
+        }
+
+        if (request.Task is { } task && !LabelEncoding.TryParseTask(task, out _))
+        {
+            return ("task", $"'{task}': {LabelEncoding.UnknownTask(task)}");
         }
 
         if (request.TimestampColumn is { } time)

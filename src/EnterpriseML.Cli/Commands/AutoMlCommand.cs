@@ -113,13 +113,12 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
         }
 
-        if (request.Task is { } taskName && (RecommendationAutoMlCommand.Handles(request.Scenario)
-            || taskName.ToLowerInvariant() is not ("binary" or "multiclass" or "regression")))
+        if (request.Task is not null && RecommendationAutoMlCommand.Handles(request.Scenario))
         {
-            throw new ArgumentException(RecommendationAutoMlCommand.Handles(request.Scenario)
-                ? "--task does not apply to --scenario recommendation (it ranks items for users)."
-                : $"--task {taskName}: expected binary, multiclass or regression{(taskName.Equals("recommendation", StringComparison.OrdinalIgnoreCase) ? " (for recommendations: --scenario recommendation)" : "")}.");
+            throw new ArgumentException("--task does not apply to --scenario recommendation (it ranks items for users).");
         }
+
+        var task = LabelEncoding.ParseTask(request.Task, "--task");
 
         if (request.Out is not null)
         {
@@ -148,7 +147,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
-        var inferred = TrainCommand.ParseTask(request.Task) ?? LabelEncoding.InferTask(trainTable[request.Label]);
+        var inferred = task ?? LabelEncoding.InferTask(trainTable[request.Label]);
         if (request.Timestamp is not null && scenario.Name != "fraud")
         {
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");

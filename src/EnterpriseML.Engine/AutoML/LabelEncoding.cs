@@ -42,6 +42,32 @@ public static class LabelEncoding
         return task;
     }
 
+    /// <summary>
+    /// The task a caller names instead of the inference: <c>binary</c>, <c>multiclass</c> or <c>regression</c> (any
+    /// case); null for null. Another name is an <see cref="ArgumentException"/> naming <paramref name="field"/> (the
+    /// option or JSON field the caller knows).
+    /// </summary>
+    public static TaskKind? ParseTask(string? name, string field) =>
+        name is null ? null : TryParseTask(name, out var task) ? task : throw new ArgumentException($"{field} {name}: {UnknownTask(name)}");
+
+    /// <summary>As <see cref="ParseTask"/>, false for a name that is not a task.</summary>
+    public static bool TryParseTask(string name, out TaskKind task)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        (var known, task) = name.ToLowerInvariant() switch
+        {
+            "binary" => (true, TaskKind.Binary),
+            "multiclass" => (true, TaskKind.Multiclass),
+            "regression" => (true, TaskKind.Regression),
+            _ => (false, default),
+        };
+        return known;
+    }
+
+    /// <summary>What a task name must be, for the error about <paramref name="name"/>.</summary>
+    public static string UnknownTask(string name) =>
+        $"expected binary, multiclass or regression{(string.Equals(name, "recommendation", StringComparison.OrdinalIgnoreCase) ? " (for recommendations: the recommendation scenario)" : "")}.";
+
     /// <summary>The most distinct whole numbers a numeric label may hold and still read as class codes.</summary>
     public const int MaximumClassCodes = 20;
 

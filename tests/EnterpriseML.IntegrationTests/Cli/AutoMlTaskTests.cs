@@ -41,7 +41,7 @@ public sealed class AutoMlTaskTests : IDisposable
     }
 
     [Theory]
-    [InlineData("recommendation", "auto", "--task recommendation: expected binary, multiclass or regression (for recommendations: --scenario recommendation).")]
+    [InlineData("recommendation", "auto", "--task recommendation: expected binary, multiclass or regression (for recommendations: the recommendation scenario).")]
     [InlineData("ordinal", "auto", "--task ordinal: expected binary, multiclass or regression.")]
     [InlineData("regression", "recommendation", "--task does not apply to --scenario recommendation (it ranks items for users).")]
     public async Task BadTask_FailsBeforeTheSweep_NamingTheOption(string task, string scenario, string expected)

@@ -108,6 +108,30 @@ public sealed class ExperimentFlowTests
         Assert.Equal(32, lineage.GetProperty("validationRowsHash").GetString()!.Length);
     }
 
+    /// <summary>
+    /// German credit's installment rate (codes 1–4) as the label: classes by default (accuracy), a quantity when the
+    /// request says <c>"task": "regression"</c> (RMSE); an unknown task, or one for the recommendation scenario, is a 400.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_ClassCodeLabel_IsMulticlassUnlessTheRequestNamesTheTask()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "task");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+        await AssertFieldAsync(client, new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 5, modelName = "m", task = "ordinal" }, "task");
+        await AssertFieldAsync(client, new { datasetId, label = "rating", scenario = "recommendation", budgetSeconds = 5, modelName = "m", userColumn = "checking_status", itemColumn = "purpose", task = "regression" }, "task");
+
+        foreach (var (task, model, metric) in new[] { ((string?)null, "codes", "accuracy"), ("regression", "amounts", "rmse") })
+        {
+            var id = await SubmitAsync(client, new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 4, modelName = model, seed = 1, ignoreColumns = new[] { "class" }, task });
+            using var done = await WaitAsync(client, id);
+            Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+            using var stored = JsonDocument.Parse(await client.GetStringAsync($"/api/models/{model}"));
+            Assert.Equal(metric, stored.RootElement.GetProperty("versions")[0].GetProperty("metrics").GetProperty("metric").GetString());
+        }
+    }
+
     [Fact]
     public async Task Cancel_RunningSweep_StopsWithinSecondsAndKeepsTrials()
     {
@@ -221,6 +245,16 @@ public sealed class SchedulesApiTests
             using var json = JsonDocument.Parse(body);
             Assert.Equal("experiment.timestampColumn", json.RootElement.GetProperty("field").GetString());
             Assert.StartsWith("applies to the fraud scenario", json.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var bad = await client.PostAsJsonAsync("/api/schedules",
+            new { name = "nightly", cron = "0 0 2 * * ?", experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", task = "ranking" } }))
+        {
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("experiment.task", json.RootElement.GetProperty("field").GetString());
+            Assert.Equal("'ranking': expected binary, multiclass or regression.", json.RootElement.GetProperty("detail").GetString());
         }
 
         using (var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 2 * * ?", experiment }))
