@@ -274,6 +274,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
         // (guessed from the column names) and makes the label an optional rating column.
         await Assertions.Expect(page.Locator("#exp-user")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#exp-positive")).ToBeVisibleAsync();
+        // The task is inferred unless picked (recommendation has none).
+        await Assertions.Expect(page.Locator("#exp-task")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#exp-task")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#exp-task option")).ToHaveTextAsync(["(infer from the label)", "binary", "multiclass", "regression"]);
         // Fraud offers a time column for its time-ordered validation (detected by default); other scenarios do not.
         await Assertions.Expect(page.Locator("#exp-time")).ToBeHiddenAsync();
         await page.SelectOptionAsync("#exp-scenario", "fraud");
@@ -287,6 +291,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("#exp-item")).ToHaveValueAsync("brand");
         await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("");
         await Assertions.Expect(page.Locator("#exp-positive")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#exp-task")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("label[for=exp-label]")).ToHaveTextAsync("Rating column (optional)");
         await page.FillAsync("#exp-budget", "5");
         await page.FillAsync("#exp-model", "scotch-recs");
@@ -314,6 +319,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.SelectOptionAsync("#exp-label", "class");
         await page.SelectOptionAsync("#exp-positive", "bad");
         await page.SelectOptionAsync("#exp-scenario", "credit");
+        await page.SelectOptionAsync("#exp-task", "binary"); // sent as "task"; the API refuses one the label cannot be
         await page.FillAsync("#exp-budget", budgetSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.FillAsync("#exp-model", "credit-risk");
         await page.ClickAsync("#experiment-form button[type=submit]");

@@ -5,6 +5,7 @@ using EnterpriseML.Api.Datasets;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -108,9 +109,28 @@ internal static class ExperimentsApi
             return ("ignoreColumns", $"No column is left to learn from: the dataset's columns besides the label '{request.Label}' are all ignored.");
         }
 
-        if (request.Task is { } task && !LabelEncoding.TryParseTask(task, out _))
+        if (request.Task is { } task)
         {
-            return ("task", $"'{task}': {LabelEncoding.UnknownTask(task)}");
+            if (!LabelEncoding.TryParseTask(task, out var kind))
+            {
+                return ("task", $"'{task}': {LabelEncoding.UnknownTask(task)}");
+            }
+
+            var type = label.Type.ToString().ToLowerInvariant();
+            if (kind == TaskKind.Regression && label.Type != ColumnType.Numeric)
+            {
+                return ("task", $"'regression' needs a numeric label; '{request.Label}' was read as {type}.");
+            }
+
+            if (kind == TaskKind.Binary && label.DistinctCount != 2)
+            {
+                return ("task", $"'binary' needs a label with two values; '{request.Label}' has {label.DistinctCount}.");
+            }
+
+            if (kind == TaskKind.Multiclass && label.DistinctCount > LabelEncoding.MaximumClasses)
+            {
+                return ("task", $"'multiclass' allows at most {LabelEncoding.MaximumClasses} classes; '{request.Label}' has {label.DistinctCount} values.");
+            }
         }
 
         if (request.TimestampColumn is { } time)

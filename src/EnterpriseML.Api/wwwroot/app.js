@@ -311,6 +311,10 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const positiveField = field("Positive class", positiveSelect);
   const userField = field("User column", userSelect);
   const itemField = field("Item column", itemSelect);
+  // The task is inferred from the label (whole numbers with few values are classes) unless picked here.
+  const taskSelect = h("select", { id: `${prefix}-task` },
+    [h("option", { value: "" }, "(infer from the label)"), ...["binary", "multiclass", "regression"].map(t => h("option", { value: t }, t))]);
+  const taskField = field("Task", taskSelect);
   const isRecommendation = () => scenario.value === "recommendation";
   const pick = (columns, pattern, fallbackIndex) => (columns.find(c => pattern.test(c.name)) || columns[fallbackIndex] || {}).name || "";
   let wasRecommendation = false;
@@ -321,7 +325,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const columns = d?.columns || [];
     userField.hidden = itemField.hidden = !recommendation;
-    positiveField.hidden = recommendation;
+    positiveField.hidden = taskField.hidden = recommendation;
     userSelect.required = itemSelect.required = recommendation;
     labelSelect.required = !recommendation;
     labelField.querySelector("label").textContent = recommendation ? "Rating column (optional)" : "Label column";
@@ -354,7 +358,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   for (const control of [scenario, datasetSelect, labelSelect]) control.addEventListener("change", fillTime);
   fillTime();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, timeField, userField, itemField,
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, timeField, userField, itemField,
       field("Budget (seconds)", budget), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
@@ -362,8 +366,9 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         body.userColumn = userSelect.value;
         body.itemColumn = itemSelect.value;
         if (!body.label) delete body.label;
-      } else if (positiveSelect.value) {
-        body.positiveClass = positiveSelect.value;
+      } else {
+        if (positiveSelect.value) body.positiveClass = positiveSelect.value;
+        if (taskSelect.value) body.task = taskSelect.value;
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
       return body;

@@ -120,6 +120,8 @@ public sealed class ExperimentFlowTests
         using var client = api.Client();
         var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
         await AssertFieldAsync(client, new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 5, modelName = "m", task = "ordinal" }, "task");
+        await AssertFieldAsync(client, new { datasetId, label = "purpose", scenario = "auto", budgetSeconds = 5, modelName = "m", task = "regression" }, "task", "'regression' needs a numeric label; 'purpose' was read as categorical.");
+        await AssertFieldAsync(client, new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 5, modelName = "m", task = "binary" }, "task", "'binary' needs a label with two values; 'installment_commitment' has 4.");
         await AssertFieldAsync(client, new { datasetId, label = "rating", scenario = "recommendation", budgetSeconds = 5, modelName = "m", userColumn = "checking_status", itemColumn = "purpose", task = "regression" }, "task");
 
         foreach (var (task, model, metric) in new[] { ((string?)null, "codes", "accuracy"), ("regression", "amounts", "rmse") })
@@ -207,13 +209,17 @@ public sealed class ExperimentFlowTests
         return null;
     }, TimeSpan.FromSeconds(seconds), $"experiment {id} to finish");
 
-    private static async Task AssertFieldAsync(HttpClient client, object request, string field)
+    private static async Task AssertFieldAsync(HttpClient client, object request, string field, string? detail = null)
     {
         using var response = await client.PostAsJsonAsync("/api/experiments", request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
         using var json = JsonDocument.Parse(body);
         Assert.Equal(field, json.RootElement.GetProperty("field").GetString());
+        if (detail is not null)
+        {
+            Assert.Equal(detail, json.RootElement.GetProperty("detail").GetString());
+        }
     }
 }
 
