@@ -96,12 +96,8 @@ public sealed class ExperimentFlowTests
         using var client = api.Client();
         var datasetId = await UploadAsync(client, "fraud-sensor-anomaly-singlehop.csv");
 
-        var id = await SubmitAsync(client,
-            new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" });
-        using var done = await WaitAsync(client, id);
-        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
-
-        using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/sensor"));
+        using var model = await SucceededModelAsync(client,
+            new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" }, "sensor");
         var lineage = model.RootElement.GetProperty("versions")[0].GetProperty("lineage");
         Assert.StartsWith("time-ordered holdout ", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
         Assert.Contains("(latest by reading", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
@@ -126,10 +122,8 @@ public sealed class ExperimentFlowTests
 
         foreach (var (task, model, metric) in new[] { ((string?)null, "codes", "accuracy"), ("regression", "amounts", "rmse") })
         {
-            var id = await SubmitAsync(client, new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 4, modelName = model, seed = 1, ignoreColumns = new[] { "class" }, task });
-            using var done = await WaitAsync(client, id);
-            Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
-            using var stored = JsonDocument.Parse(await client.GetStringAsync($"/api/models/{model}"));
+            using var stored = await SucceededModelAsync(client,
+                new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 4, modelName = model, seed = 1, ignoreColumns = new[] { "class" }, task }, model);
             Assert.Equal(metric, stored.RootElement.GetProperty("versions")[0].GetProperty("metrics").GetProperty("metric").GetString());
         }
     }
@@ -194,6 +188,14 @@ public sealed class ExperimentFlowTests
         using var json = JsonDocument.Parse(body);
         Assert.Equal("queued", json.RootElement.GetProperty("status").GetString());
         return json.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Submits <paramref name="request"/>, waits for it to succeed and returns the model it stored.</summary>
+    private static async Task<JsonDocument> SucceededModelAsync(HttpClient client, object request, string modelName)
+    {
+        using var done = await WaitAsync(client, await SubmitAsync(client, request));
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+        return JsonDocument.Parse(await client.GetStringAsync($"/api/models/{modelName}"));
     }
 
     internal static Task<JsonDocument> WaitAsync(HttpClient client, string id, int seconds = 90) => Processes.PollAsync(async () =>
