@@ -116,7 +116,11 @@ internal sealed class TrainCommand : ICliCommand
 
         if (!descriptor.Tasks.Contains(task))
         {
-            throw new ArgumentException($"Trainer '{descriptor.Name}' does not support {task.ToString().ToLowerInvariant()} tasks (it supports {string.Join(", ", descriptor.Tasks).ToLowerInvariant()}).");
+            // A numeric label read as class codes (LabelEncoding.IsClassCodes) may be meant as a quantity: say how.
+            var codes = args.Task is null && task == TaskKind.Multiclass && table[args.Label] is NumericColumn
+                ? $"; '{args.Label}' holds a few whole numbers, read as class codes: --task regression treats them as a quantity"
+                : "";
+            throw new ArgumentException($"Trainer '{descriptor.Name}' does not support {task.ToString().ToLowerInvariant()} tasks (it supports {string.Join(", ", descriptor.Tasks).ToLowerInvariant()}){codes}.");
         }
 
         CandidateData trainData, testData;

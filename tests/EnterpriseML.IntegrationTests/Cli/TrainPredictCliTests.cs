@@ -137,6 +137,19 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_RidgeOnClassCodes_SaysHowToTreatThemAsAQuantity()
+    {
+        // installment_commitment holds 1–4: class codes by default, which ridge cannot fit; --task regression can.
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "installment_commitment", "ridge", ignore: ["class"]), _ => { }, CancellationToken.None));
+        Assert.Equal("Trainer 'ridge' does not support multiclass tasks (it supports regression); 'installment_commitment' holds a few whole numbers, read as class codes: --task regression treats them as a quantity.", e.Message);
+
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "installment_commitment", "ridge", ignore: ["class"]) with { Task = "regression" }, _ => { }, CancellationToken.None);
+        Assert.Equal(TaskKind.Regression, result.Task);
+        Assert.True(double.IsFinite(result.Metrics["rmse"]));
+    }
+
+    [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
