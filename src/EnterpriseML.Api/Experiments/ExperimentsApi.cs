@@ -5,7 +5,6 @@ using EnterpriseML.Api.Datasets;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
-using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -116,20 +115,9 @@ internal static class ExperimentsApi
                 return ("task", $"'{task}': {LabelEncoding.UnknownTask(task)}");
             }
 
-            var type = label.Type.ToString().ToLowerInvariant();
-            if (kind == TaskKind.Regression && label.Type != ColumnType.Numeric)
+            if (LabelEncoding.TaskMismatch(kind, request.Label, label.Type, label.DistinctCount) is { } mismatch)
             {
-                return ("task", $"'regression' needs a numeric label; '{request.Label}' was read as {type}.");
-            }
-
-            if (kind == TaskKind.Binary && label.DistinctCount != 2)
-            {
-                return ("task", $"'binary' needs a label with two values; '{request.Label}' has {label.DistinctCount}.");
-            }
-
-            if (kind == TaskKind.Multiclass && label.DistinctCount > LabelEncoding.MaximumClasses)
-            {
-                return ("task", $"'multiclass' allows at most {LabelEncoding.MaximumClasses} classes; '{request.Label}' has {label.DistinctCount} values.");
+                return ("task", mismatch);
             }
         }
 

@@ -147,7 +147,13 @@ internal sealed class AutoMlCommand : ICliCommand
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
-        var inferred = task ?? LabelEncoding.InferTask(trainTable[request.Label]);
+        var labelColumn = trainTable[request.Label];
+        if (task is { } named && LabelEncoding.TaskMismatch(named, request.Label, labelColumn.Type, LabelEncoding.DistinctValues(labelColumn)) is { } mismatch)
+        {
+            throw new ArgumentException($"--task {mismatch}");
+        }
+
+        var inferred = task ?? LabelEncoding.InferTask(labelColumn);
         if (request.Timestamp is not null && scenario.Name != "fraud")
         {
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");

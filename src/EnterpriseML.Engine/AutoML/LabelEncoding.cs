@@ -64,6 +64,37 @@ public static class LabelEncoding
         return known;
     }
 
+    /// <summary>
+    /// Why label <paramref name="label"/> (of <paramref name="type"/>, with <paramref name="distinct"/> values) cannot
+    /// be learned as <paramref name="task"/>, a task the caller named; null when it can. The same words for the
+    /// command line (from the table) and the HTTP API (from the dataset profile).
+    /// </summary>
+    public static string? TaskMismatch(TaskKind task, string label, ColumnType type, long distinct) => task switch
+    {
+        TaskKind.Regression when type != ColumnType.Numeric =>
+            $"'regression' needs a numeric label; '{label}' was read as {type.ToString().ToLowerInvariant()}.",
+        TaskKind.Binary when distinct != 2 => $"'binary' needs a label with two values; '{label}' has {distinct}.",
+        TaskKind.Multiclass when distinct > MaximumClasses =>
+            $"'multiclass' allows at most {MaximumClasses} classes; '{label}' has {distinct} values.",
+        _ => null,
+    };
+
+    /// <summary>The distinct non-missing values of <paramref name="label"/>, as <see cref="InferTask"/> and the encoding see them.</summary>
+    public static int DistinctValues(DataColumn label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < label.Length; i++)
+        {
+            if (ValueAt(label, i) is { } v)
+            {
+                distinct.Add(v);
+            }
+        }
+
+        return distinct.Count;
+    }
+
     /// <summary>What a task name must be, for the error about <paramref name="name"/>.</summary>
     public static string UnknownTask(string name) =>
         $"expected binary, multiclass or regression{(string.Equals(name, "recommendation", StringComparison.OrdinalIgnoreCase) ? " (for recommendations: the recommendation scenario)" : "")}.";

@@ -41,6 +41,18 @@ public sealed class AutoMlTaskTests : IDisposable
     }
 
     [Theory]
+    [InlineData("purpose", "regression", "--task 'regression' needs a numeric label; 'purpose' was read as categorical.")]
+    [InlineData("installment_commitment", "binary", "--task 'binary' needs a label with two values; 'installment_commitment' has 4.")]
+    public async Task TaskTheLabelCannotBe_FailsBeforeTheSweep(string label, string task, string expected)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(Request(Train(), label, task), TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal(expected, error.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"failed after {started.Elapsed}: the sweep ran first");
+    }
+
+    [Theory]
     [InlineData("recommendation", "auto", "--task recommendation: expected binary, multiclass or regression (for recommendations: the recommendation scenario).")]
     [InlineData("ordinal", "auto", "--task ordinal: expected binary, multiclass or regression.")]
     [InlineData("regression", "recommendation", "--task does not apply to --scenario recommendation (it ranks items for users).")]
