@@ -7,9 +7,12 @@ otherwise), and on the same rows the script fits scikit-learn's defaults (random
 regression on standardised columns or ridge, HistGradientBoosting; 2 threads) and runs `eml automl --scenario auto
 --budget B --threads 2 --seed 0`. It prints one row per data set and split: the peers' test score, the eml winner's,
 and the winner's score over the best peer's. Metrics: AUC (binary), accuracy (multiclass), RMSE (regression).
+Class labels are written as c0, c1, ...; with --integer-labels as the data sets ship them (0, 1, 2, ...), which
+`eml automl` must then read as class codes.
 
 Usage (from the repository root, after `dotnet build -c Release src/EnterpriseML.Cli`):
   OMP_NUM_THREADS=2 /usr/bin/python3 bench/automl_unseen.py [--budget 30] [--states 42] [--datasets breast_cancer,wine,...]
+      [--integer-labels]
 """
 import argparse, json, os, subprocess, tempfile, time, warnings
 
@@ -57,6 +60,7 @@ def main():
     parser.add_argument("--budget", default="30")
     parser.add_argument("--states", default="42")
     parser.add_argument("--datasets", default=",".join(LOADERS))
+    parser.add_argument("--integer-labels", action="store_true")
     args = parser.parse_args()
     eml = ["dotnet", "src/EnterpriseML.Cli/bin/Release/net10.0/eml.dll"]
     work = tempfile.mkdtemp()
@@ -67,7 +71,7 @@ def main():
         bunch = loader()
         x = pd.DataFrame(bunch.data, columns=[f"f{i}" if not isinstance(c, str) else c.replace(" ", "_") for i, c in enumerate(bunch.feature_names)])
         y = np.asarray(bunch.target)
-        label = pd.Series(y if task == "regression" else [f"c{v}" for v in y], name="target")
+        label = pd.Series(y if task == "regression" or args.integer_labels else [f"c{v}" for v in y], name="target")
         for state in [int(s) for s in args.states.split(",")]:
             tr, te = train_test_split(np.arange(len(x)), test_size=0.2, random_state=state, stratify=None if task == "regression" else y)
             train_csv, test_csv = os.path.join(work, f"{name}-{state}.train.csv"), os.path.join(work, f"{name}-{state}.test.csv")
@@ -78,7 +82,7 @@ def main():
             cmd = eml + ["automl", "--train", train_csv, "--test", test_csv, "--label", "target", "--scenario", "auto",
                          "--budget", args.budget, "--threads", "2", "--seed", "0", "--json"]
             if task == "binary":
-                cmd += ["--positive", "c1"]
+                cmd += ["--positive", "1" if args.integer_labels else "c1"]
             start = time.time()
             out = subprocess.run(cmd, capture_output=True, text=True)
             wall = time.time() - start
@@ -87,6 +91,9 @@ def main():
                 continue
             report = json.loads(out.stdout.splitlines()[0])
             metric = {"binary": "auc", "multiclass": "accuracy", "regression": "rmse"}[task]
+            if report["task"] != task:
+                print(f"| {name} | | {state} | eml read the label as {report['task']}, not {task} |", flush=True)
+                continue
             ours = report["test"][metric]
             best = min(scores.values()) if task == "regression" else max(scores.values())
             linear = scores.get("LR", scores.get("ridge"))
