@@ -209,6 +209,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.SelectOptionAsync("#sch-label", "class");
             await page.SelectOptionAsync("#sch-positive", "bad");
             await page.SelectOptionAsync("#sch-scenario", "credit");
+            await page.SelectOptionAsync("#sch-task", "binary");
             await page.FillAsync("#sch-budget", "120");
             await page.FillAsync("#sch-model", "credit-risk");
             await page.ClickAsync("#schedule-form button[type=submit]");
@@ -220,6 +221,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
             var schedule = await GetJsonAsync(http, "/api/schedules/weekly-credit");
             Assert.Equal("0 0 6 ? * MON", schedule.GetProperty("cron").GetString());
             Assert.Equal("bad", schedule.GetProperty("experiment").GetProperty("positiveClass").GetString());
+            Assert.Equal("binary", schedule.GetProperty("experiment").GetProperty("task").GetString());
 
             await scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
             await page.FillAsync("#confirm-reason", "data freeze");
