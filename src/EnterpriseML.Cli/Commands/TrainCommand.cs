@@ -201,14 +201,11 @@ internal sealed class TrainCommand : ICliCommand
         }
     }
 
-    internal static TaskKind? ParseTask(string? task) => task?.ToLowerInvariant() switch
-    {
-        null => null,
-        "binary" => TaskKind.Binary,
-        "multiclass" => TaskKind.Multiclass,
-        "regression" => TaskKind.Regression,
-        _ => throw new ArgumentException($"--task {task}: expected binary, multiclass, regression or recommendation."),
-    };
+    /// <summary>The tabular task <c>--task</c> names (recommendation took its own path before); the names are <see cref="LabelEncoding.TryParseTask"/>'s.</summary>
+    internal static TaskKind? ParseTask(string? task) =>
+        task is null ? null
+        : LabelEncoding.TryParseTask(task, out var kind) ? kind
+        : throw new ArgumentException($"--task {task}: expected binary, multiclass, regression or recommendation.");
 
     private static void Report(TrainResult result, TrainArguments args)
     {

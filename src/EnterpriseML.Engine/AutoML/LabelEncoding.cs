@@ -19,16 +19,7 @@ public static class LabelEncoding
     public static TaskKind InferTask(DataColumn label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        var distinct = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < label.Length && distinct.Count <= 2; i++)
-        {
-            if (ValueAt(label, i) is { } v)
-            {
-                distinct.Add(v);
-            }
-        }
-
-        var task = distinct.Count switch
+        var task = CountDistinct(label, stopAbove: 2) switch
         {
             < 2 => throw new ArgumentException($"Label '{label.Name}' has fewer than two distinct values.", nameof(label)),
             2 => TaskKind.Binary,
@@ -83,8 +74,14 @@ public static class LabelEncoding
     public static int DistinctValues(DataColumn label)
     {
         ArgumentNullException.ThrowIfNull(label);
+        return CountDistinct(label, int.MaxValue);
+    }
+
+    /// <summary>The distinct non-missing values of <paramref name="label"/>, counting no further than one past <paramref name="stopAbove"/>.</summary>
+    private static int CountDistinct(DataColumn label, int stopAbove)
+    {
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < label.Length; i++)
+        for (var i = 0; i < label.Length && distinct.Count <= stopAbove; i++)
         {
             if (ValueAt(label, i) is { } v)
             {
