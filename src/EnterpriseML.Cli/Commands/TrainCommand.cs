@@ -111,7 +111,14 @@ internal sealed class TrainCommand : ICliCommand
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
         CheckColumns(table, args);
         table = table.WithoutColumns(args.Ignore);
-        var task = ParseTask(args.Task) ?? LabelEncoding.InferTask(table[args.Label]);
+        var named = ParseTask(args.Task);
+        var labelColumn = table[args.Label];
+        if (named is { } n && LabelEncoding.TaskMismatch(n, args.Label, labelColumn.Type, LabelEncoding.DistinctValues(labelColumn)) is { } mismatch)
+        {
+            throw new ArgumentException($"--task {mismatch}");
+        }
+
+        var task = named ?? LabelEncoding.InferTask(labelColumn);
         CliOptions.PositiveNeedsBinary(args.Positive, args.Label, task);
 
         if (!descriptor.Tasks.Contains(task))

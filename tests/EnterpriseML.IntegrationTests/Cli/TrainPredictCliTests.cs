@@ -149,6 +149,17 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.True(double.IsFinite(result.Metrics["rmse"]));
     }
 
+    [Theory]
+    [InlineData("class", "regression", "--task 'regression' needs a numeric label; 'class' was read as categorical.")]
+    [InlineData("installment_commitment", "binary", "--task 'binary' needs a label with two values; 'installment_commitment' has 4.")]
+    public void Train_TaskTheLabelCannotBe_IsTheAutoMlCommandsError(string label, string task, string expected)
+    {
+        // The same check and words as `eml automl --task` (LabelEncoding.TaskMismatch), before anything is fitted.
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", label, "gbdt", ignore: label == "class" ? [] : ["class"]) with { Task = task }, _ => { }, CancellationToken.None));
+        Assert.Equal(expected, e.Message);
+    }
+
     [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
