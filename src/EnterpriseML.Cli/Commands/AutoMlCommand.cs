@@ -55,7 +55,7 @@ internal sealed class AutoMlCommand : ICliCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(token =>
         {
             var request = new AutoMlRequest(
                 parse.GetValue(train)!.FullName,
@@ -77,16 +77,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(timestamp),
                 parse.GetValue(relevance),
                 parse.GetValue(task));
-            try
-            {
-                return await RunAsync(request, Console.Out, cancellationToken);
-            }
-            catch (Exception e) when (e is ArgumentException or CsvFormatException or IOException or UnauthorizedAccessException or SweepFailedException or KeyNotFoundException)
-            {
-                await Console.Error.WriteLineAsync($"eml automl: {CliErrors.Describe(e)}");
-                return 2;
-            }
-        });
+            return RunAsync(request, Console.Out, token);
+        }, cancellationToken));
         return command;
     }
 
@@ -145,6 +137,9 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException($"--label is required for scenario '{request.Scenario}'.");
         }
 
+        CliOptions.OnlyForRecommendation($"--scenario {request.Scenario}",
+            ("--user", request.User), ("--item", request.Item), ("--relevance-threshold", request.RelevanceThreshold));
+
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
         var labelColumn = trainTable[request.Label];
@@ -171,11 +166,7 @@ internal sealed class AutoMlCommand : ICliCommand
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
             var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
                 .WithoutColumns(request.Ignore);
-            var missing = trainTable.Columns.Select(c => c.Name).Where(name => !testTable.TryGetColumn(name, out _)).ToArray();
-            if (missing.Length > 0)
-            {
-                throw new ArgumentException($"{Path.GetFileName(request.Test)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(request.Train)} has; the test rows need every training column (--ignore leaves one out of both).");
-            }
+            CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
 
             test = CliPaths.InFile(request.Test, () => LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames));
         }
@@ -334,8 +325,10 @@ internal sealed class AutoMlCommand : ICliCommand
     }
 
     /// <summary>
-    /// Creates <paramref name="directory"/> when missing and checks that a file can be written in it; an error names
-    /// <c>--out</c> and the reason (a file of that name, no permission, a read-only file system).
+    /// Checks, before the sweep, that <paramref name="directory"/> can be created and written: its nearest existing
+    /// ancestor must be a directory that takes a file. Nothing is created here: the directory appears with the outputs
+    /// (<see cref="WriteOutputsAsync"/>), so a run that fails or is cancelled leaves no empty <c>--out</c> behind. An
+    /// error names <c>--out</c> and the reason (a file of that name or on its path, no permission, a read-only file system).
     /// </summary>
     internal static void PrepareOutputDirectory(string directory)
     {
@@ -344,10 +337,20 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException($"--out '{directory}' is a file; --out names a directory (created when missing).");
         }
 
-        var probe = Path.Combine(directory, $".eml-write-check-{Environment.ProcessId}");
+        var existing = Path.GetFullPath(directory);
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new ArgumentException($"--out '{directory}': '{existing}' is a file, so no directory can be created below it.");
+            }
+
+            existing = Path.GetDirectoryName(existing) ?? throw new ArgumentException($"--out '{directory}': no part of the path exists.");
+        }
+
+        var probe = Path.Combine(existing, $".eml-write-check-{Environment.ProcessId}");
         try
         {
-            Directory.CreateDirectory(directory);
             using (File.Create(probe, 1, FileOptions.DeleteOnClose))
             {
             }

@@ -1,3 +1,7 @@
+using System.CommandLine;
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
@@ -8,25 +12,122 @@ namespace EnterpriseML.Cli.Commands;
 /// Turns user errors (bad input, and the file system refusing a path) into one precise line on stderr and exit code 2;
 /// anything else is a bug and keeps its stack trace.
 /// </summary>
-internal static class CliErrors
+internal static partial class CliErrors
 {
+    /// <summary>
+    /// Runs a command's work: user errors become one line <c>eml: error: ...</c> and exit code 2; Ctrl-C (the token)
+    /// becomes <c>eml: cancelled.</c> and 130. The work runs on the thread pool, so that the command line's signal
+    /// handler is in place while it runs: much of it (reading, fitting, saving) is synchronous, and a signal that
+    /// arrived before the first await would otherwise kill the process mid-write instead of cancelling the token.
+    /// </summary>
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         try
         {
-            return await action(cancellationToken);
+            return await Task.Run(() => action(cancellationToken), CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("eml: cancelled.");
             return 130;
         }
-        catch (Exception e) when (e is CsvFormatException or ModelFormatException or ArgumentException or FormatException or IOException or UnauthorizedAccessException or KeyNotFoundException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is CsvFormatException or ModelFormatException or ArgumentException or FormatException or IOException
+                                       or UnauthorizedAccessException or KeyNotFoundException or NotSupportedException or InvalidOperationException
+                                       or SweepFailedException or DbException)
         {
+            // DbException: the database named by --postgres refused or could not be reached; its message says which.
             await Console.Error.WriteLineAsync("eml: error: " + Describe(e));
             return 2;
         }
     }
+
+    /// <summary>
+    /// The lines for a command line that does not parse (an unknown option, a value of the wrong type, a missing
+    /// required option): each error in the user's terms, a suggestion for a mistyped option or command, and where the
+    /// usage is.
+    /// </summary>
+    public static IEnumerable<string> DescribeParseErrors(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var command = parse.CommandResult.Command;
+        var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))
+            .Concat(command.Subcommands.Select(c => c.Name))
+            .Where(n => !n.StartsWith("-?", StringComparison.Ordinal) && n != "-h")
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        foreach (var error in parse.Errors)
+        {
+            var message = error.Message;
+            if (TypeError().Match(message) is { Success: true } typed)
+            {
+                message = $"{typed.Groups["option"].Value}: '{typed.Groups["value"].Value}' is not {Expected(typed.Groups["type"].Value)}.";
+            }
+            else if (Unrecognized().Match(message) is { Success: true } unknown && Closest(unknown.Groups["token"].Value, names) is { } suggestion)
+            {
+                message = $"{message.TrimEnd('.')}; did you mean '{suggestion}'?";
+            }
+
+            yield return "eml: error: " + message;
+        }
+
+        var path = parse.CommandResult.Command == parse.RootCommandResult.Command ? "eml" : $"eml {command.Name}";
+        yield return $"See '{path} --help' for the {(command.Subcommands.Count > 0 ? "commands" : "options")}.";
+    }
+
+    /// <summary>What a value of <paramref name="typeName"/> (as System.CommandLine spells it) must look like.</summary>
+    private static string Expected(string typeName) => typeName.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']') switch
+    {
+        "System.Double" or "System.Single" or "System.Decimal" => "a number",
+        "System.Int32" or "System.Int64" => "a whole number",
+        "System.Boolean" => "true or false",
+        "System.IO.FileInfo" => "a file path",
+        "System.IO.DirectoryInfo" => "a directory path",
+        var other => $"a value of type {other}",
+    };
+
+    /// <summary>The name within edit distance 2 (and under a third of its length) of <paramref name="token"/>, closest first.</summary>
+    internal static string? Closest(string token, IReadOnlyCollection<string> names) => names
+        .Select(n => (Name: n, Distance: EditDistance(token, n)))
+        .Where(c => c.Distance <= Math.Min(2, Math.Max(1, c.Name.Length / 3)))
+        .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
+        .Select(c => c.Name)
+        .FirstOrDefault();
+
+    /// <summary>Levenshtein distance, with a swap of two neighbouring characters counting as one edit (Damerau's rule).</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.$")]
+    private static partial Regex TypeError();
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(?<token>.+)'\.$")]
+    private static partial Regex Unrecognized();
 
     /// <summary>
     /// ArgumentException appends "(Parameter 'x')". Options validated by the engine use their PascalCase option name as
@@ -70,15 +171,70 @@ internal static class CliPaths
         }
     }
 
-    /// <summary>A file to write: a directory of that name is an error naming the option.</summary>
-    public static string Output(string path, string option) => Directory.Exists(path)
-        ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.")
-        : path;
+    /// <summary>
+    /// A file to write: a directory of that name, or a file where one of its parent directories should be, is an error
+    /// naming the option, before any work is done (missing parent directories are created when the file is written).
+    /// </summary>
+    public static string Output(string path, string option)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.");
+        }
+
+        for (var parent = Path.GetDirectoryName(Path.GetFullPath(path)); parent is not null && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                throw new ArgumentException($"{option} '{path}': '{parent}' is a file, so nothing can be written below it.");
+            }
+        }
+
+        return path;
+    }
 }
 
 /// <summary>Checks of option combinations that more than one command takes.</summary>
 internal static class CliOptions
 {
+    /// <summary>A thread count below 1 is a parse error naming the option (the engine's own check would name its property).</summary>
+    public static Option<int?> AtLeastOne(this Option<int?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var value)
+            {
+                result.AddError($"{option.Name} must be at least 1; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// A <c>--test</c> file must hold every column of the training file (after <c>--ignore</c>): checked as soon as it
+    /// is read, naming both files, rather than failing when the fitted model first meets the test rows.
+    /// </summary>
+    public static void TestHasTrainingColumns(DataTable train, DataTable test, string trainPath, string testPath)
+    {
+        var missing = train.Columns.Select(c => c.Name).Where(name => !test.TryGetColumn(name, out _)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new ArgumentException($"{Path.GetFileName(testPath)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(trainPath)} has; the test rows need every training column (--ignore leaves one out of both).");
+        }
+    }
+
+    /// <summary>Options that only a recommendation run reads are an error elsewhere, not silently ignored.</summary>
+    public static void OnlyForRecommendation(string what, params (string Option, object? Value)[] options)
+    {
+        foreach (var (option, value) in options)
+        {
+            if (value is not null)
+            {
+                throw new ArgumentException($"{option} applies to recommendation only, not to {what}.");
+            }
+        }
+    }
+
     /// <summary><c>--positive</c> names a class of a binary label: with any other task it is an error, not ignored.</summary>
     public static void PositiveNeedsBinary(string? positive, string label, TaskKind task)
     {

@@ -24,7 +24,7 @@ internal sealed class RecommendCommand : ICliCommand
         var similar = new Option<string?>("--similar-to") { Description = "An item id: list the most similar items instead." };
         var allUsers = new Option<bool>("--all-users") { Description = "Stream top-N for every known user to --output as CSV (user,rank,item,score)." };
         var outputPath = new Option<string?>("--output") { Description = "The CSV file written by --all-users." };
-        var threads = new Option<int?>("--threads") { Description = "Threads for --all-users (default: all cores; the output does not depend on it)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads for --all-users (default: all cores; the output does not depend on it)." }.AtLeastOne();
         var command = new Command("recommend", "Top-N recommendations, similar items or batch top-N from a recommendation model.")
         {
             model, user, top, json, include, exclude, segment, similar, allUsers, outputPath, threads,

@@ -30,12 +30,10 @@ internal static class RecommendationAutoMlCommand
             throw new ArgumentException("--positive does not apply to --scenario recommendation (relevance is --relevance-threshold on the --label rating).");
         }
 
-        foreach (var named in new[] { request.User, request.Item, request.Label, request.Timestamp })
+        if (request.Ignore.Count > 0)
         {
-            if (named is not null && request.Ignore.Contains(named))
-            {
-                throw new ArgumentException($"--ignore names '{named}', which the recommendation sweep needs.");
-            }
+            // The sweep reads only the columns named below; an --ignore would change nothing, so it is not taken silently.
+            throw new ArgumentException("--ignore does not apply to --scenario recommendation: it reads only the --user, --item, --label and --timestamp columns.");
         }
 
         var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);

@@ -264,7 +264,13 @@ internal sealed class RecommendationSettings
                 throw new ArgumentException($"--set '{entry}': expected key=value.");
             }
 
-            values[entry[..eq].Trim()] = entry[(eq + 1)..].Trim();
+            var key = entry[..eq].Trim();
+            if (values.TryGetValue(key, out var earlier))
+            {
+                throw new ArgumentException($"--set '{entry}': option '{key}' is already set to '{earlier}'; give each option once.");
+            }
+
+            values[key] = entry[(eq + 1)..].Trim();
         }
 
         return new RecommendationSettings(values);

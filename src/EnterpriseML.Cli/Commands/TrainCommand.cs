@@ -27,7 +27,7 @@ internal sealed class TrainCommand : ICliCommand
         var text = new Option<string[]>("--text") { Description = "Featurise this column as free text (repeatable).", AllowMultipleArgumentsPerToken = true };
         var categorical = new Option<string[]>("--categorical") { Description = "Featurise this column as categorical (repeatable).", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var threads = new Option<int?>("--threads") { Description = "Threads for training (default: all cores)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads for training (default: all cores)." }.AtLeastOne();
         var save = new Option<FileInfo?>("--save") { Description = "Write the fitted model here (.eml)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of a table." };
         var user = new Option<string?>("--user") { Description = "Recommendation: the user column." };
@@ -50,13 +50,16 @@ internal sealed class TrainCommand : ICliCommand
                 return await RecommendationTraining.RunAsync(request, Console.Out, token);
             }
 
+            CliOptions.OnlyForRecommendation("tabular training (--task recommendation trains a recommender)", ("--user", parse.GetValue(user)), ("--item", parse.GetValue(item)));
             var args = new TrainArguments(
                 parse.GetValue(train)!, parse.GetValue(test),
                 parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
                 parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
                 parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
                 parse.GetValue(save), parse.GetValue(json));
-            var result = args.Json ? Run(args, _ => { }, token) : RunWithProgress(args, token);
+            var result = args.Json ? Run(args, _ => { }, token)
+                : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
+                : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
             Report(result, args);
             return 0;
         }, ct));
@@ -111,6 +114,12 @@ internal sealed class TrainCommand : ICliCommand
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
         CheckColumns(table, args);
         table = table.WithoutColumns(args.Ignore);
+        if (table.Columns.Count == 1)
+        {
+            var ignored = args.Ignore.Length == 0 ? "" : $" and the ignored {string.Join(", ", args.Ignore.Select(i => $"'{i}'"))}";
+            throw new ArgumentException($"{args.Train.Name} has no column to learn from: besides the label '{args.Label}'{ignored}, there is none.");
+        }
+
         var named = ParseTask(args.Task);
         var labelColumn = table[args.Label];
         if (named is { } n && LabelEncoding.TaskMismatch(n, args.Label, labelColumn.Type, LabelEncoding.DistinctValues(labelColumn)) is { } mismatch)
@@ -138,6 +147,7 @@ internal sealed class TrainCommand : ICliCommand
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
             var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
                 .WithoutColumns(args.Ignore);
+            CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
         }

@@ -135,7 +135,14 @@ public static class TrainerCatalog
                 throw new ArgumentException($"'--set {a}': expected Option=Value.", nameof(assignments));
             }
 
-            result.Add(new(a[..eq].Trim(), a[(eq + 1)..].Trim()));
+            var name = a[..eq].Trim();
+            if (result.FirstOrDefault(r => string.Equals(r.Key, name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } earlier)
+            {
+                // Option names are case-insensitive; a second value would silently win over the first.
+                throw new ArgumentException($"'--set {a}': option '{name}' is already set to '{earlier.Value}'; give each option once.", nameof(assignments));
+            }
+
+            result.Add(new(name, a[(eq + 1)..].Trim()));
         }
 
         return result;
@@ -203,7 +210,7 @@ public static class TrainerCatalog
     }
 
     private static string Describe(Type type) =>
-        type.IsArray ? $"comma-separated {Describe(type.GetElementType()!)} values"
+        type.IsArray ? $"comma-separated values, each {Describe(type.GetElementType()!)}"
         : type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type))
         : Nullable.GetUnderlyingType(type) is { } u ? Describe(u)
         : type == typeof(int) ? "an integer"

@@ -85,6 +85,20 @@ public sealed class TrainerCatalogTests
     }
 
     [Fact]
+    public void ParseSettings_SameOptionTwice_RejectedNamingBothValues()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainerCatalog.ParseSettings(["NumberOfTrees=5", "numberoftrees=7"]));
+        Assert.StartsWith("'--set numberoftrees=7': option 'numberoftrees' is already set to '5'; give each option once.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_BadArrayElement_SaysWhatEachElementMustBe()
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => TrainerCatalog.Create("gbdt", [new("MonotoneConstraints", "1,0,x")]));
+        Assert.Contains("comma-separated values, each an integer", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Featurization_TreesGetCodes_LinearGetsOneHotStandardised()
     {
         var trees = TrainerCatalog.Get("gbdt").Featurization();

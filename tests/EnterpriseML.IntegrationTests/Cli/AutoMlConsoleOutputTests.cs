@@ -18,8 +18,9 @@ public sealed class AutoMlConsoleOutputTests : IDisposable
         var train = Path.Combine(_directory, "train.csv");
         File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..801]);
 
+        // Ten trials end it (every candidate's first); the budget is only the limit on a loaded machine.
         var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
-            ["automl", "--train", train, "--label", "class", "--positive", "bad", "--scenario", "credit", "--budget", "6", "--threads", "1", "--seed", "0"]);
+            ["automl", "--train", train, "--label", "class", "--positive", "bad", "--scenario", "credit", "--budget", "30", "--max-trials", "10", "--threads", "1", "--seed", "0"]);
 
         Assert.True(code == 0, stderr);
         Assert.DoesNotContain('\u001b', stdout); // no terminal escape codes in a file
@@ -27,6 +28,8 @@ public sealed class AutoMlConsoleOutputTests : IDisposable
         var trialLines = lines.Where(l => l.StartsWith('#')).ToArray();
         Assert.NotEmpty(trialLines);
         Assert.Contains(trialLines, l => l.Contains(" auc 0.", StringComparison.Ordinal) && l.Contains(" ok ", StringComparison.Ordinal));
+        // Each trial whole on its line, however many parameters it has: its end (time left, best so far) is on it too.
+        Assert.All(trialLines, l => Assert.Matches(@" \d+ s left · best \S+\r?$", l));
         // Live-table redraws would repeat the header; a pipe gets each trial once.
         Assert.Equal(trialLines.Length, trialLines.Select(l => l.Split(' ')[0]).Distinct().Count());
         var board = lines.SkipWhile(l => !l.Contains("Leaderboard (auc", StringComparison.Ordinal)).TakeWhile(l => !l.StartsWith("Winner:", StringComparison.Ordinal)).ToArray();

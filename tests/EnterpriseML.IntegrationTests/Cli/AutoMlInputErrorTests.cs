@@ -78,14 +78,60 @@ public sealed class AutoMlInputErrorTests : IDisposable
     }
 
     [Fact]
-    public void PrepareOutputDirectory_CreatesItAndLeavesNothingBehind()
+    public void PrepareOutputDirectory_ChecksWithoutCreatingAnything()
     {
         var output = Path.Combine(_directory, "a", "b");
 
         AutoMlCommand.PrepareOutputDirectory(output);
 
-        Assert.True(Directory.Exists(output));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory)); // the outputs create it; a failed run leaves nothing
+    }
+
+    [Fact]
+    public void PrepareOutputDirectory_AFileOnThePath_NamesIt()
+    {
+        var file = Path.Combine(_directory, "afile");
+        File.WriteAllText(file, "x");
+
+        var error = Assert.Throws<ArgumentException>(() => AutoMlCommand.PrepareOutputDirectory(Path.Combine(file, "run")));
+
+        Assert.Equal($"--out '{Path.Combine(file, "run")}': '{file}' is a file, so no directory can be created below it.", error.Message);
+    }
+
+    [Fact]
+    public async Task RunThatFails_LeavesNoOutDirectory()
+    {
+        var output = Path.Combine(_directory, "results");
+        var request = new AutoMlRequest(Path.Combine(_directory, "missing.csv"), null, "class", null, "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        await Assert.ThrowsAnyAsync<IOException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--user")]
+    [InlineData("--relevance-threshold")]
+    public async Task RecommendationOptionOnATabularScenario_IsAnError(string option)
+    {
+        var request = new AutoMlRequest(TestPaths.Dataset("credit-german-statlog.csv"), null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal", User: option == "--user" ? "age" : null, RelevanceThreshold: option == "--user" ? null : 3);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal($"{option} applies to recommendation only, not to --scenario credit.", error.Message);
+    }
+
+    [Fact]
+    public async Task IgnoreWithTheRecommendationScenario_IsAnError()
+    {
+        var request = new AutoMlRequest(TestPaths.Dataset("recsys-scotch-implicit.csv"), null, null, null, "recommendation", Budget: 30, Seed: 0, Ignore: ["brand"], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal", User: "respondent", Item: "brand");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("--ignore does not apply to --scenario recommendation: it reads only the --user, --item, --label and --timestamp columns.", error.Message);
     }
 
     [Fact]

@@ -17,8 +17,9 @@ public sealed class AutoMlTaskTests : IDisposable
         return train;
     }
 
+    /// <summary>Eight trials end the sweep; the budget is only the limit on a loaded machine.</summary>
     private static AutoMlRequest Request(string train, string label, string? task, string scenario = "auto") =>
-        new(train, null, label, null, scenario, Budget: 20, Seed: 0, Ignore: ["class"], Out: null, Json: true, Threads: 1,
+        new(train, null, label, null, scenario, Budget: 60, Seed: 0, Ignore: ["class"], Out: null, Json: true, Threads: 1,
             MaxTrials: 8, null, "cost-frugal", Task: task);
 
     /// <summary>

@@ -161,6 +161,49 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_TestFileWithoutATrainingColumn_FailsBeforeTraining_NamingBothFiles()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var header = lines[0].Split(',');
+        var keep = Enumerable.Range(0, header.Length).Where(i => header[i] != "checking_status").ToArray();
+        var test = Path.Combine(_directory, "test.csv");
+        File.WriteAllLines(test, lines[801..].Prepend(lines[0]).Select(l => string.Join(',', keep.Select(i => l.Split(',')[i]))));
+        var steps = new List<string>();
+
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "class", "gbdt") with { Test = new FileInfo(test) }, steps.Add, CancellationToken.None));
+
+        Assert.Equal("test.csv: no column 'checking_status', which credit-german-statlog.csv has; the test rows need every training column (--ignore leaves one out of both).", e.Message);
+        Assert.DoesNotContain(steps, s => s.StartsWith("Training", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Train_IgnoreLeavesNoFeature_SaysSo()
+    {
+        var file = Path.Combine(_directory, "tiny.csv");
+        File.WriteAllLines(file, ["a,y", .. Enumerable.Range(0, 20).Select(i => $"{i},{i % 2}")]);
+        var args = Args("credit-german-statlog.csv", "y", "gbdt", ignore: ["a"]) with { Train = new FileInfo(file) };
+
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
+
+        Assert.Equal("tiny.csv has no column to learn from: besides the label 'y' and the ignored 'a', there is none.", e.Message);
+    }
+
+    [Fact]
+    public void Train_SaveBelowAFile_ErrorNamesTheOptionBeforeTraining()
+    {
+        var file = Path.Combine(_directory, "afile");
+        File.WriteAllText(file, "x");
+        var steps = new List<string>();
+
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
+            Args("credit-german-statlog.csv", "class", "gbdt") with { Save = new FileInfo(Path.Combine(file, "m.eml")) }, steps.Add, CancellationToken.None));
+
+        Assert.Equal($"--save '{Path.Combine(file, "m.eml")}': '{file}' is a file, so nothing can be written below it.", e.Message);
+        Assert.Empty(steps);
+    }
+
+    [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(

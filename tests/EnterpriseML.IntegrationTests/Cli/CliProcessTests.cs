@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>
+/// The <c>eml</c> executable as a user runs it, in its own process: a command line that does not parse, a signal in
+/// the middle of the work, a database that cannot be reached. Exit codes and the two output streams are the contract.
+/// </summary>
+public sealed class CliProcessTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-cli-process-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("automl --train t.csv --label class --bugdet 5", "eml: error: Unrecognized command or argument '--bugdet'; did you mean '--budget'?", "See 'eml automl --help' for the options.")]
+    [InlineData("automl --train t.csv --label class --budget abc", "eml: error: --budget: 'abc' is not a number.", "See 'eml automl --help' for the options.")]
+    [InlineData("train --train t.csv --label class --trainer gbdt --seed 1.5", "eml: error: --seed: '1.5' is not a whole number.", "See 'eml train --help' for the options.")]
+    [InlineData("train --train t.csv --label class --trainer gbdt --threads 0", "eml: error: --threads must be at least 1; got 0.", "See 'eml train --help' for the options.")]
+    [InlineData("train --label class", "eml: error: Option '--train' is required.", "See 'eml train --help' for the options.")]
+    [InlineData("trian", "eml: error: Unrecognized command or argument 'trian'; did you mean 'train'?", "See 'eml --help' for the commands.")]
+    public async Task CommandLineThatDoesNotParse_OneErrorLinePerProblemOnStderr_Exit2_NothingOnStdout(string commandLine, string error, string lastLine)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, commandLine.Split(' '));
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout); // a script reading --json gets no help text
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(error, lines);
+        Assert.All(lines[..^1], l => Assert.StartsWith("eml: error: ", l, StringComparison.Ordinal));
+        Assert.Equal(lastLine, lines[^1]);
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal); // no .NET type names
+    }
+
+    [Fact]
+    public async Task Help_StillPrintsUsageToStdout_Exit0()
+    {
+        var (code, stdout, _) = await Processes.RunAsync(Processes.CliDll, ["automl", "--help"]);
+
+        Assert.Equal(0, code);
+        Assert.Contains("--budget", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignalDuringAutoMl_StopsWithCancelledAnd130_LeavesNoOutDirectory()
+    {
+        var output = Path.Combine(_directory, "results", "run");
+        using var process = Processes.Start(Processes.CliDll,
+            ["automl", "--train", TestPaths.Dataset("tabular-diamonds.csv"), "--label", "price", "--budget", "120", "--threads", "1", "--out", output],
+            new Dictionary<string, string?>());
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // Without a terminal each finished trial is one line on stdout: wait for the first, then signal mid-sweep.
+        await WaitForLineAsync(process.StandardOutput, l => l.StartsWith('#'), "a trial line");
+        var signalled = Stopwatch.StartNew();
+        Signal(process, "TERM");
+        var drain = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await drain;
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("eml: cancelled.", (await stderr).Trim());
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(15), $"stopped {signalled.Elapsed} after the signal");
+        Assert.False(Directory.Exists(Path.Combine(_directory, "results")), "--out was created by a run that never wrote it");
+    }
+
+    [Fact]
+    public async Task SignalDuringTrain_StopsWithCancelledAnd130_LeavesNoModelFile()
+    {
+        var save = Path.Combine(_directory, "forest.eml");
+        using var process = Processes.Start(Processes.CliDll,
+            ["train", "--train", TestPaths.Dataset("tabular-diamonds.csv"), "--label", "price", "--trainer", "random-forest",
+             "--set", "NumberOfTrees=2000", "--threads", "1", "--save", save],
+            new Dictionary<string, string?>());
+        var stdout = process.StandardOutput.ReadToEndAsync();
+
+        // Without a terminal the steps go to stderr, one line each.
+        var seen = await WaitForLineAsync(process.StandardError, l => l.StartsWith("Training random-forest", StringComparison.Ordinal), "the training step");
+        Signal(process, "TERM");
+        var rest = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("eml: cancelled.", rest.Trim());
+        Assert.Contains("Reading tabular-diamonds.csv…", seen);
+        Assert.Equal("", await stdout);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory)); // neither the model nor its temporary file
+    }
+
+    [Fact]
+    public async Task Train_RecommendationColumnOnATabularTask_IsAnError()
+    {
+        var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", "class", "--trainer", "gbdt", "--user", "age"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("eml: error: --user applies to recommendation only, not to tabular training (--task recommendation trains a recommender).", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Migrate_DatabaseNotReachable_OneErrorLine_Exit2()
+    {
+        // Port 1 on the loopback refuses at once: no server, and no wait for a timeout.
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["migrate", "--postgres", "Host=127.0.0.1;Port=1;Username=eml;Password=eml;Database=enterpriseml;Timeout=5"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("eml: error: Failed to connect to 127.0.0.1:1", line, StringComparison.Ordinal);
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Reads lines until one matches (returning all read so far, joined), or fails after two minutes.</summary>
+    private static async Task<string> WaitForLineAsync(StreamReader reader, Func<string, bool> match, string what)
+    {
+        var seen = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            seen.Add(line);
+            if (match(line))
+            {
+                return string.Join('\n', seen);
+            }
+        }
+
+        throw new InvalidOperationException($"The process ended before {what}: {string.Join('\n', seen)}");
+    }
+}
