@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Serving;
+
+/// <summary>Values and query parameters the serving routes must refuse (or read) the way their CSV and predict siblings do.</summary>
+public sealed class ServingInputTests
+{
+    [Fact]
+    public async Task Predict_NonFiniteNumberAsString_Returns400NamingTheFieldWithOrWithoutExplain()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        foreach (var value in new[] { "Infinity", "-Infinity", "1e39", "-1e39", "NAN" })
+        {
+            foreach (var query in new[] { "", "?explain=true" })
+            {
+                var rows = ServingModels.CreditRows(1);
+                rows[0]["duration"] = value;
+                using var response = await client.PostAsJsonAsync("/api/models/credit/predict" + query, new { rows });
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{value}{query}: {(int)response.StatusCode} {text}");
+                var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+                var message = Assert.Single(errors.EnumerateObject());
+                Assert.Equal("rows[0].duration", message.Name);
+                Assert.Equal($"Expected a number within the range of a 32-bit float, found '{value}'.", message.Value[0].GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Predict_MissingMarkerString_IsAMissingValueAsInCsvScoring()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var missing = ServingModels.CreditRows(1);
+        missing[0]["duration"] = null!;
+        var expected = await ProbabilityAsync(client, missing);
+        Assert.NotEqual(await ProbabilityAsync(client, ServingModels.CreditRows(1)), expected);
+
+        // A CSV body reads NaN, NA, N/A, null, ? and an empty field as a missing value; a JSON string does the same.
+        foreach (var marker in new[] { "NaN", "nan", "NA", "N/A", "null", "?", "" })
+        {
+            var rows = ServingModels.CreditRows(1);
+            rows[0]["duration"] = marker;
+            Assert.Equal(expected, await ProbabilityAsync(client, rows));
+        }
+
+        var sample = ServingModels.CreditSample(1).Split('\n');
+        var header = sample[0].Split(',');
+        var cells = sample[1].Split(',');
+        cells[Array.IndexOf(header, "duration")] = "NaN";
+        using var csv = await client.PostAsync("/api/models/credit/predict", new StringContent(sample[0] + "\n" + string.Join(',', cells) + "\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        var line = (await csv.Content.ReadAsStringAsync()).Split('\n')[1].TrimEnd('\r');
+        Assert.Equal(expected, float.Parse(line.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Predict_JsonBooleanForANumber_Returns400NamingTheField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var rows = ServingModels.CreditRows(2);
+        rows[0]["duration"] = true;
+        rows[1]["age"] = false;
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("Expected a number, found a JSON boolean (true).", errors.GetProperty("rows[0].duration")[0].GetString());
+        Assert.Equal("Expected a number, found a JSON boolean (false).", errors.GetProperty("rows[1].age")[0].GetString());
+        Assert.Equal(2, errors.EnumerateObject().Count());
+    }
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, string title, string detail, HttpStatusCode status = HttpStatusCode.BadRequest)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(title, problem.GetProperty("title").GetString());
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+    }
+
+    private static async Task<HttpClient> CreditClientAsync(ApiHost api)
+    {
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        return api.Client(key);
+    }
+
+    private static async Task<float> ProbabilityAsync(HttpClient client, List<Dictionary<string, object>> rows)
+    {
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict?explain=true", new { rows });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("predictions")[0].GetProperty("probability").GetSingle();
+    }
+}
