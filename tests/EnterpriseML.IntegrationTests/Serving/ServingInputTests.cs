@@ -81,6 +81,57 @@ public sealed class ServingInputTests
         Assert.Equal(2, errors.EnumerateObject().Count());
     }
 
+    [Fact]
+    public async Task RecommendationsAndSimilar_TopOutOfRange_Return400NamingTopAndTheRange()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", await ServingModels.ScotchItemKnnAsync());
+        using var client = api.Client(key);
+
+        foreach (var route in new[] { "/api/models/scotch/recommendations/1", "/api/models/scotch/similar/Chivas.Regal" })
+        {
+            foreach (var top in new[] { 0, -5, 1001 })
+            {
+                using var response = await client.GetAsync($"{route}?top={top}");
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                Assert.Equal(
+                    $"Query parameter 'top': {top} is out of range; it must be between 1 and 1000 (default 10).",
+                    (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            }
+
+            var edge = await client.GetFromJsonAsync<JsonElement>($"{route}?top=1");
+            Assert.Single(edge.GetProperty("items").EnumerateArray());
+            var all = await client.GetFromJsonAsync<JsonElement>($"{route}?top=1000");
+            Assert.True(all.GetProperty("items").GetArrayLength() > 10);
+        }
+    }
+
+    [Fact]
+    public async Task RecommendationsAndSimilar_Version_ServesThatVersionOr404LikePredict()
+    {
+        var model = await ServingModels.ScotchItemKnnAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "archived", model);
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 2, "champion", model);
+        using var client = api.Client(key);
+
+        foreach (var route in new[] { "/api/models/scotch/recommendations/1", "/api/models/scotch/similar/Chivas.Regal" })
+        {
+            Assert.Equal(2, (await client.GetFromJsonAsync<JsonElement>(route)).GetProperty("version").GetInt32());
+            Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>(route + "?version=1")).GetProperty("version").GetInt32());
+
+            using var unknown = await client.GetAsync(route + "?version=99");
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("Model 'scotch' has no version 99 in your tenant.", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+    }
+
     internal static async Task AssertProblemAsync(HttpResponseMessage response, string title, string detail, HttpStatusCode status = HttpStatusCode.BadRequest)
     {
         var text = await response.Content.ReadAsStringAsync();
