@@ -10,6 +10,66 @@ namespace EnterpriseML.IntegrationTests.Api;
 public sealed class ProblemDetailsTests
 {
     [Fact]
+    public async Task Experiments_BodyThatDoesNotBind_Returns400NamingTheFieldOrWhereTheJsonBreaks()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "problems");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (_, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        using var client = api.Client(key);
+
+        const string wrongType = """{"datasetId":"d","label":"class","scenario":"auto","budgetSeconds":"ten","modelName":"m"}""";
+        using var budget = await PostJsonAsync(client, "/api/experiments", wrongType);
+        await ServingInputTests.AssertProblemAsync(budget, "Invalid request body", "budgetSeconds: expected a number.");
+
+        using var list = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","ignoreColumns":"id"}""");
+        await ServingInputTests.AssertProblemAsync(list, "Invalid request body", "ignoreColumns: expected an array.");
+        using var element = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","ignoreColumns":["id",7]}""");
+        await ServingInputTests.AssertProblemAsync(element, "Invalid request body", "ignoreColumns[1]: expected a string.");
+        using var seed = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","seed":1.5}""");
+        await ServingInputTests.AssertProblemAsync(seed, "Invalid request body", "seed: expected an integer.");
+
+        using var truncated = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","label":""");
+        await ServingInputTests.AssertProblemAsync(
+            truncated, "Invalid request body", "Request body: invalid JSON at line 1, position 26: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.");
+
+        using var invalid = await PostJsonAsync(client, "/api/experiments", "{\n  \"datasetId\": tru }");
+        await ServingInputTests.AssertProblemAsync(invalid, "Invalid request body", "Request body: invalid JSON at line 2, position 19: 'tru }' is an invalid JSON literal. Expected the literal 'true'.");
+
+        using var empty = await PostJsonAsync(client, "/api/experiments", "");
+        await ServingInputTests.AssertProblemAsync(empty, "Invalid request body", "Request body: empty; expected a JSON object.");
+
+        using var array = await PostJsonAsync(client, "/api/experiments", "[1]");
+        await ServingInputTests.AssertProblemAsync(array, "Invalid request body", "Request body: expected an object.");
+
+        using var page = await client.GetAsync("/api/experiments?page=abc");
+        await ServingInputTests.AssertProblemAsync(page, "Invalid query parameter", "Query parameter 'page': 'abc' is not an integer.");
+        using var pageSize = await client.GetAsync("/api/datasets?pageSize=9999999999");
+        await ServingInputTests.AssertProblemAsync(pageSize, "Invalid query parameter", "Query parameter 'pageSize': '9999999999' is not an integer.");
+    }
+
+    [Fact]
+    public async Task Models_PromoteBodyThatDoesNotBind_Returns400NamingTheField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "problems");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        using var number = await PostJsonAsync(client, "/api/models/credit/versions/1/promote", """{"reason":5}""");
+        await ServingInputTests.AssertProblemAsync(number, "Invalid request body", "reason: expected a string.");
+        using var truncated = await PostJsonAsync(client, "/api/models/credit/rollback", """{"reason":""");
+        await ServingInputTests.AssertProblemAsync(
+            truncated, "Invalid request body", "Request body: invalid JSON at line 1, position 11: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.");
+
+        // The body is optional: none at all still promotes.
+        using var promoted = await client.PostAsync("/api/models/credit/versions/1/promote", null);
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+    }
+
+    [Fact]
     public async Task NamesThatDoNotExist_RollbackAndExperimentEvents_Return404ProblemDetails()
     {
         await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "problems");

@@ -132,6 +132,27 @@ public sealed class ServingInputTests
         }
     }
 
+    [Fact]
+    public async Task ServingRoutes_QueryValueOfTheWrongType_Return400NamingTheParameter()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", await ServingModels.ScotchItemKnnAsync());
+        using var client = api.Client(key);
+
+        using var version = await client.PostAsJsonAsync("/api/models/credit/predict?version=abc", new { rows = ServingModels.CreditRows(1) });
+        await AssertProblemAsync(version, "Invalid query parameter", "Query parameter 'version': 'abc' is not an integer.");
+        using var explain = await client.PostAsJsonAsync("/api/models/credit/predict?explain=yes", new { rows = ServingModels.CreditRows(1) });
+        await AssertProblemAsync(explain, "Invalid query parameter", "Query parameter 'explain': 'yes' is not true or false.");
+        using var top = await client.GetAsync("/api/models/scotch/recommendations/1?top=abc");
+        await AssertProblemAsync(top, "Invalid query parameter", "Query parameter 'top': 'abc' is not an integer.");
+        using var similarTop = await client.GetAsync("/api/models/scotch/similar/Chivas.Regal?top=1.5");
+        await AssertProblemAsync(similarTop, "Invalid query parameter", "Query parameter 'top': '1.5' is not an integer.");
+    }
+
     internal static async Task AssertProblemAsync(HttpResponseMessage response, string title, string detail, HttpStatusCode status = HttpStatusCode.BadRequest)
     {
         var text = await response.Content.ReadAsStringAsync();
