@@ -7,13 +7,18 @@ namespace EnterpriseML.Api;
 
 internal static class ApiHostingExtensions
 {
-    /// <summary>Registry, migrations at start, Quartz, ProblemDetails, OpenAPI, JSON and upload limits.</summary>
+    /// <summary>Registry, migrations at start, Quartz, ProblemDetails (also for requests that do not bind), OpenAPI, JSON and upload limits.</summary>
     public static WebApplicationBuilder AddEnterpriseMlApi(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddSharedAppSettings();
         builder.Services.AddEnterpriseMlCore(builder.Configuration);
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddProblemDetails();
+
+        // A value that does not bind (?version=abc, a body that is not JSON) throws, so BadRequestProblems can say
+        // which parameter or field and what was expected instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestProblems>();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         var maxUpload = builder.Configuration.GetValue<long?>("Storage:MaxUploadBytes") ?? (1L << 30);

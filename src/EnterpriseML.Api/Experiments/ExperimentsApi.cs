@@ -219,7 +219,8 @@ internal static class ExperimentsApi
         var e = await experiments.GetAsync(tenant, id, cancellationToken);
         if (e is null)
         {
-            context.Response.StatusCode = 404;
+            // The stream has not started, so the 404 can still be the ProblemDetails the other experiment routes return.
+            await NotFound(id).ExecuteAsync(context);
             return;
         }
 

@@ -80,13 +80,21 @@ internal static class ModelsApi
 
     private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> RollbackAsync(string name, StageChangeRequest? body, HttpContext context, ModelStore models, ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var restored = await models.RollbackAsync(context.Caller().TenantId, name, Who(context), body?.Reason, cancellationToken);
+        var tenant = context.Caller().TenantId;
+        var restored = await models.RollbackAsync(tenant, name, Who(context), body?.Reason, cancellationToken);
         if (restored is null)
         {
+            // The store answers "no earlier champion" for a model that does not exist as well: that is a 404, as for
+            // GET and promote on the same name, not a 409 about its history.
+            if ((await models.VersionsAsync(tenant, name, cancellationToken)).Count == 0)
+            {
+                return NotFound(name);
+            }
+
             return TypedResults.Problem(title: "Nothing to roll back to", detail: $"Model '{name}' has had no earlier champion.", statusCode: 409);
         }
 
-        served.InvalidateChampion(context.Caller().TenantId, name);
+        served.InvalidateChampion(tenant, name);
         loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Rolled model {ModelName} back to version {Version} by {Who}: {Reason}", name, restored, Who(context), body?.Reason);
 
         return await GetAsync(name, context, models, cancellationToken);

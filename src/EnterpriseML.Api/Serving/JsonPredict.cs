@@ -304,8 +304,8 @@ internal sealed class JsonPredictBatch
         JsonTokenType.StartObject => "object",
         JsonTokenType.Number => "number",
         JsonTokenType.String => "string",
-        JsonTokenType.True => "true",
-        JsonTokenType.False => "false",
+        JsonTokenType.True => "boolean (true)",
+        JsonTokenType.False => "boolean (false)",
         _ => "null",
     };
 
@@ -342,11 +342,19 @@ internal sealed class JsonPredictBatch
 
                         problem = $"Expected a {expected} within the range of a 32-bit float, found {RawText(ref reader, body)}.";
                         return false;
-                    case JsonTokenType.True or JsonTokenType.False:
+                    case JsonTokenType.True or JsonTokenType.False when type == ColumnType.Boolean:
                         raw = RawValue.FromNumber(token == JsonTokenType.True ? 1f : 0f);
                         return true;
                     case JsonTokenType.String:
+                        // A string is read as the same field in a CSV body would be (CsvValues): a missing marker
+                        // (empty, NA, N/A, null, ?, NaN, nan) is a missing value, and a number must be finite, so
+                        // "Infinity" or "1e39" is the same 400 as the bare JSON number 1e39 instead of an infinite input.
                         var text = reader.GetString()!;
+                        if (SchemaInference.IsMissing(text))
+                        {
+                            return true;
+                        }
+
                         if (type == ColumnType.Boolean && SchemaInference.TryParseBoolean(text, out var b))
                         {
                             raw = RawValue.FromNumber(b ? 1f : 0f);
@@ -355,8 +363,14 @@ internal sealed class JsonPredictBatch
 
                         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f))
                         {
-                            raw = RawValue.FromNumber(f);
-                            return true;
+                            if (float.IsFinite(f))
+                            {
+                                raw = RawValue.FromNumber(f);
+                                return true;
+                            }
+
+                            problem = $"Expected a {expected} within the range of a 32-bit float, found '{text}'.";
+                            return false;
                         }
 
                         problem = $"Expected a {expected}, found '{text}'.";

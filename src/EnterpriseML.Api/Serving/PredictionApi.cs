@@ -34,6 +34,12 @@ internal static class PredictionApi
 {
     public const string IgnoredColumnsHeader = "X-Ignored-Columns";
 
+    /// <summary>Items a recommendation or similar-items request returns without <c>?top</c>.</summary>
+    private const int DefaultTop = 10;
+
+    /// <summary>Most items one recommendation or similar-items request may ask for.</summary>
+    private const int MaxTop = 1000;
+
     public static IEndpointRouteBuilder MapPredictionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/models").WithTags("Serving").RequireRole(Roles.Consumer, Roles.DataScientist);
@@ -51,7 +57,7 @@ internal static class PredictionApi
         if (served?.Pipeline is null)
         {
             return served is null
-                ? Problem(404, "Model not found", version is null ? $"There is no champion of model '{name}' in your tenant." : $"Model '{name}' has no version {version} in your tenant.")
+                ? NotFound(name, version)
                 : Problem(400, "Not a tabular model", $"Model '{name}' is a recommender: use /api/models/{name}/recommendations/{{userId}}.");
         }
 
@@ -142,26 +148,36 @@ internal static class PredictionApi
         return Results.Empty;
     }
 
-    private static async Task<IResult> RecommendAsync(string name, string userId, int? top, string? segment, HttpContext context, ServedModelCache cache, ServingMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<IResult> RecommendAsync(
+        string name, string userId, int? top, int? version, string? segment, HttpContext context, ServedModelCache cache, ServingMetrics metrics, CancellationToken cancellationToken)
     {
-        var served = await cache.GetAsync(context.Caller().TenantId, name, null, cancellationToken);
-        if (served?.Recommender is null)
+        if (TopProblem(top) is { } badTop)
         {
-            return served is null ? Problem(404, "Model not found", $"There is no champion of model '{name}' in your tenant.") : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
+            return badTop;
         }
 
-        var count = Math.Clamp(top ?? 10, 1, 1000);
-        var list = served.Recommender.Recommend(userId, count, null, segment);
+        var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
+        if (served?.Recommender is null)
+        {
+            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
+        }
+
+        var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment);
         metrics.CountPredictions(name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
-    private static async Task<IResult> SimilarAsync(string name, string itemId, int? top, HttpContext context, ServedModelCache cache, CancellationToken cancellationToken)
+    private static async Task<IResult> SimilarAsync(string name, string itemId, int? top, int? version, HttpContext context, ServedModelCache cache, CancellationToken cancellationToken)
     {
-        var served = await cache.GetAsync(context.Caller().TenantId, name, null, cancellationToken);
+        if (TopProblem(top) is { } badTop)
+        {
+            return badTop;
+        }
+
+        var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
         if (served?.Recommender is null)
         {
-            return served is null ? Problem(404, "Model not found", $"There is no champion of model '{name}' in your tenant.") : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
+            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
         }
 
         if (!served.Recommender.Items.TryGetIndex(itemId, out _))
@@ -169,9 +185,21 @@ internal static class PredictionApi
             return Problem(404, "Item not found", $"Item '{itemId}' was not in the training data of '{name}'.");
         }
 
-        var items = served.Recommender.SimilarItems(itemId, Math.Clamp(top ?? 10, 1, 1000));
+        var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
+
+    /// <summary>
+    /// A <c>top</c> outside [1, <see cref="MaxTop"/>] is a 400 rather than clamped: a caller asking for 0 or 5,000 items
+    /// would otherwise get a list of another length without being told.
+    /// </summary>
+    private static ProblemHttpResult? TopProblem(int? top) => top is null or (>= 1 and <= MaxTop)
+        ? null
+        : Problem(400, "Invalid query parameter", string.Create(CultureInfo.InvariantCulture, $"Query parameter 'top': {top} is out of range; it must be between 1 and {MaxTop} (default {DefaultTop})."));
+
+    private static ProblemHttpResult NotFound(string name, int? version) => Problem(404, "Model not found", version is null
+        ? $"There is no champion of model '{name}' in your tenant."
+        : $"Model '{name}' has no version {version} in your tenant.");
 
     private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Serving;
+
+/// <summary>Values and query parameters the serving routes must refuse (or read) the way their CSV and predict siblings do.</summary>
+public sealed class ServingInputTests
+{
+    [Fact]
+    public async Task Predict_NonFiniteNumberAsString_Returns400NamingTheFieldWithOrWithoutExplain()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        foreach (var value in new[] { "Infinity", "-Infinity", "1e39", "-1e39", "NAN" })
+        {
+            foreach (var query in new[] { "", "?explain=true" })
+            {
+                var rows = ServingModels.CreditRows(1);
+                rows[0]["duration"] = value;
+                using var response = await client.PostAsJsonAsync("/api/models/credit/predict" + query, new { rows });
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{value}{query}: {(int)response.StatusCode} {text}");
+                var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+                var message = Assert.Single(errors.EnumerateObject());
+                Assert.Equal("rows[0].duration", message.Name);
+                Assert.Equal($"Expected a number within the range of a 32-bit float, found '{value}'.", message.Value[0].GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Predict_MissingMarkerString_IsAMissingValueAsInCsvScoring()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var missing = ServingModels.CreditRows(1);
+        missing[0]["duration"] = null!;
+        var expected = await ProbabilityAsync(client, missing);
+        Assert.NotEqual(await ProbabilityAsync(client, ServingModels.CreditRows(1)), expected);
+
+        // A CSV body reads NaN, NA, N/A, null, ? and an empty field as a missing value; a JSON string does the same.
+        foreach (var marker in new[] { "NaN", "nan", "NA", "N/A", "null", "?", "" })
+        {
+            var rows = ServingModels.CreditRows(1);
+            rows[0]["duration"] = marker;
+            Assert.Equal(expected, await ProbabilityAsync(client, rows));
+        }
+
+        var sample = ServingModels.CreditSample(1).Split('\n');
+        var header = sample[0].Split(',');
+        var cells = sample[1].Split(',');
+        cells[Array.IndexOf(header, "duration")] = "NaN";
+        using var csv = await client.PostAsync("/api/models/credit/predict", new StringContent(sample[0] + "\n" + string.Join(',', cells) + "\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        var line = (await csv.Content.ReadAsStringAsync()).Split('\n')[1].TrimEnd('\r');
+        Assert.Equal(expected, float.Parse(line.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Predict_JsonBooleanForANumber_Returns400NamingTheField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var rows = ServingModels.CreditRows(2);
+        rows[0]["duration"] = true;
+        rows[1]["age"] = false;
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("Expected a number, found a JSON boolean (true).", errors.GetProperty("rows[0].duration")[0].GetString());
+        Assert.Equal("Expected a number, found a JSON boolean (false).", errors.GetProperty("rows[1].age")[0].GetString());
+        Assert.Equal(2, errors.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task RecommendationsAndSimilar_TopOutOfRange_Return400NamingTopAndTheRange()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", await ServingModels.ScotchItemKnnAsync());
+        using var client = api.Client(key);
+
+        foreach (var route in new[] { "/api/models/scotch/recommendations/1", "/api/models/scotch/similar/Chivas.Regal" })
+        {
+            foreach (var top in new[] { 0, -5, 1001 })
+            {
+                using var response = await client.GetAsync($"{route}?top={top}");
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                Assert.Equal(
+                    $"Query parameter 'top': {top} is out of range; it must be between 1 and 1000 (default 10).",
+                    (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            }
+
+            var edge = await client.GetFromJsonAsync<JsonElement>($"{route}?top=1");
+            Assert.Single(edge.GetProperty("items").EnumerateArray());
+            var all = await client.GetFromJsonAsync<JsonElement>($"{route}?top=1000");
+            Assert.True(all.GetProperty("items").GetArrayLength() > 10);
+        }
+    }
+
+    [Fact]
+    public async Task RecommendationsAndSimilar_Version_ServesThatVersionOr404LikePredict()
+    {
+        var model = await ServingModels.ScotchItemKnnAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "archived", model);
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 2, "champion", model);
+        using var client = api.Client(key);
+
+        foreach (var route in new[] { "/api/models/scotch/recommendations/1", "/api/models/scotch/similar/Chivas.Regal" })
+        {
+            Assert.Equal(2, (await client.GetFromJsonAsync<JsonElement>(route)).GetProperty("version").GetInt32());
+            Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>(route + "?version=1")).GetProperty("version").GetInt32());
+
+            using var unknown = await client.GetAsync(route + "?version=99");
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("Model 'scotch' has no version 99 in your tenant.", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task ServingRoutes_QueryValueOfTheWrongType_Return400NamingTheParameter()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", await ServingModels.ScotchItemKnnAsync());
+        using var client = api.Client(key);
+
+        using var version = await client.PostAsJsonAsync("/api/models/credit/predict?version=abc", new { rows = ServingModels.CreditRows(1) });
+        await AssertProblemAsync(version, "Invalid query parameter", "Query parameter 'version': 'abc' is not an integer.");
+        using var explain = await client.PostAsJsonAsync("/api/models/credit/predict?explain=yes", new { rows = ServingModels.CreditRows(1) });
+        await AssertProblemAsync(explain, "Invalid query parameter", "Query parameter 'explain': 'yes' is not true or false.");
+        using var top = await client.GetAsync("/api/models/scotch/recommendations/1?top=abc");
+        await AssertProblemAsync(top, "Invalid query parameter", "Query parameter 'top': 'abc' is not an integer.");
+        using var similarTop = await client.GetAsync("/api/models/scotch/similar/Chivas.Regal?top=1.5");
+        await AssertProblemAsync(similarTop, "Invalid query parameter", "Query parameter 'top': '1.5' is not an integer.");
+    }
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, string title, string detail, HttpStatusCode status = HttpStatusCode.BadRequest)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(title, problem.GetProperty("title").GetString());
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+    }
+
+    private static async Task<HttpClient> CreditClientAsync(ApiHost api)
+    {
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        return api.Client(key);
+    }
+
+    private static async Task<float> ProbabilityAsync(HttpClient client, List<Dictionary<string, object>> rows)
+    {
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict?explain=true", new { rows });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("predictions")[0].GetProperty("probability").GetSingle();
+    }
+}
