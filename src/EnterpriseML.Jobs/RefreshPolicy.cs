@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Recommendation;
 
 namespace EnterpriseML.Jobs;
 
@@ -61,6 +62,12 @@ public sealed record ScheduledExperiment(
         if (!(BudgetSeconds is > 0 and <= 86_400))
         {
             throw new ArgumentException($"experiment.budgetSeconds: must be in (0, 86400] seconds; found {BudgetSeconds.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (string.Equals(Scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            // A refresh compares champion and challenger on a labelled holdout, which a recommender does not have.
+            throw new ArgumentException($"experiment.scenario: a schedule refreshes a tabular scenario ({string.Join(", ", ScenarioCatalog.Names)}); '{RecommendationScenario.Name}' runs as a one-off experiment.");
         }
 
         if (!ScenarioCatalog.Names.Contains(Scenario?.ToLowerInvariant() ?? ""))
@@ -155,9 +162,20 @@ public sealed record PromotionPolicy(string? Metric, double MinimumImprovement, 
             return plan.PrimaryMetric;
         }
 
-        var valid = ScenarioMetric.ForTask(plan.Task);
-        return valid.FirstOrDefault(m => string.Equals(m.Name, Metric, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"promotion.metric: '{Metric}' does not apply to a {plan.Task} task. Use one of {string.Join(", ", valid.Select(m => m.Name))}.");
+        return ScenarioMetric.ForTask(plan.Task).FirstOrDefault(m => string.Equals(m.Name, Metric, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"promotion.metric: {MetricProblem(plan.Task)}");
+    }
+
+    /// <summary>
+    /// Why the named metric cannot compare models of <paramref name="task"/>; null when it can (or none is named). The
+    /// same words when the schedule is created (the task read from the dataset's profile) and when a refresh plans it.
+    /// </summary>
+    public string? MetricProblem(Engine.Trainers.TaskKind task)
+    {
+        var valid = ScenarioMetric.ForTask(task);
+        return Metric is null || valid.Any(m => string.Equals(m.Name, Metric, StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"'{Metric}' does not apply to a {task.ToString().ToLowerInvariant()} task. Use one of {string.Join(", ", valid.Select(m => m.Name))}.";
     }
 }
 

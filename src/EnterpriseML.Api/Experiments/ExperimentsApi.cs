@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Datasets;
 using EnterpriseML.Engine.AutoML;
@@ -24,7 +25,7 @@ public sealed record ExperimentResponse(
 
 public sealed record ExperimentSummary(string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress, string? Error, long CreatedAt, long? FinishedAt);
 
-internal static class ExperimentsApi
+internal static partial class ExperimentsApi
 {
     private static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "cancelled"];
 
@@ -39,8 +40,25 @@ internal static class ExperimentsApi
         return app;
     }
 
-    /// <summary>Checks a request against the dataset's profile; null when valid, else (field, message).</summary>
-    internal static (string Field, string Message)? Validate(ExperimentRequest request, DatasetRecord? dataset)
+    /// <summary>
+    /// Why <paramref name="name"/> (trimmed, as it is stored) cannot name a model; null when it can. The name is a path
+    /// segment of <c>/api/models/{name}</c> and <c>/predict</c>, so a '/' or a space would store a model nobody can fetch,
+    /// promote or serve. The rule is the dashboard's (its model field's pattern), not the tenant names' one, which allows
+    /// only lower case and at least two characters and so would refuse names the dashboard has always accepted.
+    /// </summary>
+    internal static string? ModelNameProblem(string name) => ModelName().IsMatch(name.Trim())
+        ? null
+        : $"'{name}': use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the model's URLs, /api/models/{{name}}).";
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
+    private static partial Regex ModelName();
+
+    /// <summary>
+    /// Checks a request against the dataset's profile (and <paramref name="testDataset"/>'s, the dataset
+    /// <c>testDatasetId</c> names, null when it names none in the tenant); null when valid, else (field, message).
+    /// A field the request's scenario does not use is an error naming it, never silently dropped.
+    /// </summary>
+    internal static (string Field, string Message)? Validate(ExperimentRequest request, DatasetRecord? dataset, DatasetRecord? testDataset = null)
     {
         if (dataset is null)
         {
@@ -52,9 +70,20 @@ internal static class ExperimentsApi
             return ("modelName", "A model name is required.");
         }
 
+        if (ModelNameProblem(request.ModelName) is { } badName)
+        {
+            return ("modelName", badName);
+        }
+
         if (!(request.BudgetSeconds is > 0 and <= 86_400))
         {
             return ("budgetSeconds", "Must be in (0, 86400] seconds.");
+        }
+
+        if (request.Metric is not null)
+        {
+            // Stored with the request but never read by a sweep: the scenario's plan fixes the metric for the task.
+            return ("metric", $"'{request.Metric}': the scenario chooses the metric (auto: auc, accuracy or rmse by task; credit auc; fraud auprc; sentiment accuracy; recommendation ndcgAt10; the model's metrics name it). A schedule compares champion and challenger on its promotion.metric.");
         }
 
         if (RecommendationExperimentValidation.Handles(request.Scenario))
@@ -64,12 +93,23 @@ internal static class ExperimentsApi
                 return ("task", "Does not apply to the recommendation scenario (it ranks items for users).");
             }
 
-            return RecommendationExperimentValidation.Validate(request, dataset);
+            return RecommendationExperimentValidation.Validate(request, dataset, testDataset);
         }
 
         if (!ScenarioCatalog.Names.Contains(request.Scenario?.ToLowerInvariant() ?? ""))
         {
-            return ("scenario", $"Unknown scenario '{request.Scenario}'. Known: {string.Join(", ", ScenarioCatalog.Names)}.");
+            return ("scenario", ScenarioCatalog.UnknownScenario(request.Scenario));
+        }
+
+        if ((request.UserColumn is not null ? "userColumn" : request.ItemColumn is not null ? "itemColumn" : null) is { } interactionField)
+        {
+            return (interactionField, $"Applies to the recommendation scenario (its interactions' user and item ids), not '{request.Scenario}'.");
+        }
+
+        if (request.TestDatasetId is not null)
+        {
+            // SweepJob validates a tabular sweep on a split of the experiment's dataset and reads no second dataset.
+            return ("testDatasetId", $"Applies to the recommendation scenario (its test interactions), not '{request.Scenario}': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
         }
 
         var label = dataset.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);
@@ -150,9 +190,16 @@ internal static class ExperimentsApi
     {
         var tenant = context.Caller().TenantId;
         var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : await datasets.GetAsync(tenant, request.DatasetId, cancellationToken);
-        if (Validate(request, dataset) is { } invalid)
+        var testDataset = string.IsNullOrWhiteSpace(request.TestDatasetId) ? null : await datasets.GetAsync(tenant, request.TestDatasetId, cancellationToken);
+        if (Validate(request, dataset, testDataset) is { } invalid)
         {
             return FieldProblem(invalid.Field, invalid.Message);
+        }
+
+        // Not in Validate: a schedule's experiment shares it and does use holdoutFraction (ScheduledExperiment.ToRequest).
+        if (request.HoldoutFraction is not null)
+        {
+            return FieldProblem("holdoutFraction", "Applies to schedules (the share of the newest dataset on which a refresh scores champion and challenger); a one-off experiment is validated on a split that its scenario chooses.");
         }
 
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);

@@ -8,15 +8,19 @@ namespace EnterpriseML.Api.Experiments;
 /// <summary>
 /// Checks a <c>POST /api/experiments</c> body for scenario <c>recommendation</c> against the dataset's profile:
 /// <c>userColumn</c> and <c>itemColumn</c> are required, distinct columns; <c>label</c>, when given, is the rating
-/// column and must be numeric; <c>positiveClass</c> does not apply; ignored columns must exist and not be one of these.
+/// column and must be numeric; <c>positiveClass</c> and <c>timestampColumn</c> do not apply; ignored columns must exist
+/// and not be one of these; <c>testDatasetId</c>, when given, names a dataset of the tenant with the same columns.
 /// </summary>
 internal static class RecommendationExperimentValidation
 {
     /// <summary>True when <paramref name="scenario"/> names the recommendation scenario (case-insensitive).</summary>
     public static bool Handles(string? scenario) => string.Equals(scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Null when valid, else (field, message).</summary>
-    public static (string Field, string Message)? Validate(ExperimentRequest request, DatasetRecord dataset)
+    /// <summary>
+    /// Null when valid, else (field, message). <paramref name="testDataset"/> is the dataset <c>testDatasetId</c> names,
+    /// null when there is none in the tenant.
+    /// </summary>
+    public static (string Field, string Message)? Validate(ExperimentRequest request, DatasetRecord dataset, DatasetRecord? testDataset)
     {
         var columns = dataset.Profile.Columns;
         string Known() => string.Join(", ", columns.Select(c => c.Name));
@@ -67,6 +71,27 @@ internal static class RecommendationExperimentValidation
         if (request.PositiveClass is not null)
         {
             return ("positiveClass", "Does not apply to scenario 'recommendation' (ratings of 4 and above are relevant).");
+        }
+
+        if (request.TimestampColumn is not null)
+        {
+            // RecommendationSweep reads only the user, item and rating columns, so a time column would be dropped.
+            return ("timestampColumn", "Does not apply to scenario 'recommendation' in the API: its sweep holds out a random part of each user's interactions (eml automl --scenario recommendation --timestamp holds out the latest ones).");
+        }
+
+        if (request.TestDatasetId is not null)
+        {
+            if (testDataset is null)
+            {
+                return ("testDatasetId", $"There is no dataset '{request.TestDatasetId}' in your tenant.");
+            }
+
+            var missing = new[] { request.UserColumn, request.ItemColumn, string.IsNullOrWhiteSpace(request.Label) ? null : request.Label }
+                .FirstOrDefault(c => c is not null && testDataset.Profile.Columns.All(t => t.Name != c));
+            if (missing is not null)
+            {
+                return ("testDatasetId", $"The test dataset '{testDataset.Name}' has no column '{missing}'. Columns: {string.Join(", ", testDataset.Profile.Columns.Select(c => c.Name))}.");
+            }
         }
 
         foreach (var ignored in request.IgnoreColumns ?? [])

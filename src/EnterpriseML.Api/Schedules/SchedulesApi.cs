@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Experiments;
 using EnterpriseML.Api.Models;
+using EnterpriseML.Engine.AutoML;
+using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -86,6 +89,24 @@ internal static class SchedulesApi
         {
             var spec = ScheduledExperiment.Parse(request.Experiment.ToJsonString());
             policy = PromotionPolicy.Parse(request.Promotion);
+
+            // Checked here too because a schedule on a dataset name not uploaded yet skips the dataset checks below.
+            if (ExperimentsApi.ModelNameProblem(spec.ModelName) is { } badName)
+            {
+                return ExperimentsApi.FieldProblem("experiment.modelName", badName);
+            }
+
+            // Refused at creation only (not in ScheduledExperiment.Validate), so schedules stored before still fire.
+            if (spec.Metric is not null)
+            {
+                return ExperimentsApi.FieldProblem("experiment.metric", $"'{spec.Metric}': the scenario chooses the metric of each refresh's sweep; promotion.metric chooses the one champion and challenger are compared on.");
+            }
+
+            if (spec.TestDatasetId is not null)
+            {
+                return ExperimentsApi.FieldProblem("experiment.testDatasetId", "Does not apply to schedules: each refresh scores champion and challenger on a holdout of the newest dataset (experiment.holdoutFraction, default 0.2).");
+            }
+
             var dataset = spec.DatasetId is { Length: > 0 } id
                 ? await datasets.GetAsync(tenant, id, cancellationToken)
                 : await datasets.FindLatestByNameAsync(tenant, spec.DatasetName!, cancellationToken);
@@ -98,6 +119,12 @@ internal static class SchedulesApi
             if (dataset is not null && ExperimentsApi.Validate(spec.ToRequest(dataset.Id), dataset) is { } invalid)
             {
                 return ExperimentsApi.FieldProblem("experiment." + invalid.Field, invalid.Message);
+            }
+
+            // Else every refresh would create a failed experiment; ResolveMetric still checks at each fire (the newest upload may differ).
+            if (dataset is not null && ProfileTask(dataset.Profile, spec.Label, spec.Task) is { } task && policy.MetricProblem(task) is { } metricProblem)
+            {
+                return ExperimentsApi.FieldProblem("promotion.metric", metricProblem);
             }
         }
         catch (ArgumentException e)
@@ -183,6 +210,39 @@ internal static class SchedulesApi
 
         await jobs.ResumeRefreshAsync(tenant, name, cancellationToken);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
+    }
+
+    /// <summary>
+    /// The task a refresh on <paramref name="profile"/>'s dataset trains for, read as <see cref="LabelEncoding.InferTask"/>
+    /// reads the rows: the schedule's <paramref name="task"/> when it names one; a label with two values is binary, one
+    /// of text or categories multiclass, numbers regression when they cannot be class codes (more than
+    /// <see cref="LabelEncoding.MaximumClassCodes"/> values, fewer than <see cref="LabelEncoding.MinimumRowsPerClassCode"/>
+    /// rows per value, or a fractional bound). Null when the profile cannot tell (a few whole numbers may be class codes
+    /// or a quantity); the refresh then decides.
+    /// </summary>
+    private static TaskKind? ProfileTask(DatasetProfile profile, string labelName, string? task)
+    {
+        if (task is not null && LabelEncoding.TryParseTask(task, out var named))
+        {
+            return named;
+        }
+
+        if (profile.Columns.FirstOrDefault(c => c.Name == labelName) is not { } label)
+        {
+            return null;
+        }
+
+        var rows = profile.RowCount - label.MissingCount;
+        return label switch
+        {
+            { DistinctCount: 2 } => TaskKind.Binary,
+            { DistinctCount: < 2 } => null,
+            { Type: ColumnType.Categorical or ColumnType.Text } => TaskKind.Multiclass,
+            { Type: not ColumnType.Numeric } => null,
+            _ when label.DistinctCount > LabelEncoding.MaximumClassCodes || rows < label.DistinctCount * LabelEncoding.MinimumRowsPerClassCode
+                || label.Min is { } min && min != Math.Round(min) || label.Max is { } max && max != Math.Round(max) => TaskKind.Regression,
+            _ => null,
+        };
     }
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(title: "Schedule not found", detail: $"There is no schedule '{name}' in your tenant.", statusCode: 404);

@@ -1,4 +1,5 @@
 using System.Reflection;
+using EnterpriseML.Engine.Scenarios.Recommendation;
 
 namespace EnterpriseML.Engine.Scenarios;
 
@@ -13,14 +14,34 @@ public static class ScenarioCatalog
     /// <summary>The scenario names, sorted.</summary>
     public static IReadOnlyList<string> Names => [.. Scenarios.Value.Keys.Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Every scenario a caller may name, sorted: <see cref="Names"/> and <see cref="RecommendationScenario.Name"/>,
+    /// which ranks items for users from interactions and so is run by <see cref="RecommendationAutoMl"/> rather than
+    /// through this catalog (the HTTP API and <c>eml automl</c> route it before they ask here).
+    /// </summary>
+    public static IReadOnlyList<string> KnownNames => [.. Names.Append(RecommendationScenario.Name).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The error for <paramref name="name"/>, a scenario nobody knows, listing <see cref="KnownNames"/>: one message for
+    /// <see cref="Get"/>, the HTTP API and the command line.
+    /// </summary>
+    public static string UnknownScenario(string? name) => $"Unknown scenario '{name}'. Known: {string.Join(", ", KnownNames)}.";
+
     /// <summary>The scenario named <paramref name="name"/> (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    /// <exception cref="ArgumentException">
+    /// Unknown name (the message lists the known ones), or <c>recommendation</c>, which is not a tabular scenario.
+    /// </exception>
     public static IScenario Get(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return Scenarios.Value.TryGetValue(name.ToLowerInvariant(), out var scenario)
-            ? scenario
-            : throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
+        if (Scenarios.Value.TryGetValue(name.ToLowerInvariant(), out var scenario))
+        {
+            return scenario;
+        }
+
+        throw string.Equals(name, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase)
+            ? new ArgumentException($"Scenario '{RecommendationScenario.Name}' ranks items for users and is run by RecommendationAutoMl, not planned on a labelled table.", nameof(name))
+            : new ArgumentException(UnknownScenario(name), nameof(name));
     }
 
     private static Dictionary<string, IScenario> Discover()

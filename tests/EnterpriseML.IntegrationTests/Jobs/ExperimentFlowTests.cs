@@ -166,6 +166,81 @@ public sealed class ExperimentFlowTests
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    /// <summary>
+    /// A model name is a segment of <c>/api/models/{name}</c>: one with a '/' or a space was stored but could never be
+    /// fetched, promoted or served. Refused up front with the dashboard's rule; nothing is stored.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_ModelNameThatCannotBeAUrlSegment_Is400NamingModelName()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "mname");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "a/b c" }, "modelName",
+            "'a/b c': use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the model's URLs, /api/models/{name}).");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "-risk" }, "modelName");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = new string('m', 65) }, "modelName");
+        await AssertNoExperimentAsync(client);
+        // The dashboard's names still pass: upper case, dot, underscore, one character (trimmed as before).
+        Assert.Null(EnterpriseML.Api.Experiments.ExperimentsApi.ModelNameProblem(" Credit_Risk.v2 "));
+        Assert.Null(EnterpriseML.Api.Experiments.ExperimentsApi.ModelNameProblem("m"));
+    }
+
+    /// <summary>A recommendation experiment's test dataset is checked before anything is stored, not when the sweep reads it.</summary>
+    [Fact]
+    public async Task Experiment_RecommendationTestDatasetMissingOrWithoutTheColumns_Is400NamingTestDatasetId()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "testds");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+        var other = await UploadAsync(client, "other.csv", "checking_status,x\nA11,1\nA12,2\n"u8.ToArray());
+
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "recs", testDatasetId = "nope" },
+            "testDatasetId", "There is no dataset 'nope' in your tenant.");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "recs", testDatasetId = other },
+            "testDatasetId", "The test dataset 'other' has no column 'purpose'. Columns: checking_status, x.");
+        await AssertNoExperimentAsync(client);
+    }
+
+    /// <summary>
+    /// Fields no sweep reads are refused, naming the field and what applies instead: the metric (the scenario's),
+    /// holdoutFraction (a schedule's), testDatasetId on a tabular scenario (recommendation's), userColumn and itemColumn
+    /// on a tabular scenario, timestampColumn on recommendation (the API's sweep holds out at random); the unknown-scenario
+    /// error lists recommendation.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_FieldTheScenarioDoesNotUse_Is400NamingIt()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "unused");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", metric = "bogus" }, "metric",
+            "'bogus': the scenario chooses the metric (auto: auc, accuracy or rmse by task; credit auc; fraud auprc; sentiment accuracy; recommendation ndcgAt10; the model's metrics name it). A schedule compares champion and challenger on its promotion.metric.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", holdoutFraction = 7 }, "holdoutFraction",
+            "Applies to schedules (the share of the newest dataset on which a refresh scores champion and challenger); a one-off experiment is validated on a split that its scenario chooses.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", testDatasetId = datasetId }, "testDatasetId",
+            "Applies to the recommendation scenario (its test interactions), not 'credit': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", userColumn = "checking_status" }, "userColumn",
+            "Applies to the recommendation scenario (its interactions' user and item ids), not 'credit'.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", itemColumn = "purpose" }, "itemColumn");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", timestampColumn = "duration" },
+            "timestampColumn", "Does not apply to scenario 'recommendation' in the API: its sweep holds out a random part of each user's interactions (eml automl --scenario recommendation --timestamp holds out the latest ones).");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "magic", budgetSeconds = 5, modelName = "m" }, "scenario",
+            "Unknown scenario 'magic'. Known: auto, credit, fraud, recommendation, sentiment.");
+        await AssertNoExperimentAsync(client);
+    }
+
+    private static async Task AssertNoExperimentAsync(HttpClient client)
+    {
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
+    }
+
     internal static async Task<string> UploadAsync(HttpClient client, string file, byte[]? bytes = null)
     {
         bytes ??= await DatasetsApiTests.ReadDatasetAsync(file);
@@ -288,5 +363,55 @@ public sealed class SchedulesApiTests
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         using var gone = await client.GetAsync("/api/schedules/nightly");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    /// <summary>
+    /// What a schedule's refreshes would fail on, refused at creation naming the field: a model name that cannot be a
+    /// URL segment (even before the dataset is uploaded), an experiment metric or test dataset no refresh reads, a
+    /// recommendation scenario, and a promotion metric that does not suit the task of the dataset's label (inferred
+    /// from its profile, or the schedule's task). holdoutFraction, which refreshes use, is still accepted.
+    /// </summary>
+    [Fact]
+    public async Task Schedules_FieldsEveryRefreshWouldFailOrIgnore_Are400AtCreation()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "schedval");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        const string Cron = "0 0 2 * * ?";
+
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetName = "later", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "a/b c" } },
+            "experiment.modelName", "'a/b c': use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the model's URLs, /api/models/{name}).");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", metric = "auc" } },
+            "experiment.metric", "'auc': the scenario chooses the metric of each refresh's sweep; promotion.metric chooses the one champion and challenger are compared on.");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", testDatasetId = datasetId } },
+            "experiment.testDatasetId", "Does not apply to schedules: each refresh scores champion and challenger on a holdout of the newest dataset (experiment.holdoutFraction, default 0.2).");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "recommendation", budgetSeconds = 10, modelName = "risk" } },
+            "experiment.scenario", "a schedule refreshes a tabular scenario (auto, credit, fraud, sentiment); 'recommendation' runs as a one-off experiment.");
+
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" }, promotion = new { metric = "rmse" } },
+            "promotion.metric", "'rmse' does not apply to a binary task. Use one of auc, auprc, accuracy, f1, logLoss, ks, gini.");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "duration", scenario = "auto", budgetSeconds = 10, modelName = "risk", task = "regression" }, promotion = new { metric = "auc" } },
+            "promotion.metric", "'auc' does not apply to a regression task. Use one of rmse, mae, r2.");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "purpose", scenario = "auto", budgetSeconds = 10, modelName = "risk" }, promotion = new { metric = "auc" } },
+            "promotion.metric", "'auc' does not apply to a multiclass task. Use one of accuracy, macroAccuracy, logLoss.");
+        using (var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules")))
+        {
+            Assert.Equal(0, list.RootElement.GetArrayLength());
+        }
+
+        using var ok = await client.PostAsJsonAsync("/api/schedules",
+            new { name = "nightly", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", holdoutFraction = 0.3 }, promotion = new { metric = "auc" } });
+        Assert.True(ok.StatusCode == HttpStatusCode.Created, await ok.Content.ReadAsStringAsync());
+    }
+
+    private static async Task AssertFieldAsync(HttpClient client, object request, string field, string detail)
+    {
+        using var response = await client.PostAsJsonAsync("/api/schedules", request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(field, json.RootElement.GetProperty("field").GetString());
+        Assert.Equal(detail, json.RootElement.GetProperty("detail").GetString());
     }
 }
