@@ -75,7 +75,7 @@ public sealed partial class DatasetStore
             DatasetProfile profile;
             await using (var read = File.OpenRead(temp))
             {
-                var csv = new CsvOptions { SourceName = name, MaxBytes = _options.MaxUploadBytes, MaxColumns = _options.MaxColumns };
+                var csv = new CsvOptions { SourceName = name, MaxBytes = _options.MaxUploadBytes, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns" };
                 profile = await Task.Run(() => DatasetProfiler.Profile(read, csv, null, cancellationToken), cancellationToken);
             }
 

@@ -52,6 +52,12 @@ public sealed class CsvOptions
         }
     }
 
+    /// <summary>
+    /// How the caller's user sets <see cref="MaxColumns"/>, named in the error when a header has more (a service names
+    /// its configuration key, <c>Storage:MaxColumns</c>). Default <c>CsvOptions.MaxColumns</c>.
+    /// </summary>
+    public string MaxColumnsSetting { get; init; } = "CsvOptions.MaxColumns";
+
     /// <summary>The largest number of columns accepted. Default 2000. Valid: 1 to 1,000,000.</summary>
     public int MaxColumns
     {

@@ -78,7 +78,7 @@ internal sealed class CsvIngest
         if (count > options.MaxColumns)
         {
             throw new CsvFormatException(sourceName, line, null, string.Create(CultureInfo.InvariantCulture,
-                $"the header has {count} columns, more than the limit of {options.MaxColumns} (CsvOptions.MaxColumns)."));
+                $"the header has {count} columns, more than the limit of {options.MaxColumns} ({options.MaxColumnsSetting})."));
         }
 
         var names = new string[count];
