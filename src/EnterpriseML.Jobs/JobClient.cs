@@ -25,7 +25,8 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
 
     /// <summary>
     /// Enqueues the sweep of an experiment: a recoverable one-off job whose only data is the experiment id, in the
-    /// execution group <c>tenant:{id}</c> so the cluster-wide per-tenant limit applies. Its trigger carries the
+    /// execution group <see cref="SweepJob.ExecutionGroup"/> so a node runs at most
+    /// <see cref="JobsOptions.EffectiveConcurrentSweeps"/> sweeps at once. Its trigger carries the
     /// transient-failure retry policy (<see cref="JobsOptions.SweepRetryPolicy"/>): a sweep that throws (database
     /// down) is fired again later, durably, from the store; a deterministic failure is recorded and does not throw.
     /// </summary>
@@ -35,8 +36,9 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
 
     /// <summary>
     /// Enqueues a one-off job the way every sweep is dispatched: recoverable (re-run elsewhere after a node crash),
-    /// its only data one string, its trigger in the tenant's execution group with the transient-failure retry policy.
+    /// its only data one string, its trigger in the sweeps' execution group with the transient-failure retry policy.
     /// <see cref="EnqueueSweepAsync"/> uses it; the dispatch benchmark sends trivial jobs through it.
+    /// <paramref name="tenantId"/> no longer reaches the trigger (it has one execution group, the sweeps' per-node one).
     /// </summary>
     public async Task EnqueueAsync<TJob>(string tenantId, JobKey job, TriggerKey trigger, string dataKey, string dataValue, CancellationToken cancellationToken = default)
         where TJob : IJob
@@ -49,7 +51,7 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
             .Build();
         var firing = TriggerBuilder.Create()
             .WithIdentity(trigger)
-            .WithExecutionGroup("tenant:" + tenantId)
+            .WithExecutionGroup(SweepJob.ExecutionGroup)
             .WithRetryPolicy(options.Value.SweepRetryPolicy())
             .StartNow()
             .Build();
@@ -77,8 +79,8 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
 
     /// <summary>
     /// Registers (or, with <paramref name="replace"/>, rewrites) a schedule's refresh: a durable, recoverable job whose
-    /// only data is the tenant and schedule name, and a cron trigger in <paramref name="timeZone"/> in the tenant's
-    /// execution group. Fires missed by more than the misfire threshold are skipped, not caught up. A
+    /// only data is the tenant and schedule name, and a cron trigger in <paramref name="timeZone"/> in the sweeps'
+    /// execution group (a refresh runs a sweep, so it counts against <see cref="JobsOptions.EffectiveConcurrentSweeps"/>). Fires missed by more than the misfire threshold are skipped, not caught up. A
     /// <paramref name="pauseReason"/> or <paramref name="pausedBy"/> stores the trigger paused in the same operation.
     /// </summary>
     public async Task ScheduleRefreshAsync(string tenantId, string name, string cron, string timeZone, bool paused = false, string? pauseReason = null,
@@ -94,7 +96,7 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
             .Build();
         var trigger = TriggerBuilder.Create()
             .WithIdentity(RefreshJob.TriggerKeyFor(tenantId, name))
-            .WithExecutionGroup("tenant:" + tenantId)
+            .WithExecutionGroup(SweepJob.ExecutionGroup)
             .WithCronSchedule(cron, c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById(timeZone)).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
             .Build();
         var options = new ScheduleJobOptions { Replace = replace };

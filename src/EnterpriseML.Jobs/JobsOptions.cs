@@ -18,13 +18,18 @@ public sealed class JobsOptions
     public string SchedulerName { get; set; } = "EnterpriseML";
 
     /// <summary>
-    /// Sweeps this node runs at once. Default 1; range [1, 64]. A node never runs more than its cores: the effective
-    /// value is at most <see cref="Environment.ProcessorCount"/> (see <see cref="EffectiveConcurrentSweeps"/>).
+    /// Sweeps this node runs at once (experiments' and schedules' refreshes together). Default 1; range [1, 64]. A node
+    /// never runs more than its cores: the effective value is at most <see cref="Environment.ProcessorCount"/> (see
+    /// <see cref="EffectiveConcurrentSweeps"/>). A sweep beyond it stays queued in the job store until a node has room.
     /// </summary>
     [Range(1, 64)]
     public int MaxConcurrentSweeps { get; set; } = 1;
 
-    /// <summary>Cluster-wide running sweeps per tenant (Quartz execution group <c>tenant:{id}</c>). Default 2; range [1, 1000].</summary>
+    /// <summary>
+    /// Running sweeps per tenant, for triggers in the Quartz execution group <c>tenant:{id}</c>. Default 2; range [1, 1000].
+    /// A trigger has one execution group, and sweeps now carry <see cref="SweepJob.ExecutionGroup"/> (the per-node cap), so
+    /// this limit applies only to triggers stored before that change.
+    /// </summary>
     [Range(1, 1000)]
     public int MaxSweepsPerTenant { get; set; } = 2;
 
@@ -48,6 +53,13 @@ public sealed class JobsOptions
 
     /// <summary>Sweeps this node really runs at once: <see cref="MaxConcurrentSweeps"/>, but never more than the node's cores.</summary>
     public int EffectiveConcurrentSweeps(int processorCount) => Math.Clamp(MaxConcurrentSweeps, 1, Math.Max(1, processorCount));
+
+    /// <summary>
+    /// Quartz worker threads on this node: one per sweep (<see cref="EffectiveConcurrentSweeps"/>, enforced by the
+    /// execution group <see cref="SweepJob.ExecutionGroup"/>) and one more that sweeps cannot take, so light jobs (the
+    /// probe) never wait behind them.
+    /// </summary>
+    public int SchedulerThreads(int processorCount) => EffectiveConcurrentSweeps(processorCount) + 1;
 
     /// <summary>
     /// Trials one sweep runs in parallel, so that all the sweeps of a node together never run more trials at once

@@ -31,9 +31,15 @@ public static class JobsServiceCollectionExtensions
                 // throwing OperationCanceledException is handed back to the store for recovery (see below).
                 o.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
-            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Max(2, jobs.EffectiveConcurrentSweeps(Environment.ProcessorCount) + 1));
+            // One thread per sweep plus one for light jobs (the probe). The thread pool alone does not keep sweeps off
+            // that extra thread: the node-scoped limit on their execution group does. A sweep trigger beyond the limit is
+            // not acquired, so it waits in the store (its experiment still queued) for this node or another to have room.
+            var sweeps = jobs.EffectiveConcurrentSweeps(Environment.ProcessorCount);
+            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = jobs.SchedulerThreads(Environment.ProcessorCount));
             q.AddJob<ProbeJob>(j => j.WithIdentity(ProbeJob.Key).StoreDurably());
-            q.UseExecutionLimits(limits => limits.ForGroupsWithPrefix("tenant:", jobs.MaxSweepsPerTenant));
+            q.UseExecutionLimits(limits => limits
+                .ForGroup(SweepJob.ExecutionGroup, sweeps, ExecutionLimitScope.Node)
+                .ForGroupsWithPrefix("tenant:", jobs.MaxSweepsPerTenant));
             q.UsePersistentStore(store =>
             {
                 store.UseSystemTextJsonSerializer();

@@ -42,6 +42,13 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// </summary>
     private static readonly ConcurrentDictionary<(string Experiment, int Attempt), string> UnrecordedOutcomes = new();
 
+    /// <summary>
+    /// The Quartz execution group of every trigger that runs a sweep (an experiment's, a schedule's refresh). Its
+    /// node-scoped limit is <see cref="JobsOptions.EffectiveConcurrentSweeps"/>: a node acquires no more of these
+    /// triggers than that, and the rest wait in the job store for this or another node.
+    /// </summary>
+    public const string ExecutionGroup = "sweeps";
+
     public static JobKey KeyFor(string experimentId) => new("sweep-" + experimentId, "sweeps");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
