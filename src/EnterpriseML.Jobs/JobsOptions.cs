@@ -26,9 +26,11 @@ public sealed class JobsOptions
     public int MaxConcurrentSweeps { get; set; } = 1;
 
     /// <summary>
-    /// Running sweeps per tenant, for triggers in the Quartz execution group <c>tenant:{id}</c>. Default 2; range [1, 1000].
-    /// A trigger has one execution group, and sweeps now carry <see cref="SweepJob.ExecutionGroup"/> (the per-node cap), so
-    /// this limit applies only to triggers stored before that change.
+    /// Experiments of one tenant running at once, cluster-wide. Default 2; range [1, 1000]. Checked when a sweep starts
+    /// (<see cref="Registry.ExperimentStore.TryStartAsync"/>): one over the limit stays queued and tries again every
+    /// <see cref="SweepJob.TenantWaitInterval"/>. Scheduled refreshes count towards it but are not held back by it (a
+    /// refresh is due at its time). Triggers stored by versions before the per-node cap also carry the Quartz execution
+    /// group <c>tenant:{id}</c>, limited to this per node.
     /// </summary>
     [Range(1, 1000)]
     public int MaxSweepsPerTenant { get; set; } = 2;

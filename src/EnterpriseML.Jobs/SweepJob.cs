@@ -51,15 +51,45 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
     public static JobKey KeyFor(string experimentId) => new("sweep-" + experimentId, "sweeps");
 
+    /// <summary>How long a sweep whose tenant is at <see cref="JobsOptions.MaxSweepsPerTenant"/> waits before it tries again.</summary>
+    public static readonly TimeSpan TenantWaitInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The tenant already runs <see cref="JobsOptions.MaxSweepsPerTenant"/> sweeps somewhere in the cluster: the
+    /// experiment stays queued and its job gets a new trigger a little later (same execution group and retry policy),
+    /// which any node may take. The job is not durable, so the new trigger is stored before this firing completes.
+    /// </summary>
+    private async Task WaitForTenantSlotAsync(IJobExecutionContext context, string id, CancellationToken cancellationToken)
+    {
+        var retry = TriggerBuilder.Create()
+            .WithIdentity($"sweep-{id}-wait-{Guid.NewGuid():N}", "sweeps")
+            .ForJob(context.JobDetail.Key)
+            .WithExecutionGroup(ExecutionGroup)
+            .WithRetryPolicy(options.Value.SweepRetryPolicy())
+            .StartAt(DateTimeOffset.UtcNow + TenantWaitInterval)
+            .Build();
+        await context.Scheduler.ScheduleJob(retry, cancellationToken: cancellationToken);
+        logger.LogInformation("Experiment {Id} waits: its tenant runs {Limit} sweep(s) already (Jobs:MaxSweepsPerTenant)", id, options.Value.MaxSweepsPerTenant);
+    }
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var id = context.MergedJobDataMap.GetString(ExperimentIdKey) ?? throw new JobExecutionException("The sweep job has no experiment id.");
         var node = options.Value.ResolvedNodeName;
         using var logScope = logger.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = id, ["Node"] = node });
         var experiment = await experiments.GetAsync(null, id, cancellationToken);
-        if (experiment is null || !await experiments.MarkRunningAsync(id, cancellationToken))
+        if (experiment is null)
         {
             return;
+        }
+
+        switch (await experiments.TryStartAsync(id, experiment.TenantId, options.Value.MaxSweepsPerTenant, cancellationToken))
+        {
+            case StartOutcome.Ended:
+                return;
+            case StartOutcome.TenantBusy:
+                await WaitForTenantSlotAsync(context, id, cancellationToken);
+                return;
         }
 
         foreach (var ((experimentId, number), outcome) in UnrecordedOutcomes.Where(o => o.Key.Experiment == id))

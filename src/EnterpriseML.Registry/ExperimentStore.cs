@@ -89,6 +89,41 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return ([.. items], total);
     }
 
+    /// <summary>
+    /// Marks a submitted experiment running if its tenant has fewer than <paramref name="maxRunningPerTenant"/>
+    /// experiments running, cluster-wide; one that is already running (a recovery or a retry of its own sweep) always
+    /// may go on. The count and the update are one step: on PostgreSQL under a transaction-scoped advisory lock on the
+    /// tenant, so two nodes cannot both take the last slot; on SQLite a single UPDATE, which the database's write lock
+    /// serialises.
+    /// </summary>
+    public async Task<StartOutcome> TryStartAsync(string id, string tenantId, int maxRunningPerTenant, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        if (database.Dialect == SqlDialect.Postgres)
+        {
+            await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@space, hashtext(@tenantId))",
+                new { space = TenantStartLockSpace, tenantId }, tx, cancellationToken: cancellationToken));
+        }
+
+        var updated = await c.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE experiments SET status = 'running', started_at = COALESCE(started_at, @now)
+            WHERE id = @id AND (status = 'running' OR (status = 'queued' AND
+                (SELECT COUNT(*) FROM experiments WHERE tenant_id = @tenantId AND status = 'running') < @maxRunningPerTenant))
+            """,
+            new { id, tenantId, maxRunningPerTenant, now = Now }, tx, cancellationToken: cancellationToken));
+        var outcome = updated == 1 ? StartOutcome.Started
+            : await c.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT status FROM experiments WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)) == "queued"
+                ? StartOutcome.TenantBusy
+                : StartOutcome.Ended;
+        await tx.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>The first key of the PostgreSQL advisory locks <see cref="TryStartAsync"/> takes, one per tenant ("EMLT").</summary>
+    private const int TenantStartLockSpace = 0x454D4C54;
+
     /// <summary>Marks the experiment running unless it already ended; false when it is finished (or cancelled).</summary>
     public async Task<bool> MarkRunningAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -181,4 +216,17 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             "SELECT trial AS Trial, node AS Node, score AS Score, elapsed_seconds AS ElapsedSeconds FROM trials WHERE experiment_id = @id ORDER BY trial", new { id }, cancellationToken: cancellationToken));
         return [.. rows];
     }
+}
+
+/// <summary>What <see cref="ExperimentStore.TryStartAsync"/> did.</summary>
+public enum StartOutcome
+{
+    /// <summary>The experiment is running (it was queued and its tenant had a slot, or it was running already).</summary>
+    Started,
+
+    /// <summary>Still queued: its tenant already runs as many experiments as it may.</summary>
+    TenantBusy,
+
+    /// <summary>It ended (succeeded, failed or cancelled) or no longer exists: nothing to run.</summary>
+    Ended,
 }
