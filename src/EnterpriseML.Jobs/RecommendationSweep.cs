@@ -32,7 +32,8 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             throw new ArgumentException("Scenario 'recommendation' needs userColumn and itemColumn.");
         }
 
-        var columns = new InteractionColumns(request.UserColumn, request.ItemColumn, string.IsNullOrWhiteSpace(request.Label) ? null : request.Label);
+        var columns = new InteractionColumns(request.UserColumn, request.ItemColumn, string.IsNullOrWhiteSpace(request.Label) ? null : request.Label,
+            string.IsNullOrWhiteSpace(request.TimestampColumn) ? null : request.TimestampColumn);
         var dataset = await datasets.GetAsync(experiment.TenantId, experiment.DatasetId, cancellationToken)
             ?? throw new KeyNotFoundException($"Dataset '{experiment.DatasetId}' no longer exists.");
         var tables = new List<DataTable> { await ReadAsync(dataset, columns, cancellationToken) };
@@ -100,6 +101,9 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             userColumn = columns.User,
             itemColumn = columns.Item,
             ratingColumn = columns.Rating,
+            timestampColumn = columns.Timestamp,
+            validation = sweep.ValidationDescription,
+            validationRowsHash = sweep.ValidationHash,
         }, SweepJob.Json);
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, RecommendationScenario.Name, artifact.ToArray(),
             metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
@@ -108,7 +112,10 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
         await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
     }
 
-    /// <summary>The dataset as a table with the id columns read as text (so integer ids stay exact) and the rating as a number.</summary>
+    /// <summary>
+    /// The dataset as a table with the id columns and the timestamp read as text (so integer ids and Unix seconds stay
+    /// exact; a date-time text is parsed by the interaction reader) and the rating as a number.
+    /// </summary>
     private async Task<DataTable> ReadAsync(DatasetRecord dataset, InteractionColumns columns, CancellationToken cancellationToken)
     {
         var bytes = new MemoryStream();
@@ -122,6 +129,11 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
         if (columns.Rating is not null)
         {
             types[columns.Rating] = ColumnType.Numeric;
+        }
+
+        if (columns.Timestamp is not null)
+        {
+            types[columns.Timestamp] = ColumnType.Categorical;
         }
 
         return CsvTable.Read(bytes, new CsvOptions { ColumnTypes = types }, cancellationToken);

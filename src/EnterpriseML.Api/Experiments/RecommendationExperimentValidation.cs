@@ -8,7 +8,8 @@ namespace EnterpriseML.Api.Experiments;
 /// <summary>
 /// Checks a <c>POST /api/experiments</c> body for scenario <c>recommendation</c> against the dataset's profile:
 /// <c>userColumn</c> and <c>itemColumn</c> are required, distinct columns; <c>label</c>, when given, is the rating
-/// column and must be numeric; <c>positiveClass</c> and <c>timestampColumn</c> do not apply; ignored columns must exist
+/// column and must be numeric; <c>positiveClass</c> does not apply; <c>timestampColumn</c>, optional, is a
+/// date-time or numeric column (the sweep then holds out each user's latest interactions); ignored columns must exist
 /// and not be one of these; <c>testDatasetId</c>, when given, names a dataset of the tenant with the same columns.
 /// </summary>
 internal static class RecommendationExperimentValidation
@@ -73,10 +74,24 @@ internal static class RecommendationExperimentValidation
             return ("positiveClass", "Does not apply to scenario 'recommendation' (ratings of 4 and above are relevant).");
         }
 
-        if (request.TimestampColumn is not null)
+        if (request.TimestampColumn is { } time)
         {
-            // RecommendationSweep reads only the user, item and rating columns, so a time column would be dropped.
-            return ("timestampColumn", "Does not apply to scenario 'recommendation' in the API: its sweep holds out a random part of each user's interactions (eml automl --scenario recommendation --timestamp holds out the latest ones).");
+            // With a timestamp the sweep holds out each user's latest interactions, as eml automl --timestamp does.
+            var column = columns.FirstOrDefault(c => c.Name == time);
+            if (column is null)
+            {
+                return ("timestampColumn", $"The dataset has no column '{time}'. Columns: {Known()}.");
+            }
+
+            if (time == request.UserColumn || time == request.ItemColumn || time == request.Label)
+            {
+                return ("timestampColumn", "The timestamp column must differ from the user, item and rating columns.");
+            }
+
+            if (column.Type is not (ColumnType.DateTime or ColumnType.Numeric))
+            {
+                return ("timestampColumn", $"'{time}' must hold dates and times or Unix seconds; it was read as {column.Type.ToString().ToLowerInvariant()}.");
+            }
         }
 
         if (request.TestDatasetId is not null)
@@ -86,7 +101,7 @@ internal static class RecommendationExperimentValidation
                 return ("testDatasetId", $"There is no dataset '{request.TestDatasetId}' in your tenant.");
             }
 
-            var missing = new[] { request.UserColumn, request.ItemColumn, string.IsNullOrWhiteSpace(request.Label) ? null : request.Label }
+            var missing = new[] { request.UserColumn, request.ItemColumn, string.IsNullOrWhiteSpace(request.Label) ? null : request.Label, request.TimestampColumn }
                 .FirstOrDefault(c => c is not null && testDataset.Profile.Columns.All(t => t.Name != c));
             if (missing is not null)
             {

@@ -208,7 +208,7 @@ public sealed class ExperimentFlowTests
     /// <summary>
     /// Fields no sweep reads are refused, naming the field and what applies instead: the metric (the scenario's),
     /// holdoutFraction (a schedule's), testDatasetId on a tabular scenario (recommendation's), userColumn and itemColumn
-    /// on a tabular scenario, timestampColumn on recommendation (the API's sweep holds out at random); the unknown-scenario
+    /// on a tabular scenario, a timestampColumn on recommendation that holds no times; the unknown-scenario
     /// error lists recommendation.
     /// </summary>
     [Fact]
@@ -228,8 +228,8 @@ public sealed class ExperimentFlowTests
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", userColumn = "checking_status" }, "userColumn",
             "Applies to the recommendation scenario (its interactions' user and item ids), not 'credit'.");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", itemColumn = "purpose" }, "itemColumn");
-        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", timestampColumn = "duration" },
-            "timestampColumn", "Does not apply to scenario 'recommendation' in the API: its sweep holds out a random part of each user's interactions (eml automl --scenario recommendation --timestamp holds out the latest ones).");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", timestampColumn = "job" },
+            "timestampColumn", "'job' must hold dates and times or Unix seconds; it was read as categorical.");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "magic", budgetSeconds = 5, modelName = "m" }, "scenario",
             "Unknown scenario 'magic'. Known: auto, credit, fraud, recommendation, sentiment.");
         await AssertNoExperimentAsync(client);

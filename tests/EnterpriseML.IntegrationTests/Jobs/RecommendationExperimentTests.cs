@@ -60,6 +60,43 @@ public sealed class RecommendationExperimentTests : IDisposable
 
         using var cold = JsonDocument.Parse(await client.GetStringAsync("/api/models/movies/recommendations/nobody"));
         Assert.True(cold.RootElement.GetProperty("fallback").GetBoolean());
+        Assert.StartsWith("per-user random 20", await LineageValidationAsync(client, "movies"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <c>timestampColumn</c> on a recommendation experiment: the sweep holds out each user's latest interactions, as
+    /// <c>eml automl --timestamp</c> does; a column that holds no times is a 400 naming the field.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_RecommendationWithTimestamp_HoldsOutTheLatestInteractions()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "rectime");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var (train, _) = AutoMlRecommendationCliTests.WriteMovieLensSubsample(_directory);
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "movies.csv", await File.ReadAllBytesAsync(train));
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", timestampColumn = "when", budgetSeconds = 5, modelName = "m" }, "timestampColumn");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", timestampColumn = "rating", budgetSeconds = 5, modelName = "m" }, "timestampColumn");
+
+        using var response = await client.PostAsJsonAsync("/api/experiments", new
+        {
+            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", timestampColumn = "timestamp", budgetSeconds = 6, modelName = "movies", seed = 2,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        using var accepted = JsonDocument.Parse(body);
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, accepted.RootElement.GetProperty("id").GetString()!);
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+        Assert.StartsWith("per-user latest 20", await LineageValidationAsync(client, "movies"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The validation split the champion's lineage records.</summary>
+    private static async Task<string> LineageValidationAsync(HttpClient client, string model)
+    {
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/models/{model}"));
+        var lineage = json.RootElement.GetProperty("versions")[0].GetProperty("lineage");
+        return lineage.GetProperty("validation").GetString()!;
     }
 
     private static async Task AssertFieldAsync(HttpClient client, object request, string field)
