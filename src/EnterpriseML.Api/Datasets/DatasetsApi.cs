@@ -23,7 +23,7 @@ internal static class DatasetsApi
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/datasets").WithTags("Datasets");
-        group.MapPost("/", UploadAsync).DisableAntiforgery().RequireRole(Roles.DataScientist);
+        group.MapPost("/", UploadAsync).DisableAntiforgery().RequireRole(Roles.DataScientist).WithDatasetUploadBody();
         group.MapGet("/", ListAsync).RequireRole(Roles.DataScientist);
         group.MapGet("/{id}", GetAsync).RequireRole(Roles.DataScientist);
         group.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.DataScientist);

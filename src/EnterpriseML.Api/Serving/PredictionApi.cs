@@ -43,7 +43,7 @@ internal static class PredictionApi
     public static IEndpointRouteBuilder MapPredictionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/models").WithTags("Serving").RequireRole(Roles.Consumer, Roles.DataScientist);
-        group.MapPost("/{name}/predict", PredictAsync).DisableAntiforgery();
+        group.MapPost("/{name}/predict", PredictAsync).DisableAntiforgery().WithPredictionBody();
         group.MapGet("/{name}/recommendations/{userId}", RecommendAsync);
         group.MapGet("/{name}/similar/{itemId}", SimilarAsync);
         return app;

@@ -31,6 +31,35 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
     }
 
+    /// <summary>
+    /// The OpenAPI document says what a generated client needs and cannot infer: the X-Api-Key header, required
+    /// everywhere, and the bodies of the upload (multipart file) and of predict (JSON rows or CSV).
+    /// </summary>
+    [Fact]
+    public async Task OpenApi_DescribesTheKeyHeaderAndTheUploadAndPredictBodies()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "openapi");
+        using var api = new ApiHost(scope);
+        using var anonymous = api.Client(apiKey: null);
+        using var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
+        var root = document.RootElement;
+
+        var scheme = root.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
+        Assert.Equal("header", scheme.GetProperty("in").GetString());
+        Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
+        Assert.True(root.GetProperty("security")[0].TryGetProperty("ApiKey", out _));
+
+        var upload = root.GetProperty("paths").GetProperty("/api/datasets").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        var form = upload.GetProperty("multipart/form-data").GetProperty("schema");
+        Assert.Equal("binary", form.GetProperty("properties").GetProperty("file").GetProperty("format").GetString());
+        Assert.Equal("file", form.GetProperty("required")[0].GetString());
+
+        var predict = root.GetProperty("paths").GetProperty("/api/models/{name}/predict").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.Equal("array", predict.GetProperty("application/json").GetProperty("schema").GetProperty("properties").GetProperty("rows").GetProperty("type").GetString());
+        Assert.Equal("string", predict.GetProperty("text/csv").GetProperty("schema").GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task TenantKeys_ConsumerCannotUpload_OtherTenantSees404_RevokedKeyIs401()
     {

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace EnterpriseML.Api;
+
+/// <summary>
+/// What <c>/openapi/v1.json</c> cannot infer from the handlers: the <c>X-Api-Key</c> header every <c>/api</c> route
+/// needs (checked by middleware, not by endpoint metadata), and the bodies of the two routes that read the request
+/// themselves (a dataset upload, a prediction in JSON or CSV), so generated clients know what to send.
+/// </summary>
+internal static class OpenApiDescriptions
+{
+    public const string ApiKeyScheme = "ApiKey";
+
+    /// <summary>Declares the API-key scheme and requires it for the whole document.</summary>
+    public static OpenApiOptions AddApiKeyScheme(this OpenApiOptions options) => options.AddDocumentTransformer((document, _, _) =>
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-Api-Key",
+            Description = "An API key of your tenant (admin, data-scientist or consumer); the first start prints an admin key once.",
+        };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] }];
+        return Task.CompletedTask;
+    });
+
+    /// <summary>A multipart upload: the CSV in <c>file</c> (optionally gzip), its dataset name in <c>name</c>.</summary>
+    public static RouteHandlerBuilder WithDatasetUploadBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "file" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The CSV file (UTF-8, with a header line)." },
+                            ["name"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Dataset name (default: the file name without extension)." },
+                        },
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
+    });
+
+    /// <summary>A prediction request: JSON rows (one object per row, column → value) or a CSV body scored row by row.</summary>
+    public static RouteHandlerBuilder WithPredictionBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "rows" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["rows"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Array,
+                                Description = "Rows to score (at most Serving:MaxBatchRows): each an object of column name → number, string or null.",
+                                Items = new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalPropertiesAllowed = true },
+                            },
+                        },
+                    },
+                },
+                ["text/csv"] = new()
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A CSV with a header line; the response is a CSV of predictions, one line per row." },
+                },
+            },
+        };
+        return Task.CompletedTask;
+    });
+}
