@@ -29,8 +29,9 @@ public sealed class JobsOptions
     /// Experiments of one tenant running at once, cluster-wide. Default 2; range [1, 1000]. Checked when a sweep starts
     /// (<see cref="Registry.ExperimentStore.TryStartAsync"/>): one over the limit stays queued and tries again every
     /// <see cref="SweepJob.TenantWaitInterval"/>. Scheduled refreshes count towards it but are not held back by it (a
-    /// refresh is due at its time). Triggers stored by versions before the per-node cap also carry the Quartz execution
-    /// group <c>tenant:{id}</c>, limited to this per node.
+    /// refresh is due at its time). A refresh trigger stored by a version before the per-node cap, in the Quartz execution
+    /// group <c>tenant:{id}</c>, is moved to the sweeps' group at the next start (ScheduleReconciler); an experiment's
+    /// trigger queued by such a version keeps that group, limited to this per node, until it runs.
     /// </summary>
     [Range(1, 1000)]
     public int MaxSweepsPerTenant { get; set; } = 2;

@@ -60,6 +60,48 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal("Normal", weeklyAgain.RootElement.GetProperty("triggerState").GetString());
     }
 
+    /// <summary>
+    /// A refresh trigger stored by an earlier version in the tenant's execution group is moved to the sweeps' group at
+    /// the next start (so its fires count against Jobs:MaxConcurrentSweeps), keeping its next fire time and its pause.
+    /// </summary>
+    [Fact]
+    public async Task Restart_TriggerInAnOlderExecutionGroup_IsMovedToTheSweepsGroupKeepingFireTimeAndPause()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "schedgroup");
+        TriggerKey key;
+        string tenant;
+        DateTimeOffset? nextFire;
+        using (var first = new ApiHost(scope))
+        {
+            using var client = first.Client();
+            await CreateAsync(client, "nightly", "0 0 2 * * ?");
+            using (var paused = await client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "extract is late" }))
+            {
+                Assert.True(paused.IsSuccessStatusCode, await paused.Content.ReadAsStringAsync());
+            }
+
+            tenant = (await first.Services.GetRequiredService<ScheduleStore>().ListAllAsync()).Single().TenantId;
+            key = RefreshJob.TriggerKeyFor(tenant, "nightly");
+            var scheduler = await first.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+            var current = (await scheduler.GetTrigger(key))!;
+            nextFire = current.NextFireTimeUtc;
+            // What an earlier version stored: the same trigger in the tenant's execution group, paused.
+            await scheduler.RescheduleJob(key, current.GetTriggerBuilder().WithExecutionGroup("tenant:" + tenant).Build());
+            await scheduler.PauseTrigger(key);
+            Assert.Equal("tenant:" + tenant, (await scheduler.GetTrigger(key))!.ExecutionGroup);
+        }
+
+        using var second = new ApiHost(scope);
+        var restarted = await second.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        var moved = (await restarted.GetTrigger(key))!;
+        Assert.Equal(SweepJob.ExecutionGroup, moved.ExecutionGroup);
+        Assert.Equal(nextFire, moved.NextFireTimeUtc);
+        Assert.Equal(TriggerState.Paused, await restarted.GetTriggerState(key));
+        // Paused again with the schedule's reason, in the job store's own pause record.
+        var state = await second.Services.GetRequiredService<JobClient>().RefreshTriggerAsync(tenant, "nightly");
+        Assert.Equal("extract is late", state.PauseReason);
+    }
+
     [Fact]
     public async Task Refresh_WorkerKilledMidRefresh_NextFireResumesTheSameExperimentOnTheOtherNode()
     {
