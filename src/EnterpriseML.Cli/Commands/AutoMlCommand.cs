@@ -191,6 +191,9 @@ internal sealed class AutoMlCommand : ICliCommand
         {
             BudgetSeconds = left,
             MaximumTrials = request.MaxTrials,
+            // A trial count asks for a reproducible sweep: the tuners then see uniform trial costs and the results in
+            // index order, so the same --seed gives the same trials and winner; the budget only caps it.
+            UniformTrialCost = request.MaxTrials is not null,
             Seed = request.Seed,
             MaximumDegreeOfParallelism = threads,
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,

@@ -64,4 +64,29 @@ public sealed class AutoMlTaskTests : IDisposable
 
         Assert.Equal(expected, error.Message);
     }
+
+    /// <summary>
+    /// <c>--max-trials</c> asks for a reproducible sweep: two runs with the same seed on two threads (so the trials
+    /// interleave differently) give the same leaderboard, parameters, scores and winner.
+    /// </summary>
+    [Fact]
+    public async Task MaxTrials_SameSeedTwice_SameLeaderboardAndWinner()
+    {
+        var request = new AutoMlRequest(Train(), null, "class", "bad", "credit", Budget: 120, Seed: 5, Ignore: [], Out: null, Json: true, Threads: 2,
+            MaxTrials: 16, null, "cost-frugal");
+        var runs = new List<JsonElement>();
+        for (var run = 0; run < 2; run++)
+        {
+            using var writer = new StringWriter();
+            Assert.Equal(0, await AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
+            runs.Add(JsonDocument.Parse(writer.ToString()).RootElement.Clone());
+        }
+
+        static string Board(JsonElement report) => string.Join('\n', report.GetProperty("leaderboard").EnumerateArray().Select(e =>
+            $"{e.GetProperty("candidate").GetString()} {e.GetProperty("parameters")} {e.GetProperty("validationScore").GetDouble():R}"));
+
+        Assert.Equal(16, runs[0].GetProperty("trials").GetInt32());
+        Assert.Equal(Board(runs[0]), Board(runs[1]));
+        Assert.Equal(runs[0].GetProperty("winner").GetProperty("candidate").GetString(), runs[1].GetProperty("winner").GetProperty("candidate").GetString());
+    }
 }
