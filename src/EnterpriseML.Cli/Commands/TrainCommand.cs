@@ -60,6 +60,11 @@ internal sealed class TrainCommand : ICliCommand
             var result = args.Json ? Run(args, _ => { }, token)
                 : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
                 : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
+            foreach (var warning in result.Warnings)
+            {
+                await Console.Error.WriteLineAsync("eml: warning: " + warning);
+            }
+
             Report(result, args);
             return 0;
         }, ct));
@@ -70,7 +75,11 @@ internal sealed class TrainCommand : ICliCommand
         FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
         string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json);
 
-    internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo);
+    internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo)
+    {
+        /// <summary>What the user should know about the result (printed on stderr as <c>eml: warning: ...</c>).</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
+    }
 
     private static TrainResult RunWithProgress(TrainArguments args, CancellationToken cancellationToken)
     {
@@ -153,9 +162,22 @@ internal sealed class TrainCommand : ICliCommand
         }
         else
         {
+            // The holdout is stratified: a class needs a row on each side, or the model never sees it or the metrics
+            // that rank by it (AUC, AUPRC, KS) are undefined.
+            if (task != TaskKind.Regression && RarestClass(all) is { Count: < 2 } rare)
+            {
+                throw new ArgumentException($"Label '{args.Label}' has {rare.Count} row{(rare.Count == 1 ? "" : "s")} of class '{rare.Name}' among {all.RowCount}: " +
+                    "a 20 % holdout needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.");
+            }
+
             var (trainRows, testRows) = DataSplits.TrainTest(all.RowCount, 0.2, args.Seed, task == TaskKind.Regression ? default : all.Labels);
             trainData = all.SelectRows(trainRows);
             testData = all.SelectRows(testRows);
+        }
+
+        if (task != TaskKind.Regression && RarestClass(trainData) is { Count: 0 } missing)
+        {
+            throw new ArgumentException($"The training rows of '{args.Label}' hold no row of class '{missing.Name}': a classifier needs rows of every class.");
         }
 
         var featurization = descriptor.Featurization();
@@ -191,6 +213,12 @@ internal sealed class TrainCommand : ICliCommand
 
         var predictMicros = testData.RowCount == 0 ? 0 : best * 1000 / testData.RowCount;
         var metrics = TabularTraining.Metrics(task, testData.Labels, outputs, trainData.ClassNames.Count);
+        var warnings = new List<string>();
+        if (task == TaskKind.Binary && RarestClass(testData) is { Count: 0 } absent)
+        {
+            // Ranking metrics compare the two classes' scores; with one class they are undefined (NaN, null in JSON).
+            warnings.Add($"the test rows hold no row of class '{absent.Name}', so auc, auprc, ks and gini are undefined (NaN; null in --json).");
+        }
 
         string? saved = null;
         if (args.Save is not null)
@@ -199,7 +227,20 @@ internal sealed class TrainCommand : ICliCommand
             saved = Atomic.WriteFile(args.Save.FullName, model.Save);
         }
 
-        return new TrainResult(task, descriptor.Name, metrics, fitSeconds, predictMicros, trainData.RowCount, testData.RowCount, saved);
+        return new TrainResult(task, descriptor.Name, metrics, fitSeconds, predictMicros, trainData.RowCount, testData.RowCount, saved) { Warnings = warnings };
+    }
+
+    /// <summary>The class with the fewest rows in <paramref name="data"/> (zero for a class it has none of).</summary>
+    private static (string Name, int Count) RarestClass(CandidateData data)
+    {
+        var counts = new int[data.ClassNames.Count];
+        foreach (var label in data.Labels)
+        {
+            counts[(int)label]++;
+        }
+
+        var rarest = Array.IndexOf(counts, counts.Min());
+        return (data.ClassNames[rarest], counts[rarest]);
     }
 
     private static void CheckColumns(DataTable table, TrainArguments args)

@@ -204,6 +204,34 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_OneRowOfAClass_HoldoutIsRefusedBeforeTraining()
+    {
+        var file = Path.Combine(_directory, "rare.csv");
+        File.WriteAllLines(file, ["a,fraud", .. Enumerable.Range(0, 200).Select(i => $"{i % 17},{(i == 70 ? 1 : 0)}")]);
+        var steps = new List<string>();
+
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(Args("credit-german-statlog.csv", "fraud", "gbdt") with { Train = new FileInfo(file) }, steps.Add, CancellationToken.None));
+
+        Assert.Equal("Label 'fraud' has 1 row of class '1' among 200: a 20 % holdout needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.", e.Message);
+        Assert.DoesNotContain(steps, s => s.StartsWith("Training", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Train_TestFileWithOneClass_MetricsThatNeedBothAreNaNAndSaidSo()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var classColumn = Array.IndexOf(lines[0].Split(','), "class");
+        var test = Path.Combine(_directory, "good-only.csv");
+        File.WriteAllLines(test, lines[801..].Where(l => l.Split(',')[classColumn] == "good").Prepend(lines[0]));
+
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "class", "logistic-regression", positive: "bad") with { Test = new FileInfo(test) }, _ => { }, CancellationToken.None);
+
+        Assert.True(double.IsNaN(result.Metrics["auc"]));
+        Assert.True(double.IsFinite(result.Metrics["accuracy"]));
+        Assert.Equal("the test rows hold no row of class 'bad', so auc, auprc, ks and gini are undefined (NaN; null in --json).", Assert.Single(result.Warnings));
+    }
+
+    [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(
