@@ -38,6 +38,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var budget = new Option<double>("--budget") { Description = "Wall-clock budget in seconds (default 60).", DefaultValueFactory = _ => 60 };
         var seed = new Option<int>("--seed") { Description = "Seed (default 0).", DefaultValueFactory = _ => 0 };
         var ignore = new Option<string[]>("--ignore") { Description = "Columns to leave out.", AllowMultipleArgumentsPerToken = true };
+        var text = new Option<string[]>("--text") { Description = "Read this column as free text (repeatable; default: inferred).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Directory for model.eml, report.json and report.html." };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of the live table." };
         var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." };
@@ -50,7 +51,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text })
         {
             command.Options.Add(option);
         }
@@ -76,7 +77,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(item),
                 parse.GetValue(timestamp),
                 parse.GetValue(relevance),
-                parse.GetValue(task));
+                parse.GetValue(task),
+                parse.GetValue(text) ?? []);
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -141,7 +143,10 @@ internal sealed class AutoMlCommand : ICliCommand
             ("--user", request.User), ("--item", request.Item), ("--relevance-threshold", request.RelevanceThreshold));
 
         var scenario = ScenarioCatalog.Get(request.Scenario);
-        var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), cancellationToken: cancellationToken), request).WithoutColumns(request.Ignore);
+        // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
+        var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
+        var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true }, cancellationToken), request)
+            .WithoutColumns(request.Ignore);
         var labelColumn = trainTable[request.Label];
         if (task is { } named && LabelEncoding.TaskMismatch(named, request.Label, labelColumn.Type, LabelEncoding.DistinctValues(labelColumn)) is { } mismatch)
         {
@@ -248,6 +253,19 @@ internal sealed class AutoMlCommand : ICliCommand
         if (request.Timestamp is { } ignoredTime && request.Ignore.Contains(ignoredTime))
         {
             throw new ArgumentException($"--ignore names '{ignoredTime}', the --timestamp column that orders the validation.");
+        }
+
+        foreach (var column in request.Text ?? [])
+        {
+            if (!table.TryGetColumn(column, out _))
+            {
+                throw new ArgumentException($"--text '{column}': {file} has no column of that name. Available: {Available()}.");
+            }
+
+            if (column == request.Label || request.Ignore.Contains(column))
+            {
+                throw new ArgumentException($"--text '{column}' is the label or an ignored column; --text names a feature to read as free text.");
+            }
         }
 
         foreach (var ignored in request.Ignore)
@@ -465,4 +483,5 @@ internal sealed record AutoMlRequest(
     string? Item = null,
     string? Timestamp = null,
     double? RelevanceThreshold = null,
-    string? Task = null);
+    string? Task = null,
+    IReadOnlyList<string>? Text = null);

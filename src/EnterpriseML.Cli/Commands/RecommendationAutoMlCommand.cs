@@ -30,6 +30,11 @@ internal static class RecommendationAutoMlCommand
             throw new ArgumentException("--positive does not apply to --scenario recommendation (relevance is --relevance-threshold on the --label rating).");
         }
 
+        if (request.Text is { Count: > 0 })
+        {
+            throw new ArgumentException("--text does not apply to --scenario recommendation: it reads only the --user, --item, --label and --timestamp columns.");
+        }
+
         if (request.Ignore.Count > 0)
         {
             // The sweep reads only the columns named below; an --ignore would change nothing, so it is not taken silently.

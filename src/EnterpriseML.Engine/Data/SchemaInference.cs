@@ -11,7 +11,8 @@ namespace EnterpriseML.Engine.Data;
 /// <item><see cref="ColumnType.DateTime"/>: every value is a date or timestamp such as <c>2024-03-01</c>,
 /// <c>2024-03-01T12:00:00Z</c> or <c>03/01/2024</c> (month first); stored as UTC ticks, a timestamp without an offset
 /// taken as UTC;</item>
-/// <item><see cref="ColumnType.Text"/>: values average at least <see cref="TextMinimumMeanWords"/> words and either
+/// <item><see cref="ColumnType.Text"/>: values average at least <see cref="TextMinimumMeanWords"/> words (space-separated,
+/// plus one per <see cref="CjkCharactersPerWord"/> Chinese or Japanese characters) and either
 /// at least <see cref="TextAlwaysMeanLength"/> bytes, or at least <see cref="TextMinimumMeanLength"/> bytes with at
 /// least <see cref="TextMinimumDistinctShare"/> of them distinct;</item>
 /// <item><see cref="ColumnType.Categorical"/> otherwise.</item>
@@ -19,8 +20,15 @@ namespace EnterpriseML.Engine.Data;
 /// </summary>
 public static class SchemaInference
 {
-    /// <summary>Text needs at least this many space-separated words per value on average (3).</summary>
+    /// <summary>Text needs at least this many words per value on average (3).</summary>
     public const double TextMinimumMeanWords = 3;
+
+    /// <summary>
+    /// Chinese and Japanese characters (U+3000–U+9FFF) per word when counting words: those scripts put no spaces between
+    /// words, which average about two characters, so a 12-character review counts as 6 words while a 2-character
+    /// category stays under <see cref="TextMinimumMeanWords"/>.
+    /// </summary>
+    public const double CjkCharactersPerWord = 2;
 
     /// <summary>Values at least this long on average (in UTF-8 bytes) are text whatever their repetition (64).</summary>
     public const double TextAlwaysMeanLength = 64;

@@ -277,4 +277,26 @@ public sealed class CsvTableFormatTests
         Assert.Equal("label", error.ParamName);
         Assert.Contains("'c' is not a column of input. Columns: a, b.", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Chinese and Japanese reviews have no spaces between words: their characters count as words, so a column of
+    /// distinct reviews is text, while short repeated names in the same scripts stay categorical.
+    /// </summary>
+    [Fact]
+    public void Infer_ChineseAndJapaneseReviews_AreText_ShortNamesStayCategorical()
+    {
+        string[] phrases = ["这个产品非常好", "物流很快", "质量不错推荐购买", "包装很差不满意", "素晴らしい商品でした", "最悪でした"];
+        string[] cities = ["北京", "上海", "東京", "大阪"];
+        var csv = new System.Text.StringBuilder("review,city\n");
+        for (var i = 0; i < 60; i++)
+        {
+            csv.Append(phrases[i % phrases.Length]).Append(phrases[(i / 6) % phrases.Length]).Append('。').Append(i).Append(',')
+                .Append(cities[i % cities.Length]).Append('\n');
+        }
+
+        var table = CsvTable.Read(Utf8(csv.ToString()));
+
+        Assert.Equal(ColumnType.Text, table["review"].Type);
+        Assert.Equal(ColumnType.Categorical, table["city"].Type);
+    }
 }

@@ -123,6 +123,34 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Equal($"{option} applies to recommendation only, not to --scenario credit.", error.Message);
     }
 
+    /// <summary>
+    /// The sentiment scenario needs a text column: without one the error names the categorical columns and --text; with
+    /// <c>--text</c> a column is read as text and the sweep runs; an unknown <c>--text</c> names the file's columns.
+    /// </summary>
+    [Fact]
+    public async Task Text_ReadsAColumnAsText_ForTheSentimentScenario()
+    {
+        var train = Path.Combine(_directory, "train.csv");
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var header = lines[0].Split(',');
+        var keep = Enumerable.Range(0, header.Length).Where(i => header[i] is "purpose" or "duration" or "class").ToArray();
+        File.WriteAllLines(train, lines[..401].Select(l => string.Join(',', keep.Select(i => l.Split(',')[i]))));
+        AutoMlRequest Request(string[] text) => new(train, null, "class", "bad", "sentiment", Budget: 60, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            MaxTrials: 4, null, "cost-frugal", Text: text);
+
+        var none = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(Request([]), TextWriter.Null, CancellationToken.None));
+        Assert.StartsWith("The sentiment scenario needs a free-text column; none of the columns was read as text (text averages 3 or more words of 20 or more bytes, mostly distinct). Categorical: 'purpose'; `eml automl --text COL` reads one as text.", none.Message, StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(Request(["purpse"]), TextWriter.Null, CancellationToken.None));
+        Assert.Equal("--text 'purpse': train.csv has no column of that name. Available: duration, purpose, class.", unknown.Message);
+
+        using var writer = new StringWriter();
+        Assert.Equal(0, await AutoMlCommand.RunAsync(Request(["purpose"]), writer, CancellationToken.None));
+        using var report = System.Text.Json.JsonDocument.Parse(writer.ToString());
+        Assert.Equal("sentiment", report.RootElement.GetProperty("scenario").GetString());
+        Assert.Equal(4, report.RootElement.GetProperty("trials").GetInt32());
+    }
+
     [Fact]
     public async Task IgnoreWithTheRecommendationScenario_IsAnError()
     {

@@ -20,6 +20,7 @@ internal sealed class ColumnAccumulator
     private long _trueCount;
     private long _totalBytes;
     private long _totalWords;
+    private double _totalCjkCharacters;
 
     /// <summary>Distinct values kept exactly across all columns of an input (then split evenly).</summary>
     public const int DistinctValueBudget = 1 << 22;
@@ -122,8 +123,10 @@ internal sealed class ColumnAccumulator
             }
         }
 
-        // A parsed number is one word (numbers hold no inner spaces); only string columns need the count.
+        // A parsed number is one word (numbers hold no inner spaces); only string columns need the count. Chinese and
+        // Japanese write no spaces between words, so their characters count too, two to a word.
         _totalWords += isNumber ? 1 : value.Count((byte)' ') + 1;
+        _totalCjkCharacters += isNumber ? 0 : CjkCharacters(value);
 
         if (MaybeBoolean)
         {
@@ -180,7 +183,7 @@ internal sealed class ColumnAccumulator
         }
 
         var meanBytes = (double)_totalBytes / PresentCount;
-        var meanWords = (double)_totalWords / PresentCount;
+        var meanWords = (_totalWords + (_totalCjkCharacters / SchemaInference.CjkCharactersPerWord)) / PresentCount;
         if (Values is null)
         {
             throw new InvalidOperationException($"The values of '{Name}' must be counted before its type is inferred.");
@@ -191,6 +194,21 @@ internal sealed class ColumnAccumulator
             && (meanBytes >= SchemaInference.TextAlwaysMeanLength
                 || (meanBytes >= SchemaInference.TextMinimumMeanLength && distinctShare >= SchemaInference.TextMinimumDistinctShare));
         return isText ? ColumnType.Text : ColumnType.Categorical;
+    }
+
+    /// <summary>
+    /// The characters of <paramref name="utf8"/> in U+3000–U+9FFF (CJK punctuation, kana, unified ideographs): in UTF-8
+    /// exactly the three-byte sequences whose lead byte is 0xE3–0xE9.
+    /// </summary>
+    internal static int CjkCharacters(ReadOnlySpan<byte> utf8)
+    {
+        var count = 0;
+        foreach (var b in utf8)
+        {
+            count += b is >= 0xE3 and <= 0xE9 ? 1 : 0;
+        }
+
+        return count;
     }
 
     public ColumnProfile ToProfile()

@@ -46,7 +46,9 @@ public sealed class SentimentScenario : IScenario
         var text = CreditScenario.TextColumnsOf(context);
         if (text.Count == 0)
         {
-            throw new ArgumentException("The sentiment scenario needs a free-text column; none of the columns was read as text.", nameof(context));
+            var strings = context.Train.Columns.Where(c => c.Type == ColumnType.Categorical && c.Name != context.LabelColumn).Select(c => $"'{c.Name}'").ToArray();
+            throw new ArgumentException("The sentiment scenario needs a free-text column; none of the columns was read as text " +
+                $"(text averages 3 or more words of 20 or more bytes, mostly distinct).{(strings.Length == 0 ? "" : $" Categorical: {string.Join(", ", strings)}; `eml automl --text COL` reads one as text.")}", nameof(context));
         }
 
         var columns = new ScenarioColumns(text);
