@@ -28,7 +28,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var item = new Option<string?>("--item") { Description = "Recommendation: the item id column." };
         var timestamp = new Option<string?>("--timestamp") { Description = "Fraud: the time column of the time-ordered validation (default: the first date-time column). Recommendation: a timestamp column (validation then holds out each user's latest interactions)." };
         var relevance = new Option<double?>("--relevance-threshold") { Description = "Recommendation with ratings: ratings at or above this are relevant (default 4)." };
-        var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: the minority class)." };
+        var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: 1 of 0/1, yes/true of yes/no and true/false labels, else the minority class)." };
         var task = new Option<string?>("--task") { Description = "binary, multiclass or regression (default: inferred from the label; whole numbers with few values read as classes)." };
         var scenario = new Option<string>("--scenario")
         {

@@ -216,7 +216,7 @@ public static class LabelEncoding
     /// <param name="table">The rows.</param>
     /// <param name="labelColumn">The label column's name.</param>
     /// <param name="task">The task to encode for.</param>
-    /// <param name="positiveClass">Binary: the positive class; null = the minority class (ties: the later name in ordinal order).</param>
+    /// <param name="positiveClass">Binary: the positive class; null = the larger number for a numeric or boolean (yes/no, true/false, read as 1/0) label, else the minority class (ties: the later name in ordinal order).</param>
     /// <param name="classNames">The class names of the training data, to encode test rows the same way; null on training data.</param>
     public static CandidateData Encode(DataTable table, string labelColumn, TaskKind task, string? positiveClass = null,
         IReadOnlyList<string>? classNames = null)
