@@ -150,6 +150,7 @@ internal sealed class TrainCommand : ICliCommand
 
         CandidateData trainData, testData;
         var all = LabelEncoding.Encode(table, args.Label, task, args.Positive);
+        CheckLogLinkLabels(descriptor.Name, args.Label, args.Train.Name, all.Labels);
         if (args.Test is not null)
         {
             progress($"Reading {args.Test.Name}…");
@@ -159,6 +160,7 @@ internal sealed class TrainCommand : ICliCommand
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
+            CheckLogLinkLabels(descriptor.Name, args.Label, args.Test.Name, testData.Labels);
         }
         else
         {
@@ -228,6 +230,26 @@ internal sealed class TrainCommand : ICliCommand
         }
 
         return new TrainResult(task, descriptor.Name, metrics, fitSeconds, predictMicros, trainData.RowCount, testData.RowCount, saved) { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// Poisson and Tweedie regression model a log of the mean, so every target must be 0 or more: checked on the whole
+    /// file before the split, naming the file, how many values and the first of them (the trainer itself only sees
+    /// the shuffled training part).
+    /// </summary>
+    private static void CheckLogLinkLabels(string trainer, string label, string file, float[] labels)
+    {
+        if (trainer is not ("poisson" or "tweedie"))
+        {
+            return;
+        }
+
+        var negative = labels.Where(y => y < 0).ToArray();
+        if (negative.Length > 0)
+        {
+            throw new ArgumentException($"{file}: label '{label}' holds {negative.Length} negative value{(negative.Length == 1 ? "" : "s")} (the first: {negative[0].ToString(CultureInfo.InvariantCulture)}); " +
+                $"{trainer} regression needs targets of 0 or more (counts, amounts).");
+        }
     }
 
     /// <summary>The class with the fewest rows in <paramref name="data"/> (zero for a class it has none of).</summary>

@@ -231,6 +231,19 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Equal("the test rows hold no row of class 'bad', so auc, auprc, ks and gini are undefined (NaN; null in --json).", Assert.Single(result.Warnings));
     }
 
+    [Theory]
+    [InlineData("poisson")]
+    [InlineData("tweedie")]
+    public void Train_LogLinkOnNegativeTargets_NamesTheFileAndTheValues(string trainer)
+    {
+        var file = Path.Combine(_directory, "claims.csv");
+        File.WriteAllLines(file, ["x,claims", .. Enumerable.Range(0, 300).Select(i => $"{i % 7},{(i is 250 or 260 ? -1 : i % 4)}")]);
+
+        var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(Args("credit-german-statlog.csv", "claims", trainer, task: "regression") with { Train = new FileInfo(file), Task = "regression" }, _ => { }, CancellationToken.None));
+
+        Assert.Equal($"claims.csv: label 'claims' holds 2 negative values (the first: -1); {trainer} regression needs targets of 0 or more (counts, amounts).", e.Message);
+    }
+
     [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
