@@ -176,7 +176,7 @@ internal static partial class ExperimentsApi
 
             if (column.Type is not (ColumnType.DateTime or ColumnType.Numeric))
             {
-                return ("timestampColumn", $"'{time}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}.");
+                return ("timestampColumn", $"'{time}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}. Dates are read in the forms {SchemaInference.DateForms}.");
             }
         }
 

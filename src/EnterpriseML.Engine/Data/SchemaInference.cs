@@ -20,6 +20,9 @@ namespace EnterpriseML.Engine.Data;
 /// </summary>
 public static class SchemaInference
 {
+    /// <summary>The date and timestamp forms a column is read as <see cref="ColumnType.DateTime"/> in, for error messages.</summary>
+    public const string DateForms = "yyyy-MM-dd or yyyy/MM/dd, or MM/dd/yyyy (month first), each optionally followed by a time (HH:mm[:ss]) and an offset (Z, ±hh:mm)";
+
     /// <summary>Text needs at least this many words per value on average (3).</summary>
     public const double TextMinimumMeanWords = 3;
 

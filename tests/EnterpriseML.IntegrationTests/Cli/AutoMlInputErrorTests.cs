@@ -245,7 +245,7 @@ public sealed class AutoMlInputErrorTests : IDisposable
     [InlineData("credit", "duration", new string[0], "--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not credit.")]
     [InlineData("fraud", "when", new string[0], "--timestamp 'when': train.csv has no column of that name. Available: checking_status,")]
     [InlineData("fraud", "duration", new[] { "duration" }, "--ignore names 'duration', the --timestamp column that orders the validation.")]
-    [InlineData("fraud", "purpose", new string[0], "Time column 'purpose' must hold dates and times or numbers (such as Unix seconds); it was read as categorical.")]
+    [InlineData("fraud", "purpose", new string[0], "Time column 'purpose' must hold dates and times or numbers (such as Unix seconds); it was read as categorical. Dates are read in the forms yyyy-MM-dd or yyyy/MM/dd, or MM/dd/yyyy (month first), each optionally followed by a time (HH:mm[:ss]) and an offset (Z, ±hh:mm).")]
     public async Task BadTimestamp_FailsBeforeTheSweep_NamingWhatIsWrong(string scenario, string timestamp, string[] ignore, string expected)
     {
         var train = Path.Combine(_directory, "train.csv");

@@ -144,7 +144,7 @@ internal sealed class ColumnAccumulator
         if (MaybeDateTime && !CsvValues.TryParseDateTime(value, out _))
         {
             MaybeDateTime = false;
-            ThrowIfOverridden(ColumnType.DateTime, value, line, "a date or timestamp (yyyy-MM-dd[ HH:mm:ss], MM/dd/yyyy)");
+            ThrowIfOverridden(ColumnType.DateTime, value, line, $"a date or timestamp ({SchemaInference.DateForms})");
         }
     }
 

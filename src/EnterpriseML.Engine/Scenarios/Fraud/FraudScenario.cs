@@ -47,7 +47,7 @@ public sealed class FraudScenario : IScenario
 
             if (column.Type is not (ColumnType.DateTime or ColumnType.Numeric))
             {
-                throw new ArgumentException($"Time column '{named}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}.", nameof(context));
+                throw new ArgumentException($"Time column '{named}' must hold dates and times or numbers (such as Unix seconds); it was read as {column.Type.ToString().ToLowerInvariant()}. Dates are read in the forms {SchemaInference.DateForms}.", nameof(context));
             }
         }
 
