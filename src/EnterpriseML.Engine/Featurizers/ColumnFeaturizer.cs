@@ -155,11 +155,17 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
                 var mean = sum / count;
                 var variance = Math.Max(0, (sumSq / count) - (mean * mean));
                 offset = (float)mean;
-                scale = variance > 1e-24 ? (float)(1 / Math.Sqrt(variance)) : 1f;
+                // Constant when the spread is below what a float can tell apart at the column's magnitude (relative,
+                // so a feature measured in units of 1e-30 is still scaled, and rounding noise on a large constant is
+                // not blown up); a scale that a float cannot hold leaves the values as they are.
+                var inverse = 1 / Math.Sqrt(variance);
+                scale = variance > 1e-12 * mean * mean && float.IsFinite((float)inverse) ? (float)inverse : 1f;
                 break;
             case NumericScaling.MinMax when n > 0:
                 offset = min;
-                scale = max > min ? 1f / (max - min) : 1f;
+                // The range in double: a float range of extreme values overflows to ∞ (scale 0) and a subnormal one to 1/0.
+                var range = (double)max - min;
+                scale = range > 0 && float.IsFinite((float)(1 / range)) && (float)(1 / range) > 0 ? (float)(1 / range) : 1f;
                 break;
         }
 

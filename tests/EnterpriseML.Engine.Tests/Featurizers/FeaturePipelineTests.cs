@@ -62,6 +62,26 @@ public sealed class FeaturePipelineTests
         Assert.Equal(0f, test.Dense[1], 6);
     }
 
+    /// <summary>
+    /// Scaling follows the column's own magnitude: a feature in units of 1e-30 is standardised like any other (it was
+    /// treated as constant), a large constant whose one-pass variance is rounding noise stays constant, and min-max of a
+    /// subnormal range gives finite values (it gave ∞).
+    /// </summary>
+    [Fact]
+    public void Numeric_Scaling_IsRelativeToTheColumnsMagnitude()
+    {
+        var tiny = Table(new NumericColumn("x", [0f, 2e-30f, 4e-30f, 6e-30f]));
+        var standardised = FeaturePipeline.Fit(tiny).Transform(tiny).DenseColumn(0).ToArray();
+        Assert.InRange(standardised.Select(v => v * v).Average(), 1 - 1e-4, 1 + 1e-4);
+
+        var constant = Table(new NumericColumn("x", [123456.7f, 123456.7f, 123456.7f, 123456.7f, 123456.7f, 123456.7f, 123456.7f]));
+        Assert.All(FeaturePipeline.Fit(constant).Transform(constant).DenseColumn(0).ToArray(), v => Assert.InRange(v, -0.1f, 0.1f));
+
+        var subnormal = Table(new NumericColumn("x", [0f, 1e-42f, 2e-42f]));
+        var minMax = FeaturePipeline.Fit(subnormal, new FeaturizerOptions { NumericScaling = NumericScaling.MinMax }).Transform(subnormal).DenseColumn(0).ToArray();
+        Assert.All(minMax, v => Assert.True(float.IsFinite(v) && v >= 0, $"{v}"));
+    }
+
     [Fact]
     public void Numeric_MinMax_MapsTrainingRangeToUnitInterval()
     {
