@@ -145,8 +145,13 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
-        var trainTable = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true }, cancellationToken), request)
-            .WithoutColumns(request.Ignore);
+        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true }, cancellationToken), request);
+        foreach (var note in TrainCommand.TypeNotes(read, request.Label, request.Ignore))
+        {
+            await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
+        }
+
+        var trainTable = read.WithoutColumns(request.Ignore);
         var labelColumn = trainTable[request.Label];
         if (task is { } named && LabelEncoding.TaskMismatch(named, request.Label, labelColumn.Type, LabelEncoding.DistinctValues(labelColumn)) is { } mismatch)
         {

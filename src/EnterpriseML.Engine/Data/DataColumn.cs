@@ -16,6 +16,13 @@ public abstract class DataColumn
     /// <summary>The logical type.</summary>
     public ColumnType Type { get; }
 
+    /// <summary>
+    /// Why the inferred type may not be what the file meant, set by the CSV reader: a column of numbers with a few
+    /// values that are not (<c>1,234</c>, <c>n/a</c>, a number beyond a float) is read as categorical, and says so
+    /// here, naming the first such value and its line. Null when there is nothing to say.
+    /// </summary>
+    public string? TypeNote { get; init; }
+
     /// <summary>The number of rows.</summary>
     public abstract int Length { get; }
 

@@ -299,4 +299,27 @@ public sealed class CsvTableFormatTests
         Assert.Equal(ColumnType.Text, table["review"].Type);
         Assert.Equal(ColumnType.Categorical, table["city"].Type);
     }
+
+    /// <summary>
+    /// A column of numbers with a stray value (a thousands separator, a number beyond a float) is read as categorical,
+    /// and says so: how many values are numbers, the first stray and its line. Plain categories and numbers say nothing.
+    /// </summary>
+    [Fact]
+    public void Infer_NumbersWithAStrayValue_CategoricalWithATypeNote()
+    {
+        var csv = new System.Text.StringBuilder("amount,level,count\n");
+        for (var i = 0; i < 100; i++)
+        {
+            csv.Append(i == 7 ? "\"1,234\"" : i == 40 ? "1e39" : (i * 1.5).ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append(',').Append(i % 3 == 0 ? "low" : "high").Append(',').Append(i).Append('\n');
+        }
+
+        var table = CsvTable.Read(Utf8(csv.ToString()), new CsvOptions { SourceName = "pay.csv" });
+
+        Assert.Equal(ColumnType.Categorical, table["amount"].Type);
+        Assert.Equal("column 'amount' was read as categorical although 98 of 100 values are numbers: pay.csv, line 9 holds '1,234' (1 more like it), which is not a number (or is beyond a 32-bit float)",
+            table["amount"].TypeNote);
+        Assert.Null(table["level"].TypeNote);
+        Assert.Null(table["count"].TypeNote);
+    }
 }

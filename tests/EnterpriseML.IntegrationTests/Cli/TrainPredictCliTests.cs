@@ -245,6 +245,23 @@ public sealed class TrainPredictCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_NumericFeatureWithAStrayValue_WarnsNamingTheLine()
+    {
+        var file = Path.Combine(_directory, "stray.csv");
+        var random = new Random(1);
+        File.WriteAllLines(file, ["x,label", .. Enumerable.Range(0, 300).Select(i =>
+        {
+            var x = random.NextDouble() - 0.5;
+            return $"{(i == 10 ? "\"1,234\"" : x.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture))},{(x > 0 ? "yes" : "no")}";
+        })]);
+
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "label", "gbdt") with { Train = new FileInfo(file) }, _ => { }, CancellationToken.None);
+
+        Assert.Equal("column 'x' was read as categorical although 299 of 300 values are numbers: stray.csv, line 12 holds '1,234', which is not a number (or is beyond a 32-bit float); fix those values in the file, or --ignore the column.",
+            Assert.Single(result.Warnings));
+    }
+
+    [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(

@@ -22,6 +22,15 @@ internal sealed class ColumnAccumulator
     private long _totalWords;
     private double _totalCjkCharacters;
 
+    /// <summary>Values that parse as numbers, and those that do not, counted while <see cref="StrayLimit"/> allows.</summary>
+    private long _numbers;
+    private long _strays;
+    private string? _firstStray;
+    private long _firstStrayLine;
+
+    /// <summary>Once this many values of a column are not numbers, it is not a numeric column with strays: stop counting.</summary>
+    private const int StrayLimit = 10;
+
     /// <summary>Distinct values kept exactly across all columns of an input (then split evenly).</summary>
     public const int DistinctValueBudget = 1 << 22;
 
@@ -112,6 +121,7 @@ internal sealed class ColumnAccumulator
             if (CsvValues.TryParseDouble(value, out var number))
             {
                 isNumber = true;
+                _numbers++;
                 _sum += number;
                 _min = Math.Min(_min, number);
                 _max = Math.Max(_max, number);
@@ -120,6 +130,19 @@ internal sealed class ColumnAccumulator
             {
                 MaybeNumeric = false;
                 ThrowIfOverridden(ColumnType.Numeric, value, line, "a number");
+                CountStray(value, line);
+            }
+        }
+        else if (_override is null && _strays is > 0 and < StrayLimit)
+        {
+            // Already not numeric: keep counting numbers and strays for TypeNote, until the strays are too many.
+            if (CsvValues.TryParseDouble(value, out _))
+            {
+                _numbers++;
+            }
+            else
+            {
+                CountStray(value, line);
             }
         }
 
@@ -195,6 +218,25 @@ internal sealed class ColumnAccumulator
                 || (meanBytes >= SchemaInference.TextMinimumMeanLength && distinctShare >= SchemaInference.TextMinimumDistinctShare));
         return isText ? ColumnType.Text : ColumnType.Categorical;
     }
+
+    private void CountStray(ReadOnlySpan<byte> value, long line)
+    {
+        if (_strays++ == 0)
+        {
+            _firstStray = System.Text.Encoding.UTF8.GetString(value);
+            _firstStrayLine = line;
+        }
+    }
+
+    /// <summary>
+    /// For a column read as categorical although nearly all its values are numbers (at least 20, at most one in
+    /// twenty not, fewer than <see cref="StrayLimit"/>): what happened and the first value that is not a number.
+    /// </summary>
+    public string? TypeNote(ColumnType inferred) =>
+        inferred == ColumnType.Categorical && _override is null && _strays is > 0 and < StrayLimit && _numbers >= 20 && _numbers >= 19 * _strays
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"column '{Name}' was read as categorical although {_numbers:N0} of {_numbers + _strays:N0} values are numbers: {_sourceName}, line {_firstStrayLine} holds '{_firstStray}'{(_strays > 1 ? $" ({_strays - 1} more like it)" : "")}, which is not a number (or is beyond a 32-bit float)")
+            : null;
 
     /// <summary>
     /// The characters of <paramref name="utf8"/> in U+3000–U+9FFF (CJK punctuation, kana, unified ideographs): in UTF-8

@@ -231,7 +231,7 @@ internal sealed class CsvIngest
                     values[r] = value.IsEmpty ? null : interner.StringOf(interner.Add(value));
                 }
 
-                return new StringColumn(accumulator.Name, values, ColumnType.Categorical);
+                return new StringColumn(accumulator.Name, values, ColumnType.Categorical) { TypeNote = accumulator.TypeNote(type) };
             }
 
             default:
