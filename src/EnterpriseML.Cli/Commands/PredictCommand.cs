@@ -28,7 +28,8 @@ internal sealed class PredictCommand : ICliCommand
             var file = parse.GetValue(input)!;
             CliPaths.Input(file.FullName, "--input");
             var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true }, token);
-            var outputs = pipeline.Predict(table, token);
+            // An error about the rows (a column the model needs that the file lacks) names the file.
+            var outputs = CliPaths.InFile(file.FullName, () => pipeline.Predict(table, token));
             if (target is null)
             {
                 Write(pipeline, outputs, table.RowCount, Console.Out);

@@ -99,6 +99,29 @@ public sealed class CliProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Predict_InputWithoutAColumnTheModelNeeds_ErrorNamesTheFile_NoOutput()
+    {
+        var model = Path.Combine(_directory, "m.eml");
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, lines[..301]);
+        var (trained, _, trainError) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--train", train, "--label", "class", "--trainer", "logistic-regression", "--save", model, "--json"]);
+        Assert.True(trained == 0, trainError);
+        var header = lines[0].Split(',');
+        var keep = Enumerable.Range(0, header.Length).Where(i => header[i] != "age").ToArray();
+        var input = Path.Combine(_directory, "applicants.csv");
+        File.WriteAllLines(input, lines[301..320].Prepend(lines[0]).Select(l => string.Join(',', keep.Select(i => l.Split(',')[i]))));
+        var output = Path.Combine(_directory, "scores.csv");
+
+        var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", input, "--output", output]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("eml: error: applicants.csv: Missing input column(s): age.", stderr.Trim());
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public async Task Migrate_DatabaseNotReachable_OneErrorLine_Exit2()
     {
         // Port 1 on the loopback refuses at once: no server, and no wait for a timeout.
