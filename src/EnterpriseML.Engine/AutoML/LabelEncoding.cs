@@ -308,7 +308,7 @@ public static class LabelEncoding
         if (task == TaskKind.Multiclass)
         {
             // Class codes in numeric order (2 before 10), names in ordinal order.
-            return label is NumericColumn ? [.. names.OrderBy(n => double.Parse(n, CultureInfo.InvariantCulture))] : names;
+            return label is NumericColumn { Type: ColumnType.Numeric } ? [.. names.OrderBy(n => double.Parse(n, CultureInfo.InvariantCulture))] : names;
         }
 
         if (names.Length != 2)
@@ -317,13 +317,13 @@ public static class LabelEncoding
         }
 
         string positive;
-        if (positiveClass is not null && label.Type == ColumnType.Boolean)
+        if (positiveClass is not null && label.Type == ColumnType.Boolean && !counts.ContainsKey(positiveClass))
         {
-            // Boolean labels are stored as 0/1: accept the words the reader turned into them.
+            // Boolean labels are stored as 0/1 and named as the file spelled them: accept any word for either value.
             positiveClass = positiveClass.Trim().ToLowerInvariant() switch
             {
-                "1" or "true" or "yes" or "y" or "t" => "1",
-                "0" or "false" or "no" or "n" or "f" => "0",
+                "1" or "true" or "yes" or "y" or "t" => BooleanName(label, true),
+                "0" or "false" or "no" or "n" or "f" => BooleanName(label, false),
                 _ => positiveClass,
             };
         }
@@ -336,6 +336,11 @@ public static class LabelEncoding
             }
 
             positive = positiveClass;
+        }
+        else if (label.Type == ColumnType.Boolean)
+        {
+            // yes/no, true/false: the true value is positive (the event: churned, fraud, default), as 1 of 0/1.
+            positive = BooleanName(label, true);
         }
         else if (label is NumericColumn)
         {
@@ -350,9 +355,15 @@ public static class LabelEncoding
         return positive == names[0] ? [names[1], names[0]] : [names[0], names[1]];
     }
 
+    /// <summary>The class name of a boolean label's true (1) or false (0) value: the file's spelling, else 1 or 0.</summary>
+    private static string BooleanName(DataColumn label, bool value) => label is NumericColumn n
+        ? (value ? n.BooleanNames.True : n.BooleanNames.False) ?? (value ? "1" : "0")
+        : value ? "1" : "0";
+
     private static string? ValueAt(DataColumn column, int row) => column switch
     {
         _ when column.IsMissing(row) => null,
+        NumericColumn { Type: ColumnType.Boolean } b => BooleanName(b, b.Values[row] == 1f),
         NumericColumn n => n.Values[row].ToString("R", CultureInfo.InvariantCulture),
         StringColumn s => s.Values[row],
         DateTimeColumn d => d.Ticks[row].ToString(CultureInfo.InvariantCulture),

@@ -53,6 +53,12 @@ public sealed class NumericColumn : DataColumn
     /// <summary>The values; <see cref="float.NaN"/> marks a missing value.</summary>
     public ReadOnlySpan<float> Values => _values;
 
+    /// <summary>
+    /// For a <see cref="ColumnType.Boolean"/> column read from text: how the file spelled false (0) and true (1), such
+    /// as <c>No</c> and <c>Yes</c>, so a label keeps its class names; null for a spelling the file never used.
+    /// </summary>
+    public (string? False, string? True) BooleanNames { get; init; }
+
     public override int Length => _values.Length;
 
     public override bool IsMissing(int row) => float.IsNaN(_values[row]);
@@ -65,7 +71,7 @@ public sealed class NumericColumn : DataColumn
             selected[i] = _values[rows[i]];
         }
 
-        return new NumericColumn(Name, selected, Type);
+        return new NumericColumn(Name, selected, Type) { BooleanNames = BooleanNames, TypeNote = TypeNote };
     }
 }
 

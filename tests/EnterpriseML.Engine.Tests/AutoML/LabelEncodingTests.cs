@@ -86,6 +86,28 @@ public sealed class LabelEncodingTests
         Assert.Null(LabelEncoding.RowsWithoutLabelNote(complete, "training"));
     }
 
+    /// <summary>
+    /// A yes/no label read from a file keeps the file's words as class names (predictions say <c>Yes</c>, not 1); its
+    /// true value is positive by default, any spelling of either value names the positive class, and a multiclass task
+    /// on it orders the names as text.
+    /// </summary>
+    [Fact]
+    public void Encode_BooleanLabelFromAFile_KeepsTheFilesWords()
+    {
+        var csv = "x,churn\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},{(i % 3 == 0 ? "Yes" : "No")}\n"));
+        var table = CsvTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)));
+        Assert.Equal(ColumnType.Boolean, table["churn"].Type);
+
+        var byDefault = LabelEncoding.Encode(table, "churn", TaskKind.Binary);
+        Assert.Equal(["No", "Yes"], byDefault.ClassNames);
+        Assert.Equal([1f, 0f, 0f, 1f], byDefault.Labels[..4]);
+
+        Assert.Equal(["Yes", "No"], LabelEncoding.Encode(table, "churn", TaskKind.Binary, "no").ClassNames);
+        Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Binary, "true").ClassNames);
+        Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Binary, "Yes").ClassNames);
+        Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Multiclass).ClassNames);
+    }
+
     [Fact]
     public void Encode_Binary_MinorityIsPositiveUnlessNamed()
     {

@@ -187,6 +187,7 @@ internal sealed class CsvIngest
             {
                 var values = new float[rows];
                 var numeric = type == ColumnType.Numeric;
+                string? falseName = null, trueName = null;
                 for (var r = 0; r < rows; r++)
                 {
                     var value = cursor.Next();
@@ -199,13 +200,24 @@ internal sealed class CsvIngest
                         // Inference (or override validation) saw every value parse.
                         values[r] = CsvValues.TryParseSingle(value, out var number) ? number : float.NaN;
                     }
+                    else if (CsvValues.TryParseBoolean(value, out var flag))
+                    {
+                        values[r] = flag ? 1f : 0f;
+
+                        // The first spelling of each value names it (a label's classes keep the file's words).
+                        if (flag ? trueName is null : falseName is null)
+                        {
+                            var name = System.Text.Encoding.UTF8.GetString(value);
+                            (trueName, falseName) = flag ? (name, falseName) : (trueName, name);
+                        }
+                    }
                     else
                     {
-                        values[r] = CsvValues.TryParseBoolean(value, out var flag) ? (flag ? 1f : 0f) : float.NaN;
+                        values[r] = float.NaN;
                     }
                 }
 
-                return new NumericColumn(accumulator.Name, values, type);
+                return new NumericColumn(accumulator.Name, values, type) { BooleanNames = numeric ? default : (falseName, trueName) };
             }
 
             case ColumnType.DateTime:
