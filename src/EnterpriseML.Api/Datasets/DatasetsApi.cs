@@ -10,11 +10,12 @@ public sealed record DatasetResponse(string Id, string Name, string Sha256, long
 {
     public static DatasetResponse From(DatasetRecord d) => new(
         d.Id, d.Name, d.Sha256, d.RowCount, d.ColumnCount,
-        [.. d.Profile.Columns.Select(c => new ColumnResponse(c.Name, c.Type.ToString().ToLowerInvariant(), c.MissingCount, c.DistinctCount, c.Min, c.Max, c.Mean, c.TopValues))],
+        [.. d.Profile.Columns.Select(c => new ColumnResponse(c.Name, c.Type.ToString().ToLowerInvariant(), c.MissingCount, c.DistinctCount, c.Min, c.Max, c.Mean, c.TopValues, c.Note))],
         d.CreatedAt);
 }
 
-public sealed record ColumnResponse(string Name, string Type, long MissingCount, long DistinctCount, double? Min, double? Max, double? Mean, IReadOnlyList<ValueCount>? TopValues);
+/// <param name="Note">Why the inferred type may not be what the file meant (numbers with a few stray values read as categorical, naming the first and its line); null when nothing.</param>
+public sealed record ColumnResponse(string Name, string Type, long MissingCount, long DistinctCount, double? Min, double? Max, double? Mean, IReadOnlyList<ValueCount>? TopValues, string? Note = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, long Total, int PageNumber, int PageSize);
 

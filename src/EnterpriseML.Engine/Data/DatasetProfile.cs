@@ -35,6 +35,9 @@ public sealed record ColumnProfile(
 {
     /// <summary>False when <see cref="DistinctCount"/> is an estimate (and top-value counts may miss late values).</summary>
     public bool IsDistinctCountExact { get; init; } = true;
+
+    /// <summary>Why the inferred type may not be what the file meant (see <see cref="DataColumn.TypeNote"/>); null when nothing.</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>A value and how many rows hold it.</summary>

@@ -166,6 +166,27 @@ public sealed class DatasetsApiTests
         await AssertNothingStoredAsync(api);
     }
 
+    /// <summary>A column of numbers with a stray value is profiled as categorical with a note naming the value and its line.</summary>
+    [Fact]
+    public async Task Upload_NumbersWithAStrayValue_ProfileNotesIt()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "note");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var csv = "amount,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{(i == 5 ? "n/a?" : i.ToString(System.Globalization.CultureInfo.InvariantCulture))},{i % 2}\n"));
+
+        using var response = await client.PostAsync("/api/datasets", Form(Encoding.UTF8.GetBytes(csv), "pay.csv"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var columns = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("columns");
+
+        var amount = columns.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "amount");
+        Assert.Equal("categorical", amount.GetProperty("type").GetString());
+        Assert.Equal("column 'amount' was read as categorical although 39 of 40 values are numbers: pay, line 7 holds 'n/a?', which is not a number (or is beyond a 32-bit float)",
+            amount.GetProperty("note").GetString());
+        var label = columns.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "label");
+        Assert.Equal(JsonValueKind.Null, label.GetProperty("note").ValueKind);
+    }
+
     [Fact]
     public async Task Upload_PathTraversalName_IsRejected()
     {

@@ -275,6 +275,7 @@ internal sealed class ColumnAccumulator
         return new ColumnProfile(Name, type, MissingCount, values.DistinctCount, min, max, mean, top)
         {
             IsDistinctCountExact = values.IsExact,
+            Note = TypeNote(type),
         };
     }
 
