@@ -72,6 +72,15 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
         var at = json.LineNumber is { } line && json.BytePositionInLine is { } position
             ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, position {position + 1}")
             : null;
+        if (Unmapped().Match(reason) is { Success: true } unmapped)
+        {
+            // A misspelt or unsupported field would otherwise be dropped without a word (ignoreColumn for ignoreColumns).
+            var type = Resolve(unmapped.Groups["type"].Value);
+            var fields = type?.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal);
+            var within = json.Path is { } path && path.LastIndexOf('.') is > 1 and var dot ? path[2..dot] + "." : "";
+            return $"{within}{unmapped.Groups["name"].Value}: not a field of this request{(fields is null ? "" : $"; the fields are {string.Join(", ", fields)}")}.";
+        }
+
         if (ConversionFailed().Match(reason) is { Success: true } conversion)
         {
             var field = json.Path is null or "$" ? "Request body" : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path[1..];
@@ -185,6 +194,9 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
 
     [GeneratedRegex("""^Required parameter "(?<type>.+) (?<name>[^ "]+)" was not provided from (?<source>.+)\.$""", RegexOptions.Singleline)]
     private static partial Regex NotProvided();
+
+    [GeneratedRegex("""^The JSON property '(?<name>.+)' could not be mapped to any \.NET member contained in type '(?<type>.+)'\.$""", RegexOptions.Singleline)]
+    private static partial Regex Unmapped();
 
     [GeneratedRegex("""^The JSON value could not be converted to (?<type>.+)\.$""", RegexOptions.Singleline)]
     private static partial Regex ConversionFailed();

@@ -83,6 +83,13 @@ internal static class SchedulesApi
             return ExperimentsApi.FieldProblem("experiment", "The experiment to run is required.");
         }
 
+        // The experiment and promotion objects are read by hand, not bound: a field they do not have is named here,
+        // as the JSON binding names one elsewhere (checked at creation only, so stored schedules still fire).
+        if ((UnknownField(request.Experiment, typeof(ScheduledExperiment), "experiment") ?? UnknownField(request.Promotion, typeof(PromotionPolicy), "promotion")) is { } unknown)
+        {
+            return ExperimentsApi.FieldProblem(unknown.Field, unknown.Message);
+        }
+
         var tenant = context.Caller().TenantId;
         PromotionPolicy policy;
         try
@@ -246,4 +253,19 @@ internal static class SchedulesApi
     }
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(title: "Schedule not found", detail: $"There is no schedule '{name}' in your tenant.", statusCode: 404);
+
+    /// <summary>The first property of <paramref name="json"/> that <paramref name="type"/> has no property for (case-insensitive), as (field, message).</summary>
+    private static (string Field, string Message)? UnknownField(JsonObject? json, Type type, string prefix)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        var fields = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal).ToArray();
+        return json.Select(p => p.Key).FirstOrDefault(k => !fields.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown
+            ? ($"{prefix}.{unknown}", $"Not a field of {prefix}; the fields are {string.Join(", ", fields)}.")
+            : null;
+    }
 }
