@@ -184,6 +184,12 @@ public static class LabelEncoding
     public static string? ProfileProblem(ColumnProfile label, long rowCount)
     {
         ArgumentNullException.ThrowIfNull(label);
+        if (label.Note is { } note)
+        {
+            // Numbers with a few stray values: a numeric target with bad rows, not a class label (the reader's note
+            // names the first stray value and its line).
+            return $"Label '{label.Name}': {note}. A numeric target must hold numbers only: fix or remove those rows.";
+        }
         if (label.Type is ColumnType.Categorical or ColumnType.Text
             && TooManyClasses(label.Name, label.DistinctCount, rowCount - label.MissingCount, (label.TopValues ?? []).Select(v => v.Value)) is { } problem)
         {

@@ -235,6 +235,21 @@ public sealed class ExperimentFlowTests
         await AssertNoExperimentAsync(client);
     }
 
+    /// <summary>A numeric label with a stray value is refused naming the value and its line, not as "too many classes".</summary>
+    [Fact]
+    public async Task Experiment_NumericLabelWithAStrayValue_Is400NamingTheLine()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "straylabel");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var csv = "x,price\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"{i % 7},{(i == 30 ? "call us" : (100 + (i * 3.5)).ToString(System.Globalization.CultureInfo.InvariantCulture))}\n"));
+        var datasetId = await UploadAsync(client, "prices.csv", System.Text.Encoding.UTF8.GetBytes(csv));
+
+        await AssertFieldAsync(client, new { datasetId, label = "price", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label",
+            "Label 'price': column 'price' was read as categorical although 59 of 60 values are numbers: prices, line 32 holds 'call us', which is not a number (or is beyond a 32-bit float). A numeric target must hold numbers only: fix or remove those rows.");
+        await AssertNoExperimentAsync(client);
+    }
+
     private static async Task AssertNoExperimentAsync(HttpClient client)
     {
         using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
