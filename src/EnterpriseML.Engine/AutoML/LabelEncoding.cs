@@ -267,8 +267,28 @@ public static class LabelEncoding
             codes[classNames[c]] = c;
         }
 
+        // A boolean label is matched by its value, not its spelling: a test file's "yes" is the training file's "Yes".
+        int[]? codeOfFlag = null;
+        if (label is NumericColumn { Type: ColumnType.Boolean } && classNames.All(n => SchemaInference.TryParseBoolean(n, out _)))
+        {
+            codeOfFlag = [-1, -1];
+            for (var c = 0; c < classNames.Count; c++)
+            {
+                if (SchemaInference.TryParseBoolean(classNames[c], out var flag))
+                {
+                    codeOfFlag[flag ? 1 : 0] = c;
+                }
+            }
+        }
+
         for (var i = 0; i < rows.Length; i++)
         {
+            if (codeOfFlag is not null && codeOfFlag[((NumericColumn)label).Values[rows[i]] == 1f ? 1 : 0] is >= 0 and var byFlag)
+            {
+                labels[i] = byFlag;
+                continue;
+            }
+
             var value = ValueAt(label, rows[i])!;
             if (codes.TryGetValue(value, out var code))
             {

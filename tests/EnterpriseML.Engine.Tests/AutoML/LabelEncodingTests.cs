@@ -106,6 +106,12 @@ public sealed class LabelEncodingTests
         Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Binary, "true").ClassNames);
         Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Binary, "Yes").ClassNames);
         Assert.Equal(["No", "Yes"], LabelEncoding.Encode(table, "churn", TaskKind.Multiclass).ClassNames);
+
+        // A test file that spells the values otherwise is encoded by value with the training names.
+        var test = CsvTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("x,churn\n1,yes\n2,no\n3,YES\n")));
+        var encoded = LabelEncoding.Encode(test, "churn", TaskKind.Binary, classNames: byDefault.ClassNames);
+        Assert.Equal([1f, 0f, 1f], encoded.Labels);
+        Assert.Equal(["No", "Yes"], encoded.ClassNames);
     }
 
     [Fact]
