@@ -165,12 +165,12 @@ internal sealed class TrainCommand : ICliCommand
         }
         else
         {
-            // The holdout is stratified: a class needs a row on each side, or the model never sees it or the metrics
-            // that rank by it (AUC, AUPRC, KS) are undefined.
-            if (task != TaskKind.Regression && RarestClass(all) is { Count: < 2 } rare)
+            // The holdout is stratified: a binary class needs a row on each side, or the metrics that rank by it (AUC,
+            // AUPRC, KS) are undefined. (A rare class of many keeps its one row for training; accuracy still holds.)
+            if (task == TaskKind.Binary && RarestClass(all) is { Count: < 2 } rare)
             {
                 throw new ArgumentException($"Label '{args.Label}' has {rare.Count} row{(rare.Count == 1 ? "" : "s")} of class '{rare.Name}' among {all.RowCount}: " +
-                    "a 20 % holdout needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.");
+                    "a 20 % holdout of a binary label needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.");
             }
 
             var (trainRows, testRows) = DataSplits.TrainTest(all.RowCount, 0.2, args.Seed, task == TaskKind.Regression ? default : all.Labels);

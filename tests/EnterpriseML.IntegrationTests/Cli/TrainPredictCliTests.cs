@@ -212,8 +212,21 @@ public sealed class TrainPredictCliTests : IDisposable
 
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(Args("credit-german-statlog.csv", "fraud", "gbdt") with { Train = new FileInfo(file) }, steps.Add, CancellationToken.None));
 
-        Assert.Equal("Label 'fraud' has 1 row of class '1' among 200: a 20 % holdout needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.", e.Message);
+        Assert.Equal("Label 'fraud' has 1 row of class '1' among 200: a 20 % holdout of a binary label needs at least 2 rows of each class (one to train on, one to test); add rows of that class or give --test.", e.Message);
         Assert.DoesNotContain(steps, s => s.StartsWith("Training", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Train_MulticlassWithAOneRowClass_TrainsOnIt()
+    {
+        var file = Path.Combine(_directory, "rare-multi.csv");
+        File.WriteAllLines(file, ["a,kind", .. Enumerable.Range(0, 201).Select(i => $"{i % 13},{(i == 200 ? "rare" : i % 2 == 0 ? "x" : "y")}")]);
+
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "kind", "gbdt") with { Train = new FileInfo(file) }, _ => { }, CancellationToken.None);
+
+        Assert.Equal(TaskKind.Multiclass, result.Task);
+        Assert.True(double.IsFinite(result.Metrics["accuracy"]));
+        Assert.Empty(result.Warnings);
     }
 
     [Fact]
