@@ -266,6 +266,25 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.FillAsync("#api-key", key);
         await page.ClickAsync("#login-form button[type=submit]");
         await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("shop");
+
+        // A column of numbers with a stray value is profiled as categorical, and the dataset page says why.
+        var stray = Path.Combine(Path.GetTempPath(), $"eml-stray-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(stray, "amount,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{(i == 5 ? "\"1,234\"" : i.ToString(System.Globalization.CultureInfo.InvariantCulture))},{i % 2}\n")));
+        try
+        {
+            await page.Locator("#upload-file").SetInputFilesAsync(stray);
+            await page.FillAsync("#upload-name", "payments");
+            await page.ClickAsync("#upload-form button[type=submit]");
+            await page.WaitForFunctionAsync("() => location.hash.startsWith('#/datasets/')", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
+            await Assertions.Expect(page.Locator("#profile-notes")).ToContainTextAsync("column 'amount' was read as categorical although 39 of 40 values are numbers: payments, line 7 holds '1,234'");
+            await Assertions.Expect(page.Locator("#profile-table tbody tr").Filter(new() { HasText = "amount" }).Locator(".type-note")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            File.Delete(stray);
+        }
+
+        await page.GotoAsync(api.BaseAddress + "/#/datasets");
         await page.Locator("#upload-file").SetInputFilesAsync(TestPaths.Dataset("recsys-scotch-implicit.csv"));
         await page.FillAsync("#upload-name", "scotch");
         await page.ClickAsync("#upload-form button[type=submit]");

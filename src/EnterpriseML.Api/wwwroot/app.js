@@ -254,7 +254,7 @@ async function datasetPage({ id, mount }) {
     h("section", { class: "card" }, h("h2", {}, "Column profile"),
       table([
         { title: "Column", render: c => h("strong", {}, c.name) },
-        { title: "Type", render: c => badge(String(c.type).toLowerCase(), "type") },
+        { title: "Type", render: c => [badge(String(c.type).toLowerCase(), "type"), c.note ? h("span", { class: "type-note", title: c.note }, " ⚠") : null] },
         { title: "Missing", num: true, render: c => int(c.missingCount) },
         { title: "Distinct", num: true, render: c => int(c.distinctCount) },
         { title: "Min", num: true, render: c => num(c.min, 3) },
@@ -262,7 +262,11 @@ async function datasetPage({ id, mount }) {
         { title: "Max", num: true, render: c => num(c.max, 3) },
         { title: "Top values", render: c => h("span", { class: "clip", title: (c.topValues || []).map(v => `${v.value} (${v.count})`).join(", ") },
             (c.topValues || []).slice(0, 4).map(v => `${v.value} (${int(v.count)})`).join(", ") || "—") },
-      ], columns, null, { id: "profile-table" })));
+      ], columns, null, { id: "profile-table" }),
+      // The reader's notes: a column whose type may not be what the file meant (numbers with a few stray values).
+      columns.some(c => c.note)
+        ? h("div", { id: "profile-notes" }, columns.filter(c => c.note).map(c => h("p", { class: "type-note" }, "⚠ ", c.note, ". Fix those values and upload again, or ignore the column in the experiment.")))
+        : null));
 }
 
 // ---------- experiments ----------
