@@ -95,7 +95,7 @@ internal sealed class DispatchBench : IBenchCommand
                 var id = i.ToString(CultureInfo.InvariantCulture);
                 if (client is not null)
                 {
-                    await client.EnqueueAsync<TrivialJob>("bench", new JobKey("trivial-" + id, "bench"), new TriggerKey("trivial-" + id, "bench"), TrivialJob.IdKey, id);
+                    await client.EnqueueAsync<TrivialJob>(new JobKey("trivial-" + id, "bench"), new TriggerKey("trivial-" + id, "bench"), TrivialJob.IdKey, id);
                 }
                 else
                 {

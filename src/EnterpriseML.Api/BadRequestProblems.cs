@@ -76,7 +76,7 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
         {
             // A misspelt or unsupported field would otherwise be dropped without a word (ignoreColumn for ignoreColumns).
             var type = Resolve(unmapped.Groups["type"].Value);
-            var fields = type?.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal);
+            var fields = type is null ? null : JsonFieldNames(type);
             var within = json.Path is { } path && path.LastIndexOf('.') is > 1 and var dot ? path[2..dot] + "." : "";
             return $"{within}{unmapped.Groups["name"].Value}: not a field of this request{(fields is null ? "" : $"; the fields are {string.Join(", ", fields)}")}.";
         }
@@ -95,6 +95,10 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
 
         return at is null ? $"Request body: invalid JSON: {reason}" : $"Request body: invalid JSON at {at}: {reason}";
     }
+
+    /// <summary>The JSON field names of a request type (its public properties in camelCase, in ordinal order), for errors that list them.</summary>
+    internal static IReadOnlyList<string> JsonFieldNames(Type type) =>
+        [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal)];
 
     /// <summary>Where a parameter of that name came from, as the caller sees it (query string, header, route).</summary>
     private static (string Source, string Title) SourceOf(HttpRequest request, string name)

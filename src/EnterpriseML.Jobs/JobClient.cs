@@ -30,17 +30,16 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
     /// transient-failure retry policy (<see cref="JobsOptions.SweepRetryPolicy"/>): a sweep that throws (database
     /// down) is fired again later, durably, from the store; a deterministic failure is recorded and does not throw.
     /// </summary>
-    public Task EnqueueSweepAsync(string tenantId, string experimentId, CancellationToken cancellationToken = default) =>
-        EnqueueAsync<SweepJob>(tenantId, SweepJob.KeyFor(experimentId), new TriggerKey("sweep-" + experimentId, "sweeps"),
+    public Task EnqueueSweepAsync(string experimentId, CancellationToken cancellationToken = default) =>
+        EnqueueAsync<SweepJob>(SweepJob.KeyFor(experimentId), new TriggerKey("sweep-" + experimentId, "sweeps"),
             SweepJob.ExperimentIdKey, experimentId, cancellationToken);
 
     /// <summary>
     /// Enqueues a one-off job the way every sweep is dispatched: recoverable (re-run elsewhere after a node crash),
     /// its only data one string, its trigger in the sweeps' execution group with the transient-failure retry policy.
     /// <see cref="EnqueueSweepAsync"/> uses it; the dispatch benchmark sends trivial jobs through it.
-    /// <paramref name="tenantId"/> no longer reaches the trigger (it has one execution group, the sweeps' per-node one).
     /// </summary>
-    public async Task EnqueueAsync<TJob>(string tenantId, JobKey job, TriggerKey trigger, string dataKey, string dataValue, CancellationToken cancellationToken = default)
+    public async Task EnqueueAsync<TJob>(JobKey job, TriggerKey trigger, string dataKey, string dataValue, CancellationToken cancellationToken = default)
         where TJob : IJob
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
@@ -49,14 +48,21 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
             .UsingJobData(dataKey, dataValue)
             .RequestRecovery(true)
             .Build();
-        var firing = TriggerBuilder.Create()
-            .WithIdentity(trigger)
-            .WithExecutionGroup(SweepJob.ExecutionGroup)
-            .WithRetryPolicy(options.Value.SweepRetryPolicy())
-            .StartNow()
-            .Build();
-        await scheduler.ScheduleJob(detail, firing, cancellationToken: cancellationToken);
+        await scheduler.ScheduleJob(detail, SweepFiring(trigger, job, DateTimeOffset.UtcNow, options.Value), cancellationToken: cancellationToken);
     }
+
+    /// <summary>
+    /// A firing of a sweep (or of a job dispatched like one) at <paramref name="startAt"/>: in the sweeps' execution
+    /// group (the per-node cap) with the transient-failure retry policy. The first firing and a later one of a sweep
+    /// whose tenant had no slot (<see cref="SweepJob"/>) are built alike.
+    /// </summary>
+    internal static ITrigger SweepFiring(TriggerKey key, JobKey job, DateTimeOffset startAt, JobsOptions options) => TriggerBuilder.Create()
+        .WithIdentity(key)
+        .ForJob(job)
+        .WithExecutionGroup(SweepJob.ExecutionGroup)
+        .WithRetryPolicy(options.SweepRetryPolicy())
+        .StartAt(startAt)
+        .Build();
 
     /// <summary>
     /// Cancels a sweep: a queued one is unscheduled; a running one is interrupted here and, on any other node, by the

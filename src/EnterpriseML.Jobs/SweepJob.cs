@@ -61,13 +61,8 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// </summary>
     private async Task WaitForTenantSlotAsync(IJobExecutionContext context, string id, CancellationToken cancellationToken)
     {
-        var retry = TriggerBuilder.Create()
-            .WithIdentity($"sweep-{id}-wait-{Guid.NewGuid():N}", "sweeps")
-            .ForJob(context.JobDetail.Key)
-            .WithExecutionGroup(ExecutionGroup)
-            .WithRetryPolicy(options.Value.SweepRetryPolicy())
-            .StartAt(DateTimeOffset.UtcNow + TenantWaitInterval)
-            .Build();
+        var retry = JobClient.SweepFiring(new TriggerKey($"sweep-{id}-wait-{Guid.NewGuid():N}", "sweeps"), context.JobDetail.Key,
+            DateTimeOffset.UtcNow + TenantWaitInterval, options.Value);
         await context.Scheduler.ScheduleJob(retry, cancellationToken: cancellationToken);
         logger.LogInformation("Experiment {Id} waits: its tenant runs {Limit} sweep(s) already (Jobs:MaxSweepsPerTenant)", id, options.Value.MaxSweepsPerTenant);
     }

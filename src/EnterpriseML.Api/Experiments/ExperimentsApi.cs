@@ -203,7 +203,7 @@ internal static partial class ExperimentsApi
         }
 
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
-        await jobs.EnqueueSweepAsync(tenant, record.Id, cancellationToken);
+        await jobs.EnqueueSweepAsync(record.Id, cancellationToken);
         loggers.CreateLogger("EnterpriseML.Api.Experiments").LogInformation(
             "Queued experiment {ExperimentId}: scenario {Scenario}, dataset {DatasetId}, budget {BudgetSeconds} s", record.Id, record.Scenario, dataset.Id, request.BudgetSeconds);
         return TypedResults.Accepted($"/api/experiments/{record.Id}", new ExperimentAccepted(record.Id, record.Status));

@@ -129,7 +129,10 @@ internal static class SchedulesApi
             }
 
             // Else every refresh would create a failed experiment; ResolveMetric still checks at each fire (the newest upload may differ).
-            if (dataset is not null && ProfileTask(dataset.Profile, spec.Label, spec.Task) is { } task && policy.MetricProblem(task) is { } metricProblem)
+            var label = dataset?.Profile.Columns.FirstOrDefault(c => c.Name == spec.Label);
+            var task = spec.Task is not null && LabelEncoding.TryParseTask(spec.Task, out var named) ? named
+                : label is null ? (TaskKind?)null : LabelEncoding.InferTaskFromProfile(label, dataset!.Profile.RowCount);
+            if (task is { } known && policy.MetricProblem(known) is { } metricProblem)
             {
                 return ExperimentsApi.FieldProblem("promotion.metric", metricProblem);
             }
@@ -219,39 +222,6 @@ internal static class SchedulesApi
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 
-    /// <summary>
-    /// The task a refresh on <paramref name="profile"/>'s dataset trains for, read as <see cref="LabelEncoding.InferTask"/>
-    /// reads the rows: the schedule's <paramref name="task"/> when it names one; a label with two values is binary, one
-    /// of text or categories multiclass, numbers regression when they cannot be class codes (more than
-    /// <see cref="LabelEncoding.MaximumClassCodes"/> values, fewer than <see cref="LabelEncoding.MinimumRowsPerClassCode"/>
-    /// rows per value, or a fractional bound). Null when the profile cannot tell (a few whole numbers may be class codes
-    /// or a quantity); the refresh then decides.
-    /// </summary>
-    private static TaskKind? ProfileTask(DatasetProfile profile, string labelName, string? task)
-    {
-        if (task is not null && LabelEncoding.TryParseTask(task, out var named))
-        {
-            return named;
-        }
-
-        if (profile.Columns.FirstOrDefault(c => c.Name == labelName) is not { } label)
-        {
-            return null;
-        }
-
-        var rows = profile.RowCount - label.MissingCount;
-        return label switch
-        {
-            { DistinctCount: 2 } => TaskKind.Binary,
-            { DistinctCount: < 2 } => null,
-            { Type: ColumnType.Categorical or ColumnType.Text } => TaskKind.Multiclass,
-            { Type: not ColumnType.Numeric } => null,
-            _ when label.DistinctCount > LabelEncoding.MaximumClassCodes || rows < label.DistinctCount * LabelEncoding.MinimumRowsPerClassCode
-                || label.Min is { } min && min != Math.Round(min) || label.Max is { } max && max != Math.Round(max) => TaskKind.Regression,
-            _ => null,
-        };
-    }
-
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(title: "Schedule not found", detail: $"There is no schedule '{name}' in your tenant.", statusCode: 404);
 
     /// <summary>The first property of <paramref name="json"/> that <paramref name="type"/> has no property for (case-insensitive), as (field, message).</summary>
@@ -262,8 +232,7 @@ internal static class SchedulesApi
             return null;
         }
 
-        var fields = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-            .Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order(StringComparer.Ordinal).ToArray();
+        var fields = BadRequestProblems.JsonFieldNames(type);
         return json.Select(p => p.Key).FirstOrDefault(k => !fields.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown
             ? ($"{prefix}.{unknown}", $"Not a field of {prefix}; the fields are {string.Join(", ", fields)}.")
             : null;

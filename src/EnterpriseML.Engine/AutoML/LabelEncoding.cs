@@ -34,6 +34,29 @@ public static class LabelEncoding
     }
 
     /// <summary>
+    /// The task <see cref="InferTask(DataColumn)"/> would infer for <paramref name="label"/>, read from a dataset profile
+    /// (so the HTTP API can check a request before the rows are read): two values → binary, text or categories →
+    /// multiclass, numbers → regression when they cannot be class codes (more than <see cref="MaximumClassCodes"/>
+    /// values, fewer than <see cref="MinimumRowsPerClassCode"/> rows per value, or a fractional bound). Null when the
+    /// profile cannot tell (a few whole numbers may be class codes or a quantity; fewer than two values).
+    /// </summary>
+    public static TaskKind? InferTaskFromProfile(ColumnProfile label, long rowCount)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        var rows = rowCount - label.MissingCount;
+        return label switch
+        {
+            { DistinctCount: 2 } => TaskKind.Binary,
+            { DistinctCount: < 2 } => null,
+            { Type: ColumnType.Categorical or ColumnType.Text } => TaskKind.Multiclass,
+            { Type: not ColumnType.Numeric } => null,
+            _ when label.DistinctCount > MaximumClassCodes || rows < label.DistinctCount * MinimumRowsPerClassCode
+                || label.Min is { } min && min != Math.Round(min) || label.Max is { } max && max != Math.Round(max) => TaskKind.Regression,
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// The task a caller names instead of the inference: <c>binary</c>, <c>multiclass</c> or <c>regression</c> (any
     /// case); null for null. Another name is an <see cref="ArgumentException"/> naming <paramref name="field"/> (the
     /// option or JSON field the caller knows).

@@ -114,6 +114,21 @@ public sealed class LabelEncodingTests
         Assert.Equal(["No", "Yes"], encoded.ClassNames);
     }
 
+    /// <summary>The task read from a profile, as the rows would give it, and null where only the rows can tell.</summary>
+    [Fact]
+    public void InferTaskFromProfile_MatchesTheRowRule_NullWhenUndecided()
+    {
+        static ColumnProfile Profile(ColumnType type, long distinct, double? min = null, double? max = null) =>
+            new("y", type, 0, distinct, min, max, null, null);
+
+        Assert.Equal(TaskKind.Binary, LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Categorical, 2), 100));
+        Assert.Equal(TaskKind.Multiclass, LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Categorical, 5), 100));
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Numeric, 300, 1, 900), 1000));
+        Assert.Equal(TaskKind.Regression, LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Numeric, 4, 0.5, 3), 1000));
+        Assert.Null(LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Numeric, 4, 1, 4), 1000));
+        Assert.Null(LabelEncoding.InferTaskFromProfile(Profile(ColumnType.Categorical, 1), 100));
+    }
+
     [Fact]
     public void Encode_Binary_MinorityIsPositiveUnlessNamed()
     {

@@ -244,8 +244,16 @@ internal sealed class ColumnAccumulator
     /// </summary>
     internal static int CjkCharacters(ReadOnlySpan<byte> utf8)
     {
+        // Every string value passes through here while a file is read: a vectorised search skips values with no such
+        // lead byte (all ASCII and most Latin text) without a byte-by-byte loop.
+        var first = utf8.IndexOfAnyInRange((byte)0xE3, (byte)0xE9);
+        if (first < 0)
+        {
+            return 0;
+        }
+
         var count = 0;
-        foreach (var b in utf8)
+        foreach (var b in utf8[first..])
         {
             count += b is >= 0xE3 and <= 0xE9 ? 1 : 0;
         }
