@@ -146,7 +146,7 @@ internal sealed class AutoMlCommand : ICliCommand
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
         var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true }, cancellationToken), request);
-        foreach (var note in TrainCommand.TypeNotes(read, request.Label, request.Ignore))
+        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore))
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
         }

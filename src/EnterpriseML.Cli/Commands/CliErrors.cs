@@ -223,6 +223,14 @@ internal static class CliOptions
         }
     }
 
+    /// <summary>
+    /// The reader's notes on feature columns whose type may not be what the file meant (numbers with a few strays read
+    /// as categorical), as warnings that say what to do; the label has its own checks, ignored columns do not matter.
+    /// </summary>
+    public static IEnumerable<string> TypeNotes(DataTable table, string label, IEnumerable<string> ignore) => table.Columns
+        .Where(c => c.TypeNote is not null && c.Name != label && !ignore.Contains(c.Name))
+        .Select(c => $"{c.TypeNote}; fix those values in the file, or --ignore the column.");
+
     /// <summary>Options that only a recommendation run reads are an error elsewhere, not silently ignored.</summary>
     public static void OnlyForRecommendation(string what, params (string Option, object? Value)[] options)
     {

@@ -122,7 +122,7 @@ internal sealed class TrainCommand : ICliCommand
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
         CheckColumns(table, args);
-        var warnings = TypeNotes(table, args.Label, args.Ignore).ToList();
+        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).ToList();
         table = table.WithoutColumns(args.Ignore);
         if (table.Columns.Count == 1)
         {
@@ -231,14 +231,6 @@ internal sealed class TrainCommand : ICliCommand
 
         return new TrainResult(task, descriptor.Name, metrics, fitSeconds, predictMicros, trainData.RowCount, testData.RowCount, saved) { Warnings = warnings };
     }
-
-    /// <summary>
-    /// The reader's notes on feature columns whose type may not be what the file meant (numbers with a few strays read
-    /// as categorical), as warnings that say what to do; the label has its own checks, ignored columns do not matter.
-    /// </summary>
-    internal static IEnumerable<string> TypeNotes(DataTable table, string label, IEnumerable<string> ignore) => table.Columns
-        .Where(c => c.TypeNote is not null && c.Name != label && !ignore.Contains(c.Name))
-        .Select(c => $"{c.TypeNote}; fix those values in the file, or --ignore the column.");
 
     /// <summary>
     /// Poisson and Tweedie regression model a log of the mean, so every target must be 0 or more: checked on the whole
