@@ -14,9 +14,10 @@ namespace EnterpriseML.Benchmarks;
 
 /// <summary>
 /// What the credit scenario's monotone constraints cost or buy on held-out rows:
-/// <c>credit-monotone --splits ROOT [--states 42,1,2,3,4,5] [--seeds 3]</c> reads
+/// <c>credit-monotone --splits ROOT [--states 42,1,2,3,4,5] [--seeds 3] [--trainer gbdt|random-forest]</c> reads
 /// <c>ROOT/stateN/credit-german.{train,test}.csv</c> (<c>bench/automl_splits.py ... --state N</c>), fits the
-/// <c>monotone-gbdt</c> candidate's GBDT at the search space's two warm-start configurations with the constraints the
+/// <c>monotone-gbdt</c> candidate's GBDT (or the <c>monotone-forest</c> candidate's forest) at the search space's
+/// warm-start configurations with the constraints the
 /// candidate infers, with none, without each inferred constraint and with each alone, and prints the test AUC per
 /// split (mean over seeds) and the mean over splits as a markdown table. A second table tests each inferred trend on
 /// its own: a parametric-bootstrap likelihood-ratio test of the WoE binning under the trend against free quantile bins.
@@ -30,7 +31,13 @@ internal sealed class CreditMonotoneBench : IBenchCommand
         var root = BenchArguments.Get(args, "--splits") ?? throw new ArgumentException("credit-monotone needs --splits ROOT (ROOT/stateN/credit-german.*.csv).");
         var states = (BenchArguments.Get(args, "--states") ?? "42,1,2,3,4,5").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var seeds = int.Parse(BenchArguments.Get(args, "--seeds") ?? "3", CultureInfo.InvariantCulture);
-        var space = GeneralCandidates.GbdtSpace;
+        var forest = (BenchArguments.Get(args, "--trainer") ?? "gbdt") switch
+        {
+            "gbdt" => false,
+            "random-forest" => true,
+            var other => throw new ArgumentException($"--trainer {other}: expected gbdt or random-forest."),
+        };
+        var space = forest ? GeneralCandidates.RandomForestSpace : GeneralCandidates.GbdtSpace;
         var results = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var order = new List<string>();
         var constrained = new HashSet<string>(StringComparer.Ordinal);
@@ -45,7 +52,7 @@ internal sealed class CreditMonotoneBench : IBenchCommand
                 for (var w = 0; w < space.WarmStartPoints.Count; w++)
                 {
                     var parameters = space.ToParameters(space.WarmStartPoints[w]);
-                    var candidate = Candidate(space, constraints);
+                    var candidate = Candidate(space, constraints, forest);
                     var auc = 0.0;
                     for (var seed = 0; seed < seeds; seed++)
                     {
@@ -239,13 +246,23 @@ internal sealed class CreditMonotoneBench : IBenchCommand
         return constraints;
     }
 
-    /// <summary>The monotone-gbdt candidate's fit with <paramref name="constraints"/> in place of its inference.</summary>
-    private static SpecialisedCandidate Candidate(SearchSpace space, Func<SpecialisedInput, int[]> constraints) =>
-        new("monotone-gbdt", "gbdt", space, FeaturizerOptions.Trees, "bench", (input, p, cancellationToken) =>
+    /// <summary>
+    /// The monotone-gbdt (or monotone-forest) candidate's fit with <paramref name="constraints"/> in place of its
+    /// inference.
+    /// </summary>
+    private static SpecialisedCandidate Candidate(SearchSpace space, Func<SpecialisedInput, int[]> constraints, bool forest) =>
+        new(forest ? "monotone-forest" : "monotone-gbdt", forest ? "random-forest" : "gbdt", space, FeaturizerOptions.Trees, "bench", (input, p, cancellationToken) =>
         {
+            var data = new TrainingSet(input.Matrix, input.Context.Train.Labels, TaskKind.Binary);
+            if (forest)
+            {
+                var forestOptions = GeneralCandidates.ToRandomForestOptions(p, input.Context.Seed, input.Context.Threads);
+                forestOptions.MonotoneConstraints = constraints(input);
+                return new SpecialisedFit(new RandomForestTrainer(forestOptions).Fit(data, cancellationToken), []);
+            }
+
             var options = GeneralCandidates.ToGbdtOptions(p, input.Context.Seed, input.Context.Threads);
             options.MonotoneConstraints = constraints(input);
-            var model = new GbdtTrainer(options).Fit(new TrainingSet(input.Matrix, input.Context.Train.Labels, TaskKind.Binary), cancellationToken);
-            return new SpecialisedFit(model, []);
+            return new SpecialisedFit(new GbdtTrainer(options).Fit(data, cancellationToken), []);
         });
 }

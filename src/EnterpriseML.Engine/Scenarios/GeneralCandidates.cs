@@ -112,14 +112,20 @@ public static class GeneralCandidates
         return candidates;
     }
 
-    private static RandomForestTrainer RandomForest(ParameterSet p, int seed, int threads) => new(new RandomForestOptions
+    private static RandomForestTrainer RandomForest(ParameterSet p, int seed, int threads) => new(ToRandomForestOptions(p, seed, threads));
+
+    /// <summary>
+    /// Random-forest options from a point of <see cref="RandomForestSpace"/> (also used by the monotone-forest check
+    /// of the <c>credit-monotone</c> benchmark, which sets constraints on the result).
+    /// </summary>
+    internal static RandomForestOptions ToRandomForestOptions(ParameterSet p, int seed, int threads) => new()
     {
         NumberOfTrees = p.GetInt("NumberOfTrees"),
         MinimumExampleCountPerLeaf = p.GetInt("MinimumExampleCountPerLeaf"),
         FeatureSubsampleFraction = p.GetDouble("FeatureSubsampleFraction"),
         Seed = seed,
         MaxDegreeOfParallelism = threads,
-    });
+    };
 
     private static GbdtTrainer Gbdt(ParameterSet p, int seed, int threads) => new(ToGbdtOptions(p, seed, threads));
 

@@ -18,6 +18,9 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// none. The random generator still advances as the reference's feature draws did, so later nodes draw the same
 /// features.</item>
 /// </list>
+/// Monotone constraints work as in <see cref="TreeGrower"/>: a split on a constrained feature must order its two
+/// outputs the constrained way, and its children inherit bounds at the midpoint of the two outputs, so every leaf
+/// below stays on its side. Without constraints the bounds are infinite and change nothing.
 /// The hot loops are compiled fully optimised on first call: a forest of small trees finishes before tiered
 /// compilation would promote them, and a fresh process spent a large part of the fit in unoptimised code.
 /// One instance per thread; buffers are allocated once and reused for every tree.
@@ -29,6 +32,7 @@ internal sealed class ForestGrower
     private readonly int _minimumCount;
     private readonly int _maximumDepth;
     private readonly bool _labelsAreIndicators;
+    private readonly sbyte[]? _monotone;
     private readonly int[] _rows;
     private readonly int[] _rowScratch;
     private readonly GradientPair[] _pairs;
@@ -48,13 +52,16 @@ internal sealed class ForestGrower
     /// True when every target is 0 or 1 and weights are non-negative (classification), which makes a node pure
     /// exactly when its gradient sum is 0 or −(hessian sum).
     /// </param>
-    public ForestGrower(BinnedData data, int featuresPerNode, int minimumCount, int maximumDepth, bool labelsAreIndicators)
+    /// <param name="monotone">Per feature −1/0/+1 (categorical features 0), or null.</param>
+    public ForestGrower(BinnedData data, int featuresPerNode, int minimumCount, int maximumDepth, bool labelsAreIndicators,
+        sbyte[]? monotone = null)
     {
         _data = data;
         _featuresPerNode = featuresPerNode;
         _minimumCount = minimumCount;
         _maximumDepth = maximumDepth;
         _labelsAreIndicators = labelsAreIndicators;
+        _monotone = monotone;
         _rows = new int[data.RowCount];
         _rowScratch = new int[data.RowCount];
         _pairs = new GradientPair[data.RowCount];
@@ -90,7 +97,10 @@ internal sealed class ForestGrower
         }
 
         _leafCount = 1;
-        _nodes[0] = new Node { Start = 0, Count = rootCount, Depth = 0, G = g, H = h, Parent = -1 };
+        _nodes[0] = new Node
+        {
+            Start = 0, Count = rootCount, Depth = 0, G = g, H = h, Parent = -1, Lower = double.NegativeInfinity, Upper = double.PositiveInfinity,
+        };
         tree.LeafValue.Add(0);
         tree.LeafCover.Add(h);
         var featureCount = _data.FeatureCount;
@@ -171,7 +181,7 @@ internal sealed class ForestGrower
         for (var l = 0; l < _leafCount; l++)
         {
             ref var leaf = ref _nodes[l];
-            tree.LeafValue[l] = TreeGrower.LeafOutput(leaf.G, leaf.H, 0, 0, double.NegativeInfinity, double.PositiveInfinity);
+            tree.LeafValue[l] = TreeGrower.LeafOutput(leaf.G, leaf.H, 0, 0, leaf.Lower, leaf.Upper);
             tree.LeafCover[l] = leaf.H;
         }
 
@@ -226,9 +236,16 @@ internal sealed class ForestGrower
 
     private static double MinimumGainFor(double parentGain) => Math.Max(0, 1e-12 * (1 + Math.Abs(parentGain)));
 
-    /// <summary>L1 = L2 = 0 and no bounds: <see cref="TreeGrower.LeafOutput"/> reduces to −g/h (0 when h = 0).</summary>
+    /// <summary>
+    /// L1 = L2 = 0: <see cref="TreeGrower.LeafOutput"/> reduces to −g/h (0 when h = 0), held within the node's
+    /// monotone bounds (infinite without constraints).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Output(double g, double h) => h > 0 ? -g / h : 0;
+    private static double Output(double g, double h, in Node node)
+    {
+        var w = h > 0 ? -g / h : 0;
+        return w < node.Lower ? node.Lower : w > node.Upper ? node.Upper : w;
+    }
 
     /// <summary>The same expression as <see cref="TreeGrower.GainGivenOutput"/> with L1 = L2 = 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -236,12 +253,13 @@ internal sealed class ForestGrower
 
     /// <summary>
     /// The split sending left the rows with sums (<paramref name="lg"/>, <paramref name="lh"/>, <paramref name="lc"/>)
-    /// and the rest of <paramref name="node"/> right, when the right hessian is non-negative and the gain beats both
-    /// <paramref name="minGain"/> and <paramref name="bestGain"/>; the caller fills in the feature and the rule.
+    /// and the rest of <paramref name="node"/> right, when the right hessian is non-negative, the outputs respect the
+    /// feature's monotone <paramref name="constraint"/>, and the gain beats both <paramref name="minGain"/> and
+    /// <paramref name="bestGain"/>; the caller fills in the feature and the rule.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryBetterSplit(in Node node, double lg, double lh, int lc, double parentGain, double minGain, double bestGain,
-        out SplitCandidate split)
+    private static bool TryBetterSplit(in Node node, double lg, double lh, int lc, int constraint, double parentGain, double minGain,
+        double bestGain, out SplitCandidate split)
     {
         split = default;
         var rg = node.G - lg;
@@ -251,8 +269,13 @@ internal sealed class ForestGrower
             return false;
         }
 
-        var lw = Output(lg, lh);
-        var rw = Output(rg, rh);
+        var lw = Output(lg, lh, node);
+        var rw = Output(rg, rh, node);
+        if ((constraint > 0 && lw > rw) || (constraint < 0 && lw < rw))
+        {
+            return false;
+        }
+
         var gain = Gain(lg, lh, lw) + Gain(rg, rh, rw) - parentGain;
         if (!(gain > minGain && gain > bestGain))
         {
@@ -277,13 +300,14 @@ internal sealed class ForestGrower
             return best;
         }
 
-        var parentGain = Gain(node.G, node.H, Output(node.G, node.H));
+        var parentGain = Gain(node.G, node.H, Output(node.G, node.H, node));
         var minGain = MinimumGainFor(parentGain);
         var missingG = hist[0];
         var missingH = hist[1];
         var missingC = (int)hist[2];
         var minCount = _minimumCount;
         var totalCount = node.Count;
+        var constraint = _monotone is null ? 0 : _monotone[feature];
         var first = Math.Max(1, low);
         var last = Math.Min(high, binCount - 2);
 
@@ -316,7 +340,7 @@ internal sealed class ForestGrower
                     break;
                 }
 
-                if (TryBetterSplit(node, lg, lh, lc, parentGain, minGain, best.Gain, out var split))
+                if (TryBetterSplit(node, lg, lh, lc, constraint, parentGain, minGain, best.Gain, out var split))
                 {
                     split.Feature = feature;
                     split.Threshold = t;
@@ -356,7 +380,7 @@ internal sealed class ForestGrower
 
         // Categories ordered by mean label (Fisher 1958); one direction suffices without a size cap.
         keys[..usedCount].Sort(used[..usedCount]);
-        var parentGain = Gain(node.G, node.H, Output(node.G, node.H));
+        var parentGain = Gain(node.G, node.H, Output(node.G, node.H, node));
         var minGain = MinimumGainFor(parentGain);
         var minCount = _minimumCount;
         var bestSize = 0;
@@ -379,7 +403,7 @@ internal sealed class ForestGrower
                 break;
             }
 
-            if (TryBetterSplit(node, lg, lh, lc, parentGain, minGain, best.Gain, out var split))
+            if (TryBetterSplit(node, lg, lh, lc, 0, parentGain, minGain, best.Gain, out var split))
             {
                 split.Feature = feature;
                 split.IsCategorical = true;
@@ -411,14 +435,34 @@ internal sealed class ForestGrower
 
         var index = tree.AddSplitNode(split, l, right, node.H, node.Parent, node.IsLeftChild);
 
+        // A monotone split bounds its subtrees at the midpoint of its two outputs, as the reference grower does.
+        double leftLower = node.Lower, leftUpper = node.Upper, rightLower = node.Lower, rightUpper = node.Upper;
+        var constraint = _monotone is null || split.IsCategorical ? 0 : _monotone[split.Feature];
+        if (constraint != 0)
+        {
+            var mid = (split.LeftOutput + split.RightOutput) / 2;
+            if (constraint > 0)
+            {
+                leftUpper = Math.Min(leftUpper, mid);
+                rightLower = Math.Max(rightLower, mid);
+            }
+            else
+            {
+                leftLower = Math.Max(leftLower, mid);
+                rightUpper = Math.Min(rightUpper, mid);
+            }
+        }
+
         var depth = node.Depth + 1;
         _nodes[right] = new Node
         {
             Start = node.Start + nl, Count = nr, Depth = depth, G = split.RightG, H = split.RightH, Parent = index, IsLeftChild = false,
+            Lower = rightLower, Upper = rightUpper,
         };
         _nodes[l] = new Node
         {
             Start = node.Start, Count = nl, Depth = depth, G = split.LeftG, H = split.LeftH, Parent = index, IsLeftChild = true,
+            Lower = leftLower, Upper = leftUpper,
         };
         return right;
     }
@@ -467,6 +511,8 @@ internal sealed class ForestGrower
         public bool IsLeftChild;
         public double G;
         public double H;
+        public double Lower;
+        public double Upper;
     }
 }
 

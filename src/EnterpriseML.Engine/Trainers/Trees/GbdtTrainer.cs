@@ -52,7 +52,7 @@ public sealed class GbdtTrainer : ITrainer
         var featureCount = features.ColumnCount;
         var k = data.OutputWidth;
         var dop = o.MaxDegreeOfParallelism;
-        var monotone = MonotoneFor(features, o.MonotoneConstraints);
+        var monotone = TreeInput.Monotone(features, o.MonotoneConstraints);
         if (o.ClassWeights is { } classWeights && classWeights.Length != Math.Max(data.ClassCount, 1))
         {
             GbdtOptions.Check(false, nameof(GbdtOptions.ClassWeights), classWeights.Length, $"Must have one weight per class ({data.ClassCount}).");
@@ -404,31 +404,5 @@ public sealed class GbdtTrainer : ITrainer
         }
 
         return scores;
-    }
-
-    private static sbyte[]? MonotoneFor(FeatureMatrix features, int[]? constraints)
-    {
-        if (constraints is null)
-        {
-            return null;
-        }
-
-        if (constraints.Length > features.ColumnCount)
-        {
-            GbdtOptions.Check(false, nameof(GbdtOptions.MonotoneConstraints), constraints.Length, $"Must have at most one constraint per feature ({features.ColumnCount}).");
-        }
-
-        var result = new sbyte[features.ColumnCount];
-        for (var f = 0; f < constraints.Length; f++)
-        {
-            if (constraints[f] != 0 && features.Features[f].IsCategorical)
-            {
-                GbdtOptions.Check(false, nameof(GbdtOptions.MonotoneConstraints), constraints[f], $"Feature {f} ('{features.Features[f].Name}') is categorical and cannot be monotone.");
-            }
-
-            result[f] = (sbyte)constraints[f];
-        }
-
-        return result;
     }
 }

@@ -44,6 +44,14 @@ public sealed class RandomForestOptions
     /// <summary>Trees grown at once; −1 = all cores. Results do not depend on it. Default −1; −1 or [1, 1024].</summary>
     public int MaxDegreeOfParallelism { get; set; } = -1;
 
+    /// <summary>
+    /// Per-feature monotone constraints for binary and regression forests: +1 = the prediction never decreases as the
+    /// feature grows, −1 = never increases, 0 = free. Every tree keeps them (as in <see cref="GbdtOptions"/>), so
+    /// their average does too. Shorter arrays leave the remaining features free; categorical features must be 0.
+    /// Default null.
+    /// </summary>
+    public int[]? MonotoneConstraints { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option outside its range.</summary>
     public void Validate()
     {
@@ -54,9 +62,18 @@ public sealed class RandomForestOptions
         GbdtOptions.Check(MaximumBinCountPerFeature is >= 2 and <= 255, nameof(MaximumBinCountPerFeature), MaximumBinCountPerFeature, "Must be in [2, 255].");
         GbdtOptions.Check(BootstrapFraction is > 0 and <= 1, nameof(BootstrapFraction), BootstrapFraction, "Must be in (0, 1].");
         GbdtOptions.Check(MaxDegreeOfParallelism == -1 || MaxDegreeOfParallelism is >= 1 and <= 1024, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Must be -1 or in [1, 1024].");
+        foreach (var c in MonotoneConstraints ?? [])
+        {
+            GbdtOptions.Check(c is >= -1 and <= 1, nameof(MonotoneConstraints), c, "Every constraint must be -1, 0 or +1.");
+        }
     }
 
-    internal RandomForestOptions Clone() => (RandomForestOptions)MemberwiseClone();
+    internal RandomForestOptions Clone()
+    {
+        var copy = (RandomForestOptions)MemberwiseClone();
+        copy.MonotoneConstraints = (int[]?)MonotoneConstraints?.Clone();
+        return copy;
+    }
 }
 
 /// <summary>
@@ -104,6 +121,14 @@ public sealed class RandomForestTrainer : ITrainer
         }
 
         var featureCount = features.ColumnCount;
+        var monotone = TreeInput.Monotone(features, o.MonotoneConstraints);
+        if (monotone is not null && classes > 1 && Array.Exists(monotone, c => c != 0))
+        {
+            // Each class's tree would be monotone in its own frequency, but scaling the k frequencies to sum to 1 is not.
+            GbdtOptions.Check(false, nameof(RandomForestOptions.MonotoneConstraints), data.ClassCount,
+                "Monotone constraints need a binary or regression forest, not a multiclass one.");
+        }
+
         var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, o.MaxDegreeOfParallelism);
         var fraction = o.FeatureSubsampleFraction > 0
             ? o.FeatureSubsampleFraction
@@ -120,7 +145,7 @@ public sealed class RandomForestTrainer : ITrainer
             0,
             o.NumberOfTrees,
             parallel,
-            () => new Worker(new ForestGrower(binned, featuresPerNode, o.MinimumExampleCountPerLeaf, o.MaximumDepth, indicators), n),
+            () => new Worker(new ForestGrower(binned, featuresPerNode, o.MinimumExampleCountPerLeaf, o.MaximumDepth, indicators, monotone), n),
             (t, _, worker) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();

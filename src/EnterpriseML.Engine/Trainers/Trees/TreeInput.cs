@@ -72,6 +72,37 @@ internal static class TreeInput
         }
     }
 
+    /// <summary>
+    /// The per-feature monotone constraints of a trainer's <c>MonotoneConstraints</c> option as the growers take them
+    /// (−1/0/+1 for every feature; a shorter array leaves the rest free), or null when none are set; throws naming
+    /// the option when there are more constraints than features or a categorical feature is constrained.
+    /// </summary>
+    public static sbyte[]? Monotone(FeatureMatrix features, int[]? constraints)
+    {
+        if (constraints is null)
+        {
+            return null;
+        }
+
+        if (constraints.Length > features.ColumnCount)
+        {
+            GbdtOptions.Check(false, nameof(GbdtOptions.MonotoneConstraints), constraints.Length, $"Must have at most one constraint per feature ({features.ColumnCount}).");
+        }
+
+        var result = new sbyte[features.ColumnCount];
+        for (var f = 0; f < constraints.Length; f++)
+        {
+            if (constraints[f] != 0 && features.Features[f].IsCategorical)
+            {
+                GbdtOptions.Check(false, nameof(GbdtOptions.MonotoneConstraints), constraints[f], $"Feature {f} ('{features.Features[f].Name}') is categorical and cannot be monotone.");
+            }
+
+            result[f] = (sbyte)constraints[f];
+        }
+
+        return result;
+    }
+
     /// <summary>Fills <paramref name="destination"/> with the dense values of the row, then its sparse values.</summary>
     public static void Expand(in FeatureRow row, Span<float> destination)
     {

@@ -9,31 +9,35 @@ public sealed class ForestGrowerTests
     /// <summary>
     /// The forest's grower must grow exactly the trees of the general grower's forest mode (its reference): same
     /// splits, same leaf numbering, bit-identical covers and leaf values, with missing values, a categorical feature,
-    /// bootstrap multiplicities, weights (some zero), leaf-size and depth limits.
+    /// bootstrap multiplicities, weights (some zero), leaf-size and depth limits, and monotone constraints on the three
+    /// numeric features, one of them with missing values (the categorical one stays free).
     /// </summary>
     [Theory]
-    [InlineData(TaskKind.Binary, 1, 0, false, 2)]
-    [InlineData(TaskKind.Binary, 3, 0, true, 1)]
-    [InlineData(TaskKind.Binary, 1, 5, true, 4)]
-    [InlineData(TaskKind.Multiclass, 1, 0, false, 2)]
-    [InlineData(TaskKind.Regression, 1, 0, false, 4)]
-    [InlineData(TaskKind.Regression, 2, 6, true, 2)]
-    public void Grow_SameTreesAsTheReferenceForestMode(TaskKind task, int minCount, int maxDepth, bool weighted, int featuresPerNode)
+    [InlineData(TaskKind.Binary, 1, 0, false, 2, false)]
+    [InlineData(TaskKind.Binary, 3, 0, true, 1, false)]
+    [InlineData(TaskKind.Binary, 1, 5, true, 4, false)]
+    [InlineData(TaskKind.Multiclass, 1, 0, false, 2, false)]
+    [InlineData(TaskKind.Regression, 1, 0, false, 4, false)]
+    [InlineData(TaskKind.Regression, 2, 6, true, 2, false)]
+    [InlineData(TaskKind.Binary, 1, 0, true, 2, true)]
+    [InlineData(TaskKind.Regression, 1, 0, false, 4, true)]
+    public void Grow_SameTreesAsTheReferenceForestMode(TaskKind task, int minCount, int maxDepth, bool weighted, int featuresPerNode, bool monotone)
     {
         const int n = 1200;
         var x = TreeTestData.Synthetic(n, 41, out var regression, out var binary, out var multiclass);
         var binned = BinnedData.Fit(x, 255, 200_000, 42, 1);
         var random = new Random(5);
         var weights = weighted ? Enumerable.Range(0, n).Select(_ => random.Next(4) == 0 ? 0f : (float)(random.NextDouble() * 2)).ToArray() : null;
+        sbyte[]? constraints = monotone ? [1, -1, 0, 1] : null;
         var reference = new TreeGrower(
             binned,
             new GrowerSettings
             {
                 ForestMode = true, MaximumLeaves = int.MaxValue, MaximumDepth = maxDepth, MinimumCount = minCount, MinimumHessian = 0,
-                FeaturesPerNode = featuresPerNode,
+                FeaturesPerNode = featuresPerNode, Monotone = constraints,
             },
             1);
-        var fast = new ForestGrower(binned, featuresPerNode, minCount, maxDepth, task != TaskKind.Regression);
+        var fast = new ForestGrower(binned, featuresPerNode, minCount, maxDepth, task != TaskKind.Regression, constraints);
         var gradients = new float[n];
         var hessians = new float[n];
         var rows = new int[n];

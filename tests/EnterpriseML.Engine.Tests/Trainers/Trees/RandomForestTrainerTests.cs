@@ -111,6 +111,69 @@ public sealed class RandomForestTrainerTests
         Assert.True(accuracy > (double)counts.Max() / test.Labels.Length + 0.2, $"accuracy {accuracy:F3}, majority {(double)counts.Max() / test.Labels.Length:F3}");
     }
 
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Regression)]
+    public void Fit_MonotoneConstraints_EveryPredictionMovesTheConstrainedWay(TaskKind task)
+    {
+        // x0 raises the signal and x1 lowers it; force the opposite directions, and x3 (with missing values) up.
+        var x = TreeTestData.Synthetic(2000, 38, out var regression, out var binary, out _);
+        var options = new RandomForestOptions { NumberOfTrees = 30, MonotoneConstraints = [-1, 1, 0, 1], Seed = 6 };
+        var model = new RandomForestTrainer(options).Fit(new TrainingSet(x, task == TaskKind.Binary ? binary : regression, task));
+        var free = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 30, Seed = 6 })
+            .Fit(new TrainingSet(x, task == TaskKind.Binary ? binary : regression, task));
+        var output = new float[1];
+        var violationsOfTheFreeForest = 0;
+        for (var r = 0; r < 40; r++)
+        {
+            var row = TreeTestData.Row(x, r);
+            foreach (var (feature, direction) in new[] { (0, -1), (1, 1), (3, 1) })
+            {
+                float previous = float.NaN, previousFree = float.NaN;
+                for (var step = 0; step <= 50; step++)
+                {
+                    var sweep = (float[])row.Clone();
+                    sweep[feature] = step / 50f;
+                    model.Predict(new FeatureRow(sweep), output);
+                    Assert.True(float.IsNaN(previous) || direction * (output[0] - previous) >= 0,
+                        $"row {r}: prediction moved against constraint {direction:+0;-0} at x{feature} = {step / 50f}");
+                    previous = output[0];
+                    free.Predict(new FeatureRow(sweep), output);
+                    violationsOfTheFreeForest += !float.IsNaN(previousFree) && direction * (output[0] - previousFree) < 0 ? 1 : 0;
+                    previousFree = output[0];
+                }
+            }
+        }
+
+        // The constraints go against the data, so without them the same forest breaks them often: the check can fail.
+        Assert.True(violationsOfTheFreeForest > 100, $"the unconstrained forest broke the constraints only {violationsOfTheFreeForest} times");
+    }
+
+    [Fact]
+    public void Fit_MonotoneConstraints_ThreadCountsBitIdentical()
+    {
+        var x = TreeTestData.Synthetic(900, 39, out _, out var binary, out _);
+        var set = new TrainingSet(x, binary, TaskKind.Binary);
+        var one = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 10, MaxDegreeOfParallelism = 1, MonotoneConstraints = [1, -1] }).Fit(set);
+        var two = new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 10, MaxDegreeOfParallelism = 2, MonotoneConstraints = [1, -1] }).Fit(set);
+        Assert.Equal(TreeTestData.PredictAll(one, x), TreeTestData.PredictAll(two, x));
+    }
+
+    [Theory]
+    [InlineData(TaskKind.Multiclass, new[] { 1 })]
+    [InlineData(TaskKind.Binary, new[] { 0, 0, 1 })]
+    [InlineData(TaskKind.Binary, new[] { 0, 2 })]
+    [InlineData(TaskKind.Binary, new[] { 0, 0, 0, 0, 1 })]
+    public void Fit_BadMonotoneConstraints_ThrowsNamingOption(TaskKind task, int[] constraints)
+    {
+        // Multiclass, a categorical feature (x2), a value other than −1/0/+1, more constraints than features.
+        var x = TreeTestData.Synthetic(200, 40, out _, out var binary, out var multiclass);
+        var set = task == TaskKind.Multiclass ? new TrainingSet(x, multiclass, task, 3) : new TrainingSet(x, binary, task);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 2, MonotoneConstraints = constraints }).Fit(set));
+        Assert.Equal(nameof(RandomForestOptions.MonotoneConstraints), error.ParamName);
+    }
+
     [Fact]
     public void Fit_Multiclass_ThreadCountsBitIdenticalAndSurvivesSaveLoad()
     {
