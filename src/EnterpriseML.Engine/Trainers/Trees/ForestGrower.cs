@@ -435,23 +435,8 @@ internal sealed class ForestGrower
 
         var index = tree.AddSplitNode(split, l, right, node.H, node.Parent, node.IsLeftChild);
 
-        // A monotone split bounds its subtrees at the midpoint of its two outputs, as the reference grower does.
-        double leftLower = node.Lower, leftUpper = node.Upper, rightLower = node.Lower, rightUpper = node.Upper;
         var constraint = _monotone is null || split.IsCategorical ? 0 : _monotone[split.Feature];
-        if (constraint != 0)
-        {
-            var mid = (split.LeftOutput + split.RightOutput) / 2;
-            if (constraint > 0)
-            {
-                leftUpper = Math.Min(leftUpper, mid);
-                rightLower = Math.Max(rightLower, mid);
-            }
-            else
-            {
-                leftLower = Math.Max(leftLower, mid);
-                rightUpper = Math.Min(rightUpper, mid);
-            }
-        }
+        var (leftLower, leftUpper, rightLower, rightUpper) = TreeGrower.ChildBounds(constraint, split, node.Lower, node.Upper);
 
         var depth = node.Depth + 1;
         _nodes[right] = new Node

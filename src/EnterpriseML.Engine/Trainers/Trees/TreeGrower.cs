@@ -473,22 +473,8 @@ internal sealed class TreeGrower
 
         var node = _tree.AddSplitNode(split, l, right, leaf.H, leaf.Parent, leaf.IsLeftChild);
 
-        double leftLower = leaf.Lower, leftUpper = leaf.Upper, rightLower = leaf.Lower, rightUpper = leaf.Upper;
         var constraint = _s.Monotone is null || split.IsCategorical ? 0 : _s.Monotone[split.Feature];
-        if (constraint != 0)
-        {
-            var mid = (split.LeftOutput + split.RightOutput) / 2;
-            if (constraint > 0)
-            {
-                leftUpper = Math.Min(leftUpper, mid);
-                rightLower = Math.Max(rightLower, mid);
-            }
-            else
-            {
-                leftLower = Math.Max(leftLower, mid);
-                rightUpper = Math.Min(rightUpper, mid);
-            }
-        }
+        var (leftLower, leftUpper, rightLower, rightUpper) = ChildBounds(constraint, split, leaf.Lower, leaf.Upper);
 
         var depth = leaf.Depth + 1;
         var histogram = leaf.Histogram;
@@ -930,6 +916,25 @@ internal sealed class TreeGrower
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// The output bounds of a split's two children: the parent's, and for a monotone split (constraint ±1) also the
+    /// midpoint of its two outputs, above which the lower side's subtree may not go and below which the other's may
+    /// not, so every leaf on one side stays ordered against every leaf on the other.
+    /// </summary>
+    internal static (double LeftLower, double LeftUpper, double RightLower, double RightUpper) ChildBounds(
+        int constraint, in SplitCandidate split, double lower, double upper)
+    {
+        if (constraint == 0)
+        {
+            return (lower, upper, lower, upper);
+        }
+
+        var mid = (split.LeftOutput + split.RightOutput) / 2;
+        return constraint > 0
+            ? (lower, Math.Min(upper, mid), Math.Max(lower, mid), upper)
+            : (Math.Max(lower, mid), upper, lower, Math.Min(upper, mid));
     }
 
     internal static double ThresholdL1(double g, double l1) => l1 <= 0 ? g : Math.Sign(g) * Math.Max(0, Math.Abs(g) - l1);
