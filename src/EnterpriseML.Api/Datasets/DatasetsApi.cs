@@ -54,7 +54,7 @@ internal static class DatasetsApi
         var name = form["name"].ToString();
         if (string.IsNullOrWhiteSpace(name))
         {
-            name = Path.GetFileNameWithoutExtension(Path.GetFileName(file.FileName ?? "dataset"));
+            name = DatasetStore.NameFromFileName(file.FileName);
         }
 
         try
