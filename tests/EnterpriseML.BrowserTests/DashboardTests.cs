@@ -334,6 +334,101 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Empty(errors);
     }
 
+    /// <summary>
+    /// The lists past one page, a long dataset name, hostile column names and error toasts: 51 datasets make two pages
+    /// (the count says 51, page 2 holds the oldest), a 128-character name is clipped so the table's other columns stay
+    /// in view, column names with markup render as text, and a bad file or a refused schedule shows its message once.
+    /// </summary>
+    [Fact]
+    public async Task Dashboard_ManyDatasetsLongAndHostileNames_PagedClippedEscaped()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var key = await CreateTenantAsync(api.BaseAddress, "paging");
+        using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        var longName = "Quarterly-transactions-extract-for-the-risk-team-" + new string('x', 128 - 49);
+        await UploadAsync(http, "oldest", "a,b\n1,2\n3,4\n");
+        await UploadAsync(http, longName, "\"<script>window.__xss=1</script>\",\"a\"\"b'c\",\"<img src=x onerror=window.__xss=2>\"\n1,x,<b>bold</b>\n2,y,z\n");
+        for (var i = 0; i < 49; i++)
+        {
+            await UploadAsync(http, $"tiny-{i}", "a,b\n1,2\n3,4\n");
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(api.BaseAddress + "/");
+        await page.FillAsync("#api-key", key);
+        await page.ClickAsync("#login-form button[type=submit]");
+
+        // Page 1: the newest 50 and the true total; page 2: the oldest one.
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(50);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Datasets" })).ToContainTextAsync("51");
+        await Assertions.Expect(page.Locator("#datasets-pager")).ToContainTextAsync("Page 1 of 2 (51 in all)");
+        await page.ClickAsync("#datasets-pager a:has-text('Older')");
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToContainTextAsync("oldest");
+        await page.ClickAsync("#datasets-pager a:has-text('Newer')");
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(50);
+
+        // The long name is clipped (its full text in the tooltip): the table fits its card, the upload date in view.
+        var longRow = page.Locator("#datasets-table tbody tr").Filter(new() { HasText = "Quarterly-transactions" });
+        await Assertions.Expect(longRow.Locator("strong")).ToHaveAttributeAsync("title", longName);
+        Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('#datasets-table'); return t.scrollWidth <= t.parentElement.clientWidth; }"),
+            "The datasets table is wider than its card: a long name pushes the other columns out of view.");
+
+        // Column names with markup are text, never HTML.
+        await longRow.ClickAsync();
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#profile-table tbody tr").First).ToContainTextAsync("<script>window.__xss=1</script>");
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("a\"b'c");
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("<b>bold</b>");
+        Assert.Equal(0, await page.Locator("#view img, #view script, #view b").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+
+        // A bad file names itself and the line; a refused schedule says why, once.
+        var bad = Path.Combine(Path.GetTempPath(), $"eml-bad-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(bad, "a,b\n1,2\n3\n");
+        try
+        {
+            await page.GotoAsync(api.BaseAddress + "/#/datasets");
+            await page.Locator("#upload-file").SetInputFilesAsync(bad);
+            await page.FillAsync("#upload-name", "broken");
+            await page.ClickAsync("#upload-form button[type=submit]");
+            await Assertions.Expect(page.Locator("#toast.bad")).ToHaveTextAsync("broken, line 3: found 1 field, expected 2.");
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+
+        await page.ClickAsync("a[data-tab=schedules]");
+        await page.FillAsync("#sch-name", "never");
+        await page.FillAsync("#sch-cron", "every monday");
+        await page.FillAsync("#sch-model", "m");
+        await page.ClickAsync("#schedule-form button[type=submit]");
+        var toast = page.Locator("#toast.bad");
+        await Assertions.Expect(toast).ToContainTextAsync("Illegal characters");
+        var text = await toast.TextContentAsync() ?? "";
+        Assert.True(text.IndexOf("Illegal characters", StringComparison.Ordinal) == text.LastIndexOf("Illegal characters", StringComparison.Ordinal), "The error is repeated: " + text);
+        Assert.Empty(errors);
+    }
+
+    private static async Task UploadAsync(HttpClient http, string name, string csv)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", name + ".csv" },
+            { new StringContent(name), "name" },
+        };
+        using var response = await http.PostAsync("/api/datasets", form);
+        Assert.True(response.IsSuccessStatusCode, $"Upload of {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     /// <summary>Fills the new-experiment form (credit scenario on credit-german) and returns the new experiment's id.</summary>
     private static async Task<string> StartExperimentAsync(IPage page, int budgetSeconds)
     {

@@ -36,7 +36,9 @@ function problemText(err) {
   if (!(err instanceof ApiError)) return String(err.message || err);
   const p = err.problem || {};
   let text = p.detail || p.title || err.message;
-  if (p.errors) text += " " + Object.entries(p.errors).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("; ");
+  // Field errors add what the detail does not already say (the API often repeats the one error as the detail).
+  const extra = Object.entries(p.errors || {}).map(([k, v]) => [k, [].concat(v).join(" ")]).filter(([, v]) => !String(text).includes(v));
+  if (extra.length) text += " " + extra.map(([k, v]) => `${k}: ${v}`).join("; ");
   return text;
 }
 
@@ -132,6 +134,27 @@ function table(columns, rows, onClick, opts = {}) {
       columns.map(c => h("td", { class: c.num ? "num" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
 }
 
+// Lists are served a page at a time (newest first); the page number travels in the hash: #/datasets?page=2.
+const PAGE_SIZE = 50;
+const pageOf = params => Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
+
+function pager(section, data, params) {
+  const total = data?.total ?? 0;
+  const size = data?.pageSize || PAGE_SIZE;
+  const current = data?.pageNumber || 1;
+  const pages = Math.max(1, Math.ceil(total / size));
+  if (pages <= 1 && current <= 1) return null;
+  const link = (number, text) => {
+    const query = new URLSearchParams(params);
+    query.set("page", number);
+    return h("a", { class: "page-link", href: `#/${section}?${query}` }, text);
+  };
+  return h("nav", { class: "pager", id: `${section}-pager`, "aria-label": "Pages" },
+    current > 1 ? link(Math.min(current - 1, pages), "← Newer") : null,
+    h("span", { class: "muted" }, `Page ${int(current)} of ${int(pages)} (${int(total)} in all)`),
+    current < pages ? link(current + 1, "Older →") : null);
+}
+
 // ---------- login ----------
 function signOut(message) {
   stopStream();
@@ -200,8 +223,9 @@ async function route() {
 }
 
 // ---------- datasets ----------
-async function datasetsPage({ mount }) {
-  const list = items(await api("/api/datasets"));
+async function datasetsPage({ params, mount }) {
+  const data = await api(`/api/datasets?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`);
+  const list = items(data);
   const form = h("form", { class: "inline", id: "upload-form" },
     h("div", {}, h("label", { for: "upload-file" }, "CSV file"), h("input", { id: "upload-file", type: "file", name: "file", accept: ".csv,.tsv,.txt,text/csv", required: true })),
     h("div", {}, h("label", { for: "upload-name" }, "Name (optional)"), h("input", { id: "upload-name", name: "name", placeholder: "e.g. transactions-weekly" })),
@@ -224,14 +248,15 @@ async function datasetsPage({ mount }) {
   mount(
     h("section", { class: "card" }, h("h2", {}, "Upload a dataset"),
       h("p", { class: "muted hint" }, "A CSV with a header row. Each column is profiled on upload; the same file uploaded twice is stored once."), form),
-    h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(list.length))),
+    h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(data?.total ?? list.length))),
       table([
-        { title: "Name", render: d => h("strong", {}, d.name) },
+        { title: "Name", render: d => h("strong", { class: "clip", title: d.name }, d.name) },
         { title: "Rows", num: true, render: d => int(d.rowCount) },
         { title: "Columns", num: true, render: d => d.columns?.length ?? d.columnCount ?? "—" },
         { title: "SHA-256", render: d => h("code", { title: d.sha256 }, (d.sha256 || "").slice(0, 12)) },
         { title: "Uploaded", render: d => when(d.createdAt) },
-      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." })));
+      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." }),
+      pager("datasets", data, params)));
 }
 
 async function datasetPage({ id, mount }) {
@@ -253,7 +278,7 @@ async function datasetPage({ id, mount }) {
         h("dt", {}, "Uploaded"), h("dd", {}, when(d.createdAt)))),
     h("section", { class: "card" }, h("h2", {}, "Column profile"),
       table([
-        { title: "Column", render: c => h("strong", {}, c.name) },
+        { title: "Column", render: c => h("strong", { class: "clip", title: c.name }, c.name) },
         { title: "Type", render: c => [badge(String(c.type).toLowerCase(), "type"), c.note ? h("span", { class: "type-note", title: c.note }, " ⚠") : null] },
         { title: "Missing", num: true, render: c => int(c.missingCount) },
         { title: "Distinct", num: true, render: c => int(c.distinctCount) },
@@ -393,7 +418,8 @@ function experimentsTable(list) {
 }
 
 async function experimentsPage({ params, mount }) {
-  const [experiments, datasets] = await Promise.all([api("/api/experiments?pageSize=50"), api("/api/datasets?pageSize=500")]);
+  const listPath = `/api/experiments?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`;
+  const [experiments, datasets] = await Promise.all([api(listPath), api("/api/datasets?pageSize=500")]);
   const dsList = items(datasets);
   const fields = experimentFields(dsList, params.get("dataset"), "exp");
   const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
@@ -409,8 +435,10 @@ async function experimentsPage({ params, mount }) {
     } catch (err) { toast(problemText(err), true); button.disabled = false; }
   });
 
-  let list = items(experiments);
-  const listCard = h("section", { class: "card" }, h("h2", {}, "Experiments"), experimentsTable(list));
+  let page = experiments;
+  let list = items(page);
+  const listContent = () => [h("h2", {}, "Experiments ", h("span", { class: "count" }, int(page?.total ?? list.length))), experimentsTable(list), pager("experiments", page, params)];
+  const listCard = h("section", { class: "card" }, ...listContent());
   mount(
     h("section", { class: "card" }, h("h2", {}, "New experiment"),
       dsList.length
@@ -422,8 +450,8 @@ async function experimentsPage({ params, mount }) {
   while (active() && mount.current()) {
     await new Promise(r => setTimeout(r, 2000));
     if (!mount.current()) break;
-    try { list = items(await api("/api/experiments?pageSize=50")); } catch { break; }
-    if (mount.current()) listCard.replaceChildren(h("h2", {}, "Experiments"), experimentsTable(list));
+    try { page = await api(listPath); list = items(page); } catch { break; }
+    if (mount.current()) listCard.replaceChildren(...listContent());
   }
 }
 
