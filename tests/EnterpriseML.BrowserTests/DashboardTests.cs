@@ -324,6 +324,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = SweepTimeout });
         await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("NDCG@10");
+        // A recommender's cost is per user's top-10 request, not per row.
+        await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("µs/user");
+        await Assertions.Expect(page.Locator("#chart-cost svg")).ToContainTextAsync("prediction cost (µs per user top-10, log scale)");
         await Shot(page, "dashboard-recommendation-experiment", fullPage: true);
 
         var experiment = await GetJsonAsync(http, $"/api/experiments/{id}");

@@ -469,6 +469,7 @@ async function experimentPage({ id, mount }) {
     const winner = x.winner;
     const p = x.progress || {};
     const scoreName = metricName(metric);
+    const perUser = x.scenario === "recommendation";
     const elapsed = Math.min(p.elapsedSeconds || 0, p.budgetSeconds || Infinity);
     mount(
       h("section", { class: "card" },
@@ -501,7 +502,7 @@ async function experimentPage({ id, mount }) {
           { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
           { title: "Re-evaluated", num: true, render: r => fixed(r.selectionScore, 4) },
           { title: "Fit CPU s", num: true, render: r => fixed(r.fitSeconds, 2) },
-          { title: "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
+          { title: perUser ? "µs/user" : "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },
           { title: "Parameters", render: r => h("code", { class: "clip params", title: fullParams(r.parameters) }, compactParams(r.parameters)) },
         ], leaderboard.map(r => ({ ...r, __class: winner && r.rank === winner.rank ? "winner" : "" })), null,
@@ -509,7 +510,7 @@ async function experimentPage({ id, mount }) {
       h("div", { class: "grid2" },
         h("section", { class: "card", id: "chart-score" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x, scoreName)),
         h("section", { class: "card", id: "chart-cost" }, h("h3", {}, "Cost vs quality"),
-          leaderboard.length ? costVsQuality(leaderboard, scoreName) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
+          leaderboard.length ? costVsQuality(leaderboard, scoreName, perUser) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
         ...curves(x)));
   };
 
@@ -565,15 +566,17 @@ function scoreVsTime(x, scoreName) {
   ];
 }
 
-function costVsQuality(leaderboard, scoreName) {
+function costVsQuality(leaderboard, scoreName, perUser) {
+  // A recommender's cost is timed per user's top-10 request, a tabular model's per scored row.
+  const unit = perUser ? "µs per user top-10" : "µs per row";
   const rows = leaderboard.filter(r => Number.isFinite(r.validationScore));
   return [
     Charts.scatter("Cost vs quality", rows.map(r => ({
       x: Math.max(r.predictMicrosecondsPerRow || 0.01, 0.01), y: r.validationScore,
       color: KIND_COLOR[r.kind] || "#666", text: r.candidate,
       r: 4 + Math.min(5, Math.log10(Math.max(r.modelBytes || 1, 1))),
-      label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} µs/row, ${bytes(r.modelBytes)}`,
-    })), "prediction cost (µs per row, log scale)", scoreName, { logX: true }),
+      label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} ${unit}, ${bytes(r.modelBytes)}`,
+    })), `prediction cost (${unit}, log scale)`, scoreName, { logX: true }),
     h("div", { class: "legend" }, h("span", {}, h("i", { style: `background:${KIND_COLOR.general}` }), "general"), h("span", {}, h("i", { style: `background:${KIND_COLOR.specialised}` }), "specialised"),
       h("span", {}, "dot size grows with model size")),
   ];
