@@ -216,12 +216,16 @@ public sealed class DashboardTests(ITestOutputHelper output)
             var scheduleRow = page.Locator("#schedules-table tbody tr");
             await Assertions.Expect(scheduleRow).ToHaveCountAsync(1);
             await Assertions.Expect(scheduleRow).ToContainTextAsync("weekly-credit");
-            await Assertions.Expect(scheduleRow).ToContainTextAsync("credit-risk · credit · 120 s on credit-german");
+            await Assertions.Expect(scheduleRow).ToContainTextAsync("credit-risk · credit · 120 s on the newest credit-german");
             await Assertions.Expect(scheduleRow.Locator(".badge.active")).ToBeVisibleAsync();
             var schedule = await GetJsonAsync(http, "/api/schedules/weekly-credit");
             Assert.Equal("0 0 6 ? * MON", schedule.GetProperty("cron").GetString());
             Assert.Equal("bad", schedule.GetProperty("experiment").GetProperty("positiveClass").GetString());
             Assert.Equal("binary", schedule.GetProperty("experiment").GetProperty("task").GetString());
+            // A refresh trains on the newest upload of the dataset's name (next week's extract), not on this upload only.
+            Assert.Equal("credit-german", schedule.GetProperty("experiment").GetProperty("datasetName").GetString());
+            Assert.False(schedule.GetProperty("experiment").TryGetProperty("datasetId", out var pinned) && pinned.ValueKind == JsonValueKind.String,
+                "The dashboard pinned the schedule to one upload: " + schedule.GetProperty("experiment"));
 
             await scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
             await page.FillAsync("#confirm-reason", "data freeze");

@@ -663,13 +663,25 @@ async function schedulesPage({ mount }) {
   const name = h("input", { id: "sch-name", required: true, maxlength: 100, placeholder: "e.g. weekly-credit-refresh" });
   const cron = h("input", { id: "sch-cron", required: true, value: "0 0 6 ? * MON", title: "Quartz cron: seconds minutes hours day-of-month month day-of-week" });
   const zone = h("input", { id: "sch-zone", value: "UTC" });
+  // A refresh is for new data: by default each fire trains on the newest upload of the chosen dataset's name (the
+  // API's datasetName), so next week's extract uploaded under the same name is picked up; pinning sends datasetId.
+  const datasetMode = h("select", { id: "sch-dataset-mode" },
+    h("option", { value: "name" }, "the newest upload of this name"),
+    h("option", { value: "id" }, "this upload only"));
   const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
-  const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone), ...fields.nodes,
+  const [datasetField, ...otherFields] = fields.nodes;
+  const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone),
+    datasetField, field("Each refresh trains on", datasetMode), ...otherFields,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Create schedule")));
   form.addEventListener("submit", async e => {
     e.preventDefault();
     try {
-      await api("/api/schedules", { method: "POST", body: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || "UTC", experiment: fields.read() } });
+      const experiment = fields.read();
+      if (datasetMode.value === "name") {
+        experiment.datasetName = dsList.find(d => d.id === experiment.datasetId)?.name;
+        delete experiment.datasetId;
+      }
+      await api("/api/schedules", { method: "POST", body: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || "UTC", experiment } });
       toast(`Schedule ${name.value.trim()} created`);
       route();
     } catch (err) { toast(problemText(err), true); }
@@ -684,7 +696,8 @@ async function schedulesPage({ mount }) {
       table([
         { title: "Name", render: s => h("strong", {}, s.name) },
         { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
-        { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on ${dsName(s.experiment.datasetId)}` : "—" },
+        { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
+            + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
         { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
         { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
         { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
