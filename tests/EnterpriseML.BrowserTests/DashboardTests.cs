@@ -422,6 +422,25 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Assertions.Expect(toast).ToContainTextAsync("Illegal characters");
         var text = await toast.TextContentAsync() ?? "";
         Assert.True(text.IndexOf("Illegal characters", StringComparison.Ordinal) == text.LastIndexOf("Illegal characters", StringComparison.Ordinal), "The error is repeated: " + text);
+
+        // A schedule on a long dataset name: its text wraps, so State, Next run and the Pause button stay in view.
+        using (var created = await http.PostAsJsonAsync("/api/schedules", new
+        {
+            name = "weekly-refresh",
+            cron = "0 0 6 ? * MON",
+            experiment = new { datasetName = "Weekly-" + longName[7..], label = "class", scenario = "credit", budgetSeconds = 60, modelName = "weekly-model" },
+            promotion = new { metric = "auc", minimumImprovement = 0.005 },
+        }))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        var scheduleRow = page.Locator("#schedules-table tbody tr").Filter(new() { HasText = "weekly-refresh" });
+        await Assertions.Expect(scheduleRow).ToContainTextAsync("on the newest Weekly-");
+        await Assertions.Expect(scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeInViewportAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('#schedules-table'); return t.scrollWidth <= t.parentElement.clientWidth; }"),
+            "The schedules table is wider than its card: a long dataset name pushes the state and the buttons out of view.");
         Assert.Empty(errors);
     }
 

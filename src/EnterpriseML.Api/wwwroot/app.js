@@ -130,8 +130,9 @@ function table(columns, rows, onClick, opts = {}) {
   if (rows.length === 0) return h("p", { class: "empty", id: opts.id }, opts.empty || "Nothing here yet.");
   return h("div", { class: "table-wrap" }, h("table", { id: opts.id },
     h("thead", {}, h("tr", {}, columns.map(c => h("th", { class: c.num ? "num" : "" }, c.title)))),
+    // Cells stay on one line, except columns of free text (c.wrap), which wrap so the table fits its card.
     h("tbody", {}, rows.map(r => h("tr", { class: (onClick ? "clickable " : "") + (r.__class || ""), onclick: onClick ? () => onClick(r) : null },
-      columns.map(c => h("td", { class: c.num ? "num" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
+      columns.map(c => h("td", { class: c.num ? "num" : c.wrap ? "wrap" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
 }
 
 // Lists are served a page at a time (newest first); the page number travels in the hash: #/datasets?page=2.
@@ -696,11 +697,11 @@ async function schedulesPage({ mount }) {
       table([
         { title: "Name", render: s => h("strong", {}, s.name) },
         { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
-        { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
+        { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
             + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
         { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
         { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
-        { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
+        { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
         { title: "", render: s => h("div", { class: "row nowrap" },
             s.paused
               ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
