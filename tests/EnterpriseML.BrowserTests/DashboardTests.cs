@@ -282,6 +282,17 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.WaitForFunctionAsync("() => location.hash.startsWith('#/datasets/')", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
             await Assertions.Expect(page.Locator("#profile-notes")).ToContainTextAsync("column 'amount' was read as categorical although 39 of 40 values are numbers: payments, line 7 holds '1,234'");
             await Assertions.Expect(page.Locator("#profile-table tbody tr").Filter(new() { HasText = "amount" }).Locator(".type-note")).ToBeVisibleAsync();
+
+            // The note says to ignore the column in the experiment: the form can (marked ⚠), and sends ignoreColumns;
+            // ignoring the only feature is the API's 400, which proves the field arrived without running a sweep.
+            await page.ClickAsync("#new-experiment");
+            await Assertions.Expect(page.Locator("#exp-ignore option")).ToHaveTextAsync(["amount ⚠"]);
+            await page.SelectOptionAsync("#exp-ignore", "amount");
+            await page.FillAsync("#exp-model", "payments");
+            var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+            await page.ClickAsync("#experiment-form button[type=submit]");
+            Assert.Equal("[\"amount\"]", JsonDocument.Parse((await posted).PostData!).RootElement.GetProperty("ignoreColumns").GetRawText());
+            await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("No column is left to learn from");
         }
         finally
         {

@@ -313,7 +313,16 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     datasets.map(d => h("option", { value: d.id, selected: String(d.id) === String(preselect) }, `${d.name} (${int(d.rowCount)} rows)`)));
   const labelSelect = h("select", { id: `${prefix}-label`, required: true });
   const positiveSelect = h("select", { id: `${prefix}-positive` });
+  // Columns not to learn from (an identifier, a leak, a column the dataset page warns about): the API's ignoreColumns.
+  const ignoreSelect = h("select", { id: `${prefix}-ignore`, multiple: true, size: 3, title: "Ctrl- or Cmd-click to pick several" });
+  const fillIgnore = () => {
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
+    const kept = new Set([...ignoreSelect.selectedOptions].map(o => o.value));
+    ignoreSelect.replaceChildren(...(d?.columns || []).filter(c => c.name !== labelSelect.value)
+      .map(c => h("option", { value: c.name, selected: kept.has(c.name) }, c.note ? `${c.name} ⚠` : c.name)));
+  };
   const fillPositive = () => {
+    fillIgnore();
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const column = d?.columns?.find(c => c.name === labelSelect.value);
     const values = column && column.distinctCount <= 20 ? (column.topValues || []).map(v => v.value) : [];
@@ -345,6 +354,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const taskSelect = h("select", { id: `${prefix}-task` },
     [h("option", { value: "" }, "(infer from the label)"), ...["binary", "multiclass", "regression"].map(t => h("option", { value: t }, t))]);
   const taskField = field("Task", taskSelect);
+  const ignoreField = field("Ignore columns", ignoreSelect);
   const isRecommendation = () => scenario.value === "recommendation";
   const pick = (columns, pattern, fallbackIndex) => (columns.find(c => pattern.test(c.name)) || columns[fallbackIndex] || {}).name || "";
   let wasRecommendation = false;
@@ -355,7 +365,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const columns = d?.columns || [];
     userField.hidden = itemField.hidden = !recommendation;
-    positiveField.hidden = taskField.hidden = recommendation;
+    positiveField.hidden = taskField.hidden = ignoreField.hidden = recommendation;
     userSelect.required = itemSelect.required = recommendation;
     labelSelect.required = !recommendation;
     labelField.querySelector("label").textContent = recommendation ? "Rating column (optional)" : "Label column";
@@ -388,7 +398,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   for (const control of [scenario, datasetSelect, labelSelect]) control.addEventListener("change", fillTime);
   fillTime();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, timeField, userField, itemField,
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, userField, itemField,
       field("Budget (seconds)", budget), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
@@ -398,6 +408,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         if (!body.label) delete body.label;
       } else {
         if (positiveSelect.value) body.positiveClass = positiveSelect.value;
+        const ignored = [...ignoreSelect.selectedOptions].map(o => o.value);
+        if (ignored.length) body.ignoreColumns = ignored;
         if (taskSelect.value) body.task = taskSelect.value;
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
