@@ -293,6 +293,23 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.ClickAsync("#experiment-form button[type=submit]");
             Assert.Equal("[\"amount\"]", JsonDocument.Parse((await posted).PostData!).RootElement.GetProperty("ignoreColumns").GetRawText());
             await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("No column is left to learn from");
+
+            // A cancelled sweep's bar shows where it stopped (amber), not a full bar as if it had run its budget.
+            var datasets = await GetJsonAsync(http, "/api/datasets");
+            var payments = datasets.GetProperty("items").EnumerateArray().First(d => d.GetProperty("name").GetString() == "payments").GetProperty("id").GetString();
+            using (var started = await http.PostAsJsonAsync("/api/experiments", new { datasetId = payments, label = "label", scenario = "auto", budgetSeconds = 600, modelName = "stopped" }))
+            {
+                var stoppedId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+                using var cancelled = await http.PostAsync($"/api/experiments/{stoppedId}/cancel", null);
+                Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+            }
+
+            await page.ClickAsync("a[data-tab=experiments]");
+            var stopped = page.Locator("#experiments-table tbody tr").Filter(new() { HasText = "stopped" });
+            await Assertions.Expect(stopped.Locator(".badge.cancelled")).ToBeVisibleAsync();
+            await Assertions.Expect(stopped.Locator(".progress.cancelled")).ToBeVisibleAsync();
+            Assert.True(double.Parse((await stopped.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"))!, System.Globalization.CultureInfo.InvariantCulture) < 100,
+                "A sweep cancelled at once shows a full progress bar.");
         }
         finally
         {

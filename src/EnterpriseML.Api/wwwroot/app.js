@@ -120,9 +120,11 @@ function confirmAction(title, text) {
   });
 }
 
-function progressBar(fraction, done) {
+/** A bar for an experiment's status: green and full when it succeeded, red or amber where a failed or cancelled sweep stopped. */
+function progressBar(fraction, status) {
   const pct = Math.max(0, Math.min(1, fraction || 0)) * 100;
-  return h("div", { class: "progress" + (done ? " done" : ""), role: "progressbar", "aria-valuenow": pct.toFixed(0), "aria-valuemin": 0, "aria-valuemax": 100 },
+  const kind = status === "succeeded" ? " done" : status === "failed" || status === "cancelled" ? ` ${status}` : "";
+  return h("div", { class: "progress" + kind, role: "progressbar", "aria-valuenow": pct.toFixed(0), "aria-valuemin": 0, "aria-valuemax": 100 },
     h("div", { style: `width:${pct.toFixed(1)}%` }));
 }
 
@@ -423,7 +425,7 @@ function experimentsTable(list) {
     { title: "Model", render: x => h("strong", {}, x.modelName || x.id) },
     { title: "Scenario", render: x => x.scenario || "—" },
     { title: "Status", render: x => badge(x.status) },
-    { title: "Progress", render: x => progressBar(progressFraction(x), x.status === "succeeded") },
+    { title: "Progress", render: x => progressBar(progressFraction(x), x.status) },
     { title: "Trials", num: true, render: x => int(x.progress?.trialsCompleted) },
     { title: "Best score", num: true, render: x => num(x.progress?.bestScore) },
     { title: "Created", render: x => when(x.createdAt) },
@@ -469,7 +471,8 @@ async function experimentsPage({ params, mount }) {
 }
 
 function progressFraction(x) {
-  if (["succeeded", "failed", "cancelled"].includes(x.status)) return 1;
+  // A sweep that succeeded is done whatever budget it used; one that failed or was cancelled shows where it stopped.
+  if (x.status === "succeeded") return 1;
   const p = x.progress || {};
   return p.budgetSeconds ? (p.elapsedSeconds || 0) / p.budgetSeconds : 0;
 }
@@ -493,7 +496,7 @@ async function experimentPage({ id, mount }) {
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
         h("div", { class: "progress-line" },
-          h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status === "succeeded")),
+          h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status)),
           h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
             : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s` + (running ? " · live" : ""))),
         h("dl", { class: "kv wide", style: "margin-top:.8rem" },
