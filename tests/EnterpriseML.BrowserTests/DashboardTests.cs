@@ -310,6 +310,11 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await Assertions.Expect(stopped.Locator(".progress.cancelled")).ToBeVisibleAsync();
             Assert.True(double.Parse((await stopped.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"))!, System.Globalization.CultureInfo.InvariantCulture) < 100,
                 "A sweep cancelled at once shows a full progress bar.");
+            // On its page the cancellation is said as such, not as an error in red.
+            await stopped.ClickAsync();
+            await Assertions.Expect(page.Locator("#exp-error")).ToContainTextAsync("Cancelled by");
+            await Assertions.Expect(page.Locator("#exp-error")).Not.ToHaveClassAsync("error");
+            await Assertions.Expect(page.Locator("dl.kv dt").Filter(new() { HasText = "Error" })).ToHaveCountAsync(0);
         }
         finally
         {
@@ -447,7 +452,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.FillAsync("#sch-model", "m");
         await page.ClickAsync("#schedule-form button[type=submit]");
         var toast = page.Locator("#toast.bad");
-        await Assertions.Expect(toast).ToContainTextAsync("Illegal characters");
+        // Said once, after the field it is about (the ProblemDetails repeats its one field error as the detail).
+        await Assertions.Expect(toast).ToContainTextAsync("cron: Illegal characters");
         var text = await toast.TextContentAsync() ?? "";
         Assert.True(text.IndexOf("Illegal characters", StringComparison.Ordinal) == text.LastIndexOf("Illegal characters", StringComparison.Ordinal), "The error is repeated: " + text);
 

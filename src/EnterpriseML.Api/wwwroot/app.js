@@ -36,8 +36,12 @@ function problemText(err) {
   if (!(err instanceof ApiError)) return String(err.message || err);
   const p = err.problem || {};
   let text = p.detail || p.title || err.message;
-  // Field errors add what the detail does not already say (the API often repeats the one error as the detail).
-  const extra = Object.entries(p.errors || {}).map(([k, v]) => [k, [].concat(v).join(" ")]).filter(([, v]) => !String(text).includes(v));
+  // The API often repeats a single field error as the detail: say it once, after its field. Other field errors
+  // follow unless the detail already says them.
+  const fieldErrors = Object.entries(p.errors || {}).map(([k, v]) => [k, [].concat(v).join(" ")]);
+  const repeated = fieldErrors.find(([, v]) => v === text);
+  if (repeated) text = `${repeated[0]}: ${text}`;
+  const extra = fieldErrors.filter(e => e !== repeated && !String(text).includes(e[1]));
   if (extra.length) text += " " + extra.map(([k, v]) => `${k}: ${v}`).join("; ");
   return text;
 }
@@ -505,7 +509,8 @@ async function experimentPage({ id, mount }) {
           winner ? [h("dt", {}, "Winner"), h("dd", { id: "winner" }, h("strong", {}, winner.candidate), " ", badge(winner.kind), " → ",
             winner.modelName ? h("a", { href: `#/models/${encodeURIComponent(winner.modelName)}` }, `${winner.modelName} v${winner.modelVersion}`) : "—")] : null,
           winner?.reason ? [h("dt", {}, "Why"), h("dd", {}, winner.reason)] : null,
-          x.error ? [h("dt", {}, "Error"), h("dd", { class: "error" }, x.error)] : null)),
+          // A cancellation is what someone asked for, not an error.
+          x.error ? [h("dt", {}, x.status === "cancelled" ? "Cancelled" : "Error"), h("dd", { class: x.status === "cancelled" ? "" : "error", id: "exp-error" }, x.error)] : null)),
       h("section", { class: "card" },
         h("div", { class: "head" }, h("h2", {}, "Leaderboard ", h("span", { class: "count" }, int(leaderboard.length))),
           h("div", { class: "legend" }, badge("general"), h("span", {}, "general-purpose trainer"), badge("specialised"), h("span", {}, "built for this scenario"))),
