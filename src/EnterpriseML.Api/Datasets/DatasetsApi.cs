@@ -1,4 +1,5 @@
 using EnterpriseML.Api.Auth;
+using EnterpriseML.Api.Experiments;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -72,6 +73,11 @@ internal static class DatasetsApi
         catch (UploadTooLargeException e)
         {
             return Problem(413, "File too large", e.Message);
+        }
+        catch (ArgumentException e) when (e.ParamName == "name")
+        {
+            // The form field, without the " (Parameter 'name')" that ArgumentException appends to its message.
+            return ExperimentsApi.FieldProblem("name", e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal));
         }
         catch (ArgumentException e)
         {

@@ -195,7 +195,11 @@ public sealed class DatasetsApiTests
         using var client = api.Client();
         using var response = await client.PostAsync("/api/datasets", Form("a,b\n1,2\n"u8.ToArray(), "x.csv", "../../etc/passwd"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("Invalid dataset name", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Invalid field 'name'", problem.GetProperty("title").GetString());
+        Assert.Equal("Invalid dataset name '../../etc/passwd': use 1–128 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit, without '..'.",
+            problem.GetProperty("detail").GetString());
+        Assert.Equal("name", problem.GetProperty("field").GetString());
         await AssertNothingStoredAsync(api);
     }
 
