@@ -475,6 +475,12 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Assertions.Expect(scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeInViewportAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('#schedules-table'); return t.scrollWidth <= t.parentElement.clientWidth; }"),
             "The schedules table is wider than its card: a long dataset name pushes the state and the buttons out of view.");
+
+        // Signing out leaves neither the key in the sign-in field nor the last page in the document.
+        await page.ClickAsync("#logout");
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#api-key")).ToHaveValueAsync("");
+        Assert.Equal(0, await page.Locator("#view *").CountAsync());
         Assert.Empty(errors);
     }
 

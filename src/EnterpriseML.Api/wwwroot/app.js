@@ -184,7 +184,13 @@ $("#login-form").addEventListener("submit", async event => {
   }
 });
 
-$("#logout").addEventListener("click", () => signOut());
+// Signing out leaves nothing of the session in the page: neither the key in the sign-in field nor the last page's data.
+$("#logout").addEventListener("click", () => {
+  signOut();
+  $("#api-key").value = "";
+  navigation++;
+  view().replaceChildren();
+});
 
 async function start() {
   $("#login").hidden = true;
