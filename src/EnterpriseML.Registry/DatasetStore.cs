@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -57,6 +58,39 @@ public sealed partial class DatasetStore
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\- ]{0,127}$")]
     private static partial Regex NamePattern();
+
+    /// <summary>
+    /// The name of a dataset uploaded without one: its file name without the extension, made valid for
+    /// <see cref="ValidateName"/> (each run of other characters a '-', trimmed to 128; "dataset" when nothing is
+    /// left), so a file such as "Q3 sales (EU).csv" is stored as "Q3 sales -EU" instead of refusing a name the user
+    /// never typed.
+    /// </summary>
+    public static string NameFromFileName(string? fileName)
+    {
+        var stem = Path.GetFileNameWithoutExtension(Path.GetFileName(fileName ?? ""));
+        var name = new StringBuilder(stem.Length);
+        foreach (var c in stem)
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ' ')
+            {
+                name.Append(c);
+            }
+            else if (name.Length == 0 || name[^1] != '-')
+            {
+                name.Append('-');
+            }
+        }
+
+        var text = name.ToString();
+        while (text.Contains("..", StringComparison.Ordinal))
+        {
+            text = text.Replace("..", ".", StringComparison.Ordinal);
+        }
+
+        text = text.TrimStart('.', '_', '-', ' ');
+        text = text[..Math.Min(text.Length, 128)].TrimEnd('.', '_', '-', ' ');
+        return text.Length == 0 ? "dataset" : text;
+    }
 
     /// <summary>Validates, profiles and stores an uploaded CSV.</summary>
     public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CancellationToken cancellationToken = default)

@@ -216,12 +216,16 @@ public sealed class DashboardTests(ITestOutputHelper output)
             var scheduleRow = page.Locator("#schedules-table tbody tr");
             await Assertions.Expect(scheduleRow).ToHaveCountAsync(1);
             await Assertions.Expect(scheduleRow).ToContainTextAsync("weekly-credit");
-            await Assertions.Expect(scheduleRow).ToContainTextAsync("credit-risk · credit · 120 s on credit-german");
+            await Assertions.Expect(scheduleRow).ToContainTextAsync("credit-risk · credit · 120 s on the newest credit-german");
             await Assertions.Expect(scheduleRow.Locator(".badge.active")).ToBeVisibleAsync();
             var schedule = await GetJsonAsync(http, "/api/schedules/weekly-credit");
             Assert.Equal("0 0 6 ? * MON", schedule.GetProperty("cron").GetString());
             Assert.Equal("bad", schedule.GetProperty("experiment").GetProperty("positiveClass").GetString());
             Assert.Equal("binary", schedule.GetProperty("experiment").GetProperty("task").GetString());
+            // A refresh trains on the newest upload of the dataset's name (next week's extract), not on this upload only.
+            Assert.Equal("credit-german", schedule.GetProperty("experiment").GetProperty("datasetName").GetString());
+            Assert.False(schedule.GetProperty("experiment").TryGetProperty("datasetId", out var pinned) && pinned.ValueKind == JsonValueKind.String,
+                "The dashboard pinned the schedule to one upload: " + schedule.GetProperty("experiment"));
 
             await scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
             await page.FillAsync("#confirm-reason", "data freeze");
@@ -278,6 +282,39 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.WaitForFunctionAsync("() => location.hash.startsWith('#/datasets/')", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
             await Assertions.Expect(page.Locator("#profile-notes")).ToContainTextAsync("column 'amount' was read as categorical although 39 of 40 values are numbers: payments, line 7 holds '1,234'");
             await Assertions.Expect(page.Locator("#profile-table tbody tr").Filter(new() { HasText = "amount" }).Locator(".type-note")).ToBeVisibleAsync();
+
+            // The note says to ignore the column in the experiment: the form can (marked ⚠), and sends ignoreColumns;
+            // ignoring the only feature is the API's 400, which proves the field arrived without running a sweep.
+            await page.ClickAsync("#new-experiment");
+            await Assertions.Expect(page.Locator("#exp-ignore option")).ToHaveTextAsync(["amount ⚠"]);
+            await page.SelectOptionAsync("#exp-ignore", "amount");
+            await page.FillAsync("#exp-model", "payments");
+            var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+            await page.ClickAsync("#experiment-form button[type=submit]");
+            Assert.Equal("[\"amount\"]", JsonDocument.Parse((await posted).PostData!).RootElement.GetProperty("ignoreColumns").GetRawText());
+            await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("No column is left to learn from");
+
+            // A cancelled sweep's bar shows where it stopped (amber), not a full bar as if it had run its budget.
+            var datasets = await GetJsonAsync(http, "/api/datasets");
+            var payments = datasets.GetProperty("items").EnumerateArray().First(d => d.GetProperty("name").GetString() == "payments").GetProperty("id").GetString();
+            using (var started = await http.PostAsJsonAsync("/api/experiments", new { datasetId = payments, label = "label", scenario = "auto", budgetSeconds = 600, modelName = "stopped" }))
+            {
+                var stoppedId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+                using var cancelled = await http.PostAsync($"/api/experiments/{stoppedId}/cancel", null);
+                Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+            }
+
+            await page.ClickAsync("a[data-tab=experiments]");
+            var stopped = page.Locator("#experiments-table tbody tr").Filter(new() { HasText = "stopped" });
+            await Assertions.Expect(stopped.Locator(".badge.cancelled")).ToBeVisibleAsync();
+            await Assertions.Expect(stopped.Locator(".progress.cancelled")).ToBeVisibleAsync();
+            Assert.True(double.Parse((await stopped.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"))!, System.Globalization.CultureInfo.InvariantCulture) < 100,
+                "A sweep cancelled at once shows a full progress bar.");
+            // On its page the cancellation is said as such, not as an error in red.
+            await stopped.ClickAsync();
+            await Assertions.Expect(page.Locator("#exp-error")).ToContainTextAsync("Cancelled by");
+            await Assertions.Expect(page.Locator("#exp-error")).Not.ToHaveClassAsync("error");
+            await Assertions.Expect(page.Locator("dl.kv dt").Filter(new() { HasText = "Error" })).ToHaveCountAsync(0);
         }
         finally
         {
@@ -324,6 +361,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = SweepTimeout });
         await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("NDCG@10");
+        // A recommender's cost is per user's top-10 request, not per row.
+        await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("µs/user");
+        await Assertions.Expect(page.Locator("#chart-cost svg")).ToContainTextAsync("prediction cost (µs per user top-10, log scale)");
         await Shot(page, "dashboard-recommendation-experiment", fullPage: true);
 
         var experiment = await GetJsonAsync(http, $"/api/experiments/{id}");
@@ -332,6 +372,127 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var top = await GetJsonAsync(http, "/api/models/scotch-recs/recommendations/1?top=5");
         Assert.Equal(5, top.GetProperty("items").GetArrayLength());
         Assert.Empty(errors);
+    }
+
+    /// <summary>
+    /// The lists past one page, a long dataset name, hostile column names and error toasts: 51 datasets make two pages
+    /// (the count says 51, page 2 holds the oldest), a 128-character name is clipped so the table's other columns stay
+    /// in view, column names with markup render as text, and a bad file or a refused schedule shows its message once.
+    /// </summary>
+    [Fact]
+    public async Task Dashboard_ManyDatasetsLongAndHostileNames_PagedClippedEscaped()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var key = await CreateTenantAsync(api.BaseAddress, "paging");
+        using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        var longName = "Quarterly-transactions-extract-for-the-risk-team-" + new string('x', 128 - 49);
+        await UploadAsync(http, "oldest", "a,b\n1,2\n3,4\n");
+        await UploadAsync(http, longName, "\"<script>window.__xss=1</script>\",\"a\"\"b'c\",\"<img src=x onerror=window.__xss=2>\"\n1,x,<b>bold</b>\n2,y,z\n");
+        for (var i = 0; i < 49; i++)
+        {
+            await UploadAsync(http, $"tiny-{i}", "a,b\n1,2\n3,4\n");
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(api.BaseAddress + "/");
+        await page.FillAsync("#api-key", key);
+        await page.ClickAsync("#login-form button[type=submit]");
+
+        // Page 1: the newest 50 and the true total; page 2: the oldest one.
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(50);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Datasets" })).ToContainTextAsync("51");
+        await Assertions.Expect(page.Locator("#datasets-pager")).ToContainTextAsync("Page 1 of 2 (51 in all)");
+        await page.ClickAsync("#datasets-pager a:has-text('Older')");
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToContainTextAsync("oldest");
+        await page.ClickAsync("#datasets-pager a:has-text('Newer')");
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(50);
+
+        // The long name is clipped (its full text in the tooltip): the table fits its card, the upload date in view.
+        var longRow = page.Locator("#datasets-table tbody tr").Filter(new() { HasText = "Quarterly-transactions" });
+        await Assertions.Expect(longRow.Locator("strong")).ToHaveAttributeAsync("title", longName);
+        Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('#datasets-table'); return t.scrollWidth <= t.parentElement.clientWidth; }"),
+            "The datasets table is wider than its card: a long name pushes the other columns out of view.");
+
+        // Column names with markup are text, never HTML.
+        await longRow.ClickAsync();
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#profile-table tbody tr").First).ToContainTextAsync("<script>window.__xss=1</script>");
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("a\"b'c");
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("<b>bold</b>");
+        Assert.Equal(0, await page.Locator("#view img, #view script, #view b").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+
+        // A bad file names itself and the line; a refused schedule says why, once.
+        var bad = Path.Combine(Path.GetTempPath(), $"eml-bad-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(bad, "a,b\n1,2\n3\n");
+        try
+        {
+            await page.GotoAsync(api.BaseAddress + "/#/datasets");
+            await page.Locator("#upload-file").SetInputFilesAsync(bad);
+            await page.FillAsync("#upload-name", "broken");
+            await page.ClickAsync("#upload-form button[type=submit]");
+            await Assertions.Expect(page.Locator("#toast.bad")).ToHaveTextAsync("broken, line 3: found 1 field, expected 2.");
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+
+        await page.ClickAsync("a[data-tab=schedules]");
+        await page.FillAsync("#sch-name", "never");
+        await page.FillAsync("#sch-cron", "every monday");
+        await page.FillAsync("#sch-model", "m");
+        await page.ClickAsync("#schedule-form button[type=submit]");
+        var toast = page.Locator("#toast.bad");
+        // Said once, after the field it is about (the ProblemDetails repeats its one field error as the detail).
+        await Assertions.Expect(toast).ToContainTextAsync("cron: Illegal characters");
+        var text = await toast.TextContentAsync() ?? "";
+        Assert.True(text.IndexOf("Illegal characters", StringComparison.Ordinal) == text.LastIndexOf("Illegal characters", StringComparison.Ordinal), "The error is repeated: " + text);
+
+        // A schedule on a long dataset name: its text wraps, so State, Next run and the Pause button stay in view.
+        using (var created = await http.PostAsJsonAsync("/api/schedules", new
+        {
+            name = "weekly-refresh",
+            cron = "0 0 6 ? * MON",
+            experiment = new { datasetName = "Weekly-" + longName[7..], label = "class", scenario = "credit", budgetSeconds = 60, modelName = "weekly-model" },
+            promotion = new { metric = "auc", minimumImprovement = 0.005 },
+        }))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        var scheduleRow = page.Locator("#schedules-table tbody tr").Filter(new() { HasText = "weekly-refresh" });
+        await Assertions.Expect(scheduleRow).ToContainTextAsync("on the newest Weekly-");
+        await Assertions.Expect(scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeInViewportAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('#schedules-table'); return t.scrollWidth <= t.parentElement.clientWidth; }"),
+            "The schedules table is wider than its card: a long dataset name pushes the state and the buttons out of view.");
+
+        // Signing out leaves neither the key in the sign-in field nor the last page in the document.
+        await page.ClickAsync("#logout");
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#api-key")).ToHaveValueAsync("");
+        Assert.Equal(0, await page.Locator("#view *").CountAsync());
+        Assert.Empty(errors);
+    }
+
+    private static async Task UploadAsync(HttpClient http, string name, string csv)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", name + ".csv" },
+            { new StringContent(name), "name" },
+        };
+        using var response = await http.PostAsync("/api/datasets", form);
+        Assert.True(response.IsSuccessStatusCode, $"Upload of {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>Fills the new-experiment form (credit scenario on credit-german) and returns the new experiment's id.</summary>

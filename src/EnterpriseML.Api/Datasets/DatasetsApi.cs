@@ -1,4 +1,5 @@
 using EnterpriseML.Api.Auth;
+using EnterpriseML.Api.Experiments;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -54,7 +55,7 @@ internal static class DatasetsApi
         var name = form["name"].ToString();
         if (string.IsNullOrWhiteSpace(name))
         {
-            name = Path.GetFileNameWithoutExtension(Path.GetFileName(file.FileName ?? "dataset"));
+            name = DatasetStore.NameFromFileName(file.FileName);
         }
 
         try
@@ -72,6 +73,11 @@ internal static class DatasetsApi
         catch (UploadTooLargeException e)
         {
             return Problem(413, "File too large", e.Message);
+        }
+        catch (ArgumentException e) when (e.ParamName == "name")
+        {
+            // The form field, without the " (Parameter 'name')" that ArgumentException appends to its message.
+            return ExperimentsApi.FieldProblem("name", e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal));
         }
         catch (ArgumentException e)
         {

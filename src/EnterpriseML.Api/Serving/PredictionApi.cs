@@ -162,6 +162,7 @@ internal static class PredictionApi
             return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
         }
 
+        userId = RouteId(userId);
         var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment);
         metrics.CountPredictions(name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
@@ -180,6 +181,7 @@ internal static class PredictionApi
             return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
         }
 
+        itemId = RouteId(itemId);
         if (!served.Recommender.Items.TryGetIndex(itemId, out _))
         {
             return Problem(404, "Item not found", $"Item '{itemId}' was not in the training data of '{name}'.");
@@ -188,6 +190,13 @@ internal static class PredictionApi
         var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
+
+    /// <summary>
+    /// A user or item id from the path: Kestrel decodes every escape of a path segment except <c>%2F</c>, which would
+    /// otherwise reach the model as the three characters and make an id with a '/' (a SKU such as <c>AB/12</c>)
+    /// unreachable.
+    /// </summary>
+    private static string RouteId(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// A <c>top</c> outside [1, <see cref="MaxTop"/>] is a 400 rather than clamped: a caller asking for 0 or 5,000 items

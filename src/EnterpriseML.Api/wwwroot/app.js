@@ -36,7 +36,13 @@ function problemText(err) {
   if (!(err instanceof ApiError)) return String(err.message || err);
   const p = err.problem || {};
   let text = p.detail || p.title || err.message;
-  if (p.errors) text += " " + Object.entries(p.errors).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("; ");
+  // The API often repeats a single field error as the detail: say it once, after its field. Other field errors
+  // follow unless the detail already says them.
+  const fieldErrors = Object.entries(p.errors || {}).map(([k, v]) => [k, [].concat(v).join(" ")]);
+  const repeated = fieldErrors.find(([, v]) => v === text);
+  if (repeated) text = `${repeated[0]}: ${text}`;
+  const extra = fieldErrors.filter(e => e !== repeated && !String(text).includes(e[1]));
+  if (extra.length) text += " " + extra.map(([k, v]) => `${k}: ${v}`).join("; ");
   return text;
 }
 
@@ -118,9 +124,11 @@ function confirmAction(title, text) {
   });
 }
 
-function progressBar(fraction, done) {
+/** A bar for an experiment's status: green and full when it succeeded, red or amber where a failed or cancelled sweep stopped. */
+function progressBar(fraction, status) {
   const pct = Math.max(0, Math.min(1, fraction || 0)) * 100;
-  return h("div", { class: "progress" + (done ? " done" : ""), role: "progressbar", "aria-valuenow": pct.toFixed(0), "aria-valuemin": 0, "aria-valuemax": 100 },
+  const kind = status === "succeeded" ? " done" : status === "failed" || status === "cancelled" ? ` ${status}` : "";
+  return h("div", { class: "progress" + kind, role: "progressbar", "aria-valuenow": pct.toFixed(0), "aria-valuemin": 0, "aria-valuemax": 100 },
     h("div", { style: `width:${pct.toFixed(1)}%` }));
 }
 
@@ -128,8 +136,30 @@ function table(columns, rows, onClick, opts = {}) {
   if (rows.length === 0) return h("p", { class: "empty", id: opts.id }, opts.empty || "Nothing here yet.");
   return h("div", { class: "table-wrap" }, h("table", { id: opts.id },
     h("thead", {}, h("tr", {}, columns.map(c => h("th", { class: c.num ? "num" : "" }, c.title)))),
+    // Cells stay on one line, except columns of free text (c.wrap), which wrap so the table fits its card.
     h("tbody", {}, rows.map(r => h("tr", { class: (onClick ? "clickable " : "") + (r.__class || ""), onclick: onClick ? () => onClick(r) : null },
-      columns.map(c => h("td", { class: c.num ? "num" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
+      columns.map(c => h("td", { class: c.num ? "num" : c.wrap ? "wrap" : "" }, c.render ? c.render(r) : (r[c.key] ?? "—"))))))));
+}
+
+// Lists are served a page at a time (newest first); the page number travels in the hash: #/datasets?page=2.
+const PAGE_SIZE = 50;
+const pageOf = params => Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
+
+function pager(section, data, params) {
+  const total = data?.total ?? 0;
+  const size = data?.pageSize || PAGE_SIZE;
+  const current = data?.pageNumber || 1;
+  const pages = Math.max(1, Math.ceil(total / size));
+  if (pages <= 1 && current <= 1) return null;
+  const link = (number, text) => {
+    const query = new URLSearchParams(params);
+    query.set("page", number);
+    return h("a", { class: "page-link", href: `#/${section}?${query}` }, text);
+  };
+  return h("nav", { class: "pager", id: `${section}-pager`, "aria-label": "Pages" },
+    current > 1 ? link(Math.min(current - 1, pages), "← Newer") : null,
+    h("span", { class: "muted" }, `Page ${int(current)} of ${int(pages)} (${int(total)} in all)`),
+    current < pages ? link(current + 1, "Older →") : null);
 }
 
 // ---------- login ----------
@@ -154,7 +184,13 @@ $("#login-form").addEventListener("submit", async event => {
   }
 });
 
-$("#logout").addEventListener("click", () => signOut());
+// Signing out leaves nothing of the session in the page: neither the key in the sign-in field nor the last page's data.
+$("#logout").addEventListener("click", () => {
+  signOut();
+  $("#api-key").value = "";
+  navigation++;
+  view().replaceChildren();
+});
 
 async function start() {
   $("#login").hidden = true;
@@ -200,8 +236,9 @@ async function route() {
 }
 
 // ---------- datasets ----------
-async function datasetsPage({ mount }) {
-  const list = items(await api("/api/datasets"));
+async function datasetsPage({ params, mount }) {
+  const data = await api(`/api/datasets?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`);
+  const list = items(data);
   const form = h("form", { class: "inline", id: "upload-form" },
     h("div", {}, h("label", { for: "upload-file" }, "CSV file"), h("input", { id: "upload-file", type: "file", name: "file", accept: ".csv,.tsv,.txt,text/csv", required: true })),
     h("div", {}, h("label", { for: "upload-name" }, "Name (optional)"), h("input", { id: "upload-name", name: "name", placeholder: "e.g. transactions-weekly" })),
@@ -224,14 +261,15 @@ async function datasetsPage({ mount }) {
   mount(
     h("section", { class: "card" }, h("h2", {}, "Upload a dataset"),
       h("p", { class: "muted hint" }, "A CSV with a header row. Each column is profiled on upload; the same file uploaded twice is stored once."), form),
-    h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(list.length))),
+    h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(data?.total ?? list.length))),
       table([
-        { title: "Name", render: d => h("strong", {}, d.name) },
+        { title: "Name", render: d => h("strong", { class: "clip", title: d.name }, d.name) },
         { title: "Rows", num: true, render: d => int(d.rowCount) },
         { title: "Columns", num: true, render: d => d.columns?.length ?? d.columnCount ?? "—" },
         { title: "SHA-256", render: d => h("code", { title: d.sha256 }, (d.sha256 || "").slice(0, 12)) },
         { title: "Uploaded", render: d => when(d.createdAt) },
-      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." })));
+      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." }),
+      pager("datasets", data, params)));
 }
 
 async function datasetPage({ id, mount }) {
@@ -253,7 +291,7 @@ async function datasetPage({ id, mount }) {
         h("dt", {}, "Uploaded"), h("dd", {}, when(d.createdAt)))),
     h("section", { class: "card" }, h("h2", {}, "Column profile"),
       table([
-        { title: "Column", render: c => h("strong", {}, c.name) },
+        { title: "Column", render: c => h("strong", { class: "clip", title: c.name }, c.name) },
         { title: "Type", render: c => [badge(String(c.type).toLowerCase(), "type"), c.note ? h("span", { class: "type-note", title: c.note }, " ⚠") : null] },
         { title: "Missing", num: true, render: c => int(c.missingCount) },
         { title: "Distinct", num: true, render: c => int(c.distinctCount) },
@@ -287,7 +325,16 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     datasets.map(d => h("option", { value: d.id, selected: String(d.id) === String(preselect) }, `${d.name} (${int(d.rowCount)} rows)`)));
   const labelSelect = h("select", { id: `${prefix}-label`, required: true });
   const positiveSelect = h("select", { id: `${prefix}-positive` });
+  // Columns not to learn from (an identifier, a leak, a column the dataset page warns about): the API's ignoreColumns.
+  const ignoreSelect = h("select", { id: `${prefix}-ignore`, multiple: true, size: 3, title: "Ctrl- or Cmd-click to pick several" });
+  const fillIgnore = () => {
+    const d = datasets.find(x => String(x.id) === datasetSelect.value);
+    const kept = new Set([...ignoreSelect.selectedOptions].map(o => o.value));
+    ignoreSelect.replaceChildren(...(d?.columns || []).filter(c => c.name !== labelSelect.value)
+      .map(c => h("option", { value: c.name, selected: kept.has(c.name) }, c.note ? `${c.name} ⚠` : c.name)));
+  };
   const fillPositive = () => {
+    fillIgnore();
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const column = d?.columns?.find(c => c.name === labelSelect.value);
     const values = column && column.distinctCount <= 20 ? (column.topValues || []).map(v => v.value) : [];
@@ -319,6 +366,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const taskSelect = h("select", { id: `${prefix}-task` },
     [h("option", { value: "" }, "(infer from the label)"), ...["binary", "multiclass", "regression"].map(t => h("option", { value: t }, t))]);
   const taskField = field("Task", taskSelect);
+  const ignoreField = field("Ignore columns", ignoreSelect);
   const isRecommendation = () => scenario.value === "recommendation";
   const pick = (columns, pattern, fallbackIndex) => (columns.find(c => pattern.test(c.name)) || columns[fallbackIndex] || {}).name || "";
   let wasRecommendation = false;
@@ -329,7 +377,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const columns = d?.columns || [];
     userField.hidden = itemField.hidden = !recommendation;
-    positiveField.hidden = taskField.hidden = recommendation;
+    positiveField.hidden = taskField.hidden = ignoreField.hidden = recommendation;
     userSelect.required = itemSelect.required = recommendation;
     labelSelect.required = !recommendation;
     labelField.querySelector("label").textContent = recommendation ? "Rating column (optional)" : "Label column";
@@ -362,7 +410,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   for (const control of [scenario, datasetSelect, labelSelect]) control.addEventListener("change", fillTime);
   fillTime();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, timeField, userField, itemField,
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, userField, itemField,
       field("Budget (seconds)", budget), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
@@ -372,6 +420,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         if (!body.label) delete body.label;
       } else {
         if (positiveSelect.value) body.positiveClass = positiveSelect.value;
+        const ignored = [...ignoreSelect.selectedOptions].map(o => o.value);
+        if (ignored.length) body.ignoreColumns = ignored;
         if (taskSelect.value) body.task = taskSelect.value;
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
@@ -385,7 +435,7 @@ function experimentsTable(list) {
     { title: "Model", render: x => h("strong", {}, x.modelName || x.id) },
     { title: "Scenario", render: x => x.scenario || "—" },
     { title: "Status", render: x => badge(x.status) },
-    { title: "Progress", render: x => progressBar(progressFraction(x), x.status === "succeeded") },
+    { title: "Progress", render: x => progressBar(progressFraction(x), x.status) },
     { title: "Trials", num: true, render: x => int(x.progress?.trialsCompleted) },
     { title: "Best score", num: true, render: x => num(x.progress?.bestScore) },
     { title: "Created", render: x => when(x.createdAt) },
@@ -393,7 +443,8 @@ function experimentsTable(list) {
 }
 
 async function experimentsPage({ params, mount }) {
-  const [experiments, datasets] = await Promise.all([api("/api/experiments?pageSize=50"), api("/api/datasets?pageSize=500")]);
+  const listPath = `/api/experiments?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`;
+  const [experiments, datasets] = await Promise.all([api(listPath), api("/api/datasets?pageSize=500")]);
   const dsList = items(datasets);
   const fields = experimentFields(dsList, params.get("dataset"), "exp");
   const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
@@ -409,8 +460,10 @@ async function experimentsPage({ params, mount }) {
     } catch (err) { toast(problemText(err), true); button.disabled = false; }
   });
 
-  let list = items(experiments);
-  const listCard = h("section", { class: "card" }, h("h2", {}, "Experiments"), experimentsTable(list));
+  let page = experiments;
+  let list = items(page);
+  const listContent = () => [h("h2", {}, "Experiments ", h("span", { class: "count" }, int(page?.total ?? list.length))), experimentsTable(list), pager("experiments", page, params)];
+  const listCard = h("section", { class: "card" }, ...listContent());
   mount(
     h("section", { class: "card" }, h("h2", {}, "New experiment"),
       dsList.length
@@ -422,13 +475,14 @@ async function experimentsPage({ params, mount }) {
   while (active() && mount.current()) {
     await new Promise(r => setTimeout(r, 2000));
     if (!mount.current()) break;
-    try { list = items(await api("/api/experiments?pageSize=50")); } catch { break; }
-    if (mount.current()) listCard.replaceChildren(h("h2", {}, "Experiments"), experimentsTable(list));
+    try { page = await api(listPath); list = items(page); } catch { break; }
+    if (mount.current()) listCard.replaceChildren(...listContent());
   }
 }
 
 function progressFraction(x) {
-  if (["succeeded", "failed", "cancelled"].includes(x.status)) return 1;
+  // A sweep that succeeded is done whatever budget it used; one that failed or was cancelled shows where it stopped.
+  if (x.status === "succeeded") return 1;
   const p = x.progress || {};
   return p.budgetSeconds ? (p.elapsedSeconds || 0) / p.budgetSeconds : 0;
 }
@@ -441,6 +495,7 @@ async function experimentPage({ id, mount }) {
     const winner = x.winner;
     const p = x.progress || {};
     const scoreName = metricName(metric);
+    const perUser = x.scenario === "recommendation";
     const elapsed = Math.min(p.elapsedSeconds || 0, p.budgetSeconds || Infinity);
     mount(
       h("section", { class: "card" },
@@ -451,7 +506,7 @@ async function experimentPage({ id, mount }) {
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
         h("div", { class: "progress-line" },
-          h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status === "succeeded")),
+          h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status)),
           h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
             : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s` + (running ? " · live" : ""))),
         h("dl", { class: "kv wide", style: "margin-top:.8rem" },
@@ -460,7 +515,8 @@ async function experimentPage({ id, mount }) {
           winner ? [h("dt", {}, "Winner"), h("dd", { id: "winner" }, h("strong", {}, winner.candidate), " ", badge(winner.kind), " → ",
             winner.modelName ? h("a", { href: `#/models/${encodeURIComponent(winner.modelName)}` }, `${winner.modelName} v${winner.modelVersion}`) : "—")] : null,
           winner?.reason ? [h("dt", {}, "Why"), h("dd", {}, winner.reason)] : null,
-          x.error ? [h("dt", {}, "Error"), h("dd", { class: "error" }, x.error)] : null)),
+          // A cancellation is what someone asked for, not an error.
+          x.error ? [h("dt", {}, x.status === "cancelled" ? "Cancelled" : "Error"), h("dd", { class: x.status === "cancelled" ? "" : "error", id: "exp-error" }, x.error)] : null)),
       h("section", { class: "card" },
         h("div", { class: "head" }, h("h2", {}, "Leaderboard ", h("span", { class: "count" }, int(leaderboard.length))),
           h("div", { class: "legend" }, badge("general"), h("span", {}, "general-purpose trainer"), badge("specialised"), h("span", {}, "built for this scenario"))),
@@ -473,7 +529,7 @@ async function experimentPage({ id, mount }) {
           { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
           { title: "Re-evaluated", num: true, render: r => fixed(r.selectionScore, 4) },
           { title: "Fit CPU s", num: true, render: r => fixed(r.fitSeconds, 2) },
-          { title: "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
+          { title: perUser ? "µs/user" : "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },
           { title: "Parameters", render: r => h("code", { class: "clip params", title: fullParams(r.parameters) }, compactParams(r.parameters)) },
         ], leaderboard.map(r => ({ ...r, __class: winner && r.rank === winner.rank ? "winner" : "" })), null,
@@ -481,7 +537,7 @@ async function experimentPage({ id, mount }) {
       h("div", { class: "grid2" },
         h("section", { class: "card", id: "chart-score" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x, scoreName)),
         h("section", { class: "card", id: "chart-cost" }, h("h3", {}, "Cost vs quality"),
-          leaderboard.length ? costVsQuality(leaderboard, scoreName) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
+          leaderboard.length ? costVsQuality(leaderboard, scoreName, perUser) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
         ...curves(x)));
   };
 
@@ -537,15 +593,17 @@ function scoreVsTime(x, scoreName) {
   ];
 }
 
-function costVsQuality(leaderboard, scoreName) {
+function costVsQuality(leaderboard, scoreName, perUser) {
+  // A recommender's cost is timed per user's top-10 request, a tabular model's per scored row.
+  const unit = perUser ? "µs per user top-10" : "µs per row";
   const rows = leaderboard.filter(r => Number.isFinite(r.validationScore));
   return [
     Charts.scatter("Cost vs quality", rows.map(r => ({
       x: Math.max(r.predictMicrosecondsPerRow || 0.01, 0.01), y: r.validationScore,
       color: KIND_COLOR[r.kind] || "#666", text: r.candidate,
       r: 4 + Math.min(5, Math.log10(Math.max(r.modelBytes || 1, 1))),
-      label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} µs/row, ${bytes(r.modelBytes)}`,
-    })), "prediction cost (µs per row, log scale)", scoreName, { logX: true }),
+      label: `${r.candidate} (${r.kind}): ${num(r.validationScore)} at ${num(r.predictMicrosecondsPerRow, 2)} ${unit}, ${bytes(r.modelBytes)}`,
+    })), `prediction cost (${unit}, log scale)`, scoreName, { logX: true }),
     h("div", { class: "legend" }, h("span", {}, h("i", { style: `background:${KIND_COLOR.general}` }), "general"), h("span", {}, h("i", { style: `background:${KIND_COLOR.specialised}` }), "specialised"),
       h("span", {}, "dot size grows with model size")),
   ];
@@ -632,13 +690,25 @@ async function schedulesPage({ mount }) {
   const name = h("input", { id: "sch-name", required: true, maxlength: 100, placeholder: "e.g. weekly-credit-refresh" });
   const cron = h("input", { id: "sch-cron", required: true, value: "0 0 6 ? * MON", title: "Quartz cron: seconds minutes hours day-of-month month day-of-week" });
   const zone = h("input", { id: "sch-zone", value: "UTC" });
+  // A refresh is for new data: by default each fire trains on the newest upload of the chosen dataset's name (the
+  // API's datasetName), so next week's extract uploaded under the same name is picked up; pinning sends datasetId.
+  const datasetMode = h("select", { id: "sch-dataset-mode" },
+    h("option", { value: "name" }, "the newest upload of this name"),
+    h("option", { value: "id" }, "this upload only"));
   const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
-  const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone), ...fields.nodes,
+  const [datasetField, ...otherFields] = fields.nodes;
+  const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone),
+    datasetField, field("Each refresh trains on", datasetMode), ...otherFields,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Create schedule")));
   form.addEventListener("submit", async e => {
     e.preventDefault();
     try {
-      await api("/api/schedules", { method: "POST", body: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || "UTC", experiment: fields.read() } });
+      const experiment = fields.read();
+      if (datasetMode.value === "name") {
+        experiment.datasetName = dsList.find(d => d.id === experiment.datasetId)?.name;
+        delete experiment.datasetId;
+      }
+      await api("/api/schedules", { method: "POST", body: { name: name.value.trim(), cron: cron.value.trim(), timeZone: zone.value.trim() || "UTC", experiment } });
       toast(`Schedule ${name.value.trim()} created`);
       route();
     } catch (err) { toast(problemText(err), true); }
@@ -653,10 +723,11 @@ async function schedulesPage({ mount }) {
       table([
         { title: "Name", render: s => h("strong", {}, s.name) },
         { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
-        { title: "Trains", render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on ${dsName(s.experiment.datasetId)}` : "—" },
+        { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
+            + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
         { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
         { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
-        { title: "Last outcome", render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
+        { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
         { title: "", render: s => h("div", { class: "row nowrap" },
             s.paused
               ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")

@@ -195,8 +195,41 @@ public sealed class DatasetsApiTests
         using var client = api.Client();
         using var response = await client.PostAsync("/api/datasets", Form("a,b\n1,2\n"u8.ToArray(), "x.csv", "../../etc/passwd"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("Invalid dataset name", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Invalid field 'name'", problem.GetProperty("title").GetString());
+        Assert.Equal("Invalid dataset name '../../etc/passwd': use 1–128 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit, without '..'.",
+            problem.GetProperty("detail").GetString());
+        Assert.Equal("name", problem.GetProperty("field").GetString());
         await AssertNothingStoredAsync(api);
+    }
+
+    /// <summary>Without a name, the dataset is named after its file, made valid: a file name is not a typed name to refuse.</summary>
+    [Theory]
+    [InlineData("Q3 sales (EU).csv", "Q3 sales -EU")]
+    [InlineData("[draft] 2026..w49.csv", "draft- 2026.w49")]
+    [InlineData("(1).csv", "1")]
+    public async Task Upload_WithoutNameFromAFileNameOutsideTheRule_NamedAfterTheFile(string fileName, string expected)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "fname");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        using var response = await client.PostAsync("/api/datasets", Form("a,b\n1,2\n"u8.ToArray(), fileName));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        Assert.Equal(expected, JsonDocument.Parse(body).RootElement.GetProperty("name").GetString());
+    }
+
+    /// <summary>Letters outside the rule become '-' (browsers send the file name as UTF-8); nothing left is "dataset".</summary>
+    [Theory]
+    [InlineData("Umsätze Q3 (EU).csv", "Ums-tze Q3 -EU")]
+    [InlineData("数据.csv", "dataset")]
+    [InlineData(".hidden.csv", "hidden")]
+    [InlineData(null, "dataset")]
+    public void NameFromFileName_OutsideTheRule_ValidName(string? fileName, string expected)
+    {
+        var name = DatasetStore.NameFromFileName(fileName);
+        Assert.Equal(expected, name);
+        Assert.Equal(name, DatasetStore.ValidateName(name));
     }
 
     private static async Task AssertNothingStoredAsync(WebApplicationFactoryWithSettings api)

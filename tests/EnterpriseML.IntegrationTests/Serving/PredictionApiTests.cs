@@ -409,4 +409,46 @@ public sealed class PredictionApiTests
         using var leak = await other.GetAsync("/api/models/scotch/recommendations/1");
         Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
     }
+
+    /// <summary>An id with a '/' is sent escaped (%2F), which Kestrel leaves escaped in the route: it must still be found.</summary>
+    [Fact]
+    public async Task Recommender_IdsWithASlash_FoundWhenEscaped()
+    {
+        var csv = Path.Combine(Path.GetTempPath(), $"eml-slash-{Guid.NewGuid():N}.csv");
+        var model = Path.ChangeExtension(csv, ".eml");
+        await File.WriteAllTextAsync(csv, "user,item\nu/1,AB/12\nu/1,CD/34\nu/2,AB/12\nu/2,EF/56\nu/3,CD/34\nu/3,EF/56\nu/3,GH/78\n");
+        try
+        {
+            var data = Engine.Recommendation.InteractionSet.ReadCsv([csv], new Engine.Recommendation.InteractionColumns("user", "item"))[0];
+            await using (var file = File.Create(model))
+            {
+                new Engine.Trainers.Neighbors.ItemKnnTrainer().Fit(data).Save(file);
+            }
+
+            await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "slash");
+            using var api = new ApiHost(scope);
+            using var admin = api.Client();
+            var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "shop");
+            await ServingModels.InsertVersionAsync(api, tenant, "skus", 1, "champion", model);
+            using var client = api.Client(key);
+
+            var top = await client.GetFromJsonAsync<JsonElement>("/api/models/skus/recommendations/u%2F1?top=5");
+            Assert.Equal("u/1", top.GetProperty("user").GetString());
+            Assert.False(top.GetProperty("fallback").GetBoolean());
+            var items = top.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()).ToArray();
+            Assert.NotEmpty(items);
+            Assert.DoesNotContain("AB/12", items); // u/1 has it
+            Assert.DoesNotContain("CD/34", items);
+
+            using var similar = await client.GetAsync("/api/models/skus/similar/AB%2F12?top=2");
+            var body = await similar.Content.ReadAsStringAsync();
+            Assert.True(similar.StatusCode == HttpStatusCode.OK, body);
+            Assert.Equal("AB/12", JsonDocument.Parse(body).RootElement.GetProperty("item").GetString());
+        }
+        finally
+        {
+            File.Delete(csv);
+            File.Delete(model);
+        }
+    }
 }

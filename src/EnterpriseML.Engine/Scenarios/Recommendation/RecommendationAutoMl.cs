@@ -549,7 +549,7 @@ public static class RecommendationAutoMl
         var left = budget is { } total ? total - time.GetElapsedTime(started).TotalSeconds : double.PositiveInfinity;
         if (left <= 0)
         {
-            return (winner.Model, false);
+            return (Unrefitted(winner.Model, train), false);
         }
 
         using var cap = double.IsFinite(left) ? new CancellationTokenSource(TimeSpan.FromSeconds(left), time) : new CancellationTokenSource();
@@ -561,8 +561,19 @@ public static class RecommendationAutoMl
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (winner.Model, false);
+            return (Unrefitted(winner.Model, train), false);
         }
+    }
+
+    /// <summary>
+    /// The validation-fold model, kept when the refit does not fit the budget. It never saw the held-out rows, but
+    /// they are the users' interactions all the same: without excluding them it would recommend back items a user
+    /// already has (the served model's top-N did, up to 9 of 10 for a heavy MovieLens user).
+    /// </summary>
+    private static Recommender Unrefitted(Recommender model, InteractionSet train)
+    {
+        model.ExcludeAlso(train);
+        return model;
     }
 
     private static (TrialRecord Winner, string Reason, KindComparison? Comparison) ChooseWinner(

@@ -26,6 +26,56 @@ public sealed class RecommendationAutoMlTests
         return data.Select([.. rows]);
     });
 
+    /// <summary>
+    /// When the refit does not fit the budget (the clock jumps past it as the refit starts), the kept validation-fold
+    /// model still excludes every interaction a user had, the held-out ones included.
+    /// </summary>
+    [Fact]
+    public void Run_NoTimeToRefit_FoldModelNeverRecommendsAnItemTheUserHas()
+    {
+        var data = Subsample.Value;
+        var clock = new JumpingClock();
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = 600, MaximumTrials = 2, Seed = 3, MaximumDegreeOfParallelism = 2, Time = clock };
+
+        var result = RecommendationAutoMl.Run(data, options, clock);
+
+        Assert.False(result.Sweep.RefittedOnAllData);
+        var had = new HashSet<(int User, int Item)>();
+        for (var i = 0; i < data.Count; i++)
+        {
+            had.Add((data.UserIndices[i], data.ItemIndices[i]));
+        }
+
+        var recommended = 0;
+        for (var u = 0; u < data.Users.Count; u++)
+        {
+            foreach (var item in result.Model.Recommend(data.Users[u], 20).Items)
+            {
+                recommended++;
+                Assert.True(data.Items.TryGetIndex(item.ItemId, out var i));
+                Assert.False(had.Contains((u, i)), $"User {data.Users[u]} was recommended {item.ItemId}, which they already have.");
+            }
+        }
+
+        Assert.True(recommended > 0);
+    }
+
+    /// <summary>A clock that jumps an hour ahead when the sweep reports that it starts the refit.</summary>
+    private sealed class JumpingClock : TimeProvider, IProgress<SweepEvent>
+    {
+        private long _offset;
+
+        public override long GetTimestamp() => base.GetTimestamp() + _offset;
+
+        public void Report(SweepEvent value)
+        {
+            if (value.Kind == SweepEventKind.Refitting)
+            {
+                _offset += 3600 * TimestampFrequency;
+            }
+        }
+    }
+
     [Fact]
     public void Run_MovieLensDefaults_BothKindsOnTheReportWithATrueTradeOffAndADeterministicScore()
     {
