@@ -28,35 +28,29 @@ internal sealed class FittedPipeline(ModelPipeline model, string pipeline, IRead
 internal static class FeaturizationCache
 {
     /// <summary>
-    /// The cached result of <paramref name="fit"/> for (<paramref name="table"/>, <paramref name="options"/>), fitting it
-    /// on first use. A fit cancelled by one trial is not cached as a failure for the others (PublicationOnly, and the
-    /// entry is dropped on cancellation).
+    /// The cached result for (<paramref name="table"/>, <paramref name="options"/>), or <paramref name="fit"/>'s,
+    /// run with the caller's own <paramref name="cancellationToken"/> and cached when no other caller's finished
+    /// first. Trials that start together may each featurise, but every one of them stops at its own deadline: a
+    /// shared computation would run under the token of the trial that started it, so another trial waiting on it
+    /// neither stopped at its time cap nor kept going when that first trial was cancelled.
     /// </summary>
-    public static T Get<T>(ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, Lazy<T>>> cache, DataTable table, FeaturizerOptions options, Func<T> fit)
+    public static T Get<T>(ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, T>> cache, DataTable table, FeaturizerOptions options,
+        Func<CancellationToken, T> fit, CancellationToken cancellationToken)
     {
-        Lazy<T> lazy;
         var perTable = cache.GetValue(table, static _ => []);
         lock (perTable)
         {
-            if (!perTable.TryGetValue(options, out lazy!))
+            if (perTable.TryGetValue(options, out var cached))
             {
-                lazy = new Lazy<T>(fit, LazyThreadSafetyMode.PublicationOnly);
-                perTable[options] = lazy;
+                return cached;
             }
         }
 
-        try
+        var value = fit(cancellationToken);
+        lock (perTable)
         {
-            return lazy.Value;
-        }
-        catch (OperationCanceledException)
-        {
-            lock (perTable)
-            {
-                perTable.Remove(options);
-            }
-
-            throw;
+            // The first result stored is the one every trial uses.
+            return perTable.TryAdd(options, value) ? value : perTable[options];
         }
     }
 }

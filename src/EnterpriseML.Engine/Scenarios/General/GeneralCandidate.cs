@@ -18,7 +18,7 @@ namespace EnterpriseML.Engine.Scenarios.General;
 /// </summary>
 internal sealed class GeneralCandidate : ICandidate
 {
-    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, Lazy<(FittedFeaturePipeline, FeatureMatrix)>>> Cache = new();
+    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, (FittedFeaturePipeline, FeatureMatrix)>> Cache = new();
 
     private readonly FeaturizerOptions _featurizer;
     private readonly Func<ParameterSet, int, int, ITrainer> _trainer;
@@ -89,10 +89,10 @@ internal sealed class GeneralCandidate : ICandidate
     private (FittedFeaturePipeline, FeatureMatrix) Featurize(DataTable table, CancellationToken cancellationToken)
     {
         var options = _featurizer;
-        return FeaturizationCache.Get(Cache, table, options, () =>
+        return FeaturizationCache.Get(Cache, table, options, token =>
         {
-            var f = FeaturePipeline.Fit(table, options, cancellationToken);
-            return (f, f.Transform(table, cancellationToken));
-        });
+            var f = FeaturePipeline.Fit(table, options, token);
+            return (f, f.Transform(table, token));
+        }, cancellationToken);
     }
 }

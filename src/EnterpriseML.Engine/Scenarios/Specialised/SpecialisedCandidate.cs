@@ -22,7 +22,7 @@ internal sealed record SpecialisedInput(CandidateFitContext Context, FittedFeatu
 /// </summary>
 internal sealed class SpecialisedCandidate : ICandidate
 {
-    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, Lazy<(FittedFeaturePipeline, FeatureMatrix, DataTable)>>> Cache = new();
+    private static readonly ConditionalWeakTable<DataTable, Dictionary<FeaturizerOptions, (FittedFeaturePipeline, FeatureMatrix, DataTable)>> Cache = new();
 
     private readonly FeaturizerOptions _featurizer;
     private readonly Func<SpecialisedInput, ParameterSet, CancellationToken, SpecialisedFit> _fit;
@@ -74,12 +74,12 @@ internal sealed class SpecialisedCandidate : ICandidate
     private (FittedFeaturePipeline, FeatureMatrix, DataTable) Featurize(DataTable table, string? timestamp, CancellationToken cancellationToken)
     {
         var options = _featurizer;
-        return FeaturizationCache.Get(Cache, table, options, () =>
+        return FeaturizationCache.Get(Cache, table, options, token =>
         {
             var input = timestamp is not null && table.TryGetColumn(timestamp, out _) ? table.WithoutColumns([timestamp]) : table;
-            var f = FeaturePipeline.Fit(input, options, cancellationToken);
-            return (f, f.Transform(input, cancellationToken), input);
-        });
+            var f = FeaturePipeline.Fit(input, options, token);
+            return (f, f.Transform(input, token), input);
+        }, cancellationToken);
     }
 }
 
