@@ -61,6 +61,14 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return record;
     }
 
+    /// <summary>Removes an experiment that never started (its job could not be queued); false when it has started or is gone.</summary>
+    public async Task<bool> DeleteQueuedAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM experiments WHERE id = @id AND status = 'queued'", new { id }, cancellationToken: cancellationToken)) == 1;
+    }
+
     /// <summary>The experiment, scoped to a tenant (null tenant: any, for jobs).</summary>
     public async Task<ExperimentRecord?> GetAsync(string? tenantId, string id, CancellationToken cancellationToken = default)
     {
