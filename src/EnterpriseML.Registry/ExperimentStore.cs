@@ -171,6 +171,26 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return next;
     }
 
+    /// <summary>
+    /// Whether <paramref name="attempt"/> is still the experiment's latest attempt. A later one means another node
+    /// took the sweep over (the cluster recovered it from a node that missed its check-ins while still running).
+    /// </summary>
+    public async Task<bool> IsLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt", new { id, attempt }, cancellationToken: cancellationToken)) == 0;
+    }
+
+    /// <summary>Throws <see cref="AttemptSupersededException"/> when a later attempt of the experiment exists.</summary>
+    public async Task EnsureLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    {
+        if (!await IsLatestAttemptAsync(id, attempt, cancellationToken))
+        {
+            throw new AttemptSupersededException(id, attempt);
+        }
+    }
+
     public async Task EndAttemptAsync(string id, int attempt, string outcome, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
@@ -238,3 +258,10 @@ public enum StartOutcome
     /// <summary>It ended (succeeded, failed or cancelled) or no longer exists: nothing to run.</summary>
     Ended,
 }
+
+/// <summary>
+/// Another node took the experiment's sweep over (a later attempt exists): this run must store nothing more, so one
+/// experiment never stores two model versions.
+/// </summary>
+public sealed class AttemptSupersededException(string experimentId, int attempt)
+    : Exception($"Attempt {attempt} of experiment {experimentId} was taken over by a later attempt on another node.");
