@@ -144,6 +144,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
                 logger.LogDebug(inner, "Could not record the failed attempt; the next attempt on this node will");
             }
 
+            if (await GiveUpIfLastTryAsync(context, id, "a transient failure", e))
+            {
+                return;
+            }
+
             throw new JobExecutionException(e) { RefireImmediately = false };
         }
         catch (Exception e) when (e is ArgumentException or CsvFormatException or SweepFailedException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -158,12 +163,45 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             // Unknown: record it and let the retry policy decide; a bug that fails every time stops after the retries.
             logger.LogError(e, "Experiment {Id} attempt {Attempt} failed unexpectedly", id, attempt);
             await experiments.EndAttemptAsync(id, attempt, "error: " + e.Message, CancellationToken.None);
+            if (await GiveUpIfLastTryAsync(context, id, "an unexpected error", e))
+            {
+                return;
+            }
+
             throw new JobExecutionException(e) { RefireImmediately = false };
         }
         finally
         {
             await cancel.CancelAsync();
             await watcher;
+        }
+    }
+
+    /// <summary>
+    /// When this firing is the last its retry policy allows (or it has none), marks the experiment failed with the
+    /// error and how many retries were spent, and answers true: else nothing would ever end the experiment, which
+    /// stayed "running" for ever (holding one of its tenant's slots). False when Quartz retries it again, or when the
+    /// database cannot take the failure either (then Quartz reports the exhausted retries).
+    /// </summary>
+    private async Task<bool> GiveUpIfLastTryAsync(IJobExecutionContext context, string id, string what, Exception e)
+    {
+        var retries = context.RetryPolicy?.MaxAttempts ?? 0;
+        if (context.RetryAttempt < retries)
+        {
+            return false;
+        }
+
+        var error = $"The sweep gave up after {retries} retr{(retries == 1 ? "y" : "ies")} (Jobs:TransientRetries) of {what}: {e.Message}";
+        try
+        {
+            await experiments.FinishAsync(id, "failed", error, null, null, null, CancellationToken.None);
+            logger.LogError(e, "Experiment {Id} failed: {Error}", id, error);
+            return true;
+        }
+        catch (Exception inner) when (inner is not OutOfMemoryException)
+        {
+            logger.LogError(inner, "Experiment {Id} ran out of retries and its failure could not be recorded", id);
+            return false;
         }
     }
 

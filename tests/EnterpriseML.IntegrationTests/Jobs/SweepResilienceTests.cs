@@ -212,6 +212,49 @@ public sealed class SweepResilienceTests
         Assert.Equal("succeeded", done.RootElement.GetProperty("status").GetString());
     }
 
+    /// <summary>
+    /// A sweep that fails transiently at every try: once Quartz's retries (Jobs:TransientRetries) were spent nothing
+    /// ended the experiment, which stayed "running" for ever and held one of its tenant's slots. Now the last try marks
+    /// it failed, saying it gave up and why.
+    /// </summary>
+    [Fact]
+    public async Task Sweep_TransientFailureOnEveryTry_FailsWithTheReasonOnceRetriesAreSpent()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "giveup");
+        using var api = new ApiHost(scope, new() { ["Jobs:TransientRetries"] = "1", ["Jobs:TransientRetryDelaySeconds"] = "0" });
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+
+        // Every try reads the experiment's recorded trials first: with their table away, every try fails transiently.
+        await RenameAsync(scope.Postgres!, "trials", "trials_away");
+        string id;
+        try
+        {
+            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 5, seed: 1, modelName: "giveup");
+            await Processes.PollAsync(async () =>
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(scope.Postgres);
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT status FROM experiments WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                return await command.ExecuteScalarAsync() as string is "failed" or "succeeded" or "cancelled" ? "ended" : null;
+            }, TimeSpan.FromSeconds(30), "the experiment to end");
+        }
+        finally
+        {
+            await RenameAsync(scope.Postgres!, "trials_away", "trials");
+        }
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, id, 30);
+        var root = done.RootElement;
+        Assert.Equal("failed", root.GetProperty("status").GetString());
+        Assert.StartsWith("The sweep gave up after 1 retry (Jobs:TransientRetries) of a transient failure: ", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("trials", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.All(attempts, a => Assert.StartsWith("transient: ", a.GetProperty("outcome").GetString(), StringComparison.Ordinal));
+    }
+
     private static async Task RenameAsync(string connectionString, string from, string to)
     {
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
