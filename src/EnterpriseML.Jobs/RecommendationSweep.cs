@@ -105,7 +105,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             validation = sweep.ValidationDescription,
             validationRowsHash = sweep.ValidationHash,
         }, SweepJob.Json);
-        await experiments.EnsureLatestAttemptAsync(experiment.Id, attempt, cancellationToken);
+        await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, RecommendationScenario.Name, artifact.ToArray(),
             metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
         winner["modelName"] = experiment.ModelName;

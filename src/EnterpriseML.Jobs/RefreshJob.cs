@@ -132,7 +132,7 @@ public sealed class RefreshJob(
             // Another node resumed this refresh's experiment and decides and records it.
             await sweeps.EndSupersededAsync(experiment.Id, attempt, e);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested || e is ExperimentEndedException)
         {
             if (!await experiments.IsLatestAttemptAsync(experiment.Id, attempt, CancellationToken.None))
             {

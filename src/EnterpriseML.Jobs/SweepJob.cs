@@ -108,7 +108,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         {
             await EndSupersededAsync(id, attempt, e);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested || e is ExperimentEndedException)
         {
             if (!await experiments.IsLatestAttemptAsync(id, attempt, CancellationToken.None))
             {
@@ -300,7 +300,8 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// Sweeps <paramref name="train"/> (replaying the experiment's recorded trials), stores the winner as a new model
     /// version (with <paramref name="extraLineage"/> merged into its lineage; its audit entry names
     /// <paramref name="changedBy"/>, default <c>experiment:{id}</c>) and marks the experiment succeeded. Nothing is
-    /// stored when a later attempt than <paramref name="attempt"/> exists (<see cref="AttemptSupersededException"/>).
+    /// stored when a later attempt than <paramref name="attempt"/> exists (<see cref="AttemptSupersededException"/>) or
+    /// the experiment was cancelled meanwhile (<see cref="ExperimentEndedException"/>).
     /// </summary>
     internal async Task<(SweepResult Result, ModelVersionRecord Version)> SweepAndStoreAsync(
         ExperimentRecord experiment, ExperimentRequest request, DatasetRecord dataset, PreparedSweep prepared, CandidateData train, string node, int attempt,
@@ -354,7 +355,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             lineage[key] = value?.DeepClone();
         }
 
-        await experiments.EnsureLatestAttemptAsync(experiment.Id, attempt, cancellationToken);
+        await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
             metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}", cancellationToken);
         winner["modelName"] = experiment.ModelName;

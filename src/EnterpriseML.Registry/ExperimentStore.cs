@@ -182,12 +182,25 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             "SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt", new { id, attempt }, cancellationToken: cancellationToken)) == 0;
     }
 
-    /// <summary>Throws <see cref="AttemptSupersededException"/> when a later attempt of the experiment exists.</summary>
-    public async Task EnsureLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checked just before a sweep stores its model: throws <see cref="AttemptSupersededException"/> when a later attempt
+    /// of the experiment exists, and <see cref="ExperimentEndedException"/> when the experiment has ended meanwhile (a
+    /// cancel the sweep's once-a-second watch has not seen yet), so neither stores a model version.
+    /// </summary>
+    public async Task EnsureStillOwnedAsync(string id, int attempt, CancellationToken cancellationToken = default)
     {
-        if (!await IsLatestAttemptAsync(id, attempt, cancellationToken))
+        await using var c = await database.OpenAsync(cancellationToken);
+        var state = await c.QuerySingleOrDefaultAsync<(string Status, long Later)>(new CommandDefinition(
+            "SELECT status, (SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt) FROM experiments WHERE id = @id",
+            new { id, attempt }, cancellationToken: cancellationToken));
+        if (state.Later > 0)
         {
             throw new AttemptSupersededException(id, attempt);
+        }
+
+        if (state.Status is not ("queued" or "running"))
+        {
+            throw new ExperimentEndedException(id, state.Status ?? "deleted");
         }
     }
 
@@ -265,3 +278,7 @@ public enum StartOutcome
 /// </summary>
 public sealed class AttemptSupersededException(string experimentId, int attempt)
     : Exception($"Attempt {attempt} of experiment {experimentId} was taken over by a later attempt on another node.");
+
+/// <summary>The experiment ended (it was cancelled) while its sweep ran: the sweep stops without storing a model.</summary>
+public sealed class ExperimentEndedException(string experimentId, string status)
+    : OperationCanceledException($"Experiment {experimentId} is {status}; its sweep stops without storing a model.");

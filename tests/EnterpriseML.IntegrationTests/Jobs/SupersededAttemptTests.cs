@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Jobs;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
 
@@ -86,5 +89,44 @@ public sealed class SupersededAttemptTests
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
+    }
+}
+
+/// <summary>A cancel that lands after the sweep's last trial, before its watch (once a second) has seen it.</summary>
+public sealed class CancelBeforeStoreTests
+{
+    /// <summary>
+    /// The sweep stored its winner as a model version although the experiment had been cancelled (the final
+    /// "succeeded" then found the experiment cancelled and changed nothing): a cancelled experiment with a model
+    /// version, the first of a model even becoming its champion. Now the sweep checks just before it stores.
+    /// </summary>
+    [Fact]
+    public async Task SweepAndStore_ExperimentCancelledBeforeTheModelIsStored_StoresNothingAndStopsAsCancelled()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "cancelstore");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 1, seed: 1, modelName: "late-cancel");
+
+        var experiments = api.Services.GetRequiredService<ExperimentStore>();
+        var sweeps = api.Services.GetRequiredService<SweepJob>();
+        var experiment = (await experiments.GetAsync(null, id))!;
+        Assert.Equal(StartOutcome.Started, await experiments.TryStartAsync(id, experiment.TenantId, 2));
+        var attempt = await experiments.StartAttemptAsync(id, "node");
+        var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, SweepJob.Json)!;
+        var (dataset, table) = await sweeps.LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, CancellationToken.None);
+        var prepared = SweepJob.Prepare(table, request);
+        using (var cancel = await client.PostAsync($"/api/experiments/{id}/cancel", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        var thrown = await Assert.ThrowsAsync<ExperimentEndedException>(() =>
+            sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, "node", attempt, null, null, CancellationToken.None));
+        Assert.Contains("cancelled", thrown.Message, StringComparison.Ordinal);
+        using var model = await client.GetAsync("/api/models/late-cancel");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, model.StatusCode);
+        Assert.Equal("cancelled", (await experiments.GetAsync(null, id))!.Status);
     }
 }
