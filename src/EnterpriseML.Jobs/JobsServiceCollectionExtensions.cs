@@ -90,6 +90,10 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobClient>();
         services.AddTransient<SweepJob>();
         services.AddHostedService<ScheduleReconciler>();
+        if (string.IsNullOrWhiteSpace(postgres) && jobs.RunWorker)
+        {
+            services.AddHostedService<SweepReconciler>();
+        }
         return services;
     }
 }

@@ -61,6 +61,14 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return record;
     }
 
+    /// <summary>The ids of every queued or running experiment that no schedule started (oldest first), across tenants.</summary>
+    public async Task<IReadOnlyList<string>> UnfinishedIdsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM experiments WHERE status IN ('queued', 'running') AND schedule_name IS NULL ORDER BY created_at, id", cancellationToken: cancellationToken))];
+    }
+
     /// <summary>Removes an experiment that never started (its job could not be queued); false when it has started or is gone.</summary>
     public async Task<bool> DeleteQueuedAsync(string id, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
 
@@ -58,5 +61,32 @@ public sealed class EmbeddedRecoveryTests
                 await second.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// An unfinished experiment whose job the job store does not have (left "running" by a version that could not
+    /// recover a killed process's sweep, or never queued because the process died between storing and queueing it)
+    /// was never run. The embedded node queues it again at start, and it runs to the end.
+    /// </summary>
+    [Fact]
+    public async Task Start_UnfinishedExperimentWithoutAJob_IsQueuedAgainAndSucceeds()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "embedded-lost");
+        string id;
+        using (var first = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" }))
+        {
+            using var client = first.Client();
+            var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 2, seed: 1, modelName: "lost");
+            var scheduler = await first.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+            Assert.True(await scheduler.DeleteJob(SweepJob.KeyFor(id)));
+            await scheduler.Shutdown();
+        }
+
+        using var second = new ApiHost(scope);
+        using var again = second.Client();
+        using var done = await ExperimentFlowTests.WaitAsync(again, id, 60);
+        Assert.Equal("succeeded", done.RootElement.GetProperty("status").GetString());
+        Assert.Equal("succeeded", Assert.Single(done.RootElement.GetProperty("attempts").EnumerateArray()).GetProperty("outcome").GetString());
     }
 }
