@@ -77,7 +77,7 @@ public sealed class EmbeddedRecoveryTests
         {
             using var client = first.Client();
             var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 2, seed: 1, modelName: "lost");
+            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 4, seed: 1, modelName: "lost");
             var scheduler = await first.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
             Assert.True(await scheduler.DeleteJob(SweepJob.KeyFor(id)));
             await scheduler.Shutdown();

@@ -107,7 +107,7 @@ public sealed class CancelBeforeStoreTests
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var client = api.Client();
         var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 1, seed: 1, modelName: "late-cancel");
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 4, seed: 1, modelName: "late-cancel");
 
         var experiments = api.Services.GetRequiredService<ExperimentStore>();
         var sweeps = api.Services.GetRequiredService<SweepJob>();

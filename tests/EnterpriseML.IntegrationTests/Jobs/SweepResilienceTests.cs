@@ -186,7 +186,7 @@ public sealed class SweepResilienceTests
         using var api = new ApiHost(scope);
         using var client = api.Client();
         var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-        var request = new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 2, modelName = "queued", seed = 1 };
+        var request = new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 4, modelName = "queued", seed = 1 };
 
         await RenameAsync(scope.Postgres!, "qrtz_triggers", "qrtz_triggers_away");
         try
