@@ -113,7 +113,9 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
             return ("Header", "Invalid header");
         }
 
-        return request.RouteValues.ContainsKey(name) ? ("Route parameter", "Invalid route parameter") : ("Parameter", "Invalid parameter");
+        // The exception handler clears the request's route values before handlers run; its feature keeps them.
+        var routeValues = request.HttpContext.Features.Get<IExceptionHandlerFeature>()?.RouteValues ?? request.RouteValues;
+        return routeValues.ContainsKey(name) ? ("Route parameter", "Invalid route parameter") : ("Parameter", "Invalid parameter");
     }
 
     /// <summary>

@@ -42,7 +42,8 @@ public sealed class JobsOptions
 
     /// <summary>
     /// How many times a sweep that hit a transient failure (database or I/O unavailable) is retried by Quartz's
-    /// <c>RetryPolicy</c> before it is given up. Default 5; range [0, 100]; 0 never retries.
+    /// <c>RetryPolicy</c> before it is given up (the experiment is then marked failed with the error). Default 5;
+    /// range [0, 100]; 0 never retries.
     /// </summary>
     [Range(0, 100)]
     public int TransientRetries { get; set; } = 5;

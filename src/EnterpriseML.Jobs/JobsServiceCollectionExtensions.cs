@@ -7,6 +7,9 @@ namespace EnterpriseML.Jobs;
 
 public static class JobsServiceCollectionExtensions
 {
+    /// <summary>The Quartz instance id of the embedded (SQLite, not clustered) scheduler, the same at every start.</summary>
+    public const string EmbeddedInstanceId = "embedded";
+
     /// <summary>
     /// Wires Quartz: with <c>ConnectionStrings:Postgres</c> a clustered ADO job store (every node shares it and a dead
     /// node's recoverable jobs re-run elsewhere); otherwise a SQLite job store beside the embedded registry.
@@ -24,7 +27,11 @@ public static class JobsServiceCollectionExtensions
             q.ConfigureScheduler(o =>
             {
                 o.InstanceName = jobs.SchedulerName;
-                o.InstanceId = jobs.ResolvedNodeName;
+                // Quartz recovers at start only the firings recorded under its own instance id (then deletes them all).
+                // The embedded store has one scheduler, whose node name (host + pid by default) changes at every start,
+                // so it uses a fixed id: a sweep its process was running when killed resumes at the next start. A
+                // cluster's nodes need distinct ids; there a live node recovers the firings of a dead one.
+                o.InstanceId = string.IsNullOrWhiteSpace(postgres) ? EmbeddedInstanceId : jobs.ResolvedNodeName;
                 o.IdleWaitTime = TimeSpan.FromMilliseconds(jobs.IdleWaitMilliseconds);
 
                 // Graceful shutdown (SIGTERM): running sweeps are asked to stop and waited for; a sweep that stops by
@@ -83,6 +90,10 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobClient>();
         services.AddTransient<SweepJob>();
         services.AddHostedService<ScheduleReconciler>();
+        if (string.IsNullOrWhiteSpace(postgres) && jobs.RunWorker)
+        {
+            services.AddHostedService<SweepReconciler>();
+        }
         return services;
     }
 }

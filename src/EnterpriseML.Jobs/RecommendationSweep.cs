@@ -24,7 +24,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
     /// <summary>True when <paramref name="scenario"/> names the recommendation scenario (case-insensitive).</summary>
     public static bool Handles(string? scenario) => string.Equals(scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase);
 
-    public async Task RunAsync(ExperimentRecord experiment, ExperimentRequest request, string node, CancellationToken cancellationToken)
+    public async Task RunAsync(ExperimentRecord experiment, ExperimentRequest request, string node, int attempt, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (string.IsNullOrWhiteSpace(request.UserColumn) || string.IsNullOrWhiteSpace(request.ItemColumn))
@@ -105,6 +105,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             validation = sweep.ValidationDescription,
             validationRowsHash = sweep.ValidationHash,
         }, SweepJob.Json);
+        await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, RecommendationScenario.Name, artifact.ToArray(),
             metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
         winner["modelName"] = experiment.ModelName;

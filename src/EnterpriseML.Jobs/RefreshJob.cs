@@ -115,10 +115,10 @@ public sealed class RefreshJob(
         var node = options.Value.ResolvedNodeName;
         var attempt = await experiments.StartAttemptAsync(experiment.Id, node, cancellationToken);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watcher = sweeps.WatchForCancelAsync(experiment.Id, cancel);
+        var watcher = sweeps.WatchForCancelAsync(experiment.Id, attempt, cancel);
         try
         {
-            var outcome = await RefreshAsync(schedule, policy, experiment, request, node, cancel.Token);
+            var outcome = await RefreshAsync(schedule, policy, experiment, request, node, attempt, cancel.Token);
             await experiments.EndAttemptAsync(experiment.Id, attempt, "succeeded", CancellationToken.None);
             outcome["startedAt"] = startedAt;
             await RecordAsync(schedule, new RefreshRecord
@@ -127,8 +127,19 @@ public sealed class RefreshJob(
                 StartedAt = startedAt, Outcome = outcome.ToJsonString(),
             });
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (AttemptSupersededException e)
         {
+            // Another node resumed this refresh's experiment and decides and records it.
+            await sweeps.EndSupersededAsync(experiment.Id, attempt, e);
+        }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested || e is ExperimentEndedException)
+        {
+            if (!await experiments.IsLatestAttemptAsync(experiment.Id, attempt, CancellationToken.None))
+            {
+                await sweeps.EndSupersededAsync(experiment.Id, attempt, new AttemptSupersededException(experiment.Id, attempt));
+                return;
+            }
+
             var current = await experiments.GetAsync(null, experiment.Id, CancellationToken.None);
             var cancelled = current?.Status == "cancelled";
             await experiments.EndAttemptAsync(experiment.Id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
@@ -172,7 +183,7 @@ public sealed class RefreshJob(
         }
     }
 
-    private async Task<JsonObject> RefreshAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, string node, CancellationToken cancellationToken)
+    private async Task<JsonObject> RefreshAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, string node, int attempt, CancellationToken cancellationToken)
     {
         var (dataset, table) = await sweeps.LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
         var prepared = SweepJob.Prepare(table, request);
@@ -194,7 +205,7 @@ public sealed class RefreshJob(
             ["holdoutRows"] = holdout.RowCount,
             ["holdoutSeed"] = seed,
         };
-        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, lineage, Actor(schedule.Name), cancellationToken);
+        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), cancellationToken);
 
         var challengerScore = await ScoreAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, holdout, metric, cancellationToken);
         var versions = await models.VersionsAsync(experiment.TenantId, experiment.ModelName, cancellationToken);

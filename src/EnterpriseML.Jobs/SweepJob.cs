@@ -97,15 +97,25 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         logger.LogInformation("Experiment {Id} attempt {Attempt} started on {Node} (retry {RetryAttempt}, recovering {Recovering})",
             id, attempt, node, context.RetryAttempt, context.Recovering);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watcher = WatchForCancelAsync(id, cancel);
+        var watcher = WatchForCancelAsync(id, attempt, cancel);
         try
         {
-            await RunAsync(experiment, node, cancel.Token);
+            await RunAsync(experiment, node, attempt, cancel.Token);
             await experiments.EndAttemptAsync(id, attempt, "succeeded", CancellationToken.None);
             logger.LogInformation("Sweep attempt {Attempt} succeeded", attempt);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (AttemptSupersededException e)
         {
+            await EndSupersededAsync(id, attempt, e);
+        }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested || e is ExperimentEndedException)
+        {
+            if (!await experiments.IsLatestAttemptAsync(id, attempt, CancellationToken.None))
+            {
+                await EndSupersededAsync(id, attempt, new AttemptSupersededException(id, attempt));
+                return;
+            }
+
             // An Interrupt (cancel) or a shutdown: a cancel already marked the experiment; on shutdown (SIGTERM) the
             // trials finished so far are already recorded (the checkpoint), and rethrowing the cancellation makes
             // Quartz hand the firing back for recovery (RecoverFiringsCancelledByShutdown), so another node resumes it.
@@ -134,6 +144,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
                 logger.LogDebug(inner, "Could not record the failed attempt; the next attempt on this node will");
             }
 
+            if (await GiveUpIfLastTryAsync(context, id, "a transient failure", e))
+            {
+                return;
+            }
+
             throw new JobExecutionException(e) { RefireImmediately = false };
         }
         catch (Exception e) when (e is ArgumentException or CsvFormatException or SweepFailedException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -148,6 +163,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             // Unknown: record it and let the retry policy decide; a bug that fails every time stops after the retries.
             logger.LogError(e, "Experiment {Id} attempt {Attempt} failed unexpectedly", id, attempt);
             await experiments.EndAttemptAsync(id, attempt, "error: " + e.Message, CancellationToken.None);
+            if (await GiveUpIfLastTryAsync(context, id, "an unexpected error", e))
+            {
+                return;
+            }
+
             throw new JobExecutionException(e) { RefireImmediately = false };
         }
         finally
@@ -155,6 +175,44 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             await cancel.CancelAsync();
             await watcher;
         }
+    }
+
+    /// <summary>
+    /// When this firing is the last its retry policy allows (or it has none), marks the experiment failed with the
+    /// error and how many retries were spent, and answers true: else nothing would ever end the experiment, which
+    /// stayed "running" for ever (holding one of its tenant's slots). False when Quartz retries it again, or when the
+    /// database cannot take the failure either (then Quartz reports the exhausted retries).
+    /// </summary>
+    private async Task<bool> GiveUpIfLastTryAsync(IJobExecutionContext context, string id, string what, Exception e)
+    {
+        var retries = context.RetryPolicy?.MaxAttempts ?? 0;
+        if (context.RetryAttempt < retries)
+        {
+            return false;
+        }
+
+        var error = $"The sweep gave up after {retries} retr{(retries == 1 ? "y" : "ies")} (Jobs:TransientRetries) of {what}: {e.Message}";
+        try
+        {
+            await experiments.FinishAsync(id, "failed", error, null, null, null, CancellationToken.None);
+            logger.LogError(e, "Experiment {Id} failed: {Error}", id, error);
+            return true;
+        }
+        catch (Exception inner) when (inner is not OutOfMemoryException)
+        {
+            logger.LogError(inner, "Experiment {Id} ran out of retries and its failure could not be recorded", id);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// This run's attempt was taken over by another node (the cluster took this node for dead while it stalled): it
+    /// stops without storing a model and completes its firing, which the other node now owns.
+    /// </summary>
+    internal async Task EndSupersededAsync(string id, int attempt, AttemptSupersededException e)
+    {
+        logger.LogWarning(e, "Experiment {Id} attempt {Attempt} stops: another node took the sweep over", id, attempt);
+        await experiments.EndAttemptAsync(id, attempt, "superseded", CancellationToken.None);
     }
 
     /// <summary>A failure that may not happen again: the database or the network was unavailable, or an I/O error.</summary>
@@ -171,8 +229,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         return false;
     }
 
-    /// <summary>Cancels the sweep when its experiment is marked cancelled (by an API node anywhere in the cluster).</summary>
-    internal async Task WatchForCancelAsync(string id, CancellationTokenSource cancel)
+    /// <summary>
+    /// Cancels the sweep when its experiment is marked cancelled (by an API node anywhere in the cluster), or when a
+    /// later attempt than <paramref name="attempt"/> exists (another node took the sweep over).
+    /// </summary>
+    internal async Task WatchForCancelAsync(string id, int attempt, CancellationTokenSource cancel)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         try
@@ -182,7 +243,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
                 try
                 {
                     var current = await experiments.GetAsync(null, id, cancel.Token);
-                    if (current?.Status == "cancelled")
+                    if (current?.Status == "cancelled" || !await experiments.IsLatestAttemptAsync(id, attempt, cancel.Token))
                     {
                         await cancel.CancelAsync();
                         return;
@@ -201,18 +262,18 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
     }
 
-    private async Task RunAsync(ExperimentRecord experiment, string node, CancellationToken cancellationToken)
+    private async Task RunAsync(ExperimentRecord experiment, string node, int attempt, CancellationToken cancellationToken)
     {
         var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, Json)!;
         if (RecommendationSweep.Handles(request.Scenario))
         {
-            await new RecommendationSweep(experiments, datasets, models, options.Value).RunAsync(experiment, request, node, cancellationToken);
+            await new RecommendationSweep(experiments, datasets, models, options.Value).RunAsync(experiment, request, node, attempt, cancellationToken);
             return;
         }
 
         var (dataset, table) = await LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
         var prepared = Prepare(table, request);
-        await SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, null, null, cancellationToken);
+        await SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, attempt, null, null, cancellationToken);
     }
 
     /// <summary>The experiment's dataset, parsed, with its ignored columns removed.</summary>
@@ -238,10 +299,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// <summary>
     /// Sweeps <paramref name="train"/> (replaying the experiment's recorded trials), stores the winner as a new model
     /// version (with <paramref name="extraLineage"/> merged into its lineage; its audit entry names
-    /// <paramref name="changedBy"/>, default <c>experiment:{id}</c>) and marks the experiment succeeded.
+    /// <paramref name="changedBy"/>, default <c>experiment:{id}</c>) and marks the experiment succeeded. Nothing is
+    /// stored when a later attempt than <paramref name="attempt"/> exists (<see cref="AttemptSupersededException"/>) or
+    /// the experiment was cancelled meanwhile (<see cref="ExperimentEndedException"/>).
     /// </summary>
     internal async Task<(SweepResult Result, ModelVersionRecord Version)> SweepAndStoreAsync(
-        ExperimentRecord experiment, ExperimentRequest request, DatasetRecord dataset, PreparedSweep prepared, CandidateData train, string node,
+        ExperimentRecord experiment, ExperimentRequest request, DatasetRecord dataset, PreparedSweep prepared, CandidateData train, string node, int attempt,
         JsonObject? extraLineage, string? changedBy, CancellationToken cancellationToken)
     {
         var (scenario, plan) = (prepared.Scenario, prepared.Plan);
@@ -292,6 +355,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             lineage[key] = value?.DeepClone();
         }
 
+        await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
             metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}", cancellationToken);
         winner["modelName"] = experiment.ModelName;

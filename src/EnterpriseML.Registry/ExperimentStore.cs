@@ -61,6 +61,22 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return record;
     }
 
+    /// <summary>The ids of every queued or running experiment that no schedule started (oldest first), across tenants.</summary>
+    public async Task<IReadOnlyList<string>> UnfinishedIdsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return [.. await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM experiments WHERE status IN ('queued', 'running') AND schedule_name IS NULL ORDER BY created_at, id", cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Removes an experiment that never started (its job could not be queued); false when it has started or is gone.</summary>
+    public async Task<bool> DeleteQueuedAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM experiments WHERE id = @id AND status = 'queued'", new { id }, cancellationToken: cancellationToken)) == 1;
+    }
+
     /// <summary>The experiment, scoped to a tenant (null tenant: any, for jobs).</summary>
     public async Task<ExperimentRecord?> GetAsync(string? tenantId, string id, CancellationToken cancellationToken = default)
     {
@@ -163,6 +179,39 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return next;
     }
 
+    /// <summary>
+    /// Whether <paramref name="attempt"/> is still the experiment's latest attempt. A later one means another node
+    /// took the sweep over (the cluster recovered it from a node that missed its check-ins while still running).
+    /// </summary>
+    public async Task<bool> IsLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt", new { id, attempt }, cancellationToken: cancellationToken)) == 0;
+    }
+
+    /// <summary>
+    /// Checked just before a sweep stores its model: throws <see cref="AttemptSupersededException"/> when a later attempt
+    /// of the experiment exists, and <see cref="ExperimentEndedException"/> when the experiment has ended meanwhile (a
+    /// cancel the sweep's once-a-second watch has not seen yet), so neither stores a model version.
+    /// </summary>
+    public async Task EnsureStillOwnedAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var state = await c.QuerySingleOrDefaultAsync<(string Status, long Later)>(new CommandDefinition(
+            "SELECT status, (SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt) FROM experiments WHERE id = @id",
+            new { id, attempt }, cancellationToken: cancellationToken));
+        if (state.Later > 0)
+        {
+            throw new AttemptSupersededException(id, attempt);
+        }
+
+        if (state.Status is not ("queued" or "running"))
+        {
+            throw new ExperimentEndedException(id, state.Status ?? "deleted");
+        }
+    }
+
     public async Task EndAttemptAsync(string id, int attempt, string outcome, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
@@ -230,3 +279,14 @@ public enum StartOutcome
     /// <summary>It ended (succeeded, failed or cancelled) or no longer exists: nothing to run.</summary>
     Ended,
 }
+
+/// <summary>
+/// Another node took the experiment's sweep over (a later attempt exists): this run must store nothing more, so one
+/// experiment never stores two model versions.
+/// </summary>
+public sealed class AttemptSupersededException(string experimentId, int attempt)
+    : Exception($"Attempt {attempt} of experiment {experimentId} was taken over by a later attempt on another node.");
+
+/// <summary>The experiment ended (it was cancelled) while its sweep ran: the sweep stops without storing a model.</summary>
+public sealed class ExperimentEndedException(string experimentId, string status)
+    : OperationCanceledException($"Experiment {experimentId} is {status}; its sweep stops without storing a model.");

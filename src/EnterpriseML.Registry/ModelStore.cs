@@ -58,11 +58,8 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO models (tenant_id, name, task, created_at) VALUES (@tenantId, @modelName, @task, @now) ON CONFLICT (tenant_id, name) DO NOTHING",
             new { tenantId, modelName, task, now }, tx, cancellationToken: cancellationToken));
-        if (database.Dialect == SqlDialect.Postgres)
-        {
-            // Serialises concurrent version numbering for one model.
-            await c.ExecuteAsync(new CommandDefinition("SELECT 1 FROM models WHERE tenant_id = @tenantId AND name = @modelName FOR UPDATE", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
-        }
+        // Serialises concurrent version numbering for one model.
+        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
 
         var version = await c.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
@@ -109,6 +106,46 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        // Serialises stage changes of one model: under read committed two promotions at once each read the same
+        // champion, archived it and crowned their own version, leaving two champions.
+        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
+        if (!await PromoteAsync(c, tx, tenantId, modelName, version, changedBy, reason, cancellationToken))
+        {
+            return false;
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Restores the champion before the current one: the most recent version that was champion and was archived since.
+    /// Returns the restored version, or null when there is nothing to roll back to. The history is read and the
+    /// promotion made in one transaction, under the same lock as <see cref="PromoteAsync(string, string, int, string, string?, CancellationToken)"/>.
+    /// </summary>
+    public async Task<int?> RollbackAsync(string tenantId, string modelName, string changedBy, string? reason, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
+        var history = await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT version FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName AND to_stage = 'champion' ORDER BY id DESC",
+            new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+        var champions = history.Select(h => (int)h).ToList();
+        var current = champions.FirstOrDefault();
+        var target = champions.Skip(1).Where(v => v != current).Select(v => (int?)v).FirstOrDefault();
+        if (target is not { } restored)
+        {
+            return null;
+        }
+
+        await PromoteAsync(c, tx, tenantId, modelName, restored, changedBy, "rollback" + (reason is null ? "" : ": " + reason), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return restored;
+    }
+
+    private async Task<bool> PromoteAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken)
+    {
         var args = new { tenantId, modelName, version };
         var stage = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT stage FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version", args, tx, cancellationToken: cancellationToken));
@@ -131,31 +168,17 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
             await HistoryAsync(c, tx, tenantId, modelName, version, stage, "champion", changedBy, reason, cancellationToken);
         }
 
-        await tx.CommitAsync(cancellationToken);
         return true;
     }
 
     /// <summary>
-    /// Restores the champion before the current one: the most recent version that was champion and was archived since.
-    /// Returns the restored version, or null when there is nothing to roll back to.
+    /// Locks the model's row until <paramref name="tx"/> ends (PostgreSQL). SQLite needs nothing: its transactions
+    /// begin immediate, holding the database's write lock throughout.
     /// </summary>
-    public async Task<int?> RollbackAsync(string tenantId, string modelName, string changedBy, string? reason, CancellationToken cancellationToken = default)
-    {
-        await using var c = await database.OpenAsync(cancellationToken);
-        var history = await c.QueryAsync<long>(new CommandDefinition(
-            "SELECT version FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName AND to_stage = 'champion' ORDER BY id DESC",
-            new { tenantId, modelName }, cancellationToken: cancellationToken));
-        var champions = history.Select(h => (int)h).ToList();
-        if (champions.Count < 2)
-        {
-            return null;
-        }
-
-        var current = champions[0];
-        var target = champions.Skip(1).First(v => v != current);
-        await PromoteAsync(tenantId, modelName, target, changedBy, "rollback" + (reason is null ? "" : ": " + reason), cancellationToken);
-        return target;
-    }
+    private Task LockModelAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, CancellationToken cancellationToken) =>
+        database.Dialect == SqlDialect.Postgres
+            ? c.ExecuteAsync(new CommandDefinition("SELECT 1 FROM models WHERE tenant_id = @tenantId AND name = @modelName FOR UPDATE", new { tenantId, modelName }, tx, cancellationToken: cancellationToken))
+            : Task.CompletedTask;
 
     private static Task<int> SetStageAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string stage, CancellationToken cancellationToken) =>
         c.ExecuteAsync(new CommandDefinition(

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -9,6 +10,7 @@ using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Quartz;
 
 namespace EnterpriseML.Api.Experiments;
 
@@ -203,7 +205,19 @@ internal static partial class ExperimentsApi
         }
 
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
-        await jobs.EnqueueSweepAsync(record.Id, cancellationToken);
+        try
+        {
+            await jobs.EnqueueSweepAsync(record.Id, cancellationToken);
+        }
+        catch (Exception e) when (e is SchedulerException or DbException)
+        {
+            // Else the experiment would stay queued for ever, with no job to run it.
+            await experiments.DeleteQueuedAsync(record.Id, CancellationToken.None);
+            loggers.CreateLogger("EnterpriseML.Api.Experiments").LogWarning(e, "Could not queue experiment {ExperimentId}; it was not stored", record.Id);
+            return TypedResults.Problem(title: "Job store unavailable",
+                detail: $"The experiment could not be queued, so it was not stored; submit it again: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         loggers.CreateLogger("EnterpriseML.Api.Experiments").LogInformation(
             "Queued experiment {ExperimentId}: scenario {Scenario}, dataset {DatasetId}, budget {BudgetSeconds} s", record.Id, record.Scenario, dataset.Id, request.BudgetSeconds);
         return TypedResults.Accepted($"/api/experiments/{record.Id}", new ExperimentAccepted(record.Id, record.Status));

@@ -24,7 +24,7 @@ internal static class ModelsApi
         var group = app.MapGroup("/api/models").WithTags("Models");
         group.MapGet("/", ListAsync).RequireRole(Roles.DataScientist);
         group.MapGet("/{name}", GetAsync).RequireRole(Roles.DataScientist);
-        group.MapPost("/{name}/versions/{version:int}/promote", PromoteAsync).RequireRole(Roles.DataScientist);
+        group.MapPost("/{name}/versions/{version}/promote", PromoteAsync).RequireRole(Roles.DataScientist);
         group.MapPost("/{name}/rollback", RollbackAsync).RequireRole(Roles.DataScientist);
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Experiments;
 using EnterpriseML.Api.Models;
@@ -40,7 +41,7 @@ public sealed record ScheduleResponse(
 /// (with the reason and who asked). Each fire trains a challenger on the newest dataset, scores it and the champion on
 /// the same fresh holdout and promotes only a better challenger (see <see cref="RefreshJob"/>).
 /// </summary>
-internal static class SchedulesApi
+internal static partial class SchedulesApi
 {
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
@@ -57,15 +58,15 @@ internal static class SchedulesApi
     private static async Task<Results<Created<ScheduleResponse>, ProblemHttpResult>> CreateAsync(
         ScheduleRequest request, HttpContext context, ScheduleStore schedules, DatasetStore datasets, JobClient jobs, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        if (NameProblem(request.Name) is { } badScheduleName)
         {
-            return ExperimentsApi.FieldProblem("name", "A name of 1 to 100 characters is required.");
+            return ExperimentsApi.FieldProblem("name", badScheduleName);
         }
 
+        CronExpression expression;
         try
         {
-            var expression = new CronExpression(request.Cron ?? "");
-            _ = expression.GetNextValidTimeAfter(DateTimeOffset.UtcNow);
+            expression = new CronExpression(request.Cron ?? "");
         }
         catch (FormatException e)
         {
@@ -73,9 +74,16 @@ internal static class SchedulesApi
         }
 
         var zone = string.IsNullOrWhiteSpace(request.TimeZone) ? "UTC" : request.TimeZone;
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var timeZone))
         {
             return ExperimentsApi.FieldProblem("timeZone", $"Unknown time zone '{zone}'.");
+        }
+
+        // Quartz refuses a trigger that will never fire (Feb 30, a year gone by) only when it is scheduled, as a
+        // SchedulerException: that was a 500 after the checks below had passed.
+        if (expression.WithTimeZone(timeZone).GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
+        {
+            return ExperimentsApi.FieldProblem("cron", $"Cron expression '{request.Cron}' never fires after now in time zone '{zone}': no date matches it.");
         }
 
         if (request.Experiment is null)
@@ -221,6 +229,18 @@ internal static class SchedulesApi
         await jobs.ResumeRefreshAsync(tenant, name, cancellationToken);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot name a schedule; null when it can. The name is a path segment of
+    /// <c>/api/schedules/{name}</c> (GET, pause, resume, DELETE), so a '/', a '?' or a space would store a schedule that
+    /// nobody can fetch, pause or delete: the model names' rule, up to 100 characters.
+    /// </summary>
+    internal static string? NameProblem(string? name) => name is not null && ScheduleName().IsMatch(name)
+        ? null
+        : $"'{name}': use 1 to 100 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the schedule's URLs, /api/schedules/{{name}}).";
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")]
+    private static partial Regex ScheduleName();
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(title: "Schedule not found", detail: $"There is no schedule '{name}' in your tenant.", statusCode: 404);
 

@@ -687,7 +687,7 @@ async function schedulesPage({ mount }) {
   const post = async (url, body) => { try { await api(url, { method: "POST", body }); route(); } catch (e) { toast(problemText(e), true); } };
 
   const fields = experimentFields(dsList, null, "sch", SCENARIOS.filter(s => s !== "recommendation"));
-  const name = h("input", { id: "sch-name", required: true, maxlength: 100, placeholder: "e.g. weekly-credit-refresh" });
+  const name = h("input", { id: "sch-name", required: true, maxlength: 100, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,99}", placeholder: "e.g. weekly-credit-refresh", title: "Letters, digits, dot, dash and underscore; up to 100 characters." });
   const cron = h("input", { id: "sch-cron", required: true, value: "0 0 6 ? * MON", title: "Quartz cron: seconds minutes hours day-of-month month day-of-week" });
   const zone = h("input", { id: "sch-zone", value: "UTC" });
   // A refresh is for new data: by default each fire trains on the newest upload of the chosen dataset's name (the

@@ -74,6 +74,10 @@ public sealed class ProblemDetailsTests
         await ServingInputTests.AssertProblemAsync(
             truncated, "Invalid request body", "Request body: invalid JSON at line 1, position 11: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.");
 
+        // A version that is not a number was a bare 404 (the route did not match); it is a 400 naming the segment.
+        using var word = await PostJsonAsync(client, "/api/models/credit/versions/latest/promote", "{}");
+        await ServingInputTests.AssertProblemAsync(word, "Invalid route parameter", "Route parameter 'version': 'latest' is not an integer.");
+
         // The body is optional: none at all still promotes.
         using var promoted = await client.PostAsync("/api/models/credit/versions/1/promote", null);
         Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);

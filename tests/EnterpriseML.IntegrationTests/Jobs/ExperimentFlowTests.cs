@@ -381,6 +381,40 @@ public sealed class SchedulesApiTests
     }
 
     /// <summary>
+    /// A cron expression that parses but never fires (February 30, a year gone by) was a 500 from Quartz's "will never
+    /// fire" once the schedule was being stored; a name with '/', '?' or a space was stored (201) but could never be
+    /// fetched, paused or deleted through /api/schedules/{name}. Both are 400s naming the field, and nothing is stored.
+    /// </summary>
+    [Fact]
+    public async Task Schedules_CronThatNeverFiresOrNameThatCannotBeAUrlSegment_Are400AndNothingIsStored()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "schedcron");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" };
+
+        await AssertFieldAsync(client, new { name = "n", cron = "0 0 0 30 2 ?", experiment }, "cron",
+            "Cron expression '0 0 0 30 2 ?' never fires after now in time zone 'UTC': no date matches it.");
+        await AssertFieldAsync(client, new { name = "n", cron = "0 0 2 * * ? 2020", timeZone = "Europe/Zurich", experiment }, "cron",
+            "Cron expression '0 0 2 * * ? 2020' never fires after now in time zone 'Europe/Zurich': no date matches it.");
+        foreach (var name in new[] { "a/b", "nightly risk", "-x", "a?b", new string('s', 101) })
+        {
+            await AssertFieldAsync(client, new { name, cron = "0 0 2 * * ?", experiment }, "name",
+                $"'{name}': use 1 to 100 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the schedule's URLs, /api/schedules/{{name}}).");
+        }
+
+        using (var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules")))
+        {
+            Assert.Equal(0, list.RootElement.GetArrayLength());
+        }
+
+        using var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "Nightly_risk.v2", cron = "0 0 2 * * ? 2099", experiment });
+        Assert.True(ok.StatusCode == HttpStatusCode.Created, await ok.Content.ReadAsStringAsync());
+        using var fetched = await client.GetAsync("/api/schedules/Nightly_risk.v2");
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+    }
+
+    /// <summary>
     /// What a schedule's refreshes would fail on, refused at creation naming the field: a model name that cannot be a
     /// URL segment (even before the dataset is uploaded), an experiment metric or test dataset no refresh reads, a
     /// recommendation scenario, and a promotion metric that does not suit the task of the dataset's label (inferred

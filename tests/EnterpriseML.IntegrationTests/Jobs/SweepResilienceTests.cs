@@ -174,6 +174,95 @@ public sealed class SweepResilienceTests
         Assert.Null(firing.Thrown);
     }
 
+    /// <summary>
+    /// The experiment row was written before its job was queued; when the job store refused the job, the request was a
+    /// bare 500 and the experiment stayed queued for ever with nothing to run it. Now it is a 503 ProblemDetails that
+    /// says so, and no experiment is stored; once the store is back the same request is accepted and runs.
+    /// </summary>
+    [Fact]
+    public async Task Submit_JobStoreRefusesTheJob_Is503AndNoExperimentIsLeftQueued()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "enqueue");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var request = new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 4, modelName = "queued", seed = 1 };
+
+        await RenameAsync(scope.Postgres!, "qrtz_triggers", "qrtz_triggers_away");
+        try
+        {
+            using var refused = await client.PostAsJsonAsync("/api/experiments", request);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, body);
+            using var problem = JsonDocument.Parse(body);
+            Assert.Equal("Job store unavailable", problem.RootElement.GetProperty("title").GetString());
+            Assert.StartsWith("The experiment could not be queued, so it was not stored", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RenameAsync(scope.Postgres!, "qrtz_triggers_away", "qrtz_triggers");
+        }
+
+        using (var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments")))
+        {
+            Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
+        }
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, await ExperimentFlowTests.SubmitAsync(client, request), 60);
+        Assert.Equal("succeeded", done.RootElement.GetProperty("status").GetString());
+    }
+
+    /// <summary>
+    /// A sweep that fails transiently at every try: once Quartz's retries (Jobs:TransientRetries) were spent nothing
+    /// ended the experiment, which stayed "running" for ever and held one of its tenant's slots. Now the last try marks
+    /// it failed, saying it gave up and why.
+    /// </summary>
+    [Fact]
+    public async Task Sweep_TransientFailureOnEveryTry_FailsWithTheReasonOnceRetriesAreSpent()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "giveup");
+        using var api = new ApiHost(scope, new() { ["Jobs:TransientRetries"] = "1", ["Jobs:TransientRetryDelaySeconds"] = "0" });
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+
+        // Every try reads the experiment's recorded trials first: with their table away, every try fails transiently.
+        await RenameAsync(scope.Postgres!, "trials", "trials_away");
+        string id;
+        try
+        {
+            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 5, seed: 1, modelName: "giveup");
+            await Processes.PollAsync(async () =>
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(scope.Postgres);
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT status FROM experiments WHERE id = @id", connection);
+                command.Parameters.AddWithValue("id", id);
+                return await command.ExecuteScalarAsync() as string is "failed" or "succeeded" or "cancelled" ? "ended" : null;
+            }, TimeSpan.FromSeconds(30), "the experiment to end");
+        }
+        finally
+        {
+            await RenameAsync(scope.Postgres!, "trials_away", "trials");
+        }
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, id, 30);
+        var root = done.RootElement;
+        Assert.Equal("failed", root.GetProperty("status").GetString());
+        Assert.StartsWith("The sweep gave up after 1 retry (Jobs:TransientRetries) of a transient failure: ", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("trials", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.All(attempts, a => Assert.StartsWith("transient: ", a.GetProperty("outcome").GetString(), StringComparison.Ordinal));
+    }
+
+    private static async Task RenameAsync(string connectionString, string from, string to)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"ALTER TABLE {from} RENAME TO {to}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     [Theory]
     [InlineData(1, 2)]
     [InlineData(2, 2)]
