@@ -767,10 +767,7 @@ internal sealed class Sweep
         var trials = new List<TrialRecord>(_finished.Values);
         if (_best is null)
         {
-            var errors = string.Join("; ", trials.Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
-            throw new SweepFailedException(trials.Count == 0
-                ? "No trial ran within the budget."
-                : $"All {trials.Count} trials failed. {errors}", trials);
+            throw new SweepFailedException(NoSuccessMessage(trials), trials);
         }
 
         RemeasurePredictCosts(cancellationToken);
@@ -863,6 +860,33 @@ internal sealed class Sweep
         };
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;
+    }
+
+    /// <summary>
+    /// Why no trial succeeded. When the latency cap pruned every trial, that is the whole story: it says so, with the
+    /// fastest trial's cost against the cap, rather than listing each trial as a failure.
+    /// </summary>
+    private string NoSuccessMessage(List<TrialRecord> trials)
+    {
+        if (trials.Count == 0)
+        {
+            return "No trial ran within the budget.";
+        }
+
+        var cap = _settings.MaximumPredictMicrosecondsPerRow;
+        var overCap = cap is { } c ? trials.Where(t => t.Status == TrialStatus.Pruned && t.PredictMicrosecondsPerRow > c).ToList() : [];
+        var fastest = overCap.MinBy(t => t.PredictMicrosecondsPerRow);
+        var latency = fastest is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"the fastest, {fastest.Candidate} (trial #{fastest.Index}), predicted at {fastest.PredictMicrosecondsPerRow:0.0##} µs/row, over the {cap:0.0##} µs/row cap");
+        if (overCap.Count == trials.Count)
+        {
+            return $"No candidate predicts within the latency cap: all {trials.Count} trials were pruned for it; {latency}. Raise the cap (--max-predict-us) or leave it out.";
+        }
+
+        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
+        return overCap.Count == 0
+            ? $"All {trials.Count} trials failed. {errors}"
+            : $"All {trials.Count} trials failed: {overCap.Count} predicted slower than the latency cap ({latency}), and {errors}";
     }
 
     /// <summary>

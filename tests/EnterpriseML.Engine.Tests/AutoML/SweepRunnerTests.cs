@@ -230,6 +230,42 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_LatencyCap_NoEnsembleWhoseMembersTogetherBreakIt()
+    {
+        // Each candidate sleeps 30 µs a row when it predicts (measured at 28–30), under the 45 µs/row cap; a blend of
+        // the two costs their sum.
+        static SweepRequest Sweep() => Request(
+            new CentroidCandidate { PredictDelayMicroseconds = 30 },
+            new CentroidCandidate("other", CandidateKind.Specialised, defaultFeatures: 3) { PredictDelayMicroseconds = 30 });
+        static SweepOptions Options(double? cap) => new()
+        {
+            BudgetSeconds = null, MaximumTrials = 12, Seed = 2, SelectionReevaluation = false, MaximumPredictMicrosecondsPerRow = cap,
+        };
+
+        var free = await new SweepRunner(Options(null)).RunAsync(Sweep());
+        var capped = await new SweepRunner(Options(45)).RunAsync(Sweep());
+
+        Assert.Contains(free.Trials, t => EnsembleCandidate.IsEnsemble(t) && t.PredictMicrosecondsPerRow > 45);
+        Assert.Contains(capped.Trials, t => t.Status == TrialStatus.Succeeded);
+        Assert.DoesNotContain(capped.Trials, EnsembleCandidate.IsEnsemble);
+        Assert.False(EnsembleCandidate.IsEnsemble(capped.Winner));
+    }
+
+    [Fact]
+    public async Task RunAsync_LatencyCapNoCandidateMeets_SaysSoWithTheFastest()
+    {
+        var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
+        var slower = new CentroidCandidate("slower-predict", CandidateKind.Specialised) { PredictDelayMicroseconds = 400 };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 6, MaximumPredictMicrosecondsPerRow = 10, EnsembleSelection = false });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow, slower)));
+
+        Assert.StartsWith("No candidate predicts within the latency cap: all 6 trials were pruned for it; the fastest, slow-predict (trial #", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" µs/row, over the 10.0 µs/row cap. Raise the cap (--max-predict-us) or leave it out.", error.Message, StringComparison.Ordinal);
+        Assert.All(error.Trials, t => Assert.Equal(TrialStatus.Pruned, t.Status));
+    }
+
+    [Fact]
     public async Task RunAsync_SubMicrosecondLatencyCap_IsShownAsGiven()
     {
         var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
