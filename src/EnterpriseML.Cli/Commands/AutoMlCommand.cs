@@ -19,6 +19,13 @@ namespace EnterpriseML.Cli.Commands;
 /// </summary>
 internal sealed class AutoMlCommand : ICliCommand
 {
+    /// <summary>
+    /// With <c>--max-trials</c>, trial <c>i</c> is proposed once trials <c>0 … i − 2</c> have been fed back, on any
+    /// thread count (<see cref="SweepOptions.ProposalLag"/>): the trials are the same with <c>--threads 1</c> and
+    /// <c>--threads 8</c>, and at most two run at once.
+    /// </summary>
+    internal const int ReproducibleProposalLag = 2;
+
     public Command Create()
     {
         var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
@@ -202,8 +209,10 @@ internal sealed class AutoMlCommand : ICliCommand
             BudgetSeconds = left,
             MaximumTrials = request.MaxTrials,
             // A trial count asks for a reproducible sweep: the tuners then see uniform trial costs and the results in
-            // index order, so the same --seed gives the same trials and winner; the budget only caps it.
+            // index order, each proposal the results up to two trials back whatever --threads is, so the same --seed
+            // gives the same trials and winner on one thread or many; the budget only caps it.
             UniformTrialCost = request.MaxTrials is not null,
+            ProposalLag = request.MaxTrials is not null ? ReproducibleProposalLag : null,
             Seed = request.Seed,
             MaximumDegreeOfParallelism = threads,
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,

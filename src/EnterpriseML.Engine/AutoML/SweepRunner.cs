@@ -12,10 +12,11 @@ namespace EnterpriseML.Engine.AutoML;
 /// cancellation, progress, failure isolation and resumption are all here; the maths is in the candidates.
 /// </summary>
 /// <remarks>
-/// Reproducibility: trial <c>i</c> is proposed after exactly the results of trials <c>0 … i − P</c> (P = parallel
-/// trials) have been fed back, in index order, so with <see cref="SweepOptions.UniformTrialCost"/> and a fixed trial
-/// count the same seed gives the same trials on any machine load. Under a time budget the trial count, and so the
-/// result, depends on speed.
+/// Reproducibility: trial <c>i</c> is proposed after exactly the results of trials <c>0 … i − L</c> (L =
+/// <see cref="SweepOptions.ProposalLag"/>, by default the parallel trials) have been fed back, in index order, so with
+/// <see cref="SweepOptions.UniformTrialCost"/> and a fixed trial count the same seed gives the same trials on any
+/// machine load, and with a fixed lag on any thread count. Under a time budget the trial count, and so the result,
+/// depends on speed.
 /// </remarks>
 public sealed class SweepRunner
 {
@@ -156,6 +157,8 @@ internal sealed class Sweep
         using var searchToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, searchEnd.Token);
         var running = new Dictionary<int, RunningTrial>();
         var parallel = _settings.ParallelTrials;
+        // With uniform costs at most the proposal lag's trials run at once: the threads are shared among those.
+        var threadsPerTrial = Math.Max(1, _settings.Threads / (_settings.UniformTrialCost ? Math.Min(parallel, _settings.ProposalLag) : parallel));
         var nextIndex = 0;
         var applied = 0;
         var stopLaunching = false;
@@ -176,12 +179,13 @@ internal sealed class Sweep
                 stopLaunching = true;
             }
 
-            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − P. With measured trial
-            // costs the sweep is not reproducible anyway, so there a slot is filled at once with whatever has finished
-            // applied: one long trial does not hold the other slots idle until it ends.
+            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − L (L: the proposal lag,
+            // by default the parallel trials; fixed, it makes the trials independent of the thread count). With
+            // measured trial costs the sweep is not reproducible anyway, so there a slot is filled at once with
+            // whatever has finished applied: one long trial does not hold the other slots idle until it ends.
             if (!stopLaunching && running.Count < parallel)
             {
-                var needed = nextIndex - parallel + 1;
+                var needed = nextIndex - _settings.ProposalLag + 1;
                 if (_settings.UniformTrialCost)
                 {
                     while (applied < needed && _finished.ContainsKey(applied))
@@ -216,7 +220,7 @@ internal sealed class Sweep
                         ? _settings.SubsampleRows
                         : _sampleRows.GetValueOrDefault(proposal.Candidate.Name);
                     var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, sampleRows,
-                        proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
+                        proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), threadsPerTrial);
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
                     {

@@ -217,6 +217,24 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_FixedProposalLag_SameTrialsOnOneAndTwoParallelTrials()
+    {
+        // With the default lag (the parallel trials) one slot proposes each trial after its predecessor's result, two
+        // slots one result earlier, so the tuners' trials differ; a fixed lag makes the thread count irrelevant.
+        static SweepOptions Options(int threads) => new()
+        {
+            BudgetSeconds = null, MaximumTrials = 14, Seed = 5, MaximumDegreeOfParallelism = threads, ProposalLag = 2,
+        };
+        static SweepRequest Sweep() => Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised, defaultFeatures: 3));
+
+        var one = await new SweepRunner(Options(1)).RunAsync(Sweep());
+        var two = await new SweepRunner(Options(2)).RunAsync(Sweep());
+
+        Assert.Equal(14, one.SearchTrialCount);
+        Assert.Equal(Describe(one), Describe(two));
+    }
+
+    [Fact]
     public async Task RunAsync_LatencyCap_PrunesSlowPredictors()
     {
         var slow = new CentroidCandidate("slow-predict", CandidateKind.Specialised) { PredictDelayMicroseconds = 300 };
@@ -305,6 +323,7 @@ public sealed class SweepRunnerTests
         Assert.Throws<ArgumentOutOfRangeException>("BootstrapResamples", () => new SweepRunner(new SweepOptions { BootstrapResamples = 5 }));
         Assert.Throws<ArgumentOutOfRangeException>("Tuner", () => new SweepRunner(new SweepOptions { Tuner = (TunerKind)99 }));
         Assert.Throws<ArgumentOutOfRangeException>("ReportRows", () => new SweepRunner(new SweepOptions { ReportRows = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>("ProposalLag", () => new SweepRunner(new SweepOptions { ProposalLag = 0 }));
     }
 
     private static string Describe(SweepResult result) => string.Join("\n", result.Trials.Select(t =>
