@@ -26,6 +26,9 @@ internal sealed class AutoMlCommand : ICliCommand
     /// </summary>
     internal const int ReproducibleProposalLag = 2;
 
+    /// <summary>The largest <c>--max-trial-memory</c>: a petabyte in MB, far above any machine, well inside a long in bytes.</summary>
+    private const double MaximumTrialMemoryMegabytes = 1e9;
+
     public Command Create()
     {
         var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
@@ -51,6 +54,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." };
         var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
         var maxPredict = new Option<double?>("--max-predict-us") { Description = "Prune candidates predicting slower than this (µs per row)." };
+        var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
+        var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var tuner = new Option<string>("--tuner")
         {
             Description = "Hyperparameter tuner: cost-frugal (default), smac, random, grid.",
@@ -58,7 +63,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory })
         {
             command.Options.Add(option);
         }
@@ -85,7 +90,9 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(timestamp),
                 parse.GetValue(relevance),
                 parse.GetValue(task),
-                parse.GetValue(text) ?? []);
+                parse.GetValue(text) ?? [],
+                parse.GetValue(maxTrialSeconds),
+                parse.GetValue(maxTrialMemory));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -112,6 +119,21 @@ internal sealed class AutoMlCommand : ICliCommand
         if (request.MaxPredictMicroseconds is { } maxPredict && !(maxPredict > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
+        }
+
+        if (request.MaxTrialSeconds is { } trialSeconds && !(trialSeconds > 0 && trialSeconds <= SweepOptions.MaximumBudgetSeconds))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), trialSeconds, $"--max-trial-seconds must be in (0, {SweepOptions.MaximumBudgetSeconds:0}] seconds.");
+        }
+
+        if (request.MaxTrialMemoryMegabytes is { } trialMemory && !(trialMemory >= 1 && trialMemory <= MaximumTrialMemoryMegabytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), trialMemory, $"--max-trial-memory must be in [1, {MaximumTrialMemoryMegabytes:0}] MB.");
+        }
+
+        if ((request.MaxTrialSeconds is not null || request.MaxTrialMemoryMegabytes is not null) && RecommendationAutoMlCommand.Handles(request.Scenario))
+        {
+            throw new ArgumentException("--max-trial-seconds and --max-trial-memory apply to tabular scenarios, not to --scenario recommendation.");
         }
 
         if (request.Task is not null && RecommendationAutoMlCommand.Handles(request.Scenario))
@@ -216,6 +238,8 @@ internal sealed class AutoMlCommand : ICliCommand
             Seed = request.Seed,
             MaximumDegreeOfParallelism = threads,
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,
+            MaximumTrialSeconds = request.MaxTrialSeconds,
+            MaximumTrialMemoryBytes = request.MaxTrialMemoryMegabytes is { } megabytes ? (long)(megabytes * (1 << 20)) : null,
             Tuner = tuner,
             ReportRows = test?.RowCount ?? 0,
             SavesModel = request.Out is not null,
@@ -498,4 +522,6 @@ internal sealed record AutoMlRequest(
     string? Timestamp = null,
     double? RelevanceThreshold = null,
     string? Task = null,
-    IReadOnlyList<string>? Text = null);
+    IReadOnlyList<string>? Text = null,
+    double? MaxTrialSeconds = null,
+    double? MaxTrialMemoryMegabytes = null);

@@ -162,7 +162,6 @@ internal sealed class Sweep
         var nextIndex = 0;
         var applied = 0;
         var stopLaunching = false;
-        var baselineMemory = GC.GetTotalMemory(false);
 
         while (true)
         {
@@ -227,12 +226,15 @@ internal sealed class Sweep
                         trialCancel.CancelAfter(TimeSpan.FromSeconds(cap));
                     }
 
+                    // The memory cap's reference: the live heap (after a full collection) when the trial starts, so
+                    // neither the models the sweep keeps nor garbage left by earlier trials count against this one.
+                    var heapAtStart = _settings.MaximumTrialMemoryBytes is null ? 0 : GC.GetTotalMemory(forceFullCollection: true);
                     var task = Task.Factory.StartNew(
                         () => _executor.Run(job, trialCancel.Token),
                         CancellationToken.None,
                         TaskCreationOptions.LongRunning,
                         TaskScheduler.Default);
-                    running[index] = new RunningTrial(job, task, trialCancel, _time.GetTimestamp());
+                    running[index] = new RunningTrial(job, task, trialCancel, _time.GetTimestamp(), heapAtStart);
                     Report(SweepEventKind.TrialStarted, index, proposal.Candidate.Name, null);
                     continue;
                 }
@@ -244,7 +246,7 @@ internal sealed class Sweep
             }
 
             await WaitForAnyAsync(running, searchDeadline, cancellationToken).ConfigureAwait(false);
-            HarvestFinished(running, baselineMemory);
+            HarvestFinished(running);
             await RecordFinishedAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -299,7 +301,7 @@ internal sealed class Sweep
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private void HarvestFinished(Dictionary<int, RunningTrial> running, long baselineMemory)
+    private void HarvestFinished(Dictionary<int, RunningTrial> running)
     {
         var grace = Grace;
         var searchDeadline = SearchDeadline();
@@ -323,21 +325,17 @@ internal sealed class Sweep
             }
         }
 
-        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0)
+        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap))
         {
-            var grown = GC.GetTotalMemory(false) - baselineMemory;
-            if (grown > memoryCap * running.Count)
+            // Stop the newest trial: it is the one that pushed memory over the cap.
+            var newest = -1;
+            foreach (var index in running.Keys)
             {
-                // Stop the newest trial: it is the one that pushed memory over the cap.
-                var newest = -1;
-                foreach (var index in running.Keys)
-                {
-                    newest = Math.Max(newest, index);
-                }
-
-                running[newest].MemoryExceeded = true;
-                running[newest].Cancel.Cancel();
+                newest = Math.Max(newest, index);
             }
+
+            running[newest].MemoryExceeded = true;
+            running[newest].Cancel.Cancel();
         }
 
         if (done is null)
@@ -400,6 +398,25 @@ internal sealed class Sweep
 
             Finish(record, outcome.ValidationScores, outcome.FoldModel, replayed: false);
         }
+    }
+
+    /// <summary>
+    /// True when the running trials hold more than <paramref name="memoryCap"/> each: the live heap has grown past the
+    /// cap times their number since the oldest of them started. The quick reading counts garbage not yet collected, so
+    /// only a reading after a full collection stops a trial: a trial that churns through short-lived buffers is not one
+    /// that holds too much.
+    /// </summary>
+    private static bool MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
+    {
+        var reference = long.MaxValue;
+        foreach (var trial in running.Values)
+        {
+            reference = Math.Min(reference, trial.HeapAtStart);
+        }
+
+        var limit = memoryCap * running.Count;
+        return GC.GetTotalMemory(forceFullCollection: false) - reference > limit
+            && GC.GetTotalMemory(forceFullCollection: true) - reference > limit;
     }
 
     /// <summary>Writes finished trials to the store: the resumption point (a crash after this does not redo them).</summary>
@@ -1240,8 +1257,11 @@ internal sealed class Sweep
     /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>
     private bool CrossValidated(ValidationSplit split) => split.FoldCount > 1 && split.ValidationOrder.Length == _request.Train.RowCount;
 
-    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started)
+    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started, long heapAtStart)
     {
+        /// <summary>The live managed heap in bytes when the trial started (0 without a memory cap).</summary>
+        public long HeapAtStart { get; } = heapAtStart;
+
         public TrialJob Job { get; } = job;
 
         public Task<TrialOutcome> Task { get; } = task;

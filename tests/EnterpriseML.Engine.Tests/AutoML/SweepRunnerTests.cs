@@ -158,6 +158,53 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_MemoryCap_StopsATrialThatHoldsTooMuch()
+    {
+        // The hog holds 256 MB while it fits (checking its token), four times the 64 MB cap.
+        var hog = new CentroidCandidate("hog", CandidateKind.Specialised)
+        {
+            DuringFit = t =>
+            {
+                var held = new byte[256 << 20];
+                Array.Fill(held, (byte)1);
+                TestWork.Spin(3_000, t);
+                GC.KeepAlive(held);
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 6, MaximumTrialMemoryBytes = 64 << 20, EnsembleSelection = false, SelectionReevaluation = false,
+        });
+
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), hog));
+
+        var stopped = result.Trials.Where(t => t.Candidate == "hog").ToArray();
+        Assert.NotEmpty(stopped);
+        Assert.All(stopped, t => Assert.Equal(TrialStatus.Pruned, t.Status));
+        Assert.All(stopped, t => Assert.StartsWith("Stopped: managed memory grew past the per-trial cap", t.Error, StringComparison.Ordinal));
+        Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_MemoryCap_DoesNotCountTheModelsTheSweepKeeps()
+    {
+        // Each fitted model holds 16 MB; a trial holds up to three at a time (its first fold's, the last one and the one
+        // being fitted), under the 64 MB cap. The sweep keeps the three best trials' first-fold models (48 MB): they
+        // are not the running trial's, nor is the garbage of earlier trials' other folds.
+        var candidate = new HoldingCandidate(new CentroidCandidate { DuringFit = t => TestWork.Spin(60, t) }, 16 << 20);
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 8, MaximumTrialMemoryBytes = 64 << 20, EnsembleSelection = false, SelectionReevaluation = false,
+            EarlyStopping = false,
+        });
+
+        var result = await runner.RunAsync(Request(candidate));
+
+        Assert.All(result.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, $"#{t.Index}: {t.Status} {t.Error}"));
+        Assert.Equal(8, result.SearchTrialCount);
+    }
+
+    [Fact]
     public async Task RunAsync_Cancelled_ThrowsPromptly()
     {
         var slow = new CentroidCandidate { DuringFit = t => TestWork.Spin(100, t) };

@@ -59,6 +59,20 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Empty(writer.ToString());
     }
 
+    [Theory]
+    [InlineData(null, 0.5, "--max-trial-memory must be in [1, 1000000000] MB.")]
+    [InlineData(0.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
+    [InlineData(-3.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
+    public async Task TrialCapOutOfRange_FailsBeforeTheSweep_NamingTheOption(double? seconds, double? megabytes, string expected)
+    {
+        var request = new AutoMlRequest(Path.Combine(_directory, "not-read.csv"), null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: null,
+            Json: true, Threads: 1, null, null, "cost-frugal", MaxTrialSeconds: seconds, MaxTrialMemoryMegabytes: megabytes);
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith(expected, CliErrors.Describe(error), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OutIsAFile_FailsBeforeTheSweep_NamingTheOption()
     {
