@@ -26,6 +26,9 @@ internal sealed class AutoMlCommand : ICliCommand
     /// </summary>
     internal const int ReproducibleProposalLag = 2;
 
+    /// <summary>The fewest labelled training rows a sweep takes (the engine's validation split refuses fewer).</summary>
+    private const int MinimumTrainingRows = 10;
+
     /// <summary>The largest <c>--max-trial-memory</c>: a petabyte in MB, far above any machine, well inside a long in bytes.</summary>
     private const double MaximumTrialMemoryMegabytes = 1e9;
 
@@ -187,7 +190,7 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException($"--task {mismatch}");
         }
 
-        var inferred = task ?? LabelEncoding.InferTask(labelColumn);
+        var inferred = task ?? CliPaths.InFile(request.Train, () => LabelEncoding.InferTask(labelColumn));
         if (request.Timestamp is not null && scenario.Name != "fraud")
         {
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");
@@ -197,6 +200,11 @@ internal sealed class AutoMlCommand : ICliCommand
         CliOptions.PositiveNeedsBinary(request.Positive, request.Label, plan.Task);
 
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
+        if (train.RowCount < MinimumTrainingRows)
+        {
+            // The sweep validates on rows it holds out (k-fold CV at least), which a handful of rows cannot give.
+            throw new ArgumentException($"{Path.GetFileName(request.Train)}: {train.RowCount} training row{(train.RowCount == 1 ? "" : "s")} with a '{request.Label}' value; a sweep needs at least {MinimumTrainingRows}.");
+        }
         CandidateData? test = null;
         if (request.Test is not null)
         {

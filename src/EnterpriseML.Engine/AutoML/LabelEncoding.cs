@@ -21,7 +21,7 @@ public static class LabelEncoding
         ArgumentNullException.ThrowIfNull(label);
         var task = CountDistinct(label, stopAbove: 2) switch
         {
-            < 2 => throw new ArgumentException($"Label '{label.Name}' has fewer than two distinct values.", nameof(label)),
+            < 2 => throw new ArgumentException(SingleValueLabel(label), nameof(label)),
             2 => TaskKind.Binary,
             _ => label is NumericColumn numeric && !IsClassCodes(numeric) ? TaskKind.Regression : TaskKind.Multiclass,
         };
@@ -92,6 +92,28 @@ public static class LabelEncoding
             $"'multiclass' allows at most {MaximumClasses} classes; '{label}' has {distinct} values.",
         _ => null,
     };
+
+    /// <summary>
+    /// The error for a label with fewer than two values, saying what it holds: the one value and its row count, or that
+    /// every row is empty. A sweep or a trainer has nothing to tell apart.
+    /// </summary>
+    private static string SingleValueLabel(DataColumn label)
+    {
+        string? value = null;
+        var rows = 0;
+        for (var i = 0; i < label.Length; i++)
+        {
+            if (ValueAt(label, i) is { } v)
+            {
+                value ??= v;
+                rows++;
+            }
+        }
+
+        return value is null
+            ? $"Label '{label.Name}' has no value: all {label.Length} rows are empty; a label needs at least two distinct values."
+            : $"Label '{label.Name}' has one value only, '{value}' in all {rows} rows with a label; a label needs at least two distinct values (classes to tell apart, or a quantity that varies).";
+    }
 
     /// <summary>The distinct non-missing values of <paramref name="label"/>, as <see cref="InferTask"/> and the encoding see them.</summary>
     public static int DistinctValues(DataColumn label)

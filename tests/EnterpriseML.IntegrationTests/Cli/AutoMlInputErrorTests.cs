@@ -59,6 +59,37 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.Empty(writer.ToString());
     }
 
+    [Fact]
+    public async Task LabelWithOneClass_FailsBeforeTheSweep_NamingFileAndValue()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "good-only.csv");
+        File.WriteAllLines(train, lines.Take(1).Concat(lines.Skip(1).Where(l => l.EndsWith(",good", StringComparison.Ordinal)).Take(300)));
+        var request = new AutoMlRequest(train, null, "class", null, "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("good-only.csv: Label 'class' has one value only, 'good' in all 300 rows with a label; a label needs at least two distinct values (classes to tell apart, or a quantity that varies).", CliErrors.Describe(error));
+    }
+
+    [Fact]
+    public async Task TooFewRows_FailsBeforeTheSweep_NamingTheFile()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "three.csv");
+        // Three rows, both classes among them.
+        File.WriteAllLines(train, lines[..4]);
+        var output = Path.Combine(_directory, "out");
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("three.csv: 3 training rows with a 'class' value; a sweep needs at least 10.", error.Message);
+        Assert.False(Directory.Exists(output));
+    }
+
     [Theory]
     [InlineData(null, 0.5, "--max-trial-memory must be in [1, 1000000000] MB.")]
     [InlineData(0.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
