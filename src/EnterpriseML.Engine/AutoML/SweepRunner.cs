@@ -373,6 +373,17 @@ internal sealed class Sweep
             }
 
             outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };
+            if (outcome.Record.Status != TrialStatus.Succeeded)
+            {
+                // A trial that did not finish cost the budget its wall time, not only the folds it completed (none, for
+                // one stopped in its first fit): that is what the scheduler's estimate of the candidate must see, or a
+                // candidate whose trials run into the cap looks free and keeps being drawn.
+                var ran = _time.GetElapsedTime(trial.Started).TotalSeconds;
+                if (ran > outcome.Record.FitSeconds)
+                {
+                    outcome = outcome with { Record = outcome.Record with { FitSeconds = ran } };
+                }
+            }
             if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
             {
                 outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,

@@ -205,6 +205,21 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_TimedOutTrial_CostsTheTimeItRan()
+    {
+        // The slow candidate never finishes its first fold within the 0.3 s cap: its trials cost the sweep 0.3 s or
+        // more each, which the scheduler must see (they were recorded as costing nothing, the folds they completed).
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(5_000, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, MaximumTrialSeconds = 0.3, EnsembleSelection = false });
+
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
+
+        var timedOut = result.Trials.Where(t => t.Status == TrialStatus.TimedOut).ToArray();
+        Assert.NotEmpty(timedOut);
+        Assert.All(timedOut, t => Assert.True(t.FitSeconds >= 0.3, $"#{t.Index} recorded {t.FitSeconds} s"));
+    }
+
+    [Fact]
     public async Task RunAsync_Cancelled_ThrowsPromptly()
     {
         var slow = new CentroidCandidate { DuringFit = t => TestWork.Spin(100, t) };
