@@ -228,6 +228,13 @@ internal sealed class AutoMlCommand : ICliCommand
             }
         }
 
+        // A one-class test file leaves the ranking metrics undefined: a warning before the budget is spent, not a
+        // report of nulls at its end (the report's notes say it again).
+        if (test is not null && LabelEncoding.MissingClassNote(test, "test") is { } oneClass)
+        {
+            await Console.Error.WriteLineAsync($"eml: warning: {Path.GetFileName(request.Test)}: {oneClass}").ConfigureAwait(false);
+        }
+
         // The sweep gets what is left of the budget after reading, minus a reserve for scoring the test rows and
         // writing the report: 3 % of the budget plus as long again as reading took (both grow with the data).
         var reading = clock.Elapsed.TotalSeconds;

@@ -365,6 +365,31 @@ public static class LabelEncoding
         return $"Left out {rows.Count} {which} row{(rows.Count == 1 ? "" : "s")} with no '{data.LabelColumn}' value (data row{(rows.Count == 1 ? "" : "s")} {listed}, counted from 1 after the header).";
     }
 
+    /// <summary>
+    /// A sentence for the user when the rows of a binary <paramref name="data"/> hold one class only (null otherwise):
+    /// the ranking metrics compare the two classes' scores, so AUC, AUPRC, KS and Gini are undefined on them.
+    /// </summary>
+    public static string? MissingClassNote(CandidateData data, string which)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Task != TaskKind.Binary || data.RowCount == 0)
+        {
+            return null;
+        }
+
+        var positives = 0;
+        foreach (var label in data.Labels)
+        {
+            positives += label > 0.5f ? 1 : 0;
+        }
+
+        // Binary labels are 1 for ClassNames[1] (the positive class), 0 for ClassNames[0].
+        var absent = positives == 0 ? 1 : positives == data.RowCount ? 0 : -1;
+        return absent < 0
+            ? null
+            : $"The {which} rows hold no row of class '{data.ClassNames[absent]}', so auc, auprc, ks and gini on them are undefined (null in JSON, – in tables).";
+    }
+
     private static string[] ClassNamesOf(DataColumn label, int[] rows, TaskKind task, string? positiveClass)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
