@@ -147,6 +147,58 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_AbandonedTrial_KeepsItsSlotUntilItsThreadStops()
+    {
+        // The runaway ignores its token for 2.5 s; it is abandoned at its 0.3 s cap plus the grace period, and its
+        // thread sleeps on. Two slots: while it runs, one other fit at a time, never two beside it.
+        var fitting = 0;
+        var most = 0;
+        void Enter()
+        {
+            var now = Interlocked.Increment(ref fitting);
+            int seen;
+            while (now > (seen = Volatile.Read(ref most)) && Interlocked.CompareExchange(ref most, now, seen) != seen)
+            {
+            }
+        }
+
+        var runaway = new CentroidCandidate("runaway", CandidateKind.Specialised)
+        {
+            DuringFit = _ =>
+            {
+                Enter();
+                Thread.Sleep(2_500);
+                Interlocked.Decrement(ref fitting);
+            },
+        };
+        var quick = new CentroidCandidate
+        {
+            DuringFit = t =>
+            {
+                Enter();
+                try
+                {
+                    TestWork.Spin(40, t);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref fitting);
+                }
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 40, MaximumTrialSeconds = 0.3, MaximumDegreeOfParallelism = 2, EnsembleSelection = false,
+            SelectionReevaluation = false,
+        });
+
+        var result = await runner.RunAsync(Request(quick, runaway));
+
+        Assert.Contains(result.Trials, t => t.Candidate == "runaway" && t.Status == TrialStatus.TimedOut && t.Error!.StartsWith("Abandoned", StringComparison.Ordinal));
+        Assert.Equal(2, most);
+    }
+
+    [Fact]
     public async Task RunAsync_PerTrialCap_StopsALongTrial()
     {
         var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(5_000, t) };
