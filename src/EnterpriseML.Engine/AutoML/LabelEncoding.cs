@@ -197,7 +197,9 @@ public static class LabelEncoding
 
             values++;
             distinct.Add(v);
-            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            // A number as the CSV reader reads one (a finite 32-bit float): "Infinity" or 1e39 is why the column is
+            // text, so it is one of the values to name.
+            if (!float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !float.IsFinite(number))
             {
                 notNumbers.Add(i);
             }
