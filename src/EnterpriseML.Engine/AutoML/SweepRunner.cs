@@ -932,6 +932,18 @@ internal sealed class Sweep
             return $"No candidate predicts within the latency cap: all {trials.Count} trials were pruned for it; {latency}. Raise the cap (--max-predict-us) or leave it out.";
         }
 
+        if (trials.TrueForAll(t => t.Status == TrialStatus.TimedOut))
+        {
+            // Not a failure of the candidates: the time given was too short for any of them (a small budget on text).
+            string?[] limits =
+            [
+                _settings.MaximumTrialSeconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $"the per-trial cap of {seconds:0.0##} s") : null,
+                _settings.BudgetSeconds is { } budget ? string.Create(CultureInfo.InvariantCulture, $"the sweep's deadline at {budget:0.0##} s") : null,
+            ];
+            return string.Create(CultureInfo.InvariantCulture,
+                $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.");
+        }
+
         var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
         return overCap.Count == 0
             ? $"All {trials.Count} trials failed. {errors}"

@@ -398,6 +398,20 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_EveryTrialTimesOut_SaysTheTimeWasTooShort()
+    {
+        // Every fit needs 5 s and the cap is 0.2 s: the candidates did not fail, the time given was too short.
+        var slow = new CentroidCandidate("slow") { DuringFit = t => TestWork.Spin(5_000, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 3, MaximumTrialSeconds = 0.2, EnsembleSelection = false });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow)));
+
+        Assert.StartsWith("No trial finished in time: all 3 ran into the per-trial cap of 0.2 s; the longest ran ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.", error.Message, StringComparison.Ordinal);
+        Assert.All(error.Trials, t => Assert.Equal(TrialStatus.TimedOut, t.Status));
+    }
+
+    [Fact]
     public async Task RunAsync_SubMicrosecondLatencyCap_IsShownAsGiven()
     {
         var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
