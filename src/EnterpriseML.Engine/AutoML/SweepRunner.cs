@@ -645,15 +645,17 @@ internal sealed class Sweep
 
     private TrialRecord Replayed(TrialRecord record, Proposal proposal)
     {
-        // The recorded trial stands in for this proposal; if the store came from a different plan, its own
-        // candidate and point are what the tuners learn from.
-        if (!string.Equals(record.Candidate, proposal.Candidate.Name, StringComparison.Ordinal))
+        // The recorded trial stands in for this proposal, and its own candidate and point are what the tuners learn
+        // from and what the refit, the ensembles and the re-evaluation fit: with measured costs the recorded trials are
+        // fed back in another order than they finished, so the proposal at this index can be another point (or, from a
+        // different plan, another candidate). Before, only another candidate was caught, and a replayed winner was
+        // refitted with the parameters proposed now instead of those it was scored with.
+        var candidate = string.Equals(record.Candidate, proposal.Candidate.Name, StringComparison.Ordinal)
+            ? proposal.Candidate
+            : _scheduler.Find(record.Candidate);
+        if (candidate is not null && record.Point.Length == candidate.SearchSpace.Parameters.Count)
         {
-            var candidate = _scheduler.Find(record.Candidate);
-            if (candidate is not null)
-            {
-                _configurations[record.Index] = (candidate, candidate.SearchSpace.ToParameters(record.Point));
-            }
+            _configurations[record.Index] = (candidate, candidate.SearchSpace.ToParameters(record.Point));
         }
 
         return record;

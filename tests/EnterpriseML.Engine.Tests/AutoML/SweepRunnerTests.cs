@@ -310,6 +310,31 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_ResumedTrialAtAnotherPoint_WinnerIsRefittedWithTheRecordedParameters()
+    {
+        // The store holds trial 0 of centroid at another point than the low-cost default proposed now at index 0 (a
+        // sweep with measured costs feeds recorded trials back in another order than they finished, so its proposals
+        // on resumption can differ). It scored best, so it wins: the refit must fit what it ran.
+        var candidate = new CentroidCandidate();
+        var recordedPoint = new[] { 0.9, 0.8 };
+        var recorded = candidate.SearchSpace.ToParameters(recordedPoint);
+        Assert.NotEqual(candidate.SearchSpace.DefaultPoint(), recordedPoint);
+        var store = new InMemoryTrialStore();
+        await store.RecordAsync(new TrialRecord
+        {
+            Index = 0, Candidate = "centroid", Kind = CandidateKind.General, Trainer = "centroid", Point = recordedPoint,
+            Parameters = [.. recorded.AsStrings()], Status = TrialStatus.Succeeded, ValidationScore = 0.99, ModelBytes = 100,
+        });
+        var options = new SweepOptions { BudgetSeconds = null, MaximumTrials = 3, EnsembleSelection = false, SelectionReevaluation = false };
+
+        var result = await new SweepRunner(options).RunAsync(Request(candidate), store);
+
+        Assert.Equal(0, result.Winner.Index);
+        Assert.Equal(recorded.GetInt("Features"), result.WinnerParameters.GetInt("Features"));
+        Assert.Equal(recorded.GetDouble("Slope"), result.WinnerParameters.GetDouble("Slope"));
+    }
+
+    [Fact]
     public async Task RunAsync_ParallelTrialsFixedCount_IsDeterministic()
     {
         var options = new SweepOptions
