@@ -261,11 +261,13 @@ internal sealed class AutoMlCommand : ICliCommand
         };
         var runner = new SweepRunner(options);
         var sweepRequest = new SweepRequest(train, plan, scenario.Name);
-        var result = request.Json
-            ? await runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
+        // The sweep's first step splits the training rows (a binary class too rare to validate on, a time window
+        // without one): such an error is about the training file and names it. Failed trials never throw.
+        var result = await CliPaths.InFileAsync(request.Train, () => request.Json
+            ? runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
             : AnsiConsole.Profile.Capabilities.Interactive
-                ? await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
-                : await runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken);
+                ? RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
+                : runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken));
 
         var report = SweepReport.Build(result, plan, test, train);
         if (request.Out is not null)

@@ -90,6 +90,24 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
+    [Fact]
+    public async Task BinaryClassOfOneRow_FailsNamingTheFile()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "one-bad.csv");
+        File.WriteAllLines(train, lines.Take(1)
+            .Concat(lines.Skip(1).Where(l => l.EndsWith(",good", StringComparison.Ordinal)).Take(200))
+            .Concat(lines.Skip(1).Where(l => l.EndsWith(",bad", StringComparison.Ordinal)).Take(1)));
+        var output = Path.Combine(_directory, "out");
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith("one-bad.csv: Label 'class' has 1 training row of class 'bad' among 201:", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
     [Theory]
     [InlineData(null, 0.5, "--max-trial-memory must be in [1, 1000000000] MB.")]
     [InlineData(0.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
