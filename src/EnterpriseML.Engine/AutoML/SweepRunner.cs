@@ -223,21 +223,25 @@ internal sealed class Sweep
                         : _sampleRows.GetValueOrDefault(proposal.Candidate.Name);
                     var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, sampleRows,
                         proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), threadsPerTrial);
+                    // The memory cap's reference: the live heap (after a full collection) when the trial starts, so
+                    // neither the models the sweep keeps nor garbage left by earlier trials count against this one.
+                    // Taken before the trial's clock starts: the collection is not the trial's time.
+                    var heapAtStart = _settings.MaximumTrialMemoryBytes is null ? 0 : GC.GetTotalMemory(forceFullCollection: true);
+                    // The trial's start, taken before its cap's timer starts, so a trial stopped at the cap has run
+                    // at least the cap by this clock (its recorded cost, ShrinkSample's test).
+                    var started = _time.GetTimestamp();
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
                     {
                         trialCancel.CancelAfter(TimeSpan.FromSeconds(cap));
                     }
 
-                    // The memory cap's reference: the live heap (after a full collection) when the trial starts, so
-                    // neither the models the sweep keeps nor garbage left by earlier trials count against this one.
-                    var heapAtStart = _settings.MaximumTrialMemoryBytes is null ? 0 : GC.GetTotalMemory(forceFullCollection: true);
                     var task = Task.Factory.StartNew(
                         () => _executor.Run(job, trialCancel.Token),
                         CancellationToken.None,
                         TaskCreationOptions.LongRunning,
                         TaskScheduler.Default);
-                    running[index] = new RunningTrial(job, task, trialCancel, _time.GetTimestamp(), heapAtStart);
+                    running[index] = new RunningTrial(job, task, trialCancel, started, heapAtStart);
                     Report(SweepEventKind.TrialStarted, index, proposal.Candidate.Name, null);
                     continue;
                 }
@@ -367,8 +371,7 @@ internal sealed class Sweep
                     $"Abandoned after {_time.GetElapsedTime(trial.Started).TotalSeconds:0.0} s: the trial did not stop when cancelled.");
             }
 
-            // Timed out at its own cap rather than at the search deadline (the cap's timer starts a moment before
-            // the trial's timestamp is taken, hence the margin).
+            // Timed out at its own cap rather than at the search deadline (with a margin for the timer's granularity).
             if (outcome.Record.Status == TrialStatus.TimedOut && _settings.MaximumTrialSeconds is { } trialCap
                 && _time.GetElapsedTime(trial.Started) >= TimeSpan.FromSeconds(0.9 * trialCap))
             {

@@ -268,7 +268,8 @@ public sealed class SweepRunnerTests
 
         var timedOut = result.Trials.Where(t => t.Status == TrialStatus.TimedOut).ToArray();
         Assert.NotEmpty(timedOut);
-        Assert.All(timedOut, t => Assert.True(t.FitSeconds >= 0.3, $"#{t.Index} recorded {t.FitSeconds} s"));
+        // At least the cap, less the cap timer's millisecond granularity.
+        Assert.All(timedOut, t => Assert.True(t.FitSeconds >= 0.29, $"#{t.Index} recorded {t.FitSeconds} s"));
     }
 
     [Fact]
