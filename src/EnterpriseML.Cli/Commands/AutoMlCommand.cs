@@ -19,6 +19,19 @@ namespace EnterpriseML.Cli.Commands;
 /// </summary>
 internal sealed class AutoMlCommand : ICliCommand
 {
+    /// <summary>
+    /// With <c>--max-trials</c>, trial <c>i</c> is proposed once trials <c>0 … i − 2</c> have been fed back, on any
+    /// thread count (<see cref="SweepOptions.ProposalLag"/>): the trials are the same with <c>--threads 1</c> and
+    /// <c>--threads 8</c>, and at most two run at once.
+    /// </summary>
+    internal const int ReproducibleProposalLag = 2;
+
+    /// <summary>The fewest labelled training rows a sweep takes (the engine's validation split refuses fewer).</summary>
+    private const int MinimumTrainingRows = 10;
+
+    /// <summary>The largest <c>--max-trial-memory</c>: a petabyte in MB, far above any machine, well inside a long in bytes.</summary>
+    private const double MaximumTrialMemoryMegabytes = 1e9;
+
     public Command Create()
     {
         var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
@@ -44,6 +57,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." };
         var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
         var maxPredict = new Option<double?>("--max-predict-us") { Description = "Prune candidates predicting slower than this (µs per row)." };
+        var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
+        var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var tuner = new Option<string>("--tuner")
         {
             Description = "Hyperparameter tuner: cost-frugal (default), smac, random, grid.",
@@ -51,7 +66,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory })
         {
             command.Options.Add(option);
         }
@@ -78,7 +93,9 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(timestamp),
                 parse.GetValue(relevance),
                 parse.GetValue(task),
-                parse.GetValue(text) ?? []);
+                parse.GetValue(text) ?? [],
+                parse.GetValue(maxTrialSeconds),
+                parse.GetValue(maxTrialMemory));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -105,6 +122,21 @@ internal sealed class AutoMlCommand : ICliCommand
         if (request.MaxPredictMicroseconds is { } maxPredict && !(maxPredict > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(request), maxPredict, "--max-predict-us must be > 0 microseconds per row.");
+        }
+
+        if (request.MaxTrialSeconds is { } trialSeconds && !(trialSeconds > 0 && trialSeconds <= SweepOptions.MaximumBudgetSeconds))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), trialSeconds, $"--max-trial-seconds must be in (0, {SweepOptions.MaximumBudgetSeconds:0}] seconds.");
+        }
+
+        if (request.MaxTrialMemoryMegabytes is { } trialMemory && !(trialMemory >= 1 && trialMemory <= MaximumTrialMemoryMegabytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), trialMemory, $"--max-trial-memory must be in [1, {MaximumTrialMemoryMegabytes:0}] MB.");
+        }
+
+        if ((request.MaxTrialSeconds is not null || request.MaxTrialMemoryMegabytes is not null) && RecommendationAutoMlCommand.Handles(request.Scenario))
+        {
+            throw new ArgumentException("--max-trial-seconds and --max-trial-memory apply to tabular scenarios, not to --scenario recommendation.");
         }
 
         if (request.Task is not null && RecommendationAutoMlCommand.Handles(request.Scenario))
@@ -158,7 +190,7 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException($"--task {mismatch}");
         }
 
-        var inferred = task ?? LabelEncoding.InferTask(labelColumn);
+        var inferred = task ?? CliPaths.InFile(request.Train, () => LabelEncoding.InferTask(labelColumn));
         if (request.Timestamp is not null && scenario.Name != "fraud")
         {
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");
@@ -168,6 +200,11 @@ internal sealed class AutoMlCommand : ICliCommand
         CliOptions.PositiveNeedsBinary(request.Positive, request.Label, plan.Task);
 
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
+        if (train.RowCount < MinimumTrainingRows)
+        {
+            // The sweep validates on rows it holds out (k-fold CV at least), which a handful of rows cannot give.
+            throw new ArgumentException($"{Path.GetFileName(request.Train)}: {train.RowCount} training row{(train.RowCount == 1 ? "" : "s")} with a '{request.Label}' value; a sweep needs at least {MinimumTrainingRows}.");
+        }
         CandidateData? test = null;
         if (request.Test is not null)
         {
@@ -191,6 +228,13 @@ internal sealed class AutoMlCommand : ICliCommand
             }
         }
 
+        // A one-class test file leaves the ranking metrics undefined: a warning before the budget is spent, not a
+        // report of nulls at its end (the report's notes say it again).
+        if (test is not null && LabelEncoding.MissingClassNote(test, "test") is { } oneClass)
+        {
+            await Console.Error.WriteLineAsync($"eml: warning: {Path.GetFileName(request.Test)}: {oneClass}").ConfigureAwait(false);
+        }
+
         // The sweep gets what is left of the budget after reading, minus a reserve for scoring the test rows and
         // writing the report: 3 % of the budget plus as long again as reading took (both grow with the data).
         var reading = clock.Elapsed.TotalSeconds;
@@ -202,22 +246,28 @@ internal sealed class AutoMlCommand : ICliCommand
             BudgetSeconds = left,
             MaximumTrials = request.MaxTrials,
             // A trial count asks for a reproducible sweep: the tuners then see uniform trial costs and the results in
-            // index order, so the same --seed gives the same trials and winner; the budget only caps it.
+            // index order, each proposal the results up to two trials back whatever --threads is, so the same --seed
+            // gives the same trials and winner on one thread or many; the budget only caps it.
             UniformTrialCost = request.MaxTrials is not null,
+            ProposalLag = request.MaxTrials is not null ? ReproducibleProposalLag : null,
             Seed = request.Seed,
             MaximumDegreeOfParallelism = threads,
             MaximumPredictMicrosecondsPerRow = request.MaxPredictMicroseconds,
+            MaximumTrialSeconds = request.MaxTrialSeconds,
+            MaximumTrialMemoryBytes = request.MaxTrialMemoryMegabytes is { } megabytes ? (long)(megabytes * (1 << 20)) : null,
             Tuner = tuner,
             ReportRows = test?.RowCount ?? 0,
             SavesModel = request.Out is not null,
         };
         var runner = new SweepRunner(options);
         var sweepRequest = new SweepRequest(train, plan, scenario.Name);
-        var result = request.Json
-            ? await runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
+        // The sweep's first step splits the training rows (a binary class too rare to validate on, a time window
+        // without one): such an error is about the training file and names it. Failed trials never throw.
+        var result = await CliPaths.InFileAsync(request.Train, () => request.Json
+            ? runner.RunAsync(sweepRequest, cancellationToken: cancellationToken)
             : AnsiConsole.Profile.Capabilities.Interactive
-                ? await RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
-                : await runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken);
+                ? RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
+                : runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken));
 
         var report = SweepReport.Build(result, plan, test, train);
         if (request.Out is not null)
@@ -489,4 +539,6 @@ internal sealed record AutoMlRequest(
     string? Timestamp = null,
     double? RelevanceThreshold = null,
     string? Task = null,
-    IReadOnlyList<string>? Text = null);
+    IReadOnlyList<string>? Text = null,
+    double? MaxTrialSeconds = null,
+    double? MaxTrialMemoryMegabytes = null);

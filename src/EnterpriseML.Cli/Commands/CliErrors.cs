@@ -171,6 +171,19 @@ internal static class CliPaths
         }
     }
 
+    /// <summary>As <see cref="InFile{T}"/> for work that awaits (a sweep, whose validation split reads the rows first).</summary>
+    public static async Task<T> InFileAsync<T>(string path, Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{Path.GetFileName(path)}: {CliErrors.Describe(e)}", e);
+        }
+    }
+
     /// <summary>
     /// A file to write: a directory of that name, or a file where one of its parent directories should be, is an error
     /// naming the option, before any work is done (missing parent directories are created when the file is written).

@@ -21,7 +21,7 @@ public static class LabelEncoding
         ArgumentNullException.ThrowIfNull(label);
         var task = CountDistinct(label, stopAbove: 2) switch
         {
-            < 2 => throw new ArgumentException($"Label '{label.Name}' has fewer than two distinct values.", nameof(label)),
+            < 2 => throw new ArgumentException(SingleValueLabel(label), nameof(label)),
             2 => TaskKind.Binary,
             _ => label is NumericColumn numeric && !IsClassCodes(numeric) ? TaskKind.Regression : TaskKind.Multiclass,
         };
@@ -92,6 +92,28 @@ public static class LabelEncoding
             $"'multiclass' allows at most {MaximumClasses} classes; '{label}' has {distinct} values.",
         _ => null,
     };
+
+    /// <summary>
+    /// The error for a label with fewer than two values, saying what it holds: the one value and its row count, or that
+    /// every row is empty. A sweep or a trainer has nothing to tell apart.
+    /// </summary>
+    private static string SingleValueLabel(DataColumn label)
+    {
+        string? value = null;
+        var rows = 0;
+        for (var i = 0; i < label.Length; i++)
+        {
+            if (ValueAt(label, i) is { } v)
+            {
+                value ??= v;
+                rows++;
+            }
+        }
+
+        return value is null
+            ? $"Label '{label.Name}' has no value: all {label.Length} rows are empty; a label needs at least two distinct values."
+            : $"Label '{label.Name}' has one value only, '{value}' in all {rows} rows with a label; a label needs at least two distinct values (classes to tell apart, or a quantity that varies).";
+    }
 
     /// <summary>The distinct non-missing values of <paramref name="label"/>, as <see cref="InferTask"/> and the encoding see them.</summary>
     public static int DistinctValues(DataColumn label)
@@ -175,7 +197,9 @@ public static class LabelEncoding
 
             values++;
             distinct.Add(v);
-            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            // A number as the CSV reader reads one (a finite 32-bit float): "Infinity" or 1e39 is why the column is
+            // text, so it is one of the values to name.
+            if (!float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !float.IsFinite(number))
             {
                 notNumbers.Add(i);
             }
@@ -341,6 +365,31 @@ public static class LabelEncoding
 
         var listed = string.Join(", ", rows.Take(10).Select(r => (r + 1).ToString(CultureInfo.InvariantCulture))) + (rows.Count > 10 ? ", …" : "");
         return $"Left out {rows.Count} {which} row{(rows.Count == 1 ? "" : "s")} with no '{data.LabelColumn}' value (data row{(rows.Count == 1 ? "" : "s")} {listed}, counted from 1 after the header).";
+    }
+
+    /// <summary>
+    /// A sentence for the user when the rows of a binary <paramref name="data"/> hold one class only (null otherwise):
+    /// the ranking metrics compare the two classes' scores, so AUC, AUPRC, KS and Gini are undefined on them.
+    /// </summary>
+    public static string? MissingClassNote(CandidateData data, string which)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Task != TaskKind.Binary || data.RowCount == 0)
+        {
+            return null;
+        }
+
+        var positives = 0;
+        foreach (var label in data.Labels)
+        {
+            positives += label > 0.5f ? 1 : 0;
+        }
+
+        // Binary labels are 1 for ClassNames[1] (the positive class), 0 for ClassNames[0].
+        var absent = positives == 0 ? 1 : positives == data.RowCount ? 0 : -1;
+        return absent < 0
+            ? null
+            : $"The {which} rows hold no row of class '{data.ClassNames[absent]}', so auc, auprc, ks and gini on them are undefined (null in JSON, – in tables).";
     }
 
     private static string[] ClassNamesOf(DataColumn label, int[] rows, TaskKind task, string? positiveClass)

@@ -57,8 +57,9 @@ internal sealed class SweepFinisher
     /// Libraries of Models", ICML 2004) over a library of the best few trials of each candidate, on the shared
     /// out-of-fold scores. The general ensemble draws on general candidates only, so the general side of the
     /// comparison gets a blend too. The specialised ensemble draws on every candidate and must use at least one
-    /// specialised member: it is the best blend that the domain knowledge makes possible. Returns null unless the
-    /// ensemble beats the best single trial it could draw on and holds at least two distinct members.
+    /// specialised member: it is the best blend that the domain knowledge makes possible. Under a latency cap
+    /// (<see cref="SweepSettings.MaximumPredictMicrosecondsPerRow"/>) the members' predict costs summed stay within it.
+    /// Returns null unless the ensemble beats the best single trial it could draw on and holds at least two distinct members.
     /// </summary>
     public EnsembleEntry? TrySelectEnsemble(IReadOnlyList<TrialRecord> library, CandidateKind kind, Dictionary<int, float[]> scores,
         Dictionary<int, (ICandidate Candidate, ParameterSet Parameters)> configurations, int index, double now)
@@ -80,12 +81,21 @@ internal sealed class SweepFinisher
         var bestSingle = pool[0].ValidationScore;
         var current = double.NaN;
         var chosen = 0;
+        // An ensemble predicts with each distinct member once, so its cost is the sum of theirs: under a latency cap a
+        // member whose cost would take the sum past it is not added (each trial alone met the cap, a blend need not).
+        var cap = _settings.MaximumPredictMicrosecondsPerRow ?? double.PositiveInfinity;
+        double cost = 0;
         for (var round = 0; round < EnsembleRounds; round++)
         {
             var bestMember = -1;
             var bestValue = double.NaN;
             for (var m = 0; m < pool.Length; m++)
             {
+                if (counts[m] == 0 && cost + pool[m].PredictMicrosecondsPerRow > cap)
+                {
+                    continue;
+                }
+
                 var member = scores[pool[m].Index];
                 for (var i = 0; i < length; i++)
                 {
@@ -111,7 +121,11 @@ internal sealed class SweepFinisher
                 sum[i] += add[i];
             }
 
-            counts[bestMember]++;
+            if (counts[bestMember]++ == 0)
+            {
+                cost += pool[bestMember].PredictMicrosecondsPerRow;
+            }
+
             chosen++;
             current = bestValue;
         }

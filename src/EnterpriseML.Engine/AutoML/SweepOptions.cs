@@ -38,6 +38,15 @@ public sealed class SweepOptions
     /// <summary>Trials run at once; null = <see cref="MaximumDegreeOfParallelism"/> (one thread each). Valid [1, MaximumDegreeOfParallelism].</summary>
     public int? ParallelTrials { get; set; }
 
+    /// <summary>
+    /// With <see cref="UniformTrialCost"/>: trial <c>i</c> is proposed once exactly the results of trials
+    /// <c>0 … i − ProposalLag</c> have been fed back to the tuners, so at most this many trials run at once. The trials
+    /// depend on the lag, not on <see cref="ParallelTrials"/>: a fixed lag gives the same trials on one thread or many
+    /// (<c>eml automl --max-trials</c> uses 2). Ignored with measured trial costs. Null = <see cref="ParallelTrials"/>;
+    /// valid [1, 256].
+    /// </summary>
+    public int? ProposalLag { get; set; }
+
     /// <summary>The tuner of each candidate's hyperparameters. Default <see cref="TunerKind.CostFrugal"/>.</summary>
     public TunerKind Tuner { get; set; } = TunerKind.CostFrugal;
 
@@ -140,7 +149,8 @@ internal sealed record SweepSettings(
     bool SampleSlowCandidates = true,
     int ReportRows = 0,
     int SelectionRepeats = 3,
-    bool SavesModel = false)
+    bool SavesModel = false,
+    int ProposalLag = 1)
 {
 #pragma warning disable CA2208 // The exceptions name the option, as the options contract asks.
     public static SweepSettings From(SweepOptions options)
@@ -186,6 +196,11 @@ internal sealed record SweepSettings(
         if (parallel < 1 || parallel > options.MaximumDegreeOfParallelism)
         {
             throw new ArgumentOutOfRangeException(nameof(SweepOptions.ParallelTrials), parallel, $"Must be in [1, {options.MaximumDegreeOfParallelism}].");
+        }
+
+        if (options.ProposalLag is < 1 or > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepOptions.ProposalLag), options.ProposalLag, "Must be in [1, 256].");
         }
 
         if (!Enum.IsDefined(options.Tuner))
@@ -244,7 +259,8 @@ internal sealed record SweepSettings(
             options.SampleSlowCandidates,
             options.ReportRows,
             options.SelectionRepeats,
-            options.SavesModel);
+            options.SavesModel,
+            options.ProposalLag ?? parallel);
     }
 #pragma warning restore CA2208
 }

@@ -138,7 +138,12 @@ public sealed class SweepReport
             }
         }
 
-        string?[] notes = [train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"), test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test")];
+        string?[] notes =
+        [
+            train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"),
+            test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test"),
+            test is null ? null : LabelEncoding.MissingClassNote(test, "test"),
+        ];
         return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds, Notes = [.. notes.OfType<string>()] };
     }
 

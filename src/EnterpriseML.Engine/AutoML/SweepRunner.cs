@@ -12,10 +12,11 @@ namespace EnterpriseML.Engine.AutoML;
 /// cancellation, progress, failure isolation and resumption are all here; the maths is in the candidates.
 /// </summary>
 /// <remarks>
-/// Reproducibility: trial <c>i</c> is proposed after exactly the results of trials <c>0 … i − P</c> (P = parallel
-/// trials) have been fed back, in index order, so with <see cref="SweepOptions.UniformTrialCost"/> and a fixed trial
-/// count the same seed gives the same trials on any machine load. Under a time budget the trial count, and so the
-/// result, depends on speed.
+/// Reproducibility: trial <c>i</c> is proposed after exactly the results of trials <c>0 … i − L</c> (L =
+/// <see cref="SweepOptions.ProposalLag"/>, by default the parallel trials) have been fed back, in index order, so with
+/// <see cref="SweepOptions.UniformTrialCost"/> and a fixed trial count the same seed gives the same trials on any
+/// machine load, and with a fixed lag on any thread count. Under a time budget the trial count, and so the result,
+/// depends on speed.
 /// </remarks>
 public sealed class SweepRunner
 {
@@ -120,6 +121,9 @@ internal sealed class Sweep
     private const int EnsemblePoolPerCandidate = 3;
 
     private readonly List<TrialRecord> _unrecorded = [];
+
+    /// <summary>Abandoned trials whose threads have not yet noticed their token: they still take a core each.</summary>
+    private readonly List<Task> _abandoned = [];
     private TrialRecord? _best;
     private TrialRecord? _appliedBest;
 
@@ -156,10 +160,11 @@ internal sealed class Sweep
         using var searchToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, searchEnd.Token);
         var running = new Dictionary<int, RunningTrial>();
         var parallel = _settings.ParallelTrials;
+        // With uniform costs at most the proposal lag's trials run at once: the threads are shared among those.
+        var threadsPerTrial = Math.Max(1, _settings.Threads / (_settings.UniformTrialCost ? Math.Min(parallel, _settings.ProposalLag) : parallel));
         var nextIndex = 0;
         var applied = 0;
         var stopLaunching = false;
-        var baselineMemory = GC.GetTotalMemory(false);
 
         while (true)
         {
@@ -176,12 +181,13 @@ internal sealed class Sweep
                 stopLaunching = true;
             }
 
-            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − P. With measured trial
-            // costs the sweep is not reproducible anyway, so there a slot is filled at once with whatever has finished
-            // applied: one long trial does not hold the other slots idle until it ends.
-            if (!stopLaunching && running.Count < parallel)
+            // Launch while a slot is free and the tuners have seen exactly trials 0 … index − L (L: the proposal lag,
+            // by default the parallel trials; fixed, it makes the trials independent of the thread count). With
+            // measured trial costs the sweep is not reproducible anyway, so there a slot is filled at once with
+            // whatever has finished applied: one long trial does not hold the other slots idle until it ends.
+            if (!stopLaunching && running.Count < Slots(parallel))
             {
-                var needed = nextIndex - parallel + 1;
+                var needed = nextIndex - _settings.ProposalLag + 1;
                 if (_settings.UniformTrialCost)
                 {
                     while (applied < needed && _finished.ContainsKey(applied))
@@ -216,7 +222,14 @@ internal sealed class Sweep
                         ? _settings.SubsampleRows
                         : _sampleRows.GetValueOrDefault(proposal.Candidate.Name);
                     var job = new TrialJob(index, proposal.Candidate, proposal.Point, proposal.Parameters, sampleRows,
-                        proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), Math.Max(1, _settings.Threads / parallel));
+                        proposal.FirstOfCandidate ? null : Hopeless(), TrialSeed(index), threadsPerTrial);
+                    // The memory cap's reference: the live heap (after a full collection) when the trial starts, so
+                    // neither the models the sweep keeps nor garbage left by earlier trials count against this one.
+                    // Taken before the trial's clock starts: the collection is not the trial's time.
+                    var heapAtStart = _settings.MaximumTrialMemoryBytes is null ? 0 : GC.GetTotalMemory(forceFullCollection: true);
+                    // The trial's start, taken before its cap's timer starts, so a trial stopped at the cap has run
+                    // at least the cap by this clock (its recorded cost, ShrinkSample's test).
+                    var started = _time.GetTimestamp();
                     var trialCancel = CancellationTokenSource.CreateLinkedTokenSource(searchToken.Token);
                     if (_settings.MaximumTrialSeconds is { } cap)
                     {
@@ -228,7 +241,7 @@ internal sealed class Sweep
                         CancellationToken.None,
                         TaskCreationOptions.LongRunning,
                         TaskScheduler.Default);
-                    running[index] = new RunningTrial(job, task, trialCancel, _time.GetTimestamp());
+                    running[index] = new RunningTrial(job, task, trialCancel, started, heapAtStart);
                     Report(SweepEventKind.TrialStarted, index, proposal.Candidate.Name, null);
                     continue;
                 }
@@ -240,7 +253,7 @@ internal sealed class Sweep
             }
 
             await WaitForAnyAsync(running, searchDeadline, cancellationToken).ConfigureAwait(false);
-            HarvestFinished(running, baselineMemory);
+            HarvestFinished(running);
             await RecordFinishedAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -295,7 +308,7 @@ internal sealed class Sweep
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private void HarvestFinished(Dictionary<int, RunningTrial> running, long baselineMemory)
+    private void HarvestFinished(Dictionary<int, RunningTrial> running)
     {
         var grace = Grace;
         var searchDeadline = SearchDeadline();
@@ -319,21 +332,17 @@ internal sealed class Sweep
             }
         }
 
-        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0)
+        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap))
         {
-            var grown = GC.GetTotalMemory(false) - baselineMemory;
-            if (grown > memoryCap * running.Count)
+            // Stop the newest trial: it is the one that pushed memory over the cap.
+            var newest = -1;
+            foreach (var index in running.Keys)
             {
-                // Stop the newest trial: it is the one that pushed memory over the cap.
-                var newest = -1;
-                foreach (var index in running.Keys)
-                {
-                    newest = Math.Max(newest, index);
-                }
-
-                running[newest].MemoryExceeded = true;
-                running[newest].Cancel.Cancel();
+                newest = Math.Max(newest, index);
             }
+
+            running[newest].MemoryExceeded = true;
+            running[newest].Cancel.Cancel();
         }
 
         if (done is null)
@@ -362,8 +371,7 @@ internal sealed class Sweep
                     $"Abandoned after {_time.GetElapsedTime(trial.Started).TotalSeconds:0.0} s: the trial did not stop when cancelled.");
             }
 
-            // Timed out at its own cap rather than at the search deadline (the cap's timer starts a moment before
-            // the trial's timestamp is taken, hence the margin).
+            // Timed out at its own cap rather than at the search deadline (with a margin for the timer's granularity).
             if (outcome.Record.Status == TrialStatus.TimedOut && _settings.MaximumTrialSeconds is { } trialCap
                 && _time.GetElapsedTime(trial.Started) >= TimeSpan.FromSeconds(0.9 * trialCap))
             {
@@ -371,6 +379,17 @@ internal sealed class Sweep
             }
 
             outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };
+            if (outcome.Record.Status != TrialStatus.Succeeded)
+            {
+                // A trial that did not finish cost the budget its wall time, not only the folds it completed (none, for
+                // one stopped in its first fit): that is what the scheduler's estimate of the candidate must see, or a
+                // candidate whose trials run into the cap looks free and keeps being drawn.
+                var ran = _time.GetElapsedTime(trial.Started).TotalSeconds;
+                if (ran > outcome.Record.FitSeconds)
+                {
+                    outcome = outcome with { Record = outcome.Record with { FitSeconds = ran } };
+                }
+            }
             if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
             {
                 outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,
@@ -386,6 +405,7 @@ internal sealed class Sweep
             {
                 _ = trial.Task.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), trial.Cancel,
                     CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                _abandoned.Add(trial.Task);
             }
 
             var record = outcome.Record with { FinishedAtSeconds = Elapsed.TotalSeconds };
@@ -396,6 +416,38 @@ internal sealed class Sweep
 
             Finish(record, outcome.ValidationScores, outcome.FoldModel, replayed: false);
         }
+    }
+
+    /// <summary>
+    /// The trial slots free of abandoned trials: a runaway trial is not waited for, but its thread keeps a core busy
+    /// until it next checks its token, so a new trial does not take its slot until then (one slot always stays, so
+    /// the search goes on beside a trial that never stops). Before, a 20 s sentiment sweep abandoned its first gbdt and
+    /// random-forest trials on two cores, launched the next two beside their still running threads, and those ran into
+    /// the cap in turn.
+    /// </summary>
+    private int Slots(int parallel)
+    {
+        _abandoned.RemoveAll(static task => task.IsCompleted);
+        return Math.Max(1, parallel - _abandoned.Count);
+    }
+
+    /// <summary>
+    /// True when the running trials hold more than <paramref name="memoryCap"/> each: the live heap has grown past the
+    /// cap times their number since the oldest of them started. The quick reading counts garbage not yet collected, so
+    /// only a reading after a full collection stops a trial: a trial that churns through short-lived buffers is not one
+    /// that holds too much.
+    /// </summary>
+    private static bool MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
+    {
+        var reference = long.MaxValue;
+        foreach (var trial in running.Values)
+        {
+            reference = Math.Min(reference, trial.HeapAtStart);
+        }
+
+        var limit = memoryCap * running.Count;
+        return GC.GetTotalMemory(forceFullCollection: false) - reference > limit
+            && GC.GetTotalMemory(forceFullCollection: true) - reference > limit;
     }
 
     /// <summary>Writes finished trials to the store: the resumption point (a crash after this does not redo them).</summary>
@@ -596,15 +648,17 @@ internal sealed class Sweep
 
     private TrialRecord Replayed(TrialRecord record, Proposal proposal)
     {
-        // The recorded trial stands in for this proposal; if the store came from a different plan, its own
-        // candidate and point are what the tuners learn from.
-        if (!string.Equals(record.Candidate, proposal.Candidate.Name, StringComparison.Ordinal))
+        // The recorded trial stands in for this proposal, and its own candidate and point are what the tuners learn
+        // from and what the refit, the ensembles and the re-evaluation fit: with measured costs the recorded trials are
+        // fed back in another order than they finished, so the proposal at this index can be another point (or, from a
+        // different plan, another candidate). Before, only another candidate was caught, and a replayed winner was
+        // refitted with the parameters proposed now instead of those it was scored with.
+        var candidate = string.Equals(record.Candidate, proposal.Candidate.Name, StringComparison.Ordinal)
+            ? proposal.Candidate
+            : _scheduler.Find(record.Candidate);
+        if (candidate is not null && record.Point.Length == candidate.SearchSpace.Parameters.Count)
         {
-            var candidate = _scheduler.Find(record.Candidate);
-            if (candidate is not null)
-            {
-                _configurations[record.Index] = (candidate, candidate.SearchSpace.ToParameters(record.Point));
-            }
+            _configurations[record.Index] = (candidate, candidate.SearchSpace.ToParameters(record.Point));
         }
 
         return record;
@@ -767,10 +821,7 @@ internal sealed class Sweep
         var trials = new List<TrialRecord>(_finished.Values);
         if (_best is null)
         {
-            var errors = string.Join("; ", trials.Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
-            throw new SweepFailedException(trials.Count == 0
-                ? "No trial ran within the budget."
-                : $"All {trials.Count} trials failed. {errors}", trials);
+            throw new SweepFailedException(NoSuccessMessage(trials), trials);
         }
 
         RemeasurePredictCosts(cancellationToken);
@@ -863,6 +914,45 @@ internal sealed class Sweep
         };
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;
+    }
+
+    /// <summary>
+    /// Why no trial succeeded. When the latency cap pruned every trial, that is the whole story: it says so, with the
+    /// fastest trial's cost against the cap, rather than listing each trial as a failure.
+    /// </summary>
+    private string NoSuccessMessage(List<TrialRecord> trials)
+    {
+        if (trials.Count == 0)
+        {
+            return "No trial ran within the budget.";
+        }
+
+        var cap = _settings.MaximumPredictMicrosecondsPerRow;
+        var overCap = cap is { } c ? trials.Where(t => t.Status == TrialStatus.Pruned && t.PredictMicrosecondsPerRow > c).ToList() : [];
+        var fastest = overCap.MinBy(t => t.PredictMicrosecondsPerRow);
+        var latency = fastest is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"the fastest, {fastest.Candidate} (trial #{fastest.Index}), predicted at {fastest.PredictMicrosecondsPerRow:0.0##} µs/row, over the {cap:0.0##} µs/row cap");
+        if (overCap.Count == trials.Count)
+        {
+            return $"No candidate predicts within the latency cap: all {trials.Count} trials were pruned for it; {latency}. Raise the cap (--max-predict-us) or leave it out.";
+        }
+
+        if (trials.TrueForAll(t => t.Status == TrialStatus.TimedOut))
+        {
+            // Not a failure of the candidates: the time given was too short for any of them (a small budget on text).
+            string?[] limits =
+            [
+                _settings.MaximumTrialSeconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $"the per-trial cap of {seconds:0.0##} s") : null,
+                _settings.BudgetSeconds is { } budget ? string.Create(CultureInfo.InvariantCulture, $"the sweep's deadline at {budget:0.0##} s") : null,
+            ];
+            return string.Create(CultureInfo.InvariantCulture,
+                $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.");
+        }
+
+        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
+        return overCap.Count == 0
+            ? $"All {trials.Count} trials failed. {errors}"
+            : $"All {trials.Count} trials failed: {overCap.Count} predicted slower than the latency cap ({latency}), and {errors}";
     }
 
     /// <summary>
@@ -1212,8 +1302,11 @@ internal sealed class Sweep
     /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>
     private bool CrossValidated(ValidationSplit split) => split.FoldCount > 1 && split.ValidationOrder.Length == _request.Train.RowCount;
 
-    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started)
+    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started, long heapAtStart)
     {
+        /// <summary>The live managed heap in bytes when the trial started (0 without a memory cap).</summary>
+        public long HeapAtStart { get; } = heapAtStart;
+
         public TrialJob Job { get; } = job;
 
         public Task<TrialOutcome> Task { get; } = task;

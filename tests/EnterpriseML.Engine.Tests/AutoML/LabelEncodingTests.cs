@@ -59,6 +59,22 @@ public sealed class LabelEncodingTests
         Assert.Contains("leave them empty", e.Message);
     }
 
+    [Theory]
+    [InlineData("Infinity")]
+    [InlineData("-inf")]
+    [InlineData("1e39")]
+    public void InferTask_NumericLabelWithANumberTheReaderRefuses_NamesTheRow(string value)
+    {
+        // The CSV reader reads finite 32-bit floats only, so one infinite or too large price leaves the column as text;
+        // that value is the one to name, not a 300-value class label ("too many for a class label").
+        var values = Enumerable.Range(0, 300).Select(i => (i * 17.5).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray<string?>();
+        values[5] = value;
+
+        var e = Assert.Throws<ArgumentException>(() => LabelEncoding.InferTask(new StringColumn("price", values)));
+
+        Assert.Contains($"Label 'price' looks numeric, but 1 of its 300 values are not numbers (row 6: '{value}'", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void InferTask_IdentifierAsLabel_IsRejected_ARealClassLabelIsNot()
     {

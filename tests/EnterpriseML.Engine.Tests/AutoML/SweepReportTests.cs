@@ -50,6 +50,27 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public async Task Notes_TestRowsOfOneClass_SayWhichMetricsAreUndefined()
+    {
+        // The test rows are German credit's 'good' ones only: AUC and AUPRC on them are undefined, and the report says
+        // so rather than leaving nulls unexplained.
+        var data = TestData.CreditGerman;
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        var train = data.SelectRows(rows.Where(i => i % 5 != 0).ToArray());
+        var test = data.SelectRows(rows.Where(i => i % 5 == 0 && data.Labels[i] == 0).ToArray());
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [new CentroidCandidate()]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+
+        var report = SweepReport.Build(result, plan, test);
+
+        var note = "The test rows hold no row of class 'bad', so auc, auprc, ks and gini on them are undefined (null in JSON, – in tables).";
+        Assert.Equal([note], report.Notes);
+        Assert.True(double.IsNaN(report.TestMetrics.Single(m => m.Key == "auc").Value));
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(note, Assert.Single(doc.RootElement.GetProperty("notes").EnumerateArray()).GetString());
+    }
+
+    [Fact]
     public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
     {
         var (report, result) = await BuildAsync();

@@ -147,6 +147,58 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_AbandonedTrial_KeepsItsSlotUntilItsThreadStops()
+    {
+        // The runaway ignores its token for 2.5 s; it is abandoned at its 0.3 s cap plus the grace period, and its
+        // thread sleeps on. Two slots: while it runs, one other fit at a time, never two beside it.
+        var fitting = 0;
+        var most = 0;
+        void Enter()
+        {
+            var now = Interlocked.Increment(ref fitting);
+            int seen;
+            while (now > (seen = Volatile.Read(ref most)) && Interlocked.CompareExchange(ref most, now, seen) != seen)
+            {
+            }
+        }
+
+        var runaway = new CentroidCandidate("runaway", CandidateKind.Specialised)
+        {
+            DuringFit = _ =>
+            {
+                Enter();
+                Thread.Sleep(2_500);
+                Interlocked.Decrement(ref fitting);
+            },
+        };
+        var quick = new CentroidCandidate
+        {
+            DuringFit = t =>
+            {
+                Enter();
+                try
+                {
+                    TestWork.Spin(40, t);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref fitting);
+                }
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 40, MaximumTrialSeconds = 0.3, MaximumDegreeOfParallelism = 2, EnsembleSelection = false,
+            SelectionReevaluation = false,
+        });
+
+        var result = await runner.RunAsync(Request(quick, runaway));
+
+        Assert.Contains(result.Trials, t => t.Candidate == "runaway" && t.Status == TrialStatus.TimedOut && t.Error!.StartsWith("Abandoned", StringComparison.Ordinal));
+        Assert.Equal(2, most);
+    }
+
+    [Fact]
     public async Task RunAsync_PerTrialCap_StopsALongTrial()
     {
         var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(5_000, t) };
@@ -155,6 +207,69 @@ public sealed class SweepRunnerTests
         var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
         Assert.True(watch.Elapsed.TotalSeconds < 3, $"{watch.Elapsed.TotalSeconds} s");
         Assert.Contains(result.Trials, t => t.Candidate == "slow" && t.Status == TrialStatus.TimedOut);
+    }
+
+    [Fact]
+    public async Task RunAsync_MemoryCap_StopsATrialThatHoldsTooMuch()
+    {
+        // The hog holds 256 MB while it fits (checking its token), four times the 64 MB cap.
+        var hog = new CentroidCandidate("hog", CandidateKind.Specialised)
+        {
+            DuringFit = t =>
+            {
+                var held = new byte[256 << 20];
+                Array.Fill(held, (byte)1);
+                TestWork.Spin(3_000, t);
+                GC.KeepAlive(held);
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 6, MaximumTrialMemoryBytes = 64 << 20, EnsembleSelection = false, SelectionReevaluation = false,
+        });
+
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), hog));
+
+        var stopped = result.Trials.Where(t => t.Candidate == "hog").ToArray();
+        Assert.NotEmpty(stopped);
+        Assert.All(stopped, t => Assert.Equal(TrialStatus.Pruned, t.Status));
+        Assert.All(stopped, t => Assert.StartsWith("Stopped: managed memory grew past the per-trial cap", t.Error, StringComparison.Ordinal));
+        Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_MemoryCap_DoesNotCountTheModelsTheSweepKeeps()
+    {
+        // Each fitted model holds 16 MB; a trial holds up to three at a time (its first fold's, the last one and the one
+        // being fitted), under the 64 MB cap. The sweep keeps the three best trials' first-fold models (48 MB): they
+        // are not the running trial's, nor is the garbage of earlier trials' other folds.
+        var candidate = new HoldingCandidate(new CentroidCandidate { DuringFit = t => TestWork.Spin(60, t) }, 16 << 20);
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 8, MaximumTrialMemoryBytes = 64 << 20, EnsembleSelection = false, SelectionReevaluation = false,
+            EarlyStopping = false,
+        });
+
+        var result = await runner.RunAsync(Request(candidate));
+
+        Assert.All(result.Trials, t => Assert.True(t.Status == TrialStatus.Succeeded, $"#{t.Index}: {t.Status} {t.Error}"));
+        Assert.Equal(8, result.SearchTrialCount);
+    }
+
+    [Fact]
+    public async Task RunAsync_TimedOutTrial_CostsTheTimeItRan()
+    {
+        // The slow candidate never finishes its first fold within the 0.3 s cap: its trials cost the sweep 0.3 s or
+        // more each, which the scheduler must see (they were recorded as costing nothing, the folds they completed).
+        var slow = new CentroidCandidate("slow", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(5_000, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, MaximumTrialSeconds = 0.3, EnsembleSelection = false });
+
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), slow));
+
+        var timedOut = result.Trials.Where(t => t.Status == TrialStatus.TimedOut).ToArray();
+        Assert.NotEmpty(timedOut);
+        // At least the cap, less the cap timer's millisecond granularity.
+        Assert.All(timedOut, t => Assert.True(t.FitSeconds >= 0.29, $"#{t.Index} recorded {t.FitSeconds} s"));
     }
 
     [Fact]
@@ -196,6 +311,31 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_ResumedTrialAtAnotherPoint_WinnerIsRefittedWithTheRecordedParameters()
+    {
+        // The store holds trial 0 of centroid at another point than the low-cost default proposed now at index 0 (a
+        // sweep with measured costs feeds recorded trials back in another order than they finished, so its proposals
+        // on resumption can differ). It scored best, so it wins: the refit must fit what it ran.
+        var candidate = new CentroidCandidate();
+        var recordedPoint = new[] { 0.9, 0.8 };
+        var recorded = candidate.SearchSpace.ToParameters(recordedPoint);
+        Assert.NotEqual(candidate.SearchSpace.DefaultPoint(), recordedPoint);
+        var store = new InMemoryTrialStore();
+        await store.RecordAsync(new TrialRecord
+        {
+            Index = 0, Candidate = "centroid", Kind = CandidateKind.General, Trainer = "centroid", Point = recordedPoint,
+            Parameters = [.. recorded.AsStrings()], Status = TrialStatus.Succeeded, ValidationScore = 0.99, ModelBytes = 100,
+        });
+        var options = new SweepOptions { BudgetSeconds = null, MaximumTrials = 3, EnsembleSelection = false, SelectionReevaluation = false };
+
+        var result = await new SweepRunner(options).RunAsync(Request(candidate), store);
+
+        Assert.Equal(0, result.Winner.Index);
+        Assert.Equal(recorded.GetInt("Features"), result.WinnerParameters.GetInt("Features"));
+        Assert.Equal(recorded.GetDouble("Slope"), result.WinnerParameters.GetDouble("Slope"));
+    }
+
+    [Fact]
     public async Task RunAsync_ParallelTrialsFixedCount_IsDeterministic()
     {
         var options = new SweepOptions
@@ -217,6 +357,24 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_FixedProposalLag_SameTrialsOnOneAndTwoParallelTrials()
+    {
+        // With the default lag (the parallel trials) one slot proposes each trial after its predecessor's result, two
+        // slots one result earlier, so the tuners' trials differ; a fixed lag makes the thread count irrelevant.
+        static SweepOptions Options(int threads) => new()
+        {
+            BudgetSeconds = null, MaximumTrials = 14, Seed = 5, MaximumDegreeOfParallelism = threads, ProposalLag = 2,
+        };
+        static SweepRequest Sweep() => Request(new CentroidCandidate(), new CentroidCandidate("other", CandidateKind.Specialised, defaultFeatures: 3));
+
+        var one = await new SweepRunner(Options(1)).RunAsync(Sweep());
+        var two = await new SweepRunner(Options(2)).RunAsync(Sweep());
+
+        Assert.Equal(14, one.SearchTrialCount);
+        Assert.Equal(Describe(one), Describe(two));
+    }
+
+    [Fact]
     public async Task RunAsync_LatencyCap_PrunesSlowPredictors()
     {
         var slow = new CentroidCandidate("slow-predict", CandidateKind.Specialised) { PredictDelayMicroseconds = 300 };
@@ -227,6 +385,56 @@ public sealed class SweepRunnerTests
         Assert.All(pruned, t => Assert.Equal(TrialStatus.Pruned, t.Status));
         Assert.All(pruned, t => Assert.EndsWith(" µs/row, over the 100.0 µs/row cap.", t.Error, StringComparison.Ordinal));
         Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    [Fact]
+    public async Task RunAsync_LatencyCap_NoEnsembleWhoseMembersTogetherBreakIt()
+    {
+        // Each candidate sleeps 30 µs a row when it predicts (measured at 28–30), under the 45 µs/row cap; a blend of
+        // the two costs their sum.
+        static SweepRequest Sweep() => Request(
+            new CentroidCandidate { PredictDelayMicroseconds = 30 },
+            new CentroidCandidate("other", CandidateKind.Specialised, defaultFeatures: 3) { PredictDelayMicroseconds = 30 });
+        static SweepOptions Options(double? cap) => new()
+        {
+            BudgetSeconds = null, MaximumTrials = 12, Seed = 2, SelectionReevaluation = false, MaximumPredictMicrosecondsPerRow = cap,
+        };
+
+        var free = await new SweepRunner(Options(null)).RunAsync(Sweep());
+        var capped = await new SweepRunner(Options(45)).RunAsync(Sweep());
+
+        Assert.Contains(free.Trials, t => EnsembleCandidate.IsEnsemble(t) && t.PredictMicrosecondsPerRow > 45);
+        Assert.Contains(capped.Trials, t => t.Status == TrialStatus.Succeeded);
+        Assert.DoesNotContain(capped.Trials, EnsembleCandidate.IsEnsemble);
+        Assert.False(EnsembleCandidate.IsEnsemble(capped.Winner));
+    }
+
+    [Fact]
+    public async Task RunAsync_LatencyCapNoCandidateMeets_SaysSoWithTheFastest()
+    {
+        var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
+        var slower = new CentroidCandidate("slower-predict", CandidateKind.Specialised) { PredictDelayMicroseconds = 400 };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 6, MaximumPredictMicrosecondsPerRow = 10, EnsembleSelection = false });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow, slower)));
+
+        Assert.StartsWith("No candidate predicts within the latency cap: all 6 trials were pruned for it; the fastest, slow-predict (trial #", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" µs/row, over the 10.0 µs/row cap. Raise the cap (--max-predict-us) or leave it out.", error.Message, StringComparison.Ordinal);
+        Assert.All(error.Trials, t => Assert.Equal(TrialStatus.Pruned, t.Status));
+    }
+
+    [Fact]
+    public async Task RunAsync_EveryTrialTimesOut_SaysTheTimeWasTooShort()
+    {
+        // Every fit needs 5 s and the cap is 0.2 s: the candidates did not fail, the time given was too short.
+        var slow = new CentroidCandidate("slow") { DuringFit = t => TestWork.Spin(5_000, t) };
+        var runner = new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 3, MaximumTrialSeconds = 0.2, EnsembleSelection = false });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow)));
+
+        Assert.StartsWith("No trial finished in time: all 3 ran into the per-trial cap of 0.2 s; the longest ran ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.", error.Message, StringComparison.Ordinal);
+        Assert.All(error.Trials, t => Assert.Equal(TrialStatus.TimedOut, t.Status));
     }
 
     [Fact]
@@ -269,6 +477,7 @@ public sealed class SweepRunnerTests
         Assert.Throws<ArgumentOutOfRangeException>("BootstrapResamples", () => new SweepRunner(new SweepOptions { BootstrapResamples = 5 }));
         Assert.Throws<ArgumentOutOfRangeException>("Tuner", () => new SweepRunner(new SweepOptions { Tuner = (TunerKind)99 }));
         Assert.Throws<ArgumentOutOfRangeException>("ReportRows", () => new SweepRunner(new SweepOptions { ReportRows = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>("ProposalLag", () => new SweepRunner(new SweepOptions { ProposalLag = 0 }));
     }
 
     private static string Describe(SweepResult result) => string.Join("\n", result.Trials.Select(t =>

@@ -193,3 +193,34 @@ internal static class TestWork
         }
     }
 }
+
+/// <summary>
+/// <see cref="CentroidCandidate"/> whose fitted model holds <paramref name="heldBytes"/> of managed memory (a large
+/// model in memory: a deep forest), for the memory cap's tests.
+/// </summary>
+internal sealed class HoldingCandidate(CentroidCandidate inner, int heldBytes) : ICandidate
+{
+    public string Name => inner.Name;
+
+    public CandidateKind Kind => inner.Kind;
+
+    public string Trainer => inner.Trainer;
+
+    public SearchSpace SearchSpace => inner.SearchSpace;
+
+    public IFittedCandidate Fit(CandidateFitContext context, ParameterSet parameters, CancellationToken cancellationToken = default)
+    {
+        var held = new byte[heldBytes];
+        Array.Fill(held, (byte)1);
+        return new Held(inner.Fit(context, parameters, cancellationToken), held);
+    }
+
+    private sealed class Held(IFittedCandidate model, byte[] held) : IFittedCandidate
+    {
+        public byte[] Memory { get; } = held;
+
+        public float[] Score(DataTable rows) => model.Score(rows);
+
+        public void Save(Stream stream) => model.Save(stream);
+    }
+}

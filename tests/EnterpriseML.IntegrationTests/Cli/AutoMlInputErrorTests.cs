@@ -60,6 +60,69 @@ public sealed class AutoMlInputErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task LabelWithOneClass_FailsBeforeTheSweep_NamingFileAndValue()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "good-only.csv");
+        File.WriteAllLines(train, lines.Take(1).Concat(lines.Skip(1).Where(l => l.EndsWith(",good", StringComparison.Ordinal)).Take(300)));
+        var request = new AutoMlRequest(train, null, "class", null, "credit", Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("good-only.csv: Label 'class' has one value only, 'good' in all 300 rows with a label; a label needs at least two distinct values (classes to tell apart, or a quantity that varies).", CliErrors.Describe(error));
+    }
+
+    [Fact]
+    public async Task TooFewRows_FailsBeforeTheSweep_NamingTheFile()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "three.csv");
+        // Three rows, both classes among them.
+        File.WriteAllLines(train, lines[..4]);
+        var output = Path.Combine(_directory, "out");
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("three.csv: 3 training rows with a 'class' value; a sweep needs at least 10.", error.Message);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task BinaryClassOfOneRow_FailsNamingTheFile()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "one-bad.csv");
+        File.WriteAllLines(train, lines.Take(1)
+            .Concat(lines.Skip(1).Where(l => l.EndsWith(",good", StringComparison.Ordinal)).Take(200))
+            .Concat(lines.Skip(1).Where(l => l.EndsWith(",bad", StringComparison.Ordinal)).Take(1)));
+        var output = Path.Combine(_directory, "out");
+        var request = new AutoMlRequest(train, null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            null, null, "cost-frugal");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith("one-bad.csv: Label 'class' has 1 training row of class 'bad' among 201:", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Theory]
+    [InlineData(null, 0.5, "--max-trial-memory must be in [1, 1000000000] MB.")]
+    [InlineData(0.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
+    [InlineData(-3.0, null, "--max-trial-seconds must be in (0, 604800] seconds.")]
+    public async Task TrialCapOutOfRange_FailsBeforeTheSweep_NamingTheOption(double? seconds, double? megabytes, string expected)
+    {
+        var request = new AutoMlRequest(Path.Combine(_directory, "not-read.csv"), null, "class", "bad", "credit", Budget: 30, Seed: 0, Ignore: [], Out: null,
+            Json: true, Threads: 1, null, null, "cost-frugal", MaxTrialSeconds: seconds, MaxTrialMemoryMegabytes: megabytes);
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.StartsWith(expected, CliErrors.Describe(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OutIsAFile_FailsBeforeTheSweep_NamingTheOption()
     {
         var train = Path.Combine(_directory, "train.csv");

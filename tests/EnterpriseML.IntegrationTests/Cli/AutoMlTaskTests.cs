@@ -89,4 +89,30 @@ public sealed class AutoMlTaskTests : IDisposable
         Assert.Equal(Board(runs[0]), Board(runs[1]));
         Assert.Equal(runs[0].GetProperty("winner").GetProperty("candidate").GetString(), runs[1].GetProperty("winner").GetProperty("candidate").GetString());
     }
+
+    /// <summary>
+    /// The same holds across thread counts: with <c>--threads 1</c> each trial used to be proposed after its
+    /// predecessor's result and with <c>--threads 2</c> one result earlier, so from trial 11 on the tuners proposed
+    /// other points and another candidate won (random-forest against scorecard).
+    /// </summary>
+    [Fact]
+    public async Task MaxTrials_OneAndTwoThreads_SameTrialsAndWinner()
+    {
+        var runs = new List<JsonElement>();
+        foreach (var threads in new[] { 1, 2 })
+        {
+            var request = new AutoMlRequest(Train(), null, "class", "bad", "credit", Budget: 120, Seed: 5, Ignore: [], Out: null, Json: true, Threads: threads,
+                MaxTrials: 16, null, "cost-frugal");
+            using var writer = new StringWriter();
+            Assert.Equal(0, await AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
+            runs.Add(JsonDocument.Parse(writer.ToString()).RootElement.Clone());
+        }
+
+        static string Board(JsonElement report) => string.Join('\n', report.GetProperty("leaderboard").EnumerateArray().Select(e =>
+            $"{e.GetProperty("candidate").GetString()} {e.GetProperty("parameters")} {e.GetProperty("validationScore").GetDouble():R} {e.GetProperty("modelBytes").GetInt64()}"));
+
+        Assert.Equal(16, runs[1].GetProperty("trials").GetInt32());
+        Assert.Equal(Board(runs[0]), Board(runs[1]));
+        Assert.Equal(runs[0].GetProperty("winner").GetProperty("candidate").GetString(), runs[1].GetProperty("winner").GetProperty("candidate").GetString());
+    }
 }
