@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EnterpriseML.Engine.AutoML;
 
 namespace EnterpriseML.Jobs;
 
@@ -54,6 +55,29 @@ public sealed class JobsOptions
     /// </summary>
     [Range(0.0, 600.0)]
     public double TransientRetryDelaySeconds { get; set; } = 2;
+
+    /// <summary>
+    /// A trial running longer than this many seconds is stopped and recorded as timed out, and the sweep goes on;
+    /// null = a third of the experiment's budget. Range (0, 86400].
+    /// </summary>
+    [Range(0.001, 86_400.0)]
+    public double? MaxTrialSeconds { get; set; }
+
+    /// <summary>
+    /// A trial whose models and buffers grow the node's managed heap by more than this many MiB is stopped and
+    /// recorded with the reason, and the sweep goes on; null = no cap (the sweep's budget still ends it). Range
+    /// [1, 1048576].
+    /// </summary>
+    [Range(1, 1_048_576)]
+    public int? MaxTrialMemoryMB { get; set; }
+
+    /// <summary>Sets <see cref="MaxTrialSeconds"/> and <see cref="MaxTrialMemoryMB"/> on the options of a sweep this node runs.</summary>
+    internal SweepOptions WithTrialCaps(SweepOptions sweep)
+    {
+        sweep.MaximumTrialSeconds = MaxTrialSeconds;
+        sweep.MaximumTrialMemoryBytes = MaxTrialMemoryMB is { } megabytes ? megabytes * (1L << 20) : null;
+        return sweep;
+    }
 
     /// <summary>Sweeps this node really runs at once: <see cref="MaxConcurrentSweeps"/>, but never more than the node's cores.</summary>
     public int EffectiveConcurrentSweeps(int processorCount) => Math.Clamp(MaxConcurrentSweeps, 1, Math.Max(1, processorCount));

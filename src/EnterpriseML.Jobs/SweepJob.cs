@@ -311,13 +311,13 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         // The budget counts the time earlier attempts already spent.
         var spent = experiment.ElapsedMs / 1000.0;
         var left = Math.Max(1.0, request.BudgetSeconds - spent);
-        var sweepOptions = new SweepOptions
+        var sweepOptions = options.Value.WithTrialCaps(new SweepOptions
         {
             BudgetSeconds = left,
             Seed = request.Seed ?? 0,
             MaximumDegreeOfParallelism = options.Value.TrialThreadsPerSweep(Environment.ProcessorCount),
             SavesModel = true,
-        };
+        });
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
         var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent);
         var result = await new SweepRunner(sweepOptions).RunAsync(new SweepRequest(train, plan, scenario.Name), store, progress, cancellationToken);

@@ -946,7 +946,7 @@ internal sealed class Sweep
                 _settings.BudgetSeconds is { } budget ? string.Create(CultureInfo.InvariantCulture, $"the sweep's deadline at {budget:0.0##} s") : null,
             ];
             return string.Create(CultureInfo.InvariantCulture,
-                $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.");
+                $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget or per-trial cap gives them the time (eml automl --budget, --max-trial-seconds; in the service, budgetSeconds and Jobs:MaxTrialSeconds).");
         }
 
         var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));

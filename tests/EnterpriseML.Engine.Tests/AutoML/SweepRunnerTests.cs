@@ -433,7 +433,7 @@ public sealed class SweepRunnerTests
         var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow)));
 
         Assert.StartsWith("No trial finished in time: all 3 ran into the per-trial cap of 0.2 s; the longest ran ", error.Message, StringComparison.Ordinal);
-        Assert.EndsWith(" s. A larger budget (--budget) or trial cap (--max-trial-seconds) gives them the time.", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" s. A larger budget or per-trial cap gives them the time (eml automl --budget, --max-trial-seconds; in the service, budgetSeconds and Jobs:MaxTrialSeconds).", error.Message, StringComparison.Ordinal);
         Assert.All(error.Trials, t => Assert.Equal(TrialStatus.TimedOut, t.Status));
     }
 
