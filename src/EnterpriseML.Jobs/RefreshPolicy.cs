@@ -61,7 +61,9 @@ public sealed record ScheduledExperiment(
 
         if (!(BudgetSeconds is > 0 and <= 86_400))
         {
-            throw new ArgumentException($"experiment.budgetSeconds: must be in (0, 86400] seconds; found {BudgetSeconds.ToString(CultureInfo.InvariantCulture)}.");
+            throw new ArgumentException(BudgetSeconds == 0
+                ? "experiment.budgetSeconds: required, the sweep's wall-clock budget in seconds, in (0, 86400]; missing or 0."
+                : $"experiment.budgetSeconds: must be in (0, 86400] seconds; found {BudgetSeconds.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (string.Equals(Scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase))

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -79,7 +80,10 @@ internal static partial class ExperimentsApi
 
         if (!(request.BudgetSeconds is > 0 and <= 86_400))
         {
-            return ("budgetSeconds", "Must be in (0, 86400] seconds.");
+            // A missing field binds as 0: say it is required rather than quoting a range the caller never tried.
+            return ("budgetSeconds", request.BudgetSeconds == 0
+                ? "Required: the sweep's wall-clock budget in seconds, in (0, 86400]; missing or 0."
+                : $"Must be in (0, 86400] seconds; found {request.BudgetSeconds.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (request.Metric is not null)

@@ -20,6 +20,10 @@ public sealed class ExperimentFlowTests
         var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
 
         // Validation against the dataset's profile names the field.
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", modelName = "m" }, "budgetSeconds",
+            "Required: the sweep's wall-clock budget in seconds, in (0, 86400]; missing or 0.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 100_000, modelName = "m" }, "budgetSeconds",
+            "Must be in (0, 86400] seconds; found 100000.");
         await AssertFieldAsync(client, new { datasetId, label = "nope", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "nope", budgetSeconds = 5, modelName = "m" }, "scenario");
         await AssertFieldAsync(client, new { datasetId = "missing", label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId");
@@ -353,6 +357,17 @@ public sealed class SchedulesApiTests
             using var json = JsonDocument.Parse(body);
             Assert.Equal("experiment.task", json.RootElement.GetProperty("field").GetString());
             Assert.Equal("'ranking': expected binary, multiclass or regression.", json.RootElement.GetProperty("detail").GetString());
+        }
+
+        using (var bad = await client.PostAsJsonAsync("/api/schedules",
+            new { name = "nightly", cron = "0 0 2 * * ?", experiment = new { datasetName = "credit", label = "class", scenario = "auto", modelName = "risk" } }))
+        {
+            // A missing budget is said to be required, not quoted a range with "found 0".
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("experiment.budgetSeconds", json.RootElement.GetProperty("field").GetString());
+            Assert.Equal("required, the sweep's wall-clock budget in seconds, in (0, 86400]; missing or 0.", json.RootElement.GetProperty("detail").GetString());
         }
 
         using (var ok = await client.PostAsJsonAsync("/api/schedules", new { name = "nightly", cron = "0 0 2 * * ?", experiment }))
