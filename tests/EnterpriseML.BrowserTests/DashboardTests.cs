@@ -136,6 +136,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await Assertions.Expect(page.Locator("#leaderboard tr.winner")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator("#leaderboard tr.winner")).ToContainTextAsync(winner.GetProperty("candidate").GetString()!);
             await Assertions.Expect(page.Locator("#winner")).ToContainTextAsync("credit-risk v1");
+            await Assertions.Expect(page.Locator("#winner-refit")).ToHaveTextAsync(winner.GetProperty("refittedOnAllData").GetBoolean()
+                ? "refitted on all training rows"
+                : "the validation-fold model: the budget left no time to refit it on all training rows");
             await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("AUC");
 
             step = "see the charts";

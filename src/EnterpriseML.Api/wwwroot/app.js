@@ -515,6 +515,11 @@ async function experimentPage({ id, mount }) {
           winner ? [h("dt", {}, "Winner"), h("dd", { id: "winner" }, h("strong", {}, winner.candidate), " ", badge(winner.kind), " → ",
             winner.modelName ? h("a", { href: `#/models/${encodeURIComponent(winner.modelName)}` }, `${winner.modelName} v${winner.modelVersion}`) : "—")] : null,
           winner?.reason ? [h("dt", {}, "Why"), h("dd", {}, winner.reason)] : null,
+          // The stored model is the refit on all training rows, or, when the budget had no time for it, the model of
+          // the validation folds (a smaller training set): users should know which one they serve.
+          winner && typeof winner.refittedOnAllData === "boolean" ? [h("dt", {}, "Model"), h("dd", { id: "winner-refit" }, winner.refittedOnAllData
+            ? "refitted on all training rows"
+            : "the validation-fold model: the budget left no time to refit it on all training rows")] : null,
           // A cancellation is what someone asked for, not an error.
           x.error ? [h("dt", {}, x.status === "cancelled" ? "Cancelled" : "Error"), h("dd", { class: x.status === "cancelled" ? "" : "error", id: "exp-error" }, x.error)] : null)),
       h("section", { class: "card" },

@@ -472,7 +472,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 Markup.Escape(t.Candidate),
                 t.Kind == CandidateKind.General ? "general" : "specialised",
                 Format(t.ValidationScore, "0.0000"),
-                Format(t.ValidationSpread, "0.0000"),
+                Format(report.Result.SpreadOf(t), "0.0000"),
                 Format(row.Selection?.Score ?? double.NaN, "0.0000"),
                 Format(row.TestScore, "0.0000"),
                 Format(t.ReportedFitSeconds(), "0.00"),

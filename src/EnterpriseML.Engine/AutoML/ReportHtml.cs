@@ -94,7 +94,7 @@ public static class ReportHtml
                 .Append("<td>").Append(row.Rank).Append("</td><td>").Append(E(t.Candidate)).Append("</td><td class=\"")
                 .Append(ReportJson.Kind(t.Kind)).Append("\">").Append(ReportJson.Kind(t.Kind)).Append("</td><td><code>")
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td>")
-                .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(t.ValidationSpread, "0.0000")).Append("</td><td>")
+                .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(report.Result.SpreadOf(t), "0.0000")).Append("</td><td>")
                 .Append(F(row.Selection?.Score ?? double.NaN, "0.0000")).Append("</td><td>")
                 .Append(F(row.TestScore, "0.0000")).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
                 .Append(F(t.PredictMicrosecondsPerRow, "0.00")).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))

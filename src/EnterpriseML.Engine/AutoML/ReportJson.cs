@@ -27,7 +27,7 @@ public static class ReportJson
         foreach (var row in report.Leaderboard)
         {
             json.WriteStartObject();
-            Row(json, row);
+            Row(json, row, r);
             json.WriteEndObject();
         }
 
@@ -35,7 +35,7 @@ public static class ReportJson
 
         json.WriteStartObject("winner");
         var winnerRow = report.Leaderboard.First(row => row.IsWinner);
-        Row(json, winnerRow);
+        Row(json, winnerRow, r);
         json.WriteString("reason", r.WinnerReason);
         json.WriteBoolean("refittedOnAllData", r.RefittedOnAllData);
         if (r.WinnerPipeline is not null)
@@ -69,6 +69,7 @@ public static class ReportJson
         json.WriteString("split", r.ValidationDescription);
         json.WriteString("rowsHash", r.ValidationHash);
         json.WriteNumber("rows", r.ValidationLabels.Length);
+        json.WriteNumber("folds", r.ValidationFolds);
         json.WriteEndObject();
 
         if (r.Comparison is { } c)
@@ -115,7 +116,7 @@ public static class ReportJson
                 }
 
                 Number(json, "validationScore", t.ValidationScore);
-                Number(json, "validationSpread", t.ValidationSpread);
+                Number(json, "validationSpread", r.SpreadOf(t));
                 Number(json, "sampleFraction", t.SampleFraction);
                 FitTimes(json, t);
                 Number(json, "predictMicrosecondsPerRow", t.PredictMicrosecondsPerRow);
@@ -147,7 +148,7 @@ public static class ReportJson
         _ => "regression",
     };
 
-    private static void Row(Utf8JsonWriter json, LeaderboardRow row)
+    private static void Row(Utf8JsonWriter json, LeaderboardRow row, SweepResult result)
     {
         var t = row.Trial;
         json.WriteNumber("rank", row.Rank);
@@ -156,7 +157,7 @@ public static class ReportJson
         json.WriteString("trainer", t.Trainer);
         Parameters(json, t);
         Number(json, "validationScore", t.ValidationScore);
-        Number(json, "validationSpread", t.ValidationSpread);
+        Number(json, "validationSpread", result.SpreadOf(t));
         if (row.Selection is { } selection)
         {
             Number(json, "selectionScore", selection.Score);

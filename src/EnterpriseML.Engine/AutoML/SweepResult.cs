@@ -70,6 +70,7 @@ public sealed class SweepResult
         bool refittedOnAllData,
         string validationDescription,
         string validationHash,
+        int validationFolds,
         float[] validationLabels,
         float[]? winnerValidationScores,
         KindComparison? comparison,
@@ -93,6 +94,7 @@ public sealed class SweepResult
         RefittedOnAllData = refittedOnAllData;
         ValidationDescription = validationDescription;
         ValidationHash = validationHash;
+        ValidationFolds = validationFolds;
         ValidationLabels = validationLabels;
         WinnerValidationScores = winnerValidationScores;
         Comparison = comparison;
@@ -161,6 +163,15 @@ public sealed class SweepResult
 
     /// <summary>The hash of the validation rows (fold, row) every candidate was scored on.</summary>
     public string ValidationHash { get; }
+
+    /// <summary>
+    /// Folds of the fixed validation split: k under k-fold CV, 1 for a holdout (random, time-ordered, or a
+    /// recommender's per-user holdout), where a trial's score has no spread to report.
+    /// </summary>
+    public int ValidationFolds { get; }
+
+    /// <summary>A trial's spread over the validation folds, or NaN (reported as none) when there was a single fold.</summary>
+    public double SpreadOf(TrialRecord trial) => ValidationFolds > 1 ? trial.ValidationSpread : double.NaN;
 
     /// <summary>The validation labels in out-of-fold order.</summary>
     public float[] ValidationLabels { get; }

@@ -901,6 +901,7 @@ internal sealed class Sweep
             refitted,
             _executor.Split.Description,
             _executor.Split.Hash,
+            _executor.Split.FoldCount,
             _executor.ValidationLabels,
             _validationScores.GetValueOrDefault(winner.Index),
             comparison,

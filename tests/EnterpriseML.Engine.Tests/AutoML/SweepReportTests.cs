@@ -106,6 +106,34 @@ public sealed class SweepReportTests
         Assert.Equal(32, root.GetProperty("validation").GetProperty("rowsHash").GetString()!.Length);
     }
 
+    /// <summary>
+    /// A holdout has one fold, so a trial's score has no spread: the report says none (null, –) rather than 0.000,
+    /// which read as a perfectly stable score. Under k-fold CV the spread over the folds is reported.
+    /// </summary>
+    [Theory]
+    [InlineData(3000, 5)]
+    [InlineData(100, 1)]
+    public async Task Spread_OnlyWithMoreThanOneFold(int crossValidationMaxRows, int folds)
+    {
+        var data = TestData.CreditGerman;
+        var validation = ValidationPolicy.Auto with { CrossValidationMaxRows = crossValidationMaxRows, MinimumHoldoutRareRows = 1 };
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [new CentroidCandidate()], validation: validation);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false }).RunAsync(new SweepRequest(data, plan));
+        var report = SweepReport.Build(result, plan);
+
+        Assert.Equal(folds, result.ValidationFolds);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report, includeTrials: true));
+        var root = doc.RootElement;
+        Assert.Equal(folds, root.GetProperty("validation").GetProperty("folds").GetInt32());
+        var spreads = root.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("validationSpread"))
+            .Concat(root.GetProperty("trialLog").EnumerateArray().Select(t => t.GetProperty("validationSpread"))).ToList();
+        Assert.All(spreads, s => Assert.Equal(folds > 1 ? JsonValueKind.Number : JsonValueKind.Null, s.ValueKind));
+        if (folds > 1)
+        {
+            Assert.Contains(spreads, s => s.GetDouble() > 0);
+        }
+    }
+
     [Fact]
     public async Task Comparison_Sentence_IsTrueToItsNumbers()
     {

@@ -388,6 +388,7 @@ public static class RecommendationAutoMl
             refitted,
             description,
             hash,
+            1,
             [.. labels],
             [.. winnerScores],
             comparison,
