@@ -217,12 +217,14 @@ internal sealed class BinnedData
     /// Fits binners on (a sample of at most <paramref name="sampleSize"/> rows of) <paramref name="features"/> and
     /// bins every row. Parallel over features; the result does not depend on the thread count.
     /// </summary>
-    public static BinnedData Fit(FeatureMatrix features, int maxValueBins, int sampleSize, int seed, int maxDegreeOfParallelism)
+    public static BinnedData Fit(FeatureMatrix features, int maxValueBins, int sampleSize, int seed, int maxDegreeOfParallelism,
+        CancellationToken cancellationToken = default)
     {
         var n = features.RowCount;
         var sampleRows = SampleRows(n, sampleSize, seed);
         var binners = new FeatureBinner[features.DenseColumnCount];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        // Checked between features: on wide data (thousands of text columns) binning alone takes most of a second.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
         Parallel.For(0, binners.Length, options, f =>
         {
             var column = features.DenseColumn(f);
@@ -248,15 +250,16 @@ internal sealed class BinnedData
 
             binners[f] = FeatureBinner.FitNumeric(sample, maxValueBins);
         });
-        return Apply(features, binners, maxDegreeOfParallelism);
+        return Apply(features, binners, maxDegreeOfParallelism, cancellationToken);
     }
 
     /// <summary>Bins <paramref name="features"/> with already fitted binners (validation rows).</summary>
-    public static BinnedData Apply(FeatureMatrix features, FeatureBinner[] binners, int maxDegreeOfParallelism)
+    public static BinnedData Apply(FeatureMatrix features, FeatureBinner[] binners, int maxDegreeOfParallelism,
+        CancellationToken cancellationToken = default)
     {
         var n = features.RowCount;
         var columns = new byte[binners.Length][];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
         Parallel.For(0, binners.Length, options, f =>
         {
             var column = features.DenseColumn(f);

@@ -58,7 +58,7 @@ public sealed class GbdtTrainer : ITrainer
             GbdtOptions.Check(false, nameof(GbdtOptions.ClassWeights), classWeights.Length, $"Must have one weight per class ({data.ClassCount}).");
         }
 
-        var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, dop);
+        var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, dop, cancellationToken);
         var weights = RowWeights(data, o);
         var labels = data.Labels;
 
@@ -94,7 +94,7 @@ public sealed class GbdtTrainer : ITrainer
                 throw new ArgumentException($"Validation rows have {validationFeatures.ColumnCount} features; training rows have {featureCount}.", nameof(data));
             }
 
-            validation = BinnedData.Apply(validationFeatures, binned.Binners, dop);
+            validation = BinnedData.Apply(validationFeatures, binned.Binners, dop, cancellationToken);
             validationScores = new double[k * validation.RowCount];
             for (var c = 0; c < k; c++)
             {
@@ -154,7 +154,7 @@ public sealed class GbdtTrainer : ITrainer
             activeCount = SampleFeatures(active, featureCount, o.FeatureSubsampleFraction, random);
             for (var c = 0; c < k; c++)
             {
-                var tree = grower.Grow(gradients[c], hessians[c], bagRows, bagCount, active, activeCount, null);
+                var tree = grower.Grow(gradients[c], hessians[c], bagRows, bagCount, active, activeCount, null, cancellationToken);
                 builder.Add(tree, o.LearningRate, c);
                 var leafValues = new double[tree.LeafCount];
                 for (var l = 0; l < leafValues.Length; l++)

@@ -129,7 +129,7 @@ public sealed class RandomForestTrainer : ITrainer
                 "Monotone constraints need a binary or regression forest, not a multiclass one.");
         }
 
-        var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, o.MaxDegreeOfParallelism);
+        var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, o.MaxDegreeOfParallelism, cancellationToken);
         var fraction = o.FeatureSubsampleFraction > 0
             ? o.FeatureSubsampleFraction
             : data.Task == TaskKind.Regression ? 1.0 : Math.Sqrt(featureCount) / featureCount;

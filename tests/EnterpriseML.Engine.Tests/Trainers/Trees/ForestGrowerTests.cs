@@ -129,6 +129,34 @@ public sealed class ForestGrowerTests
         Assert.Throws<OperationCanceledException>(() => grower.Grow(n, new Random(3), cancelled.Token));
     }
 
+    [Fact]
+    public void BinnedDataFit_CancelledToken_StopsBeforeBinningEveryFeature()
+    {
+        // Binning thousands of text columns takes most of a second: a trial's cap must be able to stop it there.
+        var x = TreeTestData.Synthetic(500, 44, out _, out _, out _);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => BinnedData.Fit(x, 255, 200_000, 1, 1, cancelled.Token));
+        var binned = BinnedData.Fit(x, 255, 200_000, 1, 1);
+        Assert.ThrowsAny<OperationCanceledException>(() => BinnedData.Apply(x, binned.Binners, 1, cancelled.Token));
+    }
+
+    [Fact]
+    public void TreeGrowerGrow_CancelledToken_StopsBeforeTheFirstSplit()
+    {
+        // The GBDT checked its token once per tree; on wide data one tree took a quarter of a second.
+        const int n = 300;
+        var x = TreeTestData.Synthetic(n, 45, out var y, out _, out _);
+        var binned = BinnedData.Fit(x, 255, 200_000, 1, 1);
+        var grower = new TreeGrower(binned, new GrowerSettings { MaximumLeaves = 8, MinimumCount = 5, MinimumHessian = 0 }, 1);
+        var gradients = y.Select(v => -v).ToArray();
+        var hessians = Enumerable.Repeat(1f, n).ToArray();
+        Assert.True(grower.Grow(gradients, hessians, null, n, [0, 1, 2, 3], 4, null).NodeCount > 0);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => grower.Grow(gradients, hessians, null, n, [0, 1, 2, 3], 4, null, cancelled.Token));
+    }
+
     private static void AssertSameTree(BinTree expected, BinTree actual)
     {
         Assert.Equal(expected.Splits, actual.Splits);
