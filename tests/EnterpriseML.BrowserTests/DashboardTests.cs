@@ -222,6 +222,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await Assertions.Expect(scheduleRow).ToContainTextAsync("credit-risk · credit · 120 s on the newest credit-german");
             await Assertions.Expect(scheduleRow.Locator(".badge.active")).ToBeVisibleAsync();
             var schedule = await GetJsonAsync(http, "/api/schedules/weekly-credit");
+            // The next run reads in the schedule's zone, as its cron does: Mondays at 06:00.
+            var zone = schedule.TryGetProperty("timeZone", out var z) && z.ValueKind == JsonValueKind.String ? z.GetString()! : "UTC";
+            await Assertions.Expect(scheduleRow).ToContainTextAsync($"06:00 {zone}");
             Assert.Equal("0 0 6 ? * MON", schedule.GetProperty("cron").GetString());
             Assert.Equal("bad", schedule.GetProperty("experiment").GetProperty("positiveClass").GetString());
             Assert.Equal("binary", schedule.GetProperty("experiment").GetProperty("task").GetString());

@@ -101,6 +101,13 @@ const fixed = (v, digits) => (v === null || v === undefined || !Number.isFinite(
 const int = v => (v === null || v === undefined) ? "—" : Number(v).toLocaleString("en-US");
 const bytes = v => v === null || v === undefined ? "—" : v < 1024 ? `${v} B` : v < 1048576 ? `${(v / 1024).toFixed(1)} KB` : `${(v / 1048576).toFixed(1)} MB`;
 const when = v => v ? new Date(v).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "—";
+// A schedule's next run in the schedule's own time zone, as its cron reads, with the zone named; the browser's time
+// when the browser does not know the zone.
+const whenIn = (v, zone) => {
+  if (!v) return "—";
+  try { return `${new Date(v).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: zone })} ${zone}`; }
+  catch { return `${when(v)} (your time)`; }
+};
 const badge = (text, kind) => h("span", { class: `badge ${kind || text}` }, text);
 const items = data => Array.isArray(data) ? data : (data?.items || []);
 
@@ -731,7 +738,7 @@ async function schedulesPage({ mount }) {
         { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
             + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
         { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
-        { title: "Next run", render: s => s.paused ? "—" : when(s.nextFireTime) },
+        { title: "Next run", render: s => s.paused ? "—" : whenIn(s.nextFireTime, s.timeZone || "UTC") },
         { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
         { title: "", render: s => h("div", { class: "row nowrap" },
             s.paused
