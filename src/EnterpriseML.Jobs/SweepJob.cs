@@ -242,8 +242,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             {
                 try
                 {
-                    var current = await experiments.GetAsync(null, id, cancel.Token);
-                    if (current?.Status == "cancelled" || !await experiments.IsLatestAttemptAsync(id, attempt, cancel.Token))
+                    // One light query a second: the status and any later attempt, not the whole experiment row.
+                    var (status, superseded) = await experiments.OwnershipAsync(id, attempt, cancel.Token);
+                    if (status == "cancelled" || superseded)
                     {
                         await cancel.CancelAsync();
                         return;

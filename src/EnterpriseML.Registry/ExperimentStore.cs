@@ -183,11 +183,20 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     /// Whether <paramref name="attempt"/> is still the experiment's latest attempt. A later one means another node
     /// took the sweep over (the cluster recovered it from a node that missed its check-ins while still running).
     /// </summary>
-    public async Task<bool> IsLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default)
+    public async Task<bool> IsLatestAttemptAsync(string id, int attempt, CancellationToken cancellationToken = default) =>
+        !(await OwnershipAsync(id, attempt, cancellationToken)).Superseded;
+
+    /// <summary>
+    /// In one query, what a running sweep watches: the experiment's status (null when it no longer exists) and whether
+    /// a later attempt than <paramref name="attempt"/> exists (another node took the sweep over).
+    /// </summary>
+    public async Task<(string? Status, bool Superseded)> OwnershipAsync(string id, int attempt, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt", new { id, attempt }, cancellationToken: cancellationToken)) == 0;
+        var state = await c.QuerySingleOrDefaultAsync<(string? Status, long Later)>(new CommandDefinition(
+            "SELECT (SELECT status FROM experiments WHERE id = @id), (SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt)",
+            new { id, attempt }, cancellationToken: cancellationToken));
+        return (state.Status, state.Later > 0);
     }
 
     /// <summary>
@@ -197,11 +206,8 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     /// </summary>
     public async Task EnsureStillOwnedAsync(string id, int attempt, CancellationToken cancellationToken = default)
     {
-        await using var c = await database.OpenAsync(cancellationToken);
-        var state = await c.QuerySingleOrDefaultAsync<(string Status, long Later)>(new CommandDefinition(
-            "SELECT status, (SELECT COUNT(*) FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt) FROM experiments WHERE id = @id",
-            new { id, attempt }, cancellationToken: cancellationToken));
-        if (state.Later > 0)
+        var state = await OwnershipAsync(id, attempt, cancellationToken);
+        if (state.Superseded)
         {
             throw new AttemptSupersededException(id, attempt);
         }
