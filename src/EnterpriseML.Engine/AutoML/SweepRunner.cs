@@ -236,12 +236,18 @@ internal sealed class Sweep
                         trialCancel.CancelAfter(TimeSpan.FromSeconds(cap));
                     }
 
-                    var task = Task.Factory.StartNew(
-                        () => _executor.Run(job, trialCancel.Token),
+                    var trial = new RunningTrial(job, trialCancel, started, heapAtStart);
+                    trial.Task = Task.Factory.StartNew(
+                        () =>
+                        {
+                            var outcome = _executor.Run(job, trialCancel.Token);
+                            trial.Ended = _time.GetTimestamp();
+                            return outcome;
+                        },
                         CancellationToken.None,
                         TaskCreationOptions.LongRunning,
                         TaskScheduler.Default);
-                    running[index] = new RunningTrial(job, task, trialCancel, started, heapAtStart);
+                    running[index] = trial;
                     Report(SweepEventKind.TrialStarted, index, proposal.Candidate.Name, null);
                     continue;
                 }
@@ -359,6 +365,14 @@ internal sealed class Sweep
             if (trial.Task.IsCompletedSuccessfully)
             {
                 outcome = trial.Task.Result; // Completed: reading the result does not block.
+                // The cap is judged by the trial's own clock, not by whether its timer fired in time: on a loaded
+                // machine the timer's callback can run late, and a trial that finished past its cap would count.
+                if (outcome.Record.Status == TrialStatus.Succeeded && _settings.MaximumTrialSeconds is { } limit
+                    && _time.GetElapsedTime(trial.Started, trial.Ended) is var ran && ran > TimeSpan.FromSeconds(limit))
+                {
+                    outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.TimedOut, string.Create(CultureInfo.InvariantCulture,
+                        $"Finished after {ran.TotalSeconds:0.000} s, past the per-trial cap of {limit:0.0##} s: not counted."));
+                }
             }
             else if (trial.Task is { IsFaulted: true, Exception: { } fault })
             {
@@ -1303,14 +1317,18 @@ internal sealed class Sweep
     /// <summary>True for k-fold CV: every training row is validated once (a holdout validates only some).</summary>
     private bool CrossValidated(ValidationSplit split) => split.FoldCount > 1 && split.ValidationOrder.Length == _request.Train.RowCount;
 
-    private sealed class RunningTrial(TrialJob job, Task<TrialOutcome> task, CancellationTokenSource cancel, long started, long heapAtStart)
+    private sealed class RunningTrial(TrialJob job, CancellationTokenSource cancel, long started, long heapAtStart)
     {
         /// <summary>The live managed heap in bytes when the trial started (0 without a memory cap).</summary>
         public long HeapAtStart { get; } = heapAtStart;
 
         public TrialJob Job { get; } = job;
 
-        public Task<TrialOutcome> Task { get; } = task;
+        /// <summary>The trial's work; set once, right after construction, before the runner reads it.</summary>
+        public Task<TrialOutcome> Task { get; set; } = null!;
+
+        /// <summary>The timestamp at which the trial's work returned (set on the trial's thread before its task completes).</summary>
+        public long Ended { get; set; }
 
         public CancellationTokenSource Cancel { get; } = cancel;
 

@@ -257,6 +257,47 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_TrialFinishedPastItsCapBeforeTheTimerFired_IsTimedOutNotCounted()
+    {
+        // The clock jumps a minute while the late candidate fits: by the sweep's clock its trial ran far past the 30 s
+        // cap, though the cap's timer (real time) never fired. The cap is judged by the clock, as on a loaded machine
+        // whose timer callbacks run late: the trial does not count.
+        var clock = new JumpClock();
+        var late = new CentroidCandidate("late", CandidateKind.Specialised) { DuringFit = _ => clock.JumpOnce(TimeSpan.FromMinutes(1)) };
+        var runner = new SweepRunner(
+            new SweepOptions
+            {
+                BudgetSeconds = null, MaximumTrials = 4, MaximumTrialSeconds = 30, MaximumDegreeOfParallelism = 1, EnsembleSelection = false,
+                SelectionReevaluation = false,
+            },
+            clock);
+
+        var result = await runner.RunAsync(Request(new CentroidCandidate(), late));
+
+        var stopped = Assert.Single(result.Trials, t => t.Candidate == "late" && t.Status != TrialStatus.Succeeded);
+        Assert.Equal(TrialStatus.TimedOut, stopped.Status);
+        Assert.Matches(@"^Finished after 6\d\.\d{3} s, past the per-trial cap of 30\.0 s: not counted\.$", stopped.Error);
+        Assert.Equal("centroid", result.Winner.Candidate);
+    }
+
+    /// <summary>A clock that jumps ahead once, when asked.</summary>
+    private sealed class JumpClock : TimeProvider
+    {
+        private long _offset;
+        private int _jumped;
+
+        public override long GetTimestamp() => base.GetTimestamp() + Interlocked.Read(ref _offset);
+
+        public void JumpOnce(TimeSpan by)
+        {
+            if (Interlocked.Exchange(ref _jumped, 1) == 0)
+            {
+                Interlocked.Add(ref _offset, (long)(by.TotalSeconds * TimestampFrequency));
+            }
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_TimedOutTrial_CostsTheTimeItRan()
     {
         // The slow candidate never finishes its first fold within the 0.3 s cap: its trials cost the sweep 0.3 s or
