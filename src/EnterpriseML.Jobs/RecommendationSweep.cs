@@ -52,6 +52,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
         var sweepOptions = new RecommendationAutoMlOptions
         {
             BudgetSeconds = left,
+            MaximumTrials = request.MaxTrials,
             Seed = request.Seed ?? 0,
             MaximumDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / options.MaxConcurrentSweeps),
             UserColumn = columns.User,

@@ -14,7 +14,7 @@ namespace EnterpriseML.Jobs;
 public sealed record ScheduledExperiment(
     string? DatasetId, string? DatasetName, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? TimestampColumn = null, string? Task = null)
+    string? TimestampColumn = null, string? Task = null, int? MaxTrials = null)
 {
     /// <summary>The share of the latest dataset held out to score champion and challenger when none is given.</summary>
     public const double DefaultHoldoutFraction = 0.2;
@@ -77,6 +77,11 @@ public sealed record ScheduledExperiment(
             throw new ArgumentException($"experiment.scenario: unknown scenario '{Scenario}'. Known: {string.Join(", ", ScenarioCatalog.Names)}.");
         }
 
+        if (ExperimentRequest.MaxTrialsProblem(MaxTrials) is { } badTrials)
+        {
+            throw new ArgumentException("experiment.maxTrials: " + char.ToLowerInvariant(badTrials[0]) + badTrials[1..]);
+        }
+
         if (HoldoutFraction is { } h && !(h is > 0 and <= 0.5))
         {
             throw new ArgumentException($"experiment.holdoutFraction: must be in (0, 0.5]; found {h.ToString(CultureInfo.InvariantCulture)}.");
@@ -96,7 +101,7 @@ public sealed record ScheduledExperiment(
     /// <summary>The experiment request for one refresh on <paramref name="datasetId"/>.</summary>
     public ExperimentRequest ToRequest(string datasetId) => new(
         datasetId, Label, PositiveClass, Scenario.ToLowerInvariant(), BudgetSeconds, ModelName.Trim(), IgnoreColumns, Seed, Metric, HoldoutFraction ?? DefaultHoldoutFraction, TestDatasetId,
-        TimestampColumn: TimestampColumn, Task: Task);
+        TimestampColumn: TimestampColumn, Task: Task, MaxTrials: MaxTrials);
 }
 
 /// <summary>The <c>promotion</c> object of a schedule.</summary>

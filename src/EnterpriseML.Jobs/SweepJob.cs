@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,7 +22,16 @@ namespace EnterpriseML.Jobs;
 public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null, string? Task = null);
+    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null, string? Task = null, int? MaxTrials = null)
+{
+    /// <summary>The largest <see cref="MaxTrials"/> a request may ask for.</summary>
+    public const int MaximumMaxTrials = 100_000;
+
+    /// <summary>The problem with <paramref name="maxTrials"/>, or null when it is absent or in [1, <see cref="MaximumMaxTrials"/>].</summary>
+    public static string? MaxTrialsProblem(int? maxTrials) => maxTrials is { } n && n is < 1 or > MaximumMaxTrials
+        ? string.Create(CultureInfo.InvariantCulture, $"Must be in [1, {MaximumMaxTrials}] trials (the sweep also ends at its budget); found {n}.")
+        : null;
+}
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
 internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train);
@@ -315,6 +325,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         var sweepOptions = options.Value.WithTrialCaps(new SweepOptions
         {
             BudgetSeconds = left,
+            MaximumTrials = request.MaxTrials,
             Seed = request.Seed ?? 0,
             MaximumDegreeOfParallelism = options.Value.TrialThreadsPerSweep(Environment.ProcessorCount),
             SavesModel = true,

@@ -86,6 +86,11 @@ internal static partial class ExperimentsApi
                 : $"Must be in (0, 86400] seconds; found {request.BudgetSeconds.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        if (ExperimentRequest.MaxTrialsProblem(request.MaxTrials) is { } badTrials)
+        {
+            return ("maxTrials", badTrials);
+        }
+
         if (request.Metric is not null)
         {
             // Stored with the request but never read by a sweep: the scenario's plan fixes the metric for the task.

@@ -25,7 +25,7 @@ public sealed class ObservabilityTests
         client.DefaultRequestHeaders.Add("X-Api-Key", TestKeys.Admin);
 
         var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-        var experimentId = await ExperimentFlowTests.SubmitAsync(client, datasetId, 4, seed: 3, modelName: "risk");
+        var experimentId = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 3, modelName: "risk", maxTrials: 4);
         using (var done = await ExperimentFlowTests.WaitAsync(client, experimentId))
         {
             Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());

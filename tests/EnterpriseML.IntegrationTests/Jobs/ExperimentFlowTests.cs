@@ -41,8 +41,10 @@ public sealed class ExperimentFlowTests
         var rare = string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i == 7 ? "fraud" : "ok")}\n"));
         await AssertFieldAsync(client, new { datasetId = await UploadAsync(client, "rare.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + rare)), label = "y", scenario = "fraud", budgetSeconds = 5, modelName = "m" }, "label");
 
-        var first = await SubmitAsync(client, datasetId, 6, seed: 1);
-        var second = await SubmitAsync(client, datasetId, 6, seed: 2);
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", maxTrials = 0 }, "maxTrials",
+            "Must be in [1, 100000] trials (the sweep also ends at its budget); found 0.");
+        var first = await SubmitAsync(client, datasetId, 60, seed: 1, maxTrials: 6);
+        var second = await SubmitAsync(client, datasetId, 60, seed: 2, maxTrials: 6);
         foreach (var id in new[] { first, second })
         {
             using var done = await WaitAsync(client, id);
@@ -50,7 +52,7 @@ public sealed class ExperimentFlowTests
             Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
             Assert.True(root.GetProperty("leaderboard").GetArrayLength() >= 1);
             Assert.InRange(root.GetProperty("winner").GetProperty("modelVersion").GetInt32(), 1, 2);
-            Assert.True(root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32() >= 1);
+            Assert.Equal(6, root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32());
             Assert.Equal(root.GetProperty("trials").GetArrayLength(), root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32());
             var attempt = Assert.Single(root.GetProperty("attempts").EnumerateArray());
             Assert.Equal("succeeded", attempt.GetProperty("outcome").GetString());
@@ -101,7 +103,7 @@ public sealed class ExperimentFlowTests
         var datasetId = await UploadAsync(client, "fraud-sensor-anomaly-singlehop.csv");
 
         using var model = await SucceededModelAsync(client,
-            new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" }, "sensor");
+            new { datasetId, label = "label", positiveClass = "1", scenario = "fraud", budgetSeconds = 60, maxTrials = 6, modelName = "sensor", seed = 1, timestampColumn = "reading" }, "sensor");
         var lineage = model.RootElement.GetProperty("versions")[0].GetProperty("lineage");
         Assert.StartsWith("time-ordered holdout ", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
         Assert.Contains("(latest by reading", lineage.GetProperty("validation").GetString(), StringComparison.Ordinal);
@@ -127,7 +129,7 @@ public sealed class ExperimentFlowTests
         foreach (var (task, model, metric) in new[] { ((string?)null, "codes", "accuracy"), ("regression", "amounts", "rmse") })
         {
             using var stored = await SucceededModelAsync(client,
-                new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 4, modelName = model, seed = 1, ignoreColumns = new[] { "class" }, task }, model);
+                new { datasetId, label = "installment_commitment", scenario = "auto", budgetSeconds = 60, maxTrials = 4, modelName = model, seed = 1, ignoreColumns = new[] { "class" }, task }, model);
             Assert.Equal(metric, stored.RootElement.GetProperty("versions")[0].GetProperty("metrics").GetProperty("metric").GetString());
         }
     }
@@ -270,8 +272,12 @@ public sealed class ExperimentFlowTests
         return json.RootElement.GetProperty("id").GetString()!;
     }
 
-    internal static Task<string> SubmitAsync(HttpClient client, string datasetId, double budget, int seed, string modelName = "risk") =>
-        SubmitAsync(client, new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = budget, modelName, seed });
+    /// <summary>
+    /// Submits an auto sweep of German credit. Tests that need only a finished sweep pass <paramref name="maxTrials"/> with
+    /// a generous budget: the sweep ends after that many trials on an idle machine and still succeeds on a loaded one.
+    /// </summary>
+    internal static Task<string> SubmitAsync(HttpClient client, string datasetId, double budget, int seed, string modelName = "risk", int? maxTrials = null) =>
+        SubmitAsync(client, new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = budget, modelName, seed, maxTrials });
 
     /// <summary>Posts an experiment request and returns its id (asserting 202 and the queued status).</summary>
     internal static async Task<string> SubmitAsync(HttpClient client, object request)
@@ -357,6 +363,16 @@ public sealed class SchedulesApiTests
             using var json = JsonDocument.Parse(body);
             Assert.Equal("experiment.task", json.RootElement.GetProperty("field").GetString());
             Assert.Equal("'ranking': expected binary, multiclass or regression.", json.RootElement.GetProperty("detail").GetString());
+        }
+
+        using (var bad = await client.PostAsJsonAsync("/api/schedules",
+            new { name = "nightly", cron = "0 0 2 * * ?", experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", maxTrials = 100_001 } }))
+        {
+            var body = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, body);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("experiment.maxTrials", json.RootElement.GetProperty("field").GetString());
+            Assert.Equal("must be in [1, 100000] trials (the sweep also ends at its budget); found 100001.", json.RootElement.GetProperty("detail").GetString());
         }
 
         using (var bad = await client.PostAsJsonAsync("/api/schedules",
