@@ -6,8 +6,9 @@ using Microsoft.Playwright;
 namespace EnterpriseML.BrowserTests;
 
 /// <summary>
-/// Using a served model from its page, in Debian's Chromium against the real API: models are trained by real sweeps on
-/// the shipped datasets, and every answer the page shows is compared with the one the API gives for the same request.
+/// Using a served model from its page, and the experiment page's live stream when the connection drops, in Debian's
+/// Chromium against the real API: models are trained by real sweeps on the shipped datasets, and every answer the page
+/// shows is compared with the one the API gives for the same request.
 /// </summary>
 public sealed class ServingPanelTests
 {
@@ -175,6 +176,65 @@ public sealed class ServingPanelTests
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task ExperimentPage_EventStreamDrops_SaysReconnectingThenOfflineAndResyncsOnRetry()
+    {
+        Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var key = await DashboardTests.CreateTenantAsync(api.BaseAddress, "stream");
+        using var http = Client(api, key);
+        var datasetId = await UploadAsync(http, "credit-german-statlog.csv", "credit-german");
+        // A long budget keeps the sweep running while the browser goes offline and back; the test cancels it.
+        var id = await StartAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "long-sweep" });
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await DashboardTests.LaunchAsync(playwright);
+        var page = await DashboardTests.NewPageAsync(browser);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        var reads = 0;
+        page.Response += (_, r) =>
+        {
+            if (r.Request.Method == "GET" && r.Url.EndsWith($"/api/experiments/{id}", StringComparison.Ordinal) && r.Status == 200)
+            {
+                Interlocked.Increment(ref reads);
+            }
+        };
+        // The browser reaches the API through a relay the test can cut, as a network failure or a restarted proxy would.
+        await using var relay = new TcpRelay(api.BaseAddress);
+        await SignInAsync(page, relay.BaseAddress, key, $"#/experiments/{id}");
+        var live = page.Locator("#exp-live");
+        await Assertions.Expect(live).ToHaveTextAsync("live");
+
+        // A short drop: the page says it is reconnecting, not live, and comes back by itself, re-reading the experiment.
+        relay.Cut();
+        await Assertions.Expect(live).ToContainTextAsync("reconnecting… (attempt ");
+        var readsWhileOffline = Volatile.Read(ref reads);
+        relay.Restore();
+        await Assertions.Expect(live).ToHaveTextAsync("live", new() { Timeout = 20_000 });
+        Assert.True(await WaitAsync(() => Volatile.Read(ref reads) > readsWhileOffline, TimeSpan.FromSeconds(10)), "The page did not re-read the experiment after reconnecting.");
+
+        // A long drop: after its retries the page says offline and offers Retry; the sweep, cancelled meanwhile, shows
+        // as cancelled once the page is back, without a reload.
+        relay.Cut();
+        await Assertions.Expect(live).ToContainTextAsync("reconnecting…");
+        await Assertions.Expect(live).ToContainTextAsync("offline: the live stream dropped and did not come back; updates stopped.", new() { Timeout = 45_000 });
+        await Assertions.Expect(page.Locator("#exp-status .badge.running")).ToBeVisibleAsync();
+        await DashboardTests.Shot(page, "dashboard-experiment-offline");
+        using (var cancelled = await http.PostAsync($"/api/experiments/{id}/cancel", null))
+        {
+            Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+        }
+
+        Assert.True(await WaitAsync(async () => (await DashboardTests.GetJsonAsync(http, $"/api/experiments/{id}")).GetProperty("status").GetString() == "cancelled", TimeSpan.FromSeconds(60)),
+            "The sweep was not cancelled within 60 s.");
+        relay.Restore();
+        await page.ClickAsync("#exp-retry");
+        await Assertions.Expect(page.Locator("#exp-status .badge.cancelled")).ToBeVisibleAsync();
+        await Assertions.Expect(live).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
     private static HttpClient Client(LiveApi api, string key)
     {
         var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
@@ -239,6 +299,8 @@ public sealed class ServingPanelTests
         Assert.NotEmpty(items);
         await Assertions.Expect(page.Locator($"{table} tbody tr td:nth-child(2)")).ToHaveTextAsync(items);
     }
+
+    private static Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout) => WaitAsync(() => Task.FromResult(condition()), timeout);
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms until it holds or the deadline passes.</summary>
     private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)

@@ -47,13 +47,23 @@ function problemText(err) {
 }
 
 // Reads text/event-stream with fetch so the API key can travel in a header (EventSource cannot send headers).
-async function streamEvents(path, onEvent) {
+// Resolves with how the stream ended: "ended" (the server closed it after its last event), "dropped" (the connection
+// failed or broke, or the server answered 5xx: worth reconnecting), "refused" (a 4xx: reconnecting would not help; the
+// problem is in .problem) or "aborted" (the page stopped it). onOpen runs once the server has accepted the stream.
+async function streamEvents(path, onEvent, onOpen) {
   stopStream();
   const controller = new AbortController();
   liveStream = controller;
+  let sawEnd = false;
   try {
     const response = await fetch(path, { headers: { "X-Api-Key": sessionStorage.getItem(KEY_STORAGE) || "", Accept: "text/event-stream" }, signal: controller.signal });
-    if (!response.ok || !response.body) return;
+    if (response.status === 401) { signOut("Your API key was not accepted."); return { outcome: "aborted" }; }
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => "");
+      const problem = text ? tryJson(text) : null;
+      return { outcome: response.status >= 500 ? "dropped" : "refused", problem: new ApiError(response.status, problem) };
+    }
+    if (onOpen) onOpen();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
     for (;;) {
@@ -69,11 +79,18 @@ async function streamEvents(path, onEvent) {
           if (line.startsWith("event:")) type = line.slice(6).trim();
           else if (line.startsWith("data:")) data += line.slice(5).trim();
         }
+        if (type === "end") sawEnd = true;
         onEvent(type, data ? tryJson(data) : null);
       }
     }
+    // A stream that closes without its "end" event was cut (a proxy, a restarted node), not finished.
+    return { outcome: sawEnd ? "ended" : "dropped" };
   } catch (e) {
-    if (e.name !== "AbortError") console.warn("event stream ended", e);
+    if (e.name === "AbortError" || controller.signal.aborted) return { outcome: "aborted" };
+    console.warn("event stream dropped", e);
+    return { outcome: sawEnd ? "ended" : "dropped" };
+  } finally {
+    if (liveStream === controller) liveStream = null;
   }
 }
 
@@ -515,7 +532,7 @@ async function experimentPage({ id, mount }) {
         h("div", { class: "progress-line" },
           h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status)),
           h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
-            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s` + (running ? " · live" : ""))),
+            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s`, running ? [" · ", liveIndicator()] : null)),
         h("dl", { class: "kv wide", style: "margin-top:.8rem" },
           h("dt", {}, "Best trial"), h("dd", {}, p.bestScore == null ? "—" : `${num(p.bestScore)} ${scoreName}` + (p.bestCandidate ? ` (${p.bestCandidate})` : "")),
           h("dt", {}, "Runs on"), h("dd", {}, (x.attempts || []).map(a => `${a.node} (${a.outcome || "running"})`).join(", ") || "—"),
@@ -562,22 +579,82 @@ async function experimentPage({ id, mount }) {
     } catch { /* the label stays generic */ }
   };
   await learnMetric();
+
+  // The live stream's state, said truthfully: "connecting…", "live" while events can arrive, "reconnecting…" after
+  // a drop (retries back off: 1, 2, 4, 8 s), then "offline" with a Retry button. Each reconnection re-reads the
+  // experiment, since events sent while the page was cut off are lost.
+  let live = { state: "connecting" };
+  const liveIndicator = () => h("span", { id: "exp-live", class: `live ${live.state}` },
+    live.state === "connecting" ? "connecting…"
+      : live.state === "live" ? "live"
+      : live.state === "reconnecting" ? `reconnecting… (attempt ${live.attempt} of ${RECONNECT_DELAYS_MS.length})`
+      : [`offline: ${live.why} `, h("button", { id: "exp-retry", class: "small", onclick: () => follow() }, "Retry")]);
+  const setLive = next => {
+    live = next;
+    const node = document.getElementById("exp-live");
+    if (node && mount.current()) node.replaceWith(liveIndicator());
+  };
+
   render(x);
-  if (x.status === "queued" || x.status === "running") {
-    let pending = false;
-    const refresh = async () => {
-      if (pending || !mount.current()) return;
-      pending = true;
-      try { x = await api(`/api/experiments/${encodeURIComponent(id)}`); await learnMetric(); render(x); }
-      finally { pending = false; }
-    };
-    // Every server-sent event (progress, end) re-reads the experiment; the stream ends when the sweep does.
-    streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh()).then(async () => {
-      while (pending) await new Promise(r => setTimeout(r, 100));
-      await refresh();
-    });
-  }
+  const isRunning = () => x.status === "queued" || x.status === "running";
+  // One re-read at a time; an event arriving meanwhile asks for one more, so the last state is never skipped.
+  let pending = null, again = false;
+  const refresh = () => {
+    if (!mount.current()) return Promise.resolve(false);
+    if (pending) { again = true; return pending; }
+    pending = (async () => {
+      try {
+        do {
+          again = false;
+          x = await api(`/api/experiments/${encodeURIComponent(id)}`);
+          await learnMetric();
+          render(x);
+        } while (again && mount.current());
+        return true;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 401)) console.warn("could not re-read the experiment", e);
+        return false;
+      } finally { pending = null; }
+    })();
+    return pending;
+  };
+
+  let following = false, connections = 0;
+  const follow = async () => {
+    if (following) return;
+    following = true;
+    try {
+      let failures = 0;
+      setLive({ state: "connecting" });
+      while (mount.current() && isRunning()) {
+        const { outcome, problem } = await streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh(), () => {
+          failures = 0;
+          setLive({ state: "live" });
+          if (connections++ > 0) refresh();
+        });
+        if (outcome === "aborted" || !mount.current()) return;
+        // Whatever ended the stream, the experiment itself says whether there is anything left to follow.
+        await refresh();
+        if (!isRunning()) return;
+        if (outcome === "refused") {
+          setLive({ state: "offline", why: problemText(problem) });
+          return;
+        }
+        if (failures >= RECONNECT_DELAYS_MS.length) {
+          setLive({ state: "offline", why: "the live stream dropped and did not come back; updates stopped." });
+          return;
+        }
+        const delay = RECONNECT_DELAYS_MS[failures++];
+        setLive({ state: "reconnecting", attempt: failures });
+        await new Promise(r => setTimeout(r, delay));
+      }
+    } finally { following = false; }
+  };
+  if (isRunning()) follow();
 }
+
+/** Waits before each reconnection of a dropped live stream; after the last, the page says it is offline. */
+const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 function paramText(k, v) { return `${k}=${typeof v === "number" ? num(v, 4) : v}`; }
 function fullParams(p) { return p ? Object.entries(p).map(([k, v]) => paramText(k, v)).join("\n") : ""; }
