@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace EnterpriseML.BrowserTests;
@@ -19,7 +20,7 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = await DashboardTests.CreateTenantAsync(api.BaseAddress, "tryit");
+        var (tenantId, key) = await CreateTenantAsync(api, "tryit");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "credit-german-statlog.csv", "credit-german");
         await TrainAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", task = "binary", budgetSeconds = 6, modelName = "credit-try" });
@@ -60,7 +61,7 @@ public sealed class ServingPanelTests
         }
 
         await page.ClickAsync("#try-form button[type=submit]");
-        var expected = await PredictAsync(http, row);
+        var expected = (await PredictAsync(http, row)).Prediction;
         await Assertions.Expect(page.Locator("#try-label")).ToHaveTextAsync(expected.GetProperty("label").GetString()!);
         await Assertions.Expect(page.Locator("#try-probability")).ToHaveTextAsync(expected.GetProperty("probability").GetDouble().ToString("F4", CultureInfo.InvariantCulture));
         var contributions = expected.GetProperty("explanation").GetProperty("contributions").EnumerateArray()
@@ -70,16 +71,9 @@ public sealed class ServingPanelTests
         var bars = page.Locator("#try-contributions li");
         await Assertions.Expect(bars.Locator(".name")).ToHaveTextAsync([.. contributions.Select(c => c.Feature)]);
         await Assertions.Expect(bars.Locator(".value")).ToHaveTextAsync([.. contributions.Select(c => (c.Value > 0 ? "+" : "") + c.Value.ToString("F4", CultureInfo.InvariantCulture))]);
-        // A scorecard also answers its points and reason codes; other models neither.
-        if (expected.TryGetProperty("score", out var score))
-        {
-            await Assertions.Expect(page.Locator("#try-score")).ToContainTextAsync(score.GetDouble().ToString("F2", CultureInfo.InvariantCulture) + " points");
-            await Assertions.Expect(page.Locator("#try-reasons tbody tr")).ToHaveCountAsync(expected.GetProperty("explanation").GetProperty("reasonCodes").GetArrayLength());
-        }
-        else
-        {
-            await Assertions.Expect(page.Locator("#try-score")).ToHaveCountAsync(0);
-        }
+        // Points and reason codes are a scorecard's (the one below): a sweep's winner shows them only if it answers them.
+        await Assertions.Expect(page.Locator("#try-score")).ToHaveCountAsync(expected.TryGetProperty("score", out _) ? 1 : 0);
+        await Assertions.Expect(page.Locator("#try-reasons")).ToHaveCountAsync(expected.GetProperty("explanation").TryGetProperty("reasonCodes", out _) ? 1 : 0);
 
         await DashboardTests.Shot(page, "dashboard-try-it", fullPage: true);
 
@@ -106,6 +100,37 @@ public sealed class ServingPanelTests
         Assert.Equal(meanDuration, double.Parse(await duration.InputValueAsync(), CultureInfo.InvariantCulture), 0.005);
         await page.ClickAsync("#try-form button[type=submit]");
         await Assertions.Expect(page.Locator("#try-label")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(good|bad)$"));
+
+        // A scorecard champion (the credit scenario's specialised candidate, fitted on the file and stored as v2 in the
+        // registry, promoted through the API) also answers its points and the reason codes of its lost points.
+        await AddScorecardVersionAsync(api, tenantId, "credit-try", datasetId);
+        using (var promoted = await http.PostAsync("/api/models/credit-try/versions/2/promote", null))
+        {
+            Assert.True(promoted.IsSuccessStatusCode, await promoted.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#try-it h2")).ToContainTextAsync("champion v2");
+        for (var c = 0; c < header.Length; c++)
+        {
+            if (header[c] != "class")
+            {
+                await page.Locator($"#try-form input[data-column='{header[c]}']").FillAsync(first[c]);
+            }
+        }
+
+        await page.ClickAsync("#try-form button[type=submit]");
+        var scored = await PredictAsync(http, row);
+        Assert.Equal(2, scored.Version);
+        await Assertions.Expect(page.Locator("#try-label")).ToHaveTextAsync(scored.Prediction.GetProperty("label").GetString()!);
+        await Assertions.Expect(page.Locator("#try-score")).ToHaveTextAsync(scored.Prediction.GetProperty("score").GetDouble().ToString("F2", CultureInfo.InvariantCulture) + " points (higher is safer)");
+        var reasons = scored.Prediction.GetProperty("explanation").GetProperty("reasonCodes").EnumerateArray().ToList();
+        Assert.NotEmpty(reasons);
+        await Assertions.Expect(page.Locator("#try-reasons tbody tr td:first-child")).ToHaveTextAsync([.. reasons.Select(r => r.GetProperty("feature").GetString()!)]);
+        await Assertions.Expect(page.Locator("#try-reasons tbody tr td:nth-child(2)")).ToHaveTextAsync([.. reasons.Select(r => r.GetProperty("bin").GetString()!)]);
+        await Assertions.Expect(page.Locator("#try-reasons tbody tr td:nth-child(3)")).ToHaveTextAsync([.. reasons.Select(r => r.GetProperty("points").GetDouble().ToString("F2", CultureInfo.InvariantCulture))]);
+        await Assertions.Expect(page.Locator("#try-contributions li")).ToHaveCountAsync(scored.Prediction.GetProperty("explanation").GetProperty("contributions").GetArrayLength());
+        await DashboardTests.Shot(page, "dashboard-try-it-scorecard", fullPage: true);
         Assert.Empty(errors);
     }
 
@@ -284,11 +309,42 @@ public sealed class ServingPanelTests
         Assert.True(succeeded && status.StartsWith("succeeded", StringComparison.Ordinal), $"Experiment {id} did not succeed within {SweepSeconds} s: {status}");
     }
 
-    private static async Task<JsonElement> PredictAsync(HttpClient http, Dictionary<string, string> row)
+    /// <summary>What the API answers for one row of credit-try: the version that served it and its prediction.</summary>
+    private static async Task<(int Version, JsonElement Prediction)> PredictAsync(HttpClient http, Dictionary<string, string> row)
     {
         using var response = await http.PostAsJsonAsync("/api/models/credit-try/predict?explain=true", new { rows = new[] { row } });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("predictions")[0];
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("version").GetInt32(), body.GetProperty("predictions")[0]);
+    }
+
+    /// <summary>Creates a tenant through the admin API; returns its id and its data-scientist key.</summary>
+    private static async Task<(string Id, string Key)> CreateTenantAsync(LiveApi api, string name)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, body.GetProperty("apiKey").GetString()!);
+    }
+
+    /// <summary>
+    /// Fits the credit scenario's scorecard on all of credit-german with its default parameters and stores it as the
+    /// next version of <paramref name="model"/> through the registry's own store, as a sweep would.
+    /// </summary>
+    private static async Task AddScorecardVersionAsync(LiveApi api, string tenantId, string model, string datasetId)
+    {
+        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var data = Engine.AutoML.LabelEncoding.Encode(table, "class", Engine.Trainers.TaskKind.Binary, "bad");
+        var candidate = Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "scorecard");
+        var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
+            candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
+        using var artifact = new MemoryStream();
+        ((Engine.AutoML.IPipelineCandidate)fitted).Model.Save(artifact);
+        var store = api.Services.GetRequiredService<Registry.ModelStore>();
+        await store.AddVersionAsync(tenantId, model, "Binary", artifact.ToArray(), """{"metric":"auc","validationScore":null}""", "{}", null,
+            JsonSerializer.Serialize(new { datasetId, candidate = "scorecard", scenario = "credit", label = "class", positiveClass = "bad" }), "browser-test");
     }
 
     private static async Task<string[]> ItemsAsync(HttpClient http, string path) =>
