@@ -135,6 +135,86 @@ public sealed class ServingPanelTests
     }
 
     [Fact]
+    public async Task TryIt_RegressionAndMulticlass_ShowTheValueAndEachClassProbability()
+    {
+        Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var (_, key) = await CreateTenantAsync(api, "gems");
+        using var http = Client(api, key);
+        var datasetId = await UploadAsync(http, "tabular-diamonds.csv", "diamonds");
+        await TrainAsync(http, new { datasetId, label = "price", scenario = "auto", task = "regression", budgetSeconds = 6, modelName = "diamond-price" });
+        await TrainAsync(http, new { datasetId, label = "cut", scenario = "auto", task = "multiclass", budgetSeconds = 6, modelName = "diamond-cut" });
+
+        var lines = File.ReadLines(TestPaths.Dataset("tabular-diamonds.csv")).Take(2).Select(l => l.Split(',').Select(v => v.Trim('"')).ToArray()).ToArray();
+        var (header, first) = (lines[0], lines[1]);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await DashboardTests.LaunchAsync(playwright);
+        var page = await DashboardTests.NewPageAsync(browser);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        // Regression: the predicted price, no probability.
+        await SignInAsync(page, api.BaseAddress, key, "#/models/diamond-price");
+        var price = await FillAndPredictAsync(page, http, "diamond-price", header, first, "price");
+        await Assertions.Expect(page.Locator("#try-label")).ToHaveTextAsync(price.GetProperty("value").GetDouble().ToString("F4", CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("#try-probability")).ToHaveCountAsync(0);
+        await ExpectExplanationAsync(page, price);
+
+        // Multiclass: the label and every class's probability, most likely first.
+        await page.GotoAsync(api.BaseAddress + "/#/models/diamond-cut");
+        var cut = await FillAndPredictAsync(page, http, "diamond-cut", header, first, "cut");
+        await Assertions.Expect(page.Locator("#try-label")).ToHaveTextAsync(cut.GetProperty("label").GetString()!);
+        var probabilities = cut.GetProperty("probabilities").EnumerateObject().OrderByDescending(p => p.Value.GetDouble()).ToList();
+        Assert.Equal(5, probabilities.Count);
+        await Assertions.Expect(page.Locator("#try-probabilities div")).ToHaveTextAsync([.. probabilities.Select(p => $"{p.Name}: {p.Value.GetDouble().ToString("F4", CultureInfo.InvariantCulture)}")]);
+        await ExpectExplanationAsync(page, cut);
+        Assert.Empty(errors);
+    }
+
+    /// <summary>Fills the Try it form with a row of the file (all but <paramref name="label"/>), predicts, and returns the API's answer for the same row.</summary>
+    private static async Task<JsonElement> FillAndPredictAsync(IPage page, HttpClient http, string model, string[] header, string[] values, string label)
+    {
+        var row = new Dictionary<string, string>();
+        await Assertions.Expect(page.Locator("#try-form input[data-column]")).ToHaveCountAsync(header.Length - 1);
+        for (var c = 0; c < header.Length; c++)
+        {
+            if (header[c] != label)
+            {
+                row[header[c]] = values[c];
+                await page.Locator($"#try-form input[data-column='{header[c]}']").FillAsync(values[c]);
+            }
+        }
+
+        await page.ClickAsync("#try-form button[type=submit]");
+        using var response = await http.PostAsJsonAsync($"/api/models/{model}/predict?explain=true", new { rows = new[] { row } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (body.TryGetProperty("explanationUnavailable", out var why))
+        {
+            await Assertions.Expect(page.Locator("#try-no-explanation")).ToHaveTextAsync($"No explanation: {why.GetString()}.");
+        }
+
+        return body.GetProperty("predictions")[0];
+    }
+
+    /// <summary>The page's contribution bars are the API's, largest first, with the same values.</summary>
+    private static async Task ExpectExplanationAsync(IPage page, JsonElement prediction)
+    {
+        if (!prediction.TryGetProperty("explanation", out var explanation))
+        {
+            await Assertions.Expect(page.Locator("#try-contributions")).ToHaveCountAsync(0);
+            return;
+        }
+
+        var contributions = explanation.GetProperty("contributions").EnumerateArray()
+            .Select(c => (Feature: c.GetProperty("feature").GetString()!, Value: c.GetProperty("contribution").GetDouble()))
+            .OrderByDescending(c => Math.Abs(c.Value)).ToList();
+        await Assertions.Expect(page.Locator("#try-contributions li .name")).ToHaveTextAsync([.. contributions.Select(c => c.Feature)]);
+        await Assertions.Expect(page.Locator("#try-contributions li .value")).ToHaveTextAsync([.. contributions.Select(c => (c.Value > 0 ? "+" : "") + c.Value.ToString("F4", CultureInfo.InvariantCulture))]);
+    }
+
+    [Fact]
     public async Task TryIt_Recommender_TopNForUsersAndSimilarItems()
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");

@@ -857,7 +857,7 @@ async function tabularTry(name, schema, lineage) {
 function predictionView(schema, answer) {
   const p = answer.predictions?.[0] || {};
   const positive = schema.classes?.[1];
-  const facts = [h("dt", {}, "Prediction"), h("dd", { id: "try-label" }, h("strong", {}, p.label ?? num(p.value)))];
+  const facts = [h("dt", {}, "Prediction"), h("dd", { id: "try-label" }, h("strong", {}, p.label ?? fixed(p.value, 4)))];
   if (p.probability !== undefined) facts.push(h("dt", {}, `Probability of ${positive}`), h("dd", { id: "try-probability" }, fixed(p.probability, 4)));
   if (p.probabilities) {
     const sorted = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
