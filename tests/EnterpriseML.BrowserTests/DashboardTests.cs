@@ -17,7 +17,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
     private const float StepTimeout = 30_000;
     private const float SweepTimeout = 120_000;
 
-    private static string Chromium => Environment.GetEnvironmentVariable("EML_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+    internal static string Chromium => Environment.GetEnvironmentVariable("EML_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private static string Screenshots
     {
@@ -520,7 +520,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
     }
 
     /// <summary>Creates a tenant through the admin API and returns its data-scientist key.</summary>
-    private static async Task<string> CreateTenantAsync(string baseAddress, string name)
+    internal static async Task<string> CreateTenantAsync(string baseAddress, string name)
     {
         using var admin = new HttpClient { BaseAddress = new Uri(baseAddress) };
         admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
@@ -529,7 +529,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
     }
 
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    internal static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
         ExecutablePath = Chromium,
         Headless = true,
@@ -537,7 +537,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
     });
 
     /// <summary>A page at 1366×768 with the step timeouts.</summary>
-    private static async Task<IPage> NewPageAsync(IBrowser browser)
+    internal static async Task<IPage> NewPageAsync(IBrowser browser)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 } });
         context.SetDefaultTimeout(StepTimeout);
@@ -545,7 +545,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         return await context.NewPageAsync();
     }
 
-    private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)
+    internal static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)
     {
         using var response = await http.GetAsync(path);
         Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
@@ -555,6 +555,6 @@ public sealed class DashboardTests(ITestOutputHelper output)
     private static string? Stage(JsonElement model, long version) =>
         model.GetProperty("versions").EnumerateArray().First(v => v.GetProperty("version").GetInt64() == version).GetProperty("stage").GetString();
 
-    private static async Task Shot(IPage page, string name, bool fullPage = false) =>
+    internal static async Task Shot(IPage page, string name, bool fullPage = false) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = fullPage });
 }

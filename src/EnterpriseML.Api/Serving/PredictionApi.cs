@@ -30,6 +30,40 @@ public sealed class ServingOptions
     public int ExplainTop { get; set; } = 5;
 }
 
+/// <summary>An input column of a tabular model: its name and the type its values are read as.</summary>
+public sealed record ServedInput(string Name, string Type);
+
+/// <summary>
+/// <c>GET /api/models/{name}/schema</c>: what a served version takes. <see cref="Kind"/> is <c>tabular</c> (task, label,
+/// classes, inputs, explains, scorecard) or <c>recommender</c> (recommender, users, items, sampleUsers, sampleItems).
+/// </summary>
+public sealed record ServedSchemaResponse(string Model, int Version, string Kind)
+{
+    public string? Task { get; init; }
+
+    public string? Label { get; init; }
+
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    public IReadOnlyList<ServedInput>? Inputs { get; init; }
+
+    public bool? Explains { get; init; }
+
+    public string? ExplanationUnavailable { get; init; }
+
+    public bool? Scorecard { get; init; }
+
+    public string? Recommender { get; init; }
+
+    public int? Users { get; init; }
+
+    public int? Items { get; init; }
+
+    public IReadOnlyList<string>? SampleUsers { get; init; }
+
+    public IReadOnlyList<string>? SampleItems { get; init; }
+}
+
 internal static class PredictionApi
 {
     public const string IgnoredColumnsHeader = "X-Ignored-Columns";
@@ -40,12 +74,16 @@ internal static class PredictionApi
     /// <summary>Most items one recommendation or similar-items request may ask for.</summary>
     private const int MaxTop = 1000;
 
+    /// <summary>User and item ids a recommender's schema lists as examples.</summary>
+    private const int SampleIds = 10;
+
     public static IEndpointRouteBuilder MapPredictionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/models").WithTags("Serving").RequireRole(Roles.Consumer, Roles.DataScientist);
         group.MapPost("/{name}/predict", PredictAsync).DisableAntiforgery().WithPredictionBody();
         group.MapGet("/{name}/recommendations/{userId}", RecommendAsync);
         group.MapGet("/{name}/similar/{itemId}", SimilarAsync);
+        group.MapGet("/{name}/schema", SchemaAsync);
         return app;
     }
 
@@ -189,6 +227,47 @@ internal static class PredictionApi
 
         var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
+    }
+
+    /// <summary>
+    /// What a served version takes: a tabular model's input columns (what a predict row must hold) with their types, its
+    /// task, label and classes, and whether <c>?explain=true</c> gives contributions; a recommender's kind, how many users
+    /// and items it knows and the first few of each (ids to try).
+    /// </summary>
+    private static async Task<Results<Ok<ServedSchemaResponse>, ProblemHttpResult>> SchemaAsync(
+        string name, int? version, HttpContext context, ServedModelCache cache, CancellationToken cancellationToken)
+    {
+        var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
+        if (served is null)
+        {
+            return NotFound(name, version);
+        }
+
+        if (served.Recommender is { } recommender)
+        {
+            return TypedResults.Ok(new ServedSchemaResponse(name, served.Version, "recommender")
+            {
+                Recommender = recommender.Kind,
+                Users = recommender.Users.Count,
+                Items = recommender.Items.Count,
+                SampleUsers = [.. recommender.Users.Ids.Take(SampleIds)],
+                SampleItems = [.. recommender.Items.Ids.Take(SampleIds)],
+            });
+        }
+
+        var tabular = served.Tabular!;
+        var schema = tabular.Model.Schema;
+        var types = schema.InputTypes;
+        return TypedResults.Ok(new ServedSchemaResponse(name, served.Version, "tabular")
+        {
+            Task = schema.Task.ToString().ToLowerInvariant(),
+            Label = schema.LabelColumn,
+            Classes = schema.ClassNames,
+            Inputs = [.. tabular.Inputs.Select(i => new ServedInput(i.Name, (types.TryGetValue(i.Name, out var t) ? t : i.Type).ToString().ToLowerInvariant()))],
+            Explains = tabular.Explainer is not null,
+            ExplanationUnavailable = tabular.WhyNoExplanation,
+            Scorecard = tabular.Model.Predictor is Engine.Scenarios.Credit.ScorecardPredictor,
+        });
     }
 
     /// <summary>

@@ -47,13 +47,23 @@ function problemText(err) {
 }
 
 // Reads text/event-stream with fetch so the API key can travel in a header (EventSource cannot send headers).
-async function streamEvents(path, onEvent) {
+// Resolves with how the stream ended: "ended" (the server closed it after its last event), "dropped" (the connection
+// failed or broke, or the server answered 5xx: worth reconnecting), "refused" (a 4xx: reconnecting would not help; the
+// problem is in .problem) or "aborted" (the page stopped it). onOpen runs once the server has accepted the stream.
+async function streamEvents(path, onEvent, onOpen) {
   stopStream();
   const controller = new AbortController();
   liveStream = controller;
+  let sawEnd = false;
   try {
     const response = await fetch(path, { headers: { "X-Api-Key": sessionStorage.getItem(KEY_STORAGE) || "", Accept: "text/event-stream" }, signal: controller.signal });
-    if (!response.ok || !response.body) return;
+    if (response.status === 401) { signOut("Your API key was not accepted."); return { outcome: "aborted" }; }
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => "");
+      const problem = text ? tryJson(text) : null;
+      return { outcome: response.status >= 500 ? "dropped" : "refused", problem: new ApiError(response.status, problem) };
+    }
+    if (onOpen) onOpen();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
     for (;;) {
@@ -69,11 +79,18 @@ async function streamEvents(path, onEvent) {
           if (line.startsWith("event:")) type = line.slice(6).trim();
           else if (line.startsWith("data:")) data += line.slice(5).trim();
         }
+        if (type === "end") sawEnd = true;
         onEvent(type, data ? tryJson(data) : null);
       }
     }
+    // A stream that closes without its "end" event was cut (a proxy, a restarted node), not finished.
+    return { outcome: sawEnd ? "ended" : "dropped" };
   } catch (e) {
-    if (e.name !== "AbortError") console.warn("event stream ended", e);
+    if (e.name === "AbortError" || controller.signal.aborted) return { outcome: "aborted" };
+    console.warn("event stream dropped", e);
+    return { outcome: sawEnd ? "ended" : "dropped" };
+  } finally {
+    if (liveStream === controller) liveStream = null;
   }
 }
 
@@ -515,7 +532,7 @@ async function experimentPage({ id, mount }) {
         h("div", { class: "progress-line" },
           h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status)),
           h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
-            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s` + (running ? " · live" : ""))),
+            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s`, running ? [" · ", liveIndicator()] : null)),
         h("dl", { class: "kv wide", style: "margin-top:.8rem" },
           h("dt", {}, "Best trial"), h("dd", {}, p.bestScore == null ? "—" : `${num(p.bestScore)} ${scoreName}` + (p.bestCandidate ? ` (${p.bestCandidate})` : "")),
           h("dt", {}, "Runs on"), h("dd", {}, (x.attempts || []).map(a => `${a.node} (${a.outcome || "running"})`).join(", ") || "—"),
@@ -562,22 +579,82 @@ async function experimentPage({ id, mount }) {
     } catch { /* the label stays generic */ }
   };
   await learnMetric();
+
+  // The live stream's state, said truthfully: "connecting…", "live" while events can arrive, "reconnecting…" after
+  // a drop (retries back off: 1, 2, 4, 8 s), then "offline" with a Retry button. Each reconnection re-reads the
+  // experiment, since events sent while the page was cut off are lost.
+  let live = { state: "connecting" };
+  const liveIndicator = () => h("span", { id: "exp-live", class: `live ${live.state}` },
+    live.state === "connecting" ? "connecting…"
+      : live.state === "live" ? "live"
+      : live.state === "reconnecting" ? `reconnecting… (attempt ${live.attempt} of ${RECONNECT_DELAYS_MS.length})`
+      : [`offline: ${live.why} `, h("button", { id: "exp-retry", class: "small", onclick: () => follow() }, "Retry")]);
+  const setLive = next => {
+    live = next;
+    const node = document.getElementById("exp-live");
+    if (node && mount.current()) node.replaceWith(liveIndicator());
+  };
+
   render(x);
-  if (x.status === "queued" || x.status === "running") {
-    let pending = false;
-    const refresh = async () => {
-      if (pending || !mount.current()) return;
-      pending = true;
-      try { x = await api(`/api/experiments/${encodeURIComponent(id)}`); await learnMetric(); render(x); }
-      finally { pending = false; }
-    };
-    // Every server-sent event (progress, end) re-reads the experiment; the stream ends when the sweep does.
-    streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh()).then(async () => {
-      while (pending) await new Promise(r => setTimeout(r, 100));
-      await refresh();
-    });
-  }
+  const isRunning = () => x.status === "queued" || x.status === "running";
+  // One re-read at a time; an event arriving meanwhile asks for one more, so the last state is never skipped.
+  let pending = null, again = false;
+  const refresh = () => {
+    if (!mount.current()) return Promise.resolve(false);
+    if (pending) { again = true; return pending; }
+    pending = (async () => {
+      try {
+        do {
+          again = false;
+          x = await api(`/api/experiments/${encodeURIComponent(id)}`);
+          await learnMetric();
+          render(x);
+        } while (again && mount.current());
+        return true;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 401)) console.warn("could not re-read the experiment", e);
+        return false;
+      } finally { pending = null; }
+    })();
+    return pending;
+  };
+
+  let following = false, connections = 0;
+  const follow = async () => {
+    if (following) return;
+    following = true;
+    try {
+      let failures = 0;
+      setLive({ state: "connecting" });
+      while (mount.current() && isRunning()) {
+        const { outcome, problem } = await streamEvents(`/api/experiments/${encodeURIComponent(id)}/events`, () => refresh(), () => {
+          failures = 0;
+          setLive({ state: "live" });
+          if (connections++ > 0) refresh();
+        });
+        if (outcome === "aborted" || !mount.current()) return;
+        // Whatever ended the stream, the experiment itself says whether there is anything left to follow.
+        await refresh();
+        if (!isRunning()) return;
+        if (outcome === "refused") {
+          setLive({ state: "offline", why: problemText(problem) });
+          return;
+        }
+        if (failures >= RECONNECT_DELAYS_MS.length) {
+          setLive({ state: "offline", why: "the live stream dropped and did not come back; updates stopped." });
+          return;
+        }
+        const delay = RECONNECT_DELAYS_MS[failures++];
+        setLive({ state: "reconnecting", attempt: failures });
+        await new Promise(r => setTimeout(r, delay));
+      }
+    } finally { following = false; }
+  };
+  if (isRunning()) follow();
 }
+
+/** Waits before each reconnection of a dropped live stream; after the last, the page says it is offline. */
+const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 function paramText(k, v) { return `${k}=${typeof v === "number" ? num(v, 4) : v}`; }
 function fullParams(p) { return p ? Object.entries(p).map(([k, v]) => paramText(k, v)).join("\n") : ""; }
@@ -656,6 +733,7 @@ async function modelsPage({ mount }) {
 
 async function modelPage({ id: name, mount }) {
   const m = await api(`/api/models/${encodeURIComponent(name)}`);
+  const tryIt = await tryItPanel(m);
   const versions = [...(m.versions || [])].sort((a, b) => b.version - a.version);
   const history = [...(m.history || [])].sort((a, b) => b.when - a.when);
   const path = `/api/models/${encodeURIComponent(m.name)}`;
@@ -687,7 +765,188 @@ async function modelPage({ id: name, mount }) {
         { title: "Change", render: e => [e.from ? badge(e.from) : h("span", { class: "muted" }, "new"), " → ", badge(e.to)] },
         { title: "Who", render: e => h("code", {}, e.who || "—") },
         { title: "Why", render: e => e.why || "—" },
-      ], history, null, { id: "history-table", empty: "No stage change yet." })));
+      ], history, null, { id: "history-table", empty: "No stage change yet." })),
+    tryIt);
+}
+
+// ---------- try a served model ----------
+/**
+ * The "Try it" card of a model's page: a one-row predict form for a tabular model (one field per input column, from
+ * GET /api/models/{name}/schema), or top-N recommendations and similar items for a recommender. It calls the champion,
+ * without ?version, so it answers exactly what the model's callers get.
+ */
+async function tryItPanel(m) {
+  const card = h("section", { class: "card", id: "try-it" }, h("h2", {}, "Try it ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null));
+  if (!m.champion) {
+    card.append(h("p", { class: "empty" }, "No champion to try: promote a version first."));
+    return card;
+  }
+  try {
+    const schema = await api(`/api/models/${encodeURIComponent(m.name)}/schema`);
+    const lineage = (m.versions || []).find(v => v.version === schema.version)?.lineage;
+    card.append(...(schema.kind === "recommender" ? recommenderTry(m.name, schema) : await tabularTry(m.name, schema, lineage)));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) throw e;
+    card.append(h("p", { class: "error", id: "try-load-error", role: "alert" }, problemText(e)));
+  }
+  return card;
+}
+
+/** The problem details of a failed call, with the fields it names; inputs named by a field error are marked. */
+function problemBox(id, err, inputsByColumn) {
+  const p = err instanceof ApiError ? (err.problem || {}) : {};
+  const fieldErrors = Object.entries(p.errors || {}).map(([k, v]) => [k.replace(/^rows\[0\]\.?/, "") || "row", [].concat(v).join(" ")]);
+  for (const [column] of fieldErrors) inputsByColumn?.get(column)?.setAttribute("aria-invalid", "true");
+  const head = err instanceof ApiError
+    ? [p.title ? h("strong", {}, p.title) : null, p.title ? " " : null, p.detail || (p.title ? "" : problemText(err)), err.status ? h("span", { class: "muted small" }, ` (HTTP ${err.status})`) : null]
+    : [String(err.message || err)];
+  return h("div", { class: "problem", id, role: "alert" }, h("p", {}, head),
+    fieldErrors.length ? h("ul", {}, fieldErrors.map(([k, v]) => h("li", {}, h("code", {}, k), ": ", v))) : null);
+}
+
+async function tabularTry(name, schema, lineage) {
+  // The training dataset's profile, when it is still there, suggests values: its top values for a categorical
+  // column, the mean of a numeric one.
+  let profile = null;
+  if (lineage?.datasetId) {
+    try { profile = await api(`/api/datasets/${encodeURIComponent(lineage.datasetId)}`); } catch { /* no suggestions */ }
+  }
+  const columnProfile = column => profile?.columns?.find(c => c.name === column);
+  const inputs = new Map();
+  const fields = (schema.inputs || []).map((input, i) => {
+    const p = columnProfile(input.name);
+    const listId = `try-values-${i}`;
+    const values = (p?.topValues || []).map(v => v.value);
+    const control = h("input", { id: `try-col-${i}`, name: input.name, "data-column": input.name, autocomplete: "off",
+      list: values.length && input.type !== "numeric" ? listId : null,
+      placeholder: input.type === "numeric" && p?.mean != null ? `e.g. ${num(p.mean, 2)}` : values[0] ? `e.g. ${values[0]}` : input.type });
+    control.addEventListener("input", () => control.removeAttribute("aria-invalid"));
+    inputs.set(input.name, control);
+    return h("div", {}, h("label", { for: control.id }, input.name, " ", h("span", { class: "muted small" }, input.type)), control,
+      values.length && input.type !== "numeric" ? h("datalist", { id: listId }, values.map(v => h("option", { value: v }))) : null);
+  });
+  const typical = () => {
+    for (const [column, control] of inputs) {
+      const p = columnProfile(column);
+      const value = p?.type === "numeric" && p.mean != null ? num(p.mean, 2) : p?.topValues?.[0]?.value;
+      if (value !== undefined) { control.value = value; control.removeAttribute("aria-invalid"); }
+    }
+  };
+  const result = h("div", { id: "try-result", "aria-live": "polite" });
+  const button = h("button", { type: "submit", class: "primary" }, "Predict");
+  const form = h("form", { class: "inline", id: "try-form", novalidate: true }, ...fields,
+    h("div", { class: "row nowrap" }, button,
+      profile ? h("button", { type: "button", id: "try-typical", onclick: typical, title: "Top value of each categorical column and mean of each numeric one, from the training dataset's profile" }, "Typical values") : null));
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    // Every field is sent as typed (the API parses it by the column's type); an empty one is a missing value.
+    const row = {};
+    for (const [column, control] of inputs) { row[column] = control.value.trim() === "" ? null : control.value; control.removeAttribute("aria-invalid"); }
+    button.disabled = true;
+    try {
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/predict?explain=true`, { method: "POST", body: { rows: [row] } });
+      result.replaceChildren(...predictionView(schema, answer));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) result.replaceChildren(problemBox("try-error", err, inputs));
+    } finally { button.disabled = false; }
+  });
+  const what = schema.task === "regression" ? `predicts ${schema.label}` : `predicts ${schema.label} (${(schema.classes || []).join(", ")})`;
+  return [h("p", { class: "muted hint" }, `v${schema.version} ${what} from ${schema.inputs.length} columns. An empty field is sent as a missing value.`), form, result];
+}
+
+function predictionView(schema, answer) {
+  const p = answer.predictions?.[0] || {};
+  const positive = schema.classes?.[1];
+  const facts = [h("dt", {}, "Prediction"), h("dd", { id: "try-label" }, h("strong", {}, p.label ?? fixed(p.value, 4)))];
+  if (p.probability !== undefined) facts.push(h("dt", {}, `Probability of ${positive}`), h("dd", { id: "try-probability" }, fixed(p.probability, 4)));
+  if (p.probabilities) {
+    const sorted = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
+    facts.push(h("dt", {}, "Probabilities"), h("dd", { id: "try-probabilities" }, sorted.map(([c, v]) => h("div", {}, `${c}: ${fixed(v, 4)}`))));
+  }
+  if (p.score !== undefined) facts.push(h("dt", {}, "Score"), h("dd", { id: "try-score" }, `${fixed(p.score, 2)} points (higher is safer)`));
+  facts.push(h("dt", {}, "Model"), h("dd", {}, `${answer.model} v${answer.version}`));
+  const out = [h("dl", { class: "kv" }, facts)];
+  const ex = p.explanation;
+  if (ex?.contributions) {
+    // Sorted by size whatever order they came in; bars are scaled to the largest.
+    const contributions = [...ex.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature.localeCompare(b.feature));
+    const largest = Math.max(...contributions.map(c => Math.abs(c.contribution)), 1e-12);
+    const toward = schema.task === "binary" ? ` (positive pushes toward ${positive})` : schema.task === "multiclass" ? ` (toward ${p.label})` : "";
+    out.push(h("h3", {}, "Why"), h("p", { class: "muted small" }, `Largest per-feature contributions${toward}; baseline ${num(ex.bias)}.`),
+      contributions.length
+        ? h("ol", { class: "bars", id: "try-contributions" }, contributions.map(c => h("li", { class: c.contribution < 0 ? "neg" : "pos" },
+            h("span", { class: "name", title: c.feature }, c.feature),
+            h("span", { class: "bar" }, h("i", { style: `width:${(100 * Math.abs(c.contribution) / largest).toFixed(1)}%` })),
+            h("span", { class: "value" }, (c.contribution > 0 ? "+" : "") + fixed(c.contribution, 4)))))
+        : h("p", { class: "empty" }, "No feature moved this prediction."));
+    if (ex.reasonCodes) {
+      out.push(h("h3", {}, "Reason codes"), table([
+        { title: "Feature", render: r => r.feature },
+        { title: "Bin", render: r => h("code", {}, r.bin) },
+        { title: "Points", num: true, render: r => fixed(r.points, 2) },
+        { title: "Best bin's points", num: true, render: r => fixed(r.maximumPoints, 2) },
+      ], ex.reasonCodes, null, { id: "try-reasons", empty: "No points lost: every feature sits in its best bin." }));
+    }
+  } else if (answer.explanationUnavailable) {
+    out.push(h("p", { class: "muted", id: "try-no-explanation" }, `No explanation: ${answer.explanationUnavailable}.`));
+  }
+  return out;
+}
+
+function recommenderTry(name, schema) {
+  const tops = [5, 10, 20, 50, 100];
+  const topSelect = id => h("select", { id }, tops.map(n => h("option", { value: n, selected: n === 10 }, `top ${n}`)));
+  const list = (id, items) => table([
+    { title: "#", num: true, render: r => r.rank },
+    { title: "Item", render: r => h("strong", {}, r.item) },
+    { title: "Score", num: true, render: r => fixed(r.score, 4) },
+  ], items.map((r, i) => ({ ...r, rank: i + 1 })), null, { id, empty: "No item to suggest." });
+  const datalist = (id, values) => h("datalist", { id }, (values || []).map(v => h("option", { value: v })));
+
+  const user = h("input", { id: "rec-user", required: true, list: "rec-users", autocomplete: "off", placeholder: schema.sampleUsers?.[0] ? `e.g. ${schema.sampleUsers[0]}` : "user id" });
+  const userTop = topSelect("rec-top");
+  const userResult = h("div", { id: "rec-result", "aria-live": "polite" });
+  const userForm = h("form", { class: "inline", id: "rec-form" },
+    h("div", {}, h("label", { for: "rec-user" }, "User id"), user, datalist("rec-users", schema.sampleUsers)),
+    h("div", {}, h("label", { for: "rec-top" }, "How many"), userTop),
+    h("div", {}, h("button", { type: "submit", class: "primary" }, "Recommend")));
+  userForm.addEventListener("submit", async e => {
+    e.preventDefault();
+    const id = user.value.trim();
+    try {
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/recommendations/${encodeURIComponent(id)}?top=${userTop.value}`);
+      userResult.replaceChildren(
+        answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
+        list("rec-table", answer.items || []));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) userResult.replaceChildren(problemBox("rec-error", err));
+    }
+  });
+
+  const item = h("input", { id: "sim-item", required: true, list: "sim-items", autocomplete: "off", placeholder: schema.sampleItems?.[0] ? `e.g. ${schema.sampleItems[0]}` : "item id" });
+  const itemTop = topSelect("sim-top");
+  const itemResult = h("div", { id: "sim-result", "aria-live": "polite" });
+  const itemForm = h("form", { class: "inline", id: "sim-form" },
+    h("div", {}, h("label", { for: "sim-item" }, "Item id"), item, datalist("sim-items", schema.sampleItems)),
+    h("div", {}, h("label", { for: "sim-top" }, "How many"), itemTop),
+    h("div", {}, h("button", { type: "submit", class: "primary" }, "Similar items")));
+  itemForm.addEventListener("submit", async e => {
+    e.preventDefault();
+    const id = item.value.trim();
+    try {
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/similar/${encodeURIComponent(id)}?top=${itemTop.value}`);
+      itemResult.replaceChildren(list("sim-table", answer.items || []));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) itemResult.replaceChildren(problemBox("sim-error", err));
+    }
+  });
+
+  return [
+    h("p", { class: "muted hint" }, `v${schema.version}, a ${schema.recommender} recommender trained on ${int(schema.users)} users and ${int(schema.items)} items.`),
+    h("div", { class: "grid2" },
+      h("div", {}, h("h3", {}, "Recommendations for a user"), userForm, userResult),
+      h("div", {}, h("h3", {}, "Items similar to an item"), itemForm, itemResult)),
+  ];
 }
 
 // ---------- schedules ----------

@@ -241,6 +241,63 @@ public sealed class PredictionApiTests
         Assert.Contains(explained, p => p.GetProperty("explanation").GetProperty("reasonCodes").GetArrayLength() > 0);
     }
 
+    [Fact]
+    public async Task Schema_TabularAndRecommenderVersions_SayWhatEachTakes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme", "consumer");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", ServingModels.CreditScorecard());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", await ServingModels.CreditLexiconAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", await ServingModels.ScotchItemKnnAsync());
+        using var client = api.Client(key);
+
+        // The champion, a scorecard: every column of its file but the label, typed as the model reads them.
+        var header = File.ReadLines(TestPaths.Dataset("credit-german-statlog.csv")).First().Split(',');
+        var scorecard = await client.GetFromJsonAsync<JsonElement>("/api/models/credit/schema");
+        Assert.Equal("tabular", scorecard.GetProperty("kind").GetString());
+        Assert.Equal(1, scorecard.GetProperty("version").GetInt32());
+        Assert.Equal("binary", scorecard.GetProperty("task").GetString());
+        Assert.Equal("class", scorecard.GetProperty("label").GetString());
+        Assert.Equal(["bad", "good"], scorecard.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).Order(StringComparer.Ordinal));
+        var inputs = scorecard.GetProperty("inputs").EnumerateArray().ToDictionary(i => i.GetProperty("name").GetString()!, i => i.GetProperty("type").GetString());
+        Assert.Equal(header.Where(c => c != "class").Order(StringComparer.Ordinal), inputs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("numeric", inputs["duration"]);
+        Assert.Equal("categorical", inputs["purpose"]);
+        Assert.True(scorecard.GetProperty("scorecard").GetBoolean());
+        Assert.True(scorecard.GetProperty("explains").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, scorecard.GetProperty("explanationUnavailable").ValueKind);
+        Assert.Equal(JsonValueKind.Null, scorecard.GetProperty("sampleUsers").ValueKind);
+
+        // Another version by ?version, one that cannot explain, says why as predict would.
+        var lexicon = await client.GetFromJsonAsync<JsonElement>("/api/models/credit/schema?version=2");
+        Assert.Equal(2, lexicon.GetProperty("version").GetInt32());
+        Assert.False(lexicon.GetProperty("explains").GetBoolean());
+        Assert.False(lexicon.GetProperty("scorecard").GetBoolean());
+        Assert.Contains("lexicon features", lexicon.GetProperty("explanationUnavailable").GetString(), StringComparison.Ordinal);
+
+        // A recommender: how many users and items it knows, and a few real ones to try.
+        var brands = File.ReadLines(TestPaths.Dataset("recsys-scotch-implicit.csv")).Skip(1).Select(l => l.Split(',')[1].Trim('"')).ToHashSet(StringComparer.Ordinal);
+        var recommender = await client.GetFromJsonAsync<JsonElement>("/api/models/scotch/schema");
+        Assert.Equal("recommender", recommender.GetProperty("kind").GetString());
+        Assert.Equal(JsonValueKind.Null, recommender.GetProperty("inputs").ValueKind);
+        Assert.InRange(recommender.GetProperty("items").GetInt32(), 2, brands.Count);
+        Assert.True(recommender.GetProperty("users").GetInt32() > 100, recommender.ToString());
+        var sampleItems = recommender.GetProperty("sampleItems").EnumerateArray().Select(i => i.GetString()!).ToList();
+        Assert.Equal(10, sampleItems.Count);
+        Assert.All(sampleItems, i => Assert.Contains(i, brands));
+        Assert.Equal(10, recommender.GetProperty("sampleUsers").GetArrayLength());
+
+        // What the model or version is not: the same 404s as predict.
+        using var noModel = await client.GetAsync("/api/models/nope/schema");
+        Assert.Equal(HttpStatusCode.NotFound, noModel.StatusCode);
+        Assert.Equal("There is no champion of model 'nope' in your tenant.", (await noModel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        using var noVersion = await client.GetAsync("/api/models/credit/schema?version=9");
+        Assert.Equal(HttpStatusCode.NotFound, noVersion.StatusCode);
+        Assert.Equal("Model 'credit' has no version 9 in your tenant.", (await noVersion.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
     private static async Task<JsonElement[]> PredictionsAsync(HttpClient client, string pathAndQuery, object rows)
     {
         var separator = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
