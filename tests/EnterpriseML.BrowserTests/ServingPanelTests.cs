@@ -23,7 +23,7 @@ public sealed class ServingPanelTests
         var (tenantId, key) = await CreateTenantAsync(api, "tryit");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "credit-german-statlog.csv", "credit-german");
-        await TrainAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", task = "binary", budgetSeconds = 6, modelName = "credit-try" });
+        await TrainAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", task = "binary", budgetSeconds = 60, maxTrials = 6, modelName = "credit-try" });
 
         // The schema lists the model's inputs: every column of the file but the label, with their types.
         var lines = await File.ReadAllLinesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
@@ -142,8 +142,8 @@ public sealed class ServingPanelTests
         var (_, key) = await CreateTenantAsync(api, "gems");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "tabular-diamonds.csv", "diamonds");
-        await TrainAsync(http, new { datasetId, label = "price", scenario = "auto", task = "regression", budgetSeconds = 6, modelName = "diamond-price" });
-        await TrainAsync(http, new { datasetId, label = "cut", scenario = "auto", task = "multiclass", budgetSeconds = 6, modelName = "diamond-cut" });
+        await TrainAsync(http, new { datasetId, label = "price", scenario = "auto", task = "regression", budgetSeconds = 60, maxTrials = 3, modelName = "diamond-price" });
+        await TrainAsync(http, new { datasetId, label = "cut", scenario = "auto", task = "multiclass", budgetSeconds = 60, maxTrials = 3, modelName = "diamond-cut" });
 
         var lines = File.ReadLines(TestPaths.Dataset("tabular-diamonds.csv")).Take(2).Select(l => l.Split(',').Select(v => v.Trim('"')).ToArray()).ToArray();
         var (header, first) = (lines[0], lines[1]);
@@ -222,7 +222,7 @@ public sealed class ServingPanelTests
         var key = await DashboardTests.CreateTenantAsync(api.BaseAddress, "shop");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "recsys-scotch-implicit.csv", "scotch");
-        await TrainAsync(http, new { datasetId, scenario = "recommendation", userColumn = "respondent", itemColumn = "brand", budgetSeconds = 5, modelName = "scotch-try" });
+        await TrainAsync(http, new { datasetId, scenario = "recommendation", userColumn = "respondent", itemColumn = "brand", budgetSeconds = 60, maxTrials = 4, modelName = "scotch-try" });
 
         var rows = (await File.ReadAllLinesAsync(TestPaths.Dataset("recsys-scotch-implicit.csv"))).Skip(1).Select(l => l.Split(',')).ToList();
         var user = rows[0][0];
