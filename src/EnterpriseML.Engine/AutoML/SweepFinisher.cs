@@ -448,22 +448,31 @@ internal sealed class SweepFinisher
             : rounded.ToString("0." + new string('0', decimals), CultureInfo.InvariantCulture);
     }
 
-    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval)
+    /// <summary>
+    /// The trade-off sentence's word on noise: within or outside it with the interval, or why there is none; says
+    /// how many resamples were drawn of those planned when the sweep's deadline stopped the bootstrap.
+    /// </summary>
+    internal static string NoiseClause(BootstrapInterval interval, bool withinNoise)
     {
         var (lower, upper) = (interval.Lower, interval.Upper);
-        var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
-        var same = specialised.ValidationScore == general.ValidationScore;
-        var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
-        var verdict = same ? "equal" : better ? "better" : "worse";
         var cut = interval.Resamples < interval.Planned
             ? string.Create(CultureInfo.InvariantCulture, $"{interval.Resamples} of {interval.Planned} bootstrap resamples before the sweep's deadline")
             : null;
-        var noise = double.IsNaN(lower)
+        return double.IsNaN(lower)
             ? interval.Planned == 0 ? "no bootstrap interval (validation scores unavailable)"
                 : cut is not null ? $"no bootstrap interval (only {cut}, fewer than {MinimumBootstrapResamples})"
                 : "no bootstrap interval (too few finite resampled differences)"
             : string.Create(CultureInfo.InvariantCulture,
                 $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}]{(cut is null ? "" : $", from {cut}")})");
+    }
+
+    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval)
+    {
+        var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
+        var same = specialised.ValidationScore == general.ValidationScore;
+        var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
+        var verdict = same ? "equal" : better ? "better" : "worse";
+        var noise = NoiseClause(interval, withinNoise);
         return string.Create(CultureInfo.InvariantCulture,
             $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {FormatRatio(ratio)}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
     }

@@ -70,6 +70,17 @@ public sealed class BootstrapDeadlineTests
         Assert.True(double.IsNaN(late.Lower));
     }
 
+    [Fact]
+    public void NoiseClause_SaysWhenTheDeadlineCutTheBootstrap()
+    {
+        Assert.Equal("within noise (95% CI [-0.01, +0.02])", SweepFinisher.NoiseClause(new BootstrapInterval(-0.01, 0.02, 1000, 1000), true));
+        Assert.Equal("outside noise (95% CI [+0.01, +0.02], from 299 of 1000 bootstrap resamples before the sweep's deadline)",
+            SweepFinisher.NoiseClause(new BootstrapInterval(0.01, 0.02, 299, 1000), false));
+        Assert.Equal("no bootstrap interval (only 50 of 1000 bootstrap resamples before the sweep's deadline, fewer than 100)",
+            SweepFinisher.NoiseClause(new BootstrapInterval(double.NaN, double.NaN, 50, 1000), false));
+        Assert.Equal("no bootstrap interval (validation scores unavailable)", SweepFinisher.NoiseClause(new BootstrapInterval(double.NaN, double.NaN, 0, 0), false));
+    }
+
     private static BootstrapInterval Run(BootstrapRows rows, float[] general, float[] specialised, StepClock clock, TimeSpan? deadline) =>
         SweepFinisher.Bootstrap(rows, general, specialised, ScenarioMetric.Auc, 2, 1000, 11, clock, clock.GetTimestamp(), deadline);
 
