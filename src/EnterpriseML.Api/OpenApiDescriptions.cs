@@ -28,6 +28,20 @@ internal static class OpenApiDescriptions
         return Task.CompletedTask;
     });
 
+    /// <summary>
+    /// The rules of <c>DELETE /api/models/{name}</c> (<paramref name="wholeModel"/>) and
+    /// <c>DELETE /api/models/{name}/versions/{version}</c>, which the handlers' types cannot say: what goes, and when a
+    /// delete is refused with 409.
+    /// </summary>
+    public static RouteHandlerBuilder WithModelDeleteRules(this RouteHandlerBuilder builder, bool wholeModel) => wholeModel
+        ? builder.WithSummary("Delete a model with all its versions")
+            .WithDescription("Removes every version, its artifact and the stage history in one transaction (204); predictions then answer 404. "
+                + "409 while a schedule of the tenant refreshes the model (paused or not) or a queued or running experiment will store into it: "
+                + "delete the schedule, cancel or finish the experiment first. A model stored again under the name starts at version 1.")
+        : builder.WithSummary("Delete one version of a model")
+            .WithDescription("Removes the version and its artifact (204); predictions for it answer 404, and its number is not given to a later version. "
+                + "409 for the champion: promote another version first, or delete the whole model.");
+
     /// <summary>A multipart upload: the CSV in <c>file</c> (optionally gzip), its dataset name in <c>name</c>.</summary>
     public static RouteHandlerBuilder WithDatasetUploadBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
     {

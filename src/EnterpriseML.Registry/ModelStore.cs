@@ -42,6 +42,19 @@ public sealed class StageChangeRecord
     public long ChangedAt { get; init; }
 }
 
+/// <summary>What <see cref="ModelStore.DeleteVersionAsync"/> did.</summary>
+public enum VersionDeleteOutcome
+{
+    /// <summary>The version, its artifact and metrics are gone; its history remains, ending in a <c>deleted</c> entry.</summary>
+    Deleted,
+
+    /// <summary>The model has no such version (or there is no such model).</summary>
+    NotFound,
+
+    /// <summary>The version is the champion; nothing was deleted.</summary>
+    IsChampion,
+}
+
 /// <summary>Named models, their versions and the champion/candidate/archived lifecycle with an audit history.</summary>
 public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
 {
@@ -49,7 +62,11 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Adds a version as a candidate; the first version of a model becomes champion.</summary>
+    /// <summary>
+    /// Adds a version as a candidate; the first version of a model becomes champion. Numbers continue after a deleted
+    /// version (the history keeps it), so a number is never given to two versions of one model; after the whole model
+    /// is deleted its name starts again at 1.
+    /// </summary>
     public async Task<ModelVersionRecord> AddVersionAsync(string tenantId, string modelName, string? task, byte[] artifact, string metrics, string parameters, string? leaderboard, string lineage, string changedBy, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
@@ -62,13 +79,19 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
 
         var version = await c.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
-        var stage = version == 1 ? "champion" : "candidate";
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName "
+            + "UNION ALL SELECT version FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName) numbered",
+            new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+        // The first version, or the first since every version was deleted: the model has no champion to keep.
+        var hasChampion = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND stage = 'champion'",
+            new { tenantId, modelName }, tx, cancellationToken: cancellationToken)) > 0;
+        var stage = hasChampion ? "candidate" : "champion";
         var sha = Convert.ToHexStringLower(SHA256.HashData(artifact));
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO model_versions (tenant_id, model_name, version, stage, artifact, artifact_sha256, metrics, parameters, leaderboard, lineage, created_at) VALUES (@tenantId, @modelName, @version, @stage, @artifact, @sha, @metrics, @parameters, @leaderboard, @lineage, @now)",
             new { tenantId, modelName, version, stage, artifact, sha, metrics, parameters, leaderboard, lineage, now }, tx, cancellationToken: cancellationToken));
-        await HistoryAsync(c, tx, tenantId, modelName, version, null, stage, changedBy, version == 1 ? "first version of the model" : "new version", cancellationToken);
+        await HistoryAsync(c, tx, tenantId, modelName, version, null, stage, changedBy, stage == "champion" ? "first version of the model" : "new version", cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
     }
@@ -131,7 +154,11 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         var history = await c.QueryAsync<long>(new CommandDefinition(
             "SELECT version FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName AND to_stage = 'champion' ORDER BY id DESC",
             new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
-        var champions = history.Select(h => (int)h).ToList();
+        // A deleted version's history stays, but it cannot be restored.
+        var existing = (await c.QueryAsync<long>(new CommandDefinition(
+            "SELECT version FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName",
+            new { tenantId, modelName }, tx, cancellationToken: cancellationToken))).ToHashSet();
+        var champions = history.Where(existing.Contains).Select(h => (int)h).ToList();
         var current = champions.FirstOrDefault();
         var target = champions.Skip(1).Where(v => v != current).Select(v => (int?)v).FirstOrDefault();
         if (target is not { } restored)
@@ -142,6 +169,60 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         await PromoteAsync(c, tx, tenantId, modelName, restored, changedBy, "rollback" + (reason is null ? "" : ": " + reason), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return restored;
+    }
+
+    /// <summary>
+    /// Deletes one version: its row, artifact bytes and metrics go in one transaction, under the model's lock, and a
+    /// <c>deleted</c> entry is added to the history. The champion is refused (<see cref="VersionDeleteOutcome.IsChampion"/>):
+    /// promote another version first, or delete the whole model.
+    /// </summary>
+    public async Task<VersionDeleteOutcome> DeleteVersionAsync(string tenantId, string modelName, int version, string changedBy, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
+        var args = new { tenantId, modelName, version };
+        var stage = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT stage FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version", args, tx, cancellationToken: cancellationToken));
+        if (stage is null)
+        {
+            return VersionDeleteOutcome.NotFound;
+        }
+
+        if (stage == "champion")
+        {
+            return VersionDeleteOutcome.IsChampion;
+        }
+
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName AND version = @version", args, tx, cancellationToken: cancellationToken));
+        await HistoryAsync(c, tx, tenantId, modelName, version, stage, "deleted", changedBy, "version deleted", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return VersionDeleteOutcome.Deleted;
+    }
+
+    /// <summary>
+    /// Deletes a model with every version, artifact and its stage history, in one transaction under the model's lock:
+    /// either all of it is gone or none. False when there is no such model. A later version stored under the same
+    /// name starts a new model at version 1.
+    /// </summary>
+    public async Task<bool> DeleteModelAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
+        var args = new { tenantId, modelName };
+        // Versions first: they reference the model row.
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName", args, tx, cancellationToken: cancellationToken));
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName", args, tx, cancellationToken: cancellationToken));
+        var deleted = await c.ExecuteAsync(new CommandDefinition("DELETE FROM models WHERE tenant_id = @tenantId AND name = @modelName", args, tx, cancellationToken: cancellationToken));
+        if (deleted == 0)
+        {
+            return false;
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     private async Task<bool> PromoteAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken)

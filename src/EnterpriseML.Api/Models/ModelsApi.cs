@@ -26,6 +26,8 @@ internal static class ModelsApi
         group.MapGet("/{name}", GetAsync).RequireRole(Roles.DataScientist);
         group.MapPost("/{name}/versions/{version}/promote", PromoteAsync).RequireRole(Roles.DataScientist);
         group.MapPost("/{name}/rollback", RollbackAsync).RequireRole(Roles.DataScientist);
+        group.MapDelete("/{name}", DeleteModelAsync).RequireRole(Roles.DataScientist).WithModelDeleteRules(wholeModel: true);
+        group.MapDelete("/{name}/versions/{version}", DeleteVersionAsync).RequireRole(Roles.DataScientist).WithModelDeleteRules(wholeModel: false);
         return app;
     }
 
@@ -99,6 +101,81 @@ internal static class ModelsApi
 
         return await GetAsync(name, context, models, cancellationToken);
     }
+
+    /// <summary>
+    /// Deletes the model with all its versions, artifacts and history. Refused (409, naming them) while a schedule of
+    /// the tenant refreshes it, paused or not, or a queued or running experiment will store its winner into it: those
+    /// would bring the model back. Predictions then answer 404, on this node at once and on others within
+    /// <see cref="ServedModelCache.ChampionTtl"/>.
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteModelAsync(string name, HttpContext context, ModelStore models, ScheduleStore schedules,
+        ExperimentStore experiments, ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        if (!(await models.NamesAsync(tenant, cancellationToken)).Contains(name, StringComparer.Ordinal))
+        {
+            return NotFound(name);
+        }
+
+        var refreshing = new List<string>();
+        foreach (var schedule in await schedules.ListAsync(tenant, cancellationToken))
+        {
+            if (ModelNameOf(schedule.Experiment) == name)
+            {
+                refreshing.Add(schedule.Name);
+            }
+        }
+
+        if (refreshing.Count > 0)
+        {
+            return TypedResults.Problem(title: "Model in use by a schedule", statusCode: 409,
+                detail: $"Model '{name}' is refreshed by schedule {string.Join(", ", refreshing.Select(n => $"'{n}'"))}, whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{{name}}).");
+        }
+
+        var pending = await experiments.UnfinishedIdsForModelAsync(tenant, name, cancellationToken);
+        if (pending.Count > 0)
+        {
+            return TypedResults.Problem(title: "Model in use by an experiment", statusCode: 409,
+                detail: $"Model '{name}' will receive the winner of queued or running experiment {string.Join(", ", pending)}: cancel it (POST /api/experiments/{{id}}/cancel) or let it finish, then delete the model.");
+        }
+
+        if (!await models.DeleteModelAsync(tenant, name, cancellationToken))
+        {
+            return NotFound(name);
+        }
+
+        served.Forget(tenant, name, null);
+        loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Deleted model {ModelName} by {Who}", name, Who(context));
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Deletes one version and its artifact. The champion is refused (409): promote another version first, or delete
+    /// the whole model. Version numbers are not reused: the next version stored gets a new number.
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteVersionAsync(string name, int version, HttpContext context, ModelStore models,
+        ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        switch (await models.DeleteVersionAsync(tenant, name, version, Who(context), cancellationToken))
+        {
+            case VersionDeleteOutcome.NotFound:
+                return (await models.VersionsAsync(tenant, name, cancellationToken)).Count == 0
+                    ? NotFound(name)
+                    : TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
+            case VersionDeleteOutcome.IsChampion:
+                return TypedResults.Problem(title: "Cannot delete the champion", statusCode: 409,
+                    detail: $"Version {version} is the champion of model '{name}' and serves its predictions: promote another version first (POST /api/models/{name}/versions/{{version}}/promote), or delete the whole model (DELETE /api/models/{name}).");
+        }
+
+        served.Forget(tenant, name, version);
+        loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Deleted model {ModelName} version {Version} by {Who}", name, version, Who(context));
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The <c>modelName</c> of a stored schedule's experiment, or null when it has none.</summary>
+    private static string? ModelNameOf(string experiment) =>
+        JsonNode.Parse(experiment) is JsonObject o && o["modelName"] is JsonValue v && v.TryGetValue<string>(out var modelName) ? modelName : null;
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 

@@ -14,75 +14,125 @@ internal sealed record ServedModel(string Name, int Version, ModelPipeline? Pipe
 }
 
 /// <summary>
-/// Loads model versions once and keeps them. Which version is the champion is looked up at most once per
-/// <see cref="ChampionTtl"/>, so a promotion or rollback on any node swaps the served model within that time; requests
-/// already holding the previous <see cref="ServedModel"/> finish on it (nothing is disposed under them).
+/// Loads model versions once and keeps them, keyed by their artifact's SHA-256 as well as (tenant, name, version): a
+/// version deleted and a model stored again under the same name and number is a new key, never the old model. Which
+/// version and artifact a request means (the champion, or the version asked for) is looked up at most once per
+/// <see cref="ChampionTtl"/>, so a promotion, rollback or delete on any node reaches this one within that time (at once
+/// on the node that made it); requests already holding the previous <see cref="ServedModel"/> finish on it (nothing is
+/// disposed under them).
 /// </summary>
 internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider time)
 {
     public static readonly TimeSpan ChampionTtl = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<(string Tenant, string Name, int Version), Lazy<Task<ServedModel>>> _versions = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Name), (int Version, long CheckedAt)> _champions = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Name, int Version, string Sha), Lazy<Task<ServedModel>>> _versions = new();
+
+    // Version null: the champion.
+    private readonly ConcurrentDictionary<(string Tenant, string Name, int? Version), (int Version, string Sha, long CheckedAt)> _pointers = new();
 
     /// <summary>The requested version, or the champion when <paramref name="version"/> is null; null when there is none.</summary>
     public async Task<ServedModel?> GetAsync(string tenant, string name, int? version, CancellationToken cancellationToken)
     {
-        var v = version ?? await ChampionAsync(tenant, name, cancellationToken);
-        if (v is null)
+        if (await PointerAsync(tenant, name, version, cancellationToken) is not { } target)
         {
             return null;
         }
 
-        var key = (tenant, name, v.Value);
-        var lazy = _versions.GetOrAdd(key, k => new Lazy<Task<ServedModel>>(() => LoadAsync(k.Tenant, k.Name, k.Version)));
+        var key = (tenant, name, target.Version, target.Sha);
+        var lazy = _versions.GetOrAdd(key, k => new Lazy<Task<ServedModel>>(() => LoadAsync(k.Tenant, k.Name, k.Version, k.Sha)));
         try
         {
             return await lazy.Value.WaitAsync(cancellationToken);
         }
         catch (KeyNotFoundException)
         {
+            // Deleted (or replaced) between the lookup and the load.
             _versions.TryRemove(key, out _);
+            _pointers.TryRemove((tenant, name, version), out _);
             return null;
         }
     }
 
     /// <summary>Forgets the champion pointer of a model (after a local promotion or rollback).</summary>
-    public void InvalidateChampion(string tenant, string name) => _champions.TryRemove((tenant, name), out _);
+    public void InvalidateChampion(string tenant, string name) => _pointers.TryRemove((tenant, name, null), out _);
 
-    private async Task<int?> ChampionAsync(string tenant, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Forgets a deleted model (<paramref name="version"/> null) or version: its loaded models and every pointer to
+    /// it, so this node answers 404 at once rather than after <see cref="ChampionTtl"/>.
+    /// </summary>
+    public void Forget(string tenant, string name, int? version)
+    {
+        foreach (var key in _pointers.Keys)
+        {
+            if (key.Tenant == tenant && key.Name == name && (version is null || key.Version is null || key.Version == version))
+            {
+                _pointers.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var key in _versions.Keys)
+        {
+            if (key.Tenant == tenant && key.Name == name && (version is null || key.Version == version))
+            {
+                _versions.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private async Task<(int Version, string Sha)?> PointerAsync(string tenant, string name, int? version, CancellationToken cancellationToken)
     {
         var now = time.GetTimestamp();
-        if (_champions.TryGetValue((tenant, name), out var cached) && time.GetElapsedTime(cached.CheckedAt, now) < ChampionTtl)
+        if (_pointers.TryGetValue((tenant, name, version), out var cached) && time.GetElapsedTime(cached.CheckedAt, now) < ChampionTtl)
         {
-            return cached.Version;
+            return (cached.Version, cached.Sha);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        var version = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
-            "SELECT version FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND stage = 'champion'",
-            new { tenant, name }, cancellationToken: cancellationToken));
-        if (version is null)
+        var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+            version is null
+                ? "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND stage = 'champion'"
+                : "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version",
+            new { tenant, name, version }, cancellationToken: cancellationToken));
+        if (row is null)
         {
-            _champions.TryRemove((tenant, name), out _);
+            _pointers.TryRemove((tenant, name, version), out _);
+            if (version is { } gone)
+            {
+                // Deleted on another node: drop what was loaded for it.
+                Forget(tenant, name, gone);
+            }
+
             return null;
         }
 
-        _champions[(tenant, name)] = ((int)version.Value, now);
-        return (int)version.Value;
+        if (cached.Sha is not null && cached.Version == row.Version && cached.Sha != row.Sha)
+        {
+            // The same number now holds another artifact (the model was deleted and stored again): the old one is dead.
+            _versions.TryRemove((tenant, name, cached.Version, cached.Sha), out _);
+        }
+
+        _pointers[(tenant, name, version)] = ((int)row.Version, row.Sha, now);
+        return ((int)row.Version, row.Sha);
     }
 
-    private async Task<ServedModel> LoadAsync(string tenant, string name, int version)
+    private async Task<ServedModel> LoadAsync(string tenant, string name, int version, string sha)
     {
         await using var connection = await database.OpenAsync();
         var artifact = await connection.QuerySingleOrDefaultAsync<byte[]>(
-            "SELECT artifact FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version",
-            new { tenant, name, version })
-            ?? throw new KeyNotFoundException($"Model {name} has no version {version}.");
+            "SELECT artifact FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version AND artifact_sha256 = @sha",
+            new { tenant, name, version, sha })
+            ?? throw new KeyNotFoundException($"Model {name} has no version {version} with artifact {sha}.");
         var kind = ModelFile.PeekKind(artifact);
         using var stream = new MemoryStream(artifact, writable: false);
         return kind == Recommender.ModelFileKind
             ? new ServedModel(name, version, null, Recommender.Load(stream))
             : new ServedModel(name, version, ModelPipeline.Load(stream), null);
+    }
+
+    private sealed class VersionRow
+    {
+        public long Version { get; init; }
+
+        public string Sha { get; init; } = "";
     }
 }

@@ -59,6 +59,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxPredict = new Option<double?>("--max-predict-us") { Description = "Prune candidates predicting slower than this (µs per row)." };
         var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
+        var maxColumns = CliOptions.MaxColumns();
         var tuner = new Option<string>("--tuner")
         {
             Description = "Hyperparameter tuner: cost-frugal (default), smac, random, grid.",
@@ -66,7 +67,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns })
         {
             command.Options.Add(option);
         }
@@ -95,7 +96,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(task),
                 parse.GetValue(text) ?? [],
                 parse.GetValue(maxTrialSeconds),
-                parse.GetValue(maxTrialMemory));
+                parse.GetValue(maxTrialMemory),
+                parse.GetValue(maxColumns));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -145,6 +147,7 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         var task = LabelEncoding.ParseTask(request.Task, "--task");
+        var limits = CliOptions.CsvLimits(request.MaxColumns);
 
         if (request.Out is not null)
         {
@@ -177,7 +180,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
-        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true }, cancellationToken), request);
+        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken), request);
         foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore))
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
@@ -211,7 +214,7 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
 
@@ -541,4 +544,5 @@ internal sealed record AutoMlRequest(
     string? Task = null,
     IReadOnlyList<string>? Text = null,
     double? MaxTrialSeconds = null,
-    double? MaxTrialMemoryMegabytes = null);
+    double? MaxTrialMemoryMegabytes = null,
+    int MaxColumns = CsvOptions.DefaultMaxColumns);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Data.Common;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
@@ -210,6 +211,47 @@ internal static class CliPaths
 /// <summary>Checks of option combinations that more than one command takes.</summary>
 internal static class CliOptions
 {
+    /// <summary>The option that raises the CSV column limit; the reader's too-many-columns error names it.</summary>
+    public const string MaxColumnsName = "--max-columns";
+
+    /// <summary>
+    /// <c>--max-columns N</c> of the commands that read CSV: the most columns a file may have (default
+    /// <see cref="CsvOptions.DefaultMaxColumns"/>). Outside [1, <see cref="CsvOptions.MaximumMaxColumns"/>] it is a
+    /// parse error naming the option.
+    /// </summary>
+    public static Option<int> MaxColumns()
+    {
+        var option = new Option<int>(MaxColumnsName)
+        {
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"Most columns a CSV file may have (default {CsvOptions.DefaultMaxColumns}, at most {CsvOptions.MaximumMaxColumns})."),
+            DefaultValueFactory = _ => CsvOptions.DefaultMaxColumns,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value is < 1 or > CsvOptions.MaximumMaxColumns)
+            {
+                result.AddError(CheckMaxColumnsMessage(value));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The reader's limits under <c>--max-columns</c>; throws naming the option when it is out of range.</summary>
+    public static CsvOptions CsvLimits(int maxColumns)
+    {
+        if (maxColumns is < 1 or > CsvOptions.MaximumMaxColumns)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxColumns), maxColumns, CheckMaxColumnsMessage(maxColumns));
+        }
+
+        return new CsvOptions { MaxColumns = maxColumns, MaxColumnsSetting = MaxColumnsName };
+    }
+
+    private static string CheckMaxColumnsMessage(int value) => string.Create(CultureInfo.InvariantCulture,
+        $"{MaxColumnsName} must be in [1, {CsvOptions.MaximumMaxColumns}]; got {value}.");
+
     /// <summary>A thread count below 1 is a parse error naming the option (the engine's own check would name its property).</summary>
     public static Option<int?> AtLeastOne(this Option<int?> option)
     {

@@ -15,7 +15,8 @@ internal sealed class PredictCommand : ICliCommand
         var model = new Option<FileInfo>("--model") { Description = "A model saved by eml train --save or eml automl --out.", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "CSV with the model's input columns (extra columns are ignored).", Required = true };
         var output = new Option<FileInfo?>("--output") { Description = "Write predictions here (default: standard output)." };
-        var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output };
+        var maxColumns = CliOptions.MaxColumns();
+        var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output, maxColumns };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
             var target = parse.GetValue(output);
@@ -24,10 +25,11 @@ internal sealed class PredictCommand : ICliCommand
                 CliPaths.Output(target.FullName, "--output");
             }
 
+            var limits = CliOptions.CsvLimits(parse.GetValue(maxColumns));
             var pipeline = ModelPipeline.Load(CliPaths.Input(parse.GetValue(model)!.FullName, "--model"));
             var file = parse.GetValue(input)!;
             CliPaths.Input(file.FullName, "--input");
-            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true }, token);
+            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, token);
             // An error about the rows (a column the model needs that the file lacks) names the file.
             var outputs = CliPaths.InFile(file.FullName, () => pipeline.Predict(table, token));
             if (target is null)

@@ -43,8 +43,9 @@ internal static class RecommendationAutoMlCommand
 
         var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        RecommendationTraining.CheckColumns(paths, columns, "--timestamp");
-        var sets = await Task.Run(() => InteractionSet.ReadCsv(paths, columns, cancellationToken), cancellationToken);
+        var limits = CliOptions.CsvLimits(request.MaxColumns);
+        RecommendationTraining.CheckColumns(paths, columns, "--timestamp", limits);
+        var sets = await Task.Run(() => InteractionSet.ReadCsv(paths, columns, limits, cancellationToken), cancellationToken);
         var train = sets[0];
         var test = request.Test is null ? null : sets[1];
 

@@ -23,7 +23,11 @@ internal sealed record RecommendationTrainRequest(
     bool Json,
     string? Timestamp = null,
     string? Weight = null,
-    string? Segment = null);
+    string? Segment = null)
+{
+    /// <summary><c>--max-columns</c>: the most columns a CSV file may have.</summary>
+    public int MaxColumns { get; init; } = CsvOptions.DefaultMaxColumns;
+}
 
 /// <summary>
 /// Runs `eml train --task recommendation`: reads the interaction CSV file(s), splits per user when no test file is
@@ -59,12 +63,12 @@ internal static class RecommendationTraining
     /// the option, the file and its columns, before the rows are read. <paramref name="timestampOption"/> is how the
     /// command names the timestamp column (<c>--timestamp</c> in <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
     /// </summary>
-    internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp")
+    internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp", CsvOptions? limits = null)
     {
         var first = true;
         foreach (var path in paths)
         {
-            using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"));
+            using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"), limits);
             first = false;
             var names = reader.ColumnNames;
             foreach (var (option, name) in new[]
@@ -93,8 +97,9 @@ internal static class RecommendationTraining
         settings.EnsureAllUsed();
 
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        CheckColumns(paths, columns);
-        var sets = InteractionSet.ReadCsv(paths, columns, cancellationToken);
+        var limits = CliOptions.CsvLimits(request.MaxColumns);
+        CheckColumns(paths, columns, limits: limits);
+        var sets = InteractionSet.ReadCsv(paths, columns, limits, cancellationToken);
         InteractionSet train, test;
         if (request.Test is not null)
         {

@@ -32,9 +32,10 @@ internal sealed class TrainCommand : ICliCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of a table." };
         var user = new Option<string?>("--user") { Description = "Recommendation: the user column." };
         var item = new Option<string?>("--item") { Description = "Recommendation: the item column." };
+        var maxColumns = CliOptions.MaxColumns();
         var command = new Command("train", "Train one model and report its test metrics.")
         {
-            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item,
+            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
@@ -46,7 +47,10 @@ internal sealed class TrainCommand : ICliCommand
                     parse.GetValue(user) ?? throw new ArgumentException("--task recommendation needs --user COL."),
                     parse.GetValue(item) ?? throw new ArgumentException("--task recommendation needs --item COL."),
                     parse.GetValue(label), parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(seed),
-                    parse.GetValue(threads), parse.GetValue(save)?.FullName, parse.GetValue(json));
+                    parse.GetValue(threads), parse.GetValue(save)?.FullName, parse.GetValue(json))
+                {
+                    MaxColumns = parse.GetValue(maxColumns),
+                };
                 return await RecommendationTraining.RunAsync(request, Console.Out, token);
             }
 
@@ -56,7 +60,7 @@ internal sealed class TrainCommand : ICliCommand
                 parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
                 parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
                 parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(save), parse.GetValue(json));
+                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns));
             var result = args.Json ? Run(args, _ => { }, token)
                 : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
                 : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
@@ -73,7 +77,7 @@ internal sealed class TrainCommand : ICliCommand
 
     internal sealed record TrainArguments(
         FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
-        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json);
+        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns);
 
     internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo)
     {
@@ -107,6 +111,7 @@ internal sealed class TrainCommand : ICliCommand
             overrides[c] = ColumnType.Categorical;
         }
 
+        var limits = CliOptions.CsvLimits(args.MaxColumns);
         CliPaths.Input(args.Train.FullName, "--train");
         if (args.Test is not null)
         {
@@ -120,7 +125,7 @@ internal sealed class TrainCommand : ICliCommand
 
         progress($"Reading {args.Train.Name}…");
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
-        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true }, cancellationToken);
+        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
         CheckColumns(table, args);
         var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).ToList();
         table = table.WithoutColumns(args.Ignore);
@@ -156,7 +161,7 @@ internal sealed class TrainCommand : ICliCommand
         {
             progress($"Reading {args.Test.Name}…");
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true }, cancellationToken)
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
             trainData = all;

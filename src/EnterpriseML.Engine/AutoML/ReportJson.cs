@@ -81,6 +81,7 @@ public static class ReportJson
             Number(json, "ciLower", c.Lower);
             Number(json, "ciUpper", c.Upper);
             json.WriteNumber("bootstrapResamples", c.Resamples);
+            json.WriteNumber("bootstrapResamplesPlanned", c.PlannedResamples);
             json.WriteBoolean("withinNoise", c.WithinNoise);
             Number(json, "predictCostRatio", c.BestSpecialised.PredictMicrosecondsPerRow / Math.Max(1e-9, c.BestGeneral.PredictMicrosecondsPerRow));
             json.WriteString("sentence", c.Sentence);

@@ -12,6 +12,9 @@ namespace EnterpriseML.Engine.AutoML;
 /// </summary>
 internal sealed record BootstrapRows(float[] Labels, int Width, int[] Blocks, bool SameRows);
 
+/// <summary>A bootstrap's 95 % interval (NaN when none) and the resamples it drew of those it planned.</summary>
+internal readonly record struct BootstrapInterval(double Lower, double Upper, int Resamples, int Planned);
+
 /// <summary>An ensemble entry built after the search.</summary>
 internal sealed record EnsembleEntry(TrialRecord Record, EnsembleCandidate Candidate, float[] ValidationScores);
 
@@ -336,33 +339,56 @@ internal sealed class SweepFinisher
     private KindComparison Compare(TrialRecord general, TrialRecord specialised, Dictionary<int, float[]> scores)
     {
         var difference = specialised.ValidationScore - general.ValidationScore;
-        double lower = double.NaN, upper = double.NaN;
-        var resamples = 0;
+        var interval = new BootstrapInterval(double.NaN, double.NaN, 0, 0);
         if (scores.TryGetValue(general.Index, out var g) && scores.TryGetValue(specialised.Index, out var s))
         {
-            (lower, upper, resamples) = Bootstrap(g, s);
+            var deadline = _settings.BudgetSeconds is { } budget ? TimeSpan.FromSeconds(budget) : (TimeSpan?)null;
+            interval = Bootstrap(_rows, g, s, _metric, ClassCount, _settings.BootstrapResamples, _settings.Seed, _time, _started, deadline);
         }
 
+        var (lower, upper) = (interval.Lower, interval.Upper);
         var withinNoise = !double.IsNaN(lower) && lower <= 0 && upper >= 0;
-        var sentence = TradeOffSentence(general, specialised, difference, withinNoise, lower, upper);
-        return new KindComparison(general, specialised, difference, lower, upper, resamples, withinNoise, sentence);
+        var sentence = TradeOffSentence(general, specialised, difference, withinNoise, interval);
+        return new KindComparison(general, specialised, difference, lower, upper, interval.Resamples, withinNoise, sentence)
+        {
+            PlannedResamples = interval.Planned,
+        };
     }
 
-    private (double Lower, double Upper, int Resamples) Bootstrap(float[] general, float[] specialised)
+    /// <summary>Fewest resamples an interval is computed from; a deadline that stops the bootstrap sooner leaves none.</summary>
+    internal const int MinimumBootstrapResamples = 100;
+
+    /// <summary>
+    /// The paired bootstrap of specialised − general over the validation rows. It plans up to
+    /// <paramref name="maximumResamples"/> resamples (fewer on large validation sets, to keep it to a few seconds) and,
+    /// with a <paramref name="deadline"/> (time since <paramref name="started"/>), stops drawing once the deadline has
+    /// passed: the resamples done are a prefix of the planned ones (one seeded stream), so a bootstrap that finishes in
+    /// time gives the same interval whatever the clock. Fewer than <see cref="MinimumBootstrapResamples"/> done gives no
+    /// interval (NaN bounds).
+    /// </summary>
+    internal static BootstrapInterval Bootstrap(BootstrapRows rows, float[] general, float[] specialised, ScenarioMetric metric, int classCount,
+        int maximumResamples, int seed, TimeProvider time, long started, TimeSpan? deadline)
     {
-        var (labels, width, blocks, sameRows) = _rows;
+        var (labels, width, blocks, sameRows) = rows;
         var longest = blocks.Max();
 
         // Keep the bootstrap to a few seconds on large validation sets.
-        var resamples = (int)Math.Clamp(40_000_000.0 / (labels.Length * Math.Log(longest + 2) * 2), 100, _settings.BootstrapResamples);
-        var random = new Random(_settings.Seed ^ 0xB007);
+        var planned = (int)Math.Clamp(40_000_000.0 / (labels.Length * Math.Log(longest + 2) * 2), MinimumBootstrapResamples, maximumResamples);
+        var random = new Random(seed ^ 0xB007);
         var drawn = new int[longest];
         var y = new float[longest];
         var a = new float[longest * width];
         var b = new float[longest * width];
-        var differences = new double[resamples];
-        for (var r = 0; r < resamples; r++)
+        var differences = new double[planned];
+        var done = 0;
+        for (; done < planned; done++)
         {
+            // Once per resample (each is a pass over all validation rows), never per row.
+            if (deadline is { } d && time.GetElapsedTime(started) >= d)
+            {
+                break;
+            }
+
             double difference = 0;
             for (int block = 0, start = 0; block < blocks.Length; start += blocks[block], block++)
             {
@@ -383,20 +409,25 @@ internal sealed class SweepFinisher
                     Array.Copy(specialised, row * width, b, i * width, width);
                 }
 
-                difference += _metric.Compute(y.AsSpan(0, n), b.AsSpan(0, n * width), ClassCount) - _metric.Compute(y.AsSpan(0, n), a.AsSpan(0, n * width), ClassCount);
+                difference += metric.Compute(y.AsSpan(0, n), b.AsSpan(0, n * width), classCount) - metric.Compute(y.AsSpan(0, n), a.AsSpan(0, n * width), classCount);
             }
 
-            differences[r] = difference / blocks.Length;
+            differences[done] = difference / blocks.Length;
         }
 
-        Array.Sort(differences);
-        var valid = differences.Where(double.IsFinite).ToArray();
+        if (done < MinimumBootstrapResamples)
+        {
+            return new BootstrapInterval(double.NaN, double.NaN, done, planned);
+        }
+
+        var valid = differences.Take(done).Where(double.IsFinite).ToArray();
+        Array.Sort(valid);
         if (valid.Length < 10)
         {
-            return (double.NaN, double.NaN, resamples);
+            return new BootstrapInterval(double.NaN, double.NaN, done, planned);
         }
 
-        return (valid[(int)(0.025 * (valid.Length - 1))], valid[(int)Math.Ceiling(0.975 * (valid.Length - 1))], resamples);
+        return new BootstrapInterval(valid[(int)(0.025 * (valid.Length - 1))], valid[(int)Math.Ceiling(0.975 * (valid.Length - 1))], done, planned);
     }
 
     /// <summary>
@@ -417,17 +448,31 @@ internal sealed class SweepFinisher
             : rounded.ToString("0." + new string('0', decimals), CultureInfo.InvariantCulture);
     }
 
-    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper)
+    /// <summary>
+    /// The trade-off sentence's word on noise: within or outside it with the interval, or why there is none; says
+    /// how many resamples were drawn of those planned when the sweep's deadline stopped the bootstrap.
+    /// </summary>
+    internal static string NoiseClause(BootstrapInterval interval, bool withinNoise)
+    {
+        var (lower, upper) = (interval.Lower, interval.Upper);
+        var cut = interval.Resamples < interval.Planned
+            ? string.Create(CultureInfo.InvariantCulture, $"{interval.Resamples} of {interval.Planned} bootstrap resamples before the sweep's deadline")
+            : null;
+        return double.IsNaN(lower)
+            ? interval.Planned == 0 ? "no bootstrap interval (validation scores unavailable)"
+                : cut is not null ? $"no bootstrap interval (only {cut}, fewer than {MinimumBootstrapResamples})"
+                : "no bootstrap interval (too few finite resampled differences)"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}]{(cut is null ? "" : $", from {cut}")})");
+    }
+
+    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval)
     {
         var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
         var same = specialised.ValidationScore == general.ValidationScore;
         var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
         var verdict = same ? "equal" : better ? "better" : "worse";
-        var noise = double.IsNaN(lower)
-            ? "no bootstrap interval (validation scores unavailable)"
-            : withinNoise
-                ? string.Create(CultureInfo.InvariantCulture, $"within noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])")
-                : string.Create(CultureInfo.InvariantCulture, $"outside noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}])");
+        var noise = NoiseClause(interval, withinNoise);
         return string.Create(CultureInfo.InvariantCulture,
             $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {FormatRatio(ratio)}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs/row) and {FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
     }

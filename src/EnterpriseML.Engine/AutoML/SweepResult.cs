@@ -36,7 +36,7 @@ public sealed class SweepRequest
 /// <param name="Difference">Specialised minus general, in metric units (positive = larger metric).</param>
 /// <param name="Lower">The 2.5 % bootstrap quantile of the difference (NaN when not computed).</param>
 /// <param name="Upper">The 97.5 % bootstrap quantile of the difference (NaN when not computed).</param>
-/// <param name="Resamples">Bootstrap resamples of the validation rows.</param>
+/// <param name="Resamples">Bootstrap resamples of the validation rows drawn (fewer than <see cref="PlannedResamples"/> when the sweep's deadline stopped the bootstrap).</param>
 /// <param name="WithinNoise">True when the interval contains 0: the two are tied.</param>
 /// <param name="Sentence">The trade-off in one sentence, computed from these numbers.</param>
 public sealed record KindComparison(
@@ -47,7 +47,11 @@ public sealed record KindComparison(
     double Upper,
     int Resamples,
     bool WithinNoise,
-    string Sentence);
+    string Sentence)
+{
+    /// <summary>Bootstrap resamples planned; equal to <see cref="Resamples"/> unless the sweep's deadline stopped the bootstrap.</summary>
+    public int PlannedResamples { get; init; } = Resamples;
+}
 
 /// <summary>
 /// A finalist's score on the selection re-evaluation: the mean over its repeats, and the spread over all their folds.

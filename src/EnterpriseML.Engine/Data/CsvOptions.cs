@@ -9,9 +9,15 @@ public sealed class CsvOptions
     /// <summary>The default <see cref="SourceName"/>.</summary>
     public const string DefaultSourceName = "input";
 
+    /// <summary>The default <see cref="MaxColumns"/>.</summary>
+    public const int DefaultMaxColumns = 2000;
+
+    /// <summary>The largest valid <see cref="MaxColumns"/>.</summary>
+    public const int MaximumMaxColumns = 1_000_000;
+
     private readonly char? _delimiter;
     private readonly long _maxBytes = 1L << 30;
-    private readonly int _maxColumns = 2000;
+    private readonly int _maxColumns = DefaultMaxColumns;
     private readonly string _sourceName = DefaultSourceName;
     private readonly IReadOnlyDictionary<string, ColumnType>? _columnTypes;
 
@@ -64,7 +70,7 @@ public sealed class CsvOptions
         get => _maxColumns;
         init
         {
-            if (value is < 1 or > 1_000_000)
+            if (value is < 1 or > MaximumMaxColumns)
             {
                 throw new ArgumentOutOfRangeException(nameof(MaxColumns), value, "Must be in [1, 1000000].");
             }

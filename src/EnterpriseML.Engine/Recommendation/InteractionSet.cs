@@ -253,10 +253,19 @@ public sealed class InteractionSet
     /// </summary>
     /// <exception cref="CsvFormatException">A file is not a valid table.</exception>
     /// <exception cref="ArgumentException">A named column is missing, mistyped or has an empty value.</exception>
-    public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, CancellationToken cancellationToken = default) =>
+        ReadCsv(paths, columns, new CsvOptions(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadCsv(IReadOnlyList{string}, InteractionColumns, CancellationToken)"/>, with the column limit of
+    /// <paramref name="limits"/> (<see cref="CsvOptions.MaxColumns"/> and how the user sets it); its column types are
+    /// replaced by those of the interaction columns.
+    /// </summary>
+    public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, CsvOptions limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(limits);
         var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal)
         {
             [columns.User] = ColumnType.Categorical,
@@ -285,7 +294,7 @@ public sealed class InteractionSet
         var tables = new DataTable[paths.Count];
         for (var i = 0; i < tables.Length; i++)
         {
-            tables[i] = CsvTable.Read(paths[i], new CsvOptions { ColumnTypes = types }, cancellationToken);
+            tables[i] = CsvTable.Read(paths[i], new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
         }
 
         return FromTables(tables, columns);

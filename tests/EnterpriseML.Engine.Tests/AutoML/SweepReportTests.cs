@@ -147,6 +147,15 @@ public sealed class SweepReportTests
         Assert.Contains(SweepFinisher.FormatRatio(size) + "× the model size", c.Sentence);
         Assert.Equal(c.Lower <= 0 && c.Upper >= 0, c.WithinNoise);
         Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence);
+
+        // No deadline (BudgetSeconds null): every planned resample is drawn, and the JSON records both counts.
+        Assert.Equal(c.PlannedResamples, c.Resamples);
+        Assert.InRange(c.Resamples, SweepFinisher.MinimumBootstrapResamples, 1000);
+        Assert.DoesNotContain("before the sweep's deadline", c.Sentence, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
+        var json = doc.RootElement.GetProperty("comparison");
+        Assert.Equal(c.Resamples, json.GetProperty("bootstrapResamples").GetInt32());
+        Assert.Equal(c.PlannedResamples, json.GetProperty("bootstrapResamplesPlanned").GetInt32());
     }
 
     [Theory]

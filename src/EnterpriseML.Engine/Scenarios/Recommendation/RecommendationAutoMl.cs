@@ -409,7 +409,7 @@ public static class RecommendationAutoMl
     /// each row's NDCG@10 on it from its validation-fold model, the winner's from the refitted model) and, with a
     /// test set, every ranking metric of the winner on it (+ RMSE and MAE when it predicts ratings and the test set
     /// has them). <paramref name="test"/> must share the training set's id indices (read both with one
-    /// <see cref="InteractionSet.ReadCsv"/> call). Predict cost on the test set is µs per user top-10 request.
+    /// <see cref="InteractionSet.ReadCsv(IReadOnlyList{string}, InteractionColumns, CancellationToken)"/> call). Predict cost on the test set is µs per user top-10 request.
     /// </summary>
     public static SweepReport BuildReport(RecommendationAutoMlResult result, InteractionSet? test = null)
     {

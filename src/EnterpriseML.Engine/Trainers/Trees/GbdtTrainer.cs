@@ -42,7 +42,7 @@ public sealed class GbdtTrainer : ITrainer
         ArgumentNullException.ThrowIfNull(data);
         var o = _options;
         TreeInput.ValidateLabels(data);
-        var features = TreeInput.Densify(data.Features, Name);
+        var features = TreeInput.Densify(data.Features, Name, cancellationToken);
         var n = features.RowCount;
         if (n == 0)
         {
@@ -88,7 +88,7 @@ public sealed class GbdtTrainer : ITrainer
         if (o.EarlyStoppingRounds > 0 && data.Validation is { } v && v.Features.RowCount > 0)
         {
             validationSet = v;
-            var validationFeatures = TreeInput.Densify(v.Features, Name);
+            var validationFeatures = TreeInput.Densify(v.Features, Name, cancellationToken);
             if (validationFeatures.ColumnCount != featureCount)
             {
                 throw new ArgumentException($"Validation rows have {validationFeatures.ColumnCount} features; training rows have {featureCount}.", nameof(data));

@@ -113,7 +113,7 @@ public sealed class RandomForestTrainer : ITrainer
         // a 0/1 target are Gini splits for that class), so each class's leaf holds its frequency in the leaf.
         var classes = data.Task == TaskKind.Multiclass ? data.ClassCount : 1;
         TreeInput.ValidateLabels(data);
-        var features = TreeInput.Densify(data.Features, Name);
+        var features = TreeInput.Densify(data.Features, Name, cancellationToken);
         var n = features.RowCount;
         if (n == 0)
         {

@@ -9,8 +9,14 @@ internal static class TreeInput
     /// <summary>Largest sparse block (rows × columns) the tree trainers densify; beyond it they refuse.</summary>
     public const long MaximumDensifiedCells = 64L * 1024 * 1024;
 
-    /// <summary>The matrix with its sparse block (if any) appended to the dense block as ordinary columns.</summary>
-    public static FeatureMatrix Densify(FeatureMatrix features, string trainer)
+    /// <summary>Rows densified between two looks at the cancellation token.</summary>
+    internal const int DensifyRowsPerCancellationCheck = 1024;
+
+    /// <summary>
+    /// The matrix with its sparse block (if any) appended to the dense block as ordinary columns. Checks
+    /// <paramref name="cancellationToken"/> before allocating and every <see cref="DensifyRowsPerCancellationCheck"/> rows.
+    /// </summary>
+    public static FeatureMatrix Densify(FeatureMatrix features, string trainer, CancellationToken cancellationToken = default)
     {
         if (features.Sparse is not { } sparse)
         {
@@ -26,10 +32,16 @@ internal static class TreeInput
                 + $"{MaximumDensifiedCells} cells to densify. Use a linear trainer for large sparse (text) features.");
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var dense = new float[cells];
         features.Dense.AsSpan().CopyTo(dense);
         for (var i = 0; i < n; i++)
         {
+            if (i % DensifyRowsPerCancellationCheck == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var indices = sparse.RowIndices(i);
             var values = sparse.RowValues(i);
             for (var e = 0; e < indices.Length; e++)

@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Serving;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EnterpriseML.IntegrationTests.Api;
+
+/// <summary>
+/// <c>DELETE /api/models/{name}</c> and <c>DELETE /api/models/{name}/versions/{version}</c> on the real API and
+/// registry: the champion rule, predictions answering 404, version numbers, and a model stored again under a deleted
+/// name never served from a stale cache.
+/// </summary>
+public sealed class ModelDeleteApiTests
+{
+    private const int Rows = 20;
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteVersion_ChampionRefused_CandidateGoneAt404_NumbersNotReused(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delver");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditLogisticAsync());
+        using var client = api.Client(key);
+        Assert.Equal(HttpStatusCode.OK, (await PredictAsync(client, "credit", 2)).Status);
+
+        using var champion = await client.DeleteAsync("/api/models/credit/versions/1");
+        Assert.Equal(HttpStatusCode.Conflict, champion.StatusCode);
+        var problem = await champion.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Version 1 is the champion of model 'credit' and serves its predictions: promote another version first (POST /api/models/credit/versions/{version}/promote), or delete the whole model (DELETE /api/models/credit).",
+            problem.GetProperty("detail").GetString());
+
+        using var candidate = await client.DeleteAsync("/api/models/credit/versions/2");
+        Assert.Equal(HttpStatusCode.NoContent, candidate.StatusCode);
+        // At once on the node that deleted it, although version 2 was loaded and cached.
+        var gone = await PredictAsync(client, "credit", 2);
+        Assert.Equal(HttpStatusCode.NotFound, gone.Status);
+        Assert.Equal(HttpStatusCode.OK, (await PredictAsync(client, "credit", null)).Status);
+
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/models/credit");
+        Assert.Equal([1L], model.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        var last = model.GetProperty("history").EnumerateArray().Last();
+        Assert.Equal(2, last.GetProperty("version").GetInt64());
+        Assert.Equal("deleted", last.GetProperty("to").GetString());
+        Assert.Equal("candidate", last.GetProperty("from").GetString());
+
+        using var again = await client.DeleteAsync("/api/models/credit/versions/2");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal("Model 'credit' has no version 2.", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        using var noModel = await client.DeleteAsync("/api/models/nope/versions/1");
+        Assert.Equal(HttpStatusCode.NotFound, noModel.StatusCode);
+        Assert.Equal("There is no model 'nope' in your tenant.", (await noModel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+
+        // The next version gets a new number: 2 stays the deleted one in the history.
+        var next = await AddAsync(store, tenant, "credit", await ServingModels.CreditLogisticAsync());
+        Assert.Equal(3, next.Version);
+        Assert.Equal("candidate", next.Stage);
+
+        // A rollback never restores a deleted version: 3 becomes champion, 1 is archived, then 3 is deleted once 1 is back.
+        using (var promote = await client.PostAsync("/api/models/credit/versions/3/promote", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+        }
+
+        using (var rollback = await client.PostAsync("/api/models/credit/rollback", null))
+        {
+            Assert.Equal(1, (await rollback.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("champion").GetInt64());
+        }
+
+        using (var delete3 = await client.DeleteAsync("/api/models/credit/versions/3"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete3.StatusCode);
+        }
+
+        using var nothing = await client.PostAsync("/api/models/credit/rollback", null);
+        Assert.Equal(HttpStatusCode.Conflict, nothing.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModel_PredictionsGive404_NameStoredAgainServesTheNewModel(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delmodel");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (otherTenant, otherKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        var gbdt = await ServingModels.CreditGbdtAsync();
+        var logistic = await ServingModels.CreditLogisticAsync();
+        await AddAsync(store, tenant, "credit", gbdt);
+        await AddAsync(store, tenant, "credit", logistic);
+        await AddAsync(store, otherTenant, "credit", gbdt);
+        using var client = api.Client(key);
+        using var other = api.Client(otherKey);
+        var before = await PredictAsync(client, "credit", null);
+        Assert.Equal(HttpStatusCode.OK, before.Status);
+        Assert.Equal(HttpStatusCode.OK, (await PredictAsync(client, "credit", 2)).Status);
+
+        using var deleted = await client.DeleteAsync("/api/models/credit");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PredictAsync(client, "credit", null)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await PredictAsync(client, "credit", 1)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await PredictAsync(client, "credit", 2)).Status);
+        using (var get = await client.GetAsync("/api/models/credit"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        }
+
+        Assert.Empty(await store.VersionsAsync(tenant, "credit"));
+        Assert.Empty(await store.HistoryAsync(tenant, "credit"));
+        Assert.DoesNotContain("credit", await store.NamesAsync(tenant));
+        using (var twice = await client.DeleteAsync("/api/models/credit"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, twice.StatusCode);
+        }
+
+        // Tenant-scoped: the other tenant's model of that name is untouched.
+        Assert.Equal(before.Body, (await PredictAsync(other, "credit", null)).Body);
+
+        // Stored again, the name starts at version 1, and that is the new model, not the cached gbdt.
+        var reborn = await AddAsync(store, tenant, "credit", logistic);
+        Assert.Equal(1, reborn.Version);
+        Assert.Equal("champion", reborn.Stage);
+        await AddAsync(store, tenant, "credit-lr", logistic);
+        var expected = (await PredictAsync(client, "credit-lr", null)).Body;
+        Assert.NotEqual(before.Body, expected);
+        Assert.Equal(expected, (await PredictAsync(client, "credit", null)).Body);
+        Assert.Equal(expected, (await PredictAsync(client, "credit", 1)).Body);
+    }
+
+    /// <summary>
+    /// Another node deletes the model and stores a new one under the same name and number: this node's cache, which
+    /// was never told, answers 404 and then serves the new artifact within the champion TTL, never the old one.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModel_OnAnotherNode_CachedVersionNotServedAfterTheTtl(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delnode");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        var otherNode = new ModelStore(api.Services.GetRequiredService<RegistryDatabase>(), TimeProvider.System);
+        var gbdt = await ServingModels.CreditGbdtAsync();
+        var logistic = await ServingModels.CreditLogisticAsync();
+        await AddAsync(store, tenant, "credit", gbdt);
+        using var client = api.Client(key);
+        var old = await PredictAsync(client, "credit", 1);
+        Assert.Equal(HttpStatusCode.OK, old.Status);
+        Assert.Equal(HttpStatusCode.OK, (await PredictAsync(client, "credit", null)).Status);
+
+        Assert.True(await otherNode.DeleteModelAsync(tenant, "credit"));
+        foreach (var version in new int?[] { 1, null })
+        {
+            await Processes.PollAsync(async () => (await PredictAsync(client, "credit", version)).Status == HttpStatusCode.NotFound ? (object)true : null,
+                TimeSpan.FromSeconds(20), $"404 for version {version?.ToString() ?? "champion"} after the delete");
+        }
+
+        await otherNode.AddVersionAsync(tenant, "credit", "Binary", await File.ReadAllBytesAsync(logistic), "{}", "{}", null, "{}", "other-node");
+        await AddAsync(store, tenant, "credit-lr", logistic);
+        var expected = (await PredictAsync(client, "credit-lr", null)).Body;
+        Assert.NotEqual(old.Body, expected);
+        foreach (var version in new int?[] { 1, null })
+        {
+            var served = await Processes.PollAsync(async () => await PredictAsync(client, "credit", version) is { Status: HttpStatusCode.OK } r ? r.Body : null,
+                TimeSpan.FromSeconds(20), $"version {version?.ToString() ?? "champion"} served again");
+            Assert.Equal(expected, served);
+        }
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModel_RefusedWhileAScheduleRefreshesItOrAnExperimentWillStoreIntoIt(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delbusy");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (_, consumerKey) = await ServingModels.CreateTenantAsync(admin, "acme-apps", Roles.Consumer);
+        var store = api.Services.GetRequiredService<ModelStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        // A consumer key may predict but not delete.
+        using (var consumer = api.Client(consumerKey))
+        using (var forbidden = await consumer.DeleteAsync("/api/models/credit"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        }
+
+        var schedules = api.Services.GetRequiredService<ScheduleStore>();
+        const string Experiment = """{"datasetName":"credit-latest","label":"class","scenario":"credit","budgetSeconds":30,"modelName":"credit"}""";
+        Assert.True(await schedules.CreateAsync(tenant, "nightly", "0 0 3 1 1 ?", "UTC", Experiment, "{}"));
+        Assert.True(await schedules.CreateAsync(tenant, "other-model", "0 0 3 1 1 ?", "UTC", Experiment.Replace("\"credit\"}", "\"churn\"}", StringComparison.Ordinal), "{}"));
+        using (var refused = await client.DeleteAsync("/api/models/credit"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("Model 'credit' is refreshed by schedule 'nightly', whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{name}).",
+                (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+
+        using (var unschedule = await client.DeleteAsync("/api/schedules/nightly"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, unschedule.StatusCode);
+        }
+
+        var experiments = api.Services.GetRequiredService<ExperimentStore>();
+        var queued = await experiments.CreateAsync(tenant, "no-dataset", "credit", "credit", "{}", null);
+        using (var refused = await client.DeleteAsync("/api/models/credit"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal($"Model 'credit' will receive the winner of queued or running experiment {queued.Id}: cancel it (POST /api/experiments/{{id}}/cancel) or let it finish, then delete the model.",
+                (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+
+        Assert.Single(await store.VersionsAsync(tenant, "credit"));
+        Assert.True(await experiments.FinishAsync(queued.Id, "cancelled", "cancelled by the test", null, null, null));
+        using var deleted = await client.DeleteAsync("/api/models/credit");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Empty(await store.VersionsAsync(tenant, "credit"));
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesBothDeleteRoutesAndTheirConflicts()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "delopenapi");
+        using var api = new ApiHost(scope);
+        using var anonymous = api.Client(apiKey: null);
+        using var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+
+        var model = paths.GetProperty("/api/models/{name}").GetProperty("delete");
+        Assert.Equal("Delete a model with all its versions", model.GetProperty("summary").GetString());
+        Assert.Contains("409 while a schedule", model.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var version = paths.GetProperty("/api/models/{name}/versions/{version}").GetProperty("delete");
+        Assert.Equal("Delete one version of a model", version.GetProperty("summary").GetString());
+        Assert.Contains("409 for the champion", version.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<ModelVersionRecord> AddAsync(ModelStore store, string tenant, string name, string modelPath) =>
+        await store.AddVersionAsync(tenant, name, "Binary", await File.ReadAllBytesAsync(modelPath), "{}", "{}", null, "{}", "test");
+
+    /// <summary>The response to JSON rows of credit-german: status, and the predictions array as text (for comparison).</summary>
+    private static async Task<(HttpStatusCode Status, string? Body)> PredictAsync(HttpClient client, string name, int? version)
+    {
+        var path = version is null ? $"/api/models/{name}/predict" : $"/api/models/{name}/predict?version={version}";
+        using var response = await client.PostAsJsonAsync(path, new { rows = ServingModels.CreditRows(Rows) });
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (response.StatusCode, null);
+        }
+
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (response.StatusCode, body.GetProperty("predictions").GetRawText());
+    }
+}
