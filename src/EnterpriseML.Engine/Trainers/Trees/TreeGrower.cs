@@ -858,6 +858,16 @@ internal sealed class TreeGrower
         var f = _activeForStep[_activeOffset + index];
         var binner = _data.Binners[f];
         var hist = _curHist.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binner.BinCount * Histograms.Stride);
+        if (_data.IsSparse(f)
+            && _curLeaf.Count - hist[(_data.Sparse(f).DefaultBin * Histograms.Stride) + 2] < Math.Max(_s.MinimumCount, 1))
+        {
+            // The side without the bin of 0 would hold fewer rows than a leaf needs (for most text features in most
+            // leaves): no split passes the searches' count checks, so none is searched. Only the field that marks a
+            // candidate invalid is written: a whole candidate per feature and split was most of the search's time.
+            _featureBest[f].Feature = -1;
+            return;
+        }
+
         _featureBest[f] = binner.IsCategorical ? EvaluateCategorical(f, hist, _curLeaf) : EvaluateNumeric(f, hist, _curLeaf);
     }
 
