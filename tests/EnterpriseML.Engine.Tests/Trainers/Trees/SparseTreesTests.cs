@@ -50,6 +50,81 @@ public sealed class SparseTreesTests
     }
 
     [Fact]
+    public void Fit_SparseEdgeValues_SameBinsAndForestAsDensified()
+    {
+        // Sparse columns with what text never has: a categorical code column (implicit zeros are level 0), negative
+        // values (the bin of 0 is not the lowest), NaN (missing bin) and explicitly stored zeros; plus a dense column.
+        const int n = 1500;
+        var random = new Random(21);
+        var pointers = new int[n + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        var dense = new float[n];
+        var labels = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            dense[i] = (float)random.NextDouble();
+            var code = random.Next(6) < 3 ? 0 : random.Next(1, 5);
+            var signed = random.Next(3) == 0 ? (float)Math.Round((random.NextDouble() * 4) - 2, 1) : 0f;
+            var gappy = random.Next(10) switch { 0 => float.NaN, 1 => 0f, 2 => 3f + random.Next(3), _ => float.PositiveInfinity };
+            if (code != 0 || random.Next(2) == 0)
+            {
+                indices.Add(0);
+                values.Add(code);
+            }
+
+            if (signed != 0)
+            {
+                indices.Add(1);
+                values.Add(signed);
+            }
+
+            if (!float.IsPositiveInfinity(gappy))
+            {
+                indices.Add(2);
+                values.Add(gappy);
+            }
+
+            pointers[i + 1] = indices.Count;
+            var score = (code is 2 or 4 ? 1.0 : 0) + signed + (float.IsNaN(gappy) ? 1 : 0) + dense[i] + random.NextDouble();
+            labels[i] = score > 1.2 ? 1 : 0;
+        }
+
+        FeatureInfo[] infos = [new("d"), new("code", IsCategorical: true, Cardinality: 5), new("signed"), new("gappy")];
+        var x = new FeatureMatrix(n, dense, 1, new SparseMatrix(n, 3, pointers, [.. indices], [.. values]), infos);
+        var densified = TreeInput.Densify(x, "test");
+        var sparseBins = BinnedData.Fit(x, 255, 200_000, 1, 1);
+        var denseBins = BinnedData.Fit(densified, 255, 200_000, 1, 1);
+        Assert.True(sparseBins.Sparse(2).DefaultBin > 1, "the bin of 0 should sit above the negative values' bins");
+        for (var f = 0; f < 4; f++)
+        {
+            Assert.Equal(denseBins.Binners[f].UpperEdges, sparseBins.Binners[f].UpperEdges);
+            Assert.Equal(denseBins.Binners[f].CategoryToBin, sparseBins.Binners[f].CategoryToBin);
+            for (var r = 0; r < n; r++)
+            {
+                Assert.Equal(denseBins.Columns[f][r], sparseBins.BinOf(f, r));
+            }
+        }
+
+        var data = new TrainingSet(x, labels, TaskKind.Binary);
+        var options = new RandomForestOptions { NumberOfTrees = 10, MinimumExampleCountPerLeaf = 3, Seed = 2 };
+        var sparseForest = (RandomForestModel)new RandomForestTrainer(options).Fit(data);
+        var denseForest = (RandomForestModel)new RandomForestTrainer(options).Fit(new TrainingSet(densified, labels, TaskKind.Binary));
+        Assert.Equal(Bytes(denseForest.Write), Bytes(sparseForest.Write));
+        var gbdtOptions = new GbdtOptions { NumberOfTrees = 10, MinimumExampleCountPerLeaf = 5 };
+        var sparseGbdt = new GbdtTrainer(gbdtOptions).Fit(data);
+        var denseGbdt = new GbdtTrainer(gbdtOptions).Fit(new TrainingSet(densified, labels, TaskKind.Binary));
+        var expected = TreeTestData.PredictAll(denseGbdt, densified);
+        var actual = TreeTestData.PredictAll(sparseGbdt, x);
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 1e-5);
+        }
+
+        Assert.InRange(TreeTestData.Auc(actual, labels), 0.75, 1.0);
+    }
+
+    [Fact]
     public void BinnedDataFit_SparseCancelledToken_Throws()
     {
         var x = Sentiment.Value.Train.Features;
