@@ -1,4 +1,6 @@
+using System.Numerics;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Numerics;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
 
@@ -65,7 +67,14 @@ internal sealed class FeatureBinner
     /// at most <paramref name="maxValueBins"/> of them; otherwise bins are cut greedily at distinct-value boundaries so
     /// that each holds about the remaining count over the remaining bins.
     /// </summary>
-    public static FeatureBinner FitNumeric(Span<float> sample, int maxValueBins)
+    public static FeatureBinner FitNumeric(Span<float> sample, int maxValueBins) => FitNumeric(sample, 0, maxValueBins);
+
+    /// <summary>
+    /// <see cref="FitNumeric(Span{float}, int)"/> for a sparse column: <paramref name="sample"/> holds the sampled rows'
+    /// stored values and <paramref name="zeroCount"/> the sampled rows that store none (value 0). The edges are the
+    /// ones the densified sample would give.
+    /// </summary>
+    public static FeatureBinner FitNumeric(Span<float> sample, int zeroCount, int maxValueBins)
     {
         var count = 0;
         for (var i = 0; i < sample.Length; i++)
@@ -79,6 +88,7 @@ internal sealed class FeatureBinner
         var values = sample[..count];
         values.Sort();
         var distinct = new List<(float Value, int Count)>();
+        var zerosLeft = zeroCount;
         for (var i = 0; i < values.Length;)
         {
             var j = i + 1;
@@ -87,9 +97,29 @@ internal sealed class FeatureBinner
                 j++;
             }
 
-            distinct.Add((values[i], j - i));
+            if (zerosLeft > 0 && values[i] > 0)
+            {
+                distinct.Add((0f, zerosLeft));
+                zerosLeft = 0;
+            }
+
+            var group = j - i;
+            if (values[i] == 0)
+            {
+                group += zerosLeft;
+                zerosLeft = 0;
+            }
+
+            distinct.Add((values[i], group));
             i = j;
         }
+
+        if (zerosLeft > 0)
+        {
+            distinct.Add((0f, zerosLeft));
+        }
+
+        count += zeroCount;
 
         var edges = new List<float>();
         if (distinct.Count <= maxValueBins)
@@ -185,18 +215,59 @@ internal sealed class FeatureBinner
     }
 }
 
-/// <summary>Training rows binned to bytes, one column per feature (column-major), with their binners.</summary>
+/// <summary>
+/// One sparse feature binned: the rows whose bin differs from <see cref="DefaultBin"/> (the bin of the value 0, which
+/// every row without a stored value falls in), in increasing row order, with their bins.
+/// </summary>
+internal sealed class SparseBinnedColumn(int[] rows, byte[] bins, byte defaultBin)
+{
+    public int[] Rows { get; } = rows;
+
+    public byte[] Bins { get; } = bins;
+
+    public byte DefaultBin { get; } = defaultBin;
+
+    /// <summary>The bin of row <paramref name="row"/> (binary search).</summary>
+    public byte BinOf(int row)
+    {
+        var at = Array.BinarySearch(Rows, row);
+        return at >= 0 ? Bins[at] : DefaultBin;
+    }
+}
+
+/// <summary>
+/// Training rows binned to bytes, with their binners. Features of the matrix's dense block get one byte per row
+/// (column-major, <see cref="Columns"/>); features of its sparse block stay sparse (<see cref="SparseColumns"/>): only
+/// the rows whose bin is not the bin of 0 are stored, by column and again by row (<see cref="SparseRowStarts"/>), so
+/// histograms and partitions touch stored entries only (Ke et al. 2017, "LightGBM", sparse features).
+/// </summary>
 internal sealed class BinnedData
 {
-    private BinnedData(int rowCount, byte[][] columns, FeatureBinner[] binners)
+    private BinnedData(int rowCount, byte[][] columns, SparseBinnedColumn[] sparseColumns, FeatureBinner[] binners)
     {
         RowCount = rowCount;
         Columns = columns;
+        SparseColumns = sparseColumns;
         Binners = binners;
         BinOffsets = new int[binners.Length + 1];
+        long total = 0;
         for (var f = 0; f < binners.Length; f++)
         {
-            BinOffsets[f + 1] = BinOffsets[f] + binners[f].BinCount;
+            total += binners[f].BinCount;
+            if (total * Histograms.Stride > Array.MaxLength)
+            {
+                throw new NotSupportedException(
+                    $"The tree trainers keep a histogram of every feature's bins: {binners.Length} features need more than "
+                    + $"{Array.MaxLength / Histograms.Stride} bins in all (reached at feature {f}). Lower MaximumBinCountPerFeature "
+                    + "or the number of features (for text, the vocabulary size).");
+            }
+
+            BinOffsets[f + 1] = (int)total;
+        }
+
+        if (sparseColumns.Length > 0)
+        {
+            (SparseRowStarts, SparseRowFeatures, SparseRowBins) = ByRow(rowCount, columns.Length, sparseColumns);
         }
     }
 
@@ -204,7 +275,24 @@ internal sealed class BinnedData
 
     public int FeatureCount => Binners.Length;
 
+    /// <summary>The bins of the dense features 0..<see cref="DenseFeatureCount"/> − 1, one byte per row.</summary>
     public byte[][] Columns { get; }
+
+    /// <summary>Features from <see cref="DenseFeatureCount"/> on: sparse feature f is entry f − DenseFeatureCount.</summary>
+    public SparseBinnedColumn[] SparseColumns { get; }
+
+    public int DenseFeatureCount => Columns.Length;
+
+    public bool HasSparse => SparseColumns.Length > 0;
+
+    /// <summary>Row r's stored sparse entries are SparseRowStarts[r]..SparseRowStarts[r + 1] − 1 (empty without sparse features).</summary>
+    public int[] SparseRowStarts { get; } = [];
+
+    /// <summary>Feature index (dense features first) of each entry by row, increasing within a row.</summary>
+    public int[] SparseRowFeatures { get; } = [];
+
+    /// <summary>Bin of each entry by row.</summary>
+    public byte[] SparseRowBins { get; } = [];
 
     public FeatureBinner[] Binners { get; }
 
@@ -213,19 +301,77 @@ internal sealed class BinnedData
 
     public int TotalBins => BinOffsets[^1];
 
+    public bool IsSparse(int feature) => feature >= Columns.Length;
+
+    public SparseBinnedColumn Sparse(int feature) => SparseColumns[feature - Columns.Length];
+
+    /// <summary>The bin of one row of one feature (a binary search for a sparse feature).</summary>
+    public byte BinOf(int feature, int row) => feature < Columns.Length ? Columns[feature][row] : Sparse(feature).BinOf(row);
+
+    /// <summary>
+    /// A byte column holding feature <paramref name="feature"/>'s bin at each row of <paramref name="rows"/> (other
+    /// entries are left as they were): the dense column itself, or <paramref name="scratch"/> (length RowCount) filled
+    /// from the stored entries, looked up row by row when the rows are few and increasing, else scattered.
+    /// </summary>
+    public byte[] BinsOfRows(int feature, ReadOnlySpan<int> rows, byte[] scratch, bool rowsIncrease)
+    {
+        if (feature < Columns.Length)
+        {
+            return Columns[feature];
+        }
+
+        var column = Sparse(feature);
+        var stored = column.Rows;
+        if (rowsIncrease && (long)rows.Length * (BitOperations.Log2((uint)stored.Length) + 2) < stored.Length)
+        {
+            var from = 0;
+            foreach (var r in rows)
+            {
+                var at = Array.BinarySearch(stored, from, stored.Length - from, r);
+                if (at >= 0)
+                {
+                    scratch[r] = column.Bins[at];
+                    from = at + 1;
+                }
+                else
+                {
+                    scratch[r] = column.DefaultBin;
+                    from = ~at;
+                }
+            }
+
+            return scratch;
+        }
+
+        foreach (var r in rows)
+        {
+            scratch[r] = column.DefaultBin;
+        }
+
+        var bins = column.Bins;
+        for (var e = 0; e < stored.Length; e++)
+        {
+            scratch[stored[e]] = bins[e];
+        }
+
+        return scratch;
+    }
+
     /// <summary>
     /// Fits binners on (a sample of at most <paramref name="sampleSize"/> rows of) <paramref name="features"/> and
-    /// bins every row. Parallel over features; the result does not depend on the thread count.
+    /// bins every row. A sparse block is binned without densifying: a sparse column's binner is the one its densified
+    /// sample would give. Parallel over features; the result does not depend on the thread count.
     /// </summary>
     public static BinnedData Fit(FeatureMatrix features, int maxValueBins, int sampleSize, int seed, int maxDegreeOfParallelism,
         CancellationToken cancellationToken = default)
     {
         var n = features.RowCount;
+        var denseCount = features.DenseColumnCount;
         var sampleRows = SampleRows(n, sampleSize, seed);
-        var binners = new FeatureBinner[features.DenseColumnCount];
+        var binners = new FeatureBinner[features.ColumnCount];
         // Checked between features: on wide data (thousands of text columns) binning alone takes most of a second.
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
-        Parallel.For(0, binners.Length, options, f =>
+        Parallel.For(0, denseCount, options, f =>
         {
             var column = features.DenseColumn(f);
             var info = features.Features[f];
@@ -250,17 +396,70 @@ internal sealed class BinnedData
 
             binners[f] = FeatureBinner.FitNumeric(sample, maxValueBins);
         });
-        return Apply(features, binners, maxDegreeOfParallelism, cancellationToken);
+
+        var byColumn = ByColumn(features.Sparse, cancellationToken);
+        if (byColumn is { } csc)
+        {
+            var inSample = sampleRows is null ? null : new bool[n];
+            foreach (var r in sampleRows ?? [])
+            {
+                inSample![r] = true;
+            }
+
+            var sampleCount = sampleRows?.Length ?? n;
+            Parallel.For(0, csc.Starts.Length - 1, options, j =>
+            {
+                var f = denseCount + j;
+                var info = features.Features[f];
+                int from = csc.Starts[j], to = csc.Starts[j + 1];
+                if (info.IsCategorical)
+                {
+                    // Rare (many-level one-hot is not categorical); its level counts need the whole column.
+                    var column = new float[n];
+                    for (var e = from; e < to; e++)
+                    {
+                        column[csc.Rows[e]] = csc.Values[e];
+                    }
+
+                    binners[f] = FeatureBinner.FitCategorical(column, info.Cardinality, maxValueBins);
+                    return;
+                }
+
+                var sample = new float[to - from];
+                var stored = 0;
+                for (var e = from; e < to; e++)
+                {
+                    if (inSample is null || inSample[csc.Rows[e]])
+                    {
+                        sample[stored++] = csc.Values[e];
+                    }
+                }
+
+                binners[f] = FeatureBinner.FitNumeric(sample.AsSpan(0, stored), sampleCount - stored, maxValueBins);
+            });
+        }
+
+        return Apply(features, byColumn, binners, maxDegreeOfParallelism, cancellationToken);
     }
 
     /// <summary>Bins <paramref name="features"/> with already fitted binners (validation rows).</summary>
     public static BinnedData Apply(FeatureMatrix features, FeatureBinner[] binners, int maxDegreeOfParallelism,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Apply(features, ByColumn(features.Sparse, cancellationToken), binners, maxDegreeOfParallelism, cancellationToken);
+
+    private static BinnedData Apply(FeatureMatrix features, SparseByColumn? csc, FeatureBinner[] binners, int maxDegreeOfParallelism,
+        CancellationToken cancellationToken)
     {
+        if (features.ColumnCount != binners.Length)
+        {
+            throw new ArgumentException($"The matrix has {features.ColumnCount} features; the binners cover {binners.Length}.", nameof(features));
+        }
+
         var n = features.RowCount;
-        var columns = new byte[binners.Length][];
+        var denseCount = features.DenseColumnCount;
+        var columns = new byte[denseCount][];
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
-        Parallel.For(0, binners.Length, options, f =>
+        Parallel.For(0, denseCount, options, f =>
         {
             var column = features.DenseColumn(f);
             var binner = binners[f];
@@ -272,7 +471,116 @@ internal sealed class BinnedData
 
             columns[f] = bins;
         });
-        return new BinnedData(n, columns, binners);
+
+        var sparseColumns = new SparseBinnedColumn[binners.Length - denseCount];
+        if (csc is not null)
+        {
+            Parallel.For(0, sparseColumns.Length, options, j =>
+            {
+                var binner = binners[denseCount + j];
+                var defaultBin = (byte)binner.Bin(0f);
+                int from = csc.Starts[j], to = csc.Starts[j + 1];
+                var kept = 0;
+                var rows = new int[to - from];
+                var bins = new byte[to - from];
+                for (var e = from; e < to; e++)
+                {
+                    var b = (byte)binner.Bin(csc.Values[e]);
+                    if (b != defaultBin)
+                    {
+                        rows[kept] = csc.Rows[e];
+                        bins[kept++] = b;
+                    }
+                }
+
+                sparseColumns[j] = kept == rows.Length
+                    ? new SparseBinnedColumn(rows, bins, defaultBin)
+                    : new SparseBinnedColumn(rows[..kept], bins[..kept], defaultBin);
+            });
+        }
+
+        return new BinnedData(n, columns, sparseColumns, binners);
+    }
+
+    /// <summary>The CSR block transposed: per column, its stored rows in increasing order and their values.</summary>
+    private sealed record SparseByColumn(int[] Starts, int[] Rows, float[] Values);
+
+    private static SparseByColumn? ByColumn(SparseMatrix? sparse, CancellationToken cancellationToken)
+    {
+        if (sparse is null)
+        {
+            return null;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var starts = new int[sparse.ColumnCount + 1];
+        var indices = sparse.ColumnIndices;
+        var entries = sparse.RowPointers[sparse.RowCount];
+        for (var e = 0; e < entries; e++)
+        {
+            var j = indices[e];
+            if ((uint)j >= (uint)sparse.ColumnCount)
+            {
+                throw new ArgumentException($"Sparse entry {e} has column {j}; the block has {sparse.ColumnCount} columns.", nameof(sparse));
+            }
+
+            starts[j + 1]++;
+        }
+
+        for (var j = 0; j < sparse.ColumnCount; j++)
+        {
+            starts[j + 1] += starts[j];
+        }
+
+        var next = starts[..^1];
+        var rows = new int[entries];
+        var values = new float[entries];
+        for (var i = 0; i < sparse.RowCount; i++)
+        {
+            for (var e = sparse.RowPointers[i]; e < sparse.RowPointers[i + 1]; e++)
+            {
+                var at = next[indices[e]]++;
+                rows[at] = i;
+                values[at] = sparse.Values[e];
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new SparseByColumn(starts, rows, values);
+    }
+
+    private static (int[] Starts, int[] Features, byte[] Bins) ByRow(int rowCount, int denseCount, SparseBinnedColumn[] columns)
+    {
+        var starts = new int[rowCount + 1];
+        foreach (var column in columns)
+        {
+            foreach (var r in column.Rows)
+            {
+                starts[r + 1]++;
+            }
+        }
+
+        for (var r = 0; r < rowCount; r++)
+        {
+            starts[r + 1] += starts[r];
+        }
+
+        var next = starts[..^1];
+        var features = new int[starts[rowCount]];
+        var bins = new byte[features.Length];
+        for (var j = 0; j < columns.Length; j++)
+        {
+            var rows = columns[j].Rows;
+            var columnBins = columns[j].Bins;
+            for (var e = 0; e < rows.Length; e++)
+            {
+                var at = next[rows[e]]++;
+                features[at] = denseCount + j;
+                bins[at] = columnBins[e];
+            }
+        }
+
+        return (starts, features, bins);
     }
 
     private static int[]? SampleRows(int n, int sampleSize, int seed)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EnterpriseML.Engine.Numerics;
@@ -44,6 +45,14 @@ internal sealed class ForestGrower
     private int _leafCount;
     private int _lastNodeCount = 16;
 
+    // Sparse features only: each row's node (−1 = not in the tree's sample) and pair, and a byte column for partitions.
+    private readonly int[] _nodeOf = [];
+    private readonly GradientPair[] _pairOf = [];
+    private readonly byte[] _splitBins = [];
+    private bool _rowsIncrease;
+    private readonly int[] _presentIn = [];
+    private int _presenceStamp;
+
     /// <param name="data">The binned training rows.</param>
     /// <param name="featuresPerNode">Features sampled at each node.</param>
     /// <param name="minimumCount">Minimum distinct rows per leaf.</param>
@@ -68,6 +77,13 @@ internal sealed class ForestGrower
         _pairScratch = new GradientPair[data.RowCount];
         _histogram = new double[data.TotalBins * Histograms.Stride];
         _sample = new int[data.FeatureCount];
+        if (data.HasSparse)
+        {
+            _nodeOf = new int[data.RowCount];
+            _pairOf = new GradientPair[data.RowCount];
+            _splitBins = new byte[data.RowCount];
+            _presentIn = new int[data.FeatureCount];
+        }
     }
 
     /// <summary>
@@ -104,6 +120,20 @@ internal sealed class ForestGrower
         };
         tree.LeafValue.Add(0);
         tree.LeafCover.Add(h);
+        if (_data.HasSparse)
+        {
+            // Row ids are distinct (the bootstrap is carried as weights), so each has one node and one pair.
+            Array.Fill(_nodeOf, -1);
+            _rowsIncrease = true;
+            for (var i = 0; i < rootCount; i++)
+            {
+                var r = _rows[i];
+                _nodeOf[r] = 0;
+                _pairOf[r] = _pairs[i];
+                _rowsIncrease &= i == 0 || _rows[i - 1] < r;
+            }
+        }
+
         var featureCount = _data.FeatureCount;
         var sample = _sample;
         var stackCount = 0;
@@ -139,6 +169,7 @@ internal sealed class ForestGrower
             // the rest like scikit-learn does for constant features. Ties go to the earlier feature drawn.
             var best = SplitCandidate.None;
             var drawn = 0;
+            var present = _data.HasSparse && MarkPresentFeatures(node);
             while (drawn < featureCount && (drawn < _featuresPerNode || !best.IsValid))
             {
                 var batchEnd = Math.Min(featureCount, drawn < _featuresPerNode ? _featuresPerNode : drawn + 1);
@@ -150,7 +181,14 @@ internal sealed class ForestGrower
 
                 for (var i = drawn; i < batchEnd; i++)
                 {
-                    var candidate = SearchFeature(sample[i], node);
+                    var f = sample[i];
+                    if (present && _data.IsSparse(f) && _presentIn[f] != _presenceStamp)
+                    {
+                        // Every row of the node is in the bin of 0: no split, as the histogram would find.
+                        continue;
+                    }
+
+                    var candidate = SearchFeature(f, l, node);
                     if (candidate.IsValid && candidate.Gain > best.Gain)
                     {
                         best = candidate;
@@ -187,13 +225,52 @@ internal sealed class ForestGrower
         return tree;
     }
 
+    /// <summary>
+    /// Marks the sparse features with a stored entry in one of the node's rows (<see cref="_presentIn"/> =
+    /// <see cref="_presenceStamp"/>), when that pass over the node's entries costs less than searching the sampled
+    /// features' columns would: deep nodes have few rows, most drawn text features have none there, and without
+    /// the marks each of them costs a lookup per row (and the draws go on one at a time while nothing splits).
+    /// Returns whether the marks were made.
+    /// </summary>
+    private bool MarkPresentFeatures(in Node node)
+    {
+        var starts = _data.SparseRowStarts;
+        var rows = _rows.AsSpan(node.Start, node.Count);
+        long entries = 0;
+        foreach (var r in rows)
+        {
+            entries += starts[r + 1] - starts[r];
+        }
+
+        var perColumn = Math.Max(1.0, (double)starts[^1] / _data.SparseColumns.Length);
+        var lookups = Math.Min(perColumn, node.Count * (Math.Log2(perColumn) + 2));
+        if (entries > _featuresPerNode * lookups)
+        {
+            return false;
+        }
+
+        _presenceStamp++;
+        var features = _data.SparseRowFeatures;
+        foreach (var r in rows)
+        {
+            for (var e = starts[r]; e < starts[r + 1]; e++)
+            {
+                _presentIn[features[e]] = _presenceStamp;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Builds feature <paramref name="f"/>'s histogram for the node, finds its best split, clears it again.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private SplitCandidate SearchFeature(int f, in Node node)
+    private SplitCandidate SearchFeature(int f, int l, in Node node)
     {
         var binCount = _data.Binners[f].BinCount;
         var region = _histogram.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binCount * Histograms.Stride);
-        var (lo, hi) = Accumulate(_data.Columns[f], _rows.AsSpan(node.Start, node.Count), _pairs.AsSpan(node.Start, node.Count), region);
+        var (lo, hi) = _data.IsSparse(f)
+            ? AccumulateSparse(_data.Sparse(f), l, node, region)
+            : Accumulate(_data.Columns[f], _rows.AsSpan(node.Start, node.Count), _pairs.AsSpan(node.Start, node.Count), region);
         var best = _data.Binners[f].IsCategorical
             ? EvaluateCategorical(f, region, lo, hi, node)
             : EvaluateNumeric(f, region, lo, hi, node);
@@ -229,6 +306,79 @@ internal sealed class ForestGrower
         }
 
         return (lo, hi);
+    }
+
+    /// <summary>
+    /// <see cref="Accumulate"/> for a sparse feature from its stored entries only: those of the node's rows are added
+    /// in increasing row order (the node's own order when the root's rows increase, so these bins equal the densified
+    /// column's), and the bin of 0 gets the node's totals minus them. A node with few rows looks its rows up in the
+    /// column; otherwise the column's entries are scanned and kept when their row is in node <paramref name="l"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (int Low, int High) AccumulateSparse(SparseBinnedColumn column, int l, in Node node, Span<double> histogram)
+    {
+        var stored = column.Rows;
+        var bins = column.Bins;
+        int lo = 255, hi = 0, count = 0;
+        double sg = 0, sh = 0;
+        if (_rowsIncrease && (long)node.Count * (BitOperations.Log2((uint)stored.Length) + 2) < stored.Length)
+        {
+            var rows = _rows.AsSpan(node.Start, node.Count);
+            var pairs = _pairs.AsSpan(node.Start, node.Count);
+            var from = 0;
+            for (var i = 0; i < rows.Length && from < stored.Length; i++)
+            {
+                var at = Array.BinarySearch(stored, from, stored.Length - from, rows[i]);
+                if (at < 0)
+                {
+                    from = ~at;
+                    continue;
+                }
+
+                from = at + 1;
+                Add(histogram, bins[at], pairs[i], ref lo, ref hi, ref sg, ref sh);
+                count++;
+            }
+        }
+        else
+        {
+            var nodeOf = _nodeOf;
+            for (var e = 0; e < stored.Length; e++)
+            {
+                var r = stored[e];
+                if (nodeOf[r] == l)
+                {
+                    Add(histogram, bins[e], _pairOf[r], ref lo, ref hi, ref sg, ref sh);
+                    count++;
+                }
+            }
+        }
+
+        if (count < node.Count)
+        {
+            int b = column.DefaultBin;
+            var o = b * Histograms.Stride;
+            histogram[o] = node.G - sg;
+            histogram[o + 1] = node.H - sh;
+            histogram[o + 2] = node.Count - count;
+            lo = Math.Min(lo, b);
+            hi = Math.Max(hi, b);
+        }
+
+        return (lo, hi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(Span<double> histogram, int bin, in GradientPair pair, ref int lo, ref int hi, ref double sg, ref double sh)
+    {
+        var o = bin * Histograms.Stride;
+        histogram[o] += pair.Gradient;
+        histogram[o + 1] += pair.Hessian;
+        histogram[o + 2] += 1.0;
+        sg += pair.Gradient;
+        sh += pair.Hessian;
+        lo = Math.Min(lo, bin);
+        hi = Math.Max(hi, bin);
     }
 
     private static double MinimumGainFor(double parentGain) => Math.Max(0, 1e-12 * (1 + Math.Abs(parentGain)));
@@ -422,9 +572,18 @@ internal sealed class ForestGrower
     private int Split(BinTree tree, int l, in SplitCandidate split)
     {
         var node = _nodes[l];
-        var nl = Partition(split, _data.Columns[split.Feature], node.Start, node.Count);
+        var bins = _data.BinsOfRows(split.Feature, _rows.AsSpan(node.Start, node.Count), _splitBins, _rowsIncrease);
+        var nl = Partition(split, bins, node.Start, node.Count);
         var nr = node.Count - nl;
         var right = _leafCount++;
+        if (_data.HasSparse)
+        {
+            foreach (var r in _rows.AsSpan(node.Start + nl, nr))
+            {
+                _nodeOf[r] = right;
+            }
+        }
+
         if (right >= _nodes.Length)
         {
             Array.Resize(ref _nodes, _nodes.Length * 2);

@@ -8,7 +8,8 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// second-order leaf values and L1/L2 penalties (Chen and Guestrin 2016, "XGBoost"), histogram-based leaf-wise growth
 /// with sibling histograms by subtraction and native categorical splits (Ke et al. 2017, "LightGBM"). Binary
 /// (logistic loss), multiclass (softmax, one tree per class per round) and regression (squared error). Training is
-/// parallel over features with fixed-order reductions, so the model is bit-identical for any thread count.
+/// parallel over features with fixed-order reductions, so the model is bit-identical for any thread count. A sparse
+/// block (text) is binned and searched without densifying it (see <see cref="BinnedData"/>).
 /// </summary>
 public sealed class GbdtTrainer : ITrainer
 {
@@ -42,7 +43,7 @@ public sealed class GbdtTrainer : ITrainer
         ArgumentNullException.ThrowIfNull(data);
         var o = _options;
         TreeInput.ValidateLabels(data);
-        var features = TreeInput.Densify(data.Features, Name, cancellationToken);
+        var features = data.Features;
         var n = features.RowCount;
         if (n == 0)
         {
@@ -88,7 +89,7 @@ public sealed class GbdtTrainer : ITrainer
         if (o.EarlyStoppingRounds > 0 && data.Validation is { } v && v.Features.RowCount > 0)
         {
             validationSet = v;
-            var validationFeatures = TreeInput.Densify(v.Features, Name, cancellationToken);
+            var validationFeatures = v.Features;
             if (validationFeatures.ColumnCount != featureCount)
             {
                 throw new ArgumentException($"Validation rows have {validationFeatures.ColumnCount} features; training rows have {featureCount}.", nameof(data));
@@ -168,7 +169,7 @@ public sealed class GbdtTrainer : ITrainer
                 {
                     for (var i = 0; i < n; i++)
                     {
-                        classScores[i] += leafValues[tree.LeafOf(binned.Columns, i)];
+                        classScores[i] += leafValues[tree.LeafOf(binned, i)];
                     }
                 }
                 else
@@ -191,7 +192,7 @@ public sealed class GbdtTrainer : ITrainer
                     var vs = validationScores.AsSpan(c * m, m);
                     for (var i = 0; i < m; i++)
                     {
-                        vs[i] += leafValues[tree.LeafOf(validation.Columns, i)];
+                        vs[i] += leafValues[tree.LeafOf(validation, i)];
                     }
                 }
             }

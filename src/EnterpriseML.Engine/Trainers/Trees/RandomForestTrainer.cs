@@ -84,7 +84,7 @@ public sealed class RandomForestOptions
 /// their mean label). For k classes, each bootstrap sample grows k trees, one per class on that class's 0/1 indicator
 /// (the per-class form of the Gini split), and the output is the mean class frequencies scaled to sum to 1.
 /// Trees grow in parallel, each from its own seed, and are combined in index order, so the model is identical for
-/// any thread count.
+/// any thread count. A sparse block (text) is binned and searched without densifying it (see <see cref="BinnedData"/>).
 /// </summary>
 public sealed class RandomForestTrainer : ITrainer
 {
@@ -113,7 +113,7 @@ public sealed class RandomForestTrainer : ITrainer
         // a 0/1 target are Gini splits for that class), so each class's leaf holds its frequency in the leaf.
         var classes = data.Task == TaskKind.Multiclass ? data.ClassCount : 1;
         TreeInput.ValidateLabels(data);
-        var features = TreeInput.Densify(data.Features, Name, cancellationToken);
+        var features = data.Features;
         var n = features.RowCount;
         if (n == 0)
         {

@@ -176,7 +176,7 @@ internal sealed class BinTree
     }
 
     /// <summary>The leaf a binned row falls in.</summary>
-    public int LeafOf(byte[][] columns, int row)
+    public int LeafOf(BinnedData data, int row)
     {
         if (NodeCount == 0)
         {
@@ -186,7 +186,7 @@ internal sealed class BinTree
         var node = 0;
         while (node >= 0)
         {
-            node = GoesLeft(node, columns[Splits[node].Feature][row]) ? Left[node] : Right[node];
+            node = GoesLeft(node, data.BinOf(Splits[node].Feature, row)) ? Left[node] : Right[node];
         }
 
         return ~node;
@@ -240,6 +240,13 @@ internal sealed class TreeGrower
         _featureBest = new SplitCandidate[data.FeatureCount];
         _binLow = new int[data.FeatureCount];
         _binHigh = new int[data.FeatureCount];
+        if (data.HasSparse)
+        {
+            _sparseActive = new bool[data.FeatureCount];
+            _sparseStored = new StoredSums[data.FeatureCount];
+            _splitBins = new byte[data.RowCount];
+        }
+
         _leaves = new Leaf[Math.Min(Math.Max(settings.MaximumLeaves, 2), 1024)];
         _buildFeature = BuildFeature;
         _evaluateFeature = EvaluateFeature;
@@ -277,6 +284,13 @@ internal sealed class TreeGrower
         else
         {
             Array.Copy(rootRows!, _rows, rootCount);
+        }
+
+        // Stable partitions keep the root's order in every leaf; sparse lookups can use it when it is increasing.
+        _rowsIncrease = true;
+        for (var i = 1; i < rootCount && _rowsIncrease; i++)
+        {
+            _rowsIncrease = _rows[i - 1] < _rows[i];
         }
 
         double g = 0, h = 0;
@@ -322,7 +336,7 @@ internal sealed class TreeGrower
         if (CanSplit(root))
         {
             root.Histogram = Rent();
-            BuildHistogram(root.Histogram, 0, root.Count, identity, _activeFeatures, 0, _activeCount);
+            BuildHistogram(root.Histogram, root, identity, _activeFeatures, 0, _activeCount);
             root.Best = FindBest(root, root.Histogram, _activeFeatures, 0, _activeCount);
         }
 
@@ -367,7 +381,7 @@ internal sealed class TreeGrower
             ref var small = ref smallIsLeft ? ref leftLeaf : ref rightLeaf;
             ref var large = ref smallIsLeft ? ref rightLeaf : ref leftLeaf;
             var smallHist = Rent();
-            BuildHistogram(smallHist, small.Start, small.Count, false, _activeFeatures, 0, _activeCount);
+            BuildHistogram(smallHist, small, false, _activeFeatures, 0, _activeCount);
             Histograms.SubtractInPlace(parentHist, smallHist);
             small.Histogram = smallHist;
             large.Histogram = parentHist;
@@ -424,7 +438,7 @@ internal sealed class TreeGrower
                     (sample[i], sample[j]) = (sample[j], sample[i]);
                 }
 
-                BuildHistogram(hist, leaf.Start, leaf.Count, false, sample, drawn, batchEnd - drawn);
+                BuildHistogram(hist, leaf, false, sample, drawn, batchEnd - drawn);
                 var candidate = FindBest(leaf, hist, sample, drawn, batchEnd - drawn);
                 if (candidate.IsValid && (!best.IsValid || candidate.Gain > best.Gain))
                 {
@@ -457,8 +471,8 @@ internal sealed class TreeGrower
     {
         ref var leaf = ref _leaves[l];
         var split = leaf.Best;
-        var bins = _data.Columns[split.Feature];
         var start = leaf.Start;
+        var bins = _data.BinsOfRows(split.Feature, _rows.AsSpan(start, leaf.Count), _splitBins, _rowsIncrease);
         int nl, nr;
         if (!_s.ForestMode && _parallel.MaxDegreeOfParallelism != 1 && leaf.Count >= ParallelPartitionRows)
         {
@@ -624,8 +638,10 @@ internal sealed class TreeGrower
         Histograms.Gather(_curH, _rows.AsSpan(from, to - from), _orderedH.AsSpan(from, to - from));
     }
 
-    private void BuildHistogram(double[] hist, int start, int count, bool identity, int[] features, int featureOffset, int featureCount)
+    private void BuildHistogram(double[] hist, in Leaf leaf, bool identity, int[] features, int featureOffset, int featureCount)
     {
+        var start = leaf.Start;
+        var count = leaf.Count;
         _curStart = start;
         _curCount = count;
         _curHist = hist;
@@ -657,9 +673,99 @@ internal sealed class TreeGrower
                 BuildFeature(i);
             }
         }
+
+        if (_data.HasSparse)
+        {
+            BuildSparse(hist, leaf, features, featureOffset, featureCount);
+        }
+    }
+
+    /// <summary>
+    /// The histograms of the listed sparse features (cleared by <see cref="BuildFeature"/>): one pass over the stored
+    /// entries of the node's rows in row order, so every bin but the bin of 0 sums exactly the rows the densified
+    /// column would, in the same order; the bin of 0 is the node's totals minus the other bins.
+    /// </summary>
+    private void BuildSparse(double[] hist, in Leaf leaf, int[] features, int featureOffset, int featureCount)
+    {
+        var active = _sparseActive;
+        var any = false;
+        for (var i = 0; i < featureCount; i++)
+        {
+            var f = features[featureOffset + i];
+            if (_data.IsSparse(f))
+            {
+                active[f] = true;
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var starts = _data.SparseRowStarts;
+        var entryFeatures = _data.SparseRowFeatures;
+        var entryBins = _data.SparseRowBins;
+        var offsets = _data.BinOffsets;
+        var gradients = _curG;
+        var hessians = _curH;
+        // Per feature, the sums of its stored entries in the node (row order), for the bin of 0.
+        var stored = _sparseStored;
+        foreach (var r in _rows.AsSpan(leaf.Start, leaf.Count))
+        {
+            double g = gradients[r], h = hessians[r];
+            for (var e = starts[r]; e < starts[r + 1]; e++)
+            {
+                var f = entryFeatures[e];
+                if (active[f])
+                {
+                    var o = (offsets[f] + entryBins[e]) * Histograms.Stride;
+                    hist[o] += g;
+                    hist[o + 1] += h;
+                    hist[o + 2] += 1.0;
+                    ref var sums = ref stored[f];
+                    sums.G += g;
+                    sums.H += h;
+                    sums.Count++;
+                }
+            }
+        }
+
+        for (var i = 0; i < featureCount; i++)
+        {
+            var f = features[featureOffset + i];
+            if (!_data.IsSparse(f))
+            {
+                continue;
+            }
+
+            active[f] = false;
+            var sums = stored[f];
+            stored[f] = default;
+            var rest = leaf.Count - sums.Count;
+            if (rest > 0)
+            {
+                var o = (offsets[f] + _data.Sparse(f).DefaultBin) * Histograms.Stride;
+                hist[o] = leaf.G - sums.G;
+                hist[o + 1] = leaf.H - sums.H;
+                hist[o + 2] = rest;
+            }
+        }
+    }
+
+    private struct StoredSums
+    {
+        public double G;
+        public double H;
+        public int Count;
     }
 
     private int[] _activeForStep = [];
+    private readonly bool[] _sparseActive = [];
+    private readonly StoredSums[] _sparseStored = [];
+    private readonly byte[] _splitBins = [];
+    private bool _rowsIncrease;
     private readonly int[] _binLow;
     private readonly int[] _binHigh;
     private int _activeOffset;
@@ -670,6 +776,15 @@ internal sealed class TreeGrower
         var offset = _data.BinOffsets[f] * Histograms.Stride;
         var length = _data.Binners[f].BinCount * Histograms.Stride;
         var region = _curHist.AsSpan(offset, length);
+        if (_data.IsSparse(f))
+        {
+            // Filled by BuildSparse; every bin is searched (an unused one repeats its neighbour's sums).
+            region.Clear();
+            _binLow[f] = 0;
+            _binHigh[f] = _data.Binners[f].BinCount - 1;
+            return;
+        }
+
         if (_s.ForestMode)
         {
             // Forest nodes are mostly small: touch only the bins present in the node (plus the missing bin).
@@ -743,6 +858,16 @@ internal sealed class TreeGrower
         var f = _activeForStep[_activeOffset + index];
         var binner = _data.Binners[f];
         var hist = _curHist.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binner.BinCount * Histograms.Stride);
+        if (_data.IsSparse(f)
+            && _curLeaf.Count - hist[(_data.Sparse(f).DefaultBin * Histograms.Stride) + 2] < Math.Max(_s.MinimumCount, 1))
+        {
+            // The side without the bin of 0 would hold fewer rows than a leaf needs (for most text features in most
+            // leaves): no split passes the searches' count checks, so none is searched. Only the field that marks a
+            // candidate invalid is written: a whole candidate per feature and split was most of the search's time.
+            _featureBest[f].Feature = -1;
+            return;
+        }
+
         _featureBest[f] = binner.IsCategorical ? EvaluateCategorical(f, hist, _curLeaf) : EvaluateNumeric(f, hist, _curLeaf);
     }
 

@@ -6,15 +6,17 @@ namespace EnterpriseML.Engine.Trainers.Trees;
 /// <summary>Shared input checks and conversions of the tree trainers and models.</summary>
 internal static class TreeInput
 {
-    /// <summary>Largest sparse block (rows × columns) the tree trainers densify; beyond it they refuse.</summary>
+    /// <summary>Largest sparse block (rows × columns) <see cref="Densify"/> expands; beyond it it refuses.</summary>
     public const long MaximumDensifiedCells = 64L * 1024 * 1024;
 
     /// <summary>Rows densified between two looks at the cancellation token.</summary>
     internal const int DensifyRowsPerCancellationCheck = 1024;
 
     /// <summary>
-    /// The matrix with its sparse block (if any) appended to the dense block as ordinary columns. Checks
-    /// <paramref name="cancellationToken"/> before allocating and every <see cref="DensifyRowsPerCancellationCheck"/> rows.
+    /// The matrix with its sparse block (if any) appended to the dense block as ordinary columns. The trainers no
+    /// longer call it (<see cref="BinnedData"/> bins a sparse block as it is); it is the densified reference the
+    /// sparse path is tested and benchmarked against. Checks <paramref name="cancellationToken"/> before allocating
+    /// and every <see cref="DensifyRowsPerCancellationCheck"/> rows.
     /// </summary>
     public static FeatureMatrix Densify(FeatureMatrix features, string trainer, CancellationToken cancellationToken = default)
     {
