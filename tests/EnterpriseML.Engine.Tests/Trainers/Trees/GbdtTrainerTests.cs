@@ -281,7 +281,7 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
-    public void Fit_SparseBlock_IsDensifiedAndPredictsSameAsDense()
+    public void Fit_SparseBlock_PredictsSameAsTheDenseMatrix()
     {
         var x = TreeTestData.Synthetic(800, 23, out var regression, out _, out _);
         // Move x0 into a sparse block.
