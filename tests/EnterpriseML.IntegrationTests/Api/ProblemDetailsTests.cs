@@ -42,7 +42,7 @@ public sealed class ProblemDetailsTests
         // A field no request has (a typo) is named, with the fields there are, not silently dropped.
         using var typo = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","ignoreColumn":["id"]}""");
         await ServingInputTests.AssertProblemAsync(typo, "Invalid request body",
-            "ignoreColumn: not a field of this request; the fields are budgetSeconds, datasetId, holdoutFraction, ignoreColumns, itemColumn, label, metric, modelName, positiveClass, scenario, seed, task, testDatasetId, timestampColumn, userColumn.");
+            "ignoreColumn: not a field of this request; the fields are budgetSeconds, datasetId, holdoutFraction, ignoreColumns, itemColumn, label, maxTrials, metric, modelName, positiveClass, scenario, seed, task, testDatasetId, timestampColumn, userColumn.");
         using var nested = await PostJsonAsync(client, "/api/schedules", """{"name":"n","cron":"0 0 2 * * ?","experiment":{"datasetName":"d","budgetSecond":5}}""");
         var problem = await nested.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal(HttpStatusCode.BadRequest, nested.StatusCode);
