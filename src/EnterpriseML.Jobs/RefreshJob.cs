@@ -207,7 +207,10 @@ public sealed class RefreshJob(
         };
         var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), cancellationToken);
 
-        var challengerScore = await ScoreAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, holdout, metric, cancellationToken);
+        // The challenger is an ordinary candidate version: DELETE /api/models/{name}/versions/{version} may remove it
+        // at any point from here on, which ends the refresh as "kept" and says so instead of failing or claiming a promotion.
+        var challengerArtifact = await models.ArtifactAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, cancellationToken);
+        var challengerScore = challengerArtifact is null ? double.NaN : Score(experiment.ModelName, (int)challenger.Version, challengerArtifact, holdout, metric, cancellationToken);
         var versions = await models.VersionsAsync(experiment.TenantId, experiment.ModelName, cancellationToken);
         var champion = versions.FirstOrDefault(v => v.Stage == "champion" && v.Version != challenger.Version);
         var outcome = new JsonObject
@@ -225,14 +228,21 @@ public sealed class RefreshJob(
             ["challenger"] = new JsonObject { ["version"] = challenger.Version, ["score"] = Finite(challengerScore) },
         };
 
+        if (challengerArtifact is null)
+        {
+            outcome["champion"] = champion is null ? null : new JsonObject { ["version"] = champion.Version, ["score"] = null };
+            return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, champion, "before it was scored", null);
+        }
+
         PromotionDecision decision;
         if (champion is null)
         {
             decision = PromotionDecision.NoChampion(metric, (int)challenger.Version, challengerScore, holdout.RowCount, dataset.Name);
             outcome["champion"] = null;
-            if (challenger.Stage != "champion")
+            if (challenger.Stage != "champion"
+                && !await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken))
             {
-                await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken);
+                return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, null, "before it could be promoted", decision);
             }
         }
         else
@@ -241,17 +251,38 @@ public sealed class RefreshJob(
             decision = PromotionDecision.Decide(metric, (int)champion.Version, championScore, (int)challenger.Version, challengerScore,
                 policy.MinimumImprovement, holdout.RowCount, dataset.Name);
             outcome["champion"] = new JsonObject { ["version"] = champion.Version, ["score"] = Finite(championScore) };
-            if (decision.Promote)
+            if (decision.Promote
+                && !await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken))
             {
-                await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken);
+                return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, champion, "before it could be promoted", decision);
             }
         }
 
         outcome["improvement"] = decision.Improvement is { } d ? d : null;
+        outcome["challengerDeleted"] = false;
         outcome["promoted"] = decision.Promote;
         outcome["status"] = decision.Promote ? "promoted" : "kept";
         outcome["reason"] = decision.Sentence;
         outcome["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return outcome;
+    }
+
+    /// <summary>
+    /// The outcome when the challenger was deleted during the refresh (<paramref name="when"/>): nothing was promoted,
+    /// status <c>kept</c> with <c>challengerDeleted</c>, and the reason says so, with the decision the refresh had
+    /// made when there was one.
+    /// </summary>
+    private JsonObject ChallengerDeleted(JsonObject outcome, string modelName, int challengerVersion, ModelVersionRecord? champion, string when, PromotionDecision? decision)
+    {
+        var stays = champion is null ? "the model's champion is unchanged" : $"champion v{champion.Version} stays";
+        outcome["improvement"] = decision?.Improvement is { } d ? d : null;
+        outcome["challengerDeleted"] = true;
+        outcome["promoted"] = false;
+        outcome["status"] = "kept";
+        outcome["reason"] = $"Challenger v{challengerVersion} of model '{modelName}' was deleted {when} (DELETE /api/models/{modelName}/versions/{challengerVersion}): nothing was promoted, {stays}."
+            + (decision is null ? "" : $" The decision had been: {decision.Sentence}");
+        outcome["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        logger.LogWarning("Refresh of model {ModelName}: challenger v{Version} was deleted {When}; nothing promoted", modelName, challengerVersion, when);
         return outcome;
     }
 
@@ -260,6 +291,11 @@ public sealed class RefreshJob(
     {
         var artifact = await models.ArtifactAsync(tenantId, modelName, version, cancellationToken)
             ?? throw new KeyNotFoundException($"Model '{modelName}' has no version {version}.");
+        return Score(modelName, version, artifact, holdout, metric, cancellationToken);
+    }
+
+    private static double Score(string modelName, int version, byte[] artifact, CandidateData holdout, Engine.Scenarios.ScenarioMetric metric, CancellationToken cancellationToken)
+    {
         using var stream = new MemoryStream(artifact, writable: false);
         var model = ModelPipeline.Load(stream);
         if (model.Schema.Task != holdout.Task)

@@ -72,11 +72,8 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         var now = Now;
-        await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO models (tenant_id, name, task, created_at) VALUES (@tenantId, @modelName, @task, @now) ON CONFLICT (tenant_id, name) DO NOTHING",
-            new { tenantId, modelName, task, now }, tx, cancellationToken: cancellationToken));
         // Serialises concurrent version numbering for one model.
-        await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
+        await CreateAndLockModelAsync(c, tx, tenantId, modelName, task, now, cancellationToken);
 
         var version = await c.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName "
@@ -250,6 +247,42 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Makes sure the model's row exists and locks it until <paramref name="tx"/> ends. On PostgreSQL a whole-model
+    /// delete may hold the lock when the insert finds the row still there (so inserts nothing); once the delete commits,
+    /// the lock returns no row and the version insert would fail on the foreign key. The insert is then made again,
+    /// against the committed delete: the name starts a new model, as any store after a delete does. At most a few
+    /// rounds: a delete cannot remove a row this transaction inserted, since it never sees it before the commit.
+    /// </summary>
+    private async Task CreateAndLockModelAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, string? task, long now, CancellationToken cancellationToken)
+    {
+        const int Rounds = 3;
+        for (var round = 1; ; round++)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO models (tenant_id, name, task, created_at) VALUES (@tenantId, @modelName, @task, @now) ON CONFLICT (tenant_id, name) DO NOTHING",
+                new { tenantId, modelName, task, now }, tx, cancellationToken: cancellationToken));
+            if (database.Dialect != SqlDialect.Postgres)
+            {
+                // SQLite transactions begin immediate: no delete can run between the insert and the version's.
+                return;
+            }
+
+            var locked = await c.ExecuteScalarAsync<int?>(new CommandDefinition(
+                "SELECT 1 FROM models WHERE tenant_id = @tenantId AND name = @modelName FOR UPDATE", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+            if (locked is not null)
+            {
+                return;
+            }
+
+            if (round == Rounds)
+            {
+                throw new InvalidOperationException(
+                    $"Model '{modelName}' was deleted {Rounds} times while a version was being stored into it; the version was not stored. Store it again once the deletes stop.");
+            }
+        }
     }
 
     /// <summary>

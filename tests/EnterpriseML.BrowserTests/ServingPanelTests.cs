@@ -340,14 +340,14 @@ public sealed class ServingPanelTests
         Assert.Empty(errors);
     }
 
-    private static HttpClient Client(LiveApi api, string key)
+    internal static HttpClient Client(LiveApi api, string key)
     {
         var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
         return http;
     }
 
-    private static async Task SignInAsync(IPage page, string baseAddress, string key, string hash)
+    internal static async Task SignInAsync(IPage page, string baseAddress, string key, string hash)
     {
         await page.GotoAsync(baseAddress + "/");
         await page.FillAsync("#api-key", key);
@@ -356,7 +356,7 @@ public sealed class ServingPanelTests
         await page.GotoAsync(baseAddress + "/" + hash);
     }
 
-    private static async Task<string> UploadAsync(HttpClient http, string file, string name)
+    internal static async Task<string> UploadAsync(HttpClient http, string file, string name)
     {
         using var form = new MultipartFormDataContent
         {
@@ -376,7 +376,7 @@ public sealed class ServingPanelTests
     }
 
     /// <summary>Runs an experiment to its end through the API; it must succeed.</summary>
-    private static async Task TrainAsync(HttpClient http, object experiment)
+    internal static async Task TrainAsync(HttpClient http, object experiment)
     {
         var id = await StartAsync(http, experiment);
         var status = "";
@@ -399,7 +399,7 @@ public sealed class ServingPanelTests
     }
 
     /// <summary>Creates a tenant through the admin API; returns its id and its data-scientist key.</summary>
-    private static async Task<(string Id, string Key)> CreateTenantAsync(LiveApi api, string name)
+    internal static async Task<(string Id, string Key)> CreateTenantAsync(LiveApi api, string name)
     {
         using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
@@ -413,7 +413,7 @@ public sealed class ServingPanelTests
     /// Fits the credit scenario's scorecard on all of credit-german with its default parameters and stores it as the
     /// next version of <paramref name="model"/> through the registry's own store, as a sweep would.
     /// </summary>
-    private static async Task AddScorecardVersionAsync(LiveApi api, string tenantId, string model, string datasetId)
+    internal static async Task AddScorecardVersionAsync(LiveApi api, string tenantId, string model, string datasetId)
     {
         var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
         var data = Engine.AutoML.LabelEncoding.Encode(table, "class", Engine.Trainers.TaskKind.Binary, "bad");

@@ -137,11 +137,14 @@ function toast(message, bad = false) {
   toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 7000 : 3500);
 }
 
-function confirmAction(title, text) {
+function confirmAction(title, text, { reason = true } = {}) {
   const dialog = $("#confirm");
   $("#confirm-title").textContent = title;
   $("#confirm-text").textContent = text;
   $("#confirm-reason").value = "";
+  // A delete takes no reason (its audit entry says who deleted what): the field is not offered for one.
+  $("#confirm-reason").hidden = !reason;
+  $("label[for=confirm-reason]").hidden = !reason;
   return new Promise(resolve => {
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok" ? { reason: $("#confirm-reason").value || null } : null), { once: true });
     dialog.showModal();
@@ -742,12 +745,27 @@ async function modelPage({ id: name, mount }) {
     if (!answer) return;
     try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); route(); } catch (e) { toast(problemText(e), true); }
   };
+  // A refused delete (409: the champion, a schedule or an experiment still using the model) stays on the page as the
+  // API said it, above the versions, until the next action.
+  const problem = h("div", { id: "model-problem", "aria-live": "polite" });
+  const remove = async (title, text, url, done) => {
+    problem.replaceChildren();
+    if (!await confirmAction(title, text, { reason: false })) return;
+    try { await api(url, { method: "DELETE" }); toast(`${title}: done`); done(); } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) problem.replaceChildren(problemBox("delete-error", e));
+    }
+  };
   const champions = history.filter(e => e.to === "champion").length;
   mount(
     h("section", { class: "card" },
       h("div", { class: "head" }, h("h2", {}, m.name, " ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null),
-        h("button", { id: "rollback", disabled: champions < 2, title: champions < 2 ? "There is no earlier champion to restore." : null,
-          onclick: () => act("Roll back", `Restore the previous champion of ${m.name}? The current champion is archived; predictions switch at once.`, `${path}/rollback`) }, "Roll back")),
+        h("div", { class: "row nowrap" },
+          h("button", { id: "rollback", disabled: champions < 2, title: champions < 2 ? "There is no earlier champion to restore." : null,
+            onclick: () => act("Roll back", `Restore the previous champion of ${m.name}? The current champion is archived; predictions switch at once.`, `${path}/rollback`) }, "Roll back"),
+          h("button", { id: "delete-model", class: "danger",
+            onclick: () => remove("Delete model", `Delete ${m.name} with its ${versions.length} version(s), their artifacts and the stage history? Predictions answer 404 at once; a model stored later under this name starts again at v1.`,
+              path, () => { location.hash = "#/models"; }) }, "Delete model"))),
+      problem,
       table([
         { title: "Version", render: v => h("strong", {}, `v${v.version}`) },
         { title: "Stage", render: v => badge(v.stage) },
@@ -756,7 +774,9 @@ async function modelPage({ id: name, mount }) {
         { title: "Trained on", render: v => v.lineage ? h("code", { title: v.lineage.datasetSha256 }, (v.lineage.datasetSha256 || "").slice(0, 10)) : "—" },
         { title: "Experiment", render: v => v.lineage?.experimentId ? h("a", { href: `#/experiments/${v.lineage.experimentId}` }, v.lineage.experimentId.slice(0, 8)) : "—" },
         { title: "Created", render: v => when(v.createdAt) },
-        { title: "", render: v => v.stage === "champion" ? "" : h("button", { class: "primary small", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}? v${m.champion ?? "—"} is archived; predictions switch at once.`, `${path}/versions/${v.version}/promote`); } }, "Promote") },
+        { title: "", render: v => v.stage === "champion" ? "" : h("div", { class: "row nowrap" },
+            h("button", { class: "primary small", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}? v${m.champion ?? "—"} is archived; predictions switch at once.`, `${path}/versions/${v.version}/promote`); } }, "Promote"),
+            h("button", { class: "danger small", "data-delete-version": v.version, onclick: e => { e.stopPropagation(); remove("Delete version", `Delete v${v.version} of ${m.name} and its artifact? Its history stays; its number is never given to another version.`, `${path}/versions/${v.version}`, () => route()); } }, "Delete")) },
       ], versions.map(v => ({ ...v, __class: `stage-${v.stage}` })), null, { id: "versions-table" })),
     h("section", { class: "card" }, h("h2", {}, "Stage history"),
       table([
@@ -772,8 +792,9 @@ async function modelPage({ id: name, mount }) {
 // ---------- try a served model ----------
 /**
  * The "Try it" card of a model's page: a one-row predict form for a tabular model (one field per input column, from
- * GET /api/models/{name}/schema), or top-N recommendations and similar items for a recommender. It calls the champion,
- * without ?version, so it answers exactly what the model's callers get.
+ * GET /api/models/{name}/schema), or top-N recommendations and similar items for a recommender. By default it calls
+ * the champion, without ?version, so it answers exactly what the model's callers get; the version picker calls one
+ * version instead (?version=N on the schema and on every call).
  */
 async function tryItPanel(m) {
   const card = h("section", { class: "card", id: "try-it" }, h("h2", {}, "Try it ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null));
@@ -781,16 +802,34 @@ async function tryItPanel(m) {
     card.append(h("p", { class: "empty" }, "No champion to try: promote a version first."));
     return card;
   }
-  try {
-    const schema = await api(`/api/models/${encodeURIComponent(m.name)}/schema`);
-    const lineage = (m.versions || []).find(v => v.version === schema.version)?.lineage;
-    card.append(...(schema.kind === "recommender" ? recommenderTry(m.name, schema) : await tabularTry(m.name, schema, lineage)));
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) throw e;
-    card.append(h("p", { class: "error", id: "try-load-error", role: "alert" }, problemText(e)));
-  }
+  const picker = h("select", { id: "try-version" },
+    h("option", { value: "" }, `champion (v${m.champion})`),
+    [...(m.versions || [])].sort((a, b) => b.version - a.version).map(v => h("option", { value: v.version }, `v${v.version} (${v.stage})`)));
+  const body = h("div", { id: "try-body" });
+  // A slow answer for a version picked earlier must not replace the form of the one picked since.
+  let current = 0;
+  const load = async () => {
+    const ticket = ++current;
+    const version = picker.value ? Number(picker.value) : null;
+    let parts;
+    try {
+      const schema = await api(`/api/models/${encodeURIComponent(m.name)}/schema${version ? `?version=${version}` : ""}`);
+      const lineage = (m.versions || []).find(v => v.version === schema.version)?.lineage;
+      parts = schema.kind === "recommender" ? recommenderTry(m.name, schema, version) : await tabularTry(m.name, schema, lineage, version);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) throw e;
+      parts = [h("p", { class: "error", id: "try-load-error", role: "alert" }, problemText(e))];
+    }
+    if (ticket === current) body.replaceChildren(...parts);
+  };
+  picker.addEventListener("change", () => { load().catch(() => { /* 401: already signed out */ }); });
+  card.append(h("div", { class: "row nowrap" }, h("label", { for: "try-version" }, "Version"), picker), body);
+  await load();
   return card;
 }
+
+/** The query string that pins a call to one version, or nothing for the champion. */
+const versionQuery = (version, sep) => version ? `${sep}version=${version}` : "";
 
 /** The problem details of a failed call, with the fields it names; inputs named by a field error are marked. */
 function problemBox(id, err, inputsByColumn) {
@@ -804,7 +843,7 @@ function problemBox(id, err, inputsByColumn) {
     fieldErrors.length ? h("ul", {}, fieldErrors.map(([k, v]) => h("li", {}, h("code", {}, k), ": ", v))) : null);
 }
 
-async function tabularTry(name, schema, lineage) {
+async function tabularTry(name, schema, lineage, version) {
   // The training dataset's profile, when it is still there, suggests values: its top values for a categorical
   // column, the mean of a numeric one.
   let profile = null;
@@ -844,7 +883,7 @@ async function tabularTry(name, schema, lineage) {
     for (const [column, control] of inputs) { row[column] = control.value.trim() === "" ? null : control.value; control.removeAttribute("aria-invalid"); }
     button.disabled = true;
     try {
-      const answer = await api(`/api/models/${encodeURIComponent(name)}/predict?explain=true`, { method: "POST", body: { rows: [row] } });
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/predict?explain=true${versionQuery(version, "&")}`, { method: "POST", body: { rows: [row] } });
       result.replaceChildren(...predictionView(schema, answer));
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) result.replaceChildren(problemBox("try-error", err, inputs));
@@ -893,7 +932,7 @@ function predictionView(schema, answer) {
   return out;
 }
 
-function recommenderTry(name, schema) {
+function recommenderTry(name, schema, version) {
   const tops = [5, 10, 20, 50, 100];
   const topSelect = id => h("select", { id }, tops.map(n => h("option", { value: n, selected: n === 10 }, `top ${n}`)));
   const list = (id, items) => table([
@@ -914,7 +953,7 @@ function recommenderTry(name, schema) {
     e.preventDefault();
     const id = user.value.trim();
     try {
-      const answer = await api(`/api/models/${encodeURIComponent(name)}/recommendations/${encodeURIComponent(id)}?top=${userTop.value}`);
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/recommendations/${encodeURIComponent(id)}?top=${userTop.value}${versionQuery(version, "&")}`);
       userResult.replaceChildren(
         answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
         list("rec-table", answer.items || []));
@@ -934,7 +973,7 @@ function recommenderTry(name, schema) {
     e.preventDefault();
     const id = item.value.trim();
     try {
-      const answer = await api(`/api/models/${encodeURIComponent(name)}/similar/${encodeURIComponent(id)}?top=${itemTop.value}`);
+      const answer = await api(`/api/models/${encodeURIComponent(name)}/similar/${encodeURIComponent(id)}?top=${itemTop.value}${versionQuery(version, "&")}`);
       itemResult.replaceChildren(list("sim-table", answer.items || []));
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) itemResult.replaceChildren(problemBox("sim-error", err));

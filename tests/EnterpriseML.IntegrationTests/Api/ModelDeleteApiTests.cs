@@ -233,6 +233,45 @@ public sealed class ModelDeleteApiTests
         Assert.Empty(await store.VersionsAsync(tenant, "credit"));
     }
 
+    /// <summary>
+    /// An experiment created after a whole-model delete's check (so the delete was not refused), the delete, then the
+    /// experiment's store: the sweep succeeds and its winner is version 1, the champion, of a new model of that name,
+    /// with a fresh history; nothing of the deleted model comes back. Driven through the stores in that order.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModel_ExperimentCreatedAfterTheCheck_StoresVersion1OfANewModel(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delrace");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditLogisticAsync());
+        using var client = api.Client(key);
+        var datasetId = await Jobs.ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+
+        var request = new EnterpriseML.Jobs.ExperimentRequest(datasetId, "class", "bad", "auto", 60, "credit", Seed: 1, MaxTrials: 4);
+        var experiments = api.Services.GetRequiredService<ExperimentStore>();
+        var experiment = await experiments.CreateAsync(tenant, datasetId, "credit", "auto", JsonSerializer.Serialize(request, EnterpriseML.Jobs.SweepJob.Json), null);
+        Assert.True(await store.DeleteModelAsync(tenant, "credit"));
+        await api.Services.GetRequiredService<EnterpriseML.Jobs.JobClient>().EnqueueSweepAsync(experiment.Id);
+
+        using var done = await Jobs.ExperimentFlowTests.WaitAsync(client, experiment.Id);
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+        Assert.Equal(1, done.RootElement.GetProperty("winner").GetProperty("modelVersion").GetInt64());
+        var model = await client.GetFromJsonAsync<JsonElement>("/api/models/credit");
+        Assert.Equal(1, model.GetProperty("champion").GetInt64());
+        var version = Assert.Single(model.GetProperty("versions").EnumerateArray());
+        Assert.Equal(experiment.Id, version.GetProperty("lineage").GetProperty("experimentId").GetString());
+        var entry = Assert.Single(model.GetProperty("history").EnumerateArray());
+        Assert.Equal(($"experiment:{experiment.Id}", "champion", "first version of the model"),
+            (entry.GetProperty("who").GetString(), entry.GetProperty("to").GetString(), entry.GetProperty("why").GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await PredictAsync(client, "credit", null)).Status);
+    }
+
     [Fact]
     public async Task OpenApi_DescribesBothDeleteRoutesAndTheirConflicts()
     {

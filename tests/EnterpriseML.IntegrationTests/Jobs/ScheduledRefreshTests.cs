@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
 using EnterpriseML.IntegrationTests.Api;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
@@ -135,6 +137,112 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         using var gone = JsonDocument.Parse(await client.GetStringAsync("/api/schedules"));
         Assert.Equal(0, gone.RootElement.GetArrayLength());
     }
+
+    /// <summary>
+    /// The challenger deleted while the refresh decides: it was scored, beat the champion, and its promotion found no
+    /// such version. The refresh used to ignore that and record "promoted"; it now records <c>kept</c> with
+    /// <c>challengerDeleted</c> and a reason that says so. Driven by PostgreSQL row locks, not timing: a lock on the
+    /// model row holds the challenger's store, a lock on the experiment row then holds the refresh right after it, a
+    /// second model-row lock queues the delete ahead of the refresh's promotion, and each is released only once the
+    /// next step is seen waiting.
+    /// </summary>
+    [Fact]
+    public async Task Refresh_ChallengerDeletedBeforeItsPromotion_RecordedAsKeptWithChallengerDeleted()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refdel");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var clean = await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        var noisyId = await UploadAsync(client, FlipLabels(clean, 0.4, seed: 11));
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = Schedule,
+            cron = "0/5 * * * * ?",
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 3, modelName = Model, seed = 5 },
+            promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var first = await RefreshOnAsync(client, noisyId);
+        Assert.Equal("promoted", first.GetProperty("status").GetString());
+        var noisyChampion = first.GetProperty("outcome").GetProperty("challenger").GetProperty("version").GetInt64();
+        var cleanId = await UploadAsync(client, clean);
+
+        await using var modelGate = new NpgsqlConnection(scope.Postgres);
+        await modelGate.OpenAsync();
+        var modelLock = await modelGate.BeginTransactionAsync();
+        await modelGate.ExecuteAsync("SELECT 1 FROM models WHERE name = @Model FOR UPDATE", new { Model }, modelLock);
+        using (var resume = await client.PostAsync($"/api/schedules/{Schedule}/resume", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        }
+
+        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the challenger's store to wait for the model lock");
+        var experimentId = await modelGate.ExecuteScalarAsync<string>("SELECT id FROM experiments WHERE status = 'running'");
+        await using var experimentGate = new NpgsqlConnection(scope.Postgres);
+        await experimentGate.OpenAsync();
+        await using var experimentLock = await experimentGate.BeginTransactionAsync();
+        await experimentGate.ExecuteAsync("SELECT 1 FROM experiments WHERE id = @experimentId FOR UPDATE", new { experimentId }, experimentLock);
+        await modelLock.CommitAsync();
+        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh to wait after storing its challenger");
+        var challenger = await modelGate.ExecuteScalarAsync<long>("SELECT MAX(version) FROM model_versions WHERE model_name = @Model", new { Model });
+        Assert.True(challenger > noisyChampion);
+
+        // The delete takes the model lock first; the refresh's promotion queues behind it.
+        modelLock = await modelGate.BeginTransactionAsync();
+        await modelGate.ExecuteAsync("SELECT 1 FROM models WHERE name = @Model FOR UPDATE", new { Model }, modelLock);
+        var delete = client.DeleteAsync($"/api/models/{Model}/versions/{challenger}");
+        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the version delete to wait for the model lock");
+        await experimentLock.CommitAsync();
+        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 2, "the refresh's promotion to queue behind the delete");
+        await modelLock.CommitAsync();
+        await modelLock.DisposeAsync();
+        using (var deleted = await delete)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var refresh = await Processes.PollAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+            var match = doc.RootElement.GetProperty("refreshes").EnumerateArray().LastOrDefault(r => r.GetProperty("datasetId").GetString() == cleanId);
+            return match.ValueKind == JsonValueKind.Object ? (JsonElement?)match.Clone() : null;
+        }, TimeSpan.FromSeconds(60), "the refresh on the clean dataset");
+        using (var pause = await client.PostAsJsonAsync($"/api/schedules/{Schedule}/pause", new { reason = "test over" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        }
+
+        var outcome = refresh!.Value.GetProperty("outcome");
+        output.WriteLine(outcome.ToString());
+        Assert.Equal("kept", refresh.Value.GetProperty("status").GetString());
+        Assert.Equal(experimentId, refresh.Value.GetProperty("experimentId").GetString());
+        Assert.True(outcome.GetProperty("challengerDeleted").GetBoolean());
+        Assert.False(outcome.GetProperty("promoted").GetBoolean());
+        Assert.Equal(challenger, outcome.GetProperty("challenger").GetProperty("version").GetInt64());
+        Assert.Equal(noisyChampion, outcome.GetProperty("champion").GetProperty("version").GetInt64());
+        var reason = outcome.GetProperty("reason").GetString()!;
+        Assert.StartsWith($"Challenger v{challenger} of model '{Model}' was deleted before it could be promoted (DELETE /api/models/{Model}/versions/{challenger}): nothing was promoted, champion v{noisyChampion} stays. The decision had been: Challenger v{challenger} auc ", reason, StringComparison.Ordinal);
+        Assert.EndsWith($"v{challenger} promoted to champion.", reason, StringComparison.Ordinal);
+
+        using var model = JsonDocument.Parse(await client.GetStringAsync($"/api/models/{Model}"));
+        Assert.Equal(noisyChampion, model.RootElement.GetProperty("champion").GetInt64());
+        Assert.DoesNotContain(model.RootElement.GetProperty("versions").EnumerateArray(), v => v.GetProperty("version").GetInt64() == challenger);
+        Assert.DoesNotContain(model.RootElement.GetProperty("history").EnumerateArray(), h => h.GetProperty("version").GetInt64() == challenger && h.GetProperty("to").GetString() == "champion");
+    }
+
+    /// <summary>Polls pg_stat_activity until at least <paramref name="count"/> other sessions wait on a lock in a statement containing <paramref name="statement"/>.</summary>
+    private static Task<object> WaitForLockWaitersAsync(string connectionString, string statement, int count, string what) => Processes.PollAsync(async () =>
+    {
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        var waiting = await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, @statement) > 0",
+            new { statement });
+        return waiting >= count ? (object)true : null;
+    }, TimeSpan.FromSeconds(120), what);
 
     /// <summary>
     /// Resumes the schedule, waits for its first refresh on <paramref name="datasetId"/>, then pauses it (so the next

@@ -1,5 +1,7 @@
+using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.Registry;
+using Npgsql;
 
 namespace EnterpriseML.IntegrationTests.Registry;
 
@@ -75,6 +77,60 @@ public sealed class ModelStoreTests
         Assert.Equal(16, versions.Count);
         Assert.Equal(1, versions.Single(v => v.Stage == "champion").Version);
     }
+
+    /// <summary>
+    /// A version stored while a whole-model delete holds the model's lock (PostgreSQL, read committed). The store's
+    /// insert of the model row found the row still there and inserted nothing; once the delete committed, its lock
+    /// returned no row and the version's insert failed on the foreign key to <c>models</c>. The store now makes the row
+    /// again: the version is version 1, the champion, of a new model of that name. The interleaving is driven by
+    /// locks, not timing: a row lock on version 1 holds the delete after it has locked the model, and the store is
+    /// started only once the delete waits there, then released once the store waits for the delete.
+    /// </summary>
+    [Fact]
+    public async Task AddVersionAsync_WhileAModelDeleteHoldsTheModelLock_StoresVersion1OfANewModel()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "addvsdel");
+        await using var a = Open(scope);
+        await using var b = Open(scope);
+        await new MigrationRunner(a, TimeProvider.System).ApplyAsync();
+        var tenant = await new TenantStore(a, TimeProvider.System).CreateTenantAsync("addvsdel");
+        var deleter = new ModelStore(a, TimeProvider.System);
+        var writer = new ModelStore(b, TimeProvider.System);
+        await deleter.AddVersionAsync(tenant.Id, "risk", "Binary", [1], "{}", "{}", null, "{}", "test");
+        await deleter.AddVersionAsync(tenant.Id, "risk", "Binary", [2], "{}", "{}", null, "{}", "test");
+
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        await using var gateTx = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync("SELECT 1 FROM model_versions WHERE tenant_id = @t AND model_name = 'risk' AND version = 1 FOR UPDATE", new { t = tenant.Id }, gateTx);
+
+        var delete = deleter.DeleteModelAsync(tenant.Id, "risk");
+        await WaitForLockWaiterAsync(scope.Postgres!, "DELETE FROM model_versions", "the delete to wait for the gate's row lock");
+        var store = writer.AddVersionAsync(tenant.Id, "risk", "Binary", [3], "{}", "{}", null, "{}", "experiment:late");
+        await WaitForLockWaiterAsync(scope.Postgres!, "FROM models WHERE", "the store to wait for the delete's model lock");
+        await gateTx.CommitAsync();
+
+        Assert.True(await delete);
+        var stored = await store;
+        Assert.Equal(1, stored.Version);
+        Assert.Equal("champion", stored.Stage);
+        var version = Assert.Single(await writer.VersionsAsync(tenant.Id, "risk"));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([3])), version.ArtifactSha256);
+        var history = Assert.Single(await writer.HistoryAsync(tenant.Id, "risk"));
+        Assert.Equal(("experiment:late", "first version of the model"), (history.ChangedBy, history.Reason));
+        Assert.Contains("risk", await writer.NamesAsync(tenant.Id));
+    }
+
+    /// <summary>Polls pg_stat_activity until another session runs a statement containing <paramref name="statement"/> and waits on a lock.</summary>
+    private static Task<object> WaitForLockWaiterAsync(string connectionString, string statement, string what) => Processes.PollAsync(async () =>
+    {
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        var waiting = await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, @statement) > 0",
+            new { statement });
+        return waiting > 0 ? (object)true : null;
+    }, TimeSpan.FromSeconds(30), what);
 
     private static RegistryDatabase Open(BackendScope scope) =>
         scope.Postgres is null ? RegistryDatabase.ForSqlite(scope.DataDirectory) : RegistryDatabase.ForPostgres(scope.Postgres);
