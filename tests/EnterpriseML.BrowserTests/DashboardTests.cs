@@ -243,6 +243,17 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Equal("data freeze", schedule.GetProperty("pauseReason").GetString());
             await Shot(page, "dashboard-schedules");
 
+            step = "delete the schedule";
+            // A delete takes no reason: the dialog does not offer the field (it was shown and never sent).
+            await scheduleRow.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#confirm-reason")).ToBeHiddenAsync();
+            await page.ClickAsync("#confirm-ok");
+            await Assertions.Expect(page.Locator("#schedules-table tbody tr").Filter(new() { HasText = "weekly-credit" })).ToHaveCountAsync(0);
+            using (var gone = await http.GetAsync("/api/schedules/weekly-credit"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+            }
+
             step = "sign out";
             await page.ClickAsync("#logout");
             await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();

@@ -308,7 +308,7 @@ async function datasetPage({ id, mount }) {
         h("div", { class: "row" },
           h("button", { class: "primary", id: "new-experiment", onclick: () => { location.hash = `#/experiments?dataset=${d.id}`; } }, "New experiment"),
           h("button", { class: "danger", onclick: async () => {
-            if (!await confirmAction("Delete dataset", `Delete ${d.name}? Experiments keep their recorded results.`)) return;
+            if (!await confirmAction("Delete dataset", `Delete ${d.name}? Experiments keep their recorded results.`, { reason: false })) return;
             try { await api(`/api/datasets/${d.id}`, { method: "DELETE" }); toast("Dataset deleted"); location.hash = "#/datasets"; } catch (e) { toast(problemText(e), true); }
           } }, "Delete"))),
       h("dl", { class: "kv" },
@@ -529,7 +529,7 @@ async function experimentPage({ id, mount }) {
         h("div", { class: "head" },
           h("h2", {}, `${x.modelName || "Experiment"} `, h("span", { id: "exp-status" }, badge(x.status)), " ", h("span", { class: "muted small" }, `${x.scenario} scenario`)),
           running ? h("button", { class: "danger", onclick: async () => {
-            if (!await confirmAction("Cancel experiment", "Stop this sweep? Finished trials are kept.")) return;
+            if (!await confirmAction("Cancel experiment", "Stop this sweep? Finished trials are kept.", { reason: false })) return;
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
         h("div", { class: "progress-line" },
@@ -1043,7 +1043,7 @@ async function schedulesPage({ mount }) {
               ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
               : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
             h("button", { class: "small danger", onclick: async () => {
-              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept.`)) return;
+              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept.`, { reason: false })) return;
               try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); route(); } catch (e) { toast(problemText(e), true); }
             } }, "Delete")) },
       ], list, null, { id: "schedules-table", empty: "No schedule yet." })));
