@@ -252,6 +252,9 @@ public sealed class ServingPanelTests
         await page.ClickAsync("#rec-form button[type=submit]");
         await ExpectItemsAsync(page, "#rec-table", await ItemsAsync(http, $"/api/models/scotch-try/recommendations/{user}?top=5"));
         await Assertions.Expect(page.Locator("#rec-table tbody tr")).ToHaveCountAsync(5);
+        // A known user's answer has no fallback note, and no stray text where the note would be (a null child once read "null").
+        await Assertions.Expect(page.Locator("#rec-fallback")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#rec-result")).Not.ToContainTextAsync("null");
         await Assertions.Expect(page.Locator("#rec-fallback")).ToHaveCountAsync(0);
         await page.SelectOptionAsync("#rec-top", "20");
         await page.ClickAsync("#rec-form button[type=submit]");

@@ -942,42 +942,39 @@ function recommenderTry(name, schema, version) {
   ], items.map((r, i) => ({ ...r, rank: i + 1 })), null, { id, empty: "No item to suggest." });
   const datalist = (id, values) => h("datalist", { id }, (values || []).map(v => h("option", { value: v })));
 
-  const user = h("input", { id: "rec-user", required: true, list: "rec-users", autocomplete: "off", placeholder: schema.sampleUsers?.[0] ? `e.g. ${schema.sampleUsers[0]}` : "user id" });
-  const userTop = topSelect("rec-top");
-  const userResult = h("div", { id: "rec-result", "aria-live": "polite" });
-  const userForm = h("form", { class: "inline", id: "rec-form" },
-    h("div", {}, h("label", { for: "rec-user" }, "User id"), user, datalist("rec-users", schema.sampleUsers)),
-    h("div", {}, h("label", { for: "rec-top" }, "How many"), userTop),
-    h("div", {}, h("button", { type: "submit", class: "primary" }, "Recommend")));
-  userForm.addEventListener("submit", async e => {
-    e.preventDefault();
-    const id = user.value.trim();
-    try {
-      const answer = await api(`/api/models/${encodeURIComponent(name)}/recommendations/${encodeURIComponent(id)}?top=${userTop.value}${versionQuery(version, "&")}`);
-      userResult.replaceChildren(
-        answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
-        list("rec-table", answer.items || []));
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) userResult.replaceChildren(problemBox("rec-error", err));
-    }
-  });
+  // One lookup form: an id (with the model's sample ids offered), how many, and the answer's table or the API's problem.
+  const lookup = ({ input, datalistId, label, placeholder, samples, prefix, button, path, show }) => {
+    const field = h("input", { id: input, required: true, list: datalistId, autocomplete: "off", placeholder: samples?.[0] ? `e.g. ${samples[0]}` : placeholder });
+    const top = topSelect(`${prefix}-top`);
+    const result = h("div", { id: `${prefix}-result`, "aria-live": "polite" });
+    const form = h("form", { class: "inline", id: `${prefix}-form` },
+      h("div", {}, h("label", { for: input }, label), field, datalist(datalistId, samples)),
+      h("div", {}, h("label", { for: `${prefix}-top` }, "How many"), top),
+      h("div", {}, h("button", { type: "submit", class: "primary" }, button)));
+    form.addEventListener("submit", async e => {
+      e.preventDefault();
+      const id = field.value.trim();
+      try {
+        const answer = await api(`/api/models/${encodeURIComponent(name)}/${path}/${encodeURIComponent(id)}?top=${top.value}${versionQuery(version, "&")}`);
+        result.replaceChildren(...show(answer).filter(Boolean));
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 401)) result.replaceChildren(problemBox(`${prefix}-error`, err));
+      }
+    });
+    return [form, result];
+  };
 
-  const item = h("input", { id: "sim-item", required: true, list: "sim-items", autocomplete: "off", placeholder: schema.sampleItems?.[0] ? `e.g. ${schema.sampleItems[0]}` : "item id" });
-  const itemTop = topSelect("sim-top");
-  const itemResult = h("div", { id: "sim-result", "aria-live": "polite" });
-  const itemForm = h("form", { class: "inline", id: "sim-form" },
-    h("div", {}, h("label", { for: "sim-item" }, "Item id"), item, datalist("sim-items", schema.sampleItems)),
-    h("div", {}, h("label", { for: "sim-top" }, "How many"), itemTop),
-    h("div", {}, h("button", { type: "submit", class: "primary" }, "Similar items")));
-  itemForm.addEventListener("submit", async e => {
-    e.preventDefault();
-    const id = item.value.trim();
-    try {
-      const answer = await api(`/api/models/${encodeURIComponent(name)}/similar/${encodeURIComponent(id)}?top=${itemTop.value}${versionQuery(version, "&")}`);
-      itemResult.replaceChildren(list("sim-table", answer.items || []));
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) itemResult.replaceChildren(problemBox("sim-error", err));
-    }
+  const [userForm, userResult] = lookup({
+    input: "rec-user", datalistId: "rec-users", label: "User id", placeholder: "user id", samples: schema.sampleUsers,
+    prefix: "rec", button: "Recommend", path: "recommendations",
+    show: answer => [
+      answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
+      list("rec-table", answer.items || [])],
+  });
+  const [itemForm, itemResult] = lookup({
+    input: "sim-item", datalistId: "sim-items", label: "Item id", placeholder: "item id", samples: schema.sampleItems,
+    prefix: "sim", button: "Similar items", path: "similar",
+    show: answer => [list("sim-table", answer.items || [])],
   });
 
   return [
