@@ -230,12 +230,71 @@ public sealed class SparseTreesTests
         // differently would show in the leaf values. Feature subsets are listed shuffled, not sorted, so ties between
         // dense and sparse features must still go to the earlier one in the list.
         var train = Sentiment.Value.Train;
-        var n = train.Features.RowCount;
         var binned = BinnedData.Fit(train.Features, 255, 200_000, 42, 1);
+        var (sparseSplits, absentInLeaf) = GrowLiveAndReference(
+            binned, train.Labels, minimumCount, bagging, featureSubsets, threads, minimumCount + (bagging ? 100 : 0) + (featureSubsets ? 1000 : 0));
+        Assert.True(sparseSplits > 20, $"only {sparseSplits} splits on text features");
+        Assert.True(absentInLeaf > 0, "no leaf without the root split's text feature");
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(5, true)]
+    [InlineData(20, true)]
+    public void TreeGrowerGrow_SparseEdgeValuesLiveFeatures_SameTreesAsKeepingEveryFeature(int minimumCount, bool bagging)
+    {
+        // What text never has: NaN entries (a missing bin, searched on both sides), negative values (the bin of 0 in
+        // the middle), a categorical code column, columns from very rare to common, plus a dense column.
+        const int n = 3000, width = 40;
+        var random = new Random(17);
+        var pointers = new int[n + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        var dense = new float[n];
+        var labels = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            dense[i] = (float)random.NextDouble();
+            var score = dense[i] + random.NextDouble();
+            for (var j = 0; j < width; j++)
+            {
+                if (random.NextDouble() >= 0.005 + (0.3 * j / width))
+                {
+                    continue;
+                }
+
+                var value = j == 0 ? random.Next(1, 6)
+                    : random.Next(10) == 0 ? float.NaN
+                    : (float)Math.Round((random.NextDouble() * 6) - 2, 2);
+                indices.Add(j);
+                values.Add(value);
+                score += j % 3 == 0 && !float.IsNaN(value) ? value / 3 : float.IsNaN(value) ? 0.4 : 0;
+            }
+
+            pointers[i + 1] = indices.Count;
+            labels[i] = score > 1.5 ? 1 : 0;
+        }
+
+        FeatureInfo[] infos = [new("d"), new("code", IsCategorical: true, Cardinality: 6), .. Enumerable.Range(1, width - 1).Select(j => new FeatureInfo($"s{j}"))];
+        var x = new FeatureMatrix(n, dense, 1, new SparseMatrix(n, width, pointers, [.. indices], [.. values]), infos);
+        var binned = BinnedData.Fit(x, 255, 200_000, 1, 1);
+        var (sparseSplits, _) = GrowLiveAndReference(binned, labels, minimumCount, bagging, featureSubsets: true, threads: 1, seed: minimumCount);
+        Assert.True(sparseSplits > 20, $"only {sparseSplits} splits on sparse features");
+    }
+
+    /// <summary>
+    /// Grows three trees with and without <see cref="GrowerSettings.KeepEverySparseFeature"/> on logistic-like float
+    /// gradients and asserts they are the same; returns the splits on sparse features and the leaves that hold none
+    /// of the root split's sparse feature's stored rows.
+    /// </summary>
+    private static (int SparseSplits, int AbsentInLeaf) GrowLiveAndReference(
+        BinnedData binned, float[] labels, int minimumCount, bool bagging, bool featureSubsets, int threads, int seed)
+    {
+        var n = binned.RowCount;
         var settings = new GrowerSettings { MaximumLeaves = 31, MinimumCount = minimumCount, MinimumHessian = 1e-3, L2 = 1 };
         var live = new TreeGrower(binned, settings, threads);
         var reference = new TreeGrower(binned, settings with { KeepEverySparseFeature = true }, threads);
-        var random = new Random(minimumCount + (bagging ? 100 : 0) + (featureSubsets ? 1000 : 0));
+        var random = new Random(seed);
         var gradients = new float[n];
         var hessians = new float[n];
         var rows = new int[n];
@@ -246,8 +305,8 @@ public sealed class SparseTreesTests
         {
             for (var i = 0; i < n; i++)
             {
-                var p = (0.2 * random.NextDouble()) + (train.Labels[i] > 0 ? 0.3 : 0.5);
-                gradients[i] = (float)(p - train.Labels[i]);
+                var p = (0.2 * random.NextDouble()) + (labels[i] > 0 ? 0.3 : 0.5);
+                gradients[i] = (float)(p - labels[i]);
                 hessians[i] = (float)(p * (1 - p));
             }
 
@@ -289,11 +348,11 @@ public sealed class SparseTreesTests
 
             // Nodes where a feature present at the root is absent: the case the live lists drop.
             var rootRows = bagging ? rows.AsSpan(0, count).ToArray() : Enumerable.Range(0, n).ToArray();
+            var split = actual.Splits[0].Feature;
             for (var l = 0; l < actual.LeafCount; l++)
             {
                 var (start, leafCount) = live.LeafRange(l);
                 var leafRows = live.Rows.AsSpan(start, leafCount).ToArray();
-                var split = actual.Splits[0].Feature;
                 if (binned.IsSparse(split) && HasEntry(binned, split, rootRows) && !HasEntry(binned, split, leafRows))
                 {
                     absentInLeaf++;
@@ -301,8 +360,7 @@ public sealed class SparseTreesTests
             }
         }
 
-        Assert.True(sparseSplits > 20, $"only {sparseSplits} splits on text features");
-        Assert.True(absentInLeaf > 0, "no leaf without the root split's text feature");
+        return (sparseSplits, absentInLeaf);
     }
 
     private static bool HasEntry(BinnedData binned, int feature, int[] rows)
