@@ -42,6 +42,12 @@ internal sealed record GrowerSettings
 
     /// <summary>Forest mode: features sampled per node.</summary>
     public int FeaturesPerNode { get; init; }
+
+    /// <summary>
+    /// Boosting mode, reference for the tests: every active sparse feature keeps its histogram up to date in every
+    /// node and is searched, as before nodes tracked their live sparse features (same trees, more work).
+    /// </summary>
+    public bool KeepEverySparseFeature { get; init; }
 }
 
 /// <summary>A candidate split of one leaf.</summary>
@@ -198,6 +204,8 @@ internal sealed class BinTree
 /// with sibling histograms by subtraction (Ke et al. 2017, "LightGBM"), second-order leaf values with L1/L2
 /// (Chen and Guestrin 2016, "XGBoost"), monotone constraints by bounds propagated to children, and categorical splits
 /// over categories sorted by gradient/hessian ratio (Fisher 1958). Buffers are allocated once and reused per tree.
+/// In boosting mode each node lists its live sparse features (off the bin of 0 in enough of its rows to split): only
+/// those get histogram slots built, subtracted and searched, as a text column is absent from most nodes.
 /// </summary>
 internal sealed class TreeGrower
 {
@@ -217,6 +225,16 @@ internal sealed class TreeGrower
     private BinTree _tree = new();
     private int[] _activeFeatures = [];
     private int _activeCount;
+
+    // Boosting mode, per tree (see SplitActiveFeatures): the active dense features, the sparse features that may be
+    // live at the root, each active feature's position in the active list, and FindBestOfNode's merged list.
+    private readonly int[] _activeDense;
+    private int _activeDenseCount;
+    private readonly int[] _rootCandidates = [];
+    private int _rootCandidateCount;
+    private readonly int[] _activeRank = [];
+    private readonly int[] _evaluated;
+    private readonly List<int[]> _freeLive = [];
     private CancellationToken _cancellationToken;
 
     // State of the current parallel step (set before each Parallel.For; read-only inside it).
@@ -245,7 +263,12 @@ internal sealed class TreeGrower
             _sparseActive = new bool[data.FeatureCount];
             _sparseStored = new StoredSums[data.FeatureCount];
             _splitBins = new byte[data.RowCount];
+            _rootCandidates = new int[data.FeatureCount - data.DenseFeatureCount];
+            _activeRank = new int[data.FeatureCount];
         }
+
+        _activeDense = new int[data.FeatureCount];
+        _evaluated = new int[data.FeatureCount];
 
         _leaves = new Leaf[Math.Min(Math.Max(settings.MaximumLeaves, 2), 1024)];
         _buildFeature = BuildFeature;
@@ -270,6 +293,11 @@ internal sealed class TreeGrower
         _tree = new BinTree();
         _activeFeatures = activeFeatures;
         _activeCount = activeCount;
+        if (!_s.ForestMode)
+        {
+            SplitActiveFeatures();
+        }
+
         _curG = gradients;
         _curH = hessians;
         var identity = rootRows is null;
@@ -336,8 +364,9 @@ internal sealed class TreeGrower
         if (CanSplit(root))
         {
             root.Histogram = Rent();
-            BuildHistogram(root.Histogram, root, identity, _activeFeatures, 0, _activeCount);
-            root.Best = FindBest(root, root.Histogram, _activeFeatures, 0, _activeCount);
+            root.Live = RentLive();
+            BuildHistogram(root.Histogram, root, identity, _activeDense, 0, _activeDenseCount, _rootCandidates.AsSpan(0, _rootCandidateCount), root.Live, out root.LiveCount);
+            root.Best = FindBestOfNode(root);
         }
 
         if (!_leaves[0].Best.IsValid)
@@ -368,12 +397,17 @@ internal sealed class TreeGrower
             ref var leftLeaf = ref _leaves[best];
             ref var rightLeaf = ref _leaves[right];
             var parentHist = leftLeaf.Histogram!;
+            var parentLive = leftLeaf.Live;
+            var parentLiveCount = leftLeaf.LiveCount;
             leftLeaf.Histogram = null;
+            leftLeaf.Live = null;
+            leftLeaf.LiveCount = 0;
             var leftSplittable = CanSplit(leftLeaf);
             var rightSplittable = CanSplit(rightLeaf);
             if (!leftSplittable && !rightSplittable)
             {
                 Return(parentHist);
+                ReturnLive(parentLive);
                 continue;
             }
 
@@ -381,10 +415,32 @@ internal sealed class TreeGrower
             ref var small = ref smallIsLeft ? ref leftLeaf : ref rightLeaf;
             ref var large = ref smallIsLeft ? ref rightLeaf : ref leftLeaf;
             var smallHist = Rent();
-            BuildHistogram(smallHist, small, false, _activeFeatures, 0, _activeCount);
-            Histograms.SubtractInPlace(parentHist, smallHist);
+            var smallLive = parentLive is null ? null : RentLive();
+            var candidates = parentLive is null ? [] : parentLive.AsSpan(0, parentLiveCount);
+            BuildHistogram(smallHist, small, false, _activeDense, 0, _activeDenseCount, candidates, smallLive, out var smallLiveCount);
+            if (_data.HasSparse)
+            {
+                // A sparse feature not live in the parent is not live in either child: its slots are left as they are.
+                var dense = _data.BinOffsets[_data.DenseFeatureCount] * Histograms.Stride;
+                Histograms.SubtractInPlace(parentHist.AsSpan(0, dense), smallHist.AsSpan(0, dense));
+                foreach (var f in candidates)
+                {
+                    var o = _data.BinOffsets[f] * Histograms.Stride;
+                    var length = _data.Binners[f].BinCount * Histograms.Stride;
+                    Histograms.SubtractInPlace(parentHist.AsSpan(o, length), smallHist.AsSpan(o, length));
+                }
+            }
+            else
+            {
+                Histograms.SubtractInPlace(parentHist, smallHist);
+            }
+
             small.Histogram = smallHist;
+            small.Live = smallLive;
+            small.LiveCount = smallLiveCount;
             large.Histogram = parentHist;
+            large.Live = parentLive;
+            large.LiveCount = parentLive is null ? 0 : KeepLive(parentHist, large.Count, parentLive, parentLiveCount);
             EvaluateChild(ref leftLeaf, leftSplittable);
             EvaluateChild(ref rightLeaf, rightSplittable);
         }
@@ -394,13 +450,108 @@ internal sealed class TreeGrower
     {
         if (splittable)
         {
-            leaf.Best = FindBest(leaf, leaf.Histogram!, _activeFeatures, 0, _activeCount);
+            leaf.Best = FindBestOfNode(leaf);
         }
 
         if (!leaf.Best.IsValid)
         {
             Release(ref leaf);
         }
+    }
+
+    /// <summary>
+    /// Boosting mode, per tree: the active features split into the dense ones (whose histograms are built in every
+    /// node) and the sparse ones that may be live at the root (stored off the bin of 0 in at least
+    /// <see cref="MinimumLiveCount"/> rows of the whole data), both in the order of the active list, with each
+    /// feature's position in that list for <see cref="FindBestOfNode"/>.
+    /// </summary>
+    private void SplitActiveFeatures()
+    {
+        _activeDenseCount = 0;
+        _rootCandidateCount = 0;
+        var minimum = MinimumLiveCount;
+        for (var i = 0; i < _activeCount; i++)
+        {
+            var f = _activeFeatures[i];
+            if (!_data.IsSparse(f))
+            {
+                _activeDense[_activeDenseCount++] = f;
+                if (_data.HasSparse)
+                {
+                    _activeRank[f] = i;
+                }
+
+                continue;
+            }
+
+            _activeRank[f] = i;
+            if (_data.Sparse(f).Rows.Length >= minimum)
+            {
+                _rootCandidates[_rootCandidateCount++] = f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows off its bin of 0 a sparse feature needs in a node to be live there: searched (<see cref="EvaluateFeature"/>
+    /// skips it otherwise) and its histogram kept. A node's rows are a subset of its parent's, so a feature below this
+    /// count in a node stays below it in every node under it. 0 (every feature live) for the reference setting
+    /// <see cref="GrowerSettings.KeepEverySparseFeature"/>.
+    /// </summary>
+    private int MinimumLiveCount => _s.KeepEverySparseFeature ? 0 : Math.Max(_s.MinimumCount, 1);
+
+    /// <summary>
+    /// Keeps, in place and in order, the features of <paramref name="live"/> that are still live in a node of
+    /// <paramref name="count"/> rows with histogram <paramref name="hist"/>; returns how many.
+    /// </summary>
+    private int KeepLive(double[] hist, int count, int[] live, int liveCount)
+    {
+        var minimum = MinimumLiveCount;
+        var kept = 0;
+        for (var i = 0; i < liveCount; i++)
+        {
+            var f = live[i];
+            if (count - hist[((_data.BinOffsets[f] + _data.Sparse(f).DefaultBin) * Histograms.Stride) + 2] >= minimum)
+            {
+                live[kept++] = f;
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Boosting mode: the best split of a node over its active dense features and its live sparse features. The two
+    /// lists are merged back into the order of the active list, so ties go to the same feature as when every active
+    /// feature is searched (a sparse feature that is not live cannot split).
+    /// </summary>
+    private SplitCandidate FindBestOfNode(in Leaf leaf)
+    {
+        if (leaf.Live is null)
+        {
+            return FindBest(leaf, leaf.Histogram!, _activeDense, 0, _activeDenseCount);
+        }
+
+        var dense = _activeDense;
+        var live = leaf.Live;
+        var merged = _evaluated;
+        int d = 0, l = 0, m = 0;
+        while (d < _activeDenseCount && l < leaf.LiveCount)
+        {
+            merged[m++] = _activeRank[dense[d]] < _activeRank[live[l]] ? dense[d++] : live[l++];
+        }
+
+        while (d < _activeDenseCount)
+        {
+            merged[m++] = dense[d++];
+        }
+
+        while (l < leaf.LiveCount)
+        {
+            merged[m++] = live[l++];
+        }
+
+        return FindBest(leaf, leaf.Histogram!, merged, 0, m);
     }
 
     private void GrowDepthFirst(Random random)
@@ -438,7 +589,7 @@ internal sealed class TreeGrower
                     (sample[i], sample[j]) = (sample[j], sample[i]);
                 }
 
-                BuildHistogram(hist, leaf, false, sample, drawn, batchEnd - drawn);
+                BuildHistogram(hist, leaf, false, sample, drawn, batchEnd - drawn, sample.AsSpan(drawn, batchEnd - drawn), null, out _);
                 var candidate = FindBest(leaf, hist, sample, drawn, batchEnd - drawn);
                 if (candidate.IsValid && (!best.IsValid || candidate.Gain > best.Gain))
                 {
@@ -498,6 +649,8 @@ internal sealed class TreeGrower
 
         var depth = leaf.Depth + 1;
         var histogram = leaf.Histogram;
+        var live = leaf.Live;
+        var liveCount = leaf.LiveCount;
         _leaves[right] = new Leaf
         {
             Start = start + nl, Count = nr, Depth = depth, G = split.RightG, H = split.RightH, Lower = rightLower, Upper = rightUpper,
@@ -506,7 +659,7 @@ internal sealed class TreeGrower
         _leaves[l] = new Leaf
         {
             Start = start, Count = nl, Depth = depth, G = split.LeftG, H = split.LeftH, Lower = leftLower, Upper = leftUpper,
-            Parent = node, IsLeftChild = true, Best = SplitCandidate.None, Histogram = histogram,
+            Parent = node, IsLeftChild = true, Best = SplitCandidate.None, Histogram = histogram, Live = live, LiveCount = liveCount,
         };
         return right;
     }
@@ -638,7 +791,13 @@ internal sealed class TreeGrower
         Histograms.Gather(_curH, _rows.AsSpan(from, to - from), _orderedH.AsSpan(from, to - from));
     }
 
-    private void BuildHistogram(double[] hist, in Leaf leaf, bool identity, int[] features, int featureOffset, int featureCount)
+    /// <summary>
+    /// Builds the histograms of the listed dense features (a sparse feature in the list is skipped there) and of the
+    /// sparse features among <paramref name="sparseCandidates"/>; when <paramref name="live"/> is given, writes there,
+    /// in candidate order, the candidates live in the node (see <see cref="MinimumLiveCount"/>).
+    /// </summary>
+    private void BuildHistogram(double[] hist, in Leaf leaf, bool identity, int[] features, int featureOffset, int featureCount,
+        ReadOnlySpan<int> sparseCandidates, int[]? live, out int liveCount)
     {
         var start = leaf.Start;
         var count = leaf.Count;
@@ -674,9 +833,10 @@ internal sealed class TreeGrower
             }
         }
 
+        liveCount = 0;
         if (_data.HasSparse)
         {
-            BuildSparse(hist, leaf, features, featureOffset, featureCount);
+            BuildSparse(hist, leaf, sparseCandidates, live, ref liveCount);
         }
     }
 
@@ -685,17 +845,20 @@ internal sealed class TreeGrower
     /// entries of the node's rows in row order, so every bin but the bin of 0 sums exactly the rows the densified
     /// column would, in the same order; the bin of 0 is the node's totals minus the other bins.
     /// </summary>
-    private void BuildSparse(double[] hist, in Leaf leaf, int[] features, int featureOffset, int featureCount)
+    private void BuildSparse(double[] hist, in Leaf leaf, ReadOnlySpan<int> features, int[]? live, ref int liveCount)
     {
         var active = _sparseActive;
         var any = false;
-        for (var i = 0; i < featureCount; i++)
+        foreach (var f in features)
         {
-            var f = features[featureOffset + i];
             if (_data.IsSparse(f))
             {
                 active[f] = true;
                 any = true;
+                var binCount = _data.Binners[f].BinCount;
+                hist.AsSpan(_data.BinOffsets[f] * Histograms.Stride, binCount * Histograms.Stride).Clear();
+                _binLow[f] = 0;
+                _binHigh[f] = binCount - 1;
             }
         }
 
@@ -732,9 +895,9 @@ internal sealed class TreeGrower
             }
         }
 
-        for (var i = 0; i < featureCount; i++)
+        var minimum = MinimumLiveCount;
+        foreach (var f in features)
         {
-            var f = features[featureOffset + i];
             if (!_data.IsSparse(f))
             {
                 continue;
@@ -750,6 +913,11 @@ internal sealed class TreeGrower
                 hist[o] = leaf.G - sums.G;
                 hist[o + 1] = leaf.H - sums.H;
                 hist[o + 2] = rest;
+            }
+
+            if (live is not null && sums.Count >= minimum)
+            {
+                live[liveCount++] = f;
             }
         }
     }
@@ -778,10 +946,7 @@ internal sealed class TreeGrower
         var region = _curHist.AsSpan(offset, length);
         if (_data.IsSparse(f))
         {
-            // Filled by BuildSparse; every bin is searched (an unused one repeats its neighbour's sums).
-            region.Clear();
-            _binLow[f] = 0;
-            _binHigh[f] = _data.Binners[f].BinCount - 1;
+            // Cleared and filled by BuildSparse; every bin is searched (an unused one repeats its neighbour's sums).
             return;
         }
 
@@ -1095,6 +1260,32 @@ internal sealed class TreeGrower
 
     private void Return(double[] hist) => _freeHistograms.Add(hist);
 
+    /// <summary>A list for a node's live sparse features (boosting mode), or null without sparse features.</summary>
+    private int[]? RentLive()
+    {
+        if (!_data.HasSparse)
+        {
+            return null;
+        }
+
+        if (_freeLive.Count > 0)
+        {
+            var last = _freeLive[^1];
+            _freeLive.RemoveAt(_freeLive.Count - 1);
+            return last;
+        }
+
+        return new int[_data.FeatureCount - _data.DenseFeatureCount];
+    }
+
+    private void ReturnLive(int[]? live)
+    {
+        if (live is not null)
+        {
+            _freeLive.Add(live);
+        }
+    }
+
     private void Release(ref Leaf leaf)
     {
         if (leaf.Histogram is not null)
@@ -1102,6 +1293,10 @@ internal sealed class TreeGrower
             Return(leaf.Histogram);
             leaf.Histogram = null;
         }
+
+        ReturnLive(leaf.Live);
+        leaf.Live = null;
+        leaf.LiveCount = 0;
     }
 
     private struct Leaf
@@ -1116,6 +1311,13 @@ internal sealed class TreeGrower
         public int Parent;
         public bool IsLeftChild;
         public double[]? Histogram;
+
+        /// <summary>
+        /// Boosting mode with sparse features, while the node has a histogram: its live sparse features (the first
+        /// <see cref="LiveCount"/>, in active-list order); only their slots of the histogram are kept up to date.
+        /// </summary>
+        public int[]? Live;
+        public int LiveCount;
         public SplitCandidate Best;
     }
 }

@@ -217,6 +217,166 @@ public sealed class SparseTreesTests
         Assert.Equal(dense.Core.Ensemble.TreeCount, sparse.Core.Ensemble.TreeCount);
     }
 
+    [Theory]
+    [InlineData(20, false, false, 1)]
+    [InlineData(20, true, true, 2)]
+    [InlineData(5, true, false, 1)]
+    [InlineData(1, false, true, 2)]
+    [InlineData(0, true, true, 1)]
+    public void TreeGrowerGrow_SparseLiveFeatures_SameTreesAsKeepingEveryFeature(int minimumCount, bool bagging, bool featureSubsets, int threads)
+    {
+        // Boosting nodes keep histograms only for their live sparse features (off the bin of 0 in at least
+        // MinimumCount rows); the reference keeps and searches every one. Float gradients, so any slot computed
+        // differently would show in the leaf values. Feature subsets are listed shuffled, not sorted, so ties between
+        // dense and sparse features must still go to the earlier one in the list.
+        var train = Sentiment.Value.Train;
+        var binned = BinnedData.Fit(train.Features, 255, 200_000, 42, 1);
+        var (sparseSplits, absentInLeaf) = GrowLiveAndReference(
+            binned, train.Labels, minimumCount, bagging, featureSubsets, threads, minimumCount + (bagging ? 100 : 0) + (featureSubsets ? 1000 : 0));
+        Assert.True(sparseSplits > 20, $"only {sparseSplits} splits on text features");
+        Assert.True(absentInLeaf > 0, "no leaf without the root split's text feature");
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(5, true)]
+    [InlineData(20, true)]
+    public void TreeGrowerGrow_SparseEdgeValuesLiveFeatures_SameTreesAsKeepingEveryFeature(int minimumCount, bool bagging)
+    {
+        // What text never has: NaN entries (a missing bin, searched on both sides), negative values (the bin of 0 in
+        // the middle), a categorical code column, columns from very rare to common, plus a dense column.
+        const int n = 3000, width = 40;
+        var random = new Random(17);
+        var pointers = new int[n + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        var dense = new float[n];
+        var labels = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            dense[i] = (float)random.NextDouble();
+            var score = dense[i] + random.NextDouble();
+            for (var j = 0; j < width; j++)
+            {
+                if (random.NextDouble() >= 0.005 + (0.3 * j / width))
+                {
+                    continue;
+                }
+
+                var value = j == 0 ? random.Next(1, 6)
+                    : random.Next(10) == 0 ? float.NaN
+                    : (float)Math.Round((random.NextDouble() * 6) - 2, 2);
+                indices.Add(j);
+                values.Add(value);
+                score += j % 3 == 0 && !float.IsNaN(value) ? value / 3 : float.IsNaN(value) ? 0.4 : 0;
+            }
+
+            pointers[i + 1] = indices.Count;
+            labels[i] = score > 1.5 ? 1 : 0;
+        }
+
+        FeatureInfo[] infos = [new("d"), new("code", IsCategorical: true, Cardinality: 6), .. Enumerable.Range(1, width - 1).Select(j => new FeatureInfo($"s{j}"))];
+        var x = new FeatureMatrix(n, dense, 1, new SparseMatrix(n, width, pointers, [.. indices], [.. values]), infos);
+        var binned = BinnedData.Fit(x, 255, 200_000, 1, 1);
+        var (sparseSplits, _) = GrowLiveAndReference(binned, labels, minimumCount, bagging, featureSubsets: true, threads: 1, seed: minimumCount);
+        Assert.True(sparseSplits > 20, $"only {sparseSplits} splits on sparse features");
+    }
+
+    /// <summary>
+    /// Grows three trees with and without <see cref="GrowerSettings.KeepEverySparseFeature"/> on logistic-like float
+    /// gradients and asserts they are the same; returns the splits on sparse features and the leaves that hold none
+    /// of the root split's sparse feature's stored rows.
+    /// </summary>
+    private static (int SparseSplits, int AbsentInLeaf) GrowLiveAndReference(
+        BinnedData binned, float[] labels, int minimumCount, bool bagging, bool featureSubsets, int threads, int seed)
+    {
+        var n = binned.RowCount;
+        var settings = new GrowerSettings { MaximumLeaves = 31, MinimumCount = minimumCount, MinimumHessian = 1e-3, L2 = 1 };
+        var live = new TreeGrower(binned, settings, threads);
+        var reference = new TreeGrower(binned, settings with { KeepEverySparseFeature = true }, threads);
+        var random = new Random(seed);
+        var gradients = new float[n];
+        var hessians = new float[n];
+        var rows = new int[n];
+        var features = new int[binned.FeatureCount];
+        var sparseSplits = 0;
+        var absentInLeaf = 0;
+        for (var t = 0; t < 3; t++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var p = (0.2 * random.NextDouble()) + (labels[i] > 0 ? 0.3 : 0.5);
+                gradients[i] = (float)(p - labels[i]);
+                hessians[i] = (float)(p * (1 - p));
+            }
+
+            var count = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (!bagging || random.NextDouble() < 0.7)
+                {
+                    rows[count++] = i;
+                }
+            }
+
+            var featureCount = binned.FeatureCount;
+            for (var f = 0; f < featureCount; f++)
+            {
+                features[f] = f;
+            }
+
+            random.Shuffle(features);
+            if (featureSubsets)
+            {
+                featureCount /= 2;
+                if (Array.IndexOf(features, 0, 0, featureCount) < 0)
+                {
+                    // Keep the dense feature in the list, somewhere after sparse ones.
+                    features[featureCount / 2] = 0;
+                }
+            }
+            else
+            {
+                Array.Sort(features);
+            }
+
+            var expected = reference.Grow(gradients, hessians, bagging ? rows : null, count, features, featureCount, null);
+            var actual = live.Grow(gradients, hessians, bagging ? rows : null, count, features, featureCount, null);
+            AssertSameTree(expected, actual);
+            Assert.True(actual.LeafCount >= 10, $"only {actual.LeafCount} leaves");
+            sparseSplits += actual.Splits.Count(s => binned.IsSparse(s.Feature));
+
+            // Nodes where a feature present at the root is absent: the case the live lists drop.
+            var rootRows = bagging ? rows.AsSpan(0, count).ToArray() : Enumerable.Range(0, n).ToArray();
+            var split = actual.Splits[0].Feature;
+            for (var l = 0; l < actual.LeafCount; l++)
+            {
+                var (start, leafCount) = live.LeafRange(l);
+                var leafRows = live.Rows.AsSpan(start, leafCount).ToArray();
+                if (binned.IsSparse(split) && HasEntry(binned, split, rootRows) && !HasEntry(binned, split, leafRows))
+                {
+                    absentInLeaf++;
+                }
+            }
+        }
+
+        return (sparseSplits, absentInLeaf);
+    }
+
+    private static bool HasEntry(BinnedData binned, int feature, int[] rows)
+    {
+        var stored = binned.Sparse(feature).Rows;
+        foreach (var r in rows)
+        {
+            if (Array.BinarySearch(stored, r) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     [Fact]
     public void ForestGrowerGrow_SparseText_SameTreesAsReferenceOnDensified()
     {
