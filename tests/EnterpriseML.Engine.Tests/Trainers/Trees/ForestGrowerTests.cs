@@ -77,7 +77,7 @@ public sealed class ForestGrowerTests
 
             var expected = reference.Grow(gradients, hessians, rows, count, [], 0, new Random(100 + t));
             var actual = fast.Grow(count, new Random(100 + t));
-            AssertSameTree(expected, actual);
+            TreeTestData.AssertSameTree(expected, actual);
             grown += actual.NodeCount;
         }
 
@@ -155,16 +155,5 @@ public sealed class ForestGrowerTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => grower.Grow(gradients, hessians, null, n, [0, 1, 2, 3], 4, null, cancelled.Token));
-    }
-
-    private static void AssertSameTree(BinTree expected, BinTree actual)
-    {
-        Assert.Equal(expected.Splits, actual.Splits);
-        Assert.Equal(expected.CategorySets, actual.CategorySets);
-        Assert.Equal(expected.Left, actual.Left);
-        Assert.Equal(expected.Right, actual.Right);
-        Assert.Equal(expected.NodeCover, actual.NodeCover);
-        Assert.Equal(expected.LeafValue, actual.LeafValue);
-        Assert.Equal(expected.LeafCover, actual.LeafCover);
     }
 }

@@ -342,7 +342,7 @@ public sealed class SparseTreesTests
 
             var expected = reference.Grow(gradients, hessians, bagging ? rows : null, count, features, featureCount, null);
             var actual = live.Grow(gradients, hessians, bagging ? rows : null, count, features, featureCount, null);
-            AssertSameTree(expected, actual);
+            TreeTestData.AssertSameTree(expected, actual);
             Assert.True(actual.LeafCount >= 10, $"only {actual.LeafCount} leaves");
             sparseSplits += actual.Splits.Count(s => binned.IsSparse(s.Feature));
 
@@ -415,9 +415,9 @@ public sealed class SparseTreesTests
             }
 
             var expected = referenceDense.Grow(gradients, hessians, rows, count, [], 0, new Random(100 + t));
-            AssertSameTree(expected, referenceSparse.Grow(gradients, hessians, rows, count, [], 0, new Random(100 + t)));
+            TreeTestData.AssertSameTree(expected, referenceSparse.Grow(gradients, hessians, rows, count, [], 0, new Random(100 + t)));
             var actual = fast.Grow(count, new Random(100 + t));
-            AssertSameTree(expected, actual);
+            TreeTestData.AssertSameTree(expected, actual);
             Assert.True(actual.NodeCount > 50, $"only {actual.NodeCount} splits");
         }
     }
@@ -490,17 +490,6 @@ public sealed class SparseTreesTests
             var p = TreeTestData.PredictAll(model, x);
             Assert.Equal(1.0, TreeTestData.Auc(p, labels));
         }
-    }
-
-    private static void AssertSameTree(BinTree expected, BinTree actual)
-    {
-        Assert.Equal(expected.Splits, actual.Splits);
-        Assert.Equal(expected.CategorySets, actual.CategorySets);
-        Assert.Equal(expected.Left, actual.Left);
-        Assert.Equal(expected.Right, actual.Right);
-        Assert.Equal(expected.NodeCover, actual.NodeCover);
-        Assert.Equal(expected.LeafValue, actual.LeafValue);
-        Assert.Equal(expected.LeafCover, actual.LeafCover);
     }
 
     private static TrainingSet Densified(TrainingSet data) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Engine.Trainers.Trees;
 
 namespace EnterpriseML.Engine.Tests.Trainers.Trees;
 
@@ -164,5 +165,17 @@ internal static class TreeTestData
         x2.CopyTo(dense, 2 * n);
         x3.CopyTo(dense, 3 * n);
         return new FeatureMatrix(n, dense, 4, null, infos);
+    }
+
+    /// <summary>Asserts two binned trees are the same node for node: splits, category sets, children, covers and leaf values.</summary>
+    public static void AssertSameTree(BinTree expected, BinTree actual)
+    {
+        Assert.Equal(expected.Splits, actual.Splits);
+        Assert.Equal(expected.CategorySets, actual.CategorySets);
+        Assert.Equal(expected.Left, actual.Left);
+        Assert.Equal(expected.Right, actual.Right);
+        Assert.Equal(expected.NodeCover, actual.NodeCover);
+        Assert.Equal(expected.LeafValue, actual.LeafValue);
+        Assert.Equal(expected.LeafCover, actual.LeafCover);
     }
 }
