@@ -94,15 +94,6 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             new { tenantId, scheduleName }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Ids of the queued or running experiments that will store their winner into the model, oldest first.</summary>
-    public async Task<IReadOnlyList<string>> UnfinishedIdsForModelAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
-    {
-        await using var c = await database.OpenAsync(cancellationToken);
-        return [.. await c.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM experiments WHERE tenant_id = @tenantId AND model_name = @modelName AND status IN ('queued', 'running') ORDER BY created_at, id",
-            new { tenantId, modelName }, cancellationToken: cancellationToken))];
-    }
-
     public async Task<(IReadOnlyList<ExperimentRecord> Items, long Total)> ListAsync(string tenantId, string? status, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);

@@ -42,6 +42,12 @@ public sealed class StageChangeRecord
     public long ChangedAt { get; init; }
 }
 
+/// <summary>
+/// What <see cref="ModelStore.DeleteModelUnlessPendingAsync"/> did: deleted the model, or not because it does not exist
+/// (<see cref="PendingExperiments"/> empty) or because those queued or running experiments will store into it.
+/// </summary>
+public sealed record ModelDeleteResult(bool Deleted, IReadOnlyList<string> PendingExperiments);
+
 /// <summary>What <see cref="ModelStore.DeleteVersionAsync"/> did.</summary>
 public enum VersionDeleteOutcome
 {
@@ -203,23 +209,47 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
     /// either all of it is gone or none. False when there is no such model. A later version stored under the same
     /// name starts a new model at version 1.
     /// </summary>
-    public async Task<bool> DeleteModelAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteModelAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
+        (await DeleteModelAsync(tenantId, modelName, refuseWhilePending: false, cancellationToken)).Deleted;
+
+    /// <summary>
+    /// Deletes the model as <see cref="DeleteModelAsync(string, string, CancellationToken)"/> does, unless a queued or
+    /// running experiment of the tenant will store its winner into it. The check is made under the model's lock, in
+    /// the delete's own transaction: an experiment that stored a version before the lock is still running then and
+    /// refuses the delete, rather than losing its version to it; one created after the check stores after the delete
+    /// and starts the name again at version 1.
+    /// </summary>
+    public Task<ModelDeleteResult> DeleteModelUnlessPendingAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
+        DeleteModelAsync(tenantId, modelName, refuseWhilePending: true, cancellationToken);
+
+    private async Task<ModelDeleteResult> DeleteModelAsync(string tenantId, string modelName, bool refuseWhilePending, CancellationToken cancellationToken)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
         var args = new { tenantId, modelName };
+        if (refuseWhilePending)
+        {
+            var pending = (await c.QueryAsync<string>(new CommandDefinition(
+                "SELECT id FROM experiments WHERE tenant_id = @tenantId AND model_name = @modelName AND status IN ('queued', 'running') ORDER BY created_at, id",
+                args, tx, cancellationToken: cancellationToken))).ToList();
+            if (pending.Count > 0)
+            {
+                return new ModelDeleteResult(false, pending);
+            }
+        }
+
         // Versions first: they reference the model row.
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM model_versions WHERE tenant_id = @tenantId AND model_name = @modelName", args, tx, cancellationToken: cancellationToken));
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM model_stage_history WHERE tenant_id = @tenantId AND model_name = @modelName", args, tx, cancellationToken: cancellationToken));
         var deleted = await c.ExecuteAsync(new CommandDefinition("DELETE FROM models WHERE tenant_id = @tenantId AND name = @modelName", args, tx, cancellationToken: cancellationToken));
         if (deleted == 0)
         {
-            return false;
+            return new ModelDeleteResult(false, []);
         }
 
         await tx.CommitAsync(cancellationToken);
-        return true;
+        return new ModelDeleteResult(true, []);
     }
 
     private async Task<bool> PromoteAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken)

@@ -109,7 +109,7 @@ internal static class ModelsApi
     /// <see cref="ServedModelCache.ChampionTtl"/>.
     /// </summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteModelAsync(string name, HttpContext context, ModelStore models, ScheduleStore schedules,
-        ExperimentStore experiments, ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
+        ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         if (!(await models.NamesAsync(tenant, cancellationToken)).Contains(name, StringComparer.Ordinal))
@@ -132,14 +132,15 @@ internal static class ModelsApi
                 detail: $"Model '{name}' is refreshed by schedule {string.Join(", ", refreshing.Select(n => $"'{n}'"))}, whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{{name}}).");
         }
 
-        var pending = await experiments.UnfinishedIdsForModelAsync(tenant, name, cancellationToken);
-        if (pending.Count > 0)
+        // Experiments are checked inside the delete, under the model's lock (see DeleteModelUnlessPendingAsync).
+        var result = await models.DeleteModelUnlessPendingAsync(tenant, name, cancellationToken);
+        if (result.PendingExperiments.Count > 0)
         {
             return TypedResults.Problem(title: "Model in use by an experiment", statusCode: 409,
-                detail: $"Model '{name}' will receive the winner of queued or running experiment {string.Join(", ", pending)}: cancel it (POST /api/experiments/{{id}}/cancel) or let it finish, then delete the model.");
+                detail: $"Model '{name}' will receive the winner of queued or running experiment {string.Join(", ", result.PendingExperiments)}: cancel it (POST /api/experiments/{{id}}/cancel) or let it finish, then delete the model.");
         }
 
-        if (!await models.DeleteModelAsync(tenant, name, cancellationToken))
+        if (!result.Deleted)
         {
             return NotFound(name);
         }

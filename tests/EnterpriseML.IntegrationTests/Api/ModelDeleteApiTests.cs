@@ -234,6 +234,40 @@ public sealed class ModelDeleteApiTests
     }
 
     /// <summary>
+    /// The refusal for an unfinished experiment is made inside the delete, under the model's lock: an experiment that
+    /// exists when the delete takes the lock (here one that already stored a version and is still running) refuses it,
+    /// so its version is not lost to a delete that checked before it was created. Once it has finished, the delete runs.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModelUnlessPending_RunningExperimentThatStored_RefusedInsideTheDeleteThenAllowedOnceItEnds(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delpend");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, _) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        var experiments = api.Services.GetRequiredService<ExperimentStore>();
+        var experiment = await experiments.CreateAsync(tenant, "no-dataset", "credit", "auto", "{}", null);
+        Assert.True(await experiments.MarkRunningAsync(experiment.Id));
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+
+        var refused = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        Assert.False(refused.Deleted);
+        Assert.Equal([experiment.Id], refused.PendingExperiments);
+        Assert.Single(await store.VersionsAsync(tenant, "credit"));
+
+        Assert.True(await experiments.FinishAsync(experiment.Id, "succeeded", null, null, null, null));
+        var deleted = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        Assert.True(deleted.Deleted);
+        Assert.Empty(deleted.PendingExperiments);
+        Assert.Empty(await store.VersionsAsync(tenant, "credit"));
+        var missing = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        Assert.Equal((false, 0), (missing.Deleted, missing.PendingExperiments.Count));
+    }
+
+    /// <summary>
     /// An experiment created after a whole-model delete's check (so the delete was not refused), the delete, then the
     /// experiment's store: the sweep succeeds and its winner is version 1, the champion, of a new model of that name,
     /// with a fresh history; nothing of the deleted model comes back. Driven through the stores in that order.
