@@ -331,7 +331,9 @@ public static class RecommendationAutoMl
         }
 
         var fitted = bestOf.ToDictionary(p => p.Key, p => (p.Value.Trial, Model: p.Value.Model!, PerUser: p.Value.PerUser!, p.Value.Parameters));
-        var (winner, reason, comparison) = ChooseWinner(fitted, options);
+        // The bootstrap stops drawing once the budget has passed (checked once per resample).
+        Func<bool>? pastBudget = budget is { } limit ? () => time.GetElapsedTime(started).TotalSeconds >= limit : null;
+        var (winner, reason, comparison) = ChooseWinner(fitted, options, pastBudget);
         var winnerSlot = fitted.First(p => p.Value.Trial.Index == winner.Index);
         var winnerCandidate = candidates[winnerSlot.Key];
         progress?.Report(new SweepEvent(SweepEventKind.Refitting, winner.Index, winner.Candidate, winner, best, trials.Count, time.GetElapsedTime(started), Remaining(budget, time, started)));
@@ -578,7 +580,8 @@ public static class RecommendationAutoMl
     }
 
     private static (TrialRecord Winner, string Reason, KindComparison? Comparison) ChooseWinner(
-        Dictionary<int, (TrialRecord Trial, Recommender Model, double[] PerUser, ParameterSet Parameters)> bestOf, RecommendationAutoMlOptions options)
+        Dictionary<int, (TrialRecord Trial, Recommender Model, double[] PerUser, ParameterSet Parameters)> bestOf, RecommendationAutoMlOptions options,
+        Func<bool>? pastBudget)
     {
         (TrialRecord Trial, double[] PerUser)? best = null, general = null, specialised = null;
         foreach (var (_, slot) in bestOf.OrderBy(p => p.Value.Trial.Index))
@@ -609,11 +612,17 @@ public static class RecommendationAutoMl
 
         var g = general.Value.Trial;
         var s = specialised.Value.Trial;
-        var (lower, upper) = Bootstrap(general.Value.PerUser, specialised.Value.PerUser, options.BootstrapResamples, options.Seed);
+        var (lower, upper, drawn) = Bootstrap(general.Value.PerUser, specialised.Value.PerUser, options.BootstrapResamples, options.Seed, pastBudget);
         var withinNoise = !double.IsNaN(lower) && lower <= 0 && upper >= 0;
         var difference = s.ValidationScore - g.ValidationScore;
-        var comparison = new KindComparison(g, s, difference, lower, upper, options.BootstrapResamples, withinNoise,
-            TradeOffSentence(g, s, difference, withinNoise, lower, upper));
+        var cut = drawn < options.BootstrapResamples
+            ? string.Create(CultureInfo.InvariantCulture, $"{drawn} of {options.BootstrapResamples} bootstrap resamples before the sweep's deadline")
+            : null;
+        var comparison = new KindComparison(g, s, difference, lower, upper, drawn, withinNoise,
+            TradeOffSentence(g, s, difference, withinNoise, lower, upper, cut))
+        {
+            PlannedResamples = options.BootstrapResamples,
+        };
         var (chosen, why) = SweepFinisher.BreakTie(winner, reason, comparison, "ndcgAt10", "user", uniformTrialCost: false);
         return (chosen, why, comparison);
     }
@@ -623,6 +632,17 @@ public static class RecommendationAutoMl
     /// (paired: both models' values of the same user move together); users evaluated by only one model are left out.
     /// </summary>
     internal static (double Lower, double Upper) Bootstrap(double[] general, double[] specialised, int resamples, int seed)
+    {
+        var (lower, upper, _) = Bootstrap(general, specialised, resamples, seed, null);
+        return (lower, upper);
+    }
+
+    /// <summary>
+    /// As <see cref="Bootstrap(double[], double[], int, int)"/>, stopping before a resample once <paramref name="pastDeadline"/>
+    /// says so: the resamples drawn are a prefix of the planned ones, so an interval computed in time is the same
+    /// whatever the clock; fewer than <see cref="SweepFinisher.MinimumBootstrapResamples"/> give none (NaN bounds).
+    /// </summary>
+    internal static (double Lower, double Upper, int Drawn) Bootstrap(double[] general, double[] specialised, int resamples, int seed, Func<bool>? pastDeadline)
     {
         var paired = new List<double>(general.Length);
         for (var u = 0; u < Math.Min(general.Length, specialised.Length); u++)
@@ -636,13 +656,19 @@ public static class RecommendationAutoMl
         var n = paired.Count;
         if (n < 2)
         {
-            return (double.NaN, double.NaN);
+            return (double.NaN, double.NaN, resamples);
         }
 
         var random = new Random(seed ^ 0x5EC7);
         var means = new double[resamples];
-        for (var r = 0; r < resamples; r++)
+        var drawn = 0;
+        for (var r = 0; r < resamples; r++, drawn++)
         {
+            if (pastDeadline?.Invoke() == true)
+            {
+                break;
+            }
+
             double sum = 0;
             for (var i = 0; i < n; i++)
             {
@@ -652,19 +678,25 @@ public static class RecommendationAutoMl
             means[r] = sum / n;
         }
 
-        Array.Sort(means);
-        return (means[(int)(0.025 * (resamples - 1))], means[(int)Math.Ceiling(0.975 * (resamples - 1))]);
+        if (drawn < SweepFinisher.MinimumBootstrapResamples)
+        {
+            return (double.NaN, double.NaN, drawn);
+        }
+
+        Array.Sort(means, 0, drawn);
+        return (means[(int)(0.025 * (drawn - 1))], means[(int)Math.Ceiling(0.975 * (drawn - 1))], drawn);
     }
 
     /// <summary>The trade-off in one sentence, in the tabular report's wording, predict cost per user request.</summary>
-    internal static string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper)
+    internal static string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper, string? cut = null)
     {
         var verdict = specialised.ValidationScore == general.ValidationScore ? "equal" : specialised.ValidationScore > general.ValidationScore ? "better" : "worse";
         var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
         var noise = double.IsNaN(lower)
-            ? "no bootstrap interval (fewer than 2 users evaluated by both)"
+            ? cut is not null ? $"no bootstrap interval (only {cut}, fewer than {SweepFinisher.MinimumBootstrapResamples})"
+                : "no bootstrap interval (fewer than 2 users evaluated by both)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}] over validation users)");
+                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}] over validation users{(cut is null ? "" : $", from {cut}")})");
         return string.Create(CultureInfo.InvariantCulture,
             $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) at {SweepFinisher.FormatRatio(ratio)}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs per user top-10) and {SweepFinisher.FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size.");
     }

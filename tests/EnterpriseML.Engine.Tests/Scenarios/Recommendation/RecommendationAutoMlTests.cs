@@ -231,6 +231,27 @@ public sealed class RecommendationAutoMlTests
         Assert.Equal(0.05, upper, 9);
     }
 
+    [Fact]
+    public void Bootstrap_DeadlinePassed_StopsDrawing_APrefixGivesTheSameInterval_TooFewGiveNone()
+    {
+        var random = new Random(5);
+        var general = Enumerable.Range(0, 300).Select(_ => random.NextDouble()).ToArray();
+        var specialised = general.Select(v => v + ((random.NextDouble() - 0.4) * 0.2)).ToArray();
+
+        // The deadline passes before the 301st resample: the 300 drawn are the first 300 of the planned 1,000.
+        var calls = 0;
+        var (lower, upper, drawn) = RecommendationAutoMl.Bootstrap(general, specialised, 1000, 7, () => ++calls > 300);
+        Assert.Equal(300, drawn);
+        Assert.Equal(RecommendationAutoMl.Bootstrap(general, specialised, 300, 7), (lower, upper));
+        Assert.True(lower < upper);
+
+        var (none, _, few) = RecommendationAutoMl.Bootstrap(general, specialised, 1000, 7, () => true);
+        Assert.Equal(0, few);
+        Assert.True(double.IsNaN(none));
+        var full = RecommendationAutoMl.Bootstrap(general, specialised, 1000, 7, () => false);
+        Assert.Equal((1000, RecommendationAutoMl.Bootstrap(general, specialised, 1000, 7)), (full.Drawn, (full.Lower, full.Upper)));
+    }
+
     [Theory]
     [InlineData(nameof(RecommendationAutoMlOptions.BudgetSeconds))]
     [InlineData(nameof(RecommendationAutoMlOptions.TrialTimeFraction))]
