@@ -29,7 +29,7 @@ public sealed class EmbeddedRecoveryTests
         WorkerProcess? second = null;
         try
         {
-            var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 8, seed: 4, modelName: "embedded");
+            var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 4, modelName: "embedded", maxTrials: 30);
             var victimNode = await Processes.PollAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
@@ -77,7 +77,7 @@ public sealed class EmbeddedRecoveryTests
         {
             using var client = first.Client();
             var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 4, seed: 1, modelName: "lost");
+            id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 1, modelName: "lost", maxTrials: 5);
             var scheduler = await first.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
             Assert.True(await scheduler.DeleteJob(SweepJob.KeyFor(id)));
             await scheduler.Shutdown();

@@ -29,14 +29,14 @@ public sealed class RecommendationExperimentTests : IDisposable
 
         using var response = await client.PostAsJsonAsync("/api/experiments", new
         {
-            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", budgetSeconds = 8, modelName = "movies", seed = 2,
+            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", budgetSeconds = 60, maxTrials = 10, modelName = "movies", seed = 2,
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
         using var accepted = JsonDocument.Parse(body);
         var id = accepted.RootElement.GetProperty("id").GetString()!;
 
-        using var done = await ExperimentFlowTests.WaitAsync(client, id);
+        using var done = await ExperimentFlowTests.WaitAsync(client, id, 150);
         var root = done.RootElement;
         Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
         Assert.Equal("recommendation", root.GetProperty("scenario").GetString());
@@ -80,13 +80,13 @@ public sealed class RecommendationExperimentTests : IDisposable
 
         using var response = await client.PostAsJsonAsync("/api/experiments", new
         {
-            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", timestampColumn = "timestamp", budgetSeconds = 6, modelName = "movies", seed = 2,
+            datasetId, scenario = "recommendation", userColumn = "userId", itemColumn = "movieId", label = "rating", timestampColumn = "timestamp", budgetSeconds = 60, maxTrials = 10, modelName = "movies", seed = 2,
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
         using var accepted = JsonDocument.Parse(body);
 
-        using var done = await ExperimentFlowTests.WaitAsync(client, accepted.RootElement.GetProperty("id").GetString()!);
+        using var done = await ExperimentFlowTests.WaitAsync(client, accepted.RootElement.GetProperty("id").GetString()!, 150);
         Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
         Assert.StartsWith("per-user latest 20", await LineageValidationAsync(client, "movies"), StringComparison.Ordinal);
     }

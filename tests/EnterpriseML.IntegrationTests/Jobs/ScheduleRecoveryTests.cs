@@ -121,7 +121,7 @@ public sealed class ScheduleRecoveryTests
         };
         try
         {
-            await CreateAsync(client, "nightly", "0/3 * * * * ?", budgetSeconds: 12);
+            await CreateAsync(client, "nightly", "0/3 * * * * ?", budgetSeconds: 60, maxTrials: 30);
 
             // The first fire's experiment records a trial: kill the node running it (SIGKILL, no checkpoint).
             var found = await Processes.PollAsync<string[]>(async () =>
@@ -172,13 +172,13 @@ public sealed class ScheduleRecoveryTests
         }
     }
 
-    private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3)
+    private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3, int? maxTrials = null)
     {
         using var created = await client.PostAsJsonAsync("/api/schedules", new
         {
             name,
             cron,
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds, modelName = "risk", seed = 2 },
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds, maxTrials, modelName = "risk", seed = 2 },
             promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());

@@ -37,7 +37,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         {
             name = Schedule,
             cron = "0/5 * * * * ?",
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 3, modelName = Model, seed = 5 },
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 6, modelName = Model, seed = 5 },
             promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
         }))
         {
@@ -158,7 +158,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         {
             name = Schedule,
             cron = "0/5 * * * * ?",
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 3, modelName = Model, seed = 5 },
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 6, modelName = Model, seed = 5 },
             promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
         }))
         {

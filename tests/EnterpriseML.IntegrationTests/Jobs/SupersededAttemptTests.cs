@@ -26,7 +26,9 @@ public sealed class SupersededAttemptTests
         var workers = new[] { new WorkerProcess("worker-a", scope.Settings("worker-a")), new WorkerProcess("worker-b", scope.Settings("worker-b")) };
         try
         {
-            var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 10, seed: 6, modelName: "stall");
+            // A budget no loaded machine runs out of, ended by a trial count: the taking-over node gets what the stalled one
+            // left of the budget, and with 10 s that was too little for any trial to finish under load.
+            var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 6, modelName: "stall", maxTrials: 30);
             var stalledNode = await Processes.PollAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));

@@ -28,7 +28,7 @@ public sealed class SweepResilienceTests
         settings["Jobs:TransientRetryDelaySeconds"] = "1";
         await using var worker = new WorkerProcess("worker-db", settings);
 
-        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 12, seed: 5, modelName: "outage");
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 5, modelName: "outage", maxTrials: 30);
         var before = await WithOutputAsync(worker, () => Processes.PollAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
@@ -100,7 +100,7 @@ public sealed class SweepResilienceTests
         await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
         var workers = new[] { first, second };
 
-        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 16, seed: 7, modelName: "sigterm");
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 7, modelName: "sigterm", maxTrials: 30);
         var (recorded, node) = await Processes.PollAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
@@ -186,7 +186,7 @@ public sealed class SweepResilienceTests
         using var api = new ApiHost(scope);
         using var client = api.Client();
         var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-        var request = new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 4, modelName = "queued", seed = 1 };
+        var request = new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 5, modelName = "queued", seed = 1 };
 
         await RenameAsync(scope.Postgres!, "qrtz_triggers", "qrtz_triggers_away");
         try
