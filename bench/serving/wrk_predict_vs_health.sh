@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serving throughput side by side in one run: wrk on GET /health vs POST /api/models/credit/predict (one row, GBDT
-# credit model, 100 trees), then batch CSV scoring rows/s with curl. Needs wrk (apt-get install -y wrk), sqlite3,
+# credit model, 100 trees) on the champion route and pinned with ?version=1, then batch CSV scoring rows/s with curl. Needs wrk (apt-get install -y wrk), sqlite3,
 # Release builds of EnterpriseML.Api and EnterpriseML.Cli. Usage: bench/serving/wrk_predict_vs_health.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,7 +46,12 @@ curl -sf -H "X-Api-Key: $TENANT_KEY" -H 'Content-Type: application/json' -d "$RO
 echo "== warm-up"; wrk -t2 -c"$CONNECTIONS" -d3s -s "$DATA/predict.lua" "http://127.0.0.1:$PORT/api/models/credit/predict" >/dev/null
 wrk -t2 -c"$CONNECTIONS" -d3s "http://127.0.0.1:$PORT/health" >/dev/null
 echo "== /health"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency "http://127.0.0.1:$PORT/health"
-echo "== predict (1 row)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -s "$DATA/predict.lua" "http://127.0.0.1:$PORT/api/models/credit/predict"
+PREDICT="http://127.0.0.1:$PORT/api/models/credit/predict"
+echo "== predict (1 row)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -s "$DATA/predict.lua" "$PREDICT"
+# The pinned route, in the order pinned / pinned / champion so that drift in the machine's load falls on both.
+echo "== predict (1 row, ?version=1)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -s "$DATA/predict.lua" "$PREDICT?version=1"
+echo "== predict (1 row, ?version=1, again)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -s "$DATA/predict.lua" "$PREDICT?version=1"
+echo "== predict (1 row, again)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --latency -s "$DATA/predict.lua" "$PREDICT"
 
 # Batch CSV: credit-german repeated to 200,000 rows.
 { head -1 "$DATASET"; for _ in $(seq 200); do tail -n +2 "$DATASET"; done; } > "$DATA/batch.csv"
