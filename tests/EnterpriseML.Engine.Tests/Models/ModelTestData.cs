@@ -53,14 +53,26 @@ internal static class ModelTestData
         return model;
     }
 
-    private static ModelPipeline TrainUncached(string trainer, TaskKind task, out CandidateData data)
+    private static ModelPipeline TrainUncached(string trainer, TaskKind task, out CandidateData data) =>
+        TrainFresh(trainer, task, seed: 7, threads: 1, out data);
+
+    /// <summary>A newly trained pipeline (never cached) with the given seed and thread count.</summary>
+    public static ModelPipeline TrainFresh(string trainer, TaskKind task, int seed, int threads, out CandidateData data)
     {
         var (table, label, t, positive) = DataFor(trainer, task);
         data = LabelEncoding.Encode(table, label, t, positive);
         var descriptor = TrainerCatalog.Get(trainer);
         var featurization = descriptor.Featurization();
-        var instance = TrainerCatalog.Create(trainer, FastSettings(trainer), seed: 7, threads: 1);
+        var instance = TrainerCatalog.Create(trainer, FastSettings(trainer), seed, threads);
         return TabularTraining.Fit(data, label, instance, featurization, new Dictionary<string, string> { ["trainer"] = trainer });
+    }
+
+    /// <summary>The bytes <see cref="ModelPipeline.Save"/> writes.</summary>
+    public static byte[] Bytes(ModelPipeline model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
     }
 
     /// <summary>Every (trainer, task) pair the catalog offers.</summary>
