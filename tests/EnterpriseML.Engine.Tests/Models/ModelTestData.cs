@@ -53,17 +53,13 @@ internal static class ModelTestData
         return model;
     }
 
-    private static ModelPipeline TrainUncached(string trainer, TaskKind task, out CandidateData data) =>
-        TrainFresh(trainer, task, seed: 7, threads: 1, out data);
-
-    /// <summary>A newly trained pipeline (never cached) with the given seed and thread count.</summary>
-    public static ModelPipeline TrainFresh(string trainer, TaskKind task, int seed, int threads, out CandidateData data)
+    private static ModelPipeline TrainUncached(string trainer, TaskKind task, out CandidateData data)
     {
         var (table, label, t, positive) = DataFor(trainer, task);
         data = LabelEncoding.Encode(table, label, t, positive);
         var descriptor = TrainerCatalog.Get(trainer);
         var featurization = descriptor.Featurization();
-        var instance = TrainerCatalog.Create(trainer, FastSettings(trainer), seed, threads);
+        var instance = TrainerCatalog.Create(trainer, FastSettings(trainer), seed: 7, threads: 1);
         return TabularTraining.Fit(data, label, instance, featurization, new Dictionary<string, string> { ["trainer"] = trainer });
     }
 
