@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.AutoML;
@@ -41,7 +42,10 @@ public sealed class SweepReport
     /// <summary>Successful candidates ranked by validation score (rank 1 is the best score, not necessarily the winner).</summary>
     public IReadOnlyList<LeaderboardRow> Leaderboard { get; }
 
-    /// <summary>Every metric of the task for the winner on the test rows (empty without a test set).</summary>
+    /// <summary>
+    /// Every metric of the task for the winner on the test rows (empty without a test set); for a winner with an alert
+    /// threshold (fraud's <c>cost-sensitive-gbdt</c>) also the precision, recall and alerts per 1,000 rows at it.
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, double>> TestMetrics { get; }
 
     /// <summary>The winner's ROC curve (false-positive rate, true-positive rate); binary only.</summary>
@@ -103,6 +107,16 @@ public sealed class SweepReport
             {
                 test_.Add(new(m.Name, m.Compute(test.Labels, winnerTestScores, classCount)));
             }
+
+            if (result.Task == TaskKind.Binary && AlertThresholdOf(result.WinnerDetails) is { } threshold)
+            {
+                // The operating point the details state on held-out training rows, on the test rows: what the saved
+                // alert threshold achieves on rows the sweep never saw.
+                var point = AlertThreshold.Evaluate(test.Labels, winnerTestScores, threshold);
+                test_.Add(new(FraudScenario.PrecisionAtThresholdKey, point.Precision));
+                test_.Add(new(FraudScenario.RecallAtThresholdKey, point.Recall));
+                test_.Add(new(FraudScenario.AlertsPerThousandKey, point.AlertsPerThousand));
+            }
         }
 
         var rows = new LeaderboardRow[ordered.Length];
@@ -154,6 +168,21 @@ public sealed class SweepReport
     internal static SweepReport FromParts(SweepResult result, IReadOnlyList<LeaderboardRow> leaderboard,
         IReadOnlyList<KeyValuePair<string, double>> test, double testMicrosecondsPerRow) =>
         new(result, leaderboard, test, [], [], test.Count > 0 ? "test" : "validation") { TestPredictMicrosecondsPerRow = testMicrosecondsPerRow };
+
+    /// <summary>The winner's alert threshold (a fraud model's <see cref="FraudScenario.AlertThresholdKey"/> detail), or null.</summary>
+    private static float? AlertThresholdOf(IReadOnlyList<KeyValuePair<string, string>> details)
+    {
+        foreach (var (key, value) in details)
+        {
+            if (key == FraudScenario.AlertThresholdKey
+                && float.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold))
+            {
+                return threshold;
+            }
+        }
+
+        return null;
+    }
 
     private static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
     {

@@ -28,6 +28,18 @@ public sealed class FraudScenario : IScenario
 
     public string Name => "fraud";
 
+    /// <summary>The detail (and model metadata) key of the cost-sensitive GBDT's alert threshold: a row alerts when its score is at or above it.</summary>
+    public const string AlertThresholdKey = "alertThreshold";
+
+    /// <summary>The detail key of the share of alerts that are positives at the threshold.</summary>
+    public const string PrecisionAtThresholdKey = "precisionAtThreshold";
+
+    /// <summary>The detail key of the share of positives alerted at the threshold.</summary>
+    public const string RecallAtThresholdKey = "recallAtThreshold";
+
+    /// <summary>The detail key of the alerts per 1,000 rows at the threshold.</summary>
+    public const string AlertsPerThousandKey = "alertsPerThousand";
+
     public ScenarioPlan Plan(ScenarioContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -197,12 +209,12 @@ public sealed class FraudScenario : IScenario
         var ci = CultureInfo.InvariantCulture;
         return new SpecialisedFit(model,
         [
-            new("alertThreshold", point.Threshold.ToString("R", ci)),
+            new(AlertThresholdKey, point.Threshold.ToString("R", ci)),
             new("operatingPoint", point.ToString() + " on " + point.Rows.ToString(ci) + " held-out training rows"
                 + (latest ? " (latest by " + context.Columns.TimestampColumn + ")" : "")),
-            new("precisionAtThreshold", point.Precision.ToString("F4", ci)),
-            new("recallAtThreshold", point.Recall.ToString("F4", ci)),
-            new("alertsPerThousand", point.AlertsPerThousand.ToString("F2", ci)),
+            new(PrecisionAtThresholdKey, point.Precision.ToString("F4", ci)),
+            new(RecallAtThresholdKey, point.Recall.ToString("F4", ci)),
+            new(AlertsPerThousandKey, point.AlertsPerThousand.ToString("F2", ci)),
         ]);
     }
 

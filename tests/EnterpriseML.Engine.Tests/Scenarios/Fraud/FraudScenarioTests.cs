@@ -104,6 +104,31 @@ public sealed class FraudScenarioTests
     }
 
     [Fact]
+    public async Task Report_CostSensitiveWinnerWithTestRows_StatesTheOperatingPointOnThem()
+    {
+        // The details give the alert threshold's operating point on held-out training rows; the test metrics also
+        // give it on the test rows (before, only the metrics at the 0.5 cut: F1 0 for a fraud winner).
+        var (train, test) = Caravan.Value;
+        var candidate = FraudScenario.SpecialisedCandidates(ScenarioColumns.None)[0];
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auprc, [candidate], reportMetrics: [ScenarioMetric.Auc]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 1, EnsembleSelection = false, Seed = 5 })
+            .RunAsync(new SweepRequest(train, plan, "fraud"));
+        var report = SweepReport.Build(result, plan, test);
+
+        var threshold = float.Parse(result.WinnerDetails.Single(d => d.Key == "alertThreshold").Value, CultureInfo.InvariantCulture);
+        var point = AlertThreshold.Evaluate(test.Labels, result.Model.Score(test.Features), threshold);
+        var metrics = report.TestMetrics.ToDictionary(m => m.Key, m => m.Value);
+        Assert.Equal(point.Precision, metrics["precisionAtThreshold"]);
+        Assert.Equal(point.Recall, metrics["recallAtThreshold"]);
+        Assert.Equal(point.AlertsPerThousand, metrics["alertsPerThousand"]);
+        Assert.InRange(point.Recall, 0.5, 1);
+        Assert.InRange(point.AlertsPerThousand, 50, 900);
+        using var doc = System.Text.Json.JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(Math.Round(point.Recall, 6), doc.RootElement.GetProperty("test").GetProperty("recallAtThreshold").GetDouble());
+        Assert.Equal("cost-sensitive-gbdt", doc.RootElement.GetProperty("winner").GetProperty("candidate").GetString());
+    }
+
+    [Fact]
     public void Plan_TimestampColumn_TimeOrderedValidationAndHoldoutIsLatest()
     {
         const int n = 200;
