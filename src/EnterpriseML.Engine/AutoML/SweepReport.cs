@@ -157,6 +157,7 @@ public sealed class SweepReport
             train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"),
             test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test"),
             test is null ? null : LabelEncoding.MissingClassNote(test, "test"),
+            OffTheLeaderboardNote(result, plan),
         ];
         return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds, Notes = [.. notes.OfType<string>()] };
     }
@@ -168,6 +169,54 @@ public sealed class SweepReport
     internal static SweepReport FromParts(SweepResult result, IReadOnlyList<LeaderboardRow> leaderboard,
         IReadOnlyList<KeyValuePair<string, double>> test, double testMicrosecondsPerRow) =>
         new(result, leaderboard, test, [], [], test.Count > 0 ? "test" : "validation") { TestPredictMicrosecondsPerRow = testMicrosecondsPerRow };
+
+    /// <summary>
+    /// Which candidates of the plan have no successful trial, and so no leaderboard row, with what became of their
+    /// trials (or that none ran in the budget); and, when a whole kind is missing from a plan that has both, that there
+    /// is no general vs specialised comparison. Null when every candidate is on the leaderboard. Before, a sentiment
+    /// sweep whose specialised candidates had all timed out or not started showed a general-only leaderboard and no
+    /// trade-off sentence without a word why.
+    /// </summary>
+    internal static string? OffTheLeaderboardNote(SweepResult result, ScenarioPlan plan)
+    {
+        var missing = new List<string>();
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in plan.Candidates)
+        {
+            var trials = result.Trials.Where(t => t.Candidate == candidate.Name).ToArray();
+            if (trials.Any(t => t.Status == TrialStatus.Succeeded))
+            {
+                continue;
+            }
+
+            absent.Add(candidate.Name);
+            if (trials.Length == 0)
+            {
+                missing.Add($"{candidate.Name} (no trial started within the budget)");
+                continue;
+            }
+
+            var outcomes = trials.GroupBy(t => t.Status).OrderBy(g => g.Key)
+                .Select(g => $"{g.Count()} {g.Key switch { TrialStatus.TimedOut => "timed out", TrialStatus.Pruned => "pruned", _ => "failed" }}");
+            missing.Add($"{candidate.Name} ({string.Join(", ", outcomes)})");
+        }
+
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        var note = $"Not on the leaderboard, for want of a successful trial: {string.Join("; ", missing)}."
+            + (missing.Count > absent.Count(n => result.Trials.All(t => t.Candidate != n)) ? " The trial log has each trial's error." : "");
+        var kinds = plan.Candidates.Select(c => c.Kind).Distinct().ToArray();
+        var emptyKinds = kinds.Where(k => plan.Candidates.Where(c => c.Kind == k).All(c => absent.Contains(c.Name))).ToArray();
+        if (kinds.Length == 2 && emptyKinds.Length == 1)
+        {
+            note += $" No {ReportJson.Kind(emptyKinds[0])} candidate succeeded, so there is no general vs specialised comparison.";
+        }
+
+        return note;
+    }
 
     /// <summary>The winner's alert threshold (a fraud model's <see cref="FraudScenario.AlertThresholdKey"/> detail), or null.</summary>
     private static float? AlertThresholdOf(IReadOnlyList<KeyValuePair<string, string>> details)

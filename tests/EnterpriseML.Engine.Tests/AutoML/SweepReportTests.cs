@@ -71,6 +71,36 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public async Task Notes_CandidateWithoutASuccessfulTrial_SaysWhatBecameOfItAndThatThereIsNoComparison()
+    {
+        // A specialised candidate that only fails: the leaderboard is general only and has no comparison, and the
+        // report says why (before, it said nothing and the specialised side simply was not there).
+        var (train, test) = (TestData.CreditGerman, TestData.CreditGerman);
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [new CentroidCandidate(), new FailingCandidate()]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 8, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+        var failures = result.Trials.Count(t => t.Candidate == "failing");
+        Assert.InRange(failures, 1, 3);
+        Assert.Null(result.Comparison);
+
+        var report = SweepReport.Build(result, plan, test);
+        var note = $"Not on the leaderboard, for want of a successful trial: failing ({failures} failed). The trial log has each trial's error. "
+            + "No specialised candidate succeeded, so there is no general vs specialised comparison.";
+        Assert.Equal([note], report.Notes);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(note, Assert.Single(doc.RootElement.GetProperty("notes").EnumerateArray()).GetString());
+        using var html = new StringWriter();
+        ReportHtml.Write(report, html);
+        Assert.Contains("for want of a successful trial: failing (", html.ToString());
+
+        // A candidate that never got a trial (the trial count ran out first) is named too.
+        var one = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 1, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+        Assert.Equal(
+            "Not on the leaderboard, for want of a successful trial: failing (no trial started within the budget). "
+            + "No specialised candidate succeeded, so there is no general vs specialised comparison.",
+            Assert.Single(SweepReport.Build(one, plan).Notes));
+    }
+
+    [Fact]
     public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
     {
         var (report, result) = await BuildAsync();
