@@ -233,9 +233,17 @@ public sealed class SweepReport
         return null;
     }
 
-    private static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
+    /// <summary>
+    /// The ROC (false-positive rate, true-positive rate) and precision-recall (recall, precision) curves of
+    /// <paramref name="scores"/>, one point per distinct score (the end of each run of tied scores), thinned for the
+    /// plot to points at least 1 % of the plot apart (L1 distance) from the last one kept, so a curve keeps its shape
+    /// whatever the number of tied scores. Before, a tie boundary was kept only when its row index was a multiple of
+    /// n / 200: a model with few distinct scores (a forest on fraud-sensor, blocks of equal size) lost most or all of
+    /// its corners and the plot showed the diagonal.
+    /// </summary>
+    internal static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
     {
-        const int MaximumPoints = 200;
+        const double MinimumMove = 0.01;
         var n = labels.Length;
         var keys = new float[n];
         var order = new int[n];
@@ -256,7 +264,6 @@ public sealed class SweepReport
         var roc = new List<CurvePoint> { new(0, 0) };
         var pr = new List<CurvePoint>();
         double tp = 0, fp = 0;
-        var step = Math.Max(1, n / MaximumPoints);
         for (var k = 0; k < n; k++)
         {
             if (labels[order[k]] > 0.5f)
@@ -268,14 +275,27 @@ public sealed class SweepReport
                 fp++;
             }
 
-            var boundary = k == n - 1 || keys[k + 1] != keys[k];
-            if (boundary && (k % step == 0 || k == n - 1))
+            if (k < n - 1 && keys[k + 1] == keys[k])
             {
-                roc.Add(new(negatives == 0 ? 0 : fp / negatives, positives == 0 ? 0 : tp / positives));
-                pr.Add(new(positives == 0 ? 0 : tp / positives, tp / (tp + fp)));
+                continue;
+            }
+
+            var last = k == n - 1;
+            var r = new CurvePoint(negatives == 0 ? 0 : fp / negatives, positives == 0 ? 0 : tp / positives);
+            if (last || Far(roc[^1], r))
+            {
+                roc.Add(r);
+            }
+
+            var p = new CurvePoint(positives == 0 ? 0 : tp / positives, tp / (tp + fp));
+            if (last || pr.Count == 0 || Far(pr[^1], p))
+            {
+                pr.Add(p);
             }
         }
 
         return ([.. roc], [.. pr]);
+
+        static bool Far(CurvePoint a, CurvePoint b) => Math.Abs(a.X - b.X) + Math.Abs(a.Y - b.Y) >= MinimumMove;
     }
 }

@@ -101,6 +101,37 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public void Curves_FewDistinctScores_KeepEveryCornerOfTheRoc()
+    {
+        // 20 blocks of 50 tied scores, the bad rate falling block by block (a coarse model: a small forest, a
+        // scorecard's points). Every block's end is a corner of the ROC; the plotted curve must be the real one, so its
+        // area is the AUC. Before, a corner was kept only at a row index divisible by n / 200 = 5, which no block end
+        // (49, 99, ...) is: the plot was the diagonal, area 0.5.
+        var labels = new float[1000];
+        var scores = new float[1000];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var block = i / 50;
+            scores[i] = 1 - (block / 20f);
+            labels[i] = i % 50 < 2 * (20 - block) ? 1 : 0;
+        }
+
+        var (roc, pr) = SweepReport.Curves(labels, scores);
+        Assert.Equal(21, roc.Length);
+        Assert.Equal(20, pr.Length);
+        double area = 0;
+        for (var i = 1; i < roc.Length; i++)
+        {
+            area += (roc[i].X - roc[i - 1].X) * (roc[i].Y + roc[i - 1].Y) / 2;
+        }
+
+        Assert.Equal(EnterpriseML.Engine.Evaluation.BinaryMetrics.Compute(labels, scores).Auc, area, 9);
+        // The first precision-recall point is the first block's: 40 of the 420 positives, at precision 40 / 50.
+        Assert.Equal(40.0 / 420, pr[0].X, 9);
+        Assert.Equal(0.8, pr[0].Y, 9);
+    }
+
+    [Fact]
     public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
     {
         var (report, result) = await BuildAsync();
