@@ -168,6 +168,26 @@ public sealed class ScorecardTests
     }
 
     [Fact]
+    public void TryScore_UnseenLevelAndALevelNamedOther_ReasonCodesTellThemApart()
+    {
+        // German credit's purpose has a real level "other"; the bucket of rare and unseen levels was named "other"
+        // too, so both applicants read "purpose = other" although their bins and points differ.
+        var applicant = ScenarioTestData.German.Test.Features.SelectRows([0]);
+        ReasonCode PurposeReason(string level)
+        {
+            var columns = applicant.Columns.Select(c => c.Name == "purpose" ? new StringColumn(c.Name, [level]) : c).ToArray();
+            Assert.True(ScorecardPredictor.TryScore(Model.Value, new DataTable(columns), 20, out var results));
+            return Assert.Single(results[0].ReasonCodes, r => r.Feature == "purpose");
+        }
+
+        var named = PurposeReason("other");
+        var unseen = PurposeReason("not a level of the training rows");
+        Assert.Equal("= other", named.Bin);
+        Assert.Equal("= " + CreditScenario.OtherLevelsName, unseen.Bin);
+        Assert.NotEqual(named.Points, unseen.Points);
+    }
+
+    [Fact]
     public void ReasonCodes_BestApplicantAttributes_AreNeverListed()
     {
         var bins = Scorecard.Bins;
