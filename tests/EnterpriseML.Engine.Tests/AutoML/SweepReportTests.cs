@@ -195,6 +195,28 @@ public sealed class SweepReportTests
         }
     }
 
+    /// <summary>
+    /// The selection re-evaluation's spread follows the validation spread's rule: none from a single fold. A holdout
+    /// re-scored once had written selectionSpread 0, as if the score could not move.
+    /// </summary>
+    [Theory]
+    [InlineData(1, JsonValueKind.Null)]
+    [InlineData(2, JsonValueKind.Number)]
+    public async Task SelectionSpread_HoldoutRepeats_NullFromASingleFold(int repeats, JsonValueKind expected)
+    {
+        var validation = ValidationPolicy.Auto with { CrossValidationMaxRows = 100, MinimumHoldoutRareRows = 1 };
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate(), new CentroidCandidate("centroid-special", CandidateKind.Specialised)], validation: validation);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, EnsembleSelection = false, SelectionRepeats = repeats })
+            .RunAsync(new SweepRequest(TestData.CreditGerman, plan));
+        Assert.Equal(1, result.ValidationFolds);
+
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(SweepReport.Build(result, plan)));
+        var rescored = doc.RootElement.GetProperty("leaderboard").EnumerateArray().Where(r => r.TryGetProperty("selectionSpread", out _)).ToList();
+        Assert.Equal(2, rescored.Count);
+        Assert.All(rescored, r => Assert.Equal(expected, r.GetProperty("selectionSpread").ValueKind));
+    }
+
     [Fact]
     public async Task Comparison_Sentence_IsTrueToItsNumbers()
     {
