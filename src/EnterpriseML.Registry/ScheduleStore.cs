@@ -78,9 +78,26 @@ public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
         return created;
     }
 
-    /// <summary>The <c>modelName</c> of a stored schedule's <c>experiment</c> JSON, or null when it has none.</summary>
-    public static string? ModelNameOf(string experiment) =>
-        JsonNode.Parse(experiment) is JsonObject o && o["modelName"] is JsonValue v && v.TryGetValue<string>(out var modelName) ? modelName : null;
+    /// <summary>
+    /// The name of the model a stored schedule's <c>experiment</c> JSON refreshes, read as a refresh reads it (web JSON
+    /// binding, then trimmed): the <c>modelName</c> field in any letter case, the last one if repeated. Null when none.
+    /// </summary>
+    public static string? ModelNameOf(string experiment)
+    {
+        string? modelName = null;
+        if (JsonNode.Parse(experiment) is JsonObject o)
+        {
+            foreach (var (key, value) in o)
+            {
+                if (string.Equals(key, "modelName", StringComparison.OrdinalIgnoreCase))
+                {
+                    modelName = value is JsonValue v && v.TryGetValue<string>(out var text) ? text.Trim() : null;
+                }
+            }
+        }
+
+        return modelName;
+    }
 
     public async Task<ScheduleRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken = default)
     {

@@ -311,6 +311,38 @@ public sealed class ModelDeleteApiTests
     }
 
     /// <summary>
+    /// A schedule accepted with <c>"ModelName": " credit "</c> refreshes model <c>credit</c> (the experiment object binds
+    /// without regard to case and the name is trimmed), so it refuses that model's delete. The check read only an exact
+    /// <c>modelName</c> key and compared it untrimmed: the delete went through and the next refresh brought the model back.
+    /// </summary>
+    [Fact]
+    public async Task DeleteModel_ScheduleNamingTheModelInAnotherCaseOrWithSpaces_Refused()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "delspell");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = "nightly",
+            cron = "0 0 3 1 1 ?",
+            experiment = new { datasetName = "credit-latest", label = "class", scenario = "credit", budgetSeconds = 30, ModelName = " credit " },
+        }))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        using var refused = await client.DeleteAsync("/api/models/credit");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("Model 'credit' is refreshed by schedule 'nightly', whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{name}).",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Single(await store.VersionsAsync(tenant, "credit"));
+    }
+
+    /// <summary>
     /// An experiment created after a whole-model delete's check (so the delete was not refused), the delete, then the
     /// experiment's store: the sweep succeeds and its winner is version 1, the champion, of a new model of that name,
     /// with a fresh history; nothing of the deleted model comes back. Driven through the stores in that order.
