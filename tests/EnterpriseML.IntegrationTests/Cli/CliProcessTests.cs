@@ -18,6 +18,8 @@ public sealed class CliProcessTests : IDisposable
     [InlineData("automl --train t.csv --label class --budget abc", "eml: error: --budget: 'abc' is not a number.", "See 'eml automl --help' for the options.")]
     [InlineData("train --train t.csv --label class --trainer gbdt --seed 1.5", "eml: error: --seed: '1.5' is not a whole number.", "See 'eml train --help' for the options.")]
     [InlineData("train --train t.csv --label class --trainer gbdt --threads 0", "eml: error: --threads must be at least 1; got 0.", "See 'eml train --help' for the options.")]
+    [InlineData("automl --train t.csv --label class --threads 0", "eml: error: --threads must be at least 1; got 0.", "See 'eml automl --help' for the options.")]
+    [InlineData("automl --train t.csv --label class --max-trials 0", "eml: error: --max-trials must be at least 1; got 0.", "See 'eml automl --help' for the options.")]
     [InlineData("train --label class", "eml: error: Option '--train' is required.", "See 'eml train --help' for the options.")]
     [InlineData("trian", "eml: error: Unrecognized command or argument 'trian'; did you mean 'train'?", "See 'eml --help' for the commands.")]
     public async Task CommandLineThatDoesNotParse_OneErrorLinePerProblemOnStderr_Exit2_NothingOnStdout(string commandLine, string error, string lastLine)
