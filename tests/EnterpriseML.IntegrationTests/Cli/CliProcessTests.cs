@@ -136,6 +136,29 @@ public sealed class CliProcessTests : IDisposable
         Assert.StartsWith("eml: error: Failed to connect to 127.0.0.1:1", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>--data-dir</c> overrides a configured PostgreSQL registry, as the README says both options override the
+    /// connection: it migrated the configured PostgreSQL database instead (here unreachable, exit 2). Both options at
+    /// once are an error naming them.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_DataDirWhilePostgresIsConfigured_MigratesTheSqliteRegistry_BothOptionsAreAnError()
+    {
+        var configured = new Dictionary<string, string?> { ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=eml;Password=eml;Database=enterpriseml;Timeout=5" };
+        var directory = Path.Combine(_directory, "registry");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["migrate", "--data-dir", directory], configured);
+
+        Assert.True(code == 0, $"exit {code}: {stdout} {stderr}");
+        Assert.StartsWith($"SQLite in {directory}: applied 0001_initial", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(directory, "registry.db")));
+
+        var both = await Processes.RunAsync(Processes.CliDll, ["migrate", "--data-dir", directory, "--postgres", "Host=127.0.0.1;Port=1"]);
+        Assert.Equal(2, both.Code);
+        Assert.Equal("", both.Out);
+        Assert.Equal("eml: error: --postgres and --data-dir name two registries (PostgreSQL, SQLite): give one of them.", both.Err.Trim());
+    }
+
     private static void Signal(Process process, string signal)
     {
         using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
