@@ -43,10 +43,11 @@ public sealed class StageChangeRecord
 }
 
 /// <summary>
-/// What <see cref="ModelStore.DeleteModelUnlessPendingAsync"/> did: deleted the model, or not because it does not exist
-/// (<see cref="PendingExperiments"/> empty) or because those queued or running experiments will store into it.
+/// What <see cref="ModelStore.DeleteModelUnlessInUseAsync"/> did: deleted the model, or not because it does not exist
+/// (both lists empty), because those schedules refresh it (<see cref="RefreshingSchedules"/>, by name; experiments are
+/// then not looked at) or because those queued or running experiments will store into it (<see cref="PendingExperiments"/>).
 /// </summary>
-public sealed record ModelDeleteResult(bool Deleted, IReadOnlyList<string> PendingExperiments);
+public sealed record ModelDeleteResult(bool Deleted, IReadOnlyList<string> RefreshingSchedules, IReadOnlyList<string> PendingExperiments);
 
 /// <summary>What <see cref="ModelStore.DeleteVersionAsync"/> did.</summary>
 public enum VersionDeleteOutcome
@@ -210,32 +211,50 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
     /// name starts a new model at version 1.
     /// </summary>
     public async Task<bool> DeleteModelAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
-        (await DeleteModelAsync(tenantId, modelName, refuseWhilePending: false, cancellationToken)).Deleted;
+        (await DeleteModelAsync(tenantId, modelName, refuseWhileInUse: false, cancellationToken)).Deleted;
 
     /// <summary>
-    /// Deletes the model as <see cref="DeleteModelAsync(string, string, CancellationToken)"/> does, unless a queued or
-    /// running experiment of the tenant will store its winner into it. The check is made under the model's lock, in
-    /// the delete's own transaction: an experiment that stored a version before the lock is still running then and
-    /// refuses the delete, rather than losing its version to it; one created after the check stores after the delete
-    /// and starts the name again at version 1.
+    /// Deletes the model as <see cref="DeleteModelAsync(string, string, CancellationToken)"/> does, unless a schedule of
+    /// the tenant refreshes it (paused or not) or a queued or running experiment of the tenant will store its winner
+    /// into it. Both checks are made under the model's lock, in the delete's own transaction. An experiment that stored
+    /// a version before the lock is still running then and refuses the delete, rather than losing its version to it; one
+    /// created after the check stores after the delete and starts the name again at version 1. A schedule is ordered
+    /// against the delete by the same lock (<see cref="ScheduleStore.CreateAsync"/> takes it too): created before, it
+    /// refuses the delete; created after, it refreshes a model that does not exist, whose first refresh stores
+    /// version 1, the champion, of a new model of that name.
     /// </summary>
-    public Task<ModelDeleteResult> DeleteModelUnlessPendingAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
-        DeleteModelAsync(tenantId, modelName, refuseWhilePending: true, cancellationToken);
+    public Task<ModelDeleteResult> DeleteModelUnlessInUseAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
+        DeleteModelAsync(tenantId, modelName, refuseWhileInUse: true, cancellationToken);
 
-    private async Task<ModelDeleteResult> DeleteModelAsync(string tenantId, string modelName, bool refuseWhilePending, CancellationToken cancellationToken)
+    private async Task<ModelDeleteResult> DeleteModelAsync(string tenantId, string modelName, bool refuseWhileInUse, CancellationToken cancellationToken)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         await LockModelAsync(c, tx, tenantId, modelName, cancellationToken);
         var args = new { tenantId, modelName };
-        if (refuseWhilePending)
+        if (refuseWhileInUse)
         {
+            // A model already gone is not found, whatever still names it.
+            if (await c.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM models WHERE tenant_id = @tenantId AND name = @modelName", args, tx, cancellationToken: cancellationToken)) == 0)
+            {
+                return new ModelDeleteResult(false, [], []);
+            }
+
+            var refreshing = (await c.QueryAsync<(string Name, string Experiment)>(new CommandDefinition(
+                    "SELECT name, experiment FROM schedules WHERE tenant_id = @tenantId ORDER BY name", args, tx, cancellationToken: cancellationToken)))
+                .Where(s => ScheduleStore.ModelNameOf(s.Experiment) == modelName).Select(s => s.Name).ToList();
+            if (refreshing.Count > 0)
+            {
+                return new ModelDeleteResult(false, refreshing, []);
+            }
+
             var pending = (await c.QueryAsync<string>(new CommandDefinition(
                 "SELECT id FROM experiments WHERE tenant_id = @tenantId AND model_name = @modelName AND status IN ('queued', 'running') ORDER BY created_at, id",
                 args, tx, cancellationToken: cancellationToken))).ToList();
             if (pending.Count > 0)
             {
-                return new ModelDeleteResult(false, pending);
+                return new ModelDeleteResult(false, [], pending);
             }
         }
 
@@ -245,11 +264,11 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         var deleted = await c.ExecuteAsync(new CommandDefinition("DELETE FROM models WHERE tenant_id = @tenantId AND name = @modelName", args, tx, cancellationToken: cancellationToken));
         if (deleted == 0)
         {
-            return new ModelDeleteResult(false, []);
+            return new ModelDeleteResult(false, [], []);
         }
 
         await tx.CommitAsync(cancellationToken);
-        return new ModelDeleteResult(true, []);
+        return new ModelDeleteResult(true, [], []);
     }
 
     private async Task<bool> PromoteAsync(DbConnection c, DbTransaction tx, string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Dapper;
 
 namespace EnterpriseML.Registry;
@@ -53,13 +54,49 @@ public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
 {
     private const string Columns = "tenant_id AS TenantId, name AS Name, cron AS Cron, time_zone AS TimeZone, experiment AS Experiment, promotion AS Promotion, paused AS Paused, pause_reason AS PauseReason, paused_by AS PausedBy, last_outcome AS LastOutcome, created_at AS CreatedAt";
 
-    /// <summary>Adds a schedule; false when the name is taken.</summary>
+    /// <summary>
+    /// Adds a schedule; false when the name is taken. On PostgreSQL the insert is made under a share lock on the row of
+    /// the model the schedule refreshes (when it exists), which <see cref="ModelStore.DeleteModelUnlessInUseAsync"/>
+    /// locks for update: a schedule and a delete of its model are ordered, so either the delete sees the schedule and
+    /// is refused or the schedule is stored after the delete, for a model that no longer exists. On SQLite both are
+    /// write transactions and run one after the other anyway.
+    /// </summary>
     public async Task<bool> CreateAsync(string tenantId, string name, string cron, string timeZone, string experiment, string promotion, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
-        return await c.ExecuteAsync(new CommandDefinition(
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        if (database.Dialect == SqlDialect.Postgres && ModelNameOf(experiment) is { } modelName)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "SELECT 1 FROM models WHERE tenant_id = @tenantId AND name = @modelName FOR KEY SHARE", new { tenantId, modelName }, tx, cancellationToken: cancellationToken));
+        }
+
+        var created = await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO schedules (tenant_id, name, cron, time_zone, experiment, promotion, paused, created_at) VALUES (@tenantId, @name, @cron, @timeZone, @experiment, @promotion, 0, @now) ON CONFLICT (tenant_id, name) DO NOTHING",
-            new { tenantId, name, cron, timeZone, experiment, promotion, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)) == 1;
+            new { tenantId, name, cron, timeZone, experiment, promotion, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx, cancellationToken: cancellationToken)) == 1;
+        await tx.CommitAsync(cancellationToken);
+        return created;
+    }
+
+    /// <summary>
+    /// The name of the model a stored schedule's <c>experiment</c> JSON refreshes, read as a refresh reads it (web JSON
+    /// binding, then trimmed): the <c>modelName</c> field in any letter case, the last one if repeated. Null when none.
+    /// </summary>
+    public static string? ModelNameOf(string experiment)
+    {
+        string? modelName = null;
+        if (JsonNode.Parse(experiment) is JsonObject o)
+        {
+            foreach (var (key, value) in o)
+            {
+                if (string.Equals(key, "modelName", StringComparison.OrdinalIgnoreCase))
+                {
+                    modelName = value is JsonValue v && v.TryGetValue<string>(out var text) ? text.Trim() : null;
+                }
+            }
+        }
+
+        return modelName;
     }
 
     public async Task<ScheduleRecord?> GetAsync(string tenantId, string name, CancellationToken cancellationToken = default)

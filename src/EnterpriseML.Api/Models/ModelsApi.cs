@@ -108,7 +108,7 @@ internal static class ModelsApi
     /// would bring the model back. Predictions then answer 404, on this node at once and on others within
     /// <see cref="ServedModelCache.ChampionTtl"/>.
     /// </summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteModelAsync(string name, HttpContext context, ModelStore models, ScheduleStore schedules,
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteModelAsync(string name, HttpContext context, ModelStore models,
         ServedModelCache served, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
@@ -117,23 +117,14 @@ internal static class ModelsApi
             return NotFound(name);
         }
 
-        var refreshing = new List<string>();
-        foreach (var schedule in await schedules.ListAsync(tenant, cancellationToken))
-        {
-            if (ModelNameOf(schedule.Experiment) == name)
-            {
-                refreshing.Add(schedule.Name);
-            }
-        }
-
-        if (refreshing.Count > 0)
+        // Schedules and experiments are checked inside the delete, under the model's lock (see DeleteModelUnlessInUseAsync).
+        var result = await models.DeleteModelUnlessInUseAsync(tenant, name, cancellationToken);
+        if (result.RefreshingSchedules.Count > 0)
         {
             return TypedResults.Problem(title: "Model in use by a schedule", statusCode: 409,
-                detail: $"Model '{name}' is refreshed by schedule {string.Join(", ", refreshing.Select(n => $"'{n}'"))}, whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{{name}}).");
+                detail: $"Model '{name}' is refreshed by schedule {string.Join(", ", result.RefreshingSchedules.Select(n => $"'{n}'"))}, whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{{name}}).");
         }
 
-        // Experiments are checked inside the delete, under the model's lock (see DeleteModelUnlessPendingAsync).
-        var result = await models.DeleteModelUnlessPendingAsync(tenant, name, cancellationToken);
         if (result.PendingExperiments.Count > 0)
         {
             return TypedResults.Problem(title: "Model in use by an experiment", statusCode: 409,
@@ -173,10 +164,6 @@ internal static class ModelsApi
         loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Deleted model {ModelName} version {Version} by {Who}", name, version, Who(context));
         return TypedResults.NoContent();
     }
-
-    /// <summary>The <c>modelName</c> of a stored schedule's experiment, or null when it has none.</summary>
-    private static string? ModelNameOf(string experiment) =>
-        JsonNode.Parse(experiment) is JsonObject o && o["modelName"] is JsonValue v && v.TryGetValue<string>(out var modelName) ? modelName : null;
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 

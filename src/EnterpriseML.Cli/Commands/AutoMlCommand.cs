@@ -54,8 +54,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var text = new Option<string[]>("--text") { Description = "Read this column as free text (repeatable; default: inferred).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Directory for model.eml, report.json and report.html." };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of the live table." };
-        var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." };
-        var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
+        var threads = new Option<int?>("--threads") { Description = "Thread budget (default: all cores)." }.AtLeastOne();
+        var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." }.AtLeastOne();
         var maxPredict = new Option<double?>("--max-predict-us") { Description = "Prune candidates predicting slower than this (µs per row)." };
         var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };

@@ -8,7 +8,8 @@ namespace EnterpriseML.Cli.Commands;
 /// <summary>
 /// <c>eml migrate</c>: applies the registry's SQL migrations to PostgreSQL (<c>--postgres</c> or
 /// <c>ConnectionStrings__Postgres</c>) or to the embedded SQLite database (<c>--data-dir</c> or
-/// <c>Storage__DataDirectory</c>, default <c>./.enterpriseml</c>). Safe to run twice and from several processes at once.
+/// <c>Storage__DataDirectory</c>, default <c>./.enterpriseml</c>). Either option overrides the configuration (the
+/// other backend's setting included); both at once are an error. Safe to run twice and from several processes at once.
 /// </summary>
 internal sealed class MigrateCommand : ICliCommand
 {
@@ -22,8 +23,16 @@ internal sealed class MigrateCommand : ICliCommand
             var configuration = new ConfigurationManager();
             configuration.AddSharedAppSettings();
             configuration.AddEnvironmentVariables();
-            var cs = parse.GetValue(postgres) ?? configuration.GetConnectionString("Postgres");
-            var dir = parse.GetValue(dataDir) ?? configuration["Storage:DataDirectory"] ?? "./.enterpriseml";
+            var postgresOption = parse.GetValue(postgres);
+            var dataDirOption = parse.GetValue(dataDir);
+            if (postgresOption is not null && dataDirOption is not null)
+            {
+                throw new ArgumentException("--postgres and --data-dir name two registries (PostgreSQL, SQLite): give one of them.");
+            }
+
+            // Either option overrides the configured registry, a configured PostgreSQL one included.
+            var cs = postgresOption ?? (dataDirOption is null ? configuration.GetConnectionString("Postgres") : null);
+            var dir = dataDirOption ?? configuration["Storage:DataDirectory"] ?? "./.enterpriseml";
             await using var database = string.IsNullOrWhiteSpace(cs) ? RegistryDatabase.ForSqlite(dir) : RegistryDatabase.ForPostgres(cs);
             var applied = await new MigrationRunner(database, TimeProvider.System).ApplyAsync(token);
             var target = database.Dialect == SqlDialect.Postgres ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(dir);

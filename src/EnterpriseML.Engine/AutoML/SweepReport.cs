@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.AutoML;
@@ -41,7 +42,10 @@ public sealed class SweepReport
     /// <summary>Successful candidates ranked by validation score (rank 1 is the best score, not necessarily the winner).</summary>
     public IReadOnlyList<LeaderboardRow> Leaderboard { get; }
 
-    /// <summary>Every metric of the task for the winner on the test rows (empty without a test set).</summary>
+    /// <summary>
+    /// Every metric of the task for the winner on the test rows (empty without a test set); for a winner with an alert
+    /// threshold (fraud's <c>cost-sensitive-gbdt</c>) also the precision, recall and alerts per 1,000 rows at it.
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, double>> TestMetrics { get; }
 
     /// <summary>The winner's ROC curve (false-positive rate, true-positive rate); binary only.</summary>
@@ -103,6 +107,16 @@ public sealed class SweepReport
             {
                 test_.Add(new(m.Name, m.Compute(test.Labels, winnerTestScores, classCount)));
             }
+
+            if (result.Task == TaskKind.Binary && AlertThresholdOf(result.WinnerDetails) is { } threshold)
+            {
+                // The operating point the details state on held-out training rows, on the test rows: what the saved
+                // alert threshold achieves on rows the sweep never saw.
+                var point = AlertThreshold.Evaluate(test.Labels, winnerTestScores, threshold);
+                test_.Add(new(FraudScenario.PrecisionAtThresholdKey, point.Precision));
+                test_.Add(new(FraudScenario.RecallAtThresholdKey, point.Recall));
+                test_.Add(new(FraudScenario.AlertsPerThousandKey, point.AlertsPerThousand));
+            }
         }
 
         var rows = new LeaderboardRow[ordered.Length];
@@ -143,6 +157,7 @@ public sealed class SweepReport
             train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"),
             test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test"),
             test is null ? null : LabelEncoding.MissingClassNote(test, "test"),
+            OffTheLeaderboardNote(result, plan),
         ];
         return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds, Notes = [.. notes.OfType<string>()] };
     }
@@ -155,9 +170,80 @@ public sealed class SweepReport
         IReadOnlyList<KeyValuePair<string, double>> test, double testMicrosecondsPerRow) =>
         new(result, leaderboard, test, [], [], test.Count > 0 ? "test" : "validation") { TestPredictMicrosecondsPerRow = testMicrosecondsPerRow };
 
-    private static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
+    /// <summary>
+    /// Which candidates of the plan have no successful trial, and so no leaderboard row, with what became of their
+    /// trials (or that none ran in the budget); and, when a whole kind is missing from a plan that has both, that there
+    /// is no general vs specialised comparison. Null when every candidate is on the leaderboard. Before, a sentiment
+    /// sweep whose specialised candidates had all timed out or not started showed a general-only leaderboard and no
+    /// trade-off sentence without a word why.
+    /// </summary>
+    internal static string? OffTheLeaderboardNote(SweepResult result, ScenarioPlan plan)
     {
-        const int MaximumPoints = 200;
+        var missing = new List<string>();
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in plan.Candidates)
+        {
+            var trials = result.Trials.Where(t => t.Candidate == candidate.Name).ToArray();
+            if (trials.Any(t => t.Status == TrialStatus.Succeeded))
+            {
+                continue;
+            }
+
+            absent.Add(candidate.Name);
+            if (trials.Length == 0)
+            {
+                missing.Add($"{candidate.Name} (no trial started within the budget)");
+                continue;
+            }
+
+            var outcomes = trials.GroupBy(t => t.Status).OrderBy(g => g.Key)
+                .Select(g => $"{g.Count()} {g.Key switch { TrialStatus.TimedOut => "timed out", TrialStatus.Pruned => "pruned", _ => "failed" }}");
+            missing.Add($"{candidate.Name} ({string.Join(", ", outcomes)})");
+        }
+
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        var note = $"Not on the leaderboard, for want of a successful trial: {string.Join("; ", missing)}."
+            + (missing.Count > absent.Count(n => result.Trials.All(t => t.Candidate != n)) ? " The trial log has each trial's error." : "");
+        var kinds = plan.Candidates.Select(c => c.Kind).Distinct().ToArray();
+        var emptyKinds = kinds.Where(k => plan.Candidates.Where(c => c.Kind == k).All(c => absent.Contains(c.Name))).ToArray();
+        if (kinds.Length == 2 && emptyKinds.Length == 1)
+        {
+            note += $" No {ReportJson.Kind(emptyKinds[0])} candidate succeeded, so there is no general vs specialised comparison.";
+        }
+
+        return note;
+    }
+
+    /// <summary>The winner's alert threshold (a fraud model's <see cref="FraudScenario.AlertThresholdKey"/> detail), or null.</summary>
+    private static float? AlertThresholdOf(IReadOnlyList<KeyValuePair<string, string>> details)
+    {
+        foreach (var (key, value) in details)
+        {
+            if (key == FraudScenario.AlertThresholdKey
+                && float.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold))
+            {
+                return threshold;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The ROC (false-positive rate, true-positive rate) and precision-recall (recall, precision) curves of
+    /// <paramref name="scores"/>, one point per distinct score (the end of each run of tied scores), thinned for the
+    /// plot to points at least 1 % of the plot apart (L1 distance) from the last one kept, so a curve keeps its shape
+    /// whatever the number of tied scores. Before, a tie boundary was kept only when its row index was a multiple of
+    /// n / 200: a model with few distinct scores (a forest on fraud-sensor, blocks of equal size) lost most or all of
+    /// its corners and the plot showed the diagonal.
+    /// </summary>
+    internal static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
+    {
+        const double MinimumMove = 0.01;
         var n = labels.Length;
         var keys = new float[n];
         var order = new int[n];
@@ -178,7 +264,6 @@ public sealed class SweepReport
         var roc = new List<CurvePoint> { new(0, 0) };
         var pr = new List<CurvePoint>();
         double tp = 0, fp = 0;
-        var step = Math.Max(1, n / MaximumPoints);
         for (var k = 0; k < n; k++)
         {
             if (labels[order[k]] > 0.5f)
@@ -190,14 +275,27 @@ public sealed class SweepReport
                 fp++;
             }
 
-            var boundary = k == n - 1 || keys[k + 1] != keys[k];
-            if (boundary && (k % step == 0 || k == n - 1))
+            if (k < n - 1 && keys[k + 1] == keys[k])
             {
-                roc.Add(new(negatives == 0 ? 0 : fp / negatives, positives == 0 ? 0 : tp / positives));
-                pr.Add(new(positives == 0 ? 0 : tp / positives, tp / (tp + fp)));
+                continue;
+            }
+
+            var last = k == n - 1;
+            var r = new CurvePoint(negatives == 0 ? 0 : fp / negatives, positives == 0 ? 0 : tp / positives);
+            if (last || Far(roc[^1], r))
+            {
+                roc.Add(r);
+            }
+
+            var p = new CurvePoint(positives == 0 ? 0 : tp / positives, tp / (tp + fp));
+            if (last || pr.Count == 0 || Far(pr[^1], p))
+            {
+                pr.Add(p);
             }
         }
 
         return ([.. roc], [.. pr]);
+
+        static bool Far(CurvePoint a, CurvePoint b) => Math.Abs(a.X - b.X) + Math.Abs(a.Y - b.Y) >= MinimumMove;
     }
 }

@@ -1243,7 +1243,8 @@ internal sealed class Sweep
                 ValidationSpread = repeats == 1 ? composed[0, i].Record.ValidationSpread : TrialExecutor.StandardDeviation(folds.ToArray()),
             };
             scores[rescored.Index] = vector;
-            rescoredAll[rescored.Index] = new SelectionScore(rescored.ValidationScore, rescored.ValidationSpread);
+            // One fold in all (a single holdout, one repeat) has no spread: NaN (null in JSON), as the validation spread.
+            rescoredAll[rescored.Index] = new SelectionScore(rescored.ValidationScore, folds.Count > 1 ? rescored.ValidationSpread : double.NaN);
             if (TrialOrder.IsBetter(_metric, rescored, bestOf.GetValueOrDefault(rescored.Candidate)))
             {
                 bestOf[rescored.Candidate] = rescored;

@@ -10,7 +10,8 @@ public static class DataSplits
     /// Splits rows 0..<paramref name="rowCount"/>−1 into train and test. The test set has
     /// ⌈<paramref name="testFraction"/> · rowCount⌉ rows (as scikit-learn's <c>train_test_split</c>); with
     /// <paramref name="stratifyBy"/>, each class contributes in proportion to its size (largest remainders decide the
-    /// rounding, ties to the smaller class value), so class shares match in both parts.
+    /// rounding, ties to the smaller class value), so class shares match in both parts; then, as far as the test size
+    /// allows, every class keeps a training row and every class of two or more rows gets a test row.
     /// </summary>
     /// <param name="rowCount">The number of rows. Valid: at least 2.</param>
     /// <param name="testFraction">The share of rows to hold out. Valid: (0, 1), leaving at least one row on each side.</param>
@@ -68,6 +69,8 @@ public static class DataSplits
                 quotas[best]++;
                 remainders[best] = double.NegativeInfinity;
             }
+
+            KeepEveryClassOnBothSides(classes, quotas);
 
             for (var c = 0; c < classes.Length; c++)
             {
@@ -165,6 +168,58 @@ public static class DataSplits
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Moves test quota between classes so that no class is held out whole (a classifier needs rows of every class to
+    /// train on) and every class of two or more rows has a test row (or the metrics that rank by it, AUC and KS, are
+    /// undefined): proportional rounding gives a class of 2 rows among 52 no test row at 20 %. A quota is taken from
+    /// the class with the most test rows (it keeps at least one), given to the class with the most training rows
+    /// (it keeps at least one); ties go to the smaller class value. The test size does not change.
+    /// </summary>
+    private static void KeepEveryClassOnBothSides(int[][] classes, int[] quotas)
+    {
+        for (var c = 0; c < classes.Length; c++)
+        {
+            if (quotas[c] == classes[c].Length && quotas[c] > 0)
+            {
+                var to = -1;
+                for (var d = 0; d < classes.Length; d++)
+                {
+                    if (classes[d].Length - quotas[d] >= 2 && (to < 0 || classes[d].Length - quotas[d] > classes[to].Length - quotas[to]))
+                    {
+                        to = d;
+                    }
+                }
+
+                if (to >= 0)
+                {
+                    quotas[c]--;
+                    quotas[to]++;
+                }
+            }
+        }
+
+        for (var c = 0; c < classes.Length; c++)
+        {
+            if (quotas[c] == 0 && classes[c].Length >= 2)
+            {
+                var from = -1;
+                for (var d = 0; d < classes.Length; d++)
+                {
+                    if (quotas[d] >= 2 && (from < 0 || quotas[d] > quotas[from]))
+                    {
+                        from = d;
+                    }
+                }
+
+                if (from >= 0)
+                {
+                    quotas[from]--;
+                    quotas[c]++;
+                }
+            }
+        }
     }
 
     /// <summary>The row indices of each distinct class value, classes in ascending value order, rows ascending.</summary>

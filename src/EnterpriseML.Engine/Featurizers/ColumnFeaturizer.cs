@@ -219,7 +219,16 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
             v = _median;
         }
 
-        return (v - _offset) * _scale;
+        var mapped = (v - _offset) * _scale;
+        if (float.IsFinite(mapped) || !float.IsFinite(v))
+        {
+            return mapped;
+        }
+
+        // A finite value far from the offset (±3e38 around a mean of 1e38, say) overflows a float difference although
+        // the scaled value is small; in double it does not. A value far outside the training range is clamped to the
+        // largest float, so a finite input never gives an infinite feature (and a linear model never Inf · 0 = NaN).
+        return (float)Math.Clamp(((double)v - _offset) * _scale, -float.MaxValue, float.MaxValue);
     }
 
     public override void Write(BinaryWriter writer)

@@ -71,6 +71,67 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public async Task Notes_CandidateWithoutASuccessfulTrial_SaysWhatBecameOfItAndThatThereIsNoComparison()
+    {
+        // A specialised candidate that only fails: the leaderboard is general only and has no comparison, and the
+        // report says why (before, it said nothing and the specialised side simply was not there).
+        var (train, test) = (TestData.CreditGerman, TestData.CreditGerman);
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc, [new CentroidCandidate(), new FailingCandidate()]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 8, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+        var failures = result.Trials.Count(t => t.Candidate == "failing");
+        Assert.InRange(failures, 1, 3);
+        Assert.Null(result.Comparison);
+
+        var report = SweepReport.Build(result, plan, test);
+        var note = $"Not on the leaderboard, for want of a successful trial: failing ({failures} failed). The trial log has each trial's error. "
+            + "No specialised candidate succeeded, so there is no general vs specialised comparison.";
+        Assert.Equal([note], report.Notes);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(note, Assert.Single(doc.RootElement.GetProperty("notes").EnumerateArray()).GetString());
+        using var html = new StringWriter();
+        ReportHtml.Write(report, html);
+        Assert.Contains("for want of a successful trial: failing (", html.ToString());
+
+        // A candidate that never got a trial (the trial count ran out first) is named too.
+        var one = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 1, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
+        Assert.Equal(
+            "Not on the leaderboard, for want of a successful trial: failing (no trial started within the budget). "
+            + "No specialised candidate succeeded, so there is no general vs specialised comparison.",
+            Assert.Single(SweepReport.Build(one, plan).Notes));
+    }
+
+    [Fact]
+    public void Curves_FewDistinctScores_KeepEveryCornerOfTheRoc()
+    {
+        // 20 blocks of 50 tied scores, the bad rate falling block by block (a coarse model: a small forest, a
+        // scorecard's points). Every block's end is a corner of the ROC; the plotted curve must be the real one, so its
+        // area is the AUC. Before, a corner was kept only at a row index divisible by n / 200 = 5, which no block end
+        // (49, 99, ...) is: the plot was the diagonal, area 0.5.
+        var labels = new float[1000];
+        var scores = new float[1000];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var block = i / 50;
+            scores[i] = 1 - (block / 20f);
+            labels[i] = i % 50 < 2 * (20 - block) ? 1 : 0;
+        }
+
+        var (roc, pr) = SweepReport.Curves(labels, scores);
+        Assert.Equal(21, roc.Length);
+        Assert.Equal(20, pr.Length);
+        double area = 0;
+        for (var i = 1; i < roc.Length; i++)
+        {
+            area += (roc[i].X - roc[i - 1].X) * (roc[i].Y + roc[i - 1].Y) / 2;
+        }
+
+        Assert.Equal(EnterpriseML.Engine.Evaluation.BinaryMetrics.Compute(labels, scores).Auc, area, 9);
+        // The first precision-recall point is the first block's: 40 of the 420 positives, at precision 40 / 50.
+        Assert.Equal(40.0 / 420, pr[0].X, 9);
+        Assert.Equal(0.8, pr[0].Y, 9);
+    }
+
+    [Fact]
     public async Task Json_OneLine_HasTheCliShapeAndBothKinds()
     {
         var (report, result) = await BuildAsync();
@@ -132,6 +193,28 @@ public sealed class SweepReportTests
         {
             Assert.Contains(spreads, s => s.GetDouble() > 0);
         }
+    }
+
+    /// <summary>
+    /// The selection re-evaluation's spread follows the validation spread's rule: none from a single fold. A holdout
+    /// re-scored once had written selectionSpread 0, as if the score could not move.
+    /// </summary>
+    [Theory]
+    [InlineData(1, JsonValueKind.Null)]
+    [InlineData(2, JsonValueKind.Number)]
+    public async Task SelectionSpread_HoldoutRepeats_NullFromASingleFold(int repeats, JsonValueKind expected)
+    {
+        var validation = ValidationPolicy.Auto with { CrossValidationMaxRows = 100, MinimumHoldoutRareRows = 1 };
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate(), new CentroidCandidate("centroid-special", CandidateKind.Specialised)], validation: validation);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, EnsembleSelection = false, SelectionRepeats = repeats })
+            .RunAsync(new SweepRequest(TestData.CreditGerman, plan));
+        Assert.Equal(1, result.ValidationFolds);
+
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(SweepReport.Build(result, plan)));
+        var rescored = doc.RootElement.GetProperty("leaderboard").EnumerateArray().Where(r => r.TryGetProperty("selectionSpread", out _)).ToList();
+        Assert.Equal(2, rescored.Count);
+        Assert.All(rescored, r => Assert.Equal(expected, r.GetProperty("selectionSpread").ValueKind));
     }
 
     [Fact]

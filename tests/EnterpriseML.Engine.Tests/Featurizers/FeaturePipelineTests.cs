@@ -82,6 +82,33 @@ public sealed class FeaturePipelineTests
         Assert.All(minMax, v => Assert.True(float.IsFinite(v) && v >= 0, $"{v}"));
     }
 
+    /// <summary>
+    /// Finite values at the ends of the float range: the difference from the offset overflowed a float (3e38 minus the
+    /// mean −1.3e38, or minus the minimum −3e38), so a valid column became ∞ and linear training failed with "non-finite
+    /// value"; a value far outside the training range at prediction time is clamped to the largest float, not ∞.
+    /// </summary>
+    [Theory]
+    [InlineData(NumericScaling.Standardize)]
+    [InlineData(NumericScaling.MinMax)]
+    public void Numeric_ValuesNearFloatLimits_ScaleToFiniteFeatures(NumericScaling scaling)
+    {
+        var wide = Table(new NumericColumn("x", [-3e38f, 3e38f, -3e38f, -3e38f, 1e38f, -3e38f]));
+        var options = new FeaturizerOptions { NumericScaling = scaling };
+        var m = FeaturePipeline.Fit(wide, options).Transform(wide).DenseColumn(0).ToArray();
+        Assert.All(m, v => Assert.True(float.IsFinite(v), $"{scaling}: {v}"));
+        Assert.True(m[0] < m[4] && m[4] < m[1], $"{scaling}: order lost, {string.Join(", ", m)}");
+        if (scaling == NumericScaling.MinMax)
+        {
+            Assert.Equal(0f, m[0]);
+            Assert.Equal(1f, m[1], 1e-6f);
+        }
+
+        var tiny = Table(new NumericColumn("x", [0f, 1e-30f, 2e-30f, 3e-30f]));
+        var pipeline = FeaturePipeline.Fit(tiny, options);
+        var far = pipeline.Transform(Table(new NumericColumn("x", [3e38f, -3e38f]))).DenseColumn(0).ToArray();
+        Assert.Equal([float.MaxValue, -float.MaxValue], far);
+    }
+
     [Fact]
     public void Numeric_MinMax_MapsTrainingRangeToUnitInterval()
     {

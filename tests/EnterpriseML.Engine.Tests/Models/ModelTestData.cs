@@ -63,6 +63,14 @@ internal static class ModelTestData
         return TabularTraining.Fit(data, label, instance, featurization, new Dictionary<string, string> { ["trainer"] = trainer });
     }
 
+    /// <summary>The bytes <see cref="ModelPipeline.Save"/> writes.</summary>
+    public static byte[] Bytes(ModelPipeline model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    }
+
     /// <summary>Every (trainer, task) pair the catalog offers.</summary>
     public static IEnumerable<object[]> TrainerTasks()
     {

@@ -77,6 +77,36 @@ public sealed class TrainerCatalogTests
         Assert.Contains("LearningRate", e.ParamName + e.Message, StringComparison.Ordinal);
     }
 
+    public static IEnumerable<object[]> NumericOptions()
+    {
+        foreach (var d in TrainerCatalog.All.OrderBy(d => d.Name, StringComparer.Ordinal))
+        {
+            foreach (var p in d.OptionsType.GetProperties().Where(p => p.CanWrite).OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                var type = p.PropertyType;
+                if (p.Name != "Seed" && (type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(float[]) || type == typeof(int[])))
+                {
+                    yield return [d.Name, p.Name];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every numeric option of every catalog trainer refuses a value no option allows (NaN for reals, the smallest
+    /// integer, an array holding one), naming the option and its valid range.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NumericOptions))]
+    public void Create_AbsurdValueOfAnyNumericOption_RefusedNamingOptionAndRange(string trainer, string option)
+    {
+        var type = TrainerCatalog.Get(trainer).OptionsType.GetProperty(option)!.PropertyType;
+        var value = type == typeof(int) || type == typeof(int[]) ? int.MinValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : "NaN";
+        var e = Assert.ThrowsAny<ArgumentException>(() => TrainerCatalog.Create(trainer, [new(option, value)]));
+        Assert.Contains(option, e.Message, StringComparison.Ordinal);
+        Assert.Contains("must", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void ParseSettings_WithoutEquals_Rejected()
     {

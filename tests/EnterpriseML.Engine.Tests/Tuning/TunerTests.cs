@@ -45,6 +45,32 @@ public sealed class TunerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Propose_SameSeedAndLosses_SameSequence(TunerKind kind)
+    {
+        Assert.Equal(Proposals(kind, seed: 5), Proposals(kind, seed: 5));
+        if (kind != TunerKind.Grid)
+        {
+            Assert.NotEqual(Proposals(kind, seed: 5), Proposals(kind, seed: 6));
+        }
+
+        static List<double> Proposals(TunerKind kind, int seed)
+        {
+            var tuner = Tuners.Create(kind, Space, seed);
+            var proposals = new List<double>();
+            for (var trial = 0; trial < 40 && tuner.Propose() is { } point; trial++)
+            {
+                proposals.AddRange(point);
+                // A loss that depends on the point only, so both runs see the same feedback.
+                var loss = Math.Abs(point[0] - 0.3) + Math.Abs(point[1] - 0.7) + (0.1 * point[4]);
+                tuner.Update(new TunerObservation(point, loss, 1, Succeeded: trial % 9 != 4));
+            }
+
+            return proposals;
+        }
+    }
+
     [Fact]
     public void Grid_AllPoints_AreDistinctThenExhausted()
     {

@@ -241,7 +241,7 @@ public sealed class ModelDeleteApiTests
     [Theory]
     [InlineData(Backend.Sqlite)]
     [InlineData(Backend.Postgres)]
-    public async Task DeleteModelUnlessPending_RunningExperimentThatStored_RefusedInsideTheDeleteThenAllowedOnceItEnds(Backend backend)
+    public async Task DeleteModelUnlessInUse_RunningExperimentThatStored_RefusedInsideTheDeleteThenAllowedOnceItEnds(Backend backend)
     {
         await using var scope = await BackendScope.CreateAsync(backend, "delpend");
         using var api = new ApiHost(scope);
@@ -253,18 +253,93 @@ public sealed class ModelDeleteApiTests
         Assert.True(await experiments.MarkRunningAsync(experiment.Id));
         await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
 
-        var refused = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        var refused = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
         Assert.False(refused.Deleted);
         Assert.Equal([experiment.Id], refused.PendingExperiments);
         Assert.Single(await store.VersionsAsync(tenant, "credit"));
 
         Assert.True(await experiments.FinishAsync(experiment.Id, "succeeded", null, null, null, null));
-        var deleted = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        var deleted = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
         Assert.True(deleted.Deleted);
         Assert.Empty(deleted.PendingExperiments);
         Assert.Empty(await store.VersionsAsync(tenant, "credit"));
-        var missing = await store.DeleteModelUnlessPendingAsync(tenant, "credit");
+        var missing = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
         Assert.Equal((false, 0), (missing.Deleted, missing.PendingExperiments.Count));
+    }
+
+    /// <summary>
+    /// The refusal for a schedule is made inside the delete, under the model's lock, like the one for experiments (it
+    /// was made before the delete's transaction, so a schedule stored in between survived the delete). A schedule that
+    /// refreshes the model refuses it, named, before the experiments are looked at; one of another model does not;
+    /// once the schedule is deleted the experiment refuses it, and once that has finished the delete runs.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DeleteModelUnlessInUse_ScheduleRefreshingIt_RefusedInsideTheDeleteThenAllowedOnceItIsDeleted(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "delsched");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, _) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        var schedules = api.Services.GetRequiredService<ScheduleStore>();
+        var experiments = api.Services.GetRequiredService<ExperimentStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        const string Experiment = """{"datasetName":"credit-latest","label":"class","scenario":"credit","budgetSeconds":30,"modelName":"credit"}""";
+        Assert.True(await schedules.CreateAsync(tenant, "nightly", "0 0 3 1 1 ?", "UTC", Experiment, "{}"));
+        Assert.True(await schedules.CreateAsync(tenant, "churn-weekly", "0 0 3 1 1 ?", "UTC", Experiment.Replace("\"credit\"}", "\"churn\"}", StringComparison.Ordinal), "{}"));
+        var queued = await experiments.CreateAsync(tenant, "no-dataset", "credit", "credit", "{}", null);
+
+        var bySchedule = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
+        Assert.False(bySchedule.Deleted);
+        Assert.Equal(["nightly"], bySchedule.RefreshingSchedules);
+        Assert.Empty(bySchedule.PendingExperiments);
+        Assert.Single(await store.VersionsAsync(tenant, "credit"));
+
+        Assert.True(await schedules.DeleteAsync(tenant, "nightly"));
+        var byExperiment = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
+        Assert.False(byExperiment.Deleted);
+        Assert.Empty(byExperiment.RefreshingSchedules);
+        Assert.Equal([queued.Id], byExperiment.PendingExperiments);
+
+        Assert.True(await experiments.FinishAsync(queued.Id, "cancelled", "cancelled by the test", null, null, null));
+        var deleted = await store.DeleteModelUnlessInUseAsync(tenant, "credit");
+        Assert.True(deleted.Deleted);
+        Assert.Empty(await store.VersionsAsync(tenant, "credit"));
+        Assert.Equal(["churn-weekly"], (await schedules.ListAsync(tenant)).Select(s => s.Name));
+    }
+
+    /// <summary>
+    /// A schedule accepted with <c>"ModelName": " credit "</c> refreshes model <c>credit</c> (the experiment object binds
+    /// without regard to case and the name is trimmed), so it refuses that model's delete. The check read only an exact
+    /// <c>modelName</c> key and compared it untrimmed: the delete went through and the next refresh brought the model back.
+    /// </summary>
+    [Fact]
+    public async Task DeleteModel_ScheduleNamingTheModelInAnotherCaseOrWithSpaces_Refused()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "delspell");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var store = api.Services.GetRequiredService<ModelStore>();
+        await AddAsync(store, tenant, "credit", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = "nightly",
+            cron = "0 0 3 1 1 ?",
+            experiment = new { datasetName = "credit-latest", label = "class", scenario = "credit", budgetSeconds = 30, ModelName = " credit " },
+        }))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        using var refused = await client.DeleteAsync("/api/models/credit");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("Model 'credit' is refreshed by schedule 'nightly', whose next run would store it again (a paused schedule too, once resumed): delete the schedule first (DELETE /api/schedules/{name}).",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Single(await store.VersionsAsync(tenant, "credit"));
     }
 
     /// <summary>

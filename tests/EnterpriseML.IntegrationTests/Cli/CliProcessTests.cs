@@ -18,6 +18,8 @@ public sealed class CliProcessTests : IDisposable
     [InlineData("automl --train t.csv --label class --budget abc", "eml: error: --budget: 'abc' is not a number.", "See 'eml automl --help' for the options.")]
     [InlineData("train --train t.csv --label class --trainer gbdt --seed 1.5", "eml: error: --seed: '1.5' is not a whole number.", "See 'eml train --help' for the options.")]
     [InlineData("train --train t.csv --label class --trainer gbdt --threads 0", "eml: error: --threads must be at least 1; got 0.", "See 'eml train --help' for the options.")]
+    [InlineData("automl --train t.csv --label class --threads 0", "eml: error: --threads must be at least 1; got 0.", "See 'eml automl --help' for the options.")]
+    [InlineData("automl --train t.csv --label class --max-trials 0", "eml: error: --max-trials must be at least 1; got 0.", "See 'eml automl --help' for the options.")]
     [InlineData("train --label class", "eml: error: Option '--train' is required.", "See 'eml train --help' for the options.")]
     [InlineData("trian", "eml: error: Unrecognized command or argument 'trian'; did you mean 'train'?", "See 'eml --help' for the commands.")]
     public async Task CommandLineThatDoesNotParse_OneErrorLinePerProblemOnStderr_Exit2_NothingOnStdout(string commandLine, string error, string lastLine)
@@ -132,6 +134,29 @@ public sealed class CliProcessTests : IDisposable
         Assert.Equal("", stdout);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("eml: error: Failed to connect to 127.0.0.1:1", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <c>--data-dir</c> overrides a configured PostgreSQL registry, as the README says both options override the
+    /// connection: it migrated the configured PostgreSQL database instead (here unreachable, exit 2). Both options at
+    /// once are an error naming them.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_DataDirWhilePostgresIsConfigured_MigratesTheSqliteRegistry_BothOptionsAreAnError()
+    {
+        var configured = new Dictionary<string, string?> { ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=eml;Password=eml;Database=enterpriseml;Timeout=5" };
+        var directory = Path.Combine(_directory, "registry");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["migrate", "--data-dir", directory], configured);
+
+        Assert.True(code == 0, $"exit {code}: {stdout} {stderr}");
+        Assert.StartsWith($"SQLite in {directory}: applied 0001_initial", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(directory, "registry.db")));
+
+        var both = await Processes.RunAsync(Processes.CliDll, ["migrate", "--data-dir", directory, "--postgres", "Host=127.0.0.1;Port=1"]);
+        Assert.Equal(2, both.Code);
+        Assert.Equal("", both.Out);
+        Assert.Equal("eml: error: --postgres and --data-dir name two registries (PostgreSQL, SQLite): give one of them.", both.Err.Trim());
     }
 
     private static void Signal(Process process, string signal)

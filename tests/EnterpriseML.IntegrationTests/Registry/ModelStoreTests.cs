@@ -121,6 +121,84 @@ public sealed class ModelStoreTests
         Assert.Contains("risk", await writer.NamesAsync(tenant.Id));
     }
 
+    /// <summary>
+    /// A schedule created while a delete of its model holds the model's lock (PostgreSQL, read committed). The schedule's
+    /// insert took no lock, so it could be stored after the delete had checked the schedules and before it committed:
+    /// the delete went through and left the schedule behind without having seen it. Creating a schedule now takes a
+    /// share lock on the model's row, so it waits for the delete and is stored after it, for a name with no model, whose
+    /// next store is version 1, the champion, of a new model. Driven by locks: a row lock on version 1 holds the delete
+    /// after its checks, and is released once the schedule waits for the delete.
+    /// </summary>
+    [Fact]
+    public async Task CreateSchedule_WhileADeleteOfItsModelHoldsTheModelLock_WaitsAndIsStoredAfterTheDelete()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "schedvsdel");
+        await using var a = Open(scope);
+        await using var b = Open(scope);
+        await new MigrationRunner(a, TimeProvider.System).ApplyAsync();
+        var tenant = await new TenantStore(a, TimeProvider.System).CreateTenantAsync("schedvsdel");
+        var deleter = new ModelStore(a, TimeProvider.System);
+        var schedules = new ScheduleStore(b, TimeProvider.System);
+        await deleter.AddVersionAsync(tenant.Id, "risk", "Binary", [1], "{}", "{}", null, "{}", "test");
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        await using var gateTx = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync("SELECT 1 FROM model_versions WHERE tenant_id = @t AND model_name = 'risk' AND version = 1 FOR UPDATE", new { t = tenant.Id }, gateTx);
+
+        var delete = deleter.DeleteModelUnlessInUseAsync(tenant.Id, "risk");
+        await WaitForLockWaiterAsync(scope.Postgres!, "DELETE FROM model_versions", "the delete to wait for the gate's row lock");
+        var create = schedules.CreateAsync(tenant.Id, "nightly", "0 0 3 1 1 ?", "UTC", RiskExperiment, "{}");
+        await WaitForLockWaiterAsync(scope.Postgres!, "FOR KEY SHARE", "the schedule to wait for the delete's model lock");
+        await gateTx.CommitAsync();
+
+        var deleted = await delete;
+        Assert.True(deleted.Deleted);
+        Assert.True(await create);
+        Assert.DoesNotContain("risk", await deleter.NamesAsync(tenant.Id));
+        Assert.Equal("risk", ScheduleStore.ModelNameOf(Assert.Single(await schedules.ListAsync(tenant.Id)).Experiment));
+        var next = await deleter.AddVersionAsync(tenant.Id, "risk", "Binary", [2], "{}", "{}", null, "{}", "schedule:nightly");
+        Assert.Equal((1, "champion"), (next.Version, next.Stage));
+    }
+
+    /// <summary>
+    /// The other order: a delete that starts while a schedule of its model is being stored waits for it, then sees it
+    /// and is refused. Before, the delete neither waited nor, in its transaction, looked at schedules. Driven by locks:
+    /// an uncommitted row of the same schedule name holds the schedule's insert after it has locked the model, the
+    /// delete is started once the insert waits there, and the row is rolled back once the delete waits for the model.
+    /// </summary>
+    [Fact]
+    public async Task DeleteModelUnlessInUse_WhileAScheduleOfItIsBeingStored_WaitsAndIsRefused()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "delvssched");
+        await using var a = Open(scope);
+        await using var b = Open(scope);
+        await new MigrationRunner(a, TimeProvider.System).ApplyAsync();
+        var tenant = await new TenantStore(a, TimeProvider.System).CreateTenantAsync("delvssched");
+        var deleter = new ModelStore(a, TimeProvider.System);
+        var schedules = new ScheduleStore(b, TimeProvider.System);
+        await deleter.AddVersionAsync(tenant.Id, "risk", "Binary", [1], "{}", "{}", null, "{}", "test");
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        await using var gateTx = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync(
+            "INSERT INTO schedules (tenant_id, name, cron, time_zone, experiment, promotion, paused, created_at) VALUES (@t, 'nightly', '0 0 3 1 1 ?', 'UTC', '{}', '{}', 0, 0)",
+            new { t = tenant.Id }, gateTx);
+
+        var create = schedules.CreateAsync(tenant.Id, "nightly", "0 0 3 1 1 ?", "UTC", RiskExperiment, "{}");
+        await WaitForLockWaiterAsync(scope.Postgres!, "INSERT INTO schedules", "the schedule's insert to wait for the gate's row");
+        var delete = deleter.DeleteModelUnlessInUseAsync(tenant.Id, "risk");
+        await WaitForLockWaiterAsync(scope.Postgres!, "FOR UPDATE", "the delete to wait for the schedule's model lock");
+        await gateTx.RollbackAsync();
+
+        Assert.True(await create);
+        var refused = await delete;
+        Assert.False(refused.Deleted);
+        Assert.Equal(["nightly"], refused.RefreshingSchedules);
+        Assert.Single(await deleter.VersionsAsync(tenant.Id, "risk"));
+    }
+
+    private const string RiskExperiment = """{"datasetName":"risk-latest","label":"class","scenario":"credit","budgetSeconds":30,"modelName":"risk"}""";
+
     /// <summary>Polls pg_stat_activity until another session runs a statement containing <paramref name="statement"/> and waits on a lock.</summary>
     private static Task<object> WaitForLockWaiterAsync(string connectionString, string statement, string what) => Processes.PollAsync(async () =>
     {

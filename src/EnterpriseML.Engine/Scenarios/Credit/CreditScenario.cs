@@ -130,7 +130,10 @@ public sealed class CreditScenario : IScenario
         ]);
     }
 
-    /// <summary>The raw level behind each categorical code, read back from the training rows (the last code is "other").</summary>
+    /// <summary>How a scorecard's reason codes name a categorical feature's last code, where rare and unseen levels go.</summary>
+    public const string OtherLevelsName = "(rare or unseen level)";
+
+    /// <summary>The raw level behind each categorical code, read back from the training rows (the last code is <see cref="OtherLevelsName"/>).</summary>
     private static string[]?[] LevelNames(SpecialisedInput input)
     {
         var x = input.Matrix;
@@ -153,7 +156,8 @@ public sealed class CreditScenario : IScenario
                 }
             }
 
-            levels[^1] = "other";
+            // Not "other": German credit's purpose has a level of that name, and a reason code must tell them apart.
+            levels[^1] = OtherLevelsName;
             for (var k = 0; k < levels.Length; k++)
             {
                 levels[k] ??= "";

@@ -69,7 +69,7 @@ public sealed class WoeFeature
     /// <summary>Numeric: the upper edges of all bins but the last (ascending). Empty for categorical features.</summary>
     public ReadOnlySpan<float> UpperEdges => _upperEdges;
 
-    /// <summary>The WoE of each non-missing bin.</summary>
+    /// <summary>The WoE of each non-missing bin (0 for a bin no training row fell in, such as an unused "other" code).</summary>
     public ReadOnlySpan<double> Woe => _woe;
 
     /// <summary>The WoE of the missing bin (0 when training had no missing value).</summary>
@@ -447,6 +447,14 @@ public static class WoeBinner
         double iv = 0;
         for (var i = 0; i < goods.Length; i++)
         {
+            if (goods[i] + bads[i] == 0)
+            {
+                // No training row (a categorical feature's "other" code when every level was kept, where unseen levels
+                // go): no evidence either way, as for a missing value when training had none. Smoothing alone would
+                // give ln(bads / goods), riskier than most seen levels (-0.84 on German credit).
+                continue;
+            }
+
             var pg = (goods[i] + s) / gDen;
             var pb = (bads[i] + s) / bDen;
             woe[i] = Math.Log(pg / pb);

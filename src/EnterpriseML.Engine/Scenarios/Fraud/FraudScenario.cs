@@ -28,6 +28,18 @@ public sealed class FraudScenario : IScenario
 
     public string Name => "fraud";
 
+    /// <summary>The detail (and model metadata) key of the cost-sensitive GBDT's alert threshold: a row alerts when its score is at or above it.</summary>
+    public const string AlertThresholdKey = "alertThreshold";
+
+    /// <summary>The detail key of the share of alerts that are positives at the threshold.</summary>
+    public const string PrecisionAtThresholdKey = "precisionAtThreshold";
+
+    /// <summary>The detail key of the share of positives alerted at the threshold.</summary>
+    public const string RecallAtThresholdKey = "recallAtThreshold";
+
+    /// <summary>The detail key of the alerts per 1,000 rows at the threshold.</summary>
+    public const string AlertsPerThousandKey = "alertsPerThousand";
+
     public ScenarioPlan Plan(ScenarioContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -79,9 +91,11 @@ public sealed class FraudScenario : IScenario
 
     /// <summary>
     /// The training rows held out for early stopping and the threshold: the latest <paramref name="fraction"/> by
-    /// <paramref name="timestamp"/> when given, else a stratified random sample under <paramref name="seed"/>.
+    /// <paramref name="timestamp"/> when given (<c>Latest</c>), widened back in time until it holds that share of the
+    /// rarer class; else, or when the latest rows cannot give both sides their share of it, a stratified random sample
+    /// under <paramref name="seed"/>.
     /// </summary>
-    internal static (int[] Fit, int[] Holdout) HoldoutSplit(CandidateData train, string? timestamp, double fraction, int seed)
+    internal static (int[] Fit, int[] Holdout, bool Latest) HoldoutSplit(CandidateData train, string? timestamp, double fraction, int seed)
     {
         var n = train.RowCount;
         if (timestamp is not null && train.Features.TryGetColumn(timestamp, out var column))
@@ -105,36 +119,79 @@ public sealed class FraudScenario : IScenario
             }
 
             Array.Sort(keyed);
-            var holdout = Math.Clamp((int)Math.Ceiling(fraction * n), 1, n - 1);
-            var fit = new int[n - holdout];
-            var held = new int[holdout];
-            for (var i = 0; i < n; i++)
+            if (FitTimeHoldout(keyed, train.Labels, Math.Clamp((int)Math.Ceiling(fraction * n), 1, n - 1), fraction) is { } holdout)
             {
-                if (i < fit.Length)
+                var fit = new int[n - holdout];
+                var held = new int[holdout];
+                for (var i = 0; i < n; i++)
                 {
-                    fit[i] = keyed[i].Row;
+                    if (i < fit.Length)
+                    {
+                        fit[i] = keyed[i].Row;
+                    }
+                    else
+                    {
+                        held[i - fit.Length] = keyed[i].Row;
+                    }
                 }
-                else
-                {
-                    held[i - fit.Length] = keyed[i].Row;
-                }
-            }
 
-            Array.Sort(fit);
-            Array.Sort(held);
-            return (fit, held);
+                Array.Sort(fit);
+                Array.Sort(held);
+                return (fit, held, true);
+            }
         }
 
         var (a, b) = DataSplits.TrainTest(n, fraction, seed, train.Labels);
         Array.Sort(a);
         Array.Sort(b);
-        return (a, b);
+        return (a, b, false);
+    }
+
+    /// <summary>
+    /// The size of the latest-rows holdout among <paramref name="keyed"/> (ascending by time), starting from
+    /// <paramref name="size"/> rows and widened back in time (up to half the rows) until it holds
+    /// <paramref name="fraction"/> of the rarer class, which clusters in time; null when it then holds fewer, or the
+    /// rows before it keep fewer than that share. Before, a training fold whose rare rows all lay in its latest fifth
+    /// (fraud-sensor by <c>reading</c>) was fitted on rows of one class: a constant model, AUPRC at the base rate.
+    /// </summary>
+    private static int? FitTimeHoldout((double Key, int Row)[] keyed, float[] labels, int size, double fraction)
+    {
+        var n = keyed.Length;
+        var positives = 0;
+        foreach (var y in labels)
+        {
+            positives += y > 0.5f ? 1 : 0;
+        }
+
+        var rarerIsPositive = positives <= n - positives;
+        var rarer = rarerIsPositive ? positives : n - positives;
+        var wanted = Math.Max(1, (int)Math.Ceiling(fraction * rarer));
+        if (rarer < 2 * wanted)
+        {
+            return size;
+        }
+
+        bool IsRarer(int k) => labels[keyed[k].Row] > 0.5f == rarerIsPositive;
+        var inWindow = 0;
+        for (var k = n - size; k < n; k++)
+        {
+            inWindow += IsRarer(k) ? 1 : 0;
+        }
+
+        var limit = Math.Max(size, n / 2);
+        while (inWindow < wanted && size < limit)
+        {
+            size++;
+            inWindow += IsRarer(n - size) ? 1 : 0;
+        }
+
+        return inWindow >= wanted && rarer - inWindow >= wanted ? size : null;
     }
 
     private static SpecialisedFit FitCostSensitive(SpecialisedInput input, ParameterSet parameters, AlertThresholdOptions rule, CancellationToken cancellationToken)
     {
         var context = input.Context;
-        var (fitRows, holdRows) = HoldoutSplit(context.Train, context.Columns.TimestampColumn, rule.HoldoutFraction, context.Seed);
+        var (fitRows, holdRows, latest) = HoldoutSplit(context.Train, context.Columns.TimestampColumn, rule.HoldoutFraction, context.Seed);
         var x = input.Matrix;
         var labels = context.Train.Labels;
         var fitX = FeatureRows.Select(x, fitRows);
@@ -152,12 +209,12 @@ public sealed class FraudScenario : IScenario
         var ci = CultureInfo.InvariantCulture;
         return new SpecialisedFit(model,
         [
-            new("alertThreshold", point.Threshold.ToString("R", ci)),
+            new(AlertThresholdKey, point.Threshold.ToString("R", ci)),
             new("operatingPoint", point.ToString() + " on " + point.Rows.ToString(ci) + " held-out training rows"
-                + (context.Columns.TimestampColumn is null ? "" : " (latest by " + context.Columns.TimestampColumn + ")")),
-            new("precisionAtThreshold", point.Precision.ToString("F4", ci)),
-            new("recallAtThreshold", point.Recall.ToString("F4", ci)),
-            new("alertsPerThousand", point.AlertsPerThousand.ToString("F2", ci)),
+                + (latest ? " (latest by " + context.Columns.TimestampColumn + ")" : "")),
+            new(PrecisionAtThresholdKey, point.Precision.ToString("F4", ci)),
+            new(RecallAtThresholdKey, point.Recall.ToString("F4", ci)),
+            new(AlertsPerThousandKey, point.AlertsPerThousand.ToString("F2", ci)),
         ]);
     }
 

@@ -67,10 +67,10 @@ public sealed class GbdtOptions
     /// <summary>Fraction of features sampled per tree. Default 1; range (0, 1].</summary>
     public double FeatureSubsampleFraction { get; set; } = GbdtDefaults.FeatureSubsampleFraction;
 
-    /// <summary>Per-class weights (length = class count, each &gt; 0), or null for none. Default null.</summary>
+    /// <summary>Per-class weights (length = class count, each &gt; 0; binary and multiclass only), or null for none. Default null.</summary>
     public float[]? ClassWeights { get; set; }
 
-    /// <summary>Binary only: weight of positive rows relative to negative ones. Default 1; range (0, 1e6].</summary>
+    /// <summary>Binary only (another value than 1 is refused on other tasks): weight of positive rows relative to negative ones. Default 1; range (0, 1e6].</summary>
     public double ScalePositiveWeight { get; set; } = GbdtDefaults.ScalePositiveWeight;
 
     /// <summary>

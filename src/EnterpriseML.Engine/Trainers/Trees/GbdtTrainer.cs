@@ -54,10 +54,15 @@ public sealed class GbdtTrainer : ITrainer
         var k = data.OutputWidth;
         var dop = o.MaxDegreeOfParallelism;
         var monotone = TreeInput.Monotone(features, o.MonotoneConstraints);
-        if (o.ClassWeights is { } classWeights && classWeights.Length != Math.Max(data.ClassCount, 1))
+        // Options of one kind of task are refused on another, not silently ignored.
+        if (o.ClassWeights is { } classWeights)
         {
-            GbdtOptions.Check(false, nameof(GbdtOptions.ClassWeights), classWeights.Length, $"Must have one weight per class ({data.ClassCount}).");
+            GbdtOptions.Check(data.Task != TaskKind.Regression, nameof(GbdtOptions.ClassWeights), classWeights.Length, "Applies to binary and multiclass tasks only; this task is regression.");
+            GbdtOptions.Check(classWeights.Length == data.ClassCount, nameof(GbdtOptions.ClassWeights), classWeights.Length, $"Must have one weight per class ({data.ClassCount}).");
         }
+
+        GbdtOptions.Check(data.Task == TaskKind.Binary || o.ScalePositiveWeight == 1, nameof(GbdtOptions.ScalePositiveWeight), o.ScalePositiveWeight,
+            $"Applies to binary tasks only (1 elsewhere); this task is {(data.Task == TaskKind.Regression ? "regression" : "multiclass")}.");
 
         var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, dop, cancellationToken);
         var weights = RowWeights(data, o);

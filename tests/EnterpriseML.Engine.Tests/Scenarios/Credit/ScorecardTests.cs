@@ -145,6 +145,49 @@ public sealed class ScorecardTests
     }
 
     [Fact]
+    public void TryScore_UnseenLevel_NeutralWoeNotBelowEverySeenLevel()
+    {
+        // An unseen checking_status goes to the "other" code, which no training row had: it carries no evidence
+        // (WoE 0, as a missing value when training had none). It scored WoE ln(bads/goods) = -0.84 from the
+        // smoothing alone, below every seen level, so an applicant lost points for a value the model never saw.
+        var f = IndexOf(Scorecard.Bins, "checking_status");
+        var levels = Scorecard.Bins[f].LevelNames.Take(Scorecard.Bins[f].BinCount - 1).ToArray();
+        Assert.Equal(4, levels.Length);
+        var applicant = ScenarioTestData.German.Test.Features.SelectRows([0]);
+        double PointsWith(string level)
+        {
+            var columns = applicant.Columns.Select(c => c.Name == "checking_status" ? new StringColumn(c.Name, [level]) : c).ToArray();
+            Assert.True(ScorecardPredictor.TryScore(Model.Value, new DataTable(columns), 20, out var results));
+            return results[0].Points;
+        }
+
+        var seen = levels.Select(PointsWith).ToArray();
+        var unseen = PointsWith("not a level of the training rows");
+        Assert.Equal(0, Scorecard.Bins[f].Woe[^1]);
+        Assert.InRange(unseen, seen.Min() + 1, seen.Max() - 1);
+    }
+
+    [Fact]
+    public void TryScore_UnseenLevelAndALevelNamedOther_ReasonCodesTellThemApart()
+    {
+        // German credit's purpose has a real level "other"; the bucket of rare and unseen levels was named "other"
+        // too, so both applicants read "purpose = other" although their bins and points differ.
+        var applicant = ScenarioTestData.German.Test.Features.SelectRows([0]);
+        ReasonCode PurposeReason(string level)
+        {
+            var columns = applicant.Columns.Select(c => c.Name == "purpose" ? new StringColumn(c.Name, [level]) : c).ToArray();
+            Assert.True(ScorecardPredictor.TryScore(Model.Value, new DataTable(columns), 20, out var results));
+            return Assert.Single(results[0].ReasonCodes, r => r.Feature == "purpose");
+        }
+
+        var named = PurposeReason("other");
+        var unseen = PurposeReason("not a level of the training rows");
+        Assert.Equal("= other", named.Bin);
+        Assert.Equal("= " + CreditScenario.OtherLevelsName, unseen.Bin);
+        Assert.NotEqual(named.Points, unseen.Points);
+    }
+
+    [Fact]
     public void ReasonCodes_BestApplicantAttributes_AreNeverListed()
     {
         var bins = Scorecard.Bins;

@@ -88,7 +88,7 @@ public sealed class FraudScenarioTests
         var threshold = float.Parse(model.Metadata["alertThreshold"], CultureInfo.InvariantCulture);
 
         // Recompute the operating point on the held-out rows the threshold was chosen on.
-        var (_, holdout) = FraudScenario.HoldoutSplit(train, null, rule.HoldoutFraction, 3);
+        var (_, holdout, _) = FraudScenario.HoldoutSplit(train, null, rule.HoldoutFraction, 3);
         var held = train.SelectRows(holdout);
         var point = AlertThreshold.Evaluate(held.Labels, model.Predict(held.Features), threshold);
         Assert.True(point.Recall >= 0.7, point.ToString());
@@ -101,6 +101,31 @@ public sealed class FraudScenarioTests
         Assert.InRange(metrics.Auprc, 0.10, 0.25);
         Assert.InRange(metrics.Auc, 0.66, 0.80);
         Assert.Equal(scores, ScenarioTestData.RoundTrip(model).Predict(test.Features));
+    }
+
+    [Fact]
+    public async Task Report_CostSensitiveWinnerWithTestRows_StatesTheOperatingPointOnThem()
+    {
+        // The details give the alert threshold's operating point on held-out training rows; the test metrics also
+        // give it on the test rows (before, only the metrics at the 0.5 cut: F1 0 for a fraud winner).
+        var (train, test) = Caravan.Value;
+        var candidate = FraudScenario.SpecialisedCandidates(ScenarioColumns.None)[0];
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auprc, [candidate], reportMetrics: [ScenarioMetric.Auc]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 1, EnsembleSelection = false, Seed = 5 })
+            .RunAsync(new SweepRequest(train, plan, "fraud"));
+        var report = SweepReport.Build(result, plan, test);
+
+        var threshold = float.Parse(result.WinnerDetails.Single(d => d.Key == "alertThreshold").Value, CultureInfo.InvariantCulture);
+        var point = AlertThreshold.Evaluate(test.Labels, result.Model.Score(test.Features), threshold);
+        var metrics = report.TestMetrics.ToDictionary(m => m.Key, m => m.Value);
+        Assert.Equal(point.Precision, metrics["precisionAtThreshold"]);
+        Assert.Equal(point.Recall, metrics["recallAtThreshold"]);
+        Assert.Equal(point.AlertsPerThousand, metrics["alertsPerThousand"]);
+        Assert.InRange(point.Recall, 0.5, 1);
+        Assert.InRange(point.AlertsPerThousand, 50, 900);
+        using var doc = System.Text.Json.JsonDocument.Parse(ReportJson.ToJson(report));
+        Assert.Equal(Math.Round(point.Recall, 6), doc.RootElement.GetProperty("test").GetProperty("recallAtThreshold").GetDouble());
+        Assert.Equal("cost-sensitive-gbdt", doc.RootElement.GetProperty("winner").GetProperty("candidate").GetString());
     }
 
     [Fact]
@@ -129,7 +154,7 @@ public sealed class FraudScenarioTests
             && c.SearchSpace.Parameters.Any(p => p.Name == "ScalePositiveWeight"));
 
         var data = LabelEncoding.Encode(table, "label", TaskKind.Binary, "fraud");
-        var (fit, holdout) = FraudScenario.HoldoutSplit(data, "event_time", 0.2, 1);
+        var (fit, holdout, _) = FraudScenario.HoldoutSplit(data, "event_time", 0.2, 1);
         Assert.Equal(40, holdout.Length);
         var latestFit = long.MinValue;
         foreach (var r in fit)
@@ -141,6 +166,72 @@ public sealed class FraudScenarioTests
         {
             Assert.True(ticks[r] > latestFit);
         }
+    }
+
+    [Fact]
+    public void HoldoutSplit_RareRowsAllInTheLatestFifth_StratifiedSoTheFitRowsKeepThem()
+    {
+        // 25 positives, all among the latest 50 of 500 rows: the latest 20 % would take every one of them.
+        var data = TimeOrderedRows(500, i => i >= 450 && i % 2 == 0);
+        var (fit, holdout, latest) = FraudScenario.HoldoutSplit(data, "time", 0.2, 1);
+        Assert.False(latest);
+        Assert.Equal(5, holdout.Count(r => data.Labels[r] > 0.5f));
+        Assert.Equal(20, fit.Count(r => data.Labels[r] > 0.5f));
+        Assert.Equal(100, holdout.Length);
+        Assert.Equal(500, fit.Length + holdout.Length);
+    }
+
+    [Fact]
+    public void HoldoutSplit_NoRareRowInTheLatestFifth_WidenedBackInTime()
+    {
+        // 25 positives among the first 350 of 500 rows: none in the latest 100.
+        var data = TimeOrderedRows(500, i => i < 350 && i % 14 == 0);
+        var (fit, holdout, latest) = FraudScenario.HoldoutSplit(data, "time", 0.2, 1);
+        Assert.True(latest);
+        Assert.Equal(5, holdout.Count(r => data.Labels[r] > 0.5f));
+        Assert.Equal(20, fit.Count(r => data.Labels[r] > 0.5f));
+        Assert.True(holdout.Length > 100);
+        var time = ((NumericColumn)data.Features["time"]).Values.ToArray();
+        Assert.True(holdout.Min(r => time[r]) > fit.Max(r => time[r]), "the holdout is still the latest rows");
+    }
+
+    [Fact]
+    public void CostSensitiveGbdt_FraudSensorByReading_RanksTheSweepsValidationRows()
+    {
+        // The README's fraud-sensor sweep (--timestamp reading): the training fold's anomalies all lie in its latest
+        // fifth, which the candidate used to hold out whole, fitting on normal rows only (a constant model: AUC 0.5,
+        // AUPRC 0.003, the base rate; now 0.89 and 0.34).
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var plan = new FraudScenario().Plan(new ScenarioContext(table, "label", TaskKind.Binary, "1") { TimestampColumn = "reading" });
+        var data = LabelEncoding.Encode(table, "label", TaskKind.Binary, "1");
+        var split = ValidationSplit.Create(data, plan.Validation, 0);
+        var train = data.SelectRows(split.TrainRows[0]);
+        var valid = data.SelectRows(split.ValidationRows[0]);
+        var candidate = plan.Candidates.Single(c => c.Name == "cost-sensitive-gbdt");
+        var model = ScenarioTestData.FitPipeline(candidate, train, columns: plan.Columns);
+        var metrics = BinaryMetrics.Compute(valid.Labels, model.Predict(valid.Features));
+        Assert.InRange(metrics.Auprc, 0.2, 1);
+        Assert.InRange(metrics.Auc, 0.8, 1);
+        Assert.InRange(double.Parse(model.Metadata["recallAtThreshold"], CultureInfo.InvariantCulture), 0.8, 1);
+        Assert.InRange(double.Parse(model.Metadata["alertsPerThousand"], CultureInfo.InvariantCulture), 0, 500);
+    }
+
+    private static CandidateData TimeOrderedRows(int n, Func<int, bool> positive)
+    {
+        var time = new float[n];
+        var x = new float[n];
+        var label = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            // File order is not time order.
+            var t = (i * 37) % n;
+            time[i] = t;
+            x[i] = t % 7;
+            label[i] = positive(t) ? "fraud" : "ok";
+        }
+
+        var table = new DataTable([new NumericColumn("time", time), new NumericColumn("x", x), new StringColumn("label", label)]);
+        return LabelEncoding.Encode(table, "label", TaskKind.Binary, "fraud");
     }
 
     [Fact]

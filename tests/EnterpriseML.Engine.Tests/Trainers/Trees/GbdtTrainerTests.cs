@@ -325,6 +325,34 @@ public sealed class GbdtTrainerTests
         Assert.Equal(nameof(GbdtOptions.ClassWeights), error.ParamName);
     }
 
+    /// <summary>
+    /// Class weights on a regression said "one weight per class (0)" (or, with one weight, were silently ignored), and
+    /// the binary-only positive weight was silently ignored on multiclass and regression: each is now refused by name.
+    /// </summary>
+    [Fact]
+    public void Fit_ClassificationOnlyOptionsOnAnotherTask_RefusedNamingOptionAndTask()
+    {
+        var x = TreeTestData.Synthetic(100, 25, out var regression, out _, out var multiclass);
+        foreach (var weights in new[] { new[] { 1f }, new[] { 1f, 2f } })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, ClassWeights = weights }).Fit(new TrainingSet(x, regression, TaskKind.Regression)));
+            Assert.Equal(nameof(GbdtOptions.ClassWeights), e.ParamName);
+            Assert.Contains("binary and multiclass tasks only; this task is regression", e.Message, StringComparison.Ordinal);
+        }
+
+        var classes = (int)multiclass.Max() + 1;
+        var scaled = new GbdtOptions { NumberOfTrees = 2, ScalePositiveWeight = 5 };
+        var onMulticlass = Assert.Throws<ArgumentOutOfRangeException>(() => new GbdtTrainer(scaled).Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, classes)));
+        Assert.Equal(nameof(GbdtOptions.ScalePositiveWeight), onMulticlass.ParamName);
+        Assert.Contains("binary tasks only (1 elsewhere); this task is multiclass", onMulticlass.Message, StringComparison.Ordinal);
+        var onRegression = Assert.Throws<ArgumentOutOfRangeException>(() => new GbdtTrainer(scaled).Fit(new TrainingSet(x, regression, TaskKind.Regression)));
+        Assert.Contains("this task is regression", onRegression.Message, StringComparison.Ordinal);
+
+        // The defaults and matching class weights still fit.
+        Assert.NotNull(new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2, ClassWeights = [.. Enumerable.Repeat(1f, classes)] }).Fit(new TrainingSet(x, multiclass, TaskKind.Multiclass, classes)));
+        Assert.NotNull(new GbdtTrainer(new GbdtOptions { NumberOfTrees = 2 }).Fit(new TrainingSet(x, regression, TaskKind.Regression)));
+    }
+
     [Fact]
     public void Fit_ScalePositiveWeight_RaisesPredictedProbabilities()
     {
