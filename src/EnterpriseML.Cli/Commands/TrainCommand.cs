@@ -192,6 +192,12 @@ internal sealed class TrainCommand : ICliCommand
         featurization.TextColumns = args.Text;
         featurization.CategoricalColumns = args.Categorical;
         var trainer = TrainerCatalog.Create(descriptor.Name, settings, args.Seed, args.Threads);
+        if (settings.FirstOrDefault(kv => string.Equals(kv.Key, "EarlyStoppingRounds", StringComparison.OrdinalIgnoreCase)) is { Key: not null } early
+            && int.TryParse(early.Value, System.Globalization.CultureInfo.InvariantCulture, out var rounds) && rounds > 0)
+        {
+            // The option is valid, but eml train gives the trainer no validation rows to stop on: say so, not nothing.
+            warnings.Add($"--set {early.Key}={early.Value} has no effect: GBDT stops early only on validation rows, and eml train holds none out, so every tree is fitted.");
+        }
         progress($"Training {descriptor.Name} on {trainData.RowCount:N0} rows…");
         var clock = Stopwatch.StartNew();
         var metadata = new Dictionary<string, string>

@@ -105,7 +105,14 @@ public static class ModelFile
         {
             using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             Span<byte> magic = stackalloc byte[4];
-            if (reader.Read(magic) != 4 || !magic.SequenceEqual(Magic))
+            // Stream.Read may return fewer bytes than asked (a network or request stream); ReadAtLeast reads on.
+            var read = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+            if (read == 0)
+            {
+                throw new ModelFormatException("Not an EnterpriseML model file: it is empty.");
+            }
+
+            if (read != 4 || !magic.SequenceEqual(Magic))
             {
                 throw new ModelFormatException("Not an EnterpriseML model file (bad magic bytes).");
             }
@@ -128,6 +135,14 @@ public static class ModelFile
             if (length < 0 || length > int.MaxValue)
             {
                 throw new ModelFormatException($"Corrupt model file: payload length {length} is invalid.");
+            }
+
+            // A corrupt length must not allocate gigabytes before the truncation is noticed.
+            if (stream.CanSeek && length + 32 > stream.Length - stream.Position)
+            {
+                var left = Math.Max(0, stream.Length - stream.Position);
+                throw new ModelFormatException(
+                    $"Truncated model file: expected {length} payload bytes and a 32-byte checksum, found {Math.Min(left, length)} and {Math.Max(0, left - length)}.");
             }
 
             var payload = reader.ReadBytes((int)length);

@@ -34,6 +34,23 @@ public sealed class CsvBadInputTests
         Assert.Equal("credit.csv, line 5: found 3 fields, expected 2.", error.Message);
     }
 
+    /// <summary>
+    /// Line breaks inside a quoted field count as the file's own line ends do: a file with CR line ends (or CRLF) has
+    /// them as CR (or CRLF) there too, and the quoted ones were not counted for CR, so errors named a line too early.
+    /// </summary>
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\r\n")]
+    [InlineData("\n")]
+    public void Read_RaggedRowAfterMultiLineField_CountsEveryLineEndStyle(string lineEnd)
+    {
+        var text = string.Join(lineEnd, "a,b", "1,\"x", "y", "z\"", "2,3,4", "");
+        Assert.Equal("credit.csv, line 5: found 3 fields, expected 2.", Fails(() => Utf8(text)).Message);
+
+        var unterminated = string.Join(lineEnd, "a,b", "1,\"x", "y\"", "2,\"q\"z", "");
+        Assert.StartsWith("credit.csv, line 4, column 6: unexpected character 'z'", Fails(() => Utf8(unterminated)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_TooManyFields_NamesLine()
     {

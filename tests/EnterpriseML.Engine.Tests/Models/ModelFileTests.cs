@@ -112,6 +112,47 @@ public sealed class ModelFileTests
     }
 
     [Fact]
+    public void Read_EmptyFile_SaysEmpty()
+    {
+        var e = Assert.Throws<ModelFormatException>(() => ModelFile.Read(new MemoryStream()));
+        Assert.Equal("Not an EnterpriseML model file: it is empty.", e.Message);
+    }
+
+    /// <summary>A stream may return fewer bytes than asked (a request body, a pipe): the magic bytes were read with one
+    /// call, so a valid model arriving a byte at a time was "not an EnterpriseML model file".</summary>
+    [Fact]
+    public void Read_StreamReturningOneByteAtATime_ReadsTheModel()
+    {
+        var content = ModelFile.Read(new OneByteStream(Sample()), "test-kind");
+        using var reader = content.OpenPayload();
+        Assert.Equal("hello", reader.ReadString());
+        Assert.Equal(42, reader.ReadInt32());
+    }
+
+    /// <summary>A corrupt payload length near 2^31 allocated that much before the truncation was noticed.</summary>
+    [Fact]
+    public void Read_CorruptHugePayloadLength_TruncatedWithoutAllocatingIt()
+    {
+        var file = Sample();
+        int lengthOffset;
+        using (var header = new BinaryReader(new MemoryStream(file)))
+        {
+            header.ReadBytes(8);
+            header.ReadString();
+            header.ReadString();
+            lengthOffset = (int)header.BaseStream.Position;
+        }
+
+        BitConverter.GetBytes(2_000_000_000L).CopyTo(file, lengthOffset);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ModelFormatException>(() => ModelFile.Read(new MemoryStream(file)));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.StartsWith("Truncated model file: expected 2000000000 payload bytes", e.Message, StringComparison.Ordinal);
+        Assert.InRange(allocated, 0, 1 << 20);
+    }
+
+    [Fact]
     public void Read_FlippedPayloadOrChecksumByte_ChecksumMismatch()
     {
         var clean = Sample();
@@ -138,5 +179,44 @@ public sealed class ModelFileTests
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(null!, "k", _ => { }));
         Assert.Throws<ArgumentException>(() => ModelFile.Write(new MemoryStream(), "", _ => { }));
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(new MemoryStream(), "k", null!));
+    }
+
+    /// <summary>A forward-only stream over bytes that returns at most one byte per read.</summary>
+    private sealed class OneByteStream(byte[] bytes) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (buffer.IsEmpty || _position == bytes.Length)
+            {
+                return 0;
+            }
+
+            buffer[0] = bytes[_position++];
+            return 1;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -229,6 +229,16 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Empty(result.Warnings);
     }
 
+    /// <summary>EarlyStoppingRounds was accepted and silently did nothing (eml train passes no validation rows).</summary>
+    [Fact]
+    public void Train_GbdtEarlyStoppingRounds_WarnsItHasNoEffect()
+    {
+        var result = TrainCommand.Run(Args("credit-german-statlog.csv", "class", "gbdt", ["NumberOfTrees=5", "earlystoppingrounds=3"], positive: "bad"), _ => { }, CancellationToken.None);
+
+        Assert.Equal("--set earlystoppingrounds=3 has no effect: GBDT stops early only on validation rows, and eml train holds none out, so every tree is fitted.", Assert.Single(result.Warnings));
+        Assert.Empty(TrainCommand.Run(Args("credit-german-statlog.csv", "class", "gbdt", ["NumberOfTrees=5", "EarlyStoppingRounds=0"], positive: "bad"), _ => { }, CancellationToken.None).Warnings);
+    }
+
     [Fact]
     public void Train_TestFileWithOneClass_MetricsThatNeedBothAreNaNAndSaidSo()
     {

@@ -177,7 +177,7 @@ internal sealed class Utf8CsvReader
                     }
 
                     var segment = buffer.AsSpan(pos, quote);
-                    newlines += segment.Count((byte)'\n');
+                    newlines += LineBreaks(segment);
                     var after = pos + quote + 1;
                     if (after == end && !_eof)
                     {
@@ -439,12 +439,35 @@ internal sealed class Utf8CsvReader
     private CsvFormatException TooLarge() => new(SourceName, null, null, string.Create(CultureInfo.InvariantCulture,
         $"the input is larger than the limit of {_maxBytes} bytes (CsvOptions.MaxBytes)."));
 
+    /// <summary>
+    /// The line breaks in <paramref name="text"/>: LF, CRLF and a lone CR each count one, as they do between records
+    /// (a file with CR line ends has its quoted line breaks as CRs too).
+    /// </summary>
+    private static int LineBreaks(ReadOnlySpan<byte> text)
+    {
+        var breaks = text.Count((byte)'\n');
+        if (text.IndexOf((byte)'\r') < 0)
+        {
+            return breaks;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n'))
+            {
+                breaks++;
+            }
+        }
+
+        return breaks;
+    }
+
     /// <summary>The physical line and 1-based character column of buffer position <paramref name="position"/>.</summary>
     private (long Line, int Column) Locate(int position)
     {
         var prefix = _buffer.AsSpan(_start, position - _start);
-        var line = _line + prefix.Count((byte)'\n');
-        var lineStart = prefix.LastIndexOf((byte)'\n') + 1;
+        var line = _line + LineBreaks(prefix);
+        var lineStart = prefix.LastIndexOfAny((byte)'\n', (byte)'\r') + 1;
         var column = 1;
         foreach (var b in prefix[lineStart..])
         {
