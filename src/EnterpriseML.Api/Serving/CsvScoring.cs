@@ -156,7 +156,7 @@ internal sealed class CsvScoringSession : IDisposable
             throw new CsvFormatException(SourceName, line - _headerNewlines + _consumedNewlines, e.Column, e.Detail);
         }
 
-        _consumedNewlines += first ? CountNewlines(_block.AsSpan(0, end)) : CountNewlines(_block.AsSpan(_headerLength, end - _headerLength));
+        _consumedNewlines += first ? CountLineEnds(_block.AsSpan(0, end)) : CountLineEnds(_block.AsSpan(_headerLength, end - _headerLength));
         var tail = _length - end;
         _block.AsSpan(end, tail).CopyTo(_block.AsSpan(_headerLength));
         _length = _headerLength + tail;
@@ -187,7 +187,7 @@ internal sealed class CsvScoringSession : IDisposable
         }
 
         _headerLength = HeaderEnd(_block.AsSpan(0, end));
-        _headerNewlines = CountNewlines(_block.AsSpan(0, _headerLength));
+        _headerNewlines = CountLineEnds(_block.AsSpan(0, _headerLength));
         return true;
     }
 
@@ -340,7 +340,11 @@ internal sealed class CsvScoringSession : IDisposable
         _blockCount = 0;
     }
 
-    /// <summary>The length of the complete records at the start of <paramref name="data"/> (which starts at a record): up to the last line break outside quotes.</summary>
+    /// <summary>
+    /// The length of the complete records at the start of <paramref name="data"/> (which starts at a record): up to the
+    /// last line end outside quotes. A line end is LF, CRLF or a lone CR, as <see cref="CsvRowReader"/> reads them; a CR
+    /// at the very end is not one yet (its LF may come with the next read), so a CRLF is never split.
+    /// </summary>
     internal static int LastRecordEnd(ReadOnlySpan<byte> data)
     {
         var quoted = false;
@@ -348,7 +352,7 @@ internal sealed class CsvScoringSession : IDisposable
         var position = 0;
         while (true)
         {
-            var next = data[position..].IndexOfAny((byte)'"', (byte)'\n');
+            var next = data[position..].IndexOfAny((byte)'"', (byte)'\n', (byte)'\r');
             if (next < 0)
             {
                 return last;
@@ -359,16 +363,17 @@ internal sealed class CsvScoringSession : IDisposable
             {
                 quoted = !quoted;
             }
-            else if (!quoted)
+            else if (!quoted && LineEndAt(data, position) is { } length)
             {
-                last = position + 1;
+                last = position + length;
+                position += length - 1;
             }
 
             position++;
         }
     }
 
-    /// <summary>The length of the header record: up to its first line break outside quotes (all of it when there is none).</summary>
+    /// <summary>The length of the header record: up to its first line end outside quotes (all of it when there is none).</summary>
     private static int HeaderEnd(ReadOnlySpan<byte> data)
     {
         var quoted = false;
@@ -378,16 +383,43 @@ internal sealed class CsvScoringSession : IDisposable
             {
                 quoted = !quoted;
             }
-            else if (data[i] == '\n' && !quoted)
+            else if (!quoted && LineEndAt(data, i) is { } length)
             {
-                return i + 1;
+                return i + length;
             }
         }
 
         return data.Length;
     }
 
-    private static long CountNewlines(ReadOnlySpan<byte> data) => data.Count((byte)'\n');
+    /// <summary>
+    /// The length of the line end at <paramref name="i"/>: 1 for LF or a lone CR, 2 for CRLF; null for another byte or
+    /// a CR that ends <paramref name="data"/> (undecided until the next byte is known).
+    /// </summary>
+    private static int? LineEndAt(ReadOnlySpan<byte> data, int i) => data[i] switch
+    {
+        (byte)'\n' => 1,
+        (byte)'\r' when i + 1 < data.Length => data[i + 1] == '\n' ? 2 : 1,
+        _ => null,
+    };
+
+    /// <summary>Line ends in <paramref name="data"/> (LF, CRLF and lone CR each count once), as the reader numbers lines.</summary>
+    internal static long CountLineEnds(ReadOnlySpan<byte> data)
+    {
+        long count = data.Count((byte)'\n');
+        var rest = data;
+        while (rest.IndexOf((byte)'\r') is var cr and >= 0)
+        {
+            if (cr + 1 == rest.Length || rest[cr + 1] != '\n')
+            {
+                count++; // a lone CR; a CRLF is counted by its LF
+            }
+
+            rest = rest[(cr + 1)..];
+        }
+
+        return count;
+    }
 }
 
 /// <summary>The CSV scoring format, shared with <c>eml predict</c>: binary <c>label,probability</c>; multiclass <c>label,p_CLASS...</c>; regression <c>value</c>.</summary>

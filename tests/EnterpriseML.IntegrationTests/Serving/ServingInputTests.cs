@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using EnterpriseML.Api.Serving;
 using EnterpriseML.IntegrationTests.Infrastructure;
 
 namespace EnterpriseML.IntegrationTests.Serving;
@@ -61,6 +62,58 @@ public sealed class ServingInputTests
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         var line = (await csv.Content.ReadAsStringAsync()).Split('\n')[1].TrimEnd('\r');
         Assert.Equal(expected, float.Parse(line.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
+    /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
+    /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
+    /// is not taken for two line ends.
+    /// </summary>
+    [Fact]
+    public void CsvScoring_RecordEndsAndLineCounts_TreatLfCrlfAndLoneCrAlike()
+    {
+        var body = "a,b\rc,\"x\ry\"\r\ne,f\rg"u8;
+        Assert.Equal(body.IndexOf("g"u8), CsvScoringSession.LastRecordEnd(body));
+        Assert.Equal(4, CsvScoringSession.CountLineEnds(body)); // the CR inside quotes is a line of the file too
+        // A CR as the last byte read so far may be the first half of a CRLF: not a record end yet.
+        Assert.Equal("a,b\r".Length, CsvScoringSession.LastRecordEnd("a,b\rc,d\r"u8));
+        Assert.Equal("a,b\r\nc,d\r\n".Length, CsvScoringSession.LastRecordEnd("a,b\r\nc,d\r\n"u8));
+        Assert.Equal(2, CsvScoringSession.CountLineEnds("a\r\nb\r\n"u8));
+        Assert.Equal(2, CsvScoringSession.CountLineEnds("a\rb\r"u8));
+    }
+
+    /// <summary>Bodies of several 4 MiB blocks score the same with LF, CRLF or lone-CR line ends, and an error past the first block names its line.</summary>
+    [Fact]
+    public async Task PredictCsv_LineEndsOfAnyStyleOverSeveralBlocks_SameScoresAndErrorLines()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var lines = ServingModels.CreditSample(1000).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var rows = Enumerable.Range(0, 40).SelectMany(_ => lines.Skip(1)).ToList();
+        Assert.True(rows.Sum(r => r.Length + 1) > 1.2 * CsvScoringSession.BlockBytes, "the body must span more than one block");
+        string? expected = null;
+        foreach (var end in new[] { "\n", "\r\n", "\r" })
+        {
+            var text = lines[0] + end + string.Join(end, rows) + end;
+            using var response = await client.PostAsync("/api/models/credit/predict", new StringContent(text, Encoding.UTF8, "text/csv"));
+            var output = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{end.Replace("\r", "CR", StringComparison.Ordinal)}: {output}");
+            expected ??= output;
+            Assert.Equal(expected, output);
+
+            var bad = rows.ToList();
+            var badIndex = rows.Count - 5;
+            bad[badIndex] = "x" + bad[badIndex][bad[badIndex].IndexOf(',', StringComparison.Ordinal)..] + ",extra";
+            using var refused = await client.PostAsync("/api/models/credit/predict", new StringContent(lines[0] + end + string.Join(end, bad) + end, Encoding.UTF8, "text/csv"));
+            var problem = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, problem);
+            Assert.Contains($"line {badIndex + 2}", problem, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(rows.Count + 1, expected!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
