@@ -123,7 +123,7 @@ public sealed class ModelFileTests
     [Fact]
     public void Read_StreamReturningOneByteAtATime_ReadsTheModel()
     {
-        var content = ModelFile.Read(new OneByteStream(Sample()), "test-kind");
+        var content = ModelFile.Read(Data.CsvTestInput.Trickle(Sample(), chunk: 1), "test-kind");
         using var reader = content.OpenPayload();
         Assert.Equal("hello", reader.ReadString());
         Assert.Equal(42, reader.ReadInt32());
@@ -179,44 +179,5 @@ public sealed class ModelFileTests
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(null!, "k", _ => { }));
         Assert.Throws<ArgumentException>(() => ModelFile.Write(new MemoryStream(), "", _ => { }));
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(new MemoryStream(), "k", null!));
-    }
-
-    /// <summary>A forward-only stream over bytes that returns at most one byte per read.</summary>
-    private sealed class OneByteStream(byte[] bytes) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (buffer.IsEmpty || _position == bytes.Length)
-            {
-                return 0;
-            }
-
-            buffer[0] = bytes[_position++];
-            return 1;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
