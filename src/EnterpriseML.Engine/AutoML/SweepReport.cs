@@ -39,7 +39,10 @@ public sealed class SweepReport
 
     public SweepResult Result { get; }
 
-    /// <summary>Successful candidates ranked by validation score (rank 1 is the best score, not necessarily the winner).</summary>
+    /// <summary>
+    /// Successful candidates ranked by validation score, exact ties smaller model first as <see cref="TrialOrder"/> ranks
+    /// them (rank 1 is the best score, not necessarily the winner).
+    /// </summary>
     public IReadOnlyList<LeaderboardRow> Leaderboard { get; }
 
     /// <summary>
@@ -84,7 +87,10 @@ public sealed class SweepReport
 
         // The winner's row is the winning trial even when a tie sent the win to a cheaper model.
         best[result.Winner.Candidate] = result.Winner;
-        var ordered = best.Values.OrderBy(t => metric.ToLoss(t.ValidationScore)).ThenBy(t => t.Index).ToArray();
+        // The sweep's own order (TrialOrder): exactly equal scores rank the smaller model first, as the winner's reason
+        // says; by index alone a tie the smaller model won showed the larger one at rank 1.
+        var ordered = best.Values.OrderBy(t => metric.ToLoss(t.ValidationScore))
+            .ThenBy(t => t.ModelBytes > 0 ? t.ModelBytes : long.MaxValue).ThenBy(t => t.Index).ToArray();
 
         float[]? winnerTestScores = null;
         var test_ = new List<KeyValuePair<string, double>>();

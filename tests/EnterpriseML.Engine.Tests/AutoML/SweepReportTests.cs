@@ -218,6 +218,25 @@ public sealed class SweepReportTests
     }
 
     [Fact]
+    public async Task Leaderboard_ExactTie_SmallerModelRanksFirstAsTheWinnerReasonSays()
+    {
+        // Two candidates with the same scores, the earlier one 50 kB larger (fraud-sensor: a forest and the
+        // cost-sensitive GBDT both at AUPRC 1). The sweep ranks the smaller first and the reason says so; the
+        // leaderboard ranked by trial index and put the larger model at rank 1.
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate("large") { PaddingBytes = 50_000 }, new CentroidCandidate("small", CandidateKind.Specialised)]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false, SelectionReevaluation = false })
+            .RunAsync(new SweepRequest(TestData.CreditGerman, plan));
+        var report = SweepReport.Build(result, plan);
+
+        Assert.Equal(report.Leaderboard[0].Trial.ValidationScore, report.Leaderboard[1].Trial.ValidationScore);
+        Assert.Equal("small", result.Winner.Candidate);
+        Assert.Contains("the smallest model ranks first", result.WinnerReason, StringComparison.Ordinal);
+        Assert.Equal(["small", "large"], report.Leaderboard.Select(r => r.Trial.Candidate));
+        Assert.True(report.Leaderboard[0].IsWinner);
+    }
+
+    [Fact]
     public async Task Comparison_Sentence_IsTrueToItsNumbers()
     {
         var (report, _) = await BuildAsync();

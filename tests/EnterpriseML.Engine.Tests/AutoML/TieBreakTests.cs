@@ -41,6 +41,19 @@ public sealed class TieBreakTests
     }
 
     [Fact]
+    public void BreakTie_SubMicrosecondCosts_QuotedWithTheirSignificantDigits()
+    {
+        // fraud-sensor's forest and cost-sensitive GBDT predict in 0.0516 and 0.0578 µs/row; two decimals wrote
+        // "0.05 vs 0.06", a 1.2× gap, beside the sentence's 1.12× ratio.
+        var general = Model(0, 0.0516, 35_480);
+        var specialised = Model(1, 0.0578, 29_456) with { Kind = CandidateKind.Specialised };
+        var comparison = new KindComparison(general, specialised, -0.038, -0.126, 0, 305, WithinNoise: true, "");
+        var (winner, reason) = SweepFinisher.BreakTie(general, "best validation auprc (1)", comparison, "auprc", "row", uniformTrialCost: false);
+        Assert.Same(general, winner);
+        Assert.Contains("0.052 vs 0.058 µs/row, 35480 vs 29456 bytes", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cheaper_Reproducible_IgnoresTimingsAndTakesTheSmallerModel()
     {
         var fastLarge = Model(0, 1.0, 90_000);

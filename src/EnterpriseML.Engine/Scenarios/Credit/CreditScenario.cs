@@ -124,11 +124,19 @@ public sealed class CreditScenario : IScenario
         var ci = CultureInfo.InvariantCulture;
         return new SpecialisedFit(scorecard,
         [
-            new("scaling", string.Create(ci, $"{options.BaseScore:G6} points at {options.BaseOdds:G6}:1 good:bad odds, {options.PointsToDoubleOdds:G6} points to double the odds")),
+            new("scaling", Scaling(options, input.Context.Train.ClassNames)),
             new("basePoints", scorecard.BasePoints.ToString("F2", ci)),
             new("features", used.ToString(ci) + " of " + scorecard.Bins.Count.ToString(ci) + " (information value ≥ " + options.MinimumInformationValue.ToString("G3", ci) + ", right coefficient sign)"),
         ]);
     }
+
+    /// <summary>
+    /// The points scaling in the report's words, naming the classes: the positive class is the bad event the points
+    /// score against, so a label whose positive class is the good outcome (a 0/1 label with 1 = repaid) is visible here
+    /// as points that rise with the odds of the bad one.
+    /// </summary>
+    internal static string Scaling(ScorecardOptions options, IReadOnlyList<string> classNames) => string.Create(CultureInfo.InvariantCulture,
+        $"{options.BaseScore:G6} points at {options.BaseOdds:G6}:1 good:bad odds, {options.PointsToDoubleOdds:G6} points to double the odds; good = '{classNames[0]}', bad = '{classNames[1]}' (the positive class)");
 
     /// <summary>How a scorecard's reason codes name a categorical feature's last code, where rare and unseen levels go.</summary>
     public const string OtherLevelsName = "(rare or unseen level)";

@@ -188,6 +188,18 @@ public sealed class ScorecardTests
     }
 
     [Fact]
+    public void Details_Scaling_NamesWhichClassIsBad()
+    {
+        // The points score against the positive class. The details said "good:bad odds" without naming the classes,
+        // so a run whose positive class was the good outcome had inverted points without a word.
+        Assert.Equal("600 points at 50:1 good:bad odds, 20 points to double the odds; good = 'good', bad = 'bad' (the positive class)",
+            Model.Value.Metadata["scaling"]);
+        var inverted = LabelEncoding.Encode(CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv")), "class", TaskKind.Binary, "good");
+        var model = ScenarioTestData.FitPipeline(CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[0], inverted);
+        Assert.EndsWith("good = 'bad', bad = 'good' (the positive class)", model.Metadata["scaling"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReasonCodes_BestApplicantAttributes_AreNeverListed()
     {
         var bins = Scorecard.Bins;
