@@ -330,7 +330,8 @@ public static class LabelEncoding
 
         for (var i = 0; i < rows.Length; i++)
         {
-            if (codeOfFlag is not null && codeOfFlag[((NumericColumn)label).Values[rows[i]] == 1f ? 1 : 0] is >= 0 and var byFlag)
+            if (codeOfFlag is not null && ((NumericColumn)label).Values[rows[i]] is var flagValue and (0f or 1f)
+                && codeOfFlag[flagValue == 1f ? 1 : 0] is >= 0 and var byFlag)
             {
                 labels[i] = byFlag;
                 continue;
@@ -461,7 +462,7 @@ public static class LabelEncoding
     private static string? ValueAt(DataColumn column, int row) => column switch
     {
         _ when column.IsMissing(row) => null,
-        NumericColumn { Type: ColumnType.Boolean } b => BooleanName(b, b.Values[row] == 1f),
+        NumericColumn { Type: ColumnType.Boolean } b when b.Values[row] is 0f or 1f => BooleanName(b, b.Values[row] == 1f),
         NumericColumn n => n.Values[row].ToString("R", CultureInfo.InvariantCulture),
         StringColumn s => s.Values[row],
         DateTimeColumn d => d.Ticks[row].ToString(CultureInfo.InvariantCulture),

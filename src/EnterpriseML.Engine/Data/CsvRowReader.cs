@@ -136,8 +136,11 @@ public sealed class CsvRowReader : IDisposable
         throw NotA(column, value, "a number");
     }
 
-    /// <summary>The field as a boolean (true/false, yes/no, y/n, t/f, 1/0, any case) coded 1/0; NaN when missing.</summary>
-    /// <exception cref="CsvFormatException">The field is present but not a boolean.</exception>
+    /// <summary>
+    /// The field as a boolean (true/false, yes/no, y/n, t/f, 1/0, any case) coded 1/0, or another number as it is (as
+    /// <see cref="CsvTable"/> reads a column set to <see cref="ColumnType.Boolean"/>); NaN when missing.
+    /// </summary>
+    /// <exception cref="CsvFormatException">The field is present but neither a boolean nor a number.</exception>
     public float GetBoolean(int column)
     {
         var value = GetUtf8(column);
@@ -151,7 +154,12 @@ public sealed class CsvRowReader : IDisposable
             return flag ? 1f : 0f;
         }
 
-        throw NotA(column, value, "a boolean");
+        if (CsvValues.TryParseSingle(value, out var number))
+        {
+            return number;
+        }
+
+        throw NotA(column, value, "a boolean or a number");
     }
 
     /// <summary>The field as UTC ticks (the date forms <see cref="CsvTable"/> reads); <see cref="DateTimeColumn.Missing"/> when missing.</summary>

@@ -157,10 +157,15 @@ internal sealed class ColumnAccumulator
             {
                 _trueCount += flag ? 1 : 0;
             }
+            else if (_override == ColumnType.Boolean && CsvValues.TryParseDouble(value, out _))
+            {
+                // A column read as a model's boolean input also takes other numbers, stored as they are (as the API's
+                // predict reads them): a count that was only ever 0 or 1 in the training rows may be 2 in new ones.
+            }
             else
             {
                 MaybeBoolean = false;
-                ThrowIfOverridden(ColumnType.Boolean, value, line, "a boolean (true/false, yes/no, y/n, t/f, 1/0)");
+                ThrowIfOverridden(ColumnType.Boolean, value, line, "a boolean (true/false, yes/no, y/n, t/f, 1/0) or a number");
             }
         }
 

@@ -213,7 +213,8 @@ internal sealed class CsvIngest
                     }
                     else
                     {
-                        values[r] = float.NaN;
+                        // Only a column set to Boolean gets here with a value (a number, see ColumnAccumulator).
+                        values[r] = CsvValues.TryParseSingle(value, out var other) ? other : float.NaN;
                     }
                 }
 
