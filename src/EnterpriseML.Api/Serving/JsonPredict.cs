@@ -420,6 +420,7 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     private static readonly JsonEncodedText LabelName = JsonEncodedText.Encode("label");
     private static readonly JsonEncodedText ProbabilityName = JsonEncodedText.Encode("probability");
     private static readonly JsonEncodedText ProbabilitiesName = JsonEncodedText.Encode("probabilities");
+    private static readonly JsonEncodedText AlertName = JsonEncodedText.Encode("alert");
     private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText ExplanationName = JsonEncodedText.Encode("explanation");
     private static readonly JsonEncodedText BiasName = JsonEncodedText.Encode("bias");
@@ -469,6 +470,11 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                 case TaskKind.Binary:
                     writer.WriteString(LabelName, tabular.ClassNames[row[0] >= 0.5f ? 1 : 0]);
                     writer.WriteNumber(ProbabilityName, row[0]);
+                    if (tabular.AlertThreshold is { } threshold)
+                    {
+                        writer.WriteBoolean(AlertName, row[0] >= threshold);
+                    }
+
                     break;
                 case TaskKind.Multiclass:
                     writer.WriteString(LabelName, tabular.ClassNames[JsonPredictBatch.ArgMax(row, TaskKind.Multiclass)]);

@@ -53,6 +53,9 @@ public sealed record ServedSchemaResponse(string Model, int Version, string Kind
 
     public bool? Scorecard { get; init; }
 
+    /// <summary>A fraud model's alert threshold: predictions at or above it carry <c>"alert": true</c>. Null otherwise.</summary>
+    public float? AlertThreshold { get; init; }
+
     public string? Recommender { get; init; }
 
     public int? Users { get; init; }
@@ -267,6 +270,7 @@ internal static class PredictionApi
             Explains = tabular.Explainer is not null,
             ExplanationUnavailable = tabular.WhyNoExplanation,
             Scorecard = tabular.Model.Predictor is Engine.Scenarios.Credit.ScorecardPredictor,
+            AlertThreshold = tabular.AlertThreshold,
         });
     }
 

@@ -61,7 +61,19 @@ internal sealed class ServedTabular
         WhyNoExplanation = Explainer is not null
             ? null
             : predictor?.WhyNot ?? $"a {model.Metadata.GetValueOrDefault("trainer", model.Predictor.GetType().Name)} model has no per-feature contributions";
+        AlertThreshold = model.Schema.Task == Engine.Trainers.TaskKind.Binary
+            && model.Metadata.TryGetValue(Engine.Scenarios.Fraud.FraudScenario.AlertThresholdKey, out var alert)
+            && float.TryParse(alert, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold)
+            && float.IsFinite(threshold)
+                ? threshold
+                : null;
     }
+
+    /// <summary>
+    /// A fraud model's alert threshold (its metadata's <c>alertThreshold</c>, chosen by the sweep for a target recall or
+    /// alert budget): a row is an alert when its probability is at or above it. Null for other models.
+    /// </summary>
+    public float? AlertThreshold { get; }
 
     /// <summary>Feature index → index into <see cref="GroupNames"/> (features sharing a name share a group).</summary>
     public int[] FeatureGroup { get; }

@@ -298,6 +298,43 @@ public sealed class PredictionApiTests
         Assert.Equal("Model 'credit' has no version 9 in your tenant.", (await noVersion.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
+    /// <summary>
+    /// A fraud model's alert threshold was only in its report: predictions labelled at 0.5, and a caller had to dig the
+    /// threshold out of the version's metrics. Now the schema gives it and each JSON prediction says whether it is an
+    /// alert (probability at or above the threshold); other models have neither.
+    /// </summary>
+    [Fact]
+    public async Task Predict_FraudModel_EachPredictionSaysWhetherItIsAnAlert()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme", "consumer");
+        var path = ServingModels.CreditFraudGbdt();
+        float threshold;
+        using (var file = File.OpenRead(path))
+        {
+            threshold = float.Parse(Engine.Models.ModelPipeline.Load(file).Metadata["alertThreshold"], CultureInfo.InvariantCulture);
+        }
+
+        await ServingModels.InsertVersionAsync(api, tenant, "fraud", 1, "champion", path);
+        await ServingModels.InsertVersionAsync(api, tenant, "fraud", 2, "candidate", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        var schema = await client.GetFromJsonAsync<JsonElement>("/api/models/fraud/schema");
+        Assert.Equal(threshold, schema.GetProperty("alertThreshold").GetSingle());
+        var predictions = await PredictionsAsync(client, "fraud", new { rows = ServingModels.CreditRows(200) });
+        Assert.Equal(200, predictions.Length);
+        Assert.All(predictions, p => Assert.Equal(p.GetProperty("probability").GetSingle() >= threshold, p.GetProperty("alert").GetBoolean()));
+        Assert.Contains(predictions, p => p.GetProperty("alert").GetBoolean());
+        Assert.Contains(predictions, p => !p.GetProperty("alert").GetBoolean());
+
+        // A model without a threshold: no alert field, and a null threshold in its schema.
+        var plain = await PredictionsAsync(client, "fraud?version=2", new { rows = ServingModels.CreditRows(3) });
+        Assert.All(plain, p => Assert.False(p.TryGetProperty("alert", out _)));
+        Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/models/fraud/schema?version=2")).GetProperty("alertThreshold").ValueKind);
+    }
+
     private static async Task<JsonElement[]> PredictionsAsync(HttpClient client, string pathAndQuery, object rows)
     {
         var separator = pathAndQuery.IndexOf('?', StringComparison.Ordinal);

@@ -58,6 +58,17 @@ internal static class ServingModels
         return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, "scorecard");
     }
 
+    /// <summary>The fraud scenario's cost-sensitive GBDT on all of credit-german ("bad" as the rare class): a model with an alert threshold.</summary>
+    public static string CreditFraudGbdt()
+    {
+        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
+        var data = Engine.AutoML.LabelEncoding.Encode(table, CreditLabel, Engine.Trainers.TaskKind.Binary, "bad");
+        var candidate = Engine.Scenarios.Fraud.FraudScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "cost-sensitive-gbdt");
+        var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
+            candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
+        return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, "fraud");
+    }
+
     private static Engine.Models.ModelPipeline Load(string path)
     {
         using var file = File.OpenRead(path);
