@@ -131,6 +131,31 @@ public sealed class ServingPanelTests
         await Assertions.Expect(page.Locator("#try-reasons tbody tr td:nth-child(3)")).ToHaveTextAsync([.. reasons.Select(r => r.GetProperty("points").GetDouble().ToString("F2", CultureInfo.InvariantCulture))]);
         await Assertions.Expect(page.Locator("#try-contributions li")).ToHaveCountAsync(scored.Prediction.GetProperty("explanation").GetProperty("contributions").GetArrayLength());
         await DashboardTests.Shot(page, "dashboard-try-it-scorecard", fullPage: true);
+        await Assertions.Expect(page.Locator("#try-alert")).ToHaveCountAsync(0);
+
+        // A fraud model (v3) says whether the row is an alert at its threshold.
+        await AddSpecialisedVersionAsync(api, tenantId, "credit-try", datasetId, "fraud", "cost-sensitive-gbdt");
+        using (var promoted = await http.PostAsync("/api/models/credit-try/versions/3/promote", null))
+        {
+            Assert.True(promoted.IsSuccessStatusCode, await promoted.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#try-it h2")).ToContainTextAsync("champion v3");
+        for (var c = 0; c < header.Length; c++)
+        {
+            if (header[c] != "class")
+            {
+                await page.Locator($"#try-form input[data-column='{header[c]}']").FillAsync(first[c]);
+            }
+        }
+
+        await page.ClickAsync("#try-form button[type=submit]");
+        var alerted = await PredictAsync(http, row);
+        Assert.Equal(3, alerted.Version);
+        var threshold = (await DashboardTests.GetJsonAsync(http, "/api/models/credit-try/schema")).GetProperty("alertThreshold").GetDouble();
+        await Assertions.Expect(page.Locator("#try-alert")).ToHaveTextAsync(
+            $"{(alerted.Prediction.GetProperty("alert").GetBoolean() ? "yes" : "no")} (threshold {threshold.ToString("F4", CultureInfo.InvariantCulture)})");
         Assert.Empty(errors);
     }
 
@@ -416,18 +441,25 @@ public sealed class ServingPanelTests
     /// Fits the credit scenario's scorecard on all of credit-german with its default parameters and stores it as the
     /// next version of <paramref name="model"/> through the registry's own store, as a sweep would.
     /// </summary>
-    internal static async Task AddScorecardVersionAsync(LiveApi api, string tenantId, string model, string datasetId)
+    internal static Task AddScorecardVersionAsync(LiveApi api, string tenantId, string model, string datasetId) =>
+        AddSpecialisedVersionAsync(api, tenantId, model, datasetId, "credit", "scorecard");
+
+    /// <summary>Fits a scenario's specialised candidate (defaults, seed 7) on all of credit-german and stores it as the model's next version.</summary>
+    internal static async Task AddSpecialisedVersionAsync(LiveApi api, string tenantId, string model, string datasetId, string scenario, string name)
     {
         var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
         var data = Engine.AutoML.LabelEncoding.Encode(table, "class", Engine.Trainers.TaskKind.Binary, "bad");
-        var candidate = Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "scorecard");
+        var candidates = scenario == "fraud"
+            ? Engine.Scenarios.Fraud.FraudScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None)
+            : Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None);
+        var candidate = candidates.Single(c => c.Name == name);
         var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
             candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
         using var artifact = new MemoryStream();
         ((Engine.AutoML.IPipelineCandidate)fitted).Model.Save(artifact);
         var store = api.Services.GetRequiredService<Registry.ModelStore>();
         await store.AddVersionAsync(tenantId, model, "Binary", artifact.ToArray(), """{"metric":"auc","validationScore":null}""", "{}", null,
-            JsonSerializer.Serialize(new { datasetId, candidate = "scorecard", scenario = "credit", label = "class", positiveClass = "bad" }), "browser-test");
+            JsonSerializer.Serialize(new { datasetId, candidate = name, scenario, label = "class", positiveClass = "bad" }), "browser-test");
     }
 
     private static async Task<string[]> ItemsAsync(HttpClient http, string path) =>

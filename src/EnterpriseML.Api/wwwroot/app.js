@@ -903,6 +903,7 @@ function predictionView(schema, answer) {
     facts.push(h("dt", {}, "Probabilities"), h("dd", { id: "try-probabilities" }, sorted.map(([c, v]) => h("div", {}, `${c}: ${fixed(v, 4)}`))));
   }
   if (p.score !== undefined) facts.push(h("dt", {}, "Score"), h("dd", { id: "try-score" }, `${fixed(p.score, 2)} points (higher is safer)`));
+  if (p.alert !== undefined) facts.push(h("dt", {}, "Alert"), h("dd", { id: "try-alert" }, `${p.alert ? "yes" : "no"} (threshold ${fixed(schema.alertThreshold, 4)})`));
   facts.push(h("dt", {}, "Model"), h("dd", {}, `${answer.model} v${answer.version}`));
   const out = [h("dl", { class: "kv" }, facts)];
   const ex = p.explanation;
