@@ -48,25 +48,22 @@ internal static class ServingModels
     }
 
     /// <summary>The credit scenario's specialised scorecard (WoE binning + logistic regression, in points) on all of credit-german.</summary>
-    public static string CreditScorecard()
-    {
-        var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
-        var data = Engine.AutoML.LabelEncoding.Encode(table, CreditLabel, Engine.Trainers.TaskKind.Binary, "bad");
-        var candidate = Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "scorecard");
-        var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
-            candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
-        return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, "scorecard");
-    }
+    public static string CreditScorecard() =>
+        FitOnCredit(Engine.Scenarios.Credit.CreditScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None), "scorecard");
 
     /// <summary>The fraud scenario's cost-sensitive GBDT on all of credit-german ("bad" as the rare class): a model with an alert threshold.</summary>
-    public static string CreditFraudGbdt()
+    public static string CreditFraudGbdt() =>
+        FitOnCredit(Engine.Scenarios.Fraud.FraudScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None), "cost-sensitive-gbdt");
+
+    /// <summary>Fits the named candidate at its default point (seed 7) on all of credit-german and saves its model.</summary>
+    private static string FitOnCredit(IReadOnlyList<Engine.AutoML.ICandidate> candidates, string name)
     {
         var table = Engine.Data.CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
         var data = Engine.AutoML.LabelEncoding.Encode(table, CreditLabel, Engine.Trainers.TaskKind.Binary, "bad");
-        var candidate = Engine.Scenarios.Fraud.FraudScenario.SpecialisedCandidates(Engine.AutoML.ScenarioColumns.None).Single(c => c.Name == "cost-sensitive-gbdt");
+        var candidate = candidates.Single(c => c.Name == name);
         var fitted = candidate.Fit(new Engine.AutoML.CandidateFitContext(data, 7, 1, Engine.AutoML.ScenarioColumns.None),
             candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
-        return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, "fraud");
+        return Save(((Engine.AutoML.IPipelineCandidate)fitted).Model, name);
     }
 
     private static Engine.Models.ModelPipeline Load(string path)
