@@ -54,6 +54,17 @@ public sealed class TieBreakTests
     }
 
     [Fact]
+    public void RecommendationTradeOffSentence_SmallCosts_QuotedWithTheirSignificantDigits()
+    {
+        // The recommendation sweep's sentence wrote its costs with two decimals as the tabular one did: "0.05 vs 0.06"
+        // beside 0.89×.
+        var general = Model(0, 0.0578, 4_000);
+        var specialised = Model(1, 0.0516, 2_000) with { Kind = CandidateKind.Specialised };
+        var sentence = EnterpriseML.Engine.Scenarios.Recommendation.RecommendationAutoMl.TradeOffSentence(general, specialised, 0.01, true, -0.02, 0.04);
+        Assert.Contains("at 0.89× the predict cost (0.052 vs 0.058 µs per user top-10)", sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cheaper_Reproducible_IgnoresTimingsAndTakesTheSmallerModel()
     {
         var fastLarge = Model(0, 1.0, 90_000);

@@ -698,7 +698,7 @@ public static class RecommendationAutoMl
             : string.Create(CultureInfo.InvariantCulture,
                 $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}] over validation users{(cut is null ? "" : $", from {cut}")})");
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) at {SweepFinisher.FormatRatio(ratio)}× the predict cost ({specialised.PredictMicrosecondsPerRow:0.##} vs {general.PredictMicrosecondsPerRow:0.##} µs per user top-10) and {SweepFinisher.FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size.");
+            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) at {SweepFinisher.FormatRatio(ratio)}× the predict cost ({SweepFinisher.FormatRatio(specialised.PredictMicrosecondsPerRow)} vs {SweepFinisher.FormatRatio(general.PredictMicrosecondsPerRow)} µs per user top-10) and {SweepFinisher.FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size.");
     }
 
     /// <summary>The refit's expected time: the fold fit scaled by the row ratio, with 25 % slack.</summary>
