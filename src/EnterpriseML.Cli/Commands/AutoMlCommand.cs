@@ -442,19 +442,23 @@ internal sealed class AutoMlCommand : ICliCommand
 
     /// <summary>
     /// Writes <c>model.eml</c>, <c>report.json</c> and <c>report.html</c> into <paramref name="directory"/> (created
-    /// when missing), each through a temporary file and a rename: a failure (a full disk) leaves no half-written file
-    /// and an earlier run's file as it was.
+    /// when missing) as one set (<see cref="Atomic.WriteFiles"/>): all three go to temporary files first and are renamed
+    /// once all are written, so a failure (a full disk) leaves no half-written file and an earlier run's three files as
+    /// they were, never a new model beside an older report.
     /// </summary>
     internal static Task WriteOutputsAsync(string directory, SweepReport report, Action<Stream> saveModel)
     {
         Directory.CreateDirectory(directory);
-        Atomic.WriteFile(Path.Combine(directory, "model.eml"), saveModel);
-        Atomic.WriteFile(Path.Combine(directory, "report.json"), stream => ReportJson.Write(report, stream, includeTrials: true));
-        Atomic.WriteFile(Path.Combine(directory, "report.html"), stream =>
-        {
-            using var html = new StreamWriter(stream, leaveOpen: true);
-            ReportHtml.Write(report, html);
-        });
+        Atomic.WriteFiles(
+        [
+            (Path.Combine(directory, "model.eml"), saveModel),
+            (Path.Combine(directory, "report.json"), stream => ReportJson.Write(report, stream, includeTrials: true)),
+            (Path.Combine(directory, "report.html"), stream =>
+            {
+                using var html = new StreamWriter(stream, leaveOpen: true);
+                ReportHtml.Write(report, html);
+            }),
+        ]);
         return Task.CompletedTask;
     }
 

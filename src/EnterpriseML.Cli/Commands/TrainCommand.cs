@@ -350,31 +350,47 @@ internal sealed class TrainCommand : ICliCommand
 /// <summary>Writes files via a temporary sibling and a rename, so a failure never leaves a half-written file.</summary>
 internal static class Atomic
 {
-    public static string WriteFile(string path, Action<Stream> write)
+    public static string WriteFile(string path, Action<Stream> write) => WriteFiles([(path, write)])[0];
+
+    /// <summary>
+    /// Writes a set of files that belong together (a model and its reports): every one to its temporary sibling first,
+    /// and only once all are written are they renamed into place. A failure while writing any of them leaves every
+    /// earlier file as it was, so a new model never stands beside an older run's report.
+    /// </summary>
+    public static string[] WriteFiles(IReadOnlyList<(string Path, Action<Stream> Write)> files)
     {
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var suffix = ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var full = files.Select(f => Path.GetFullPath(f.Path)).ToArray();
+        var current = 0;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            using (var stream = File.Create(temp))
+            for (; current < files.Count; current++)
             {
-                write(stream);
+                Directory.CreateDirectory(Path.GetDirectoryName(full[current])!);
+                using var stream = File.Create(full[current] + suffix);
+                files[current].Write(stream);
             }
 
-            File.Move(temp, full, overwrite: true);
+            for (current = 0; current < files.Count; current++)
+            {
+                File.Move(full[current] + suffix, full[current], overwrite: true);
+            }
+
             return full;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The temporary file's name means nothing to the user: name the file asked for.
-            throw new IOException($"Cannot write '{full}': {e.Message}", e);
+            throw new IOException($"Cannot write '{full[Math.Min(current, full.Length - 1)]}': {e.Message}", e);
         }
         finally
         {
-            if (File.Exists(temp))
+            foreach (var path in full)
             {
-                File.Delete(temp);
+                if (File.Exists(path + suffix))
+                {
+                    File.Delete(path + suffix);
+                }
             }
         }
     }

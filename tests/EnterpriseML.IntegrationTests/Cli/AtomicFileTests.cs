@@ -26,6 +26,31 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(["model.eml"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
     }
 
+    /// <summary>
+    /// <c>eml automl --out</c> wrote its model and two reports one after the other, each atomically: a failure on the
+    /// second left the new model beside the earlier run's reports. Now the set is renamed into place only once every
+    /// file is written.
+    /// </summary>
+    [Fact]
+    public void WriteFiles_OneFailingMidway_KeepsEveryEarlierFileOfTheSet()
+    {
+        var model = Path.Combine(_directory, "out", "model.eml");
+        var report = Path.Combine(_directory, "out", "report.json");
+        var html = Path.Combine(_directory, "out", "report.html");
+        Atomic.WriteFiles([(model, s => s.Write("model 1"u8)), (report, s => s.Write("report 1"u8)), (html, s => s.Write("html 1"u8))]);
+
+        var error = Assert.Throws<IOException>(() => Atomic.WriteFiles(
+            [(model, s => s.Write("model 2"u8)), (report, _ => throw new IOException("No space left on device")), (html, s => s.Write("html 2"u8))]));
+
+        Assert.Equal($"Cannot write '{Path.GetFullPath(report)}': No space left on device", error.Message);
+        Assert.Equal(["model 1", "report 1", "html 1"], new[] { model, report, html }.Select(File.ReadAllText));
+        Assert.Equal(["model.eml", "report.html", "report.json"], Directory.GetFiles(Path.GetDirectoryName(model)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        Assert.Equal([Path.GetFullPath(model), Path.GetFullPath(report), Path.GetFullPath(html)],
+            Atomic.WriteFiles([(model, s => s.Write("model 3"u8)), (report, s => s.Write("report 3"u8)), (html, s => s.Write("html 3"u8))]));
+        Assert.Equal(["model 3", "report 3", "html 3"], new[] { model, report, html }.Select(File.ReadAllText));
+    }
+
     [Fact]
     public void WriteFile_WhereNoDirectoryCanBe_NamesThePathAskedForNotTheTemporary()
     {
