@@ -33,13 +33,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         var clean = await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
 
         var noisyId = await UploadAsync(client, FlipLabels(clean, 0.4, seed: 11));
-        using (var created = await client.PostAsJsonAsync("/api/schedules", new
-        {
-            name = Schedule,
-            cron = "0/5 * * * * ?",
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 6, modelName = Model, seed = 5 },
-            promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
-        }))
+        using (var created = await client.PostAsJsonAsync("/api/schedules", RefreshSchedule))
         {
             var body = await created.Content.ReadAsStringAsync();
             Assert.True(created.StatusCode == HttpStatusCode.Created, body);
@@ -154,13 +148,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         using var client = api.Client();
         var clean = await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
         var noisyId = await UploadAsync(client, FlipLabels(clean, 0.4, seed: 11));
-        using (var created = await client.PostAsJsonAsync("/api/schedules", new
-        {
-            name = Schedule,
-            cron = "0/5 * * * * ?",
-            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 6, modelName = Model, seed = 5 },
-            promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
-        }))
+        using (var created = await client.PostAsJsonAsync("/api/schedules", RefreshSchedule))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -248,6 +236,15 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
     /// Resumes the schedule, waits for its first refresh on <paramref name="datasetId"/>, then pauses it (so the next
     /// upload is what the following fire sees) and returns that refresh.
     /// </summary>
+    /// <summary>The schedule both refresh tests create: every 5 s, a 6-trial sweep of the latest "transactions" upload.</summary>
+    private static readonly object RefreshSchedule = new
+    {
+        name = Schedule,
+        cron = "0/5 * * * * ?",
+        experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 6, modelName = Model, seed = 5 },
+        promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
+    };
+
     private static async Task<JsonElement> RefreshOnAsync(HttpClient client, string datasetId)
     {
         using (var resume = await client.PostAsync($"/api/schedules/{Schedule}/resume", null))
