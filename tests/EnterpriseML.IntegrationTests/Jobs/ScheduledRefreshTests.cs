@@ -168,14 +168,15 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         }
 
         await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the challenger's store to wait for the model lock");
-        var experimentId = await modelGate.ExecuteScalarAsync<string>("SELECT id FROM experiments WHERE status = 'running'");
+        var experimentId = await modelGate.ExecuteScalarAsync<string>("SELECT id FROM experiments WHERE status = 'running' AND dataset_id = @cleanId", new { cleanId });
+        Assert.NotNull(experimentId);
         await using var experimentGate = new NpgsqlConnection(scope.Postgres);
         await experimentGate.OpenAsync();
         await using var experimentLock = await experimentGate.BeginTransactionAsync();
         await experimentGate.ExecuteAsync("SELECT 1 FROM experiments WHERE id = @experimentId FOR UPDATE", new { experimentId }, experimentLock);
         await modelLock.CommitAsync();
         await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh to wait after storing its challenger");
-        var challenger = await modelGate.ExecuteScalarAsync<long>("SELECT MAX(version) FROM model_versions WHERE model_name = @Model", new { Model });
+        var challenger = await modelGate.ExecuteScalarAsync<long>("SELECT version FROM model_versions WHERE model_name = @Model AND strpos(lineage, @experimentId) > 0", new { Model, experimentId });
         Assert.True(challenger > noisyChampion);
 
         // The delete takes the model lock first; the refresh's promotion queues behind it.
@@ -195,9 +196,9 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         var refresh = await Processes.PollAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
-            var match = doc.RootElement.GetProperty("refreshes").EnumerateArray().LastOrDefault(r => r.GetProperty("datasetId").GetString() == cleanId);
+            var match = doc.RootElement.GetProperty("refreshes").EnumerateArray().FirstOrDefault(r => r.GetProperty("experimentId").GetString() == experimentId);
             return match.ValueKind == JsonValueKind.Object ? (JsonElement?)match.Clone() : null;
-        }, TimeSpan.FromSeconds(60), "the refresh on the clean dataset");
+        }, TimeSpan.FromSeconds(60), $"the refresh of experiment {experimentId}");
         using (var pause = await client.PostAsJsonAsync($"/api/schedules/{Schedule}/pause", new { reason = "test over" }))
         {
             Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
@@ -265,7 +266,41 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         using var paused = JsonDocument.Parse(body);
         Assert.True(paused.RootElement.GetProperty("paused").GetBoolean());
         Assert.Equal("next upload", paused.RootElement.GetProperty("pauseReason").GetString());
+
+        // A fire that began before the pause still runs to its end (pausing stops new fires only). Its sweep must not
+        // overlap the next step: a lingering fire on this dataset once took the next step's model lock and was mistaken
+        // for the next dataset's refresh.
+        await WaitForNoSweepAsync(client);
         return refresh!.Value;
+    }
+
+    /// <summary>Waits until no experiment is queued or running, seen on two polls a second apart (a fire caught between its trigger and its experiment's insert shows on the second).</summary>
+    private static async Task WaitForNoSweepAsync(HttpClient client)
+    {
+        async Task<bool> IdleAsync()
+        {
+            foreach (var status in new[] { "queued", "running" })
+            {
+                using var listed = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments?status={status}"));
+                if (listed.RootElement.GetProperty("total").GetInt64() != 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        await Processes.PollAsync(async () =>
+        {
+            if (!await IdleAsync())
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            return await IdleAsync() ? "idle" : null;
+        }, TimeSpan.FromSeconds(120), "fires begun before the pause to finish");
     }
 
     private static async Task<string> UploadAsync(HttpClient client, byte[] bytes)
