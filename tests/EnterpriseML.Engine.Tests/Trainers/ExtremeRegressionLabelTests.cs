@@ -50,6 +50,33 @@ public sealed class ExtremeRegressionLabelTests
     }
 
     /// <summary>
+    /// An AutoML ensemble of such models (gbdt ×2 + ridge, as a sweep saves a Caruana winner) averaged its members in a
+    /// float sum, which overflowed to ∞ although the weighted mean is a float; summed in double, it is finite, and the
+    /// saved pipeline predicts what the ensemble candidate scored.
+    /// </summary>
+    [Fact]
+    public void Ensemble_TargetsNearFloatLimit_PredictsTheFiniteWeightedMean()
+    {
+        var (table, _) = Table("gbdt", 3e38f);
+        var data = LabelEncoding.Encode(table, "y", TaskKind.Regression);
+        var gbdt = Fit("gbdt", data, threads: 1);
+        var ridge = Fit("ridge", data, threads: 1);
+        var ensemble = EnsemblePredictor.Combine([gbdt, ridge], [2, 1], ["gbdt", "ridge"]);
+
+        var predictions = ensemble.Predict(data.Features);
+        var g = gbdt.Predict(data.Features);
+        var r = ridge.Predict(data.Features);
+        for (var i = 0; i < predictions.Length; i++)
+        {
+            Assert.True(float.IsFinite(predictions[i]), $"row {i}: {predictions[i]} (members {g[i]}, {r[i]}).");
+            Assert.Equal((float)(((2.0 * g[i]) + r[i]) / 3), predictions[i]);
+        }
+
+        var loaded = ModelPipeline.Load(new MemoryStream(ModelTestData.Bytes(ensemble)));
+        Assert.Equal(ModelTestData.Bits(predictions), ModelTestData.Bits(loaded.Predict(data.Features)));
+    }
+
+    /// <summary>
     /// 400 rows of two numeric features; the targets are mostly near +magnitude with a quarter near −magnitude, so the
     /// residuals from their mean (0.5 · magnitude) reach 1.5 · magnitude: beyond a float for 3e38. The log-link
     /// trainers get targets in [0.05, 1] · magnitude.
