@@ -295,7 +295,8 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         var bytes = new MemoryStream();
         await datasets.CopyContentAsync(dataset.Sha256, bytes, cancellationToken);
         bytes.Position = 0;
-        return (dataset, CsvTable.Read(bytes, cancellationToken: cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
+        // Named after the dataset, so a note or error about its rows names it with their lines.
+        return (dataset, CsvTable.Read(bytes, new CsvOptions { SourceName = dataset.Name }, cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
     }
 
     /// <summary>The scenario's plan for the table and the encoded labelled rows.</summary>

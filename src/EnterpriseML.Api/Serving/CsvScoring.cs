@@ -422,7 +422,11 @@ internal sealed class CsvScoringSession : IDisposable
     }
 }
 
-/// <summary>The CSV scoring format, shared with <c>eml predict</c>: binary <c>label,probability</c>; multiclass <c>label,p_CLASS...</c>; regression <c>value</c>.</summary>
+/// <summary>
+/// The CSV scoring format, shared with <c>eml predict</c>: binary <c>label,probability</c>, and <c>label,probability,alert</c>
+/// (<c>true</c> when the probability is at or above the model's alert threshold) for a model with one; multiclass
+/// <c>label,p_CLASS...</c>; regression <c>value</c>.
+/// </summary>
 internal static class CsvPredictions
 {
     private const int FlushBytes = 32 << 10;
@@ -433,7 +437,7 @@ internal static class CsvPredictions
         var schema = model.Model.Schema;
         var header = schema.Task switch
         {
-            TaskKind.Binary => "label,probability",
+            TaskKind.Binary => model.AlertThreshold is null ? "label,probability" : "label,probability,alert",
             TaskKind.Multiclass => "label," + string.Join(',', schema.ClassNames.Select(c => Quote("p_" + c))),
             _ => "value",
         };
@@ -441,7 +445,7 @@ internal static class CsvPredictions
         output.Write(headerBytes);
         var k = model.Model.OutputWidth;
         var longestClass = model.CsvClassNames.Length == 0 ? 0 : model.CsvClassNames.Max(c => c.Length);
-        var lineBound = longestClass + (k * 32) + 2;
+        var lineBound = longestClass + (k * 32) + 8;
         var pending = 0;
         for (var i = 0; i < rows; i++)
         {
@@ -473,6 +477,13 @@ internal static class CsvPredictions
                 span[at++] = (byte)',';
                 row[0].TryFormat(span[at..], out var written, "R", inv);
                 at += written;
+                if (model.AlertThreshold is { } threshold)
+                {
+                    var alert = row[0] >= threshold ? ",true"u8 : ",false"u8;
+                    alert.CopyTo(span[at..]);
+                    at += alert.Length;
+                }
+
                 break;
             case TaskKind.Multiclass:
                 var best = model.CsvClassNames[JsonPredictBatch.ArgMax(row, TaskKind.Multiclass)];

@@ -61,12 +61,7 @@ internal sealed class ServedTabular
         WhyNoExplanation = Explainer is not null
             ? null
             : predictor?.WhyNot ?? $"a {model.Metadata.GetValueOrDefault("trainer", model.Predictor.GetType().Name)} model has no per-feature contributions";
-        AlertThreshold = model.Schema.Task == Engine.Trainers.TaskKind.Binary
-            && model.Metadata.TryGetValue(Engine.Scenarios.Fraud.FraudScenario.AlertThresholdKey, out var alert)
-            && float.TryParse(alert, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold)
-            && float.IsFinite(threshold)
-                ? threshold
-                : null;
+        AlertThreshold = Engine.Scenarios.Fraud.FraudScenario.AlertThresholdOf(model);
     }
 
     /// <summary>

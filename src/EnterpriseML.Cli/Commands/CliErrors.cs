@@ -168,8 +168,20 @@ internal static class CliPaths
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{Path.GetFileName(path)}: {CliErrors.Describe(e)}", e);
+            throw new ArgumentException(Prefixed(path, e), e);
         }
+    }
+
+    /// <summary>
+    /// The error with the file's name before it: <c>f.csv: ...</c>, or <c>f.csv, line 7: ...</c> for an error that
+    /// starts with its line, as the CSV reader's errors read.
+    /// </summary>
+    private static string Prefixed(string path, ArgumentException e)
+    {
+        var message = CliErrors.Describe(e);
+        return message.StartsWith("line ", StringComparison.Ordinal)
+            ? $"{Path.GetFileName(path)}, {message}"
+            : $"{Path.GetFileName(path)}: {message}";
     }
 
     /// <summary>As <see cref="InFile{T}"/> for work that awaits (a sweep, whose validation split reads the rows first).</summary>
@@ -181,7 +193,7 @@ internal static class CliPaths
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{Path.GetFileName(path)}: {CliErrors.Describe(e)}", e);
+            throw new ArgumentException(Prefixed(path, e), e);
         }
     }
 

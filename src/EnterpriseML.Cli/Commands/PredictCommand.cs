@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Cli.Commands;
@@ -51,7 +52,11 @@ internal sealed class PredictCommand : ICliCommand
         return command;
     }
 
-    /// <summary>CSV: binary <c>label,probability</c>; multiclass <c>label,p_CLASS...</c>; regression <c>value</c>.</summary>
+    /// <summary>
+    /// CSV: binary <c>label,probability</c>, and a third column <c>alert</c> (<c>true</c> when the probability is at or
+    /// above the model's alert threshold, else <c>false</c>) for a model with one (fraud's cost-sensitive GBDT; its
+    /// label stays at 0.5); multiclass <c>label,p_CLASS...</c>; regression <c>value</c>.
+    /// </summary>
     internal static void Write(ModelPipeline pipeline, float[] outputs, int rows, TextWriter writer)
     {
         var schema = pipeline.Schema;
@@ -59,13 +64,20 @@ internal sealed class PredictCommand : ICliCommand
         switch (schema.Task)
         {
             case TaskKind.Binary:
-                writer.WriteLine("label,probability");
+                var threshold = FraudScenario.AlertThresholdOf(pipeline);
+                writer.WriteLine(threshold is null ? "label,probability" : "label,probability,alert");
                 for (var i = 0; i < rows; i++)
                 {
                     var p = outputs[i];
                     writer.Write(Csv(schema.ClassNames[p >= 0.5f ? 1 : 0]));
                     writer.Write(',');
-                    writer.WriteLine(p.ToString("R", inv));
+                    writer.Write(p.ToString("R", inv));
+                    if (threshold is { } t)
+                    {
+                        writer.Write(p >= t ? ",true" : ",false");
+                    }
+
+                    writer.WriteLine();
                 }
 
                 break;

@@ -142,7 +142,8 @@ internal sealed class TrainCommand : ICliCommand
             throw new ArgumentException($"--task {mismatch}");
         }
 
-        var task = named ?? LabelEncoding.InferTask(labelColumn);
+        // A label that cannot be one names the training file and the lines of its values, as eml automl's does.
+        var task = named ?? CliPaths.InFile(args.Train.FullName, () => LabelEncoding.InferTask(labelColumn));
         CliOptions.PositiveNeedsBinary(args.Positive, args.Label, task);
 
         if (!descriptor.Tasks.Contains(task))

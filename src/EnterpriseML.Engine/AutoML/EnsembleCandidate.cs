@@ -84,26 +84,28 @@ internal sealed class EnsembleCandidate : ICandidate
 
         public float[] Score(DataTable rows)
         {
-            float[]? sum = null;
+            // In double, as the sweep blends and EnsemblePredictor predicts (a float sum overflows near ±3e38).
+            double[]? sum = null;
             var total = 0;
             for (var m = 0; m < members.Length; m++)
             {
                 var scores = members[m].Score(rows);
-                sum ??= new float[scores.Length];
+                sum ??= new double[scores.Length];
                 for (var i = 0; i < scores.Length; i++)
                 {
-                    sum[i] += weights[m] * scores[i];
+                    sum[i] += weights[m] * (double)scores[i];
                 }
 
                 total += weights[m];
             }
 
-            for (var i = 0; i < sum!.Length; i++)
+            var mean = new float[sum!.Length];
+            for (var i = 0; i < mean.Length; i++)
             {
-                sum[i] /= total;
+                mean[i] = (float)(sum[i] / total);
             }
 
-            return sum;
+            return mean;
         }
 
         /// <summary>

@@ -14,8 +14,9 @@ namespace EnterpriseML.Engine.AutoML;
 /// <remarks>
 /// Each member reads its own slice of the concatenated feature row: a contiguous range of the dense block and a
 /// contiguous range of the sparse block (rebased to start at zero, as the member was trained). Outputs are summed in
-/// member order as <c>weight × output</c> and divided by the total weight, the same arithmetic as the ensemble's
-/// scoring during the sweep, so the saved model predicts exactly what was validated.
+/// member order as <c>weight × output</c> in double and divided by the total weight, the same arithmetic as the
+/// ensemble's scoring during the sweep, so the saved model predicts exactly what was validated (a float sum had
+/// overflowed to ∞ for regression members near the float limit, ±3e38, whose weighted mean is a float).
 /// <para>
 /// Explanations: when every member explains itself, <see cref="Explain"/> returns the weighted mean of the members'
 /// contributions and biases (weights = selection weights / total), each member's placed on its own feature slice. That
@@ -122,7 +123,9 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         var total = row.SparseIndices.Length;
         int[]? rented = total > StackIndexLimit ? ArrayPool<int>.Shared.Rent(total) : null;
         Span<int> scratch = rented is null ? stackalloc int[total] : rented.AsSpan(0, total);
-        output.Clear();
+        double[]? rentedSums = OutputWidth > StackIndexLimit ? ArrayPool<double>.Shared.Rent(OutputWidth) : null;
+        Span<double> sums = rentedSums is null ? stackalloc double[OutputWidth] : rentedSums.AsSpan(0, OutputWidth);
+        sums.Clear();
         try
         {
             foreach (var m in _members)
@@ -130,8 +133,13 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
                 m.Predictor.Predict(MemberRow(row, m, scratch), member);
                 for (var j = 0; j < member.Length; j++)
                 {
-                    output[j] += m.Weight * member[j];
+                    sums[j] += m.Weight * (double)member[j];
                 }
+            }
+
+            for (var j = 0; j < sums.Length; j++)
+            {
+                output[j] = (float)(sums[j] / _totalWeight);
             }
         }
         finally
@@ -140,11 +148,11 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             {
                 ArrayPool<int>.Shared.Return(rented);
             }
-        }
 
-        for (var j = 0; j < output.Length; j++)
-        {
-            output[j] /= _totalWeight;
+            if (rentedSums is not null)
+            {
+                ArrayPool<double>.Shared.Return(rentedSums);
+            }
         }
     }
 
@@ -204,7 +212,7 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
         ArgumentNullException.ThrowIfNull(features);
         var rows = features.RowCount;
         var member = new float[output.Length];
-        output.Clear();
+        var sums = new double[output.Length];
         foreach (var m in _members)
         {
             var dense = features.Dense.AsSpan(m.DenseOffset * rows, m.DenseWidth * rows).ToArray();
@@ -212,15 +220,15 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             var infos = features.Features.AsSpan(m.DenseOffset, m.DenseWidth).ToArray()
                 .Concat(features.Features.AsSpan(features.DenseColumnCount + m.SparseOffset, m.SparseWidth).ToArray()).ToArray();
             m.Predictor.PredictBatch(new FeatureMatrix(rows, dense, m.DenseWidth, sparse, infos), member);
-            for (var i = 0; i < output.Length; i++)
+            for (var i = 0; i < sums.Length; i++)
             {
-                output[i] += m.Weight * member[i];
+                sums[i] += m.Weight * (double)member[i];
             }
         }
 
-        for (var i = 0; i < output.Length; i++)
+        for (var i = 0; i < sums.Length; i++)
         {
-            output[i] /= _totalWeight;
+            output[i] = (float)(sums[i] / _totalWeight);
         }
     }
 

@@ -120,6 +120,15 @@ public sealed class CandidateData
     /// <summary>Rows of the table <see cref="LabelEncoding.Encode"/> read that it left out because their label was empty (0-based, ascending).</summary>
     public IReadOnlyList<int> RowsWithoutLabel { get; init; } = [];
 
+    /// <summary>
+    /// The file lines of <see cref="RowsWithoutLabel"/> (1-based, as the CSV reader's errors number them), when the
+    /// table was read from a file; empty otherwise.
+    /// </summary>
+    public IReadOnlyList<long> LinesWithoutLabel { get; init; } = [];
+
+    /// <summary>The name of the file the label was read from (as the CSV reader's errors name it), or null.</summary>
+    public string? LabelSourceName { get; init; }
+
     /// <summary>The given rows, in that order.</summary>
     public CandidateData SelectRows(ReadOnlySpan<int> rows)
     {

@@ -208,9 +208,11 @@ public static class LabelEncoding
         // Mostly numbers with many values: a regression label with a few entries that are not numbers.
         if (notNumbers.Count > 0 && distinct.Count > MaximumClasses / 10 && notNumbers.Count * 20 <= values)
         {
-            var listed = string.Join(", ", notNumbers.Take(5).Select(r => $"row {r + 1}: '{ValueAt(label, r)}'")) + (notNumbers.Count > 5 ? ", …" : "");
+            // The file's lines when the label was read from one (a quoted field with line breaks above a row moves it).
+            var listed = string.Join(", ", notNumbers.Take(5).Select(r => $"{(label.LineOf(r) is { } line ? $"line {line}" : $"row {r + 1}")}: '{ValueAt(label, r)}'")) + (notNumbers.Count > 5 ? ", …" : "");
+            var counted = label.SourceLines is null ? "; data rows counted from 1 after the header" : "";
             throw new ArgumentException(
-                $"Label '{label.Name}' looks numeric, but {notNumbers.Count} of its {values} values are not numbers ({listed}; data rows counted from 1 after the header), " +
+                $"Label '{label.Name}' looks numeric, but {notNumbers.Count} of its {values} values are not numbers ({listed}{counted}), " +
                 "so it was read as text. Correct them, or leave them empty to leave those rows out.");
         }
 
@@ -285,6 +287,7 @@ public static class LabelEncoding
 
         var rows = keep.ToArray();
         int[] dropped = [.. missing];
+        long[] droppedLines = label.SourceLines is null ? [] : [.. missing.Select(r => label.LineOf(r)!.Value)];
         var features = table.WithoutColumns([labelColumn]);
         if (rows.Length != table.RowCount)
         {
@@ -304,7 +307,7 @@ public static class LabelEncoding
                 labels[i] = numeric.Values[rows[i]];
             }
 
-            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn, RowsWithoutLabel = dropped };
+            return new CandidateData(features, labels, task, []) { LabelColumn = labelColumn, RowsWithoutLabel = dropped, LinesWithoutLabel = droppedLines, LabelSourceName = label.SourceLines?.SourceName };
         }
 
         classNames ??= ClassNamesOf(label, rows, task, positiveClass);
@@ -344,11 +347,16 @@ public static class LabelEncoding
             }
             else
             {
-                throw new ArgumentException($"Label '{labelColumn}' row {rows[i] + 1}: '{value}' is not one of the training classes ({string.Join(", ", classNames)}).", nameof(table));
+                // Read from a file: its line first, as the reader's errors say where (the CLI puts the file name before it).
+                throw new ArgumentException(
+                    label.LineOf(rows[i]) is { } line
+                        ? $"line {line}: label '{labelColumn}' holds '{value}', which is not one of the training classes ({string.Join(", ", classNames)})."
+                        : $"Label '{labelColumn}' row {rows[i] + 1}: '{value}' is not one of the training classes ({string.Join(", ", classNames)}).",
+                    nameof(table));
             }
         }
 
-        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn, RowsWithoutLabel = dropped };
+        return new CandidateData(features, labels, task, classNames) { LabelColumn = labelColumn, RowsWithoutLabel = dropped, LinesWithoutLabel = droppedLines, LabelSourceName = label.SourceLines?.SourceName };
     }
 
     /// <summary>
@@ -362,6 +370,13 @@ public static class LabelEncoding
         if (rows.Count == 0)
         {
             return null;
+        }
+
+        var plural = rows.Count == 1 ? "" : "s";
+        if (data.LinesWithoutLabel.Count == rows.Count)
+        {
+            var lines = string.Join(", ", data.LinesWithoutLabel.Take(10).Select(l => l.ToString(CultureInfo.InvariantCulture))) + (rows.Count > 10 ? ", …" : "");
+            return $"Left out {rows.Count} {which} row{plural} with no '{data.LabelColumn}' value ({data.LabelSourceName}, line{plural} {lines}).";
         }
 
         var listed = string.Join(", ", rows.Take(10).Select(r => (r + 1).ToString(CultureInfo.InvariantCulture))) + (rows.Count > 10 ? ", …" : "");

@@ -46,6 +46,7 @@ public static class CsvTable
         {
             cancellationToken.ThrowIfCancellationRequested();
             columns[i] = ingest.BuildColumn(i);
+            columns[i].SourceLines = ingest.Lines;
         }
 
         return new DataTable(columns);

@@ -26,6 +26,18 @@ public abstract class DataColumn
     /// <summary>The number of rows.</summary>
     public abstract int Length { get; }
 
+    /// <summary>
+    /// The lines of the file the column was read from, set once by the CSV reader before the table is returned; null
+    /// for a column built otherwise or selected from another (<see cref="Select"/>), whose rows are not the file's.
+    /// </summary>
+    internal RowLines? SourceLines { get; set; }
+
+    /// <summary>
+    /// The 1-based line of the file on which row <paramref name="row"/> starts (a quoted field with line breaks makes a
+    /// row span lines), for a column read by <see cref="CsvTable"/>; null otherwise.
+    /// </summary>
+    public long? LineOf(int row) => SourceLines?.LineOf(row);
+
     /// <summary>True when row <paramref name="row"/> holds no value.</summary>
     public abstract bool IsMissing(int row);
 

@@ -73,17 +73,27 @@ internal abstract class ColumnFeaturizer
     public abstract void Write(BinaryWriter writer);
 }
 
-/// <summary>Median imputation, an optional missing indicator, then scaling (fitted on training rows only).</summary>
+/// <summary>
+/// Median imputation, an optional missing indicator, then scaling (fitted on training rows only). Min-max scaling
+/// clamps a value to the training range [min, max] before it maps it, so every feature is in [0, 1]: naive Bayes reads
+/// these features as counts, and a value below the training minimum gave it a negative one. Saved as tag 1 (no clamp,
+/// as every file before the clamp) or tag 5 (tag 1's fields, then the training maximum).
+/// </summary>
 internal sealed class NumericFeaturizer : ColumnFeaturizer
 {
+    /// <summary>The tag of a featurizer that clamps to its training range.</summary>
+    public const byte ClampedTag = 5;
+
     private readonly bool _impute;
     private readonly bool _indicator;
     private readonly float _median;
     private readonly float _offset;
     private readonly float _scale;
     private readonly bool _boolean;
+    private readonly bool _clamp;
+    private readonly float _maximum;
 
-    private NumericFeaturizer(string column, bool boolean, bool impute, bool indicator, float median, float offset, float scale)
+    private NumericFeaturizer(string column, bool boolean, bool impute, bool indicator, float median, float offset, float scale, bool clamp = false, float maximum = float.PositiveInfinity)
         : base(column)
     {
         _boolean = boolean;
@@ -92,17 +102,25 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
         _median = median;
         _offset = offset;
         _scale = scale;
+        _clamp = clamp;
+        _maximum = maximum;
     }
 
     public override ColumnType InputType => _boolean ? ColumnType.Boolean : ColumnType.Numeric;
 
-    public override byte Tag => 1;
+    public override byte Tag => _clamp ? ClampedTag : (byte)1;
 
     internal float Median => _median;
 
     internal float Offset => _offset;
 
     internal float Scale => _scale;
+
+    /// <summary>Whether values are clamped to [<see cref="Offset"/>, <see cref="Maximum"/>] (min-max scaling).</summary>
+    internal bool Clamps => _clamp;
+
+    /// <summary>The training maximum when <see cref="Clamps"/>.</summary>
+    internal float Maximum => _maximum;
 
     public override int DenseWidth => _indicator ? 2 : 1;
 
@@ -149,6 +167,7 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
         }
 
         float offset = 0, scale = 1;
+        var clamp = false;
         switch (options.NumericScaling)
         {
             case NumericScaling.Standardize when count > 0:
@@ -162,6 +181,7 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
                 scale = variance > 1e-12 * mean * mean && float.IsFinite((float)inverse) ? (float)inverse : 1f;
                 break;
             case NumericScaling.MinMax when n > 0:
+                clamp = true;
                 offset = min;
                 // The range in double: a float range of extreme values overflows to ∞ (scale 0) and a subnormal one to 1/0.
                 var range = (double)max - min;
@@ -169,7 +189,7 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
                 break;
         }
 
-        return new NumericFeaturizer(column.Name, column.Type == ColumnType.Boolean, impute, missing && options.AddMissingIndicators, median, offset, scale);
+        return new NumericFeaturizer(column.Name, column.Type == ColumnType.Boolean, impute, missing && options.AddMissingIndicators, median, offset, scale, clamp, max);
     }
 
     public override void AddFeatureInfos(List<FeatureInfo> dense)
@@ -219,6 +239,11 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
             v = _median;
         }
 
+        if (_clamp)
+        {
+            v = Math.Clamp(v, _offset, _maximum);
+        }
+
         var mapped = (v - _offset) * _scale;
         if (float.IsFinite(mapped) || !float.IsFinite(v))
         {
@@ -240,31 +265,50 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
         writer.Write(_median);
         writer.Write(_offset);
         writer.Write(_scale);
+        if (_clamp)
+        {
+            writer.Write(_maximum);
+        }
     }
 
-    public static NumericFeaturizer Read(BinaryReader reader) =>
-        new(reader.ReadString(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle());
+    /// <summary>Reads a featurizer saved under tag 1 (<paramref name="clamped"/> false) or <see cref="ClampedTag"/>.</summary>
+    public static NumericFeaturizer Read(BinaryReader reader, bool clamped = false)
+    {
+        var featurizer = new NumericFeaturizer(reader.ReadString(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle());
+        return clamped
+            ? new NumericFeaturizer(featurizer.Column, featurizer._boolean, featurizer._impute, featurizer._indicator, featurizer._median, featurizer._offset, featurizer._scale, true, reader.ReadSingle())
+            : featurizer;
+    }
 }
 
-/// <summary>Calendar parts of a timestamp: year, month, day of month, day of week, hour; missing parts take the training median.</summary>
+/// <summary>
+/// Calendar parts of a timestamp: year, month, day of month, day of week, hour; missing parts take the training
+/// median. Under min-max scaling each part is clamped to its training range, as <see cref="NumericFeaturizer"/> does
+/// (a year before the training years gave naive Bayes a negative count): tag 6, tag 4's fields then the maxima.
+/// </summary>
 internal sealed class DateTimeFeaturizer : ColumnFeaturizer
 {
+    /// <summary>The tag of a featurizer that clamps each part to its training range.</summary>
+    public const byte ClampedTag = 6;
+
     private static readonly string[] Parts = ["year", "month", "day", "dayofweek", "hour"];
     private readonly float[] _medians;
     private readonly float[] _offsets;
     private readonly float[] _scales;
+    private readonly float[]? _maxima;
 
-    private DateTimeFeaturizer(string column, float[] medians, float[] offsets, float[] scales)
+    private DateTimeFeaturizer(string column, float[] medians, float[] offsets, float[] scales, float[]? maxima = null)
         : base(column)
     {
         _medians = medians;
         _offsets = offsets;
         _scales = scales;
+        _maxima = maxima;
     }
 
     public override ColumnType InputType => ColumnType.DateTime;
 
-    public override byte Tag => 4;
+    public override byte Tag => _maxima is null ? (byte)4 : ClampedTag;
 
     public override int DenseWidth => Parts.Length;
 
@@ -273,6 +317,8 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
         var medians = new float[Parts.Length];
         var offsets = new float[Parts.Length];
         var scales = new float[Parts.Length];
+        var maxima = new float[Parts.Length];
+        var clamp = true;
         var ticks = column.Ticks;
         var part = new float[ticks.Length];
         for (var p = 0; p < Parts.Length; p++)
@@ -291,9 +337,11 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
             medians[p] = numeric.Median;
             offsets[p] = numeric.Offset;
             scales[p] = numeric.Scale;
+            maxima[p] = numeric.Maximum;
+            clamp &= numeric.Clamps;
         }
 
-        return new DateTimeFeaturizer(column.Name, medians, offsets, scales);
+        return new DateTimeFeaturizer(column.Name, medians, offsets, scales, clamp ? maxima : null);
     }
 
     private static float Extract(long ticks, int part)
@@ -343,7 +391,16 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
         }
     }
 
-    private float Map(float v, int p) => ((float.IsNaN(v) ? _medians[p] : v) - _offsets[p]) * _scales[p];
+    private float Map(float v, int p)
+    {
+        v = float.IsNaN(v) ? _medians[p] : v;
+        if (_maxima is not null)
+        {
+            v = Math.Clamp(v, _offsets[p], _maxima[p]);
+        }
+
+        return (v - _offsets[p]) * _scales[p];
+    }
 
     public override void Write(BinaryWriter writer)
     {
@@ -354,9 +411,18 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
             writer.Write(_offsets[p]);
             writer.Write(_scales[p]);
         }
+
+        if (_maxima is not null)
+        {
+            foreach (var m in _maxima)
+            {
+                writer.Write(m);
+            }
+        }
     }
 
-    public static DateTimeFeaturizer Read(BinaryReader reader)
+    /// <summary>Reads a featurizer saved under tag 4 (<paramref name="clamped"/> false) or <see cref="ClampedTag"/>.</summary>
+    public static DateTimeFeaturizer Read(BinaryReader reader, bool clamped = false)
     {
         var column = reader.ReadString();
         var medians = new float[Parts.Length];
@@ -369,6 +435,16 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
             scales[p] = reader.ReadSingle();
         }
 
-        return new DateTimeFeaturizer(column, medians, offsets, scales);
+        float[]? maxima = null;
+        if (clamped)
+        {
+            maxima = new float[Parts.Length];
+            for (var p = 0; p < Parts.Length; p++)
+            {
+                maxima[p] = reader.ReadSingle();
+            }
+        }
+
+        return new DateTimeFeaturizer(column, medians, offsets, scales, maxima);
     }
 }

@@ -226,6 +226,8 @@ public sealed class FittedFeaturePipeline
                 2 => CategoricalFeaturizer.Read(reader),
                 3 => TextFeaturizer.Read(reader),
                 4 => DateTimeFeaturizer.Read(reader),
+                NumericFeaturizer.ClampedTag => NumericFeaturizer.Read(reader, clamped: true),
+                DateTimeFeaturizer.ClampedTag => DateTimeFeaturizer.Read(reader, clamped: true),
                 _ => throw new ModelFormatException($"Unknown featurizer tag {tag}."),
             });
         }

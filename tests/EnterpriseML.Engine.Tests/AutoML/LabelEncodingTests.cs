@@ -168,4 +168,58 @@ public sealed class LabelEncodingTests
         var e = Assert.Throws<ArgumentException>(() => LabelEncoding.Encode(test, "y", TaskKind.Multiclass, classNames: train.ClassNames));
         Assert.Contains("'d'", e.Message);
     }
+
+    /// <summary>
+    /// A file whose quoted fields span lines (CRLF in one, LF in another) before the rows with label problems: data rows
+    /// and file lines part ways there. Label errors said "row N" (the data row) where every other CSV error names the
+    /// line; they now give the line of the file, the one an editor shows.
+    /// </summary>
+    private const string MultiLineCsv =
+        "x,note,y\n" +            // line 1
+        "1,plain,good\n" +        // line 2
+        "2,\"two\r\nlines\",bad\n" + // lines 3-4
+        "3,\"three\n\nlines\",good\n" + // lines 5-7
+        "4,ok,maybe\n" +          // line 8: not a training class
+        "5,ok,\n" +               // line 9: no label
+        "6,ok,bad\n";             // line 10
+
+    [Fact]
+    public void Encode_TestLabelNotATrainingClass_AfterMultiLineFields_NamesTheFileLineAndColumn()
+    {
+        var table = CsvTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(MultiLineCsv)));
+        Assert.Equal(8, table["y"].LineOf(3));
+
+        var e = Assert.Throws<ArgumentException>(() => LabelEncoding.Encode(table, "y", TaskKind.Binary, "bad", ["good", "bad"]));
+
+        Assert.Equal("line 8: label 'y' holds 'maybe', which is not one of the training classes (good, bad). (Parameter 'table')", e.Message);
+    }
+
+    [Fact]
+    public void RowsWithoutLabelNote_AfterMultiLineFields_NamesTheFileLines()
+    {
+        var csv = MultiLineCsv.Replace("4,ok,maybe", "4,ok,", StringComparison.Ordinal);
+        var data = LabelEncoding.Encode(CsvTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), new CsvOptions { SourceName = "train.csv" }), "y", TaskKind.Binary, "bad");
+
+        Assert.Equal([3, 4], data.RowsWithoutLabel);
+        Assert.Equal([8L, 9L], data.LinesWithoutLabel);
+        Assert.Equal("Left out 2 training rows with no 'y' value (train.csv, lines 8, 9).", LabelEncoding.RowsWithoutLabelNote(data, "training"));
+    }
+
+    [Fact]
+    public void InferTask_NumericLabelWithStrayText_AfterMultiLineField_NamesTheFileLines()
+    {
+        // 300 prices, two of them "n/a", below a note that spans three lines (so data row r starts on line r + 4).
+        var lines = new List<string> { "note,price" };
+        for (var i = 0; i < 300; i++)
+        {
+            var price = i is 5 or 9 ? "n/a" : (i * 17.5).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            lines.Add(i == 1 ? $"\"a note\non three\nlines\",{price}" : $"n{i},{price}");
+        }
+
+        var table = CsvTable.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+
+        var e = Assert.Throws<ArgumentException>(() => LabelEncoding.InferTask(table["price"]));
+
+        Assert.Contains("Label 'price' looks numeric, but 2 of its 300 values are not numbers (line 9: 'n/a', line 13: 'n/a'), so it was read as text.", e.Message, StringComparison.Ordinal);
+    }
 }

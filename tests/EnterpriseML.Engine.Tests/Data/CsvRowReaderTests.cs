@@ -79,7 +79,7 @@ public sealed class CsvRowReaderTests
         var encoded = LabelEncoding.Encode(train, "label", TaskKind.Binary, "yes");
         var test = CsvTable.Read(Utf8("x,label\n1,yes\n2,2\n"), new CsvOptions { ColumnTypes = new Dictionary<string, ColumnType> { ["label"] = ColumnType.Boolean } });
         var error = Assert.Throws<ArgumentException>(() => LabelEncoding.Encode(test, "label", TaskKind.Binary, "yes", encoded.ClassNames));
-        Assert.Contains("row 2: '2' is not one of the training classes", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("line 3: label 'label' holds '2', which is not one of the training classes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,7 +85,8 @@ public sealed class FeaturePipelineTests
     /// <summary>
     /// Finite values at the ends of the float range: the difference from the offset overflowed a float (3e38 minus the
     /// mean −1.3e38, or minus the minimum −3e38), so a valid column became ∞ and linear training failed with "non-finite
-    /// value"; a value far outside the training range at prediction time is clamped to the largest float, not ∞.
+    /// value"; a value far outside the training range at prediction time is clamped to the largest float, not ∞
+    /// (under min-max scaling, to the training range: 1 and 0).
     /// </summary>
     [Theory]
     [InlineData(NumericScaling.Standardize)]
@@ -106,7 +107,7 @@ public sealed class FeaturePipelineTests
         var tiny = Table(new NumericColumn("x", [0f, 1e-30f, 2e-30f, 3e-30f]));
         var pipeline = FeaturePipeline.Fit(tiny, options);
         var far = pipeline.Transform(Table(new NumericColumn("x", [3e38f, -3e38f]))).DenseColumn(0).ToArray();
-        Assert.Equal([float.MaxValue, -float.MaxValue], far);
+        Assert.Equal(scaling == NumericScaling.MinMax ? [1f, 0f] : [float.MaxValue, -float.MaxValue], far);
     }
 
     [Fact]

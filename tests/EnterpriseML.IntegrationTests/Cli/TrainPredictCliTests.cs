@@ -50,6 +50,51 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Matches("^(good|bad),[0-9.eE-]+$", lines[1]);
     }
 
+    /// <summary>
+    /// <c>eml train --test</c> with a label the training rows never had, below a quoted field that spans three lines:
+    /// the error names the test file and the line the row starts on (8), not its data row (5).
+    /// </summary>
+    [Fact]
+    public void Train_TestLabelNotATrainingClass_NamesTheFileAndTheLine()
+    {
+        var (train, test) = AutoMlInputErrorTests.WriteTrainAndTestWithUnknownLabel(_directory);
+        var args = Args("credit-german-statlog.csv", "class", "logistic-regression", positive: "bad", test: new FileInfo(test)) with { Train = new FileInfo(train) };
+
+        var error = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
+
+        Assert.Equal("test.csv, line 8: label 'class' holds 'maybe', which is not one of the training classes (good, bad).", error.Message);
+    }
+
+    /// <summary>
+    /// A numeric label with stray text below a quoted field that spans lines: the error lists the lines of the
+    /// values that are not numbers (data rows 4 and 7 start on lines 7 and 10), where it had listed data rows.
+    /// </summary>
+    [Fact]
+    public void Train_NumericLabelWithStrayText_NamesTheFileLines()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv")).Take(2001).ToArray();
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToArray();
+        var price = Array.IndexOf(header, "price");
+        var cut = Array.IndexOf(header, "cut");
+        string Set(string line, int column, string value)
+        {
+            var fields = line.Split(',');
+            fields[column] = value;
+            return string.Join(',', fields);
+        }
+
+        lines[1] = Set(lines[1], cut, "\"Ideal\nbut\nnot quite\"");
+        lines[4] = Set(lines[4], price, "n/a");
+        lines[7] = Set(lines[7], price, "unknown");
+        var file = Path.Combine(_directory, "prices.csv");
+        File.WriteAllText(file, string.Join("\n", lines) + "\n");
+        var args = Args("tabular-diamonds.csv", "price", "ridge") with { Train = new FileInfo(file) };
+
+        var error = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
+
+        Assert.StartsWith("prices.csv: Label 'price' looks numeric, but 2 of its 2000 values are not numbers (line 7: 'n/a', line 10: 'unknown'), so it was read as text.", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Train_DiamondsCutRandomForestMulticlass_MetricsAndSavedModelPredictsSame()
     {

@@ -335,6 +335,69 @@ public sealed class PredictionApiTests
         Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/models/fraud/schema?version=2")).GetProperty("alertThreshold").ValueKind);
     }
 
+    /// <summary>
+    /// CSV output labelled a fraud model's rows at 0.5 and said nothing of its alert threshold, which only the JSON
+    /// <c>alert</c> field applied. Now <c>eml predict</c> and the API's CSV scoring add an <c>alert</c> column after
+    /// <c>label,probability</c> (both kept as they were) for a model with a threshold; other models keep two columns.
+    /// </summary>
+    [Fact]
+    public async Task PredictCsv_FraudModel_EmlPredictAndApiAddAnAlertColumn()
+    {
+        var path = ServingModels.CreditFraudGbdt();
+        float threshold;
+        using (var file = File.OpenRead(path))
+        {
+            threshold = float.Parse(Engine.Models.ModelPipeline.Load(file).Metadata["alertThreshold"], CultureInfo.InvariantCulture);
+        }
+
+        Assert.NotEqual(0.5f, threshold);
+        var directory = Directory.CreateTempSubdirectory("eml-alert-").FullName;
+        try
+        {
+            var output = Path.Combine(directory, "predictions.csv");
+            var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+                ["predict", "--model", path, "--input", TestPaths.Dataset("credit-german-statlog.csv"), "--output", output]);
+            Assert.True(code == 0, $"eml predict failed ({code}): {stdout}\n{stderr}");
+            var lines = File.ReadAllLines(output);
+            Assert.Equal("label,probability,alert", lines[0]);
+            Assert.Equal(1001, lines.Length);
+            var alerts = 0;
+            foreach (var line in lines.Skip(1))
+            {
+                var fields = line.Split(',');
+                Assert.Equal(3, fields.Length);
+                var p = float.Parse(fields[1], CultureInfo.InvariantCulture);
+                Assert.Equal(p >= 0.5f ? "bad" : "good", fields[0]);
+                Assert.Equal(p >= threshold ? "true" : "false", fields[2]);
+                alerts += fields[2] == "true" ? 1 : 0;
+            }
+
+            Assert.InRange(alerts, 1, 999);
+
+            // The API's CSV scoring writes the same lines; a model without a threshold keeps label,probability.
+            await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+            using var api = new ApiHost(scope);
+            using var admin = api.Client();
+            var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme", "consumer");
+            await ServingModels.InsertVersionAsync(api, tenant, "fraud", 1, "champion", path);
+            await ServingModels.InsertVersionAsync(api, tenant, "fraud", 2, "candidate", await ServingModels.CreditGbdtAsync());
+            using var client = api.Client(key);
+            using var request = new StringContent(ServingModels.CreditSample(200), Encoding.UTF8, "text/csv");
+            using var response = await client.PostAsync("/api/models/fraud/predict", request);
+            var served = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, served);
+            Assert.Equal(lines.Take(201), served.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            using var plainRequest = new StringContent(ServingModels.CreditSample(3), Encoding.UTF8, "text/csv");
+            using var plain = await client.PostAsync("/api/models/fraud/predict?version=2", plainRequest);
+            Assert.StartsWith("label,probability\n", await plain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<JsonElement[]> PredictionsAsync(HttpClient client, string pathAndQuery, object rows)
     {
         var separator = pathAndQuery.IndexOf('?', StringComparison.Ordinal);

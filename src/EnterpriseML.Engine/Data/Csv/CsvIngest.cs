@@ -46,6 +46,9 @@ internal sealed class CsvIngest
 
     public long RowCount { get; private set; }
 
+    /// <summary>The line each data row starts on, once <see cref="ReadRows"/> has read them (kept values only).</summary>
+    public RowLines? Lines { get; private set; }
+
     /// <summary>Reads the header of <paramref name="stream"/>; the rows are read by <see cref="ReadRows"/>.</summary>
     public static CsvIngest Open(Stream stream, CsvOptions options, string sourceName, bool keepValues, CancellationToken cancellationToken) =>
         new(stream, options, sourceName, keepValues, cancellationToken);
@@ -126,6 +129,7 @@ internal sealed class CsvIngest
         var columns = Columns;
         var stores = _stores;
         var expected = columns.Length;
+        var lines = _keepValues ? new RowLines.Builder() : null;
         long rows = 0;
         while (reader.Read())
         {
@@ -135,6 +139,7 @@ internal sealed class CsvIngest
             }
 
             var line = reader.RecordLine;
+            lines?.Add(rows, line);
             for (var i = 0; i < expected; i++)
             {
                 var value = CsvValues.Trim(reader.Field(i));
@@ -164,6 +169,7 @@ internal sealed class CsvIngest
         }
 
         RowCount = rows;
+        Lines = lines?.Build(SourceName);
     }
 
     /// <summary>Builds the typed column <paramref name="index"/> from the kept values, then releases them.</summary>

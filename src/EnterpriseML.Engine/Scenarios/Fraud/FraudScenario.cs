@@ -31,6 +31,22 @@ public sealed class FraudScenario : IScenario
     /// <summary>The detail (and model metadata) key of the cost-sensitive GBDT's alert threshold: a row alerts when its score is at or above it.</summary>
     public const string AlertThresholdKey = "alertThreshold";
 
+    /// <summary>
+    /// A binary model's alert threshold (its metadata's <see cref="AlertThresholdKey"/>, a finite float), or null for a
+    /// model without one. What the API's JSON <c>alert</c> and the CSV <c>alert</c> column of <c>eml predict</c> and the
+    /// API compare each probability with.
+    /// </summary>
+    public static float? AlertThresholdOf(Models.ModelPipeline model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Schema.Task == TaskKind.Binary
+            && model.Metadata.TryGetValue(AlertThresholdKey, out var text)
+            && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold)
+            && float.IsFinite(threshold)
+                ? threshold
+                : null;
+    }
+
     /// <summary>The detail key of the share of alerts that are positives at the threshold.</summary>
     public const string PrecisionAtThresholdKey = "precisionAtThreshold";
 

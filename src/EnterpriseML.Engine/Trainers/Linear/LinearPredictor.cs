@@ -239,9 +239,36 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
     private float Margin(in FeatureRow row, int head)
     {
         var w = Coefficients(head);
-        return _bias[head] + TensorPrimitives.Dot(row.Dense, w[..DenseFeatureCount])
+        var margin = _bias[head] + TensorPrimitives.Dot(row.Dense, w[..DenseFeatureCount])
             + VectorKernels.SparseDot(row.SparseIndices, row.SparseValues, w[DenseFeatureCount..]);
+        if (float.IsFinite(margin))
+        {
+            return margin;
+        }
+
+        double sum = _bias[head];
+        for (var j = 0; j < DenseFeatureCount; j++)
+        {
+            sum += (double)row.Dense[j] * w[j];
+        }
+
+        var sparseWeights = w[DenseFeatureCount..];
+        for (var p = 0; p < row.SparseIndices.Length; p++)
+        {
+            sum += (double)row.SparseValues[p] * sparseWeights[row.SparseIndices[p]];
+        }
+
+        return Saturate(sum);
     }
+
+    /// <summary>
+    /// A margin the float sum could not hold: terms near the float limit (a model of targets near ±3e38) overflow
+    /// to ∞ part way, and ∞ − ∞ is NaN, although the margin itself is in range. Summed again in double, in feature
+    /// order, it is finite; one beyond the float range is held at ±<see cref="float.MaxValue"/>. Margins that were
+    /// finite in float are left as they were.
+    /// </summary>
+    private static float Saturate(double margin) =>
+        double.IsNaN(margin) ? float.NaN : (float)Math.Clamp(margin, -float.MaxValue, float.MaxValue);
 
     private void CheckRow(in FeatureRow row)
     {
@@ -286,6 +313,31 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
 
     private sealed class BatchState(LinearPredictor model, FeatureMatrix features, float[] scratch)
     {
+        /// <summary>Row <paramref name="row"/>'s margin of head <paramref name="head"/> summed in double (see <see cref="Saturate"/>).</summary>
+        private float DoubleMargin(int row, int head)
+        {
+            var n = features.RowCount;
+            var w = model.Coefficients(head);
+            double sum = model._bias[head];
+            for (var j = 0; j < model.DenseFeatureCount; j++)
+            {
+                sum += (double)features.Dense[(j * n) + row] * w[j];
+            }
+
+            if (features.Sparse is { } sparse)
+            {
+                var indices = sparse.RowIndices(row);
+                var values = sparse.RowValues(row);
+                var sparseWeights = w[model.DenseFeatureCount..];
+                for (var p = 0; p < indices.Length; p++)
+                {
+                    sum += (double)values[p] * sparseWeights[indices[p]];
+                }
+            }
+
+            return Saturate(sum);
+        }
+
         public void Block(int block)
         {
             var n = features.RowCount;
@@ -300,6 +352,14 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
                 if (sparse is not null)
                 {
                     VectorKernels.AddSparseMargins(sparse.RowPointers, sparse.ColumnIndices, sparse.Values, start, w[model.DenseFeatureCount..], margins);
+                }
+
+                for (var i = 0; i < margins.Length; i++)
+                {
+                    if (!float.IsFinite(margins[i]))
+                    {
+                        margins[i] = DoubleMargin(start + i, k);
+                    }
                 }
             }
         }

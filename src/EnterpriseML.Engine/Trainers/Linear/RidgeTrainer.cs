@@ -39,16 +39,41 @@ public sealed class RidgeTrainer : ITrainer
         LinearFit.EnsureFinite(data.Features);
         LinearFit.EnsureRegressionLabels(data, nonNegative: false);
         var x = data.Features;
+
+        // Targets near the float limit overflow the float label sums: the fit runs on them times 2^−k (exact; the
+        // ridge solution is linear in the targets) and the coefficients are scaled back (LabelScaling).
+        var exponent = LabelScaling.Exponent(data.Labels, data.Weights);
+        var fitData = exponent == 0 ? data : new TrainingSet(x, LabelScaling.Scale(data.Labels, exponent), TaskKind.Regression, 0, data.Weights);
         float[] weights;
         float[] bias;
         if (x.Sparse is null && x.DenseColumnCount <= _maxCholeskyWidth)
         {
-            (weights, bias) = SolveNormalEquations(data, cancellationToken);
+            (weights, bias) = SolveNormalEquations(fitData, cancellationToken);
         }
         else
         {
-            var mean = WeightedMean(data.Labels, data.Weights);
-            (weights, bias) = LinearFit.Minimize(data, LinearLoss.Squared, 1, [mean], 0, _lbfgs, cancellationToken);
+            var mean = WeightedMean(fitData.Labels, fitData.Weights);
+            (weights, bias) = LinearFit.Minimize(fitData, LinearLoss.Squared, 1, [mean], 0, _lbfgs, cancellationToken);
+        }
+
+        if (exponent != 0)
+        {
+            bias[0] = float.ScaleB(bias[0], exponent);
+            for (var j = 0; j < weights.Length; j++)
+            {
+                weights[j] = float.ScaleB(weights[j], exponent);
+                if (!float.IsFinite(weights[j]))
+                {
+                    throw new ArgumentException(
+                        $"The coefficient of feature '{x.Features[j].Name}' is beyond a 32-bit float (targets up to {LargestLabel(data.Labels)}); rescale the label column.",
+                        nameof(data));
+                }
+            }
+
+            if (!float.IsFinite(bias[0]))
+            {
+                throw new ArgumentException($"The intercept is beyond a 32-bit float (targets up to {LargestLabel(data.Labels)}); rescale the label column.", nameof(data));
+            }
         }
 
         return new LinearPredictor(Name, TaskKind.Regression, LinearLink.Identity, x.ColumnCount, x.DenseColumnCount, weights, bias, _lbfgs.MaxDegreeOfParallelism);
@@ -138,6 +163,17 @@ public sealed class RidgeTrainer : ITrainer
         }
 
         return (weights, [(float)intercept]);
+    }
+
+    private static float LargestLabel(float[] labels)
+    {
+        var largest = 0f;
+        foreach (var y in labels)
+        {
+            largest = Math.Max(largest, Math.Abs(y));
+        }
+
+        return largest;
     }
 
     private static double WeightedMean(float[] values, float[]? weights)

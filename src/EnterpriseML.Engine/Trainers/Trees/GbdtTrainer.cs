@@ -66,9 +66,13 @@ public sealed class GbdtTrainer : ITrainer
 
         var binned = BinnedData.Fit(features, o.MaximumBinCountPerFeature, BinSampleSize, o.Seed, dop, cancellationToken);
         var weights = RowWeights(data, o);
-        var labels = data.Labels;
+        // Regression targets near the float limit are fitted times 2^−labelExponent (exact), the model's leaves and
+        // base score scaled back, so residuals and gradients stay finite floats (LabelScaling).
+        var labelExponent = data.Task == TaskKind.Regression ? LabelScaling.Exponent(data.Labels, weights) : 0;
+        var labelScale = Math.ScaleB(1.0, -labelExponent);
+        var labels = LabelScaling.Scale(data.Labels, labelExponent);
 
-        var baseScores = BaseScores(data, weights, k);
+        var baseScores = BaseScores(data.Task, labels, weights, k);
         var scores = new double[k * n];
         for (var c = 0; c < k; c++)
         {
@@ -90,10 +94,9 @@ public sealed class GbdtTrainer : ITrainer
         // Validation rows for early stopping, binned with the training binners.
         BinnedData? validation = null;
         double[] validationScores = [];
-        TrainingSet? validationSet = null;
+        float[] validationLabels = [];
         if (o.EarlyStoppingRounds > 0 && data.Validation is { } v && v.Features.RowCount > 0)
         {
-            validationSet = v;
             var validationFeatures = v.Features;
             if (validationFeatures.ColumnCount != featureCount)
             {
@@ -106,6 +109,8 @@ public sealed class GbdtTrainer : ITrainer
             {
                 validationScores.AsSpan(c * validation.RowCount, validation.RowCount).Fill(baseScores[c]);
             }
+
+            validationLabels = LabelScaling.Scale(v.Labels, labelExponent);
         }
 
         var settings = new GrowerSettings
@@ -114,9 +119,10 @@ public sealed class GbdtTrainer : ITrainer
             MaximumDepth = o.MaximumDepth,
             MinimumCount = o.MinimumExampleCountPerLeaf,
             MinimumHessian = o.MinimumSumHessianPerLeaf,
-            L1 = o.L1Regularization,
+            // Gradients scale with the labels, gains with their square: scaled alike, the trees are the unscaled ones.
+            L1 = o.L1Regularization * labelScale,
             L2 = o.L2Regularization,
-            MinimumGain = o.MinimumSplitGain,
+            MinimumGain = o.MinimumSplitGain * labelScale * labelScale,
             Monotone = monotone,
             CategoricalSmoothing = o.CategoricalSmoothing,
             CategoricalL2 = o.CategoricalL2Regularization,
@@ -161,7 +167,7 @@ public sealed class GbdtTrainer : ITrainer
             for (var c = 0; c < k; c++)
             {
                 var tree = grower.Grow(gradients[c], hessians[c], bagRows, bagCount, active, activeCount, null, cancellationToken);
-                builder.Add(tree, o.LearningRate, c);
+                builder.Add(tree, labelExponent == 0 ? o.LearningRate : Math.ScaleB(o.LearningRate, labelExponent), c);
                 var leafValues = new double[tree.LeafCount];
                 for (var l = 0; l < leafValues.Length; l++)
                 {
@@ -204,7 +210,7 @@ public sealed class GbdtTrainer : ITrainer
 
             if (validation is not null)
             {
-                var loss = ValidationLoss(data.Task, validationScores, validationSet!.Labels, k);
+                var loss = ValidationLoss(data.Task, validationScores, validationLabels, k);
                 if (loss < bestLoss)
                 {
                     bestLoss = loss;
@@ -228,6 +234,11 @@ public sealed class GbdtTrainer : ITrainer
             TaskKind.Multiclass => OutputTransform.Softmax,
             _ => OutputTransform.Identity,
         };
+        if (labelExponent != 0)
+        {
+            baseScores[0] = Math.ScaleB(baseScores[0], labelExponent);
+        }
+
         var ensemble = builder.Build(k, baseScores, average: false);
         return new GbdtModel(new TreePredictorCore(ensemble, data.Task, transform));
     }
@@ -361,9 +372,8 @@ public sealed class GbdtTrainer : ITrainer
         return weights;
     }
 
-    private static double[] BaseScores(TrainingSet data, float[]? weights, int k)
+    private static double[] BaseScores(TaskKind task, float[] labels, float[]? weights, int k)
     {
-        var labels = data.Labels;
         var scores = new double[k];
         double total = 0;
         var sums = new double[Math.Max(k, 2)];
@@ -371,7 +381,7 @@ public sealed class GbdtTrainer : ITrainer
         {
             var w = weights?[i] ?? 1f;
             total += w;
-            switch (data.Task)
+            switch (task)
             {
                 case TaskKind.Regression:
                     sums[0] += w * labels[i];
@@ -388,7 +398,7 @@ public sealed class GbdtTrainer : ITrainer
         }
 
         const double Floor = 1e-6;
-        switch (data.Task)
+        switch (task)
         {
             case TaskKind.Regression:
                 scores[0] = sums[0] / total;

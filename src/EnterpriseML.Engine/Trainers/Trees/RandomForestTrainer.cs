@@ -134,8 +134,11 @@ public sealed class RandomForestTrainer : ITrainer
             ? o.FeatureSubsampleFraction
             : data.Task == TaskKind.Regression ? 1.0 : Math.Sqrt(featureCount) / featureCount;
         var featuresPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, featureCount);
-        var labels = data.Labels;
         var weights = data.Weights;
+        // Regression targets near the float limit are grown on times 2^−labelExponent (exact; LabelScaling): a target
+        // times its bootstrap multiplicity, or their sum in a bin, must stay a finite float. The leaves are scaled back.
+        var labelExponent = data.Task == TaskKind.Regression ? LabelScaling.Exponent(data.Labels, weights) : 0;
+        var labels = LabelScaling.Scale(data.Labels, labelExponent);
         var sampleSize = Math.Max(1, (int)Math.Round(o.BootstrapFraction * n));
         var trees = new BinTree[o.NumberOfTrees * classes];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism, CancellationToken = cancellationToken };
@@ -195,7 +198,7 @@ public sealed class RandomForestTrainer : ITrainer
         builder.Reserve((int)Math.Min(totalNodes, Array.MaxLength), (int)Math.Min(totalLeaves, Array.MaxLength));
         for (var i = 0; i < trees.Length; i++)
         {
-            builder.Add(trees[i], 1, i % classes);
+            builder.Add(trees[i], Math.ScaleB(1.0, labelExponent), i % classes);
         }
 
         var transform = data.Task switch

@@ -1,4 +1,8 @@
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Featurizers;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Tests.Models;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Linear;
 
@@ -61,5 +65,92 @@ public sealed class NaiveBayesTrainerTests
         var data = new TrainingSet(FeatureMatrix.FromColumns([new float[] { 1, -2 }], ["balance"]), [0, 1], TaskKind.Binary);
         var error = Assert.Throws<ArgumentException>(() => new NaiveBayesTrainer().Fit(data));
         Assert.Contains("'balance'", error.Message);
+    }
+
+    /// <summary>
+    /// Naive Bayes reads its min-max features as counts. A value below the training minimum mapped to a negative
+    /// feature (and one above the maximum to more than 1), so the model scored a count it can never have been trained
+    /// on. Prediction now clamps numeric values and timestamp parts to the training range: out-of-range values give the
+    /// clamped value's probability, in batch and one row at a time, and before and after save/load.
+    /// </summary>
+    [Fact]
+    public void Pipeline_ValueOutsideTrainingRange_PredictsAsTheClampedValue()
+    {
+        const int N = 60;
+        var amount = new float[N];
+        var opened = new long[N];
+        var label = new string?[N];
+        for (var i = 0; i < N; i++)
+        {
+            amount[i] = 10 + (i % 11);
+            opened[i] = new DateTime(2019 + (i % 4), 1 + (i % 12), 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+            label[i] = (i % 11) + (i % 4) > 8 ? "yes" : "no";
+        }
+
+        var train = new DataTable([new NumericColumn("amount", amount), new DateTimeColumn("opened", opened), new StringColumn("label", label)]);
+        var data = LabelEncoding.Encode(train, "label", TaskKind.Binary, "yes");
+        var model = TabularTraining.Fit(data, "label", TrainerCatalog.Create("naive-bayes", [], seed: 1, threads: 1), TrainerCatalog.Get("naive-bayes").Featurization());
+
+        // Rows: below the minimum and its clamp, above the maximum and its clamp; then a year before the training years (June 1st, a Saturday in 2002 and 2019) and its clamp.
+        var year2019 = new DateTime(2019, 6, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        var year2002 = new DateTime(2002, 6, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        var rows = new DataTable([
+            new NumericColumn("amount", [-1000f, 10f, 1e6f, 20f, 15f, 15f]),
+            new DateTimeColumn("opened", [year2019, year2019, year2019, year2019, year2002, year2019]),
+        ]);
+        var p = model.Predict(rows);
+        Assert.All(p, v => Assert.InRange(v, 0f, 1f));
+        Assert.Equal(BitConverter.SingleToInt32Bits(p[1]), BitConverter.SingleToInt32Bits(p[0]));
+        Assert.Equal(BitConverter.SingleToInt32Bits(p[3]), BitConverter.SingleToInt32Bits(p[2]));
+        Assert.Equal(BitConverter.SingleToInt32Bits(p[5]), BitConverter.SingleToInt32Bits(p[4]));
+        Assert.NotEqual(p[1], p[3]);
+
+        var features = model.Features.Transform(rows);
+        for (var j = 0; j < features.DenseColumnCount; j++)
+        {
+            Assert.All(features.DenseColumn(j).ToArray(), v => Assert.InRange(v, 0f, 1f));
+        }
+
+        var loaded = ModelPipeline.Load(new MemoryStream(ModelTestData.Bytes(model)));
+        Assert.Equal(ModelTestData.Bits(p), ModelTestData.Bits(loaded.Predict(rows)));
+
+        // One row at a time (the API's path; its sums run in another order than the batch's, so equal to 5 digits).
+        var engine = loaded.CreateEngine();
+        var single = new float[rows.RowCount];
+        for (var r = 0; r < rows.RowCount; r++)
+        {
+            ModelTestData.SetRow(engine, rows, r);
+            engine.Predict(single.AsSpan(r, 1));
+            Assert.Equal(p[r], single[r], 5);
+        }
+
+        Assert.Equal(single[1], single[0]);
+        Assert.Equal(single[3], single[2]);
+        Assert.Equal(single[5], single[4]);
+    }
+
+    /// <summary>A min-max featurizer saved before the clamp (tag 1, no maximum) still loads, and maps as it did.</summary>
+    [Fact]
+    public void FeaturePipelineRead_MinMaxSavedWithoutClamp_LoadsAndMapsAsBefore()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(1);          // one featurizer
+            writer.Write((byte)1);    // tag 1: numeric
+            writer.Write("amount");
+            writer.Write(false);      // boolean
+            writer.Write(true);       // impute
+            writer.Write(false);      // indicator
+            writer.Write(15f);        // median
+            writer.Write(10f);        // offset (the training minimum)
+            writer.Write(0.1f);       // scale (1 / range)
+            writer.Write(0);          // no legacy text featurizers
+        }
+
+        stream.Position = 0;
+        var pipeline = FittedFeaturePipeline.Read(new BinaryReader(stream));
+        var m = pipeline.Transform(new DataTable([new NumericColumn("amount", [5f, 20f])]));
+        Assert.Equal([-0.5f, 1f], m.DenseColumn(0).ToArray());
     }
 }
