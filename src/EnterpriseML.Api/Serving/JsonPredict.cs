@@ -62,7 +62,8 @@ internal sealed class JsonPredictBatch
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
             if (!reader.Read())
             {
-                throw new JsonException("The body is empty.");
+                // Worded as System.Text.Json words it, so BadRequestProblems describes it as every empty body.
+                throw new JsonException("The input does not contain any JSON tokens.");
             }
 
             if (reader.TokenType != JsonTokenType.StartObject)

@@ -128,7 +128,8 @@ internal static class PredictionApi
         }
         catch (JsonException e)
         {
-            return Problem(400, "Invalid JSON", $"The body is not valid JSON: {e.Message}");
+            // The same title and detail as every other route's unreadable body (line and position from 1).
+            return Problem(400, "Invalid request body", BadRequestProblems.Describe(e));
         }
         finally
         {
