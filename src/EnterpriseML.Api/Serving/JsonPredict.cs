@@ -114,6 +114,7 @@ internal sealed class JsonPredictBatch
         Span<char> name = stackalloc char[NameBufferChars];
         var inputs = model.Inputs;
         var seen = new bool[inputs.Count];
+        var repeated = new bool[inputs.Count];
         var problems = new string?[inputs.Count];
         var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
@@ -154,6 +155,7 @@ internal sealed class JsonPredictBatch
 
             engine.Clear();
             Array.Clear(seen);
+            Array.Clear(repeated);
             Array.Clear(problems);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -187,8 +189,16 @@ internal sealed class JsonPredictBatch
                     continue;
                 }
 
+                if (seen[i])
+                {
+                    // {"age": 30, "age": "x"}: which one was meant cannot be told, so neither is taken (a JSON
+                    // object parse would silently keep the last).
+                    repeated[i] = true;
+                    reader.Skip();
+                    continue;
+                }
+
                 seen[i] = true;
-                problems[i] = null;
                 if (TryConvert(ref reader, body, inputs[i].Type, out var raw, out var problem))
                 {
                     engine.Set(i, raw);
@@ -206,6 +216,11 @@ internal sealed class JsonPredictBatch
                 {
                     var (column, type) = inputs[i];
                     Errors[$"{RowKey(index)}.{column}"] = [$"Missing required column '{column}' ({type.ToString().ToLowerInvariant()}); send null for a missing value."];
+                    rowOk = false;
+                }
+                else if (repeated[i])
+                {
+                    Errors[$"{RowKey(index)}.{inputs[i].Name}"] = [$"Column '{inputs[i].Name}' is given more than once in this row; give it once."];
                     rowOk = false;
                 }
                 else if (problems[i] is { } problem)

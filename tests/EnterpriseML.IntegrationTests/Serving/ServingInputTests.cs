@@ -93,6 +93,28 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A row naming a column twice was scored with the last value, silently, even when the first was not of the column's
+    /// type. Which one the caller meant cannot be told: the row is a 400 naming the field.
+    /// </summary>
+    [Fact]
+    public async Task Predict_ColumnGivenTwiceInARow_Returns400NamingTheField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var rows = ServingModels.CreditRows(2).Select(r => JsonSerializer.Serialize(r)).ToArray();
+        var twice = "{\"duration\":\"bad\"," + rows[1][1..];
+        using var response = await client.PostAsync("/api/models/credit/predict", new StringContent($"{{\"rows\":[{rows[0]},{twice}]}}", Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        var error = Assert.Single(errors.EnumerateObject());
+        Assert.Equal("rows[1].duration", error.Name);
+        Assert.Equal("Column 'duration' is given more than once in this row; give it once.", error.Value[0].GetString());
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
