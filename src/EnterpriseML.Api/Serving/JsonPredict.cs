@@ -19,6 +19,9 @@ internal sealed class JsonPredictBatch
 {
     private const int NameBufferChars = 256;
 
+    /// <summary>What a CSV reader trims from a field (CsvValues.Trim): spaces and tabs.</summary>
+    private static readonly char[] CategoricalBlanks = [' ', '\t'];
+
     private float[] _outputs = [];
 
     private JsonPredictBatch(int width) => Width = width;
@@ -410,7 +413,11 @@ internal sealed class JsonPredictBatch
                 switch (token)
                 {
                     case JsonTokenType.String:
-                        raw = RawValue.FromText(reader.GetString());
+                        // Read as training and a CSV body read the same field: without leading or trailing spaces and
+                        // tabs, and a missing marker (empty, NA, N/A, null, ?, NaN, ...) is a missing value. Untrimmed,
+                        // " <0" was an unseen level and scored differently from the same row sent as CSV.
+                        var level = reader.GetString()!.Trim(CategoricalBlanks);
+                        raw = SchemaInference.IsMissing(level) ? RawValue.Missing : RawValue.FromText(level);
                         return true;
                     case JsonTokenType.Number:
                         raw = RawValue.FromText(RawText(ref reader, body));

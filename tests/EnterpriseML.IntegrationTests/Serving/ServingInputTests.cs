@@ -115,6 +115,46 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A JSON string for a categorical column was taken as it came, while training and a CSV body trim spaces and tabs
+    /// and read a missing marker as missing: " <0 " was an unseen level and the same applicant scored differently by
+    /// JSON and by CSV. Now both read it alike.
+    /// </summary>
+    [Fact]
+    public async Task Predict_CategoricalStringWithBlanksOrMissingMarker_ScoredAsTheSameCsvField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        var sample = ServingModels.CreditSample(1).Split('\n');
+        var header = sample[0].Split(',');
+        var column = Array.IndexOf(header, "checking_status");
+        foreach (var (json, csv) in new[] { (" <0 ", " <0 "), ("\t<0", "\t<0"), ("NA", "NA"), (" ? ", "?"), ("", "") })
+        {
+            var rows = ServingModels.CreditRows(1);
+            rows[0]["checking_status"] = json;
+            var cells = sample[1].Split(',');
+            cells[column] = csv;
+            using var response = await client.PostAsync("/api/models/credit/predict", new StringContent(sample[0] + "\n" + string.Join(',', cells) + "\n", Encoding.UTF8, "text/csv"));
+            var output = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, output);
+            var expected = float.Parse(output.Split('\n')[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(expected == await ProbabilityAsync(client, rows), $"'{json}': JSON and CSV scores differ");
+        }
+
+        var trimmed = ServingModels.CreditRows(1);
+        trimmed[0]["checking_status"] = "<0";
+        var padded = ServingModels.CreditRows(1);
+        padded[0]["checking_status"] = " <0 ";
+        Assert.Equal(await ProbabilityAsync(client, trimmed), await ProbabilityAsync(client, padded));
+        var marker = ServingModels.CreditRows(1);
+        marker[0]["checking_status"] = "N/A";
+        var missing = ServingModels.CreditRows(1);
+        missing[0]["checking_status"] = null!;
+        Assert.Equal(await ProbabilityAsync(client, missing), await ProbabilityAsync(client, marker));
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
