@@ -25,6 +25,14 @@ public sealed class ServingOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
     public int RequestsPerSecondPerKey { get; set; } = 1_000;
 
+    /// <summary>
+    /// Largest JSON predict body in bytes (413 beyond it), checked as it arrives: the body is parsed once whole, so
+    /// without a bound one request could hold up to the upload limit (1 GiB) in memory. Default 256 MiB; send CSV, which
+    /// is streamed, for larger batches.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(long), "1024", "9223372036854775807")]
+    public long MaxJsonBodyBytes { get; set; } = 256L << 20;
+
     /// <summary>How many feature contributions <c>?explain=true</c> returns per row. Default 5.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 100)]
     public int ExplainTop { get; set; } = 5;
@@ -113,6 +121,13 @@ internal static class PredictionApi
         while (true)
         {
             read = await body.ReadAsync(cancellationToken);
+            if (read.Buffer.Length > options.MaxJsonBodyBytes)
+            {
+                body.AdvanceTo(read.Buffer.End);
+                return Problem(413, "Request body too large", string.Create(CultureInfo.InvariantCulture,
+                    $"Request body: more than {options.MaxJsonBodyBytes:N0} bytes of JSON (Serving:MaxJsonBodyBytes). Send CSV (Content-Type: text/csv), which is streamed, for larger batches."));
+            }
+
             if (read.IsCompleted || read.IsCanceled)
             {
                 break;

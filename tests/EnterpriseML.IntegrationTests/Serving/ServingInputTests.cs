@@ -155,6 +155,33 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A JSON predict body was held whole in memory before its rows were counted, up to the upload limit (1 GiB): a few
+    /// rows padded with a large unused field were read, parsed and answered 200. Beyond Serving:MaxJsonBodyBytes it is
+    /// now a 413 saying so; a CSV body, which is streamed, is not bound by it.
+    /// </summary>
+    [Fact]
+    public async Task Predict_JsonBodyBeyondMaxJsonBodyBytes_Returns413WhileCsvStillScores()
+    {
+        const int Limit = 64 << 10;
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:MaxJsonBodyBytes"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var client = await CreditClientAsync(api);
+
+        using var padded = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1), note = new string('x', 2 * Limit) });
+        await AssertProblemAsync(padded, "Request body too large",
+            "Request body: more than 65,536 bytes of JSON (Serving:MaxJsonBodyBytes). Send CSV (Content-Type: text/csv), which is streamed, for larger batches.",
+            HttpStatusCode.RequestEntityTooLarge);
+
+        using var small = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(10) });
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        var csv = ServingModels.CreditSample(1000);
+        Assert.True(csv.Length > 2 * Limit);
+        using var streamed = await client.PostAsync("/api/models/credit/predict", new StringContent(csv, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.Equal(1001, (await streamed.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
