@@ -401,6 +401,12 @@ internal sealed class JsonPredictBatch
                 }
 
             case ColumnType.DateTime:
+                if (token == JsonTokenType.String && SchemaInference.IsMissing(reader.GetString()))
+                {
+                    // A missing marker, as a CSV body and training read it (it was a 400 "expected a date/time").
+                    return true;
+                }
+
                 if (token == JsonTokenType.String && DateTime.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
                 {
                     raw = RawValue.FromTicks(t.Ticks);

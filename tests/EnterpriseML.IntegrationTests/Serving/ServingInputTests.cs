@@ -182,6 +182,59 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A missing marker for a date-time column ("NA", "?", an empty string) was a 400 "expected an ISO 8601 date/time"
+    /// in JSON, while a CSV body and training read it as a missing value. Now JSON reads it as CSV does.
+    /// </summary>
+    [Fact]
+    public async Task Predict_DateTimeMissingMarkerString_IsAMissingValueAsInCsvScoring()
+    {
+        var model = await ServingModels.CreditWithDateAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "dated", 1, "champion", model);
+        using var client = api.Client(key);
+        var schema = await client.GetFromJsonAsync<JsonElement>("/api/models/dated/schema");
+        Assert.Contains(schema.GetProperty("inputs").EnumerateArray(), i => i.GetProperty("name").GetString() == ServingModels.DateColumn && i.GetProperty("type").GetString() == "datetime");
+
+        var sample = ServingModels.CreditWithDateSample(1).Split('\n');
+        var fields = sample[1].Split(',');
+        var header = sample[0].Split(',');
+        Dictionary<string, object?> Row(object? date)
+        {
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var j = 0; j < header.Length; j++)
+            {
+                row[header[j]] = float.TryParse(fields[j], System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : fields[j];
+            }
+
+            row[ServingModels.DateColumn] = date;
+            return row;
+        }
+
+        async Task<string> PredictAsync(object? date)
+        {
+            using var response = await client.PostAsJsonAsync("/api/models/dated/predict", new { rows = new[] { Row(date) } });
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"'{date}': {(int)response.StatusCode} {text}");
+            return JsonDocument.Parse(text).RootElement.GetProperty("predictions")[0].GetProperty("probability").GetRawText();
+        }
+
+        var missing = await PredictAsync(null);
+        await PredictAsync("2019-01-01");
+        fields[0] = "NA";
+        using var csv = await client.PostAsync("/api/models/dated/predict", new StringContent(sample[0] + "\n" + string.Join(',', fields) + "\n", Encoding.UTF8, "text/csv"));
+        var csvText = await csv.Content.ReadAsStringAsync();
+        Assert.True(csv.StatusCode == HttpStatusCode.OK, csvText);
+        Assert.Equal(float.Parse(missing, System.Globalization.CultureInfo.InvariantCulture), float.Parse(csvText.Split('\n')[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var marker in new[] { "NA", "?", "", " null " })
+        {
+            Assert.Equal(missing, await PredictAsync(marker));
+        }
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
