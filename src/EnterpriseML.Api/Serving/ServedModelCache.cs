@@ -51,6 +51,14 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
             _pointers.TryRemove((tenant, name, version), out _);
             return null;
         }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            // A load that failed (the database dropped the connection, an artifact that did not read) is not kept:
+            // the faulted task stayed cached and every later request for the version failed with it until a restart.
+            // Only this attempt is removed, not one another request has started since.
+            _versions.TryRemove(new KeyValuePair<(string, string, int, string), Lazy<Task<ServedModel>>>(key, lazy));
+            throw;
+        }
     }
 
     /// <summary>Forgets the champion pointer of a model (after a local promotion or rollback).</summary>

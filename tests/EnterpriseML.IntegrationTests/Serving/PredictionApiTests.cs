@@ -4,7 +4,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EnterpriseML.IntegrationTests.Serving;
 
@@ -416,6 +419,45 @@ public sealed class PredictionApiTests
         }
 
         Assert.Contains(HttpStatusCode.OK, statuses);
+    }
+
+    /// <summary>
+    /// A version whose load failed once (here its artifact did not read; in production a dropped database connection
+    /// during the load) kept failing: the faulted load stayed cached under the version's key, so every later request got
+    /// the same 500 until the process restarted. Now the failed load is forgotten and the next request loads again.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Predict_AfterALoadThatFailed_LoadsTheVersionAgain(Backend backend)
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(backend, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+        using var client = api.Client(key);
+        var database = api.Services.GetRequiredService<RegistryDatabase>();
+
+        async Task SetArtifactAsync(byte[] artifact)
+        {
+            await using var connection = await database.OpenAsync();
+            await connection.ExecuteAsync("UPDATE model_versions SET artifact = @artifact WHERE tenant_id = @tenant AND model_name = 'credit'", new { artifact, tenant });
+        }
+
+        var good = await File.ReadAllBytesAsync(model);
+        await SetArtifactAsync(good[..(good.Length / 2)]);
+        using (var failed = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) }))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        await SetArtifactAsync(good);
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal(1, JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt32());
     }
 
     [Fact]
