@@ -29,6 +29,9 @@ internal sealed class JsonPredictBatch
     /// <summary>Set when the body is JSON but not <c>{"rows": [...]}</c>.</summary>
     public bool NotARowsObject { get; private set; }
 
+    /// <summary>A top-level field other than one <c>rows</c> array, described for a 400; null when there is none.</summary>
+    public string? BodyProblem { get; private set; }
+
     /// <summary>Rows in the <c>rows</c> array (also counted past the limit).</summary>
     public int RowCount { get; private set; }
 
@@ -80,6 +83,16 @@ internal sealed class JsonPredictBatch
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var isRows = !sawRows && reader.ValueTextEquals("rows"u8);
+                    if (!isRows)
+                    {
+                        // Any other field is named, never dropped, as on every other route: {"rows": [...],
+                        // "explain": true} was answered without explanations and without a word.
+                        var field = reader.GetString()!;
+                        batch.BodyProblem ??= field == "rows"
+                            ? "rows: given more than once; send one array of rows."
+                            : $"{field}: not a field of this request; the fields are rows (options such as explain and version go in the query string).";
+                    }
+
                     reader.Read();
                     if (isRows)
                     {

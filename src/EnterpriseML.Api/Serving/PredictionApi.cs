@@ -156,6 +156,11 @@ internal static class PredictionApi
             return Problem(400, "Invalid request", "Expected {\"rows\": [{column: value, ...}, ...]}.");
         }
 
+        if (batch.BodyProblem is { } bodyProblem)
+        {
+            return Problem(400, "Invalid request body", bodyProblem);
+        }
+
         if (batch.RowCount > options.MaxBatchRows)
         {
             return Problem(413, "Too many rows", $"{batch.RowCount} rows; at most {options.MaxBatchRows} per request (Serving:MaxBatchRows). Send CSV for larger batches.");

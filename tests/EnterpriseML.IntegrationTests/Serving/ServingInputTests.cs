@@ -235,6 +235,28 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A predict body's top-level fields other than rows were skipped without a word, so {"rows": [...], "explain": true}
+    /// was answered without explanations; every other route names a field it does not have. Now predict does too, and
+    /// a second rows array (which was skipped) is refused likewise.
+    /// </summary>
+    [Fact]
+    public async Task Predict_BodyFieldOtherThanRows_Returns400NamingIt()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var client = await CreditClientAsync(api);
+
+        using var explain = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1), explain = true });
+        await AssertProblemAsync(explain, "Invalid request body",
+            "explain: not a field of this request; the fields are rows (options such as explain and version go in the query string).");
+        var row = JsonSerializer.Serialize(ServingModels.CreditRows(1)[0]);
+        using var twice = await client.PostAsync("/api/models/credit/predict", new StringContent($"{{\"rows\":[{row}],\"rows\":[{row},{row}]}}", Encoding.UTF8, "application/json"));
+        await AssertProblemAsync(twice, "Invalid request body", "rows: given more than once; send one array of rows.");
+        using var ok = await client.PostAsJsonAsync("/api/models/credit/predict?explain=true", new { rows = ServingModels.CreditRows(1) });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
