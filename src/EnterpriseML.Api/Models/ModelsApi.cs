@@ -71,7 +71,10 @@ internal static class ModelsApi
     {
         if (!await models.PromoteAsync(context.Caller().TenantId, name, version, Who(context), body?.Reason, cancellationToken))
         {
-            return TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
+            // A model that does not exist is said so, as GET, rollback and both deletes say it, not "has no version N".
+            return (await models.VersionsAsync(context.Caller().TenantId, name, cancellationToken)).Count == 0
+                ? NotFound(name)
+                : TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
         }
 
         served.InvalidateChampion(context.Caller().TenantId, name);
