@@ -244,8 +244,11 @@ internal static class PredictionApi
         }
 
         itemId = RouteId(itemId);
-        if (!served.Recommender.Items.TryGetIndex(itemId, out _))
+        if (!served.Recommender.Items.TryGetIndex(itemId, out var item) || !served.Recommender.IsKnownItem(item))
         {
+            // An id in the model's item map without training interactions (an item every user rated below the
+            // relevance threshold of an implicit-feedback model) has nothing learnt about it either: it was a 200 with
+            // no items, as if it had no neighbours.
             return Problem(404, "Item not found", $"Item '{itemId}' was not in the training data of '{name}'.");
         }
 

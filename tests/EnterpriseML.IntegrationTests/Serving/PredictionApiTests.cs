@@ -546,6 +546,48 @@ public sealed class PredictionApiTests
         Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
     }
 
+    /// <summary>
+    /// An implicit-feedback model learns from the ratings at or above the relevance threshold only, but its item map
+    /// holds every rated item: a movie nobody rated 4 or more is in the map with nothing learnt about it. /similar
+    /// answered it 200 with no items, as if it had no neighbours; like an id the model never saw, it is a 404.
+    /// </summary>
+    [Fact]
+    public async Task Similar_ItemOnlyRatedBelowTheRelevanceThreshold_Returns404LikeAnUnknownItem()
+    {
+        var data = Engine.Recommendation.InteractionSet.ReadCsv(
+            [TestPaths.Dataset("recsys-movielens-small.csv")], new Engine.Recommendation.InteractionColumns("userId", "movieId", "rating"))[0];
+        var model = Engine.Recommendation.ImplicitFeedback.Fit(new Engine.Trainers.Neighbors.PopularityTrainer(), data, 4f);
+        var unlearnt = Enumerable.Range(0, model.Items.Count).First(i => !model.IsKnownItem(i));
+        var learnt = Enumerable.Range(0, model.Items.Count).First(model.IsKnownItem);
+        var path = Path.Combine(Path.GetTempPath(), $"eml-serving-popularity-{Guid.NewGuid():N}.eml");
+        try
+        {
+            await using (var file = File.Create(path))
+            {
+                model.Save(file);
+            }
+
+            await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+            using var api = new ApiHost(scope);
+            using var admin = api.Client();
+            var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+            await ServingModels.InsertVersionAsync(api, tenant, "movies", 1, "champion", path);
+            using var client = api.Client(key);
+
+            using var similar = await client.GetAsync($"/api/models/movies/similar/{model.Items[learnt]}?top=3");
+            Assert.Equal(3, (await similar.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetArrayLength());
+            using var none = await client.GetAsync($"/api/models/movies/similar/{model.Items[unlearnt]}?top=3");
+            await ServingInputTests.AssertProblemAsync(none, "Item not found",
+                $"Item '{model.Items[unlearnt]}' was not in the training data of 'movies'.", HttpStatusCode.NotFound);
+            using var never = await client.GetAsync("/api/models/movies/similar/no-such-movie");
+            await ServingInputTests.AssertProblemAsync(never, "Item not found", "Item 'no-such-movie' was not in the training data of 'movies'.", HttpStatusCode.NotFound);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>An id with a '/' is sent escaped (%2F), which Kestrel leaves escaped in the route: it must still be found.</summary>
     [Fact]
     public async Task Recommender_IdsWithASlash_FoundWhenEscaped()
