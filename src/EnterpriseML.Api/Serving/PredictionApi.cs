@@ -173,7 +173,7 @@ internal static class PredictionApi
 
         if (batch.Ignored.Count > 0)
         {
-            context.Response.Headers[IgnoredColumnsHeader] = string.Join(",", batch.Ignored.Order(StringComparer.Ordinal));
+            context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(batch.Ignored.Order(StringComparer.Ordinal));
         }
 
         metrics.CountPredictions(name, batch.Predicted);
@@ -201,7 +201,7 @@ internal static class PredictionApi
         metrics.CountPredictions(served.Name, session.RowCount);
         if (session.IgnoredColumns.Length > 0)
         {
-            context.Response.Headers[IgnoredColumnsHeader] = string.Join(",", session.IgnoredColumns);
+            context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(session.IgnoredColumns);
         }
 
         context.Response.ContentType = "text/csv; charset=utf-8";
@@ -297,6 +297,14 @@ internal static class PredictionApi
             AlertThreshold = tabular.AlertThreshold,
         });
     }
+
+    /// <summary>
+    /// The <see cref="IgnoredColumnsHeader"/> value: the names joined by commas, a name with a character outside printable
+    /// ASCII percent-encoded as UTF-8 (<c>größe</c> → <c>gr%C3%B6%C3%9Fe</c>). Kestrel refuses any other character in a
+    /// response header, so a request with an unused column named <c>größe</c> failed with a 500 instead of being scored.
+    /// </summary>
+    internal static string IgnoredColumnsValue(IEnumerable<string> names) =>
+        string.Join(",", names.Select(n => n.AsSpan().ContainsAnyExceptInRange(' ', '~') ? Uri.EscapeDataString(n) : n));
 
     /// <summary>
     /// A user or item id from the path: Kestrel decodes every escape of a path segment except <c>%2F</c>, which would

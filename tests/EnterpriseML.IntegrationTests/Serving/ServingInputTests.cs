@@ -257,6 +257,37 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// An unused column with a name outside printable ASCII (größe) was listed as it is in X-Ignored-Columns, which Kestrel
+    /// refuses in a response header: the request, JSON or CSV, failed with a 500 instead of being scored. The name is
+    /// now listed percent-encoded as UTF-8. Run on Kestrel, since the in-memory test server does not check headers.
+    /// </summary>
+    [Fact]
+    public async Task Predict_UnusedColumnWithANonAsciiName_ScoredAndListedPercentEncoded()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        api.UseKestrel(0);
+        api.StartServer();
+        using var client = await CreditClientAsync(api);
+
+        var rows = ServingModels.CreditRows(1);
+        rows[0]["größe"] = 180;
+        rows[0]["note"] = "x";
+        using var json = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows });
+        var text = await json.Content.ReadAsStringAsync();
+        Assert.True(json.StatusCode == HttpStatusCode.OK, $"{(int)json.StatusCode}: {text}");
+        Assert.Equal("gr%C3%B6%C3%9Fe,note", Assert.Single(json.Headers.GetValues(PredictionApi.IgnoredColumnsHeader)));
+
+        var sample = ServingModels.CreditSample(2).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var body = string.Join('\n', sample.Select((line, i) => line + (i == 0 ? ",größe" : ",180"))) + "\n";
+        using var csv = await client.PostAsync("/api/models/credit/predict", new StringContent(body, Encoding.UTF8, "text/csv"));
+        var output = await csv.Content.ReadAsStringAsync();
+        Assert.True(csv.StatusCode == HttpStatusCode.OK, $"{(int)csv.StatusCode}: {output}");
+        Assert.Equal(3, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal("gr%C3%B6%C3%9Fe", Assert.Single(csv.Headers.GetValues(PredictionApi.IgnoredColumnsHeader)));
+    }
+
+    /// <summary>
     /// A CSV body's records were cut at LF only: a body with lone-CR line ends (which the reader accepts) was never cut,
     /// so all of it was buffered before the first row was scored, and the line count behind later blocks' error lines
     /// missed its line ends. Now LF, CRLF and lone CR all end a record and a line, and a CRLF split between two reads
