@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using EnterpriseML.Api.Serving;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.DependencyInjection;
@@ -458,6 +459,58 @@ public sealed class PredictionApiTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
         Assert.Equal(1, JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt32());
+    }
+
+    /// <summary>
+    /// Every champion a node had served stayed loaded after a promotion or rollback replaced it, until the process ended:
+    /// a model promoted every night (a schedule's refresh) grew the node's memory by one model a night. A former champion
+    /// is now dropped once the champion moves on, unless a request names it by version, and loaded again if asked for.
+    /// </summary>
+    [Fact]
+    public async Task Promote_FormerChampion_NoLongerHeldLoadedUnlessAskedForByVersion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", await ServingModels.CreditLogisticAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 3, "candidate", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        var cache = api.Services.GetRequiredService<ServedModelCache>();
+        var rows = new { rows = ServingModels.CreditRows(1) };
+
+        async Task<int> ServedVersionAsync(string query = "")
+        {
+            using var response = await client.PostAsJsonAsync("/api/models/credit/predict" + query, rows);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            return JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt32();
+        }
+
+        Assert.Equal(1, await ServedVersionAsync());
+        Assert.Equal([1], cache.LoadedVersions(tenant, "credit"));
+        foreach (var (promote, reason) in new[] { (2, "promote"), (3, "promote") })
+        {
+            using var promoted = await client.PostAsync($"/api/models/credit/versions/{promote}/{reason}", null);
+            Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+            Assert.Equal(promote, await ServedVersionAsync());
+            Assert.Equal([promote], cache.LoadedVersions(tenant, "credit"));
+        }
+
+        using var rollback = await client.PostAsync("/api/models/credit/rollback", null);
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        Assert.Equal(2, await ServedVersionAsync());
+        Assert.Equal([2], cache.LoadedVersions(tenant, "credit"));
+
+        // A version asked for by number stays loaded beside the champion, and still answers after a promotion.
+        Assert.Equal(1, await ServedVersionAsync("?version=1"));
+        Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
+        using var back = await client.PostAsync("/api/models/credit/versions/1/promote", null);
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        Assert.Equal(1, await ServedVersionAsync());
+        Assert.Equal(2, await ServedVersionAsync("?version=2"));
+        Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
     }
 
     [Fact]
