@@ -61,10 +61,13 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
         }
     }
 
-    /// <summary>Forgets the champion pointer of a model (after a local promotion or rollback), and the champion it pointed to.</summary>
-    public void InvalidateChampion(string tenant, string name)
+    /// <summary>
+    /// Forgets the champion pointer of a model after a local promotion or rollback made <paramref name="champion"/> its
+    /// champion, and the former champion it pointed to (kept when it is that version: a promotion of the champion).
+    /// </summary>
+    public void InvalidateChampion(string tenant, string name, int champion)
     {
-        if (_pointers.TryRemove((tenant, name, null), out var old))
+        if (_pointers.TryRemove((tenant, name, null), out var old) && old.Version != champion)
         {
             Retire(tenant, name, old.Version, old.Sha);
         }

@@ -498,6 +498,12 @@ public sealed class PredictionApiTests
             Assert.Equal([promote], cache.LoadedVersions(tenant, "credit"));
         }
 
+        // Promoting the champion again changes nothing, and keeps it loaded: the same instance serves on.
+        var before = await cache.GetAsync(tenant, "credit", null, CancellationToken.None);
+        using var again = await client.PostAsync("/api/models/credit/versions/3/promote", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Same(before, await cache.GetAsync(tenant, "credit", null, CancellationToken.None));
+
         using var rollback = await client.PostAsync("/api/models/credit/rollback", null);
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         Assert.Equal(2, await ServedVersionAsync());
