@@ -63,11 +63,20 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
         return (ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message);
     }
 
-    /// <summary>A body System.Text.Json could not read: the field and the type it expected, or where the JSON is broken.</summary>
-    private static string Describe(JsonException json)
+    /// <summary>
+    /// A body System.Text.Json could not read: the field and the type it expected, or where the JSON is broken (line
+    /// and position counted from 1). Also used for the predict body, which <see cref="Utf8JsonReader"/> reads itself:
+    /// its messages end in <c>LineNumber: 0 | BytePositionInLine: 22.</c> (counted from 0) instead of a path.
+    /// </summary>
+    internal static string Describe(JsonException json)
     {
         var message = json.Message;
         var suffix = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (suffix < 0)
+        {
+            suffix = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
         var reason = suffix < 0 ? message : message[..suffix];
         var at = json.LineNumber is { } line && json.BytePositionInLine is { } position
             ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, position {position + 1}")

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -148,6 +149,7 @@ public sealed partial class DatasetStore
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockContentAsync(connection, transaction, record.Sha256, cancellationToken);
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM dataset_contents WHERE sha256 = @Sha256", record, transaction, cancellationToken: cancellationToken));
         if (exists == 0)
@@ -179,6 +181,25 @@ public sealed partial class DatasetStore
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Serialises the transactions that store or remove the content of one SHA-256 on PostgreSQL (a transaction-scoped
+    /// advisory lock): two uploads of the same new bytes at once each found no content and both inserted its chunks,
+    /// so all but one failed on the primary key with a 500; and a delete of the last dataset using some bytes could
+    /// remove them under an upload that had just found them stored. SQLite transactions begin immediate, which
+    /// serialises them already.
+    /// </summary>
+    private async Task LockContentAsync(DbConnection connection, DbTransaction transaction, string sha256, CancellationToken cancellationToken)
+    {
+        if (_database.Dialect == SqlDialect.Postgres)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@space, hashtext(@sha256))",
+                new { space = ContentLockSpace, sha256 }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>The first key of the PostgreSQL advisory locks <see cref="LockContentAsync"/> takes, one per SHA-256 ("EMLD").</summary>
+    private const int ContentLockSpace = 0x454D4C44;
 
     private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
     {
@@ -242,6 +263,7 @@ public sealed partial class DatasetStore
             return false;
         }
 
+        await LockContentAsync(connection, transaction, sha, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM datasets WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
         var others = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM datasets WHERE sha256 = @sha", new { sha }, transaction, cancellationToken: cancellationToken));
         if (others == 0)

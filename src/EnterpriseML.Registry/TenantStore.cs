@@ -53,6 +53,25 @@ public sealed class TenantStore
         return tenant;
     }
 
+    /// <summary>
+    /// Creates a tenant, or returns null when one of that name exists, also when another request creates it at the same
+    /// moment (the unique name decides, so concurrent creates of one name give one tenant and the others null).
+    /// </summary>
+    public async Task<TenantRecord?> TryCreateTenantAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await CreateTenantAsync(name, cancellationToken);
+        }
+        catch (Exception e) when (IsUniqueViolation(e))
+        {
+            return null;
+        }
+    }
+
+    private static bool IsUniqueViolation(Exception e) =>
+        e is Npgsql.PostgresException { SqlState: "23505" } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 };
+
     public async Task<TenantRecord?> FindTenantByNameAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
@@ -122,7 +141,7 @@ public sealed class TenantStore
             {
                 system = (await CreateTenantAsync(SystemTenant, cancellationToken)).Id;
             }
-            catch (Exception e) when (e is Npgsql.PostgresException { SqlState: "23505" } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+            catch (Exception e) when (IsUniqueViolation(e))
             {
                 // Another process created it at the same moment.
                 system = await connection.QuerySingleAsync<string>("SELECT id FROM tenants WHERE name = @name", new { name = SystemTenant });
@@ -139,7 +158,7 @@ public sealed class TenantStore
                 {
                     await CreateKeyAsync(system, Roles.Admin, bootstrapKey, cancellationToken);
                 }
-                catch (Exception e) when (e is Npgsql.PostgresException { SqlState: "23505" } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+                catch (Exception e) when (IsUniqueViolation(e))
                 {
                     // Registered concurrently by another node.
                 }

@@ -71,10 +71,13 @@ internal static class ModelsApi
     {
         if (!await models.PromoteAsync(context.Caller().TenantId, name, version, Who(context), body?.Reason, cancellationToken))
         {
-            return TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
+            // A model that does not exist is said so, as GET, rollback and both deletes say it, not "has no version N".
+            return (await models.VersionsAsync(context.Caller().TenantId, name, cancellationToken)).Count == 0
+                ? NotFound(name)
+                : TypedResults.Problem(title: "Model version not found", detail: $"Model '{name}' has no version {version}.", statusCode: 404);
         }
 
-        served.InvalidateChampion(context.Caller().TenantId, name);
+        served.InvalidateChampion(context.Caller().TenantId, name, version);
         loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Promoted model {ModelName} version {Version} by {Who}: {Reason}", name, version, Who(context), body?.Reason);
 
         return await GetAsync(name, context, models, cancellationToken);
@@ -96,7 +99,7 @@ internal static class ModelsApi
             return TypedResults.Problem(title: "Nothing to roll back to", detail: $"Model '{name}' has had no earlier champion.", statusCode: 409);
         }
 
-        served.InvalidateChampion(tenant, name);
+        served.InvalidateChampion(tenant, name, restored.Value);
         loggers.CreateLogger("EnterpriseML.Api.Models").LogInformation("Rolled model {ModelName} back to version {Version} by {Who}: {Reason}", name, restored, Who(context), body?.Reason);
 
         return await GetAsync(name, context, models, cancellationToken);

@@ -19,12 +19,18 @@ internal sealed class JsonPredictBatch
 {
     private const int NameBufferChars = 256;
 
+    /// <summary>What a CSV reader trims from a field (CsvValues.Trim): spaces and tabs.</summary>
+    private static readonly char[] CategoricalBlanks = [' ', '\t'];
+
     private float[] _outputs = [];
 
     private JsonPredictBatch(int width) => Width = width;
 
     /// <summary>Set when the body is JSON but not <c>{"rows": [...]}</c>.</summary>
     public bool NotARowsObject { get; private set; }
+
+    /// <summary>A top-level field other than one <c>rows</c> array, described for a 400; null when there is none.</summary>
+    public string? BodyProblem { get; private set; }
 
     /// <summary>Rows in the <c>rows</c> array (also counted past the limit).</summary>
     public int RowCount { get; private set; }
@@ -62,7 +68,8 @@ internal sealed class JsonPredictBatch
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
             if (!reader.Read())
             {
-                throw new JsonException("The body is empty.");
+                // Worded as System.Text.Json words it, so BadRequestProblems describes it as every empty body.
+                throw new JsonException("The input does not contain any JSON tokens.");
             }
 
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -76,6 +83,16 @@ internal sealed class JsonPredictBatch
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var isRows = !sawRows && reader.ValueTextEquals("rows"u8);
+                    if (!isRows)
+                    {
+                        // Any other field is named, never dropped, as on every other route: {"rows": [...],
+                        // "explain": true} was answered without explanations and without a word.
+                        var field = reader.GetString()!;
+                        batch.BodyProblem ??= field == "rows"
+                            ? "rows: given more than once; send one array of rows."
+                            : $"{field}: not a field of this request; the fields are rows (options such as explain and version go in the query string).";
+                    }
+
                     reader.Read();
                     if (isRows)
                     {
@@ -113,6 +130,7 @@ internal sealed class JsonPredictBatch
         Span<char> name = stackalloc char[NameBufferChars];
         var inputs = model.Inputs;
         var seen = new bool[inputs.Count];
+        var repeated = new bool[inputs.Count];
         var problems = new string?[inputs.Count];
         var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
@@ -153,6 +171,7 @@ internal sealed class JsonPredictBatch
 
             engine.Clear();
             Array.Clear(seen);
+            Array.Clear(repeated);
             Array.Clear(problems);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -186,8 +205,16 @@ internal sealed class JsonPredictBatch
                     continue;
                 }
 
+                if (seen[i])
+                {
+                    // {"age": 30, "age": "x"}: which one was meant cannot be told, so neither is taken (a JSON
+                    // object parse would silently keep the last).
+                    repeated[i] = true;
+                    reader.Skip();
+                    continue;
+                }
+
                 seen[i] = true;
-                problems[i] = null;
                 if (TryConvert(ref reader, body, inputs[i].Type, out var raw, out var problem))
                 {
                     engine.Set(i, raw);
@@ -205,6 +232,11 @@ internal sealed class JsonPredictBatch
                 {
                     var (column, type) = inputs[i];
                     Errors[$"{RowKey(index)}.{column}"] = [$"Missing required column '{column}' ({type.ToString().ToLowerInvariant()}); send null for a missing value."];
+                    rowOk = false;
+                }
+                else if (repeated[i])
+                {
+                    Errors[$"{RowKey(index)}.{inputs[i].Name}"] = [$"Column '{inputs[i].Name}' is given more than once in this row; give it once."];
                     rowOk = false;
                 }
                 else if (problems[i] is { } problem)
@@ -382,6 +414,12 @@ internal sealed class JsonPredictBatch
                 }
 
             case ColumnType.DateTime:
+                if (token == JsonTokenType.String && SchemaInference.IsMissing(reader.GetString()))
+                {
+                    // A missing marker, as a CSV body and training read it (it was a 400 "expected a date/time").
+                    return true;
+                }
+
                 if (token == JsonTokenType.String && DateTime.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
                 {
                     raw = RawValue.FromTicks(t.Ticks);
@@ -394,7 +432,11 @@ internal sealed class JsonPredictBatch
                 switch (token)
                 {
                     case JsonTokenType.String:
-                        raw = RawValue.FromText(reader.GetString());
+                        // Read as training and a CSV body read the same field: without leading or trailing spaces and
+                        // tabs, and a missing marker (empty, NA, N/A, null, ?, NaN, ...) is a missing value. Untrimmed,
+                        // " <0" was an unseen level and scored differently from the same row sent as CSV.
+                        var level = reader.GetString()!.Trim(CategoricalBlanks);
+                        raw = SchemaInference.IsMissing(level) ? RawValue.Missing : RawValue.FromText(level);
                         return true;
                     case JsonTokenType.Number:
                         raw = RawValue.FromText(RawText(ref reader, body));

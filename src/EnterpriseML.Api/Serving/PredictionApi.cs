@@ -25,6 +25,14 @@ public sealed class ServingOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
     public int RequestsPerSecondPerKey { get; set; } = 1_000;
 
+    /// <summary>
+    /// Largest JSON predict body in bytes (413 beyond it), checked as it arrives: the body is parsed once whole, so
+    /// without a bound one request could hold up to the upload limit (1 GiB) in memory. Default 256 MiB; send CSV, which
+    /// is streamed, for larger batches.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(long), "1024", "9223372036854775807")]
+    public long MaxJsonBodyBytes { get; set; } = 256L << 20;
+
     /// <summary>How many feature contributions <c>?explain=true</c> returns per row. Default 5.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 100)]
     public int ExplainTop { get; set; } = 5;
@@ -113,6 +121,13 @@ internal static class PredictionApi
         while (true)
         {
             read = await body.ReadAsync(cancellationToken);
+            if (read.Buffer.Length > options.MaxJsonBodyBytes)
+            {
+                body.AdvanceTo(read.Buffer.End);
+                return Problem(413, "Request body too large", string.Create(CultureInfo.InvariantCulture,
+                    $"Request body: more than {options.MaxJsonBodyBytes:N0} bytes of JSON (Serving:MaxJsonBodyBytes). Send CSV (Content-Type: text/csv), which is streamed, for larger batches."));
+            }
+
             if (read.IsCompleted || read.IsCanceled)
             {
                 break;
@@ -128,7 +143,8 @@ internal static class PredictionApi
         }
         catch (JsonException e)
         {
-            return Problem(400, "Invalid JSON", $"The body is not valid JSON: {e.Message}");
+            // The same title and detail as every other route's unreadable body (line and position from 1).
+            return Problem(400, "Invalid request body", BadRequestProblems.Describe(e));
         }
         finally
         {
@@ -138,6 +154,11 @@ internal static class PredictionApi
         if (batch.NotARowsObject)
         {
             return Problem(400, "Invalid request", "Expected {\"rows\": [{column: value, ...}, ...]}.");
+        }
+
+        if (batch.BodyProblem is { } bodyProblem)
+        {
+            return Problem(400, "Invalid request body", bodyProblem);
         }
 
         if (batch.RowCount > options.MaxBatchRows)
@@ -152,7 +173,7 @@ internal static class PredictionApi
 
         if (batch.Ignored.Count > 0)
         {
-            context.Response.Headers[IgnoredColumnsHeader] = string.Join(",", batch.Ignored.Order(StringComparer.Ordinal));
+            context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(batch.Ignored.Order(StringComparer.Ordinal));
         }
 
         metrics.CountPredictions(name, batch.Predicted);
@@ -180,7 +201,7 @@ internal static class PredictionApi
         metrics.CountPredictions(served.Name, session.RowCount);
         if (session.IgnoredColumns.Length > 0)
         {
-            context.Response.Headers[IgnoredColumnsHeader] = string.Join(",", session.IgnoredColumns);
+            context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(session.IgnoredColumns);
         }
 
         context.Response.ContentType = "text/csv; charset=utf-8";
@@ -223,8 +244,11 @@ internal static class PredictionApi
         }
 
         itemId = RouteId(itemId);
-        if (!served.Recommender.Items.TryGetIndex(itemId, out _))
+        if (!served.Recommender.Items.TryGetIndex(itemId, out var item) || !served.Recommender.IsKnownItem(item))
         {
+            // An id in the model's item map without training interactions (an item every user rated below the
+            // relevance threshold of an implicit-feedback model) has nothing learnt about it either: it was a 200 with
+            // no items, as if it had no neighbours.
             return Problem(404, "Item not found", $"Item '{itemId}' was not in the training data of '{name}'.");
         }
 
@@ -273,6 +297,14 @@ internal static class PredictionApi
             AlertThreshold = tabular.AlertThreshold,
         });
     }
+
+    /// <summary>
+    /// The <see cref="IgnoredColumnsHeader"/> value: the names joined by commas, a name with a character outside printable
+    /// ASCII percent-encoded as UTF-8 (<c>größe</c> → <c>gr%C3%B6%C3%9Fe</c>). Kestrel refuses any other character in a
+    /// response header, so a request with an unused column named <c>größe</c> failed with a 500 instead of being scored.
+    /// </summary>
+    internal static string IgnoredColumnsValue(IEnumerable<string> names) =>
+        string.Join(",", names.Select(n => n.AsSpan().ContainsAnyExceptInRange(' ', '~') ? Uri.EscapeDataString(n) : n));
 
     /// <summary>
     /// A user or item id from the path: Kestrel decodes every escape of a path segment except <c>%2F</c>, which would

@@ -19,7 +19,7 @@ internal sealed record ServedModel(string Name, int Version, ModelPipeline? Pipe
 /// version and artifact a request means (the champion, or the version asked for) is looked up at most once per
 /// <see cref="ChampionTtl"/>, so a promotion, rollback or delete on any node reaches this one within that time (at once
 /// on the node that made it); requests already holding the previous <see cref="ServedModel"/> finish on it (nothing is
-/// disposed under them).
+/// disposed under them). A former champion is dropped once the champion has moved on, unless asked for by version.
 /// </summary>
 internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider time)
 {
@@ -51,10 +51,44 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
             _pointers.TryRemove((tenant, name, version), out _);
             return null;
         }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            // A load that failed (the database dropped the connection, an artifact that did not read) is not kept:
+            // the faulted task stayed cached and every later request for the version failed with it until a restart.
+            // Only this attempt is removed, not one another request has started since.
+            _versions.TryRemove(new KeyValuePair<(string, string, int, string), Lazy<Task<ServedModel>>>(key, lazy));
+            throw;
+        }
     }
 
-    /// <summary>Forgets the champion pointer of a model (after a local promotion or rollback).</summary>
-    public void InvalidateChampion(string tenant, string name) => _pointers.TryRemove((tenant, name, null), out _);
+    /// <summary>
+    /// Forgets the champion pointer of a model after a local promotion or rollback made <paramref name="champion"/> its
+    /// champion, and the former champion it pointed to (kept when it is that version: a promotion of the champion).
+    /// </summary>
+    public void InvalidateChampion(string tenant, string name, int champion)
+    {
+        if (_pointers.TryRemove((tenant, name, null), out var old) && old.Version != champion)
+        {
+            Retire(tenant, name, old.Version, old.Sha);
+        }
+    }
+
+    /// <summary>The versions of a model loaded on this node, in order (for diagnostics and tests).</summary>
+    internal IReadOnlyList<int> LoadedVersions(string tenant, string name) =>
+        [.. _versions.Keys.Where(k => k.Tenant == tenant && k.Name == name).Select(k => k.Version).Order()];
+
+    /// <summary>
+    /// Drops a loaded former champion once the champion has moved on, unless a request names it by version: every
+    /// champion a node had served stayed loaded until the process ended, so a model promoted by a nightly refresh grew
+    /// the node's memory by one model a night. Requests already holding it finish on it.
+    /// </summary>
+    private void Retire(string tenant, string name, int version, string sha)
+    {
+        if (!_pointers.ContainsKey((tenant, name, version)))
+        {
+            _versions.TryRemove((tenant, name, version, sha), out _);
+        }
+    }
 
     /// <summary>
     /// Forgets a deleted model (<paramref name="version"/> null) or version: its loaded models and every pointer to
@@ -109,6 +143,11 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
         {
             // The same number now holds another artifact (the model was deleted and stored again): the old one is dead.
             _versions.TryRemove((tenant, name, cached.Version, cached.Sha), out _);
+        }
+        else if (version is null && cached.Sha is not null && cached.Version != row.Version)
+        {
+            // Another node promoted or rolled back: the former champion is not served by this name any more.
+            Retire(tenant, name, cached.Version, cached.Sha);
         }
 
         _pointers[(tenant, name, version)] = ((int)row.Version, row.Sha, now);

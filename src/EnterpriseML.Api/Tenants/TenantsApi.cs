@@ -58,12 +58,13 @@ internal static partial class TenantsApi
             return TypedResults.Problem(title: "Invalid role", detail: $"role: expected admin, data-scientist or consumer; found '{role}'.", statusCode: 400);
         }
 
-        if (await store.FindTenantByNameAsync(request.Name, cancellationToken) is not null)
+        // The insert decides, not a look-up before it: two creates of one name at once both found none, and the
+        // second insert failed on the unique name with a 500 instead of this 409.
+        if (await store.TryCreateTenantAsync(request.Name, cancellationToken) is not { } tenant)
         {
             return TypedResults.Problem(title: "Tenant exists", detail: $"A tenant named '{request.Name}' already exists.", statusCode: 409);
         }
 
-        var tenant = await store.CreateTenantAsync(request.Name, cancellationToken);
         var (keyId, key) = await store.CreateKeyAsync(tenant.Id, role, null, cancellationToken);
         return TypedResults.Created($"/api/tenants/{tenant.Id}", new CreatedTenantResponse(tenant.Id, tenant.Name, key, keyId, role));
     }

@@ -32,6 +32,43 @@ public sealed class AuthTests
     }
 
     /// <summary>
+    /// Creating a tenant looked its name up, then inserted it: two creates of one name at once both found none and the
+    /// second insert failed on the unique name with a 500. Now exactly one is created (201, with its key) and every
+    /// other answer is the 409 a later create gets.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task CreateTenant_SameNameConcurrently_OneCreatedTheOthers409(Backend backend)
+    {
+        const int Creates = 8;
+        await using var scope = await BackendScope.CreateAsync(backend, "tenantc");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+
+        async Task<(HttpStatusCode Status, string Body)> CreateAsync()
+        {
+            using var response = await admin.PostAsJsonAsync("/api/tenants", new { name = "risk", role = "consumer" });
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, Creates).Select(_ => CreateAsync()));
+        var created = Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.Created), a =>
+        {
+            Assert.True(a.Status == HttpStatusCode.Conflict, $"{(int)a.Status}: {a.Body}");
+            Assert.Equal("A tenant named 'risk' already exists.", JsonDocument.Parse(a.Body).RootElement.GetProperty("detail").GetString());
+        });
+
+        var tenants = await admin.GetFromJsonAsync<JsonElement>("/api/tenants");
+        Assert.Single(tenants.EnumerateArray(), t => t.GetProperty("name").GetString() == "risk");
+        using var key = api.Client(JsonDocument.Parse(created.Body).RootElement.GetProperty("apiKey").GetString());
+        var me = await key.GetFromJsonAsync<JsonElement>("/api/me");
+        Assert.Equal("risk", me.GetProperty("tenant").GetString());
+        Assert.Equal("consumer", me.GetProperty("role").GetString());
+    }
+
+    /// <summary>
     /// The OpenAPI document says what a generated client needs and cannot infer: the X-Api-Key header, required
     /// everywhere, and the bodies of the upload (multipart file) and of predict (JSON rows or CSV).
     /// </summary>

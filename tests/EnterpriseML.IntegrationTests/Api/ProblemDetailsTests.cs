@@ -106,6 +106,33 @@ public sealed class ProblemDetailsTests
         await ServingInputTests.AssertProblemAsync(events, "Experiment not found", "There is no experiment 'nope' in your tenant.", HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// Promoting a version of a model that does not exist (or is another tenant's) said "Model 'x' has no version 1.",
+    /// as if the model were there; GET, rollback and both deletes say there is no such model. Now promote does too, and
+    /// keeps "has no version" for a model that exists.
+    /// </summary>
+    [Fact]
+    public async Task Promote_ModelThatDoesNotExist_Returns404SayingSoLikeItsSiblingRoutes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "problems");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (_, otherKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        using var other = api.Client(otherKey);
+
+        using var missing = await client.PostAsync("/api/models/nomodel/versions/1/promote", null);
+        await ServingInputTests.AssertProblemAsync(missing, "Model not found", "There is no model 'nomodel' in your tenant.", HttpStatusCode.NotFound);
+        using var delete = await client.DeleteAsync("/api/models/nomodel/versions/1");
+        await ServingInputTests.AssertProblemAsync(delete, "Model not found", "There is no model 'nomodel' in your tenant.", HttpStatusCode.NotFound);
+        using var foreign = await other.PostAsync("/api/models/credit/versions/1/promote", null);
+        await ServingInputTests.AssertProblemAsync(foreign, "Model not found", "There is no model 'credit' in your tenant.", HttpStatusCode.NotFound);
+        using var version = await client.PostAsync("/api/models/credit/versions/7/promote", null);
+        await ServingInputTests.AssertProblemAsync(version, "Model version not found", "Model 'credit' has no version 7.", HttpStatusCode.NotFound);
+    }
+
     private static Task<HttpResponseMessage> PostJsonAsync(HttpClient client, string path, string json) =>
         client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 }

@@ -4,7 +4,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
+using EnterpriseML.Api.Serving;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EnterpriseML.IntegrationTests.Serving;
 
@@ -481,6 +485,103 @@ public sealed class PredictionApiTests
         Assert.Contains(HttpStatusCode.OK, statuses);
     }
 
+    /// <summary>
+    /// A version whose load failed once (here its artifact did not read; in production a dropped database connection
+    /// during the load) kept failing: the faulted load stayed cached under the version's key, so every later request got
+    /// the same 500 until the process restarted. Now the failed load is forgotten and the next request loads again.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Predict_AfterALoadThatFailed_LoadsTheVersionAgain(Backend backend)
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(backend, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", model);
+        using var client = api.Client(key);
+        var database = api.Services.GetRequiredService<RegistryDatabase>();
+
+        async Task SetArtifactAsync(byte[] artifact)
+        {
+            await using var connection = await database.OpenAsync();
+            await connection.ExecuteAsync("UPDATE model_versions SET artifact = @artifact WHERE tenant_id = @tenant AND model_name = 'credit'", new { artifact, tenant });
+        }
+
+        var good = await File.ReadAllBytesAsync(model);
+        await SetArtifactAsync(good[..(good.Length / 2)]);
+        using (var failed = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) }))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        await SetArtifactAsync(good);
+        using var response = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal(1, JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt32());
+    }
+
+    /// <summary>
+    /// Every champion a node had served stayed loaded after a promotion or rollback replaced it, until the process ended:
+    /// a model promoted every night (a schedule's refresh) grew the node's memory by one model a night. A former champion
+    /// is now dropped once the champion moves on, unless a request names it by version, and loaded again if asked for.
+    /// </summary>
+    [Fact]
+    public async Task Promote_FormerChampion_NoLongerHeldLoadedUnlessAskedForByVersion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", await ServingModels.CreditLogisticAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 3, "candidate", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+        var cache = api.Services.GetRequiredService<ServedModelCache>();
+        var rows = new { rows = ServingModels.CreditRows(1) };
+
+        async Task<int> ServedVersionAsync(string query = "")
+        {
+            using var response = await client.PostAsJsonAsync("/api/models/credit/predict" + query, rows);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            return JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt32();
+        }
+
+        Assert.Equal(1, await ServedVersionAsync());
+        Assert.Equal([1], cache.LoadedVersions(tenant, "credit"));
+        foreach (var (promote, reason) in new[] { (2, "promote"), (3, "promote") })
+        {
+            using var promoted = await client.PostAsync($"/api/models/credit/versions/{promote}/{reason}", null);
+            Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+            Assert.Equal(promote, await ServedVersionAsync());
+            Assert.Equal([promote], cache.LoadedVersions(tenant, "credit"));
+        }
+
+        // Promoting the champion again changes nothing, and keeps it loaded: the same instance serves on.
+        var before = await cache.GetAsync(tenant, "credit", null, CancellationToken.None);
+        using var again = await client.PostAsync("/api/models/credit/versions/3/promote", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Same(before, await cache.GetAsync(tenant, "credit", null, CancellationToken.None));
+
+        using var rollback = await client.PostAsync("/api/models/credit/rollback", null);
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        Assert.Equal(2, await ServedVersionAsync());
+        Assert.Equal([2], cache.LoadedVersions(tenant, "credit"));
+
+        // A version asked for by number stays loaded beside the champion, and still answers after a promotion.
+        Assert.Equal(1, await ServedVersionAsync("?version=1"));
+        Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
+        using var back = await client.PostAsync("/api/models/credit/versions/1/promote", null);
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        Assert.Equal(1, await ServedVersionAsync());
+        Assert.Equal(2, await ServedVersionAsync("?version=2"));
+        Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
+    }
+
     [Fact]
     public async Task HotSwap_UnderConcurrentLoad_NoRequestFailsAndTheNewChampionServes()
     {
@@ -565,6 +666,48 @@ public sealed class PredictionApiTests
         using var other = api.Client(otherKey);
         using var leak = await other.GetAsync("/api/models/scotch/recommendations/1");
         Assert.Equal(HttpStatusCode.NotFound, leak.StatusCode);
+    }
+
+    /// <summary>
+    /// An implicit-feedback model learns from the ratings at or above the relevance threshold only, but its item map
+    /// holds every rated item: a movie nobody rated 4 or more is in the map with nothing learnt about it. /similar
+    /// answered it 200 with no items, as if it had no neighbours; like an id the model never saw, it is a 404.
+    /// </summary>
+    [Fact]
+    public async Task Similar_ItemOnlyRatedBelowTheRelevanceThreshold_Returns404LikeAnUnknownItem()
+    {
+        var data = Engine.Recommendation.InteractionSet.ReadCsv(
+            [TestPaths.Dataset("recsys-movielens-small.csv")], new Engine.Recommendation.InteractionColumns("userId", "movieId", "rating"))[0];
+        var model = Engine.Recommendation.ImplicitFeedback.Fit(new Engine.Trainers.Neighbors.PopularityTrainer(), data, 4f);
+        var unlearnt = Enumerable.Range(0, model.Items.Count).First(i => !model.IsKnownItem(i));
+        var learnt = Enumerable.Range(0, model.Items.Count).First(model.IsKnownItem);
+        var path = Path.Combine(Path.GetTempPath(), $"eml-serving-popularity-{Guid.NewGuid():N}.eml");
+        try
+        {
+            await using (var file = File.Create(path))
+            {
+                model.Save(file);
+            }
+
+            await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+            using var api = new ApiHost(scope);
+            using var admin = api.Client();
+            var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+            await ServingModels.InsertVersionAsync(api, tenant, "movies", 1, "champion", path);
+            using var client = api.Client(key);
+
+            using var similar = await client.GetAsync($"/api/models/movies/similar/{model.Items[learnt]}?top=3");
+            Assert.Equal(3, (await similar.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetArrayLength());
+            using var none = await client.GetAsync($"/api/models/movies/similar/{model.Items[unlearnt]}?top=3");
+            await ServingInputTests.AssertProblemAsync(none, "Item not found",
+                $"Item '{model.Items[unlearnt]}' was not in the training data of 'movies'.", HttpStatusCode.NotFound);
+            using var never = await client.GetAsync("/api/models/movies/similar/no-such-movie");
+            await ServingInputTests.AssertProblemAsync(never, "Item not found", "Item 'no-such-movie' was not in the training data of 'movies'.", HttpStatusCode.NotFound);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>An id with a '/' is sent escaped (%2F), which Kestrel leaves escaped in the route: it must still be found.</summary>

@@ -80,6 +80,39 @@ internal static class ServingModels
         return path;
     }
 
+    /// <summary>The column <see cref="CreditWithDateAsync"/> adds to credit-german.</summary>
+    public const string DateColumn = "applied_on";
+
+    /// <summary>
+    /// Credit-german with a date-time column (<see cref="DateColumn"/>: 2019-01-01 plus the row number in days) in front,
+    /// as CSV text with its header; <paramref name="rows"/> data lines.
+    /// </summary>
+    public static string CreditWithDateSample(int rows)
+    {
+        var lines = File.ReadLines(TestPaths.Dataset("credit-german-statlog.csv")).Take(rows + 1).ToArray();
+        var start = new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        return string.Join("\n", lines.Select((l, i) => (i == 0 ? DateColumn : start.AddDays(i - 1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)) + "," + l)) + "\n";
+    }
+
+    /// <summary>A small GBDT (20 trees) on all of <see cref="CreditWithDateSample"/>, trained with the real <c>eml train</c>.</summary>
+    public static async Task<string> CreditWithDateAsync()
+    {
+        var input = Path.Combine(Path.GetTempPath(), $"eml-serving-dated-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(input, CreditWithDateSample(1000));
+        try
+        {
+            var path = Path.ChangeExtension(input, ".eml");
+            var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+                ["train", "--train", input, "--label", CreditLabel, "--trainer", "gbdt", "--set", "NumberOfTrees=20", "--seed", "7", "--threads", "1", "--save", path, "--json"]);
+            Assert.True(code == 0, $"eml train failed ({code}): {stdout}\n{stderr}");
+            return path;
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     /// <summary>An item-kNN recommender on the scotch implicit-feedback data.</summary>
     public static Task<string> ScotchItemKnnAsync() => TrainAsync("item-knn", "--task", "recommendation");
 
