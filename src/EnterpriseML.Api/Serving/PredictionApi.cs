@@ -195,7 +195,10 @@ internal static class PredictionApi
 
         if (session.MissingColumns.Length > 0)
         {
-            return TypedResults.ValidationProblem(session.MissingColumns.ToDictionary(m => m, m => new[] { $"Missing required column '{m}'." }), title: "Invalid CSV");
+            return TypedResults.ValidationProblem(
+                session.MissingColumns.ToDictionary(m => m, m => new[] { $"Missing required column '{m}'." }),
+                title: "Invalid CSV",
+                detail: $"The CSV header lacks {session.MissingColumns.Length} column(s) that model '{served.Name}' v{served.Version} needs: {string.Join(", ", session.MissingColumns)}.");
         }
 
         metrics.CountPredictions(served.Name, session.RowCount);

@@ -116,7 +116,9 @@ public sealed class PredictionApiTests
         var csvMissing = string.Join("\n", ServingModels.CreditSample(2).Split('\n').Select(l => string.Join(',', l.Split(',').Skip(1))));
         using var csvBad = await client.PostAsync("/api/models/credit/predict", new StringContent(csvMissing, Encoding.UTF8, "text/csv"));
         Assert.Equal(HttpStatusCode.BadRequest, csvBad.StatusCode);
-        Assert.True((await csvBad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("checking_status", out _));
+        var csvProblem = await csvBad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(csvProblem.GetProperty("errors").TryGetProperty("checking_status", out _));
+        Assert.Equal("The CSV header lacks 1 column(s) that model 'credit' v1 needs: checking_status.", csvProblem.GetProperty("detail").GetString());
 
         using var missingModel = await client.PostAsJsonAsync("/api/models/nope/predict", new { rows = ServingModels.CreditRows(1) });
         Assert.Equal(HttpStatusCode.NotFound, missingModel.StatusCode);
