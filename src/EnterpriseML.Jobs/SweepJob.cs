@@ -368,11 +368,17 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
 
         await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
+        // The version and the experiment's "succeeded" are one transaction: a cancel that lands after the check above
+        // either comes first (nothing is stored and the sweep ends cancelled) or finds the experiment succeeded (409).
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
-            metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}", cancellationToken);
-        winner["modelName"] = experiment.ModelName;
-        winner["modelVersion"] = version.Version;
-        await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
+            metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}",
+            (connection, transaction, stored, token) =>
+            {
+                winner["modelName"] = experiment.ModelName;
+                winner["modelVersion"] = stored.Version;
+                return experiments.FinishSucceededAsync(connection, transaction, experiment.Id, attempt, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), token);
+            },
+            cancellationToken);
         logger.LogInformation(
             "{Trials} trials; winner {Candidate} ({Kind}) with {Metric} {Score}, stored as {ModelName} version {Version}",
             result.SearchTrialCount, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
