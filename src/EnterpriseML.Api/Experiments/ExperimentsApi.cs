@@ -279,7 +279,9 @@ internal static partial class ExperimentsApi
             return TypedResults.Ok(new ExperimentAccepted(id, "cancelled"));
         }
 
-        return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {e.Status}.", statusCode: 409);
+        // The status read above may predate the one that refused the cancel (the sweep finished in between): name the current one.
+        var status = (await experiments.GetAsync(context.Caller().TenantId, id, cancellationToken))?.Status ?? "deleted";
+        return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {status}.", statusCode: 409);
     }
 
     /// <summary>Server-sent events: a <c>progress</c> event whenever the experiment changes, then <c>end</c>.</summary>

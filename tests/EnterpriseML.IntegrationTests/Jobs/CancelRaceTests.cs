@@ -63,6 +63,35 @@ public sealed class CancelRaceTests
         Assert.DoesNotContain(model.RootElement.GetProperty("history").EnumerateArray(), h => h.GetProperty("who").GetString() == $"experiment:{id}");
     }
 
+    /// <summary>
+    /// The 409 of a cancel named the status read before the cancel was tried: an experiment that finished in between
+    /// was said to be "queued" or "running" in a 409 whose title says it finished. It now names the status that refused
+    /// the cancel. The experiment's row is held by an uncommitted "succeeded" while the cancel reads it.
+    /// </summary>
+    [Fact]
+    public async Task Cancel_ExperimentFinishesWhileTheCancelWaits_409NamesTheStatusItFinishedWith()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "cancel409");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 1, modelName: "late", maxTrials: 4);
+
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        await using var finishing = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync("UPDATE experiments SET status = 'succeeded', finished_at = 1 WHERE id = @id", new { id }, finishing);
+        var cancel = client.PostAsync($"/api/experiments/{id}/cancel", null);
+        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the cancel to wait for the experiment's row");
+        await finishing.CommitAsync();
+
+        using var refused = await cancel;
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, body);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal($"Experiment '{id}' is succeeded.", problem.RootElement.GetProperty("detail").GetString());
+    }
+
     internal static async Task<string> TenantIdAsync(HttpClient client)
     {
         using var me = JsonDocument.Parse(await client.GetStringAsync("/api/me"));
