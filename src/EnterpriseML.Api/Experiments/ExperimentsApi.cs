@@ -216,7 +216,9 @@ internal static partial class ExperimentsApi
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
         try
         {
-            await jobs.EnqueueSweepAsync(record.Id, cancellationToken);
+            // Not the request's token: once the experiment is stored, a client that hangs up must not leave it queued
+            // with no job (a cluster never queues it again). Queueing is one short job store write.
+            await jobs.EnqueueSweepAsync(record.Id, CancellationToken.None);
         }
         catch (Exception e) when (e is SchedulerException or DbException)
         {
