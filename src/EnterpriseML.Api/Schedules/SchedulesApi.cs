@@ -201,7 +201,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.UnscheduleRefreshAsync(tenant, name, cancellationToken);
+        // The job store follows the row whatever the client does (see PauseAsync).
+        await jobs.UnscheduleRefreshAsync(tenant, name, CancellationToken.None);
         return TypedResults.NoContent();
     }
 
@@ -214,7 +215,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, cancellationToken);
+        // Not the request's token: with the row written, a client that hangs up must not leave the trigger firing.
+        await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, CancellationToken.None);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 
@@ -226,7 +228,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.ResumeRefreshAsync(tenant, name, cancellationToken);
+        // Not the request's token: with the row written, a client that hangs up must not leave the trigger paused.
+        await jobs.ResumeRefreshAsync(tenant, name, CancellationToken.None);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 

@@ -8,7 +8,7 @@ using Quartz;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
 
-/// <summary>A submission whose client goes away while the experiment is being queued, on the clustered PostgreSQL job store.</summary>
+/// <summary>Requests whose client goes away while the job store is being written, on the clustered PostgreSQL job store.</summary>
 public sealed class SubmitAbortTests
 {
     /// <summary>
@@ -73,6 +73,74 @@ public sealed class SubmitAbortTests
                 : null;
         }, TimeSpan.FromSeconds(60), $"experiment {id} to have its job or to be gone");
         Assert.Equal("queued with its job", state);
+    }
+
+    /// <summary>
+    /// Pause and resume wrote the schedule's row, then paused or resumed its trigger with the request's cancellation
+    /// token: a client that hung up in between left the two disagreeing, a resumed schedule whose trigger stayed paused
+    /// (it never fired again while GET said it was not paused) or a paused one whose trigger kept firing. The trigger
+    /// is now changed whatever the client does; the job store's trigger lock holds the change while the client gives up.
+    /// </summary>
+    [Theory]
+    [InlineData("pause")]
+    [InlineData("resume")]
+    public async Task PauseOrResume_ClientGoneWhileTheTriggerChanges_TriggerStillFollowsTheSchedule(string action)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "schedabort");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = "nightly", cron = "0 0 2 * * ?",
+            experiment = new { datasetName = "later", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" },
+        }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+
+        if (action == "resume")
+        {
+            using var paused = await client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "outage" });
+            Assert.Equal(System.Net.HttpStatusCode.OK, paused.StatusCode);
+        }
+
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        var triggerLock = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync("SELECT 1 FROM qrtz_locks WHERE lock_name = 'TRIGGER_ACCESS' FOR UPDATE", transaction: triggerLock);
+        using var hangUp = new CancellationTokenSource();
+        var request = action == "pause"
+            ? client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "outage" }, hangUp.Token)
+            : client.PostAsync("/api/schedules/nightly/resume", null, hangUp.Token);
+        await Processes.PollAsync(async () => await LockWaitersAsync(scope.Postgres!) > 0 ? (object)true : null, TimeSpan.FromSeconds(120),
+            $"the {action} of the trigger to wait for the job store's lock");
+        await hangUp.CancelAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10) && await LockWaitersAsync(scope.Postgres!) > 0)
+        {
+            await Task.Delay(200);
+        }
+
+        await triggerLock.CommitAsync();
+        await triggerLock.DisposeAsync();
+        try
+        {
+            using var answered = await request;
+        }
+        catch (OperationCanceledException)
+        {
+            // Hung up, as intended.
+        }
+
+        var wanted = action == "pause";
+        var seen = await Processes.PollAsync(async () =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/schedules/nightly"));
+            var paused = doc.RootElement.GetProperty("paused").GetBoolean();
+            var trigger = doc.RootElement.GetProperty("triggerState").GetString();
+            return paused == wanted && (trigger == "Paused") == wanted ? $"paused {paused}, trigger {trigger}" : null;
+        }, TimeSpan.FromSeconds(60), $"the schedule and its trigger to agree after the {action}");
+        Assert.Equal($"paused {wanted}, trigger {(wanted ? "Paused" : "Normal")}", seen);
     }
 
     /// <summary>How many other sessions wait on a lock in a statement on the job store's lock table.</summary>
