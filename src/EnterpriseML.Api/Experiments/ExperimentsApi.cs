@@ -65,7 +65,9 @@ internal static partial class ExperimentsApi
     {
         if (dataset is null)
         {
-            return ("datasetId", $"There is no dataset '{request.DatasetId}' in your tenant.");
+            return ("datasetId", string.IsNullOrWhiteSpace(request.DatasetId)
+                ? "Required: the id of a dataset in your tenant (POST /api/datasets answers it); missing or empty."
+                : $"There is no dataset '{request.DatasetId}' in your tenant.");
         }
 
         if (string.IsNullOrWhiteSpace(request.ModelName))
@@ -121,6 +123,12 @@ internal static partial class ExperimentsApi
         {
             // SweepJob validates a tabular sweep on a split of the experiment's dataset and reads no second dataset.
             return ("testDatasetId", $"Applies to the recommendation scenario (its test interactions), not '{request.Scenario}': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
+        }
+
+        if (string.IsNullOrEmpty(request.Label))
+        {
+            // Else "the dataset has no column ''", as if the caller had named an empty column.
+            return ("label", $"Required: the column to predict; missing or empty. Columns: {string.Join(", ", dataset.Profile.Columns.Select(c => c.Name))}.");
         }
 
         var label = dataset.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);

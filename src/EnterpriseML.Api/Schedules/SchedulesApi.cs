@@ -76,7 +76,7 @@ internal static partial class SchedulesApi
         var zone = string.IsNullOrWhiteSpace(request.TimeZone) ? "UTC" : request.TimeZone;
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var timeZone))
         {
-            return ExperimentsApi.FieldProblem("timeZone", $"Unknown time zone '{zone}'.");
+            return ExperimentsApi.FieldProblem("timeZone", $"Unknown time zone '{zone}': expected an IANA id such as 'Europe/Zurich' or 'UTC' (Windows ids such as 'W. Europe Standard Time' are not known: the service runs without ICU to map them).");
         }
 
         // Quartz refuses a trigger that will never fire (Feb 30, a year gone by) only when it is scheduled, as a
