@@ -59,9 +59,11 @@ public sealed class RefreshJob(
             return;
         }
 
-        if (schedule.Paused != 0)
+        if (schedule.Paused != 0 && await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) is null)
         {
-            // A fire acquired just before the pause reached the trigger.
+            // A fire acquired just before the pause reached the trigger: no new refresh while paused. A refresh already
+            // under way when its node stopped or died is still resumed below (a pause never stopped it), else its
+            // experiment stayed "running", holding one of its tenant's slots, until the schedule was resumed.
             return;
         }
 

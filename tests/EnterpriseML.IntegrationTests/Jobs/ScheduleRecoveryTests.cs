@@ -178,10 +178,14 @@ public sealed class ScheduleRecoveryTests
     /// cancellation out, so Quartz completed the firing as failed rather than handing it back for recovery: the
     /// experiment stayed "running" until the schedule's next fire (a day later for a nightly one), while a SIGTERM'd
     /// experiment is resumed at once. The schedule here fires once only (a cron with the year), so only the handed-back
-    /// firing can resume it, on the other Worker.
+    /// firing can resume it, on the other Worker. With <paramref name="pausedMeanwhile"/>, the schedule is paused while
+    /// the refresh runs: the handed-back fire found it paused and returned, leaving the experiment "running" (holding
+    /// one of its tenant's slots) until a resume; a refresh under way is now finished whatever the pause.
     /// </summary>
-    [Fact]
-    public async Task Refresh_WorkerSigtermMidRefresh_FiringHandedBackAndResumedOnTheOtherNode()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Refresh_WorkerSigtermMidRefresh_FiringHandedBackAndResumedOnTheOtherNode(bool pausedMeanwhile)
     {
         await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refsigterm");
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
@@ -220,6 +224,12 @@ public sealed class ScheduleRecoveryTests
         var (experimentId, victimNode) = (found[0], found[1]);
         var victim = workers.Single(w => w.Node == victimNode);
         var survivor = workers.Single(w => w.Node != victimNode);
+        if (pausedMeanwhile)
+        {
+            using var paused = await client.PostAsJsonAsync("/api/schedules/once/pause", new { reason = "extract is late" });
+            Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        }
+
         await victim.TerminateAsync();
         using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(40)))
         {
