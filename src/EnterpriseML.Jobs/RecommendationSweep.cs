@@ -107,11 +107,16 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             validationRowsHash = sweep.ValidationHash,
         }, SweepJob.Json);
         await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
-        var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, RecommendationScenario.Name, artifact.ToArray(),
-            metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}", cancellationToken);
-        winner["modelName"] = experiment.ModelName;
-        winner["modelVersion"] = version.Version;
-        await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
+        // One transaction with the experiment's "succeeded", as SweepJob does: a late cancel never leaves a version behind.
+        await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, RecommendationScenario.Name, artifact.ToArray(),
+            metrics.ToJsonString(), parameters, leaderboard, lineage, $"experiment:{experiment.Id}",
+            (connection, transaction, stored, token) =>
+            {
+                winner["modelName"] = experiment.ModelName;
+                winner["modelVersion"] = stored.Version;
+                return experiments.FinishSucceededAsync(connection, transaction, experiment.Id, attempt, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), token);
+            },
+            cancellationToken);
     }
 
     /// <summary>

@@ -59,9 +59,11 @@ public sealed class RefreshJob(
             return;
         }
 
-        if (schedule.Paused != 0)
+        if (schedule.Paused != 0 && await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) is null)
         {
-            // A fire acquired just before the pause reached the trigger.
+            // A fire acquired just before the pause reached the trigger: no new refresh while paused. A refresh already
+            // under way when its node stopped or died is still resumed below (a pause never stopped it), else its
+            // experiment stayed "running", holding one of its tenant's slots, until the schedule was resumed.
             return;
         }
 
@@ -145,8 +147,11 @@ public sealed class RefreshJob(
             await experiments.EndAttemptAsync(experiment.Id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
             if (!cancelled)
             {
-                // Shutting down: the job is recoverable, and the recovered fire resumes this experiment.
-                throw new JobExecutionException("Shutting down; the refresh resumes on another node.") { RefireImmediately = false };
+                // Shutting down: the cancellation is let out, as SweepJob does, so Quartz hands the firing back for
+                // recovery (RecoverFiringsCancelledByShutdown) and the recovered fire resumes this experiment on another
+                // node. Any other exception completes the firing as failed, and nothing resumed it before the next fire.
+                logger.LogInformation("Refresh of experiment {Id} released at shutdown after its recorded trials; another node resumes it", experiment.Id);
+                throw;
             }
 
             await RecordAsync(schedule, new RefreshRecord

@@ -332,8 +332,20 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             SavesModel = true,
         });
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
-        var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent);
-        var result = await new SweepRunner(sweepOptions).RunAsync(new SweepRequest(train, plan, scenario.Name), store, progress, cancellationToken);
+        var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent, store);
+        SweepResult result;
+        try
+        {
+            result = await new SweepRunner(sweepOptions).RunAsync(new SweepRequest(train, plan, scenario.Name), store, progress, cancellationToken);
+        }
+        catch
+        {
+            // A stopped sweep (cancel, shutdown, failure) lets its queued progress writes land before it hands the
+            // experiment on, so none overwrites the progress of the attempt that resumes it.
+            await progress.DrainAsync();
+            throw;
+        }
+
         await progress.FlushAsync();
 
         var report = SweepReport.Build(result, plan, train: train);
@@ -369,11 +381,17 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         }
 
         await experiments.EnsureStillOwnedAsync(experiment.Id, attempt, cancellationToken);
+        // The version and the experiment's "succeeded" are one transaction: a cancel that lands after the check above
+        // either comes first (nothing is stored and the sweep ends cancelled) or finds the experiment succeeded (409).
         var version = await models.AddVersionAsync(experiment.TenantId, experiment.ModelName, plan.Task.ToString(), artifact.ToArray(),
-            metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}", cancellationToken);
-        winner["modelName"] = experiment.ModelName;
-        winner["modelVersion"] = version.Version;
-        await experiments.FinishAsync(experiment.Id, "succeeded", null, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), cancellationToken);
+            metrics.ToJsonString(), parameters, leaderboard, lineage.ToJsonString(), changedBy ?? $"experiment:{experiment.Id}",
+            (connection, transaction, stored, token) =>
+            {
+                winner["modelName"] = experiment.ModelName;
+                winner["modelVersion"] = stored.Version;
+                return experiments.FinishSucceededAsync(connection, transaction, experiment.Id, attempt, leaderboard, winner.ToJsonString(), reportJson.ToJsonString(), token);
+            },
+            cancellationToken);
         logger.LogInformation(
             "{Trials} trials; winner {Candidate} ({Kind}) with {Metric} {Score}, stored as {ModelName} version {Version}",
             result.SearchTrialCount, result.WinnerCandidate.Name, result.WinnerCandidate.Kind, result.Metric.Name, result.Winner.ValidationScore, experiment.ModelName, version.Version);
@@ -382,13 +400,26 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
     private sealed class RegistryTrialStore(ExperimentStore experiments, string id, string node) : ITrialStore
     {
-        public Task<IReadOnlyList<TrialRecord>> LoadAsync(CancellationToken cancellationToken = default) => experiments.LoadTrialsAsync(id, cancellationToken);
+        /// <summary>How many trials earlier attempts recorded (known once the sweep has loaded them).</summary>
+        public int Loaded { get; private set; }
+
+        public async Task<IReadOnlyList<TrialRecord>> LoadAsync(CancellationToken cancellationToken = default)
+        {
+            var trials = await experiments.LoadTrialsAsync(id, cancellationToken);
+            Loaded = trials.Count;
+            return trials;
+        }
 
         public Task RecordAsync(TrialRecord trial, CancellationToken cancellationToken = default) => experiments.RecordTrialAsync(id, trial, node, cancellationToken);
     }
 
-    /// <summary>Writes progress to the experiment row, at most twice a second (and on every new best).</summary>
-    private sealed class ProgressWriter(ExperimentStore experiments, string id, double budgetSeconds, double spentSeconds) : IProgress<SweepEvent>
+    /// <summary>
+    /// Writes progress to the experiment row, at most twice a second (and on every new best). A resumed sweep first
+    /// replays the trials earlier attempts recorded, one by one from the first: those events are not written (the row
+    /// already shows them), else its trials and best score would fall back to the first replayed trial's and climb
+    /// again, going backwards on the dashboard. Writing resumes once every recorded trial is replayed.
+    /// </summary>
+    private sealed class ProgressWriter(ExperimentStore experiments, string id, double budgetSeconds, double spentSeconds, RegistryTrialStore store) : IProgress<SweepEvent>
     {
         private readonly Lock _gate = new();
         private Task _pending = Task.CompletedTask;
@@ -397,7 +428,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         public void Report(SweepEvent value)
         {
             var now = Environment.TickCount64;
-            if (value.Kind is not (SweepEventKind.NewBest or SweepEventKind.Completed or SweepEventKind.TrialFinished) || (value.Kind == SweepEventKind.TrialFinished && now - _lastWrite < 500))
+            if (value.Kind is not (SweepEventKind.NewBest or SweepEventKind.Completed or SweepEventKind.TrialFinished)
+                || (value.Kind == SweepEventKind.TrialFinished && now - _lastWrite < 500)
+                || (value.Kind != SweepEventKind.Completed && value.TrialsFinished < store.Loaded))
             {
                 return;
             }
@@ -424,6 +457,19 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             lock (_gate)
             {
                 return _pending;
+            }
+        }
+
+        /// <summary>Waits for the queued writes, whatever their outcome (the sweep is already failing or stopping).</summary>
+        public async Task DrainAsync()
+        {
+            try
+            {
+                await FlushAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The sweep's own exception is the one to report.
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
@@ -163,6 +164,36 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
         return await c.ExecuteAsync(new CommandDefinition(
             "UPDATE experiments SET status = @status, error = @error, leaderboard = COALESCE(@leaderboard, leaderboard), winner = COALESCE(@winner, winner), report = COALESCE(@report, report), finished_at = @now WHERE id = @id AND status IN ('queued', 'running')",
             new { id, status, error, leaderboard, winner, report, now = Now }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>
+    /// Marks the experiment succeeded inside <paramref name="transaction"/> (the one that stores its model version), only
+    /// while it is queued or running and <paramref name="attempt"/> is its latest attempt. Otherwise throws
+    /// <see cref="ExperimentEndedException"/> (a cancel landed after the sweep's last check) or
+    /// <see cref="AttemptSupersededException"/>, so the caller's transaction, and the version with it, is rolled back.
+    /// </summary>
+    public async Task FinishSucceededAsync(DbConnection connection, DbTransaction transaction, string id, int attempt, string? leaderboard, string? winner, string? report, CancellationToken cancellationToken = default)
+    {
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE experiments SET status = 'succeeded', error = NULL, leaderboard = COALESCE(@leaderboard, leaderboard), winner = COALESCE(@winner, winner), report = COALESCE(@report, report), finished_at = @now
+            WHERE id = @id AND status IN ('queued', 'running')
+              AND NOT EXISTS (SELECT 1 FROM experiment_attempts WHERE experiment_id = @id AND attempt > @attempt)
+            """,
+            new { id, attempt, leaderboard, winner, report, now = Now }, transaction, cancellationToken: cancellationToken));
+        if (updated == 1)
+        {
+            return;
+        }
+
+        var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT status FROM experiments WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        if (status is "queued" or "running")
+        {
+            throw new AttemptSupersededException(id, attempt);
+        }
+
+        throw new ExperimentEndedException(id, status ?? "deleted");
     }
 
     public async Task<int> StartAttemptAsync(string id, string node, CancellationToken cancellationToken = default)

@@ -74,7 +74,17 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
     /// version (the history keeps it), so a number is never given to two versions of one model; after the whole model
     /// is deleted its name starts again at 1.
     /// </summary>
-    public async Task<ModelVersionRecord> AddVersionAsync(string tenantId, string modelName, string? task, byte[] artifact, string metrics, string parameters, string? leaderboard, string lineage, string changedBy, CancellationToken cancellationToken = default)
+    public Task<ModelVersionRecord> AddVersionAsync(string tenantId, string modelName, string? task, byte[] artifact, string metrics, string parameters, string? leaderboard, string lineage, string changedBy, CancellationToken cancellationToken = default) =>
+        AddVersionAsync(tenantId, modelName, task, artifact, metrics, parameters, leaderboard, lineage, changedBy, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AddVersionAsync(string, string, string?, byte[], string, string, string?, string, string, CancellationToken)"/>,
+    /// and runs <paramref name="beforeCommit"/> in the same transaction once the version is written: when it throws,
+    /// nothing is stored. A sweep marks its experiment succeeded there, so the version and the experiment's end are
+    /// one step that a cancel cannot fall between.
+    /// </summary>
+    public async Task<ModelVersionRecord> AddVersionAsync(string tenantId, string modelName, string? task, byte[] artifact, string metrics, string parameters, string? leaderboard, string lineage, string changedBy,
+        Func<DbConnection, DbTransaction, ModelVersionRecord, CancellationToken, Task>? beforeCommit, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
@@ -96,8 +106,14 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
             "INSERT INTO model_versions (tenant_id, model_name, version, stage, artifact, artifact_sha256, metrics, parameters, leaderboard, lineage, created_at) VALUES (@tenantId, @modelName, @version, @stage, @artifact, @sha, @metrics, @parameters, @leaderboard, @lineage, @now)",
             new { tenantId, modelName, version, stage, artifact, sha, metrics, parameters, leaderboard, lineage, now }, tx, cancellationToken: cancellationToken));
         await HistoryAsync(c, tx, tenantId, modelName, version, null, stage, changedBy, stage == "champion" ? "first version of the model" : "new version", cancellationToken);
+        var stored = new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
+        if (beforeCommit is not null)
+        {
+            await beforeCommit(c, tx, stored, cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
-        return new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
+        return stored;
     }
 
     public async Task<IReadOnlyList<string>> NamesAsync(string tenantId, CancellationToken cancellationToken = default)

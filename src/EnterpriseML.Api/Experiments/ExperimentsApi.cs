@@ -65,7 +65,9 @@ internal static partial class ExperimentsApi
     {
         if (dataset is null)
         {
-            return ("datasetId", $"There is no dataset '{request.DatasetId}' in your tenant.");
+            return ("datasetId", string.IsNullOrWhiteSpace(request.DatasetId)
+                ? "Required: the id of a dataset in your tenant (POST /api/datasets answers it); missing or empty."
+                : $"There is no dataset '{request.DatasetId}' in your tenant.");
         }
 
         if (string.IsNullOrWhiteSpace(request.ModelName))
@@ -121,6 +123,12 @@ internal static partial class ExperimentsApi
         {
             // SweepJob validates a tabular sweep on a split of the experiment's dataset and reads no second dataset.
             return ("testDatasetId", $"Applies to the recommendation scenario (its test interactions), not '{request.Scenario}': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
+        }
+
+        if (string.IsNullOrEmpty(request.Label))
+        {
+            // Else "the dataset has no column ''", as if the caller had named an empty column.
+            return ("label", $"Required: the column to predict; missing or empty. Columns: {string.Join(", ", dataset.Profile.Columns.Select(c => c.Name))}.");
         }
 
         var label = dataset.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);
@@ -216,7 +224,9 @@ internal static partial class ExperimentsApi
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
         try
         {
-            await jobs.EnqueueSweepAsync(record.Id, cancellationToken);
+            // Not the request's token: once the experiment is stored, a client that hangs up must not leave it queued
+            // with no job (a cluster never queues it again). Queueing is one short job store write.
+            await jobs.EnqueueSweepAsync(record.Id, CancellationToken.None);
         }
         catch (Exception e) when (e is SchedulerException or DbException)
         {
@@ -279,7 +289,9 @@ internal static partial class ExperimentsApi
             return TypedResults.Ok(new ExperimentAccepted(id, "cancelled"));
         }
 
-        return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {e.Status}.", statusCode: 409);
+        // The status read above may predate the one that refused the cancel (the sweep finished in between): name the current one.
+        var status = (await experiments.GetAsync(context.Caller().TenantId, id, cancellationToken))?.Status ?? "deleted";
+        return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {status}.", statusCode: 409);
     }
 
     /// <summary>Server-sent events: a <c>progress</c> event whenever the experiment changes, then <c>end</c>.</summary>

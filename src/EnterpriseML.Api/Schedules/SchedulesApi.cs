@@ -76,7 +76,7 @@ internal static partial class SchedulesApi
         var zone = string.IsNullOrWhiteSpace(request.TimeZone) ? "UTC" : request.TimeZone;
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var timeZone))
         {
-            return ExperimentsApi.FieldProblem("timeZone", $"Unknown time zone '{zone}'.");
+            return ExperimentsApi.FieldProblem("timeZone", $"Unknown time zone '{zone}': expected an IANA id such as 'Europe/Zurich' or 'UTC' (Windows ids such as 'W. Europe Standard Time' are not known: the service runs without ICU to map them).");
         }
 
         // Quartz refuses a trigger that will never fire (Feb 30, a year gone by) only when it is scheduled, as a
@@ -201,7 +201,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.UnscheduleRefreshAsync(tenant, name, cancellationToken);
+        // The job store follows the row whatever the client does (see PauseAsync).
+        await jobs.UnscheduleRefreshAsync(tenant, name, CancellationToken.None);
         return TypedResults.NoContent();
     }
 
@@ -214,7 +215,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, cancellationToken);
+        // Not the request's token: with the row written, a client that hangs up must not leave the trigger firing.
+        await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, CancellationToken.None);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 
@@ -226,7 +228,8 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        await jobs.ResumeRefreshAsync(tenant, name, cancellationToken);
+        // Not the request's token: with the row written, a client that hangs up must not leave the trigger paused.
+        await jobs.ResumeRefreshAsync(tenant, name, CancellationToken.None);
         return await GetAsync(name, context, schedules, jobs, cancellationToken);
     }
 

@@ -241,6 +241,29 @@ public sealed class ExperimentFlowTests
         await AssertNoExperimentAsync(client);
     }
 
+    /// <summary>
+    /// A request without a dataset id or a label was told "There is no dataset '' in your tenant." or "The dataset has
+    /// no column ''", as if it had named an empty one; it is now told the field is required and what it takes.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_DatasetIdOrLabelMissing_Is400SayingTheFieldIsRequired()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "required");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "small.csv", "x,y\n1,a\n2,b\n3,a\n4,b\n"u8.ToArray());
+
+        await AssertFieldAsync(client, new { label = "y", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId",
+            "Required: the id of a dataset in your tenant (POST /api/datasets answers it); missing or empty.");
+        await AssertFieldAsync(client, new { datasetId = "nope", label = "y", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "datasetId",
+            "There is no dataset 'nope' in your tenant.");
+        await AssertFieldAsync(client, new { datasetId, scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label",
+            "Required: the column to predict; missing or empty. Columns: x, y.");
+        await AssertFieldAsync(client, new { datasetId, label = "", scenario = "auto", budgetSeconds = 5, modelName = "m" }, "label",
+            "Required: the column to predict; missing or empty. Columns: x, y.");
+        await AssertNoExperimentAsync(client);
+    }
+
     /// <summary>A numeric label with a stray value is refused naming the value and its line, not as "too many classes".</summary>
     [Fact]
     public async Task Experiment_NumericLabelWithAStrayValue_Is400NamingTheLine()
@@ -483,6 +506,25 @@ public sealed class SchedulesApiTests
         using var ok = await client.PostAsJsonAsync("/api/schedules",
             new { name = "nightly", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", holdoutFraction = 0.3 }, promotion = new { metric = "auc" } });
         Assert.True(ok.StatusCode == HttpStatusCode.Created, await ok.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>An unknown time zone was "Unknown time zone 'X'." with nothing on what the field takes; it now says.</summary>
+    [Fact]
+    public async Task Schedules_UnknownTimeZone_Is400SayingWhatItExpects()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "schedtz");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var experiment = new { datasetName = "credit", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk" };
+
+        foreach (var zone in new[] { "Mars/Olympus", "W. Europe Standard Time" })
+        {
+            await AssertFieldAsync(client, new { name = "n", cron = "0 0 2 * * ?", timeZone = zone, experiment }, "timeZone",
+                $"Unknown time zone '{zone}': expected an IANA id such as 'Europe/Zurich' or 'UTC' (Windows ids such as 'W. Europe Standard Time' are not known: the service runs without ICU to map them).");
+        }
+
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules"));
+        Assert.Equal(0, list.RootElement.GetArrayLength());
     }
 
     private static async Task AssertFieldAsync(HttpClient client, object request, string field, string detail)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -170,6 +171,91 @@ public sealed class ScheduleRecoveryTests
         {
             await Processes.KillAllAsync(workers.Values);
         }
+    }
+
+    /// <summary>
+    /// A Worker stopped with SIGTERM mid-refresh ended the fire with a JobExecutionException instead of letting the
+    /// cancellation out, so Quartz completed the firing as failed rather than handing it back for recovery: the
+    /// experiment stayed "running" until the schedule's next fire (a day later for a nightly one), while a SIGTERM'd
+    /// experiment is resumed at once. The schedule here fires once only (a cron with the year), so only the handed-back
+    /// firing can resume it, on the other Worker. With <paramref name="pausedMeanwhile"/>, the schedule is paused while
+    /// the refresh runs: the handed-back fire found it paused and returned, leaving the experiment "running" (holding
+    /// one of its tenant's slots) until a resume; a refresh under way is now finished whatever the pause.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Refresh_WorkerSigtermMidRefresh_FiringHandedBackAndResumedOnTheOtherNode(bool pausedMeanwhile)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refsigterm");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
+        {
+            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+        }
+
+        await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
+        await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
+        var workers = new[] { first, second };
+        var jobs = api.Services.GetRequiredService<JobClient>();
+        var probe = await jobs.EnqueueProbeAsync();
+        await Processes.PollAsync(() => jobs.ProbeRanOnAsync(probe), TimeSpan.FromSeconds(120), "a Worker to run jobs");
+
+        var at = DateTimeOffset.UtcNow.AddSeconds(10);
+        await CreateAsync(client, "once", string.Create(CultureInfo.InvariantCulture, $"{at.Second} {at.Minute} {at.Hour} {at.Day} {at.Month} ? {at.Year}"), budgetSeconds: 60, maxTrials: 30);
+        var found = await Processes.PollAsync<string[]>(async () =>
+        {
+            using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
+            foreach (var e in list.RootElement.GetProperty("items").EnumerateArray())
+            {
+                var id = e.GetProperty("id").GetString()!;
+                using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+                var trials = doc.RootElement.GetProperty("trials");
+                if (trials.GetArrayLength() >= 1)
+                {
+                    return [id, trials[0].GetProperty("node").GetString()!];
+                }
+            }
+
+            return null;
+        }, TimeSpan.FromSeconds(120), "the refresh's sweep to record a trial");
+        var (experimentId, victimNode) = (found[0], found[1]);
+        var victim = workers.Single(w => w.Node == victimNode);
+        var survivor = workers.Single(w => w.Node != victimNode);
+        if (pausedMeanwhile)
+        {
+            using var paused = await client.PostAsJsonAsync("/api/schedules/once/pause", new { reason = "extract is late" });
+            Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        }
+
+        await victim.TerminateAsync();
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(40)))
+        {
+            await victim.Process.WaitForExitAsync(exit.Token);
+        }
+
+        Assert.True(victim.Process.ExitCode == 0, $"exit code {victim.Process.ExitCode}\n{victim.Output}");
+        var refresh = await Processes.PollAsync<JsonElement?>(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/once"));
+            var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().ToList();
+            return refreshes.Count > 0 ? refreshes[^1].Clone() : null;
+        }, TimeSpan.FromSeconds(180), $"the handed-back refresh of experiment {experimentId} to finish on {survivor.Node}");
+        Assert.Equal(experimentId, refresh!.Value.GetProperty("experimentId").GetString());
+        Assert.Equal("promoted", refresh.Value.GetProperty("status").GetString());
+
+        using var resumed = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+        var root = resumed.RootElement;
+        Assert.Equal("succeeded", root.GetProperty("status").GetString());
+        var attempts = root.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(victimNode, attempts[0].GetProperty("node").GetString());
+        Assert.Equal("interrupted", attempts[0].GetProperty("outcome").GetString());
+        Assert.Equal(survivor.Node, attempts[^1].GetProperty("node").GetString());
+        Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
+        var trials = root.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(trials.Count, trials.Select(t => t.GetProperty("trial").GetInt64()).Distinct().Count());
     }
 
     private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3, int? maxTrials = null)

@@ -135,10 +135,11 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
     /// <summary>
     /// The challenger deleted while the refresh decides: it was scored, beat the champion, and its promotion found no
     /// such version. The refresh used to ignore that and record "promoted"; it now records <c>kept</c> with
-    /// <c>challengerDeleted</c> and a reason that says so. Driven by PostgreSQL row locks, not timing: a lock on the
-    /// model row holds the challenger's store, a lock on the experiment row then holds the refresh right after it, a
-    /// second model-row lock queues the delete ahead of the refresh's promotion, and each is released only once the
-    /// next step is seen waiting.
+    /// <c>challengerDeleted</c> and a reason that says so. Driven by PostgreSQL locks, not timing: a lock on the
+    /// model row holds the challenger's store, a lock on the experiment row then holds it just before it commits (the
+    /// version and the experiment's "succeeded" are one transaction), a table lock on model_versions queued behind it
+    /// holds the refresh right after the commit, before it reads the challenger back, a second model-row lock queues
+    /// the delete ahead of the refresh's promotion, and each is released only once the next step is seen waiting.
     /// </summary>
     [Fact]
     public async Task Refresh_ChallengerDeletedBeforeItsPromotion_RecordedAsKeptWithChallengerDeleted()
@@ -175,8 +176,17 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         await using var experimentLock = await experimentGate.BeginTransactionAsync();
         await experimentGate.ExecuteAsync("SELECT 1 FROM experiments WHERE id = @experimentId FOR UPDATE", new { experimentId }, experimentLock);
         await modelLock.CommitAsync();
-        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh to wait after storing its challenger");
-        var challenger = await modelGate.ExecuteScalarAsync<long>("SELECT version FROM model_versions WHERE model_name = @Model AND strpos(lineage, @experimentId) > 0", new { Model, experimentId });
+        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh's store to wait, its challenger written, to mark the experiment succeeded");
+
+        // Queued behind the store's transaction, the table lock is granted when it commits and holds the refresh there.
+        await using var versionsGate = new NpgsqlConnection(scope.Postgres);
+        await versionsGate.OpenAsync();
+        var versionsLock = await versionsGate.BeginTransactionAsync();
+        var tableLocked = versionsGate.ExecuteAsync("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE", transaction: versionsLock);
+        await WaitForLockWaitersAsync(scope.Postgres!, "LOCK TABLE model_versions", 1, "the table lock to queue behind the challenger's store");
+        await experimentLock.CommitAsync();
+        await tableLocked;
+        var challenger = await versionsGate.ExecuteScalarAsync<long>("SELECT version FROM model_versions WHERE model_name = @Model AND strpos(lineage, @experimentId) > 0", new { Model, experimentId }, versionsLock);
         Assert.True(challenger > noisyChampion);
 
         // The delete takes the model lock first; the refresh's promotion queues behind it.
@@ -184,7 +194,8 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         await modelGate.ExecuteAsync("SELECT 1 FROM models WHERE name = @Model FOR UPDATE", new { Model }, modelLock);
         var delete = client.DeleteAsync($"/api/models/{Model}/versions/{challenger}");
         await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the version delete to wait for the model lock");
-        await experimentLock.CommitAsync();
+        await versionsLock.CommitAsync();
+        await versionsLock.DisposeAsync();
         await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 2, "the refresh's promotion to queue behind the delete");
         await modelLock.CommitAsync();
         await modelLock.DisposeAsync();
