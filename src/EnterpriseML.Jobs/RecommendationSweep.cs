@@ -54,7 +54,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             BudgetSeconds = left,
             MaximumTrials = request.MaxTrials,
             Seed = request.Seed ?? 0,
-            MaximumDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / options.MaxConcurrentSweeps),
+            MaximumDegreeOfParallelism = options.TrialThreadsPerSweep(Environment.ProcessorCount),
             UserColumn = columns.User,
             ItemColumn = columns.Item,
             RecordedTrials = await experiments.LoadTrialsAsync(experiment.Id, cancellationToken),
