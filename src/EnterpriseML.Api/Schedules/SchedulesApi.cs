@@ -193,7 +193,8 @@ internal static partial class SchedulesApi
         return TypedResults.Ok(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, name, cancellationToken), await schedules.RefreshesAsync(tenant, name, cancellationToken: cancellationToken)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string name, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         if (!await schedules.DeleteAsync(tenant, name, cancellationToken))
@@ -203,6 +204,17 @@ internal static partial class SchedulesApi
 
         // The job store follows the row whatever the client does (see PauseAsync).
         await jobs.UnscheduleRefreshAsync(tenant, name, CancellationToken.None);
+
+        // A refresh under way is cancelled, as POST /api/experiments/{id}/cancel does (its trials kept, no model stored;
+        // the sweep sees the status within about a second). Left running, its outcome had nowhere to be recorded, and a
+        // node that stopped or died under it left the experiment 'running' for ever: the deleted job never fires again
+        // to resume it, so the tenant's slot and every delete of its model (a 409) stayed held.
+        if (await experiments.FindUnfinishedForScheduleAsync(tenant, name, CancellationToken.None) is { } refresh)
+        {
+            await experiments.FinishAsync(
+                refresh.Id, "cancelled", $"Schedule '{name}' was deleted by {ModelsApi.Who(context)} while this refresh ran; nothing was promoted.", null, null, null, CancellationToken.None);
+        }
+
         return TypedResults.NoContent();
     }
 

@@ -133,6 +133,74 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// DELETE of a schedule whose refresh is sweeping cancels that refresh's experiment: it ends <c>cancelled</c> with a
+    /// reason naming the schedule, keeps its trials and stores no model. It used to run on with nowhere to record its
+    /// outcome, and a node that stopped under it left it <c>running</c> for ever (the deleted job never fires again).
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Postgres)]
+    [InlineData(Backend.Sqlite)]
+    public async Task Delete_WhileARefreshSweeps_CancelsItsExperimentAndStoresNoModel(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "refdelsched");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        await UploadAsync(client, await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv"));
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = Schedule,
+            cron = "0/5 * * * * ?",
+            experiment = new { datasetName = "transactions", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 600, modelName = Model, seed = 5 },
+            promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var experimentId = await Processes.PollAsync(async () =>
+        {
+            using var running = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
+            foreach (var item in running.RootElement.GetProperty("items").EnumerateArray())
+            {
+                var id = item.GetProperty("id").GetString()!;
+                using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
+                if (doc.RootElement.GetProperty("trials").GetArrayLength() >= 1)
+                {
+                    return id;
+                }
+            }
+
+            return null;
+        }, TimeSpan.FromSeconds(120), "the refresh's sweep to record a trial");
+
+        using (var deleted = await client.DeleteAsync($"/api/schedules/{Schedule}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var ended = await Processes.PollAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+            var attempts = doc.RootElement.GetProperty("attempts");
+            return attempts.GetArrayLength() > 0 && attempts[attempts.GetArrayLength() - 1].GetProperty("outcome").ValueKind == JsonValueKind.String
+                ? (JsonElement?)doc.RootElement.Clone()
+                : null;
+        }, TimeSpan.FromSeconds(60), $"experiment {experimentId}'s refresh to stop");
+        var root = ended!.Value;
+        Assert.Equal("cancelled", root.GetProperty("status").GetString());
+        Assert.StartsWith($"Schedule '{Schedule}' was deleted by ", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", root.GetProperty("attempts")[root.GetProperty("attempts").GetArrayLength() - 1].GetProperty("outcome").GetString());
+        Assert.True(root.GetProperty("trials").GetArrayLength() >= 1);
+        using (var model = await client.GetAsync($"/api/models/{Model}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, model.StatusCode);
+        }
+
+        using var running = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
+        Assert.Equal(0, running.RootElement.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>
     /// The challenger deleted while the refresh decides: it was scored, beat the champion, and its promotion found no
     /// such version. The refresh used to ignore that and record "promoted"; it now records <c>kept</c> with
     /// <c>challengerDeleted</c> and a reason that says so. Driven by PostgreSQL locks, not timing: a lock on the
