@@ -233,7 +233,8 @@ internal static class PredictionApi
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
-    private static async Task<IResult> SimilarAsync(string name, string itemId, int? top, int? version, HttpContext context, ServedModelCache cache, CancellationToken cancellationToken)
+    private static async Task<IResult> SimilarAsync(
+        string name, string itemId, int? top, int? version, HttpContext context, ServedModelCache cache, ServingMetrics metrics, CancellationToken cancellationToken)
     {
         if (TopProblem(top) is { } badTop)
         {
@@ -256,6 +257,7 @@ internal static class PredictionApi
         }
 
         var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
+        metrics.CountPredictions(name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 

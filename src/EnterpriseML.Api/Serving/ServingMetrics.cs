@@ -44,7 +44,7 @@ internal sealed class ServingMetrics
             histogram.Render(text, "eml_http_request_duration_seconds", $"route=\"{Escape(route)}\"");
         }
 
-        text.AppendLine("# HELP eml_predictions_total Rows predicted (and recommendation requests) per model.");
+        text.AppendLine("# HELP eml_predictions_total Rows predicted (and recommendation and similar-items requests) per model.");
         text.AppendLine("# TYPE eml_predictions_total counter");
         foreach (var (model, count) in _predictions.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {

@@ -659,6 +659,9 @@ public sealed class PredictionApiTests
         Assert.DoesNotContain(neighbours, n => n.GetProperty("item").GetString() == "Chivas.Regal");
         Assert.True(neighbours[0].GetProperty("score").GetDouble() >= neighbours[2].GetProperty("score").GetDouble());
 
+        // One recommendation request and one similar-items request served: each counts once for the model.
+        Assert.Contains("eml_predictions_total{model=\"scotch\"} 2\n", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
         using var unknownItem = await client.GetAsync("/api/models/scotch/similar/No.Such.Whisky");
         Assert.Equal(HttpStatusCode.NotFound, unknownItem.StatusCode);
         using var wrongKind = await client.GetAsync("/api/models/credit/recommendations/1");
