@@ -37,16 +37,16 @@ public sealed class CancelRaceTests
         await using var modelLock = await modelGate.BeginTransactionAsync();
         await modelGate.ExecuteAsync("SELECT 1 FROM models WHERE name = 'race' FOR UPDATE", transaction: modelLock);
         var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 60, seed: 1, modelName: "race", maxTrials: 4);
-        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the sweep's store to wait for the model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the sweep's store to wait for the model lock");
 
         await using var experimentGate = new NpgsqlConnection(scope.Postgres);
         await experimentGate.OpenAsync();
         await using var experimentLock = await experimentGate.BeginTransactionAsync();
         await experimentGate.ExecuteAsync("SELECT 1 FROM experiments WHERE id = @id FOR UPDATE", new { id }, experimentLock);
         var cancel = client.PostAsync($"/api/experiments/{id}/cancel", null);
-        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the cancel to wait for the experiment's row");
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the cancel to wait for the experiment's row");
         await modelLock.CommitAsync();
-        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 2, "the sweep, its version written, to queue behind the cancel");
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 2, "the sweep, its version written, to queue behind the cancel");
         await experimentLock.CommitAsync();
 
         using (var cancelled = await cancel)
@@ -82,7 +82,7 @@ public sealed class CancelRaceTests
         await using var finishing = await gate.BeginTransactionAsync();
         await gate.ExecuteAsync("UPDATE experiments SET status = 'succeeded', finished_at = 1 WHERE id = @id", new { id }, finishing);
         var cancel = client.PostAsync($"/api/experiments/{id}/cancel", null);
-        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the cancel to wait for the experiment's row");
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the cancel to wait for the experiment's row");
         await finishing.CommitAsync();
 
         using var refused = await cancel;
@@ -97,15 +97,4 @@ public sealed class CancelRaceTests
         using var me = JsonDocument.Parse(await client.GetStringAsync("/api/me"));
         return me.RootElement.GetProperty("tenantId").GetString()!;
     }
-
-    /// <summary>Polls pg_stat_activity until at least <paramref name="count"/> other sessions wait on a lock in a statement containing <paramref name="statement"/>.</summary>
-    internal static Task<object> WaitForLockWaitersAsync(string connectionString, string statement, int count, string what) => Processes.PollAsync(async () =>
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        var waiting = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, @statement) > 0",
-            new { statement });
-        return waiting >= count ? (object)true : null;
-    }, TimeSpan.FromSeconds(120), what);
 }

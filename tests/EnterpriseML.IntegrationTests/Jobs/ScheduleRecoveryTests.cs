@@ -125,23 +125,7 @@ public sealed class ScheduleRecoveryTests
             await CreateAsync(client, "nightly", "0/3 * * * * ?", budgetSeconds: 60, maxTrials: 30);
 
             // The first fire's experiment records a trial: kill the node running it (SIGKILL, no checkpoint).
-            var found = await Processes.PollAsync<string[]>(async () =>
-            {
-                using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
-                foreach (var e in list.RootElement.GetProperty("items").EnumerateArray())
-                {
-                    var id = e.GetProperty("id").GetString()!;
-                    using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
-                    var trials = doc.RootElement.GetProperty("trials");
-                    if (trials.GetArrayLength() >= 1)
-                    {
-                        return [id, trials[0].GetProperty("node").GetString()!];
-                    }
-                }
-
-                return null;
-            }, TimeSpan.FromSeconds(90), "the refresh's sweep to record a trial");
-            var (experimentId, victimNode) = (found[0], found[1]);
+            var (experimentId, victimNode) = await Waits.RunningExperimentWithATrialAsync(client, "the refresh's sweep to record a trial");
             workers[victimNode].Kill(entireProcessTree: true);
             await workers[victimNode].WaitForExitAsync();
 
@@ -205,23 +189,7 @@ public sealed class ScheduleRecoveryTests
 
         var at = DateTimeOffset.UtcNow.AddSeconds(10);
         await CreateAsync(client, "once", string.Create(CultureInfo.InvariantCulture, $"{at.Second} {at.Minute} {at.Hour} {at.Day} {at.Month} ? {at.Year}"), budgetSeconds: 60, maxTrials: 30);
-        var found = await Processes.PollAsync<string[]>(async () =>
-        {
-            using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
-            foreach (var e in list.RootElement.GetProperty("items").EnumerateArray())
-            {
-                var id = e.GetProperty("id").GetString()!;
-                using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
-                var trials = doc.RootElement.GetProperty("trials");
-                if (trials.GetArrayLength() >= 1)
-                {
-                    return [id, trials[0].GetProperty("node").GetString()!];
-                }
-            }
-
-            return null;
-        }, TimeSpan.FromSeconds(120), "the refresh's sweep to record a trial");
-        var (experimentId, victimNode) = (found[0], found[1]);
+        var (experimentId, victimNode) = await Waits.RunningExperimentWithATrialAsync(client, "the refresh's sweep to record a trial");
         var victim = workers.Single(w => w.Node == victimNode);
         var survivor = workers.Single(w => w.Node != victimNode);
         if (pausedMeanwhile)

@@ -157,21 +157,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
-        var experimentId = await Processes.PollAsync(async () =>
-        {
-            using var running = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=running"));
-            foreach (var item in running.RootElement.GetProperty("items").EnumerateArray())
-            {
-                var id = item.GetProperty("id").GetString()!;
-                using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
-                if (doc.RootElement.GetProperty("trials").GetArrayLength() >= 1)
-                {
-                    return id;
-                }
-            }
-
-            return null;
-        }, TimeSpan.FromSeconds(120), "the refresh's sweep to record a trial");
+        var (experimentId, _) = await Waits.RunningExperimentWithATrialAsync(client, "the refresh's sweep to record a trial");
 
         using (var deleted = await client.DeleteAsync($"/api/schedules/{Schedule}"))
         {
@@ -236,7 +222,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
         }
 
-        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the challenger's store to wait for the model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the challenger's store to wait for the model lock");
         var experimentId = await modelGate.ExecuteScalarAsync<string>("SELECT id FROM experiments WHERE status = 'running' AND dataset_id = @cleanId", new { cleanId });
         Assert.NotNull(experimentId);
         await using var experimentGate = new NpgsqlConnection(scope.Postgres);
@@ -244,14 +230,14 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         await using var experimentLock = await experimentGate.BeginTransactionAsync();
         await experimentGate.ExecuteAsync("SELECT 1 FROM experiments WHERE id = @experimentId FOR UPDATE", new { experimentId }, experimentLock);
         await modelLock.CommitAsync();
-        await WaitForLockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh's store to wait, its challenger written, to mark the experiment succeeded");
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE experiments SET status", 1, "the refresh's store to wait, its challenger written, to mark the experiment succeeded");
 
         // Queued behind the store's transaction, the table lock is granted when it commits and holds the refresh there.
         await using var versionsGate = new NpgsqlConnection(scope.Postgres);
         await versionsGate.OpenAsync();
         var versionsLock = await versionsGate.BeginTransactionAsync();
         var tableLocked = versionsGate.ExecuteAsync("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE", transaction: versionsLock);
-        await WaitForLockWaitersAsync(scope.Postgres!, "LOCK TABLE model_versions", 1, "the table lock to queue behind the challenger's store");
+        await Waits.LockWaitersAsync(scope.Postgres!, "LOCK TABLE model_versions", 1, "the table lock to queue behind the challenger's store");
         await experimentLock.CommitAsync();
         await tableLocked;
         var challenger = await versionsGate.ExecuteScalarAsync<long>("SELECT version FROM model_versions WHERE model_name = @Model AND strpos(lineage, @experimentId) > 0", new { Model, experimentId }, versionsLock);
@@ -261,10 +247,10 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         modelLock = await modelGate.BeginTransactionAsync();
         await modelGate.ExecuteAsync("SELECT 1 FROM models WHERE name = @Model FOR UPDATE", new { Model }, modelLock);
         var delete = client.DeleteAsync($"/api/models/{Model}/versions/{challenger}");
-        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the version delete to wait for the model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the version delete to wait for the model lock");
         await versionsLock.CommitAsync();
         await versionsLock.DisposeAsync();
-        await WaitForLockWaitersAsync(scope.Postgres!, "FROM models WHERE", 2, "the refresh's promotion to queue behind the delete");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FROM models WHERE", 2, "the refresh's promotion to queue behind the delete");
         await modelLock.CommitAsync();
         await modelLock.DisposeAsync();
         using (var deleted = await delete)
@@ -301,21 +287,6 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         Assert.DoesNotContain(model.RootElement.GetProperty("history").EnumerateArray(), h => h.GetProperty("version").GetInt64() == challenger && h.GetProperty("to").GetString() == "champion");
     }
 
-    /// <summary>Polls pg_stat_activity until at least <paramref name="count"/> other sessions wait on a lock in a statement containing <paramref name="statement"/>.</summary>
-    private static Task<object> WaitForLockWaitersAsync(string connectionString, string statement, int count, string what) => Processes.PollAsync(async () =>
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        var waiting = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, @statement) > 0",
-            new { statement });
-        return waiting >= count ? (object)true : null;
-    }, TimeSpan.FromSeconds(120), what);
-
-    /// <summary>
-    /// Resumes the schedule, waits for its first refresh on <paramref name="datasetId"/>, then pauses it (so the next
-    /// upload is what the following fire sees) and returns that refresh.
-    /// </summary>
     /// <summary>The schedule both refresh tests create: every 5 s, a 6-trial sweep of the latest "transactions" upload.</summary>
     private static readonly object RefreshSchedule = new
     {
@@ -325,6 +296,10 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
     };
 
+    /// <summary>
+    /// Resumes the schedule, waits for its first refresh on <paramref name="datasetId"/>, then pauses it (so the next
+    /// upload is what the following fire sees) and returns that refresh.
+    /// </summary>
     private static async Task<JsonElement> RefreshOnAsync(HttpClient client, string datasetId)
     {
         using (var resume = await client.PostAsync($"/api/schedules/{Schedule}/resume", null))
@@ -335,6 +310,7 @@ public sealed class ScheduledRefreshTests(ITestOutputHelper output)
         var refresh = await Processes.PollAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+            // Newest first: the last match is the first refresh on the dataset.
             var match = doc.RootElement.GetProperty("refreshes").EnumerateArray().LastOrDefault(r => r.GetProperty("datasetId").GetString() == datasetId);
             return match.ValueKind == JsonValueKind.Object ? (JsonElement?)match.Clone() : null;
         }, TimeSpan.FromSeconds(120), $"a refresh on dataset {datasetId}");

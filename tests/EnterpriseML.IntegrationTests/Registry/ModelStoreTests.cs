@@ -105,9 +105,9 @@ public sealed class ModelStoreTests
         await gate.ExecuteAsync("SELECT 1 FROM model_versions WHERE tenant_id = @t AND model_name = 'risk' AND version = 1 FOR UPDATE", new { t = tenant.Id }, gateTx);
 
         var delete = deleter.DeleteModelAsync(tenant.Id, "risk");
-        await WaitForLockWaiterAsync(scope.Postgres!, "DELETE FROM model_versions", "the delete to wait for the gate's row lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "DELETE FROM model_versions", 1, "the delete to wait for the gate's row lock", TimeSpan.FromSeconds(30));
         var store = writer.AddVersionAsync(tenant.Id, "risk", "Binary", [3], "{}", "{}", null, "{}", "experiment:late");
-        await WaitForLockWaiterAsync(scope.Postgres!, "FROM models WHERE", "the store to wait for the delete's model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FROM models WHERE", 1, "the store to wait for the delete's model lock", TimeSpan.FromSeconds(30));
         await gateTx.CommitAsync();
 
         Assert.True(await delete);
@@ -146,9 +146,9 @@ public sealed class ModelStoreTests
         await gate.ExecuteAsync("SELECT 1 FROM model_versions WHERE tenant_id = @t AND model_name = 'risk' AND version = 1 FOR UPDATE", new { t = tenant.Id }, gateTx);
 
         var delete = deleter.DeleteModelUnlessInUseAsync(tenant.Id, "risk");
-        await WaitForLockWaiterAsync(scope.Postgres!, "DELETE FROM model_versions", "the delete to wait for the gate's row lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "DELETE FROM model_versions", 1, "the delete to wait for the gate's row lock", TimeSpan.FromSeconds(30));
         var create = schedules.CreateAsync(tenant.Id, "nightly", "0 0 3 1 1 ?", "UTC", RiskExperiment, "{}");
-        await WaitForLockWaiterAsync(scope.Postgres!, "FOR KEY SHARE", "the schedule to wait for the delete's model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FOR KEY SHARE", 1, "the schedule to wait for the delete's model lock", TimeSpan.FromSeconds(30));
         await gateTx.CommitAsync();
 
         var deleted = await delete;
@@ -185,9 +185,9 @@ public sealed class ModelStoreTests
             new { t = tenant.Id }, gateTx);
 
         var create = schedules.CreateAsync(tenant.Id, "nightly", "0 0 3 1 1 ?", "UTC", RiskExperiment, "{}");
-        await WaitForLockWaiterAsync(scope.Postgres!, "INSERT INTO schedules", "the schedule's insert to wait for the gate's row");
+        await Waits.LockWaitersAsync(scope.Postgres!, "INSERT INTO schedules", 1, "the schedule's insert to wait for the gate's row", TimeSpan.FromSeconds(30));
         var delete = deleter.DeleteModelUnlessInUseAsync(tenant.Id, "risk");
-        await WaitForLockWaiterAsync(scope.Postgres!, "FOR UPDATE", "the delete to wait for the schedule's model lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "FOR UPDATE", 1, "the delete to wait for the schedule's model lock", TimeSpan.FromSeconds(30));
         await gateTx.RollbackAsync();
 
         Assert.True(await create);
@@ -198,17 +198,6 @@ public sealed class ModelStoreTests
     }
 
     private const string RiskExperiment = """{"datasetName":"risk-latest","label":"class","scenario":"credit","budgetSeconds":30,"modelName":"risk"}""";
-
-    /// <summary>Polls pg_stat_activity until another session runs a statement containing <paramref name="statement"/> and waits on a lock.</summary>
-    private static Task<object> WaitForLockWaiterAsync(string connectionString, string statement, string what) => Processes.PollAsync(async () =>
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        var waiting = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, @statement) > 0",
-            new { statement });
-        return waiting > 0 ? (object)true : null;
-    }, TimeSpan.FromSeconds(30), what);
 
     private static RegistryDatabase Open(BackendScope scope) =>
         scope.Postgres is null ? RegistryDatabase.ForSqlite(scope.DataDirectory) : RegistryDatabase.ForPostgres(scope.Postgres);
