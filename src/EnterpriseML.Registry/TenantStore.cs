@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -54,14 +55,24 @@ public sealed class TenantStore
     }
 
     /// <summary>
-    /// Creates a tenant, or returns null when one of that name exists, also when another request creates it at the same
-    /// moment (the unique name decides, so concurrent creates of one name give one tenant and the others null).
+    /// Creates a tenant with its first key (<paramref name="role"/>) in one transaction, or returns null when a tenant
+    /// of that name exists, also when another request creates it at the same moment (the unique name decides, so
+    /// concurrent creates of one name give one tenant and the others null). One transaction: a tenant stored without
+    /// its key (the key's insert failed or was cancelled) could never be used, and its name was taken for good.
     /// </summary>
-    public async Task<TenantRecord?> TryCreateTenantAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<(TenantRecord Tenant, string KeyId, string Key)?> TryCreateTenantWithKeyAsync(string name, string role, CancellationToken cancellationToken = default)
     {
+        CheckRole(role);
         try
         {
-            return await CreateTenantAsync(name, cancellationToken);
+            await using var connection = await _database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var tenant = new TenantRecord(NewId(), name, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO tenants (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)", tenant, transaction, cancellationToken: cancellationToken));
+            var (keyId, key) = await InsertKeyAsync(connection, transaction, tenant.Id, role, null, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (tenant, keyId, key);
         }
         catch (Exception e) when (IsUniqueViolation(e))
         {
@@ -89,18 +100,28 @@ public sealed class TenantStore
     /// <summary>Creates a key for the tenant; returns (key id, plaintext key). The plaintext is never stored.</summary>
     public async Task<(string Id, string Key)> CreateKeyAsync(string tenantId, string role, string? plaintext = null, CancellationToken cancellationToken = default)
     {
+        CheckRole(role);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await InsertKeyAsync(connection, null, tenantId, role, plaintext, cancellationToken);
+    }
+
+    private static void CheckRole(string role)
+    {
         if (!Roles.IsValid(role))
         {
             throw new ArgumentOutOfRangeException(nameof(role), role, "Must be admin, data-scientist or consumer.");
         }
+    }
 
+    private async Task<(string Id, string Key)> InsertKeyAsync(
+        DbConnection connection, DbTransaction? transaction, string tenantId, string role, string? plaintext, CancellationToken cancellationToken)
+    {
         var key = plaintext ?? NewKey();
         var id = NewId();
-        await using var connection = await _database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, role, created_at) VALUES (@id, @tenantId, @hash, @prefix, @role, @at)",
             new { id, tenantId, hash = Hash(key), prefix = key[..Math.Min(8, key.Length)], role, at = _time.GetUtcNow().ToUnixTimeMilliseconds() },
-            cancellationToken: cancellationToken));
+            transaction, cancellationToken: cancellationToken));
         return (id, key);
     }
 

@@ -59,13 +59,13 @@ internal static partial class TenantsApi
         }
 
         // The insert decides, not a look-up before it: two creates of one name at once both found none, and the
-        // second insert failed on the unique name with a 500 instead of this 409.
-        if (await store.TryCreateTenantAsync(request.Name, cancellationToken) is not { } tenant)
+        // second insert failed on the unique name with a 500 instead of this 409. Tenant and key are one transaction.
+        if (await store.TryCreateTenantWithKeyAsync(request.Name, role, cancellationToken) is not { } created)
         {
             return TypedResults.Problem(title: "Tenant exists", detail: $"A tenant named '{request.Name}' already exists.", statusCode: 409);
         }
 
-        var (keyId, key) = await store.CreateKeyAsync(tenant.Id, role, null, cancellationToken);
+        var (tenant, keyId, key) = created;
         return TypedResults.Created($"/api/tenants/{tenant.Id}", new CreatedTenantResponse(tenant.Id, tenant.Name, key, keyId, role));
     }
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using Npgsql;
 
 namespace EnterpriseML.IntegrationTests.Api;
 
@@ -66,6 +68,58 @@ public sealed class AuthTests
         var me = await key.GetFromJsonAsync<JsonElement>("/api/me");
         Assert.Equal("risk", me.GetProperty("tenant").GetString());
         Assert.Equal("consumer", me.GetProperty("role").GetString());
+    }
+
+    /// <summary>
+    /// A tenant and its first key are stored in one transaction. They were two inserts: a create whose key insert was
+    /// cancelled (the client hung up) or failed left a tenant without a key, its name taken for good (every later
+    /// create a 409) and nobody able to use it. A share lock on <c>api_keys</c> holds the key's insert while the client
+    /// gives up; the create must then leave nothing, and the same create afterwards succeeds.
+    /// </summary>
+    [Fact]
+    public async Task CreateTenant_ClientGoneWhileItsKeyIsStored_NothingStoredAndTheNameStaysFree()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "tenantatomic");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/me")).StatusCode); // the admin key is read, and remembered, before the lock
+
+        await using var gate = new NpgsqlConnection(scope.Postgres);
+        await gate.OpenAsync();
+        var keysLock = await gate.BeginTransactionAsync();
+        await gate.ExecuteAsync("LOCK TABLE api_keys IN SHARE MODE", transaction: keysLock);
+        using var hangUp = new CancellationTokenSource();
+        var create = admin.PostAsJsonAsync("/api/tenants", new { name = "risk", role = "data-scientist" }, hangUp.Token);
+        await Waits.LockWaitersAsync(scope.Postgres!, "INSERT INTO api_keys", 1, "the tenant's key insert to wait for the lock");
+        await hangUp.CancelAsync();
+        try
+        {
+            using var answered = await create;
+        }
+        catch (OperationCanceledException)
+        {
+            // Hung up, as intended.
+        }
+
+        // The cancelled insert leaves the lock queue before the lock is released (a create that went on would wait).
+        await Processes.PollAsync(async () =>
+        {
+            await using var c = new NpgsqlConnection(scope.Postgres);
+            await c.OpenAsync();
+            var waiting = await c.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND strpos(query, 'INSERT INTO api_keys') > 0");
+            return waiting == 0 ? "gone" : null;
+        }, TimeSpan.FromSeconds(30), "the cancelled key insert to stop waiting");
+        await keysLock.CommitAsync();
+        await keysLock.DisposeAsync();
+
+        var tenants = await admin.GetFromJsonAsync<JsonElement>("/api/tenants");
+        Assert.DoesNotContain(tenants.EnumerateArray(), t => t.GetProperty("name").GetString() == "risk");
+        using var again = await admin.PostAsJsonAsync("/api/tenants", new { name = "risk", role = "data-scientist" });
+        var body = await again.Content.ReadAsStringAsync();
+        Assert.True(again.StatusCode == HttpStatusCode.Created, body);
+        using var key = api.Client(JsonDocument.Parse(body).RootElement.GetProperty("apiKey").GetString());
+        Assert.Equal("risk", (await key.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("tenant").GetString());
     }
 
     /// <summary>
