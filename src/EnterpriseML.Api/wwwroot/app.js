@@ -1041,7 +1041,7 @@ async function schedulesPage({ mount }) {
               ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
               : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
             h("button", { class: "small danger", onclick: async () => {
-              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept.`, { reason: false })) return;
+              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept; a refresh under way is cancelled.`, { reason: false })) return;
               try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); route(); } catch (e) { toast(problemText(e), true); }
             } }, "Delete")) },
       ], list, null, { id: "schedules-table", empty: "No schedule yet." })));
