@@ -227,8 +227,8 @@ public sealed class InteractionSet
             var table = tables[t];
             var users = MapIds(table, columns.User, userBuilder, t);
             var items = MapIds(table, columns.Item, itemBuilder, t);
-            var ratings = columns.Rating is null ? null : ReadNumbers(table, columns.Rating, t);
-            var weights = columns.Weight is null ? null : ReadNumbers(table, columns.Weight, t);
+            var ratings = columns.Rating is null ? null : ReadNumbers(table, columns.Rating, t, nonNegative: false);
+            var weights = columns.Weight is null ? null : ReadNumbers(table, columns.Weight, t, nonNegative: true);
             var timestamps = columns.Timestamp is null ? null : ReadTimestamps(table, columns.Timestamp, t);
             var segments = columns.Segment is null ? null : ReadStrings(table, columns.Segment);
             parts[t] = (users, items, ratings, timestamps, weights, segments);
@@ -342,7 +342,7 @@ public sealed class InteractionSet
                 for (var i = 0; i < indices.Length; i++)
                 {
                     var value = s.Values[i];
-                    indices[i] = builder.GetOrAdd(value ?? throw MissingValue(tableNumber, i, name));
+                    indices[i] = builder.GetOrAdd(value ?? throw MissingValue(column, tableNumber, i));
                 }
 
                 break;
@@ -352,7 +352,7 @@ public sealed class InteractionSet
                     var value = n.Values[i];
                     if (float.IsNaN(value))
                     {
-                        throw MissingValue(tableNumber, i, name);
+                        throw MissingValue(column, tableNumber, i);
                     }
 
                     indices[i] = builder.GetOrAdd(value.ToString("R", CultureInfo.InvariantCulture));
@@ -366,7 +366,7 @@ public sealed class InteractionSet
         return indices;
     }
 
-    private static float[] ReadNumbers(DataTable table, string name, int tableNumber)
+    private static float[] ReadNumbers(DataTable table, string name, int tableNumber, bool nonNegative)
     {
         if (table[name] is not NumericColumn column)
         {
@@ -378,7 +378,13 @@ public sealed class InteractionSet
         {
             if (float.IsNaN(values[i]))
             {
-                throw MissingValue(tableNumber, i, name);
+                throw MissingValue(column, tableNumber, i);
+            }
+
+            if (!float.IsFinite(values[i]) || (nonNegative && values[i] < 0f))
+            {
+                throw new ArgumentException(
+                    $"{Where(column, tableNumber, i)}: column '{name}' holds {values[i].ToString(CultureInfo.InvariantCulture)}; expected a finite number{(nonNegative ? " >= 0" : "")}.");
             }
         }
 
@@ -397,7 +403,7 @@ public sealed class InteractionSet
                     var ticks = d.Ticks[i];
                     if (ticks == DateTimeColumn.Missing)
                     {
-                        throw MissingValue(tableNumber, i, name);
+                        throw MissingValue(column, tableNumber, i);
                     }
 
                     values[i] = (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
@@ -411,7 +417,7 @@ public sealed class InteractionSet
                     var v = n.Values[i];
                     if (float.IsNaN(v))
                     {
-                        throw MissingValue(tableNumber, i, name);
+                        throw MissingValue(column, tableNumber, i);
                     }
 
                     values[i] = (long)v;
@@ -421,7 +427,7 @@ public sealed class InteractionSet
             case StringColumn s:
                 for (var i = 0; i < values.Length; i++)
                 {
-                    var text = s.Values[i] ?? throw MissingValue(tableNumber, i, name);
+                    var text = s.Values[i] ?? throw MissingValue(column, tableNumber, i);
                     if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
                     {
                         values[i] = seconds;
@@ -433,7 +439,7 @@ public sealed class InteractionSet
                     else
                     {
                         throw new ArgumentException(
-                            $"Table {tableNumber + 1}, data row {i + 1}: column '{name}' holds '{text}'; expected Unix seconds or a date-time.", nameof(table));
+                            $"{Where(column, tableNumber, i)}: column '{name}' holds '{text}'; expected Unix seconds or a date-time.");
                     }
                 }
 
@@ -462,8 +468,15 @@ public sealed class InteractionSet
         return values;
     }
 
-    private static ArgumentException MissingValue(int table, int row, string column) =>
-        new($"Table {table + 1}, data row {row + 1}: column '{column}' is empty; every interaction needs it.", nameof(column));
+    private static ArgumentException MissingValue(DataColumn column, int table, int row) =>
+        new($"{Where(column, table, row)}: column '{column.Name}' is empty; every interaction needs it.");
+
+    /// <summary>
+    /// Where a row came from, for messages: the file and the line the row starts on when the column was read by
+    /// <see cref="CsvTable"/>, else the table's position and the data row (both counted from 1).
+    /// </summary>
+    private static string Where(DataColumn column, int table, int row) =>
+        column.SourceLines is { } lines ? $"{lines.SourceName}, line {lines.LineOf(row)}" : $"Table {table + 1}, data row {row + 1}";
 }
 
 /// <summary>What a <see cref="UserItemMatrix"/> cell sums over the rows of a user–item pair.</summary>

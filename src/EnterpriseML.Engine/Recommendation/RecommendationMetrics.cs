@@ -74,8 +74,8 @@ public static class RecommendationEvaluator
 
     /// <summary>
     /// Ranking metrics at <paramref name="k"/>: for each test user, the relevant items are their distinct test items
-    /// (with rating ≥ <paramref name="relevanceThreshold"/> when given and the set has ratings) minus items they saw in
-    /// training; the model's top-k excludes seen items. Cold test users are served by the fallback (with their test
+    /// (with rating ≥ <paramref name="relevanceThreshold"/> when given and the set has ratings) minus the items
+    /// <see cref="Recommender.Excluded"/> holds for them (their training interactions); the model's top-k excludes the same items. Cold test users are served by the fallback (with their test
     /// segment when present) and count like any other user.
     /// </summary>
     public static RankingMetrics EvaluateRanking(Recommender model, InteractionSet test, int k = 10, float? relevanceThreshold = null, ItemFilter? filter = null) =>
@@ -207,14 +207,20 @@ public static class RecommendationEvaluator
         return test.WithRatingAtLeast(threshold.Value).ToUserItemMatrix(InteractionValue.Weight);
     }
 
+    /// <summary>
+    /// The relevant items minus everything <see cref="Recommender.Recommend(int, Span{ScoredItem}, ItemFilter?, bool, string?)"/>
+    /// excludes for the user: <see cref="Recommender.Excluded"/>, not only <see cref="Recommender.Seen"/>, so an item
+    /// the user had at fit time that the model did not learn from (rated below an implicit model's threshold) is not
+    /// counted as a miss it can never hit. Users beyond the model's index had nothing.
+    /// </summary>
     private static ReadOnlySpan<int> RemoveSeen(ReadOnlySpan<int> relevant, Recommender model, int user)
     {
-        if (!model.IsKnownUser(user))
+        if ((uint)user >= (uint)model.Excluded.RowCount)
         {
             return relevant;
         }
 
-        var seen = model.Seen.RowColumns(user);
+        var seen = model.Excluded.RowColumns(user);
         var anySeen = false;
         foreach (var item in relevant)
         {

@@ -39,6 +39,36 @@ public sealed class InteractionSetTests
         Assert.Contains("'user'", ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Bad values in an interaction CSV name the file, the line the row starts on and the column. They named the
+    /// table's position and the data row ("Table 1, data row 2"), and a negative weight only "Row 1" of no file.
+    /// The first data row below spans two lines (a quoted item id), so line and data row differ.
+    /// </summary>
+    [Theory]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n,c,3,200,1\n", "ratings.csv, line 4: column 'u' is empty")]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n2,,3,200,1\n", "ratings.csv, line 4: column 'i' is empty")]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n2,c,,200,1\n", "ratings.csv, line 4: column 'r' is empty")]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n2,c,3,,1\n", "ratings.csv, line 4: column 't' is empty")]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n2,c,3,soon,1\n", "ratings.csv, line 4: column 't' holds 'soon'")]
+    [InlineData("u,i,r,t,w\n1,\"a\nb\",5,100,1\n2,c,3,200,-2\n", "ratings.csv, line 4: column 'w' holds -2; expected a finite number >= 0")]
+    public void FromTable_BadValueInACsv_NamesFileLineAndColumn(string csv, string expected)
+    {
+        var types = new Dictionary<string, ColumnType>
+        {
+            ["u"] = ColumnType.Categorical,
+            ["i"] = ColumnType.Categorical,
+            ["t"] = ColumnType.Categorical,
+            ["r"] = ColumnType.Numeric,
+            ["w"] = ColumnType.Numeric,
+        };
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv));
+        var table = CsvTable.Read(stream, new CsvOptions { SourceName = "ratings.csv", ColumnTypes = types });
+
+        var ex = Assert.Throws<ArgumentException>(() => InteractionSet.FromTable(table, new InteractionColumns("u", "i", "r", "t", "w")));
+
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FromTable_TextTimestamp_ParsesUnixSecondsAndDates()
     {

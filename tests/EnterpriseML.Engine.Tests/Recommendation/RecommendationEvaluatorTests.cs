@@ -74,6 +74,37 @@ public sealed class RecommendationEvaluatorTests
         Assert.Equal(0, metrics.ColdUsersEvaluated);
     }
 
+    /// <summary>
+    /// An implicit model fitted on ratings ≥ 4 never recommends back an item the user rated lower in training
+    /// (<see cref="Recommender.Excluded"/>), so that item, rated again in the test part, is one the user had in training
+    /// and is not relevant. It was counted as relevant (only <see cref="Recommender.Seen"/> was removed), a miss no model
+    /// could avoid: u's recall was 1/2 and x, whose only training rating was low, counted a as relevant too.
+    /// </summary>
+    [Fact]
+    public void EvaluateRanking_ItemRatedBelowThresholdInTraining_IsNotRelevantAgain()
+    {
+        // Training: u a=2, u b=5, v a=5, v c=5, w a=5, w c=4, x a=1. Test: u a=5, u c=5, x a=5, x b=5.
+        var data = InteractionSet.FromIds(
+            ["u", "u", "v", "v", "w", "w", "x", "u", "u", "x", "x"],
+            ["a", "b", "a", "c", "a", "c", "a", "a", "c", "a", "b"],
+            ratings: [2, 5, 5, 5, 5, 4, 1, 5, 5, 5, 5]);
+        var train = data.Select([0, 1, 2, 3, 4, 5, 6]);
+        var test = data.Select([7, 8, 9, 10]);
+        var model = ImplicitFeedback.Fit(new PopularityTrainer(), train, threshold: 4);
+
+        var metrics = RecommendationEvaluator.EvaluateRanking(model, test, k: 2, relevanceThreshold: 4);
+
+        // Popularity of the positives: a 2, c 2, b 1. u (excluded a, b) gets [c], relevant {c}: every metric 1 but
+        // precision 1/2. x (cold; excluded a) gets [c, b], relevant {b}: hit at rank 2.
+        Assert.Equal(2, metrics.UsersEvaluated);
+        Assert.Equal(1, metrics.ColdUsersEvaluated);
+        Assert.Equal(((1.0 / 2) + (1.0 / 2)) / 2, metrics.PrecisionAtK, 12);
+        Assert.Equal(1.0, metrics.RecallAtK, 12);
+        Assert.Equal((1.0 + (1 / Math.Log2(3))) / 2, metrics.NdcgAtK, 12);
+        Assert.Equal((1.0 + (1.0 / 2)) / 2, metrics.MapAtK, 12);
+        Assert.Equal(1.0, metrics.HitRateAtK, 12);
+    }
+
     [Fact]
     public void EvaluateRanking_RelevanceThreshold_DropsLowRatings()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EnterpriseML.Cli.Commands;
 using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.IntegrationTests.Infrastructure;
 
 namespace EnterpriseML.IntegrationTests.Cli;
 
@@ -105,5 +106,51 @@ public sealed class RecommendationCliTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => RecommendationTraining.CheckColumns([path], new InteractionColumns(user, item, rating, timestamp)));
 
         Assert.Equal($"{named}: recsys-scotch-implicit.csv has no column of that name. Columns: respondent, brand.", e.Message);
+    }
+
+    /// <summary>
+    /// <c>eml train --task recommendation</c> on a file whose fifth line (third data row, below a title quoted over two
+    /// lines) has no user: one error line naming the file, the line and the column, exit 2. It said "Table 1, data row
+    /// 3 ... (Parameter 'column')".
+    /// </summary>
+    [Fact]
+    public async Task Train_InteractionWithoutUser_NamesFileLineAndColumn_Exit2()
+    {
+        var path = Path.Combine(_directory, "ratings.csv");
+        File.WriteAllText(path, "user,item,title\n1,a,\"A\ntitle\"\n2,a,x\n,b,y\n");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", path, "--user", "user", "--item", "item", "--trainer", "popularity"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("eml: error: ratings.csv, line 5: column 'user' is empty; every interaction needs it.", stderr.Trim());
+    }
+
+    /// <summary>
+    /// item-knn on interactions with a weight of 0 (twelve users each with a = 1 and b = 0): training finishes and
+    /// prints its metrics. It crashed with an unhandled IndexOutOfRangeException and a stack trace.
+    /// </summary>
+    [Fact]
+    public async Task Train_ItemKnnWithZeroWeights_Exit0()
+    {
+        var path = Path.Combine(_directory, "clicks.csv");
+        var rows = new List<string> { "user,item,clicks" };
+        for (var u = 0; u < 12; u++)
+        {
+            rows.Add($"u{u},a,1");
+            rows.Add($"u{u},b,0");
+            rows.Add($"u{u},c,{(u % 3) + 1}");
+        }
+
+        File.WriteAllLines(path, rows);
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", path, "--user", "user", "--item", "item", "--trainer", "item-knn",
+             "--set", "weight=clicks", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal("item-knn", json.RootElement.GetProperty("trainer").GetString());
     }
 }

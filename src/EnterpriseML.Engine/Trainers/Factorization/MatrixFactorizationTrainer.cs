@@ -202,8 +202,12 @@ public sealed class MatrixFactorizationTrainer : IRecommenderTrainer
         return new MatrixFactorizationModel(state, k, globalMean, minRating, maxRating, userBias, itemBias, userFactors, itemFactors, dayKeys, dailyBias);
     }
 
-    /// <summary>The key of a (user, UTC day) pair.</summary>
-    internal static long DayKey(int user, long timestampSeconds) => ((long)user << 32) | (uint)Math.Floor(timestampSeconds / 86_400.0);
+    /// <summary>
+    /// The key of a (user, UTC day) pair. The day number goes through <see cref="long"/> so that days before 1970
+    /// (negative) wrap to distinct low words; a negative double cast straight to uint saturates to 0, which merged them.
+    /// </summary>
+    internal static long DayKey(int user, long timestampSeconds) =>
+        ((long)user << 32) | unchecked((uint)(long)Math.Floor(timestampSeconds / 86_400.0));
 
     private static long[] DailyKeys(InteractionSet train, out int[] rowSlots)
     {

@@ -188,13 +188,21 @@ public sealed class ItemKnnTrainer : IRecommenderTrainer
             var otherWeights = byUser.RowValues(users[a]);
             for (var b = 0; b < others.Length; b++)
             {
+                // Weights are >= 0, so a positive accumulator marks an item already listed in touched; a zero product
+                // (a weight-0 interaction) adds nothing and must not list the item again, or touched overflows.
+                var product = w * otherWeights[b];
+                if (!(product > 0f))
+                {
+                    continue;
+                }
+
                 var other = others[b];
                 if (accumulator[other] == 0f)
                 {
                     touched[touchedCount++] = other;
                 }
 
-                accumulator[other] += w * otherWeights[b];
+                accumulator[other] += product;
             }
         }
 
@@ -263,7 +271,8 @@ public sealed class ItemKnnTrainer : IRecommenderTrainer
             {
                 var lengthNorm = (1 - b) + (b * itemLength[items[j]] / averageLength);
                 columns[p] = items[j];
-                values[p++] = (float)(raw[j] * (k1 + 1) / ((k1 * lengthNorm) + raw[j]) * Math.Max(idf, 1e-3));
+                // A weight-0 cell stays 0 (with K1 = 0 the formula would be 0 / 0).
+                values[p++] = raw[j] > 0 ? (float)(raw[j] * (k1 + 1) / ((k1 * lengthNorm) + raw[j]) * Math.Max(idf, 1e-3)) : 0f;
             }
         }
 

@@ -46,6 +46,40 @@ public sealed class MatrixFactorizationTrainerTests
         Assert.Equal(RecommendationEvaluator.EvaluateRatings(a, test), RecommendationEvaluator.EvaluateRatings(b, test));
     }
 
+    /// <summary>
+    /// The per-(user, day) bias on timestamps before 1970: user u rated five items 1 on one day of 1969 and five others 5
+    /// on another day of 1969 (v rated everything 3 in 2020). Each day has its own bias, so the low day predicts lower
+    /// than the high day for the same item. The day number was cast from a negative double to uint, which saturates at
+    /// 0, so every pre-1970 day of a user shared 1970-01-01's bias and the two predictions were equal.
+    /// </summary>
+    [Fact]
+    public void PredictRating_DaysBefore1970_EachHaveTheirOwnDailyBias()
+    {
+        const long low = -10 * 86_400L;
+        const long high = -5 * 86_400L;
+        var users = new List<string>();
+        var items = new List<string>();
+        var ratings = new List<float>();
+        var timestamps = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            users.AddRange(["u", "v"]);
+            items.AddRange([$"i{i}", $"i{i}"]);
+            ratings.AddRange([i < 5 ? 1f : 5f, 3f]);
+            timestamps.AddRange([i < 5 ? low : high, 1_600_000_000L]);
+        }
+
+        var data = InteractionSet.FromIds(users, items, [.. ratings], [.. timestamps]);
+        var model = new MatrixFactorizationTrainer(new MatrixFactorizationOptions { NumberOfFactors = 2, NumberOfEpochs = 200, LearningRate = 0.02, Seed = 3 }).Fit(data);
+
+        var user = data.Users.TryGetIndex("u", out var u) ? u : -1;
+        var item = data.Items.TryGetIndex("i0", out var i0) ? i0 : -1;
+        var onLowDay = model.PredictRating(user, item, low + 3_600);
+        var onHighDay = model.PredictRating(user, item, high + 3_600);
+
+        Assert.True(onLowDay + 0.2f < onHighDay, $"low day {onLowDay}, high day {onHighDay}");
+    }
+
     [Fact]
     public void PredictRating_ColdUserAndItem_FallsBackToBiasesWithinRange()
     {

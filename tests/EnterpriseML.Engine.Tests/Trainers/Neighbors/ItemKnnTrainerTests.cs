@@ -47,6 +47,42 @@ public sealed class ItemKnnTrainerTests
         Assert.True(similar[0].Score > similar[^1].Score);
     }
 
+    /// <summary>
+    /// Interactions of weight 0 (an impression with no click: the weight column allows any value ≥ 0) co-occurring
+    /// with item a. Fit marked an item as touched while its accumulated dot product was still 0, so each zero product
+    /// marked it again: twelve users overflowed the two-item scratch list and Fit threw IndexOutOfRangeException. BM25
+    /// with K1 = 0 also weighted such a cell 0 / 0 = NaN. Now a zero-weight pair gives no neighbour and the rest are
+    /// found as before.
+    /// </summary>
+    [Theory]
+    [InlineData(ItemSimilarity.Cosine, 1.2)]
+    [InlineData(ItemSimilarity.Bm25, 1.2)]
+    [InlineData(ItemSimilarity.Bm25, 0.0)]
+    public void Fit_ZeroWeightInteractions_FitsAndIgnoresThem(ItemSimilarity similarity, double k1)
+    {
+        var users = new List<string>();
+        var items = new List<string>();
+        var weights = new List<float>();
+        for (var u = 0; u < 12; u++)
+        {
+            users.AddRange([$"u{u}", $"u{u}"]);
+            items.AddRange(["a", "b"]);
+            weights.AddRange([1f, 0f]);
+        }
+
+        users.AddRange(["v", "v"]);
+        items.AddRange(["a", "c"]);
+        weights.AddRange([2f, 3f]);
+        var data = InteractionSet.FromIds(users, items, weights: [.. weights]);
+
+        var model = new ItemKnnTrainer(new ItemKnnOptions { Similarity = similarity, Bm25K1 = k1, MaxDegreeOfParallelism = 1 }).Fit(data);
+
+        var similar = model.SimilarItems("a", 5);
+        Assert.Equal(["c"], similar.Select(s => s.ItemId));
+        Assert.True(similar[0].Score > 0);
+        Assert.Empty(model.SimilarItems("b", 5));
+    }
+
     [Theory]
     [InlineData(nameof(ItemKnnOptions.NumberOfNeighbors), 0)]
     [InlineData(nameof(ItemKnnOptions.NumberOfNeighbors), 10_001)]
