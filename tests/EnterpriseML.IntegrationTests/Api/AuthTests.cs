@@ -91,27 +91,8 @@ public sealed class AuthTests
         using var hangUp = new CancellationTokenSource();
         var create = admin.PostAsJsonAsync("/api/tenants", new { name = "risk", role = "data-scientist" }, hangUp.Token);
         await Waits.LockWaitersAsync(scope.Postgres!, "INSERT INTO api_keys", 1, "the tenant's key insert to wait for the lock");
-        await hangUp.CancelAsync();
-        try
-        {
-            using var answered = await create;
-        }
-        catch (OperationCanceledException)
-        {
-            // Hung up, as intended.
-        }
-
-        // The cancelled insert leaves the lock queue before the lock is released (a create that went on would wait).
-        await Processes.PollAsync(async () =>
-        {
-            await using var c = new NpgsqlConnection(scope.Postgres);
-            await c.OpenAsync();
-            var waiting = await c.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND strpos(query, 'INSERT INTO api_keys') > 0");
-            return waiting == 0 ? "gone" : null;
-        }, TimeSpan.FromSeconds(30), "the cancelled key insert to stop waiting");
-        await keysLock.CommitAsync();
-        await keysLock.DisposeAsync();
+        // A cancelled insert leaves the lock queue; one the server went on with would keep waiting.
+        await Waits.HangUpThenReleaseAsync(hangUp, scope.Postgres!, "INSERT INTO api_keys", keysLock, create);
 
         var tenants = await admin.GetFromJsonAsync<JsonElement>("/api/tenants");
         Assert.DoesNotContain(tenants.EnumerateArray(), t => t.GetProperty("name").GetString() == "risk");

@@ -38,31 +38,12 @@ public sealed class SubmitAbortTests
         using var hangUp = new CancellationTokenSource();
         var submit = client.PostAsJsonAsync("/api/experiments",
             new { datasetId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, modelName = "abort", seed = 1, maxTrials = 4 }, hangUp.Token);
-        await Processes.PollAsync(async () => await LockWaitersAsync(scope.Postgres!) > 0 ? (object)true : null, TimeSpan.FromSeconds(120),
-            "the experiment's job to wait for the job store's lock");
+        await Waits.LockWaitersAsync(scope.Postgres!, "LOCKS", 1, "the experiment's job to wait for the job store's lock");
         var id = await gate.ExecuteScalarAsync<string>("SELECT id FROM experiments", transaction: triggerLock);
         Assert.NotNull(id);
 
-        await hangUp.CancelAsync();
-        // Give a cancelled queueing time to reach the database (its wait then ends) before the lock is released;
-        // a queueing that goes on keeps waiting.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(10) && await LockWaitersAsync(scope.Postgres!) > 0)
-        {
-            await Task.Delay(200);
-        }
-
-        await triggerLock.CommitAsync();
-        await triggerLock.DisposeAsync();
-        try
-        {
-            // The in-process test server may still finish the request once the lock is free; the client has gone either way.
-            using var answered = await submit;
-        }
-        catch (OperationCanceledException)
-        {
-            // Hung up, as intended.
-        }
+        // A cancelled queueing leaves the lock queue; one that goes on keeps waiting until the lock is released.
+        await Waits.HangUpThenReleaseAsync(hangUp, scope.Postgres!, "LOCKS", triggerLock, submit);
 
         var scheduler = await api.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         var state = await Processes.PollAsync(async () =>
@@ -112,25 +93,8 @@ public sealed class SubmitAbortTests
         var request = action == "pause"
             ? client.PostAsJsonAsync("/api/schedules/nightly/pause", new { reason = "outage" }, hangUp.Token)
             : client.PostAsync("/api/schedules/nightly/resume", null, hangUp.Token);
-        await Processes.PollAsync(async () => await LockWaitersAsync(scope.Postgres!) > 0 ? (object)true : null, TimeSpan.FromSeconds(120),
-            $"the {action} of the trigger to wait for the job store's lock");
-        await hangUp.CancelAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(10) && await LockWaitersAsync(scope.Postgres!) > 0)
-        {
-            await Task.Delay(200);
-        }
-
-        await triggerLock.CommitAsync();
-        await triggerLock.DisposeAsync();
-        try
-        {
-            using var answered = await request;
-        }
-        catch (OperationCanceledException)
-        {
-            // Hung up, as intended.
-        }
+        await Waits.LockWaitersAsync(scope.Postgres!, "LOCKS", 1, $"the {action} of the trigger to wait for the job store's lock");
+        await Waits.HangUpThenReleaseAsync(hangUp, scope.Postgres!, "LOCKS", triggerLock, request);
 
         var wanted = action == "pause";
         var seen = await Processes.PollAsync(async () =>
@@ -141,14 +105,5 @@ public sealed class SubmitAbortTests
             return paused == wanted && (trigger == "Paused") == wanted ? $"paused {paused}, trigger {trigger}" : null;
         }, TimeSpan.FromSeconds(60), $"the schedule and its trigger to agree after the {action}");
         Assert.Equal($"paused {wanted}, trigger {(wanted ? "Paused" : "Normal")}", seen);
-    }
-
-    /// <summary>How many other sessions wait on a lock in a statement on the job store's lock table.</summary>
-    private static async Task<long> LockWaitersAsync(string connectionString)
-    {
-        await using var c = new NpgsqlConnection(connectionString);
-        await c.OpenAsync();
-        return await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(upper(query), 'LOCKS') > 0");
     }
 }
