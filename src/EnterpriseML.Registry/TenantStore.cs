@@ -48,9 +48,14 @@ public sealed class TenantStore
     public async Task<TenantRecord> CreateTenantAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
+        return await InsertTenantAsync(connection, null, name, cancellationToken);
+    }
+
+    private async Task<TenantRecord> InsertTenantAsync(DbConnection connection, DbTransaction? transaction, string name, CancellationToken cancellationToken)
+    {
         var tenant = new TenantRecord(NewId(), name, _time.GetUtcNow().ToUnixTimeMilliseconds());
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO tenants (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)", tenant, cancellationToken: cancellationToken));
+            "INSERT INTO tenants (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)", tenant, transaction, cancellationToken: cancellationToken));
         return tenant;
     }
 
@@ -67,9 +72,7 @@ public sealed class TenantStore
         {
             await using var connection = await _database.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var tenant = new TenantRecord(NewId(), name, _time.GetUtcNow().ToUnixTimeMilliseconds());
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO tenants (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)", tenant, transaction, cancellationToken: cancellationToken));
+            var tenant = await InsertTenantAsync(connection, transaction, name, cancellationToken);
             var (keyId, key) = await InsertKeyAsync(connection, transaction, tenant.Id, role, null, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return (tenant, keyId, key);
