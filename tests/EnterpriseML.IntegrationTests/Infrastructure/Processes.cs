@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace EnterpriseML.IntegrationTests.Infrastructure;
 
-/// <summary>Starts the repository's real executables (Worker, eml) as separate processes.</summary>
+/// <summary>Starts the repository's real executables (API, Worker, eml) as separate processes.</summary>
 internal static class Processes
 {
     private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public static string ApiDll => Built("EnterpriseML.Api", "EnterpriseML.Api.dll");
 
     public static string WorkerDll => Built("EnterpriseML.Worker", "EnterpriseML.Worker.dll");
 
@@ -17,14 +21,19 @@ internal static class Processes
         return File.Exists(path) ? path : throw new FileNotFoundException($"{dll} is not built; build the solution first.", path);
     }
 
-    public static Process Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/></c> in <paramref name="workingDirectory"/> (default: the dll's folder),
+    /// with <paramref name="environment"/> added to this process's (a <c>:</c> in a key becomes <c>__</c>; a null value
+    /// removes the variable).
+    /// </summary>
+    public static Process Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         info.ArgumentList.Add(dll);
         foreach (var a in args)
@@ -34,11 +43,41 @@ internal static class Processes
 
         foreach (var (k, v) in environment)
         {
-            info.Environment[k.Replace(":", "__", StringComparison.Ordinal)] = v;
+            var name = k.Replace(":", "__", StringComparison.Ordinal);
+            if (v is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = v;
+            }
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start " + dll);
         return process;
+    }
+
+    /// <summary>A loopback TCP port free at the time of the call.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Sends SIGTERM to <paramref name="process"/> (named <paramref name="name"/> in errors), as a container runtime or systemd does on stop.</summary>
+    public static async Task TerminateAsync(Process process, string name)
+    {
+        var info = new ProcessStartInfo("kill") { UseShellExecute = false };
+        info.ArgumentList.Add("-TERM");
+        info.ArgumentList.Add(process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var kill = Process.Start(info) ?? throw new InvalidOperationException("Could not run kill.");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {process.Id} ({name}) exited with {kill.ExitCode}.");
+        }
     }
 
     /// <summary>Runs to completion; returns (exit code, stdout, stderr).</summary>
@@ -52,7 +91,6 @@ internal static class Processes
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (never a fixed sleep).</summary>
     /// <summary>Kills (SIGKILL, whole tree) every process still running, waits for each, and disposes them all.</summary>
     public static async Task KillAllAsync(IEnumerable<Process> processes)
     {
@@ -68,6 +106,7 @@ internal static class Processes
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (never a fixed sleep).</summary>
     public static async Task<T> PollAsync<T>(Func<Task<T?>> condition, TimeSpan deadline, string what)
     {
         var clock = Stopwatch.StartNew();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace EnterpriseML.IntegrationTests.Infrastructure;
@@ -43,7 +41,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         // initdb refuses to run as root, so a root test run uses the postgres account.
         var asPostgres = Environment.UserName == "root";
         var dir = Path.Combine(Path.GetTempPath(), "eml-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var server = new ThrowawayPostgres(bin, dir, FreePort(), asPostgres);
+        var server = new ThrowawayPostgres(bin, dir, Processes.FreePort(), asPostgres);
         await server.RunAsync("initdb", ["-D", dir, "--no-sync", "-A", "trust", "-U", "eml", "-E", "UTF8"]);
         await server.StartServerAsync();
         await using (var connection = new NpgsqlConnection(server.ConnectionString.Replace("Database=eml", "Database=postgres", StringComparison.Ordinal)))
@@ -83,13 +81,6 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         {
             // A temp directory left behind is harmless.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task RunAsync(string tool, IReadOnlyList<string> args)

@@ -3,15 +3,16 @@ using System.Diagnostics;
 
 namespace EnterpriseML.IntegrationTests.Infrastructure;
 
-/// <summary>A real Worker process whose output is read as it comes (so its pipes never fill) and kept for asserts.</summary>
-internal sealed class WorkerProcess : IAsyncDisposable
+/// <summary>A real process whose output is read as it comes (so its pipes never fill) and kept for asserts.</summary>
+internal class RunningProcess : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
-    public WorkerProcess(string nodeName, IReadOnlyDictionary<string, string?> settings)
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="args"/></c>; see <see cref="Processes.Start"/>.</summary>
+    public RunningProcess(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?> settings, string? workingDirectory = null)
     {
-        Node = nodeName;
-        Process = Processes.Start(Processes.WorkerDll, [], settings);
+        Node = name;
+        Process = Processes.Start(dll, args, settings, workingDirectory);
         Process.OutputDataReceived += (_, e) => Keep(e.Data);
         Process.ErrorDataReceived += (_, e) => Keep(e.Data);
         Process.BeginOutputReadLine();
@@ -24,21 +25,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _lines);
 
+    /// <summary>The output lines so far.</summary>
+    public string[] Lines => _lines.ToArray();
+
     public bool Logged(string text) => _lines.Any(l => l.Contains(text, StringComparison.Ordinal));
 
     /// <summary>Sends SIGTERM, as a container runtime or systemd does on stop.</summary>
-    public async Task TerminateAsync()
-    {
-        var info = new ProcessStartInfo("kill") { UseShellExecute = false };
-        info.ArgumentList.Add("-TERM");
-        info.ArgumentList.Add(Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var kill = Process.Start(info) ?? throw new InvalidOperationException("Could not run kill.");
-        await kill.WaitForExitAsync();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -TERM {Process.Id} ({Node}) exited with {kill.ExitCode}.");
-        }
-    }
+    public Task TerminateAsync() => Processes.TerminateAsync(Process, Node);
 
     public async ValueTask DisposeAsync()
     {
@@ -49,7 +42,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         Process.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private void Keep(string? line)
     {
@@ -59,3 +55,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A real Worker process (<c>EnterpriseML.Worker.dll</c>) with the given settings.</summary>
+internal sealed class WorkerProcess(string nodeName, IReadOnlyDictionary<string, string?> settings)
+    : RunningProcess(nodeName, Processes.WorkerDll, [], settings);
