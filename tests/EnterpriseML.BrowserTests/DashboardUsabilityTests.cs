@@ -296,6 +296,122 @@ public sealed class DashboardUsabilityTests
         }
     }
 
+    [Fact]
+    public async Task ExperimentPage_LiveUpdates_KeepTheKeyboardOnCancel()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "keyboardcancel");
+        using var http = ServingPanelTests.Client(api, key);
+        var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
+        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "kbd-cancel" });
+        try
+        {
+            await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, $"#/experiments/{experimentId}");
+            var page = session.Page;
+            await Assertions.Expect(page.Locator("#exp-live")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
+            var before = await page.Locator("#exp-progress-text").TextContentAsync();
+            // The sweep's Cancel button (the dialog's, closed, is hidden).
+            var cancel = page.Locator("#view").GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true });
+            await cancel.FocusAsync();
+            // The next event redraws the page; the focus stays on Cancel, and the keyboard alone cancels the sweep.
+            await page.WaitForFunctionAsync("before => document.querySelector('#exp-progress-text')?.textContent !== before", before, new() { Timeout = 60_000 });
+            await Assertions.Expect(cancel).ToBeFocusedAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator("#confirm-title")).ToHaveTextAsync("Cancel experiment");
+            await Assertions.Expect(page.Locator("#confirm-cancel")).ToBeFocusedAsync();
+            await page.Keyboard.PressAsync("Tab");
+            await Assertions.Expect(page.Locator("#confirm-ok")).ToBeFocusedAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator("#exp-status .badge.cancelled")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            session.AssertNoPageErrors();
+        }
+        finally
+        {
+            await CancelAsync(http, experimentId);
+        }
+    }
+
+    /// <summary>
+    /// Markup in every user-controlled string, end to end through the pages: a refused dataset name in the error
+    /// toast, column names and class labels in the profile, the experiment form, the leaderboard's model, the "Try it"
+    /// panel's classes, prediction and field error. Each must be text: no element made from it, no handler run.
+    /// </summary>
+    [Fact]
+    public async Task HostileValues_UploadTrainServe_RenderedAsTextEverywhere()
+    {
+        const string HostileColumn = "<img src=x onerror=window.__xss=1>";
+        const string HostileCategory = "<svg onload=window.__xss=2>";
+        const string HostileClass = "<img src=x onerror=window.__xss=3>";
+        const string HostileName = "<img src=x onerror=window.__xss=4>";
+        const string HostileInput = "<img src=x onerror=window.__xss=5>";
+        var csv = new StringBuilder($"{HostileColumn},segment,risk\n");
+        for (var i = 0; i < 120; i++)
+        {
+            var segment = i % 3 == 0 ? HostileCategory : i % 3 == 1 ? "retail" : "wholesale";
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i},{segment},{(i % 7 < 3 ? HostileClass : "fine")}\n");
+        }
+
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "hostile");
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets");
+        var page = session.Page;
+
+        async Task ExpectInertAsync(string where)
+        {
+            var made = await page.EvaluateAsync<string>("() => [window.__xss ?? '', document.querySelectorAll('img, [onerror], [onload]').length].join('/')");
+            Assert.True(made == "/0", $"{where}: markup from a user-controlled string became part of the page ({made}: window.__xss / elements).");
+        }
+
+        var file = new FilePayload { Name = HostileName + ".csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv.ToString()) };
+        await page.Locator("#upload-file").SetInputFilesAsync(file);
+        await page.FillAsync("#upload-name", HostileName);
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync($"Invalid dataset name '{HostileName}'");
+        await ExpectInertAsync("upload refused");
+
+        await page.Locator("#upload-file").SetInputFilesAsync(file);
+        await page.FillAsync("#upload-name", "hostile");
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync(HostileColumn);
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync(HostileCategory);
+        await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync(HostileClass);
+        await ExpectInertAsync("dataset profile");
+
+        await page.ClickAsync("#new-experiment");
+        await page.SelectOptionAsync("#exp-label", "risk");
+        await Assertions.Expect(page.Locator("#exp-positive option")).ToContainTextAsync([HostileClass]);
+        await page.SelectOptionAsync("#exp-positive", HostileClass);
+        await Assertions.Expect(page.Locator("#exp-ignore option")).ToContainTextAsync([HostileColumn]);
+        await page.FillAsync("#exp-budget", "5");
+        await page.FillAsync("#exp-model", "hostile-model");
+        await page.ClickAsync("#experiment-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await ExpectInertAsync("experiment page");
+
+        await page.ClickAsync("#winner a");
+        await Assertions.Expect(page.Locator("#try-body .hint")).ToContainTextAsync(HostileClass);
+        var numeric = page.Locator($"#try-form input[data-column='{HostileColumn}']");
+        await numeric.FillAsync(HostileInput);
+        await page.Locator("#try-form input[data-column='segment']").FillAsync(HostileCategory);
+        await page.ClickAsync("#try-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#try-error")).ToContainTextAsync(HostileInput);
+        await Assertions.Expect(numeric).ToHaveAttributeAsync("aria-invalid", "true");
+        await ExpectInertAsync("prediction refused");
+        await numeric.FillAsync("2");
+        await page.ClickAsync("#try-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#try-probability")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#try-result")).ToContainTextAsync($"Probability of {HostileClass}");
+        await ExpectInertAsync("prediction");
+
+        await page.ClickAsync("a[data-tab=experiments]");
+        await Assertions.Expect(page.Locator("#experiments-table")).ToContainTextAsync("hostile-model");
+        await page.ClickAsync("a[data-tab=datasets]");
+        await Assertions.Expect(page.Locator("#datasets-table")).ToContainTextAsync("hostile");
+        await ExpectInertAsync("lists");
+        session.AssertNoPageErrors();
+    }
+
     private static async Task<(string TenantId, string Key, string KeyId)> CreateTenantAsync(LiveApi api, string name)
     {
         using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };

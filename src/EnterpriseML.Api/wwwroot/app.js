@@ -290,7 +290,14 @@ async function route() {
   if ($("#app").hidden) return;
   stopStream();
   const ticket = ++navigation;
-  const mount = (...nodes) => { if (ticket === navigation) view().replaceChildren(...nodes); };
+  // A page drawn again with fresh data (an experiment's live updates) gives the keyboard focus back to the control of
+  // the same id, so a keyboard user on the Cancel button is still on it after the next trial.
+  const mount = (...nodes) => {
+    if (ticket !== navigation) return;
+    const focused = view().contains(document.activeElement) ? document.activeElement.id : "";
+    view().replaceChildren(...nodes);
+    if (focused) document.getElementById(focused)?.focus();
+  };
   mount.current = () => ticket === navigation;
   const { section, id, params } = parseHash();
   document.querySelectorAll(".tabs a").forEach(a => a.classList.toggle("active", a.dataset.tab === section));
@@ -592,7 +599,7 @@ async function experimentPage({ id, mount }) {
       h("section", { class: "card" },
         h("div", { class: "head" },
           h("h2", {}, `${x.modelName || "Experiment"} `, h("span", { id: "exp-status" }, badge(x.status)), " ", h("span", { class: "muted small" }, `${x.scenario} scenario`)),
-          running ? h("button", { class: "danger", onclick: async () => {
+          running ? h("button", { class: "danger", id: "exp-cancel", onclick: async () => {
             if (!await confirmAction("Cancel experiment", "Stop this sweep? Finished trials are kept.", { reason: false })) return;
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
