@@ -297,6 +297,57 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task ErrorToast_StaysUntilDismissedOrThePageIsLeft()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "toasts");
+        using var http = ServingPanelTests.Client(api, key);
+        await UploadAsync(http, "tiny", Tiny);
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/schedules");
+        var page = session.Page;
+        // The page's clock is Playwright's from here: time is moved on explicitly, not waited for.
+        await page.Clock.InstallAsync();
+
+        async Task RefusedScheduleAsync()
+        {
+            await page.FillAsync("#sch-name", "never");
+            await page.FillAsync("#sch-cron", "every monday");
+            await page.FillAsync("#sch-model", "m");
+            await page.ClickAsync("#schedule-form button[type=submit]");
+        }
+
+        await RefusedScheduleAsync();
+        var toast = page.Locator("#toast.bad");
+        await Assertions.Expect(toast).ToContainTextAsync("cron: Illegal characters");
+        await Assertions.Expect(toast).ToHaveAttributeAsync("role", "alert");
+        // A minute later the error is still there to read...
+        await page.Clock.FastForwardAsync("01:00");
+        await Assertions.Expect(toast).ToBeVisibleAsync();
+        await Assertions.Expect(toast).ToContainTextAsync("cron: Illegal characters");
+        // ...until dismissed (a button, reachable by keyboard).
+        await page.FocusAsync("#toast-close");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#toast")).ToBeHiddenAsync();
+
+        // Or until its page is left: the next page does not carry the last page's error.
+        await RefusedScheduleAsync();
+        await Assertions.Expect(toast).ToBeVisibleAsync();
+        await page.ClickAsync("a[data-tab=models]");
+        await Assertions.Expect(page.Locator("#models-table")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToBeHiddenAsync();
+
+        // A confirmation still fades by itself.
+        await page.ClickAsync("a[data-tab=schedules]");
+        await page.FillAsync("#sch-name", "fine");
+        await page.FillAsync("#sch-model", "m");
+        await page.ClickAsync("#schedule-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#toast")).ToHaveTextAsync("Schedule fine created");
+        await page.Clock.FastForwardAsync("00:05");
+        await Assertions.Expect(page.Locator("#toast")).ToBeHiddenAsync();
+        session.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task ExperimentPage_LiveUpdates_KeepTheKeyboardOnCancel()
     {
         await using var api = new LiveApi();

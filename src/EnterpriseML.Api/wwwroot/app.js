@@ -143,14 +143,21 @@ const whenIn = (v, zone) => {
 const badge = (text, kind) => h("span", { class: `badge ${kind || text}` }, text);
 const items = data => Array.isArray(data) ? data : (data?.items || []);
 
+// A confirmation fades after a few seconds; an error stays until dismissed, replaced by the next message or left
+// behind with its page, since one that vanished while the user looked elsewhere would be as good as swallowed.
+// Errors are announced as alerts.
 function toast(message, bad = false) {
   const t = $("#toast");
-  t.textContent = message;
+  $("#toast-text").textContent = message;
   t.className = "toast" + (bad ? " bad" : "");
+  t.setAttribute("role", bad ? "alert" : "status");
+  $("#toast-close").hidden = !bad;
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 7000 : 3500);
+  if (!bad) toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
 }
+
+$("#toast-close").addEventListener("click", () => { clearTimeout(toast.timer); $("#toast").hidden = true; });
 
 function confirmAction(title, text, { reason = true } = {}) {
   const dialog = $("#confirm");
@@ -289,6 +296,7 @@ function parseHash() {
 async function route() {
   if ($("#app").hidden) return;
   stopStream();
+  if ($("#toast").classList.contains("bad")) $("#toast").hidden = true;
   const ticket = ++navigation;
   // A page drawn again with fresh data (an experiment's live updates) gives the keyboard focus back to the control of
   // the same id, so a keyboard user on the Cancel button is still on it after the next trial.
