@@ -90,6 +90,32 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task ConfirmDialog_BrowserBackWhileOpen_CancelsIt()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "goback");
+        using var http = ServingPanelTests.Client(api, key);
+        var datasetId = await UploadAsync(http, "tiny", Tiny);
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets");
+        var page = session.Page;
+        await page.ClickAsync("#datasets-table tbody tr");
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+
+        // Delete asked, then Back: the dialog goes with the page that asked, and nothing is deleted.
+        await page.Locator("#view").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm-title")).ToHaveTextAsync("Delete dataset");
+        await page.GoBackAsync();
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#confirm")).ToBeHiddenAsync();
+        using var kept = await http.GetAsync($"/api/datasets/{datasetId}");
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        // Forward returns to the dataset, whose Delete asks again.
+        await page.GoForwardAsync();
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+        session.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task SchedulesPage_PauseResumeDelete_KeepTheNewScheduleBeingTyped()
     {
         await using var api = new LiveApi();

@@ -297,6 +297,9 @@ async function route() {
   if ($("#app").hidden) return;
   stopStream();
   if ($("#toast").classList.contains("bad")) $("#toast").hidden = true;
+  // A confirmation belongs to the page that asked: leaving it (Back, a link, a typed address) answers it "cancel", or
+  // its Confirm would act on a page no longer shown.
+  if ($("#confirm").open) $("#confirm").close("cancel");
   const ticket = ++navigation;
   // A page drawn again with fresh data (an experiment's live updates) gives the keyboard focus back to the control of
   // the same id, so a keyboard user on the Cancel button is still on it after the next trial.
