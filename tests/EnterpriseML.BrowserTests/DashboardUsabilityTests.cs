@@ -170,6 +170,61 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task ModelPage_PromoteAndDeleteVersion_KeepWhatWasTypedInTryIt()
+    {
+        await using var api = new LiveApi();
+        var (tenantId, key, _) = await CreateTenantAsync(api, "keeptry");
+        using var http = ServingPanelTests.Client(api, key);
+        var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
+        await ServingPanelTests.AddScorecardVersionAsync(api, tenantId, "keep-try", datasetId);
+        await ServingPanelTests.AddScorecardVersionAsync(api, tenantId, "keep-try", datasetId);
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/models/keep-try");
+        var page = session.Page;
+
+        // v1 picked, one applicant typed in.
+        await page.SelectOptionAsync("#try-version", "1");
+        await Assertions.Expect(page.Locator("#try-body .hint")).ToContainTextAsync("v1 predicts class");
+        var lines = await File.ReadAllLinesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
+        var header = lines[0].Split(',');
+        var values = lines[1].Split(',');
+        var typed = new Dictionary<string, string>();
+        for (var c = 0; c < header.Length; c++)
+        {
+            if (header[c] != "class")
+            {
+                typed[header[c]] = values[c];
+                await page.Locator($"#try-form input[data-column='{header[c]}']").FillAsync(values[c]);
+            }
+        }
+
+        async Task ExpectTypedKeptAsync()
+        {
+            foreach (var (column, value) in typed)
+            {
+                await Assertions.Expect(page.Locator($"#try-form input[data-column='{column}']")).ToHaveValueAsync(value);
+            }
+        }
+
+        // Promote v2: the page shows the new champion, and Try it still has v1 picked and the applicant typed.
+        await page.ClickAsync("button[data-version='2']");
+        await page.ClickAsync("#confirm-ok");
+        await Assertions.Expect(page.Locator("#versions-table tbody tr").Filter(new() { HasText = "v2" })).ToContainTextAsync("champion");
+        await Assertions.Expect(page.Locator("#try-version")).ToHaveValueAsync("1");
+        await ExpectTypedKeptAsync();
+
+        // Delete v1 (archived): the picker falls back to the champion, the applicant is still there, and predicts.
+        await page.ClickAsync("button[data-delete-version='1']");
+        await page.ClickAsync("#confirm-ok");
+        await Assertions.Expect(page.Locator("#versions-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#try-version")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#try-body .hint")).ToContainTextAsync("v2 predicts class");
+        await ExpectTypedKeptAsync();
+        await page.ClickAsync("#try-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#try-result dd").Last).ToHaveTextAsync("keep-try v2");
+        session.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task Lists_EachRowOpensFromTheKeyboard()
     {
         await using var api = new LiveApi();

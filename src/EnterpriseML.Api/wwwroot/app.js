@@ -816,16 +816,23 @@ async function modelsPage({ mount }) {
     ], list, m => { location.hash = `#/models/${encodeURIComponent(m.name)}`; }, { id: "models-table", empty: "No model yet: a successful experiment creates one." })));
 }
 
-async function modelPage({ id: name, mount }) {
+async function modelPage({ id: name, mount }, carried = null) {
   const m = await api(`/api/models/${encodeURIComponent(name)}`);
-  const tryIt = await tryItPanel(m);
+  const tryIt = await tryItPanel(m, carried);
+  // After a promote, roll back or version delete the page is drawn again from the API, and "Try it" keeps what the
+  // user typed in it (the version picked, while it still exists, and every field by its column or id).
+  const redraw = async () => {
+    try { await modelPage({ id: name, mount }, tryItState(tryIt)); } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) toast(problemText(e), true);
+    }
+  };
   const versions = [...(m.versions || [])].sort((a, b) => b.version - a.version);
   const history = [...(m.history || [])].sort((a, b) => b.when - a.when);
   const path = `/api/models/${encodeURIComponent(m.name)}`;
   const act = async (title, text, url) => {
     const answer = await confirmAction(title, text);
     if (!answer) return;
-    try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); route(); } catch (e) { toast(problemText(e), true); }
+    try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); await redraw(); } catch (e) { toast(problemText(e), true); }
   };
   // A refused delete (409: the champion, a schedule or an experiment still using the model) stays on the page as the
   // API said it, above the versions, until the next action.
@@ -858,7 +865,7 @@ async function modelPage({ id: name, mount }) {
         { title: "Created", render: v => when(v.createdAt) },
         { title: "", render: v => v.stage === "champion" ? "" : h("div", { class: "row nowrap" },
             h("button", { class: "primary small", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}? v${m.champion ?? "—"} is archived; predictions switch at once.`, `${path}/versions/${v.version}/promote`); } }, "Promote"),
-            h("button", { class: "danger small", "data-delete-version": v.version, onclick: e => { e.stopPropagation(); remove("Delete version", `Delete v${v.version} of ${m.name} and its artifact? Its history stays; its number is never given to another version.`, `${path}/versions/${v.version}`, () => route()); } }, "Delete")) },
+            h("button", { class: "danger small", "data-delete-version": v.version, onclick: e => { e.stopPropagation(); remove("Delete version", `Delete v${v.version} of ${m.name} and its artifact? Its history stays; its number is never given to another version.`, `${path}/versions/${v.version}`, redraw); } }, "Delete")) },
       ], versions.map(v => ({ ...v, __class: `stage-${v.stage}` })), null, { id: "versions-table" })),
     h("section", { class: "card" }, h("h2", {}, "Stage history"),
       table([
@@ -878,7 +885,7 @@ async function modelPage({ id: name, mount }) {
  * the champion, without ?version, so it answers exactly what the model's callers get; the version picker calls one
  * version instead (?version=N on the schema and on every call).
  */
-async function tryItPanel(m) {
+async function tryItPanel(m, carried = null) {
   const card = h("section", { class: "card", id: "try-it" }, h("h2", {}, "Try it ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null));
   if (!m.champion) {
     card.append(h("p", { class: "empty" }, "No champion to try: promote a version first."));
@@ -906,8 +913,24 @@ async function tryItPanel(m) {
   };
   picker.addEventListener("change", () => { load().catch(() => { /* 401: already signed out */ }); });
   card.append(h("div", { class: "row nowrap" }, h("label", { for: "try-version" }, "Version"), picker), body);
+  if (carried?.version && [...picker.options].some(o => o.value === carried.version)) picker.value = carried.version;
   await load();
+  if (carried) {
+    for (const input of body.querySelectorAll("input")) {
+      const value = carried.values.get(input.dataset.column ? `column:${input.dataset.column}` : `id:${input.id}`);
+      if (value !== undefined) input.value = value;
+    }
+  }
   return card;
+}
+
+/** What the user has typed in a "Try it" card: the version picked and each field's value. */
+function tryItState(card) {
+  const values = new Map();
+  for (const input of card.querySelectorAll("#try-body input")) {
+    values.set(input.dataset.column ? `column:${input.dataset.column}` : `id:${input.id}`, input.value);
+  }
+  return { version: card.querySelector("#try-version")?.value || "", values };
 }
 
 /** The query string that pins a call to one version, or nothing for the champion. */
