@@ -346,6 +346,38 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task ProxyErrorPage_ShownAsItsStatusNotAsItsMarkup()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "gateway");
+        using var http = ServingPanelTests.Client(api, key);
+        await UploadAsync(http, "tiny", Tiny);
+        await using var relay = new TcpRelay(api.BaseAddress);
+        await using var session = await BrowserSession.OpenAsync(relay.BaseAddress, key, "#/datasets");
+        var page = session.Page;
+        await Assertions.Expect(page.Locator("#datasets-table tbody tr")).ToHaveCountAsync(1);
+
+        // A proxy's HTML error page says nothing readable as text: the page gives its status instead of its source.
+        relay.AnswerBadGateway();
+        await page.ClickAsync("a[data-tab=models]");
+        var problem = page.Locator("#page-problem");
+        await Assertions.Expect(problem).ToHaveTextAsync("The API gave no details. (HTTP 502)");
+        relay.Restore();
+        await page.ClickAsync("#page-retry");
+        await Assertions.Expect(page.Locator("#models-table")).ToBeVisibleAsync();
+
+        // An action refused the same way says the status in its toast.
+        await page.ClickAsync("a[data-tab=datasets]");
+        await page.ClickAsync("#datasets-table tbody tr");
+        await Assertions.Expect(page.Locator("#profile-table tbody tr")).ToHaveCountAsync(3);
+        relay.AnswerBadGateway();
+        await page.Locator("#view").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await page.ClickAsync("#confirm-ok");
+        await Assertions.Expect(page.Locator("#toast.bad")).ToHaveTextAsync("The API answered HTTP 502 without details.");
+        session.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task ExperimentsList_RefreshFailsWhileASweepRuns_SaysSoAndCatchesUpWhenTheApiIsBack()
     {
         await using var api = new LiveApi();

@@ -9,7 +9,7 @@ let liveStream = null; // AbortController of the current server-sent-events read
 // ---------- API ----------
 class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    super(problem?.detail || problem?.title || `The API answered HTTP ${status} without details.`);
     this.status = status;
     this.problem = problem;
   }
