@@ -346,6 +346,52 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task ExperimentsList_LeftAndOpenedAgain_PollsOncePerTickAndNotAfterLeaving()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "polling");
+        using var http = ServingPanelTests.Client(api, key);
+        var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
+        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "polled" });
+        try
+        {
+            await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/models");
+            var page = session.Page;
+            // Timers run when the test moves the page's clock on, so "no request" is checked without waiting.
+            await page.Clock.InstallAsync();
+            var polls = new List<string>();
+            page.Request += (_, r) => { if (r.Url.Contains("/api/experiments?page=", StringComparison.Ordinal)) polls.Add(r.Url); };
+
+            // Everything the page's timers have sent is seen once a request sent after them has been answered.
+            async Task SettleAsync() => await page.EvaluateAsync("() => fetch('/health').then(r => r.text())");
+
+            await page.ClickAsync("a[data-tab=experiments]");
+            await Assertions.Expect(page.Locator("#experiments-table tbody tr").Filter(new() { HasText = "polled" }).Locator(".badge.queued, .badge.running")).ToBeVisibleAsync();
+            await page.ClickAsync("a[data-tab=models]");
+            await Assertions.Expect(page.Locator("#models-table")).ToBeVisibleAsync();
+            await SettleAsync();
+            polls.Clear();
+            await page.Clock.RunForAsync(60_000);
+            await SettleAsync();
+            Assert.Empty(polls);
+
+            // Back on the list: its first read, then one poll per 2 s tick, not one per visit.
+            await page.ClickAsync("a[data-tab=experiments]");
+            await Assertions.Expect(page.Locator("#experiments-table tbody tr").Filter(new() { HasText = "polled" })).ToHaveCountAsync(1);
+            await SettleAsync();
+            polls.Clear();
+            await page.Clock.RunForAsync(2_000);
+            await SettleAsync();
+            Assert.Single(polls);
+            session.AssertNoPageErrors();
+        }
+        finally
+        {
+            await CancelAsync(http, experimentId);
+        }
+    }
+
+    [Fact]
     public async Task ProxyErrorPage_ShownAsItsStatusNotAsItsMarkup()
     {
         await using var api = new LiveApi();
