@@ -288,6 +288,35 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
+    public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await CreateTenantAsync(api, "manydatasets");
+        using var http = ServingPanelTests.Client(api, key);
+        var oldest = await UploadAsync(http, "the-oldest", "x,y,outcome\n0,0,yes\n1,1,no\n");
+        // 500 newer uploads: the form's list (the newest 500) no longer holds the oldest.
+        for (var batch = 0; batch < 500; batch += 10)
+        {
+            await Task.WhenAll(Enumerable.Range(batch, 10).Select(i => UploadAsync(http, $"newer-{i}", $"a,b,label\n{i},1,yes\n{i + 1},2,no\n")));
+        }
+
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, $"#/datasets/{oldest}");
+        var page = session.Page;
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "the-oldest" })).ToBeVisibleAsync();
+        await page.ClickAsync("#new-experiment");
+        await Assertions.Expect(page.Locator("#exp-dataset")).ToHaveValueAsync(oldest);
+        await Assertions.Expect(page.Locator("#exp-dataset option:checked")).ToHaveTextAsync("the-oldest (2 rows)");
+        await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("outcome");
+
+        // A link to a dataset that is gone says so above the form, in the API's words.
+        await page.GotoAsync(api.BaseAddress + "/#/experiments?dataset=no-such-dataset");
+        var problem = page.Locator("#exp-dataset-problem");
+        await Assertions.Expect(problem).ToContainTextAsync("Dataset not found");
+        await Assertions.Expect(problem).ToContainTextAsync("There is no dataset 'no-such-dataset' in your tenant.");
+        session.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task SignIn_RefusedOrRevokedKey_ShowsTheApisReason()
     {
         await using var api = new LiveApi();

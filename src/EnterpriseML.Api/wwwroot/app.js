@@ -536,7 +536,17 @@ async function experimentsPage({ params, mount }) {
   const listPath = `/api/experiments?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`;
   const [experiments, datasets] = await Promise.all([api(listPath), api("/api/datasets?pageSize=500")]);
   const dsList = items(datasets);
-  const fields = experimentFields(dsList, params.get("dataset"), "exp");
+  // The form lists the newest 500 datasets; one named by the link (a dataset page's "New experiment") is read on its
+  // own when older, so the form starts on it rather than silently on the newest. One that is gone is said.
+  const wanted = params.get("dataset");
+  let wantedProblem = null;
+  if (wanted && !dsList.some(d => String(d.id) === wanted)) {
+    try { dsList.unshift(await api(`/api/datasets/${encodeURIComponent(wanted)}`)); } catch (e) {
+      if (e instanceof ApiError && e.status === 401) throw e;
+      wantedProblem = problemBox("exp-dataset-problem", e);
+    }
+  }
+  const fields = experimentFields(dsList, wanted, "exp");
   const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Start experiment")));
   form.addEventListener("submit", async e => {
@@ -560,7 +570,7 @@ async function experimentsPage({ params, mount }) {
   mount(
     h("section", { class: "card" }, h("h2", {}, "New experiment"),
       dsList.length
-        ? [h("p", { class: "muted hint" }, "The sweep compares general-purpose and scenario-specialised candidates on the same validation rows within the budget; the winner becomes a new version of the model."), form]
+        ? [h("p", { class: "muted hint" }, "The sweep compares general-purpose and scenario-specialised candidates on the same validation rows within the budget; the winner becomes a new version of the model."), wantedProblem, form]
         : h("p", { class: "muted" }, "Upload a dataset first.")),
     listCard);
   // While sweeps run, refresh the list only: the form above keeps what the user typed, and a link that has the
