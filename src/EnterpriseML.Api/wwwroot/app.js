@@ -9,7 +9,7 @@ let liveStream = null; // AbortController of the current server-sent-events read
 // ---------- API ----------
 class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    super(problem?.detail || problem?.title || `The API answered HTTP ${status} without details.`);
     this.status = status;
     this.problem = problem;
   }
@@ -22,15 +22,30 @@ async function api(path, options = {}) {
     body = JSON.stringify(body);
     headers["Content-Type"] = "application/json";
   }
-  const response = await fetch(path, { ...options, headers, body });
-  if (response.status === 401) { signOut("Your API key was not accepted."); throw new ApiError(401, null); }
-  const text = await response.text();
+  let response, text;
+  try {
+    response = await fetch(path, { ...options, headers, body });
+    text = await response.text();
+  } catch (e) {
+    // fetch rejects with a bare TypeError ("Failed to fetch") when no answer arrives: say what could not be reached.
+    throw new Error(`Could not reach the API (${options.method || "GET"} ${path.split("?")[0]}): ${e.message || e}. Check the connection, then retry.`);
+  }
   const data = text ? tryJson(text) : null;
+  if (response.status === 401) {
+    // The API says why (missing, unknown or revoked key): the sign-in page repeats it.
+    const why = data?.detail || data?.title;
+    signOut(why ? `Your API key was not accepted: ${why}` : "Your API key was not accepted.");
+    throw new ApiError(401, data);
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
-function tryJson(text) { try { return JSON.parse(text); } catch { return { detail: text }; } }
+// A body that is not JSON (a proxy's error page, say) is kept as the detail, unless it is markup, which says nothing
+// readable: the status line stands in for it.
+function tryJson(text) {
+  try { return JSON.parse(text); } catch { return /^\s*</.test(text) ? null : { detail: text.trim() }; }
+}
 
 function problemText(err) {
   if (!(err instanceof ApiError)) return String(err.message || err);
@@ -128,14 +143,21 @@ const whenIn = (v, zone) => {
 const badge = (text, kind) => h("span", { class: `badge ${kind || text}` }, text);
 const items = data => Array.isArray(data) ? data : (data?.items || []);
 
+// A confirmation fades after a few seconds; an error stays until dismissed, replaced by the next message or left
+// behind with its page, since one that vanished while the user looked elsewhere would be as good as swallowed.
+// Errors are announced as alerts.
 function toast(message, bad = false) {
   const t = $("#toast");
-  t.textContent = message;
+  $("#toast-text").textContent = message;
   t.className = "toast" + (bad ? " bad" : "");
+  t.setAttribute("role", bad ? "alert" : "status");
+  $("#toast-close").hidden = !bad;
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 7000 : 3500);
+  if (!bad) toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
 }
+
+$("#toast-close").addEventListener("click", () => { clearTimeout(toast.timer); $("#toast").hidden = true; });
 
 function confirmAction(title, text, { reason = true } = {}) {
   const dialog = $("#confirm");
@@ -145,11 +167,17 @@ function confirmAction(title, text, { reason = true } = {}) {
   // A delete takes no reason (its audit entry says who deleted what): the field is not offered for one.
   $("#confirm-reason").hidden = !reason;
   $("label[for=confirm-reason]").hidden = !reason;
+  // Each dialog starts unanswered: Escape closes it without a value, and must never count as the last dialog's "ok".
+  dialog.returnValue = "";
   return new Promise(resolve => {
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok" ? { reason: $("#confirm-reason").value || null } : null), { once: true });
     dialog.showModal();
   });
 }
+
+// Cancel is not a submit button: Enter in the reason field submits with Confirm, the form's only submit button (as the
+// first one in the form, Cancel took that Enter and dropped the reason just typed).
+$("#confirm-cancel").addEventListener("click", () => $("#confirm").close("cancel"));
 
 /** A bar for an experiment's status: green and full when it succeeded, red or amber where a failed or cancelled sweep stopped. */
 function progressBar(fraction, status) {
@@ -171,6 +199,21 @@ function table(columns, rows, onClick, opts = {}) {
 // Lists are served a page at a time (newest first); the page number travels in the hash: #/datasets?page=2.
 const PAGE_SIZE = 50;
 const pageOf = params => Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
+
+/**
+ * What an empty page of a list says: the list's own empty state on its first page, but past the last page (an old
+ * link, or rows deleted since) that the page is past the end, with a link to the last one.
+ */
+function emptyPage(section, data, params, noun, emptyText) {
+  const total = data?.total ?? 0;
+  const current = data?.pageNumber || pageOf(params);
+  if (total === 0 || current <= 1) return emptyText;
+  const pages = Math.max(1, Math.ceil(total / (data?.pageSize || PAGE_SIZE)));
+  const query = new URLSearchParams(params);
+  query.set("page", pages);
+  return [`No ${noun} on page ${int(current)}: the list has ${int(total)} in ${int(pages)} page${pages > 1 ? "s" : ""}. `,
+    h("a", { href: `#/${section}?${query}`, id: `${section}-last-page` }, `Go to page ${int(pages)}`)];
+}
 
 function pager(section, data, params) {
   const total = data?.total ?? 0;
@@ -234,6 +277,11 @@ async function start() {
 
 // ---------- routing ----------
 window.addEventListener("hashchange", route);
+// A tab for the page already shown changes no hash, so it would do nothing: it reloads that page instead (the way back
+// from an error once the API answers again).
+document.querySelectorAll(".tabs a").forEach(a => a.addEventListener("click", e => {
+  if (a.getAttribute("href") === location.hash) { e.preventDefault(); route(); }
+}));
 
 // Each navigation gets a number; a page renders only while its number is the latest, so a slow answer for a page
 // the user already left never replaces the page they are on.
@@ -248,8 +296,19 @@ function parseHash() {
 async function route() {
   if ($("#app").hidden) return;
   stopStream();
+  if ($("#toast").classList.contains("bad")) $("#toast").hidden = true;
+  // A confirmation belongs to the page that asked: leaving it (Back, a link, a typed address) answers it "cancel", or
+  // its Confirm would act on a page no longer shown.
+  if ($("#confirm").open) $("#confirm").close("cancel");
   const ticket = ++navigation;
-  const mount = (...nodes) => { if (ticket === navigation) view().replaceChildren(...nodes); };
+  // A page drawn again with fresh data (an experiment's live updates) gives the keyboard focus back to the control of
+  // the same id, so a keyboard user on the Cancel button is still on it after the next trial.
+  const mount = (...nodes) => {
+    if (ticket !== navigation) return;
+    const focused = view().contains(document.activeElement) ? document.activeElement.id : "";
+    view().replaceChildren(...nodes);
+    if (focused) document.getElementById(focused)?.focus();
+  };
   mount.current = () => ticket === navigation;
   const { section, id, params } = parseHash();
   document.querySelectorAll(".tabs a").forEach(a => a.classList.toggle("active", a.dataset.tab === section));
@@ -258,7 +317,11 @@ async function route() {
     const pages = { datasets: id ? datasetPage : datasetsPage, experiments: id ? experimentPage : experimentsPage, models: id ? modelPage : modelsPage, schedules: schedulesPage };
     await (pages[section] || datasetsPage)({ id, params, mount });
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 401)) mount(h("div", { class: "card error" }, problemText(e)));
+    // The API's problem as it gave it (title, detail, status), and a way to try again without reloading the tab.
+    if (!(e instanceof ApiError && e.status === 401)) {
+      mount(h("section", { class: "card", id: "page-error" }, problemBox("page-problem", e),
+        h("div", { class: "row", style: "margin-top:.8rem" }, h("button", { id: "page-retry", class: "primary", onclick: () => route() }, "Retry"))));
+    }
   }
 }
 
@@ -290,12 +353,12 @@ async function datasetsPage({ params, mount }) {
       h("p", { class: "muted hint" }, "A CSV with a header row. Each column is profiled on upload; the same file uploaded twice is stored once."), form),
     h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(data?.total ?? list.length))),
       table([
-        { title: "Name", render: d => h("strong", { class: "clip", title: d.name }, d.name) },
+        { title: "Name", render: d => h("a", { href: `#/datasets/${encodeURIComponent(d.id)}`, class: "row-link" }, h("strong", { class: "clip", title: d.name }, d.name)) },
         { title: "Rows", num: true, render: d => int(d.rowCount) },
         { title: "Columns", num: true, render: d => d.columns?.length ?? d.columnCount ?? "—" },
         { title: "SHA-256", render: d => h("code", { title: d.sha256 }, (d.sha256 || "").slice(0, 12)) },
         { title: "Uploaded", render: d => when(d.createdAt) },
-      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: "No dataset yet: upload a CSV above." }),
+      ], list, d => { location.hash = `#/datasets/${d.id}`; }, { id: "datasets-table", empty: emptyPage("datasets", data, params, "dataset", "No dataset yet: upload a CSV above.") }),
       pager("datasets", data, params)));
 }
 
@@ -457,23 +520,33 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   };
 }
 
-function experimentsTable(list) {
+function experimentsTable(list, empty = "No experiment yet.") {
   return table([
-    { title: "Model", render: x => h("strong", {}, x.modelName || x.id) },
+    { title: "Model", render: x => h("a", { href: `#/experiments/${encodeURIComponent(x.id)}`, class: "row-link" }, h("strong", {}, x.modelName || x.id)) },
     { title: "Scenario", render: x => x.scenario || "—" },
     { title: "Status", render: x => badge(x.status) },
     { title: "Progress", render: x => progressBar(progressFraction(x), x.status) },
     { title: "Trials", num: true, render: x => int(x.progress?.trialsCompleted) },
     { title: "Best score", num: true, render: x => num(x.progress?.bestScore) },
     { title: "Created", render: x => when(x.createdAt) },
-  ], list, x => { location.hash = `#/experiments/${x.id}`; }, { id: "experiments-table", empty: "No experiment yet." });
+  ], list, x => { location.hash = `#/experiments/${x.id}`; }, { id: "experiments-table", empty });
 }
 
 async function experimentsPage({ params, mount }) {
   const listPath = `/api/experiments?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`;
   const [experiments, datasets] = await Promise.all([api(listPath), api("/api/datasets?pageSize=500")]);
   const dsList = items(datasets);
-  const fields = experimentFields(dsList, params.get("dataset"), "exp");
+  // The form lists the newest 500 datasets; one named by the link (a dataset page's "New experiment") is read on its
+  // own when older, so the form starts on it rather than silently on the newest. One that is gone is said.
+  const wanted = params.get("dataset");
+  let wantedProblem = null;
+  if (wanted && !dsList.some(d => String(d.id) === wanted)) {
+    try { dsList.unshift(await api(`/api/datasets/${encodeURIComponent(wanted)}`)); } catch (e) {
+      if (e instanceof ApiError && e.status === 401) throw e;
+      wantedProblem = problemBox("exp-dataset-problem", e);
+    }
+  }
+  const fields = experimentFields(dsList, wanted, "exp");
   const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Start experiment")));
   form.addEventListener("submit", async e => {
@@ -489,21 +562,40 @@ async function experimentsPage({ params, mount }) {
 
   let page = experiments;
   let list = items(page);
-  const listContent = () => [h("h2", {}, "Experiments ", h("span", { class: "count" }, int(page?.total ?? list.length))), experimentsTable(list), pager("experiments", page, params)];
-  const listCard = h("section", { class: "card" }, ...listContent());
+  let refreshProblem = null;
+  const listContent = () => [h("h2", {}, "Experiments ", h("span", { class: "count" }, int(page?.total ?? list.length))),
+    refreshProblem ? h("p", { class: "error", id: "experiments-refresh", role: "alert" }, refreshProblem) : null,
+    experimentsTable(list, emptyPage("experiments", page, params, "experiment", "No experiment yet.")), pager("experiments", page, params)];
+  const listCard = h("section", { class: "card", id: "experiments-list" }, ...listContent());
   mount(
     h("section", { class: "card" }, h("h2", {}, "New experiment"),
       dsList.length
-        ? [h("p", { class: "muted hint" }, "The sweep compares general-purpose and scenario-specialised candidates on the same validation rows within the budget; the winner becomes a new version of the model."), form]
+        ? [h("p", { class: "muted hint" }, "The sweep compares general-purpose and scenario-specialised candidates on the same validation rows within the budget; the winner becomes a new version of the model."), wantedProblem, form]
         : h("p", { class: "muted" }, "Upload a dataset first.")),
     listCard);
-  // While sweeps run, refresh the list only: the form above keeps what the user typed.
+  // While sweeps run, refresh the list only: the form above keeps what the user typed, and a link that has the
+  // keyboard focus has it again after the refresh. A failed refresh (the network, a 5xx) is said above the table and
+  // retried, backing off to 30 s, rather than ending the updates for good.
   const active = () => list.some(x => x.status === "queued" || x.status === "running");
+  let failures = 0;
   while (active() && mount.current()) {
-    await new Promise(r => setTimeout(r, 2000));
+    const wait = failures === 0 ? 2000 : Math.min(30000, 2000 * 2 ** failures);
+    await new Promise(r => setTimeout(r, wait));
     if (!mount.current()) break;
-    try { page = await api(listPath); list = items(page); } catch { break; }
-    if (mount.current()) listCard.replaceChildren(...listContent());
+    try {
+      page = await api(listPath);
+      list = items(page);
+      failures = 0;
+      refreshProblem = null;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) break;
+      failures++;
+      refreshProblem = `Updates paused: ${problemText(e).replace(/[\s.]*$/, ".")} Retrying in ${Math.min(30, 2 * 2 ** failures)} s.`;
+    }
+    if (!mount.current()) break;
+    const focused = listCard.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+    listCard.replaceChildren(...listContent());
+    if (focused) [...listCard.querySelectorAll("a[href]")].find(a => a.getAttribute("href") === focused)?.focus();
   }
 }
 
@@ -528,7 +620,7 @@ async function experimentPage({ id, mount }) {
       h("section", { class: "card" },
         h("div", { class: "head" },
           h("h2", {}, `${x.modelName || "Experiment"} `, h("span", { id: "exp-status" }, badge(x.status)), " ", h("span", { class: "muted small" }, `${x.scenario} scenario`)),
-          running ? h("button", { class: "danger", onclick: async () => {
+          running ? h("button", { class: "danger", id: "exp-cancel", onclick: async () => {
             if (!await confirmAction("Cancel experiment", "Stop this sweep? Finished trials are kept.", { reason: false })) return;
             try { await api(`/api/experiments/${x.id}/cancel`, { method: "POST" }); toast("Cancellation requested"); } catch (e) { toast(problemText(e), true); }
           } }, "Cancel") : null),
@@ -728,22 +820,29 @@ async function modelsPage({ mount }) {
   mount(h("section", { class: "card" }, h("h2", {}, "Models ", h("span", { class: "count" }, int(list.length))),
     h("p", { class: "muted hint" }, "Each successful experiment adds a version. The first version of a model becomes champion; later ones are candidates until promoted."),
     table([
-      { title: "Model", render: m => h("strong", {}, m.name) },
+      { title: "Model", render: m => h("a", { href: `#/models/${encodeURIComponent(m.name)}`, class: "row-link" }, h("strong", {}, m.name)) },
       { title: "Champion", render: m => m.champion ? badge(`v${m.champion}`, "champion") : "—" },
       { title: "Versions", num: true, render: m => int(m.versions) },
     ], list, m => { location.hash = `#/models/${encodeURIComponent(m.name)}`; }, { id: "models-table", empty: "No model yet: a successful experiment creates one." })));
 }
 
-async function modelPage({ id: name, mount }) {
+async function modelPage({ id: name, mount }, carried = null) {
   const m = await api(`/api/models/${encodeURIComponent(name)}`);
-  const tryIt = await tryItPanel(m);
+  const tryIt = await tryItPanel(m, carried);
+  // After a promote, roll back or version delete the page is drawn again from the API, and "Try it" keeps what the
+  // user typed in it (the version picked, while it still exists, and every field by its column or id).
+  const redraw = async () => {
+    try { await modelPage({ id: name, mount }, tryItState(tryIt)); } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) toast(problemText(e), true);
+    }
+  };
   const versions = [...(m.versions || [])].sort((a, b) => b.version - a.version);
   const history = [...(m.history || [])].sort((a, b) => b.when - a.when);
   const path = `/api/models/${encodeURIComponent(m.name)}`;
   const act = async (title, text, url) => {
     const answer = await confirmAction(title, text);
     if (!answer) return;
-    try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); route(); } catch (e) { toast(problemText(e), true); }
+    try { await api(url, { method: "POST", body: answer }); toast(`${title}: done`); await redraw(); } catch (e) { toast(problemText(e), true); }
   };
   // A refused delete (409: the champion, a schedule or an experiment still using the model) stays on the page as the
   // API said it, above the versions, until the next action.
@@ -776,7 +875,7 @@ async function modelPage({ id: name, mount }) {
         { title: "Created", render: v => when(v.createdAt) },
         { title: "", render: v => v.stage === "champion" ? "" : h("div", { class: "row nowrap" },
             h("button", { class: "primary small", "data-version": v.version, onclick: e => { e.stopPropagation(); act("Promote", `Make v${v.version} the champion of ${m.name}? v${m.champion ?? "—"} is archived; predictions switch at once.`, `${path}/versions/${v.version}/promote`); } }, "Promote"),
-            h("button", { class: "danger small", "data-delete-version": v.version, onclick: e => { e.stopPropagation(); remove("Delete version", `Delete v${v.version} of ${m.name} and its artifact? Its history stays; its number is never given to another version.`, `${path}/versions/${v.version}`, () => route()); } }, "Delete")) },
+            h("button", { class: "danger small", "data-delete-version": v.version, onclick: e => { e.stopPropagation(); remove("Delete version", `Delete v${v.version} of ${m.name} and its artifact? Its history stays; its number is never given to another version.`, `${path}/versions/${v.version}`, redraw); } }, "Delete")) },
       ], versions.map(v => ({ ...v, __class: `stage-${v.stage}` })), null, { id: "versions-table" })),
     h("section", { class: "card" }, h("h2", {}, "Stage history"),
       table([
@@ -796,7 +895,7 @@ async function modelPage({ id: name, mount }) {
  * the champion, without ?version, so it answers exactly what the model's callers get; the version picker calls one
  * version instead (?version=N on the schema and on every call).
  */
-async function tryItPanel(m) {
+async function tryItPanel(m, carried = null) {
   const card = h("section", { class: "card", id: "try-it" }, h("h2", {}, "Try it ", m.champion ? h("span", { class: "muted small" }, `champion v${m.champion}`) : null));
   if (!m.champion) {
     card.append(h("p", { class: "empty" }, "No champion to try: promote a version first."));
@@ -824,8 +923,24 @@ async function tryItPanel(m) {
   };
   picker.addEventListener("change", () => { load().catch(() => { /* 401: already signed out */ }); });
   card.append(h("div", { class: "row nowrap" }, h("label", { for: "try-version" }, "Version"), picker), body);
+  if (carried?.version && [...picker.options].some(o => o.value === carried.version)) picker.value = carried.version;
   await load();
+  if (carried) {
+    for (const input of body.querySelectorAll("input")) {
+      const value = carried.values.get(input.dataset.column ? `column:${input.dataset.column}` : `id:${input.id}`);
+      if (value !== undefined) input.value = value;
+    }
+  }
   return card;
+}
+
+/** What the user has typed in a "Try it" card: the version picked and each field's value. */
+function tryItState(card) {
+  const values = new Map();
+  for (const input of card.querySelectorAll("#try-body input")) {
+    values.set(input.dataset.column ? `column:${input.dataset.column}` : `id:${input.id}`, input.value);
+  }
+  return { version: card.querySelector("#try-version")?.value || "", values };
 }
 
 /** The query string that pins a call to one version, or nothing for the champion. */
@@ -837,7 +952,7 @@ function problemBox(id, err, inputsByColumn) {
   const fieldErrors = Object.entries(p.errors || {}).map(([k, v]) => [k.replace(/^rows\[0\]\.?/, "") || "row", [].concat(v).join(" ")]);
   for (const [column] of fieldErrors) inputsByColumn?.get(column)?.setAttribute("aria-invalid", "true");
   const head = err instanceof ApiError
-    ? [p.title ? h("strong", {}, p.title) : null, p.title ? " " : null, p.detail || (p.title ? "" : problemText(err)), err.status ? h("span", { class: "muted small" }, ` (HTTP ${err.status})`) : null]
+    ? [p.title ? h("strong", {}, p.title) : null, p.title ? " " : null, p.detail || (p.title ? "" : "The API gave no details."), err.status ? h("span", { class: "muted small" }, ` (HTTP ${err.status})`) : null]
     : [String(err.message || err)];
   return h("div", { class: "problem", id, role: "alert" }, h("p", {}, head),
     fieldErrors.length ? h("ul", {}, fieldErrors.map(([k, v]) => h("li", {}, h("code", {}, k), ": ", v))) : null);
@@ -989,10 +1104,15 @@ function recommenderTry(name, schema, version) {
 // ---------- schedules ----------
 async function schedulesPage({ mount }) {
   const [schedules, datasets] = await Promise.all([api("/api/schedules"), api("/api/datasets?pageSize=500")]);
-  const list = items(schedules);
+  let list = items(schedules);
   const dsList = items(datasets);
   const dsName = id => dsList.find(d => d.id === id)?.name || (id ? String(id).slice(0, 8) : "—");
-  const post = async (url, body) => { try { await api(url, { method: "POST", body }); route(); } catch (e) { toast(problemText(e), true); } };
+  // Pause, resume and delete refresh the list only: a new schedule half typed in the form above stays as it is.
+  const refreshList = async () => {
+    try { list = items(await api("/api/schedules")); } catch (e) { if (!(e instanceof ApiError && e.status === 401)) toast(problemText(e), true); return; }
+    if (mount.current()) listCard.replaceChildren(...listContent());
+  };
+  const post = async (url, body) => { try { await api(url, { method: "POST", body }); } catch (e) { toast(problemText(e), true); } await refreshList(); };
 
   const fields = experimentFields(dsList, null, "sch", SCENARIOS.filter(s => s !== "recommendation"));
   const name = h("input", { id: "sch-name", required: true, maxlength: 100, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,99}", placeholder: "e.g. weekly-credit-refresh", title: "Letters, digits, dot, dash and underscore; up to 100 characters." });
@@ -1022,29 +1142,36 @@ async function schedulesPage({ mount }) {
     } catch (err) { toast(problemText(err), true); }
   });
 
+  const listContent = () => [h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))), schedulesTable(list, dsName, post, refreshList)];
+  const listCard = h("section", { class: "card", id: "schedules-list" }, ...listContent());
   mount(
     h("section", { class: "card" }, h("h2", {}, "New scheduled refresh"),
       dsList.length
         ? [h("p", { class: "muted hint" }, "Re-runs the experiment on its cron (for example 0 0 6 ? * MON is Mondays at 06:00) and promotes the challenger when it beats the champion."), form]
         : h("p", { class: "muted" }, "Upload a dataset first.")),
-    h("section", { class: "card" }, h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))),
-      table([
-        { title: "Name", render: s => h("strong", {}, s.name) },
-        { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
-        { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
-            + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
-        { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
-        { title: "Next run", render: s => s.paused ? "—" : whenIn(s.nextFireTime, s.timeZone || "UTC") },
-        { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
-        { title: "", render: s => h("div", { class: "row nowrap" },
-            s.paused
-              ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
-              : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
-            h("button", { class: "small danger", onclick: async () => {
-              if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept; a refresh under way is cancelled.`, { reason: false })) return;
-              try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); route(); } catch (e) { toast(problemText(e), true); }
-            } }, "Delete")) },
-      ], list, null, { id: "schedules-table", empty: "No schedule yet." })));
+    listCard);
+}
+
+/** The schedules table of the schedules page, with its actions. */
+function schedulesTable(list, dsName, post, refreshList) {
+  return table([
+    { title: "Name", render: s => h("strong", {}, s.name) },
+    { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
+    { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
+        + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
+    { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
+    { title: "Next run", render: s => s.paused ? "—" : whenIn(s.nextFireTime, s.timeZone || "UTC") },
+    { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
+    { title: "", render: s => h("div", { class: "row nowrap" },
+        s.paused
+          ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
+          : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
+        h("button", { class: "small danger", onclick: async () => {
+          if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept; a refresh under way is cancelled.`, { reason: false })) return;
+          try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); } catch (e) { toast(problemText(e), true); }
+          await refreshList();
+        } }, "Delete")) },
+  ], list, null, { id: "schedules-table", empty: "No schedule yet." });
 }
 
 // ---------- boot ----------
