@@ -5,6 +5,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Scenarios.Recommendation;
 using EnterpriseML.Registry;
 
@@ -166,15 +167,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             var now = Environment.TickCount64;
             var writeProgress = value.Kind != SweepEventKind.TrialFinished || now - _lastWrite >= 500;
             var elapsed = spentSeconds + value.Elapsed.TotalSeconds;
-            var best = value.Best?.ValidationScore;
-            var json = JsonSerializer.Serialize(new
-            {
-                trialsCompleted = value.TrialsFinished,
-                elapsedSeconds = Math.Round(elapsed, 2),
-                budgetSeconds,
-                bestScore = best is { } b && double.IsFinite(b) ? b : (double?)null,
-                bestCandidate = value.Best?.Candidate,
-            }, SweepJob.Json);
+            var json = SweepJob.ProgressJson(value, elapsed, budgetSeconds, ScenarioMetric.NdcgAt10);
             if (writeProgress)
             {
                 _lastWrite = now;

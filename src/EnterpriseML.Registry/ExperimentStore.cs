@@ -36,6 +36,17 @@ public sealed class TrialRow
     public double? Score { get; init; }
 
     public double? ElapsedSeconds { get; init; }
+
+    public string Candidate { get; init; } = "";
+
+    /// <summary>The candidate's kind as recorded: <c>General</c> or <c>Specialised</c>.</summary>
+    public string Kind { get; init; } = "";
+
+    /// <summary>The <see cref="TrialStatus"/> name as recorded: <c>Succeeded</c>, <c>Failed</c>, <c>Pruned</c> or <c>TimedOut</c>.</summary>
+    public string Status { get; init; } = "";
+
+    /// <summary>Why a trial that did not succeed ended: the candidate's exception message or the constraint that stopped it.</summary>
+    public string? Error { get; init; }
 }
 
 /// <summary>Experiments, their attempts and their finished trials.</summary>
@@ -294,12 +305,16 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>How many trial rows exist per node (for tests and the dashboard).</summary>
+    /// <summary>The experiment's recorded trials in index order (the API's and the dashboard's trials list).</summary>
     public async Task<IReadOnlyList<TrialRow>> TrialRowsAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         var rows = await c.QueryAsync<TrialRow>(new CommandDefinition(
-            "SELECT trial AS Trial, node AS Node, score AS Score, elapsed_seconds AS ElapsedSeconds FROM trials WHERE experiment_id = @id ORDER BY trial", new { id }, cancellationToken: cancellationToken));
+            """
+            SELECT trial AS Trial, node AS Node, score AS Score, elapsed_seconds AS ElapsedSeconds, candidate AS Candidate, kind AS Kind,
+                   status AS Status, error AS Error
+            FROM trials WHERE experiment_id = @id ORDER BY trial
+            """, new { id }, cancellationToken: cancellationToken));
         return [.. rows];
     }
 }

@@ -37,7 +37,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var baseAddress = api.BaseAddress;
 
         // A tenant with a data-scientist key, made through the admin API like an operator would.
-        var key = await CreateTenantAsync(baseAddress, "acme");
+        var key = (await api.CreateTenantAsync("acme")).Key;
         using var http = new HttpClient { BaseAddress = new Uri(baseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
@@ -273,7 +273,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = await CreateTenantAsync(api.BaseAddress, "shop");
+        var key = (await api.CreateTenantAsync("shop")).Key;
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
@@ -401,7 +401,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = await CreateTenantAsync(api.BaseAddress, "paging");
+        var key = (await api.CreateTenantAsync("paging")).Key;
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
@@ -528,16 +528,6 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(page.Url.Contains("#/experiments/", StringComparison.Ordinal), "Starting the experiment failed: " + await page.Locator("#toast").TextContentAsync());
         await Assertions.Expect(page.Locator("#exp-status")).ToBeVisibleAsync();
         return page.Url[(page.Url.LastIndexOf('/') + 1)..];
-    }
-
-    /// <summary>Creates a tenant through the admin API and returns its data-scientist key.</summary>
-    internal static async Task<string> CreateTenantAsync(string baseAddress, string name)
-    {
-        using var admin = new HttpClient { BaseAddress = new Uri(baseAddress) };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name });
-        created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
     }
 
     internal static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

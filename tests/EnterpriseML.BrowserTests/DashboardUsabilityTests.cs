@@ -21,7 +21,7 @@ public sealed class DashboardUsabilityTests
     public async Task ConfirmDialog_EscapeAfterAnEarlierConfirmation_CancelsTheNextAction()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "escape");
+        var (_, key, _) = await api.CreateTenantAsync("escape");
         using var http = ServingPanelTests.Client(api, key);
         await CreateScheduleAsync(http, "first");
         await CreateScheduleAsync(http, "second");
@@ -58,7 +58,7 @@ public sealed class DashboardUsabilityTests
     public async Task ConfirmDialog_EnterInTheReasonField_ConfirmsWithThatReason()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "enter");
+        var (_, key, _) = await api.CreateTenantAsync("enter");
         using var http = ServingPanelTests.Client(api, key);
         await CreateScheduleAsync(http, "nightly");
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/schedules");
@@ -93,7 +93,7 @@ public sealed class DashboardUsabilityTests
     public async Task ConfirmDialog_BrowserBackWhileOpen_CancelsIt()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "goback");
+        var (_, key, _) = await api.CreateTenantAsync("goback");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await UploadAsync(http, "tiny", Tiny);
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets");
@@ -119,7 +119,7 @@ public sealed class DashboardUsabilityTests
     public async Task SchedulesPage_PauseResumeDelete_KeepTheNewScheduleBeingTyped()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "halftyped");
+        var (_, key, _) = await api.CreateTenantAsync("halftyped");
         using var http = ServingPanelTests.Client(api, key);
         await UploadAsync(http, "tiny", Tiny);
         await CreateScheduleAsync(http, "existing");
@@ -173,7 +173,7 @@ public sealed class DashboardUsabilityTests
     public async Task ModelPage_PromoteAndDeleteVersion_KeepWhatWasTypedInTryIt()
     {
         await using var api = new LiveApi();
-        var (tenantId, key, _) = await CreateTenantAsync(api, "keeptry");
+        var (tenantId, key, _) = await api.CreateTenantAsync("keeptry");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
         await ServingPanelTests.AddScorecardVersionAsync(api, tenantId, "keep-try", datasetId);
@@ -228,10 +228,10 @@ public sealed class DashboardUsabilityTests
     public async Task Lists_EachRowOpensFromTheKeyboard()
     {
         await using var api = new LiveApi();
-        var (tenantId, key, _) = await CreateTenantAsync(api, "keyboard");
+        var (tenantId, key, _) = await api.CreateTenantAsync("keyboard");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
-        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 600, modelName = "kbd-model" });
+        var experimentId = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 600, modelName = "kbd-model" });
         await CancelAsync(http, experimentId);
         await ServingPanelTests.AddScorecardVersionAsync(api, tenantId, "kbd-card", datasetId);
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets");
@@ -263,7 +263,7 @@ public sealed class DashboardUsabilityTests
     public async Task Lists_PagePastTheEndAndMissingItem_SaySoInTheApisWords()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "pastend");
+        var (_, key, _) = await api.CreateTenantAsync("pastend");
         using var http = ServingPanelTests.Client(api, key);
         await UploadAsync(http, "only-one", Tiny);
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets?page=3");
@@ -291,7 +291,7 @@ public sealed class DashboardUsabilityTests
     public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "manydatasets");
+        var (_, key, _) = await api.CreateTenantAsync("manydatasets");
         using var http = ServingPanelTests.Client(api, key);
         var oldest = await UploadAsync(http, "the-oldest", "x,y,outcome\n0,0,yes\n1,1,no\n");
         // 500 newer uploads: the form's list (the newest 500) no longer holds the oldest.
@@ -320,7 +320,7 @@ public sealed class DashboardUsabilityTests
     public async Task SignIn_RefusedOrRevokedKey_ShowsTheApisReason()
     {
         await using var api = new LiveApi();
-        var (tenantId, key, keyId) = await CreateTenantAsync(api, "revoked");
+        var (tenantId, key, keyId) = await api.CreateTenantAsync("revoked");
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, "eml_not_a_key", hash: null);
         var page = session.Page;
         await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("Your API key was not accepted: The API key is unknown or has been revoked.");
@@ -346,7 +346,7 @@ public sealed class DashboardUsabilityTests
     public async Task NetworkFailure_PageSaysWhatFailedAndRecoversWithoutAReload()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "offline");
+        var (_, key, _) = await api.CreateTenantAsync("offline");
         using var http = ServingPanelTests.Client(api, key);
         await UploadAsync(http, "tiny", Tiny);
         await CreateScheduleAsync(http, "weekly");
@@ -378,10 +378,10 @@ public sealed class DashboardUsabilityTests
     public async Task ExperimentsList_LeftAndOpenedAgain_PollsOncePerTickAndNotAfterLeaving()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "polling");
+        var (_, key, _) = await api.CreateTenantAsync("polling");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
-        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "polled" });
+        var experimentId = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "polled" });
         try
         {
             await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/models");
@@ -424,7 +424,7 @@ public sealed class DashboardUsabilityTests
     public async Task ProxyErrorPage_ShownAsItsStatusNotAsItsMarkup()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "gateway");
+        var (_, key, _) = await api.CreateTenantAsync("gateway");
         using var http = ServingPanelTests.Client(api, key);
         await UploadAsync(http, "tiny", Tiny);
         await using var relay = new TcpRelay(api.BaseAddress);
@@ -456,10 +456,10 @@ public sealed class DashboardUsabilityTests
     public async Task ExperimentsList_RefreshFailsWhileASweepRuns_SaysSoAndCatchesUpWhenTheApiIsBack()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "listblip");
+        var (_, key, _) = await api.CreateTenantAsync("listblip");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
-        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "long-sweep" });
+        var experimentId = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "long-sweep" });
         try
         {
             await using var relay = new TcpRelay(api.BaseAddress);
@@ -488,7 +488,7 @@ public sealed class DashboardUsabilityTests
     public async Task ErrorToast_StaysUntilDismissedOrThePageIsLeft()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "toasts");
+        var (_, key, _) = await api.CreateTenantAsync("toasts");
         using var http = ServingPanelTests.Client(api, key);
         await UploadAsync(http, "tiny", Tiny);
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/schedules");
@@ -539,10 +539,10 @@ public sealed class DashboardUsabilityTests
     public async Task ExperimentPage_LiveUpdates_KeepTheKeyboardOnCancel()
     {
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "keyboardcancel");
+        var (_, key, _) = await api.CreateTenantAsync("keyboardcancel");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
-        var experimentId = await StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "kbd-cancel" });
+        var experimentId = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "kbd-cancel" });
         try
         {
             await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, $"#/experiments/{experimentId}");
@@ -591,7 +591,7 @@ public sealed class DashboardUsabilityTests
         }
 
         await using var api = new LiveApi();
-        var (_, key, _) = await CreateTenantAsync(api, "hostile");
+        var (_, key, _) = await api.CreateTenantAsync("hostile");
         await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/datasets");
         var page = session.Page;
 
@@ -651,16 +651,6 @@ public sealed class DashboardUsabilityTests
         session.AssertNoPageErrors();
     }
 
-    private static async Task<(string TenantId, string Key, string KeyId)> CreateTenantAsync(LiveApi api, string name)
-    {
-        using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("id").GetString()!, body.GetProperty("apiKey").GetString()!, body.GetProperty("keyId").GetString()!);
-    }
-
     internal static async Task<string> UploadAsync(HttpClient http, string name, string csv)
     {
         using var form = new MultipartFormDataContent
@@ -682,13 +672,6 @@ public sealed class DashboardUsabilityTests
             experiment = new { datasetName = "tiny", label = "label", scenario = "auto", budgetSeconds = 30, modelName = name + "-model" },
         });
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-    }
-
-    internal static async Task<string> StartExperimentAsync(HttpClient http, object experiment)
-    {
-        using var started = await http.PostAsJsonAsync("/api/experiments", experiment);
-        Assert.True(started.IsSuccessStatusCode, $"Starting the experiment answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
-        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private static async Task CancelAsync(HttpClient http, string experimentId)

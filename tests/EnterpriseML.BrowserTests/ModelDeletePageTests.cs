@@ -20,7 +20,7 @@ public sealed class ModelDeletePageTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var (tenantId, key) = await ServingPanelTests.CreateTenantAsync(api, "deletes");
+        var (tenantId, key, _) = await api.CreateTenantAsync("deletes");
         using var http = ServingPanelTests.Client(api, key);
         var datasetId = await ServingPanelTests.UploadAsync(http, "credit-german-statlog.csv", "credit-german");
         await ServingPanelTests.TrainAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", task = "binary", budgetSeconds = 60, maxTrials = 4, modelName = Model });

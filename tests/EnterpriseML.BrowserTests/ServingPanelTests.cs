@@ -20,7 +20,7 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var (tenantId, key) = await CreateTenantAsync(api, "tryit");
+        var (tenantId, key, _) = await api.CreateTenantAsync("tryit");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "credit-german-statlog.csv", "credit-german");
         await TrainAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", task = "binary", budgetSeconds = 60, maxTrials = 6, modelName = "credit-try" });
@@ -164,7 +164,7 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var (_, key) = await CreateTenantAsync(api, "gems");
+        var (_, key, _) = await api.CreateTenantAsync("gems");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "tabular-diamonds.csv", "diamonds");
         await TrainAsync(http, new { datasetId, label = "price", scenario = "auto", task = "regression", budgetSeconds = 60, maxTrials = 3, modelName = "diamond-price" });
@@ -244,7 +244,7 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = await DashboardTests.CreateTenantAsync(api.BaseAddress, "shop");
+        var key = (await api.CreateTenantAsync("shop")).Key;
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "recsys-scotch-implicit.csv", "scotch");
         await TrainAsync(http, new { datasetId, scenario = "recommendation", userColumn = "respondent", itemColumn = "brand", budgetSeconds = 60, maxTrials = 4, modelName = "scotch-try" });
@@ -314,11 +314,11 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = await DashboardTests.CreateTenantAsync(api.BaseAddress, "stream");
+        var key = (await api.CreateTenantAsync("stream")).Key;
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "credit-german-statlog.csv", "credit-german");
         // A long budget keeps the sweep running while the browser goes offline and back; the test cancels it.
-        var id = await StartAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "long-sweep" });
+        var id = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 900, modelName = "long-sweep" });
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await DashboardTests.LaunchAsync(playwright);
@@ -396,17 +396,10 @@ public sealed class ServingPanelTests
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private static async Task<string> StartAsync(HttpClient http, object experiment)
-    {
-        using var started = await http.PostAsJsonAsync("/api/experiments", experiment);
-        Assert.True(started.IsSuccessStatusCode, $"Starting the experiment answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
-        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
     /// <summary>Runs an experiment to its end through the API; it must succeed.</summary>
     internal static async Task TrainAsync(HttpClient http, object experiment)
     {
-        var id = await StartAsync(http, experiment);
+        var id = await LiveApi.StartExperimentAsync(http, experiment);
         var status = "";
         var succeeded = await WaitAsync(async () =>
         {
@@ -424,17 +417,6 @@ public sealed class ServingPanelTests
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (body.GetProperty("version").GetInt32(), body.GetProperty("predictions")[0]);
-    }
-
-    /// <summary>Creates a tenant through the admin API; returns its id and its data-scientist key.</summary>
-    internal static async Task<(string Id, string Key)> CreateTenantAsync(LiveApi api, string name)
-    {
-        using var admin = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", LiveApi.AdminKey);
-        using var created = await admin.PostAsJsonAsync("/api/tenants", new { name });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("id").GetString()!, body.GetProperty("apiKey").GetString()!);
     }
 
     /// <summary>

@@ -19,7 +19,11 @@ public sealed record ExperimentAccepted(string Id, string Status);
 
 public sealed record AttemptResponse(string Node, long StartedAt, long? EndedAt, string? Outcome);
 
-public sealed record TrialResponse(long Trial, string? Node, double? Score, double? ElapsedSeconds);
+/// <summary>
+/// One recorded trial: its candidate and kind (<c>general</c> or <c>specialised</c>), how it ended (<c>succeeded</c>,
+/// <c>failed</c>, <c>pruned</c> or <c>timedout</c>, as in report.json's trial log) and, when it did not succeed, why.
+/// </summary>
+public sealed record TrialResponse(long Trial, string? Node, double? Score, double? ElapsedSeconds, string Candidate, string Kind, string Status, string? Error);
 
 public sealed record ExperimentResponse(
     string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress,
@@ -271,7 +275,7 @@ internal static partial class ExperimentsApi
             e.Id, e.Status, e.DatasetId, e.ModelName, e.Scenario, Parse(e.Progress) ?? new JsonObject { ["trialsCompleted"] = 0, ["elapsedSeconds"] = 0, ["budgetSeconds"] = Budget(e), ["bestScore"] = null },
             [.. attempts.Select(a => new AttemptResponse(a.Node, a.StartedAt, a.EndedAt, a.Outcome))],
             Parse(e.Leaderboard), Parse(e.Winner),
-            [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds))],
+            [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds, t.Candidate, t.Kind.ToLowerInvariant(), t.Status.ToLowerInvariant(), t.Error))],
             e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt));
     }
 

@@ -306,7 +306,7 @@ async function route() {
   const mount = (...nodes) => {
     if (ticket !== navigation) return;
     const focused = view().contains(document.activeElement) ? document.activeElement.id : "";
-    view().replaceChildren(...nodes);
+    view().replaceChildren(...nodes.filter(n => n !== null && n !== undefined));
     if (focused) document.getElementById(focused)?.focus();
   };
   mount.current = () => ticket === navigation;
@@ -613,7 +613,9 @@ async function experimentPage({ id, mount }) {
     const leaderboard = x.leaderboard || [];
     const winner = x.winner;
     const p = x.progress || {};
-    const scoreName = metricName(metric);
+    // The sweep's progress names its metric and direction from the first trial on; older rows leave it to the model.
+    const scoreName = metricName(p.metric || metric);
+    const higherIsBetter = p.higherIsBetter ?? !LOWER_IS_BETTER.has(p.metric || metric);
     const perUser = x.scenario === "recommendation";
     const elapsed = Math.min(p.elapsedSeconds || 0, p.budgetSeconds || Infinity);
     mount(
@@ -659,10 +661,11 @@ async function experimentPage({ id, mount }) {
         ], leaderboard.map(r => ({ ...r, __class: winner && r.rank === winner.rank ? "winner" : "" })), null,
           { id: "leaderboard", empty: running ? "The leaderboard appears when the sweep finishes: every candidate is then scored on the same validation rows." : "No candidate finished." })),
       h("div", { class: "grid2" },
-        h("section", { class: "card", id: "chart-score" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x, scoreName)),
+        h("section", { class: "card", id: "chart-score" }, h("h3", {}, "Score vs elapsed time"), scoreVsTime(x, scoreName, higherIsBetter)),
         h("section", { class: "card", id: "chart-cost" }, h("h3", {}, "Cost vs quality"),
           leaderboard.length ? costVsQuality(leaderboard, scoreName, perUser) : h("p", { class: "empty" }, running ? "Appears with the leaderboard when the sweep finishes." : "No candidate finished.")),
-        ...curves(x)));
+        ...curves(x)),
+      unscoredTrials(x.trials || []));
   };
 
   let x = await api(`/api/experiments/${encodeURIComponent(id)}`);
@@ -760,12 +763,15 @@ function compactParams(p) {
 
 const KIND_COLOR = { general: "#4b5fa8", specialised: "#c46a00" };
 
-function scoreVsTime(x, scoreName) {
+/** Metrics where a smaller value is the better model (the rest: larger is better). */
+const LOWER_IS_BETTER = new Set(["rmse", "mae", "logLoss"]);
+
+function scoreVsTime(x, scoreName, higherIsBetter) {
   const trials = (x.trials || []).filter(t => Number.isFinite(t.score));
   const points = trials.map(t => [t.elapsedSeconds ?? 0, t.score]).sort((a, b) => a[0] - b[0]);
   const best = [];
   let b = null;
-  for (const p of points) { if (b === null || p[1] > b) b = p[1]; best.push([p[0], b]); }
+  for (const p of points) { if (b === null || (higherIsBetter ? p[1] > b : p[1] < b)) b = p[1]; best.push([p[0], b]); }
   const failed = (x.trials || []).length - trials.length;
   return [
     Charts.line("Score vs elapsed time", [
@@ -775,6 +781,24 @@ function scoreVsTime(x, scoreName) {
     h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#9fb3cf" }), "one trial"), h("span", {}, h("i", { class: "bar", style: "background:#1f6feb" }), "best so far"),
       failed > 0 ? h("span", {}, `${failed} trial${failed > 1 ? "s" : ""} without a score (failed or stopped by the budget)`) : null),
   ];
+}
+
+/**
+ * The trials that ended without a score (failed, pruned by a constraint, or stopped by a time cap), each with its
+ * candidate and the reason recorded for it: a failed trial does not stop a sweep, but its user should see why it failed.
+ */
+function unscoredTrials(trials) {
+  const unscored = trials.filter(t => t.status && t.status !== "succeeded");
+  if (!unscored.length) return null;
+  const how = { failed: "failed", pruned: "pruned", timedout: "timed out" };
+  return h("section", { class: "card", id: "unscored-trials" },
+    h("h3", {}, "Trials without a score ", h("span", { class: "count" }, int(unscored.length))),
+    table([
+      { title: "#", num: true, render: t => t.trial },
+      { title: "Candidate", render: t => [t.candidate, " ", badge(t.kind)] },
+      { title: "Ended", render: t => how[t.status] || t.status },
+      { title: "Why", wrap: true, render: t => h("span", { class: t.status === "failed" ? "error" : "" }, t.error || "—") },
+    ], unscored, null, { id: "unscored-trials-table" }));
 }
 
 function costVsQuality(leaderboard, scoreName, perUser) {

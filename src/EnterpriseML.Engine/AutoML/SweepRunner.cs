@@ -386,10 +386,26 @@ internal sealed class Sweep
             }
 
             // Timed out at its own cap rather than at the search deadline (with a margin for the timer's granularity).
-            if (outcome.Record.Status == TrialStatus.TimedOut && _settings.MaximumTrialSeconds is { } trialCap
-                && _time.GetElapsedTime(trial.Started) >= TimeSpan.FromSeconds(0.9 * trialCap))
+            var ranFor = _time.GetElapsedTime(trial.Started);
+            var atTrialCap = outcome.Record.Status == TrialStatus.TimedOut && _settings.MaximumTrialSeconds is { } trialCap
+                && ranFor >= TimeSpan.FromSeconds(0.9 * trialCap);
+            if (atTrialCap)
             {
                 ShrinkSample(trial.Job);
+            }
+
+            if (outcome.Record.Status == TrialStatus.TimedOut && outcome.Record.Error == TrialExecutor.CancelledError)
+            {
+                // The trial only saw its token fire; which limit fired it is known here, and its user should read it.
+                var why = atTrialCap
+                    ? string.Create(CultureInfo.InvariantCulture, $"Stopped at the per-trial cap of {_settings.MaximumTrialSeconds:0.0##} s, after {ranFor.TotalSeconds:0.000} s.")
+                    : searchDeadline is { } end && Elapsed >= end
+                        ? string.Create(CultureInfo.InvariantCulture, $"Stopped at the search deadline, {end.TotalSeconds:0.0} s into the sweep, after {ranFor.TotalSeconds:0.000} s.")
+                        : null;
+                if (why is not null)
+                {
+                    outcome = outcome with { Record = outcome.Record with { Error = why } };
+                }
             }
 
             outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };

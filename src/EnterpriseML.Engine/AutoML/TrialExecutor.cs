@@ -107,6 +107,9 @@ internal sealed class TrialExecutor
     public double? MeasurePredict(IFittedCandidate model, CancellationToken cancellationToken) =>
         _timingBatch is null ? null : PredictTiming.MicrosecondsPerRow(model, _timingBatch, cancellationToken);
 
+    /// <summary>A trial stopped by its token; the runner replaces it with the limit that fired, when it knows it.</summary>
+    internal const string CancelledError = "Cancelled: the trial time cap or the sweep deadline was reached.";
+
     public TrialOutcome Run(TrialJob job, CancellationToken cancellationToken)
     {
         var metric = _request.Plan.PrimaryMetric;
@@ -176,7 +179,7 @@ internal sealed class TrialExecutor
         }
         catch (OperationCanceledException)
         {
-            return new TrialOutcome(NewRecord(job, TrialStatus.TimedOut, "Cancelled: the trial time cap or the sweep deadline was reached.") with
+            return new TrialOutcome(NewRecord(job, TrialStatus.TimedOut, CancelledError) with
             {
                 FitSeconds = fitSeconds,
             }, null, null);

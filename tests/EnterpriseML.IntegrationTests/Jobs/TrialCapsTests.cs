@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.Jobs;
@@ -33,5 +34,14 @@ public sealed class TrialCapsTests
         Assert.Equal("failed", root.GetProperty("status").GetString());
         Assert.NotEmpty(root.GetProperty("trials").EnumerateArray());
         Assert.Contains("the per-trial cap of 0.001 s", root.GetProperty("error").GetString(), StringComparison.Ordinal);
+        // Each trial says which candidate it was, how it ended and why, as report.json's trial log does.
+        Assert.All(root.GetProperty("trials").EnumerateArray(), t =>
+        {
+            Assert.False(string.IsNullOrEmpty(t.GetProperty("candidate").GetString()), t.ToString());
+            Assert.Equal("general", t.GetProperty("kind").GetString());
+            Assert.Equal("timedout", t.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, t.GetProperty("score").ValueKind);
+            Assert.Contains("0.001 s", t.GetProperty("error").GetString(), StringComparison.Ordinal);
+        });
     }
 }
