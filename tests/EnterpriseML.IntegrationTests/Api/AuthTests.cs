@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Jobs;
+using EnterpriseML.IntegrationTests.Serving;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EnterpriseML.IntegrationTests.Api;
@@ -163,5 +166,151 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         using var revoked = await consumerClient.GetAsync("/api/me");
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+    }
+    /// <summary>
+    /// Tenant isolation, route by route: with a key of acme, every route that names one of globex's datasets,
+    /// experiments, models, versions or schedules (in the path or inside a body: datasetId, testDatasetId, a schedule's
+    /// experiment.datasetId) answers exactly as it does for a name or id that exists nowhere (same status, same
+    /// ProblemDetails but for the name itself), lists never show globex's, and nothing of globex's changes.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task CrossTenant_EveryRouteNamingAnotherTenantsThing_AnswersAsForOneThatDoesNotExist(Backend backend)
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(backend, "isolation");
+        // No worker: globex's experiment stays queued, so its cancel and events are live targets.
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var admin = api.Client();
+        var (acmeId, acmeKey) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        var (globexId, globexKey) = await ServingModels.CreateTenantAsync(admin, "globex", "data-scientist");
+        using var acme = api.Client(acmeKey);
+        using var globex = api.Client(globexKey);
+
+        var dataset = await ExperimentFlowTests.UploadAsync(globex, "credit-german-statlog.csv");
+        var experiment = await ExperimentFlowTests.SubmitAsync(globex, dataset, 60, seed: 1, modelName: "globex-risk");
+        await ServingModels.InsertVersionAsync(api, globexId, "globex-risk", 1, "champion", model);
+        await ServingModels.InsertVersionAsync(api, globexId, "globex-risk", 2, "candidate", model);
+        var schedule = new { name = "globex-nightly", cron = "0 0 3 * * ?", experiment = new { datasetName = "credit-german-statlog", label = "class", scenario = "auto", budgetSeconds = 60, modelName = "globex-risk" } };
+        using (var created = await globex.PostAsJsonAsync("/api/schedules", schedule))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        var nowhere = Guid.NewGuid().ToString("N");
+        await AssertSameAnswerAsync(id => acme.GetAsync($"/api/datasets/{id}"), dataset, nowhere);
+        await AssertSameAnswerAsync(id => acme.DeleteAsync($"/api/datasets/{id}"), dataset, nowhere);
+        await AssertSameAnswerAsync(id => acme.PostAsJsonAsync("/api/experiments", new { datasetId = id, label = "class", scenario = "auto", budgetSeconds = 60, modelName = "mine" }), dataset, nowhere);
+        var acmeInteractions = await ExperimentFlowTests.UploadAsync(acme, "interactions.csv", "user,item\nu1,a\nu1,b\nu2,a\nu2,c\nu3,b\nu3,c\n"u8.ToArray());
+        await AssertSameAnswerAsync(id => acme.PostAsJsonAsync("/api/experiments", new { datasetId = acmeInteractions, testDatasetId = id, scenario = "recommendation", userColumn = "user", itemColumn = "item", budgetSeconds = 60, modelName = "mine" }), dataset, nowhere);
+        await AssertSameAnswerAsync(id => acme.PostAsJsonAsync("/api/schedules", new { name = "mine", cron = "0 0 3 * * ?", experiment = new { datasetId = id, label = "class", scenario = "auto", budgetSeconds = 60, modelName = "mine" } }), dataset, nowhere);
+
+        await AssertSameAnswerAsync(id => acme.GetAsync($"/api/experiments/{id}"), experiment, nowhere);
+        await AssertSameAnswerAsync(id => acme.GetAsync($"/api/experiments/{id}/events"), experiment, nowhere);
+        await AssertSameAnswerAsync(id => acme.PostAsync($"/api/experiments/{id}/cancel", null), experiment, nowhere);
+
+        const string NoModel = "no-such-model";
+        await AssertSameAnswerAsync(name => acme.GetAsync($"/api/models/{name}"), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/models/{name}/versions/2/promote", new { reason = "mine now" }), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/models/{name}/rollback", new { reason = "mine now" }), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.DeleteAsync($"/api/models/{name}/versions/2"), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.DeleteAsync($"/api/models/{name}"), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/models/{name}/predict", new { rows = ServingModels.CreditRows(1) }), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/models/{name}/predict?version=1", new { rows = ServingModels.CreditRows(1) }), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.PostAsync($"/api/models/{name}/predict", new StringContent(ServingModels.CreditSample(2), System.Text.Encoding.UTF8, "text/csv")), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.GetAsync($"/api/models/{name}/schema"), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.GetAsync($"/api/models/{name}/recommendations/u1"), "globex-risk", NoModel);
+        await AssertSameAnswerAsync(name => acme.GetAsync($"/api/models/{name}/similar/a"), "globex-risk", NoModel);
+
+        await AssertSameAnswerAsync(name => acme.GetAsync($"/api/schedules/{name}"), "globex-nightly", "no-such-schedule");
+        await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/schedules/{name}/pause", new { reason = "mine now" }), "globex-nightly", "no-such-schedule");
+        await AssertSameAnswerAsync(name => acme.PostAsync($"/api/schedules/{name}/resume", null), "globex-nightly", "no-such-schedule");
+        await AssertSameAnswerAsync(name => acme.DeleteAsync($"/api/schedules/{name}"), "globex-nightly", "no-such-schedule");
+
+        // Keys: a tenant key manages no tenant, its own included; the answer says nothing of the tenant named.
+        await AssertSameAnswerAsync(id => acme.PostAsJsonAsync($"/api/tenants/{id}/keys", new { role = "admin" }), globexId, nowhere);
+        await AssertSameAnswerAsync(id => acme.PostAsJsonAsync($"/api/tenants/{id}/keys", new { role = "admin" }), acmeId, nowhere);
+        await AssertSameAnswerAsync(id => acme.DeleteAsync($"/api/tenants/{id}/keys/{id}"), globexId, nowhere);
+        using (var tenants = await acme.GetAsync("/api/tenants"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, tenants.StatusCode);
+        }
+
+        // Lists hold only acme's own.
+        var datasets = await acme.GetFromJsonAsync<JsonElement>("/api/datasets");
+        Assert.Equal([acmeInteractions], datasets.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+        Assert.Equal(0, (await acme.GetFromJsonAsync<JsonElement>("/api/experiments")).GetProperty("total").GetInt64());
+        Assert.Equal(0, (await acme.GetFromJsonAsync<JsonElement>("/api/models")).GetArrayLength());
+        Assert.Equal(0, (await acme.GetFromJsonAsync<JsonElement>("/api/schedules")).GetArrayLength());
+
+        // Nothing of globex's moved.
+        Assert.Equal(HttpStatusCode.OK, (await globex.GetAsync($"/api/datasets/{dataset}")).StatusCode);
+        Assert.Equal("queued", (await globex.GetFromJsonAsync<JsonElement>($"/api/experiments/{experiment}")).GetProperty("status").GetString());
+        var stored = await globex.GetFromJsonAsync<JsonElement>("/api/models/globex-risk");
+        Assert.Equal(1, stored.GetProperty("champion").GetInt64());
+        Assert.Equal(2, stored.GetProperty("versions").GetArrayLength());
+        Assert.Empty(stored.GetProperty("history").EnumerateArray());
+        Assert.False((await globex.GetFromJsonAsync<JsonElement>("/api/schedules/globex-nightly")).GetProperty("paused").GetBoolean());
+        using var keyOfGlobex = api.Client(globexKey);
+        Assert.Equal("globex", (await keyOfGlobex.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("tenant").GetString());
+    }
+
+    /// <summary>
+    /// An experiment's event stream was authenticated once, when it opened, and then ran for as long as the sweep did (up
+    /// to a day): a key revoked meanwhile went on receiving the experiment's progress. The stream now ends once its key
+    /// is revoked, and the reconnection the dashboard makes is a 401.
+    /// </summary>
+    [Fact]
+    public async Task ExperimentEvents_KeyRevokedWhileStreaming_StreamEnds()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "sserevoke");
+        // No worker: the experiment stays queued, so its stream would never end by itself.
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var admin = api.Client();
+        var (tenantId, key) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        using var client = api.Client(key);
+        var dataset = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var experiment = await ExperimentFlowTests.SubmitAsync(client, dataset, 60, seed: 1);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await client.GetAsync($"/api/experiments/{experiment}/events", HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token));
+        Assert.Equal("event: progress", await reader.ReadLineAsync(deadline.Token));
+
+        var keyId = (await api.Services.GetRequiredService<EnterpriseML.Registry.TenantStore>().AuthenticateAsync(key))!.KeyId;
+        using (var revoke = await admin.DeleteAsync($"/api/tenants/{tenantId}/keys/{keyId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        // Ends (the deadline cancels the read of a stream that goes on instead).
+        var rest = await reader.ReadToEndAsync(deadline.Token);
+        Assert.DoesNotContain("event: end", rest, StringComparison.Ordinal);
+        using var again = await client.GetAsync($"/api/experiments/{experiment}/events");
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    /// <summary>
+    /// Sends the request naming <paramref name="theirs"/> and the one naming <paramref name="missing"/>: the same status
+    /// and the same body once each name is replaced by a placeholder (and the per-request traceId dropped).
+    /// </summary>
+    private static async Task AssertSameAnswerAsync(Func<string, Task<HttpResponseMessage>> send, string theirs, string missing)
+    {
+        using var first = await send(theirs);
+        using var second = await send(missing);
+        var a = Normalise(await first.Content.ReadAsStringAsync(), theirs);
+        var b = Normalise(await second.Content.ReadAsStringAsync(), missing);
+        Assert.True(first.StatusCode == second.StatusCode, $"{first.RequestMessage?.Method} {first.RequestMessage?.RequestUri}: {(int)first.StatusCode} {a}\nbut for a missing one {(int)second.StatusCode} {b}");
+        Assert.True((int)first.StatusCode is >= 400 and < 500, $"{first.RequestMessage?.RequestUri}: {(int)first.StatusCode} {a}");
+        Assert.Equal(b, a);
+
+        static string Normalise(string body, string name)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(body.Replace(name, "{name}", StringComparison.Ordinal))!.AsObject();
+            json.Remove("traceId");
+            return json.ToJsonString();
+        }
     }
 }
