@@ -177,7 +177,7 @@ internal static partial class PredictionApi
             context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(batch.Ignored.Order(StringComparer.Ordinal));
         }
 
-        metrics.CountPredictions(name, batch.Predicted);
+        metrics.CountPredictions(caller.TenantName, name, batch.Predicted);
         return new PredictionsResult(served, batch);
     }
 
@@ -202,7 +202,7 @@ internal static partial class PredictionApi
                 detail: $"The CSV header lacks {session.MissingColumns.Length} column(s) that model '{served.Name}' v{served.Version} needs: {string.Join(", ", session.MissingColumns)}.");
         }
 
-        metrics.CountPredictions(served.Name, session.RowCount);
+        metrics.CountPredictions(context.Caller().TenantName, served.Name, session.RowCount);
         if (session.IgnoredColumns.Length > 0)
         {
             context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(session.IgnoredColumns);
@@ -230,7 +230,7 @@ internal static partial class PredictionApi
 
         userId = RouteId(context, userId);
         var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment);
-        metrics.CountPredictions(name, 1);
+        metrics.CountPredictions(context.Caller().TenantName, name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
@@ -258,7 +258,7 @@ internal static partial class PredictionApi
         }
 
         var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
-        metrics.CountPredictions(name, 1);
+        metrics.CountPredictions(context.Caller().TenantName, name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
