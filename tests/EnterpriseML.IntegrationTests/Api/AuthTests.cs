@@ -30,10 +30,68 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
         Assert.Equal("Invalid API key", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
 
+        // An empty or blank header is no key; the admin key with anything more, or sent twice, is not the key. The
+        // answer never repeats what was sent.
+        foreach (var (sent, title) in new[]
+        {
+            (new[] { "" }, "Missing API key"), (new[] { "   " }, "Missing API key"), (new[] { TestKeys.Admin + "x" }, "Invalid API key"),
+            (new[] { TestKeys.Admin[..^1] }, "Invalid API key"), (new[] { TestKeys.Admin, TestKeys.Admin }, "Invalid API key"),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+            Assert.True(request.Headers.TryAddWithoutValidation("X-Api-Key", sent));
+            using var refused = await anonymous.SendAsync(request);
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"[{string.Join("|", sent)}]: {(int)refused.StatusCode} {text}");
+            Assert.Equal(title, JsonDocument.Parse(text).RootElement.GetProperty("title").GetString());
+            Assert.DoesNotContain(TestKeys.Admin[..^1], text, StringComparison.Ordinal);
+        }
+
+        using var trimmed = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        Assert.True(trimmed.Headers.TryAddWithoutValidation("X-Api-Key", "  " + TestKeys.Admin + " "));
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(trimmed)).StatusCode);
+
         using var health = await anonymous.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var openApi = await anonymous.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
+    }
+
+    /// <summary>
+    /// Keys are stored as their SHA-256 only. The first 8 characters of every key were stored beside it, also of a key
+    /// the operator chose with Auth:BootstrapKey: one of 8 characters or fewer was in the database whole, in plain text.
+    /// Now nothing of a chosen key is kept, and of a generated one only "eml_" and 4 of its random characters.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task StoredKeys_HoldOnlyTheHash_NothingOfAChosenBootstrapKey(Backend backend)
+    {
+        const string Chosen = "s3cr3t-k";
+        await using var scope = await BackendScope.CreateAsync(backend, "keystore");
+        using var api = new ApiHost(scope, new() { ["Auth:BootstrapKey"] = Chosen });
+        using var admin = api.Client(Chosen);
+        var (_, generated) = await ServingModels.CreateTenantAsync(admin, "acme");
+
+        var database = api.Services.GetRequiredService<EnterpriseML.Registry.RegistryDatabase>();
+        await using var connection = await database.OpenAsync();
+        var rows = (await connection.QueryAsync<(string Id, string TenantId, string KeyHash, string KeyPrefix, string Role)>(
+            "SELECT id, tenant_id, key_hash, key_prefix, role FROM api_keys")).ToList();
+        Assert.Equal(2, rows.Count);
+        foreach (var row in rows)
+        {
+            foreach (var value in new[] { row.Id, row.TenantId, row.KeyHash, row.KeyPrefix, row.Role })
+            {
+                Assert.DoesNotContain(Chosen, value, StringComparison.Ordinal);
+                Assert.DoesNotContain(generated, value, StringComparison.Ordinal);
+            }
+        }
+
+        var chosen = Assert.Single(rows, r => r.KeyHash == EnterpriseML.Registry.TenantStore.Hash(Chosen));
+        Assert.Equal("", chosen.KeyPrefix);
+        var other = Assert.Single(rows, r => r.KeyHash == EnterpriseML.Registry.TenantStore.Hash(generated));
+        Assert.Equal(generated[..8], other.KeyPrefix);
+        Assert.Equal(64, other.KeyHash.Length);
     }
 
     /// <summary>
