@@ -351,6 +351,79 @@ public sealed class AuthTests
     }
 
     /// <summary>
+    /// Which role may call what: a consumer only /api/me and the serving routes, a data scientist everything but
+    /// /api/tenants. A refusal is a 403 naming the role needed and the key's, given before anything is looked up (the
+    /// paths here name nothing that exists).
+    /// </summary>
+    [Fact]
+    public async Task Roles_EachRouteRefusedOrAllowedByRole()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "roles");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var admin = api.Client();
+        var (_, consumerKey) = await ServingModels.CreateTenantAsync(admin, "acme", "consumer");
+        var (_, scientistKey) = await ServingModels.CreateTenantAsync(admin, "globex", "data-scientist");
+        using var consumer = api.Client(consumerKey);
+        using var scientist = api.Client(scientistKey);
+
+        (HttpMethod Method, string Path)[] scientistRoutes =
+        [
+            (HttpMethod.Get, "/api/datasets"), (HttpMethod.Post, "/api/datasets"), (HttpMethod.Get, "/api/datasets/x"), (HttpMethod.Delete, "/api/datasets/x"),
+            (HttpMethod.Get, "/api/experiments"), (HttpMethod.Post, "/api/experiments"), (HttpMethod.Get, "/api/experiments/x"),
+            (HttpMethod.Post, "/api/experiments/x/cancel"), (HttpMethod.Get, "/api/experiments/x/events"),
+            (HttpMethod.Get, "/api/models"), (HttpMethod.Get, "/api/models/x"), (HttpMethod.Post, "/api/models/x/versions/1/promote"),
+            (HttpMethod.Post, "/api/models/x/rollback"), (HttpMethod.Delete, "/api/models/x"), (HttpMethod.Delete, "/api/models/x/versions/1"),
+            (HttpMethod.Get, "/api/schedules"), (HttpMethod.Post, "/api/schedules"), (HttpMethod.Get, "/api/schedules/x"),
+            (HttpMethod.Delete, "/api/schedules/x"), (HttpMethod.Post, "/api/schedules/x/pause"), (HttpMethod.Post, "/api/schedules/x/resume"),
+        ];
+        (HttpMethod Method, string Path)[] adminRoutes =
+        [
+            (HttpMethod.Get, "/api/tenants"), (HttpMethod.Post, "/api/tenants"), (HttpMethod.Post, "/api/tenants/x/keys"), (HttpMethod.Delete, "/api/tenants/x/keys/y"),
+        ];
+        (HttpMethod Method, string Path)[] servingRoutes =
+        [
+            (HttpMethod.Get, "/api/me"), (HttpMethod.Post, "/api/models/x/predict"), (HttpMethod.Get, "/api/models/x/schema"),
+            (HttpMethod.Get, "/api/models/x/recommendations/u"), (HttpMethod.Get, "/api/models/x/similar/i"),
+        ];
+
+        async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient client, HttpMethod method, string path)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (method == HttpMethod.Post)
+            {
+                request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        foreach (var (method, path) in scientistRoutes.Concat(adminRoutes))
+        {
+            var (status, body) = await SendAsync(consumer, method, path);
+            Assert.True(status == HttpStatusCode.Forbidden, $"consumer {method} {path}: {(int)status} {body}");
+            Assert.EndsWith("your key has the consumer role.", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        foreach (var (method, path) in adminRoutes)
+        {
+            var (status, body) = await SendAsync(scientist, method, path);
+            Assert.True(status == HttpStatusCode.Forbidden, $"data-scientist {method} {path}: {(int)status} {body}");
+            Assert.Equal("This operation needs the admin role; your key has the data-scientist role.", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
+        }
+
+        // Allowed: answered by the route itself (a 404 for what does not exist, a 400 for the empty body, ...).
+        var allowed = scientistRoutes.Select(r => (scientist, r.Method, r.Path))
+            .Concat(servingRoutes.Select(r => (scientist, r.Method, r.Path)))
+            .Concat(servingRoutes.Select(r => (consumer, r.Method, r.Path)));
+        foreach (var (client, method, path) in allowed)
+        {
+            var (status, body) = await SendAsync(client, method, path);
+            Assert.True(status is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized), $"{method} {path}: {(int)status} {body}");
+        }
+    }
+
+    /// <summary>
     /// Sends the request naming <paramref name="theirs"/> and the one naming <paramref name="missing"/>: the same status
     /// and the same body once each name is replaced by a placeholder (and the per-request traceId dropped).
     /// </summary>
