@@ -660,7 +660,7 @@ public sealed class PredictionApiTests
         Assert.True(neighbours[0].GetProperty("score").GetDouble() >= neighbours[2].GetProperty("score").GetDouble());
 
         // One recommendation request and one similar-items request served: each counts once for the model.
-        Assert.Contains("eml_predictions_total{model=\"scotch\"} 2\n", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Contains("eml_predictions_total{model=\"scotch\",tenant=\"acme\"} 2\n", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         using var unknownItem = await client.GetAsync("/api/models/scotch/similar/No.Such.Whisky");
         Assert.Equal(HttpStatusCode.NotFound, unknownItem.StatusCode);
