@@ -320,7 +320,7 @@ internal static partial class PredictionApi
     /// therefore decoded from the request line as sent. Without a request line ending in that segment (an in-process
     /// test server builds requests without one) every %2F is read as '/', as before.
     /// </summary>
-    internal static string RouteId(HttpContext context, string routeValue)
+    private static string RouteId(HttpContext context, string routeValue)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var fallback = routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
@@ -340,19 +340,9 @@ internal static partial class PredictionApi
             path = path[..^1];
         }
 
-        var segment = path[(path.LastIndexOf('/') + 1)..].ToString();
-        string decoded;
-        try
-        {
-            decoded = Uri.UnescapeDataString(segment);
-        }
-        catch (UriFormatException)
-        {
-            return fallback;
-        }
-
         // The segment is the route's when decoding all but %2F gives the route value, as Kestrel decoded it.
-        return Uri.UnescapeDataString(EscapedSlash().Replace(segment, "%252F")) == routeValue ? decoded : fallback;
+        var segment = path[(path.LastIndexOf('/') + 1)..].ToString();
+        return Uri.UnescapeDataString(EscapedSlash().Replace(segment, "%252F")) == routeValue ? Uri.UnescapeDataString(segment) : fallback;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("%2F", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
