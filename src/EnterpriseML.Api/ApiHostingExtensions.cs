@@ -12,7 +12,10 @@ internal static class ApiHostingExtensions
     {
         builder.Configuration.AddSharedAppSettings();
         builder.Services.AddEnterpriseMlCore(builder.Configuration);
-        builder.Services.AddSingleton<ApiKeyCache>();
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new ApiKeyCache(
+            sp.GetRequiredService<EnterpriseML.Registry.TenantStore>(), sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.KeyCacheSeconds)));
         builder.Services.AddProblemDetails();
 
         // A value that does not bind (?version=abc, a body that is not JSON) throws, so BadRequestProblems can say

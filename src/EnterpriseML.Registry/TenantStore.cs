@@ -121,9 +121,13 @@ public sealed class TenantStore
     {
         var key = plaintext ?? NewKey();
         var id = NewId();
+
+        // A generated key's first 8 characters ("eml_" and 24 of its 256 random bits) tell keys apart. Nothing of a key
+        // the operator chose (Auth:BootstrapKey) is kept: its first 8 characters were, so a short one was stored whole.
+        var prefix = plaintext is null ? key[..8] : "";
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, role, created_at) VALUES (@id, @tenantId, @hash, @prefix, @role, @at)",
-            new { id, tenantId, hash = Hash(key), prefix = key[..Math.Min(8, key.Length)], role, at = _time.GetUtcNow().ToUnixTimeMilliseconds() },
+            new { id, tenantId, hash = Hash(key), prefix, role, at = _time.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
         return (id, key);
     }

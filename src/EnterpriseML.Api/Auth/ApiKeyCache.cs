@@ -5,14 +5,20 @@ namespace EnterpriseML.Api.Auth;
 
 /// <summary>
 /// Verified API keys, by the SHA-256 of the key (plaintext keys are never kept): a hit skips the registry round trip
-/// that otherwise dominates a one-row predict. An entry is trusted for <see cref="Ttl"/>, then verified again, so a key
-/// revoked on another node stops working within that time; a key revoked through this node's API is dropped at once
+/// that otherwise dominates a one-row predict. An entry is trusted for <c>Auth:KeyCacheSeconds</c> (default
+/// <see cref="Ttl"/>), then verified again, so a key revoked on another node stops working within that time (at once
+/// with 0, which asks the registry on every request); a key revoked through this node's API is dropped at once
 /// (<see cref="Revoked"/>). Unknown keys are never cached, so a key created anywhere works on its first use.
 /// </summary>
-internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time)
+internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time, TimeSpan ttl)
 {
-    /// <summary>How long a verified key is trusted before the registry is asked again.</summary>
-    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
+    /// <summary>How long a verified key is trusted before the registry is asked again, by default.</summary>
+    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(AuthOptions.DefaultKeyCacheSeconds);
+
+    public ApiKeyCache(TenantStore tenants, TimeProvider time)
+        : this(tenants, time, Ttl)
+    {
+    }
 
     /// <summary>Most keys held; beyond it the cache starts over (a bound against floods of distinct valid keys).</summary>
     public const int MaxEntries = 10_000;
@@ -45,7 +51,7 @@ internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time)
         }
 
         var now = time.GetTimestamp();
-        if (_byHash.TryGetValue(hash, out var entry) && time.GetElapsedTime(entry.VerifiedAt, now) < Ttl)
+        if (_byHash.TryGetValue(hash, out var entry) && time.GetElapsedTime(entry.VerifiedAt, now) < ttl)
         {
             return entry.Principal;
         }
@@ -79,4 +85,19 @@ internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time)
     }
 
     private sealed record Entry(ApiPrincipal Principal, long VerifiedAt);
+}
+
+/// <summary>The API's part of the <c>Auth</c> section of appsettings.json (<c>Auth:BootstrapKey</c> is read at start by <c>RegistryInitializer</c>).</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public const double DefaultKeyCacheSeconds = 2;
+
+    /// <summary>
+    /// Seconds a verified key is trusted before the registry is asked again: how long a key revoked through another
+    /// node keeps working on this one. 0 asks the registry on every request. Default 2, at most 60.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 60)]
+    public double KeyCacheSeconds { get; set; } = DefaultKeyCacheSeconds;
 }

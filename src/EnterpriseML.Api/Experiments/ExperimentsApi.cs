@@ -298,8 +298,12 @@ internal static partial class ExperimentsApi
         return TypedResults.Problem(title: "Experiment already finished", detail: $"Experiment '{id}' is {status}.", statusCode: 409);
     }
 
-    /// <summary>Server-sent events: a <c>progress</c> event whenever the experiment changes, then <c>end</c>.</summary>
-    private static async Task EventsAsync(string id, HttpContext context, ExperimentStore experiments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Server-sent events: a <c>progress</c> event whenever the experiment changes, then <c>end</c>. The stream closes
+    /// as soon as its key is revoked (checked every poll, through <see cref="ApiKeyCache"/>): authenticated once at its
+    /// start, a stream went on for as long as the sweep ran, up to a day, after its key had been revoked.
+    /// </summary>
+    private static async Task EventsAsync(string id, HttpContext context, ExperimentStore experiments, ApiKeyCache keys, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         var e = await experiments.GetAsync(tenant, id, cancellationToken);
@@ -316,6 +320,11 @@ internal static partial class ExperimentsApi
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (await keys.AuthenticateAsync(context, cancellationToken) is null)
+            {
+                return;
+            }
+
             e = await experiments.GetAsync(tenant, id, cancellationToken);
             if (e is null)
             {

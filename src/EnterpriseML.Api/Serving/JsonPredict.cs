@@ -420,13 +420,22 @@ internal sealed class JsonPredictBatch
                     return true;
                 }
 
-                if (token == JsonTokenType.String && DateTime.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+                // The forms a CSV body and training read, no others: DateTime.TryParse also took "Jan 5 2019", a bare
+                // "10:30" (today's date) or "5.1.2019", which the same field of a CSV body refuses.
+                if (token == JsonTokenType.String)
                 {
-                    raw = RawValue.FromTicks(t.Ticks);
-                    return true;
+                    var date = reader.GetString()!;
+                    if (SchemaInference.TryParseDateTime(date, out var ticks))
+                    {
+                        raw = RawValue.FromTicks(ticks);
+                        return true;
+                    }
+
+                    problem = $"Expected a date/time ({SchemaInference.DateForms}), found '{date}'.";
+                    return false;
                 }
 
-                problem = $"Expected an ISO 8601 date/time string, found {RawText(ref reader, body)}.";
+                problem = $"Expected a date/time string ({SchemaInference.DateForms}), found {RawText(ref reader, body)}.";
                 return false;
             default:
                 switch (token)

@@ -7,6 +7,7 @@ using EnterpriseML.Engine.Featurizers;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Registry;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -75,7 +76,7 @@ public sealed record ServedSchemaResponse(string Model, int Version, string Kind
     public IReadOnlyList<string>? SampleItems { get; init; }
 }
 
-internal static class PredictionApi
+internal static partial class PredictionApi
 {
     public const string IgnoredColumnsHeader = "X-Ignored-Columns";
 
@@ -176,7 +177,7 @@ internal static class PredictionApi
             context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(batch.Ignored.Order(StringComparer.Ordinal));
         }
 
-        metrics.CountPredictions(name, batch.Predicted);
+        metrics.CountPredictions(caller.TenantName, name, batch.Predicted);
         return new PredictionsResult(served, batch);
     }
 
@@ -201,7 +202,7 @@ internal static class PredictionApi
                 detail: $"The CSV header lacks {session.MissingColumns.Length} column(s) that model '{served.Name}' v{served.Version} needs: {string.Join(", ", session.MissingColumns)}.");
         }
 
-        metrics.CountPredictions(served.Name, session.RowCount);
+        metrics.CountPredictions(context.Caller().TenantName, served.Name, session.RowCount);
         if (session.IgnoredColumns.Length > 0)
         {
             context.Response.Headers[IgnoredColumnsHeader] = IgnoredColumnsValue(session.IgnoredColumns);
@@ -227,9 +228,9 @@ internal static class PredictionApi
             return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
         }
 
-        userId = RouteId(userId);
+        userId = RouteId(context, userId);
         var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment);
-        metrics.CountPredictions(name, 1);
+        metrics.CountPredictions(context.Caller().TenantName, name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
@@ -247,7 +248,7 @@ internal static class PredictionApi
             return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
         }
 
-        itemId = RouteId(itemId);
+        itemId = RouteId(context, itemId);
         if (!served.Recommender.Items.TryGetIndex(itemId, out var item) || !served.Recommender.IsKnownItem(item))
         {
             // An id in the model's item map without training interactions (an item every user rated below the
@@ -257,7 +258,7 @@ internal static class PredictionApi
         }
 
         var items = served.Recommender.SimilarItems(itemId, top ?? DefaultTop);
-        metrics.CountPredictions(name, 1);
+        metrics.CountPredictions(context.Caller().TenantName, name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, item = itemId, items = items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
 
@@ -312,11 +313,40 @@ internal static class PredictionApi
         string.Join(",", names.Select(n => n.AsSpan().ContainsAnyExceptInRange(' ', '~') ? Uri.EscapeDataString(n) : n));
 
     /// <summary>
-    /// A user or item id from the path: Kestrel decodes every escape of a path segment except <c>%2F</c>, which would
-    /// otherwise reach the model as the three characters and make an id with a '/' (a SKU such as <c>AB/12</c>)
-    /// unreachable.
+    /// A user or item id from the path (the route's last segment), every escape decoded once. Kestrel decodes each
+    /// escape of the path except <c>%2F</c>, so the route value alone is ambiguous: <c>AB%2F12</c> there is the id
+    /// <c>AB/12</c> sent as <c>AB%2F12</c>, but also the id <c>AB%2F12</c> sent as <c>AB%252F12</c>. Turning every
+    /// <c>%2F</c> of the route value into '/' made the second unreachable (it was looked up as <c>AB/12</c>); the id is
+    /// therefore decoded from the request line as sent. Without a request line ending in that segment (an in-process
+    /// test server builds requests without one) every %2F is read as '/', as before.
     /// </summary>
-    private static string RouteId(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    private static string RouteId(HttpContext context, string routeValue)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var fallback = routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+
+        var path = raw.AsSpan();
+        if (path.IndexOfAny('?', '#') is var end and >= 0)
+        {
+            path = path[..end];
+        }
+
+        if (path.EndsWith("/"))
+        {
+            path = path[..^1];
+        }
+
+        // The segment is the route's when decoding all but %2F gives the route value, as Kestrel decoded it.
+        var segment = path[(path.LastIndexOf('/') + 1)..].ToString();
+        return Uri.UnescapeDataString(EscapedSlash().Replace(segment, "%252F")) == routeValue ? Uri.UnescapeDataString(segment) : fallback;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("%2F", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex EscapedSlash();
 
     /// <summary>
     /// A <c>top</c> outside [1, <see cref="MaxTop"/>] is a 400 rather than clamped: a caller asking for 0 or 5,000 items

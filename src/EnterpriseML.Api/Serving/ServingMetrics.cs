@@ -8,17 +8,21 @@ using EnterpriseML.Registry;
 namespace EnterpriseML.Api.Serving;
 
 /// <summary>
-/// Process metrics in the Prometheus text format (<c>GET /metrics</c>): requests and latency per route, predictions
-/// per model, plus sweeps running and trials finished in the last minute read from the registry at scrape time.
+/// Process metrics in the Prometheus text format (<c>GET /metrics</c>): requests and latency per route, predictions,
+/// plus sweeps running and trials finished in the last minute read from the registry at scrape time. Predictions are
+/// counted per tenant and model, but listed so only to an admin key: the route takes no key, and every tenant's callers
+/// can reach it, so the series named each tenant's models to anyone (and added up two tenants' models of one name).
+/// Without an admin key it gives their total.
 /// </summary>
 internal sealed class ServingMetrics
 {
     private static readonly double[] Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private readonly ConcurrentDictionary<(string Route, string Method, int Status), long> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _predictions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tenant, string Model), long> _predictions = new();
 
-    public void CountPredictions(string model, int rows) => _predictions.AddOrUpdate(model, rows, (_, v) => v + rows);
+    /// <summary>Counts <paramref name="rows"/> predictions of <paramref name="model"/> of the tenant named <paramref name="tenant"/>.</summary>
+    public void CountPredictions(string tenant, string model, int rows) => _predictions.AddOrUpdate((tenant, model), rows, (_, v) => v + rows);
 
     public void ObserveRequest(string route, string method, int status, double seconds)
     {
@@ -26,7 +30,8 @@ internal sealed class ServingMetrics
         _latency.GetOrAdd(route, _ => new Histogram()).Observe(seconds);
     }
 
-    public async Task<string> RenderAsync(RegistryDatabase database, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="perModel">Whether to list predictions per model and tenant (admin keys only); else their total.</param>
+    public async Task<string> RenderAsync(RegistryDatabase database, TimeProvider time, bool perModel, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -44,11 +49,20 @@ internal sealed class ServingMetrics
             histogram.Render(text, "eml_http_request_duration_seconds", $"route=\"{Escape(route)}\"");
         }
 
-        text.AppendLine("# HELP eml_predictions_total Rows predicted (and recommendation and similar-items requests) per model.");
+        text.AppendLine(perModel
+            ? "# HELP eml_predictions_total Rows predicted (and recommendation and similar-items requests) per model and tenant."
+            : "# HELP eml_predictions_total Rows predicted (and recommendation and similar-items requests), all models (per model with an admin key).");
         text.AppendLine("# TYPE eml_predictions_total counter");
-        foreach (var (model, count) in _predictions.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        if (perModel)
         {
-            text.Append(inv, $"eml_predictions_total{{model=\"{Escape(model)}\"}} {count}\n");
+            foreach (var ((tenant, model), count) in _predictions.OrderBy(kv => kv.Key.Model, StringComparer.Ordinal).ThenBy(kv => kv.Key.Tenant, StringComparer.Ordinal))
+            {
+                text.Append(inv, $"eml_predictions_total{{model=\"{Escape(model)}\",tenant=\"{Escape(tenant)}\"}} {count}\n");
+            }
+        }
+        else
+        {
+            text.Append(inv, $"eml_predictions_total {_predictions.Values.Sum()}\n");
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -160,8 +174,12 @@ internal static class ServingHostingExtensions
             }
         });
         app.UseRateLimiter();
-        app.MapGet("/metrics", async (RegistryDatabase database, TimeProvider time, CancellationToken ct) =>
-            Results.Text(await metrics.RenderAsync(database, time, ct), "text/plain; version=0.0.4")).ExcludeFromDescription();
+        app.MapGet("/metrics", async (HttpContext context, Auth.ApiKeyCache keys, RegistryDatabase database, TimeProvider time, CancellationToken ct) =>
+        {
+            // No key is needed; an unknown or revoked one is as none.
+            var perModel = Auth.ApiKeyCache.HashOf(context) is not null && (await keys.AuthenticateAsync(context, ct))?.Role == Roles.Admin;
+            return Results.Text(await metrics.RenderAsync(database, time, perModel, ct), "text/plain; version=0.0.4");
+        }).ExcludeFromDescription();
         return app;
     }
 }

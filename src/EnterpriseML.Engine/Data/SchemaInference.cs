@@ -94,4 +94,35 @@ public static class SchemaInference
 
         return Csv.CsvValues.IsMissing(bytes[..trimmed.Length]);
     }
+
+    /// <summary>
+    /// Parses a date or timestamp exactly as a CSV field of a <see cref="ColumnType.DateTime"/> column is read (training
+    /// and CSV scoring): one of the <see cref="DateForms"/> after trimming leading and trailing spaces and tabs, as UTC
+    /// ticks. Anything else, a month name ("Jan 5 2019") or a bare time included, is not a date.
+    /// </summary>
+    public static bool TryParseDateTime(string value, out long ticks)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ticks = 0;
+        var trimmed = value.AsSpan().Trim(" \t");
+
+        // The CSV reader takes at most 40 bytes; anything outside ASCII is not a date there either.
+        Span<byte> bytes = stackalloc byte[40];
+        if (trimmed.Length > bytes.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < trimmed.Length; i++)
+        {
+            if (trimmed[i] > '\u007f')
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)trimmed[i];
+        }
+
+        return Csv.CsvValues.TryParseDateTime(bytes[..trimmed.Length], out ticks);
+    }
 }

@@ -35,4 +35,36 @@ public sealed class SchemaInferenceTests
     [InlineData("none", false)]
     [InlineData("0", false)]
     public void IsMissing_Markers(string? value, bool expected) => Assert.Equal(expected, SchemaInference.IsMissing(value));
+
+    /// <summary>A string is a date exactly when the same CSV field is (the forms of <see cref="SchemaInference.DateForms"/>), at the same instant.</summary>
+    [Theory]
+    [InlineData("2019-01-05", true)]
+    [InlineData("2019/01/05", true)]
+    [InlineData("01/05/2019", true)]
+    [InlineData("1-5-2019", true)]
+    [InlineData("2019-01-05 10:30", true)]
+    [InlineData("2019-01-05T10:30:00+02:00", true)]
+    [InlineData(" 2019-01-05\t", true)]
+    [InlineData("Jan 5 2019", false)]
+    [InlineData("5 January 2019", false)]
+    [InlineData("10:30", false)]
+    [InlineData("2019-01", false)]
+    [InlineData("5.1.2019", false)]
+    [InlineData("20190105", false)]
+    [InlineData("２０１９-01-05", false)]
+    [InlineData("2019-01-05T10:30:00.0000000000000000000000000000Z", false)]
+    public void TryParseDateTime_ExactlyTheCsvForms(string value, bool expected)
+    {
+        Assert.Equal(expected, SchemaInference.TryParseDateTime(value, out var ticks));
+        using var rows = CsvRowReader.Open(new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"when\n\"{value}\"\n")));
+        Assert.True(rows.Read());
+        if (expected)
+        {
+            Assert.Equal(rows.GetDateTimeTicks(0), ticks);
+        }
+        else
+        {
+            Assert.Throws<CsvFormatException>(() => rows.GetDateTimeTicks(0));
+        }
+    }
 }

@@ -1,7 +1,10 @@
+using System.Net;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Serving;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EnterpriseML.IntegrationTests.Api;
 
@@ -49,6 +52,37 @@ public sealed class ApiKeyCacheTests
         var (keyId, _) = await fixture.Tenants.CreateKeyAsync(fixture.TenantId, Roles.Consumer, key);
 
         Assert.Equal(keyId, (await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None))?.KeyId);
+    }
+
+    /// <summary>
+    /// A key revoked through another node kept working on this one for the cache's 2 s, with no way to choose otherwise.
+    /// With <c>Auth:KeyCacheSeconds</c> 0 every request asks the registry, so the very next request is refused.
+    /// </summary>
+    [Fact]
+    public async Task KeyCacheSecondsZero_KeyRevokedElsewhere_RefusedOnTheNextRequest()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "keycache0");
+        using var api = new ApiHost(scope, new() { ["Auth:KeyCacheSeconds"] = "0" });
+        using var admin = api.Client();
+        var (tenantId, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        using var client = api.Client(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/me")).StatusCode);
+
+        // Revoked straight in the registry, as another node would: this node's cache does not hear of it.
+        var tenants = api.Services.GetRequiredService<TenantStore>();
+        Assert.True(await tenants.RevokeKeyAsync(tenantId, (await tenants.AuthenticateAsync(key))!.KeyId));
+
+        using var refused = await client.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyCacheSeconds_OutOfRange_RefusedAtStart()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "keycachebad");
+        using var api = new ApiHost(scope, new() { ["Auth:KeyCacheSeconds"] = "61" });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => api.Client());
+        Assert.Contains("KeyCacheSeconds", error.Message, StringComparison.Ordinal);
     }
 
     private static DefaultHttpContext Request(string key)

@@ -64,11 +64,52 @@ public sealed class ObservabilityTests
         Assert.Contains("# TYPE eml_http_requests_total counter", metrics, StringComparison.Ordinal);
         Assert.Matches("eml_http_requests_total\\{route=\"[^\"]*predict[^\"]*\",method=\"POST\",status=\"200\"\\} 1\\b", metrics);
         Assert.Matches("eml_http_request_duration_seconds_bucket\\{route=\"[^\"]*predict[^\"]*\",le=\"\\+Inf\"\\} 1\\b", metrics);
-        Assert.Contains("eml_predictions_total{model=\"risk\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("eml_predictions_total{model=\"risk\",tenant=\"system\"} 3", metrics, StringComparison.Ordinal);
         Assert.Contains("eml_sweeps_running 0", metrics, StringComparison.Ordinal);
         var trials = System.Text.RegularExpressions.Regex.Match(metrics, "eml_trials_per_minute (\\d+)");
         Assert.True(trials.Success, metrics);
         Assert.True(int.Parse(trials.Groups[1].Value, CultureInfo.InvariantCulture) >= 1, "no trials counted in the last minute: " + metrics);
+    }
+
+    /// <summary>
+    /// /metrics takes no key, and every tenant's callers reach it: its per-model series named every tenant's models to
+    /// anyone, and two tenants' models of one name were one series (their counts added up). Predictions are now counted
+    /// per tenant and model, listed so to an admin key only; without one (or with a tenant's key) /metrics gives their
+    /// total and names no model or tenant.
+    /// </summary>
+    [Fact]
+    public async Task Metrics_PredictionsPerModelAndTenant_ListedForAnAdminKeyOnly()
+    {
+        var model = await ServingModels.CreditGbdtAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "metrics");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (acmeId, acmeKey) = await ServingModels.CreateTenantAsync(admin, "acme");
+        var (globexId, globexKey) = await ServingModels.CreateTenantAsync(admin, "globex");
+        await ServingModels.InsertVersionAsync(api, acmeId, "secret-credit", 1, "champion", model);
+        await ServingModels.InsertVersionAsync(api, globexId, "secret-credit", 1, "champion", model);
+        using var acme = api.Client(acmeKey);
+        using var globex = api.Client(globexKey);
+        foreach (var (client, rows) in new[] { (acme, 2), (globex, 3) })
+        {
+            using var predict = await client.PostAsJsonAsync("/api/models/secret-credit/predict", new { rows = ServingModels.CreditRows(rows) });
+            Assert.True(predict.StatusCode == HttpStatusCode.OK, await predict.Content.ReadAsStringAsync());
+        }
+
+        using var anonymous = api.Client(apiKey: null);
+        using var unknown = api.Client("eml_not_a_real_key");
+        foreach (var caller in new[] { anonymous, acme, unknown })
+        {
+            var open = await caller.GetStringAsync("/metrics");
+            Assert.Contains("\neml_predictions_total 5\n", open, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret-credit", open, StringComparison.Ordinal);
+            Assert.DoesNotContain("globex", open, StringComparison.Ordinal);
+            Assert.DoesNotContain("acme", open, StringComparison.Ordinal);
+        }
+
+        var full = await admin.GetStringAsync("/metrics");
+        Assert.Contains("\neml_predictions_total{model=\"secret-credit\",tenant=\"acme\"} 2\n", full, StringComparison.Ordinal);
+        Assert.Contains("\neml_predictions_total{model=\"secret-credit\",tenant=\"globex\"} 3\n", full, StringComparison.Ordinal);
     }
 
     private sealed record LogEntry(string Category, LogLevel Level, string Message, IReadOnlyDictionary<string, string?> Properties, IReadOnlyDictionary<string, string?> Scopes)

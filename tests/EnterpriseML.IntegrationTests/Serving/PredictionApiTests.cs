@@ -660,7 +660,7 @@ public sealed class PredictionApiTests
         Assert.True(neighbours[0].GetProperty("score").GetDouble() >= neighbours[2].GetProperty("score").GetDouble());
 
         // One recommendation request and one similar-items request served: each counts once for the model.
-        Assert.Contains("eml_predictions_total{model=\"scotch\"} 2\n", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Contains("eml_predictions_total{model=\"scotch\",tenant=\"acme\"} 2\n", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         using var unknownItem = await client.GetAsync("/api/models/scotch/similar/No.Such.Whisky");
         Assert.Equal(HttpStatusCode.NotFound, unknownItem.StatusCode);
@@ -715,13 +715,18 @@ public sealed class PredictionApiTests
         }
     }
 
-    /// <summary>An id with a '/' is sent escaped (%2F), which Kestrel leaves escaped in the route: it must still be found.</summary>
+    /// <summary>
+    /// An id with a '/' is sent escaped (%2F), which Kestrel leaves escaped in the route: it must still be found. An id
+    /// holding the three characters <c>%2F</c> (sent as <c>%252F</c>) was unreachable: every %2F left in the route value
+    /// was read as '/', so <c>50%2Foff</c> was looked up as <c>50/off</c>. Ids are now decoded from the request line.
+    /// </summary>
     [Fact]
     public async Task Recommender_IdsWithASlash_FoundWhenEscaped()
     {
         var csv = Path.Combine(Path.GetTempPath(), $"eml-slash-{Guid.NewGuid():N}.csv");
         var model = Path.ChangeExtension(csv, ".eml");
-        await File.WriteAllTextAsync(csv, "user,item\nu/1,AB/12\nu/1,CD/34\nu/2,AB/12\nu/2,EF/56\nu/3,CD/34\nu/3,EF/56\nu/3,GH/78\n");
+        await File.WriteAllTextAsync(csv, "user,item\nu/1,AB/12\nu/1,CD/34\nu/2,AB/12\nu/2,EF/56\nu/3,CD/34\nu/3,EF/56\nu/3,GH/78\n"
+            + "u%2F4,50%2Foff\nu%2F4,AB/12\nu/2,50%2Foff\n");
         try
         {
             var data = Engine.Recommendation.InteractionSet.ReadCsv([csv], new Engine.Recommendation.InteractionColumns("user", "item"))[0];
@@ -732,6 +737,10 @@ public sealed class PredictionApiTests
 
             await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "slash");
             using var api = new ApiHost(scope);
+
+            // Kestrel, not the in-process test server: how a path's escapes reach the route is Kestrel's.
+            api.UseKestrel(0);
+            api.StartServer();
             using var admin = api.Client();
             var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "shop");
             await ServingModels.InsertVersionAsync(api, tenant, "skus", 1, "champion", model);
@@ -749,6 +758,16 @@ public sealed class PredictionApiTests
             var body = await similar.Content.ReadAsStringAsync();
             Assert.True(similar.StatusCode == HttpStatusCode.OK, body);
             Assert.Equal("AB/12", JsonDocument.Parse(body).RootElement.GetProperty("item").GetString());
+
+            // The literal characters %2F, escaped as encodeURIComponent (and the dashboard) sends them.
+            using var literal = await client.GetAsync($"/api/models/skus/similar/{Uri.EscapeDataString("50%2Foff")}?top=2");
+            body = await literal.Content.ReadAsStringAsync();
+            Assert.True(literal.StatusCode == HttpStatusCode.OK, body);
+            Assert.Equal("50%2Foff", JsonDocument.Parse(body).RootElement.GetProperty("item").GetString());
+            var known = await client.GetFromJsonAsync<JsonElement>($"/api/models/skus/recommendations/{Uri.EscapeDataString("u%2F4")}?top=5");
+            Assert.Equal("u%2F4", known.GetProperty("user").GetString());
+            Assert.False(known.GetProperty("fallback").GetBoolean());
+            Assert.DoesNotContain("50%2Foff", known.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()));
         }
         finally
         {

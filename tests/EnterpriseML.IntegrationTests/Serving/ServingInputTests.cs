@@ -235,6 +235,82 @@ public sealed class ServingInputTests
     }
 
     /// <summary>
+    /// A JSON date/time string was read with DateTime.TryParse, which takes far more than the CSV reader: "Jan 5 2019",
+    /// "5 January 2019" or a bare "10:30" (today's date) were scored, while the same field of a CSV body was a 400 and
+    /// training had read such a column as text. Now JSON takes exactly the forms a CSV body takes, and refuses the rest
+    /// with a 400 naming rows[i].column, as a CSV body refuses them naming the line and column.
+    /// </summary>
+    [Fact]
+    public async Task Predict_DateTimeString_ReadInTheFormsACsvBodyTakesOnly()
+    {
+        var model = await ServingModels.CreditWithDateAsync();
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "dated", 1, "champion", model);
+        using var client = api.Client(key);
+
+        var sample = ServingModels.CreditWithDateSample(1).Split('\n');
+        var header = sample[0].Split(',');
+        var fields = sample[1].Split(',');
+        Assert.Equal(ServingModels.DateColumn, header[0]);
+        Dictionary<string, object?> Row(object? date)
+        {
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var j = 0; j < header.Length; j++)
+            {
+                row[header[j]] = float.TryParse(fields[j], System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : fields[j];
+            }
+
+            row[ServingModels.DateColumn] = date;
+            return row;
+        }
+
+        Task<HttpResponseMessage> JsonAsync(object? date) => client.PostAsJsonAsync("/api/models/dated/predict", new { rows = new[] { Row(date) } });
+        Task<HttpResponseMessage> CsvAsync(string date)
+        {
+            var cells = (string[])fields.Clone();
+            cells[0] = date;
+            return client.PostAsync("/api/models/dated/predict", new StringContent(sample[0] + "\n" + string.Join(',', cells) + "\n", Encoding.UTF8, "text/csv"));
+        }
+
+        foreach (var date in new[] { "2019-01-05", "2019/01/05", "01/05/2019", "2019-01-05 10:30", "2019-01-05T10:30:00Z", "2019-01-05T10:30:00+02:00", " 2019-01-05\t" })
+        {
+            using var json = await JsonAsync(date);
+            var jsonText = await json.Content.ReadAsStringAsync();
+            Assert.True(json.StatusCode == HttpStatusCode.OK, $"'{date}': {(int)json.StatusCode} {jsonText}");
+            using var csv = await CsvAsync(date);
+            var csvText = await csv.Content.ReadAsStringAsync();
+            Assert.True(csv.StatusCode == HttpStatusCode.OK, $"'{date}': {(int)csv.StatusCode} {csvText}");
+            Assert.Equal(
+                float.Parse(csvText.Split('\n')[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture),
+                JsonDocument.Parse(jsonText).RootElement.GetProperty("predictions")[0].GetProperty("probability").GetSingle());
+        }
+
+        foreach (var date in new[] { "Jan 5 2019", "5 January 2019", "10:30", "2019-01", "5.1.2019", "２０１９-01-05" })
+        {
+            using var csv = await CsvAsync(date);
+            var csvText = await csv.Content.ReadAsStringAsync();
+            Assert.True(csv.StatusCode == HttpStatusCode.BadRequest, $"CSV '{date}': {(int)csv.StatusCode} {csvText}");
+            Assert.Contains($"column '{ServingModels.DateColumn}' holds '{date}', which is not a date/time.", csvText, StringComparison.Ordinal);
+
+            using var json = await JsonAsync(date);
+            var jsonText = await json.Content.ReadAsStringAsync();
+            Assert.True(json.StatusCode == HttpStatusCode.BadRequest, $"JSON '{date}': {(int)json.StatusCode} {jsonText}");
+            var message = Assert.Single(JsonDocument.Parse(jsonText).RootElement.GetProperty("errors").EnumerateObject());
+            Assert.Equal($"rows[0].{ServingModels.DateColumn}", message.Name);
+            Assert.Equal($"Expected a date/time ({Engine.Data.SchemaInference.DateForms}), found '{date}'.", message.Value[0].GetString());
+        }
+
+        using var number = await JsonAsync(1546300800);
+        var numberErrors = JsonDocument.Parse(await number.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.Equal(
+            $"Expected a date/time string ({Engine.Data.SchemaInference.DateForms}), found 1546300800.",
+            numberErrors.GetProperty($"rows[0].{ServingModels.DateColumn}")[0].GetString());
+    }
+
+    /// <summary>
     /// A predict body's top-level fields other than rows were skipped without a word, so {"rows": [...], "explain": true}
     /// was answered without explanations; every other route names a field it does not have. Now predict does too, and
     /// a second rows array (which was skipped) is refused likewise.
