@@ -83,7 +83,7 @@ public static class ReportJson
             json.WriteNumber("bootstrapResamples", c.Resamples);
             json.WriteNumber("bootstrapResamplesPlanned", c.PlannedResamples);
             json.WriteBoolean("withinNoise", c.WithinNoise);
-            Number(json, "predictCostRatio", c.BestSpecialised.PredictMicrosecondsPerRow / Math.Max(1e-9, c.BestGeneral.PredictMicrosecondsPerRow));
+            Number(json, "predictCostRatio", SweepFinisher.CostRatio(c.BestSpecialised.PredictMicrosecondsPerRow, c.BestGeneral.PredictMicrosecondsPerRow) ?? double.NaN);
             json.WriteString("sentence", c.Sentence);
             json.WriteEndObject();
         }
