@@ -109,7 +109,13 @@ public static class ReportHtml
             Curve(html, report.PrecisionRecall, $"Precision-recall of the winner ({report.CurvesOn})", "recall", "precision", diagonal: false);
         }
 
-        html.Append("</div><h2>Trials</h2><table><tr><th>#</th><th>candidate</th><th>kind</th><th>parameters</th><th>status</th><th>")
+        html.Append("</div>");
+        if (report.CurvesNote is not null)
+        {
+            html.Append("<p class=\"note\">").Append(E(report.CurvesNote)).Append("</p>");
+        }
+
+        html.Append("<h2>Trials</h2><table><tr><th>#</th><th>candidate</th><th>kind</th><th>parameters</th><th>status</th><th>")
             .Append(E(r.Metric.Name)).Append("</th><th>sample</th><th>fit CPU s</th><th>finished at s</th></tr>");
         foreach (var t in r.Trials)
         {
@@ -154,7 +160,7 @@ public static class ReportHtml
 
             html.Append("<circle r=\"3\" cx=\"").Append(X(t.FinishedAtSeconds, 0, maxTime)).Append("\" cy=\"").Append(Y(t.ValidationScore, lo, hi))
                 .Append("\" fill=\"").Append(t.Kind == CandidateKind.General ? "#2962a8" : "#b3541e").Append("\" fill-opacity=\"0.7\"><title>")
-                .Append(E($"#{t.Index} {t.Candidate}: {t.ValidationScore:0.0000}")).Append("</title></circle>");
+                .Append(E(string.Create(CultureInfo.InvariantCulture, $"#{t.Index} {t.Candidate}: {t.ValidationScore:0.0000}"))).Append("</title></circle>");
         }
 
         bestSoFar.Append('H').Append(X(maxTime, 0, maxTime));
@@ -183,7 +189,8 @@ public static class ReportHtml
 
     private static void Open(StringBuilder html, string title, string xLabel, string yLabel, double x0, double x1, double y0, double y1)
     {
-        html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
+        // Inline SVG in HTML needs no namespace attribute, and its URL was the page's only one.
+        html.Append("<svg width=\"").Append(Width).Append("\" height=\"").Append(Height)
             .Append("\" viewBox=\"0 0 ").Append(Width).Append(' ').Append(Height).Append("\" role=\"img\" aria-label=\"").Append(E(title)).Append("\">")
             .Append("<text x=\"").Append(Margin).Append("\" y=\"18\" font-size=\"13\" font-weight=\"600\">").Append(E(title)).Append("</text>")
             .Append("<line x1=\"").Append(Margin).Append("\" y1=\"").Append(Height - Margin).Append("\" x2=\"").Append(Width - 10)
