@@ -306,6 +306,13 @@ public sealed class SearchSpace
     /// <summary>The number of dimensions of the unit hypercube.</summary>
     public int Dimension => _parameters.Length;
 
+    /// <summary>
+    /// True when every point of the space is the same configuration: no dimensions, or only single-value ranges and
+    /// single choices. Such a space has one trial's worth of search.
+    /// </summary>
+    public bool HasOneConfiguration => Array.TrueForAll(_parameters,
+        p => p.Kind == SearchParameterKind.Choice ? p.Choices.Count == 1 : p.Minimum == p.Maximum);
+
     /// <summary>The unit point of every default (the low-cost starting configuration).</summary>
     public double[] DefaultPoint()
     {
