@@ -155,7 +155,16 @@ public static class ReportHtml
             if (r.Metric.IsBetter(t.ValidationScore, best))
             {
                 best = t.ValidationScore;
-                bestSoFar.Append(bestSoFar.Length == 0 ? "M" : "L").Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(',').Append(Y(best, lo, hi)).Append(' ');
+                // A step: the best so far holds until the trial that beats it (a straight line between two bests
+                // showed scores no trial had between them).
+                if (bestSoFar.Length == 0)
+                {
+                    bestSoFar.Append('M').Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(',').Append(Y(best, lo, hi)).Append(' ');
+                }
+                else
+                {
+                    bestSoFar.Append('H').Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(" V").Append(Y(best, lo, hi)).Append(' ');
+                }
             }
 
             html.Append("<circle r=\"3\" cx=\"").Append(X(t.FinishedAtSeconds, 0, maxTime)).Append("\" cy=\"").Append(Y(t.ValidationScore, lo, hi))

@@ -143,6 +143,37 @@ public sealed partial class ReportHtmlTests
         Assert.All(titles, t => Assert.Matches(@": 0\.\d{4}$", t.Groups[1].Value));
     }
 
+    /// <summary>
+    /// The best-so-far line is a step that holds each best until a trial beats it, in the metric's direction. Before,
+    /// it joined successive bests with straight lines, showing scores in between that no trial had.
+    /// </summary>
+    [Fact]
+    public async Task Html_BestSoFar_IsAStepThroughEachImprovement()
+    {
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate("weak") { Inverted = true }, new CentroidCandidate(), new CentroidCandidate("c", CandidateKind.Specialised, defaultFeatures: 4)]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 10, EnsembleSelection = false, MaximumDegreeOfParallelism = 1 })
+            .RunAsync(new SweepRequest(TestData.CreditGerman, plan, "credit"));
+        var html = Html(SweepReport.Build(result, plan));
+
+        var path = BestSoFarPath().Match(html).Groups[1].Value;
+        var steps = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("M", steps[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(steps, s => s.StartsWith('L'));
+        // Each improvement is a horizontal move to its time and a vertical one to its score (then H to the end).
+        Assert.True(steps.Length >= 3, path);
+        for (var i = 1; i < steps.Length - 1; i += 2)
+        {
+            Assert.StartsWith("H", steps[i], StringComparison.Ordinal);
+            Assert.StartsWith("V", steps[i + 1], StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("H", steps[^1], StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("<path d=\"([^\"]*)\" fill=\"none\" stroke=\"#1d2330\"")]
+    private static partial Regex BestSoFarPath();
+
     [GeneratedRegex("<circle[^>]*><title>([^<]*)</title>")]
     private static partial Regex PointTitle();
 }
