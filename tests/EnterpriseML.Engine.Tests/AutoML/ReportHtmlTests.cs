@@ -171,6 +171,36 @@ public sealed partial class ReportHtmlTests
         Assert.StartsWith("H", steps[^1], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// report.json keeps six significant digits of small numbers. Before, every number was rounded to six decimals:
+    /// a regression on a target in ten-millionths had every candidate's RMSE written as 0.
+    /// </summary>
+    [Fact]
+    public async Task Json_TinyScores_KeepTheirSignificantDigits()
+    {
+        var data = TestData.CreditGerman;
+        var tiny = new CandidateData(data.Features, [.. data.Labels.Select((y, i) => (y + (i % 7)) * 1e-7f)], TaskKind.Regression, []);
+        var ridge = GeneralCandidates.For(TaskKind.Regression, ScenarioColumns.None).Single(c => c.Name == "ridge");
+        var plan = new ScenarioPlan(TaskKind.Regression, ScenarioMetric.Rmse, [ridge]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false }).RunAsync(new SweepRequest(tiny, plan));
+        Assert.InRange(result.Winner.ValidationScore, 1e-8, 5e-7);
+
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(SweepReport.Build(result, plan)));
+        var written = doc.RootElement.GetProperty("winner").GetProperty("validationScore").GetDouble();
+        Assert.Equal(result.Winner.ValidationScore, written, result.Winner.ValidationScore * 1e-5);
+    }
+
+    [Theory]
+    [InlineData(0.123456789, 0.123457)]
+    [InlineData(2.49375, 2.49375)]
+    [InlineData(1234.56789012, 1234.56789)]
+    [InlineData(0.000123456789, 0.000123457)]
+    [InlineData(-4.2e-8, -4.2e-8)]
+    [InlineData(3.14159265e-20, 3.14159e-20)]
+    [InlineData(0.0, 0.0)]
+    public void Round_SixDecimalsOrSixSignificantDigits(double value, double expected) =>
+        Assert.Equal(expected, ReportJson.Round(value));
+
     [GeneratedRegex("<path d=\"([^\"]*)\" fill=\"none\" stroke=\"#1d2330\"")]
     private static partial Regex BestSoFarPath();
 
