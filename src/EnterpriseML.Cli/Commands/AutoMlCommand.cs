@@ -401,7 +401,7 @@ internal sealed class AutoMlCommand : ICliCommand
                             TrialLines.KindMarkup(t),
                             Markup.Escape(Shorten(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + Short(p.Value))), 60)),
                             TrialLines.StatusMarkup(t),
-                            Format(t.ValidationScore, "0.0000"),
+                            ReportHtml.Score(t.ValidationScore),
                             Format(t.ReportedFitSeconds(), "0.00"),
                             Format(t.PredictMicrosecondsPerRow, "0.0"));
                         while (table.Rows.Count > 15)
@@ -413,7 +413,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
                 var fraction = Math.Clamp(elapsed.TotalSeconds / budget, 0, 1);
                 var filled = (int)Math.Round(fraction * 30);
-                table.Caption($"[grey][[{new string('█', filled)}{new string('░', 30 - filled)}]] {elapsed.TotalSeconds:0}/{budget:0} s · best {Markup.Escape(best?.Candidate ?? "–")} {Format(best?.ValidationScore ?? double.NaN, "0.0000")}[/]");
+                table.Caption($"[grey][[{new string('█', filled)}{new string('░', 30 - filled)}]] {elapsed.TotalSeconds:0}/{budget:0} s · best {Markup.Escape(best?.Candidate ?? "–")} {ReportHtml.Score(best?.ValidationScore ?? double.NaN)}[/]");
                 context.Refresh();
                 if (sweep.IsCompleted)
                 {
@@ -502,10 +502,10 @@ internal sealed class AutoMlCommand : ICliCommand
                 (row.IsWinner ? "★ " : string.Empty) + row.Rank.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(t.Candidate),
                 t.Kind == CandidateKind.General ? "general" : "specialised",
-                Format(t.ValidationScore, "0.0000"),
-                Format(report.Result.SpreadOf(t), "0.0000"),
-                Format(row.Selection?.Score ?? double.NaN, "0.0000"),
-                Format(row.TestScore, "0.0000"),
+                ReportHtml.Score(t.ValidationScore),
+                ReportHtml.Score(report.Result.SpreadOf(t)),
+                ReportHtml.Score(row.Selection?.Score ?? double.NaN),
+                ReportHtml.Score(row.TestScore),
                 Format(t.ReportedFitSeconds(), "0.00"),
                 Format(t.PredictMicrosecondsPerRow, "0.0"),
                 t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture));
@@ -520,7 +520,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         if (report.TestMetrics.Count > 0)
         {
-            AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
+            AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {ReportHtml.Score(m.Value)}"))));
         }
 
         foreach (var note in report.Notes)

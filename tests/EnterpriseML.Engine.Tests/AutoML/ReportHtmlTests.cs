@@ -185,10 +185,27 @@ public sealed partial class ReportHtmlTests
         var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 2, EnsembleSelection = false }).RunAsync(new SweepRequest(tiny, plan));
         Assert.InRange(result.Winner.ValidationScore, 1e-8, 5e-7);
 
-        using var doc = JsonDocument.Parse(ReportJson.ToJson(SweepReport.Build(result, plan)));
+        var report = SweepReport.Build(result, plan);
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report));
         var written = doc.RootElement.GetProperty("winner").GetProperty("validationScore").GetDouble();
         Assert.Equal(result.Winner.ValidationScore, written, result.Winner.ValidationScore * 1e-5);
+
+        // The page likewise: four significant digits, where four decimals showed 0.0000 for every candidate.
+        var html = Html(report);
+        Assert.DoesNotContain("<td>0.0000</td>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{result.Winner.ValidationScore.ToString("G4", CultureInfo.InvariantCulture)}</td>", html, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0.812345, "0.8123")]
+    [InlineData(1234.5, "1234.5000")]
+    [InlineData(0.0123, "0.0123")]
+    [InlineData(0.004567891, "0.004568")]
+    [InlineData(-4.2e-8, "-4.2E-08")]
+    [InlineData(0.0, "0.0000")]
+    [InlineData(double.NaN, "–")]
+    public void Score_FourDecimalsOrFourSignificantDigits(double value, string expected) =>
+        Assert.Equal(expected, ReportHtml.Score(value));
 
     [Theory]
     [InlineData(0.123456789, 0.123457)]
