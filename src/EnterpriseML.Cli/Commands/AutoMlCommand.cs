@@ -240,9 +240,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         // The sweep gets what is left of the budget after reading, minus a reserve for scoring the test rows and
         // writing the report: 3 % of the budget plus as long again as reading took (both grow with the data).
-        var reading = clock.Elapsed.TotalSeconds;
-        var reserve = Math.Min(0.25 * request.Budget, (0.03 * request.Budget) + reading);
-        var left = Math.Max(0.5, request.Budget - clock.Elapsed.TotalSeconds - reserve);
+        var left = SweepSeconds(request.Budget, clock.Elapsed.TotalSeconds, 0.03);
         var threads = request.Threads ?? Environment.ProcessorCount;
         var options = new SweepOptions
         {
@@ -288,6 +286,32 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The shortest sweep worth starting; with less left of the budget after reading, the command stops at once.</summary>
+    internal const double MinimumSweepSeconds = 0.1;
+
+    /// <summary>
+    /// The sweep's share of <paramref name="budget"/> once reading took <paramref name="elapsed"/> seconds: what is left
+    /// less a reserve for scoring the test rows and writing the report (<paramref name="reserveFraction"/> of the budget
+    /// plus as long again as reading took, at most a quarter of the budget); at least 0.5 s, so a short budget still
+    /// gets a sweep, but never past the budget less <paramref name="reserveFraction"/> of it. The 0.5 s floor alone let
+    /// the sweep run past the budget whenever reading took more than about half of it (a 1 s budget on the 54k-row
+    /// diamonds file: 0.49 s reading, then a 0.5 s sweep; a 0.05 s budget swept for 0.5 s).
+    /// </summary>
+    /// <exception cref="ArgumentException">Reading left less than <see cref="MinimumSweepSeconds"/> for the sweep.</exception>
+    internal static double SweepSeconds(double budget, double elapsed, double reserveFraction)
+    {
+        var reserve = Math.Min(0.25 * budget, (reserveFraction * budget) + elapsed);
+        var latest = ((1 - reserveFraction) * budget) - elapsed;
+        var left = Math.Min(Math.Max(0.5, budget - elapsed - reserve), latest);
+        if (!(left >= MinimumSweepSeconds))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--budget {budget:0.###} s: reading the data took {elapsed:0.00} s, which leaves {Math.Max(0, left):0.00} s for the sweep, less than the {MinimumSweepSeconds} s it needs to start; a larger --budget gives it time."));
+        }
+
+        return left;
     }
 
     /// <summary>
@@ -377,7 +401,7 @@ internal sealed class AutoMlCommand : ICliCommand
                             TrialLines.KindMarkup(t),
                             Markup.Escape(Shorten(string.Join(" ", t.Parameters.Select(p => p.Key + "=" + Short(p.Value))), 60)),
                             TrialLines.StatusMarkup(t),
-                            Format(t.ValidationScore, "0.0000"),
+                            ReportHtml.Score(t.ValidationScore),
                             Format(t.ReportedFitSeconds(), "0.00"),
                             Format(t.PredictMicrosecondsPerRow, "0.0"));
                         while (table.Rows.Count > 15)
@@ -389,7 +413,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
                 var fraction = Math.Clamp(elapsed.TotalSeconds / budget, 0, 1);
                 var filled = (int)Math.Round(fraction * 30);
-                table.Caption($"[grey][[{new string('█', filled)}{new string('░', 30 - filled)}]] {elapsed.TotalSeconds:0}/{budget:0} s · best {Markup.Escape(best?.Candidate ?? "–")} {Format(best?.ValidationScore ?? double.NaN, "0.0000")}[/]");
+                table.Caption($"[grey][[{new string('█', filled)}{new string('░', 30 - filled)}]] {elapsed.TotalSeconds:0}/{budget:0} s · best {Markup.Escape(best?.Candidate ?? "–")} {ReportHtml.Score(best?.ValidationScore ?? double.NaN)}[/]");
                 context.Refresh();
                 if (sweep.IsCompleted)
                 {
@@ -478,10 +502,10 @@ internal sealed class AutoMlCommand : ICliCommand
                 (row.IsWinner ? "★ " : string.Empty) + row.Rank.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(t.Candidate),
                 t.Kind == CandidateKind.General ? "general" : "specialised",
-                Format(t.ValidationScore, "0.0000"),
-                Format(report.Result.SpreadOf(t), "0.0000"),
-                Format(row.Selection?.Score ?? double.NaN, "0.0000"),
-                Format(row.TestScore, "0.0000"),
+                ReportHtml.Score(t.ValidationScore),
+                ReportHtml.Score(report.Result.SpreadOf(t)),
+                ReportHtml.Score(row.Selection?.Score ?? double.NaN),
+                ReportHtml.Score(row.TestScore),
                 Format(t.ReportedFitSeconds(), "0.00"),
                 Format(t.PredictMicrosecondsPerRow, "0.0"),
                 t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture));
@@ -496,7 +520,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         if (report.TestMetrics.Count > 0)
         {
-            AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {Format(m.Value, "0.0000")}"))));
+            AnsiConsole.MarkupLine("Test: " + Markup.Escape(string.Join(", ", report.TestMetrics.Select(m => $"{m.Key} {ReportHtml.Score(m.Value)}"))));
         }
 
         foreach (var note in report.Notes)

@@ -51,9 +51,7 @@ internal static class RecommendationAutoMlCommand
 
         // The sweep gets what is left after reading, minus a reserve for scoring the test users with the leaderboard's
         // models and writing the report: 5 % of the budget plus as long again as reading took.
-        var reading = clock.Elapsed.TotalSeconds;
-        var reserve = Math.Min(0.25 * request.Budget, (0.05 * request.Budget) + reading);
-        var left = Math.Max(0.5, request.Budget - clock.Elapsed.TotalSeconds - reserve);
+        var left = AutoMlCommand.SweepSeconds(request.Budget, clock.Elapsed.TotalSeconds, 0.05);
         var options = new RecommendationAutoMlOptions
         {
             BudgetSeconds = left,

@@ -129,8 +129,9 @@ internal sealed class CandidateScheduler
 
         var point = state.Tuner.Propose();
 
-        // A candidate without hyperparameters has one configuration only.
-        if (point is null || (state.Candidate.SearchSpace.Dimension == 0 && state.Proposed > 0))
+        // A candidate without hyperparameters, or whose every dimension holds one value, has one configuration only:
+        // the tuners would propose it again and again (other unit points, the same parameters).
+        if (point is null || (state.Candidate.SearchSpace.HasOneConfiguration && state.Proposed > 0))
         {
             state.Exhausted = true;
             return null;

@@ -79,7 +79,7 @@ public static class ReportHtml
             html.Append("</tr><tr>");
             foreach (var (_, value) in report.TestMetrics)
             {
-                html.Append("<td>").Append(F(value, "0.0000")).Append("</td>");
+                html.Append("<td>").Append(Score(value)).Append("</td>");
             }
 
             html.Append("</tr></table>");
@@ -94,9 +94,9 @@ public static class ReportHtml
                 .Append("<td>").Append(row.Rank).Append("</td><td>").Append(E(t.Candidate)).Append("</td><td class=\"")
                 .Append(ReportJson.Kind(t.Kind)).Append("\">").Append(ReportJson.Kind(t.Kind)).Append("</td><td><code>")
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td>")
-                .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(report.Result.SpreadOf(t), "0.0000")).Append("</td><td>")
-                .Append(F(row.Selection?.Score ?? double.NaN, "0.0000")).Append("</td><td>")
-                .Append(F(row.TestScore, "0.0000")).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
+                .Append(Score(t.ValidationScore)).Append("</td><td>").Append(Score(report.Result.SpreadOf(t))).Append("</td><td>")
+                .Append(Score(row.Selection?.Score ?? double.NaN)).Append("</td><td>")
+                .Append(Score(row.TestScore)).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
                 .Append(F(t.PredictMicrosecondsPerRow, "0.00")).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))
                 .Append("</td></tr>");
         }
@@ -109,7 +109,13 @@ public static class ReportHtml
             Curve(html, report.PrecisionRecall, $"Precision-recall of the winner ({report.CurvesOn})", "recall", "precision", diagonal: false);
         }
 
-        html.Append("</div><h2>Trials</h2><table><tr><th>#</th><th>candidate</th><th>kind</th><th>parameters</th><th>status</th><th>")
+        html.Append("</div>");
+        if (report.CurvesNote is not null)
+        {
+            html.Append("<p class=\"note\">").Append(E(report.CurvesNote)).Append("</p>");
+        }
+
+        html.Append("<h2>Trials</h2><table><tr><th>#</th><th>candidate</th><th>kind</th><th>parameters</th><th>status</th><th>")
             .Append(E(r.Metric.Name)).Append("</th><th>sample</th><th>fit CPU s</th><th>finished at s</th></tr>");
         foreach (var t in r.Trials)
         {
@@ -117,7 +123,7 @@ public static class ReportHtml
                 .Append(ReportJson.Kind(t.Kind)).Append("\">").Append(ReportJson.Kind(t.Kind)).Append("</td><td><code>")
                 .Append(E(string.Join(" ", t.Parameters.Select(p => $"{p.Key}={Short(p.Value)}")))).Append("</code></td><td title=\"")
                 .Append(E(t.Error ?? string.Empty)).Append("\">").Append(t.Status.ToString().ToLowerInvariant()).Append("</td><td>")
-                .Append(F(t.ValidationScore, "0.0000")).Append("</td><td>").Append(F(t.SampleFraction, "0.00")).Append("</td><td>")
+                .Append(Score(t.ValidationScore)).Append("</td><td>").Append(F(t.SampleFraction, "0.00")).Append("</td><td>")
                 .Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>").Append(F(t.FinishedAtSeconds, "0.0")).Append("</td></tr>");
         }
 
@@ -149,12 +155,21 @@ public static class ReportHtml
             if (r.Metric.IsBetter(t.ValidationScore, best))
             {
                 best = t.ValidationScore;
-                bestSoFar.Append(bestSoFar.Length == 0 ? "M" : "L").Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(',').Append(Y(best, lo, hi)).Append(' ');
+                // A step: the best so far holds until the trial that beats it (a straight line between two bests
+                // showed scores no trial had between them).
+                if (bestSoFar.Length == 0)
+                {
+                    bestSoFar.Append('M').Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(',').Append(Y(best, lo, hi)).Append(' ');
+                }
+                else
+                {
+                    bestSoFar.Append('H').Append(X(t.FinishedAtSeconds, 0, maxTime)).Append(" V").Append(Y(best, lo, hi)).Append(' ');
+                }
             }
 
             html.Append("<circle r=\"3\" cx=\"").Append(X(t.FinishedAtSeconds, 0, maxTime)).Append("\" cy=\"").Append(Y(t.ValidationScore, lo, hi))
                 .Append("\" fill=\"").Append(t.Kind == CandidateKind.General ? "#2962a8" : "#b3541e").Append("\" fill-opacity=\"0.7\"><title>")
-                .Append(E($"#{t.Index} {t.Candidate}: {t.ValidationScore:0.0000}")).Append("</title></circle>");
+                .Append(E(string.Create(CultureInfo.InvariantCulture, $"#{t.Index} {t.Candidate}: {Score(t.ValidationScore)}"))).Append("</title></circle>");
         }
 
         bestSoFar.Append('H').Append(X(maxTime, 0, maxTime));
@@ -183,7 +198,8 @@ public static class ReportHtml
 
     private static void Open(StringBuilder html, string title, string xLabel, string yLabel, double x0, double x1, double y0, double y1)
     {
-        html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
+        // Inline SVG in HTML needs no namespace attribute, and its URL was the page's only one.
+        html.Append("<svg width=\"").Append(Width).Append("\" height=\"").Append(Height)
             .Append("\" viewBox=\"0 0 ").Append(Width).Append(' ').Append(Height).Append("\" role=\"img\" aria-label=\"").Append(E(title)).Append("\">")
             .Append("<text x=\"").Append(Margin).Append("\" y=\"18\" font-size=\"13\" font-weight=\"600\">").Append(E(title)).Append("</text>")
             .Append("<line x1=\"").Append(Margin).Append("\" y1=\"").Append(Height - Margin).Append("\" x2=\"").Append(Width - 10)
@@ -210,6 +226,13 @@ public static class ReportHtml
 
     private static string Y(double v, double lo, double hi) =>
         F(Height - Margin - ((v - lo) / (hi - lo) * (Height - (2 * Margin) + 14)), "0.#");
+
+    /// <summary>
+    /// A score or metric: four decimals, or four significant digits below 0.01, where four decimals showed an RMSE of
+    /// 4e-8 (a target in ten-millionths) as 0.0000 for every candidate.
+    /// </summary>
+    public static string Score(double v) =>
+        double.IsFinite(v) && v != 0 && Math.Abs(v) < 0.01 ? v.ToString("G4", CultureInfo.InvariantCulture) : F(v, "0.0000");
 
     private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
 

@@ -83,7 +83,7 @@ public static class ReportJson
             json.WriteNumber("bootstrapResamples", c.Resamples);
             json.WriteNumber("bootstrapResamplesPlanned", c.PlannedResamples);
             json.WriteBoolean("withinNoise", c.WithinNoise);
-            Number(json, "predictCostRatio", c.BestSpecialised.PredictMicrosecondsPerRow / Math.Max(1e-9, c.BestGeneral.PredictMicrosecondsPerRow));
+            Number(json, "predictCostRatio", SweepFinisher.CostRatio(c.BestSpecialised.PredictMicrosecondsPerRow, c.BestGeneral.PredictMicrosecondsPerRow) ?? double.NaN);
             json.WriteString("sentence", c.Sentence);
             json.WriteEndObject();
         }
@@ -138,6 +138,22 @@ public static class ReportJson
         using var buffer = new MemoryStream();
         Write(report, buffer, includeTrials);
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// Six decimals, or six significant digits below 0.1, where six decimals would drop them: an RMSE of 4e-8 on a
+    /// target in millionths was written as 0, every candidate alike.
+    /// </summary>
+    internal static double Round(double value)
+    {
+        var magnitude = Math.Abs(value);
+        if (magnitude >= 0.1 || magnitude == 0)
+        {
+            return Math.Round(value, 6);
+        }
+
+        var decimals = 5 - (int)Math.Floor(Math.Log10(magnitude));
+        return decimals <= 15 ? Math.Round(value, decimals) : double.Parse(value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     internal static string Kind(CandidateKind kind) => kind == CandidateKind.General ? "general" : "specialised";
@@ -206,7 +222,7 @@ public static class ReportJson
     {
         if (double.IsFinite(value))
         {
-            json.WriteNumber(name, Math.Round(value, 6));
+            json.WriteNumber(name, Round(value));
         }
         else
         {

@@ -304,7 +304,7 @@ internal sealed class SweepFinisher
         }
 
         return (cheaper, string.Create(CultureInfo.InvariantCulture,
-            $"tie within noise: {specialised.Candidate} − {general.Candidate} = {comparison.Difference:+0.####;-0.####;0} {metric}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({FormatRatio(cheaper.PredictMicrosecondsPerRow)} µs/{unit}, {cheaper.ModelBytes} bytes) over {best.Candidate} ({FormatRatio(best.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} bytes)"));
+            $"tie within noise: {specialised.Candidate} − {general.Candidate} = {FormatDifference(comparison.Difference)} {metric}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({FormatRatio(cheaper.PredictMicrosecondsPerRow)} µs/{unit}, {cheaper.ModelBytes} bytes) over {best.Candidate} ({FormatRatio(best.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} bytes)"));
     }
 
     /// <summary>
@@ -468,14 +468,61 @@ internal sealed class SweepFinisher
                 $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}]{(cut is null ? "" : $", from {cut}")})");
     }
 
-    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval)
+    private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval) =>
+        TradeOffSentence(_metric, _scoreBasis, general, specialised, difference, withinNoise, interval);
+
+    internal static string TradeOffSentence(ScenarioMetric metric, string? scoreBasis, TrialRecord general, TrialRecord specialised,
+        double difference, bool withinNoise, BootstrapInterval interval)
     {
-        var better = _metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
+        var better = metric.IsBetter(specialised.ValidationScore, general.ValidationScore);
         var same = specialised.ValidationScore == general.ValidationScore;
-        var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
         var verdict = same ? "equal" : better ? "better" : "worse";
         var noise = NoiseClause(interval, withinNoise);
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} {_metric.Name} vs general {general.Candidate} ({verdict}, {noise}) at {FormatRatio(ratio)}× the predict cost ({FormatRatio(specialised.PredictMicrosecondsPerRow)} vs {FormatRatio(general.PredictMicrosecondsPerRow)} µs/row) and {FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size{(_scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {_scoreBasis}")}.");
+            $"Specialised {specialised.Candidate} is {FormatDifference(difference)} {metric.Name} vs general {general.Candidate} ({verdict}, {noise}) {CostClause(specialised, general, "µs/row")}{(scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {scoreBasis}")}.");
+    }
+
+    /// <summary>
+    /// A score difference as the sentences write it: signed, four decimals; two significant digits when four decimals
+    /// would round a real difference to 0 (the format's zero section), which read "is 0 auc … (better, …)".
+    /// </summary>
+    internal static string FormatDifference(double difference)
+    {
+        var text = difference.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture);
+        return difference != 0 && double.IsFinite(difference) && text == "0"
+            ? difference.ToString("+0.#E+0;-0.#E+0", CultureInfo.InvariantCulture)
+            : text;
+    }
+
+    /// <summary>
+    /// <paramref name="specialised"/> / <paramref name="general"/> for a cost (predict µs, model bytes), or null when
+    /// the two give no ratio: either unmeasured (NaN, infinite, negative), or only the general one 0. Two zero costs
+    /// are equal (1). Before, the ratio divided by max(1e-9, general): 0 µs against 0.5 read "500000000.0×", two
+    /// zeros "0.0×" and an unmeasured cost "NaN×".
+    /// </summary>
+    internal static double? CostRatio(double specialised, double general) =>
+        !(double.IsFinite(specialised) && double.IsFinite(general) && specialised >= 0 && general >= 0) ? null
+        : general > 0 ? specialised / general
+        : specialised == 0 ? 1
+        : null;
+
+    /// <summary>
+    /// The cost half of a trade-off sentence: "at 3.1× the predict cost (6.2 vs 2.0 µs/row) and 0.5× the model size",
+    /// or the two costs with "no ratio" where <see cref="CostRatio"/> gives none. <paramref name="unit"/> is what the
+    /// predict costs are in.
+    /// </summary>
+    internal static string CostClause(TrialRecord specialised, TrialRecord general, string unit)
+    {
+        var (s, g) = (specialised.PredictMicrosecondsPerRow, general.PredictMicrosecondsPerRow);
+        var costs = $"{Cost(s)} vs {Cost(g)} {unit}";
+        var predict = CostRatio(s, g) is { } ratio
+            ? $"at {FormatRatio(ratio)}× the predict cost ({costs})"
+            : $"at a predict cost of {costs} (no ratio)";
+        var size = CostRatio(specialised.ModelBytes, general.ModelBytes) is { } sizeRatio
+            ? $"{FormatRatio(sizeRatio)}× the model size"
+            : string.Create(CultureInfo.InvariantCulture, $"a model size of {specialised.ModelBytes} vs {general.ModelBytes} bytes (no ratio)");
+        return $"{predict} and {size}";
+
+        static string Cost(double microseconds) => double.IsFinite(microseconds) && microseconds >= 0 ? FormatRatio(microseconds) : "unmeasured";
     }
 }

@@ -63,6 +63,9 @@ public sealed class SweepReport
     /// <summary>Winner predict time on the test rows (µs/row), or NaN without a test set.</summary>
     public double TestPredictMicrosecondsPerRow { get; private init; } = double.NaN;
 
+    /// <summary>Why a binary report has no ROC or precision-recall curve (rows of one class), or null.</summary>
+    public string? CurvesNote { get; private init; }
+
     /// <summary>What the user should know about the data beyond the leaderboard (rows left out, ...); written as <c>notes</c>.</summary>
     public IReadOnlyList<string> Notes { get; private init; } = [];
 
@@ -144,7 +147,8 @@ public sealed class SweepReport
             rows[i] = new LeaderboardRow(i + 1, trial, testScore, isWinner, result.SelectionScores.GetValueOrDefault(trial.Index));
         }
 
-        IReadOnlyList<CurvePoint> roc = [], pr = [];
+        CurvePoint[] roc = [], pr = [];
+        string? curvesNote = null;
         var on = "validation";
         if (result.Task == TaskKind.Binary)
         {
@@ -155,6 +159,10 @@ public sealed class SweepReport
             if (scores is not null)
             {
                 (roc, pr) = Curves(labels, scores);
+                if (roc.Length == 0)
+                {
+                    curvesNote = $"No ROC or precision-recall curve: the {on} rows hold one class only, so the true- or false-positive rate is undefined.";
+                }
             }
         }
 
@@ -165,7 +173,12 @@ public sealed class SweepReport
             test is null ? null : LabelEncoding.MissingClassNote(test, "test"),
             OffTheLeaderboardNote(result, plan),
         ];
-        return new SweepReport(result, rows, test_, roc, pr, on) { TestPredictMicrosecondsPerRow = testMicroseconds, Notes = [.. notes.OfType<string>()] };
+        return new SweepReport(result, rows, test_, roc, pr, on)
+        {
+            TestPredictMicrosecondsPerRow = testMicroseconds,
+            Notes = [.. notes.OfType<string>()],
+            CurvesNote = curvesNote,
+        };
     }
 
     /// <summary>
@@ -245,7 +258,8 @@ public sealed class SweepReport
     /// plot to points at least 1 % of the plot apart (L1 distance) from the last one kept, so a curve keeps its shape
     /// whatever the number of tied scores. Before, a tie boundary was kept only when its row index was a multiple of
     /// n / 200: a model with few distinct scores (a forest on fraud-sensor, blocks of equal size) lost most or all of
-    /// its corners and the plot showed the diagonal.
+    /// its corners and the plot showed the diagonal. Rows of one class have no curves (both empty): their ROC was
+    /// drawn as a flat line at a true-positive rate of 0 (no positives) or up the axis (no negatives), as if measured.
     /// </summary>
     internal static (CurvePoint[] Roc, CurvePoint[] Pr) Curves(float[] labels, float[] scores)
     {
@@ -267,6 +281,11 @@ public sealed class SweepReport
         }
 
         var negatives = n - positives;
+        if (positives == 0 || negatives == 0)
+        {
+            return ([], []);
+        }
+
         var roc = new List<CurvePoint> { new(0, 0) };
         var pr = new List<CurvePoint>();
         double tp = 0, fp = 0;

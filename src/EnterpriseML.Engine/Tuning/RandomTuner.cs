@@ -35,46 +35,95 @@ internal sealed class RandomTuner : ITuner
 
 /// <summary>
 /// Grid search: the Cartesian product of each dimension's <see cref="SearchParameter.GridUnits"/>, visited in a seeded
-/// random order (so a truncated grid is still spread out), then exhausted.
+/// random order (so a truncated grid is still spread out), then exhausted. A grid larger than the point limit is
+/// sampled: that many distinct grid points drawn uniformly from the whole product, not its first points in counting
+/// order (which held the last dimensions at their first value).
 /// </summary>
 internal sealed class GridTuner : ITuner
 {
     private readonly double[][] _axes;
-    private readonly long[] _order;
+    private readonly long[]? _order;
+    private readonly long _size;
+    private readonly long _total;
+    private readonly Random? _sampler;
+    private readonly Dictionary<long, long>? _swapped;
+    private readonly HashSet<string>? _seen;
     private long _next;
 
     public GridTuner(SearchSpace space, int seed, long maximumPoints = 100_000)
     {
         ArgumentNullException.ThrowIfNull(space);
         _axes = new double[space.Dimension][];
-        long size = 1;
+        double total = 1;
         for (var i = 0; i < _axes.Length; i++)
         {
             _axes[i] = space.Parameters[i].GridUnits();
-            size = Math.Min(maximumPoints, size * _axes[i].Length);
+            total *= _axes[i].Length;
         }
 
-        _order = new long[size];
-        for (var i = 0; i < _order.Length; i++)
+        if (total <= maximumPoints)
         {
-            _order[i] = i;
+            _size = (long)total;
+            _order = new long[_size];
+            for (var i = 0; i < _order.Length; i++)
+            {
+                _order[i] = i;
+            }
+
+            new Random(seed).Shuffle(_order);
+            return;
         }
 
-        new Random(seed).Shuffle(_order);
+        _size = maximumPoints;
+        _sampler = new Random(seed);
+        if (total <= 1L << 62)
+        {
+            // A partial Fisher–Yates shuffle of the codes 0 … total − 1, with only the swapped entries stored.
+            _total = (long)total;
+            _swapped = [];
+        }
+        else
+        {
+            // Too many points to count in a long: draw each axis independently, and redraw a point already proposed
+            // (rare, with at least 2^62 points to choose from).
+            _seen = new HashSet<string>(StringComparer.Ordinal);
+        }
     }
 
-    /// <summary>The number of grid points.</summary>
-    public long Size => _order.Length;
+    /// <summary>The number of grid points proposed before the grid is exhausted.</summary>
+    public long Size => _size;
 
     public double[]? Propose()
     {
-        if (_next >= _order.Length)
+        if (_next >= _size)
         {
             return null;
         }
 
-        var code = _order[_next++];
         var point = new double[_axes.Length];
+        if (_seen is not null)
+        {
+            var indices = new int[_axes.Length];
+            do
+            {
+                for (var i = 0; i < point.Length; i++)
+                {
+                    indices[i] = _sampler!.Next(_axes[i].Length);
+                }
+            }
+            while (!_seen.Add(string.Join(',', indices)));
+
+            _next++;
+            for (var i = 0; i < point.Length; i++)
+            {
+                point[i] = _axes[i][indices[i]];
+            }
+
+            return point;
+        }
+
+        var code = _order is not null ? _order[_next] : Draw(_next);
+        _next++;
         for (var i = 0; i < point.Length; i++)
         {
             point[i] = _axes[i][code % _axes[i].Length];
@@ -87,6 +136,17 @@ internal sealed class GridTuner : ITuner
     public void Update(TunerObservation observation)
     {
         // Grid search does not learn.
+    }
+
+    private long Draw(long position)
+    {
+        var swapped = _swapped!;
+        var swapWith = position + _sampler!.NextInt64(_total - position);
+        var atPosition = swapped.GetValueOrDefault(position, position);
+        var code = swapped.GetValueOrDefault(swapWith, swapWith);
+        swapped[swapWith] = atPosition;
+        swapped.Remove(position);
+        return code;
     }
 }
 

@@ -60,6 +60,8 @@ public sealed class SearchParameter
         SearchScale scale = SearchScale.Linear, int gridSteps = 3)
     {
         ValidateRange(name, minimum, maximum, defaultValue, scale, gridSteps);
+        // A single-value range has one grid point: its steps all map to the same value.
+        gridSteps = minimum == maximum ? 1 : gridSteps;
         return new SearchParameter(name, SearchParameterKind.Float, minimum, maximum, scale, defaultValue, [], gridSteps);
     }
 
@@ -68,7 +70,8 @@ public sealed class SearchParameter
         SearchScale scale = SearchScale.Linear, int gridSteps = 3)
     {
         ValidateRange(name, minimum, maximum, defaultValue, scale, gridSteps);
-        gridSteps = Math.Min(gridSteps, maximum - minimum + 1);
+        // In long: the count of integers in [int.MinValue, int.MaxValue] does not fit in an int.
+        gridSteps = (int)Math.Min(gridSteps, (long)maximum - minimum + 1);
         return new SearchParameter(name, SearchParameterKind.Int, minimum, maximum, scale, defaultValue, [], gridSteps);
     }
 
@@ -127,9 +130,12 @@ public sealed class SearchParameter
 
             default:
                 {
+                    var span = Maximum - Minimum;
                     var value = Scale == SearchScale.Log
                         ? Math.Exp(Math.Log(Minimum) + (unit * (Math.Log(Maximum) - Math.Log(Minimum))))
-                        : Minimum + (unit * (Maximum - Minimum));
+                        : double.IsFinite(span) ? Minimum + (unit * span)
+                        // A range wider than double.MaxValue (−1e308 … 1e308): the span overflows and 0 × ∞ is NaN.
+                        : ((1 - unit) * Minimum) + (unit * Maximum);
                     return ParameterValue.FromNumber(Math.Clamp(value, Minimum, Maximum));
                 }
         }
@@ -170,7 +176,8 @@ public sealed class SearchParameter
 
                 return Scale == SearchScale.Log
                     ? Math.Clamp((Math.Log(value.Number) - Math.Log(Minimum)) / (Math.Log(Maximum) - Math.Log(Minimum)), 0, 1)
-                    : Math.Clamp((value.Number - Minimum) / (Maximum - Minimum), 0, 1);
+                    : double.IsFinite(Maximum - Minimum) ? Math.Clamp((value.Number - Minimum) / (Maximum - Minimum), 0, 1)
+                    : Math.Clamp(((value.Number / 2) - (Minimum / 2)) / ((Maximum / 2) - (Minimum / 2)), 0, 1);
         }
     }
 
@@ -189,6 +196,26 @@ public sealed class SearchParameter
             units[i] = Kind == SearchParameterKind.Choice || Kind == SearchParameterKind.Int
                 ? (i + 0.5) / steps
                 : steps == 1 ? 0.5 : (double)i / (steps - 1);
+        }
+
+        if (Kind == SearchParameterKind.Int)
+        {
+            // On a log scale the low integers of a narrow range own thin slices of the unit interval, so evenly spaced
+            // units can fall in the same integer ([1, 3] gave 1, 1, 3): a repeated (or, at the top, crowded) value moves
+            // to the next free integer, so the grid holds GridSteps distinct values (GridSteps ≤ the integers in range).
+            var previous = double.NegativeInfinity;
+            for (var i = 0; i < steps; i++)
+            {
+                var value = FromUnit(units[i]).Number;
+                var highest = Maximum - (steps - 1 - i);
+                if (value <= previous || value > highest)
+                {
+                    value = Math.Min(Math.Max(previous + 1, value), highest);
+                    units[i] = ToUnit(ParameterValue.FromNumber(value));
+                }
+
+                previous = value;
+            }
         }
 
         return units;
@@ -213,7 +240,7 @@ public sealed class SearchParameter
             throw new ArgumentOutOfRangeException(nameof(maximum), maximum, $"Must be finite and ≥ the minimum {minimum}.");
         }
 
-        if (defaultValue < minimum || defaultValue > maximum)
+        if (!(defaultValue >= minimum && defaultValue <= maximum))
         {
             throw new ArgumentOutOfRangeException(nameof(defaultValue), defaultValue, $"Must be in [{minimum}, {maximum}].");
         }
@@ -278,6 +305,13 @@ public sealed class SearchSpace
 
     /// <summary>The number of dimensions of the unit hypercube.</summary>
     public int Dimension => _parameters.Length;
+
+    /// <summary>
+    /// True when every point of the space is the same configuration: no dimensions, or only single-value ranges and
+    /// single choices. Such a space has one trial's worth of search.
+    /// </summary>
+    public bool HasOneConfiguration => Array.TrueForAll(_parameters,
+        p => p.Kind == SearchParameterKind.Choice ? p.Choices.Count == 1 : p.Minimum == p.Maximum);
 
     /// <summary>The unit point of every default (the low-cost starting configuration).</summary>
     public double[] DefaultPoint()

@@ -36,6 +36,37 @@ public sealed class CandidateSchedulerTests
         return count;
     }
 
+    /// <summary>
+    /// A candidate whose every dimension holds one value has one configuration, tried once, as a candidate without
+    /// hyperparameters is. Before, every tuner kept proposing other unit points of the same configuration, and the
+    /// sweep refitted it trial after trial.
+    /// </summary>
+    [Theory]
+    [InlineData(TunerKind.CostFrugal)]
+    [InlineData(TunerKind.Smac)]
+    [InlineData(TunerKind.Random)]
+    public void Next_SpaceOfOneConfiguration_ProposedOnce(TunerKind tuner)
+    {
+        var fixedSpace = new SearchSpace(
+            SearchParameter.Int("Features", 3, 3, 3), SearchParameter.Float("Slope", 1, 1, 1, SearchScale.Log),
+            SearchParameter.Choice("Link", ["logistic"], "logistic"));
+        var single = new CentroidCandidate("single") { Space = fixedSpace };
+        var searched = new CentroidCandidate("searched");
+        var scheduler = new CandidateScheduler([single, searched], tuner, seed: 5);
+        var proposals = new List<string>();
+        for (var i = 0; i < 40 && scheduler.Next() is { } p; i++)
+        {
+            proposals.Add(p.Candidate.Name);
+            scheduler.Update(p.Candidate.Name, new TunerObservation(p.Point, p.Candidate == single ? 0.2 : 0.3, 1, true), failed: false);
+        }
+
+        Assert.Equal(40, proposals.Count);
+        Assert.Equal(1, proposals.Count(n => n == "single"));
+        Assert.True(fixedSpace.HasOneConfiguration);
+        Assert.False(searched.SearchSpace.HasOneConfiguration);
+        Assert.True(SearchSpace.Empty.HasOneConfiguration);
+    }
+
     [Fact]
     public void Next_ThreeFailures_RetireACandidateThatNeverSucceeded() => Assert.Equal(0, ProposalsOfB(failed: true));
 

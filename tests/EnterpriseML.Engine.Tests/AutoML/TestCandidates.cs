@@ -22,10 +22,13 @@ internal sealed class CentroidCandidate(string name = "centroid", CandidateKind 
 
     private SearchSpace? _space;
 
-    public SearchSpace SearchSpace => _space ??= SizeParameter
+    public SearchSpace SearchSpace => _space ??= Space ?? (SizeParameter
         ? new(SearchParameter.Int("Features", 1, 7, defaultFeatures), SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log),
             SearchParameter.Int("PaddingKb", 0, 64, 0))
-        : new(SearchParameter.Int("Features", 1, 7, defaultFeatures), SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log));
+        : new(SearchParameter.Int("Features", 1, 7, defaultFeatures), SearchParameter.Float("Slope", 0.05, 5, 1, SearchScale.Log)));
+
+    /// <summary>A search space in place of the usual one (it must declare <c>Features</c> and <c>Slope</c>).</summary>
+    public SearchSpace? Space { get; init; }
 
     /// <summary>
     /// Adds a <c>PaddingKb</c> parameter: kilobytes the saved model carries on top of <see cref="PaddingBytes"/>, so

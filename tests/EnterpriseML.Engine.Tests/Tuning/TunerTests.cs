@@ -71,6 +71,158 @@ public sealed class TunerTests
         }
     }
 
+    /// <summary>
+    /// Degenerate and extreme dimensions: a single-value range, an integer log range spanning one or two, one choice,
+    /// log and linear ranges as wide as a double allows, integer bounds at the int limits. Every tuner stays inside
+    /// each of them and repeats itself under a seed. Before, a linear range of −1e308 … 1e308 mapped the unit 0 to
+    /// NaN (its span overflows, 0 × ∞), and an integer range of more than int.MaxValue values got a grid of 0 or a
+    /// negative number of steps (the grid then proposed nothing or threw).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Propose_DegenerateAndExtremeSpaces_StayInsideAndRepeatUnderASeed(TunerKind kind)
+    {
+        var space = new SearchSpace(
+            SearchParameter.Float("Single", 2.5, 2.5, 2.5),
+            SearchParameter.Float("SingleLog", 0.01, 0.01, 0.01, SearchScale.Log),
+            SearchParameter.Int("IntSingle", 7, 7, 7),
+            SearchParameter.Int("IntLogOne", 1, 2, 1, SearchScale.Log),
+            SearchParameter.Int("IntLogTwo", 1, 3, 1, SearchScale.Log),
+            SearchParameter.Choice("OneChoice", ["only"], "only"),
+            SearchParameter.Float("WideLog", 1e-10, 1e10, 1, SearchScale.Log),
+            SearchParameter.Float("WideLinear", -1e308, 1e308, 0),
+            SearchParameter.Int("IntAll", int.MinValue, int.MaxValue, 0),
+            SearchParameter.Int("IntFromZero", 0, int.MaxValue, 0),
+            SearchParameter.Int("IntLogTop", 1, int.MaxValue, 1, SearchScale.Log));
+
+        Assert.Equal(Run(seed: 3), Run(seed: 3));
+
+        List<string> Run(int seed)
+        {
+            var tuner = Tuners.Create(kind, space, seed);
+            var proposed = new List<string>();
+            for (var trial = 0; trial < 60 && tuner.Propose() is { } point; trial++)
+            {
+                var p = space.ToParameters(point);
+                Assert.Equal(2.5, p.GetDouble("Single"));
+                Assert.Equal(0.01, p.GetDouble("SingleLog"), 15);
+                Assert.Equal(7, p.GetInt("IntSingle"));
+                Assert.InRange(p.GetDouble("IntLogOne"), 1, 2);
+                Assert.InRange(p.GetDouble("IntLogTwo"), 1, 3);
+                Assert.Equal("only", p.GetChoice("OneChoice"));
+                Assert.InRange(p.GetDouble("WideLog"), 1e-10, 1e10);
+                Assert.InRange(p.GetDouble("WideLinear"), -1e308, 1e308);
+                Assert.InRange(p.GetDouble("IntAll"), int.MinValue, int.MaxValue);
+                Assert.InRange(p.GetDouble("IntFromZero"), 0, int.MaxValue);
+                Assert.InRange(p.GetDouble("IntLogTop"), 1, int.MaxValue);
+                foreach (var name in new[] { "IntLogOne", "IntLogTwo", "IntAll", "IntFromZero", "IntLogTop" })
+                {
+                    Assert.Equal(Math.Round(p.GetDouble(name)), p.GetDouble(name));
+                }
+
+                proposed.Add(p.ToString());
+                tuner.Update(new TunerObservation(point, point.Sum(), 1, Succeeded: trial % 5 != 2));
+            }
+
+            Assert.NotEmpty(proposed);
+            return proposed;
+        }
+    }
+
+    [Fact]
+    public void SearchParameter_IntRangeBeyondIntMaxValueValues_KeepsItsGridSteps()
+    {
+        Assert.Equal(3, SearchParameter.Int("A", int.MinValue, int.MaxValue, 0).GridSteps);
+        Assert.Equal(3, SearchParameter.Int("A", 0, int.MaxValue, 0).GridSteps);
+        Assert.Equal(3, SearchParameter.Int("A", int.MinValue, 0, 0).GridSteps);
+        Assert.Equal([int.MinValue, int.MaxValue], new[] { 0.0, 1.0 }.Select(u => SearchParameter.Int("A", int.MinValue, int.MaxValue, 0).FromUnit(u).Number));
+    }
+
+    [Fact]
+    public void FromUnit_LinearRangeWiderThanADouble_EndsAtItsBoundsAndRoundTrips()
+    {
+        var wide = SearchParameter.Float("A", -1e308, 1e308, 0);
+        Assert.Equal(-1e308, wide.FromUnit(0).Number);
+        Assert.Equal(1e308, wide.FromUnit(1).Number);
+        Assert.Equal(0, wide.FromUnit(0.5).Number);
+        Assert.Equal(0.75, wide.ToUnit(wide.FromUnit(0.75)), 12);
+    }
+
+    /// <summary>
+    /// The grid of a narrow integer log range holds distinct values, each of the range's integers when it has no more
+    /// than the grid's steps; a single-value float range is one point. Before, [1, 3] on a log scale gave 1, 1, 3
+    /// (2 never tried, 1 twice) and a float range [2.5, 2.5] three identical points.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 3, new[] { 1, 2, 3 })]
+    [InlineData(1, 2, 3, new[] { 1, 2 })]
+    [InlineData(1, 10, 9, new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 })]
+    [InlineData(4, 255, 3, new[] { 7, 30, 125 })]
+    public void Grid_IntLogRange_DistinctValues(int minimum, int maximum, int steps, int[] expected)
+    {
+        var space = new SearchSpace(SearchParameter.Int("A", minimum, maximum, minimum, SearchScale.Log, steps));
+        var tuner = Tuners.Create(TunerKind.Grid, space, seed: 4);
+        var values = new List<int>();
+        while (tuner.Propose() is { } point)
+        {
+            values.Add(space.ToParameters(point).GetInt("A"));
+        }
+
+        Assert.Equal(expected, values.Order());
+    }
+
+    [Fact]
+    public void Grid_SingleValueFloatRange_IsOnePoint()
+    {
+        var space = new SearchSpace(SearchParameter.Float("A", 2.5, 2.5, 2.5), SearchParameter.Choice("B", ["x", "y"], "x"));
+        var tuner = Tuners.Create(TunerKind.Grid, space, seed: 1);
+        var seen = new List<string>();
+        while (tuner.Propose() is { } point)
+        {
+            seen.Add(space.ToParameters(point).ToString());
+        }
+
+        Assert.Equal(["A=2.5 B=x", "A=2.5 B=y"], seen.Order());
+    }
+
+    /// <summary>
+    /// A grid larger than the point limit is sampled from the whole product. Before, the limit kept the first codes in
+    /// counting order: the last dimension never left its first values (81 points, 50 kept: its third value never came).
+    /// </summary>
+    [Fact]
+    public void Grid_LargerThanTheLimit_DistinctPointsOverEveryValueOfEveryDimension()
+    {
+        var space = new SearchSpace(
+            SearchParameter.Float("A", 0, 1, 0), SearchParameter.Float("B", 0, 1, 0),
+            SearchParameter.Float("C", 0, 1, 0), SearchParameter.Float("D", 0, 1, 0));
+        var tuner = new GridTuner(space, seed: 2, maximumPoints: 50);
+        Assert.Equal(50, tuner.Size);
+        var points = new List<double[]>();
+        while (tuner.Propose() is { } point)
+        {
+            points.Add(point);
+        }
+
+        Assert.Equal(50, points.Count);
+        Assert.Equal(50, points.Select(p => string.Join(",", p)).Distinct().Count());
+        for (var d = 0; d < 4; d++)
+        {
+            Assert.Equal([0.0, 0.5, 1.0], points.Select(p => p[d]).Distinct().Order());
+        }
+
+        // Too many points to count in a long (3^45): still distinct points of the grid.
+        var huge = new SearchSpace([.. Enumerable.Range(0, 45).Select(i => SearchParameter.Float($"X{i}", 0, 1, 0))]);
+        var hugeTuner = new GridTuner(huge, seed: 2, maximumPoints: 30);
+        var hugePoints = new List<string>();
+        while (hugeTuner.Propose() is { } point)
+        {
+            Assert.All(point, u => Assert.Contains(u, new[] { 0.0, 0.5, 1.0 }));
+            hugePoints.Add(string.Join(",", point));
+        }
+
+        Assert.Equal(30, hugePoints.Distinct().Count());
+    }
+
     [Fact]
     public void Grid_AllPoints_AreDistinctThenExhausted()
     {
@@ -271,6 +423,7 @@ public sealed class TunerTests
         Assert.Throws<ArgumentOutOfRangeException>("minimum", () => SearchParameter.Float("A", 0, 1, 0.5, SearchScale.Log));
         Assert.Throws<ArgumentOutOfRangeException>("maximum", () => SearchParameter.Float("A", 1, 0, 0.5));
         Assert.Throws<ArgumentOutOfRangeException>("defaultValue", () => SearchParameter.Int("A", 1, 5, 9));
+        Assert.Throws<ArgumentOutOfRangeException>("defaultValue", () => SearchParameter.Float("A", 1, 5, double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>("gridSteps", () => SearchParameter.Int("A", 1, 5, 2, gridSteps: 0));
         Assert.Throws<ArgumentOutOfRangeException>("defaultChoice", () => SearchParameter.Choice("A", ["x"], "y"));
         Assert.Throws<ArgumentException>(() => new SearchSpace(SearchParameter.Int("A", 1, 5, 2), SearchParameter.Int("A", 1, 5, 2)));

@@ -691,14 +691,13 @@ public static class RecommendationAutoMl
     internal static string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, double lower, double upper, string? cut = null)
     {
         var verdict = specialised.ValidationScore == general.ValidationScore ? "equal" : specialised.ValidationScore > general.ValidationScore ? "better" : "worse";
-        var ratio = specialised.PredictMicrosecondsPerRow / Math.Max(1e-9, general.PredictMicrosecondsPerRow);
         var noise = double.IsNaN(lower)
             ? cut is not null ? $"no bootstrap interval (only {cut}, fewer than {SweepFinisher.MinimumBootstrapResamples})"
                 : "no bootstrap interval (fewer than 2 users evaluated by both)"
             : string.Create(CultureInfo.InvariantCulture,
                 $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}] over validation users{(cut is null ? "" : $", from {cut}")})");
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {difference:+0.####;-0.####;0} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) at {SweepFinisher.FormatRatio(ratio)}× the predict cost ({SweepFinisher.FormatRatio(specialised.PredictMicrosecondsPerRow)} vs {SweepFinisher.FormatRatio(general.PredictMicrosecondsPerRow)} µs per user top-10) and {SweepFinisher.FormatRatio(specialised.ModelBytes / (double)Math.Max(1, general.ModelBytes))}× the model size.");
+            $"Specialised {specialised.Candidate} is {SweepFinisher.FormatDifference(difference)} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) {SweepFinisher.CostClause(specialised, general, "µs per user top-10")}.");
     }
 
     /// <summary>The refit's expected time: the fold fit scaled by the row ratio, with 25 % slack.</summary>
