@@ -60,7 +60,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             ItemColumn = columns.Item,
             RecordedTrials = await experiments.LoadTrialsAsync(experiment.Id, cancellationToken),
         };
-        var progress = new Recorder(experiments, experiment.Id, node, request.BudgetSeconds, spent + clock.Elapsed.TotalSeconds);
+        var progress = new Recorder(experiments, experiment.Id, node, request.BudgetSeconds, request.MaxTrials, spent + clock.Elapsed.TotalSeconds);
         RecommendationAutoMlResult result;
         try
         {
@@ -151,7 +151,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
     /// Records each finished trial and writes the progress (at most twice a second, and on every new best), in order,
     /// off the sweep's thread.
     /// </summary>
-    private sealed class Recorder(ExperimentStore experiments, string id, string node, double budgetSeconds, double spentSeconds) : IProgress<SweepEvent>
+    private sealed class Recorder(ExperimentStore experiments, string id, string node, double budgetSeconds, int? maxTrials, double spentSeconds) : IProgress<SweepEvent>
     {
         private readonly Lock _gate = new();
         private Task _pending = Task.CompletedTask;
@@ -167,7 +167,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             var now = Environment.TickCount64;
             var writeProgress = value.Kind != SweepEventKind.TrialFinished || now - _lastWrite >= 500;
             var elapsed = spentSeconds + value.Elapsed.TotalSeconds;
-            var json = SweepJob.ProgressJson(value, elapsed, budgetSeconds, ScenarioMetric.NdcgAt10);
+            var json = SweepJob.ProgressJson(value, elapsed, budgetSeconds, maxTrials, ScenarioMetric.NdcgAt10);
             if (writeProgress)
             {
                 _lastWrite = now;

@@ -332,7 +332,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             SavesModel = true,
         });
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
-        var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent, store, plan.PrimaryMetric);
+        var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent, store, request.MaxTrials, plan.PrimaryMetric);
         SweepResult result;
         try
         {
@@ -414,10 +414,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     }
 
     /// <summary>
-    /// The experiment row's progress after <paramref name="value"/>: trials, time, the best score so far, and the metric
-    /// it is in with its direction (so a live chart can draw "best so far" before the winner's model names the metric).
+    /// The experiment row's progress after <paramref name="value"/>: trials (and the request's cap on them, null without
+    /// one), time, the best score so far, and the metric it is in with its direction (so a live chart can draw "best so
+    /// far" before the winner's model names the metric).
     /// </summary>
-    internal static string ProgressJson(SweepEvent value, double elapsedSeconds, double budgetSeconds, ScenarioMetric metric)
+    internal static string ProgressJson(SweepEvent value, double elapsedSeconds, double budgetSeconds, int? maxTrials, ScenarioMetric metric)
     {
         var best = value.Best?.ValidationScore;
         return JsonSerializer.Serialize(new
@@ -425,6 +426,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             trialsCompleted = value.TrialsFinished,
             elapsedSeconds = Math.Round(elapsedSeconds, 2),
             budgetSeconds,
+            maxTrials,
             bestScore = best is { } b && double.IsFinite(b) ? b : (double?)null,
             bestCandidate = value.Best?.Candidate,
             metric = metric.Name,
@@ -438,7 +440,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// already shows them), else its trials and best score would fall back to the first replayed trial's and climb
     /// again, going backwards on the dashboard. Writing resumes once every recorded trial is replayed.
     /// </summary>
-    private sealed class ProgressWriter(ExperimentStore experiments, string id, double budgetSeconds, double spentSeconds, RegistryTrialStore store, ScenarioMetric metric) : IProgress<SweepEvent>
+    private sealed class ProgressWriter(ExperimentStore experiments, string id, double budgetSeconds, double spentSeconds, RegistryTrialStore store, int? maxTrials, ScenarioMetric metric) : IProgress<SweepEvent>
     {
         private readonly Lock _gate = new();
         private Task _pending = Task.CompletedTask;
@@ -456,7 +458,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
             _lastWrite = now;
             var elapsed = spentSeconds + value.Elapsed.TotalSeconds;
-            var json = ProgressJson(value, elapsed, budgetSeconds, metric);
+            var json = ProgressJson(value, elapsed, budgetSeconds, maxTrials, metric);
             lock (_gate)
             {
                 _pending = _pending.ContinueWith(_ => experiments.UpdateProgressAsync(id, json, (long)(elapsed * 1000)), TaskScheduler.Default).Unwrap();

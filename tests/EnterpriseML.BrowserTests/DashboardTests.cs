@@ -100,7 +100,11 @@ public sealed class DashboardTests(ITestOutputHelper output)
             step = "start an experiment from the dataset";
             await page.ClickAsync("#new-experiment");
             await Assertions.Expect(page.Locator("#exp-dataset")).ToHaveValueAsync(datasetId);
-            var experiment1 = await StartExperimentAsync(page, budgetSeconds: 8);
+            // Ended by its trial count (the form's optional max trials), so even a loaded machine gets to the specialised
+            // candidates; the budget is a backstop.
+            var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+            var experiment1 = await StartExperimentAsync(page, budgetSeconds: 120, maxTrials: 12);
+            Assert.Contains("\"maxTrials\":12", (await posted).PostData, StringComparison.Ordinal);
 
             step = "watch the first sweep";
             // Sample the live progress bar every 100 ms: a value strictly between 0 and 100 proves it moved while running.
@@ -512,14 +516,15 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(response.IsSuccessStatusCode, $"Upload of {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>Fills the new-experiment form (credit scenario on credit-german) and returns the new experiment's id.</summary>
-    private static async Task<string> StartExperimentAsync(IPage page, int budgetSeconds)
+    /// <summary>Fills the new-experiment form (credit scenario on credit-german, optionally a trial cap) and returns the new experiment's id.</summary>
+    private static async Task<string> StartExperimentAsync(IPage page, int budgetSeconds, int? maxTrials = null)
     {
         await page.SelectOptionAsync("#exp-label", "class");
         await page.SelectOptionAsync("#exp-positive", "bad");
         await page.SelectOptionAsync("#exp-scenario", "credit");
         await page.SelectOptionAsync("#exp-task", "binary"); // sent as "task"; the API refuses one the label cannot be
         await page.FillAsync("#exp-budget", budgetSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#exp-max-trials", maxTrials?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
         await page.FillAsync("#exp-model", "credit-risk");
         await page.ClickAsync("#experiment-form button[type=submit]");
         await page.WaitForFunctionAsync(

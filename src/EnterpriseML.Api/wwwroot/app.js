@@ -443,6 +443,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   fillLabels();
   const scenario = h("select", { id: `${prefix}-scenario` }, scenarios.map(s => h("option", { value: s }, s)));
   const budget = h("input", { id: `${prefix}-budget`, type: "number", min: 5, max: 86400, value: 60, required: true });
+  // Optional: the sweep then ends after that many trials if its budget has not ended it first (the API's maxTrials).
+  const maxTrials = h("input", { id: `${prefix}-max-trials`, type: "number", min: 1, max: 100000, step: 1, placeholder: "until the budget ends" });
   const model = h("input", { id: `${prefix}-model`, required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}", placeholder: "e.g. credit-risk", title: "Letters, digits, dot, dash and underscore; up to 64 characters." });
   // Recommendation needs the user and item columns; its label is the optional rating column.
   const userSelect = h("select", { id: `${prefix}-user` });
@@ -501,7 +503,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   fillTime();
   return {
     nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, userField, itemField,
-      field("Budget (seconds)", budget), field("Model name", model)],
+      field("Budget (seconds)", budget), field("Max trials (optional)", maxTrials), field("Model name", model)],
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
       if (isRecommendation()) {
@@ -515,6 +517,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         if (taskSelect.value) body.task = taskSelect.value;
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
+      if (maxTrials.value.trim()) body.maxTrials = Number(maxTrials.value);
       return body;
     },
   };
@@ -603,7 +606,11 @@ function progressFraction(x) {
   // A sweep that succeeded is done whatever budget it used; one that failed or was cancelled shows where it stopped.
   if (x.status === "succeeded") return 1;
   const p = x.progress || {};
-  return p.budgetSeconds ? (p.elapsedSeconds || 0) / p.budgetSeconds : 0;
+  const byTime = p.budgetSeconds ? (p.elapsedSeconds || 0) / p.budgetSeconds : 0;
+  // A sweep capped by its trial count ends when they are done, whatever the budget; the last trials are followed by
+  // the selection and the refit, so the bar waits at 95 % for them.
+  const byTrials = p.maxTrials ? Math.min(0.95, (p.trialsCompleted || 0) / p.maxTrials) : 0;
+  return Math.max(byTime, byTrials);
 }
 
 async function experimentPage({ id, mount }) {
@@ -629,7 +636,7 @@ async function experimentPage({ id, mount }) {
         h("div", { class: "progress-line" },
           h("div", { id: "exp-progress-wrap" }, progressBar(progressFraction(x), x.status)),
           h("span", { class: "muted", id: "exp-progress-text" }, x.status === "queued" ? "waiting for a worker…"
-            : `${int(p.trialsCompleted)} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s`, running ? [" · ", liveIndicator()] : null)),
+            : `${int(p.trialsCompleted)}${p.maxTrials ? ` of ${int(p.maxTrials)}` : ""} trials · ${num(elapsed, 1)} s of ${num(p.budgetSeconds, 0)} s`, running ? [" · ", liveIndicator()] : null)),
         h("dl", { class: "kv wide", style: "margin-top:.8rem" },
           h("dt", {}, "Best trial"), h("dd", {}, p.bestScore == null ? "—" : `${num(p.bestScore)} ${scoreName}` + (p.bestCandidate ? ` (${p.bestCandidate})` : "")),
           h("dt", {}, "Runs on"), h("dd", {}, (x.attempts || []).map(a => `${a.node} (${a.outcome || "running"})`).join(", ") || "—"),
