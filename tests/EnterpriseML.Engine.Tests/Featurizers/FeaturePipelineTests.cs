@@ -375,6 +375,24 @@ public sealed class FeaturePipelineTests
         Assert.Contains("'age'", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Numbers that arrive as strings are read as a CSV field is: an empty field or a missing marker is a missing
+    /// value (it was "expected a number, found ''"), and "Infinity" or 1e39, which the CSV reader does not take for a
+    /// number either, is refused (it became an infinite feature).
+    /// </summary>
+    [Fact]
+    public void Transform_StringNumbers_MissingMarkersAreMissing_NonFiniteRefused()
+    {
+        var pipeline = FeaturePipeline.Fit(Table(new NumericColumn("age", [1f, 3f])), new FeaturizerOptions { NumericScaling = NumericScaling.None });
+        var m = pipeline.Transform(Table(new StringColumn("age", ["", " ", "NA", "N/A", "?", "null", "NaN", "4"])));
+        Assert.Equal([2f, 2f, 2f, 2f, 2f, 2f, 2f, 4f], m.Dense.ToArray());
+        foreach (var text in new[] { "Infinity", "-Infinity", "1e39" })
+        {
+            var e = Assert.Throws<FormatException>(() => pipeline.Transform(Table(new StringColumn("age", ["5", text]))));
+            Assert.Equal($"Column 'age', row 1: expected a finite number (a 32-bit float), found '{text}'.", e.Message);
+        }
+    }
+
     [Fact]
     public void Pipeline_DenseThenSparse_ConcatenatesInColumnOrder()
     {
