@@ -338,9 +338,5 @@ internal static class RecommenderFile
 {
     public static void Save(string path, Recommender model) => Atomic.WriteFile(path, model.Save);
 
-    public static Recommender Load(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Recommender.Load(stream);
-    }
+    public static Recommender Load(string path) => Recommender.Load(path);
 }

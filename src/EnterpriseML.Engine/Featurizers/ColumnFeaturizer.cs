@@ -133,6 +133,16 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
         {
             if (!float.IsNaN(values[i]))
             {
+                if (float.IsInfinity(values[i]) && options.NumericScaling != NumericScaling.None)
+                {
+                    // The mean or range of a column with an infinity is not a number: every scaled value became NaN,
+                    // and the trainer then blamed row 0 of the feature for a NaN the data never had.
+                    var line = column.LineOf(i) is { } l ? $" (line {l})" : string.Empty;
+                    throw new ArgumentException(
+                        $"Column '{column.Name}' has the value {(values[i] > 0 ? "+" : "-")}Infinity at row {i}{line}; {options.NumericScaling} scaling needs finite numbers or missing values.",
+                        nameof(column));
+                }
+
                 present[n++] = values[i];
             }
         }
@@ -237,6 +247,15 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
             }
 
             v = _median;
+        }
+
+        if (float.IsInfinity(v) && (_impute || _clamp || _offset != 0 || _scale != 1))
+        {
+            // A featurizer that imputes or scales feeds a model that needs finite inputs (linear ones): an infinity is
+            // taken as the largest float of its sign, so it maps like any value far outside the training range.
+            // Passed through, it made an infinite feature and the margin ∞ · 0 or ∞ − ∞ = NaN. Values left as they
+            // are (trees) keep their infinities, which trees order like any number.
+            v = float.IsPositive(v) ? float.MaxValue : -float.MaxValue;
         }
 
         if (_clamp)

@@ -294,9 +294,14 @@ internal static class ColumnConversion
     public static string? FormatNumber(float v) =>
         float.IsNaN(v) ? null : v == MathF.Round(v) && MathF.Abs(v) < 1e9f ? ((long)v).ToString(CultureInfo.InvariantCulture) : v.ToString("R", CultureInfo.InvariantCulture);
 
-    public static float ParseNumber(string? text, string column, int row, ColumnType type)
+    /// <summary>
+    /// A number as the CSV reader reads one: empty and missing markers (<c>NA</c>, <c>?</c>, <c>NaN</c> ...) are
+    /// missing (NaN); a value that is not a finite 32-bit float (<c>Infinity</c>, <c>1e39</c>) is a
+    /// <see cref="FormatException"/> naming the column and, when given, the row.
+    /// </summary>
+    public static float ParseNumber(string? text, string column, int? row, ColumnType type)
     {
-        if (text is null)
+        if (text is null || SchemaInference.IsMissing(text))
         {
             return float.NaN;
         }
@@ -312,8 +317,12 @@ internal static class ColumnConversion
             }
         }
 
-        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new FormatException($"Column '{column}', row {row}: expected a number, found '{text}'.");
+        var where = row is { } r ? $"Column '{column}', row {r}" : $"Column '{column}'";
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+        {
+            throw new FormatException($"{where}: expected a number, found '{text}'.");
+        }
+
+        return float.IsFinite(v) ? v : throw new FormatException($"{where}: expected a finite number (a 32-bit float), found '{text}'.");
     }
 }

@@ -16,6 +16,9 @@ public static class ModelFile
     /// <summary>The container version this engine writes and reads.</summary>
     public const int ContainerVersion = 1;
 
+    /// <summary>The longest model kind or engine version a header holds.</summary>
+    private const int MaximumHeaderText = 128;
+
     private static ReadOnlySpan<byte> Magic => "EMLM"u8;
 
     /// <summary>The engine's informational version, recorded in every model file and in lineage.</summary>
@@ -34,6 +37,11 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ArgumentNullException.ThrowIfNull(writePayload);
+        if (kind.Length > MaximumHeaderText || kind.Any(c => c is < ' ' or > '~'))
+        {
+            throw new ArgumentException($"A model kind is 1 to {MaximumHeaderText} printable ASCII characters; got '{kind}'.", nameof(kind));
+        }
+
         if (!stream.CanSeek)
         {
             WriteBuffered(stream, kind, writePayload);
@@ -120,12 +128,13 @@ public static class ModelFile
             var version = reader.ReadInt32();
             if (version != ContainerVersion)
             {
+                var why = version > ContainerVersion ? "it was written by a newer engine" : "the file is corrupt";
                 throw new ModelFormatException(
-                    $"Model container version {version} is not supported by engine {EngineVersion} (supports {ContainerVersion}).");
+                    $"Model container version {version} is not supported by engine {EngineVersion} (supports {ContainerVersion}): {why}.");
             }
 
-            var kind = reader.ReadString();
-            var engine = reader.ReadString();
+            var kind = ReadHeaderText(reader, "model kind");
+            var engine = ReadHeaderText(reader, "engine version");
             if (expectedKind is not null && !string.Equals(kind, expectedKind, StringComparison.Ordinal))
             {
                 throw new ModelFormatException($"Expected a '{expectedKind}' model but the file holds a '{kind}' model.");
@@ -163,6 +172,62 @@ public static class ModelFile
         catch (EndOfStreamException e)
         {
             throw new ModelFormatException("Truncated model file: it ends inside the header.", e);
+        }
+    }
+
+    /// <summary>
+    /// A length-prefixed string of the header (kind, engine version), which the checksum does not cover: short and
+    /// printable ASCII, as every engine writes them. A damaged length byte read as such made the "kind" the next
+    /// 14,000 bytes of the file, and the error message quoted them all.
+    /// </summary>
+    private static string ReadHeaderText(BinaryReader reader, string what)
+    {
+        int length;
+        try
+        {
+            length = reader.Read7BitEncodedInt();
+        }
+        catch (FormatException e)
+        {
+            throw new ModelFormatException($"Corrupt model file: the length of its {what} is not readable.", e);
+        }
+
+        if (length is < 1 or > MaximumHeaderText)
+        {
+            throw new ModelFormatException($"Corrupt model file: its {what} is {length} bytes long (expected 1 to {MaximumHeaderText}).");
+        }
+
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length < length)
+        {
+            throw new EndOfStreamException();
+        }
+
+        foreach (var b in bytes)
+        {
+            if (b is < 0x20 or > 0x7E)
+            {
+                throw new ModelFormatException($"Corrupt model file: its {what} has a byte 0x{b:X2} that is not printable ASCII.");
+            }
+        }
+
+        return System.Text.Encoding.ASCII.GetString(bytes);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="load"/> on the file at <paramref name="path"/>; a <see cref="ModelFormatException"/> it
+    /// throws is thrown again with the file's name in front (<c>m.eml: Corrupt model file: ...</c>, as CSV errors
+    /// name theirs), so an error read on a terminal or in a log says which file is bad.
+    /// </summary>
+    internal static T NamingFile<T>(string path, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException($"{Path.GetFileName(path)}: {e.Message}", e);
         }
     }
 

@@ -134,6 +134,8 @@ public sealed class ModelPipeline
 
     public void Save(Stream stream) => ModelFile.Write(stream, Kind, Write);
 
+    /// <summary>Loads a model written by <see cref="Save"/>.</summary>
+    /// <exception cref="ModelFormatException">The file is empty, truncated, corrupt, of another kind or of an unsupported version.</exception>
     public static ModelPipeline Load(Stream stream)
     {
         var content = ModelFile.Read(stream, Kind);
@@ -153,10 +155,11 @@ public sealed class ModelPipeline
         }
     }
 
+    /// <summary>Loads the model file at <paramref name="path"/>; a <see cref="ModelFormatException"/> names the file.</summary>
     public static ModelPipeline Load(string path)
     {
         using var stream = File.OpenRead(path);
-        return Load(stream);
+        return ModelFile.NamingFile(path, () => Load(stream));
     }
 
     private void Write(BinaryWriter writer)

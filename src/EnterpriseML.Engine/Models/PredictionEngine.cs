@@ -67,13 +67,22 @@ public sealed class PredictionEngine
 
     public void SetText(int input, string? value) => _inputs[input] = RawValue.FromText(value);
 
-    /// <summary>Sets an input from its text form, parsed by the column's type; throws <see cref="FormatException"/> naming the column.</summary>
+    /// <summary>
+    /// Sets an input from its text form, parsed by the column's type as a CSV field is: empty and missing markers
+    /// (<c>NA</c>, <c>?</c>, <c>NaN</c> ...) are a missing value; a value that does not parse throws
+    /// <see cref="FormatException"/> naming the column.
+    /// </summary>
     public void SetFromString(int input, string? value)
     {
         var (name, type) = Inputs[input];
+        if (value is not null && SchemaInference.IsMissing(value))
+        {
+            value = null;
+        }
+
         _inputs[input] = type switch
         {
-            ColumnType.Numeric or ColumnType.Boolean => RawValue.FromNumber(ColumnConversion.ParseNumber(value, name, 0, type)),
+            ColumnType.Numeric or ColumnType.Boolean => RawValue.FromNumber(ColumnConversion.ParseNumber(value, name, row: null, type)),
             ColumnType.DateTime => value is null ? RawValue.Missing
                 : DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
                     ? RawValue.FromTicks(t.Ticks)

@@ -329,6 +329,13 @@ public abstract class Recommender
         }
     }
 
+    /// <summary>Loads the model file at <paramref name="path"/>; a <see cref="Models.ModelFormatException"/> names the file.</summary>
+    public static Recommender Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Models.ModelFile.NamingFile(path, () => Load(stream));
+    }
+
     /// <summary>Reads a model written by <see cref="Write"/>.</summary>
     /// <exception cref="InvalidDataException">The stream is not a recommender of a supported version or kind.</exception>
     public static Recommender Read(BinaryReader reader)

@@ -110,6 +110,43 @@ public sealed class FeaturePipelineTests
         Assert.Equal(scaling == NumericScaling.MinMax ? [1f, 0f] : [float.MaxValue, -float.MaxValue], far);
     }
 
+    /// <summary>
+    /// An infinity at prediction time made an infinite feature, and a linear model's margin NaN (∞ · 0, ∞ − ∞); it now
+    /// maps as the largest float of its sign does. Features left as they are (trees) keep it.
+    /// </summary>
+    [Theory]
+    [InlineData(NumericScaling.Standardize)]
+    [InlineData(NumericScaling.MinMax)]
+    public void Numeric_InfinityAtPrediction_MapsLikeTheLargestFloat(NumericScaling scaling)
+    {
+        var pipeline = FeaturePipeline.Fit(Table(new NumericColumn("x", [1f, 2f, float.NaN, 4f])), new FeaturizerOptions { NumericScaling = scaling });
+        var infinite = pipeline.Transform(Table(new NumericColumn("x", [float.PositiveInfinity, float.NegativeInfinity])));
+        var largest = pipeline.Transform(Table(new NumericColumn("x", [float.MaxValue, -float.MaxValue])));
+        Assert.All(infinite.Dense.ToArray(), v => Assert.True(float.IsFinite(v), $"{scaling}: {v}"));
+        Assert.Equal(largest.Dense.ToArray(), infinite.Dense.ToArray());
+        Assert.Equal([0f, 0f], infinite.DenseColumn(IndexOf(infinite, "x=missing")).ToArray());
+
+        var trees = FeaturePipeline.Fit(Table(new NumericColumn("x", [1f, 2f])), FeaturizerOptions.Trees);
+        Assert.Equal([float.PositiveInfinity, float.NegativeInfinity], trees.Transform(Table(new NumericColumn("x", [float.PositiveInfinity, float.NegativeInfinity]))).Dense.ToArray());
+    }
+
+    /// <summary>
+    /// An infinity in training made the column's mean or range infinite and every scaled value NaN; the linear trainer
+    /// then blamed "a non-finite value (NaN) at row 0" of the feature. Scaling now refuses it, naming column, row and value.
+    /// </summary>
+    [Theory]
+    [InlineData(NumericScaling.Standardize)]
+    [InlineData(NumericScaling.MinMax)]
+    public void Numeric_InfinityInTrainingWithScaling_ErrorNamesColumnRowAndValue(NumericScaling scaling)
+    {
+        var train = Table(new NumericColumn("income", [1f, float.NaN, float.NegativeInfinity, 4f]));
+        var e = Assert.Throws<ArgumentException>(() => FeaturePipeline.Fit(train, new FeaturizerOptions { NumericScaling = scaling }));
+        Assert.StartsWith($"Column 'income' has the value -Infinity at row 2; {scaling} scaling needs finite numbers or missing values.", e.Message, StringComparison.Ordinal);
+
+        // Trees order an infinity like any number: nothing to refuse.
+        Assert.Equal(float.NegativeInfinity, FeaturePipeline.Fit(train, FeaturizerOptions.Trees).Transform(train).Dense[2]);
+    }
+
     [Fact]
     public void Numeric_MinMax_MapsTrainingRangeToUnitInterval()
     {
@@ -336,6 +373,24 @@ public sealed class FeaturePipelineTests
         Assert.Equal(2f, m.Dense[1]);
         var e = Assert.Throws<FormatException>(() => pipeline.Transform(Table(new StringColumn("age", ["old"]))));
         Assert.Contains("'age'", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Numbers that arrive as strings are read as a CSV field is: an empty field or a missing marker is a missing
+    /// value (it was "expected a number, found ''"), and "Infinity" or 1e39, which the CSV reader does not take for a
+    /// number either, is refused (it became an infinite feature).
+    /// </summary>
+    [Fact]
+    public void Transform_StringNumbers_MissingMarkersAreMissing_NonFiniteRefused()
+    {
+        var pipeline = FeaturePipeline.Fit(Table(new NumericColumn("age", [1f, 3f])), new FeaturizerOptions { NumericScaling = NumericScaling.None });
+        var m = pipeline.Transform(Table(new StringColumn("age", ["", " ", "NA", "N/A", "?", "null", "NaN", "4"])));
+        Assert.Equal([2f, 2f, 2f, 2f, 2f, 2f, 2f, 4f], m.Dense.ToArray());
+        foreach (var text in new[] { "Infinity", "-Infinity", "1e39" })
+        {
+            var e = Assert.Throws<FormatException>(() => pipeline.Transform(Table(new StringColumn("age", ["5", text]))));
+            Assert.Equal($"Column 'age', row 1: expected a finite number (a 32-bit float), found '{text}'.", e.Message);
+        }
     }
 
     [Fact]

@@ -179,5 +179,14 @@ public sealed class ModelFileTests
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(null!, "k", _ => { }));
         Assert.Throws<ArgumentException>(() => ModelFile.Write(new MemoryStream(), "", _ => { }));
         Assert.Throws<ArgumentNullException>(() => ModelFile.Write(new MemoryStream(), "k", null!));
+
+        // The reader takes a kind of at most 128 printable ASCII characters (the header is not under the checksum).
+        foreach (var kind in new[] { new string('k', 129), "two\nlines", "modèle" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => ModelFile.Write(new MemoryStream(), kind, _ => { }));
+            Assert.StartsWith("A model kind is 1 to 128 printable ASCII characters", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(new string('k', 128), ModelFile.Read(new MemoryStream(Sample(new string('k', 128)))).Kind);
     }
 }

@@ -107,6 +107,35 @@ public sealed class ModelPipelineTests
         }
     }
 
+    /// <summary>
+    /// One row's text values are read as a CSV field is: "" or a missing marker is a missing value for every column
+    /// type (a numeric "" was "Column 'duration', row 0: expected a number", naming a row a single row does not have).
+    /// </summary>
+    [Fact]
+    public void PredictionEngine_SetFromString_MissingMarkersAreMissing_BadValuesNameTheColumn()
+    {
+        var model = ModelTestData.Train("logistic-regression", TaskKind.Binary, out _);
+        var engine = model.CreateEngine();
+        var output = new float[1];
+        engine.Clear();
+        engine.Predict(output);
+        var missing = output[0];
+        foreach (var marker in new[] { "", "  ", "NA", "?", "null" })
+        {
+            for (var i = 0; i < engine.Inputs.Count; i++)
+            {
+                engine.SetFromString(i, marker);
+            }
+
+            engine.Predict(output);
+            Assert.Equal(missing, output[0]);
+        }
+
+        var duration = engine.IndexOf("duration");
+        Assert.Equal("Column 'duration': expected a number, found 'six'.", Assert.Throws<FormatException>(() => engine.SetFromString(duration, "six")).Message);
+        Assert.Equal("Column 'duration': expected a finite number (a 32-bit float), found 'Infinity'.", Assert.Throws<FormatException>(() => engine.SetFromString(duration, "Infinity")).Message);
+    }
+
     [Fact]
     public void PredictionEngine_NumericAndCategoricalRow_AllocatesNothing()
     {

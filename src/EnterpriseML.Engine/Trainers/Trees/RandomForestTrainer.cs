@@ -133,7 +133,9 @@ public sealed class RandomForestTrainer : ITrainer
         var fraction = o.FeatureSubsampleFraction > 0
             ? o.FeatureSubsampleFraction
             : data.Task == TaskKind.Regression ? 1.0 : Math.Sqrt(featureCount) / featureCount;
-        var featuresPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, featureCount);
+        // No features at all (only a text column without a word, say): every tree is one leaf, as GBDT's are; the
+        // clamp's upper bound of 0 had thrown "'1' cannot be greater than 0".
+        var featuresPerNode = Math.Clamp((int)Math.Max(1, Math.Floor(fraction * featureCount)), 1, Math.Max(1, featureCount));
         var weights = data.Weights;
         // Regression targets near the float limit are grown on times 2^−labelExponent (exact; LabelScaling): a target
         // times its bootstrap multiplicity, or their sum in a bin, must stay a finite float. The leaves are scaled back.

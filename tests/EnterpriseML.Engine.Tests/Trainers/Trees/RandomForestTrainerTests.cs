@@ -223,4 +223,30 @@ public sealed class RandomForestTrainerTests
             }
         }
     }
+
+    /// <summary>
+    /// A table whose only column gives no feature (a text column without a word) left the forest no feature to
+    /// sample: it threw "'1' cannot be greater than 0". Each tree is now one leaf, as GBDT's are.
+    /// </summary>
+    [Theory]
+    [InlineData(TaskKind.Binary)]
+    [InlineData(TaskKind.Multiclass)]
+    [InlineData(TaskKind.Regression)]
+    public void Fit_NoFeatures_EveryRowGetsTheSameValidPrediction(TaskKind task)
+    {
+        var table = new DataTable([new StringColumn("note", [.. Enumerable.Repeat("", 30)], ColumnType.Text)]);
+        var labels = Enumerable.Range(0, 30).Select(i => task == TaskKind.Regression ? i * 0.5f : i % (task == TaskKind.Binary ? 2 : 3)).ToArray();
+        var classes = task switch { TaskKind.Binary => new[] { "a", "b" }, TaskKind.Multiclass => ["a", "b", "c"], _ => [] };
+        var model = Engine.Models.TabularTraining.Fit(new Engine.AutoML.CandidateData(table, labels, task, classes), "y",
+            new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 5, Seed = 1 }), Engine.Featurizers.FeaturizerOptions.Trees);
+        Assert.Equal(0, model.Predictor.FeatureCount);
+        var outputs = model.Predict(table);
+        var width = model.OutputWidth;
+        for (var r = 0; r < 30; r++)
+        {
+            Assert.Equal(outputs.AsSpan(0, width).ToArray(), outputs.AsSpan(r * width, width).ToArray());
+        }
+
+        Assert.All(outputs, v => Assert.InRange(v, 0f, task == TaskKind.Regression ? 14.5f : 1f));
+    }
 }
