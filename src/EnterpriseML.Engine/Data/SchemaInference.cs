@@ -51,24 +51,8 @@ public static class SchemaInference
     {
         ArgumentNullException.ThrowIfNull(value);
         Span<byte> bytes = stackalloc byte[8];
-        var trimmed = value.AsSpan().Trim();
         result = false;
-        if (trimmed.Length > bytes.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < trimmed.Length; i++)
-        {
-            if (trimmed[i] > '\u007f')
-            {
-                return false;
-            }
-
-            bytes[i] = (byte)trimmed[i];
-        }
-
-        return Csv.CsvValues.TryParseBoolean(bytes[..trimmed.Length], out result);
+        return TryAscii(value.AsSpan().Trim(), bytes, out var length) && Csv.CsvValues.TryParseBoolean(bytes[..length], out result);
     }
 
     /// <summary>True when <paramref name="value"/> is one of the missing-value markers: empty or blank, <c>NA</c>,
@@ -104,25 +88,34 @@ public static class SchemaInference
     {
         ArgumentNullException.ThrowIfNull(value);
         ticks = 0;
-        var trimmed = value.AsSpan().Trim(" \t");
 
         // The CSV reader takes at most 40 bytes; anything outside ASCII is not a date there either.
         Span<byte> bytes = stackalloc byte[40];
-        if (trimmed.Length > bytes.Length)
+        return TryAscii(value.AsSpan().Trim(" \t"), bytes, out var length) && Csv.CsvValues.TryParseDateTime(bytes[..length], out ticks);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="text"/> into <paramref name="bytes"/> as the CSV reader would see it; false when it is
+    /// longer than <paramref name="bytes"/> or not ASCII (no value the reader parses is).
+    /// </summary>
+    private static bool TryAscii(ReadOnlySpan<char> text, Span<byte> bytes, out int length)
+    {
+        length = text.Length;
+        if (text.Length > bytes.Length)
         {
             return false;
         }
 
-        for (var i = 0; i < trimmed.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (trimmed[i] > '\u007f')
+            if (text[i] > '\u007f')
             {
                 return false;
             }
 
-            bytes[i] = (byte)trimmed[i];
+            bytes[i] = (byte)text[i];
         }
 
-        return Csv.CsvValues.TryParseDateTime(bytes[..trimmed.Length], out ticks);
+        return true;
     }
 }
