@@ -112,13 +112,16 @@ async function streamEvents(path, onEvent, onOpen) {
 function stopStream() { if (liveStream) { liveStream.abort(); liveStream = null; } }
 
 // ---------- helpers ----------
+/**
+ * An element with attributes (on… are listeners) and children; strings become text nodes, never markup, so nothing a
+ * user or the API wrote can run as HTML. There is deliberately no way to set innerHTML through it.
+ */
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "class") node.className = v;
-    else if (k === "html") node.innerHTML = v;
     else node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat(Infinity)) {
