@@ -8,7 +8,8 @@ namespace EnterpriseML.Api.Auth;
 /// that otherwise dominates a one-row predict. An entry is trusted for <c>Auth:KeyCacheSeconds</c> (default
 /// <see cref="Ttl"/>), then verified again, so a key revoked on another node stops working within that time (at once
 /// with 0, which asks the registry on every request); a key revoked through this node's API is dropped at once
-/// (<see cref="Revoked"/>). Unknown keys are never cached, so a key created anywhere works on its first use.
+/// (<see cref="Revoked"/>), including one whose check was already asking the registry when it was revoked. Unknown keys
+/// are never cached, so a key created anywhere works on its first use.
 /// </summary>
 internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time, TimeSpan ttl)
 {
@@ -26,6 +27,13 @@ internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time, TimeSp
     private const string HashItem = "eml.api-key-hash";
 
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
+
+    /// <summary>Counts revocations through this node: a registry answer read before one of them is not cached.</summary>
+    private long _revocations;
+
+    /// <summary>The registry lookup; tests replace it to hold an answer back while a key is revoked.</summary>
+    internal Func<string, CancellationToken, Task<ApiPrincipal?>> Lookup { get; init; } =
+        (key, cancellationToken) => tenants.AuthenticateAsync(key, cancellationToken);
 
     /// <summary>The SHA-256 (lower-case hex) of the request's trimmed <c>X-Api-Key</c>, computed once per request; null without a key.</summary>
     public static string? HashOf(HttpContext context)
@@ -56,7 +64,10 @@ internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time, TimeSp
             return entry.Principal;
         }
 
-        var principal = await tenants.AuthenticateAsync(context.Request.Headers[ApiKeyMiddleware.Header].ToString().Trim(), cancellationToken);
+        // Read before asking: a revocation through this node while the registry answers may come after the answer was
+        // read, and caching it would let the revoked key work here for another TTL.
+        var revocations = Interlocked.Read(ref _revocations);
+        var principal = await Lookup(context.Request.Headers[ApiKeyMiddleware.Header].ToString().Trim(), cancellationToken);
         if (principal is null)
         {
             _byHash.TryRemove(hash, out _);
@@ -69,12 +80,20 @@ internal sealed class ApiKeyCache(TenantStore tenants, TimeProvider time, TimeSp
         }
 
         _byHash[hash] = new Entry(principal, now);
+        if (Interlocked.Read(ref _revocations) != revocations)
+        {
+            // A key was revoked meanwhile; this answer may predate it. It serves this request, which was already
+            // under way, but the next one asks the registry again.
+            _byHash.TryRemove(hash, out _);
+        }
+
         return principal;
     }
 
     /// <summary>Forgets a key at once (after it was revoked through this node).</summary>
     public void Revoked(string keyId)
     {
+        Interlocked.Increment(ref _revocations);
         foreach (var pair in _byHash)
         {
             if (pair.Value.Principal.KeyId == keyId)

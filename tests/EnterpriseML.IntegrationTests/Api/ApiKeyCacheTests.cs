@@ -42,6 +42,45 @@ public sealed class ApiKeyCacheTests
         Assert.Null(await fixture.Cache.AuthenticateAsync(Request(key), CancellationToken.None));
     }
 
+    /// <summary>
+    /// A check that read the key from the registry just before it was revoked through this node used to cache that
+    /// answer after the revocation had cleared the cache, so the revoked key worked here for another TTL.
+    /// </summary>
+    [Fact]
+    public async Task KeyRevokedThroughThisNode_WhileItsCheckIsInFlight_RefusedOnTheNextRequest()
+    {
+        await using var fixture = await Fixture.CreateAsync();
+        var (keyId, key) = await fixture.Tenants.CreateKeyAsync(fixture.TenantId, Roles.Consumer);
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = true;
+        var cache = new ApiKeyCache(fixture.Tenants, fixture.Clock)
+        {
+            Lookup = async (k, ct) =>
+            {
+                var principal = await fixture.Tenants.AuthenticateAsync(k, ct);
+                if (held)
+                {
+                    held = false;
+                    answered.SetResult();
+                    await release.Task;
+                }
+
+                return principal;
+            },
+        };
+
+        // The registry has answered "valid"; the revocation lands before the answer is cached.
+        var inFlight = cache.AuthenticateAsync(Request(key), CancellationToken.None).AsTask();
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await fixture.Tenants.RevokeKeyAsync(fixture.TenantId, keyId));
+        cache.Revoked(keyId);
+        release.SetResult();
+        Assert.Equal(keyId, (await inFlight)?.KeyId);   // the request under way when it was revoked
+
+        Assert.Null(await cache.AuthenticateAsync(Request(key), CancellationToken.None));
+    }
+
     [Fact]
     public async Task UnknownKey_IsNotCached_WorksOnFirstUseOnceCreated()
     {
