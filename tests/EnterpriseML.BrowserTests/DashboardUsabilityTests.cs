@@ -492,6 +492,8 @@ public sealed class DashboardUsabilityTests
             // The list keeps trying: the cancellation shows without a reload, and the notice goes.
             await Assertions.Expect(row.Locator(".badge.cancelled")).ToBeVisibleAsync();
             await Assertions.Expect(notice).ToHaveCountAsync(0);
+            // Drawn again with nothing to report: no stray "null" where the notice was.
+            Assert.Equal("", await page.EvaluateAsync<string>("[...document.querySelector('#experiments-list').childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"));
             session.AssertNoPageErrors();
         }
         finally

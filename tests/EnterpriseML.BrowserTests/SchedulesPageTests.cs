@@ -41,10 +41,12 @@ public sealed class SchedulesPageTests
         await Assertions.Expect(page.Locator("#toast-text")).ToHaveTextAsync($"Refresh of {Schedule} queued");
         await Assertions.Expect(row.Locator(".under-way .badge.queued, .under-way .badge.running")).ToBeVisibleAsync();
         await Assertions.Expect(runNow).ToBeDisabledAsync();
+        await DashboardTests.Shot(page, "schedules-refresh-under-way");
         await Assertions.Expect(row.Locator(".badge.promoted")).ToBeVisibleAsync(new() { Timeout = 180_000 });
         await Assertions.Expect(row).ToContainTextAsync("No champion yet");
         await Assertions.Expect(row.Locator(".under-way")).ToHaveCountAsync(0);
         await Assertions.Expect(runNow).ToBeEnabledAsync();
+        await DashboardTests.Shot(page, "schedules-refresh-decided");
         var refreshes = (await http.GetFromJsonAsync<JsonElement>($"/api/schedules/{Schedule}")).GetProperty("refreshes");
         Assert.Equal(1, refreshes.GetArrayLength());
         Assert.StartsWith("runnow/data-scientist/", refreshes[0].GetProperty("outcome").GetProperty("triggeredBy").GetString(), StringComparison.Ordinal);
@@ -62,6 +64,8 @@ public sealed class SchedulesPageTests
         await CreateScheduleAsync(http, "second-schedule");
         await Assertions.Expect(page.Locator("#schedules-table tbody tr").Filter(new() { HasText = "second-schedule" })).ToHaveCountAsync(1);
         Assert.Equal($"sch-delete-{Schedule}", await page.EvaluateAsync<string>("document.activeElement.id"));
+        // Drawn again with nothing to report above the table: no stray "null" where the notice would be.
+        Assert.Equal("", await page.EvaluateAsync<string>("[...document.querySelector('#schedules-list').childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"));
 
         // A failed update is said above the table and retried; a change made meanwhile shows once the API is back.
         relay.Cut();

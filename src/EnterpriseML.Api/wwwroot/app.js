@@ -600,7 +600,7 @@ async function experimentsPage({ params, mount }) {
     }
     if (!mount.current()) break;
     const focused = listCard.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
-    listCard.replaceChildren(...listContent());
+    listCard.replaceChildren(...listContent().filter(n => n !== null));
     if (focused) [...listCard.querySelectorAll("a[href]")].find(a => a.getAttribute("href") === focused)?.focus();
   }
 }
@@ -1149,7 +1149,8 @@ async function schedulesPage({ mount }) {
   const redraw = () => {
     if (!mount.current()) return;
     const focused = listCard.contains(document.activeElement) ? document.activeElement.id : "";
-    listCard.replaceChildren(...listContent());
+    // replaceChildren, unlike h(), would write an absent part (no problem to report) as the text "null".
+    listCard.replaceChildren(...listContent().filter(n => n !== null));
     if (focused) document.getElementById(focused)?.focus();
   };
   // Pause, resume, run now and delete refresh the list only: a new schedule half typed in the form above stays as it is.
@@ -1236,7 +1237,7 @@ function datasetPicker(select, dsList, total, prefix) {
     const left = Math.max(0, total - dsList.length);
     more.hidden = left === 0;
     more.textContent = `Load ${int(Math.min(left, DATASET_PICKER_PAGE))} older`;
-    status.textContent = left === 0 ? `${int(dsList.length)} datasets` : `newest ${int(dsList.length)} of ${int(total)} datasets`;
+    status.textContent = left === 0 ? `${int(dsList.length)} dataset${dsList.length === 1 ? "" : "s"}` : `newest ${int(dsList.length)} of ${int(total)} datasets`;
   };
   const applyFilter = () => {
     const text = filter.value.trim().toLowerCase();
@@ -1278,7 +1279,8 @@ function schedulesTable(list, dsName, post, refreshList) {
     const r = s.refreshUnderWay;
     if (!r) return null;
     return h("span", { class: "under-way" }, badge(r.status), " ",
-      r.experimentId ? h("a", { href: `#/experiments/${encodeURIComponent(r.experimentId)}`, id: `sch-run-link-${s.name}` }, "refresh under way") : h("span", { class: "muted" }, "refresh waiting for a free slot"));
+      r.experimentId ? h("a", { href: `#/experiments/${encodeURIComponent(r.experimentId)}`, id: `sch-run-link-${s.name}` }, "refresh under way")
+        : h("span", { class: "muted" }, r.status === "queued" ? "refresh waiting for a free slot" : "refresh starting"));
   };
   return table([
     { title: "Name", render: s => h("strong", {}, s.name) },
