@@ -174,6 +174,21 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
         await TriggerAsync(acme, expectedAfter: null);
     }
 
+    [Fact]
+    public async Task OpenApi_DescribesTheTriggerRouteItsAnswerAndItsRefusals()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "triggeropenapi");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var anonymous = api.Client(apiKey: null);
+        using var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
+        var trigger = document.RootElement.GetProperty("paths").GetProperty("/api/schedules/{name}/trigger").GetProperty("post");
+        Assert.Equal("Run a schedule's refresh now", trigger.GetProperty("summary").GetString());
+        var description = trigger.GetProperty("description").GetString()!;
+        Assert.Contains("afterRefreshId", description, StringComparison.Ordinal);
+        Assert.Contains("409 when the schedule is paused (resume it first) or a refresh of it is already queued or running", description, StringComparison.Ordinal);
+        Assert.True(trigger.GetProperty("responses").TryGetProperty("202", out _), trigger.GetProperty("responses").ToString());
+    }
+
     /// <summary>Triggers the schedule: a 202 pointing at the schedule, the run queued; returns the answer and who asked.</summary>
     private static async Task<(JsonElement Answer, string RequestedBy)> TriggerAsync(HttpClient client, long? expectedAfter)
     {
