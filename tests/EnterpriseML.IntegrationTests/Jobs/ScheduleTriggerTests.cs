@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.IntegrationTests.Serving;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
@@ -109,7 +111,8 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
     /// <summary>
     /// With no worker the triggered run stays queued: the schedule shows it under <c>refreshUnderWay</c>, a second
     /// trigger is a 409 saying it is queued, another tenant's key gets the 404 of a missing schedule (and queues
-    /// nothing), a consumer key the role's 403, and a pause drops the queued run.
+    /// nothing), a consumer key the role's 403, a pause drops the queued run, and an unfinished experiment of the
+    /// schedule is a 409 naming it.
     /// </summary>
     [Theory]
     [InlineData(Backend.Postgres)]
@@ -119,7 +122,7 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
         await using var scope = await BackendScope.CreateAsync(backend, "triggerq");
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var admin = api.Client();
-        var (_, acmeKey) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        var (acmeId, acmeKey) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
         var (_, globexKey) = await ServingModels.CreateTenantAsync(admin, "globex", "data-scientist");
         var (_, consumerKey) = await ServingModels.CreateTenantAsync(admin, "initech", "consumer");
         using var acme = api.Client(acmeKey);
@@ -172,6 +175,23 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
 
         // The dropped run no longer holds the schedule: it can be triggered again.
         await TriggerAsync(acme, expectedAfter: null);
+
+        // A refresh with an experiment (as one resumed after its node died leaves it): the 409 names it and how to stop it.
+        var dataset = await ExperimentFlowTests.UploadAsync(acme, "credit-german-statlog.csv");
+        var experiment = await api.Services.GetRequiredService<ExperimentStore>().CreateAsync(acmeId, dataset, Model, "auto", "{}", Schedule);
+        using (var schedule = JsonDocument.Parse(await acme.GetStringAsync($"/api/schedules/{Schedule}")))
+        {
+            var underWay = schedule.RootElement.GetProperty("refreshUnderWay");
+            Assert.Equal("running", underWay.GetProperty("status").GetString());
+            Assert.Equal(experiment.Id, underWay.GetProperty("experimentId").GetString());
+        }
+
+        var running = await ProblemAsync(await acme.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Conflict, running.Status);
+        Assert.Equal("Refresh already running", running.Title);
+        Assert.Equal(
+            $"A refresh of schedule '{Schedule}' is already running (experiment {experiment.Id}): wait for it to end (GET /api/schedules/{Schedule}), or cancel it (POST /api/experiments/{experiment.Id}/cancel), then trigger again.",
+            running.Detail);
     }
 
     [Fact]
