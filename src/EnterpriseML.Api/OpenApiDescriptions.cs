@@ -42,6 +42,16 @@ internal static class OpenApiDescriptions
             .WithDescription("Removes the version and its artifact (204); predictions for it answer 404, and its number is not given to a later version. "
                 + "409 for the champion: promote another version first, or delete the whole model.");
 
+    /// <summary>What <c>POST /api/schedules/{name}/trigger</c> starts, how to follow it, and when it is refused.</summary>
+    public static RouteHandlerBuilder WithScheduleTriggerRules(this RouteHandlerBuilder builder) => builder
+        .WithSummary("Run a schedule's refresh now")
+        .WithDescription("Fires the schedule's refresh job once, now: the same run a cron fire makes (challenger trained on the newest dataset, "
+            + "champion and challenger scored on one holdout, promoted only when better), under the same per-node and per-tenant sweep limits; "
+            + "the cron trigger and its next fire time are unchanged. 202 with status 'queued': the run is recorded in the schedule's refreshes "
+            + "as the first one whose id is above afterRefreshId, with outcome.triggeredBy equal to requestedBy; until then GET /api/schedules/{name} "
+            + "shows it under refreshUnderWay (queued, then running with its experimentId). 404 for a schedule not in your tenant; "
+            + "409 when the schedule is paused (resume it first) or a refresh of it is already queued or running.");
+
     /// <summary>A multipart upload: the CSV in <c>file</c> (optionally gzip), its dataset name in <c>name</c>.</summary>
     public static RouteHandlerBuilder WithDatasetUploadBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
     {

@@ -121,11 +121,62 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         await scheduler.DeleteJob(RefreshJob.KeyFor(tenantId, name), cancellationToken);
     }
 
-    /// <summary>Pauses a schedule's trigger, recording why and who asked in the job store too.</summary>
+    /// <summary>
+    /// Fires a schedule's refresh job once, now (POST /api/schedules/{name}/trigger): a one-off trigger on the
+    /// schedule's own job, so the run is exactly a scheduled fire's (one job per schedule, never overlapping, recovered
+    /// after a node crash), in the sweeps' execution group like the cron trigger (so the per-node and per-tenant limits
+    /// apply), carrying who asked (<see cref="RefreshJob.TriggeredByKey"/>). The cron trigger and its next fire time
+    /// are left alone. False when a run requested this way is still queued or running (its trigger key is taken).
+    /// </summary>
+    public async Task<bool> TriggerRefreshNowAsync(string tenantId, string name, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(RefreshJob.NowTriggerKeyFor(tenantId, name))
+            .ForJob(RefreshJob.KeyFor(tenantId, name))
+            .WithExecutionGroup(SweepJob.ExecutionGroup)
+            .UsingJobData(RefreshJob.TriggeredByKey, requestedBy)
+            .StartNow()
+            .Build();
+        try
+        {
+            await scheduler.ScheduleJob(trigger, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether a refresh of the schedule is queued or running in the job store, cluster-wide: <c>queued</c> while a run
+    /// asked for by <see cref="TriggerRefreshNowAsync"/> waits for its turn, <c>running</c> while the schedule's job runs
+    /// (fired by either trigger: the job store reports an executing trigger as such on every node); null when neither.
+    /// </summary>
+    public async Task<string?> RefreshUnderWayAsync(string tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var cron = await scheduler.GetTriggerState(RefreshJob.TriggerKeyFor(tenantId, name), cancellationToken);
+        var now = await scheduler.GetTriggerState(RefreshJob.NowTriggerKeyFor(tenantId, name), cancellationToken);
+        return cron is TriggerState.Executing || now is TriggerState.Executing ? "running"
+            : now is TriggerState.None or TriggerState.Complete ? null
+            : "queued";
+    }
+
+    /// <summary>
+    /// Pauses a schedule's trigger, recording why and who asked in the job store too; a run asked for by
+    /// <see cref="TriggerRefreshNowAsync"/> that has not started yet is dropped (a paused schedule starts no refresh).
+    /// </summary>
     public async Task PauseRefreshAsync(string tenantId, string name, string? reason, string? by, CancellationToken cancellationToken = default)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await scheduler.PauseTriggerWith(RefreshJob.TriggerKeyFor(tenantId, name), new PauseDetails { Reason = reason, RequestedBy = by }, cancellationToken);
+        var now = RefreshJob.NowTriggerKeyFor(tenantId, name);
+        if (await scheduler.GetTriggerState(now, cancellationToken) is TriggerState.Normal or TriggerState.Error)
+        {
+            await scheduler.UnscheduleJob(now, cancellationToken);
+        }
     }
 
     public async Task ResumeRefreshAsync(string tenantId, string name, CancellationToken cancellationToken = default)

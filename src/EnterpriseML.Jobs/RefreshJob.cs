@@ -43,6 +43,12 @@ public sealed class RefreshJob(
 
     public static TriggerKey TriggerKeyFor(string tenantId, string name) => new($"refresh-{tenantId}-{name}", Group);
 
+    /// <summary>The one-off trigger of a run asked for now (<see cref="JobClient.TriggerRefreshNowAsync"/>); one at a time per schedule.</summary>
+    public static TriggerKey NowTriggerKeyFor(string tenantId, string name) => new($"refresh-now-{tenantId}-{name}", Group);
+
+    /// <summary>Trigger data of a run asked for now: who asked, recorded in its outcome as <c>triggeredBy</c>.</summary>
+    public const string TriggeredByKey = "triggeredBy";
+
     /// <summary>Who a refresh's stage changes are recorded as.</summary>
     public static string Actor(string scheduleName) => "schedule:" + scheduleName;
 
@@ -68,6 +74,9 @@ public sealed class RefreshJob(
         }
 
         var startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // Set on a run asked for now (POST /api/schedules/{name}/trigger), absent on a cron fire.
+        var triggeredBy = context.Trigger.Key.Equals(NowTriggerKeyFor(tenantId, name)) ? context.MergedJobDataMap.GetString(TriggeredByKey) : null;
         ScheduledExperiment spec;
         PromotionPolicy policy;
         try
@@ -77,7 +86,7 @@ public sealed class RefreshJob(
         }
         catch (ArgumentException e)
         {
-            await RecordAsync(schedule, new RefreshRecord { Status = "failed", StartedAt = startedAt, Outcome = Outcome("failed", e.Message).ToJsonString() });
+            await RecordAsync(schedule, triggeredBy, new RefreshRecord { Status = "failed", StartedAt = startedAt, Outcome = Outcome("failed", e.Message).ToJsonString() });
             return;
         }
 
@@ -94,7 +103,7 @@ public sealed class RefreshJob(
             if (dataset is null)
             {
                 var missing = spec.DatasetId is { Length: > 0 } ? $"There is no dataset '{spec.DatasetId}'" : $"No dataset named '{spec.DatasetName}' has been uploaded";
-                await RecordAsync(schedule, new RefreshRecord
+                await RecordAsync(schedule, triggeredBy, new RefreshRecord
                 {
                     Status = "skipped", StartedAt = startedAt, Outcome = Outcome("skipped", missing + "; nothing to train on, nothing promoted.").ToJsonString(),
                 });
@@ -123,7 +132,7 @@ public sealed class RefreshJob(
             var outcome = await RefreshAsync(schedule, policy, experiment, request, node, attempt, cancel.Token);
             await experiments.EndAttemptAsync(experiment.Id, attempt, "succeeded", CancellationToken.None);
             outcome["startedAt"] = startedAt;
-            await RecordAsync(schedule, new RefreshRecord
+            await RecordAsync(schedule, triggeredBy, new RefreshRecord
             {
                 ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = outcome["status"]!.GetValue<string>(),
                 StartedAt = startedAt, Outcome = outcome.ToJsonString(),
@@ -154,7 +163,7 @@ public sealed class RefreshJob(
                 throw;
             }
 
-            await RecordAsync(schedule, new RefreshRecord
+            await RecordAsync(schedule, triggeredBy, new RefreshRecord
             {
                 ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = "failed", StartedAt = startedAt,
                 Outcome = Outcome("failed", $"The refresh's experiment {experiment.Id} was cancelled; nothing was promoted.").ToJsonString(),
@@ -170,7 +179,7 @@ public sealed class RefreshJob(
             {
                 await experiments.EndAttemptAsync(experiment.Id, attempt, deterministic ? "failed" : "transient: " + e.Message, CancellationToken.None);
                 await experiments.FinishAsync(experiment.Id, "failed", e.Message, null, null, null, CancellationToken.None);
-                await RecordAsync(schedule, new RefreshRecord
+                await RecordAsync(schedule, triggeredBy, new RefreshRecord
                 {
                     ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = "failed", StartedAt = startedAt,
                     Outcome = Outcome("failed", $"The refresh failed, nothing was promoted: {e.Message}").ToJsonString(),
@@ -318,11 +327,18 @@ public sealed class RefreshJob(
         return metric.Compute(holdout.Labels, scores, Math.Max(2, holdout.ClassNames.Count));
     }
 
-    private async Task RecordAsync(ScheduleRecord schedule, RefreshRecord refresh)
+    private async Task RecordAsync(ScheduleRecord schedule, string? triggeredBy, RefreshRecord refresh)
     {
+        var outcome = refresh.Outcome;
+        if (triggeredBy is not null && JsonNode.Parse(outcome) is JsonObject json)
+        {
+            json["triggeredBy"] = triggeredBy;
+            outcome = json.ToJsonString();
+        }
+
         var finished = new RefreshRecord
         {
-            ExperimentId = refresh.ExperimentId, DatasetId = refresh.DatasetId, Status = refresh.Status, Outcome = refresh.Outcome,
+            ExperimentId = refresh.ExperimentId, DatasetId = refresh.DatasetId, Status = refresh.Status, Outcome = outcome,
             StartedAt = refresh.StartedAt, FinishedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
 

@@ -288,7 +288,7 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
-    public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset()
+    public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset_AndTheScheduleFormLoadsIt()
     {
         await using var api = new LiveApi();
         var (_, key, _) = await api.CreateTenantAsync("manydatasets");
@@ -307,6 +307,22 @@ public sealed class DashboardUsabilityTests
         await Assertions.Expect(page.Locator("#exp-dataset")).ToHaveValueAsync(oldest);
         await Assertions.Expect(page.Locator("#exp-dataset option:checked")).ToHaveTextAsync("the-oldest (2 rows)");
         await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("outcome");
+
+        // The schedule form lists the newest 500 too, and pages through the datasets API for older ones: filtered by
+        // name, the oldest is picked (its columns with it) once loaded; cleared, the filter shows all 501.
+        await page.GotoAsync(api.BaseAddress + "/#/schedules");
+        await Assertions.Expect(page.Locator("#sch-dataset-count")).ToHaveTextAsync("newest 500 of 501 datasets");
+        await Assertions.Expect(page.Locator("#sch-dataset option").Filter(new() { HasText = "the-oldest" })).ToHaveCountAsync(0);
+        await page.FillAsync("#sch-dataset-filter", "oldest");
+        await Assertions.Expect(page.Locator("#sch-dataset-more")).ToHaveTextAsync("Load 1 older");
+        await page.ClickAsync("#sch-dataset-more");
+        await Assertions.Expect(page.Locator("#sch-dataset")).ToHaveValueAsync(oldest);
+        await Assertions.Expect(page.Locator("#sch-dataset-count")).ToHaveTextAsync("501 datasets");
+        await Assertions.Expect(page.Locator("#sch-dataset-more")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#sch-dataset option:checked")).ToHaveTextAsync("the-oldest (2 rows)");
+        await Assertions.Expect(page.Locator("#sch-label")).ToHaveValueAsync("outcome");
+        await page.FillAsync("#sch-dataset-filter", "");
+        await Assertions.Expect(page.Locator("#sch-dataset option:not([hidden])")).ToHaveCountAsync(501);
 
         // A link to a dataset that is gone says so above the form, in the API's words.
         await page.GotoAsync(api.BaseAddress + "/#/experiments?dataset=no-such-dataset");
@@ -476,6 +492,8 @@ public sealed class DashboardUsabilityTests
             // The list keeps trying: the cancellation shows without a reload, and the notice goes.
             await Assertions.Expect(row.Locator(".badge.cancelled")).ToBeVisibleAsync();
             await Assertions.Expect(notice).ToHaveCountAsync(0);
+            // Drawn again with nothing to report: no stray "null" where the notice was.
+            Assert.Equal("", await page.EvaluateAsync<string>("[...document.querySelector('#experiments-list').childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"));
             session.AssertNoPageErrors();
         }
         finally

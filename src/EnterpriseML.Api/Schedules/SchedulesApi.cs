@@ -21,18 +21,33 @@ public sealed record PauseRequest(string? Reason);
 public sealed record RefreshResponse(long Id, string Status, string? ExperimentId, string? DatasetId, JsonNode? Outcome, long StartedAt, long FinishedAt);
 
 /// <summary>
+/// The answer to <c>POST /api/schedules/{name}/trigger</c>: the run is <c>queued</c> in the job store (its refresh
+/// creates its experiment when it starts). It is recorded in the schedule's <c>refreshes</c> as the first entry whose
+/// <c>id</c> is above <c>afterRefreshId</c> (null: the schedule had no refresh yet), with <c>outcome.triggeredBy</c>
+/// equal to <c>requestedBy</c>; meanwhile the schedule's <c>refreshUnderWay</c> shows it queued, then running with its
+/// experiment id.
+/// </summary>
+public sealed record TriggerResponse(string Name, string Status, string RequestedBy, long RequestedAt, long? AfterRefreshId, string Schedule);
+
+/// <summary>A refresh of the schedule now <c>queued</c> or <c>running</c>, and its experiment once it has one.</summary>
+public sealed record RefreshUnderWayResponse(string Status, string? ExperimentId);
+
+/// <summary>
 /// A schedule. <c>lastOutcome</c> is the newest refresh's decision (status, both holdout scores, improvement, threshold,
 /// versions, reason); <c>refreshes</c> (on GET by name) is the refresh history, newest first; <c>nextFireTime</c>
-/// (Unix ms) and <c>triggerState</c> come from the Quartz job store.
+/// (Unix ms) and <c>triggerState</c> come from the Quartz job store; <c>refreshUnderWay</c> is the refresh queued or
+/// running now (a cron fire or one asked for with POST /api/schedules/{name}/trigger), null when none is.
 /// </summary>
 public sealed record ScheduleResponse(
     string Name, string Cron, string TimeZone, JsonNode? Experiment, JsonNode? Promotion, bool Paused, string? PauseReason, string? PausedBy,
-    JsonNode? LastOutcome, long CreatedAt, long? NextFireTime, string? TriggerState, IReadOnlyList<RefreshResponse>? Refreshes)
+    JsonNode? LastOutcome, long CreatedAt, long? NextFireTime, string? TriggerState, IReadOnlyList<RefreshResponse>? Refreshes,
+    RefreshUnderWayResponse? RefreshUnderWay)
 {
-    internal static ScheduleResponse From(ScheduleRecord s, RefreshTriggerState trigger, IReadOnlyList<RefreshRecord>? refreshes) => new(
+    internal static ScheduleResponse From(ScheduleRecord s, RefreshTriggerState trigger, IReadOnlyList<RefreshRecord>? refreshes, RefreshUnderWayResponse? underWay) => new(
         s.Name, s.Cron, s.TimeZone, JsonNode.Parse(s.Experiment), JsonNode.Parse(s.Promotion), s.Paused != 0, s.PauseReason, s.PausedBy,
         s.LastOutcome is null ? null : JsonNode.Parse(s.LastOutcome), s.CreatedAt, trigger.NextFireTime?.ToUnixTimeMilliseconds(), trigger.State,
-        refreshes?.Select(r => new RefreshResponse(r.Id, r.Status, r.ExperimentId, r.DatasetId, JsonNode.Parse(r.Outcome), r.StartedAt, r.FinishedAt)).ToList());
+        refreshes?.Select(r => new RefreshResponse(r.Id, r.Status, r.ExperimentId, r.DatasetId, JsonNode.Parse(r.Outcome), r.StartedAt, r.FinishedAt)).ToList(),
+        underWay);
 }
 
 /// <summary>
@@ -52,6 +67,7 @@ internal static partial class SchedulesApi
         group.MapDelete("/{name}", DeleteAsync).RequireRole(Roles.DataScientist);
         group.MapPost("/{name}/pause", PauseAsync).RequireRole(Roles.DataScientist);
         group.MapPost("/{name}/resume", ResumeAsync).RequireRole(Roles.DataScientist);
+        group.MapPost("/{name}/trigger", TriggerAsync).RequireRole(Roles.DataScientist).WithScheduleTriggerRules();
         return app;
     }
 
@@ -167,22 +183,24 @@ internal static partial class SchedulesApi
         }
 
         var created = await schedules.GetAsync(tenant, request.Name, cancellationToken);
-        return TypedResults.Created($"/api/schedules/{request.Name}", ScheduleResponse.From(created!, await jobs.RefreshTriggerAsync(tenant, request.Name, cancellationToken), []));
+        return TypedResults.Created($"/api/schedules/{request.Name}", ScheduleResponse.From(created!, await jobs.RefreshTriggerAsync(tenant, request.Name, cancellationToken), [], null));
     }
 
-    private static async Task<Ok<IReadOnlyList<ScheduleResponse>>> ListAsync(HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<ScheduleResponse>>> ListAsync(HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         var list = new List<ScheduleResponse>();
         foreach (var s in await schedules.ListAsync(tenant, cancellationToken))
         {
-            list.Add(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, s.Name, cancellationToken), null));
+            list.Add(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, s.Name, cancellationToken), null,
+                await UnderWayAsync(tenant, s.Name, experiments, jobs, cancellationToken)));
         }
 
         return TypedResults.Ok<IReadOnlyList<ScheduleResponse>>(list);
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> GetAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> GetAsync(
+        string name, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         if (await schedules.GetAsync(tenant, name, cancellationToken) is not { } s)
@@ -190,8 +208,80 @@ internal static partial class SchedulesApi
             return NotFound(name);
         }
 
-        return TypedResults.Ok(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, name, cancellationToken), await schedules.RefreshesAsync(tenant, name, cancellationToken: cancellationToken)));
+        return TypedResults.Ok(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, name, cancellationToken),
+            await schedules.RefreshesAsync(tenant, name, cancellationToken: cancellationToken), await UnderWayAsync(tenant, name, experiments, jobs, cancellationToken)));
     }
+
+    /// <summary>
+    /// Runs the schedule's refresh once, now, as a cron fire would (<see cref="JobClient.TriggerRefreshNowAsync"/>):
+    /// 202 with where to follow it. 409 when the schedule is paused (a paused schedule starts no refresh) or a refresh of
+    /// it is already queued or running; the cron trigger and its next fire time are not touched.
+    /// </summary>
+    private static async Task<Results<Accepted<TriggerResponse>, ProblemHttpResult>> TriggerAsync(
+        string name, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var tenant = context.Caller().TenantId;
+        if (await schedules.GetAsync(tenant, name, cancellationToken) is not { } s)
+        {
+            return NotFound(name);
+        }
+
+        if (s.Paused != 0)
+        {
+            var why = s.PauseReason is { Length: > 0 } reason ? $" ('{reason}', by {s.PausedBy ?? "unknown"})" : s.PausedBy is { } by ? $" (by {by})" : "";
+            return TypedResults.Problem(title: "Schedule paused",
+                detail: $"Schedule '{name}' is paused{why}: a paused schedule starts no refresh. Resume it first (POST /api/schedules/{name}/resume), then trigger it.",
+                statusCode: 409);
+        }
+
+        if (await UnderWayAsync(tenant, name, experiments, jobs, cancellationToken) is { } busy)
+        {
+            return UnderWayProblem(name, busy);
+        }
+
+        // A schedule whose job the store lacks (a reset job store, before the next start's reconciliation) gets it back
+        // first, as ScheduleReconciler would, so the run has a job to fire.
+        if (!(await jobs.RefreshTriggerAsync(tenant, name, cancellationToken)).Exists)
+        {
+            try
+            {
+                await jobs.ScheduleRefreshAsync(tenant, name, s.Cron, s.TimeZone, cancellationToken: cancellationToken);
+            }
+            catch (ObjectAlreadyExistsException)
+            {
+                // Registered meanwhile by another request or node.
+            }
+        }
+
+        var newest = await schedules.RefreshesAsync(tenant, name, take: 1, cancellationToken: cancellationToken);
+        var after = newest.Count > 0 ? newest[0].Id : (long?)null;
+        var requestedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var who = ModelsApi.Who(context);
+        if (!await jobs.TriggerRefreshNowAsync(tenant, name, who, cancellationToken))
+        {
+            return UnderWayProblem(name, new RefreshUnderWayResponse("queued", null));
+        }
+
+        return TypedResults.Accepted($"/api/schedules/{name}", new TriggerResponse(name, "queued", who, requestedAt, after, $"/api/schedules/{name}"));
+    }
+
+    /// <summary>The refresh of the schedule queued or running now, from its unfinished experiment or else the job store; null when none.</summary>
+    private static async Task<RefreshUnderWayResponse?> UnderWayAsync(string tenant, string name, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
+    {
+        if (await experiments.FindUnfinishedForScheduleAsync(tenant, name, cancellationToken) is { } experiment)
+        {
+            return new RefreshUnderWayResponse("running", experiment.Id);
+        }
+
+        return await jobs.RefreshUnderWayAsync(tenant, name, cancellationToken) is { } status ? new RefreshUnderWayResponse(status, null) : null;
+    }
+
+    private static ProblemHttpResult UnderWayProblem(string name, RefreshUnderWayResponse busy) => TypedResults.Problem(
+        title: busy.Status == "queued" ? "Refresh already queued" : "Refresh already running",
+        detail: busy.ExperimentId is { } id
+            ? $"A refresh of schedule '{name}' is already running (experiment {id}): wait for it to end (GET /api/schedules/{name}), or cancel it (POST /api/experiments/{id}/cancel), then trigger again."
+            : $"A refresh of schedule '{name}' is already {busy.Status}: wait for it to end (GET /api/schedules/{name} shows it under refreshUnderWay until it is recorded in refreshes), then trigger again.",
+        statusCode: 409);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string name, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
@@ -218,7 +308,8 @@ internal static partial class SchedulesApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(string name, PauseRequest? body, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(
+        string name, PauseRequest? body, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         var who = ModelsApi.Who(context);
@@ -229,10 +320,11 @@ internal static partial class SchedulesApi
 
         // Not the request's token: with the row written, a client that hangs up must not leave the trigger firing.
         await jobs.PauseRefreshAsync(tenant, name, body?.Reason, who, CancellationToken.None);
-        return await GetAsync(name, context, schedules, jobs, cancellationToken);
+        return await GetAsync(name, context, schedules, experiments, jobs, cancellationToken);
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ResumeAsync(string name, HttpContext context, ScheduleStore schedules, JobClient jobs, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ResumeAsync(
+        string name, HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
         var tenant = context.Caller().TenantId;
         if (!await schedules.SetPausedAsync(tenant, name, false, null, null, cancellationToken))
@@ -242,7 +334,7 @@ internal static partial class SchedulesApi
 
         // Not the request's token: with the row written, a client that hangs up must not leave the trigger paused.
         await jobs.ResumeRefreshAsync(tenant, name, CancellationToken.None);
-        return await GetAsync(name, context, schedules, jobs, cancellationToken);
+        return await GetAsync(name, context, schedules, experiments, jobs, cancellationToken);
     }
 
     /// <summary>

@@ -600,7 +600,7 @@ async function experimentsPage({ params, mount }) {
     }
     if (!mount.current()) break;
     const focused = listCard.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
-    listCard.replaceChildren(...listContent());
+    listCard.replaceChildren(...listContent().filter(n => n !== null));
     if (focused) [...listCard.querySelectorAll("a[href]")].find(a => a.getAttribute("href") === focused)?.focus();
   }
 }
@@ -1136,17 +1136,32 @@ function recommenderTry(name, schema, version) {
 }
 
 // ---------- schedules ----------
+const DATASET_PICKER_PAGE = 500;
+
 async function schedulesPage({ mount }) {
-  const [schedules, datasets] = await Promise.all([api("/api/schedules"), api("/api/datasets?pageSize=500")]);
+  const [schedules, datasets] = await Promise.all([api("/api/schedules"), api(`/api/datasets?pageSize=${DATASET_PICKER_PAGE}`)]);
   let list = items(schedules);
   const dsList = items(datasets);
   const dsName = id => dsList.find(d => d.id === id)?.name || (id ? String(id).slice(0, 8) : "—");
-  // Pause, resume and delete refresh the list only: a new schedule half typed in the form above stays as it is.
-  const refreshList = async () => {
-    try { list = items(await api("/api/schedules")); } catch (e) { if (!(e instanceof ApiError && e.status === 401)) toast(problemText(e), true); return; }
-    if (mount.current()) listCard.replaceChildren(...listContent());
+  let refreshProblem = null;
+  // The list is drawn again with fresh data; the control that had the keyboard focus (each action button has an id)
+  // has it again afterwards.
+  const redraw = () => {
+    if (!mount.current()) return;
+    const focused = listCard.contains(document.activeElement) ? document.activeElement.id : "";
+    // replaceChildren, unlike h(), would write an absent part (no problem to report) as the text "null".
+    listCard.replaceChildren(...listContent().filter(n => n !== null));
+    if (focused) document.getElementById(focused)?.focus();
   };
-  const post = async (url, body) => { try { await api(url, { method: "POST", body }); } catch (e) { toast(problemText(e), true); } await refreshList(); };
+  // Pause, resume, run now and delete refresh the list only: a new schedule half typed in the form above stays as it is.
+  const refreshList = async () => {
+    try { list = items(await api("/api/schedules")); refreshProblem = null; } catch (e) { if (!(e instanceof ApiError && e.status === 401)) toast(problemText(e), true); return; }
+    redraw();
+  };
+  const post = async (url, body, done) => {
+    try { await api(url, { method: "POST", body }); if (done) toast(done); } catch (e) { toast(problemText(e), true); }
+    await refreshList();
+  };
 
   const fields = experimentFields(dsList, null, "sch", SCENARIOS.filter(s => s !== "recommendation"));
   const name = h("input", { id: "sch-name", required: true, maxlength: 100, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,99}", placeholder: "e.g. weekly-credit-refresh", title: "Letters, digits, dot, dash and underscore; up to 100 characters." });
@@ -1159,6 +1174,7 @@ async function schedulesPage({ mount }) {
     h("option", { value: "id" }, "this upload only"));
   const field = (label, control) => h("div", {}, h("label", { for: control.id }, label), control);
   const [datasetField, ...otherFields] = fields.nodes;
+  datasetField.append(...datasetPicker(datasetField.querySelector("select"), dsList, datasets?.total ?? dsList.length, "sch"));
   const form = h("form", { class: "inline", id: "schedule-form" }, field("Name", name), field("Cron (Quartz)", cron), field("Time zone", zone),
     datasetField, field("Each refresh trains on", datasetMode), ...otherFields,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Create schedule")));
@@ -1176,7 +1192,9 @@ async function schedulesPage({ mount }) {
     } catch (err) { toast(problemText(err), true); }
   });
 
-  const listContent = () => [h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))), schedulesTable(list, dsName, post, refreshList)];
+  const listContent = () => [h("h2", {}, "Scheduled refreshes ", h("span", { class: "count" }, int(list.length))),
+    refreshProblem ? h("p", { class: "error", id: "schedules-refresh", role: "alert" }, refreshProblem) : null,
+    schedulesTable(list, dsName, post, refreshList)];
   const listCard = h("section", { class: "card", id: "schedules-list" }, ...listContent());
   mount(
     h("section", { class: "card" }, h("h2", {}, "New scheduled refresh"),
@@ -1184,25 +1202,109 @@ async function schedulesPage({ mount }) {
         ? [h("p", { class: "muted hint" }, "Re-runs the experiment on its cron (for example 0 0 6 ? * MON is Mondays at 06:00) and promotes the challenger when it beats the champion."), form]
         : h("p", { class: "muted" }, "Upload a dataset first.")),
     listCard);
+  // While the page is open the list follows the API (a refresh starting or ending, a schedule changed elsewhere):
+  // every 2 s while a refresh is queued or running, else every 5 s. A failed refresh is said above the table and
+  // retried, backing off to 30 s, rather than ending the updates for good.
+  let failures = 0;
+  while (mount.current()) {
+    const busy = list.some(s => s.refreshUnderWay);
+    const wait = failures === 0 ? (busy ? 2000 : 5000) : Math.min(30000, 2000 * 2 ** failures);
+    await new Promise(r => setTimeout(r, wait));
+    if (!mount.current()) break;
+    try {
+      list = items(await api("/api/schedules"));
+      failures = 0;
+      refreshProblem = null;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) break;
+      failures++;
+      refreshProblem = `Updates paused: ${problemText(e).replace(/[\s.]*$/, ".")} Retrying in ${Math.min(30, 2 * 2 ** failures)} s.`;
+    }
+    redraw();
+  }
+}
+
+/**
+ * Beside a form's dataset select: a filter on the datasets' names and, when the tenant has more datasets than the
+ * first page listed, a button that pages through GET /api/datasets for older ones, so no dataset is out of reach.
+ */
+function datasetPicker(select, dsList, total, prefix) {
+  let loadedPages = 1;
+  const filter = h("input", { id: `${prefix}-dataset-filter`, type: "search", placeholder: "Filter by name", "aria-label": "Filter datasets by name" });
+  const more = h("button", { type: "button", class: "small", id: `${prefix}-dataset-more` });
+  const status = h("span", { class: "muted", id: `${prefix}-dataset-count` });
+  const describe = () => {
+    const left = Math.max(0, total - dsList.length);
+    more.hidden = left === 0;
+    more.textContent = `Load ${int(Math.min(left, DATASET_PICKER_PAGE))} older`;
+    status.textContent = left === 0 ? `${int(dsList.length)} dataset${dsList.length === 1 ? "" : "s"}` : `newest ${int(dsList.length)} of ${int(total)} datasets`;
+  };
+  const applyFilter = () => {
+    const text = filter.value.trim().toLowerCase();
+    let firstShown = null;
+    for (const option of select.options) {
+      option.hidden = text !== "" && !option.textContent.toLowerCase().includes(text);
+      if (!option.hidden && firstShown === null) firstShown = option;
+    }
+    if (select.selectedOptions[0]?.hidden && firstShown) {
+      select.value = firstShown.value;
+      select.dispatchEvent(new Event("change"));
+    }
+  };
+  filter.addEventListener("input", applyFilter);
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const page = await api(`/api/datasets?page=${loadedPages + 1}&pageSize=${DATASET_PICKER_PAGE}`);
+      loadedPages++;
+      total = page?.total ?? total;
+      const known = new Set(dsList.map(d => String(d.id)));
+      for (const d of items(page).filter(x => !known.has(String(x.id)))) {
+        dsList.push(d);
+        select.append(h("option", { value: d.id }, `${d.name} (${int(d.rowCount)} rows)`));
+      }
+      applyFilter();
+    } catch (e) { toast(problemText(e), true); }
+    more.disabled = false;
+    describe();
+  });
+  describe();
+  return [h("div", { class: "row nowrap" }, filter, more), status];
 }
 
 /** The schedules table of the schedules page, with its actions. */
 function schedulesTable(list, dsName, post, refreshList) {
+  const path = s => `/api/schedules/${encodeURIComponent(s.name)}`;
+  const underWay = s => {
+    const r = s.refreshUnderWay;
+    if (!r) return null;
+    return h("span", { class: "under-way" }, badge(r.status), " ",
+      r.experimentId ? h("a", { href: `#/experiments/${encodeURIComponent(r.experimentId)}`, id: `sch-run-link-${s.name}` }, "refresh under way")
+        : h("span", { class: "muted" }, r.status === "queued" ? "refresh waiting for a free slot" : "refresh starting"));
+  };
   return table([
     { title: "Name", render: s => h("strong", {}, s.name) },
     { title: "Cron", render: s => [h("code", {}, s.cron), " ", h("span", { class: "muted" }, s.timeZone || "UTC")] },
     { title: "Trains", wrap: true, render: s => s.experiment ? `${s.experiment.modelName || "—"} · ${s.experiment.scenario || "auto"} · ${int(s.experiment.budgetSeconds)} s on `
         + (s.experiment.datasetName ? `the newest ${s.experiment.datasetName}` : dsName(s.experiment.datasetId)) : "—" },
-    { title: "State", render: s => s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active") },
+    { title: "State", render: s => [s.paused ? [badge("paused"), " ", h("span", { class: "muted", title: s.pausedBy ? `paused by ${s.pausedBy}` : null }, `${s.pauseReason || ""}${s.pausedBy ? ` (${s.pausedBy.split("/").slice(0, 2).join(" · ")})` : ""}`)] : badge("active"),
+        s.refreshUnderWay ? [h("br"), underWay(s)] : null] },
     { title: "Next run", render: s => s.paused ? "—" : whenIn(s.nextFireTime, s.timeZone || "UTC") },
     { title: "Last outcome", wrap: true, render: s => s.lastOutcome ? h("span", { title: s.lastOutcome.reason || "" }, badge(s.lastOutcome.status), " ", s.lastOutcome.reason || "") : h("span", { class: "muted" }, "not run yet") },
     { title: "", render: s => h("div", { class: "row nowrap" },
+        // Run now: the API refuses a paused schedule or one whose refresh is under way (409), so the button says why instead.
+        h("button", { class: "small", id: `sch-run-${s.name}`, disabled: s.paused || !!s.refreshUnderWay,
+          title: s.paused ? "Resume the schedule to run it" : s.refreshUnderWay ? `A refresh is already ${s.refreshUnderWay.status}` : "Run the refresh now, once; the cron schedule is unchanged",
+          onclick: async () => {
+            if (!await confirmAction("Run schedule now", `Run ${s.name}'s refresh now? It trains a challenger on the newest data and promotes it only if it beats the champion; the next scheduled run is unchanged.`, { reason: false })) return;
+            post(`${path(s)}/trigger`, undefined, `Refresh of ${s.name} queued`);
+          } }, "Run now"),
         s.paused
-          ? h("button", { class: "small", onclick: () => post(`/api/schedules/${encodeURIComponent(s.name)}/resume`) }, "Resume")
-          : h("button", { class: "small", onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`/api/schedules/${encodeURIComponent(s.name)}/pause`, a); } }, "Pause"),
-        h("button", { class: "small danger", onclick: async () => {
+          ? h("button", { class: "small", id: `sch-resume-${s.name}`, onclick: () => post(`${path(s)}/resume`) }, "Resume")
+          : h("button", { class: "small", id: `sch-pause-${s.name}`, onclick: async () => { const a = await confirmAction("Pause schedule", `Pause ${s.name}? It will not fire until resumed.`); if (a) post(`${path(s)}/pause`, a); } }, "Pause"),
+        h("button", { class: "small danger", id: `sch-delete-${s.name}`, onclick: async () => {
           if (!await confirmAction("Delete schedule", `Delete ${s.name}? Experiments it started are kept; a refresh under way is cancelled.`, { reason: false })) return;
-          try { await api(`/api/schedules/${encodeURIComponent(s.name)}`, { method: "DELETE" }); } catch (e) { toast(problemText(e), true); }
+          try { await api(path(s), { method: "DELETE" }); } catch (e) { toast(problemText(e), true); }
           await refreshList();
         } }, "Delete")) },
   ], list, null, { id: "schedules-table", empty: "No schedule yet." });

@@ -284,6 +284,7 @@ public sealed class AuthTests
         await AssertSameAnswerAsync(name => acme.GetAsync($"/api/schedules/{name}"), "globex-nightly", "no-such-schedule");
         await AssertSameAnswerAsync(name => acme.PostAsJsonAsync($"/api/schedules/{name}/pause", new { reason = "mine now" }), "globex-nightly", "no-such-schedule");
         await AssertSameAnswerAsync(name => acme.PostAsync($"/api/schedules/{name}/resume", null), "globex-nightly", "no-such-schedule");
+        await AssertSameAnswerAsync(name => acme.PostAsync($"/api/schedules/{name}/trigger", null), "globex-nightly", "no-such-schedule");
         await AssertSameAnswerAsync(name => acme.DeleteAsync($"/api/schedules/{name}"), "globex-nightly", "no-such-schedule");
 
         // Keys: a tenant key manages no tenant, its own included; the answer says nothing of the tenant named.
@@ -310,6 +311,7 @@ public sealed class AuthTests
         Assert.Equal(2, stored.GetProperty("versions").GetArrayLength());
         Assert.Empty(stored.GetProperty("history").EnumerateArray());
         Assert.False((await globex.GetFromJsonAsync<JsonElement>("/api/schedules/globex-nightly")).GetProperty("paused").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, (await globex.GetFromJsonAsync<JsonElement>("/api/schedules/globex-nightly")).GetProperty("refreshUnderWay").ValueKind);
         using var keyOfGlobex = api.Client(globexKey);
         Assert.Equal("globex", (await keyOfGlobex.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("tenant").GetString());
     }
@@ -375,6 +377,7 @@ public sealed class AuthTests
             (HttpMethod.Post, "/api/models/x/rollback"), (HttpMethod.Delete, "/api/models/x"), (HttpMethod.Delete, "/api/models/x/versions/1"),
             (HttpMethod.Get, "/api/schedules"), (HttpMethod.Post, "/api/schedules"), (HttpMethod.Get, "/api/schedules/x"),
             (HttpMethod.Delete, "/api/schedules/x"), (HttpMethod.Post, "/api/schedules/x/pause"), (HttpMethod.Post, "/api/schedules/x/resume"),
+            (HttpMethod.Post, "/api/schedules/x/trigger"),
         ];
         (HttpMethod Method, string Path)[] adminRoutes =
         [

@@ -1,0 +1,279 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Serving;
+using EnterpriseML.Registry;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace EnterpriseML.IntegrationTests.Jobs;
+
+/// <summary>
+/// <c>POST /api/schedules/{name}/trigger</c> runs a schedule's refresh once, now, through the schedule's own Quartz job
+/// (the real scheduler of a real API host, on each backend): it is recorded in the schedule's refreshes like a cron
+/// fire's, with who asked; the cron trigger's next fire time does not move; a second request while one is queued or
+/// running, and one on a paused schedule, are 409s that say so; another tenant's schedule is a 404 like a missing one.
+/// </summary>
+public sealed class ScheduleTriggerTests(ITestOutputHelper output)
+{
+    private const string Schedule = "weekly-risk";
+    private const string Model = "risk";
+
+    /// <summary>Fires on 1 January only, so no cron fire runs during the test: every refresh seen is a triggered one.</summary>
+    private static readonly object YearlySchedule = new
+    {
+        name = Schedule,
+        cron = "0 0 3 1 1 ?",
+        experiment = new { datasetName = "credit-german-statlog", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 3, modelName = Model, seed = 5 },
+        promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
+    };
+
+    [Theory]
+    [InlineData(Backend.Postgres)]
+    [InlineData(Backend.Sqlite)]
+    public async Task Trigger_RunsTheRefreshNowAsACronFireWould_AndRefusesASecondWhileItIsUnderWay(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "trigger");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (_, key) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        using var client = api.Client(key);
+        var dataset = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        long nextFire;
+        using (var created = await client.PostAsJsonAsync("/api/schedules", YearlySchedule))
+        {
+            var body = await created.Content.ReadAsStringAsync();
+            Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+            nextFire = JsonDocument.Parse(body).RootElement.GetProperty("nextFireTime").GetInt64();
+        }
+
+        // 1. No champion yet: the triggered refresh trains v1 and promotes it, as the first cron fire would.
+        var (first, requestedBy) = await TriggerAsync(client, expectedAfter: null);
+        await AssertSecondTriggerRefusedAsync(client);
+        var refresh = await RefreshAfterAsync(client, first);
+        output.WriteLine(refresh.ToString());
+        Assert.Equal("promoted", refresh.GetProperty("status").GetString());
+        Assert.Equal(dataset, refresh.GetProperty("datasetId").GetString());
+        var outcome = refresh.GetProperty("outcome");
+        Assert.Equal(requestedBy, outcome.GetProperty("triggeredBy").GetString());
+        Assert.StartsWith("No champion yet", outcome.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, outcome.GetProperty("challenger").GetProperty("version").GetInt32());
+        var experimentId = refresh.GetProperty("experimentId").GetString()!;
+        using (var experiment = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}")))
+        {
+            Assert.Equal("succeeded", experiment.RootElement.GetProperty("status").GetString());
+            Assert.Equal(Schedule, experiment.RootElement.GetProperty("scheduleName").GetString());
+        }
+
+        using (var model = JsonDocument.Parse(await client.GetStringAsync($"/api/models/{Model}")))
+        {
+            Assert.Equal(1, model.RootElement.GetProperty("champion").GetInt32());
+            var promotion = Assert.Single(model.RootElement.GetProperty("history").EnumerateArray());
+            Assert.Equal("schedule:" + Schedule, promotion.GetProperty("who").GetString());
+        }
+
+        var idle = await IdleScheduleAsync(client);
+        Assert.Equal(nextFire, idle.GetProperty("nextFireTime").GetInt64());
+        Assert.Equal("promoted", idle.GetProperty("lastOutcome").GetProperty("status").GetString());
+
+        // 2. Again on the same data: a second challenger (v2) is trained and scored; whatever the decision, it is recorded.
+        var (second, _) = await TriggerAsync(client, expectedAfter: refresh.GetProperty("id").GetInt64());
+        var again = await RefreshAfterAsync(client, second);
+        output.WriteLine(again.ToString());
+        Assert.Contains(again.GetProperty("status").GetString(), new[] { "promoted", "kept" });
+        Assert.Equal(2, again.GetProperty("outcome").GetProperty("challenger").GetProperty("version").GetInt32());
+        Assert.Equal(1, again.GetProperty("outcome").GetProperty("champion").GetProperty("version").GetInt32());
+        Assert.Equal(requestedBy, again.GetProperty("outcome").GetProperty("triggeredBy").GetString());
+        idle = await IdleScheduleAsync(client);
+        Assert.Equal(2, idle.GetProperty("refreshes").GetArrayLength());
+        Assert.Equal(nextFire, idle.GetProperty("nextFireTime").GetInt64());
+
+        // 3. Paused: refused, saying why and how to resume; nothing is queued.
+        using (var pause = await client.PostAsJsonAsync($"/api/schedules/{Schedule}/pause", new { reason = "extract is late" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        }
+
+        var paused = await ProblemAsync(await client.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Conflict, paused.Status);
+        Assert.Equal("Schedule paused", paused.Title);
+        Assert.StartsWith($"Schedule '{Schedule}' is paused ('extract is late', by ", paused.Detail, StringComparison.Ordinal);
+        Assert.EndsWith($"Resume it first (POST /api/schedules/{Schedule}/resume), then trigger it.", paused.Detail, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>($"/api/schedules/{Schedule}")).GetProperty("refreshUnderWay").ValueKind);
+
+        // 4. A schedule that does not exist.
+        var missing = await ProblemAsync(await client.PostAsync("/api/schedules/no-such-schedule/trigger", null));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("There is no schedule 'no-such-schedule' in your tenant.", missing.Detail);
+    }
+
+    /// <summary>
+    /// With no worker the triggered run stays queued: the schedule shows it under <c>refreshUnderWay</c>, a second
+    /// trigger is a 409 saying it is queued, another tenant's key gets the 404 of a missing schedule (and queues
+    /// nothing), a consumer key the role's 403, a pause drops the queued run, and an unfinished experiment of the
+    /// schedule is a 409 naming it.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Postgres)]
+    [InlineData(Backend.Sqlite)]
+    public async Task Trigger_WhileQueued_409AndOtherTenants404AndPauseDropsIt(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "triggerq");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var admin = api.Client();
+        var (acmeId, acmeKey) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        var (_, globexKey) = await ServingModels.CreateTenantAsync(admin, "globex", "data-scientist");
+        var (_, consumerKey) = await ServingModels.CreateTenantAsync(admin, "initech", "consumer");
+        using var acme = api.Client(acmeKey);
+        using var globex = api.Client(globexKey);
+        using var consumer = api.Client(consumerKey);
+        using (var created = await acme.PostAsJsonAsync("/api/schedules", YearlySchedule))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        // Another tenant: the same answer as for a schedule that exists nowhere, and nothing queued for acme's.
+        var theirs = await ProblemAsync(await globex.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        var nowhere = await ProblemAsync(await globex.PostAsync("/api/schedules/nowhere-at-all/trigger", null));
+        Assert.Equal(HttpStatusCode.NotFound, theirs.Status);
+        Assert.Equal((nowhere.Status, nowhere.Title, nowhere.Detail.Replace("nowhere-at-all", Schedule, StringComparison.Ordinal)), (theirs.Status, theirs.Title, theirs.Detail));
+        var forbidden = await ProblemAsync(await consumer.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+        Assert.EndsWith("role; your key has the consumer role.", forbidden.Detail, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, (await acme.GetFromJsonAsync<JsonElement>($"/api/schedules/{Schedule}")).GetProperty("refreshUnderWay").ValueKind);
+
+        await TriggerAsync(acme, expectedAfter: null);
+        using (var schedule = JsonDocument.Parse(await acme.GetStringAsync($"/api/schedules/{Schedule}")))
+        {
+            var underWay = schedule.RootElement.GetProperty("refreshUnderWay");
+            Assert.Equal("queued", underWay.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, underWay.GetProperty("experimentId").ValueKind);
+        }
+
+        using (var list = JsonDocument.Parse(await acme.GetStringAsync("/api/schedules")))
+        {
+            Assert.Equal("queued", list.RootElement[0].GetProperty("refreshUnderWay").GetProperty("status").GetString());
+        }
+
+        var queued = await ProblemAsync(await acme.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Conflict, queued.Status);
+        Assert.Equal("Refresh already queued", queued.Title);
+        Assert.StartsWith($"A refresh of schedule '{Schedule}' is already queued: wait for it to end", queued.Detail, StringComparison.Ordinal);
+
+        using (var pause = await acme.PostAsJsonAsync($"/api/schedules/{Schedule}/pause", new { reason = "not now" }))
+        {
+            var body = await pause.Content.ReadAsStringAsync();
+            Assert.True(pause.StatusCode == HttpStatusCode.OK, body);
+            Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(body).RootElement.GetProperty("refreshUnderWay").ValueKind);
+        }
+
+        using (var resume = await acme.PostAsync($"/api/schedules/{Schedule}/resume", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        }
+
+        // The dropped run no longer holds the schedule: it can be triggered again.
+        await TriggerAsync(acme, expectedAfter: null);
+
+        // A refresh with an experiment (as one resumed after its node died leaves it): the 409 names it and how to stop it.
+        var dataset = await ExperimentFlowTests.UploadAsync(acme, "credit-german-statlog.csv");
+        var experiment = await api.Services.GetRequiredService<ExperimentStore>().CreateAsync(acmeId, dataset, Model, "auto", "{}", Schedule);
+        using (var schedule = JsonDocument.Parse(await acme.GetStringAsync($"/api/schedules/{Schedule}")))
+        {
+            var underWay = schedule.RootElement.GetProperty("refreshUnderWay");
+            Assert.Equal("running", underWay.GetProperty("status").GetString());
+            Assert.Equal(experiment.Id, underWay.GetProperty("experimentId").GetString());
+        }
+
+        var running = await ProblemAsync(await acme.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Conflict, running.Status);
+        Assert.Equal("Refresh already running", running.Title);
+        Assert.Equal(
+            $"A refresh of schedule '{Schedule}' is already running (experiment {experiment.Id}): wait for it to end (GET /api/schedules/{Schedule}), or cancel it (POST /api/experiments/{experiment.Id}/cancel), then trigger again.",
+            running.Detail);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheTriggerRouteItsAnswerAndItsRefusals()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "triggeropenapi");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var anonymous = api.Client(apiKey: null);
+        using var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
+        var trigger = document.RootElement.GetProperty("paths").GetProperty("/api/schedules/{name}/trigger").GetProperty("post");
+        Assert.Equal("Run a schedule's refresh now", trigger.GetProperty("summary").GetString());
+        var description = trigger.GetProperty("description").GetString()!;
+        Assert.Contains("afterRefreshId", description, StringComparison.Ordinal);
+        Assert.Contains("409 when the schedule is paused (resume it first) or a refresh of it is already queued or running", description, StringComparison.Ordinal);
+        Assert.True(trigger.GetProperty("responses").TryGetProperty("202", out _), trigger.GetProperty("responses").ToString());
+    }
+
+    /// <summary>Triggers the schedule: a 202 pointing at the schedule, the run queued; returns the answer and who asked.</summary>
+    private static async Task<(JsonElement Answer, string RequestedBy)> TriggerAsync(HttpClient client, long? expectedAfter)
+    {
+        using var response = await client.PostAsync($"/api/schedules/{Schedule}/trigger", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        Assert.Equal($"/api/schedules/{Schedule}", response.Headers.Location?.OriginalString);
+        var root = JsonDocument.Parse(body).RootElement.Clone();
+        Assert.Equal(Schedule, root.GetProperty("name").GetString());
+        Assert.Equal("queued", root.GetProperty("status").GetString());
+        Assert.Equal($"/api/schedules/{Schedule}", root.GetProperty("schedule").GetString());
+        Assert.True(root.GetProperty("requestedAt").GetInt64() > 0, body);
+        if (expectedAfter is { } after)
+        {
+            Assert.Equal(after, root.GetProperty("afterRefreshId").GetInt64());
+        }
+        else
+        {
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("afterRefreshId").ValueKind);
+        }
+
+        var requestedBy = root.GetProperty("requestedBy").GetString()!;
+        Assert.StartsWith("acme/data-scientist/", requestedBy, StringComparison.Ordinal);
+        return (root, requestedBy);
+    }
+
+    /// <summary>A second trigger right after the first: a 409 saying the first is queued or already running.</summary>
+    private static async Task AssertSecondTriggerRefusedAsync(HttpClient client)
+    {
+        var problem = await ProblemAsync(await client.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.True(problem.Status == HttpStatusCode.Conflict, $"{(int)problem.Status} {problem.Detail}");
+        Assert.Contains(problem.Title, new[] { "Refresh already queued", "Refresh already running" });
+        Assert.StartsWith($"A refresh of schedule '{Schedule}' is already ", problem.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>The refresh the trigger answered with <paramref name="answer"/> started: the first recorded after its <c>afterRefreshId</c>.</summary>
+    private static async Task<JsonElement> RefreshAfterAsync(HttpClient client, JsonElement answer)
+    {
+        var after = answer.GetProperty("afterRefreshId").ValueKind == JsonValueKind.Null ? 0 : answer.GetProperty("afterRefreshId").GetInt64();
+        var requestedAt = answer.GetProperty("requestedAt").GetInt64();
+        var refresh = await Processes.PollAsync(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+            var match = doc.RootElement.GetProperty("refreshes").EnumerateArray().LastOrDefault(r => r.GetProperty("id").GetInt64() > after);
+            return match.ValueKind == JsonValueKind.Object ? (JsonElement?)match.Clone() : null;
+        }, TimeSpan.FromSeconds(180), $"the refresh triggered at {requestedAt}");
+        Assert.True(refresh!.Value.GetProperty("startedAt").GetInt64() >= requestedAt, refresh.Value.ToString());
+        return refresh.Value;
+    }
+
+    /// <summary>The schedule once nothing of it is queued or running.</summary>
+    private static async Task<JsonElement> IdleScheduleAsync(HttpClient client) => (await Processes.PollAsync(async () =>
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+        return doc.RootElement.GetProperty("refreshUnderWay").ValueKind == JsonValueKind.Null ? (JsonElement?)doc.RootElement.Clone() : null;
+    }, TimeSpan.FromSeconds(60), "the triggered refresh's job to end"))!.Value;
+
+    private static async Task<(HttpStatusCode Status, string Title, string Detail)> ProblemAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(body.Length > 0, $"{(int)response.StatusCode} with no body");
+            using var json = JsonDocument.Parse(body);
+            return (response.StatusCode, json.RootElement.GetProperty("title").GetString()!, json.RootElement.GetProperty("detail").GetString()!);
+        }
+    }
+}
