@@ -240,8 +240,16 @@ public static class ModelFile
         }
 
         _ = BinaryPrimitives.ReadInt32LittleEndian(file[4..]);
-        using var reader = new BinaryReader(new MemoryStream(file[8..].ToArray()));
-        return reader.ReadString();
+        // The kind's length (at most 2 bytes for up to 128 bytes of text) and the kind itself; not the whole artifact.
+        using var reader = new BinaryReader(new MemoryStream(file[8..Math.Min(file.Length, 10 + MaximumHeaderText)].ToArray()));
+        try
+        {
+            return ReadHeaderText(reader, "model kind");
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException("Truncated model file: it ends inside the header.", e);
+        }
     }
 }
 
