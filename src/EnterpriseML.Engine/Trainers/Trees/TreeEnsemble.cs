@@ -515,6 +515,9 @@ internal sealed class TreeEnsemble
             throw new InvalidDataException("Tree ensemble arrays have inconsistent lengths.");
         }
 
+        // Each node has one parent or is one tree's root: nodes shared by two parents made a walk that copies every
+        // path (the compact layout's) exponential in the number of nodes.
+        var referenced = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var node = Nodes[i];
@@ -532,6 +535,11 @@ internal sealed class TreeEnsemble
                         ? $"Tree node {i} points to child {child} of {n} nodes (children come after their parent)."
                         : $"Tree node {i} points to leaf {~child} of {LeafValues.Length} leaves.");
                 }
+
+                if (child >= 0 && !Reference(child))
+                {
+                    throw new InvalidDataException($"Tree node {i} points to child {child}, which another node points to as well.");
+                }
             }
 
             if ((node.Feature & CategoricalFlag) != 0
@@ -548,9 +556,25 @@ internal sealed class TreeEnsemble
             {
                 throw new InvalidDataException($"Tree {t} has root {TreeRoots[t]} (of {n} nodes, {LeafValues.Length} leaves) and output {TreeOutput[t]} (of {OutputCount}).");
             }
+
+            if (TreeRoots[t] >= 0 && !Reference(TreeRoots[t]))
+            {
+                throw new InvalidDataException($"Tree {t} has root {TreeRoots[t]}, which is a child or another tree's root.");
+            }
         }
 
         bool ValidChild(int c) => c >= 0 ? c < n : ~c < LeafValues.Length;
+
+        bool Reference(int node)
+        {
+            if (referenced[node])
+            {
+                return false;
+            }
+
+            referenced[node] = true;
+            return true;
+        }
     }
 
     public void Write(BinaryWriter writer)
