@@ -69,7 +69,7 @@ public sealed class ModelSchema
 
         if (label.Length == 0 || (task != TaskKind.Regression && classes.Length < 2))
         {
-            throw new InvalidDataException($"The schema of a {task} model has label '{label}' and {classes.Length} class names.");
+            throw new InvalidDataException($"The schema of a {task} model has a label name of {label.Length} characters and {classes.Length} class names.");
         }
 
         var inputs = new (string, ColumnType)[reader.ReadCount("The schema's inputs", 2)];
