@@ -58,6 +58,9 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
 
     public bool CanExplain { get; }
 
+    /// <summary>The dense features of all members together (the members' sparse features follow them).</summary>
+    internal int DenseFeatureCount => _denseWidth;
+
     public string? WhyNot { get; }
 
     public TaskKind Task { get; }
@@ -252,15 +255,17 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
     public static EnsemblePredictor Read(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var task = (TaskKind)reader.ReadByte();
+        var task = reader.ReadByteEnum<TaskKind>("The ensemble's task");
         var width = reader.ReadInt32();
         var count = reader.ReadInt32();
-        if (count is < 1 or > 10_000 || width < 1)
+        if (count is < 1 or > 10_000 || width < 1 || width > 1 << 16)
         {
             throw new ModelFormatException($"Corrupt ensemble: {count} members with output width {width}.");
         }
 
+        reader.CheckCount(count, "Ensemble members", 24);
         var members = new Member[count];
+        long dense = 0, sparse = 0, totalWeight = 0;
         for (var m = 0; m < count; m++)
         {
             var weight = reader.ReadInt32();
@@ -269,9 +274,29 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             var sparseOffset = reader.ReadInt32();
             var sparseWidth = reader.ReadInt32();
             var predictor = PredictorCodec.Read(reader);
-            if (weight <= 0 || predictor.FeatureCount != denseWidth + sparseWidth || predictor.OutputWidth != width)
+            if (weight <= 0 || predictor.FeatureCount != (long)denseWidth + sparseWidth || predictor.OutputWidth != width)
             {
                 throw new ModelFormatException($"Corrupt ensemble: member {m} has weight {weight}, {predictor.FeatureCount} features for a {denseWidth}+{sparseWidth} slice, output width {predictor.OutputWidth} (expected {width}).");
+            }
+
+            // The members' slices lie side by side, in order, as Combine lays them out.
+            if (denseOffset != dense || sparseOffset != sparse || denseWidth < 0 || sparseWidth < 0)
+            {
+                throw new ModelFormatException(
+                    $"Corrupt ensemble: member {m} reads dense features {denseOffset}+{denseWidth} and sparse {sparseOffset}+{sparseWidth}; the members before it end at {dense} and {sparse}.");
+            }
+
+            if (predictor is EnsemblePredictor || predictor.Task != task || PredictorShape.DenseFeatureCount(predictor) is { } d && d != denseWidth)
+            {
+                throw new ModelFormatException($"Corrupt ensemble: member {m} is a {predictor.Task} {predictor.GetType().Name} that does not fit its {denseWidth} dense features.");
+            }
+
+            dense += denseWidth;
+            sparse += sparseWidth;
+            totalWeight += weight;
+            if (dense + sparse > int.MaxValue || totalWeight > int.MaxValue)
+            {
+                throw new ModelFormatException($"Corrupt ensemble: the members up to {m} have {dense + sparse} features and weigh {totalWeight} in all.");
             }
 
             members[m] = new Member(predictor, weight, denseOffset, denseWidth, sparseOffset, sparseWidth);

@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Featurizers;
 
@@ -17,6 +18,9 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
     private const byte ModeCodes = 2;
     private const byte ModeSparseOneHot = 3;
     private const byte ModeSparseHashed = 4;
+
+    /// <summary>The most hashing bits a file may give (options allow up to 20; a little room for what older engines wrote).</summary>
+    private const int MaximumHashingBits = 24;
 
     private readonly byte _mode;
     private readonly string[] _levels;
@@ -260,7 +264,12 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
         var column = reader.ReadString();
         var mode = reader.ReadByte();
         var bits = reader.ReadInt32();
-        var levels = new string[reader.ReadInt32()];
+        if (mode > ModeSparseHashed || (mode is ModeHashed or ModeSparseHashed && bits is < 1 or > MaximumHashingBits))
+        {
+            throw new InvalidDataException($"The categorical featurizer of '{column}' has mode {mode} and {bits} hashing bits.");
+        }
+
+        var levels = new string[reader.ReadCount($"The levels of categorical column '{column}'", 1)];
         for (var i = 0; i < levels.Length; i++)
         {
             levels[i] = reader.ReadString();

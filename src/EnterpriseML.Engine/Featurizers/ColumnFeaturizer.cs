@@ -294,9 +294,18 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
     public static NumericFeaturizer Read(BinaryReader reader, bool clamped = false)
     {
         var featurizer = new NumericFeaturizer(reader.ReadString(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle());
-        return clamped
-            ? new NumericFeaturizer(featurizer.Column, featurizer._boolean, featurizer._impute, featurizer._indicator, featurizer._median, featurizer._offset, featurizer._scale, true, reader.ReadSingle())
-            : featurizer;
+        if (!clamped)
+        {
+            return featurizer;
+        }
+
+        var maximum = reader.ReadSingle();
+        if (featurizer._offset > maximum)
+        {
+            throw new InvalidDataException($"The numeric featurizer of '{featurizer.Column}' clamps to [{featurizer._offset}, {maximum}].");
+        }
+
+        return new NumericFeaturizer(featurizer.Column, featurizer._boolean, featurizer._impute, featurizer._indicator, featurizer._median, featurizer._offset, featurizer._scale, true, maximum);
     }
 }
 
@@ -461,6 +470,10 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
             for (var p = 0; p < Parts.Length; p++)
             {
                 maxima[p] = reader.ReadSingle();
+                if (offsets[p] > maxima[p])
+                {
+                    throw new InvalidDataException($"The date/time featurizer of '{column}' clamps its {Parts[p]} to [{offsets[p]}, {maxima[p]}].");
+                }
             }
         }
 

@@ -216,7 +216,7 @@ public sealed class FittedFeaturePipeline
     {
         ArgumentNullException.ThrowIfNull(reader);
         var featurizers = new List<ColumnFeaturizer>();
-        var count = reader.ReadInt32();
+        var count = reader.ReadCount("Featurizers", 2);
         for (var i = 0; i < count; i++)
         {
             var tag = reader.ReadByte();
@@ -232,10 +232,23 @@ public sealed class FittedFeaturePipeline
             });
         }
 
-        var legacyText = reader.ReadInt32();
+        var legacyText = reader.ReadCount("Legacy text featurizers", 2);
         for (var i = 0; i < legacyText; i++)
         {
             featurizers.Add(TextFeaturizer.Read(reader));
+        }
+
+        long dense = 0, sparse = 0;
+        foreach (var f in featurizers)
+        {
+            dense += f.DenseWidth;
+            sparse += f.SparseWidth;
+        }
+
+        // Each dense feature is a float per row and every feature has a description: widths beyond these are an edit.
+        if (dense > 1 << 24 || dense + sparse > int.MaxValue / 2)
+        {
+            throw new InvalidDataException($"The featurizers make {dense} dense and {sparse} sparse features.");
         }
 
         return new FittedFeaturePipeline([.. featurizers]);

@@ -7,14 +7,18 @@ namespace EnterpriseML.Engine.Models;
 /// <summary>
 /// The one on-disk container for every fitted model (tabular pipelines, recommenders, scorecards). Layout, all
 /// little-endian: magic <c>EMLM</c>, container version (int32), model kind (length-prefixed UTF-8), engine version
-/// (length-prefixed UTF-8), payload length (int64), payload bytes, SHA-256 of the payload (32 bytes).
-/// Reading verifies every part and rejects corrupt, truncated or incompatible files with a
-/// <see cref="ModelFormatException"/>.
+/// (length-prefixed UTF-8), payload length (int64), payload bytes, SHA-256 (32 bytes). In container version 2 the
+/// SHA-256 is of the header from the magic to the engine version followed by the payload; in version 1, which engines
+/// before it wrote, of the payload alone. Reading verifies every part and rejects corrupt, truncated or incompatible
+/// files with a <see cref="ModelFormatException"/>.
 /// </summary>
 public static class ModelFile
 {
-    /// <summary>The container version this engine writes and reads.</summary>
-    public const int ContainerVersion = 1;
+    /// <summary>The container version this engine writes; it reads this one and every earlier one.</summary>
+    public const int ContainerVersion = 2;
+
+    /// <summary>The first container version: its checksum covers the payload only.</summary>
+    private const int PayloadOnlyChecksumVersion = 1;
 
     /// <summary>The longest model kind or engine version a header holds.</summary>
     private const int MaximumHeaderText = 128;
@@ -49,12 +53,14 @@ public static class ModelFile
         }
 
         using var header = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        WriteHeader(header, kind);
+        var headerBytes = Header(ContainerVersion, kind, EngineVersion);
+        header.Write(headerBytes);
         var lengthAt = stream.Position;
         header.Write(0L);
         header.Flush();
         var start = stream.Position;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(headerBytes);
         using (var hashing = new WriteThroughStream(stream, hash.AppendData))
         using (var buffered = new BufferedStream(hashing, 1 << 20))
         using (var writer = new BinaryWriter(buffered, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -87,20 +93,45 @@ public static class ModelFile
         }
 
         var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        var headerBytes = Header(ContainerVersion, kind, EngineVersion);
         using var header = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        WriteHeader(header, kind);
+        header.Write(headerBytes);
         header.Write((long)bytes.Length);
         header.Write(bytes);
-        header.Write(SHA256.HashData(bytes));
+        header.Write(Checksum(ContainerVersion, headerBytes, bytes));
         header.Flush();
     }
 
-    private static void WriteHeader(BinaryWriter header, string kind)
+    /// <summary>The header's bytes from the magic to the engine version, as a writer of <paramref name="version"/> lays them out.</summary>
+    private static byte[] Header(int version, string kind, string engineVersion)
     {
-        header.Write(Magic);
-        header.Write(ContainerVersion);
-        header.Write(kind);
-        header.Write(EngineVersion);
+        using var buffer = new MemoryStream();
+        using (var header = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            header.Write(Magic);
+            header.Write(version);
+            header.Write(kind);
+            header.Write(engineVersion);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The SHA-256 a file of container <paramref name="version"/> ends with: of the header then the payload (version 2),
+    /// or of the payload alone (version 1, so that files from earlier engines still verify). The payload length is left
+    /// out, as a writer streaming the payload learns it last; a changed length shows as truncation or a mismatch anyway.
+    /// </summary>
+    private static byte[] Checksum(int version, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (version != PayloadOnlyChecksumVersion)
+        {
+            hash.AppendData(header);
+        }
+
+        hash.AppendData(payload);
+        return hash.GetHashAndReset();
     }
 
     /// <summary>Reads and verifies a model file; returns its kind and a reader positioned at the payload.</summary>
@@ -126,11 +157,11 @@ public static class ModelFile
             }
 
             var version = reader.ReadInt32();
-            if (version != ContainerVersion)
+            if (version is < PayloadOnlyChecksumVersion or > ContainerVersion)
             {
                 var why = version > ContainerVersion ? "it was written by a newer engine" : "the file is corrupt";
                 throw new ModelFormatException(
-                    $"Model container version {version} is not supported by engine {EngineVersion} (supports {ContainerVersion}): {why}.");
+                    $"Model container version {version} is not supported by engine {EngineVersion} (supports {ContainerVersion} and earlier): {why}.");
             }
 
             var kind = ReadHeaderText(reader, "model kind");
@@ -162,9 +193,11 @@ public static class ModelFile
                     $"Truncated model file: expected {length} payload bytes and a 32-byte checksum, found {payload.Length} and {checksum.Length}.");
             }
 
-            if (!SHA256.HashData(payload).AsSpan().SequenceEqual(checksum))
+            if (!Checksum(version, Header(version, kind, engine), payload).AsSpan().SequenceEqual(checksum))
             {
-                throw new ModelFormatException("Corrupt model file: the payload checksum does not match.");
+                throw new ModelFormatException(version == PayloadOnlyChecksumVersion
+                    ? "Corrupt model file: the payload checksum does not match."
+                    : "Corrupt model file: the header and payload checksum does not match.");
             }
 
             return new ModelFileContent(kind, engine, payload);
@@ -176,8 +209,8 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// A length-prefixed string of the header (kind, engine version), which the checksum does not cover: short and
-    /// printable ASCII, as every engine writes them. A damaged length byte read as such made the "kind" the next
+    /// A length-prefixed string of the header (kind, engine version), checked before the checksum is (and the only
+    /// check a version-1 file's header gets): short and printable ASCII, as every engine writes them. A damaged length byte read as such made the "kind" the next
     /// 14,000 bytes of the file, and the error message quoted them all.
     /// </summary>
     private static string ReadHeaderText(BinaryReader reader, string what)
@@ -240,8 +273,16 @@ public static class ModelFile
         }
 
         _ = BinaryPrimitives.ReadInt32LittleEndian(file[4..]);
-        using var reader = new BinaryReader(new MemoryStream(file[8..].ToArray()));
-        return reader.ReadString();
+        // The kind's length (at most 2 bytes for up to 128 bytes of text) and the kind itself; not the whole artifact.
+        using var reader = new BinaryReader(new MemoryStream(file[8..Math.Min(file.Length, 10 + MaximumHeaderText)].ToArray()));
+        try
+        {
+            return ReadHeaderText(reader, "model kind");
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException("Truncated model file: it ends inside the header.", e);
+        }
     }
 }
 

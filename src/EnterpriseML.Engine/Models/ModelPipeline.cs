@@ -60,17 +60,27 @@ public sealed class ModelSchema
     internal static ModelSchema Read(BinaryReader reader)
     {
         var label = reader.ReadString();
-        var task = (TaskKind)reader.ReadByte();
-        var classes = new string[reader.ReadInt32()];
+        var task = reader.ReadByteEnum<TaskKind>("The schema's task");
+        var classes = new string[reader.ReadCount("The schema's class names", 1)];
         for (var i = 0; i < classes.Length; i++)
         {
             classes[i] = reader.ReadString();
         }
 
-        var inputs = new (string, ColumnType)[reader.ReadInt32()];
+        if (label.Length == 0 || (task != TaskKind.Regression && classes.Length < 2))
+        {
+            throw new InvalidDataException($"The schema of a {task} model has a label name of {label.Length} characters and {classes.Length} class names.");
+        }
+
+        var inputs = new (string, ColumnType)[reader.ReadCount("The schema's inputs", 2)];
+        var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Length; i++)
         {
-            inputs[i] = (reader.ReadString(), (ColumnType)reader.ReadByte());
+            inputs[i] = (reader.ReadString(), reader.ReadByteEnum<ColumnType>($"The type of input {i}"));
+            if (!names.Add(inputs[i].Item1))
+            {
+                throw new InvalidDataException($"The schema names input '{inputs[i].Item1}' twice.");
+            }
         }
 
         return new ModelSchema(label, task, classes, inputs);
@@ -148,9 +158,9 @@ public sealed class ModelPipeline
         {
             throw new ModelFormatException("Corrupt model file: the payload ends early.", e);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (PayloadReader.IsPayloadError(e))
         {
-            // Predictor readers report inconsistent payloads this way; callers see one exception type.
+            // Payload readers report inconsistent payloads this way; callers see one exception type.
             throw new ModelFormatException("Corrupt model file: " + e.Message, e);
         }
     }
@@ -187,22 +197,73 @@ public sealed class ModelPipeline
     {
         var schema = ModelSchema.Read(reader);
         var features = FittedFeaturePipeline.Read(reader);
+        CheckInputs(schema, features);
         var predictor = PredictorCodec.Read(reader);
+        CheckPredictor(schema, features, predictor);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var n = reader.ReadInt32();
+        var n = reader.ReadCount("Metadata entries", 2);
         for (var i = 0; i < n; i++)
         {
             metadata[reader.ReadString()] = reader.ReadString();
         }
 
         var extras = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        n = reader.ReadInt32();
+        n = reader.ReadCount("Extra payloads", 5);
         for (var i = 0; i < n; i++)
         {
             var key = reader.ReadString();
-            extras[key] = reader.ReadBytes(reader.ReadInt32());
+            extras[key] = reader.ReadBytes(reader.ReadCount($"Extra payload '{key}'", 1));
         }
 
         return new ModelPipeline(schema, features, predictor, metadata, extras);
+    }
+
+    /// <summary>
+    /// Every column a featurizer reads is an input of the schema, of a type it converts from without parsing: rows read
+    /// with the schema's types must featurise.
+    /// </summary>
+    private static void CheckInputs(ModelSchema schema, FittedFeaturePipeline features)
+    {
+        var inputs = schema.InputTypes;
+        foreach (var (name, type) in features.InputColumns)
+        {
+            if (!inputs.TryGetValue(name, out var given))
+            {
+                throw new InvalidDataException($"A featurizer reads column '{name}', which is not an input of the schema.");
+            }
+
+            if (Family(given) != Family(type))
+            {
+                throw new InvalidDataException($"A featurizer reads column '{name}' as {type}; the schema gives it as {given}.");
+            }
+        }
+
+        static int Family(ColumnType type) => type switch
+        {
+            ColumnType.Numeric or ColumnType.Boolean => 0,
+            ColumnType.Categorical or ColumnType.Text => 1,
+            _ => 2,
+        };
+    }
+
+    /// <summary>The predictor takes the features the featurizers make and gives the outputs the schema's task has.</summary>
+    private static void CheckPredictor(ModelSchema schema, FittedFeaturePipeline features, IPredictor predictor)
+    {
+        var width = schema.Task == TaskKind.Multiclass ? schema.ClassNames.Count : 1;
+        if (predictor.Task != schema.Task || predictor.OutputWidth != width)
+        {
+            throw new InvalidDataException(
+                $"The predictor is a {predictor.Task} model with {predictor.OutputWidth} outputs; the schema is a {schema.Task} model with {schema.ClassNames.Count} classes.");
+        }
+
+        if (predictor.FeatureCount != features.Features.Length)
+        {
+            throw new InvalidDataException($"The predictor expects {predictor.FeatureCount} features; the featurizers produce {features.Features.Length}.");
+        }
+
+        if (PredictorShape.DenseFeatureCount(predictor) is { } dense && dense != features.DenseWidth)
+        {
+            throw new InvalidDataException($"The predictor expects {dense} dense features; the featurizers produce {features.DenseWidth}.");
+        }
     }
 }

@@ -1,3 +1,5 @@
+using EnterpriseML.Engine.Models;
+
 namespace EnterpriseML.Engine.Recommendation;
 
 /// <summary>
@@ -32,6 +34,8 @@ internal static class RecommenderKinds
         {
             throw new InvalidDataException($"Stored array has {n} values; expected {expected}.");
         }
+
+        reader.CheckCount(n, "Stored array", 4);
 
         var values = new float[n];
         for (var i = 0; i < n; i++)

@@ -1,3 +1,5 @@
+using EnterpriseML.Engine.Models;
+
 namespace EnterpriseML.Engine.Recommendation;
 
 /// <summary>
@@ -55,11 +57,7 @@ public sealed class IdIndex
 
     internal static IdIndex Read(BinaryReader reader)
     {
-        var count = reader.ReadInt32();
-        if (count < 0)
-        {
-            throw new InvalidDataException($"Negative id count {count}.");
-        }
+        var count = reader.ReadCount("Stored ids", 1);
 
         var builder = new Builder(count);
         for (var i = 0; i < count; i++)

@@ -1,3 +1,5 @@
+using EnterpriseML.Engine.Models;
+
 namespace EnterpriseML.Engine.Recommendation;
 
 /// <summary>
@@ -240,47 +242,43 @@ public sealed class PopularityFallback
 
     internal static PopularityFallback Read(BinaryReader reader, int itemCount)
     {
-        var scores = new float[ReadCount(reader, itemCount)];
+        var scores = new float[reader.ReadCount("Stored popularity scores", 4, itemCount)];
+        if (scores.Length != itemCount)
+        {
+            throw new InvalidDataException($"Stored popularity has {scores.Length} scores for a catalogue of {itemCount} items.");
+        }
+
         for (var i = 0; i < scores.Length; i++)
         {
             scores[i] = reader.ReadSingle();
         }
 
-        var ranking = new int[ReadCount(reader, itemCount)];
+        var ranking = new int[reader.ReadCount("Stored popularity ranking", 4, itemCount)];
         for (var i = 0; i < ranking.Length; i++)
         {
-            ranking[i] = ReadItem(reader, itemCount);
+            ranking[i] = reader.ReadIndex($"Stored popularity ranking entry {i}", itemCount);
         }
 
-        var segmentCount = reader.ReadInt32();
+        var segmentCount = reader.ReadCount("Stored popularity segments", 5);
         var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
         for (var s = 0; s < segmentCount; s++)
         {
             var name = reader.ReadString();
-            var length = ReadCount(reader, itemCount);
+            var length = reader.ReadCount($"Stored ranking of segment '{name}'", 8, itemCount);
             var r = new int[length];
             var v = new float[length];
             for (var i = 0; i < length; i++)
             {
-                r[i] = ReadItem(reader, itemCount);
+                r[i] = reader.ReadIndex($"Stored ranking of segment '{name}' entry {i}", itemCount);
                 v[i] = reader.ReadSingle();
             }
 
-            segments.Add(name, (r, v));
+            if (!segments.TryAdd(name, (r, v)))
+            {
+                throw new InvalidDataException($"Stored popularity has segment '{name}' twice.");
+            }
         }
 
         return new PopularityFallback(scores, ranking, segments);
-    }
-
-    private static int ReadCount(BinaryReader reader, int max)
-    {
-        var n = reader.ReadInt32();
-        return n >= 0 && n <= max ? n : throw new InvalidDataException($"Stored popularity length {n} exceeds the catalogue of {max} items.");
-    }
-
-    private static int ReadItem(BinaryReader reader, int itemCount)
-    {
-        var item = reader.ReadInt32();
-        return (uint)item < (uint)itemCount ? item : throw new InvalidDataException($"Stored item index {item} is out of range.");
     }
 }

@@ -323,7 +323,7 @@ public abstract class Recommender
         {
             return Read(reader);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
+        catch (Exception ex) when (Models.PayloadReader.IsPayloadError(ex))
         {
             throw new Models.ModelFormatException($"Corrupt recommender payload: {ex.Message}", ex);
         }

@@ -1,3 +1,5 @@
+using EnterpriseML.Engine.Models;
+
 namespace EnterpriseML.Engine.Recommendation;
 
 /// <summary>
@@ -203,10 +205,16 @@ public sealed class UserItemMatrix
             throw new InvalidDataException("Negative sparse matrix dimension.");
         }
 
+        reader.CheckCount((long)rows + 1, $"Sparse matrix row pointers ({rows} rows)", 4);
+        reader.CheckCount(count, "Sparse matrix cells", 8);
         var pointers = new int[rows + 1];
         for (var i = 0; i < pointers.Length; i++)
         {
             pointers[i] = reader.ReadInt32();
+            if (i > 0 && (pointers[i] < pointers[i - 1] || pointers[i] > count))
+            {
+                throw new InvalidDataException($"Sparse matrix row {i - 1} ends at cell {pointers[i]}, outside {pointers[i - 1]} to {count}.");
+            }
         }
 
         var cols = new int[count];

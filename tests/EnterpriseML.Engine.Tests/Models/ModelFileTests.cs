@@ -165,6 +165,17 @@ public sealed class ModelFileTests
         }
     }
 
+    /// <summary>The engine version is under the checksum: one edited to another printable version had loaded unnoticed.</summary>
+    [Fact]
+    public void Read_EngineVersionEdited_ChecksumMismatch()
+    {
+        var file = Sample();
+        var at = 8 + 1 + "test-kind".Length + 1; // magic, container version, kind, the engine version's length byte
+        file[at] = (byte)(file[at] == (byte)'9' ? '8' : '9');
+        var e = Assert.Throws<ModelFormatException>(() => ModelFile.Read(new MemoryStream(file)));
+        Assert.Equal("Corrupt model file: the header and payload checksum does not match.", e.Message);
+    }
+
     [Fact]
     public void Read_OtherKindThanExpected_RejectedNamingBoth()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Engine.Trainers.Linear;
 
@@ -478,7 +479,12 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
         var featureCount = reader.ReadInt32();
         var intercept = reader.ReadDouble();
         var scaling = new ScorecardScaling(reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
-        var bins = new WoeFeature[reader.ReadInt32()];
+        var bins = new WoeFeature[reader.ReadCount($"The {Format} model's binned features", 16)];
+        if (featureCount != bins.Length)
+        {
+            throw new InvalidDataException($"The {Format} model has {bins.Length} binned features for {featureCount} features.");
+        }
+
         var coefficients = new double[bins.Length];
         for (var f = 0; f < bins.Length; f++)
         {

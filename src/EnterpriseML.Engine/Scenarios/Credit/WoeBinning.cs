@@ -1,5 +1,6 @@
 using System.Buffers;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Scenarios.Credit;
 
@@ -184,20 +185,26 @@ public sealed class WoeFeature
     {
         var name = reader.ReadString();
         var categorical = reader.ReadBoolean();
-        var edges = new float[reader.ReadInt32()];
+        var edges = new float[reader.ReadCount($"The bin edges of '{name}'", 4)];
         for (var i = 0; i < edges.Length; i++)
         {
             edges[i] = reader.ReadSingle();
         }
 
-        var woe = new double[reader.ReadInt32()];
+        var woe = new double[reader.ReadCount($"The WoE values of '{name}'", 8)];
         for (var i = 0; i < woe.Length; i++)
         {
             woe[i] = reader.ReadDouble();
         }
 
+        // A value falls in one of edges + 1 bins (numeric) or is a code of a WoE bin, unknown codes the last (categorical).
+        if (categorical ? edges.Length != 0 || woe.Length == 0 : woe.Length != edges.Length + 1)
+        {
+            throw new InvalidDataException($"The {(categorical ? "categorical" : "numeric")} binning of '{name}' has {edges.Length} edges and {woe.Length} WoE values.");
+        }
+
         var feature = new WoeFeature(name, categorical, edges, woe, reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32());
-        var levels = new string[reader.ReadInt32()];
+        var levels = new string[reader.ReadCount($"The level names of '{name}'", 1)];
         for (var i = 0; i < levels.Length; i++)
         {
             levels[i] = reader.ReadString();

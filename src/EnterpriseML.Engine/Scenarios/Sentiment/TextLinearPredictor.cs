@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.Scenarios.Sentiment;
@@ -177,7 +178,12 @@ public sealed class TextLinearPredictor : IPersistablePredictor, IExplainablePre
     {
         ArgumentNullException.ThrowIfNull(reader);
         var denseCount = reader.ReadInt32();
-        var weights = new float[reader.ReadInt32()];
+        var weights = new float[reader.ReadCount($"The {Format} model's weights", 4)];
+        if (denseCount < 0 || denseCount > weights.Length)
+        {
+            throw new InvalidDataException($"The {Format} model has {denseCount} dense features of {weights.Length}.");
+        }
+
         for (var i = 0; i < weights.Length; i++)
         {
             weights[i] = reader.ReadSingle();
@@ -186,14 +192,19 @@ public sealed class TextLinearPredictor : IPersistablePredictor, IExplainablePre
         var bias = reader.ReadSingle();
         var binarize = reader.ReadBoolean();
         var polarity = new sbyte[weights.Length - denseCount];
-        var marked = reader.ReadInt32();
+        var marked = reader.ReadCount($"The {Format} model's marked terms", 5, polarity.Length);
         for (var k = 0; k < marked; k++)
         {
-            var j = reader.ReadInt32();
+            var j = reader.ReadIndex($"The {Format} model's marked term {k}", polarity.Length);
             polarity[j] = reader.ReadSByte();
         }
 
-        var lexicon = new float[reader.ReadInt32()];
+        var lexicon = new float[reader.ReadCount($"The {Format} model's lexicon weights", 4)];
+        if (lexicon.Length != 0 && lexicon.Length != SentimentLexicon.FeatureCount)
+        {
+            throw new InvalidDataException($"The {Format} model has {lexicon.Length} lexicon weights; expected 0 or {SentimentLexicon.FeatureCount}.");
+        }
+
         for (var i = 0; i < lexicon.Length; i++)
         {
             lexicon[i] = reader.ReadSingle();

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 
 namespace EnterpriseML.Engine.Trainers.Factorization;
@@ -387,11 +388,7 @@ public sealed class MatrixFactorizationModel : Recommender
         var itemBias = RecommenderKinds.ReadFloats(reader, state.Items.Count);
         var userFactors = RecommenderKinds.ReadFloats(reader, (long)state.Users.Count * rank);
         var itemFactors = RecommenderKinds.ReadFloats(reader, (long)state.Items.Count * rank);
-        var days = reader.ReadInt32();
-        if (days < 0)
-        {
-            throw new InvalidDataException($"Negative daily-bias count {days}.");
-        }
+        var days = reader.ReadCount("Daily biases", 12);
 
         var dayKeys = new long[days];
         var dailyBias = new float[days];

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Numerics;
 
 namespace EnterpriseML.Engine.Trainers.Linear;
@@ -221,6 +222,7 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
             throw new InvalidDataException($"Corrupt {Format} header (task {task}, link {link}, {featureCount} features, {dense} dense, {heads} heads).");
         }
 
+        reader.CheckCount((long)heads * (featureCount + 1), $"The {Format} model's {heads} biases and {featureCount} weights each", 4);
         var bias = new float[heads];
         for (var k = 0; k < heads; k++)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
 
@@ -37,11 +38,7 @@ internal sealed class TreeEnsemble
         Average = average;
         FeatureCount = featureCount;
         Validate();
-        MaximumDepth = 0;
-        for (var t = 0; t < treeRoots.Length; t++)
-        {
-            MaximumDepth = Math.Max(MaximumDepth, Depth(treeRoots[t]));
-        }
+        MaximumDepth = MaximumTreeDepth();
 
         _compact = new Lazy<CompactTrees?>(() => CompactTrees.TryBuild(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -485,7 +482,29 @@ internal sealed class TreeEnsemble
         return total;
     }
 
-    private int Depth(int node) => node < 0 ? 0 : 1 + Math.Max(Depth(Nodes[node].Left), Depth(Nodes[node].Right));
+    /// <summary>
+    /// The most split nodes on a path from a root to a leaf. Children come after their parents (see
+    /// <see cref="Validate"/>), so one pass from the last node back gives every node's depth: no recursion, which a
+    /// file with a long chain of nodes would overflow, and no walk per path, which nodes shared by several parents
+    /// would make exponential.
+    /// </summary>
+    private int MaximumTreeDepth()
+    {
+        var depth = new int[Nodes.Length];
+        for (var i = Nodes.Length - 1; i >= 0; i--)
+        {
+            var node = Nodes[i];
+            depth[i] = 1 + Math.Max(node.Left < 0 ? 0 : depth[node.Left], node.Right < 0 ? 0 : depth[node.Right]);
+        }
+
+        var maximum = 0;
+        foreach (var root in TreeRoots)
+        {
+            maximum = Math.Max(maximum, root < 0 ? 0 : depth[root]);
+        }
+
+        return maximum;
+    }
 
     private void Validate()
     {
@@ -496,18 +515,38 @@ internal sealed class TreeEnsemble
             throw new InvalidDataException("Tree ensemble arrays have inconsistent lengths.");
         }
 
+        // Each node has one parent or is one tree's root: nodes shared by two parents made a walk that copies every
+        // path (the compact layout's) exponential in the number of nodes.
+        var referenced = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var node = Nodes[i];
-            if ((node.Feature & FeatureMask) >= FeatureCount || !ValidChild(node.Left) || !ValidChild(node.Right) || node.Left <= i && node.Left >= 0
-                || node.Right <= i && node.Right >= 0)
+            if ((node.Feature & FeatureMask) >= FeatureCount)
             {
-                throw new InvalidDataException($"Tree node {i} is malformed.");
+                throw new InvalidDataException($"Tree node {i} splits on feature {node.Feature & FeatureMask} of {FeatureCount}.");
             }
 
-            if ((node.Feature & CategoricalFlag) != 0 && (CategoryOffsets[i] < 0 || CategoryOffsets[i] + CategoryWords[i] > CategoryBits.Length))
+            foreach (var child in (ReadOnlySpan<int>)[node.Left, node.Right])
             {
-                throw new InvalidDataException($"Tree node {i} has a category set outside the bit pool.");
+                // A child comes after its parent, which also rules out cycles.
+                if (child >= 0 ? child <= i || child >= n : ~child >= LeafValues.Length)
+                {
+                    throw new InvalidDataException(child >= 0
+                        ? $"Tree node {i} points to child {child} of {n} nodes (children come after their parent)."
+                        : $"Tree node {i} points to leaf {~child} of {LeafValues.Length} leaves.");
+                }
+
+                if (child >= 0 && !Reference(child))
+                {
+                    throw new InvalidDataException($"Tree node {i} points to child {child}, which another node points to as well.");
+                }
+            }
+
+            if ((node.Feature & CategoricalFlag) != 0
+                && (CategoryOffsets[i] < 0 || CategoryWords[i] < 0 || (long)CategoryOffsets[i] + CategoryWords[i] > CategoryBits.Length))
+            {
+                throw new InvalidDataException(
+                    $"Tree node {i} has the category set of {CategoryWords[i]} words at {CategoryOffsets[i]}, outside the bit pool of {CategoryBits.Length}.");
             }
         }
 
@@ -515,11 +554,27 @@ internal sealed class TreeEnsemble
         {
             if (!ValidChild(TreeRoots[t]) || (uint)TreeOutput[t] >= (uint)OutputCount)
             {
-                throw new InvalidDataException($"Tree {t} has an invalid root or output.");
+                throw new InvalidDataException($"Tree {t} has root {TreeRoots[t]} (of {n} nodes, {LeafValues.Length} leaves) and output {TreeOutput[t]} (of {OutputCount}).");
+            }
+
+            if (TreeRoots[t] >= 0 && !Reference(TreeRoots[t]))
+            {
+                throw new InvalidDataException($"Tree {t} has root {TreeRoots[t]}, which is a child or another tree's root.");
             }
         }
 
         bool ValidChild(int c) => c >= 0 ? c < n : ~c < LeafValues.Length;
+
+        bool Reference(int node)
+        {
+            if (referenced[node])
+            {
+                return false;
+            }
+
+            referenced[node] = true;
+            return true;
+        }
     }
 
     public void Write(BinaryWriter writer)
@@ -567,43 +622,40 @@ internal sealed class TreeEnsemble
 
         var featureCount = reader.ReadInt32();
         var outputCount = reader.ReadInt32();
-        if (featureCount < 0 || outputCount < 1 || outputCount > 1 << 16)
+        if (featureCount < 0 || featureCount > FeatureMask || outputCount < 1 || outputCount > 1 << 16)
         {
-            throw new InvalidDataException("Tree ensemble header is corrupt.");
+            throw new InvalidDataException($"Tree ensemble header is corrupt ({featureCount} features, {outputCount} outputs).");
         }
 
         var average = reader.ReadBoolean();
-        var baseScores = new double[outputCount];
+        var baseScores = new double[reader.CheckCount(outputCount, "Tree ensemble base scores", 8)];
         for (var k = 0; k < outputCount; k++)
         {
             baseScores[k] = reader.ReadDouble();
         }
 
-        var nodeCount = CheckedLength(reader.ReadInt32());
+        var nodeCount = reader.ReadCount("Tree nodes", 16);
         var nodes = new Node[nodeCount];
         for (var i = 0; i < nodeCount; i++)
         {
             nodes[i] = new Node(reader.ReadInt32(), reader.ReadSingle(), reader.ReadInt32(), reader.ReadInt32());
         }
 
-        var offsets = ReadInts(reader);
-        var words = ReadInts(reader);
-        var bits = new uint[CheckedLength(reader.ReadInt32())];
+        var offsets = ReadInts(reader, "Tree category offsets");
+        var words = ReadInts(reader, "Tree category word counts");
+        var bits = new uint[reader.ReadCount("Tree category bits", 4)];
         for (var i = 0; i < bits.Length; i++)
         {
             bits[i] = reader.ReadUInt32();
         }
 
-        var nodeCover = ReadFloats(reader);
-        var leafValues = ReadFloats(reader);
-        var leafCover = ReadFloats(reader);
-        var roots = ReadInts(reader);
-        var outputs = ReadInts(reader);
+        var nodeCover = ReadFloats(reader, "Tree node covers");
+        var leafValues = ReadFloats(reader, "Tree leaf values");
+        var leafCover = ReadFloats(reader, "Tree leaf covers");
+        var roots = ReadInts(reader, "Tree roots");
+        var outputs = ReadInts(reader, "Tree outputs");
         return new TreeEnsemble(nodes, offsets, words, bits, nodeCover, leafValues, leafCover, roots, outputs, outputCount, baseScores, average, featureCount);
     }
-
-    private static int CheckedLength(int length) =>
-        length is < 0 or > 1 << 28 ? throw new InvalidDataException($"Array length {length} is out of range.") : length;
 
     private static void WriteArray(BinaryWriter writer, int[] values)
     {
@@ -623,9 +675,9 @@ internal sealed class TreeEnsemble
         }
     }
 
-    private static int[] ReadInts(BinaryReader reader)
+    private static int[] ReadInts(BinaryReader reader, string what)
     {
-        var values = new int[CheckedLength(reader.ReadInt32())];
+        var values = new int[reader.ReadCount(what, 4)];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = reader.ReadInt32();
@@ -634,9 +686,9 @@ internal sealed class TreeEnsemble
         return values;
     }
 
-    private static float[] ReadFloats(BinaryReader reader)
+    private static float[] ReadFloats(BinaryReader reader, string what)
     {
-        var values = new float[CheckedLength(reader.ReadInt32())];
+        var values = new float[reader.ReadCount(what, 4)];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = reader.ReadSingle();

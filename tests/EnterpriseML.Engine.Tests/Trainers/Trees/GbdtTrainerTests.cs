@@ -104,7 +104,9 @@ public sealed class GbdtTrainerTests
         }
 
         var bytes = stream.ToArray();
-        Assert.Throws<EndOfStreamException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(bytes[..(bytes.Length / 2)]))));
+        // Cut in half, the node array no longer fits in what is left: caught at its count, before it is allocated.
+        var cut = Assert.Throws<InvalidDataException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(bytes[..(bytes.Length / 2)]))));
+        Assert.Contains("bytes of the payload remain", cut.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => RandomForestModel.Read(new BinaryReader(new MemoryStream(bytes))));
 
         // The first node's left child (after format, task, transform, layout, features, outputs, average, base score,
@@ -112,7 +114,76 @@ public sealed class GbdtTrainerTests
         var corrupt = (byte[])bytes.Clone();
         var leftChild = 1 + GbdtModel.Format.Length + 2 + 4 + 4 + 4 + 1 + 8 + 4 + 4 + 4;
         BitConverter.GetBytes(1_000_000).CopyTo(corrupt, leftChild);
-        Assert.Throws<InvalidDataException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(corrupt))));
+        var e = Assert.Throws<InvalidDataException>(() => GbdtModel.Read(new BinaryReader(new MemoryStream(corrupt))));
+        Assert.StartsWith("Tree node 0 points to child 1000000 of ", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Nodes shared by two parents (each of 48 nodes sends both sides to the next) are a payload no trainer writes but
+    /// a file can hold: loading computed the depth by recursing into both children, 2^48 calls, and hung (and the
+    /// compact layout built on the first prediction would have copied all 2^48 paths). Now it is rejected at once.
+    /// </summary>
+    [Fact]
+    public void Read_NodesSharedByTwoParents_RejectedAtOnce()
+    {
+        const int n = 48;
+        var nodes = new TreeEnsemble.Node[n];
+        for (var i = 0; i < n; i++)
+        {
+            nodes[i] = i < n - 1 ? new TreeEnsemble.Node(0, i, i + 1, i + 1) : new TreeEnsemble.Node(0, i, ~0, ~1);
+        }
+
+        var bytes = new MemoryStream();
+        using (var writer = new BinaryWriter(bytes, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(GbdtModel.Format);
+            writer.Write((byte)TaskKind.Regression);
+            writer.Write((byte)0);
+            writer.Write(1); // layout version
+            writer.Write(1); // features
+            writer.Write(1); // outputs
+            writer.Write(false);
+            writer.Write(0.0);
+            writer.Write(n);
+            foreach (var node in nodes)
+            {
+                writer.Write(node.Feature);
+                writer.Write(node.Threshold);
+                writer.Write(node.Left);
+                writer.Write(node.Right);
+            }
+
+            int[] none = new int[n];
+            foreach (var array in new[] { none, none })
+            {
+                writer.Write(n);
+                Array.ForEach(array, writer.Write);
+            }
+
+            writer.Write(0); // category bits
+            writer.Write(n);
+            Array.ForEach(new float[n], writer.Write);
+            foreach (var leaves in new[] { new[] { -1f, 1f }, new[] { 1f, 1f } })
+            {
+                writer.Write(leaves.Length);
+                Array.ForEach(leaves, writer.Write);
+            }
+
+            writer.Write(1);
+            writer.Write(0); // root
+            writer.Write(1);
+            writer.Write(0); // output
+        }
+
+        Exception? error = null;
+        var reading = new Thread(() => error = Record.Exception(() => GbdtModel.Read(new BinaryReader(new MemoryStream(bytes.ToArray())))))
+        {
+            IsBackground = true,
+        };
+        reading.Start();
+        Assert.True(reading.Join(TimeSpan.FromSeconds(20)), "Reading 48 shared nodes did not finish in 20 s.");
+        var e = Assert.IsType<InvalidDataException>(error);
+        Assert.Equal("Tree node 0 points to child 1, which another node points to as well.", e.Message);
     }
 
     [Fact]
