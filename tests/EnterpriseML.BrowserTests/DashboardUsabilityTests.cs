@@ -288,7 +288,7 @@ public sealed class DashboardUsabilityTests
     }
 
     [Fact]
-    public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset_AndTheScheduleFormLoadsIt()
+    public async Task NewExperimentLink_DatasetOlderThanTheFormsList_StartsOnThatDataset_AndBothFormsLoadOlderOnes()
     {
         await using var api = new LiveApi();
         var (_, key, _) = await api.CreateTenantAsync("manydatasets");
@@ -307,6 +307,20 @@ public sealed class DashboardUsabilityTests
         await Assertions.Expect(page.Locator("#exp-dataset")).ToHaveValueAsync(oldest);
         await Assertions.Expect(page.Locator("#exp-dataset option:checked")).ToHaveTextAsync("the-oldest (2 rows)");
         await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("outcome");
+
+        // Read on its own for the link, the oldest is listed with the newest 500: nothing is left to page through.
+        await Assertions.Expect(page.Locator("#exp-dataset-count")).ToHaveTextAsync("501 datasets");
+        await Assertions.Expect(page.Locator("#exp-dataset-more")).ToBeHiddenAsync();
+
+        // Without the link the experiment form lists the newest 500 and pages through the datasets API for older ones.
+        await page.GotoAsync(api.BaseAddress + "/#/experiments");
+        await Assertions.Expect(page.Locator("#exp-dataset-count")).ToHaveTextAsync("newest 500 of 501 datasets");
+        await Assertions.Expect(page.Locator("#exp-dataset option").Filter(new() { HasText = "the-oldest" })).ToHaveCountAsync(0);
+        await page.FillAsync("#exp-dataset-filter", "oldest");
+        await page.ClickAsync("#exp-dataset-more");
+        await Assertions.Expect(page.Locator("#exp-dataset")).ToHaveValueAsync(oldest);
+        await Assertions.Expect(page.Locator("#exp-label")).ToHaveValueAsync("outcome");
+        await Assertions.Expect(page.Locator("#exp-dataset-more")).ToBeHiddenAsync();
 
         // The schedule form lists the newest 500 too, and pages through the datasets API for older ones: filtered by
         // name, the oldest is picked (its columns with it) once loaded; cleared, the filter shows all 501.

@@ -540,10 +540,11 @@ function experimentsTable(list, empty = "No experiment yet.") {
 
 async function experimentsPage({ params, mount }) {
   const listPath = `/api/experiments?page=${pageOf(params)}&pageSize=${PAGE_SIZE}`;
-  const [experiments, datasets] = await Promise.all([api(listPath), api("/api/datasets?pageSize=500")]);
+  const [experiments, datasets] = await Promise.all([api(listPath), api(`/api/datasets?pageSize=${DATASET_PICKER_PAGE}`)]);
   const dsList = items(datasets);
-  // The form lists the newest 500 datasets; one named by the link (a dataset page's "New experiment") is read on its
-  // own when older, so the form starts on it rather than silently on the newest. One that is gone is said.
+  // The form lists the newest 500 datasets, and its picker pages through older ones; one named by the link (a dataset
+  // page's "New experiment") is read on its own when older, so the form starts on it rather than silently on the
+  // newest. One that is gone is said.
   const wanted = params.get("dataset");
   let wantedProblem = null;
   if (wanted && !dsList.some(d => String(d.id) === wanted)) {
@@ -553,6 +554,8 @@ async function experimentsPage({ params, mount }) {
     }
   }
   const fields = experimentFields(dsList, wanted, "exp");
+  const datasetField = fields.nodes[0];
+  datasetField.append(...datasetPicker(datasetField.querySelector("select"), dsList, datasets?.total ?? dsList.length, "exp"));
   const form = h("form", { class: "inline", id: "experiment-form" }, ...fields.nodes,
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Start experiment")));
   form.addEventListener("submit", async e => {
