@@ -46,8 +46,11 @@ internal sealed class JsonPredictBatch
 
     public int Predicted { get; private set; }
 
-    /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value).</summary>
-    public List<(float Bias, (int Group, float Value)[] Top)>? Explanations { get; private set; }
+    /// <summary>
+    /// Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value), or
+    /// why that row has none (<see cref="Overflow"/>).
+    /// </summary>
+    public List<(float Bias, (int Group, float Value)[] Top, string? Unavailable)>? Explanations { get; private set; }
 
     /// <summary>Per predicted row of a credit scorecard: its score in points (higher = safer); null for other models.</summary>
     public List<double>? Scores { get; private set; }
@@ -277,7 +280,7 @@ internal sealed class JsonPredictBatch
                 grouped![model.FeatureGroup[j]] += contributions[j];
             }
 
-            Explanations!.Add((bias, Top(grouped!, top)));
+            Explanations!.Add(Overflow(model, bias, grouped!) is { } why ? (0f, [], why) : (bias, Top(grouped!, top), null));
         }
 
         if (scorecard is not null)
@@ -288,6 +291,33 @@ internal sealed class JsonPredictBatch
         }
 
         Predicted++;
+    }
+
+    /// <summary>
+    /// Why a row's explanation cannot be given when a contribution (or the bias) is not a finite 32-bit float, null
+    /// otherwise. An input far outside the training data (carat 3e38 for a ridge coefficient in the thousands)
+    /// overflows coefficient × value to infinity while the prediction saturates to a finite value; JSON has no infinity,
+    /// so writing it failed the whole request, and no finite list of contributions adds up to such a row's score.
+    /// </summary>
+    internal static string? Overflow(ServedTabular model, float bias, ReadOnlySpan<float> grouped)
+    {
+        List<string>? names = null;
+        for (var g = 0; g < grouped.Length; g++)
+        {
+            if (!float.IsFinite(grouped[g]))
+            {
+                (names ??= []).Add($"'{model.GroupNames[g]}'");
+            }
+        }
+
+        const string Why = "beyond the range of a 32-bit float (an input far outside the training data), so no bias and contributions add up to this row's score";
+        return names switch
+        {
+            null when float.IsFinite(bias) => null,
+            null => $"the bias is {Why}",
+            [var one] => $"the contribution of {one} is {Why}",
+            _ => $"the contributions of {string.Join(", ", names)} are {Why}",
+        };
     }
 
     private static (int Group, float Value)[] Top(float[] contributions, int top)
@@ -547,9 +577,13 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                 writer.WriteNumber(ScoreName, Math.Round(scores[r], 2));
             }
 
-            if (batch.Explanations is { } explanations)
+            if (batch.Explanations?[r].Unavailable is { } rowWhy)
             {
-                var (bias, top) = explanations[r];
+                writer.WriteString(UnavailableName, rowWhy);
+            }
+            else if (batch.Explanations is { } explanations)
+            {
+                var (bias, top, _) = explanations[r];
                 writer.WriteStartObject(ExplanationName);
                 writer.WriteNumber(BiasName, bias);
                 writer.WriteStartArray(ContributionsName);

@@ -114,6 +114,13 @@ internal static partial class PredictionApi
         var contentType = context.Request.ContentType ?? "";
         if (contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
         {
+            if (explain == true)
+            {
+                // A CSV answer has one line per row and no place for contributions: it was answered without them, as if
+                // explain had not been asked for.
+                return Problem(400, "Invalid query parameter", "Query parameter 'explain': explanations are given for JSON rows only (Content-Type: application/json); a CSV body is scored without them.");
+            }
+
             return await PredictCsvAsync(served, context, metrics, cancellationToken);
         }
 

@@ -195,6 +195,69 @@ public sealed class PredictionApiTests
         }
     }
 
+    /// <summary>
+    /// A numeric input far outside the training range makes a linear model's contribution overflow a 32-bit float
+    /// (carat 3e38 times a ridge coefficient in the thousands): the row is still predicted, and instead of an
+    /// explanation it says which feature overflowed. Writing the infinite contribution failed the whole request with a
+    /// 500 (JSON has no infinity); the other rows keep their explanations, which add up to their values.
+    /// </summary>
+    [Fact]
+    public async Task Predict_ExplainWhereAContributionOverflows_PredictsAndSaysWhyForThatRowOnly()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = "100" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "diamonds", 1, "champion", await ServingModels.DiamondsRidgeAsync());
+        using var client = api.Client(key);
+        var rows = ServingModels.DiamondsRows(3);
+        rows[1]["carat"] = 3e38;
+
+        var predictions = await PredictionsAsync(client, "diamonds?explain=true", new { rows });
+        Assert.Equal(3, predictions.Length);
+        Assert.All(predictions, p => Assert.True(double.IsFinite(p.GetProperty("value").GetDouble())));
+        foreach (var r in new[] { 0, 2 })
+        {
+            var explanation = predictions[r].GetProperty("explanation");
+            var total = explanation.GetProperty("bias").GetDouble() + explanation.GetProperty("contributions").EnumerateArray().Sum(c => c.GetProperty("contribution").GetDouble());
+            Assert.Equal(predictions[r].GetProperty("value").GetDouble(), total, 1);
+            Assert.False(predictions[r].TryGetProperty("explanationUnavailable", out _));
+        }
+
+        Assert.False(predictions[1].TryGetProperty("explanation", out _));
+        Assert.Equal(
+            "the contribution of 'carat' is beyond the range of a 32-bit float (an input far outside the training data), so no bias and contributions add up to this row's score",
+            predictions[1].GetProperty("explanationUnavailable").GetString());
+    }
+
+    /// <summary>
+    /// Explanations are given for JSON rows only: <c>?explain=true</c> on a CSV body is a 400 that says so, rather than
+    /// the plain CSV answer as if explain had not been asked for.
+    /// </summary>
+    [Fact]
+    public async Task PredictCsv_WithExplain_Returns400SayingExplanationsAreForJsonRows()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        using var explained = await client.PostAsync("/api/models/credit/predict?explain=true", new StringContent(ServingModels.CreditSample(2), Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, explained.StatusCode);
+        var problem = await explained.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Query parameter 'explain': explanations are given for JSON rows only (Content-Type: application/json); a CSV body is scored without them.", problem.GetProperty("detail").GetString());
+
+        // explain=false, or none, scores the CSV as before.
+        foreach (var query in new[] { "?explain=false", "" })
+        {
+            using var plain = await client.PostAsync("/api/models/credit/predict" + query, new StringContent(ServingModels.CreditSample(2), Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+            Assert.Equal(3, (await plain.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+    }
+
     [Fact]
     public async Task Predict_ExplainOnAModelThatCannotExplain_PredictsAndSaysWhy()
     {
