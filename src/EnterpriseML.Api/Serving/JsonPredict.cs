@@ -52,6 +52,12 @@ internal sealed class JsonPredictBatch
     /// </summary>
     public List<(float Bias, (int Group, float Value)[] Top, string? Unavailable)>? Explanations { get; private set; }
 
+    /// <summary>Feature index → contribution group: per feature name, or per input column with <c>?explainBy=column</c>.</summary>
+    public int[] Group { get; private init; } = [];
+
+    /// <summary>The name of each contribution group (a feature name or an input column).</summary>
+    public string[] GroupNames { get; private init; } = [];
+
     /// <summary>Per predicted row of a credit scorecard: its score in points (higher = safer); null for other models.</summary>
     public List<double>? Scores { get; private set; }
 
@@ -62,9 +68,13 @@ internal sealed class JsonPredictBatch
     public string? ExplanationUnavailable { get; private set; }
 
     /// <summary>Parses and predicts <paramref name="body"/>; throws <see cref="JsonException"/> when it is not valid JSON.</summary>
-    public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top)
+    public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top, bool byColumn = false)
     {
-        var batch = new JsonPredictBatch(model.Model.OutputWidth);
+        var batch = new JsonPredictBatch(model.Model.OutputWidth)
+        {
+            Group = byColumn ? model.ColumnGroup : model.FeatureGroup,
+            GroupNames = byColumn ? model.ColumnNames : model.GroupNames,
+        };
         var engine = model.RentEngine();
         try
         {
@@ -137,7 +147,7 @@ internal sealed class JsonPredictBatch
         var problems = new string?[inputs.Count];
         var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
-        var grouped = explainer is null ? null : new float[model.GroupNames.Length];
+        var grouped = explainer is null ? null : new float[GroupNames.Length];
         var scorecard = model.Model.Predictor as Engine.Scenarios.Credit.ScorecardPredictor;
         if (scorecard is not null)
         {
@@ -277,10 +287,10 @@ internal sealed class JsonPredictBatch
             Array.Clear(grouped!);
             for (var j = 0; j < contributions!.Length; j++)
             {
-                grouped![model.FeatureGroup[j]] += contributions[j];
+                grouped![Group[j]] += contributions[j];
             }
 
-            Explanations!.Add(Overflow(model, bias, grouped!) is { } why ? (0f, [], why) : (bias, Top(grouped!, top), null));
+            Explanations!.Add(Overflow(GroupNames, bias, grouped!) is { } why ? (0f, [], why) : (bias, Top(grouped!, top), null));
         }
 
         if (scorecard is not null)
@@ -299,14 +309,14 @@ internal sealed class JsonPredictBatch
     /// overflows coefficient × value to infinity while the prediction saturates to a finite value; JSON has no infinity,
     /// so writing it failed the whole request, and no finite list of contributions adds up to such a row's score.
     /// </summary>
-    internal static string? Overflow(ServedTabular model, float bias, ReadOnlySpan<float> grouped)
+    internal static string? Overflow(string[] groupNames, float bias, ReadOnlySpan<float> grouped)
     {
         List<string>? names = null;
         for (var g = 0; g < grouped.Length; g++)
         {
             if (!float.IsFinite(grouped[g]))
             {
-                (names ??= []).Add($"'{model.GroupNames[g]}'");
+                (names ??= []).Add($"'{groupNames[g]}'");
             }
         }
 
@@ -529,7 +539,7 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     {
         var tabular = served.Tabular!;
         var schema = tabular.Model.Schema;
-        var names = tabular.GroupNames;
+        var names = batch.GroupNames;
         var k = batch.Width;
         var outputs = batch.Outputs;
         using var writer = new Utf8JsonWriter(buffer);
