@@ -318,6 +318,44 @@ public sealed class PredictionApiTests
             (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
+    /// <summary>Serving:ExplainTop outside [1, 100] stops the service at start, naming the setting; 1 and 100 start and bound the list.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("101")]
+    [InlineData("-5")]
+    public async Task ExplainTop_OutOfRange_RefusedAtStart(string value)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "explaintop");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = value });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => api.Client());
+        Assert.Contains("ExplainTop", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    public async Task ExplainTop_AtItsBounds_ListsAtMostThatManyContributions(int top)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "explaintop");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = top.ToString(CultureInfo.InvariantCulture) });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "lr", 1, "champion", await ServingModels.CreditLogisticAsync());
+        using var client = api.Client(key);
+        var predictions = await PredictionsAsync(client, "lr?explain=true", new { rows = ServingModels.CreditRows(3) });
+        var counts = predictions.Select(p => p.GetProperty("explanation").GetProperty("contributions").GetArrayLength()).ToArray();
+        Assert.All(counts, c => Assert.InRange(c, 1, top));
+        if (top == 1)
+        {
+            Assert.All(counts, c => Assert.Equal(1, c));
+        }
+        else
+        {
+            // A credit row has about twenty non-zero contributions: all of them are listed under a bound of 100.
+            Assert.All(counts, c => Assert.InRange(c, 15, 100));
+        }
+    }
+
     [Fact]
     public async Task Predict_ExplainOnAModelThatCannotExplain_PredictsAndSaysWhy()
     {
