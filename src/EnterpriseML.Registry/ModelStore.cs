@@ -15,6 +15,9 @@ public sealed class ModelVersionRecord
 
     public string ArtifactSha256 { get; init; } = "";
 
+    /// <summary>The size of the stored artifact in bytes.</summary>
+    public long ArtifactBytes { get; init; }
+
     public string Metrics { get; init; } = "";
 
     public string Parameters { get; init; } = "";
@@ -65,7 +68,7 @@ public enum VersionDeleteOutcome
 /// <summary>Named models, their versions and the champion/candidate/archived lifecycle with an audit history.</summary>
 public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
 {
-    private const string VersionColumns = "model_name AS ModelName, version AS Version, stage AS Stage, artifact_sha256 AS ArtifactSha256, metrics AS Metrics, parameters AS Parameters, leaderboard AS Leaderboard, lineage AS Lineage, created_at AS CreatedAt";
+    private const string VersionColumns = "model_name AS ModelName, version AS Version, stage AS Stage, artifact_sha256 AS ArtifactSha256, CAST(LENGTH(artifact) AS BIGINT) AS ArtifactBytes, metrics AS Metrics, parameters AS Parameters, leaderboard AS Leaderboard, lineage AS Lineage, created_at AS CreatedAt";
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -106,7 +109,7 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
             "INSERT INTO model_versions (tenant_id, model_name, version, stage, artifact, artifact_sha256, metrics, parameters, leaderboard, lineage, created_at) VALUES (@tenantId, @modelName, @version, @stage, @artifact, @sha, @metrics, @parameters, @leaderboard, @lineage, @now)",
             new { tenantId, modelName, version, stage, artifact, sha, metrics, parameters, leaderboard, lineage, now }, tx, cancellationToken: cancellationToken));
         await HistoryAsync(c, tx, tenantId, modelName, version, null, stage, changedBy, stage == "champion" ? "first version of the model" : "new version", cancellationToken);
-        var stored = new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
+        var stored = new ModelVersionRecord { ModelName = modelName, Version = version, Stage = stage, ArtifactSha256 = sha, ArtifactBytes = artifact.LongLength, Metrics = metrics, Parameters = parameters, Leaderboard = leaderboard, Lineage = lineage, CreatedAt = now };
         if (beforeCommit is not null)
         {
             await beforeCommit(c, tx, stored, cancellationToken);

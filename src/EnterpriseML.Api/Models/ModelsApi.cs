@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EnterpriseML.Api.Models;
 
-public sealed record ModelVersionResponse(long Version, string Stage, JsonNode? Metrics, JsonNode? Parameters, JsonNode? Lineage, JsonNode? Leaderboard, string ArtifactSha256, long CreatedAt);
+public sealed record ModelVersionResponse(long Version, string Stage, JsonNode? Metrics, JsonNode? Parameters, JsonNode? Lineage, JsonNode? Leaderboard, string ArtifactSha256, long CreatedAt)
+{
+    /// <summary>The size of the version's stored artifact (the model file) in bytes; <see cref="ArtifactSha256"/> is its SHA-256.</summary>
+    public long ArtifactBytes { get; init; }
+}
 
 public sealed record StageChangeResponse(long Version, string? From, string To, string Who, string? Why, long When);
 
@@ -63,7 +67,7 @@ internal static class ModelsApi
         var history = await models.HistoryAsync(tenant, name, cancellationToken);
         return TypedResults.Ok(new ModelResponse(
             name, versions.FirstOrDefault(v => v.Stage == "champion")?.Version,
-            [.. versions.Select(v => new ModelVersionResponse(v.Version, v.Stage, Parse(v.Metrics), Parse(v.Parameters), Parse(v.Lineage), Parse(v.Leaderboard), v.ArtifactSha256, v.CreatedAt))],
+            [.. versions.Select(v => new ModelVersionResponse(v.Version, v.Stage, Parse(v.Metrics), Parse(v.Parameters), Parse(v.Lineage), Parse(v.Leaderboard), v.ArtifactSha256, v.CreatedAt) { ArtifactBytes = v.ArtifactBytes })],
             [.. history.Select(h => new StageChangeResponse(h.Version, h.FromStage, h.ToStage, h.ChangedBy, h.Reason, h.ChangedAt))]));
     }
 

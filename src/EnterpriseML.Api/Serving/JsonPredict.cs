@@ -46,8 +46,17 @@ internal sealed class JsonPredictBatch
 
     public int Predicted { get; private set; }
 
-    /// <summary>Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value).</summary>
-    public List<(float Bias, (int Group, float Value)[] Top)>? Explanations { get; private set; }
+    /// <summary>
+    /// Per predicted row with <c>?explain=true</c>: the bias and the top contributions (feature-name group, value), or
+    /// why that row has none (<see cref="Overflow"/>).
+    /// </summary>
+    public List<(float Bias, (int Group, float Value)[] Top, string? Unavailable)>? Explanations { get; private set; }
+
+    /// <summary>Feature index → contribution group: per feature name, or per input column with <c>?explainBy=column</c>.</summary>
+    public int[] Group { get; private init; } = [];
+
+    /// <summary>The name of each contribution group (a feature name or an input column).</summary>
+    public string[] GroupNames { get; private init; } = [];
 
     /// <summary>Per predicted row of a credit scorecard: its score in points (higher = safer); null for other models.</summary>
     public List<double>? Scores { get; private set; }
@@ -59,9 +68,13 @@ internal sealed class JsonPredictBatch
     public string? ExplanationUnavailable { get; private set; }
 
     /// <summary>Parses and predicts <paramref name="body"/>; throws <see cref="JsonException"/> when it is not valid JSON.</summary>
-    public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top)
+    public static JsonPredictBatch Run(ReadOnlySequence<byte> body, ServedTabular model, int maxRows, bool explain, int top, bool byColumn = false)
     {
-        var batch = new JsonPredictBatch(model.Model.OutputWidth);
+        var batch = new JsonPredictBatch(model.Model.OutputWidth)
+        {
+            Group = byColumn ? model.ColumnGroup : model.FeatureGroup,
+            GroupNames = byColumn ? model.ColumnNames : model.GroupNames,
+        };
         var engine = model.RentEngine();
         try
         {
@@ -134,7 +147,7 @@ internal sealed class JsonPredictBatch
         var problems = new string?[inputs.Count];
         var explainer = explain ? model.Explainer : null;
         var contributions = explainer is null ? null : new float[model.Model.Predictor.FeatureCount];
-        var grouped = explainer is null ? null : new float[model.GroupNames.Length];
+        var grouped = explainer is null ? null : new float[GroupNames.Length];
         var scorecard = model.Model.Predictor as Engine.Scenarios.Credit.ScorecardPredictor;
         if (scorecard is not null)
         {
@@ -274,10 +287,10 @@ internal sealed class JsonPredictBatch
             Array.Clear(grouped!);
             for (var j = 0; j < contributions!.Length; j++)
             {
-                grouped![model.FeatureGroup[j]] += contributions[j];
+                grouped![Group[j]] += contributions[j];
             }
 
-            Explanations!.Add((bias, Top(grouped!, top)));
+            Explanations!.Add(Overflow(GroupNames, bias, grouped!) is { } why ? (0f, [], why) : (bias, Top(grouped!, top), null));
         }
 
         if (scorecard is not null)
@@ -288,6 +301,33 @@ internal sealed class JsonPredictBatch
         }
 
         Predicted++;
+    }
+
+    /// <summary>
+    /// Why a row's explanation cannot be given when a contribution (or the bias) is not a finite 32-bit float, null
+    /// otherwise. An input far outside the training data (carat 3e38 for a ridge coefficient in the thousands)
+    /// overflows coefficient × value to infinity while the prediction saturates to a finite value; JSON has no infinity,
+    /// so writing it failed the whole request, and no finite list of contributions adds up to such a row's score.
+    /// </summary>
+    internal static string? Overflow(string[] groupNames, float bias, ReadOnlySpan<float> grouped)
+    {
+        List<string>? names = null;
+        for (var g = 0; g < grouped.Length; g++)
+        {
+            if (!float.IsFinite(grouped[g]))
+            {
+                (names ??= []).Add($"'{groupNames[g]}'");
+            }
+        }
+
+        const string Why = "beyond the range of a 32-bit float (an input far outside the training data), so no bias and contributions add up to this row's score";
+        return names switch
+        {
+            null when float.IsFinite(bias) => null,
+            null => $"the bias is {Why}",
+            [var one] => $"the contribution of {one} is {Why}",
+            _ => $"the contributions of {string.Join(", ", names)} are {Why}",
+        };
     }
 
     private static (int Group, float Value)[] Top(float[] contributions, int top)
@@ -499,7 +539,7 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
     {
         var tabular = served.Tabular!;
         var schema = tabular.Model.Schema;
-        var names = tabular.GroupNames;
+        var names = batch.GroupNames;
         var k = batch.Width;
         var outputs = batch.Outputs;
         using var writer = new Utf8JsonWriter(buffer);
@@ -547,9 +587,13 @@ internal sealed class PredictionsResult(ServedModel served, JsonPredictBatch bat
                 writer.WriteNumber(ScoreName, Math.Round(scores[r], 2));
             }
 
-            if (batch.Explanations is { } explanations)
+            if (batch.Explanations?[r].Unavailable is { } rowWhy)
             {
-                var (bias, top) = explanations[r];
+                writer.WriteString(UnavailableName, rowWhy);
+            }
+            else if (batch.Explanations is { } explanations)
+            {
+                var (bias, top, _) = explanations[r];
                 writer.WriteStartObject(ExplanationName);
                 writer.WriteNumber(BiasName, bias);
                 writer.WriteStartArray(ContributionsName);

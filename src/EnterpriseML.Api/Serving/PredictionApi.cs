@@ -100,8 +100,13 @@ internal static partial class PredictionApi
     }
 
     private static async Task<IResult> PredictAsync(
-        string name, int? version, bool? explain, HttpContext context, ServedModelCache cache, ServingOptions options, ServingMetrics metrics, CancellationToken cancellationToken)
+        string name, int? version, bool? explain, string? explainBy, HttpContext context, ServedModelCache cache, ServingOptions options, ServingMetrics metrics, CancellationToken cancellationToken)
     {
+        if (explainBy is not (null or "feature" or "column"))
+        {
+            return Problem(400, "Invalid query parameter", $"Query parameter 'explainBy': '{explainBy}' is not one of feature (the default: contributions per feature the model sees) or column (per input column).");
+        }
+
         var caller = context.Caller();
         var served = await cache.GetAsync(caller.TenantId, name, version, cancellationToken);
         if (served?.Pipeline is null)
@@ -114,6 +119,13 @@ internal static partial class PredictionApi
         var contentType = context.Request.ContentType ?? "";
         if (contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
         {
+            if (explain == true)
+            {
+                // A CSV answer has one line per row and no place for contributions: it was answered without them, as if
+                // explain had not been asked for.
+                return Problem(400, "Invalid query parameter", "Query parameter 'explain': explanations are given for JSON rows only (Content-Type: application/json); a CSV body is scored without them.");
+            }
+
             return await PredictCsvAsync(served, context, metrics, cancellationToken);
         }
 
@@ -140,7 +152,7 @@ internal static partial class PredictionApi
         JsonPredictBatch batch;
         try
         {
-            batch = JsonPredictBatch.Run(read.Buffer, served.Tabular!, options.MaxBatchRows, explain == true, options.ExplainTop);
+            batch = JsonPredictBatch.Run(read.Buffer, served.Tabular!, options.MaxBatchRows, explain == true, options.ExplainTop, explainBy == "column");
         }
         catch (JsonException e)
         {

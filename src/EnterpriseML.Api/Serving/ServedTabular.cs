@@ -35,26 +35,10 @@ internal sealed class ServedTabular
         SchemaInputs = [.. model.Schema.Inputs.Select(i => i.Name)];
 
         // Explanations are reported per feature name: an ensemble's members each featurise the same columns, so
-        // the same name stands at several indices and their contributions add up.
-        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
-        var features = model.Features.Features;
-        FeatureGroup = new int[features.Length];
-        for (var j = 0; j < features.Length; j++)
-        {
-            if (!groups.TryGetValue(features[j].Name, out var g))
-            {
-                g = groups.Count;
-                groups[features[j].Name] = g;
-            }
-
-            FeatureGroup[j] = g;
-        }
-
-        GroupNames = new string[groups.Count];
-        foreach (var (name, g) in groups)
-        {
-            GroupNames[g] = name;
-        }
+        // the same name stands at several indices and their contributions add up. With ?explainBy=column, per input
+        // column: every feature made from one column (its one-hot levels, missing indicator, n-grams) adds up too.
+        (FeatureGroup, GroupNames) = Groups([.. model.Features.Features.Select(f => f.Name)]);
+        (ColumnGroup, ColumnNames) = Groups(model.Features.FeatureColumns);
 
         var predictor = model.Predictor as Engine.Trainers.IExplainablePredictor;
         Explainer = predictor is { CanExplain: true } ? predictor : null;
@@ -76,6 +60,12 @@ internal sealed class ServedTabular
     /// <summary>The distinct feature names, in first-seen order.</summary>
     public string[] GroupNames { get; }
 
+    /// <summary>Feature index → index into <see cref="ColumnNames"/> (features made from one input column share a group).</summary>
+    public int[] ColumnGroup { get; }
+
+    /// <summary>The input columns that features are made from, in first-seen order.</summary>
+    public string[] ColumnNames { get; }
+
     /// <summary>The model's explainer, or null when it cannot explain (see <see cref="WhyNoExplanation"/>).</summary>
     public Engine.Trainers.IExplainablePredictor? Explainer { get; }
 
@@ -96,6 +86,31 @@ internal sealed class ServedTabular
 
     /// <summary>Class names as CSV fields (quoted when needed), UTF-8.</summary>
     public byte[][] CsvClassNames { get; }
+
+    /// <summary>Index → group (equal keys share one, numbered in first-seen order) and each group's key.</summary>
+    private static (int[] Group, string[] Names) Groups(string[] keys)
+    {
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var group = new int[keys.Length];
+        for (var j = 0; j < keys.Length; j++)
+        {
+            if (!groups.TryGetValue(keys[j], out var g))
+            {
+                g = groups.Count;
+                groups[keys[j]] = g;
+            }
+
+            group[j] = g;
+        }
+
+        var names = new string[groups.Count];
+        foreach (var (name, g) in groups)
+        {
+            names[g] = name;
+        }
+
+        return (group, names);
+    }
 
     /// <summary>The engine input index of a column, or -1.</summary>
     public int IndexOf(ReadOnlySpan<char> column) => _inputLookup.TryGetValue(column, out var i) ? i : -1;

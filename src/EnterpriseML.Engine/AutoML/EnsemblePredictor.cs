@@ -49,11 +49,15 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             _widestMember = Math.Max(_widestMember, m.Predictor.FeatureCount);
         }
 
-        var unexplained = members.Select(m => m.Predictor).Where(p => p is not IExplainablePredictor { CanExplain: true }).ToList();
+        // Each member that cannot explain is named by its place and kind, with its own reason: "TextLinear has no
+        // per-feature contributions" named a class, not which member, and dropped the member's own explanation.
+        var unexplained = members.Select((m, i) => (Index: i, m.Predictor)).Where(m => m.Predictor is not IExplainablePredictor { CanExplain: true }).ToList();
         CanExplain = unexplained.Count == 0;
         WhyNot = CanExplain
             ? null
-            : $"an ensemble explains only when every member does, and {string.Join(", ", unexplained.Select(p => p.GetType().Name.Replace("Predictor", "", StringComparison.Ordinal).Replace("Model", "", StringComparison.Ordinal)).Distinct())} has no per-feature contributions";
+            : "an ensemble explains only when every member does, and " + string.Join("; ", unexplained.Select(m =>
+                $"member {m.Index + 1} of {members.Length} ({m.Predictor.GetType().Name.Replace("Predictor", "", StringComparison.Ordinal).Replace("Model", "", StringComparison.Ordinal)}) cannot: "
+                + ((m.Predictor as IExplainablePredictor)?.WhyNot ?? "it has no per-feature contributions")));
     }
 
     public bool CanExplain { get; }

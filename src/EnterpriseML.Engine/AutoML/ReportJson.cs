@@ -169,6 +169,9 @@ public static class ReportJson
     {
         var t = row.Trial;
         json.WriteNumber("rank", row.Rank);
+        // The trial's index, as the trial log and the experiment's trials number it: what ties a stored model version's
+        // leaderboard (and winner) to the trials that produced it. An ensemble's members are named candidate#index.
+        json.WriteNumber("trial", t.Index);
         json.WriteString("candidate", t.Candidate);
         json.WriteString("kind", Kind(t.Kind));
         json.WriteString("trainer", t.Trainer);

@@ -83,6 +83,15 @@ public sealed class FittedFeaturePipeline
         DenseWidth = denseInfos.Count;
         SparseWidth = sparseInfos.Count;
         Features = [.. denseInfos, .. sparseInfos];
+        FeatureColumns = new string[Features.Length];
+        for (var i = 0; i < featurizers.Length; i++)
+        {
+            var denseEnd = i + 1 < featurizers.Length ? _denseOffsets[i + 1] : DenseWidth;
+            var sparseEnd = i + 1 < featurizers.Length ? _sparseOffsets[i + 1] : SparseWidth;
+            Array.Fill(FeatureColumns, featurizers[i].Column, _denseOffsets[i], denseEnd - _denseOffsets[i]);
+            Array.Fill(FeatureColumns, featurizers[i].Column, DenseWidth + _sparseOffsets[i], sparseEnd - _sparseOffsets[i]);
+        }
+
         HasText = featurizers.Any(f => f is TextFeaturizer);
 
         // One entry per column even when two featurizers read it (an ensemble's members side by side).
@@ -104,6 +113,12 @@ public sealed class FittedFeaturePipeline
 
     /// <summary>Every output feature: dense first, then sparse.</summary>
     public FeatureInfo[] Features { get; }
+
+    /// <summary>
+    /// The input column each of <see cref="Features"/> is made from (<c>purpose=car</c>, <c>purpose=(other)</c> and, for a
+    /// tree model, <c>purpose</c> all come from <c>purpose</c>; <c>note:w:not good</c> from <c>note</c>), same order.
+    /// </summary>
+    public string[] FeatureColumns { get; }
 
     public int DenseWidth { get; }
 

@@ -108,7 +108,8 @@ public sealed class EnsembleModelTests
         var explainer = Assert.IsAssignableFrom<IExplainablePredictor>(ensemble.Predictor);
 
         Assert.False(explainer.CanExplain);
-        Assert.Contains("TextLinear has no per-feature contributions", explainer.WhyNot, StringComparison.Ordinal);
+        // Which member cannot, and its own reason.
+        Assert.Equal($"an ensemble explains only when every member does, and member 2 of 2 (TextLinear) cannot: {lexicon.WhyNot}", explainer.WhyNot);
         var engine = ensemble.CreateEngine();
         Models.ModelTestData.SetRow(engine, test.Features, 0);
         var e = Assert.Throws<NotSupportedException>(() => explainer.Explain(engine.Featurize(), new float[ensemble.Predictor.FeatureCount]));

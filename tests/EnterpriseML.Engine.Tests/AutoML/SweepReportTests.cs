@@ -168,6 +168,35 @@ public sealed class SweepReportTests
     }
 
     /// <summary>
+    /// Each leaderboard row and the winner name their trial by the trial log's index (the experiment's trial number),
+    /// with the same candidate and score there: a stored version's leaderboard says which trials produced it. The rows
+    /// had no trial number, so two trials of one candidate could not be told apart.
+    /// </summary>
+    [Fact]
+    public async Task Json_LeaderboardRowsAndWinner_NameTheirTrialInTheTrialLog()
+    {
+        var (report, _) = await BuildAsync();
+        using var doc = JsonDocument.Parse(ReportJson.ToJson(report, includeTrials: true));
+        var root = doc.RootElement;
+        var log = root.GetProperty("trialLog").EnumerateArray().ToDictionary(t => t.GetProperty("index").GetInt32());
+        var rows = root.GetProperty("leaderboard").EnumerateArray().Append(root.GetProperty("winner")).ToArray();
+        foreach (var row in rows)
+        {
+            var trial = row.GetProperty("trial").GetInt32();
+            if (row.GetProperty("trainer").GetString() == EnsembleCandidate.TrainerName && !log.ContainsKey(trial))
+            {
+                continue;
+            }
+
+            var entry = log[trial];
+            Assert.Equal(entry.GetProperty("candidate").GetString(), row.GetProperty("candidate").GetString());
+            Assert.Equal(entry.GetProperty("validationScore").GetRawText(), row.GetProperty("validationScore").GetRawText());
+        }
+
+        Assert.Equal(rows.Length - 1, root.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("trial").GetInt32()).Distinct().Count());
+    }
+
+    /// <summary>
     /// A holdout has one fold, so a trial's score has no spread: the report says none (null, –) rather than 0.000,
     /// which read as a perfectly stable score. Under k-fold CV the spread over the folds is reported.
     /// </summary>

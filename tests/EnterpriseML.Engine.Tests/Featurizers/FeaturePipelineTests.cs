@@ -22,6 +22,35 @@ public sealed class FeaturePipelineTests
         throw new KeyNotFoundException(name);
     }
 
+    /// <summary>
+    /// Each feature names the input column it is made from, for linear featurisation (one-hot levels, missing indicators,
+    /// n-grams, date parts) and tree featurisation alike, and for two pipelines side by side as an ensemble joins them
+    /// (dense features of both first, then sparse): what lets an explanation add up per input column.
+    /// </summary>
+    [Fact]
+    public void FeatureColumns_EveryFeature_NamesTheInputColumnItIsMadeFrom()
+    {
+        var table = Trainers.MixedTable.Features;
+        var linear = FeaturePipeline.Fit(table, FeaturizerOptions.Linear);
+        var trees = FeaturePipeline.Fit(table, FeaturizerOptions.Trees);
+        foreach (var pipeline in new[] { linear, trees, FittedFeaturePipeline.Concat([linear, trees]) })
+        {
+            Assert.Equal(pipeline.Features.Length, pipeline.FeatureColumns.Length);
+            for (var j = 0; j < pipeline.Features.Length; j++)
+            {
+                var (name, column) = (pipeline.Features[j].Name, pipeline.FeatureColumns[j]);
+                Assert.True(name == column || (name.StartsWith(column, StringComparison.Ordinal) && name[column.Length] is '=' or ':' or '.' or '#'),
+                    $"feature {j} '{name}' is said to come from column '{column}'");
+            }
+
+            Assert.Equal(pipeline.InputColumns.Select(c => c.Name).Order(StringComparer.Ordinal), pipeline.FeatureColumns.Distinct().Order(StringComparer.Ordinal));
+        }
+
+        Assert.Contains(linear.Features.Select((f, j) => (f.Name, Column: linear.FeatureColumns[j])), f => f.Name != f.Column && f.Name.Contains(":w:", StringComparison.Ordinal));
+        var joined = FittedFeaturePipeline.Concat([linear, trees]);
+        Assert.Equal([.. linear.FeatureColumns[..linear.DenseWidth], .. trees.FeatureColumns[..trees.DenseWidth], .. linear.FeatureColumns[linear.DenseWidth..], .. trees.FeatureColumns[trees.DenseWidth..]], joined.FeatureColumns);
+    }
+
     [Fact]
     public void Numeric_MissingInTraining_ImputesMedianAndAddsIndicator()
     {

@@ -113,6 +113,54 @@ internal static class ServingModels
         }
     }
 
+    /// <summary>Ridge regression of price on all of tabular-diamonds, trained with the real <c>eml train</c>; path cached per process.</summary>
+    public static async Task<string> DiamondsRidgeAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (Trained.TryGetValue("diamonds-ridge", out var existing))
+            {
+                return existing;
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"eml-serving-diamonds-ridge-{Guid.NewGuid():N}.eml");
+            var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+                ["train", "--train", TestPaths.Dataset("tabular-diamonds.csv"), "--label", "price", "--trainer", "ridge", "--seed", "7", "--threads", "1", "--save", path, "--json"]);
+            Assert.True(code == 0, $"eml train failed ({code}): {stdout}\n{stderr}");
+            Trained["diamonds-ridge"] = path;
+            return path;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of tabular-diamonds as JSON objects (numbers as numbers, quotes dropped, price left out).</summary>
+    public static List<Dictionary<string, object>> DiamondsRows(int rows)
+    {
+        var lines = File.ReadLines(TestPaths.Dataset("tabular-diamonds.csv")).Take(rows + 1).ToArray();
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToArray();
+        var result = new List<Dictionary<string, object>>();
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = line.Split(',');
+            var row = new Dictionary<string, object>(StringComparer.Ordinal);
+            for (var j = 0; j < header.Length; j++)
+            {
+                if (header[j] != "price")
+                {
+                    row[header[j]] = double.TryParse(cells[j], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : cells[j].Trim('"');
+                }
+            }
+
+            result.Add(row);
+        }
+
+        return result;
+    }
+
     /// <summary>An item-kNN recommender on the scotch implicit-feedback data.</summary>
     public static Task<string> ScotchItemKnnAsync() => TrainAsync("item-knn", "--task", "recommendation");
 
