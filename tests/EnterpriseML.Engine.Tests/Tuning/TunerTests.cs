@@ -137,6 +137,33 @@ public sealed class TunerTests
         }
     }
 
+    /// <summary>
+    /// Whatever the kind, a space of one configuration gets that configuration once, then nothing: after proposing it,
+    /// or after a trial of it was reported without asking (a sweep that starts at the defaults). Before, every kind but
+    /// the grid kept proposing other unit points of the same configuration.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Create_SpaceOfOneConfiguration_ProposesItOnce(TunerKind kind)
+    {
+        var space = new SearchSpace(SearchParameter.Int("A", 3, 3, 3), SearchParameter.Choice("B", ["x"], "x"));
+
+        var asked = Tuners.Create(kind, space, seed: 1);
+        var point = asked.Propose();
+        Assert.NotNull(point);
+        Assert.Equal("A=3 B=x", space.ToParameters(point).ToString());
+        asked.Update(new TunerObservation(point, 0.5, 1, true));
+        Assert.Null(asked.Propose());
+
+        var told = Tuners.Create(kind, space, seed: 1);
+        told.Update(new TunerObservation(space.DefaultPoint(), 0.5, 1, true));
+        Assert.Null(told.Propose());
+
+        var empty = Tuners.Create(kind, SearchSpace.Empty, seed: 1);
+        Assert.Empty(Assert.IsType<double[]>(empty.Propose()));
+        Assert.Null(empty.Propose());
+    }
+
     [Fact]
     public void SearchParameter_IntRangeBeyondIntMaxValueValues_KeepsItsGridSteps()
     {
