@@ -53,29 +53,43 @@ internal static class RecommendationTraining
         }
         catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
         {
-            Console.Error.WriteLine($"eml: error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {CliErrors.Describe(ex)}");
             return Task.FromResult(2);
         }
     }
 
     /// <summary>
     /// Every column the interactions are read from must be in each file's header: an error in the CLI's words, naming
-    /// the option, the file and its columns, before the rows are read. <paramref name="timestampOption"/> is how the
-    /// command names the timestamp column (<c>--timestamp</c> in <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
+    /// the option, the file and its columns, before the rows are read. Each role needs its own column: one column named
+    /// twice (<c>--user</c> and <c>--item</c> both <c>respondent</c>) is an error naming both options.
+    /// <paramref name="timestampOption"/> is how the command names the timestamp column (<c>--timestamp</c> in
+    /// <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
     /// </summary>
     internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp", CsvOptions? limits = null)
     {
+        (string Option, string? Name)[] roles =
+        [
+            ("--user", columns.User), ("--item", columns.Item), ("--label", columns.Rating), (timestampOption, columns.Timestamp),
+            ("--set weight", columns.Weight), ("--set segment", columns.Segment),
+        ];
+        for (var i = 0; i < roles.Length; i++)
+        {
+            for (var j = i + 1; j < roles.Length; j++)
+            {
+                if (roles[i].Name is not null && string.Equals(roles[i].Name, roles[j].Name, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"{roles[i].Option} and {roles[j].Option} both name the column '{roles[i].Name}'; each needs a column of its own.");
+                }
+            }
+        }
+
         var first = true;
         foreach (var path in paths)
         {
             using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"), limits);
             first = false;
             var names = reader.ColumnNames;
-            foreach (var (option, name) in new[]
-            {
-                ("--user", columns.User), ("--item", columns.Item), ("--label", columns.Rating), (timestampOption, columns.Timestamp),
-                ("--set weight", columns.Weight), ("--set segment", columns.Segment),
-            })
+            foreach (var (option, name) in roles)
             {
                 if (name is not null && !names.Contains(name))
                 {
@@ -87,6 +101,12 @@ internal static class RecommendationTraining
 
     private static int Run(RecommendationTrainRequest request, TextWriter output, CancellationToken cancellationToken)
     {
+        if (request.Save is not null)
+        {
+            // Before any reading or training, as the tabular --save is.
+            CliPaths.Output(request.Save, "--save");
+        }
+
         var settings = RecommendationSettings.Parse(request.Settings);
         var columns = new InteractionColumns(request.User, request.Item, request.Label,
             request.Timestamp ?? settings.Take("timestamp"), request.Weight ?? settings.Take("weight"), request.Segment ?? settings.Take("segment"));

@@ -1,0 +1,138 @@
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>eml recommend</c> and the recommendation runs of <c>eml train</c> and <c>eml automl</c> as a user meets them, in
+/// a real process: a path that cannot be used, an option of another mode, a column named for two roles. Each is one
+/// line <c>eml: error: ...</c> naming the option, exit code 2, empty standard output and no file left behind.
+/// </summary>
+public sealed class RecommendCliErrorTests : IDisposable
+{
+    private static readonly string Scotch = TestPaths.Dataset("recsys-scotch-implicit.csv");
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-cli-recommend-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private async Task<string> PopularityModelAsync()
+    {
+        var model = Path.Combine(_directory, "pop.eml");
+        var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", model, "--json"]);
+        Assert.True(code == 0, stderr);
+        return model;
+    }
+
+    private static async Task AssertErrorAsync(string expected, params string[] arguments)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, arguments);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("eml: error: " + expected, stderr.Trim());
+    }
+
+    /// <summary>
+    /// A directory given as the model or the output file, and an output below a file, are refused naming the option.
+    /// Before, the first two said "Access to the path ... is denied." and the third "Could not find a part of the path".
+    /// </summary>
+    [Fact]
+    public async Task Recommend_DirectoryOrPathBelowAFile_ErrorNamesTheOption_NothingWritten()
+    {
+        var model = await PopularityModelAsync();
+        var directory = Directory.CreateDirectory(Path.Combine(_directory, "folder")).FullName;
+        var belowFile = Path.Combine(model, "all.csv");
+
+        await AssertErrorAsync($"--model '{directory}' is a directory; --model names a file to read.",
+            "recommend", "--model", directory, "--user", "1");
+        await AssertErrorAsync($"--output '{directory}' is a directory; --output names the file to write.",
+            "recommend", "--model", model, "--all-users", "--output", directory);
+        await AssertErrorAsync($"--output '{belowFile}': '{model}' is a file, so nothing can be written below it.",
+            "recommend", "--model", model, "--all-users", "--output", belowFile);
+
+        Assert.Empty(Directory.GetFileSystemEntries(directory));
+        Assert.Equal(["pop.eml"], Directory.GetFileSystemEntries(_directory).Select(Path.GetFileName).Where(n => n != "folder"));
+    }
+
+    /// <summary>
+    /// <c>--all-users</c> creates the output's missing directories, as every other output of the CLI does, and leaves
+    /// only the finished file. Before, it failed with "Could not find a part of the path".
+    /// </summary>
+    [Fact]
+    public async Task Recommend_AllUsersIntoNewDirectories_WritesTheFileAndNothingElse()
+    {
+        var model = await PopularityModelAsync();
+        var output = Path.Combine(_directory, "new", "deeper", "all.csv");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--all-users", "--output", output, "--top", "2", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("{\"users\":2218,\"rows\":", stdout.Trim(), StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal("user,rank,item,score", lines[0]);
+        Assert.Equal(1 + (2 * 2218), lines.Length);
+        Assert.Equal(["all.csv"], Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
+    }
+
+    /// <summary>
+    /// An option that only another mode reads is an error, not dropped without a word: <c>--output</c> with
+    /// <c>--user</c> had printed to the terminal and written no file. An empty item list would have allowed nothing.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_OptionOfAnotherModeOrAnEmptyItemList_IsAnError()
+    {
+        var model = await PopularityModelAsync();
+        var output = Path.Combine(_directory, "recs.csv");
+
+        await AssertErrorAsync("--output applies to --all-users only; --user and --similar-to print to standard output.",
+            "recommend", "--model", model, "--user", "1", "--output", output);
+        await AssertErrorAsync("--threads applies to --all-users only.",
+            "recommend", "--model", model, "--similar-to", "Chivas.Regal", "--threads", "2");
+        await AssertErrorAsync("--segment applies to --user only: it picks the cold-start fallback's ranking for that user.",
+            "recommend", "--model", model, "--similar-to", "Chivas.Regal", "--segment", "north");
+        await AssertErrorAsync("--include-items ',' names no item id; give one or more, comma-separated.",
+            "recommend", "--model", model, "--user", "1", "--include-items", ",");
+        Assert.False(File.Exists(output));
+    }
+
+    /// <summary>Item ids the model does not know get a warning: a typo had silently emptied an allow-list.</summary>
+    [Fact]
+    public async Task Recommend_UnknownItemIds_WarnAndStillAnswer()
+    {
+        var model = await PopularityModelAsync();
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--user", "nobody", "--include-items", "Chivas.Regal,Chivas.Regall", "--json"]);
+
+        Assert.Equal(0, code);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"nobody\",\"fallback\":true,\"items\":[{\"item\":\"Chivas.Regal\",\"score\":572}]}", stdout.Trim());
+        Assert.Equal("eml: warning: --include-items: the model has no item 'Chivas.Regall'.", stderr.Trim());
+    }
+
+    /// <summary>
+    /// One column for two roles is an error naming both options. Before, <c>eml train</c> trained on user = item and
+    /// reported zeros, and <c>eml automl</c> failed with "column 'brand' is set to Numeric".
+    /// </summary>
+    [Fact]
+    public async Task TrainAndAutoMl_OneColumnForTwoRoles_ErrorNamesBothOptions()
+    {
+        await AssertErrorAsync("--user and --item both name the column 'respondent'; each needs a column of its own.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "respondent", "--trainer", "popularity");
+        await AssertErrorAsync("--item and --label both name the column 'brand'; each needs a column of its own.",
+            "automl", "--scenario", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--label", "brand", "--max-trials", "1");
+    }
+
+    /// <summary>
+    /// A recommendation <c>--save</c> that names a directory is refused before training, as the tabular one is, and an
+    /// engine argument error carries no C# parameter name. Before: "Cannot write '...': Is a directory" after
+    /// training, and "... pass a rating column. (Parameter 'train')".
+    /// </summary>
+    [Fact]
+    public async Task TrainRecommendation_SaveIsADirectoryOrNoRatings_PreciseError()
+    {
+        await AssertErrorAsync($"--save '{_directory}' is a directory; --save names the file to write.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", _directory);
+        await AssertErrorAsync("Matrix factorisation needs at least one explicit rating; pass a rating column.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "matrix-factorization");
+    }
+}
