@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Recommendation;
 
@@ -164,7 +165,8 @@ internal sealed class RecommendCommand : ICliCommand
     private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Ids print as they are (ünï, c"d), not as \u escapes: a reader of the terminal sees the model's ids.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("model", kind);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
@@ -154,6 +155,13 @@ internal static class RecommendationTraining
             RecommenderFile.Save(request.Save, model);
         }
 
+        if (ranking.UsersEvaluated == 0)
+        {
+            Console.Error.WriteLine(relevanceThreshold is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"eml: warning: no test user has a relevant test item (rating ≥ {t:0.##}) that they did not have in training: the ranking metrics are undefined (n/a; null in --json).")
+                : "eml: warning: no test user has a test item that they did not have in training: the ranking metrics are undefined (n/a; null in --json).");
+        }
+
         if (request.Json)
         {
             WriteJson(output, trainer.Name, rating, ranking, fitSeconds, fitOn.Count, test.Count, request.Save);
@@ -207,7 +215,7 @@ internal static class RecommendationTraining
     private static void WriteJson(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, string? save)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("task", "recommendation");
@@ -219,12 +227,22 @@ internal static class RecommendationTraining
                 json.WriteNumber("mae", Math.Round(rating.Mae, 6));
             }
 
-            json.WriteNumber("precisionAt10", Math.Round(ranking.PrecisionAtK, 6));
-            json.WriteNumber("recallAt10", Math.Round(ranking.RecallAtK, 6));
-            json.WriteNumber("ndcgAt10", Math.Round(ranking.NdcgAtK, 6));
-            json.WriteNumber("mapAt10", Math.Round(ranking.MapAtK, 6));
-            json.WriteNumber("hitRateAt10", Math.Round(ranking.HitRateAtK, 6));
-            json.WriteNumber("coverage", Math.Round(ranking.Coverage, 6));
+            // Averages over no user are undefined: null, not a 0 that reads as a model that never hits.
+            foreach (var (key, value) in new[]
+            {
+                ("precisionAt10", ranking.PrecisionAtK), ("recallAt10", ranking.RecallAtK), ("ndcgAt10", ranking.NdcgAtK),
+                ("mapAt10", ranking.MapAtK), ("hitRateAt10", ranking.HitRateAtK), ("coverage", ranking.Coverage),
+            })
+            {
+                if (ranking.UsersEvaluated == 0)
+                {
+                    json.WriteNull(key);
+                }
+                else
+                {
+                    json.WriteNumber(key, Math.Round(value, 6));
+                }
+            }
             json.WriteEndObject();
             json.WriteNumber("fitSeconds", Math.Round(fitSeconds, 3));
             json.WriteNumber("trainRows", trainRows);
@@ -254,12 +272,13 @@ internal static class RecommendationTraining
             output.WriteLine(string.Create(c, $"mae           {rating.Mae:F4}"));
         }
 
-        output.WriteLine(string.Create(c, $"precision@10  {ranking.PrecisionAtK:F4}"));
-        output.WriteLine(string.Create(c, $"recall@10     {ranking.RecallAtK:F4}"));
-        output.WriteLine(string.Create(c, $"ndcg@10       {ranking.NdcgAtK:F4}"));
-        output.WriteLine(string.Create(c, $"map@10        {ranking.MapAtK:F4}"));
-        output.WriteLine(string.Create(c, $"hit-rate@10   {ranking.HitRateAtK:F4}"));
-        output.WriteLine(string.Create(c, $"coverage      {ranking.Coverage:F4}"));
+        string Metric(double value) => ranking.UsersEvaluated == 0 ? "n/a" : value.ToString("F4", c);
+        output.WriteLine($"precision@10  {Metric(ranking.PrecisionAtK)}");
+        output.WriteLine($"recall@10     {Metric(ranking.RecallAtK)}");
+        output.WriteLine($"ndcg@10       {Metric(ranking.NdcgAtK)}");
+        output.WriteLine($"map@10        {Metric(ranking.MapAtK)}");
+        output.WriteLine($"hit-rate@10   {Metric(ranking.HitRateAtK)}");
+        output.WriteLine($"coverage      {Metric(ranking.Coverage)}");
         output.WriteLine(string.Create(c, $"users         {ranking.UsersEvaluated} evaluated ({ranking.ColdUsersEvaluated} cold, served by the popularity fallback)"));
         if (save is not null)
         {

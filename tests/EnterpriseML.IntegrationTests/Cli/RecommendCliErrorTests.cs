@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EnterpriseML.IntegrationTests.Infrastructure;
 
 namespace EnterpriseML.IntegrationTests.Cli;
@@ -5,7 +6,8 @@ namespace EnterpriseML.IntegrationTests.Cli;
 /// <summary>
 /// <c>eml recommend</c> and the recommendation runs of <c>eml train</c> and <c>eml automl</c> as a user meets them, in
 /// a real process: a path that cannot be used, an option of another mode, a column named for two roles. Each is one
-/// line <c>eml: error: ...</c> naming the option, exit code 2, empty standard output and no file left behind.
+/// line <c>eml: error: ...</c> naming the option, exit code 2, empty standard output and no file left behind. And
+/// output a user reads: undefined metrics, ids with commas, quotes and accents.
 /// </summary>
 public sealed class RecommendCliErrorTests : IDisposable
 {
@@ -134,5 +136,60 @@ public sealed class RecommendCliErrorTests : IDisposable
             "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", _directory);
         await AssertErrorAsync("Matrix factorisation needs at least one explicit rating; pass a rating column.",
             "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "matrix-factorization");
+    }
+
+    /// <summary>
+    /// When no test user has an item to rank (one interaction, so nothing is held out), the ranking metrics are
+    /// undefined: null in <c>--json</c>, n/a in the table, and a warning says why. Before, they were 0, which reads as a
+    /// model that never hits.
+    /// </summary>
+    [Fact]
+    public async Task TrainRecommendation_NoTestUserToRank_MetricsNullAndAWarning()
+    {
+        var train = Path.Combine(_directory, "one.csv");
+        await File.WriteAllTextAsync(train, "user,item\nu1,a\n");
+        string[] arguments = ["train", "--task", "recommendation", "--train", train, "--user", "user", "--item", "item", "--trainer", "popularity"];
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, [.. arguments, "--json"]);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("evaluatedUsers").GetInt32());
+        foreach (var metric in json.RootElement.GetProperty("metrics").EnumerateObject())
+        {
+            Assert.Equal(JsonValueKind.Null, metric.Value.ValueKind);
+        }
+
+        Assert.Equal(6, json.RootElement.GetProperty("metrics").EnumerateObject().Count());
+        Assert.Equal("eml: warning: no test user has a test item that they did not have in training: the ranking metrics are undefined (n/a; null in --json).", stderr.Trim());
+
+        var table = await Processes.RunAsync(Processes.CliDll, arguments);
+        Assert.Equal(0, table.Code);
+        Assert.Contains("ndcg@10       n/a", table.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Ids with a comma, a quote or accents come back as they are: in <c>--json</c> (not as <c>\u00FC</c> escapes, as
+    /// before) and, quoted as RFC 4180 asks, in the <c>--all-users</c> CSV.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_IdsWithCommasQuotesAndAccents_ComeBackAsTheyAre()
+    {
+        var train = Path.Combine(_directory, "ids.csv");
+        await File.WriteAllTextAsync(train, "user,item\n\"u,1\",\"a,b\"\n\"u,1\",é\nünï,é\nünï,\"c\"\"d\"\nv,\"a,b\"\nv,\"c\"\"d\"\n");
+        var model = Path.Combine(_directory, "ids.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "ünï", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"ünï\",\"fallback\":false,\"items\":[{\"item\":\"a,b\",\"score\":2}]}", stdout.Trim());
+
+        var csv = Path.Combine(_directory, "all.csv");
+        var all = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--all-users", "--output", csv]);
+        Assert.True(all.Code == 0, all.Err);
+        Assert.Equal(["user,rank,item,score", "\"u,1\",1,\"c\"\"d\",2", "ünï,1,\"a,b\",2", "v,1,é,2"], await File.ReadAllLinesAsync(csv));
     }
 }
