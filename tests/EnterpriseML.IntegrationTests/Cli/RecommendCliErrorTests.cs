@@ -192,4 +192,37 @@ public sealed class RecommendCliErrorTests : IDisposable
         Assert.True(all.Code == 0, all.Err);
         Assert.Equal(["user,rank,item,score", "\"u,1\",1,\"c\"\"d\",2", "ünï,1,\"a,b\",2", "v,1,é,2"], await File.ReadAllLinesAsync(csv));
     }
+
+    /// <summary>
+    /// SIGTERM while <c>--all-users</c> writes stops with <c>eml: cancelled.</c> and 130, leaves the earlier file of that
+    /// name as it was and no temporary file. Before, the file was truncated at the start and the half-written rest
+    /// stayed (and the cancellation was not turned into 130).
+    /// </summary>
+    [Fact]
+    public async Task Recommend_SignalDuringAllUsers_Exit130_EarlierFileKept_NoTemporaryFile()
+    {
+        var model = Path.Combine(_directory, "movielens.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", TestPaths.Dataset("recsys-movielens-small.csv"), "--user", "userId", "--item", "movieId",
+             "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+        var output = Path.Combine(_directory, "all.csv");
+        await File.WriteAllTextAsync(output, "an earlier run's file\n");
+
+        // Every user's whole catalogue on one thread: millions of rows, seconds of writing to signal into.
+        using var process = Processes.Start(Processes.CliDll,
+            ["recommend", "--model", model, "--all-users", "--output", output, "--top", "10000", "--threads", "1"], new Dictionary<string, string?>());
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await Processes.PollAsync(
+            () => Task.FromResult(Directory.GetFiles(_directory, "all.csv.tmp-*").FirstOrDefault()), TimeSpan.FromMinutes(1), "the temporary output file");
+        await Processes.TerminateAsync(process, "eml recommend");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("", await stdout);
+        Assert.Equal("eml: cancelled.", (await stderr).Trim());
+        Assert.Equal("an earlier run's file\n", await File.ReadAllTextAsync(output));
+        Assert.Empty(Directory.GetFiles(_directory, "all.csv.tmp-*"));
+    }
 }
