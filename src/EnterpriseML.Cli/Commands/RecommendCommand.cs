@@ -90,6 +90,12 @@ internal sealed class RecommendCommand : ICliCommand
             throw new ArgumentException("--threads applies to --all-users only.");
         }
 
+        if (request.User is not null && string.IsNullOrWhiteSpace(request.User))
+        {
+            // No interaction has an empty id, so it would be served as a cold user without a word.
+            throw new ArgumentException($"--user '{request.User}': the id is empty; give a user id.");
+        }
+
         if (request.User is null && request.Segment is not null)
         {
             throw new ArgumentException("--segment applies to --user only: it picks the cold-start fallback's ranking for that user.");
@@ -106,6 +112,14 @@ internal sealed class RecommendCommand : ICliCommand
         }
 
         var recommender = RecommenderFile.Load(CliPaths.Input(request.Model, "--model"));
+        if (request.Segment is not null && !recommender.Fallback.SegmentNames.Contains(request.Segment))
+        {
+            var segments = recommender.Fallback.SegmentNames;
+            Console.Error.WriteLine(segments.Count == 0
+                ? $"eml: warning: --segment '{request.Segment}': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking."
+                : $"eml: warning: --segment '{request.Segment}': the model has no such segment (it has {string.Join(", ", segments.Order(StringComparer.Ordinal).Take(10).Select(x => $"'{x}'"))}{(segments.Count > 10 ? ", ..." : string.Empty)}); a cold user gets the global ranking.");
+        }
+
         var filter = ItemFilter.Intersect(
             request.IncludeItems is null ? null : ItemFilter.Include(recommender.Items, ItemIds(recommender, request.IncludeItems, "--include-items")),
             request.ExcludeItems is null ? null : ItemFilter.Exclude(recommender.Items, ItemIds(recommender, request.ExcludeItems, "--exclude-items")));

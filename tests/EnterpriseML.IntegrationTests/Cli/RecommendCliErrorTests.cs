@@ -225,4 +225,37 @@ public sealed class RecommendCliErrorTests : IDisposable
         Assert.Equal("an earlier run's file\n", await File.ReadAllTextAsync(output));
         Assert.Empty(Directory.GetFiles(_directory, "all.csv.tmp-*"));
     }
+
+    /// <summary>
+    /// An empty <c>--user</c> is an error (no interaction has one; it had been served as a cold user without a word),
+    /// and a <c>--segment</c> the model does not have gets a warning naming the ones it has (it had silently fallen
+    /// back to the global ranking).
+    /// </summary>
+    [Fact]
+    public async Task Recommend_EmptyUserIsAnError_UnknownSegmentWarns()
+    {
+        var model = await PopularityModelAsync();
+        await AssertErrorAsync("--user '': the id is empty; give a user id.", "recommend", "--model", model, "--user", "");
+
+        var train = Path.Combine(_directory, "segments.csv");
+        await File.WriteAllTextAsync(train, "user,item,region\n1,a,north\n2,a,north\n3,b,south\n4,c,south\n5,c,south\n");
+        var segmented = Path.Combine(_directory, "segments.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity",
+             "--set", "segment=region", "--save", segmented]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var known = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", segmented, "--user", "new", "--segment", "south", "--top", "1", "--json"]);
+        Assert.Equal(0, known.Code);
+        Assert.Equal("", known.Err);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"new\",\"fallback\":true,\"items\":[{\"item\":\"c\",\"score\":2}]}", known.Out.Trim());
+
+        var unknown = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", segmented, "--user", "new", "--segment", "east", "--top", "1", "--json"]);
+        Assert.Equal(0, unknown.Code);
+        Assert.Equal("eml: warning: --segment 'east': the model has no such segment (it has 'north', 'south'); a cold user gets the global ranking.", unknown.Err.Trim());
+
+        var none = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "new", "--segment", "east", "--top", "1"]);
+        Assert.Equal(0, none.Code);
+        Assert.Equal("eml: warning: --segment 'east': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking.", none.Err.Trim());
+    }
 }
