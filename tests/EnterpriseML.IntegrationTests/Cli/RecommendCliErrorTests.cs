@@ -258,4 +258,16 @@ public sealed class RecommendCliErrorTests : IDisposable
         Assert.Equal(0, none.Code);
         Assert.Equal("eml: warning: --segment 'east': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking.", none.Err.Trim());
     }
+
+    /// <summary>
+    /// Out-of-range recommendation sweep options are errors in the options' words. Before, they named the engine's
+    /// properties: "RelevanceThreshold: Must be a finite rating or null." and "MaximumPredictMicrosecondsPerUser: ...".
+    /// </summary>
+    [Theory]
+    [InlineData("--relevance-threshold", "NaN", "--relevance-threshold must be a finite rating; got NaN.")]
+    [InlineData("--relevance-threshold", "1e39", "--relevance-threshold must be a finite rating; got 1E+39.")]
+    [InlineData("--max-predict-us", "1e10", "--max-predict-us must be at most 1e9 µs per user with --scenario recommendation; got 10000000000.")]
+    public async Task AutoMlRecommendation_OptionOutOfRange_ErrorNamesTheOption(string option, string value, string expected) =>
+        await AssertErrorAsync(expected,
+            "automl", "--scenario", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--max-trials", "1", option, value);
 }
