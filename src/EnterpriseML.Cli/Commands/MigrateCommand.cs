@@ -33,7 +33,9 @@ internal sealed class MigrateCommand : ICliCommand
             // Either option overrides the configured registry, a configured PostgreSQL one included.
             var cs = postgresOption ?? (dataDirOption is null ? configuration.GetConnectionString("Postgres") : null);
             var dir = dataDirOption ?? configuration["Storage:DataDirectory"] ?? "./.enterpriseml";
-            await using var database = string.IsNullOrWhiteSpace(cs) ? RegistryDatabase.ForSqlite(dir) : RegistryDatabase.ForPostgres(cs);
+            await using var database = string.IsNullOrWhiteSpace(cs)
+                ? OpenSqlite(dir, dataDirOption is null ? "Storage:DataDirectory" : "--data-dir")
+                : OpenPostgres(cs, postgresOption is null ? "ConnectionStrings:Postgres" : "--postgres");
             var applied = await new MigrationRunner(database, TimeProvider.System).ApplyAsync(token);
             var target = database.Dialect == SqlDialect.Postgres ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(dir);
             Console.WriteLine(applied.Count == 0
@@ -42,5 +44,40 @@ internal sealed class MigrateCommand : ICliCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// The SQLite registry in <paramref name="directory"/>, created when missing. A file of that name, or a directory
+    /// that cannot be created, is an error naming <paramref name="source"/> (the option or the setting it came from).
+    /// </summary>
+    private static RegistryDatabase OpenSqlite(string directory, string source)
+    {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"{source} '{directory}' is a file; it names the directory of the SQLite registry (created when missing).");
+        }
+
+        try
+        {
+            return RegistryDatabase.ForSqlite(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{source} '{directory}': cannot create the directory of the SQLite registry: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The PostgreSQL registry; a connection string that does not parse is an error naming <paramref name="source"/>.</summary>
+    private static RegistryDatabase OpenPostgres(string connectionString, string source)
+    {
+        try
+        {
+            return RegistryDatabase.ForPostgres(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // The connection string is not echoed: it may hold a password.
+            throw new ArgumentException($"{source}: not a valid PostgreSQL connection string: {CliErrors.Describe(e)}", e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Recommendation;
 
@@ -14,7 +15,7 @@ internal sealed class RecommendCommand : ICliCommand
 {
     public Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A recommendation model saved by `eml train --task recommendation --save`.", Required = true };
+        var model = new Option<string>("--model") { Description = "A recommendation model saved by `eml train --task recommendation --save` (or model.eml of `eml automl --scenario recommendation --out`).", Required = true };
         var user = new Option<string?>("--user") { Description = "The user id to recommend for (unknown users get the popularity fallback)." };
         var top = new Option<int>("--top") { Description = "How many items (default 10).", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
@@ -29,7 +30,7 @@ internal sealed class RecommendCommand : ICliCommand
         {
             model, user, top, json, include, exclude, segment, similar, allUsers, outputPath, threads,
         };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(new Request(
+        command.SetAction((parse, cancellationToken) => RunAsync(new Request(
             parse.GetValue(model)!,
             parse.GetValue(user),
             parse.GetValue(top),
@@ -40,7 +41,7 @@ internal sealed class RecommendCommand : ICliCommand
             parse.GetValue(similar),
             parse.GetValue(allUsers),
             parse.GetValue(outputPath),
-            parse.GetValue(threads)), Console.Out, cancellationToken)));
+            parse.GetValue(threads)), Console.Out, cancellationToken));
         return command;
     }
 
@@ -57,89 +58,129 @@ internal sealed class RecommendCommand : ICliCommand
         string? Output,
         int? Threads);
 
-    internal static int Run(Request request, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the request: user errors are one line <c>eml: error: ...</c> on standard error and exit code 2, Ctrl-C is
+    /// <c>eml: cancelled.</c> and 130 (<see cref="CliErrors.RunAsync"/>); the <c>--all-users</c> file is written
+    /// atomically, so neither leaves a partial file behind.
+    /// </summary>
+    internal static Task<int> RunAsync(Request request, TextWriter output, CancellationToken cancellationToken) =>
+        CliErrors.RunAsync(token => Task.FromResult(Run(request, output, token)), cancellationToken);
+
+    private static int Run(Request request, TextWriter output, CancellationToken cancellationToken)
     {
-        try
+        if (request.Top < 1)
         {
-            if (request.Top < 1)
+            throw new ArgumentException($"--top {request.Top}: must be at least 1.");
+        }
+
+        var modes = (request.User is null ? 0 : 1) + (request.SimilarTo is null ? 0 : 1) + (request.AllUsers ? 1 : 0);
+        if (modes != 1)
+        {
+            throw new ArgumentException("Give exactly one of --user ID, --similar-to ITEM or --all-users.");
+        }
+
+        // Options of another mode would be dropped without a word: a user expecting a file would find none.
+        if (!request.AllUsers && request.Output is not null)
+        {
+            throw new ArgumentException("--output applies to --all-users only; --user and --similar-to print to standard output.");
+        }
+
+        if (!request.AllUsers && request.Threads is not null)
+        {
+            throw new ArgumentException("--threads applies to --all-users only.");
+        }
+
+        if (request.User is not null && string.IsNullOrWhiteSpace(request.User))
+        {
+            // No interaction has an empty id, so it would be served as a cold user without a word.
+            throw new ArgumentException($"--user '{request.User}': the id is empty; give a user id.");
+        }
+
+        if (request.User is null && request.Segment is not null)
+        {
+            throw new ArgumentException("--segment applies to --user only: it picks the cold-start fallback's ranking for that user.");
+        }
+
+        if (request.AllUsers && request.Output is null)
+        {
+            throw new ArgumentException("--all-users needs --output FILE.csv.");
+        }
+
+        if (request.Output is not null)
+        {
+            CliPaths.Output(request.Output, "--output");
+        }
+
+        var recommender = RecommenderFile.Load(CliPaths.Input(request.Model, "--model"));
+        if (request.Segment is not null && !recommender.Fallback.SegmentNames.Contains(request.Segment))
+        {
+            var segments = recommender.Fallback.SegmentNames;
+            Console.Error.WriteLine(segments.Count == 0
+                ? $"eml: warning: --segment '{request.Segment}': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking."
+                : $"eml: warning: --segment '{request.Segment}': the model has no such segment (it has {string.Join(", ", segments.Order(StringComparer.Ordinal).Take(10).Select(x => $"'{x}'"))}{(segments.Count > 10 ? ", ..." : string.Empty)}); a cold user gets the global ranking.");
+        }
+
+        var filter = ItemFilter.Intersect(
+            request.IncludeItems is null ? null : ItemFilter.Include(recommender.Items, ItemIds(recommender, request.IncludeItems, "--include-items")),
+            request.ExcludeItems is null ? null : ItemFilter.Exclude(recommender.Items, ItemIds(recommender, request.ExcludeItems, "--exclude-items")));
+
+        if (request.AllUsers)
+        {
+            long rows = 0;
+            Atomic.WriteFile(request.Output!, stream =>
             {
-                throw new ArgumentException($"--top {request.Top}: must be at least 1.");
-            }
-
-            var modes = (request.User is null ? 0 : 1) + (request.SimilarTo is null ? 0 : 1) + (request.AllUsers ? 1 : 0);
-            if (modes != 1)
-            {
-                throw new ArgumentException("Give exactly one of --user ID, --similar-to ITEM or --all-users.");
-            }
-
-            var recommender = RecommenderFile.Load(request.Model);
-            var filter = ItemFilter.Intersect(
-                request.IncludeItems is null ? null : ItemFilter.Include(recommender.Items, SplitIds(request.IncludeItems)),
-                request.ExcludeItems is null ? null : ItemFilter.Exclude(recommender.Items, SplitIds(request.ExcludeItems)));
-
-            if (request.AllUsers)
-            {
-                if (request.Output is null)
-                {
-                    throw new ArgumentException("--all-users needs --output FILE.csv.");
-                }
-
-                using var file = new StreamWriter(request.Output, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
-                var rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
-                output.WriteLine(request.Json
-                    ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output)}}}")
-                    : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
-                return 0;
-            }
-
-            IReadOnlyList<RecommendedItem> items;
-            var fallback = false;
-            if (request.SimilarTo is not null)
-            {
-                if (!recommender.Items.TryGetIndex(request.SimilarTo, out _))
-                {
-                    throw new ArgumentException($"--similar-to '{request.SimilarTo}': the model has no such item.");
-                }
-
-                items = recommender.SimilarItems(request.SimilarTo, request.Top, filter);
-            }
-            else
-            {
-                var list = recommender.Recommend(request.User!, request.Top, filter, request.Segment);
-                items = list.Items;
-                fallback = list.UsedFallback;
-            }
-
-            if (request.Json)
-            {
-                WriteJson(output, request, recommender.Kind, items, fallback);
-            }
-            else
-            {
-                if (fallback)
-                {
-                    output.WriteLine($"user '{request.User}' has no history in the model: popularity fallback{(request.Segment is null ? string.Empty : $" (segment {request.Segment})")}");
-                }
-
-                for (var i = 0; i < items.Count; i++)
-                {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,3}  {items[i].ItemId}  {items[i].Score:G6}"));
-                }
-            }
-
+                using var file = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
+            });
+            output.WriteLine(request.Json
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output)}}}")
+                : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
             return 0;
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException or Engine.Models.ModelFormatException)
+
+        IReadOnlyList<RecommendedItem> items;
+        var fallback = false;
+        if (request.SimilarTo is not null)
         {
-            Console.Error.WriteLine($"eml: error: {ex.Message}");
-            return 2;
+            if (!recommender.Items.TryGetIndex(request.SimilarTo, out _))
+            {
+                throw new ArgumentException($"--similar-to '{request.SimilarTo}': the model has no such item.");
+            }
+
+            items = recommender.SimilarItems(request.SimilarTo, request.Top, filter);
         }
+        else
+        {
+            var list = recommender.Recommend(request.User!, request.Top, filter, request.Segment);
+            items = list.Items;
+            fallback = list.UsedFallback;
+        }
+
+        if (request.Json)
+        {
+            WriteJson(output, request, recommender.Kind, items, fallback);
+        }
+        else
+        {
+            if (fallback)
+            {
+                output.WriteLine($"user '{request.User}' has no history in the model: popularity fallback{(request.Segment is null ? string.Empty : $" (segment {request.Segment})")}");
+            }
+
+            for (var i = 0; i < items.Count; i++)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1,3}  {items[i].ItemId}  {items[i].Score:G6}"));
+            }
+        }
+
+        return 0;
     }
 
     private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Ids print as they are (ünï, c"d), not as \u escapes: a reader of the terminal sees the model's ids.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("model", kind);
@@ -169,5 +210,25 @@ internal sealed class RecommendCommand : ICliCommand
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    private static string[] SplitIds(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// The ids of a comma-separated <paramref name="option"/>: a list without any is an error (an empty allow-list
+    /// would recommend nothing), and ids the model does not know get a warning on standard error, since a typo would
+    /// otherwise empty an allow-list or leave a deny-list without effect.
+    /// </summary>
+    private static string[] ItemIds(Recommender recommender, string list, string option)
+    {
+        var ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length == 0)
+        {
+            throw new ArgumentException($"{option} '{list}' names no item id; give one or more, comma-separated.");
+        }
+
+        var unknown = ids.Where(id => !recommender.Items.TryGetIndex(id, out _)).Distinct(StringComparer.Ordinal).ToArray();
+        if (unknown.Length > 0)
+        {
+            Console.Error.WriteLine($"eml: warning: {option}: the model has no item {string.Join(", ", unknown.Select(id => $"'{id}'"))}{(unknown.Length == ids.Length ? $"; {(option == "--include-items" ? "nothing can be recommended" : "nothing is excluded")}" : string.Empty)}.");
+        }
+
+        return ids;
+    }
 }

@@ -16,6 +16,9 @@ namespace EnterpriseML.Cli.Commands;
 /// </summary>
 internal static class RecommendationAutoMlCommand
 {
+    /// <summary>The largest <c>--max-predict-us</c> the recommendation sweep takes (µs per user top-10 request).</summary>
+    private const double RecommendationLatencyLimit = 1e9;
+
     public static bool Handles(string scenario) => string.Equals(scenario, RecommendationScenario.Name, StringComparison.OrdinalIgnoreCase);
 
     public static async Task<int> RunAsync(AutoMlRequest request, TunerKind tuner, Stopwatch clock, TextWriter output, CancellationToken cancellationToken)
@@ -39,6 +42,19 @@ internal static class RecommendationAutoMlCommand
         {
             // The sweep reads only the columns named below; an --ignore would change nothing, so it is not taken silently.
             throw new ArgumentException("--ignore does not apply to --scenario recommendation: it reads only the --user, --item, --label and --timestamp columns.");
+        }
+
+        // Checked here in the options' words: the engine's own checks would name its properties
+        // (RelevanceThreshold, MaximumPredictMicrosecondsPerUser), which mean nothing on a command line.
+        if (request.RelevanceThreshold is { } threshold && !float.IsFinite((float)threshold))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--relevance-threshold must be a finite rating; got {threshold}."));
+        }
+
+        if (request.MaxPredictMicroseconds is > RecommendationLatencyLimit)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--max-predict-us must be at most {RecommendationLatencyLimit:0e0} µs per user with --scenario recommendation; got {request.MaxPredictMicroseconds}."));
         }
 
         var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);

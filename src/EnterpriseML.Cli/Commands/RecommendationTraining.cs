@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
@@ -53,29 +54,43 @@ internal static class RecommendationTraining
         }
         catch (Exception ex) when (ex is ArgumentException or CsvFormatException or IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or InvalidDataException or KeyNotFoundException)
         {
-            Console.Error.WriteLine($"eml: error: {ex.Message}");
+            Console.Error.WriteLine($"eml: error: {CliErrors.Describe(ex)}");
             return Task.FromResult(2);
         }
     }
 
     /// <summary>
     /// Every column the interactions are read from must be in each file's header: an error in the CLI's words, naming
-    /// the option, the file and its columns, before the rows are read. <paramref name="timestampOption"/> is how the
-    /// command names the timestamp column (<c>--timestamp</c> in <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
+    /// the option, the file and its columns, before the rows are read. Each role needs its own column: one column named
+    /// twice (<c>--user</c> and <c>--item</c> both <c>respondent</c>) is an error naming both options.
+    /// <paramref name="timestampOption"/> is how the command names the timestamp column (<c>--timestamp</c> in
+    /// <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
     /// </summary>
     internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp", CsvOptions? limits = null)
     {
+        (string Option, string? Name)[] roles =
+        [
+            ("--user", columns.User), ("--item", columns.Item), ("--label", columns.Rating), (timestampOption, columns.Timestamp),
+            ("--set weight", columns.Weight), ("--set segment", columns.Segment),
+        ];
+        for (var i = 0; i < roles.Length; i++)
+        {
+            for (var j = i + 1; j < roles.Length; j++)
+            {
+                if (roles[i].Name is not null && string.Equals(roles[i].Name, roles[j].Name, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"{roles[i].Option} and {roles[j].Option} both name the column '{roles[i].Name}'; each needs a column of its own.");
+                }
+            }
+        }
+
         var first = true;
         foreach (var path in paths)
         {
             using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"), limits);
             first = false;
             var names = reader.ColumnNames;
-            foreach (var (option, name) in new[]
-            {
-                ("--user", columns.User), ("--item", columns.Item), ("--label", columns.Rating), (timestampOption, columns.Timestamp),
-                ("--set weight", columns.Weight), ("--set segment", columns.Segment),
-            })
+            foreach (var (option, name) in roles)
             {
                 if (name is not null && !names.Contains(name))
                 {
@@ -87,6 +102,12 @@ internal static class RecommendationTraining
 
     private static int Run(RecommendationTrainRequest request, TextWriter output, CancellationToken cancellationToken)
     {
+        if (request.Save is not null)
+        {
+            // Before any reading or training, as the tabular --save is.
+            CliPaths.Output(request.Save, "--save");
+        }
+
         var settings = RecommendationSettings.Parse(request.Settings);
         var columns = new InteractionColumns(request.User, request.Item, request.Label,
             request.Timestamp ?? settings.Take("timestamp"), request.Weight ?? settings.Take("weight"), request.Segment ?? settings.Take("segment"));
@@ -132,6 +153,13 @@ internal static class RecommendationTraining
         if (request.Save is not null)
         {
             RecommenderFile.Save(request.Save, model);
+        }
+
+        if (ranking.UsersEvaluated == 0)
+        {
+            Console.Error.WriteLine(relevanceThreshold is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"eml: warning: no test user has a relevant test item (rating ≥ {t:0.##}) that they did not have in training: the ranking metrics are undefined (n/a; null in --json).")
+                : "eml: warning: no test user has a test item that they did not have in training: the ranking metrics are undefined (n/a; null in --json).");
         }
 
         if (request.Json)
@@ -187,7 +215,7 @@ internal static class RecommendationTraining
     private static void WriteJson(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, string? save)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("task", "recommendation");
@@ -199,12 +227,22 @@ internal static class RecommendationTraining
                 json.WriteNumber("mae", Math.Round(rating.Mae, 6));
             }
 
-            json.WriteNumber("precisionAt10", Math.Round(ranking.PrecisionAtK, 6));
-            json.WriteNumber("recallAt10", Math.Round(ranking.RecallAtK, 6));
-            json.WriteNumber("ndcgAt10", Math.Round(ranking.NdcgAtK, 6));
-            json.WriteNumber("mapAt10", Math.Round(ranking.MapAtK, 6));
-            json.WriteNumber("hitRateAt10", Math.Round(ranking.HitRateAtK, 6));
-            json.WriteNumber("coverage", Math.Round(ranking.Coverage, 6));
+            // Averages over no user are undefined: null, not a 0 that reads as a model that never hits.
+            foreach (var (key, value) in new[]
+            {
+                ("precisionAt10", ranking.PrecisionAtK), ("recallAt10", ranking.RecallAtK), ("ndcgAt10", ranking.NdcgAtK),
+                ("mapAt10", ranking.MapAtK), ("hitRateAt10", ranking.HitRateAtK), ("coverage", ranking.Coverage),
+            })
+            {
+                if (ranking.UsersEvaluated == 0)
+                {
+                    json.WriteNull(key);
+                }
+                else
+                {
+                    json.WriteNumber(key, Math.Round(value, 6));
+                }
+            }
             json.WriteEndObject();
             json.WriteNumber("fitSeconds", Math.Round(fitSeconds, 3));
             json.WriteNumber("trainRows", trainRows);
@@ -234,12 +272,13 @@ internal static class RecommendationTraining
             output.WriteLine(string.Create(c, $"mae           {rating.Mae:F4}"));
         }
 
-        output.WriteLine(string.Create(c, $"precision@10  {ranking.PrecisionAtK:F4}"));
-        output.WriteLine(string.Create(c, $"recall@10     {ranking.RecallAtK:F4}"));
-        output.WriteLine(string.Create(c, $"ndcg@10       {ranking.NdcgAtK:F4}"));
-        output.WriteLine(string.Create(c, $"map@10        {ranking.MapAtK:F4}"));
-        output.WriteLine(string.Create(c, $"hit-rate@10   {ranking.HitRateAtK:F4}"));
-        output.WriteLine(string.Create(c, $"coverage      {ranking.Coverage:F4}"));
+        string Metric(double value) => ranking.UsersEvaluated == 0 ? "n/a" : value.ToString("F4", c);
+        output.WriteLine($"precision@10  {Metric(ranking.PrecisionAtK)}");
+        output.WriteLine($"recall@10     {Metric(ranking.RecallAtK)}");
+        output.WriteLine($"ndcg@10       {Metric(ranking.NdcgAtK)}");
+        output.WriteLine($"map@10        {Metric(ranking.MapAtK)}");
+        output.WriteLine($"hit-rate@10   {Metric(ranking.HitRateAtK)}");
+        output.WriteLine($"coverage      {Metric(ranking.Coverage)}");
         output.WriteLine(string.Create(c, $"users         {ranking.UsersEvaluated} evaluated ({ranking.ColdUsersEvaluated} cold, served by the popularity fallback)"));
         if (save is not null)
         {

@@ -17,7 +17,7 @@ internal sealed class TrainCommand : ICliCommand
     public Command Create()
     {
         var train = new Option<FileInfo>("--train") { Description = "Training CSV.", Required = true };
-        var test = new Option<FileInfo?>("--test") { Description = "Test CSV (default: a 20 % stratified holdout of --train)." };
+        var test = new Option<FileInfo?>("--test") { Description = "Test CSV (default: a 20 % holdout of --train, stratified on a class label; per user for recommendation)." };
         var label = new Option<string?>("--label") { Description = "Label column (rating column for recommendation)." };
         var positive = new Option<string?>("--positive") { Description = "Positive class of a binary label (default: 1 of 0/1, yes/true of yes/no and true/false labels, else the minority class)." };
         var task = new Option<string?>("--task") { Description = "binary | multiclass | regression | recommendation (default: inferred from the label)." };

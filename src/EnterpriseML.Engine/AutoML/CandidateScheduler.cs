@@ -127,11 +127,10 @@ internal sealed class CandidateScheduler
             return null;
         }
 
-        var point = state.Tuner.Propose();
-
         // A candidate without hyperparameters, or whose every dimension holds one value, has one configuration only:
-        // the tuners would propose it again and again (other unit points, the same parameters).
-        if (point is null || (state.Candidate.SearchSpace.HasOneConfiguration && state.Proposed > 0))
+        // its tuner proposes it once, then null (Tuners.Create).
+        var point = state.Tuner.Propose();
+        if (point is null)
         {
             state.Exhausted = true;
             return null;

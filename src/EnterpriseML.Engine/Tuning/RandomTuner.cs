@@ -150,13 +150,59 @@ internal sealed class GridTuner : ITuner
     }
 }
 
+/// <summary>
+/// The tuner of a space with one configuration (<see cref="SearchSpace.HasOneConfiguration"/>): that configuration
+/// once, then nothing. Every unit point of such a space is the same configuration, so a tuner of any kind would
+/// propose it again and again (other points, the same parameters) and a sweep would refit it trial after trial. It
+/// counts as tried once proposed or once a trial of it is reported, for a sweep that starts each candidate at its
+/// defaults without asking the tuner (the recommendation sweeps) or replays a recorded trial.
+/// </summary>
+internal sealed class OneConfigurationTuner : ITuner
+{
+    private readonly double[] _point;
+    private bool _tried;
+
+    public OneConfigurationTuner(SearchSpace space)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        _point = space.DefaultPoint();
+    }
+
+    public double[]? Propose()
+    {
+        if (_tried)
+        {
+            return null;
+        }
+
+        _tried = true;
+        return (double[])_point.Clone();
+    }
+
+    public void Update(TunerObservation observation) => _tried = true;
+}
+
 /// <summary>Creates tuners by kind.</summary>
 public static class Tuners
 {
-    /// <summary>A tuner of <paramref name="kind"/> over <paramref name="space"/>, seeded.</summary>
+    /// <summary>
+    /// A tuner of <paramref name="kind"/> over <paramref name="space"/>, seeded. Whatever the kind, a space with one
+    /// configuration (<see cref="SearchSpace.HasOneConfiguration"/>) gets a tuner that proposes it once: nothing more
+    /// after it was proposed or a trial of it was reported.
+    /// </summary>
     public static ITuner Create(TunerKind kind, SearchSpace space, int seed)
     {
         ArgumentNullException.ThrowIfNull(space);
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown tuner.");
+        }
+
+        if (space.HasOneConfiguration)
+        {
+            return new OneConfigurationTuner(space);
+        }
+
         return kind switch
         {
             TunerKind.Random => new RandomTuner(space, seed),

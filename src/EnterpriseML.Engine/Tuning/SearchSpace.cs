@@ -52,7 +52,10 @@ public sealed class SearchParameter
     /// <summary>The choices (empty for numeric kinds).</summary>
     public IReadOnlyList<string> Choices { get; }
 
-    /// <summary>How many values grid search tries on this dimension (all choices for a choice dimension).</summary>
+    /// <summary>
+    /// How many values grid search tries on this dimension (all choices for a choice dimension): at most this many on
+    /// an integer range, whose evenly spaced values can round to the same integer (see <see cref="GridUnits"/>).
+    /// </summary>
     public int GridSteps { get; }
 
     /// <summary>A real-valued dimension in [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
@@ -186,36 +189,46 @@ public sealed class SearchParameter
         ? (Default + 0.5) / Choices.Count
         : ToUnit(ParameterValue.FromNumber(Default));
 
-    /// <summary>The unit coordinates grid search visits on this dimension, in increasing order.</summary>
+    /// <summary>
+    /// The unit coordinates grid search visits on this dimension, in increasing order. With two or more steps a
+    /// numeric range's grid holds both its ends and values evenly spaced between them on its scale (in the logarithm
+    /// on a log scale); an integer range rounds them and drops repeats, so a narrow log range can have fewer values
+    /// than <see cref="GridSteps"/>. One step is the middle of the range; a choice dimension visits every choice.
+    /// </summary>
     public double[] GridUnits()
     {
         var steps = GridSteps;
+        if (Kind == SearchParameterKind.Int && steps > 1)
+        {
+            var values = new List<double>(steps);
+            for (var i = 0; i < steps; i++)
+            {
+                var t = (double)i / (steps - 1);
+                var value = Scale == SearchScale.Log
+                    ? Math.Exp(Math.Log(Minimum) + (t * (Math.Log(Maximum) - Math.Log(Minimum))))
+                    : Minimum + (t * (Maximum - Minimum));
+                value = Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), Minimum, Maximum);
+                if (values.Count == 0 || value > values[^1])
+                {
+                    values.Add(value);
+                }
+            }
+
+            var intUnits = new double[values.Count];
+            for (var i = 0; i < intUnits.Length; i++)
+            {
+                intUnits[i] = ToUnit(ParameterValue.FromNumber(values[i]));
+            }
+
+            return intUnits;
+        }
+
         var units = new double[steps];
         for (var i = 0; i < steps; i++)
         {
-            units[i] = Kind == SearchParameterKind.Choice || Kind == SearchParameterKind.Int
+            units[i] = Kind == SearchParameterKind.Choice || steps == 1
                 ? (i + 0.5) / steps
-                : steps == 1 ? 0.5 : (double)i / (steps - 1);
-        }
-
-        if (Kind == SearchParameterKind.Int)
-        {
-            // On a log scale the low integers of a narrow range own thin slices of the unit interval, so evenly spaced
-            // units can fall in the same integer ([1, 3] gave 1, 1, 3): a repeated (or, at the top, crowded) value moves
-            // to the next free integer, so the grid holds GridSteps distinct values (GridSteps ≤ the integers in range).
-            var previous = double.NegativeInfinity;
-            for (var i = 0; i < steps; i++)
-            {
-                var value = FromUnit(units[i]).Number;
-                var highest = Maximum - (steps - 1 - i);
-                if (value <= previous || value > highest)
-                {
-                    value = Math.Min(Math.Max(previous + 1, value), highest);
-                    units[i] = ToUnit(ParameterValue.FromNumber(value));
-                }
-
-                previous = value;
-            }
+                : (double)i / (steps - 1);
         }
 
         return units;

@@ -19,6 +19,7 @@ public sealed class TunerTests
     {
         var tuner = Tuners.Create(kind, Space.WithWarmStart(new Dictionary<string, double> { ["NumberOfLeaves"] = 255, ["Fraction"] = 0.5 }), seed: 7);
         var random = new Random(1);
+        var leaves = new HashSet<int>();
         for (var trial = 0; trial < 120; trial++)
         {
             var point = tuner.Propose();
@@ -41,7 +42,14 @@ public sealed class TunerTests
             Assert.InRange(parameters.GetDouble("Fraction"), 0.5, 1.0);
             Assert.Contains(parameters.GetChoice("Booster"), new[] { "gbdt", "dart", "goss" });
             Assert.Equal(Math.Round(parameters.GetDouble("NumberOfLeaves")), parameters.GetDouble("NumberOfLeaves"));
+            leaves.Add(parameters.GetInt("NumberOfLeaves"));
             tuner.Update(new TunerObservation(point, random.NextDouble(), 1, Succeeded: trial % 7 != 3));
+        }
+
+        if (kind == TunerKind.Grid)
+        {
+            // The grid reaches the bounds themselves (and nothing between its three steps).
+            Assert.Equal([4, 32, 255], leaves.Order());
         }
     }
 
@@ -129,6 +137,33 @@ public sealed class TunerTests
         }
     }
 
+    /// <summary>
+    /// Whatever the kind, a space of one configuration gets that configuration once, then nothing: after proposing it,
+    /// or after a trial of it was reported without asking (a sweep that starts at the defaults). Before, every kind but
+    /// the grid kept proposing other unit points of the same configuration.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Create_SpaceOfOneConfiguration_ProposesItOnce(TunerKind kind)
+    {
+        var space = new SearchSpace(SearchParameter.Int("A", 3, 3, 3), SearchParameter.Choice("B", ["x"], "x"));
+
+        var asked = Tuners.Create(kind, space, seed: 1);
+        var point = asked.Propose();
+        Assert.NotNull(point);
+        Assert.Equal("A=3 B=x", space.ToParameters(point).ToString());
+        asked.Update(new TunerObservation(point, 0.5, 1, true));
+        Assert.Null(asked.Propose());
+
+        var told = Tuners.Create(kind, space, seed: 1);
+        told.Update(new TunerObservation(space.DefaultPoint(), 0.5, 1, true));
+        Assert.Null(told.Propose());
+
+        var empty = Tuners.Create(kind, SearchSpace.Empty, seed: 1);
+        Assert.Empty(Assert.IsType<double[]>(empty.Propose()));
+        Assert.Null(empty.Propose());
+    }
+
     [Fact]
     public void SearchParameter_IntRangeBeyondIntMaxValueValues_KeepsItsGridSteps()
     {
@@ -149,26 +184,62 @@ public sealed class TunerTests
     }
 
     /// <summary>
-    /// The grid of a narrow integer log range holds distinct values, each of the range's integers when it has no more
-    /// than the grid's steps; a single-value float range is one point. Before, [1, 3] on a log scale gave 1, 1, 3
-    /// (2 never tried, 1 twice) and a float range [2.5, 2.5] three identical points.
+    /// The grid of a narrow integer log range holds distinct values, both ends included, evenly spaced in the
+    /// logarithm and rounded, repeats dropped. Before, [1, 3] on a log scale gave 1, 1, 3 (2 never tried, 1 twice).
     /// </summary>
     [Theory]
     [InlineData(1, 3, 3, new[] { 1, 2, 3 })]
     [InlineData(1, 2, 3, new[] { 1, 2 })]
-    [InlineData(1, 10, 9, new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 })]
-    [InlineData(4, 255, 3, new[] { 7, 30, 125 })]
+    [InlineData(1, 10, 9, new[] { 1, 2, 3, 4, 6, 7, 10 })]
+    [InlineData(4, 255, 3, new[] { 4, 32, 255 })]
     public void Grid_IntLogRange_DistinctValues(int minimum, int maximum, int steps, int[] expected)
     {
         var space = new SearchSpace(SearchParameter.Int("A", minimum, maximum, minimum, SearchScale.Log, steps));
+        Assert.Equal(expected.Select(v => (double)v), GridValues(space));
+    }
+
+    /// <summary>
+    /// A grid of k ≥ 2 steps over a numeric range holds both ends and values evenly spaced between them on the
+    /// range's scale. Before, an integer range's grid took the centres of k equal slices and skipped its ends:
+    /// [1, 10] in 3 steps gave 2, 6, 9, and [1, 1000] on a log scale in 4 steps gave 1, 9, 58, 387.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 10, SearchScale.Linear, 3, new[] { 1.0, 6, 10 })]
+    [InlineData(0, 9, SearchScale.Linear, 4, new[] { 0.0, 3, 6, 9 })]
+    [InlineData(-5, 5, SearchScale.Linear, 2, new[] { -5.0, 5 })]
+    [InlineData(1, 1000, SearchScale.Log, 4, new[] { 1.0, 10, 100, 1000 })]
+    [InlineData(1, 10, SearchScale.Linear, 1, new[] { 6.0 })]
+    public void Grid_IntRange_BothEndsEvenlySpacedOnItsScale(int minimum, int maximum, SearchScale scale, int steps, double[] expected)
+    {
+        var space = new SearchSpace(SearchParameter.Int("A", minimum, maximum, minimum, scale, steps));
+        Assert.Equal(expected, GridValues(space));
+    }
+
+    [Theory]
+    [InlineData(0.0, 1.0, SearchScale.Linear, 3, new[] { 0.0, 0.5, 1.0 })]
+    [InlineData(0.001, 1.0, SearchScale.Log, 4, new[] { 0.001, 0.01, 0.1, 1.0 })]
+    public void Grid_FloatRange_BothEndsEvenlySpacedOnItsScale(double minimum, double maximum, SearchScale scale, int steps, double[] expected)
+    {
+        var space = new SearchSpace(SearchParameter.Float("A", minimum, maximum, minimum, scale, steps));
+        var values = GridValues(space);
+        Assert.Equal(expected.Length, values.Count);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], values[i], 1e-12);
+        }
+    }
+
+    private static List<double> GridValues(SearchSpace space)
+    {
         var tuner = Tuners.Create(TunerKind.Grid, space, seed: 4);
-        var values = new List<int>();
+        var values = new List<double>();
         while (tuner.Propose() is { } point)
         {
-            values.Add(space.ToParameters(point).GetInt("A"));
+            values.Add(space.ToParameters(point)["A"].Number);
         }
 
-        Assert.Equal(expected, values.Order());
+        values.Sort();
+        return values;
     }
 
     [Fact]

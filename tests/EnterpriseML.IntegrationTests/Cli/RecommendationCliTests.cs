@@ -55,7 +55,7 @@ public sealed class RecommendationCliTests : IDisposable
         Assert.InRange(json.RootElement.GetProperty("metrics").GetProperty("mae").GetDouble(), 0.5, 0.8);
 
         using var recommendation = new StringWriter();
-        var code = RecommendCommand.Run(new RecommendCommand.Request(save, "1", 5, true, null, null, null, null, false, null, null), recommendation, default);
+        var code = await RecommendCommand.RunAsync(new RecommendCommand.Request(save, "1", 5, true, null, null, null, null, false, null, null), recommendation, default);
         Assert.Equal(0, code);
         using var top = JsonDocument.Parse(recommendation.ToString());
         Assert.False(top.RootElement.GetProperty("fallback").GetBoolean());
@@ -70,14 +70,14 @@ public sealed class RecommendationCliTests : IDisposable
         Assert.Equal(0, await RecommendationTraining.RunAsync(Request("popularity", save), trainOutput));
 
         using var cold = new StringWriter();
-        Assert.Equal(0, RecommendCommand.Run(new RecommendCommand.Request(save, "nobody", 3, true, null, "Chivas.Regal", null, null, false, null, null), cold, default));
+        Assert.Equal(0, await RecommendCommand.RunAsync(new RecommendCommand.Request(save, "nobody", 3, true, null, "Chivas.Regal", null, null, false, null, null), cold, default));
         using var json = JsonDocument.Parse(cold.ToString());
         Assert.True(json.RootElement.GetProperty("fallback").GetBoolean());
         Assert.DoesNotContain(json.RootElement.GetProperty("items").EnumerateArray(), i => i.GetProperty("item").GetString() == "Chivas.Regal");
 
         var csv = Path.Combine(_directory, "all.csv");
         using var batch = new StringWriter();
-        Assert.Equal(0, RecommendCommand.Run(new RecommendCommand.Request(save, null, 2, false, null, null, null, null, true, csv, 2), batch, default));
+        Assert.Equal(0, await RecommendCommand.RunAsync(new RecommendCommand.Request(save, null, 2, false, null, null, null, null, true, csv, 2), batch, default));
         var lines = File.ReadAllLines(csv);
         Assert.Equal("user,rank,item,score", lines[0]);
         Assert.True(lines.Length > 1000);

@@ -11,7 +11,7 @@ using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.Scenarios.Recommendation;
 
-/// <summary>Options of <see cref="RecommendationAutoMl.Run"/>. Validated once; the run copies what it needs.</summary>
+/// <summary>Options of <see cref="RecommendationAutoMl.Run(InteractionSet, RecommendationAutoMlOptions, IProgress{SweepEvent}, CancellationToken)"/>. Validated once; the run copies what it needs.</summary>
 public sealed class RecommendationAutoMlOptions
 {
     /// <summary>Wall-clock budget of the sweep and the refit, in seconds; null = no time limit (then set <see cref="MaximumTrials"/>). Default 60; valid range (0, 604800].</summary>
@@ -125,7 +125,7 @@ public sealed class RecommendationAutoMlOptions
 }
 
 /// <summary>
-/// The outcome of <see cref="RecommendationAutoMl.Run"/>: the runner's <see cref="SweepResult"/> (trials, winner,
+/// The outcome of <see cref="RecommendationAutoMl.Run(InteractionSet, RecommendationAutoMlOptions, IProgress{SweepEvent}, CancellationToken)"/>: the runner's <see cref="SweepResult"/> (trials, winner,
 /// comparison; what <see cref="ReportJson"/> and <see cref="ReportHtml"/> write), the winner's recommender, and the
 /// validation-fold recommender of each candidate's best trial (by trial index) for the test column of the leaderboard.
 /// </summary>
@@ -166,7 +166,16 @@ public static class RecommendationAutoMl
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Run(train, options, RecommendationScenario.Candidates(train.HasRatings), progress, cancellationToken);
+    }
+
+    /// <summary>The sweep over <paramref name="candidates"/> instead of the scenario's own.</summary>
+    internal static RecommendationAutoMlResult Run(InteractionSet train, RecommendationAutoMlOptions options,
+        IReadOnlyList<RecommendationCandidate> candidates, IProgress<SweepEvent>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(candidates);
         options.Validate();
         var time = options.Time;
         var started = time.GetTimestamp();
@@ -181,7 +190,6 @@ public static class RecommendationAutoMl
             $"per-user {order.ToString().ToLowerInvariant()} {options.ValidationFraction:P0} holdout of the training interactions ({validation.Count} interactions held out; NDCG@{K} over the users with a relevant held-out item{(threshold is { } t ? $", rating ≥ {t:0.##}" : string.Empty)})");
         var hash = Hash(validation);
 
-        var candidates = RecommendationScenario.Candidates(train.HasRatings);
         var adapters = new RecommenderCandidate[candidates.Count];
         var tuners = new ITuner[candidates.Count];
         for (var c = 0; c < candidates.Count; c++)

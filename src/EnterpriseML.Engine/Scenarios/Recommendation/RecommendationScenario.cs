@@ -33,7 +33,7 @@ public sealed class RecommendationCandidate
     public IRecommenderTrainer CreateTrainer(ParameterSet parameters, int seed, int threads) => _create(parameters, seed, threads);
 }
 
-/// <summary>Options of <see cref="RecommendationScenario.Run"/>.</summary>
+/// <summary>Options of <see cref="RecommendationScenario.Run(InteractionSet, RecommendationSweepOptions, CancellationToken)"/>.</summary>
 public sealed class RecommendationSweepOptions
 {
     /// <summary>Trials per candidate (the first uses the candidate's defaults). Default 6; valid range [1, 1000].</summary>
@@ -162,7 +162,16 @@ public static class RecommendationScenario
     public static RecommendationSweepResult Run(InteractionSet train, RecommendationSweepOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Run(train, options, Candidates(train.HasRatings), cancellationToken);
+    }
+
+    /// <summary>The sweep over <paramref name="candidates"/> instead of the scenario's own.</summary>
+    internal static RecommendationSweepResult Run(InteractionSet train, RecommendationSweepOptions options,
+        IReadOnlyList<RecommendationCandidate> candidates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(candidates);
         options.Validate();
         var order = train.HasTimestamps ? HoldoutOrder.Latest : HoldoutOrder.Random;
         var (fitPart, validation) = InteractionSplitter.PerUserSplit(train, options.ValidationFraction, order, options.Seed);
@@ -172,7 +181,6 @@ public static class RecommendationScenario
         var trials = new List<RecommendationTrial>();
         RecommendationTrial? best = null;
         RecommendationCandidate? bestCandidate = null;
-        var candidates = Candidates(train.HasRatings);
         for (var c = 0; c < candidates.Count; c++)
         {
             var candidate = candidates[c];

@@ -5,6 +5,8 @@ using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Scenarios.Recommendation;
 using EnterpriseML.Engine.Tests.AutoML;
 using EnterpriseML.Engine.Tests.Recommendation;
+using EnterpriseML.Engine.Trainers.Neighbors;
+using EnterpriseML.Engine.Tuning;
 
 namespace EnterpriseML.Engine.Tests.Scenarios.Recommendation;
 
@@ -207,6 +209,48 @@ public sealed class RecommendationAutoMlTests
 
         Assert.Contains(resumed.Sweep.WinnerDetails, d => d.Key == "replayedTrials" && d.Value == "4");
     }
+
+    /// <summary>
+    /// A candidate whose search space holds one configuration is tried once, as in the tabular sweep, and the sweep
+    /// goes on with the others. Before, the recommendation sweep refitted it every round (three of six trials here).
+    /// </summary>
+    [Theory]
+    [InlineData(TunerKind.CostFrugal)]
+    [InlineData(TunerKind.Smac)]
+    [InlineData(TunerKind.Random)]
+    [InlineData(TunerKind.Grid)]
+    public void Run_CandidateOfOneConfiguration_TriedOnce(TunerKind tuner)
+    {
+        var options = new RecommendationAutoMlOptions { BudgetSeconds = null, MaximumTrials = 6, Seed = 2, Tuner = tuner };
+
+        var result = RecommendationAutoMl.Run(ScotchSample, options, OneFixedAndOneSearched());
+
+        Assert.Equal(6, result.Sweep.Trials.Count);
+        Assert.Single(result.Sweep.Trials, t => t.Candidate == "fixed-popularity");
+        Assert.Equal(5, result.Sweep.Trials.Count(t => t.Candidate == "item-knn"));
+    }
+
+    /// <summary>The older per-candidate sweep follows the same rule: one trial of a fixed candidate, not one per round.</summary>
+    [Fact]
+    public void RecommendationScenarioRun_CandidateOfOneConfiguration_TriedOnce()
+    {
+        var options = new RecommendationSweepOptions { TrialsPerCandidate = 3, Seed = 2 };
+
+        var result = RecommendationScenario.Run(ScotchSample, options, OneFixedAndOneSearched());
+
+        Assert.Equal(["fixed-popularity", "item-knn", "item-knn", "item-knn"], result.Trials.Select(t => t.Candidate));
+    }
+
+    private static InteractionSet ScotchSample => RecommendationData.Scotch.Select(Enumerable.Range(0, 2_000).ToArray());
+
+    /// <summary>Popularity with a search space of one value per dimension, and the scenario's item-knn.</summary>
+    private static RecommendationCandidate[] OneFixedAndOneSearched() =>
+    [
+        new("fixed-popularity", CandidateKind.General,
+            new SearchSpace(SearchParameter.Choice("decay", ["none"], "none"), SearchParameter.Float("halfLife", 30, 30, 30)),
+            (_, _, _) => new PopularityTrainer()),
+        RecommendationScenario.Candidates(hasRatings: false).Single(c => c.Name == "item-knn"),
+    ];
 
     [Fact]
     public void Run_LatencyCap_PrunesSlowTrialsSoTheyCannotWin()

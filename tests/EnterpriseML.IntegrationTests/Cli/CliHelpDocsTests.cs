@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>
+/// Every command's <c>--help</c> lists the options of its synopsis in the docs (docs/cli.md, docs/automl.md,
+/// docs/recommendation.md), and the synopsis names no option the command lacks.
+/// </summary>
+public sealed partial class CliHelpDocsTests
+{
+    [Theory]
+    [InlineData("train")]
+    [InlineData("predict")]
+    [InlineData("recommend")]
+    [InlineData("migrate")]
+    [InlineData("automl")]
+    public async Task Help_Options_AreTheDocumentedSynopsis(string command)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, [command, "--help"]);
+        Assert.True(code == 0, stderr);
+        var help = HelpOption().Matches(stdout).Select(m => m.Groups["name"].Value).Where(n => n != "--help").ToHashSet();
+
+        var documented = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in new[] { "cli.md", "automl.md", "recommendation.md" })
+        {
+            var inCode = false;
+            var inSynopsis = false;
+            foreach (var line in await File.ReadAllLinesAsync(Path.Combine(TestPaths.RepositoryRoot, "docs", file)))
+            {
+                if (line.StartsWith("```", StringComparison.Ordinal))
+                {
+                    inCode = !inCode;
+                    inSynopsis = false;
+                    continue;
+                }
+
+                if (!inCode)
+                {
+                    continue;
+                }
+
+                if (line.StartsWith("eml ", StringComparison.Ordinal))
+                {
+                    inSynopsis = line == $"eml {command}" || line.StartsWith($"eml {command} ", StringComparison.Ordinal);
+                }
+                else if (!line.StartsWith(' '))
+                {
+                    inSynopsis = false;
+                }
+
+                if (inSynopsis)
+                {
+                    documented.UnionWith(SynopsisOption().Matches(line).Select(m => m.Value));
+                }
+            }
+        }
+
+        Assert.NotEmpty(help);
+        Assert.Equal(documented.Order(StringComparer.Ordinal), help.Order(StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex(@"^\s+(?:-\S, )*(?<name>--[a-z][a-z-]*)", RegexOptions.Multiline)]
+    private static partial Regex HelpOption();
+
+    [GeneratedRegex(@"--[a-z][a-z-]*")]
+    private static partial Regex SynopsisOption();
+}

@@ -1,0 +1,273 @@
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>eml recommend</c> and the recommendation runs of <c>eml train</c> and <c>eml automl</c> as a user meets them, in
+/// a real process: a path that cannot be used, an option of another mode, a column named for two roles. Each is one
+/// line <c>eml: error: ...</c> naming the option, exit code 2, empty standard output and no file left behind. And
+/// output a user reads: undefined metrics, ids with commas, quotes and accents.
+/// </summary>
+public sealed class RecommendCliErrorTests : IDisposable
+{
+    private static readonly string Scotch = TestPaths.Dataset("recsys-scotch-implicit.csv");
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-cli-recommend-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private async Task<string> PopularityModelAsync()
+    {
+        var model = Path.Combine(_directory, "pop.eml");
+        var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", model, "--json"]);
+        Assert.True(code == 0, stderr);
+        return model;
+    }
+
+    private static async Task AssertErrorAsync(string expected, params string[] arguments)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, arguments);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("eml: error: " + expected, stderr.Trim());
+    }
+
+    /// <summary>
+    /// A directory given as the model or the output file, and an output below a file, are refused naming the option.
+    /// Before, the first two said "Access to the path ... is denied." and the third "Could not find a part of the path".
+    /// </summary>
+    [Fact]
+    public async Task Recommend_DirectoryOrPathBelowAFile_ErrorNamesTheOption_NothingWritten()
+    {
+        var model = await PopularityModelAsync();
+        var directory = Directory.CreateDirectory(Path.Combine(_directory, "folder")).FullName;
+        var belowFile = Path.Combine(model, "all.csv");
+
+        await AssertErrorAsync($"--model '{directory}' is a directory; --model names a file to read.",
+            "recommend", "--model", directory, "--user", "1");
+        await AssertErrorAsync($"--output '{directory}' is a directory; --output names the file to write.",
+            "recommend", "--model", model, "--all-users", "--output", directory);
+        await AssertErrorAsync($"--output '{belowFile}': '{model}' is a file, so nothing can be written below it.",
+            "recommend", "--model", model, "--all-users", "--output", belowFile);
+
+        Assert.Empty(Directory.GetFileSystemEntries(directory));
+        Assert.Equal(["pop.eml"], Directory.GetFileSystemEntries(_directory).Select(Path.GetFileName).Where(n => n != "folder"));
+    }
+
+    /// <summary>
+    /// <c>--all-users</c> creates the output's missing directories, as every other output of the CLI does, and leaves
+    /// only the finished file. Before, it failed with "Could not find a part of the path".
+    /// </summary>
+    [Fact]
+    public async Task Recommend_AllUsersIntoNewDirectories_WritesTheFileAndNothingElse()
+    {
+        var model = await PopularityModelAsync();
+        var output = Path.Combine(_directory, "new", "deeper", "all.csv");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--all-users", "--output", output, "--top", "2", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("{\"users\":2218,\"rows\":", stdout.Trim(), StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(output);
+        Assert.Equal("user,rank,item,score", lines[0]);
+        Assert.Equal(1 + (2 * 2218), lines.Length);
+        Assert.Equal(["all.csv"], Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
+    }
+
+    /// <summary>
+    /// An option that only another mode reads is an error, not dropped without a word: <c>--output</c> with
+    /// <c>--user</c> had printed to the terminal and written no file. An empty item list would have allowed nothing.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_OptionOfAnotherModeOrAnEmptyItemList_IsAnError()
+    {
+        var model = await PopularityModelAsync();
+        var output = Path.Combine(_directory, "recs.csv");
+
+        await AssertErrorAsync("--output applies to --all-users only; --user and --similar-to print to standard output.",
+            "recommend", "--model", model, "--user", "1", "--output", output);
+        await AssertErrorAsync("--threads applies to --all-users only.",
+            "recommend", "--model", model, "--similar-to", "Chivas.Regal", "--threads", "2");
+        await AssertErrorAsync("--segment applies to --user only: it picks the cold-start fallback's ranking for that user.",
+            "recommend", "--model", model, "--similar-to", "Chivas.Regal", "--segment", "north");
+        await AssertErrorAsync("--include-items ',' names no item id; give one or more, comma-separated.",
+            "recommend", "--model", model, "--user", "1", "--include-items", ",");
+        Assert.False(File.Exists(output));
+    }
+
+    /// <summary>Item ids the model does not know get a warning: a typo had silently emptied an allow-list.</summary>
+    [Fact]
+    public async Task Recommend_UnknownItemIds_WarnAndStillAnswer()
+    {
+        var model = await PopularityModelAsync();
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--user", "nobody", "--include-items", "Chivas.Regal,Chivas.Regall", "--json"]);
+
+        Assert.Equal(0, code);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"nobody\",\"fallback\":true,\"items\":[{\"item\":\"Chivas.Regal\",\"score\":572}]}", stdout.Trim());
+        Assert.Equal("eml: warning: --include-items: the model has no item 'Chivas.Regall'.", stderr.Trim());
+    }
+
+    /// <summary>
+    /// One column for two roles is an error naming both options. Before, <c>eml train</c> trained on user = item and
+    /// reported zeros, and <c>eml automl</c> failed with "column 'brand' is set to Numeric".
+    /// </summary>
+    [Fact]
+    public async Task TrainAndAutoMl_OneColumnForTwoRoles_ErrorNamesBothOptions()
+    {
+        await AssertErrorAsync("--user and --item both name the column 'respondent'; each needs a column of its own.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "respondent", "--trainer", "popularity");
+        await AssertErrorAsync("--item and --label both name the column 'brand'; each needs a column of its own.",
+            "automl", "--scenario", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--label", "brand", "--max-trials", "1");
+    }
+
+    /// <summary>
+    /// A recommendation <c>--save</c> that names a directory is refused before training, as the tabular one is, and an
+    /// engine argument error carries no C# parameter name. Before: "Cannot write '...': Is a directory" after
+    /// training, and "... pass a rating column. (Parameter 'train')".
+    /// </summary>
+    [Fact]
+    public async Task TrainRecommendation_SaveIsADirectoryOrNoRatings_PreciseError()
+    {
+        await AssertErrorAsync($"--save '{_directory}' is a directory; --save names the file to write.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", _directory);
+        await AssertErrorAsync("Matrix factorisation needs at least one explicit rating; pass a rating column.",
+            "train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "matrix-factorization");
+    }
+
+    /// <summary>
+    /// When no test user has an item to rank (one interaction, so nothing is held out), the ranking metrics are
+    /// undefined: null in <c>--json</c>, n/a in the table, and a warning says why. Before, they were 0, which reads as a
+    /// model that never hits.
+    /// </summary>
+    [Fact]
+    public async Task TrainRecommendation_NoTestUserToRank_MetricsNullAndAWarning()
+    {
+        var train = Path.Combine(_directory, "one.csv");
+        await File.WriteAllTextAsync(train, "user,item\nu1,a\n");
+        string[] arguments = ["train", "--task", "recommendation", "--train", train, "--user", "user", "--item", "item", "--trainer", "popularity"];
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, [.. arguments, "--json"]);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("evaluatedUsers").GetInt32());
+        foreach (var metric in json.RootElement.GetProperty("metrics").EnumerateObject())
+        {
+            Assert.Equal(JsonValueKind.Null, metric.Value.ValueKind);
+        }
+
+        Assert.Equal(6, json.RootElement.GetProperty("metrics").EnumerateObject().Count());
+        Assert.Equal("eml: warning: no test user has a test item that they did not have in training: the ranking metrics are undefined (n/a; null in --json).", stderr.Trim());
+
+        var table = await Processes.RunAsync(Processes.CliDll, arguments);
+        Assert.Equal(0, table.Code);
+        Assert.Contains("ndcg@10       n/a", table.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Ids with a comma, a quote or accents come back as they are: in <c>--json</c> (not as <c>\u00FC</c> escapes, as
+    /// before) and, quoted as RFC 4180 asks, in the <c>--all-users</c> CSV.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_IdsWithCommasQuotesAndAccents_ComeBackAsTheyAre()
+    {
+        var train = Path.Combine(_directory, "ids.csv");
+        await File.WriteAllTextAsync(train, "user,item\n\"u,1\",\"a,b\"\n\"u,1\",é\nünï,é\nünï,\"c\"\"d\"\nv,\"a,b\"\nv,\"c\"\"d\"\n");
+        var model = Path.Combine(_directory, "ids.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "ünï", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"ünï\",\"fallback\":false,\"items\":[{\"item\":\"a,b\",\"score\":2}]}", stdout.Trim());
+
+        var csv = Path.Combine(_directory, "all.csv");
+        var all = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--all-users", "--output", csv]);
+        Assert.True(all.Code == 0, all.Err);
+        Assert.Equal(["user,rank,item,score", "\"u,1\",1,\"c\"\"d\",2", "ünï,1,\"a,b\",2", "v,1,é,2"], await File.ReadAllLinesAsync(csv));
+    }
+
+    /// <summary>
+    /// SIGTERM while <c>--all-users</c> writes stops with <c>eml: cancelled.</c> and 130, leaves the earlier file of that
+    /// name as it was and no temporary file. Before, the file was truncated at the start and the half-written rest
+    /// stayed (and the cancellation was not turned into 130).
+    /// </summary>
+    [Fact]
+    public async Task Recommend_SignalDuringAllUsers_Exit130_EarlierFileKept_NoTemporaryFile()
+    {
+        var model = Path.Combine(_directory, "movielens.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", TestPaths.Dataset("recsys-movielens-small.csv"), "--user", "userId", "--item", "movieId",
+             "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+        var output = Path.Combine(_directory, "all.csv");
+        await File.WriteAllTextAsync(output, "an earlier run's file\n");
+
+        // Every user's whole catalogue on one thread: millions of rows, seconds of writing to signal into.
+        using var process = Processes.Start(Processes.CliDll,
+            ["recommend", "--model", model, "--all-users", "--output", output, "--top", "10000", "--threads", "1"], new Dictionary<string, string?>());
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await Processes.PollAsync(
+            () => Task.FromResult(Directory.GetFiles(_directory, "all.csv.tmp-*").FirstOrDefault()), TimeSpan.FromMinutes(1), "the temporary output file");
+        await Processes.TerminateAsync(process, "eml recommend");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("", await stdout);
+        Assert.Equal("eml: cancelled.", (await stderr).Trim());
+        Assert.Equal("an earlier run's file\n", await File.ReadAllTextAsync(output));
+        Assert.Empty(Directory.GetFiles(_directory, "all.csv.tmp-*"));
+    }
+
+    /// <summary>
+    /// An empty <c>--user</c> is an error (no interaction has one; it had been served as a cold user without a word),
+    /// and a <c>--segment</c> the model does not have gets a warning naming the ones it has (it had silently fallen
+    /// back to the global ranking).
+    /// </summary>
+    [Fact]
+    public async Task Recommend_EmptyUserIsAnError_UnknownSegmentWarns()
+    {
+        var model = await PopularityModelAsync();
+        await AssertErrorAsync("--user '': the id is empty; give a user id.", "recommend", "--model", model, "--user", "");
+
+        var train = Path.Combine(_directory, "segments.csv");
+        await File.WriteAllTextAsync(train, "user,item,region\n1,a,north\n2,a,north\n3,b,south\n4,c,south\n5,c,south\n");
+        var segmented = Path.Combine(_directory, "segments.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity",
+             "--set", "segment=region", "--save", segmented]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var known = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", segmented, "--user", "new", "--segment", "south", "--top", "1", "--json"]);
+        Assert.Equal(0, known.Code);
+        Assert.Equal("", known.Err);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"new\",\"fallback\":true,\"items\":[{\"item\":\"c\",\"score\":2}]}", known.Out.Trim());
+
+        var unknown = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", segmented, "--user", "new", "--segment", "east", "--top", "1", "--json"]);
+        Assert.Equal(0, unknown.Code);
+        Assert.Equal("eml: warning: --segment 'east': the model has no such segment (it has 'north', 'south'); a cold user gets the global ranking.", unknown.Err.Trim());
+
+        var none = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "new", "--segment", "east", "--top", "1"]);
+        Assert.Equal(0, none.Code);
+        Assert.Equal("eml: warning: --segment 'east': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking.", none.Err.Trim());
+    }
+
+    /// <summary>
+    /// Out-of-range recommendation sweep options are errors in the options' words. Before, they named the engine's
+    /// properties: "RelevanceThreshold: Must be a finite rating or null." and "MaximumPredictMicrosecondsPerUser: ...".
+    /// </summary>
+    [Theory]
+    [InlineData("--relevance-threshold", "NaN", "--relevance-threshold must be a finite rating; got NaN.")]
+    [InlineData("--relevance-threshold", "1e39", "--relevance-threshold must be a finite rating; got 1E+39.")]
+    [InlineData("--max-predict-us", "1e10", "--max-predict-us must be at most 1e9 µs per user with --scenario recommendation; got 10000000000.")]
+    public async Task AutoMlRecommendation_OptionOutOfRange_ErrorNamesTheOption(string option, string value, string expected) =>
+        await AssertErrorAsync(expected,
+            "automl", "--scenario", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--max-trials", "1", option, value);
+}
