@@ -186,6 +186,13 @@ public sealed class ServingPanelTests
         await Assertions.Expect(page.Locator("#try-probability")).ToHaveCountAsync(0);
         await ExpectExplanationAsync(page, price);
 
+        // A carat far outside the training data: a linear model cannot explain that row (a contribution beyond a 32-bit
+        // float) and says so for the row, a tree model explains it; either way the page shows what the API answered.
+        var far = (string[])first.Clone();
+        far[Array.IndexOf(header, "carat")] = "3e38";
+        var farPrice = await FillAndPredictAsync(page, http, "diamond-price", header, far, "price");
+        await ExpectExplanationAsync(page, farPrice);
+
         // Multiclass: the label and every class's probability, most likely first.
         await page.GotoAsync(api.BaseAddress + "/#/models/diamond-cut");
         var cut = await FillAndPredictAsync(page, http, "diamond-cut", header, first, "cut");
@@ -229,9 +236,16 @@ public sealed class ServingPanelTests
         if (!prediction.TryGetProperty("explanation", out var explanation))
         {
             await Assertions.Expect(page.Locator("#try-contributions")).ToHaveCountAsync(0);
+            if (prediction.TryGetProperty("explanationUnavailable", out var why))
+            {
+                // This row alone cannot be explained: the page says why, as the API does.
+                await Assertions.Expect(page.Locator("#try-no-explanation")).ToHaveTextAsync($"No explanation: {why.GetString()}.");
+            }
+
             return;
         }
 
+        // Largest first; equal sizes in the API's order (OrderBy is stable, as the page's sort is).
         var contributions = explanation.GetProperty("contributions").EnumerateArray()
             .Select(c => (Feature: c.GetProperty("feature").GetString()!, Value: c.GetProperty("contribution").GetDouble()))
             .OrderByDescending(c => Math.Abs(c.Value)).ToList();

@@ -1060,8 +1060,9 @@ function predictionView(schema, answer) {
   const out = [h("dl", { class: "kv" }, facts)];
   const ex = p.explanation;
   if (ex?.contributions) {
-    // Sorted by size whatever order they came in; bars are scaled to the largest.
-    const contributions = [...ex.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature.localeCompare(b.feature));
+    // Sorted by size whatever order they came in (a stable sort: equal sizes keep the API's order, the model's feature
+    // order); bars are scaled to the largest.
+    const contributions = [...ex.contributions].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
     const largest = Math.max(...contributions.map(c => Math.abs(c.contribution)), 1e-12);
     const toward = schema.task === "binary" ? ` (positive pushes toward ${positive})` : schema.task === "multiclass" ? ` (toward ${p.label})` : "";
     out.push(h("h3", {}, "Why"), h("p", { class: "muted small" }, `Largest per-feature contributions${toward}; baseline ${num(ex.bias)}.`),
@@ -1079,8 +1080,9 @@ function predictionView(schema, answer) {
         { title: "Best bin's points", num: true, render: r => fixed(r.maximumPoints, 2) },
       ], ex.reasonCodes, null, { id: "try-reasons", empty: "No points lost: every feature sits in its best bin." }));
     }
-  } else if (answer.explanationUnavailable) {
-    out.push(h("p", { class: "muted", id: "try-no-explanation" }, `No explanation: ${answer.explanationUnavailable}.`));
+  } else if (p.explanationUnavailable || answer.explanationUnavailable) {
+    // The model cannot explain (the answer says why), or this row cannot be (a contribution beyond a 32-bit float).
+    out.push(h("p", { class: "muted", id: "try-no-explanation" }, `No explanation: ${p.explanationUnavailable || answer.explanationUnavailable}.`));
   }
   return out;
 }
