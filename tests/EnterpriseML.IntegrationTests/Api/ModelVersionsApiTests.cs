@@ -27,7 +27,6 @@ public sealed class ModelVersionsApiTests
         var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
         var store = api.Services.GetRequiredService<ModelStore>();
         var files = new[] { await ServingModels.CreditGbdtAsync(), await ServingModels.CreditLogisticAsync() };
-        
         foreach (var file in files)
         {
             await store.AddVersionAsync(tenant, "credit", "Binary", await File.ReadAllBytesAsync(file), "{}", "{}", null, "{}", "test");
