@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Recommendation;
 
@@ -133,7 +132,7 @@ internal sealed class RecommendCommand : ICliCommand
                 rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
             });
             output.WriteLine(request.Json
-                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output)}}}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output, CliJson.SerializerOptions)}}}")
                 : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
             return 0;
         }
@@ -179,8 +178,7 @@ internal sealed class RecommendCommand : ICliCommand
     private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
     {
         using var buffer = new MemoryStream();
-        // Ids print as they are (ünï, c"d), not as \u escapes: a reader of the terminal sees the model's ids.
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("model", kind);

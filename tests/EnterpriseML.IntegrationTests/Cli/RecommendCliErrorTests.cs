@@ -77,6 +77,34 @@ public sealed class RecommendCliErrorTests : IDisposable
     }
 
     /// <summary>
+    /// Every <c>--json</c> line writes a path as it was given, accents and all, as the recommendation lines always did:
+    /// <c>eml train --json</c> printed the tabular model's path as <c>gr\u00FCn</c>, and <c>--all-users --json</c> its output so.
+    /// </summary>
+    [Fact]
+    public async Task JsonLines_PathsWithAccents_PrintAsTheyAre()
+    {
+        var folder = Path.Combine(_directory, "grün");
+        var tabular = Path.Combine(folder, "crédit.eml");
+        var recommender = Path.Combine(folder, "pop.eml");
+        var output = Path.Combine(folder, "all.csv");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", "class", "--positive", "bad", "--trainer", "logistic-regression", "--save", tabular, "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith($",\"model\":\"{tabular}\"}}", stdout.Trim(), StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", recommender, "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith($",\"model\":\"{recommender}\"}}", stdout.Trim(), StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", recommender, "--all-users", "--output", output, "--top", "1", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"{{\"users\":2218,\"rows\":2218,\"output\":\"{output}\"}}", stdout.Trim());
+    }
+
+    /// <summary>
     /// An option that only another mode reads is an error, not dropped without a word: <c>--output</c> with
     /// <c>--user</c> had printed to the terminal and written no file. An empty item list would have allowed nothing.
     /// </summary>
