@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 
 namespace EnterpriseML.Cli.Commands;
@@ -94,6 +95,15 @@ internal sealed class RecommendCommand : ICliCommand
             // No interaction has an empty id, so it would be served as a cold user without a word.
             throw new ArgumentException($"--user '{request.User}': the id is empty; give a user id.");
         }
+
+        // Ids are looked up as the CSV reader stored them, padding trimmed: --user " 42 " is the file's user 42, not a
+        // new user served the popularity fallback.
+        request = request with
+        {
+            User = request.User is null ? null : CsvTable.TrimField(request.User),
+            SimilarTo = request.SimilarTo is null ? null : CsvTable.TrimField(request.SimilarTo),
+            Segment = request.Segment is null ? null : CsvTable.TrimField(request.Segment),
+        };
 
         if (request.User is null && request.Segment is not null)
         {
@@ -215,7 +225,7 @@ internal sealed class RecommendCommand : ICliCommand
     /// </summary>
     private static string[] ItemIds(Recommender recommender, string list, string option)
     {
-        var ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ids = list.Split(',').Select(CsvTable.TrimField).Where(id => id.Length > 0).ToArray();
         if (ids.Length == 0)
         {
             throw new ArgumentException($"{option} '{list}' names no item id; give one or more, comma-separated.");

@@ -222,6 +222,33 @@ public sealed class RecommendCliErrorTests : IDisposable
     }
 
     /// <summary>
+    /// Ids on the command line are trimmed as the CSV reader trims the file's fields (spaces and tabs around them):
+    /// <c>--user " u1 "</c> is the file's user u1 and <c>--similar-to " a "</c> its item a. Before, the padded user was
+    /// served as a new one (popularity fallback, its own items recommended back) and the padded item was unknown.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_PaddedIds_AreTheFilesIds()
+    {
+        var train = Path.Combine(_directory, "padded.csv");
+        await File.WriteAllTextAsync(train, "user,item\n  u1 , a \nu1,\tb\nu2,a\nu2,c\nu3,c\nu3,b\n");
+        var model = Path.Combine(_directory, "padded.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", " u1\t", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"u1\",\"fallback\":false,\"items\":[{\"item\":\"c\",\"score\":2}]}", stdout.Trim());
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--similar-to", " a ", "--exclude-items", "\tb ", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("{\"model\":\"popularity\",\"similarTo\":\"a\",\"items\":[{\"item\":\"c\",", stdout.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"b\"", stdout, StringComparison.Ordinal);
+        Assert.Equal("", stderr);
+    }
+
+    /// <summary>
     /// SIGTERM while <c>--all-users</c> writes stops with <c>eml: cancelled.</c> and 130, leaves the earlier file of that
     /// name as it was and no temporary file. Before, the file was truncated at the start and the half-written rest
     /// stayed (and the cancellation was not turned into 130).
