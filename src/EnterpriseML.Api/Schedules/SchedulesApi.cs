@@ -29,7 +29,11 @@ public sealed record RefreshResponse(long Id, string Status, string? ExperimentI
 /// </summary>
 public sealed record TriggerResponse(string Name, string Status, string RequestedBy, long RequestedAt, long? AfterRefreshId, string Schedule);
 
-/// <summary>A refresh of the schedule now <c>queued</c> or <c>running</c>, and its experiment once it has one.</summary>
+/// <summary>
+/// A refresh of the schedule now <c>queued</c> or <c>running</c>, and its experiment once it has one; with an
+/// experiment the status is the experiment's (<c>queued</c> while it waits for a node, e.g. to be resumed after a
+/// crash).
+/// </summary>
 public sealed record RefreshUnderWayResponse(string Status, string? ExperimentId);
 
 /// <summary>
@@ -270,7 +274,8 @@ internal static partial class SchedulesApi
     {
         if (await experiments.FindUnfinishedForScheduleAsync(tenant, name, cancellationToken) is { } experiment)
         {
-            return new RefreshUnderWayResponse("running", experiment.Id);
+            // The experiment's own status: one waiting to be resumed after its node died is queued, not running.
+            return new RefreshUnderWayResponse(experiment.Status, experiment.Id);
         }
 
         return await jobs.RefreshUnderWayAsync(tenant, name, cancellationToken) is { } status ? new RefreshUnderWayResponse(status, null) : null;
@@ -279,7 +284,7 @@ internal static partial class SchedulesApi
     private static ProblemHttpResult UnderWayProblem(string name, RefreshUnderWayResponse busy) => TypedResults.Problem(
         title: busy.Status == "queued" ? "Refresh already queued" : "Refresh already running",
         detail: busy.ExperimentId is { } id
-            ? $"A refresh of schedule '{name}' is already running (experiment {id}): wait for it to end (GET /api/schedules/{name}), or cancel it (POST /api/experiments/{id}/cancel), then trigger again."
+            ? $"A refresh of schedule '{name}' is already {busy.Status} (experiment {id}): wait for it to end (GET /api/schedules/{name}), or cancel it (POST /api/experiments/{id}/cancel), then trigger again."
             : $"A refresh of schedule '{name}' is already {busy.Status}: wait for it to end (GET /api/schedules/{name} shows it under refreshUnderWay until it is recorded in refreshes), then trigger again.",
         statusCode: 409);
 

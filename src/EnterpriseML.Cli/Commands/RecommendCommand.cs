@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 
 namespace EnterpriseML.Cli.Commands;
@@ -96,6 +96,15 @@ internal sealed class RecommendCommand : ICliCommand
             throw new ArgumentException($"--user '{request.User}': the id is empty; give a user id.");
         }
 
+        // Ids are looked up as the CSV reader stored them, padding trimmed: --user " 42 " is the file's user 42, not a
+        // new user served the popularity fallback.
+        request = request with
+        {
+            User = request.User is null ? null : CsvTable.TrimField(request.User),
+            SimilarTo = request.SimilarTo is null ? null : CsvTable.TrimField(request.SimilarTo),
+            Segment = request.Segment is null ? null : CsvTable.TrimField(request.Segment),
+        };
+
         if (request.User is null && request.Segment is not null)
         {
             throw new ArgumentException("--segment applies to --user only: it picks the cold-start fallback's ranking for that user.");
@@ -133,7 +142,7 @@ internal sealed class RecommendCommand : ICliCommand
                 rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
             });
             output.WriteLine(request.Json
-                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output)}}}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output, CliJson.SerializerOptions)}}}")
                 : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
             return 0;
         }
@@ -179,8 +188,7 @@ internal sealed class RecommendCommand : ICliCommand
     private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
     {
         using var buffer = new MemoryStream();
-        // Ids print as they are (ünï, c"d), not as \u escapes: a reader of the terminal sees the model's ids.
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("model", kind);
@@ -217,7 +225,7 @@ internal sealed class RecommendCommand : ICliCommand
     /// </summary>
     private static string[] ItemIds(Recommender recommender, string list, string option)
     {
-        var ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ids = list.Split(',').Select(CsvTable.TrimField).Where(id => id.Length > 0).ToArray();
         if (ids.Length == 0)
         {
             throw new ArgumentException($"{option} '{list}' names no item id; give one or more, comma-separated.");

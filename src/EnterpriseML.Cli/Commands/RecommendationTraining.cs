@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
@@ -215,7 +214,7 @@ internal static class RecommendationTraining
     private static void WriteJson(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, string? save)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("task", "recommendation");

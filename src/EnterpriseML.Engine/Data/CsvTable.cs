@@ -37,6 +37,16 @@ public static class CsvTable
         return Read(stream, options, options.SourceName, cancellationToken);
     }
 
+    /// <summary>
+    /// <paramref name="value"/> as the reader stores a field: without leading and trailing ASCII spaces and tabs. An id
+    /// given outside the file (a user on the command line) goes through this to match the same id read from it.
+    /// </summary>
+    public static string TrimField(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return CsvValues.Trim(value);
+    }
+
     private static DataTable Read(Stream stream, CsvOptions options, string sourceName, CancellationToken cancellationToken)
     {
         var ingest = CsvIngest.Open(stream, options, sourceName, keepValues: true, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using EnterpriseML.Engine.Data;
 
 namespace EnterpriseML.Engine.Recommendation;
@@ -294,10 +295,56 @@ public sealed class InteractionSet
         var tables = new DataTable[paths.Count];
         for (var i = 0; i < tables.Length; i++)
         {
-            tables[i] = CsvTable.Read(paths[i], new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
+            var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting };
+            tables[i] = CsvTable.Read(paths[i], options, cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Rating, i, nonNegative: false, cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Weight, i, nonNegative: true, cancellationToken);
         }
 
         return FromTables(tables, columns);
+    }
+
+    /// <summary>
+    /// The CSV reader stores a missing-value marker (<c>NaN</c>, <c>NA</c>, <c>null</c>, <c>?</c>) as it stores an empty
+    /// cell. In a rating or a weight such a marker is a value the file states, so the error for the column's first
+    /// missing value quotes it as written, read again from its row (on this error path only); an empty cell is left
+    /// to <see cref="MissingValue"/>.
+    /// </summary>
+    private static void CheckMissingMarker(string path, CsvOptions options, DataTable table, string? name, int tableNumber, bool nonNegative, CancellationToken cancellationToken)
+    {
+        if (name is null || table[name] is not NumericColumn column)
+        {
+            return;
+        }
+
+        var values = column.Values;
+        var row = 0;
+        while (row < values.Length && !float.IsNaN(values[row]))
+        {
+            row++;
+        }
+
+        if (row == values.Length)
+        {
+            return;
+        }
+
+        using var reader = CsvRowReader.Open(path, options, cancellationToken);
+        var ordinal = reader.GetOrdinal(name);
+        for (var r = 0; r <= row; r++)
+        {
+            if (!reader.Read())
+            {
+                return; // the file changed since it was read: leave the error to MissingValue
+            }
+        }
+
+        var written = Encoding.UTF8.GetString(reader.GetUtf8(ordinal));
+        if (written.Length > 0)
+        {
+            throw new ArgumentException(
+                $"{Where(column, tableNumber, row)}: column '{name}' holds '{written}', which reads as a missing value; expected a finite number{(nonNegative ? " >= 0" : "")}.");
+        }
     }
 
     /// <summary>Maps one table; see <see cref="FromTables"/>.</summary>

@@ -77,6 +77,34 @@ public sealed class RecommendCliErrorTests : IDisposable
     }
 
     /// <summary>
+    /// Every <c>--json</c> line writes a path as it was given, accents and all, as the recommendation lines always did:
+    /// <c>eml train --json</c> printed the tabular model's path as <c>gr\u00FCn</c>, and <c>--all-users --json</c> its output so.
+    /// </summary>
+    [Fact]
+    public async Task JsonLines_PathsWithAccents_PrintAsTheyAre()
+    {
+        var folder = Path.Combine(_directory, "grün");
+        var tabular = Path.Combine(folder, "crédit.eml");
+        var recommender = Path.Combine(folder, "pop.eml");
+        var output = Path.Combine(folder, "all.csv");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", "class", "--positive", "bad", "--trainer", "logistic-regression", "--save", tabular, "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith($",\"model\":\"{tabular}\"}}", stdout.Trim(), StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--trainer", "popularity", "--save", recommender, "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith($",\"model\":\"{recommender}\"}}", stdout.Trim(), StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", recommender, "--all-users", "--output", output, "--top", "1", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"{{\"users\":2218,\"rows\":2218,\"output\":\"{output}\"}}", stdout.Trim());
+    }
+
+    /// <summary>
     /// An option that only another mode reads is an error, not dropped without a word: <c>--output</c> with
     /// <c>--user</c> had printed to the terminal and written no file. An empty item list would have allowed nothing.
     /// </summary>
@@ -191,6 +219,33 @@ public sealed class RecommendCliErrorTests : IDisposable
         var all = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--all-users", "--output", csv]);
         Assert.True(all.Code == 0, all.Err);
         Assert.Equal(["user,rank,item,score", "\"u,1\",1,\"c\"\"d\",2", "ünï,1,\"a,b\",2", "v,1,é,2"], await File.ReadAllLinesAsync(csv));
+    }
+
+    /// <summary>
+    /// Ids on the command line are trimmed as the CSV reader trims the file's fields (spaces and tabs around them):
+    /// <c>--user " u1 "</c> is the file's user u1 and <c>--similar-to " a "</c> its item a. Before, the padded user was
+    /// served as a new one (popularity fallback, its own items recommended back) and the padded item was unknown.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_PaddedIds_AreTheFilesIds()
+    {
+        var train = Path.Combine(_directory, "padded.csv");
+        await File.WriteAllTextAsync(train, "user,item\n  u1 , a \nu1,\tb\nu2,a\nu2,c\nu3,c\nu3,b\n");
+        var model = Path.Combine(_directory, "padded.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", " u1\t", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("{\"model\":\"popularity\",\"user\":\"u1\",\"fallback\":false,\"items\":[{\"item\":\"c\",\"score\":2}]}", stdout.Trim());
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["recommend", "--model", model, "--similar-to", " a ", "--exclude-items", "\tb ", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("{\"model\":\"popularity\",\"similarTo\":\"a\",\"items\":[{\"item\":\"c\",", stdout.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"b\"", stdout, StringComparison.Ordinal);
+        Assert.Equal("", stderr);
     }
 
     /// <summary>

@@ -128,6 +128,27 @@ public sealed class RecommendationCliTests : IDisposable
     }
 
     /// <summary>
+    /// A rating the file gives as <c>NaN</c> (which the reader stores as it stores an empty cell) is quoted as written,
+    /// with the file, the line and what is expected; a rating left empty is still "empty". Both said "is empty".
+    /// </summary>
+    [Theory]
+    [InlineData("NaN", "ratings.csv, line 4: column 'rating' holds 'NaN', which reads as a missing value; expected a finite number.")]
+    [InlineData(" NA ", "ratings.csv, line 4: column 'rating' holds 'NA', which reads as a missing value; expected a finite number.")]
+    [InlineData("", "ratings.csv, line 4: column 'rating' is empty; every interaction needs it.")]
+    public async Task Train_RatingNaNOrEmpty_SaysWhichWithFileAndLine_Exit2(string rating, string expected)
+    {
+        var path = Path.Combine(_directory, "ratings.csv");
+        File.WriteAllText(path, $"user,item,rating\n1,a,4\n2,a,3.5\n2,b,{rating}\n3,b,5\n");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", path, "--user", "user", "--item", "item", "--label", "rating", "--trainer", "popularity"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("eml: error: " + expected, stderr.Trim());
+    }
+
+    /// <summary>
     /// item-knn on interactions with a weight of 0 (twelve users each with a = 1 and b = 0): training finishes and
     /// prints its metrics. It crashed with an unhandled IndexOutOfRangeException and a stack trace.
     /// </summary>

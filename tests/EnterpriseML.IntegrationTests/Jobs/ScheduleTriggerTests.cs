@@ -112,7 +112,7 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
     /// With no worker the triggered run stays queued: the schedule shows it under <c>refreshUnderWay</c>, a second
     /// trigger is a 409 saying it is queued, another tenant's key gets the 404 of a missing schedule (and queues
     /// nothing), a consumer key the role's 403, a pause drops the queued run, and an unfinished experiment of the
-    /// schedule is a 409 naming it.
+    /// schedule is shown with its own status (queued, then running) and id, and is a 409 naming it.
     /// </summary>
     [Theory]
     [InlineData(Backend.Postgres)]
@@ -176,22 +176,40 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
         // The dropped run no longer holds the schedule: it can be triggered again.
         await TriggerAsync(acme, expectedAfter: null);
 
-        // A refresh with an experiment (as one resumed after its node died leaves it): the 409 names it and how to stop it.
+        // A refresh with an experiment still queued (as one waiting to be resumed after its node died): shown with the
+        // experiment's own status, queued, and its id (it was reported as running); the 409 says queued and names it.
         var dataset = await ExperimentFlowTests.UploadAsync(acme, "credit-german-statlog.csv");
-        var experiment = await api.Services.GetRequiredService<ExperimentStore>().CreateAsync(acmeId, dataset, Model, "auto", "{}", Schedule);
-        using (var schedule = JsonDocument.Parse(await acme.GetStringAsync($"/api/schedules/{Schedule}")))
-        {
-            var underWay = schedule.RootElement.GetProperty("refreshUnderWay");
-            Assert.Equal("running", underWay.GetProperty("status").GetString());
-            Assert.Equal(experiment.Id, underWay.GetProperty("experimentId").GetString());
-        }
+        var store = api.Services.GetRequiredService<ExperimentStore>();
+        var experiment = await store.CreateAsync(acmeId, dataset, Model, "auto", "{}", Schedule);
+        await AssertUnderWayAsync(acme, "queued", experiment.Id);
+        var waiting = await ProblemAsync(await acme.PostAsync($"/api/schedules/{Schedule}/trigger", null));
+        Assert.Equal(HttpStatusCode.Conflict, waiting.Status);
+        Assert.Equal("Refresh already queued", waiting.Title);
+        Assert.Equal(
+            $"A refresh of schedule '{Schedule}' is already queued (experiment {experiment.Id}): wait for it to end (GET /api/schedules/{Schedule}), or cancel it (POST /api/experiments/{experiment.Id}/cancel), then trigger again.",
+            waiting.Detail);
 
+        // Once a node runs it: running, the 409 names it and how to stop it.
+        Assert.True(await store.MarkRunningAsync(experiment.Id));
+        await AssertUnderWayAsync(acme, "running", experiment.Id);
         var running = await ProblemAsync(await acme.PostAsync($"/api/schedules/{Schedule}/trigger", null));
         Assert.Equal(HttpStatusCode.Conflict, running.Status);
         Assert.Equal("Refresh already running", running.Title);
         Assert.Equal(
             $"A refresh of schedule '{Schedule}' is already running (experiment {experiment.Id}): wait for it to end (GET /api/schedules/{Schedule}), or cancel it (POST /api/experiments/{experiment.Id}/cancel), then trigger again.",
             running.Detail);
+    }
+
+    /// <summary>The schedule's <c>refreshUnderWay</c>, by name and in the list, is <paramref name="status"/> with <paramref name="experimentId"/>.</summary>
+    private static async Task AssertUnderWayAsync(HttpClient client, string status, string experimentId)
+    {
+        using var schedule = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules"));
+        foreach (var underWay in new[] { schedule.RootElement.GetProperty("refreshUnderWay"), list.RootElement[0].GetProperty("refreshUnderWay") })
+        {
+            Assert.Equal(status, underWay.GetProperty("status").GetString());
+            Assert.Equal(experimentId, underWay.GetProperty("experimentId").GetString());
+        }
     }
 
     [Fact]

@@ -15,18 +15,41 @@ internal static class CsvValues
     {
         var start = 0;
         var end = field.Length;
-        while (start < end && field[start] is (byte)' ' or (byte)'\t')
+        while (start < end && IsPadding(field[start]))
         {
             start++;
         }
 
-        while (end > start && field[end - 1] is (byte)' ' or (byte)'\t')
+        while (end > start && IsPadding(field[end - 1]))
         {
             end--;
         }
 
         return field[start..end];
     }
+
+    /// <summary>
+    /// <paramref name="value"/> without the padding <see cref="Trim(ReadOnlySpan{byte})"/> takes off a field, for text
+    /// that must match what the reader stored (an id typed on a command line).
+    /// </summary>
+    public static string Trim(string value)
+    {
+        var start = 0;
+        var end = value.Length;
+        while (start < end && IsPadding(value[start]))
+        {
+            start++;
+        }
+
+        while (end > start && IsPadding(value[end - 1]))
+        {
+            end--;
+        }
+
+        return value[start..end];
+    }
+
+    private static bool IsPadding(int c) => c is ' ' or '\t';
 
     /// <summary>
     /// True for a missing value: an empty (or blank) field, <c>NA</c>, <c>N/A</c>, <c>null</c>, <c>NULL</c>,
