@@ -745,6 +745,67 @@ public sealed class PredictionApiTests
         Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
     }
 
+    /// <summary>
+    /// A champion lookup that read the registry between two promotions through this node cached the in-between
+    /// champion after the second promotion had dropped the pointer, so this node served it for up to
+    /// <see cref="ServedModelCache.ChampionTtl"/> although the README says a promotion shows at once on its node.
+    /// </summary>
+    [Fact]
+    public async Task Promote_WhileAChampionLookupIsInFlight_NextRequestServesTheNewChampion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, _) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", await ServingModels.CreditLogisticAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 3, "candidate", await ServingModels.CreditGbdtAsync());
+        var database = api.Services.GetRequiredService<RegistryDatabase>();
+        var models = api.Services.GetRequiredService<ModelStore>();
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = false;
+        var real = new ServedModelCache(database, TimeProvider.System).Lookup;
+
+        // A clock that never moves: nothing here expires by time, so only the promotion can make the next request ask again.
+        var cache = new ServedModelCache(database, new StoppedClock())
+        {
+            Lookup = async (t, n, v, ct) =>
+            {
+                var answer = await real(t, n, v, ct);
+                if (held)
+                {
+                    held = false;
+                    answered.SetResult();
+                    await release.Task;
+                }
+
+                return answer;
+            },
+        };
+
+        Assert.Equal(1, (await cache.GetAsync(tenant, "credit", null, CancellationToken.None))?.Version);
+        Assert.True(await models.PromoteAsync(tenant, "credit", 2, "test", null));
+        cache.InvalidateChampion(tenant, "credit", 2);
+
+        // The registry has answered "version 2"; version 3 is promoted before the answer is cached.
+        held = true;
+        var inFlight = cache.GetAsync(tenant, "credit", null, CancellationToken.None);
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await models.PromoteAsync(tenant, "credit", 3, "test", null));
+        cache.InvalidateChampion(tenant, "credit", 3);
+        release.SetResult();
+        Assert.Equal(2, (await inFlight)?.Version);   // the request under way when version 3 was promoted
+
+        Assert.Equal(3, (await cache.GetAsync(tenant, "credit", null, CancellationToken.None))?.Version);
+        Assert.Equal([3], cache.LoadedVersions(tenant, "credit"));
+    }
+
+    private sealed class StoppedClock : TimeProvider
+    {
+        public override long GetTimestamp() => 0;
+    }
+
     [Fact]
     public async Task HotSwap_UnderConcurrentLoad_NoRequestFailsAndTheNewChampionServes()
     {
