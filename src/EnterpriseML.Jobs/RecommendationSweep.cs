@@ -99,6 +99,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             experimentId = experiment.Id,
             engineVersion = ModelFile.EngineVersion,
             candidate = sweep.WinnerCandidate.Name,
+            winnerTrial = sweep.Winner.Index,
             scenario = RecommendationScenario.Name,
             userColumn = columns.User,
             itemColumn = columns.Item,

@@ -375,6 +375,16 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             validation = result.ValidationDescription,
             validationRowsHash = result.ValidationHash,
         }, Json)!.AsObject();
+        // Which trial of the experiment's trial log won: its index, or for an ensemble its members' candidate#index.
+        if (result.WinnerMembers.Count > 0)
+        {
+            lineage["winnerMembers"] = new JsonArray([.. result.WinnerMembers.Select(m => (JsonNode?)m)]);
+        }
+        else
+        {
+            lineage["winnerTrial"] = result.Winner.Index;
+        }
+
         foreach (var (key, value) in extraLineage ?? [])
         {
             lineage[key] = value?.DeepClone();

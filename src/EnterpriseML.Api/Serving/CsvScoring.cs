@@ -72,7 +72,10 @@ internal sealed class CsvScoringSession : IDisposable
 
     public ReadOnlyMemory<float> Outputs => _outputs.AsMemory(0, RowCount * _model.Model.OutputWidth);
 
-    /// <summary>Reads and scores the whole body. Throws <see cref="CsvFormatException"/> for a malformed body; stops early when <see cref="MissingColumns"/> is set.</summary>
+    /// <summary>
+    /// Reads and scores the whole body; a header line without data rows is an empty batch. Throws
+    /// <see cref="CsvFormatException"/> for a malformed or empty body; stops early when <see cref="MissingColumns"/> is set.
+    /// </summary>
     public async Task ReadAsync(PipeReader body, CancellationToken cancellationToken)
     {
         while (true)
@@ -104,10 +107,8 @@ internal sealed class CsvScoringSession : IDisposable
             }
         }
 
-        if (ScoreComplete(final: true) && RowCount == 0)
-        {
-            throw new CsvFormatException(SourceName, null, null, "the input has a header line but no data rows.");
-        }
+        // A header line alone is an empty batch (0 rows), as {"rows": []} is for JSON; an empty body fails in the reader.
+        ScoreComplete(final: true);
     }
 
     public void Dispose()

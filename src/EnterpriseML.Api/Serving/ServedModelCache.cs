@@ -18,7 +18,7 @@ internal sealed record ServedModel(string Name, int Version, ModelPipeline? Pipe
 /// version deleted and a model stored again under the same name and number is a new key, never the old model. Which
 /// version and artifact a request means (the champion, or the version asked for) is looked up at most once per
 /// <see cref="ChampionTtl"/>, so a promotion, rollback or delete on any node reaches this one within that time (at once
-/// on the node that made it); requests already holding the previous <see cref="ServedModel"/> finish on it (nothing is
+/// on the node that made it, including for a lookup that was already reading the registry when it was made); requests already holding the previous <see cref="ServedModel"/> finish on it (nothing is
 /// disposed under them). A former champion is dropped once the champion has moved on, unless asked for by version.
 /// </summary>
 internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider time)
@@ -27,8 +27,18 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
 
     private readonly ConcurrentDictionary<(string Tenant, string Name, int Version, string Sha), Lazy<Task<ServedModel>>> _versions = new();
 
-    // Version null: the champion.
-    private readonly ConcurrentDictionary<(string Tenant, string Name, int? Version), (int Version, string Sha, long CheckedAt)> _pointers = new();
+    // Version null: the champion. CheckedAt null: to be checked again on the next request.
+    private readonly ConcurrentDictionary<(string Tenant, string Name, int? Version), (int Version, string Sha, long? CheckedAt)> _pointers = new();
+
+    /// <summary>
+    /// Counts promotions, rollbacks and deletes of each model through this node: a registry answer read before one of
+    /// them is not trusted for <see cref="ChampionTtl"/>.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Tenant, string Name), long> _changes = new();
+
+    /// <summary>Which version and artifact a request means, from the registry; tests replace it to hold an answer back while a model is promoted.</summary>
+    internal Func<string, string, int?, CancellationToken, Task<(int Version, string Sha)?>> Lookup { get; init; } =
+        (tenant, name, version, cancellationToken) => ReadPointerAsync(database, tenant, name, version, cancellationToken);
 
     /// <summary>The requested version, or the champion when <paramref name="version"/> is null; null when there is none.</summary>
     public async Task<ServedModel?> GetAsync(string tenant, string name, int? version, CancellationToken cancellationToken)
@@ -67,6 +77,7 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
     /// </summary>
     public void InvalidateChampion(string tenant, string name, int champion)
     {
+        Changed(tenant, name);
         if (_pointers.TryRemove((tenant, name, null), out var old) && old.Version != champion)
         {
             Retire(tenant, name, old.Version, old.Sha);
@@ -96,6 +107,12 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
     /// </summary>
     public void Forget(string tenant, string name, int? version)
     {
+        Changed(tenant, name);
+        Drop(tenant, name, version);
+    }
+
+    private void Drop(string tenant, string name, int? version)
+    {
         foreach (var key in _pointers.Keys)
         {
             if (key.Tenant == tenant && key.Name == name && (version is null || key.Version is null || key.Version == version))
@@ -113,27 +130,27 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
         }
     }
 
+    /// <summary>Counted before the pointers are dropped, so a lookup that cached its answer after the drop sees the change.</summary>
+    private void Changed(string tenant, string name) => _changes.AddOrUpdate((tenant, name), 1, (_, count) => count + 1);
+
     private async Task<(int Version, string Sha)?> PointerAsync(string tenant, string name, int? version, CancellationToken cancellationToken)
     {
         var now = time.GetTimestamp();
-        if (_pointers.TryGetValue((tenant, name, version), out var cached) && time.GetElapsedTime(cached.CheckedAt, now) < ChampionTtl)
+        if (_pointers.TryGetValue((tenant, name, version), out var cached) && cached.CheckedAt is { } checkedAt && time.GetElapsedTime(checkedAt, now) < ChampionTtl)
         {
             return (cached.Version, cached.Sha);
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
-            version is null
-                ? "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND stage = 'champion'"
-                : "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version",
-            new { tenant, name, version }, cancellationToken: cancellationToken));
-        if (row is null)
+        // Read before asking: a promotion through this node while the registry answers may drop the pointers before this
+        // answer is cached, and caching it would serve the in-between champion here for another ChampionTtl.
+        var changes = _changes.GetValueOrDefault((tenant, name));
+        if (await Lookup(tenant, name, version, cancellationToken) is not { } row)
         {
             _pointers.TryRemove((tenant, name, version), out _);
             if (version is { } gone)
             {
                 // Deleted on another node: drop what was loaded for it.
-                Forget(tenant, name, gone);
+                Drop(tenant, name, gone);
             }
 
             return null;
@@ -150,8 +167,26 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
             Retire(tenant, name, cached.Version, cached.Sha);
         }
 
-        _pointers[(tenant, name, version)] = ((int)row.Version, row.Sha, now);
-        return ((int)row.Version, row.Sha);
+        _pointers[(tenant, name, version)] = (row.Version, row.Sha, now);
+        if (_changes.GetValueOrDefault((tenant, name)) != changes)
+        {
+            // The model changed meanwhile; this answer may predate it. It serves this request, which was already under
+            // way, but the next one asks the registry again (the pointer stays, so a former champion is still retired).
+            _pointers.TryUpdate((tenant, name, version), (row.Version, row.Sha, null), (row.Version, row.Sha, now));
+        }
+
+        return row;
+    }
+
+    private static async Task<(int Version, string Sha)?> ReadPointerAsync(RegistryDatabase database, string tenant, string name, int? version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+            version is null
+                ? "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND stage = 'champion'"
+                : "SELECT version AS Version, artifact_sha256 AS Sha FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version",
+            new { tenant, name, version }, cancellationToken: cancellationToken));
+        return row is null ? null : ((int)row.Version, row.Sha);
     }
 
     private async Task<ServedModel> LoadAsync(string tenant, string name, int version, string sha)

@@ -145,6 +145,14 @@ public sealed class SweepResult
     public TrialRecord Winner { get; }
 
     /// <summary>
+    /// The members of an ensemble winner as <c>candidate#trial</c> (the trial's index in <see cref="Trials"/>), in member
+    /// order; empty when the winner is a single trial, which is <see cref="Winner"/>'s index.
+    /// </summary>
+    public IReadOnlyList<string> WinnerMembers => WinnerCandidate is EnsembleCandidate ensemble
+        ? [.. ensemble.Members.Select(m => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Candidate.Name}#{m.TrialIndex}"))]
+        : [];
+
+    /// <summary>
     /// The finalists' scores on the selection re-evaluation, by trial index: what chose the winner when it ran (empty
     /// when it did not: a time-ordered split, disabled, or no time left).
     /// </summary>

@@ -368,5 +368,11 @@ public sealed class SweepReportTests
                 Assert.Contains(members, m => m.Kind == CandidateKind.Specialised);
             }
         }
+
+        // What a stored version's lineage names as the winner's trials: an ensemble's members as candidate#trial.
+        Assert.True(EnsembleCandidate.IsEnsemble(result.Winner), result.Winner.Candidate);
+        Assert.Equal(
+            System.Text.RegularExpressions.Regex.Matches(result.Winner.Parameters.Single(p => p.Key == "members").Value, @"([^ ]+#\d+)×").Select(m => m.Groups[1].Value),
+            result.WinnerMembers);
     }
 }

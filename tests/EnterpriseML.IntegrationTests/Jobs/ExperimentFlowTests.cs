@@ -57,6 +57,7 @@ public sealed class ExperimentFlowTests
             var attempt = Assert.Single(root.GetProperty("attempts").EnumerateArray());
             Assert.Equal("succeeded", attempt.GetProperty("outcome").GetString());
             Assert.Equal("api-test", attempt.GetProperty("node").GetString());
+            AssertLineageNamesTheWinningTrial(root, await client.GetStringAsync("/api/models/risk"));
         }
 
         using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments?status=succeeded&pageSize=1"));
@@ -91,6 +92,37 @@ public sealed class ExperimentFlowTests
             using var body = JsonDocument.Parse(await rollback.Content.ReadAsStringAsync());
             Assert.Equal(1, body.RootElement.GetProperty("champion").GetInt32());
             Assert.Equal("archived", body.RootElement.GetProperty("versions")[1].GetProperty("stage").GetString());
+        }
+    }
+
+    /// <summary>
+    /// The stored version's lineage names the trial of the experiment's log that won (<c>winnerTrial</c>), or for an
+    /// ensemble its members as <c>candidate#trial</c> (<c>winnerMembers</c>), as the experiment's winner says.
+    /// </summary>
+    internal static void AssertLineageNamesTheWinningTrial(JsonElement experiment, string modelJson)
+    {
+        var winner = experiment.GetProperty("winner");
+        using var model = JsonDocument.Parse(modelJson);
+        var lineage = model.RootElement.GetProperty("versions").EnumerateArray()
+            .Single(v => v.GetProperty("version").GetInt32() == winner.GetProperty("modelVersion").GetInt32()).GetProperty("lineage");
+        var trials = experiment.GetProperty("trials").EnumerateArray().ToDictionary(t => t.GetProperty("trial").GetInt64());
+        if (lineage.TryGetProperty("winnerMembers", out var members))
+        {
+            Assert.False(lineage.TryGetProperty("winnerTrial", out _), lineage.ToString());
+            Assert.True(members.GetArrayLength() >= 2, lineage.ToString());
+            foreach (var member in members.EnumerateArray().Select(m => m.GetString()!))
+            {
+                var (candidate, index) = (member[..member.LastIndexOf('#')], long.Parse(member[(member.LastIndexOf('#') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+                Assert.Equal(candidate, trials[index].GetProperty("candidate").GetString());
+                Assert.Contains(member, winner.GetProperty("parameters").ToString(), StringComparison.Ordinal);
+            }
+        }
+        else
+        {
+            var index = lineage.GetProperty("winnerTrial").GetInt64();
+            Assert.Equal(winner.GetProperty("trial").GetInt64(), index);
+            Assert.Equal(lineage.GetProperty("candidate").GetString(), trials[index].GetProperty("candidate").GetString());
+            Assert.Equal("succeeded", trials[index].GetProperty("status").GetString());
         }
     }
 

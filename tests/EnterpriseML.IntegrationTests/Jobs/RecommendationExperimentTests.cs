@@ -45,6 +45,7 @@ public sealed class RecommendationExperimentTests : IDisposable
         Assert.Contains("specialised", kinds);
         Assert.Equal(1, root.GetProperty("winner").GetProperty("modelVersion").GetInt32());
         Assert.Equal(root.GetProperty("trials").GetArrayLength(), root.GetProperty("progress").GetProperty("trialsCompleted").GetInt32());
+        ExperimentFlowTests.AssertLineageNamesTheWinningTrial(root, await client.GetStringAsync("/api/models/movies"));
 
         // The champion serves top-N: a known user gets 10 unseen items; an unknown one the fallback.
         using (var top = JsonDocument.Parse(await client.GetStringAsync("/api/models/movies/recommendations/5?top=10")))

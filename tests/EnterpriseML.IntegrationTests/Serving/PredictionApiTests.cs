@@ -126,6 +126,48 @@ public sealed class PredictionApiTests
         Assert.Equal(HttpStatusCode.NotFound, missingVersion.StatusCode);
     }
 
+    /// <summary>
+    /// An empty batch: JSON <c>{"rows": []}</c> answered 200 with no predictions, but a CSV body of a header line alone
+    /// was a 400 ("no data rows"). Both are now an empty batch; a header that lacks inputs and an empty body stay 400s.
+    /// </summary>
+    [Fact]
+    public async Task Predict_EmptyBatch_JsonAndHeaderOnlyCsvAnswer200WithNoPredictions()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        using var json = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = Array.Empty<object>() });
+        var jsonText = await json.Content.ReadAsStringAsync();
+        Assert.True(json.StatusCode == HttpStatusCode.OK, jsonText);
+        Assert.Empty(JsonDocument.Parse(jsonText).RootElement.GetProperty("predictions").EnumerateArray());
+
+        var header = ServingModels.CreditSample(0);
+        foreach (var (body, ignored) in new[] { (header, (string?)null), (header.TrimEnd('\n'), null), ("customer_id," + header, "customer_id") })
+        {
+            using var csv = await client.PostAsync("/api/models/credit/predict", new StringContent(body, Encoding.UTF8, "text/csv"));
+            var csvText = await csv.Content.ReadAsStringAsync();
+            Assert.True(csv.StatusCode == HttpStatusCode.OK, $"{(int)csv.StatusCode}: {csvText}");
+            Assert.Equal("label,probability\n", csvText);
+            Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+            Assert.Equal("1", Assert.Single(csv.Headers.GetValues("X-Model-Version")));
+            Assert.Equal(ignored, csv.Headers.TryGetValues("X-Ignored-Columns", out var values) ? Assert.Single(values) : null);
+        }
+
+        var lacking = string.Join(',', header.TrimEnd('\n').Split(',').Skip(1)) + "\n";
+        using var missing = await client.PostAsync("/api/models/credit/predict", new StringContent(lacking, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal("The CSV header lacks 1 column(s) that model 'credit' v1 needs: checking_status.",
+            (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+
+        using var empty = await client.PostAsync("/api/models/credit/predict", new StringContent("", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("Invalid CSV", (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+    }
+
     [Theory]
     [InlineData("gbdt")]
     [InlineData("logistic-regression")]
@@ -743,6 +785,67 @@ public sealed class PredictionApiTests
         Assert.Equal(1, await ServedVersionAsync());
         Assert.Equal(2, await ServedVersionAsync("?version=2"));
         Assert.Equal([1, 2], cache.LoadedVersions(tenant, "credit"));
+    }
+
+    /// <summary>
+    /// A champion lookup that read the registry between two promotions through this node cached the in-between
+    /// champion after the second promotion had dropped the pointer, so this node served it for up to
+    /// <see cref="ServedModelCache.ChampionTtl"/> although the README says a promotion shows at once on its node.
+    /// </summary>
+    [Fact]
+    public async Task Promote_WhileAChampionLookupIsInFlight_NextRequestServesTheNewChampion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, _) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 2, "candidate", await ServingModels.CreditLogisticAsync());
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 3, "candidate", await ServingModels.CreditGbdtAsync());
+        var database = api.Services.GetRequiredService<RegistryDatabase>();
+        var models = api.Services.GetRequiredService<ModelStore>();
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = false;
+        var real = new ServedModelCache(database, TimeProvider.System).Lookup;
+
+        // A clock that never moves: nothing here expires by time, so only the promotion can make the next request ask again.
+        var cache = new ServedModelCache(database, new StoppedClock())
+        {
+            Lookup = async (t, n, v, ct) =>
+            {
+                var answer = await real(t, n, v, ct);
+                if (held)
+                {
+                    held = false;
+                    answered.SetResult();
+                    await release.Task;
+                }
+
+                return answer;
+            },
+        };
+
+        Assert.Equal(1, (await cache.GetAsync(tenant, "credit", null, CancellationToken.None))?.Version);
+        Assert.True(await models.PromoteAsync(tenant, "credit", 2, "test", null));
+        cache.InvalidateChampion(tenant, "credit", 2);
+
+        // The registry has answered "version 2"; version 3 is promoted before the answer is cached.
+        held = true;
+        var inFlight = cache.GetAsync(tenant, "credit", null, CancellationToken.None);
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await models.PromoteAsync(tenant, "credit", 3, "test", null));
+        cache.InvalidateChampion(tenant, "credit", 3);
+        release.SetResult();
+        Assert.Equal(2, (await inFlight)?.Version);   // the request under way when version 3 was promoted
+
+        Assert.Equal(3, (await cache.GetAsync(tenant, "credit", null, CancellationToken.None))?.Version);
+        Assert.Equal([3], cache.LoadedVersions(tenant, "credit"));
+    }
+
+    private sealed class StoppedClock : TimeProvider
+    {
+        public override long GetTimestamp() => 0;
     }
 
     [Fact]
