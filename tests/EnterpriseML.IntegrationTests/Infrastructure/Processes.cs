@@ -58,6 +58,38 @@ internal static class Processes
         return process;
     }
 
+    /// <summary>
+    /// Starts the real API in an empty directory with <paramref name="settings"/> and returns its output once it has
+    /// exited: it must refuse to start (a non-zero exit code within a minute). A host started in-process
+    /// (WebApplicationFactory) reports a start-up failure as either the failure or, at random, the disposed service
+    /// provider it left behind; a process says it the same way every time, as an operator sees it.
+    /// </summary>
+    public static async Task<string> ApiRefusingToStartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var directory = Directory.CreateTempSubdirectory("eml-refused-");
+        try
+        {
+            await using var api = new RunningProcess("API", ApiDll, ["--urls", $"http://127.0.0.1:{FreePort()}"], settings, directory.FullName);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            try
+            {
+                await api.Process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new Xunit.Sdk.XunitException($"The API was expected to refuse to start, but it was still running after a minute. Output:\n{api.Output}");
+            }
+
+            // The exit code is read before the output: WaitForExitAsync returns once the output pipes have closed too.
+            Xunit.Assert.True(api.Process.ExitCode != 0, $"The API exited with 0 instead of refusing to start. Output:\n{api.Output}");
+            return api.Output;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A loopback TCP port free at the time of the call.</summary>
     public static int FreePort()
     {

@@ -367,10 +367,9 @@ public sealed class PredictionApiTests
     [InlineData("-5")]
     public async Task ExplainTop_OutOfRange_RefusedAtStart(string value)
     {
-        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "explaintop");
-        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = value });
-        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => api.Client());
-        Assert.Contains("ExplainTop", error.Message, StringComparison.Ordinal);
+        var output = await Processes.ApiRefusingToStartAsync(new Dictionary<string, string?> { ["Serving:ExplainTop"] = value });
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Contains("ExplainTop", output, StringComparison.Ordinal);
     }
 
     [Theory]
