@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -202,6 +203,43 @@ public sealed class ServingPanelTests
         await Assertions.Expect(page.Locator("#try-probabilities div")).ToHaveTextAsync([.. probabilities.Select(p => $"{p.Name}: {p.Value.GetDouble().ToString("F4", CultureInfo.InvariantCulture)}")]);
         await ExpectExplanationAsync(page, cut);
         Assert.Empty(errors);
+    }
+
+    /// <summary>
+    /// A row the champion cannot explain: on an exactly linear table ridge wins, and an input far outside the training
+    /// rows makes its contribution overflow a 32-bit float. The API predicts the row and says why it has no explanation;
+    /// the page said nothing (it read only a model-wide reason).
+    /// </summary>
+    [Fact]
+    public async Task TryIt_RowThatCannotBeExplained_SaysWhy()
+    {
+        Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var (_, key, _) = await api.CreateTenantAsync("linear");
+        using var http = Client(api, key);
+        var csv = new StringBuilder("a,b,y\n");
+        for (var i = 0; i < 300; i++)
+        {
+            var (a, b) = (i % 17, (i * 7) % 23);
+            csv.Append(CultureInfo.InvariantCulture, $"{a},{b},{3 * a - 2 * b}\n");
+        }
+
+        var datasetId = await DashboardUsabilityTests.UploadAsync(http, "linear", csv.ToString());
+        await TrainAsync(http, new { datasetId, label = "y", scenario = "auto", task = "regression", budgetSeconds = 60, maxTrials = 3, modelName = "linear-y" });
+        var lineage = (await DashboardTests.GetJsonAsync(http, "/api/models/linear-y")).GetProperty("versions")[0].GetProperty("lineage");
+        Assert.True(lineage.GetProperty("candidate").GetString() == "ridge", $"ridge was expected to win on an exactly linear table: {lineage}");
+
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, "#/models/linear-y");
+        var page = session.Page;
+        var prediction = await FillAndPredictAsync(page, http, "linear-y", ["a", "b", "y"], ["3e38", "1", ""], "y");
+        var why = prediction.GetProperty("explanationUnavailable").GetString()!;
+        await Assertions.Expect(page.Locator("#try-no-explanation")).ToHaveTextAsync($"No explanation: {why}.");
+        await Assertions.Expect(page.Locator("#try-contributions")).ToHaveCountAsync(0);
+        // The value itself is predicted (ridge's float limit, shown in exponent form at that size).
+        var value = prediction.GetProperty("value").GetDouble();
+        var shown = double.Parse(await page.Locator("#try-label").InnerTextAsync(), CultureInfo.InvariantCulture);
+        Assert.Equal(value, shown, value * 1e-6);
+        session.AssertNoPageErrors();
     }
 
     /// <summary>Fills the Try it form with a row of the file (all but <paramref name="label"/>), predicts, and returns the API's answer for the same row.</summary>
