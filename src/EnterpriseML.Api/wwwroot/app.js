@@ -586,25 +586,35 @@ async function experimentsPage({ params, mount }) {
   // keyboard focus has it again after the refresh. A failed refresh (the network, a 5xx) is said above the table and
   // retried, backing off to 30 s, rather than ending the updates for good.
   const active = () => list.some(x => x.status === "queued" || x.status === "running");
-  let failures = 0;
-  while (active() && mount.current()) {
-    const wait = failures === 0 ? 2000 : Math.min(30000, 2000 * 2 ** failures);
-    await new Promise(r => setTimeout(r, wait));
-    if (!mount.current()) break;
-    try {
-      page = await api(listPath);
-      list = items(page);
-      failures = 0;
-      refreshProblem = null;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) break;
-      failures++;
-      refreshProblem = `Updates paused: ${problemText(e).replace(/[\s.]*$/, ".")} Retrying in ${Math.min(30, 2 * 2 ** failures)} s.`;
-    }
-    if (!mount.current()) break;
+  await followList(mount, () => (active() ? 2000 : null), async () => { page = await api(listPath); list = items(page); }, problem => {
+    refreshProblem = problem;
     const focused = listCard.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
     listCard.replaceChildren(...listContent().filter(n => n !== null));
     if (focused) [...listCard.querySelectorAll("a[href]")].find(a => a.getAttribute("href") === focused)?.focus();
+  });
+}
+
+/**
+ * Keeps a page's list following the API while the page is shown: waits interval() ms (null ends the updates), runs
+ * load(), then draw(problem). A failed load (the network, a 5xx) is passed to draw as "Updates paused: …" and retried
+ * after 4, 8, 16, then every 30 s, rather than ending the updates for good; a refused key (401) ends them.
+ */
+async function followList(mount, interval, load, draw) {
+  let failures = 0;
+  for (let every = interval(); every !== null && mount.current(); every = interval()) {
+    await new Promise(r => setTimeout(r, failures === 0 ? every : Math.min(30000, 2000 * 2 ** failures)));
+    if (!mount.current()) break;
+    let problem = null;
+    try {
+      await load();
+      failures = 0;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) break;
+      failures++;
+      problem = `Updates paused: ${problemText(e).replace(/[\s.]*$/, ".")} Retrying in ${Math.min(30, 2 * 2 ** failures)} s.`;
+    }
+    if (!mount.current()) break;
+    draw(problem);
   }
 }
 
@@ -1210,23 +1220,8 @@ async function schedulesPage({ mount }) {
   // While the page is open the list follows the API (a refresh starting or ending, a schedule changed elsewhere):
   // every 2 s while a refresh is queued or running, else every 5 s. A failed refresh is said above the table and
   // retried, backing off to 30 s, rather than ending the updates for good.
-  let failures = 0;
-  while (mount.current()) {
-    const busy = list.some(s => s.refreshUnderWay);
-    const wait = failures === 0 ? (busy ? 2000 : 5000) : Math.min(30000, 2000 * 2 ** failures);
-    await new Promise(r => setTimeout(r, wait));
-    if (!mount.current()) break;
-    try {
-      list = items(await api("/api/schedules"));
-      failures = 0;
-      refreshProblem = null;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) break;
-      failures++;
-      refreshProblem = `Updates paused: ${problemText(e).replace(/[\s.]*$/, ".")} Retrying in ${Math.min(30, 2 * 2 ** failures)} s.`;
-    }
-    redraw();
-  }
+  await followList(mount, () => (list.some(s => s.refreshUnderWay) ? 2000 : 5000), async () => { list = items(await api("/api/schedules")); },
+    problem => { refreshProblem = problem; redraw(); });
 }
 
 /**

@@ -90,7 +90,7 @@ public sealed class ModelFileDamageTests : IDisposable
     public void Load_ContainerVersion1File_SameModelAndPayloadStillVerified(string kind)
     {
         var clean = Saved(kind);
-        var (payloadStart, payloadLength) = PayloadRange(clean);
+        var (payloadStart, payloadLength) = ModelFileLayout.PayloadRange(clean);
         var version1 = (byte[])clean.Clone();
         BitConverter.GetBytes(1).CopyTo(version1, 4);
         SHA256.HashData(version1.AsSpan(payloadStart, payloadLength)).CopyTo(version1, payloadStart + payloadLength);
@@ -98,16 +98,6 @@ public sealed class ModelFileDamageTests : IDisposable
         Assert.Equal(Fingerprint(Load(kind, clean)), Fingerprint(Load(kind, version1)));
         version1[payloadStart + (payloadLength / 2)] ^= 0x01;
         Assert.Equal("Corrupt model file: the payload checksum does not match.", Assert.Throws<ModelFormatException>(() => Load(kind, version1)).Message);
-    }
-
-    private static (int Start, int Length) PayloadRange(byte[] file)
-    {
-        using var reader = new BinaryReader(new MemoryStream(file));
-        reader.ReadBytes(8);
-        reader.ReadString();
-        reader.ReadString();
-        var length = reader.ReadInt64();
-        return ((int)reader.BaseStream.Position, (int)length);
     }
 
     private static byte[] Saved(string kind)

@@ -134,15 +134,7 @@ public sealed class ModelFileTests
     public void Read_CorruptHugePayloadLength_TruncatedWithoutAllocatingIt()
     {
         var file = Sample();
-        int lengthOffset;
-        using (var header = new BinaryReader(new MemoryStream(file)))
-        {
-            header.ReadBytes(8);
-            header.ReadString();
-            header.ReadString();
-            lengthOffset = (int)header.BaseStream.Position;
-        }
-
+        var lengthOffset = ModelFileLayout.PayloadRange(file).Start - sizeof(long);
         BitConverter.GetBytes(2_000_000_000L).CopyTo(file, lengthOffset);
         var before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<ModelFormatException>(() => ModelFile.Read(new MemoryStream(file)));

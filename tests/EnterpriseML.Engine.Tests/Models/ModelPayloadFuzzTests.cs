@@ -56,7 +56,7 @@ public sealed class ModelPayloadFuzzTests : IDisposable
     public void Load_PayloadEditedUnderValidChecksum_LoadsAndPredictsOrModelFormatExceptionNamingTheFile(string kind)
     {
         var (clean, predict) = Saved(kind);
-        var (payloadStart, payloadLength) = PayloadRange(clean);
+        var (payloadStart, payloadLength) = ModelFileLayout.PayloadRange(clean);
         Assert.Equal(clean, Rehashed(clean, payloadStart, clean.AsSpan(payloadStart, payloadLength).ToArray()));
         var path = Path.Combine(_directory.FullName, "fuzzed.eml");
         File.WriteAllBytes(path, clean);
@@ -179,17 +179,6 @@ public sealed class ModelPayloadFuzzTests : IDisposable
         var value = values[random.Next(values.Length)];
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(offset), value);
         return ($"int at {offset}: {old} -> {value}", payload);
-    }
-
-    /// <summary>Where the payload lies in a model file: after the magic, version, two header strings and the length.</summary>
-    private static (int Start, int Length) PayloadRange(byte[] file)
-    {
-        using var reader = new BinaryReader(new MemoryStream(file));
-        reader.ReadBytes(8);
-        reader.ReadString();
-        reader.ReadString();
-        var length = reader.ReadInt64();
-        return ((int)reader.BaseStream.Position, (int)length);
     }
 
     /// <summary>

@@ -203,12 +203,7 @@ public sealed class RecommendCliErrorTests : IDisposable
     [Fact]
     public async Task Recommend_IdsWithCommasQuotesAndAccents_ComeBackAsTheyAre()
     {
-        var train = Path.Combine(_directory, "ids.csv");
-        await File.WriteAllTextAsync(train, "user,item\n\"u,1\",\"a,b\"\n\"u,1\",é\nünï,é\nünï,\"c\"\"d\"\nv,\"a,b\"\nv,\"c\"\"d\"\n");
-        var model = Path.Combine(_directory, "ids.eml");
-        var trained = await Processes.RunAsync(Processes.CliDll,
-            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
-        Assert.True(trained.Code == 0, trained.Err);
+        var model = await TrainPopularityAsync("ids", "user,item\n\"u,1\",\"a,b\"\n\"u,1\",é\nünï,é\nünï,\"c\"\"d\"\nv,\"a,b\"\nv,\"c\"\"d\"\n");
 
         var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "ünï", "--json"]);
 
@@ -229,12 +224,7 @@ public sealed class RecommendCliErrorTests : IDisposable
     [Fact]
     public async Task Recommend_PaddedIds_AreTheFilesIds()
     {
-        var train = Path.Combine(_directory, "padded.csv");
-        await File.WriteAllTextAsync(train, "user,item\n  u1 , a \nu1,\tb\nu2,a\nu2,c\nu3,c\nu3,b\n");
-        var model = Path.Combine(_directory, "padded.eml");
-        var trained = await Processes.RunAsync(Processes.CliDll,
-            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
-        Assert.True(trained.Code == 0, trained.Err);
+        var model = await TrainPopularityAsync("padded", "user,item\n  u1 , a \nu1,\tb\nu2,a\nu2,c\nu3,c\nu3,b\n");
 
         var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", " u1\t", "--json"]);
         Assert.True(code == 0, stderr);
@@ -325,4 +315,16 @@ public sealed class RecommendCliErrorTests : IDisposable
     public async Task AutoMlRecommendation_OptionOutOfRange_ErrorNamesTheOption(string option, string value, string expected) =>
         await AssertErrorAsync(expected,
             "automl", "--scenario", "recommendation", "--train", Scotch, "--user", "respondent", "--item", "brand", "--max-trials", "1", option, value);
+
+    /// <summary>Writes <paramref name="csv"/> (columns <c>user,item</c>) and saves a popularity recommender trained on it; returns the model's path.</summary>
+    private async Task<string> TrainPopularityAsync(string name, string csv)
+    {
+        var train = Path.Combine(_directory, name + ".csv");
+        await File.WriteAllTextAsync(train, csv);
+        var model = Path.Combine(_directory, name + ".eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+        return model;
+    }
 }

@@ -10,6 +10,9 @@ internal static class CsvValues
     private const DateTimeStyles DateStyles =
         DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
 
+    /// <summary>What a field is trimmed of: ASCII spaces and tabs.</summary>
+    private static readonly char[] Padding = [' ', '\t'];
+
     /// <summary>The field without leading and trailing ASCII spaces and tabs.</summary>
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> field)
     {
@@ -32,22 +35,7 @@ internal static class CsvValues
     /// <paramref name="value"/> without the padding <see cref="Trim(ReadOnlySpan{byte})"/> takes off a field, for text
     /// that must match what the reader stored (an id typed on a command line).
     /// </summary>
-    public static string Trim(string value)
-    {
-        var start = 0;
-        var end = value.Length;
-        while (start < end && IsPadding(value[start]))
-        {
-            start++;
-        }
-
-        while (end > start && IsPadding(value[end - 1]))
-        {
-            end--;
-        }
-
-        return value[start..end];
-    }
+    public static string Trim(string value) => value.Trim(Padding);
 
     private static bool IsPadding(int c) => c is ' ' or '\t';
 
