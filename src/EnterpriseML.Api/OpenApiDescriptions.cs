@@ -52,6 +52,15 @@ internal static class OpenApiDescriptions
             + "shows it under refreshUnderWay (queued, then running with its experimentId). 404 for a schedule not in your tenant; "
             + "409 when the schedule is paused (resume it first) or a refresh of it is already queued or running.");
 
+    /// <summary>What <c>GET /api/tenants/{id}/keys</c> lists, and what it never shows.</summary>
+    public static RouteHandlerBuilder WithKeyListRules(this RouteHandlerBuilder builder) => builder
+        .WithSummary("List a tenant's API keys")
+        .WithDescription("Every key of the tenant, active and revoked, newest first: its id (the one DELETE /api/tenants/{id}/keys/{keyId} takes), "
+            + "role, prefix (a generated key's first 8 characters, 'eml_' and 4 random ones, to tell keys apart; empty for a key chosen with "
+            + "Auth:BootstrapKey), createdAt and revokedAt (Unix ms; null while the key is active). Never the key nor its hash: a key is shown "
+            + "once, when it is created. Admin role only; 404 for an unknown tenant.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
     /// <summary>A multipart upload: the CSV in <c>file</c> (optionally gzip), its dataset name in <c>name</c>.</summary>
     public static RouteHandlerBuilder WithDatasetUploadBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
     {

@@ -22,6 +22,13 @@ public sealed record ApiPrincipal(string KeyId, string TenantId, string TenantNa
 public sealed record TenantRecord(string Id, string Name, long CreatedAt);
 
 /// <summary>
+/// An API key as listed by the API: never the key nor its hash. <paramref name="Prefix"/> is a generated key's first 8
+/// characters ("eml_" and 4 random ones, to tell keys apart), empty for a key chosen with Auth:BootstrapKey; times are
+/// Unix milliseconds, <paramref name="RevokedAt"/> null while the key is active.
+/// </summary>
+public sealed record ApiKeyRecord(string Id, string Role, string Prefix, long CreatedAt, long? RevokedAt);
+
+/// <summary>
 /// Tenants and their API keys. Keys are 256-bit random secrets shown once; only their SHA-256 is stored, so a
 /// database leak does not leak usable keys.
 /// </summary>
@@ -98,6 +105,28 @@ public sealed class TenantStore
         await using var connection = await _database.OpenAsync(cancellationToken);
         return [.. await connection.QueryAsync<TenantRecord>(new CommandDefinition(
             "SELECT id AS Id, name AS Name, created_at AS CreatedAt FROM tenants ORDER BY name", cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>
+    /// The tenant's keys, active and revoked, newest first; null when there is no such tenant. What is read is what the
+    /// listing may show: the hash is not even selected.
+    /// </summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>?> ListKeysAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var tenants = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM tenants WHERE id = @tenantId", new { tenantId }, cancellationToken: cancellationToken));
+        if (tenants == 0)
+        {
+            return null;
+        }
+
+        return [.. await connection.QueryAsync<ApiKeyRecord>(new CommandDefinition(
+            """
+            SELECT id AS Id, role AS Role, key_prefix AS Prefix, created_at AS CreatedAt, revoked_at AS RevokedAt
+            FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at DESC, id
+            """,
+            new { tenantId }, cancellationToken: cancellationToken))];
     }
 
     /// <summary>Creates a key for the tenant; returns (key id, plaintext key). The plaintext is never stored.</summary>

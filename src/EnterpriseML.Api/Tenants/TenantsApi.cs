@@ -13,7 +13,7 @@ public sealed record CreateKeyRequest(string? Role);
 
 public sealed record CreatedKeyResponse(string KeyId, string ApiKey, string Role);
 
-public sealed record MeResponse(string Tenant, string TenantId, string Role);
+public sealed record MeResponse(string Tenant, string TenantId, string Role, string KeyId);
 
 internal static partial class TenantsApi
 {
@@ -22,13 +22,18 @@ internal static partial class TenantsApi
         app.MapGet("/api/me", (HttpContext context) =>
         {
             var caller = context.Caller();
-            return TypedResults.Ok(new MeResponse(caller.TenantName, caller.TenantId, caller.Role));
+            return TypedResults.Ok(new MeResponse(caller.TenantName, caller.TenantId, caller.Role, caller.KeyId));
         }).WithTags("Tenants");
 
         var group = app.MapGroup("/api/tenants").WithTags("Tenants").RequireRole(Roles.Admin);
         group.MapPost("/", CreateAsync);
         group.MapGet("/", async (TenantStore store, CancellationToken ct) => TypedResults.Ok(await store.ListTenantsAsync(ct)));
         group.MapPost("/{id}/keys", CreateKeyAsync);
+        group.MapGet("/{id}/keys", async Task<Results<Ok<IReadOnlyList<ApiKeyRecord>>, ProblemHttpResult>> (string id, TenantStore store, CancellationToken ct) =>
+            await store.ListKeysAsync(id, ct) is { } keys
+                ? TypedResults.Ok(keys)
+                : TypedResults.Problem(title: "Tenant not found", detail: $"There is no tenant '{id}'.", statusCode: 404))
+            .WithKeyListRules();
         group.MapDelete("/{id}/keys/{keyId}", async Task<Results<NoContent, ProblemHttpResult>> (string id, string keyId, TenantStore store, ApiKeyCache keys, CancellationToken ct) =>
         {
             if (!await store.RevokeKeyAsync(id, keyId, ct))

@@ -291,6 +291,8 @@ public sealed class AuthTests
         await AssertSameAnswerAsync(id => acme.PostAsJsonAsync($"/api/tenants/{id}/keys", new { role = "admin" }), globexId, nowhere);
         await AssertSameAnswerAsync(id => acme.PostAsJsonAsync($"/api/tenants/{id}/keys", new { role = "admin" }), acmeId, nowhere);
         await AssertSameAnswerAsync(id => acme.DeleteAsync($"/api/tenants/{id}/keys/{id}"), globexId, nowhere);
+        await AssertSameAnswerAsync(id => acme.GetAsync($"/api/tenants/{id}/keys"), globexId, nowhere);
+        await AssertSameAnswerAsync(id => acme.GetAsync($"/api/tenants/{id}/keys"), acmeId, nowhere);
         using (var tenants = await acme.GetAsync("/api/tenants"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, tenants.StatusCode);
@@ -381,7 +383,8 @@ public sealed class AuthTests
         ];
         (HttpMethod Method, string Path)[] adminRoutes =
         [
-            (HttpMethod.Get, "/api/tenants"), (HttpMethod.Post, "/api/tenants"), (HttpMethod.Post, "/api/tenants/x/keys"), (HttpMethod.Delete, "/api/tenants/x/keys/y"),
+            (HttpMethod.Get, "/api/tenants"), (HttpMethod.Post, "/api/tenants"), (HttpMethod.Post, "/api/tenants/x/keys"), (HttpMethod.Get, "/api/tenants/x/keys"),
+            (HttpMethod.Delete, "/api/tenants/x/keys/y"),
         ];
         (HttpMethod Method, string Path)[] servingRoutes =
         [
@@ -418,7 +421,8 @@ public sealed class AuthTests
         // Allowed: answered by the route itself (a 404 for what does not exist, a 400 for the empty body, ...).
         var allowed = scientistRoutes.Select(r => (scientist, r.Method, r.Path))
             .Concat(servingRoutes.Select(r => (scientist, r.Method, r.Path)))
-            .Concat(servingRoutes.Select(r => (consumer, r.Method, r.Path)));
+            .Concat(servingRoutes.Select(r => (consumer, r.Method, r.Path)))
+            .Concat(adminRoutes.Select(r => (admin, r.Method, r.Path)));
         foreach (var (client, method, path) in allowed)
         {
             var (status, body) = await SendAsync(client, method, path);
