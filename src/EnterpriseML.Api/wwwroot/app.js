@@ -5,6 +5,7 @@ const KEY_STORAGE = "eml.apiKey";
 const $ = sel => document.querySelector(sel);
 const view = () => $("#view");
 let liveStream = null; // AbortController of the current server-sent-events reader
+let signedIn = null; // GET /api/me of the key in use: its tenant, role and key id
 
 // ---------- API ----------
 class ApiError extends Error {
@@ -239,6 +240,10 @@ function pager(section, data, params) {
 function signOut(message) {
   stopStream();
   sessionStorage.removeItem(KEY_STORAGE);
+  // The admin's tab goes with the admin's key; a key shown once goes with the session that created it, even hidden.
+  signedIn = null;
+  $("a[data-tab=tenants]").hidden = true;
+  document.querySelectorAll(".key-secret").forEach(n => n.remove());
   $("#app").hidden = true;
   $("#login").hidden = false;
   const e = $("#login-error");
@@ -270,8 +275,11 @@ async function start() {
   $("#app").hidden = false;
   try {
     const me = await api("/api/me");
+    signedIn = me;
     $("#who").textContent = me ? `${me.tenant ?? me.tenantName ?? ""} · ${me.role ?? ""}` : "";
   } catch { $("#who").textContent = ""; }
+  // Only an admin key may call /api/tenants: other keys are not offered the page (a typed #/tenants gets the API's 403).
+  $("a[data-tab=tenants]").hidden = signedIn?.role !== "admin";
   // Setting the hash fires hashchange, which routes; routing here as well would render the page twice, and the
   // second render would replace a form the user may already be filling in.
   if (!location.hash || location.hash === "#") location.hash = "#/datasets";
@@ -317,7 +325,8 @@ async function route() {
   document.querySelectorAll(".tabs a").forEach(a => a.classList.toggle("active", a.dataset.tab === section));
   mount(h("p", { class: "muted" }, "Loading…"));
   try {
-    const pages = { datasets: id ? datasetPage : datasetsPage, experiments: id ? experimentPage : experimentsPage, models: id ? modelPage : modelsPage, schedules: schedulesPage };
+    const pages = { datasets: id ? datasetPage : datasetsPage, experiments: id ? experimentPage : experimentsPage, models: id ? modelPage : modelsPage, schedules: schedulesPage,
+      tenants: id ? tenantPage : tenantsPage };
     await (pages[section] || datasetsPage)({ id, params, mount });
   } catch (e) {
     // The API's problem as it gave it (title, detail, status), and a way to try again without reloading the tab.
@@ -1308,6 +1317,154 @@ function schedulesTable(list, dsName, post, refreshList) {
           await refreshList();
         } }, "Delete")) },
   ], list, null, { id: "schedules-table", empty: "No schedule yet." });
+}
+
+// ---------- tenants and keys (admin) ----------
+// data-scientist first: the API's default role.
+const ROLES = ["data-scientist", "consumer", "admin"];
+const roleSelect = id => h("select", { id }, ROLES.map(r => h("option", { value: r }, r)));
+const ROLES_HINT = "A consumer key may only call the serving routes (predict, schema, recommendations); a data-scientist key also uploads, trains and manages models and schedules; an admin key manages every tenant and its keys.";
+
+async function tenantsPage({ mount }) {
+  let list = items(await api("/api/tenants"));
+  const name = h("input", { id: "tenant-name", required: true, maxlength: 63, pattern: "[a-z0-9][a-z0-9\\-]{1,62}", placeholder: "e.g. risk", autocomplete: "off",
+    title: "2–63 lower-case letters, digits or '-', starting with a letter or digit." });
+  const role = roleSelect("tenant-role");
+  const form = h("form", { class: "inline", id: "tenant-form" },
+    h("div", {}, h("label", { for: "tenant-name" }, "Name"), name),
+    h("div", {}, h("label", { for: "tenant-role" }, "Role of its first key"), role),
+    h("div", {}, h("button", { type: "submit", class: "primary" }, "Create tenant")));
+  // The new tenant's key (shown once) or the API's refusal, as it gave it, until the next create.
+  const outcome = h("div", { id: "tenant-outcome", "aria-live": "polite" });
+  const listCard = h("section", { class: "card", id: "tenants-list" });
+  const drawList = () => listCard.replaceChildren(h("h2", {}, "Tenants ", h("span", { class: "count" }, int(list.length))),
+    h("p", { class: "muted hint" }, "Each tenant sees only its own datasets, experiments, models and schedules. The system tenant holds the bootstrap admin key."),
+    table([
+      { title: "Name", render: t => h("a", { href: `#/tenants/${encodeURIComponent(t.id)}`, class: "row-link" }, h("strong", { class: "clip", title: t.name }, t.name)) },
+      { title: "Id", render: t => h("code", { title: t.id }, t.id.slice(0, 8)) },
+      { title: "Created", render: t => when(t.createdAt) },
+    ], list, t => { location.hash = `#/tenants/${encodeURIComponent(t.id)}`; }, { id: "tenants-table", empty: "No tenant yet." }));
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    outcome.replaceChildren();
+    try {
+      const created = await api("/api/tenants", { method: "POST", body: { name: name.value.trim(), role: role.value } });
+      outcome.replaceChildren(keySecret(`Tenant ${created.name} created. Its first key (${created.role}):`, created),
+        h("p", {}, h("a", { href: `#/tenants/${encodeURIComponent(created.id)}`, id: "new-tenant-link" }, `Manage the keys of ${created.name} →`)));
+      form.reset();
+      // The list only: the key shown above stays.
+      try { list = items(await api("/api/tenants")); drawList(); } catch (err) { if (!(err instanceof ApiError && err.status === 401)) toast(problemText(err), true); }
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) outcome.replaceChildren(problemBox("tenant-error", err));
+    }
+    button.disabled = false;
+  });
+  drawList();
+  mount(
+    h("section", { class: "card" }, h("h2", {}, "New tenant"), h("p", { class: "muted hint" }, `The tenant is created with one key. ${ROLES_HINT}`), form, outcome),
+    listCard);
+}
+
+async function tenantPage({ id, mount }) {
+  const path = `/api/tenants/${encodeURIComponent(id)}/keys`;
+  // An unknown tenant is the keys route's 404, shown as the page's problem.
+  const [tenants, firstKeys] = await Promise.all([api("/api/tenants"), api(path)]);
+  let keys = items(firstKeys);
+  const tenant = items(tenants).find(t => t.id === id) || { id, name: id };
+  const keyName = k => k.prefix ? `${k.prefix}…` : `key ${k.id.slice(0, 8)}`;
+  const role = roleSelect("key-role");
+  const form = h("form", { class: "inline", id: "key-form" },
+    h("div", {}, h("label", { for: "key-role" }, "Role"), role),
+    h("div", {}, h("button", { type: "submit", class: "primary" }, "Create key")));
+  const outcome = h("div", { id: "key-outcome", "aria-live": "polite" });
+  // A refused revoke or a failed refresh, as the API gave it, above the keys until the next action.
+  const problem = h("div", { id: "keys-problem", "aria-live": "polite" });
+  const listCard = h("section", { class: "card", id: "keys-list" });
+  const refresh = async () => {
+    try { keys = items(await api(path)); } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) problem.replaceChildren(problemBox("keys-refresh-error", e));
+      return;
+    }
+    drawKeys();
+  };
+  const revoke = async k => {
+    problem.replaceChildren();
+    // Revoking the key this tab signed in with is allowed (a leaked admin key), but said: the next call signs out.
+    const own = k.id === signedIn?.keyId ? " It is the key you are signed in with: the dashboard will sign you out." : "";
+    if (!await confirmAction("Revoke key", `Revoke ${keyName(k)} (${k.role}) of ${tenant.name}? Every call with it is refused (401) from the next request on; this cannot be undone.${own}`, { reason: false })) return;
+    try { await api(`${path}/${encodeURIComponent(k.id)}`, { method: "DELETE" }); toast(`Key ${keyName(k)} revoked`); } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) problem.replaceChildren(problemBox("revoke-error", e));
+    }
+    await refresh();
+  };
+  const drawKeys = () => listCard.replaceChildren(h("h2", {}, "Keys ", h("span", { class: "count" }, int(keys.length))), problem,
+    table([
+      { title: "Key", render: k => [k.prefix ? h("code", {}, `${k.prefix}…`) : h("span", { class: "muted" }, "chosen by the operator (Auth:BootstrapKey)"),
+          k.id === signedIn?.keyId ? [" ", badge("your key", "own")] : null] },
+      { title: "Key id", render: k => h("code", { title: k.id }, k.id.slice(0, 8)) },
+      { title: "Role", render: k => badge(k.role, "role") },
+      { title: "Created", render: k => when(k.createdAt) },
+      { title: "State", render: k => k.revokedAt ? [badge("revoked"), " ", h("span", { class: "muted" }, when(k.revokedAt))] : badge("active") },
+      { title: "", render: k => k.revokedAt ? "" : h("button", { class: "small danger", id: `key-revoke-${k.id}`, onclick: () => revoke(k) }, "Revoke") },
+    ], keys.map(k => ({ ...k, __class: k.revokedAt ? "revoked" : "" })), null, { id: "keys-table", empty: "No key: create one above." }));
+  form.addEventListener("submit", async e => {
+    e.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    outcome.replaceChildren();
+    problem.replaceChildren();
+    try {
+      const created = await api(path, { method: "POST", body: { role: role.value } });
+      outcome.replaceChildren(keySecret(`New ${created.role} key of ${tenant.name} (key id ${created.keyId.slice(0, 8)}):`, created));
+      // The list only: the key shown above stays.
+      await refresh();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) outcome.replaceChildren(problemBox("key-error", err));
+    }
+    button.disabled = false;
+  });
+  drawKeys();
+  mount(
+    h("section", { class: "card" },
+      h("div", { class: "head" }, h("h2", {}, tenant.name, " ", h("span", { class: "muted small" }, "tenant")), h("a", { href: "#/tenants", id: "tenants-back" }, "← All tenants")),
+      h("dl", { class: "kv" }, h("dt", {}, "Id"), h("dd", {}, h("code", {}, tenant.id)), h("dt", {}, "Created"), h("dd", {}, when(tenant.createdAt))),
+      h("h3", { style: "margin-top:1rem" }, "New key"), h("p", { class: "muted hint" }, ROLES_HINT), form, outcome),
+    listCard);
+}
+
+/**
+ * A key just created (the API's apiKey), shown once: the API answers it only to the request that creates it and keeps
+ * only its SHA-256, so the page says so beside a Copy button. It goes when the page is left or the session ends.
+ */
+function keySecret(heading, created) {
+  const field = h("input", { id: "new-key-value", class: "mono", readonly: true, value: created.apiKey, "aria-label": "The new API key", onfocus: e => e.target.select() });
+  const copy = h("button", { type: "button", id: "new-key-copy", class: "primary" }, "Copy");
+  copy.addEventListener("click", async () => {
+    try {
+      await copyText(field);
+      copy.textContent = "Copied";
+      toast("Key copied to the clipboard");
+    } catch (e) { toast(`Could not copy the key (${e.message || e}): select it and copy it by hand.`, true); }
+  });
+  return h("div", { class: "key-secret", id: "new-key", "data-key-id": created.keyId },
+    h("p", {}, h("strong", {}, heading)),
+    h("div", { class: "row nowrap" }, field, copy),
+    h("p", { class: "muted small", id: "new-key-note" }, "Shown once: copy it now. Only its SHA-256 is stored, so it cannot be shown again; a lost key is revoked and replaced by a new one."));
+}
+
+/**
+ * Copies an input's text with the Clipboard API, which only a secure page (HTTPS, or localhost) has; elsewhere, or
+ * when it is refused, with the selection and the older copy command.
+ */
+async function copyText(field) {
+  try {
+    if (navigator.clipboard?.writeText) { await navigator.clipboard.writeText(field.value); return; }
+  } catch { /* the selection below */ }
+  field.focus();
+  field.select();
+  if (!document.execCommand("copy")) throw new Error("the browser refused to copy");
 }
 
 // ---------- boot ----------
