@@ -110,6 +110,18 @@ public sealed class TenantsPageTests
             Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
         }
 
+        // The system tenant's key is the one this tab signed in with (chosen by the operator: no prefix to show); its
+        // Revoke says so before it would sign the tab out.
+        await page.ClickAsync("#tenants-back");
+        await page.Locator("#tenants-table a").Filter(new() { HasText = "system" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync("chosen by the operator (Auth:BootstrapKey)");
+        await Assertions.Expect(rows.First.Locator(".badge.own")).ToHaveTextAsync("your key");
+        await rows.First.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm-text")).ToContainTextAsync("It is the key you are signed in with: the dashboard will sign you out.");
+        await page.ClickAsync("#confirm button[value=cancel]");
+        Assert.Equal(("system", "admin"), await MeAsync(api, LiveApi.AdminKey));
+
         session.AssertNoPageErrors();
     }
 
