@@ -49,9 +49,16 @@ public sealed class RefreshJob(
     /// <summary>Trigger data of a run asked for now: who asked, recorded in its outcome as <c>triggeredBy</c>.</summary>
     public const string TriggeredByKey = "triggeredBy";
 
-    /// <summary>Who asked for this run with POST /api/schedules/{name}/trigger; null on a cron fire.</summary>
-    private static string? TriggeredBy(IJobExecutionContext context, string tenantId, string name) =>
-        context.Trigger.Key.Equals(NowTriggerKeyFor(tenantId, name)) ? context.MergedJobDataMap.GetString(TriggeredByKey) : null;
+    /// <summary>
+    /// Who asked for this run with POST /api/schedules/{name}/trigger; null on a cron fire. A run whose node died or was
+    /// stopped is fired again by a recovery trigger under a key of its own, which carries the original trigger's job
+    /// data and names that trigger (<see cref="IJobExecutionContext.RecoveringTriggerKey"/>): it is recognised by that.
+    /// </summary>
+    private static string? TriggeredBy(IJobExecutionContext context, string tenantId, string name)
+    {
+        var trigger = context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key;
+        return NowTriggerKeyFor(tenantId, name).Equals(trigger) ? context.MergedJobDataMap.GetString(TriggeredByKey) : null;
+    }
 
     /// <summary>Who a refresh's stage changes are recorded as.</summary>
     public static string Actor(string scheduleName) => "schedule:" + scheduleName;
