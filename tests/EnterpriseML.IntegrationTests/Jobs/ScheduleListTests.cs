@@ -23,11 +23,11 @@ namespace EnterpriseML.IntegrationTests.Jobs;
 public sealed class ScheduleListTests(ITestOutputHelper output)
 {
     /// <summary>Fires on 1 January only, so no cron fire runs during the test.</summary>
-    private static object Yearly(string name) => new
+    private static object Yearly(string name, int maxTrials = 3) => new
     {
         name,
         cron = "0 0 3 1 1 ?",
-        experiment = new { datasetName = "credit-german-statlog", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 3, modelName = "risk-" + name, seed = 5 },
+        experiment = new { datasetName = "credit-german-statlog", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials, modelName = "risk-" + name, seed = 5 },
         promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
     };
 
@@ -107,6 +107,58 @@ public sealed class ScheduleListTests(ITestOutputHelper output)
         Assert.Null(At("h-trigger-lost")["triggerState"]);
         Assert.Null(At("h-trigger-lost")["nextFireTime"]);
         Assert.True(At("a-idle")["nextFireTime"]!.GetValue<long>() > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>
+    /// While a triggered refresh runs on this node (its trigger executing, the job's other trigger blocked, its
+    /// experiment running), the list entry is the schedule's own answer too; compared at a moment the schedule's
+    /// answer was the same just before and just after the list.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task List_WhileATriggeredRefreshRuns_EntryIsTheScheduleAnswerWithoutItsRefreshes(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "schedlistrun");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (_, key) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        using var client = api.Client(key);
+        await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        foreach (var schedule in new[] { Yearly("idle"), Yearly("running", maxTrials: 40) })
+        {
+            using var created = await client.PostAsJsonAsync("/api/schedules", schedule);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        using (var triggered = await client.PostAsync("/api/schedules/running/trigger", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, triggered.StatusCode);
+        }
+
+        var found = await Processes.PollAsync<(string Entry, string Single)?>(async () =>
+        {
+            var before = await WithoutRefreshesAsync(client, "running");
+            if (before["refreshUnderWay"]?["status"]?.GetValue<string>() != "running" || before["refreshUnderWay"]!["experimentId"] is null)
+            {
+                return null;
+            }
+
+            var list = JsonNode.Parse(await client.GetStringAsync("/api/schedules"))!.AsArray();
+            var after = await WithoutRefreshesAsync(client, "running");
+            var listed = list.Single(s => s!["name"]!.GetValue<string>() == "running")!.ToJsonString();
+            return before.ToJsonString() == after.ToJsonString() ? (listed, after.ToJsonString()) : null;
+        }, TimeSpan.FromSeconds(120), "a moment the running refresh's schedule holds still across a list");
+        output.WriteLine(found!.Value.Single);
+        Assert.Equal(found.Value.Single, found.Value.Entry);
+    }
+
+    /// <summary>GET /api/schedules/{name} with <c>refreshes</c> set to null, as the list has it.</summary>
+    private static async Task<JsonObject> WithoutRefreshesAsync(HttpClient client, string name)
+    {
+        var single = JsonNode.Parse(await client.GetStringAsync($"/api/schedules/{name}"))!.AsObject();
+        single["refreshes"] = null;
+        return single;
     }
 
     /// <summary>
