@@ -159,9 +159,7 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var cron = await scheduler.GetTriggerState(RefreshJob.TriggerKeyFor(tenantId, name), cancellationToken);
         var now = await scheduler.GetTriggerState(RefreshJob.NowTriggerKeyFor(tenantId, name), cancellationToken);
-        return cron is TriggerState.Executing || now is TriggerState.Executing ? "running"
-            : now is TriggerState.None or TriggerState.Complete ? null
-            : "queued";
+        return UnderWay(cron, now);
     }
 
     /// <summary>
@@ -200,6 +198,69 @@ public sealed class JobClient(ISchedulerFactory schedulers, RegistryDatabase dat
         var pause = await scheduler.GetTriggerPause(key, cancellationToken);
         return new RefreshTriggerState(true, trigger.NextFireTimeUtc, state.ToString(), pause?.Reason);
     }
+
+    /// <summary>
+    /// <see cref="RefreshTriggerAsync"/> and <see cref="RefreshUnderWayAsync"/> for many schedules of a tenant at once:
+    /// the tenant's cron and one-off refresh triggers are listed with their state, next fire time and pause in two
+    /// job-store queries whatever the number of schedules (GET /api/schedules). The answers are the per-schedule
+    /// methods' for the same store; only a trigger paused without a recorded reason (a reasonless pause, as an earlier
+    /// version paused) costs one more query, for its group's record, as <see cref="RefreshTriggerAsync"/> reads it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (RefreshTriggerState Trigger, string? UnderWay)>> RefreshStatesAsync(
+        string tenantId, IReadOnlyCollection<string> names, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var headers = new Dictionary<TriggerKey, TriggerHeader>();
+        if (names.Count > 0)
+        {
+            // The name prefixes only narrow the listing (a LIKE); each schedule's triggers are then looked up by exact key.
+            foreach (var prefix in (string[])[RefreshJob.TriggerKeyFor(tenantId, "").Name, RefreshJob.NowTriggerKeyFor(tenantId, "").Name])
+            {
+                var page = await scheduler.QueryTriggers(new TriggerQuery
+                {
+                    Group = GroupMatcher<TriggerKey>.GroupEquals(RefreshJob.Group),
+                    Name = NameMatcher<TriggerKey>.NameStartsWith(prefix),
+                    Take = PagedQuery.All,
+                }, cancellationToken);
+                foreach (var header in page.Items)
+                {
+                    headers[header.Key] = header;
+                }
+            }
+        }
+
+        var states = new Dictionary<string, (RefreshTriggerState, string?)>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var cron = headers.GetValueOrDefault(RefreshJob.TriggerKeyFor(tenantId, name));
+            var now = headers.GetValueOrDefault(RefreshJob.NowTriggerKeyFor(tenantId, name));
+            RefreshTriggerState trigger;
+            if (cron is null)
+            {
+                trigger = new RefreshTriggerState(false, null, null, null);
+            }
+            else
+            {
+                var pause = cron.Pause;
+                if (pause is null && cron.State == TriggerState.Paused)
+                {
+                    pause = await scheduler.GetTriggerPause(cron.Key, cancellationToken);
+                }
+
+                trigger = new RefreshTriggerState(true, cron.NextFireTimeUtc, cron.State.ToString(), pause?.Reason);
+            }
+
+            states[name] = (trigger, UnderWay(cron?.State ?? TriggerState.None, now?.State ?? TriggerState.None));
+        }
+
+        return states;
+    }
+
+    private static string? UnderWay(TriggerState cron, TriggerState now) =>
+        cron is TriggerState.Executing || now is TriggerState.Executing ? "running"
+            : now is TriggerState.None or TriggerState.Complete ? null
+            : "queued";
 
     /// <summary>The node that ran the probe, or null if it has not run yet.</summary>
     public async Task<string?> ProbeRanOnAsync(string id, CancellationToken cancellationToken = default)

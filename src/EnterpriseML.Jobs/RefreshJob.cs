@@ -49,6 +49,17 @@ public sealed class RefreshJob(
     /// <summary>Trigger data of a run asked for now: who asked, recorded in its outcome as <c>triggeredBy</c>.</summary>
     public const string TriggeredByKey = "triggeredBy";
 
+    /// <summary>
+    /// Who asked for this run with POST /api/schedules/{name}/trigger; null on a cron fire. A run whose node died or was
+    /// stopped is fired again by a recovery trigger under a key of its own, which carries the original trigger's job
+    /// data and names that trigger (<see cref="IJobExecutionContext.RecoveringTriggerKey"/>): it is recognised by that.
+    /// </summary>
+    private static string? TriggeredBy(IJobExecutionContext context, string tenantId, string name)
+    {
+        var trigger = context.Recovering ? context.RecoveringTriggerKey : context.Trigger.Key;
+        return NowTriggerKeyFor(tenantId, name).Equals(trigger) ? context.MergedJobDataMap.GetString(TriggeredByKey) : null;
+    }
+
     /// <summary>Who a refresh's stage changes are recorded as.</summary>
     public static string Actor(string scheduleName) => "schedule:" + scheduleName;
 
@@ -65,18 +76,28 @@ public sealed class RefreshJob(
             return;
         }
 
+        var startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var triggeredBy = TriggeredBy(context, tenantId, name);
         if (schedule.Paused != 0 && await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) is null)
         {
             // A fire acquired just before the pause reached the trigger: no new refresh while paused. A refresh already
             // under way when its node stopped or died is still resumed below (a pause never stopped it), else its
             // experiment stayed "running", holding one of its tenant's slots, until the schedule was resumed.
+            if (triggeredBy is not null)
+            {
+                // Someone was told (a 202) to look for this run in the schedule's refreshes: say why it did nothing.
+                // A cron fire that races the pause is dropped silently, as the fires the pause stops are.
+                var why = schedule.PauseReason is { Length: > 0 } reason ? $" ('{reason}', by {schedule.PausedBy ?? "unknown"})" : schedule.PausedBy is { } by ? $" (by {by})" : "";
+                await RecordAsync(schedule, triggeredBy, new RefreshRecord
+                {
+                    Status = "skipped", StartedAt = startedAt,
+                    Outcome = Outcome("skipped", $"Schedule '{name}' was paused{why} as this refresh started; nothing was trained, nothing promoted. Resume it (POST /api/schedules/{name}/resume), then trigger it again.").ToJsonString(),
+                });
+            }
+
             return;
         }
 
-        var startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-
-        // Set on a run asked for now (POST /api/schedules/{name}/trigger), absent on a cron fire.
-        var triggeredBy = context.Trigger.Key.Equals(NowTriggerKeyFor(tenantId, name)) ? context.MergedJobDataMap.GetString(TriggeredByKey) : null;
         ScheduledExperiment spec;
         PromotionPolicy policy;
         try

@@ -106,6 +106,25 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             new { tenantId, scheduleName }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// <see cref="FindUnfinishedForScheduleAsync"/> for every schedule of the tenant at once, in one query: each schedule
+    /// that has a queued or running experiment, by name, with its newest such experiment.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ExperimentRecord>> FindUnfinishedBySchedulesAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        var unfinished = await c.QueryAsync<ExperimentRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM experiments WHERE tenant_id = @tenantId AND schedule_name IS NOT NULL AND status IN ('queued', 'running') ORDER BY created_at DESC, id DESC",
+            new { tenantId }, cancellationToken: cancellationToken));
+        var newest = new Dictionary<string, ExperimentRecord>(StringComparer.Ordinal);
+        foreach (var experiment in unfinished)
+        {
+            newest.TryAdd(experiment.ScheduleName!, experiment);
+        }
+
+        return newest;
+    }
+
     public async Task<(IReadOnlyList<ExperimentRecord> Items, long Total)> ListAsync(string tenantId, string? status, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);

@@ -192,12 +192,18 @@ internal static partial class SchedulesApi
 
     private static async Task<Ok<IReadOnlyList<ScheduleResponse>>> ListAsync(HttpContext context, ScheduleStore schedules, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
     {
+        // A constant number of queries for the whole list (schedules, their unfinished experiments, the tenant's refresh
+        // triggers), each entry the same as GetAsync answers but for its refreshes: GetAsync and TriggerAsync still read
+        // one schedule's state key by key.
         var tenant = context.Caller().TenantId;
-        var list = new List<ScheduleResponse>();
-        foreach (var s in await schedules.ListAsync(tenant, cancellationToken))
+        var rows = await schedules.ListAsync(tenant, cancellationToken);
+        var unfinished = await experiments.FindUnfinishedBySchedulesAsync(tenant, cancellationToken);
+        var states = await jobs.RefreshStatesAsync(tenant, [.. rows.Select(s => s.Name)], cancellationToken);
+        var list = new List<ScheduleResponse>(rows.Count);
+        foreach (var s in rows)
         {
-            list.Add(ScheduleResponse.From(s, await jobs.RefreshTriggerAsync(tenant, s.Name, cancellationToken), null,
-                await UnderWayAsync(tenant, s.Name, experiments, jobs, cancellationToken)));
+            var (trigger, underWay) = states[s.Name];
+            list.Add(ScheduleResponse.From(s, trigger, null, UnderWay(unfinished.GetValueOrDefault(s.Name), underWay)));
         }
 
         return TypedResults.Ok<IReadOnlyList<ScheduleResponse>>(list);
@@ -270,16 +276,19 @@ internal static partial class SchedulesApi
     }
 
     /// <summary>The refresh of the schedule queued or running now, from its unfinished experiment or else the job store; null when none.</summary>
-    private static async Task<RefreshUnderWayResponse?> UnderWayAsync(string tenant, string name, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
-    {
-        if (await experiments.FindUnfinishedForScheduleAsync(tenant, name, cancellationToken) is { } experiment)
-        {
-            // The experiment's own status: one waiting to be resumed after its node died is queued, not running.
-            return new RefreshUnderWayResponse(experiment.Status, experiment.Id);
-        }
+    private static async Task<RefreshUnderWayResponse?> UnderWayAsync(string tenant, string name, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken) =>
+        await experiments.FindUnfinishedForScheduleAsync(tenant, name, cancellationToken) is { } experiment
+            ? UnderWay(experiment, null)
+            : UnderWay(null, await jobs.RefreshUnderWayAsync(tenant, name, cancellationToken));
 
-        return await jobs.RefreshUnderWayAsync(tenant, name, cancellationToken) is { } status ? new RefreshUnderWayResponse(status, null) : null;
-    }
+    /// <summary>
+    /// The refresh under way from the schedule's unfinished experiment, with the experiment's own status (one waiting to
+    /// be resumed after its node died is queued, not running), else from the job store's <paramref name="jobStore"/>.
+    /// </summary>
+    private static RefreshUnderWayResponse? UnderWay(ExperimentRecord? experiment, string? jobStore) =>
+        experiment is not null ? new RefreshUnderWayResponse(experiment.Status, experiment.Id)
+            : jobStore is not null ? new RefreshUnderWayResponse(jobStore, null)
+            : null;
 
     private static ProblemHttpResult UnderWayProblem(string name, RefreshUnderWayResponse busy) => TypedResults.Problem(
         title: busy.Status == "queued" ? "Refresh already queued" : "Refresh already running",

@@ -226,6 +226,79 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal(trials.Count, trials.Select(t => t.GetProperty("trial").GetInt64()).Distinct().Count());
     }
 
+    /// <summary>
+    /// A refresh asked for with <c>POST /api/schedules/{name}/trigger</c> whose node dies mid-run (SIGKILL) or is
+    /// stopped (SIGTERM) is fired again on the other node by a recovery trigger, whose key is not the one-off trigger's:
+    /// the refresh recorded by the recovered run lost <c>triggeredBy</c> (RefreshJob recognised a triggered run by its
+    /// trigger key only). The schedule fires on 1 January only, so only the recovery trigger can resume the refresh.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Trigger_NodeLostMidRefresh_RecoveredRunKeepsTriggeredBy(bool kill)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "trigrecover");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
+        {
+            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+        }
+
+        await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
+        await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
+        var workers = new[] { first, second };
+        var jobs = api.Services.GetRequiredService<JobClient>();
+        var probe = await jobs.EnqueueProbeAsync();
+        await Processes.PollAsync(() => jobs.ProbeRanOnAsync(probe), TimeSpan.FromSeconds(120), "a Worker to run jobs");
+
+        await CreateAsync(client, "yearly", "0 0 3 1 1 ?", budgetSeconds: 60, maxTrials: 30);
+        string requestedBy;
+        using (var triggered = await client.PostAsync("/api/schedules/yearly/trigger", null))
+        {
+            var body = await triggered.Content.ReadAsStringAsync();
+            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, body);
+            requestedBy = JsonDocument.Parse(body).RootElement.GetProperty("requestedBy").GetString()!;
+        }
+
+        var (experimentId, victimNode) = await Waits.RunningExperimentWithATrialAsync(client, "the triggered refresh's sweep to record a trial");
+        var victim = workers.Single(w => w.Node == victimNode);
+        var survivor = workers.Single(w => w.Node != victimNode);
+        if (kill)
+        {
+            victim.Process.Kill(entireProcessTree: true);
+        }
+        else
+        {
+            await victim.TerminateAsync();
+        }
+
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(40)))
+        {
+            await victim.Process.WaitForExitAsync(exit.Token);
+        }
+
+        var refresh = await Processes.PollAsync<JsonElement?>(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+            var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().ToList();
+            return refreshes.Count > 0 ? refreshes[^1].Clone() : null;
+        }, TimeSpan.FromSeconds(180), $"the recovered refresh of experiment {experimentId} to finish on {survivor.Node}");
+        Assert.Equal(experimentId, refresh!.Value.GetProperty("experimentId").GetString());
+        Assert.Equal("promoted", refresh.Value.GetProperty("status").GetString());
+        Assert.True(refresh.Value.GetProperty("outcome").TryGetProperty("triggeredBy", out var triggeredBy), refresh.Value.ToString());
+        Assert.Equal(requestedBy, triggeredBy.GetString());
+
+        // The run that recorded it is the recovered one, on the other node.
+        using var resumed = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+        var attempts = resumed.RootElement.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(victimNode, attempts[0].GetProperty("node").GetString());
+        Assert.Equal(kill ? "crashed" : "interrupted", attempts[0].GetProperty("outcome").GetString());
+        Assert.Equal(survivor.Node, attempts[^1].GetProperty("node").GetString());
+        Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
+    }
+
     private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3, int? maxTrials = null)
     {
         using var created = await client.PostAsJsonAsync("/api/schedules", new

@@ -200,6 +200,55 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
             running.Detail);
     }
 
+    /// <summary>
+    /// A pause that lands as a triggered run starts: the API writes the schedule's row paused first, then drops the
+    /// queued run from the job store, so a node can fire the run in between. Reproduced here by writing the row only
+    /// (what the pause request has done at that instant) and then starting a node. The run used to end without a
+    /// record, so the refresh the 202 pointed at never appeared; it is now recorded as <c>skipped</c>, saying why,
+    /// with who asked, and nothing is trained.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Postgres)]
+    [InlineData(Backend.Sqlite)]
+    public async Task Trigger_PausedAsTheRunStarts_RecordedAsSkippedWithWhoAskedAndWhy(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "triggerpause");
+        JsonElement answer;
+        string requestedBy;
+        string key;
+        using (var standby = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" }))
+        {
+            using var admin = standby.Client();
+            (var tenantId, key) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+            using var acme = standby.Client(key);
+            using (var created = await acme.PostAsJsonAsync("/api/schedules", YearlySchedule))
+            {
+                Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+            }
+
+            (answer, requestedBy) = await TriggerAsync(acme, expectedAfter: null);
+            Assert.True(await standby.Services.GetRequiredService<ScheduleStore>().SetPausedAsync(tenantId, Schedule, true, "extract is late", "acme/data-scientist/ops"));
+        }
+
+        using var node = new ApiHost(scope);
+        using var client = node.Client(key);
+        var refresh = await RefreshAfterAsync(client, answer);
+        output.WriteLine(refresh.ToString());
+        Assert.Equal("skipped", refresh.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, refresh.GetProperty("experimentId").ValueKind);
+        var outcome = refresh.GetProperty("outcome");
+        Assert.Equal("skipped", outcome.GetProperty("status").GetString());
+        Assert.False(outcome.GetProperty("promoted").GetBoolean());
+        Assert.Equal(requestedBy, outcome.GetProperty("triggeredBy").GetString());
+        Assert.Equal(
+            $"Schedule '{Schedule}' was paused ('extract is late', by acme/data-scientist/ops) as this refresh started; nothing was trained, nothing promoted. Resume it (POST /api/schedules/{Schedule}/resume), then trigger it again.",
+            outcome.GetProperty("reason").GetString());
+        using var schedule = JsonDocument.Parse(await client.GetStringAsync($"/api/schedules/{Schedule}"));
+        Assert.Equal("skipped", schedule.RootElement.GetProperty("lastOutcome").GetProperty("status").GetString());
+        using var experiments = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Equal(0, experiments.RootElement.GetProperty("items").GetArrayLength());
+    }
+
     /// <summary>The schedule's <c>refreshUnderWay</c>, by name and in the list, is <paramref name="status"/> with <paramref name="experimentId"/>.</summary>
     private static async Task AssertUnderWayAsync(HttpClient client, string status, string experimentId)
     {
