@@ -30,9 +30,14 @@ internal sealed class PredictCommand : ICliCommand
             var pipeline = ModelPipeline.Load(CliPaths.Input(parse.GetValue(model)!.FullName, "--model"));
             var file = parse.GetValue(input)!;
             CliPaths.Input(file.FullName, "--input");
-            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, token);
+            // A header line alone is an empty batch, as the API answers it: the output's header line and no rows.
+            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, AllowHeaderOnly = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, token);
             // An error about the rows (a column the model needs that the file lacks) names the file.
             var outputs = CliPaths.InFile(file.FullName, () => pipeline.Predict(table, token));
+            if (table.RowCount == 0)
+            {
+                await Console.Error.WriteLineAsync($"eml: warning: {file.Name} holds a header line only, no data rows: the output is the header line alone.");
+            }
             if (target is null)
             {
                 Write(pipeline, outputs, table.RowCount, Console.Out);
@@ -46,7 +51,6 @@ internal sealed class PredictCommand : ICliCommand
                 });
             }
 
-            await Task.CompletedTask;
             return 0;
         }, ct));
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 
@@ -142,7 +143,7 @@ internal sealed class RecommendCommand : ICliCommand
                 rows = recommender.WriteTopNCsv(file, request.Top, filter, request.Threads ?? Environment.ProcessorCount, cancellationToken);
             });
             output.WriteLine(request.Json
-                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output, CliJson.SerializerOptions)}}}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"users\":{recommender.Users.Count},\"rows\":{rows},\"output\":{JsonSerializer.Serialize(request.Output, ReportJson.SerializerOptions)}}}")
                 : string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows for {recommender.Users.Count} users to {request.Output}"));
             return 0;
         }
@@ -188,7 +189,7 @@ internal sealed class RecommendCommand : ICliCommand
     private static void WriteJson(TextWriter output, Request request, string kind, IReadOnlyList<RecommendedItem> items, bool fallback)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
+        using (var json = new Utf8JsonWriter(buffer, ReportJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("model", kind);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Trainers.Factorization;
@@ -214,7 +215,7 @@ internal static class RecommendationTraining
     private static void WriteJson(TextWriter output, string trainer, RatingMetrics? rating, RankingMetrics ranking, double fitSeconds, int trainRows, int testRows, string? save)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
+        using (var json = new Utf8JsonWriter(buffer, ReportJson.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("task", "recommendation");

@@ -342,7 +342,7 @@ internal sealed class TrainCommand : ICliCommand
             line["model"] = result.SavedTo;
         }
 
-        return JsonSerializer.Serialize(line, CliJson.SerializerOptions);
+        return JsonSerializer.Serialize(line, ReportJson.SerializerOptions);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;

@@ -11,11 +11,25 @@ namespace EnterpriseML.Engine.AutoML;
 /// </summary>
 public static class ReportJson
 {
+    /// <summary>
+    /// The encoder every JSON line of a report, and of the CLI's <c>--json</c>, is written with: text outside ASCII and
+    /// characters HTML would escape (<c>grün</c>, <c>a&amp;b</c>) are written as they are, not as <c>\u</c> escapes,
+    /// so a name or a path reads as the user typed it; quotes, backslashes and control characters are still escaped.
+    /// The output is for files and terminals, not for embedding in HTML.
+    /// </summary>
+    public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    /// <summary>Writer options with <see cref="Encoder"/>, for a <see cref="Utf8JsonWriter"/>.</summary>
+    public static JsonWriterOptions WriterOptions => new() { Encoder = Encoder };
+
+    /// <summary>Read-only serializer options with <see cref="Encoder"/> and otherwise the defaults, for <see cref="JsonSerializer"/>.</summary>
+    public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
+
     public static void Write(SweepReport report, Stream stream, bool includeTrials = false)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(stream);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var json = new Utf8JsonWriter(stream, WriterOptions);
         var r = report.Result;
         json.WriteStartObject();
         json.WriteString("scenario", r.Scenario);
@@ -138,6 +152,13 @@ public static class ReportJson
         using var buffer = new MemoryStream();
         Write(report, buffer, includeTrials);
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static JsonSerializerOptions CreateSerializerOptions()
+    {
+        var options = new JsonSerializerOptions { Encoder = Encoder };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
     }
 
     /// <summary>

@@ -136,5 +136,12 @@ public sealed class CsvOptions
     /// </summary>
     public bool IgnoreUnknownColumnTypes { get; init; }
 
+    /// <summary>
+    /// When true, a header line without data rows reads as a table of no rows, for inputs where an empty batch is
+    /// meaningful (scoring a file of no rows gives no predictions). Default false: such an input is an error saying
+    /// "header only, no data rows", as a dataset or a training set needs at least one row.
+    /// </summary>
+    public bool AllowHeaderOnly { get; init; }
+
     internal bool IsSourceNameSet { get; private init; }
 }

@@ -12,7 +12,8 @@ namespace EnterpriseML.Engine.Data;
 /// <remarks>
 /// One streaming pass keeps each column's trimmed field bytes in compact chunks (about the file size plus one byte per
 /// field) and its statistics; the typed columns are built afterwards, one at a time. Either a complete table is
-/// returned or a <see cref="CsvFormatException"/> is thrown: ragged rows, an empty input, a header without rows, empty
+/// returned or a <see cref="CsvFormatException"/> is thrown: ragged rows, an empty input, a header without rows (unless
+/// <see cref="CsvOptions.AllowHeaderOnly"/>), empty
 /// or duplicate column names, bytes that are not UTF-8, more than <see cref="CsvOptions.MaxBytes"/> bytes or
 /// <see cref="CsvOptions.MaxColumns"/> columns, and values that contradict an overridden type.
 /// </remarks>

@@ -129,13 +129,7 @@ public sealed class FittedFeaturePipeline
     /// <summary>Featurises every row of <paramref name="table"/>; extra columns are ignored, missing ones are an error naming them.</summary>
     public FeatureMatrix Transform(DataTable table, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(table);
-        var missing = InputColumns.Where(c => !table.TryGetColumn(c.Name, out _)).Select(c => c.Name).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ArgumentException($"Missing input column(s): {string.Join(", ", missing)}.", nameof(table));
-        }
-
+        CheckColumns(table);
         var rows = table.RowCount;
         var dense = new float[checked(rows * DenseWidth)];
         var blocks = new List<SparseMatrix>();
@@ -164,6 +158,17 @@ public sealed class FittedFeaturePipeline
             _ => MergeRows(blocks, rows, SparseWidth),
         };
         return new FeatureMatrix(rows, dense, DenseWidth, sparse, Features);
+    }
+
+    /// <summary>Throws the error <see cref="Transform"/> gives for a table that lacks input columns, naming them.</summary>
+    internal void CheckColumns(DataTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var missing = InputColumns.Where(c => !table.TryGetColumn(c.Name, out _)).Select(c => c.Name).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ArgumentException($"Missing input column(s): {string.Join(", ", missing)}.", nameof(table));
+        }
     }
 
     private static SparseMatrix MergeRows(List<SparseMatrix> blocks, int rows, int width)

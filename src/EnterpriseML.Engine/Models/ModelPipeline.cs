@@ -130,9 +130,19 @@ public sealed class ModelPipeline
 
     public int OutputWidth => Predictor.OutputWidth;
 
-    /// <summary>Predicts every row; row-major, RowCount × <see cref="OutputWidth"/>.</summary>
+    /// <summary>
+    /// Predicts every row; row-major, RowCount × <see cref="OutputWidth"/>. A table of no rows (a CSV of its header
+    /// alone) gives no outputs once its columns are checked.
+    /// </summary>
     public float[] Predict(DataTable rows, CancellationToken cancellationToken = default)
     {
+        if (rows is { RowCount: 0 })
+        {
+            // Featurizers and predictors are written for at least one row (spans they reduce must not be empty).
+            Features.CheckColumns(rows);
+            return [];
+        }
+
         var features = Features.Transform(rows, cancellationToken);
         var output = new float[features.RowCount * OutputWidth];
         Predictor.PredictBatch(features, output);

@@ -297,8 +297,11 @@ public sealed class InteractionSet
         {
             var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting };
             tables[i] = CsvTable.Read(paths[i], options, cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Rating, i, nonNegative: false, cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Weight, i, nonNegative: true, cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.User, i, "a user id cannot be missing; every interaction needs one", cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Item, i, "an item id cannot be missing; every interaction needs one", cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Timestamp, i, "a timestamp cannot be missing; every interaction needs one", cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Rating, i, "expected a finite number", cancellationToken);
+            CheckMissingMarker(paths[i], options, tables[i], columns.Weight, i, "expected a finite number >= 0", cancellationToken);
         }
 
         return FromTables(tables, columns);
@@ -306,25 +309,20 @@ public sealed class InteractionSet
 
     /// <summary>
     /// The CSV reader stores a missing-value marker (<c>NaN</c>, <c>NA</c>, <c>null</c>, <c>?</c>) as it stores an empty
-    /// cell. In a rating or a weight such a marker is a value the file states, so the error for the column's first
-    /// missing value quotes it as written, read again from its row (on this error path only); an empty cell is left
-    /// to <see cref="MissingValue"/>.
+    /// cell. In an id, a timestamp, a rating or a weight such a marker is a value the file states, so the error for the
+    /// column's first missing value quotes it as written, read again from its row (on this error path only), and says
+    /// <paramref name="requirement"/>; an empty cell is left to <see cref="MissingValue"/>.
     /// </summary>
-    private static void CheckMissingMarker(string path, CsvOptions options, DataTable table, string? name, int tableNumber, bool nonNegative, CancellationToken cancellationToken)
+    private static void CheckMissingMarker(string path, CsvOptions options, DataTable table, string? name, int tableNumber, string requirement, CancellationToken cancellationToken)
     {
-        if (name is null || table[name] is not NumericColumn column)
+        if (name is null)
         {
             return;
         }
 
-        var values = column.Values;
-        var row = 0;
-        while (row < values.Length && !float.IsNaN(values[row]))
-        {
-            row++;
-        }
-
-        if (row == values.Length)
+        var column = table[name];
+        var row = FirstMissing(column);
+        if (row < 0)
         {
             return;
         }
@@ -342,9 +340,22 @@ public sealed class InteractionSet
         var written = Encoding.UTF8.GetString(reader.GetUtf8(ordinal));
         if (written.Length > 0)
         {
-            throw new ArgumentException(
-                $"{Where(column, tableNumber, row)}: column '{name}' holds '{written}', which reads as a missing value; expected a finite number{(nonNegative ? " >= 0" : "")}.");
+            throw new ArgumentException($"{Where(column, tableNumber, row)}: column '{name}' holds '{written}', which reads as a missing value; {requirement}.");
         }
+    }
+
+    /// <summary>The first row whose value <paramref name="column"/> holds as missing, or -1.</summary>
+    private static int FirstMissing(DataColumn column)
+    {
+        for (var row = 0; row < column.Length; row++)
+        {
+            if (column.IsMissing(row))
+            {
+                return row;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Maps one table; see <see cref="FromTables"/>.</summary>

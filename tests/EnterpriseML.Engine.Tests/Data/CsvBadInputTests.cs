@@ -71,12 +71,39 @@ public sealed class CsvBadInputTests
         Assert.Equal("credit.csv: the input is empty; expected a header line with the column names.", error.Message);
     }
 
-    [Fact]
-    public void Read_HeaderOnly_SaysNoRows()
+    /// <summary>A header line alone names the file, the header's line (after blank lines, here 3) and what is missing.</summary>
+    [Theory]
+    [InlineData("a,b,c\r\n", 1)]
+    [InlineData("a,b,c", 1)]
+    [InlineData("\n\na,b,c\n\n", 3)]
+    public void Read_HeaderOnly_SaysHeaderOnlyNoDataRows(string text, long line)
     {
-        var error = Fails(() => Utf8("a,b,c\r\n"));
+        var error = Fails(() => Utf8(text));
 
-        Assert.Equal("credit.csv: the input has a header line but no data rows.", error.Message);
+        Assert.Equal($"credit.csv, line {line}: header only, no data rows; a table needs at least one row below its header.", error.Message);
+    }
+
+    /// <summary>
+    /// With <see cref="CsvOptions.AllowHeaderOnly"/> a header line alone is a table of no rows, with the header's
+    /// columns and the types the options set; malformed input is still refused.
+    /// </summary>
+    [Fact]
+    public void Read_HeaderOnlyAllowed_TableOfNoRowsWithTheHeadersColumns()
+    {
+        var options = new CsvOptions
+        {
+            SourceName = "credit.csv",
+            AllowHeaderOnly = true,
+            ColumnTypes = new Dictionary<string, ColumnType> { ["job"] = ColumnType.Categorical, ["when"] = ColumnType.DateTime },
+        };
+
+        var table = CsvTable.Read(Utf8("age,job,when\r\n"), options);
+
+        Assert.Equal(0, table.RowCount);
+        Assert.Equal(["age", "job", "when"], table.Columns.Select(c => c.Name));
+        Assert.Equal([ColumnType.Numeric, ColumnType.Categorical, ColumnType.DateTime], table.Columns.Select(c => c.Type));
+        Assert.Equal(0, DatasetProfiler.Profile(Utf8("age,job,when\n"), options).RowCount);
+        Assert.Equal("credit.csv: the input is empty; expected a header line with the column names.", Fails(() => Utf8(""), options).Message);
     }
 
     [Fact]

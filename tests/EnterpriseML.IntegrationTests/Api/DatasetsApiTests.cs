@@ -139,7 +139,7 @@ public sealed class DatasetsApiTests
         {
             ("ragged", "a,b,c\n1,2,3\n4,5\n", "line 3: found 2 fields, expected 3"),
             ("empty", "", "empty"),
-            ("header-only", "a,b,c\n", "no data rows"),
+            ("header-only", "a,b,c\n", "header-only, line 1: header only, no data rows"),
             ("duplicate-names", "a,b,a\n1,2,3\n", "'a'"),
             ("empty-name", "a,,c\n1,2,3\n", "empty"),
         };

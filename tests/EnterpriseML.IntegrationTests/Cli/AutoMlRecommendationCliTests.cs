@@ -45,13 +45,21 @@ public sealed class AutoMlRecommendationCliTests : IDisposable
         return (trainPath, testPath);
     }
 
+    /// <summary>
+    /// Eight trials, two of each candidate (popularity and item-knn general, implicit-als and matrix-factorization
+    /// specialised), so both kinds are on the leaderboard whatever the machine's load; the budget is far beyond what
+    /// they take and ends nothing. It ran on an 8 s budget instead: implicit-als's default trial alone took 1.7 s of it
+    /// on a busy machine, and a few times slower it hits its cap of half the sweep's budget, after which too little is
+    /// left to start matrix-factorization, so no specialised trial succeeds and there is no comparison to check.
+    /// </summary>
     [Fact]
     public async Task RunAsync_MovieLens_LeaderboardHasBothKindsTrueTradeOffTestMetricsAndOutFiles()
     {
         var (train, test) = WriteMovieLensSubsample(_directory, 0.2);
         var output = Path.Combine(_directory, "out");
-        const double Budget = 8;
-        var request = new AutoMlRequest(train, test, "rating", null, "recommendation", Budget, 5, [], output, Json: true, Threads: 2, null, null, "cost-frugal",
+        const double Budget = 600;
+        const int Trials = 8;
+        var request = new AutoMlRequest(train, test, "rating", null, "recommendation", Budget, 5, [], output, Json: true, Threads: 2, Trials, null, "cost-frugal",
             User: "userId", Item: "movieId", Timestamp: "timestamp");
         using var writer = new StringWriter();
 
@@ -62,7 +70,8 @@ public sealed class AutoMlRecommendationCliTests : IDisposable
         var root = json.RootElement;
         Assert.Equal("recommendation", root.GetProperty("scenario").GetString());
         Assert.Equal("ndcgAt10", root.GetProperty("metric").GetString());
-        Assert.InRange(root.GetProperty("elapsedSeconds").GetDouble(), 0, Budget * 1.05);
+        Assert.Equal(Trials, root.GetProperty("trials").GetInt32());
+        Assert.InRange(root.GetProperty("elapsedSeconds").GetDouble(), 0, Budget);
         var board = root.GetProperty("leaderboard").EnumerateArray().ToArray();
         Assert.Contains(board, r => r.GetProperty("kind").GetString() == "general");
         Assert.Contains(board, r => r.GetProperty("kind").GetString() == "specialised");

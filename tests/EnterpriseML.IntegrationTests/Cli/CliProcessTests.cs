@@ -123,6 +123,54 @@ public sealed class CliProcessTests : IDisposable
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>
+    /// A CSV of its header line alone is an empty batch, as the API answers it: the output (standard output or
+    /// <c>--output</c>) is the header line the same model writes above its rows, standard error says the input held no
+    /// rows, and the exit code is 0. It was refused ("the input has a header line but no data rows", exit 2). A header
+    /// without a column the model needs is still an error naming the column, and writes nothing.
+    /// </summary>
+    [Fact]
+    public async Task Predict_HeaderOnlyInput_WritesTheOutputHeaderAlone_SaysSo_Exit0()
+    {
+        var model = Path.Combine(_directory, "m.eml");
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, lines[..301]);
+        var (trained, _, trainError) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--train", train, "--label", "class", "--positive", "bad", "--trainer", "logistic-regression", "--save", model, "--json"]);
+        Assert.True(trained == 0, trainError);
+        var oneRow = Path.Combine(_directory, "one.csv");
+        File.WriteAllLines(oneRow, [lines[0], lines[301]]);
+        var scored = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", oneRow]);
+        Assert.True(scored.Code == 0, scored.Err);
+        var header = scored.Out.Split('\n')[0].TrimEnd('\r');
+        Assert.Equal("label,probability", header);
+        var input = Path.Combine(_directory, "applicants.csv");
+        File.WriteAllText(input, lines[0] + "\n");
+        const string Said = "eml: warning: applicants.csv holds a header line only, no data rows: the output is the header line alone.";
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", input]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(header + Environment.NewLine, stdout);
+        Assert.Equal(Said, stderr.Trim());
+
+        var output = Path.Combine(_directory, "scores.csv");
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", input, "--output", output]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("", stdout);
+        Assert.Equal(Said, stderr.Trim());
+        Assert.Equal(header + Environment.NewLine, await File.ReadAllTextAsync(output));
+
+        var header0 = lines[0].Split(',');
+        File.WriteAllText(input, string.Join(',', header0.Where(h => h != "age")) + "\n");
+        File.Delete(output);
+        (code, _, stderr) = await Processes.RunAsync(Processes.CliDll, ["predict", "--model", model, "--input", input, "--output", output]);
+        Assert.Equal(2, code);
+        Assert.Equal("eml: error: applicants.csv: Missing input column(s): age.", stderr.Trim());
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public async Task Migrate_DatabaseNotReachable_OneErrorLine_Exit2()
     {

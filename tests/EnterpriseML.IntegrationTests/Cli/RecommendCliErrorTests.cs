@@ -105,6 +105,34 @@ public sealed class RecommendCliErrorTests : IDisposable
     }
 
     /// <summary>
+    /// <c>eml automl --json</c> writes non-ASCII text as it is, as <c>eml train --json</c> does: the columns größe and
+    /// artículo in the winner's pipeline, the saved model's path below <c>données</c>. Both go through the engine's one
+    /// encoder (<c>ReportJson.Encoder</c>); the CLI had its own copy of it, which could drift from the report's.
+    /// </summary>
+    [Fact]
+    public async Task JsonLines_AutoMlAndTrain_NonAsciiColumnsAndPathsPrintAsTheyAre()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_directory, "données")).FullName;
+        var train = Path.Combine(folder, "scotch.csv");
+        File.WriteAllLines(train, File.ReadLines(Scotch).Skip(1).Prepend("größe,artículo"));
+        var model = Path.Combine(folder, "pop.eml");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["automl", "--scenario", "recommendation", "--train", train, "--user", "größe", "--item", "artículo", "--max-trials", "3", "--budget", "300", "--threads", "1", "--json"]);
+        Assert.True(code == 0, stderr);
+        var line = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var json = JsonDocument.Parse(line);
+        Assert.StartsWith("interactions(größe × artículo) + ", json.RootElement.GetProperty("winner").GetProperty("pipeline").GetString(), StringComparison.Ordinal);
+        Assert.Contains("\"pipeline\":\"interactions(größe × artículo) + ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", line, StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--user", "größe", "--item", "artículo", "--trainer", "popularity", "--save", model, "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith($",\"model\":\"{model}\"}}", stdout.Trim(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// An option that only another mode reads is an error, not dropped without a word: <c>--output</c> with
     /// <c>--user</c> had printed to the terminal and written no file. An empty item list would have allowed nothing.
     /// </summary>

@@ -149,6 +149,33 @@ public sealed class RecommendationCliTests : IDisposable
     }
 
     /// <summary>
+    /// A user, item or timestamp the file gives as a missing-value marker (<c>NA</c>, <c>NaN</c>, <c>null</c>, which
+    /// the reader stores as it stores an empty cell) is quoted as written, with the file, the line and the column, and
+    /// the error says the value cannot be missing; an empty one is still "empty". All said "is empty".
+    /// </summary>
+    [Theory]
+    [InlineData("user", "NA", "ratings.csv, line 4: column 'user' holds 'NA', which reads as a missing value; a user id cannot be missing; every interaction needs one.")]
+    [InlineData("user", "", "ratings.csv, line 4: column 'user' is empty; every interaction needs it.")]
+    [InlineData("item", "NaN", "ratings.csv, line 4: column 'item' holds 'NaN', which reads as a missing value; an item id cannot be missing; every interaction needs one.")]
+    [InlineData("item", " N/A ", "ratings.csv, line 4: column 'item' holds 'N/A', which reads as a missing value; an item id cannot be missing; every interaction needs one.")]
+    [InlineData("when", "null", "ratings.csv, line 4: column 'when' holds 'null', which reads as a missing value; a timestamp cannot be missing; every interaction needs one.")]
+    [InlineData("when", "NA", "ratings.csv, line 4: column 'when' holds 'NA', which reads as a missing value; a timestamp cannot be missing; every interaction needs one.")]
+    public async Task Train_IdOrTimestampWrittenAsMissingMarker_QuotesItWithFileLineAndColumn_Exit2(string column, string written, string expected)
+    {
+        var path = Path.Combine(_directory, "ratings.csv");
+        var row = new Dictionary<string, string> { ["user"] = "2", ["item"] = "b", ["when"] = "1700000200" };
+        row[column] = written;
+        File.WriteAllText(path, $"user,item,when\n1,a,1700000000\n2,a,1700000100\n{row["user"]},{row["item"]},{row["when"]}\n3,b,1700000300\n");
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", path, "--user", "user", "--item", "item", "--trainer", "popularity", "--set", "timestamp=when"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("eml: error: " + expected, stderr.Trim());
+    }
+
+    /// <summary>
     /// item-knn on interactions with a weight of 0 (twelve users each with a = 1 and b = 0): training finishes and
     /// prints its metrics. It crashed with an unhandled IndexOutOfRangeException and a stack trace.
     /// </summary>

@@ -13,6 +13,8 @@ internal sealed class CsvIngest
     private readonly Utf8CsvReader _reader;
     private readonly RawColumnStore[]? _stores;
     private readonly bool _keepValues;
+    private readonly bool _allowHeaderOnly;
+    private readonly long _headerLine;
 
     private CsvIngest(Stream stream, CsvOptions options, string sourceName, bool keepValues, CancellationToken cancellationToken)
     {
@@ -20,6 +22,8 @@ internal sealed class CsvIngest
         _keepValues = keepValues;
         _reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, sourceName, cancellationToken);
         var names = ReadHeader(_reader, options);
+        _headerLine = _reader.RecordLine;
+        _allowHeaderOnly = options.AllowHeaderOnly;
         var count = names.Length;
         Columns = new ColumnAccumulator[count];
         for (var i = 0; i < count; i++)
@@ -163,9 +167,9 @@ internal sealed class CsvIngest
             }
         }
 
-        if (rows == 0)
+        if (rows == 0 && !_allowHeaderOnly)
         {
-            throw new CsvFormatException(SourceName, null, null, "the input has a header line but no data rows.");
+            throw new CsvFormatException(SourceName, _headerLine, null, "header only, no data rows; a table needs at least one row below its header.");
         }
 
         RowCount = rows;
