@@ -145,7 +145,16 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
             types[columns.Timestamp] = ColumnType.Categorical;
         }
 
-        return CsvTable.Read(bytes, new CsvOptions { ColumnTypes = types }, cancellationToken);
+        // Messages name the dataset, as the tabular sweep's do; a cell written as NA is quoted as written (read again
+        // from the bytes on that error path only), not called empty.
+        var options = new CsvOptions { ColumnTypes = types, SourceName = dataset.Name };
+        var table = CsvTable.Read(bytes, options, cancellationToken);
+        InteractionSet.CheckMissingMarkers(table, columns, () =>
+        {
+            bytes.Position = 0;
+            return CsvRowReader.Open(bytes, options, leaveOpen: true, cancellationToken);
+        });
+        return table;
     }
 
     /// <summary>

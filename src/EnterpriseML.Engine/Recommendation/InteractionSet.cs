@@ -297,14 +297,30 @@ public sealed class InteractionSet
         {
             var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting };
             tables[i] = CsvTable.Read(paths[i], options, cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.User, i, "a user id cannot be missing; every interaction needs one", cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Item, i, "an item id cannot be missing; every interaction needs one", cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Timestamp, i, "a timestamp cannot be missing; every interaction needs one", cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Rating, i, "expected a finite number", cancellationToken);
-            CheckMissingMarker(paths[i], options, tables[i], columns.Weight, i, "expected a finite number >= 0", cancellationToken);
+            var path = paths[i];
+            CheckMissingMarkers(tables[i], columns, () => CsvRowReader.Open(path, options, cancellationToken), i);
         }
 
         return FromTables(tables, columns);
+    }
+
+    /// <summary>
+    /// Refuses an interaction cell of <paramref name="table"/> (read by <see cref="CsvTable"/>) written as a
+    /// missing-value marker, quoting it as written with its source, line and column; an empty cell is left to
+    /// <see cref="FromTables"/>. <paramref name="reopen"/> opens the same CSV again with the same options, on this error
+    /// path only; <paramref name="tableNumber"/> is the table's position among those passed to <see cref="FromTables"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id, timestamp, rating or weight cell holds a missing-value marker.</exception>
+    public static void CheckMissingMarkers(DataTable table, InteractionColumns columns, Func<CsvRowReader> reopen, int tableNumber = 0)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(reopen);
+        CheckMissingMarker(reopen, table, columns.User, tableNumber, "a user id cannot be missing; every interaction needs one");
+        CheckMissingMarker(reopen, table, columns.Item, tableNumber, "an item id cannot be missing; every interaction needs one");
+        CheckMissingMarker(reopen, table, columns.Timestamp, tableNumber, "a timestamp cannot be missing; every interaction needs one");
+        CheckMissingMarker(reopen, table, columns.Rating, tableNumber, "expected a finite number");
+        CheckMissingMarker(reopen, table, columns.Weight, tableNumber, "expected a finite number >= 0");
     }
 
     /// <summary>
@@ -313,21 +329,21 @@ public sealed class InteractionSet
     /// column's first missing value quotes it as written, read again from its row (on this error path only), and says
     /// <paramref name="requirement"/>; an empty cell is left to <see cref="MissingValue"/>.
     /// </summary>
-    private static void CheckMissingMarker(string path, CsvOptions options, DataTable table, string? name, int tableNumber, string requirement, CancellationToken cancellationToken)
+    private static void CheckMissingMarker(Func<CsvRowReader> reopen, DataTable table, string? name, int tableNumber, string requirement)
     {
-        if (name is null)
+        // A column the table lacks is left to FromTables, which names it.
+        if (name is null || !table.TryGetColumn(name, out var column))
         {
             return;
         }
 
-        var column = table[name];
         var row = FirstMissing(column);
         if (row < 0)
         {
             return;
         }
 
-        using var reader = CsvRowReader.Open(path, options, cancellationToken);
+        using var reader = reopen();
         var ordinal = reader.GetOrdinal(name);
         for (var r = 0; r <= row; r++)
         {

@@ -100,6 +100,38 @@ public sealed class RecommendationExperimentTests : IDisposable
         return lineage.GetProperty("validation").GetString()!;
     }
 
+    /// <summary>
+    /// A user id written as <c>NA</c> in a dataset: the experiment fails quoting the cell as written, with the dataset's
+    /// name, the line and the column, as <c>eml</c> does for a file (before, the service's sweep called it empty).
+    /// </summary>
+    [Fact]
+    public async Task Experiment_Recommendation_IdWrittenAsMissingMarker_FailsQuotingItWithDatasetLineAndColumn()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "recna");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var csv = new System.Text.StringBuilder("user,item,rating\n");
+        for (var i = 0; i < 40; i++)
+        {
+            csv.Append(i == 17 ? "NA" : "u" + (i % 7)).Append(",i").Append(i % 11).Append(',').Append(1 + (i % 5)).Append('\n');
+        }
+
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "ratings-na.csv", System.Text.Encoding.UTF8.GetBytes(csv.ToString()));
+        using var dataset = JsonDocument.Parse(await client.GetStringAsync($"/api/datasets/{datasetId}"));
+        var name = dataset.RootElement.GetProperty("name").GetString();
+        var id = await ExperimentFlowTests.SubmitAsync(client, new
+        {
+            datasetId, scenario = "recommendation", userColumn = "user", itemColumn = "item", label = "rating", budgetSeconds = 30, modelName = "na", seed = 1,
+        });
+
+        using var done = await ExperimentFlowTests.WaitAsync(client, id, 120);
+        var root = done.RootElement;
+        Assert.True(root.GetProperty("status").GetString() == "failed", root.ToString());
+        // Header on line 1, so the 18th data row is on line 19.
+        Assert.Equal($"{name}, line 19: column 'user' holds 'NA', which reads as a missing value; a user id cannot be missing; every interaction needs one.",
+            root.GetProperty("error").GetString());
+    }
+
     private static async Task AssertFieldAsync(HttpClient client, object request, string field)
     {
         using var response = await client.PostAsJsonAsync("/api/experiments", request);
