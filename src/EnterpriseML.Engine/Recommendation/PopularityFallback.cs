@@ -264,18 +264,18 @@ public sealed class PopularityFallback
         for (var s = 0; s < segmentCount; s++)
         {
             var name = reader.ReadString();
-            var length = reader.ReadCount($"Stored ranking of segment '{name}'", 8, itemCount);
+            var length = reader.ReadCount($"Stored ranking of segment {PayloadReader.Quote(name)}", 8, itemCount);
             var r = new int[length];
             var v = new float[length];
             for (var i = 0; i < length; i++)
             {
-                r[i] = reader.ReadIndex($"Stored ranking of segment '{name}' entry {i}", itemCount);
+                r[i] = reader.ReadIndex($"Stored ranking of segment {PayloadReader.Quote(name)} entry {i}", itemCount);
                 v[i] = reader.ReadSingle();
             }
 
             if (!segments.TryAdd(name, (r, v)))
             {
-                throw new InvalidDataException($"Stored popularity has segment '{name}' twice.");
+                throw new InvalidDataException($"Stored popularity has segment {PayloadReader.Quote(name)} twice.");
             }
         }
 
