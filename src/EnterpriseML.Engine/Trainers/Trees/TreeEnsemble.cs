@@ -860,6 +860,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
     private readonly List<float> _leafCover = [];
     private readonly List<int> _roots = [];
     private readonly List<int> _outputs = [];
+    private readonly List<int> _leafStarts = [];
 
     public int TreeCount => _roots.Count;
 
@@ -930,6 +931,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
 
         _roots.Add(tree.NodeCount == 0 ? ~leafBase : nodeBase);
         _outputs.Add(output);
+        _leafStarts.Add(leafBase);
 
         int Map(int child) => child >= 0 ? child + nodeBase : ~(~child + leafBase);
     }
@@ -942,22 +944,18 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             return;
         }
 
+        // Trees are stored in order, each from its root node and first leaf on: the first dropped tree's bound what
+        // stays. (A walk down the tree for its smallest leaf recursed once per level, which a deep tree overflowed.)
         var nodeEnd = _nodes.Count;
-        var leafEnd = _leafValues.Count;
-        // Trees are stored in order: the dropped tree's first node / leaf bounds what stays.
         for (var t = treeCount; t < _roots.Count; t++)
         {
-            var r = _roots[t];
-            if (r >= 0)
+            if (_roots[t] >= 0)
             {
-                nodeEnd = Math.Min(nodeEnd, r);
-                leafEnd = Math.Min(leafEnd, MinLeaf(r));
-            }
-            else
-            {
-                leafEnd = Math.Min(leafEnd, ~r);
+                nodeEnd = Math.Min(nodeEnd, _roots[t]);
             }
         }
+
+        var leafEnd = _leafStarts[treeCount];
 
         var catEnd = _catBits.Count;
         for (var i = nodeEnd; i < _nodes.Count; i++)
@@ -977,14 +975,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
         _leafCover.RemoveRange(leafEnd, _leafCover.Count - leafEnd);
         _roots.RemoveRange(treeCount, _roots.Count - treeCount);
         _outputs.RemoveRange(treeCount, _outputs.Count - treeCount);
-    }
-
-    private int MinLeaf(int node)
-    {
-        var n = _nodes[node];
-        var left = n.Left >= 0 ? MinLeaf(n.Left) : ~n.Left;
-        var right = n.Right >= 0 ? MinLeaf(n.Right) : ~n.Right;
-        return Math.Min(left, right);
+        _leafStarts.RemoveRange(treeCount, _leafStarts.Count - treeCount);
     }
 
     public TreeEnsemble Build(int outputCount, double[] baseScores, bool average) => new(
