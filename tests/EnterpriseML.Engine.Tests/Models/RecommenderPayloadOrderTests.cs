@@ -10,9 +10,10 @@ namespace EnterpriseML.Engine.Tests.Models;
 /// <summary>
 /// Recommender files edited under a recomputed checksum so that every count and index stays in range but an order or
 /// value the predictor relies on does not hold: an item-knn neighbour list or a seen-interaction row out of order, a
-/// matrix-factorization daily-bias key out of order, a rating range upside down. Such a file used to load and answer
-/// wrongly (seen items recommended, a day's bias not found, every rating prediction throwing); it is refused with a
-/// <see cref="ModelFormatException"/> naming the file and the part.
+/// matrix-factorization daily-bias key out of order, a rating range upside down, a popularity ranking listing an item
+/// twice. Such a file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating
+/// prediction throwing, an item recommended twice); it is refused with a <see cref="ModelFormatException"/> naming the
+/// file and the part.
 /// </summary>
 public sealed class RecommenderPayloadOrderTests : IDisposable
 {
@@ -124,6 +125,26 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
         var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
         Assert.Contains("The matrix-factorization ratings: mean", error, StringComparison.Ordinal);
         Assert.Contains("expected finite values with the minimum at most the maximum.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PopularityRankingListsAnItemTwice_Refused()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The fallback's global ranking: its count, then the items best first; the second becomes the first again.
+        var ranking = model.Fallback.Ranking.ToArray();
+        Assert.True(ranking.Length >= 2);
+        byte[] pattern = [.. new[] { ranking.Length, ranking[0], ranking[1] }.SelectMany(BitConverter.GetBytes)];
+        var at = payload.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 8), ranking[0]);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains($"Stored popularity ranking: entry 1 is item {ranking[0]} again; a ranking lists an item once.", error, StringComparison.Ordinal);
     }
 
     private static InteractionSet Interactions() => RecommendationData.MovieLens.Select([.. Enumerable.Range(0, 2500)]);
