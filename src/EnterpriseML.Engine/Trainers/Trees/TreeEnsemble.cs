@@ -298,7 +298,7 @@ internal sealed class TreeEnsemble
     /// <para>
     /// The walk is iterative, so a tree thousands of splits deep (unlimited depth on sorted unique data) cannot
     /// overflow the stack, and its memory is bounded: one frame per split above the current node, and the paths of
-    /// every <see cref="CheckpointInterval"/>-th of them (at most <see cref="CheckpointBudget"/> path elements, 2 MB).
+    /// every <see cref="CheckpointInterval"/>-th of them (about <see cref="CheckpointBudget"/> path elements at most, 2 MB).
     /// A path that was not kept is rebuilt from the nearest kept one by the same extend and unwind steps, so the values
     /// are bit-identical to the recursive algorithm's, which copies every level's path.
     /// </para>
@@ -365,7 +365,8 @@ internal sealed class TreeEnsemble
     /// Every how many levels <see cref="Explain(ReadOnlySpan{float}, Span{double}, int)"/> keeps a split's path: 1 (all
     /// of them, as the recursion did) unless that would take more than <see cref="CheckpointBudget"/> elements.
     /// </summary>
-    internal int CheckpointInterval => (int)Math.Max(1, ((((long)MaximumDepth + 1) * PathLength) + CheckpointBudget - 1) / CheckpointBudget);
+    internal int CheckpointInterval =>
+        (int)Math.Clamp(((((long)MaximumDepth + 1) * PathLength) + CheckpointBudget - 1) / CheckpointBudget, 1, (long)MaximumDepth + 1);
 
     /// <summary>
     /// One tree's contributions, depth first with the row's branch (hot) before the other (cold) as in Algorithm 2,

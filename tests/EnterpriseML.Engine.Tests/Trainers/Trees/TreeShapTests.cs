@@ -136,6 +136,29 @@ public sealed class TreeShapTests
         }
     }
 
+    [Theory]
+    [InlineData(10, 3)]
+    [InlineData(20_000, 6)]
+    [InlineData(70_000, 70_000)]
+    public void CheckpointInterval_AnyDepthAndWidth_KeptPathsWithinBudgetAndIntervalWithinDepth(int depth, int features)
+    {
+        var nodes = new TreeEnsemble.Node[depth];
+        for (var i = 0; i < depth; i++)
+        {
+            nodes[i] = new TreeEnsemble.Node(i % features, i, ~i, i + 1 < depth ? i + 1 : ~depth);
+        }
+
+        var ensemble = new TreeEnsemble(
+            nodes, new int[depth], new int[depth], [], new float[depth], new float[depth + 1], new float[depth + 1], [0], [0], 1, [0], false, features);
+        var interval = ensemble.CheckpointInterval;
+        Assert.InRange(interval, 1, depth + 1);
+        Assert.Equal(Math.Min(depth, features) + 1, ensemble.PathLength);
+
+        // Kept paths: one per interval levels, each of PathLength elements: about 65,536 elements (2 MB) at most.
+        Assert.True(((depth / interval) + 1L) * ensemble.PathLength <= (1 << 16) + ensemble.PathLength, $"Interval {interval}.");
+        Assert.Equal(depth == 10, interval == 1);
+    }
+
     /// <summary>
     /// A regression tree of <see cref="ChainDepth"/> splits in a chain: split i sends a row left to leaf i, right on to
     /// split i + 1, the last one right to the last leaf. Splits cycle through <see cref="ChainFeatures"/> features,
