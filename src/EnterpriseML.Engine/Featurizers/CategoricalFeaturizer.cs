@@ -266,10 +266,10 @@ internal sealed class CategoricalFeaturizer : ColumnFeaturizer
         var bits = reader.ReadInt32();
         if (mode > ModeSparseHashed || (mode is ModeHashed or ModeSparseHashed && bits is < 1 or > MaximumHashingBits))
         {
-            throw new InvalidDataException($"The categorical featurizer of '{column}' has mode {mode} and {bits} hashing bits.");
+            throw new InvalidDataException($"The categorical featurizer of {PayloadReader.Quote(column)} has mode {mode} and {bits} hashing bits.");
         }
 
-        var levels = new string[reader.ReadCount($"The levels of categorical column '{column}'", 1)];
+        var levels = new string[reader.ReadCount($"The levels of categorical column {PayloadReader.Quote(column)}", 1)];
         for (var i = 0; i < levels.Length; i++)
         {
             levels[i] = reader.ReadString();

@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Featurizers;
 
@@ -302,7 +303,7 @@ internal sealed class NumericFeaturizer : ColumnFeaturizer
         var maximum = reader.ReadSingle();
         if (featurizer._offset > maximum)
         {
-            throw new InvalidDataException($"The numeric featurizer of '{featurizer.Column}' clamps to [{featurizer._offset}, {maximum}].");
+            throw new InvalidDataException($"The numeric featurizer of {PayloadReader.Quote(featurizer.Column)} clamps to [{featurizer._offset}, {maximum}].");
         }
 
         return new NumericFeaturizer(featurizer.Column, featurizer._boolean, featurizer._impute, featurizer._indicator, featurizer._median, featurizer._offset, featurizer._scale, true, maximum);
@@ -472,7 +473,7 @@ internal sealed class DateTimeFeaturizer : ColumnFeaturizer
                 maxima[p] = reader.ReadSingle();
                 if (offsets[p] > maxima[p])
                 {
-                    throw new InvalidDataException($"The date/time featurizer of '{column}' clamps its {Parts[p]} to [{offsets[p]}, {maxima[p]}].");
+                    throw new InvalidDataException($"The date/time featurizer of {PayloadReader.Quote(column)} clamps its {Parts[p]} to [{offsets[p]}, {maxima[p]}].");
                 }
             }
         }

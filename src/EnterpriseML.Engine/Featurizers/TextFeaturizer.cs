@@ -426,23 +426,23 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new InvalidDataException($"The text featurizer of '{column}' has invalid options: {e.Message}", e);
+            throw new InvalidDataException($"The text featurizer of {PayloadReader.Quote(column)} has invalid options: {e.Message}", e);
         }
 
         // Each term is at least its length byte and its 4-byte IDF weight.
-        var words = new string[reader.ReadCount($"The word terms of text column '{column}'", 5)];
+        var words = new string[reader.ReadCount($"The word terms of text column {PayloadReader.Quote(column)}", 5)];
         for (var i = 0; i < words.Length; i++)
         {
             words[i] = reader.ReadString();
         }
 
-        var chars = new string[reader.ReadCount($"The character terms of text column '{column}'", 5)];
+        var chars = new string[reader.ReadCount($"The character terms of text column {PayloadReader.Quote(column)}", 5)];
         for (var i = 0; i < chars.Length; i++)
         {
             chars[i] = reader.ReadString();
         }
 
-        var idf = new float[reader.CheckCount((long)words.Length + chars.Length, $"The IDF weights of text column '{column}'", 4)];
+        var idf = new float[reader.CheckCount((long)words.Length + chars.Length, $"The IDF weights of text column {PayloadReader.Quote(column)}", 4)];
         for (var i = 0; i < idf.Length; i++)
         {
             idf[i] = reader.ReadSingle();

@@ -168,7 +168,7 @@ public static class ModelFile
             var engine = ReadHeaderText(reader, "engine version");
             if (expectedKind is not null && !string.Equals(kind, expectedKind, StringComparison.Ordinal))
             {
-                throw new ModelFormatException($"Expected a '{expectedKind}' model but the file holds a '{kind}' model.");
+                throw new ModelFormatException($"Expected a '{expectedKind}' model but the file holds a {PayloadReader.Quote(kind)} model.");
             }
 
             var length = reader.ReadInt64();

@@ -79,7 +79,7 @@ public sealed class ModelSchema
             inputs[i] = (reader.ReadString(), reader.ReadByteEnum<ColumnType>($"The type of input {i}"));
             if (!names.Add(inputs[i].Item1))
             {
-                throw new InvalidDataException($"The schema names input '{inputs[i].Item1}' twice.");
+                throw new InvalidDataException($"The schema names input {PayloadReader.Quote(inputs[i].Item1)} twice.");
             }
         }
 
@@ -222,7 +222,7 @@ public sealed class ModelPipeline
         for (var i = 0; i < n; i++)
         {
             var key = reader.ReadString();
-            extras[key] = reader.ReadBytes(reader.ReadCount($"Extra payload '{key}'", 1));
+            extras[key] = reader.ReadBytes(reader.ReadCount($"Extra payload {PayloadReader.Quote(key)}", 1));
         }
 
         return new ModelPipeline(schema, features, predictor, metadata, extras);
@@ -239,12 +239,12 @@ public sealed class ModelPipeline
         {
             if (!inputs.TryGetValue(name, out var given))
             {
-                throw new InvalidDataException($"A featurizer reads column '{name}', which is not an input of the schema.");
+                throw new InvalidDataException($"A featurizer reads column {PayloadReader.Quote(name)}, which is not an input of the schema.");
             }
 
             if (Family(given) != Family(type))
             {
-                throw new InvalidDataException($"A featurizer reads column '{name}' as {type}; the schema gives it as {given}.");
+                throw new InvalidDataException($"A featurizer reads column {PayloadReader.Quote(name)} as {type}; the schema gives it as {given}.");
             }
         }
 

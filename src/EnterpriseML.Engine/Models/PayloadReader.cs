@@ -52,6 +52,27 @@ internal static class PayloadReader
         return Enum.IsDefined(result) ? result : throw new InvalidDataException($"{what} {value} is not one of {string.Join(", ", Enum.GetNames<T>())}.");
     }
 
+    /// <summary>The most characters of a name read from a payload that an error message quotes.</summary>
+    public const int QuotedNameLength = 64;
+
+    /// <summary>
+    /// <paramref name="name"/>, read from a payload, in single quotes for an error message: whole up to
+    /// <see cref="QuotedNameLength"/> characters, else cut there with an ellipsis and its full length
+    /// (<c>'abc…' (1,048,576 characters)</c>), so that a damaged or forged name cannot make a message of megabytes.
+    /// Every reader quotes the names it read (columns, formats, kinds, segments) through this.
+    /// </summary>
+    public static string Quote(string name)
+    {
+        if (name.Length <= QuotedNameLength)
+        {
+            return $"'{name}'";
+        }
+
+        // Not between the two halves of a surrogate pair.
+        var cut = char.IsHighSurrogate(name[QuotedNameLength - 1]) ? QuotedNameLength - 1 : QuotedNameLength;
+        return $"'{name.AsSpan(0, cut)}…' ({name.Length:N0} characters)";
+    }
+
     /// <summary>
     /// True for what a payload reader throws on bytes it cannot read: the payload ending early, a check above failing,
     /// a string length that is negative (<see cref="IOException"/>) or not a 7-bit encoded integer

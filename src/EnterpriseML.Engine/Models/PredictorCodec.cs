@@ -34,7 +34,7 @@ public static class PredictorCodec
         if (!Readers.Value.TryGetValue(format, out var read))
         {
             throw new ModelFormatException(
-                $"Unknown predictor format '{format}'. This engine reads: {string.Join(", ", Readers.Value.Keys.Order(StringComparer.Ordinal))}.");
+                $"Unknown predictor format {PayloadReader.Quote(format)}. This engine reads: {string.Join(", ", Readers.Value.Keys.Order(StringComparer.Ordinal))}.");
         }
 
         return read(reader);

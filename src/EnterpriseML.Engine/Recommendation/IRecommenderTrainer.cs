@@ -24,7 +24,7 @@ internal static class RecommenderKinds
         Trainers.Factorization.ImplicitAlsTrainer.TrainerName => Trainers.Factorization.ImplicitAlsModel.ReadPayload(state, reader),
         Trainers.Neighbors.ItemKnnTrainer.TrainerName => Trainers.Neighbors.ItemKnnModel.ReadPayload(state, reader),
         Trainers.Neighbors.PopularityTrainer.TrainerName => new Trainers.Neighbors.PopularityModel(state),
-        _ => throw new InvalidDataException($"Unknown recommender kind '{kind}'."),
+        _ => throw new InvalidDataException($"Unknown recommender kind {Models.PayloadReader.Quote(kind)}."),
     };
 
     internal static float[] ReadFloats(BinaryReader reader, long expected)

@@ -259,26 +259,55 @@ public sealed class PopularityFallback
             ranking[i] = reader.ReadIndex($"Stored popularity ranking entry {i}", itemCount);
         }
 
+        // A ranking lists an item once: Recommend writes its entries in order, so a repeat would be recommended twice.
+        var listed = new bool[itemCount];
+        CheckDistinct(ranking, listed, "Stored popularity ranking");
+
         var segmentCount = reader.ReadCount("Stored popularity segments", 5);
         var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
         for (var s = 0; s < segmentCount; s++)
         {
             var name = reader.ReadString();
-            var length = reader.ReadCount($"Stored ranking of segment '{name}'", 8, itemCount);
+            var length = reader.ReadCount($"Stored ranking of segment {PayloadReader.Quote(name)}", 8, itemCount);
             var r = new int[length];
             var v = new float[length];
             for (var i = 0; i < length; i++)
             {
-                r[i] = reader.ReadIndex($"Stored ranking of segment '{name}' entry {i}", itemCount);
+                r[i] = reader.ReadIndex($"Stored ranking of segment {PayloadReader.Quote(name)} entry {i}", itemCount);
                 v[i] = reader.ReadSingle();
             }
 
+            CheckDistinct(r, listed, $"Stored ranking of segment {PayloadReader.Quote(name)}");
             if (!segments.TryAdd(name, (r, v)))
             {
-                throw new InvalidDataException($"Stored popularity has segment '{name}' twice.");
+                throw new InvalidDataException($"Stored popularity has segment {PayloadReader.Quote(name)} twice.");
             }
         }
 
         return new PopularityFallback(scores, ranking, segments);
+    }
+
+    /// <summary>Throws when <paramref name="ranking"/> lists an item twice; <paramref name="listed"/> (all false) is left all false.</summary>
+    private static void CheckDistinct(int[] ranking, bool[] listed, string what)
+    {
+        try
+        {
+            for (var i = 0; i < ranking.Length; i++)
+            {
+                if (listed[ranking[i]])
+                {
+                    throw new InvalidDataException($"{what}: entry {i} is item {ranking[i]} again; a ranking lists an item once.");
+                }
+
+                listed[ranking[i]] = true;
+            }
+        }
+        finally
+        {
+            foreach (var item in ranking)
+            {
+                listed[item] = false;
+            }
+        }
     }
 }

@@ -355,7 +355,7 @@ public abstract class Recommender
         var kind = reader.ReadString();
         var users = IdIndex.Read(reader);
         var items = IdIndex.Read(reader);
-        var seen = UserItemMatrix.Read(reader);
+        var seen = UserItemMatrix.Read(reader, "The seen-interaction matrix");
         if (seen.RowCount != users.Count || seen.ColumnCount != items.Count)
         {
             throw new InvalidDataException("Stored seen-interaction matrix does not match the id maps.");
@@ -365,7 +365,7 @@ public abstract class Recommender
         UserItemMatrix? excluded = null;
         if (version >= 2 && reader.ReadBoolean())
         {
-            excluded = UserItemMatrix.Read(reader);
+            excluded = UserItemMatrix.Read(reader, "The exclusion matrix");
             if (excluded.RowCount != users.Count || excluded.ColumnCount != items.Count)
             {
                 throw new InvalidDataException("Stored exclusion matrix does not match the id maps.");

@@ -195,7 +195,12 @@ public sealed class UserItemMatrix
         }
     }
 
-    internal static UserItemMatrix Read(BinaryReader reader)
+    /// <summary>
+    /// Reads a matrix written by <see cref="Write"/>; <paramref name="what"/> names it in errors. Besides the bounds,
+    /// the columns of each row must strictly increase, as the class promises: the readers of a row merge it with an
+    /// ordered walk or search it by halves, which an edited order would make skip or repeat cells without an error.
+    /// </summary>
+    internal static UserItemMatrix Read(BinaryReader reader, string what)
     {
         var rows = reader.ReadInt32();
         var columns = reader.ReadInt32();
@@ -236,6 +241,18 @@ public sealed class UserItemMatrix
         if (pointers[0] != 0 || pointers[rows] != count)
         {
             throw new InvalidDataException("Sparse matrix row pointers are inconsistent.");
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            for (var i = pointers[r] + 1; i < pointers[r + 1]; i++)
+            {
+                if (cols[i] <= cols[i - 1])
+                {
+                    throw new InvalidDataException(
+                        $"{what}: row {r} lists column {cols[i]} after column {cols[i - 1]}; a row's columns strictly increase.");
+                }
+            }
         }
 
         return new UserItemMatrix(rows, columns, pointers, cols, vals);

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
 namespace EnterpriseML.Engine.Tests.Models;
 
 /// <summary>Where the parts of a model file lie, read from its header (magic, version, kind, engine version, length).</summary>
@@ -12,5 +15,23 @@ internal static class ModelFileLayout
         reader.ReadString();
         var length = reader.ReadInt64();
         return ((int)reader.BaseStream.Position, (int)length);
+    }
+
+    /// <summary>
+    /// The file with its payload replaced by <paramref name="payload"/>, the length and checksum recomputed: the
+    /// SHA-256 of the header up to the payload length, then the payload (container version 2).
+    /// </summary>
+    public static byte[] Rehashed(byte[] file, int payloadStart, byte[] payload)
+    {
+        Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(4)));
+        var result = new byte[payloadStart + payload.Length + 32];
+        file.AsSpan(0, payloadStart).CopyTo(result);
+        BinaryPrimitives.WriteInt64LittleEndian(result.AsSpan(payloadStart - 8), payload.Length);
+        payload.CopyTo(result.AsSpan(payloadStart));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(file.AsSpan(0, payloadStart - 8));
+        hash.AppendData(payload);
+        hash.GetHashAndReset().CopyTo(result.AsSpan(payloadStart + payload.Length));
+        return result;
     }
 }

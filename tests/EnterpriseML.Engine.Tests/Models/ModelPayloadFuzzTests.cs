@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
@@ -57,7 +56,7 @@ public sealed class ModelPayloadFuzzTests : IDisposable
     {
         var (clean, predict) = Saved(kind);
         var (payloadStart, payloadLength) = ModelFileLayout.PayloadRange(clean);
-        Assert.Equal(clean, Rehashed(clean, payloadStart, clean.AsSpan(payloadStart, payloadLength).ToArray()));
+        Assert.Equal(clean, ModelFileLayout.Rehashed(clean, payloadStart, clean.AsSpan(payloadStart, payloadLength).ToArray()));
         var path = Path.Combine(_directory.FullName, "fuzzed.eml");
         File.WriteAllBytes(path, clean);
         predict(Load(kind, path));
@@ -70,7 +69,7 @@ public sealed class ModelPayloadFuzzTests : IDisposable
         for (var m = 0; m < Mutations && failures.Count < 5; m++)
         {
             var (what, payload) = Mutate(clean.AsSpan(payloadStart, payloadLength), counts, random);
-            File.WriteAllBytes(path, Rehashed(clean, payloadStart, payload));
+            File.WriteAllBytes(path, ModelFileLayout.Rehashed(clean, payloadStart, payload));
             var outcome = Attempt(() =>
             {
                 var before = GC.GetAllocatedBytesForCurrentThread();
@@ -179,24 +178,6 @@ public sealed class ModelPayloadFuzzTests : IDisposable
         var value = values[random.Next(values.Length)];
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(offset), value);
         return ($"int at {offset}: {old} -> {value}", payload);
-    }
-
-    /// <summary>
-    /// The file with its payload replaced by <paramref name="payload"/>, the length and checksum recomputed: the
-    /// SHA-256 of the header up to the payload length, then the payload (container version 2).
-    /// </summary>
-    private static byte[] Rehashed(byte[] file, int payloadStart, byte[] payload)
-    {
-        Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(4)));
-        var result = new byte[payloadStart + payload.Length + 32];
-        file.AsSpan(0, payloadStart).CopyTo(result);
-        BinaryPrimitives.WriteInt64LittleEndian(result.AsSpan(payloadStart - 8), payload.Length);
-        payload.CopyTo(result.AsSpan(payloadStart));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(file.AsSpan(0, payloadStart - 8));
-        hash.AppendData(payload);
-        hash.GetHashAndReset().CopyTo(result.AsSpan(payloadStart + payload.Length));
-        return result;
     }
 
     private static object Load(string kind, string path) =>

@@ -185,13 +185,13 @@ public sealed class WoeFeature
     {
         var name = reader.ReadString();
         var categorical = reader.ReadBoolean();
-        var edges = new float[reader.ReadCount($"The bin edges of '{name}'", 4)];
+        var edges = new float[reader.ReadCount($"The bin edges of {PayloadReader.Quote(name)}", 4)];
         for (var i = 0; i < edges.Length; i++)
         {
             edges[i] = reader.ReadSingle();
         }
 
-        var woe = new double[reader.ReadCount($"The WoE values of '{name}'", 8)];
+        var woe = new double[reader.ReadCount($"The WoE values of {PayloadReader.Quote(name)}", 8)];
         for (var i = 0; i < woe.Length; i++)
         {
             woe[i] = reader.ReadDouble();
@@ -200,11 +200,11 @@ public sealed class WoeFeature
         // A value falls in one of edges + 1 bins (numeric) or is a code of a WoE bin, unknown codes the last (categorical).
         if (categorical ? edges.Length != 0 || woe.Length == 0 : woe.Length != edges.Length + 1)
         {
-            throw new InvalidDataException($"The {(categorical ? "categorical" : "numeric")} binning of '{name}' has {edges.Length} edges and {woe.Length} WoE values.");
+            throw new InvalidDataException($"The {(categorical ? "categorical" : "numeric")} binning of {PayloadReader.Quote(name)} has {edges.Length} edges and {woe.Length} WoE values.");
         }
 
         var feature = new WoeFeature(name, categorical, edges, woe, reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32());
-        var levels = new string[reader.ReadCount($"The level names of '{name}'", 1)];
+        var levels = new string[reader.ReadCount($"The level names of {PayloadReader.Quote(name)}", 1)];
         for (var i = 0; i < levels.Length; i++)
         {
             levels[i] = reader.ReadString();

@@ -384,6 +384,13 @@ public sealed class MatrixFactorizationModel : Recommender
         var mean = reader.ReadSingle();
         var min = reader.ReadSingle();
         var max = reader.ReadSingle();
+        // Predictions clamp to [min, max] (Math.Clamp throws when min > max) around the mean.
+        if (!float.IsFinite(mean) || !float.IsFinite(min) || !float.IsFinite(max) || min > max)
+        {
+            throw new InvalidDataException(
+                $"The matrix-factorization ratings: mean {mean}, range {min} to {max}; expected finite values with the minimum at most the maximum.");
+        }
+
         var userBias = RecommenderKinds.ReadFloats(reader, state.Users.Count);
         var itemBias = RecommenderKinds.ReadFloats(reader, state.Items.Count);
         var userFactors = RecommenderKinds.ReadFloats(reader, (long)state.Users.Count * rank);
@@ -396,6 +403,13 @@ public sealed class MatrixFactorizationModel : Recommender
         {
             dayKeys[i] = reader.ReadInt64();
             dailyBias[i] = reader.ReadSingle();
+
+            // PredictRating finds a (user, day) by binary search: out of order, a stored day would not be found.
+            if (i > 0 && dayKeys[i] <= dayKeys[i - 1])
+            {
+                throw new InvalidDataException(
+                    $"The matrix-factorization daily biases: key {i} (0x{dayKeys[i]:X16}) follows key 0x{dayKeys[i - 1]:X16}; the keys strictly increase.");
+            }
         }
 
         return new MatrixFactorizationModel(state, rank, mean, min, max, userBias, itemBias, userFactors, itemFactors, dayKeys, dailyBias);

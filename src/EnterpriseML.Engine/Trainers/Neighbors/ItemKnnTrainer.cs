@@ -335,10 +335,26 @@ public sealed class ItemKnnModel : Recommender
 
     internal static ItemKnnModel ReadPayload(RecommenderState state, BinaryReader reader)
     {
-        var neighbors = UserItemMatrix.Read(reader);
+        var neighbors = UserItemMatrix.Read(reader, "The item-knn neighbour lists");
         if (neighbors.RowCount != state.Items.Count || neighbors.ColumnCount != state.Items.Count)
         {
             throw new InvalidDataException("Stored neighbour matrix does not match the item map.");
+        }
+
+        // Fitting lists no item as its own neighbour and gives each neighbour a finite similarity; a score sums them.
+        for (var item = 0; item < neighbors.RowCount; item++)
+        {
+            var columns = neighbors.RowColumns(item);
+            var similarities = neighbors.RowValues(item);
+            for (var b = 0; b < columns.Length; b++)
+            {
+                if (columns[b] == item || !float.IsFinite(similarities[b]))
+                {
+                    throw new InvalidDataException(columns[b] == item
+                        ? $"The item-knn neighbour lists: item {item} lists itself as a neighbour."
+                        : $"The item-knn neighbour lists: item {item} has a similarity of {similarities[b]} to item {columns[b]}; similarities are finite.");
+                }
+            }
         }
 
         return new ItemKnnModel(state, neighbors);

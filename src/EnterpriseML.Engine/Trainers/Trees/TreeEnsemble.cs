@@ -18,7 +18,11 @@ internal sealed class TreeEnsemble
     internal const int FeatureMask = (1 << 29) - 1;
     private const int BlockRows = 64;
 
+    /// <summary>The most path elements the kept paths of one explanation may hold (2 MB).</summary>
+    private const int CheckpointBudget = 1 << 16;
+
     private readonly Lazy<CompactTrees?> _compact;
+    private readonly Lazy<double[]> _treeExpectations;
 
     public TreeEnsemble(
         Node[] nodes, int[] categoryOffsets, int[] categoryWords, uint[] categoryBits, float[] nodeCover, float[] leafValues, float[] leafCover,
@@ -41,6 +45,7 @@ internal sealed class TreeEnsemble
         MaximumDepth = MaximumTreeDepth();
 
         _compact = new Lazy<CompactTrees?>(() => CompactTrees.TryBuild(this), LazyThreadSafetyMode.ExecutionAndPublication);
+        _treeExpectations = new Lazy<double[]>(TreeExpectations, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -290,14 +295,29 @@ internal sealed class TreeEnsemble
     /// Tree Ensembles", Algorithm 2): exact Shapley values of the raw margin of output <paramref name="output"/>,
     /// with "missing" features integrated out by the training cover of each branch. Returns the bias (the expected
     /// margin); bias + Σ contributions = the raw margin.
+    /// <para>
+    /// The walk is iterative, so a tree thousands of splits deep (unlimited depth on sorted unique data) cannot
+    /// overflow the stack, and its memory is bounded: one frame per split above the current node, and the paths of
+    /// every <see cref="CheckpointInterval"/>-th of them (about <see cref="CheckpointBudget"/> path elements at most, 2 MB).
+    /// A path that was not kept is rebuilt from the nearest kept one by the same extend and unwind steps, so the values
+    /// are bit-identical to the recursive algorithm's, which copies every level's path.
+    /// </para>
     /// </summary>
-    public double Explain(ReadOnlySpan<float> row, Span<double> contributions, int output)
+    public double Explain(ReadOnlySpan<float> row, Span<double> contributions, int output) =>
+        Explain(row, contributions, output, CheckpointInterval);
+
+    /// <summary><see cref="Explain(ReadOnlySpan{float}, Span{double}, int)"/> keeping every <paramref name="checkpointInterval"/>-th path (tests vary it).</summary>
+    internal double Explain(ReadOnlySpan<float> row, Span<double> contributions, int output, int checkpointInterval)
     {
         contributions[..FeatureCount].Clear();
-        var capacity = (MaximumDepth + 3) * (MaximumDepth + 3);
-        var path = ArrayPool<PathElement>.Shared.Rent(capacity);
+        var stride = PathLength;
+        var frames = ArrayPool<ShapFrame>.Shared.Rent(Math.Max(1, MaximumDepth));
+        var checkpoints = ArrayPool<PathElement>.Shared.Rent(((MaximumDepth / checkpointInterval) + 1) * stride);
+        var path = ArrayPool<PathElement>.Shared.Rent(stride);
         try
         {
+            var expected = _treeExpectations.Value;
+            var walk = new ShapWalk(frames, checkpoints, path.AsSpan(0, stride), stride, checkpointInterval);
             var bias = 0.0;
             var trees = 0;
             for (var t = 0; t < TreeRoots.Length; t++)
@@ -308,11 +328,10 @@ internal sealed class TreeEnsemble
                 }
 
                 trees++;
-                var root = TreeRoots[t];
-                bias += Expected(root);
-                if (root >= 0)
+                bias += expected[t];
+                if (TreeRoots[t] >= 0)
                 {
-                    Recurse(root, row, contributions, path, 0, 0, 1, 1, -1);
+                    ExplainTree(TreeRoots[t], row, contributions, walk);
                 }
             }
 
@@ -331,21 +350,191 @@ internal sealed class TreeEnsemble
         finally
         {
             ArrayPool<PathElement>.Shared.Return(path);
+            ArrayPool<PathElement>.Shared.Return(checkpoints);
+            ArrayPool<ShapFrame>.Shared.Return(frames);
         }
+    }
+
+    /// <summary>
+    /// Path elements one path can hold: the root's and one per distinct feature split on above a leaf, so at most
+    /// min(depth, features) + 1.
+    /// </summary>
+    internal int PathLength => Math.Min(MaximumDepth, FeatureCount) + 1;
+
+    /// <summary>
+    /// Every how many levels <see cref="Explain(ReadOnlySpan{float}, Span{double}, int)"/> keeps a split's path: 1 (all
+    /// of them, as the recursion did) unless that would take more than <see cref="CheckpointBudget"/> elements.
+    /// </summary>
+    internal int CheckpointInterval =>
+        (int)Math.Clamp(((((long)MaximumDepth + 1) * PathLength) + CheckpointBudget - 1) / CheckpointBudget, 1, (long)MaximumDepth + 1);
+
+    /// <summary>
+    /// One tree's contributions, depth first with the row's branch (hot) before the other (cold) as in Algorithm 2,
+    /// so every leaf adds to the contributions in the recursion's order.
+    /// </summary>
+    private void ExplainTree(int root, ReadOnlySpan<float> row, Span<double> phi, in ShapWalk walk)
+    {
+        var frames = walk.Frames;
+        var path = walk.Path;
+        var top = -1;
+        var node = root;
+        var depth = 0;
+        double zero = 1, one = 1;
+        var feature = -1;
+        Extend(path, depth, zero, one, feature);
+        while (true)
+        {
+            if (node < 0)
+            {
+                var value = (double)LeafValues[~node];
+                for (var i = 1; i <= depth; i++)
+                {
+                    var w = UnwoundSum(path, depth, i);
+                    phi[path[i].Feature] += w * (path[i].One - path[i].Zero) * value;
+                }
+
+                // Back to the deepest split whose cold branch is left; its path is restored, then extended.
+                while (top >= 0 && frames[top].ColdStarted)
+                {
+                    top--;
+                }
+
+                if (top < 0)
+                {
+                    return;
+                }
+
+                ref var parent = ref frames[top];
+                parent.ColdStarted = true;
+                walk.Restore(top);
+                node = parent.Cold;
+                depth = parent.Depth + 1;
+                (zero, one, feature) = (parent.ColdZero, 0, parent.SplitFeature);
+                Extend(path, depth, zero, one, feature);
+                continue;
+            }
+
+            ref readonly var n = ref Nodes[node];
+            var splitFeature = n.Feature & FeatureMask;
+            var hot = LeafOrNodeGoesLeft(node, row) ? n.Left : n.Right;
+            var cold = hot == n.Left ? n.Right : n.Left;
+            var (leftFraction, rightFraction) = Fractions(node);
+            var hotFraction = hot == n.Left ? leftFraction : rightFraction;
+            var coldFraction = hot == n.Left ? rightFraction : leftFraction;
+            double incomingZero = 1, incomingOne = 1;
+            var k = 0;
+            for (; k <= depth; k++)
+            {
+                if (path[k].Feature == splitFeature)
+                {
+                    break;
+                }
+            }
+
+            var entryDepth = depth;
+            if (k != depth + 1)
+            {
+                incomingZero = path[k].Zero;
+                incomingOne = path[k].One;
+                Unwind(path, depth, k);
+                depth--;
+            }
+            else
+            {
+                k = -1;
+            }
+
+            top++;
+            frames[top] = new ShapFrame(entryDepth, zero, one, feature, k, depth, cold, coldFraction * incomingZero, splitFeature);
+            walk.Keep(top, depth);
+            node = hot;
+            depth++;
+            (zero, one, feature) = (hotFraction * incomingZero, incomingOne, splitFeature);
+            Extend(path, depth, zero, one, feature);
+        }
+    }
+
+    /// <summary>The scratch of one explanation: the splits above the current node, the kept paths, the current path.</summary>
+    private readonly ref struct ShapWalk(ShapFrame[] frames, PathElement[] checkpoints, Span<PathElement> path, int stride, int interval)
+    {
+        public ShapFrame[] Frames { get; } = frames;
+
+        public Span<PathElement> Path { get; } = path;
+
+        /// <summary>Keeps the path of the split at level <paramref name="level"/> (unique depth <paramref name="depth"/>) when the level is a checkpoint.</summary>
+        public void Keep(int level, int depth)
+        {
+            if (level % interval == 0)
+            {
+                Path[..(depth + 1)].CopyTo(checkpoints.AsSpan((level / interval) * stride));
+            }
+        }
+
+        /// <summary>
+        /// Puts the path of the split at level <paramref name="level"/> in <see cref="Path"/>: the nearest kept path at or
+        /// above it, then each split below that one entered again (extend, and unwind on a repeated feature).
+        /// </summary>
+        public void Restore(int level)
+        {
+            var kept = level / interval * interval;
+            checkpoints.AsSpan((kept / interval) * stride, Frames[kept].Depth + 1).CopyTo(Path);
+            for (var m = kept + 1; m <= level; m++)
+            {
+                ref readonly var f = ref Frames[m];
+                Extend(Path, f.EntryDepth, f.EntryZero, f.EntryOne, f.EntryFeature);
+                if (f.Unwound >= 0)
+                {
+                    Unwind(Path, f.EntryDepth, f.Unwound);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A split on the current branch of <see cref="ExplainTree"/>: how its path was made from its parent's (the extend's
+    /// depth and arguments, the element unwound or −1) and its unique depth after, and its cold branch.
+    /// </summary>
+    private struct ShapFrame(
+        int entryDepth, double entryZero, double entryOne, int entryFeature, int unwound, int depth, int cold, double coldZero, int splitFeature)
+    {
+        public readonly int EntryDepth = entryDepth;
+        public readonly double EntryZero = entryZero;
+        public readonly double EntryOne = entryOne;
+        public readonly int EntryFeature = entryFeature;
+        public readonly int Unwound = unwound;
+        public readonly int Depth = depth;
+        public readonly int Cold = cold;
+        public readonly double ColdZero = coldZero;
+        public readonly int SplitFeature = splitFeature;
+        public bool ColdStarted;
     }
 
     private double Cover(int child) => child >= 0 ? NodeCover[child] : LeafCover[~child];
 
-    private double Expected(int node)
+    /// <summary>
+    /// Each tree's expected value: its leaves weighted by cover, the bias of <see cref="Explain(ReadOnlySpan{float},
+    /// Span{double}, int)"/>. Children come after their parents, so one pass from the last node back has every child's
+    /// value ready: no recursion, and the same products and sums as the recursive definition.
+    /// </summary>
+    private double[] TreeExpectations()
     {
-        if (node < 0)
+        var expected = new double[Nodes.Length];
+        for (var i = Nodes.Length - 1; i >= 0; i--)
         {
-            return LeafValues[~node];
+            var (l, r) = Fractions(i);
+            expected[i] = (l * ValueOf(Nodes[i].Left, expected)) + (r * ValueOf(Nodes[i].Right, expected));
         }
 
-        var (l, r) = Fractions(node);
-        return (l * Expected(Nodes[node].Left)) + (r * Expected(Nodes[node].Right));
+        var trees = new double[TreeRoots.Length];
+        for (var t = 0; t < trees.Length; t++)
+        {
+            trees[t] = ValueOf(TreeRoots[t], expected);
+        }
+
+        return trees;
     }
+
+    private double ValueOf(int child, double[] expected) => child >= 0 ? expected[child] : LeafValues[~child];
 
     private (double Left, double Right) Fractions(int node)
     {
@@ -359,55 +548,6 @@ internal sealed class TreeEnsemble
 
         // The children's covers add up to the parent's up to rounding; normalise so the fractions sum to one.
         return (left / sum, right / sum);
-    }
-
-    private void Recurse(
-        int node, ReadOnlySpan<float> row, Span<double> phi, PathElement[] buffer, int parentOffset, int depth,
-        double zeroFraction, double oneFraction, int feature)
-    {
-        var offset = parentOffset + depth + 1;
-        var path = buffer.AsSpan(offset);
-        buffer.AsSpan(parentOffset, depth + 1).CopyTo(path);
-        Extend(path, depth, zeroFraction, oneFraction, feature);
-        if (node < 0)
-        {
-            var value = (double)LeafValues[~node];
-            for (var i = 1; i <= depth; i++)
-            {
-                var w = UnwoundSum(path, depth, i);
-                phi[path[i].Feature] += w * (path[i].One - path[i].Zero) * value;
-            }
-
-            return;
-        }
-
-        ref readonly var n = ref Nodes[node];
-        var splitFeature = n.Feature & FeatureMask;
-        var hot = LeafOrNodeGoesLeft(node, row) ? n.Left : n.Right;
-        var cold = hot == n.Left ? n.Right : n.Left;
-        var (leftFraction, rightFraction) = Fractions(node);
-        var hotFraction = hot == n.Left ? leftFraction : rightFraction;
-        var coldFraction = hot == n.Left ? rightFraction : leftFraction;
-        double incomingZero = 1, incomingOne = 1;
-        var k = 0;
-        for (; k <= depth; k++)
-        {
-            if (path[k].Feature == splitFeature)
-            {
-                break;
-            }
-        }
-
-        if (k != depth + 1)
-        {
-            incomingZero = path[k].Zero;
-            incomingOne = path[k].One;
-            Unwind(path, depth, k);
-            depth--;
-        }
-
-        Recurse(hot, row, phi, buffer, offset, depth + 1, hotFraction * incomingZero, incomingOne, splitFeature);
-        Recurse(cold, row, phi, buffer, offset, depth + 1, coldFraction * incomingZero, 0, splitFeature);
     }
 
     private bool LeafOrNodeGoesLeft(int node, ReadOnlySpan<float> row)
@@ -721,6 +861,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
     private readonly List<float> _leafCover = [];
     private readonly List<int> _roots = [];
     private readonly List<int> _outputs = [];
+    private readonly List<int> _leafStarts = [];
 
     public int TreeCount => _roots.Count;
 
@@ -791,6 +932,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
 
         _roots.Add(tree.NodeCount == 0 ? ~leafBase : nodeBase);
         _outputs.Add(output);
+        _leafStarts.Add(leafBase);
 
         int Map(int child) => child >= 0 ? child + nodeBase : ~(~child + leafBase);
     }
@@ -803,22 +945,18 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
             return;
         }
 
+        // Trees are stored in order, each from its root node and first leaf on: the first dropped tree's bound what
+        // stays. (A walk down the tree for its smallest leaf recursed once per level, which a deep tree overflowed.)
         var nodeEnd = _nodes.Count;
-        var leafEnd = _leafValues.Count;
-        // Trees are stored in order: the dropped tree's first node / leaf bounds what stays.
         for (var t = treeCount; t < _roots.Count; t++)
         {
-            var r = _roots[t];
-            if (r >= 0)
+            if (_roots[t] >= 0)
             {
-                nodeEnd = Math.Min(nodeEnd, r);
-                leafEnd = Math.Min(leafEnd, MinLeaf(r));
-            }
-            else
-            {
-                leafEnd = Math.Min(leafEnd, ~r);
+                nodeEnd = Math.Min(nodeEnd, _roots[t]);
             }
         }
+
+        var leafEnd = _leafStarts[treeCount];
 
         var catEnd = _catBits.Count;
         for (var i = nodeEnd; i < _nodes.Count; i++)
@@ -838,14 +976,7 @@ internal sealed class TreeEnsembleBuilder(FeatureBinner[] binners, int featureCo
         _leafCover.RemoveRange(leafEnd, _leafCover.Count - leafEnd);
         _roots.RemoveRange(treeCount, _roots.Count - treeCount);
         _outputs.RemoveRange(treeCount, _outputs.Count - treeCount);
-    }
-
-    private int MinLeaf(int node)
-    {
-        var n = _nodes[node];
-        var left = n.Left >= 0 ? MinLeaf(n.Left) : ~n.Left;
-        var right = n.Right >= 0 ? MinLeaf(n.Right) : ~n.Right;
-        return Math.Min(left, right);
+        _leafStarts.RemoveRange(treeCount, _leafStarts.Count - treeCount);
     }
 
     public TreeEnsemble Build(int outputCount, double[] baseScores, bool average) => new(

@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Trainers.Trees;
 
@@ -50,7 +51,7 @@ public abstract class TreeModel : IExplainablePredictor, IPersistablePredictor
         var found = reader.ReadString();
         if (found != format)
         {
-            throw new InvalidDataException($"Expected a '{format}' model, found '{found}'.");
+            throw new InvalidDataException($"Expected a '{format}' model, found {PayloadReader.Quote(found)}.");
         }
 
         var core = TreePredictorCore.Read(reader);

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Tests.Recommendation;
+using EnterpriseML.Engine.Trainers.Factorization;
+using EnterpriseML.Engine.Trainers.Neighbors;
+
+namespace EnterpriseML.Engine.Tests.Models;
+
+/// <summary>
+/// Recommender files edited under a recomputed checksum so that every count and index stays in range but an order or
+/// value the predictor relies on does not hold: an item-knn neighbour list or a seen-interaction row out of order, a
+/// matrix-factorization daily-bias key out of order, a rating range upside down, a popularity ranking listing an item
+/// twice. Such a file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating
+/// prediction throwing, an item recommended twice); it is refused with a <see cref="ModelFormatException"/> naming the
+/// file and the part.
+/// </summary>
+public sealed class RecommenderPayloadOrderTests : IDisposable
+{
+    private static readonly Lazy<byte[]> ItemKnn = new(() => Saved(ImplicitFeedback.Fit(new ItemKnnTrainer(20), Interactions(), 4f)));
+    private static readonly Lazy<(byte[] File, MatrixFactorizationModel Model)> Factorization = new(() =>
+    {
+        var model = (MatrixFactorizationModel)new MatrixFactorizationTrainer(
+            new MatrixFactorizationOptions { NumberOfFactors = 4, NumberOfEpochs = 2, UseDailyUserBias = true, Seed = 2 }).Fit(Interactions());
+        return (Saved(model), model);
+    });
+
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("eml-recommender-order-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public void Load_ItemKnnNeighbourListOutOfOrder_RefusedNamingTheLists()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The neighbour lists end the payload: items, items, cells, row pointers, columns, similarities.
+        var n = model.Items.Count;
+        var at = MatrixAt(payload, n, n, fromEnd: true);
+        var row = SwapFirstPairOfALongRow(payload, at, n);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains($"The item-knn neighbour lists: row {row} lists column", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ItemKnnNeighbourIsTheItemItself_Refused()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+        var n = model.Items.Count;
+        var at = MatrixAt(payload, n, n, fromEnd: true);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (n + 1));
+
+        // The first neighbour that can become the item itself with the list still in order (and in range).
+        var (item, cell) = Enumerable.Range(0, n)
+            .SelectMany(i => Enumerable.Range(Int(payload, pointers + (4 * i)), Int(payload, pointers + (4 * (i + 1))) - Int(payload, pointers + (4 * i)))
+                .Select(c => (Item: i, Cell: c)))
+            .First(x => (x.Cell == Int(payload, pointers + (4 * x.Item)) || Int(payload, columns + (4 * (x.Cell - 1))) < x.Item)
+                && (x.Cell + 1 == Int(payload, pointers + (4 * (x.Item + 1))) || Int(payload, columns + (4 * (x.Cell + 1))) > x.Item));
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(columns + (4 * cell)), item);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains($"The item-knn neighbour lists: item {item} lists itself as a neighbour.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SeenInteractionsOutOfOrder_RefusedNamingTheMatrix()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The seen matrix (users × items) is the first sparse matrix of the payload, after the id maps.
+        var at = MatrixAt(payload, model.Users.Count, model.Items.Count, fromEnd: false);
+        var row = SwapFirstPairOfALongRow(payload, at, model.Users.Count);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains($"The seen-interaction matrix: row {row} lists column", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DailyBiasKeysOutOfOrder_RefusedNamingTheKeys()
+    {
+        var (file, model) = Factorization.Value;
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The daily biases end the payload: their count, then (key int64, bias float32) each.
+        var days = Enumerable.Range(2, (length - 4) / 12).First(d => Int(payload, length - (12 * d) - 4) == d);
+        var first = length - (12 * days);
+        Assert.True(
+            BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(first)) < BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(first + 12)),
+            "The keys as fitted increase.");
+        var entry = payload.AsSpan(first, 12).ToArray();
+        payload.AsSpan(first + 12, 12).CopyTo(payload.AsSpan(first));
+        entry.CopyTo(payload.AsSpan(first + 12));
+        Assert.True(model.NumberOfFactors == 4);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains("The matrix-factorization daily biases: key 1 (0x", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_RatingRangeUpsideDown_Refused()
+    {
+        var (file, model) = Factorization.Value;
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The model's own payload opens with its rank and mean, then the rating range.
+        var mean = BitConverter.SingleToInt32Bits(model.GlobalMean);
+        var at = Enumerable.Range(0, length - 16).First(i => Int(payload, i) == 4 && Int(payload, i + 4) == mean);
+        var minimum = payload.AsSpan(at + 8, 4).ToArray();
+        payload.AsSpan(at + 12, 4).CopyTo(payload.AsSpan(at + 8));
+        minimum.CopyTo(payload.AsSpan(at + 12));
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains("The matrix-factorization ratings: mean", error, StringComparison.Ordinal);
+        Assert.Contains("expected finite values with the minimum at most the maximum.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PopularityRankingListsAnItemTwice_Refused()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The fallback's global ranking: its count, then the items best first; the second becomes the first again.
+        var ranking = model.Fallback.Ranking.ToArray();
+        Assert.True(ranking.Length >= 2);
+        byte[] pattern = [.. new[] { ranking.Length, ranking[0], ranking[1] }.SelectMany(BitConverter.GetBytes)];
+        var at = payload.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 8), ranking[0]);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.Contains($"Stored popularity ranking: entry 1 is item {ranking[0]} again; a ranking lists an item once.", error, StringComparison.Ordinal);
+    }
+
+    private static InteractionSet Interactions() => RecommendationData.MovieLens.Select([.. Enumerable.Range(0, 2500)]);
+
+    private static byte[] Saved(Recommender model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Loads the edited file from a path; the message of the <see cref="ModelFormatException"/> it must throw.</summary>
+    private string Refused(byte[] file)
+    {
+        var path = Path.Combine(_directory.FullName, "edited.eml");
+        File.WriteAllBytes(path, file);
+        var error = Assert.Throws<ModelFormatException>(() => Recommender.Load(path));
+        Assert.StartsWith("edited.eml: Corrupt recommender payload: ", error.Message, StringComparison.Ordinal);
+        return error.Message;
+    }
+
+    /// <summary>Where a sparse matrix of <paramref name="rows"/> × <paramref name="columns"/> starts: the first or last place its header and row pointers fit.</summary>
+    private static int MatrixAt(byte[] payload, int rows, int columns, bool fromEnd)
+    {
+        var candidates = Enumerable.Range(0, payload.Length - 12 - (4 * (rows + 1)))
+            .Where(i => Int(payload, i) == rows && Int(payload, i + 4) == columns && Int(payload, i + 12) == 0
+                && Int(payload, i + 12 + (4 * rows)) == Int(payload, i + 8)
+                && (!fromEnd || i + 12 + (4 * (rows + 1)) + (8L * Int(payload, i + 8)) == payload.Length));
+        return fromEnd ? candidates.Last() : candidates.First();
+    }
+
+    /// <summary>Swaps the first two cells (column and value) of the first row with two or more; returns the row.</summary>
+    private static int SwapFirstPairOfALongRow(byte[] payload, int at, int rows)
+    {
+        var cells = Int(payload, at + 8);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (rows + 1));
+        var values = columns + (4 * cells);
+        var row = Enumerable.Range(0, rows).First(r => Int(payload, pointers + (4 * (r + 1))) - Int(payload, pointers + (4 * r)) >= 2);
+        var cell = Int(payload, pointers + (4 * row));
+        foreach (var part in new[] { columns, values })
+        {
+            var a = payload.AsSpan(part + (4 * cell), 4).ToArray();
+            payload.AsSpan(part + (4 * (cell + 1)), 4).CopyTo(payload.AsSpan(part + (4 * cell)));
+            a.CopyTo(payload.AsSpan(part + (4 * (cell + 1))));
+        }
+
+        return row;
+    }
+
+    private static int Int(byte[] payload, int at) => BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at));
+}
