@@ -109,11 +109,7 @@ public sealed class ScheduleRecoveryTests
         await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refcrash");
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var client = api.Client();
-        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
-        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
-        {
-            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
-        }
+        await UploadTransactionsAsync(client);
 
         var workers = new Dictionary<string, System.Diagnostics.Process>
         {
@@ -174,18 +170,12 @@ public sealed class ScheduleRecoveryTests
         await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refsigterm");
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var client = api.Client();
-        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
-        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
-        {
-            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
-        }
+        await UploadTransactionsAsync(client);
 
         await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
         await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
         var workers = new[] { first, second };
-        var jobs = api.Services.GetRequiredService<JobClient>();
-        var probe = await jobs.EnqueueProbeAsync();
-        await Processes.PollAsync(() => jobs.ProbeRanOnAsync(probe), TimeSpan.FromSeconds(120), "a Worker to run jobs");
+        await WaitForAWorkerAsync(api);
 
         var at = DateTimeOffset.UtcNow.AddSeconds(10);
         await CreateAsync(client, "once", string.Create(CultureInfo.InvariantCulture, $"{at.Second} {at.Minute} {at.Hour} {at.Day} {at.Month} ? {at.Year}"), budgetSeconds: 60, maxTrials: 30);
@@ -240,18 +230,12 @@ public sealed class ScheduleRecoveryTests
         await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "trigrecover");
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var client = api.Client();
-        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
-        using (var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions")))
-        {
-            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
-        }
+        await UploadTransactionsAsync(client);
 
         await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
         await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
         var workers = new[] { first, second };
-        var jobs = api.Services.GetRequiredService<JobClient>();
-        var probe = await jobs.EnqueueProbeAsync();
-        await Processes.PollAsync(() => jobs.ProbeRanOnAsync(probe), TimeSpan.FromSeconds(120), "a Worker to run jobs");
+        await WaitForAWorkerAsync(api);
 
         await CreateAsync(client, "yearly", "0 0 3 1 1 ?", budgetSeconds: 60, maxTrials: 30);
         string requestedBy;
@@ -297,6 +281,22 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal(kill ? "crashed" : "interrupted", attempts[0].GetProperty("outcome").GetString());
         Assert.Equal(survivor.Node, attempts[^1].GetProperty("node").GetString());
         Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
+    }
+
+    /// <summary>Uploads German credit as the dataset <c>transactions</c> the schedules of these tests train on.</summary>
+    private static async Task UploadTransactionsAsync(HttpClient client)
+    {
+        var bytes = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        using var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions"));
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until a Worker of the cluster runs jobs (a probe job has run on one).</summary>
+    private static async Task WaitForAWorkerAsync(ApiHost api)
+    {
+        var jobs = api.Services.GetRequiredService<JobClient>();
+        var probe = await jobs.EnqueueProbeAsync();
+        await Processes.PollAsync(() => jobs.ProbeRanOnAsync(probe), TimeSpan.FromSeconds(120), "a Worker to run jobs");
     }
 
     private static async Task CreateAsync(HttpClient client, string name, string cron, int budgetSeconds = 3, int? maxTrials = null)
