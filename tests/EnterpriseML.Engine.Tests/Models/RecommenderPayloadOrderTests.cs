@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Tests.Recommendation;
@@ -11,8 +12,9 @@ namespace EnterpriseML.Engine.Tests.Models;
 /// Recommender files edited under a recomputed checksum so that every count and index stays in range but an order or
 /// value the predictor relies on does not hold: an item-knn neighbour list or a seen-interaction row out of order, a
 /// matrix-factorization daily-bias key out of order, a rating range upside down, a popularity ranking listing an item
-/// twice. Such a file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating
-/// prediction throwing, an item recommended twice); it is refused with a <see cref="ModelFormatException"/> naming the
+/// twice, a seen-interaction weight that is not a finite number >= 0. Such a file used to load and answer wrongly
+/// (seen items recommended, a day's bias not found, every rating prediction throwing, an item recommended twice, NaN
+/// item-knn scores); it is refused with a <see cref="ModelFormatException"/> naming the
 /// file and the part.
 /// </summary>
 public sealed class RecommenderPayloadOrderTests : IDisposable
@@ -145,6 +147,34 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
 
         var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
         Assert.Contains($"Stored popularity ranking: entry 1 is item {ranking[0]} again; a ranking lists an item once.", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(-1f)]
+    public void Load_SeenWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight)
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The first cell of the seen matrix: its row is the first that has one; its weight starts the values.
+        var users = model.Users.Count;
+        var at = MatrixAt(payload, users, model.Items.Count, fromEnd: false);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (users + 1));
+        var values = columns + (4 * Int(payload, at + 8));
+        var row = Enumerable.Range(0, users).First(r => Int(payload, pointers + (4 * (r + 1))) > 0);
+        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(values), weight);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            string.Create(CultureInfo.InvariantCulture, $"The seen-interaction matrix: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
+            error,
+            StringComparison.Ordinal);
     }
 
     private static InteractionSet Interactions() => RecommendationData.MovieLens.Select([.. Enumerable.Range(0, 2500)]);
