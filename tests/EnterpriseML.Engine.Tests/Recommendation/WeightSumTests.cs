@@ -5,9 +5,10 @@ using EnterpriseML.Engine.Trainers.Neighbors;
 namespace EnterpriseML.Engine.Tests.Recommendation;
 
 /// <summary>
-/// Row weights are finite, but the rows of one user and item are summed into a seen-interaction weight: a sum past the
-/// largest float was stored as infinity, which item-knn scores multiply by and a loaded file now refuses. Every
-/// trainer refuses such weights, naming the user and item.
+/// Row weights are finite, but the rows of one user and item are summed into a seen-interaction weight and the rows of
+/// one item into its popularity: sums past the largest float were stored as infinity, which item-knn scores multiply
+/// by, <c>eml recommend --json</c> could not write ("positive and negative infinity cannot be written as valid JSON")
+/// and a loaded file now refuses. Every trainer refuses such weights, naming the user and item or the item.
 /// </summary>
 public sealed class WeightSumTests
 {
@@ -30,6 +31,17 @@ public sealed class WeightSumTests
         var error = Assert.Throws<ArgumentException>(() => Create(trainer).Fit(data));
 
         Assert.StartsWith("User 'u1', item 'x': the weights of its rows sum past 3.4028235E+38, the largest a model stores; give smaller weights.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Trainers))]
+    public void Fit_AnItemsRowsSumPastTheLargestFloat_RefusedNamingTheItem(string trainer)
+    {
+        var data = InteractionSet.FromIds(["u1", "u2", "u3"], ["y", "x", "x"], ratings: [4, 5, 3], weights: [1, 3e38f, 3e38f]);
+
+        var error = Assert.Throws<ArgumentException>(() => Create(trainer).Fit(data));
+
+        Assert.StartsWith("Item 'x': the weights of its rows sum past 3.4028235E+38, the largest a model stores; give smaller weights.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
