@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 
 namespace EnterpriseML.Cli.Commands;
@@ -127,7 +128,7 @@ internal sealed class RecommendCommand : ICliCommand
             var segments = recommender.Fallback.SegmentNames;
             Console.Error.WriteLine(segments.Count == 0
                 ? $"eml: warning: --segment '{request.Segment}': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking."
-                : $"eml: warning: --segment '{request.Segment}': the model has no such segment (it has {string.Join(", ", segments.Order(StringComparer.Ordinal).Take(10).Select(x => $"'{x}'"))}{(segments.Count > 10 ? ", ..." : string.Empty)}); a cold user gets the global ranking.");
+                : $"eml: warning: --segment '{request.Segment}': the model has no such segment (it has {string.Join(", ", segments.Order(StringComparer.Ordinal).Take(10).Select(ModelNames.Quote))}{(segments.Count > 10 ? ", ..." : string.Empty)}); a cold user gets the global ranking.");
         }
 
         var filter = ItemFilter.Intersect(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EnterpriseML.Engine.Models;
 
 namespace EnterpriseML.Engine.Recommendation;
@@ -35,6 +36,7 @@ public sealed class PopularityFallback
     /// </summary>
     /// <param name="train">The training interactions.</param>
     /// <param name="halfLifeDays">Decay half-life in days; 0 disables decay. Must be in [0, ∞).</param>
+    /// <exception cref="ArgumentException">The weights of an item's rows sum past the largest float.</exception>
     public static PopularityFallback Build(InteractionSet train, double halfLifeDays = 0)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -50,6 +52,18 @@ public sealed class PopularityFallback
         for (var i = 0; i < items.Length; i++)
         {
             scores[items[i]] += (float)weights[i];
+        }
+
+        // A score past the largest float would be stored as infinity, which no JSON answer can carry and a loaded file
+        // refuses; a segment's score sums some of the same rows in the same order, so it is at most the global one.
+        for (var item = 0; item < scores.Length; item++)
+        {
+            if (!float.IsFinite(scores[item]))
+            {
+                throw new ArgumentException(
+                    $"Item {PayloadReader.Quote(train.Items[item])}: the weights of its rows sum past {float.MaxValue.ToString(CultureInfo.InvariantCulture)}, the largest a model stores; give smaller weights.",
+                    nameof(train));
+            }
         }
 
         var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
@@ -251,6 +265,7 @@ public sealed class PopularityFallback
         for (var i = 0; i < scores.Length; i++)
         {
             scores[i] = reader.ReadSingle();
+            CheckScore(scores[i], "Stored popularity scores", i, i);
         }
 
         var ranking = new int[reader.ReadCount("Stored popularity ranking", 4, itemCount)];
@@ -262,6 +277,7 @@ public sealed class PopularityFallback
         // A ranking lists an item once: Recommend writes its entries in order, so a repeat would be recommended twice.
         var listed = new bool[itemCount];
         CheckDistinct(ranking, listed, "Stored popularity ranking");
+        CheckBestFirst(ranking, scores, byItem: true, "Stored popularity ranking");
 
         var segmentCount = reader.ReadCount("Stored popularity segments", 5);
         var segments = new Dictionary<string, (int[] Ranking, float[] Scores)>(StringComparer.Ordinal);
@@ -275,9 +291,11 @@ public sealed class PopularityFallback
             {
                 r[i] = reader.ReadIndex($"Stored ranking of segment {PayloadReader.Quote(name)} entry {i}", itemCount);
                 v[i] = reader.ReadSingle();
+                CheckScore(v[i], $"Stored ranking of segment {PayloadReader.Quote(name)}", i, r[i]);
             }
 
             CheckDistinct(r, listed, $"Stored ranking of segment {PayloadReader.Quote(name)}");
+            CheckBestFirst(r, v, byItem: false, $"Stored ranking of segment {PayloadReader.Quote(name)}");
             if (!segments.TryAdd(name, (r, v)))
             {
                 throw new InvalidDataException($"Stored popularity has segment {PayloadReader.Quote(name)} twice.");
@@ -285,6 +303,39 @@ public sealed class PopularityFallback
         }
 
         return new PopularityFallback(scores, ranking, segments);
+    }
+
+    /// <summary>Throws unless <paramref name="score"/> (entry <paramref name="entry"/>, of item <paramref name="item"/>) is finite and at least 0, as <see cref="Build"/> makes them.</summary>
+    private static void CheckScore(float score, string what, int entry, int item)
+    {
+        if (!(score >= 0f && float.IsFinite(score)))
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{what}: entry {entry} (item {item}) has the score {score}; a popularity score is a finite number >= 0."));
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="ranking"/> lists its items best first, ties by item index, as <see cref="Rank"/>
+    /// has sorted every ranking written since the first recommender format: <see cref="Recommend"/> takes the first
+    /// items it finds, so an edited order would serve a less popular item before a more popular one. The score of an
+    /// entry is <c>scores[item]</c> (<paramref name="byItem"/>, the global ranking) or <c>scores[entry]</c> (a
+    /// segment's ranking, stored beside it).
+    /// </summary>
+    private static void CheckBestFirst(int[] ranking, float[] scores, bool byItem, string what)
+    {
+        for (var r = 1; r < ranking.Length; r++)
+        {
+            var previous = byItem ? scores[ranking[r - 1]] : scores[r - 1];
+            var current = byItem ? scores[ranking[r]] : scores[r];
+            if (current > previous || (current == previous && ranking[r] < ranking[r - 1]))
+            {
+                throw new InvalidDataException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{what}: entry {r} is item {ranking[r]} of score {current}, after item {ranking[r - 1]} of score {previous}; a ranking lists items best first, ties by item index."));
+            }
+        }
     }
 
     /// <summary>Throws when <paramref name="ranking"/> lists an item twice; <paramref name="listed"/> (all false) is left all false.</summary>

@@ -361,6 +361,8 @@ public abstract class Recommender
             throw new InvalidDataException("Stored seen-interaction matrix does not match the id maps.");
         }
 
+        CheckSeenWeights(seen);
+
         var fallback = PopularityFallback.Read(reader, items.Count);
         UserItemMatrix? excluded = null;
         if (version >= 2 && reader.ReadBoolean())
@@ -374,6 +376,28 @@ public abstract class Recommender
 
         var state = new RecommenderState(users, items, seen, fallback) { Excluded = excluded };
         return RecommenderKinds.ReadPayload(kind, state, reader);
+    }
+
+    /// <summary>
+    /// Throws unless every seen-interaction weight is finite and at least 0, as training stores them (row weights are
+    /// finite and non-negative, and <see cref="RecommenderState.FromTraining"/> refuses sums past the largest float):
+    /// item-knn scores multiply by them, so a NaN weight would make every score of its user NaN.
+    /// </summary>
+    private static void CheckSeenWeights(UserItemMatrix seen)
+    {
+        for (var user = 0; user < seen.RowCount; user++)
+        {
+            var weights = seen.RowValues(user);
+            for (var a = 0; a < weights.Length; a++)
+            {
+                if (!(weights[a] >= 0f && float.IsFinite(weights[a])))
+                {
+                    throw new InvalidDataException(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"The seen-interaction matrix: row {user}, column {seen.RowColumns(user)[a]} holds the weight {weights[a]}; a weight is a finite number >= 0."));
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -428,6 +452,27 @@ internal sealed record RecommenderState(IdIndex Users, IdIndex Items, UserItemMa
     public UserItemMatrix? Excluded { get; init; }
 
     /// <summary>The state of a model trained on <paramref name="train"/>.</summary>
-    public static RecommenderState FromTraining(InteractionSet train, double fallbackHalfLifeDays) =>
-        new(train.Users, train.Items, train.ToUserItemMatrix(InteractionValue.Weight), PopularityFallback.Build(train, fallbackHalfLifeDays));
+    /// <exception cref="ArgumentException">The weights of one user's rows of an item sum past the largest float.</exception>
+    public static RecommenderState FromTraining(InteractionSet train, double fallbackHalfLifeDays)
+    {
+        var seen = train.ToUserItemMatrix(InteractionValue.Weight);
+
+        // Each weight is finite, but the rows of one user and item are summed; a sum past the largest float would be
+        // stored as infinity, which scores multiply by and a loaded file refuses.
+        for (var user = 0; user < seen.RowCount; user++)
+        {
+            var weights = seen.RowValues(user);
+            for (var a = 0; a < weights.Length; a++)
+            {
+                if (!float.IsFinite(weights[a]))
+                {
+                    throw new ArgumentException(
+                        $"User {Models.PayloadReader.Quote(train.Users[user])}, item {Models.PayloadReader.Quote(train.Items[seen.RowColumns(user)[a]])}: the weights of its rows sum past {float.MaxValue.ToString(CultureInfo.InvariantCulture)}, the largest a model stores; give smaller weights.",
+                        nameof(train));
+                }
+            }
+        }
+
+        return new(train.Users, train.Items, seen, PopularityFallback.Build(train, fallbackHalfLifeDays));
+    }
 }

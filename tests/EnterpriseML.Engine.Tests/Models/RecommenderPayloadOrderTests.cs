@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Tests.Recommendation;
@@ -11,8 +12,9 @@ namespace EnterpriseML.Engine.Tests.Models;
 /// Recommender files edited under a recomputed checksum so that every count and index stays in range but an order or
 /// value the predictor relies on does not hold: an item-knn neighbour list or a seen-interaction row out of order, a
 /// matrix-factorization daily-bias key out of order, a rating range upside down, a popularity ranking listing an item
-/// twice. Such a file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating
-/// prediction throwing, an item recommended twice); it is refused with a <see cref="ModelFormatException"/> naming the
+/// twice or not best first, a seen-interaction weight or a popularity score that is not a finite number >= 0. Such a
+/// file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating prediction
+/// throwing, an item recommended twice or after a less popular one, NaN item-knn scores); it is refused with a <see cref="ModelFormatException"/> naming the
 /// file and the part.
 /// </summary>
 public sealed class RecommenderPayloadOrderTests : IDisposable
@@ -22,6 +24,19 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var model = (MatrixFactorizationModel)new MatrixFactorizationTrainer(
             new MatrixFactorizationOptions { NumberOfFactors = 4, NumberOfEpochs = 2, UseDailyUserBias = true, Seed = 2 }).Fit(Interactions());
+        return (Saved(model), model);
+    });
+
+    /// <summary>
+    /// A popularity model of eight users in two segments: globally a and b tie at 3 ahead of c at 2; segment north
+    /// ranks a (3), b (2), c (1).
+    /// </summary>
+    private static readonly Lazy<(byte[] File, Recommender Model)> Segmented = new(() =>
+    {
+        var model = new PopularityTrainer().Fit(InteractionSet.FromIds(
+            ["1", "2", "3", "4", "5", "6", "7", "8"],
+            ["a", "a", "a", "b", "b", "c", "c", "b"],
+            segments: ["north", "north", "north", "north", "north", "north", "south", "south"]));
         return (Saved(model), model);
     });
 
@@ -145,6 +160,131 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
 
         var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
         Assert.Contains($"Stored popularity ranking: entry 1 is item {ranking[0]} again; a ranking lists an item once.", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(-1f)]
+    public void Load_SeenWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight)
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The first cell of the seen matrix: its row is the first that has one; its weight starts the values.
+        var users = model.Users.Count;
+        var at = MatrixAt(payload, users, model.Items.Count, fromEnd: false);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (users + 1));
+        var values = columns + (4 * Int(payload, at + 8));
+        var row = Enumerable.Range(0, users).First(r => Int(payload, pointers + (4 * (r + 1))) > 0);
+        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(values), weight);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            string.Create(CultureInfo.InvariantCulture, $"The seen-interaction matrix: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PopularityRankingNotBestFirst_Refused()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The global ranking (its count, then its items) has the first two neighbours of different scores change places.
+        var ranking = model.Fallback.Ranking.ToArray();
+        var scores = model.Fallback.Scores.ToArray();
+        var r = Enumerable.Range(0, ranking.Length - 1).First(i => scores[ranking[i]] > scores[ranking[i + 1]]);
+        byte[] pattern = [.. new[] { ranking.Length }.Concat(ranking).SelectMany(BitConverter.GetBytes)];
+        var at = payload.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 4 + (4 * r)), ranking[r + 1]);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 8 + (4 * r)), ranking[r]);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            string.Create(CultureInfo.InvariantCulture, $"Stored popularity ranking: entry {r + 1} is item {ranking[r]} of score {scores[ranking[r]]}, after item {ranking[r + 1]} of score {scores[ranking[r + 1]]}; a ranking lists items best first, ties by item index."),
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PopularityTieNotByItemIndex_Refused()
+    {
+        var (file, model) = Segmented.Value;
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // Items a and b tie globally at 3 and are ranked a, b; they change places.
+        Assert.True(model.Items.TryGetIndex("a", out var a));
+        Assert.True(model.Items.TryGetIndex("b", out var b));
+        Assert.Equal([a, b], model.Fallback.Ranking[..2].ToArray());
+        byte[] pattern = [.. new[] { model.Fallback.Ranking.Length, a, b }.SelectMany(BitConverter.GetBytes)];
+        var at = payload.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 4), b);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(at + 8), a);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            $"Stored popularity ranking: entry 1 is item {a} of score 3, after item {b} of score 3; a ranking lists items best first, ties by item index.",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SegmentRankingNotBestFirst_Refused()
+    {
+        var (file, model) = Segmented.Value;
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // Segment north ranks a (3), b (2), c (1): its name, its count, then (item, score) pairs; the first two change places.
+        var at = payload.AsSpan().IndexOf("\u0005north"u8) + 6;
+        Assert.Equal(3, Int(payload, at));
+        Assert.True(model.Items.TryGetIndex("a", out var a));
+        Assert.True(model.Items.TryGetIndex("b", out var b));
+        Assert.Equal(a, Int(payload, at + 4));
+        var first = payload.AsSpan(at + 4, 8).ToArray();
+        payload.AsSpan(at + 12, 8).CopyTo(payload.AsSpan(at + 4));
+        first.CopyTo(payload.AsSpan(at + 12));
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            $"Stored ranking of segment 'north': entry 1 is item {a} of score 3, after item {b} of score 2; a ranking lists items best first, ties by item index.",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(-2f)]
+    public void Load_PopularityScoreNotAFiniteNumberAtLeastZero_Refused(float score)
+    {
+        var (file, model) = Segmented.Value;
+        var (start, length) = ModelFileLayout.PayloadRange(file);
+        var payload = file.AsSpan(start, length).ToArray();
+
+        // The global scores: the catalogue's size, then one score per item; item c's (2) is replaced.
+        Assert.True(model.Items.TryGetIndex("c", out var c));
+        byte[] pattern = [.. BitConverter.GetBytes(model.Items.Count), .. model.Fallback.Scores.ToArray().SelectMany(BitConverter.GetBytes)];
+        var at = payload.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(at + 4 + (4 * c)), score);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            string.Create(CultureInfo.InvariantCulture, $"Stored popularity scores: entry {c} (item {c}) has the score {score}; a popularity score is a finite number >= 0."),
+            error,
+            StringComparison.Ordinal);
     }
 
     private static InteractionSet Interactions() => RecommendationData.MovieLens.Select([.. Enumerable.Range(0, 2500)]);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.IntegrationTests.Infrastructure;
 
 namespace EnterpriseML.IntegrationTests.Cli;
@@ -330,6 +332,66 @@ public sealed class RecommendCliErrorTests : IDisposable
         var none = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--user", "new", "--segment", "east", "--top", "1"]);
         Assert.Equal(0, none.Code);
         Assert.Equal("eml: warning: --segment 'east': the model has no segments (it was trained without --set segment=COL); a cold user gets the global ranking.", none.Err.Trim());
+    }
+
+    /// <summary>
+    /// The warning for an unknown <c>--segment</c> lists up to ten of the model's segments; names read from a model file
+    /// edited under a recomputed checksum to a megabyte each are cut as every model reader cuts them
+    /// (<see cref="ModelNames.Quote"/>). The warning had quoted them whole: ten names of 1 MB made a message of 10 MB.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_UnknownSegmentOfAModelWithMegabyteSegmentNames_WarningOfALine()
+    {
+        const int NameLength = 1 << 20;
+        var train = Path.Combine(_directory, "segments.csv");
+        await File.WriteAllLinesAsync(train, ["user,item,region", .. Enumerable.Range(0, 11).Select(i => $"{i},{(char)('a' + (i % 3))},region-{i:D2}")]);
+        var trained = Path.Combine(_directory, "segments.eml");
+        var fit = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "user", "--item", "item", "--trainer", "popularity",
+             "--set", "segment=region", "--save", trained]);
+        Assert.True(fit.Code == 0, fit.Err);
+
+        // Each segment name "region-NN" becomes "NN" and a megabyte of 'n'; the file is written again with its checksum.
+        ModelFileContent content;
+        using (var saved = File.OpenRead(trained))
+        {
+            content = ModelFile.Read(saved, Recommender.ModelFileKind);
+        }
+
+        var payload = content.Payload;
+        for (var i = 0; i < 11; i++)
+        {
+            var written = Encoded($"region-{i:D2}");
+            var at = payload.AsSpan().IndexOf(written);
+            Assert.True(at >= 0 && payload.AsSpan(at + 1).IndexOf(written) < 0, $"The payload holds region-{i:D2} once.");
+            payload = [.. payload.AsSpan(0, at), .. Encoded($"{i:D2}{new string('n', NameLength)}"), .. payload.AsSpan(at + written.Length)];
+        }
+
+        var edited = Path.Combine(_directory, "edited.eml");
+        using (var stream = File.Create(edited))
+        {
+            ModelFile.Write(stream, content.Kind, writer => writer.Write(payload));
+        }
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", edited, "--user", "new", "--segment", "east", "--top", "1", "--json"]);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("{\"model\":\"popularity\",\"user\":\"new\",\"fallback\":true,", stdout.Trim(), StringComparison.Ordinal);
+        Assert.True(stderr.Length < 2_000, $"A warning of {stderr.Length:N0} characters.");
+        var listed = string.Join(", ", Enumerable.Range(0, 10).Select(i => $"'{i:D2}{new string('n', ModelNames.QuotedLength - 2)}…' ({NameLength + 2:N0} characters)"));
+        Assert.Equal($"eml: warning: --segment 'east': the model has no such segment (it has {listed}, ...); a cold user gets the global ranking.", stderr.Trim());
+    }
+
+    /// <summary>The bytes <see cref="BinaryWriter"/> writes for <paramref name="value"/>: its UTF-8 length, then its UTF-8.</summary>
+    private static byte[] Encoded(string value)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(value);
+        }
+
+        return stream.ToArray();
     }
 
     /// <summary>
