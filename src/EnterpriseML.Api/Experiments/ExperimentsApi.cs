@@ -74,6 +74,12 @@ internal static partial class ExperimentsApi
                 : $"There is no dataset '{request.DatasetId}' in your tenant.");
         }
 
+        if (request.IgnoreColumns?.ToList().IndexOf(null!) is >= 0 and var nullAt)
+        {
+            // ["id", null] binds: it would be stored with the request and silently ignored by the sweep.
+            return ("ignoreColumns", string.Create(CultureInfo.InvariantCulture, $"ignoreColumns[{nullAt}]: expected a column name, found null."));
+        }
+
         if (string.IsNullOrWhiteSpace(request.ModelName))
         {
             return ("modelName", "A model name is required.");
