@@ -40,7 +40,18 @@ internal static class DatasetsApi
             return Problem(400, "Expected multipart/form-data", "Send the CSV as a multipart form field named 'file' (and optionally 'name').");
         }
 
-        var form = await request.ReadFormAsync(cancellationToken);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or InvalidDataException)
+        {
+            // A body beyond the server's own limit (Storage:MaxUploadBytes plus room for the form's headers) is refused
+            // while it is read: say so with the setting, as for a file over the limit, not the server's byte count.
+            return Problem(413, "File too large", new UploadTooLargeException(storage.MaxUploadBytes).Message);
+        }
+
         var file = form.Files.GetFile("file");
         if (file is null)
         {

@@ -201,6 +201,15 @@ public sealed class DatasetsApiTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
         Assert.Contains("1,000 bytes", (await tooBig.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        // A body beyond the server's own limit (the upload limit plus 1 MiB for the form) is refused as it is read, and
+        // says so with the same setting, not the server's byte count.
+        var huge = Encoding.UTF8.GetBytes("a,b\n" + string.Concat(Enumerable.Repeat("1,2\n", 600_000)));
+        using var tooHuge = await client.PostAsync("/api/datasets", Form(huge, "huge.csv"));
+        var hugeText = await tooHuge.Content.ReadAsStringAsync();
+        Assert.True(tooHuge.StatusCode == HttpStatusCode.RequestEntityTooLarge, hugeText);
+        Assert.Equal("The file is larger than the configured limit of 1,000 bytes (Storage:MaxUploadBytes).",
+            JsonDocument.Parse(hugeText).RootElement.GetProperty("detail").GetString());
+
         var wide = Encoding.UTF8.GetBytes(string.Join(',', Enumerable.Range(0, 6).Select(i => "c" + i)) + "\n" + string.Join(',', Enumerable.Range(0, 6)) + "\n");
         using var tooWide = await client.PostAsync("/api/datasets", Form(wide, "wide.csv"));
         Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
