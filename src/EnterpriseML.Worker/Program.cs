@@ -7,7 +7,7 @@ try
 {
     var builder = Host.CreateApplicationBuilder(args);
     builder.Configuration.AddSharedAppSettings();
-    builder.Services.AddEnterpriseMlCore(builder.Configuration);
+    builder.Services.AddEnterpriseMlCore(builder.Configuration, generatesAdminKey: false);
     using var host = builder.Build();
     await host.RunAsync();
     return 0;

@@ -35,6 +35,35 @@ public sealed class WorkerStartupTests
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A Worker started first on an empty registry without <c>Auth:BootstrapKey</c> created an admin key and printed it
+    /// in its own log, where nobody looks for it and a log shipper keeps it; the API then printed none. The key is the
+    /// API's to create: the Worker says so, and the API started next prints the key.
+    /// </summary>
+    [Fact]
+    public async Task Start_FirstOnEmptyRegistryWithoutBootstrapKey_PrintsNoKeyAndTheApiDoes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "wkey");
+        var settings = scope.Settings("worker-nokey");
+        settings["Auth:BootstrapKey"] = null;
+        settings["Logging:Console:FormatterName"] = "simple";
+        await using (var worker = new WorkerProcess("worker-nokey", settings))
+        {
+            await Processes.PollAsync(() => Task.FromResult(worker.Logged("Application started") || worker.Process.HasExited ? "yes" : null),
+                TimeSpan.FromSeconds(60), "the Worker to start");
+            Assert.False(worker.Process.HasExited, worker.Output);
+            Assert.False(worker.Logged("admin API key (shown once"), "The Worker printed an admin key:\n" + worker.Output);
+            Assert.True(worker.Logged("No Auth:BootstrapKey set: the API creates and prints an admin API key at its first start if none exists"), worker.Output);
+        }
+
+        var apiSettings = scope.Settings("api-nokey", runWorker: false);
+        apiSettings["Auth:BootstrapKey"] = null;
+        await using var api = new RunningProcess("API", Processes.ApiDll, ["--urls", $"http://127.0.0.1:{Processes.FreePort()}"], apiSettings, scope.DataDirectory);
+        await Processes.PollAsync(() => Task.FromResult(api.Logged("admin API key (shown once, store it now)") || api.Process.HasExited ? "yes" : null),
+            TimeSpan.FromSeconds(60), "the API to start");
+        Assert.True(api.Logged("admin API key (shown once, store it now)"), "The API printed no admin key after the Worker's start:\n" + api.Output);
+    }
+
     private static async Task<(int ExitCode, string Output)> WorkerRefusingToStartAsync(Dictionary<string, string?> settings)
     {
         var directory = Directory.CreateTempSubdirectory("eml-worker-refused-");
