@@ -256,7 +256,7 @@ internal static partial class ExperimentsApi
     {
         if (status is not null && !Statuses.Contains(status))
         {
-            return FieldProblem("status", $"Must be one of {string.Join(", ", Statuses)}.");
+            return FieldProblem("status", $"Query parameter 'status': '{status}' is not a status; use one of {string.Join(", ", Statuses)}.");
         }
 
         var size = Math.Clamp(pageSize ?? 50, 1, 500);

@@ -43,4 +43,17 @@ public sealed class ExperimentRequestTests
 
         await ServingInputTests.AssertProblemAsync(response, "Unsupported Media Type", detail, HttpStatusCode.UnsupportedMediaType);
     }
+
+    [Fact]
+    public async Task List_UnknownStatus_Returns400QuotingTheValue()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+
+        using var response = await client.GetAsync("/api/experiments?status=Running");
+
+        await ServingInputTests.AssertProblemAsync(response, "Invalid field 'status'",
+            "Query parameter 'status': 'Running' is not a status; use one of queued, running, succeeded, failed, cancelled.");
+    }
 }
