@@ -16,7 +16,16 @@ internal static class ApiHostingExtensions
         builder.Services.AddSingleton(sp => new ApiKeyCache(
             sp.GetRequiredService<EnterpriseML.Registry.TenantStore>(), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.KeyCacheSeconds)));
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing refuses a body of another media type before any handler runs, with a bare 415 that does not say
+            // what to send: only routes with a JSON body are refused that way.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
+            {
+                var sent = context.HttpContext.Request.ContentType;
+                context.ProblemDetails.Detail = $"Request body: Content-Type {(string.IsNullOrEmpty(sent) ? "missing" : $"'{sent}'")}; expected application/json.";
+            }
+        });
 
         // A value that does not bind (?version=abc, a body that is not JSON) throws, so BadRequestProblems can say
         // which parameter or field and what was expected instead of a bare 400.

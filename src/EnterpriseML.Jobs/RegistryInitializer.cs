@@ -9,9 +9,10 @@ namespace EnterpriseML.Jobs;
 /// <summary>
 /// Runs at host start, before the scheduler: applies pending migrations (safe with several nodes starting at once) and
 /// makes sure an admin key exists. <c>Auth:BootstrapKey</c>, if set, is registered as an admin key; otherwise, on the
-/// very first start, a key is generated and printed once.
+/// very first start, a key is generated and printed once, by a host that <see cref="AdminKeyGeneration.Enabled"/>
+/// (the API; not a Worker, which answers no request and whose log is no place for a secret).
 /// </summary>
-public sealed class RegistryInitializer(MigrationRunner migrations, TenantStore tenants, IConfiguration configuration, ILogger<RegistryInitializer> logger) : IHostedService
+public sealed class RegistryInitializer(MigrationRunner migrations, TenantStore tenants, IConfiguration configuration, AdminKeyGeneration generation, ILogger<RegistryInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +23,12 @@ public sealed class RegistryInitializer(MigrationRunner migrations, TenantStore 
         }
 
         var bootstrap = configuration["Auth:BootstrapKey"];
+        if (string.IsNullOrWhiteSpace(bootstrap) && !generation.Enabled)
+        {
+            logger.LogInformation("No Auth:BootstrapKey set: the API creates and prints an admin API key at its first start if none exists");
+            return;
+        }
+
         var created = await tenants.EnsureBootstrapAdminAsync(string.IsNullOrWhiteSpace(bootstrap) ? null : bootstrap, cancellationToken);
         if (created is not null)
         {
@@ -39,11 +46,19 @@ public sealed class RegistryInitializer(MigrationRunner migrations, TenantStore 
 public static class HostingExtensions
 {
     /// <summary>Registry + migrations at start + Quartz, as both hosts need them.</summary>
-    public static IServiceCollection AddEnterpriseMlCore(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="generatesAdminKey">
+    /// Whether this host creates and prints an admin key on the first start of an empty registry without
+    /// <c>Auth:BootstrapKey</c> (the API: true; a Worker: false, it only registers a configured bootstrap key).
+    /// </param>
+    public static IServiceCollection AddEnterpriseMlCore(this IServiceCollection services, IConfiguration configuration, bool generatesAdminKey = true)
     {
         services.AddRegistry(configuration);
+        services.AddSingleton(new AdminKeyGeneration(generatesAdminKey));
         services.AddHostedService<RegistryInitializer>();
         services.AddJobs(configuration);
         return services;
     }
 }
+
+/// <summary>Whether this host generates the first admin key (see <see cref="RegistryInitializer"/>).</summary>
+public sealed record AdminKeyGeneration(bool Enabled);

@@ -81,7 +81,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     {
         var id = context.MergedJobDataMap.GetString(ExperimentIdKey) ?? throw new JobExecutionException("The sweep job has no experiment id.");
         var node = options.Value.ResolvedNodeName;
-        using var logScope = logger.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = id, ["Node"] = node });
+        using var logScope = logger.BeginScope(new SweepScope(id, node));
         var experiment = await experiments.GetAsync(null, id, cancellationToken);
         if (experiment is null)
         {
@@ -132,7 +132,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             var current = await experiments.GetAsync(null, id, CancellationToken.None);
             var cancelled = current?.Status == "cancelled";
             await experiments.EndAttemptAsync(id, attempt, cancelled ? "cancelled" : "interrupted", CancellationToken.None);
-            if (!cancelled)
+            if (cancelled)
+            {
+                logger.LogInformation("Experiment {Id} attempt {Attempt} stopped: the experiment was cancelled ({Reason}); its recorded trials are kept, no model stored",
+                    id, attempt, current?.Error);
+            }
+            else
             {
                 logger.LogInformation("Experiment {Id} released at shutdown after its recorded trials; another node resumes it", id);
                 throw;
@@ -496,4 +501,32 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             }
         }
     }
+}
+
+/// <summary>
+/// The log scope of a sweep: its experiment and node, as properties for the JSON console formatter and as
+/// "ExperimentId:… Node:…" for the simple one (a dictionary printed its type name there).
+/// </summary>
+internal sealed class SweepScope(string experimentId, string node) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => 2;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("ExperimentId", experimentId),
+        1 => new("Node", node),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"ExperimentId:{experimentId} Node:{node}";
 }

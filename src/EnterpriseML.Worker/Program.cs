@@ -1,9 +1,20 @@
 using EnterpriseML.Jobs;
+using EnterpriseML.Worker;
 
 // A headless node: the same registry and Quartz scheduler as the API, without HTTP. Several Workers and the API
 // (with Jobs:RunWorker=false) share one PostgreSQL-backed, clustered job store.
-var builder = Host.CreateApplicationBuilder(args);
-builder.Configuration.AddSharedAppSettings();
-builder.Services.AddEnterpriseMlCore(builder.Configuration);
-using var host = builder.Build();
-await host.RunAsync();
+try
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    builder.Configuration.AddSharedAppSettings();
+    builder.Services.AddEnterpriseMlCore(builder.Configuration, generatesAdminKey: false);
+    using var host = builder.Build();
+    await host.RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupFailure.Describe(e) is { } reason)
+{
+    // A bad setting or an unreachable database: one readable line and exit code 1, not a stack trace and an abort (134).
+    await Console.Error.WriteLineAsync("EnterpriseML Worker cannot start: " + reason);
+    return 1;
+}

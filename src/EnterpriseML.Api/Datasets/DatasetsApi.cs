@@ -1,3 +1,4 @@
+using System.Globalization;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Api.Experiments;
 using EnterpriseML.Engine.Data;
@@ -40,12 +41,36 @@ internal static class DatasetsApi
             return Problem(400, "Expected multipart/form-data", "Send the CSV as a multipart form field named 'file' (and optionally 'name').");
         }
 
-        var form = await request.ReadFormAsync(cancellationToken);
-        var file = form.Files.GetFile("file");
-        if (file is null)
+        IFormCollection form;
+        try
         {
-            return Problem(400, "Missing file", "The multipart form has no field named 'file'.");
+            form = await request.ReadFormAsync(cancellationToken);
         }
+        catch (Exception e) when (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or InvalidDataException)
+        {
+            // A body beyond the server's own limit (Storage:MaxUploadBytes plus room for the form's headers) is refused
+            // while it is read: say so with the setting, as for a file over the limit, not the server's byte count.
+            return Problem(413, "File too large", new UploadTooLargeException(storage.MaxUploadBytes).Message);
+        }
+
+        var files = form.Files.GetFiles("file");
+        if (files.Count == 0)
+        {
+            var others = form.Files.Select(f => f.Name).Concat(form.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            return Problem(400, "Missing file", others.Length == 0
+                ? "The multipart form has no field named 'file'."
+                : $"The multipart form has no field named 'file' (it has {string.Join(", ", others.Select(o => $"'{o}'"))}).");
+        }
+
+        if (files.Count > 1 || form["name"].Count > 1)
+        {
+            // Only the first would be stored, and the caller told a 201 as if all were.
+            var (field, count) = files.Count > 1 ? ("file", files.Count) : ("name", form["name"].Count);
+            return ExperimentsApi.FieldProblem(field, string.Create(CultureInfo.InvariantCulture,
+                $"The form has {count} '{field}' fields; an upload stores one file as one dataset: send each file in its own request."));
+        }
+
+        var file = files[0];
 
         if (file.Length > storage.MaxUploadBytes)
         {

@@ -74,6 +74,12 @@ internal static partial class ExperimentsApi
                 : $"There is no dataset '{request.DatasetId}' in your tenant.");
         }
 
+        if (request.IgnoreColumns?.ToList().IndexOf(null!) is >= 0 and var nullAt)
+        {
+            // ["id", null] binds: it would be stored with the request and silently ignored by the sweep.
+            return ("ignoreColumns", string.Create(CultureInfo.InvariantCulture, $"ignoreColumns[{nullAt}]: expected a column name, found null."));
+        }
+
         if (string.IsNullOrWhiteSpace(request.ModelName))
         {
             return ("modelName", "A model name is required.");
@@ -250,7 +256,7 @@ internal static partial class ExperimentsApi
     {
         if (status is not null && !Statuses.Contains(status))
         {
-            return FieldProblem("status", $"Must be one of {string.Join(", ", Statuses)}.");
+            return FieldProblem("status", $"Query parameter 'status': '{status}' is not a status; use one of {string.Join(", ", Statuses)}.");
         }
 
         var size = Math.Clamp(pageSize ?? 50, 1, 500);

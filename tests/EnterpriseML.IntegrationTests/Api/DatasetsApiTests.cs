@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Serving;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -201,6 +202,15 @@ public sealed class DatasetsApiTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
         Assert.Contains("1,000 bytes", (await tooBig.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        // A body beyond the server's own limit (the upload limit plus 1 MiB for the form) is refused as it is read, and
+        // says so with the same setting, not the server's byte count.
+        var huge = Encoding.UTF8.GetBytes("a,b\n" + string.Concat(Enumerable.Repeat("1,2\n", 600_000)));
+        using var tooHuge = await client.PostAsync("/api/datasets", Form(huge, "huge.csv"));
+        var hugeText = await tooHuge.Content.ReadAsStringAsync();
+        Assert.True(tooHuge.StatusCode == HttpStatusCode.RequestEntityTooLarge, hugeText);
+        Assert.Equal("The file is larger than the configured limit of 1,000 bytes (Storage:MaxUploadBytes).",
+            JsonDocument.Parse(hugeText).RootElement.GetProperty("detail").GetString());
+
         var wide = Encoding.UTF8.GetBytes(string.Join(',', Enumerable.Range(0, 6).Select(i => "c" + i)) + "\n" + string.Join(',', Enumerable.Range(0, 6)) + "\n");
         using var tooWide = await client.PostAsync("/api/datasets", Form(wide, "wide.csv"));
         Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
@@ -208,6 +218,53 @@ public sealed class DatasetsApiTests
         Assert.Contains("line 1: the header has 6 columns, more than the limit of 5 (Storage:MaxColumns).",
             (await tooWide.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         await AssertNothingStoredAsync(api);
+    }
+
+    /// <summary>
+    /// A form with two files (or two names) stored the first and answered 201 as if it had taken them all; a file
+    /// under another field name was "no field named 'file'" without saying what the form did hold.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Upload_TwoFilesTwoNamesOrAFileUnderAnotherField_Returns400AndStoresNothing(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "twofiles");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var credit = await ReadDatasetAsync("credit-german-statlog.csv");
+        var churn = await ReadDatasetAsync("tabular-telco-churn.csv");
+
+        using var twoFiles = Form(credit, "credit-german-statlog.csv");
+        twoFiles.Add(new ByteArrayContent(churn), "file", "tabular-telco-churn.csv");
+        using (var response = await client.PostAsync("/api/datasets", twoFiles))
+        {
+            await AssertFieldProblemAsync(response, "file", "The form has 2 'file' fields; an upload stores one file as one dataset: send each file in its own request.");
+        }
+
+        using var twoNames = Form(credit, "credit-german-statlog.csv", "credit");
+        twoNames.Add(new StringContent("risk"), "name");
+        using (var response = await client.PostAsync("/api/datasets", twoNames))
+        {
+            await AssertFieldProblemAsync(response, "name", "The form has 2 'name' fields; an upload stores one file as one dataset: send each file in its own request.");
+        }
+
+        using var misnamed = new MultipartFormDataContent { { new ByteArrayContent(credit), "upload", "credit-german-statlog.csv" }, { new StringContent("credit"), "name" } };
+        using (var response = await client.PostAsync("/api/datasets", misnamed))
+        {
+            await ServingInputTests.AssertProblemAsync(response, "Missing file", "The multipart form has no field named 'file' (it has 'name', 'upload').");
+        }
+
+        await AssertNothingStoredAsync(api);
+    }
+
+    private static async Task AssertFieldProblemAsync(HttpResponseMessage response, string field, string detail)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
     }
 
     /// <summary>A column of numbers with a stray value is profiled as categorical with a note naming the value and its line.</summary>

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+using EnterpriseML.IntegrationTests.Jobs;
+using EnterpriseML.IntegrationTests.Serving;
+
+namespace EnterpriseML.IntegrationTests.Api;
+
+/// <summary>Requests to submit an experiment that bind but cannot be right: refused with what was wrong, nothing stored.</summary>
+public sealed class ExperimentRequestTests
+{
+    [Fact]
+    public async Task Submit_IgnoreColumnsHoldsNull_Returns400NamingTheItemAndStoresNothing()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+
+        var body = $$"""{"datasetId":"{{datasetId}}","label":"class","positiveClass":"bad","scenario":"auto","budgetSeconds":30,"modelName":"m","ignoreColumns":["age",null]}""";
+        using var response = await client.PostAsync("/api/experiments", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        using var problem = JsonDocument.Parse(text);
+        Assert.Equal("ignoreColumns", problem.RootElement.GetProperty("field").GetString());
+        Assert.Equal("ignoreColumns[1]: expected a column name, found null.", problem.RootElement.GetProperty("detail").GetString());
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("text/plain", "Request body: Content-Type 'text/plain; charset=utf-8'; expected application/json.")]
+    [InlineData("application/xml", "Request body: Content-Type 'application/xml; charset=utf-8'; expected application/json.")]
+    public async Task Submit_BodyNotJson_Returns415SayingWhatToSend(string mediaType, string detail)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+
+        using var response = await client.PostAsync("/api/experiments", new StringContent("{}", Encoding.UTF8, mediaType));
+
+        await ServingInputTests.AssertProblemAsync(response, "Unsupported Media Type", detail, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task List_UnknownStatus_Returns400QuotingTheValue()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+
+        using var response = await client.GetAsync("/api/experiments?status=Running");
+
+        await ServingInputTests.AssertProblemAsync(response, "Invalid field 'status'",
+            "Query parameter 'status': 'Running' is not a status; use one of queued, running, succeeded, failed, cancelled.");
+    }
+}
