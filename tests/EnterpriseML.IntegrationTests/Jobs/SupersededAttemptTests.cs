@@ -39,12 +39,14 @@ public sealed class SupersededAttemptTests
             await SignalAsync(stalled.Process, "STOP");
             try
             {
-                // Until the other node has taken the sweep over.
+                // Until the other node has taken the sweep over. Quartz takes a node for dead once its 2 s check-ins have
+                // been missed for 6 s; the wait allows 180 s, as the schedule recovery tests do, because one CI run under
+                // other builds took over 60 s to resume the sweep on the other node.
                 await Processes.PollAsync(async () =>
                 {
                     using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{id}"));
                     return doc.RootElement.GetProperty("attempts").EnumerateArray().Any(a => a.GetProperty("node").GetString() != stalledNode) ? "yes" : null;
-                }, TimeSpan.FromSeconds(60), "another node to take the sweep over");
+                }, TimeSpan.FromSeconds(180), "another node to take the sweep over");
             }
             finally
             {
