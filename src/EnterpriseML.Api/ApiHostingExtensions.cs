@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Jobs;
@@ -16,8 +17,18 @@ internal static class ApiHostingExtensions
         builder.Services.AddSingleton(sp => new ApiKeyCache(
             sp.GetRequiredService<EnterpriseML.Registry.TenantStore>(), sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.KeyCacheSeconds)));
+        // Kestrel refuses a body beyond this as it is read; the upload limit plus room for a multipart form's headers.
+        var maxUpload = builder.Configuration.GetValue<long?>("Storage:MaxUploadBytes") ?? (1L << 30);
+        var maxRequestBody = maxUpload + (1 << 20);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
+            // A JSON body beyond the server's limit is refused by Kestrel while the framework binds it, with a bare 413
+            // that says neither the limit nor the setting behind it (a dataset upload says so itself).
+            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Detail = TooLarge(maxRequestBody, maxUpload);
+            }
+
             // Routing refuses a body of another media type before any handler runs, with a bare 415 that does not say
             // what to send: only routes with a JSON body are refused that way.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
@@ -39,11 +50,14 @@ internal static class ApiHostingExtensions
             // A field no request has (a typo such as ignoreColumn) is a 400 naming it, not silently dropped.
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
-        var maxUpload = builder.Configuration.GetValue<long?>("Storage:MaxUploadBytes") ?? (1L << 30);
-        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload + (1 << 20));
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = maxUpload + (1 << 20));
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxRequestBody);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = maxRequestBody);
         return builder;
     }
+
+    /// <summary>The detail of a 413 for a body over the server's limit: the limit, and the setting that raises it.</summary>
+    internal static string TooLarge(long maxRequestBody, long maxUpload) => string.Create(CultureInfo.InvariantCulture,
+        $"Request body: larger than the server's limit of {maxRequestBody:N0} bytes ({maxRequestBody / (1024.0 * 1024.0):0.#} MiB), which is Storage:MaxUploadBytes ({maxUpload:N0} bytes) plus 1 MiB. Send a smaller body, or raise Storage:MaxUploadBytes.");
 
     public static WebApplication UseEnterpriseMlApi(this WebApplication app)
     {

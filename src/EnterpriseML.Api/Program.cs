@@ -5,21 +5,33 @@ using EnterpriseML.Api.Models;
 using EnterpriseML.Api.Schedules;
 using EnterpriseML.Api.Serving;
 using EnterpriseML.Api.Tenants;
+using EnterpriseML.Jobs;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddEnterpriseMlApi();
-builder.AddServing();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddEnterpriseMlApi();
+    builder.AddServing();
 
-var app = builder.Build();
-app.UseServing();
-app.UseEnterpriseMlApi();
-app.MapDatasetsApi();
-app.MapTenantsApi();
-app.MapExperimentsApi();
-app.MapModelsApi();
-app.MapSchedulesApi();
-app.MapPredictionApi();
-await app.RunAsync();
+    var app = builder.Build();
+    app.UseServing();
+    app.UseEnterpriseMlApi();
+    app.MapDatasetsApi();
+    app.MapTenantsApi();
+    app.MapExperimentsApi();
+    app.MapModelsApi();
+    app.MapSchedulesApi();
+    app.MapPredictionApi();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupFailure.Describe(e) is { } reason)
+{
+    // A bad setting or an unreachable database: one readable line and exit code 1, as the Worker does, not a stack trace
+    // and an abort (134).
+    await Console.Error.WriteLineAsync("EnterpriseML API cannot start: " + reason);
+    return 1;
+}
 
 /// <summary>The API entry point (public so integration tests can host it with WebApplicationFactory).</summary>
 public partial class Program;

@@ -1,5 +1,4 @@
 using EnterpriseML.Jobs;
-using EnterpriseML.Worker;
 
 // A headless node: the same registry and Quartz scheduler as the API, without HTTP. Several Workers and the API
 // (with Jobs:RunWorker=false) share one PostgreSQL-backed, clustered job store.

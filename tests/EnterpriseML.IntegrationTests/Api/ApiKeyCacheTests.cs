@@ -119,8 +119,7 @@ public sealed class ApiKeyCacheTests
     public async Task KeyCacheSeconds_OutOfRange_RefusedAtStart()
     {
         var output = await Processes.ApiRefusingToStartAsync(new Dictionary<string, string?> { ["Auth:KeyCacheSeconds"] = "61" });
-        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
-        Assert.Contains("KeyCacheSeconds", output, StringComparison.Ordinal);
+        Assert.Contains("EnterpriseML API cannot start: Auth:KeyCacheSeconds: The field KeyCacheSeconds must be between 0 and 60.", output, StringComparison.Ordinal);
     }
 
     private static DefaultHttpContext Request(string key)

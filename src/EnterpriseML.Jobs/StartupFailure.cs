@@ -3,10 +3,13 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
-namespace EnterpriseML.Worker;
+namespace EnterpriseML.Jobs;
 
-/// <summary>What an operator needs to read when the Worker cannot start: the setting or the database, without a stack trace.</summary>
-internal static partial class StartupFailure
+/// <summary>
+/// What an operator needs to read when a host (the API or the Worker) cannot start: the setting or the database, without
+/// a stack trace.
+/// </summary>
+public static partial class StartupFailure
 {
     /// <summary>
     /// The reason <paramref name="e"/> stopped the start, one line per problem; null for an exception that is not a
@@ -14,6 +17,7 @@ internal static partial class StartupFailure
     /// </summary>
     public static string? Describe(Exception e)
     {
+        ArgumentNullException.ThrowIfNull(e);
         IEnumerable<Exception> problems = e is AggregateException all ? all.Flatten().InnerExceptions : [e];
         var lines = new List<string>();
         foreach (var problem in problems)
