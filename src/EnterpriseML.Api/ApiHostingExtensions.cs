@@ -49,6 +49,10 @@ internal static class ApiHostingExtensions
 
             // A field no request has (a typo such as ignoreColumn) is a 400 naming it, not silently dropped.
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+            // A field given twice (or in two casings, which bind to the same field) is a 400 naming it, not the last
+            // value silently winning.
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxRequestBody);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = maxRequestBody);

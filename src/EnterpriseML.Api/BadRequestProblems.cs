@@ -90,6 +90,13 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
             return $"{within}{unmapped.Groups["name"].Value}: not a field of this request{(fields is null ? "" : $"; the fields are {string.Join(", ", fields)}")}.";
         }
 
+        if (Duplicate().Match(reason) is { Success: true } duplicate)
+        {
+            // System.Text.Json names the field as it binds it, so two casings of one name are reported as the field.
+            var within = json.Path is { } path && path.LastIndexOf('.') is > 1 and var dot ? path[2..dot] + "." : "";
+            return $"{within}{duplicate.Groups["name"].Value}: given twice; send each field once.";
+        }
+
         if (ConversionFailed().Match(reason) is { Success: true } conversion)
         {
             var field = json.Path is null or "$" ? "Request body" : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path[1..];
@@ -212,6 +219,9 @@ internal sealed partial class BadRequestProblems : IExceptionHandler
 
     [GeneratedRegex("""^The JSON property '(?<name>.+)' could not be mapped to any \.NET member contained in type '(?<type>.+)'\.$""", RegexOptions.Singleline)]
     private static partial Regex Unmapped();
+
+    [GeneratedRegex("""^Duplicate property '(?<name>.+)' encountered during deserialization""", RegexOptions.Singleline)]
+    private static partial Regex Duplicate();
 
     [GeneratedRegex("""^The JSON value could not be converted to (?<type>.+)\.$""", RegexOptions.Singleline)]
     private static partial Regex ConversionFailed();

@@ -30,6 +30,31 @@ public sealed class ExperimentRequestTests
         Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
     }
 
+    /// <summary>
+    /// A field given twice (the same name, or names that differ only in case, which bind to the same field) was
+    /// accepted and the last value won: a client that set budgetSeconds twice got whichever came last, silently.
+    /// </summary>
+    [Theory]
+    [InlineData("\"budgetSeconds\":30,\"budgetSeconds\":3000", "budgetSeconds", "budgetSeconds")]
+    [InlineData("\"modelName\":\"m\",\"ModelName\":\"other\"", "ModelName", "modelName")]
+    public async Task Submit_FieldGivenTwice_Returns400NamingItAndStoresNothing(string twice, string field, string reported)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var body = $$"""{"datasetId":"{{datasetId}}","label":"class","positiveClass":"bad","scenario":"auto",{{(field == "budgetSeconds" ? "" : "\"budgetSeconds\":30,")}}{{(field == "ModelName" ? "" : "\"modelName\":\"m\",")}}{{twice}}}""";
+
+        using var response = await client.PostAsync("/api/experiments", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        using var problem = JsonDocument.Parse(text);
+        Assert.Equal($"{reported}: given twice; send each field once.", problem.RootElement.GetProperty("detail").GetString());
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
+    }
+
     [Theory]
     [InlineData("text/plain", "Request body: Content-Type 'text/plain; charset=utf-8'; expected application/json.")]
     [InlineData("application/xml", "Request body: Content-Type 'application/xml; charset=utf-8'; expected application/json.")]
