@@ -70,6 +70,12 @@ internal static class DatasetsApi
                 $"The form has {count} '{field}' fields; an upload stores one file as one dataset: send each file in its own request."));
         }
 
+        // A field the upload does not have (a misspelt 'name') would be dropped and the dataset named after its file.
+        if (form.Files.Select(f => f.Name).Concat(form.Keys).FirstOrDefault(f => f is not ("file" or "name")) is { } unknown)
+        {
+            return ExperimentsApi.FieldProblem(unknown, $"'{unknown}': not a field of this upload; the fields are 'file' and 'name'.");
+        }
+
         var file = files[0];
 
         if (file.Length > storage.MaxUploadBytes)

@@ -222,12 +222,13 @@ public sealed class DatasetsApiTests
 
     /// <summary>
     /// A form with two files (or two names) stored the first and answered 201 as if it had taken them all; a file
-    /// under another field name was "no field named 'file'" without saying what the form did hold.
+    /// under another field name was "no field named 'file'" without saying what the form did hold; a field the upload
+    /// does not have (a misspelt name) was dropped.
     /// </summary>
     [Theory]
     [InlineData(Backend.Sqlite)]
     [InlineData(Backend.Postgres)]
-    public async Task Upload_TwoFilesTwoNamesOrAFileUnderAnotherField_Returns400AndStoresNothing(Backend backend)
+    public async Task Upload_TwoFilesTwoNamesAFileUnderAnotherFieldOrAnUnknownField_Returns400AndStoresNothing(Backend backend)
     {
         await using var scope = await BackendScope.CreateAsync(backend, "twofiles");
         using var api = new ApiHost(scope);
@@ -253,6 +254,14 @@ public sealed class DatasetsApiTests
         using (var response = await client.PostAsync("/api/datasets", misnamed))
         {
             await ServingInputTests.AssertProblemAsync(response, "Missing file", "The multipart form has no field named 'file' (it has 'name', 'upload').");
+        }
+
+        // A misspelt name was dropped, and the dataset named after its file.
+        using var misspelt = Form(credit, "credit-german-statlog.csv");
+        misspelt.Add(new StringContent("credit"), "nmae");
+        using (var response = await client.PostAsync("/api/datasets", misspelt))
+        {
+            await AssertFieldProblemAsync(response, "nmae", "'nmae': not a field of this upload; the fields are 'file' and 'name'.");
         }
 
         await AssertNothingStoredAsync(api);
