@@ -87,8 +87,7 @@ public sealed class LongNameMessageTests : IDisposable
     /// <summary>The file with occurrence <paramref name="occurrence"/> (from 1) of the written string <paramref name="name"/> replaced by 1 MB of 'n', rehashed.</summary>
     private static byte[] Renamed(byte[] file, string name, int occurrence)
     {
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
         var find = Encoded(name);
         var at = -1;
         for (var n = 0; n < occurrence; n++)

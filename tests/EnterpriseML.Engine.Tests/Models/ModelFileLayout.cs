@@ -17,6 +17,13 @@ internal static class ModelFileLayout
         return ((int)reader.BaseStream.Position, (int)length);
     }
 
+    /// <summary>The payload's first byte and a copy of the payload, to edit and pass to <see cref="Rehashed"/>.</summary>
+    public static (int Start, byte[] Payload) Payload(byte[] file)
+    {
+        var (start, length) = PayloadRange(file);
+        return (start, file.AsSpan(start, length).ToArray());
+    }
+
     /// <summary>
     /// The file with its payload replaced by <paramref name="payload"/>, the length and checksum recomputed: the
     /// SHA-256 of the header up to the payload length, then the payload (container version 2).

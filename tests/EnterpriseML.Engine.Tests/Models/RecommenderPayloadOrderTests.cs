@@ -49,8 +49,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The neighbour lists end the payload: items, items, cells, row pointers, columns, similarities.
         var n = model.Items.Count;
@@ -66,8 +65,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
         var n = model.Items.Count;
         var at = MatrixAt(payload, n, n, fromEnd: true);
         var pointers = at + 12;
@@ -90,8 +88,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The seen matrix (users × items) is the first sparse matrix of the payload, after the id maps.
         var at = MatrixAt(payload, model.Users.Count, model.Items.Count, fromEnd: false);
@@ -105,12 +102,11 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     public void Load_DailyBiasKeysOutOfOrder_RefusedNamingTheKeys()
     {
         var (file, model) = Factorization.Value;
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The daily biases end the payload: their count, then (key int64, bias float32) each.
-        var days = Enumerable.Range(2, (length - 4) / 12).First(d => Int(payload, length - (12 * d) - 4) == d);
-        var first = length - (12 * days);
+        var days = Enumerable.Range(2, (payload.Length - 4) / 12).First(d => Int(payload, payload.Length - (12 * d) - 4) == d);
+        var first = payload.Length - (12 * days);
         Assert.True(
             BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(first)) < BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(first + 12)),
             "The keys as fitted increase.");
@@ -127,12 +123,11 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     public void Load_RatingRangeUpsideDown_Refused()
     {
         var (file, model) = Factorization.Value;
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The model's own payload opens with its rank and mean, then the rating range.
         var mean = BitConverter.SingleToInt32Bits(model.GlobalMean);
-        var at = Enumerable.Range(0, length - 16).First(i => Int(payload, i) == 4 && Int(payload, i + 4) == mean);
+        var at = Enumerable.Range(0, payload.Length - 16).First(i => Int(payload, i) == 4 && Int(payload, i + 4) == mean);
         var minimum = payload.AsSpan(at + 8, 4).ToArray();
         payload.AsSpan(at + 12, 4).CopyTo(payload.AsSpan(at + 8));
         minimum.CopyTo(payload.AsSpan(at + 12));
@@ -147,8 +142,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The fallback's global ranking: its count, then the items best first; the second becomes the first again.
         var ranking = model.Fallback.Ranking.ToArray();
@@ -171,8 +165,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The first cell of the seen matrix: its row is the first that has one; its weight starts the values.
         var users = model.Users.Count;
@@ -195,8 +188,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     {
         var file = ItemKnn.Value;
         var model = Recommender.Load(new MemoryStream(file));
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The global ranking (its count, then its items) has the first two neighbours of different scores change places.
         var ranking = model.Fallback.Ranking.ToArray();
@@ -219,8 +211,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     public void Load_PopularityTieNotByItemIndex_Refused()
     {
         var (file, model) = Segmented.Value;
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // Items a and b tie globally at 3 and are ranked a, b; they change places.
         Assert.True(model.Items.TryGetIndex("a", out var a));
@@ -243,8 +234,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     public void Load_SegmentRankingNotBestFirst_Refused()
     {
         var (file, model) = Segmented.Value;
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // Segment north ranks a (3), b (2), c (1): its name, its count, then (item, score) pairs; the first two change places.
         var at = payload.AsSpan().IndexOf("\u0005north"u8) + 6;
@@ -270,8 +260,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     public void Load_PopularityScoreNotAFiniteNumberAtLeastZero_Refused(float score)
     {
         var (file, model) = Segmented.Value;
-        var (start, length) = ModelFileLayout.PayloadRange(file);
-        var payload = file.AsSpan(start, length).ToArray();
+        var (start, payload) = ModelFileLayout.Payload(file);
 
         // The global scores: the catalogue's size, then one score per item; item c's (2) is replaced.
         Assert.True(model.Items.TryGetIndex("c", out var c));
