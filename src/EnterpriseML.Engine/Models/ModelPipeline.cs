@@ -138,7 +138,7 @@ public sealed class ModelPipeline
     {
         if (rows is { RowCount: 0 })
         {
-            // Featurizers and predictors are written for at least one row (spans they reduce must not be empty).
+            // Answered here so the columns are still checked (featurizers and predictors also give nothing for no rows).
             Features.CheckColumns(rows);
             return [];
         }

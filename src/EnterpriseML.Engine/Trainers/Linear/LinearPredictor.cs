@@ -113,6 +113,12 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
             throw new ArgumentException($"Output needs {n * width} entries.", nameof(output));
         }
 
+        if (n == 0)
+        {
+            // No rows, no outputs: TensorPrimitives.Sigmoid refuses an empty span.
+            return;
+        }
+
         var heads = _bias.Length;
         var scratch = ArrayPool<float>.Shared.Rent(Math.Max(1, heads * n));
         try
