@@ -361,7 +361,7 @@ public abstract class Recommender
             throw new InvalidDataException("Stored seen-interaction matrix does not match the id maps.");
         }
 
-        CheckSeenWeights(seen);
+        CheckWeights(seen, "The seen-interaction matrix");
 
         var fallback = PopularityFallback.Read(reader, items.Count);
         UserItemMatrix? excluded = null;
@@ -372,6 +372,9 @@ public abstract class Recommender
             {
                 throw new InvalidDataException("Stored exclusion matrix does not match the id maps.");
             }
+
+            CheckWeights(excluded, "The exclusion matrix");
+            CheckExclusionsIncludeSeen(excluded, seen);
         }
 
         var state = new RecommenderState(users, items, seen, fallback) { Excluded = excluded };
@@ -379,23 +382,54 @@ public abstract class Recommender
     }
 
     /// <summary>
-    /// Throws unless every seen-interaction weight is finite and at least 0, as training stores them (row weights are
-    /// finite and non-negative, and <see cref="RecommenderState.FromTraining"/> refuses sums past the largest float):
-    /// item-knn scores multiply by them, so a NaN weight would make every score of its user NaN.
+    /// Throws unless every weight of <paramref name="matrix"/> (the seen interactions, or the exclusions, which are
+    /// the seen interactions and more interactions' weights) is finite and at least 0, as training stores them (row
+    /// weights are finite and non-negative, and <see cref="RecommenderState.CheckSums"/> refuses sums past the largest
+    /// float): item-knn scores multiply by the seen weights, so a NaN weight would make every score of its user NaN.
+    /// <paramref name="what"/> names the matrix.
     /// </summary>
-    private static void CheckSeenWeights(UserItemMatrix seen)
+    private static void CheckWeights(UserItemMatrix matrix, string what)
     {
-        for (var user = 0; user < seen.RowCount; user++)
+        for (var user = 0; user < matrix.RowCount; user++)
         {
-            var weights = seen.RowValues(user);
+            var weights = matrix.RowValues(user);
             for (var a = 0; a < weights.Length; a++)
             {
                 if (!(weights[a] >= 0f && float.IsFinite(weights[a])))
                 {
                     throw new InvalidDataException(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"The seen-interaction matrix: row {user}, column {seen.RowColumns(user)[a]} holds the weight {weights[a]}; a weight is a finite number >= 0."));
+                        $"{what}: row {user}, column {matrix.RowColumns(user)[a]} holds the weight {weights[a]}; a weight is a finite number >= 0."));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every seen interaction is also an exclusion: <see cref="Excluded"/> is a superset of
+    /// <see cref="Seen"/> (the union written by <see cref="ExcludeAlso"/>), and recommendations skip exactly its cells,
+    /// so a seen cell missing from it would be recommended back to its user. Both matrices' rows are in column order.
+    /// </summary>
+    private static void CheckExclusionsIncludeSeen(UserItemMatrix excluded, UserItemMatrix seen)
+    {
+        for (var user = 0; user < seen.RowCount; user++)
+        {
+            var have = excluded.RowColumns(user);
+            var j = 0;
+            foreach (var column in seen.RowColumns(user))
+            {
+                while (j < have.Length && have[j] < column)
+                {
+                    j++;
+                }
+
+                if (j == have.Length || have[j] != column)
+                {
+                    throw new InvalidDataException(
+                        $"The exclusion matrix: row {user} lacks column {column}, which the seen-interaction matrix has; the exclusions include every seen interaction.");
+                }
+
+                j++;
             }
         }
     }
@@ -414,7 +448,10 @@ public abstract class Recommender
             throw new ArgumentException("The interactions must share the model's user and item id maps.", nameof(interactions));
         }
 
-        _excluded = UserItemMatrix.Union(_excluded, interactions.ToUserItemMatrix(InteractionValue.Weight));
+        // The exclusions are stored with their weights, which a loaded file checks as it checks the seen ones.
+        var also = interactions.ToUserItemMatrix(InteractionValue.Weight);
+        RecommenderState.CheckSums(interactions, also, nameof(interactions));
+        _excluded = UserItemMatrix.Union(_excluded, also);
     }
 
     /// <summary>Writes an <see cref="IdIndex"/> id as a CSV field, quoting when needed.</summary>
@@ -456,23 +493,29 @@ internal sealed record RecommenderState(IdIndex Users, IdIndex Items, UserItemMa
     public static RecommenderState FromTraining(InteractionSet train, double fallbackHalfLifeDays)
     {
         var seen = train.ToUserItemMatrix(InteractionValue.Weight);
+        CheckSums(train, seen, nameof(train));
+        return new(train.Users, train.Items, seen, PopularityFallback.Build(train, fallbackHalfLifeDays));
+    }
 
-        // Each weight is finite, but the rows of one user and item are summed; a sum past the largest float would be
-        // stored as infinity, which scores multiply by and a loaded file refuses.
-        for (var user = 0; user < seen.RowCount; user++)
+    /// <summary>
+    /// Each weight is finite, but the rows of one user and item are summed into <paramref name="matrix"/>; a sum past
+    /// the largest float would be stored as infinity, which scores multiply by and a loaded file refuses.
+    /// </summary>
+    /// <exception cref="ArgumentException">A sum is not finite; names the user and item, and <paramref name="parameter"/> as the argument.</exception>
+    internal static void CheckSums(InteractionSet interactions, UserItemMatrix matrix, string parameter)
+    {
+        for (var user = 0; user < matrix.RowCount; user++)
         {
-            var weights = seen.RowValues(user);
+            var weights = matrix.RowValues(user);
             for (var a = 0; a < weights.Length; a++)
             {
                 if (!float.IsFinite(weights[a]))
                 {
                     throw new ArgumentException(
-                        $"User {Models.PayloadReader.Quote(train.Users[user])}, item {Models.PayloadReader.Quote(train.Items[seen.RowColumns(user)[a]])}: the weights of its rows sum past {float.MaxValue.ToString(CultureInfo.InvariantCulture)}, the largest a model stores; give smaller weights.",
-                        nameof(train));
+                        $"User {Models.PayloadReader.Quote(interactions.Users[user])}, item {Models.PayloadReader.Quote(interactions.Items[matrix.RowColumns(user)[a]])}: the weights of its rows sum past {float.MaxValue.ToString(CultureInfo.InvariantCulture)}, the largest a model stores; give smaller weights.",
+                        parameter);
                 }
             }
         }
-
-        return new(train.Users, train.Items, seen, PopularityFallback.Build(train, fallbackHalfLifeDays));
     }
 }

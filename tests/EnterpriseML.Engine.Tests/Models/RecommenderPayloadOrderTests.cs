@@ -12,7 +12,8 @@ namespace EnterpriseML.Engine.Tests.Models;
 /// Recommender files edited under a recomputed checksum so that every count and index stays in range but an order or
 /// value the predictor relies on does not hold: an item-knn neighbour list or a seen-interaction row out of order, a
 /// matrix-factorization daily-bias key out of order, a rating range upside down, a popularity ranking listing an item
-/// twice or not best first, a seen-interaction weight or a popularity score that is not a finite number >= 0. Such a
+/// twice or not best first, a seen-interaction or exclusion weight or a popularity score that is not a finite number
+/// >= 0, exclusions that lack a seen interaction. Such a
 /// file used to load and answer wrongly (seen items recommended, a day's bias not found, every rating prediction
 /// throwing, an item recommended twice or after a less popular one, NaN item-knn scores); it is refused with a <see cref="ModelFormatException"/> naming the
 /// file and the part.
@@ -183,6 +184,75 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
             StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The exclusion matrix (the seen interactions plus the rows an implicit-feedback model left out) holds weights as
+    /// the seen matrix does; only which cells it has was checked, so a NaN or negative value loaded without a word.
+    /// </summary>
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(-1f)]
+    public void Load_ExclusionWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight)
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        Assert.NotSame(model.Seen, model.Excluded);
+        var (start, payload) = ModelFileLayout.Payload(file);
+
+        // The exclusion matrix is the second users × items matrix of the payload, after the fallback.
+        var users = model.Users.Count;
+        var at = ExclusionsAt(payload, users, model.Items.Count);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (users + 1));
+        var values = columns + (4 * Int(payload, at + 8));
+        var row = Enumerable.Range(0, users).First(r => Int(payload, pointers + (4 * (r + 1))) > 0);
+        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(values), weight);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            string.Create(CultureInfo.InvariantCulture, $"The exclusion matrix: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
+            error,
+            StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The exclusions are a superset of the seen interactions: a file whose exclusion row lacks a seen cell (its column
+    /// changed to one the user has not seen, the row still in order) would recommend that seen item back.
+    /// </summary>
+    [Fact]
+    public void Load_ExclusionsLackASeenInteraction_RefusedNamingTheCell()
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, payload) = ModelFileLayout.Payload(file);
+        var users = model.Users.Count;
+        var items = model.Items.Count;
+        var at = ExclusionsAt(payload, users, items);
+        var pointers = at + 12;
+        var columns = pointers + (4 * (users + 1));
+
+        // The first excluded cell that is also seen and can take a column the user has not seen, the row still in order.
+        var (user, cell, column) = Enumerable.Range(0, users).SelectMany(u =>
+        {
+            var seen = model.Seen.RowColumns(u).ToArray();
+            var excluded = model.Excluded.RowColumns(u).ToArray();
+            return Enumerable.Range(0, excluded.Length)
+                .Where(k => Array.BinarySearch(seen, excluded[k]) >= 0)
+                .SelectMany(k => Enumerable.Range(k == 0 ? 0 : excluded[k - 1] + 1, (k == excluded.Length - 1 ? items : excluded[k + 1]) - (k == 0 ? 0 : excluded[k - 1] + 1))
+                    .Where(v => Array.BinarySearch(seen, v) < 0)
+                    .Select(v => (User: u, Cell: k, Column: v)));
+        }).First();
+        var lost = model.Excluded.RowColumns(user)[cell];
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(columns + (4 * (Int(payload, pointers + (4 * user)) + cell))), column);
+
+        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
+        Assert.EndsWith(
+            $"The exclusion matrix: row {user} lacks column {lost}, which the seen-interaction matrix has; the exclusions include every seen interaction.",
+            error,
+            StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_PopularityRankingNotBestFirst_Refused()
     {
@@ -303,6 +373,15 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
                 && Int(payload, i + 12 + (4 * rows)) == Int(payload, i + 8)
                 && (!fromEnd || i + 12 + (4 * (rows + 1)) + (8L * Int(payload, i + 8)) == payload.Length));
         return fromEnd ? candidates.Last() : candidates.First();
+    }
+
+    /// <summary>Where the exclusion matrix starts: the second users × items matrix, after the seen one and the flag that says it is stored.</summary>
+    private static int ExclusionsAt(byte[] payload, int users, int items)
+    {
+        var seen = MatrixAt(payload, users, items, fromEnd: false);
+        return Enumerable.Range(seen + 1, payload.Length - 12 - (4 * (users + 1)) - seen - 1)
+            .First(i => payload[i - 1] == 1 && Int(payload, i) == users && Int(payload, i + 4) == items && Int(payload, i + 12) == 0
+                && Int(payload, i + 12 + (4 * users)) == Int(payload, i + 8));
     }
 
     /// <summary>Swaps the first two cells (column and value) of the first row with two or more; returns the row.</summary>
