@@ -10,6 +10,7 @@ using EnterpriseML.Jobs;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.Logging.LeaveExplainedStartupFailuresToProgram();
     builder.AddEnterpriseMlApi();
     builder.AddServing();
 
@@ -28,7 +29,7 @@ try
 catch (Exception e) when (StartupFailure.Describe(e) is { } reason)
 {
     // A bad setting or an unreachable database: one readable line and exit code 1, as the Worker does, not a stack trace
-    // and an abort (134).
+    // and an abort (134); the host's own "Hosting failed to start" entry for it is dropped (StartupFailureLogging).
     await Console.Error.WriteLineAsync("EnterpriseML API cannot start: " + reason);
     return 1;
 }

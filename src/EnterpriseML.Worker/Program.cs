@@ -5,6 +5,7 @@ using EnterpriseML.Jobs;
 try
 {
     var builder = Host.CreateApplicationBuilder(args);
+    builder.Logging.LeaveExplainedStartupFailuresToProgram();
     builder.Configuration.AddSharedAppSettings();
     builder.Services.AddEnterpriseMlCore(builder.Configuration, generatesAdminKey: false);
     using var host = builder.Build();
@@ -13,7 +14,8 @@ try
 }
 catch (Exception e) when (StartupFailure.Describe(e) is { } reason)
 {
-    // A bad setting or an unreachable database: one readable line and exit code 1, not a stack trace and an abort (134).
+    // A bad setting or an unreachable database: one readable line and exit code 1, not a stack trace and an abort (134);
+    // the host's own "Hosting failed to start" entry for it is dropped (StartupFailureLogging).
     await Console.Error.WriteLineAsync("EnterpriseML Worker cannot start: " + reason);
     return 1;
 }

@@ -119,7 +119,7 @@ public sealed class ApiKeyCacheTests
     public async Task KeyCacheSeconds_OutOfRange_RefusedAtStart()
     {
         var output = await Processes.ApiRefusingToStartAsync(new Dictionary<string, string?> { ["Auth:KeyCacheSeconds"] = "61" });
-        Assert.Contains("EnterpriseML API cannot start: Auth:KeyCacheSeconds: The field KeyCacheSeconds must be between 0 and 60.", output, StringComparison.Ordinal);
+        Processes.AssertOnlyStartupRefusal(output, "EnterpriseML API cannot start: Auth:KeyCacheSeconds: The field KeyCacheSeconds must be between 0 and 60.");
     }
 
     private static DefaultHttpContext Request(string key)

@@ -91,6 +91,19 @@ internal static class Processes
         }
     }
 
+    /// <summary>
+    /// Asserts that a host that refused to start printed its one line starting with <paramref name="line"/> and nothing
+    /// else: no "Hosting failed to start" entry from the .NET host, no stack trace, no unhandled exception.
+    /// </summary>
+    public static void AssertOnlyStartupRefusal(string output, string line)
+    {
+        Xunit.Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+        Xunit.Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Xunit.Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Xunit.Assert.StartsWith(line, output, StringComparison.Ordinal);
+        Xunit.Assert.DoesNotContain('\n', output);
+    }
+
     /// <summary>A loopback TCP port free at the time of the call.</summary>
     public static int FreePort()
     {

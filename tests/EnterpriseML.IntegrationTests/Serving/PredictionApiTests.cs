@@ -368,7 +368,7 @@ public sealed class PredictionApiTests
     public async Task ExplainTop_OutOfRange_RefusedAtStart(string value)
     {
         var output = await Processes.ApiRefusingToStartAsync(new Dictionary<string, string?> { ["Serving:ExplainTop"] = value });
-        Assert.Contains("EnterpriseML API cannot start: Serving:ExplainTop: The field ExplainTop must be between 1 and 100.", output, StringComparison.Ordinal);
+        Processes.AssertOnlyStartupRefusal(output, "EnterpriseML API cannot start: Serving:ExplainTop: The field ExplainTop must be between 1 and 100.");
     }
 
     [Theory]
