@@ -53,6 +53,10 @@ internal static class ApiHostingExtensions
             // A field given twice (or in two casings, which bind to the same field) is a 400 naming it, not the last
             // value silently winning.
             o.SerializerOptions.AllowDuplicateProperties = false;
+
+            // A number sent as a string ("budgetSeconds":"30") is a 400 naming the field, as any value of the wrong
+            // type is: the web defaults read numbers from strings, and the documented shapes use JSON numbers.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxRequestBody);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = maxRequestBody);
