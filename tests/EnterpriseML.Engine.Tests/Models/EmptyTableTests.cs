@@ -48,6 +48,10 @@ public sealed class EmptyTableTests
         var model = ScenarioTestData.FitPipeline(candidate, MixedTable.Data(TaskKind.Binary), columns: text);
 
         AssertEmpty(model, name);
+        if (model.Predictor is ScorecardPredictor scorecard)
+        {
+            Assert.Empty(scorecard.PointsBatch(model.Features.Transform(MixedTable.Features.SelectRows([]))));
+        }
     }
 
     [Fact]
