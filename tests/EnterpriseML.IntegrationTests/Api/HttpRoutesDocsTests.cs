@@ -41,6 +41,24 @@ public sealed partial class HttpRoutesDocsTests
         Assert.Equal(mapped.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>Every field of every JSON request body is named in README.md (as <c>`field`</c> or <c>"field"</c>).</summary>
+    [Theory]
+    [InlineData(typeof(EnterpriseML.Jobs.ExperimentRequest))]
+    [InlineData(typeof(EnterpriseML.Api.Schedules.ScheduleRequest))]
+    [InlineData(typeof(EnterpriseML.Api.Schedules.PauseRequest))]
+    [InlineData(typeof(EnterpriseML.Api.Models.StageChangeRequest))]
+    [InlineData(typeof(EnterpriseML.Api.Tenants.CreateTenantRequest))]
+    [InlineData(typeof(EnterpriseML.Api.Tenants.CreateKeyRequest))]
+    public async Task RequestBody_EveryField_NamedInReadme(Type body)
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
+        var fields = body.GetProperties().Where(p => p.SetMethod is not null).Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
+
+        Assert.NotEmpty(fields);
+        var missing = fields.Where(f => !readme.Contains($"`{f}`", StringComparison.Ordinal) && !readme.Contains($"\"{f}\"", StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, $"{body.Name} fields not named in README.md: {string.Join(", ", missing)}");
+    }
+
     /// <summary>A group's root route ends in '/' (<c>/api/datasets/</c>); OpenAPI's document route names its one document.</summary>
     private static string Normalise(string route)
     {
