@@ -48,8 +48,8 @@ internal sealed class AutoMlCommand : ICliCommand
             Description = "Scenario: " + string.Join(", ", ScenarioCatalog.Names) + ", recommendation.",
             DefaultValueFactory = _ => "auto",
         };
-        var budget = new Option<double>("--budget") { Description = "Wall-clock budget in seconds (default 60).", DefaultValueFactory = _ => 60 };
-        var seed = new Option<int>("--seed") { Description = "Seed (default 0).", DefaultValueFactory = _ => 0 };
+        var budget = new Option<double>("--budget") { Description = "Wall-clock budget in seconds, for the whole command (above 0, at most 604800: a week).", DefaultValueFactory = _ => 60 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the validation split, the tuners and the trainers.", DefaultValueFactory = _ => 0 };
         var ignore = new Option<string[]>("--ignore") { Description = "Columns to leave out.", AllowMultipleArgumentsPerToken = true };
         var text = new Option<string[]>("--text") { Description = "Read this column as free text (repeatable; default: inferred).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Directory for model.eml, report.json and report.html." };
@@ -62,7 +62,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxColumns = CliOptions.MaxColumns();
         var tuner = new Option<string>("--tuner")
         {
-            Description = "Hyperparameter tuner: cost-frugal (default), smac, random, grid.",
+            Description = "Hyperparameter tuner: cost-frugal, smac, random, grid.",
             DefaultValueFactory = _ => "cost-frugal",
         };
 

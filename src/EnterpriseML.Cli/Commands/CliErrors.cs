@@ -236,7 +236,7 @@ internal static class CliOptions
         var option = new Option<int>(MaxColumnsName)
         {
             Description = string.Create(CultureInfo.InvariantCulture,
-                $"Most columns a CSV file may have (default {CsvOptions.DefaultMaxColumns}, at most {CsvOptions.MaximumMaxColumns})."),
+                $"Most columns a CSV file may have (1 to {CsvOptions.MaximumMaxColumns})."),
             DefaultValueFactory = _ => CsvOptions.DefaultMaxColumns,
         };
         option.Validators.Add(result =>

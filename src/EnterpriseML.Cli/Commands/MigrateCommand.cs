@@ -2,6 +2,7 @@ using System.CommandLine;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 
 namespace EnterpriseML.Cli.Commands;
 
@@ -36,7 +37,17 @@ internal sealed class MigrateCommand : ICliCommand
             await using var database = string.IsNullOrWhiteSpace(cs)
                 ? OpenSqlite(dir, dataDirOption is null ? "Storage:DataDirectory" : "--data-dir")
                 : OpenPostgres(cs, postgresOption is null ? "ConnectionStrings:Postgres" : "--postgres");
-            var applied = await new MigrationRunner(database, TimeProvider.System).ApplyAsync(token);
+            var source = postgresOption is null ? "ConnectionStrings:Postgres" : "--postgres";
+            IReadOnlyList<string> applied;
+            try
+            {
+                applied = await new MigrationRunner(database, TimeProvider.System).ApplyAsync(token);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                throw new ArgumentException(MissingDatabase(cs!, source), e);
+            }
+
             var target = database.Dialect == SqlDialect.Postgres ? "PostgreSQL" : "SQLite in " + Path.GetFullPath(dir);
             Console.WriteLine(applied.Count == 0
                 ? $"{target}: up to date."
@@ -65,6 +76,17 @@ internal sealed class MigrateCommand : ICliCommand
         {
             throw new IOException($"{source} '{directory}': cannot create the directory of the SQLite registry: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The server is up but has no database of the connection string's name: migrations create tables, not the
+    /// database, so say how to create it (without echoing the connection string, which may hold a password).
+    /// </summary>
+    private static string MissingDatabase(string connectionString, string source)
+    {
+        var parts = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{source}: the database '{parts.Database}' does not exist on {parts.Host}:{parts.Port}; create it first "
+            + $"(as a superuser: CREATE DATABASE \"{parts.Database}\"{(parts.Username is { Length: > 0 } user ? $" OWNER \"{user}\"" : "")};), then run eml migrate again.";
     }
 
     /// <summary>The PostgreSQL registry; a connection string that does not parse is an error naming <paramref name="source"/>.</summary>

@@ -19,7 +19,7 @@ internal sealed class RecommendCommand : ICliCommand
     {
         var model = new Option<string>("--model") { Description = "A recommendation model saved by `eml train --task recommendation --save` (or model.eml of `eml automl --scenario recommendation --out`).", Required = true };
         var user = new Option<string?>("--user") { Description = "The user id to recommend for (unknown users get the popularity fallback)." };
-        var top = new Option<int>("--top") { Description = "How many items (default 10).", DefaultValueFactory = _ => 10 };
+        var top = new Option<int>("--top") { Description = "How many items.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var include = new Option<string?>("--include-items") { Description = "Comma-separated item ids: recommend only these." };
         var exclude = new Option<string?>("--exclude-items") { Description = "Comma-separated item ids: never recommend these." };

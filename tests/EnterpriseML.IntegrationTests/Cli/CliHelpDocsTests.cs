@@ -60,6 +60,25 @@ public sealed partial class CliHelpDocsTests
         Assert.Equal(documented.Order(StringComparer.Ordinal), help.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// The parser prints each option's default (<c>[default: 60]</c>); a description that says it again
+    /// (<c>Wall-clock budget in seconds (default 60). [default: 60]</c>) reads as noise, and the two drift apart.
+    /// </summary>
+    [Theory]
+    [InlineData("train")]
+    [InlineData("predict")]
+    [InlineData("recommend")]
+    [InlineData("automl")]
+    public async Task Help_EachDefault_StatedOnce(string command)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, [command, "--help"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("[default: ", stdout, StringComparison.Ordinal);
+        var twice = stdout.Split('\n').Where(l => l.Contains("[default: ", StringComparison.Ordinal) && l.Contains("default", StringComparison.OrdinalIgnoreCase)
+            && l[..l.IndexOf("[default: ", StringComparison.Ordinal)].Contains("default", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.True(twice.Count == 0, "Help lines that state their default twice:\n" + string.Join("\n", twice));
+    }
+
     [GeneratedRegex(@"^\s+(?:-\S, )*(?<name>--[a-z][a-z-]*)", RegexOptions.Multiline)]
     private static partial Regex HelpOption();
 

@@ -52,4 +52,25 @@ public sealed class MigrateCliErrorTests : IDisposable
         Assert.StartsWith("eml: error: --postgres: not a valid PostgreSQL connection string: ", stderr.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret", stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A server that is up but lacks the named database (the README's <c>Database=enterpriseml</c> before anyone created
+    /// it): the error names the option, the database and how to create it. Before, it said only
+    /// <c>3D000: database "…" does not exist</c>.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_PostgresDatabaseMissing_ErrorNamesTheOptionAndHowToCreateIt()
+    {
+        var name = "eml_missing_" + Guid.NewGuid().ToString("N")[..12];
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = name }.ToString();
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["migrate", "--postgres", connectionString]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"eml: error: --postgres: the database '{name}' does not exist on ", line, StringComparison.Ordinal);
+        Assert.Contains($"CREATE DATABASE \"{name}\"", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", line, StringComparison.Ordinal);
+    }
 }
