@@ -2,7 +2,6 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Scenarios;
-using EnterpriseML.Engine.Scenarios.Credit;
 using EnterpriseML.Engine.Tests.Models;
 using EnterpriseML.Engine.Tests.Trainers;
 using EnterpriseML.Engine.Trainers;
@@ -130,42 +129,7 @@ public sealed class CandidateDeterminismTests
             return;
         }
 
-        Assert.Equal(model.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal), loaded.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal));
-        if (ScorecardPredictor.TryScore(model, rows, ScorecardPredictor.DefaultReasonCount, out var before))
-        {
-            Assert.True(ScorecardPredictor.TryScore(loaded, rows, ScorecardPredictor.DefaultReasonCount, out var after));
-            for (var r = 0; r < before.Length; r++)
-            {
-                Assert.Equal(BitConverter.DoubleToInt64Bits(before[r].Points), BitConverter.DoubleToInt64Bits(after[r].Points));
-                Assert.Equal(before[r].ReasonCodes, after[r].ReasonCodes);
-            }
-        }
-
-        AssertSameRows(id, model, loaded, rows);
-    }
-
-    /// <summary>Row by row through the prediction engine: the same outputs and, when the model explains, the same bias and contributions.</summary>
-    private static void AssertSameRows(string id, ModelPipeline model, ModelPipeline loaded, DataTable rows)
-    {
-        var explains = model.Predictor is IExplainablePredictor { CanExplain: true };
-        var (a, b) = (model.CreateEngine(), loaded.CreateEngine());
-        var (oa, ob) = (new float[model.OutputWidth], new float[model.OutputWidth]);
-        var (ca, cb) = (new float[model.Predictor.FeatureCount], new float[model.Predictor.FeatureCount]);
-        for (var r = 0; r < rows.RowCount; r++)
-        {
-            ModelTestData.SetRow(a, rows, r);
-            ModelTestData.SetRow(b, rows, r);
-            a.Predict(oa);
-            b.Predict(ob);
-            Assert.True(ModelTestData.Bits(oa).SequenceEqual(ModelTestData.Bits(ob)), $"{id} row {r}: {string.Join(", ", oa)} before saving, {string.Join(", ", ob)} after loading.");
-            for (var k = 0; explains && k < model.OutputWidth; k++)
-            {
-                var biasA = ((IExplainablePredictor)model.Predictor).Explain(a.Featurize(), ca, k);
-                var biasB = ((IExplainablePredictor)loaded.Predictor).Explain(b.Featurize(), cb, k);
-                Assert.True(BitConverter.SingleToInt32Bits(biasA) == BitConverter.SingleToInt32Bits(biasB) && ModelTestData.Bits(ca).SequenceEqual(ModelTestData.Bits(cb)),
-                    $"{id} row {r} output {k}: the explanation differs after loading.");
-            }
-        }
+        SaveLoadAssert.SameEverywhere(id, model, loaded, rows);
     }
 
     private static Planned Scenario(string id) => Scenarios[id.Split('/')[0]].Value;
