@@ -1,4 +1,5 @@
 using EnterpriseML.Engine.Recommendation;
+using EnterpriseML.Engine.Scenarios.Recommendation;
 using EnterpriseML.Engine.Trainers.Factorization;
 using EnterpriseML.Engine.Trainers.Neighbors;
 
@@ -12,9 +13,20 @@ namespace EnterpriseML.Engine.Tests.Recommendation;
 /// </summary>
 public sealed class RecommenderDeterminismTests
 {
-    public static TheoryData<string> Variants => ["popularity", "item-knn-cosine", "item-knn-bm25", "implicit-als-cg", "implicit-als-cholesky", "matrix-factorization"];
+    private static readonly string[] VariantNames = ["popularity", "item-knn-cosine", "item-knn-bm25", "implicit-als-cg", "implicit-als-cholesky", "matrix-factorization"];
+
+    public static TheoryData<string> Variants => [.. VariantNames];
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Recommender>> OneThread = new(StringComparer.Ordinal);
+
+    [Fact]
+    public void Variants_EveryRecommendationCandidate_Covered()
+    {
+        foreach (var candidate in RecommendationScenario.Candidates(hasRatings: true))
+        {
+            Assert.Contains(VariantNames, v => v.StartsWith(candidate.Name, StringComparison.Ordinal));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Variants))]
