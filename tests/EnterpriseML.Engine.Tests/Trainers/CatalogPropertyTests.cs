@@ -112,29 +112,7 @@ public sealed class CatalogPropertyTests
         var shared = ModelTestData.Train(trainer, task, out var sharedData);
         foreach (var (model, table) in new[] { (MixedTable.Model(trainer, task), MixedTable.Features), (shared, sharedData.Features) })
         {
-            using var stream = new MemoryStream();
-            model.Save(stream);
-            stream.Position = 0;
-            var loaded = ModelPipeline.Load(stream);
-            var rows = Rows(table, 60, ordinary: false);
-            Assert.Equal(ModelTestData.Bits(model.Predict(rows)), ModelTestData.Bits(loaded.Predict(rows)));
-
-            var (before, after) = (model.CreateEngine(), loaded.CreateEngine());
-            var width = model.OutputWidth;
-            var (a, b) = (new float[width], new float[width]);
-            var (ca, cb) = (new float[model.Predictor.FeatureCount], new float[model.Predictor.FeatureCount]);
-            for (var r = 0; r < rows.RowCount; r++)
-            {
-                ModelTestData.SetRow(before, rows, r);
-                ModelTestData.SetRow(after, rows, r);
-                before.Predict(a);
-                after.Predict(b);
-                Assert.True(ModelTestData.Bits(a).SequenceEqual(ModelTestData.Bits(b)), $"{trainer} ({task}) row {r}: {string.Join(", ", a)} before saving, {string.Join(", ", b)} after loading.");
-                var biasA = ((IExplainablePredictor)model.Predictor).Explain(before.Featurize(), ca);
-                var biasB = ((IExplainablePredictor)loaded.Predictor).Explain(after.Featurize(), cb);
-                Assert.Equal(BitConverter.SingleToInt32Bits(biasA), BitConverter.SingleToInt32Bits(biasB));
-                Assert.Equal(ModelTestData.Bits(ca), ModelTestData.Bits(cb));
-            }
+            SaveLoadAssert.RoundTrip($"{trainer} ({task})", model, Rows(table, 60, ordinary: false));
         }
     }
 
