@@ -211,7 +211,7 @@ internal sealed class SweepFinisher
             }
         }
 
-        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({best!.ValidationScore:0.####})");
+        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({ReportHtml.Score(best!.ValidationScore)})");
         var tied = bestOf.Values.Where(r => r != best && r.ValidationScore == best.ValidationScore).OrderBy(r => r.Index).ToList();
         if (tied.Count > 0)
         {
