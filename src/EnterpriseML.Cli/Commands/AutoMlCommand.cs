@@ -5,6 +5,7 @@ using System.Globalization;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Tuning;
 using Spectre.Console;
 
@@ -60,6 +61,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var maxColumns = CliOptions.MaxColumns();
+        var targetRecall = new Option<double?>("--target-recall") { Description = "Fraud: choose the alert threshold to catch this share of the positives, in (0, 1] (default 0.8)." };
+        var alertBudget = new Option<double?>("--alert-budget") { Description = "Fraud: choose the alert threshold to raise at most this many alerts per 1,000 rows, in (0, 1000] (instead of --target-recall)." };
         var tuner = new Option<string>("--tuner")
         {
             Description = "Hyperparameter tuner: cost-frugal, smac, random, grid.",
@@ -67,7 +70,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget })
         {
             command.Options.Add(option);
         }
@@ -97,7 +100,9 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(text) ?? [],
                 parse.GetValue(maxTrialSeconds),
                 parse.GetValue(maxTrialMemory),
-                parse.GetValue(maxColumns));
+                parse.GetValue(maxColumns),
+                parse.GetValue(targetRecall),
+                parse.GetValue(alertBudget));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -146,6 +151,7 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException("--task does not apply to --scenario recommendation (it ranks items for users).");
         }
 
+        var alertRule = AlertRule(request);
         var task = LabelEncoding.ParseTask(request.Task, "--task");
         var limits = CliOptions.CsvLimits(request.MaxColumns);
 
@@ -199,7 +205,7 @@ internal sealed class AutoMlCommand : ICliCommand
             throw new ArgumentException($"--timestamp applies to --scenario fraud (its time-ordered validation) and recommendation, not {scenario.Name}.");
         }
 
-        var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive) { TimestampColumn = request.Timestamp });
+        var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive) { TimestampColumn = request.Timestamp, AlertThreshold = alertRule });
         CliOptions.PositiveNeedsBinary(request.Positive, request.Label, plan.Task);
 
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
@@ -286,6 +292,42 @@ internal sealed class AutoMlCommand : ICliCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The fraud alert threshold's rule from <c>--target-recall</c> or <c>--alert-budget</c> (null: the scenario's
+    /// default, 80 % recall). Either is an error out of its range, together, or with another scenario.
+    /// </summary>
+    private static AlertThresholdOptions? AlertRule(AutoMlRequest request)
+    {
+        if (request.TargetRecall is null && request.AlertBudget is null)
+        {
+            return null;
+        }
+
+        var option = request.TargetRecall is not null ? "--target-recall" : "--alert-budget";
+        if (!string.Equals(request.Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"{option} applies to --scenario fraud (it chooses the alert threshold), not {request.Scenario}.");
+        }
+
+        if (request.TargetRecall is not null && request.AlertBudget is not null)
+        {
+            throw new ArgumentException("--target-recall and --alert-budget choose the fraud alert threshold two ways (a share of the positives to catch, a number of alerts to raise); give one.");
+        }
+
+        var ci = CultureInfo.InvariantCulture;
+        if (request.TargetRecall is { } recall)
+        {
+            return recall is > 0 and <= 1
+                ? new AlertThresholdOptions { Target = AlertTarget.Recall, TargetRecall = recall }
+                : throw new ArgumentException($"--target-recall must be in (0, 1], the share of the positives the alerts must catch; got {recall.ToString(ci)}.");
+        }
+
+        var budget = request.AlertBudget!.Value;
+        return budget is > 0 and <= 1000
+            ? new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = budget }
+            : throw new ArgumentException($"--alert-budget must be in (0, 1000] alerts per 1,000 rows; got {budget.ToString(ci)}.");
     }
 
     /// <summary>The shortest sweep worth starting; with less left of the budget after reading, the command stops at once.</summary>
@@ -573,4 +615,6 @@ internal sealed record AutoMlRequest(
     IReadOnlyList<string>? Text = null,
     double? MaxTrialSeconds = null,
     double? MaxTrialMemoryMegabytes = null,
-    int MaxColumns = CsvOptions.DefaultMaxColumns);
+    int MaxColumns = CsvOptions.DefaultMaxColumns,
+    double? TargetRecall = null,
+    double? AlertBudget = null);

@@ -15,6 +15,7 @@ internal sealed record Proposal(ICandidate Candidate, double[] Point, ParameterS
 internal sealed class CandidateScheduler
 {
     private readonly State[] _states;
+    private readonly State[] _warmUp;
     private readonly TunerKind _tuner;
     private readonly Random _random;
 
@@ -27,6 +28,33 @@ internal sealed class CandidateScheduler
         {
             _states[i] = new State(candidates[i], Tuners.Create(tuner, candidates[i].SearchSpace, unchecked(seed + (7919 * (i + 1)))));
         }
+
+        _warmUp = WarmUpOrder(_states);
+    }
+
+    /// <summary>
+    /// The warm-up order: general and specialised candidates alternately, each kind in the plan's order (the plan's
+    /// order when there is one kind). Scenarios plan their general candidates first, and a sweep whose budget ran out
+    /// during the warm-up (a short or busy sentiment sweep: five general candidates, some timing out) had tried no
+    /// specialised one, so the report had no comparison.
+    /// </summary>
+    private static State[] WarmUpOrder(State[] states)
+    {
+        var general = new List<State>();
+        var specialised = new List<State>();
+        foreach (var s in states)
+        {
+            (s.Candidate.Kind == CandidateKind.Specialised ? specialised : general).Add(s);
+        }
+
+        var order = new State[states.Length];
+        int g = 0, k = 0;
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = k >= specialised.Count || (g < general.Count && g <= k) ? general[g++] : specialised[k++];
+        }
+
+        return order;
     }
 
     public ICandidate? Find(string name)
@@ -45,8 +73,8 @@ internal sealed class CandidateScheduler
     /// <summary>The next trial, or null when every tuner is exhausted.</summary>
     public Proposal? Next()
     {
-        // Warm-up: each candidate's default configuration once, in the plan's order.
-        foreach (var s in _states)
+        // Warm-up: each candidate's default configuration once, the two kinds alternately.
+        foreach (var s in _warmUp)
         {
             if (s.Proposed == 0 && !s.Exhausted)
             {

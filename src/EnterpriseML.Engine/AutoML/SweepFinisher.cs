@@ -211,7 +211,7 @@ internal sealed class SweepFinisher
             }
         }
 
-        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({best!.ValidationScore:0.####})");
+        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation {_metric.Name} ({ReportHtml.Score(best!.ValidationScore)})");
         var tied = bestOf.Values.Where(r => r != best && r.ValidationScore == best.ValidationScore).OrderBy(r => r.Index).ToList();
         if (tied.Count > 0)
         {
@@ -289,7 +289,7 @@ internal sealed class SweepFinisher
             return (best, reason);
         }
 
-        var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{comparison.Lower:0.####}, {comparison.Upper:0.####}]");
+        var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{FormatDifference(comparison.Lower)}, {FormatDifference(comparison.Upper)}]");
         var cheaper = Cheaper(specialised, general, uniformTrialCost);
         if (cheaper is null)
         {
@@ -465,7 +465,7 @@ internal sealed class SweepFinisher
                 : cut is not null ? $"no bootstrap interval (only {cut}, fewer than {MinimumBootstrapResamples})"
                 : "no bootstrap interval (too few finite resampled differences)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}]{(cut is null ? "" : $", from {cut}")})");
+                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{FormatDifference(lower)}, {FormatDifference(upper)}]{(cut is null ? "" : $", from {cut}")})");
     }
 
     private string TradeOffSentence(TrialRecord general, TrialRecord specialised, double difference, bool withinNoise, BootstrapInterval interval) =>
@@ -479,7 +479,7 @@ internal sealed class SweepFinisher
         var verdict = same ? "equal" : better ? "better" : "worse";
         var noise = NoiseClause(interval, withinNoise);
         return string.Create(CultureInfo.InvariantCulture,
-            $"Specialised {specialised.Candidate} is {FormatDifference(difference)} {metric.Name} vs general {general.Candidate} ({verdict}, {noise}) {CostClause(specialised, general, "µs/row")}{(scoreBasis is null ? "" : $"; scores {specialised.ValidationScore:0.####} vs {general.ValidationScore:0.####} {scoreBasis}")}.");
+            $"Specialised {specialised.Candidate} is {FormatDifference(difference)} {metric.Name} vs general {general.Candidate} ({verdict}, {noise}) {CostClause(specialised, general, "µs/row")}{(scoreBasis is null ? "" : $"; scores {ReportHtml.Score(specialised.ValidationScore)} vs {ReportHtml.Score(general.ValidationScore)} {scoreBasis}")}.");
     }
 
     /// <summary>

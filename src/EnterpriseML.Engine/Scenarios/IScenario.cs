@@ -51,6 +51,13 @@ public sealed class ScenarioContext
     /// null to let the scenario find one.
     /// </summary>
     public string? TimestampColumn { get; init; }
+
+    /// <summary>
+    /// What the fraud scenario's alert threshold is chosen for (<c>eml automl --target-recall</c> or
+    /// <c>--alert-budget</c>), or null for its default, 80 % recall. Validated when the scenario plans; the scenario keeps
+    /// its own copy.
+    /// </summary>
+    public Fraud.AlertThresholdOptions? AlertThreshold { get; init; }
 }
 
 /// <summary>A scenario's plan for one sweep.</summary>

@@ -37,6 +37,27 @@ public sealed class CandidateSchedulerTests
     }
 
     /// <summary>
+    /// The warm-up alternates the two kinds, each in the plan's order: a scenario plans its five general candidates
+    /// before its specialised ones, and a short or busy sentiment sweep (45 s, general trials timing out) had run only
+    /// general ones, leaving no comparison. One kind only keeps the plan's order.
+    /// </summary>
+    [Fact]
+    public void Next_WarmUp_AlternatesGeneralAndSpecialised()
+    {
+        ICandidate[] plan =
+        [
+            new CentroidCandidate("g1"), new CentroidCandidate("g2"), new CentroidCandidate("g3"),
+            new CentroidCandidate("s1", CandidateKind.Specialised), new CentroidCandidate("s2", CandidateKind.Specialised),
+        ];
+        var scheduler = new CandidateScheduler(plan, TunerKind.CostFrugal, seed: 1);
+        var order = Enumerable.Range(0, 5).Select(_ => scheduler.Next()!.Candidate.Name).ToArray();
+        Assert.Equal(["g1", "s1", "g2", "s2", "g3"], order);
+
+        var general = new CandidateScheduler([new CentroidCandidate("a"), new CentroidCandidate("b"), new CentroidCandidate("c")], TunerKind.Random, seed: 1);
+        Assert.Equal(["a", "b", "c"], Enumerable.Range(0, 3).Select(_ => general.Next()!.Candidate.Name).ToArray());
+    }
+
+    /// <summary>
     /// A candidate whose every dimension holds one value has one configuration, tried once, as a candidate without
     /// hyperparameters is. Before, every tuner kept proposing other unit points of the same configuration, and the
     /// sweep refitted it trial after trial.

@@ -194,6 +194,9 @@ public sealed partial class ReportHtmlTests
         var html = Html(report);
         Assert.DoesNotContain("<td>0.0000</td>", html, StringComparison.Ordinal);
         Assert.Contains($"<td>{result.Winner.ValidationScore.ToString("G4", CultureInfo.InvariantCulture)}</td>", html, StringComparison.Ordinal);
+
+        // And the winner's reason, which had read "best validation rmse (0)".
+        Assert.StartsWith($"best validation rmse ({result.Winner.ValidationScore.ToString("G4", CultureInfo.InvariantCulture)})", result.WinnerReason, StringComparison.Ordinal);
     }
 
     [Theory]

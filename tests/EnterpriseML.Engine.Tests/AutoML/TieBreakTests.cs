@@ -54,6 +54,18 @@ public sealed class TieBreakTests
     }
 
     [Fact]
+    public void BreakTie_IntervalBelowFourDecimals_NotWrittenAsZeros()
+    {
+        // An RMSE in ten-millionths: the interval read "95% bootstrap CI [0, 0] contains 0".
+        var general = Model(0, 2.0, 50_000);
+        var specialised = Model(1, 20.0, 55_000) with { Kind = CandidateKind.Specialised };
+        var comparison = new KindComparison(general, specialised, -1e-9, -5e-9, 2e-9, 1000, WithinNoise: true, "");
+        var (winner, reason) = SweepFinisher.BreakTie(specialised, "best validation rmse (3.9E-08)", comparison, "rmse", "row", uniformTrialCost: false);
+        Assert.Same(general, winner);
+        Assert.Contains("95% bootstrap CI [-5E-9, +2E-9] contains 0", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RecommendationTradeOffSentence_SmallCosts_QuotedWithTheirSignificantDigits()
     {
         // The recommendation sweep's sentence wrote its costs with two decimals as the tabular one did: "0.05 vs 0.06"

@@ -57,6 +57,25 @@ public sealed class TradeOffSentenceTests
     }
 
     /// <summary>
+    /// The re-evaluated scores and the interval are written as the report writes scores and differences: an RMSE in
+    /// ten-millionths read "within noise (95% CI [0, 0])" and "scores 0 vs 0", and an AUPRC of 0.157 beside the
+    /// leaderboard's 0.1570 read "0.157".
+    /// </summary>
+    [Theory]
+    [InlineData("rmse", 4.2e-8, 3.9e-8, -5e-9, -1e-9, "-3E-9 rmse vs general gen (better, within noise (95% CI [-5E-9, -1E-9])) at", "; scores 3.9E-08 vs 4.2E-08 on the selection re-evaluation (5-fold CV).")]
+    [InlineData("auprc", 0.157, 0.1561, -0.0071, 0.0065, "-0.0009 auprc vs general gen (worse, within noise (95% CI [-0.0071, +0.0065])) at", "; scores 0.1561 vs 0.1570 on the selection re-evaluation (5-fold CV).")]
+    public void Sentence_SmallOrRoundScores_WrittenAsTheReportWritesThem(string metricName, double general, double specialised, double lower, double upper, string difference, string scores)
+    {
+        var metric = metricName == "rmse" ? ScenarioMetric.Rmse : ScenarioMetric.Auprc;
+        var sentence = SweepFinisher.TradeOffSentence(metric, "on the selection re-evaluation (5-fold CV)",
+            Trial(0, CandidateKind.General, general, 2, 1000),
+            Trial(1, CandidateKind.Specialised, specialised, 6.2, 500),
+            specialised - general, withinNoise: true, new BootstrapInterval(lower, upper, 1000, 1000));
+        Assert.Contains(difference, sentence, StringComparison.Ordinal);
+        Assert.EndsWith(scores, sentence, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Costs that give no ratio. Before, the predict ratio divided by max(1e-9, general): two costs of 0 read "0.0×"
     /// (not equal), a general cost of 0 "6200000000.0×" and an unmeasured (NaN) one "NaN×"; a general model of
     /// 0 bytes made the size ratio the specialised model's byte count.

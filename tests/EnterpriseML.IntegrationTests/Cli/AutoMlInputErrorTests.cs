@@ -355,4 +355,28 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.StartsWith("--label 'klass': train.csv has no column of that name. Available: checking_status,", error.Message, StringComparison.Ordinal);
         Assert.EndsWith(", class.", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fraud", 1.5, null, "--target-recall must be in (0, 1], the share of the positives the alerts must catch; got 1.5.")]
+    [InlineData("fraud", 0.0, null, "--target-recall must be in (0, 1], the share of the positives the alerts must catch; got 0.")]
+    [InlineData("fraud", null, 0.0, "--alert-budget must be in (0, 1000] alerts per 1,000 rows; got 0.")]
+    [InlineData("fraud", null, 1500.0, "--alert-budget must be in (0, 1000] alerts per 1,000 rows; got 1500.")]
+    [InlineData("fraud", 0.9, 20.0, "--target-recall and --alert-budget choose the fraud alert threshold two ways (a share of the positives to catch, a number of alerts to raise); give one.")]
+    [InlineData("credit", 0.9, null, "--target-recall applies to --scenario fraud (it chooses the alert threshold), not credit.")]
+    [InlineData("auto", null, 20.0, "--alert-budget applies to --scenario fraud (it chooses the alert threshold), not auto.")]
+    [InlineData("recommendation", null, 20.0, "--alert-budget applies to --scenario fraud (it chooses the alert threshold), not recommendation.")]
+    public async Task BadAlertRule_FailsBeforeTheSweep_NamingTheOption(string scenario, double? targetRecall, double? alertBudget, string expected)
+    {
+        // Before, the fraud threshold was always chosen for 80 % recall: there was no option to ask for another rule.
+        var train = Path.Combine(_directory, "train.csv");
+        File.WriteAllLines(train, File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"))[..201]);
+        var request = new AutoMlRequest(train, null, "class", "bad", scenario, Budget: 30, Seed: 0, Ignore: [], Out: null, Json: true, Threads: 1,
+            null, null, "cost-frugal", TargetRecall: targetRecall, AlertBudget: alertBudget);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal(expected, CliErrors.Describe(error));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"failed after {started.Elapsed}: the sweep ran first");
+    }
 }

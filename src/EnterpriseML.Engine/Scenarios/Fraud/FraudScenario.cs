@@ -81,7 +81,7 @@ public sealed class FraudScenario : IScenario
 
         var columns = new ScenarioColumns(CreditScenario.TextColumnsOf(context), timestamp);
         var candidates = new List<ICandidate>(GeneralCandidates.For(TaskKind.Binary, columns));
-        candidates.AddRange(SpecialisedCandidates(columns));
+        candidates.AddRange(SpecialisedCandidates(columns, context.AlertThreshold));
         return new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auprc, candidates, columns,
             ValidationPolicy.TimeOrderedOr(timestamp), [ScenarioMetric.Auc]);
     }

@@ -104,6 +104,38 @@ public sealed class FraudScenarioTests
     }
 
     [Fact]
+    public void Plan_AlertBudgetInTheContext_ThresholdKeepsItOnItsValidationRows()
+    {
+        // The context's threshold rule (eml automl --alert-budget) reaches the planned candidate: before, Plan always
+        // gave the default 80 % recall rule, which alerted on about half of caravan's rows.
+        var (train, _) = Caravan.Value;
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-coil2000-caravan.csv"));
+        var rule = new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = 50 };
+        var plan = new FraudScenario().Plan(new ScenarioContext(table, "CARAVAN", TaskKind.Binary, "insurance") { AlertThreshold = rule });
+        var candidate = plan.Candidates.Single(c => c.Name == "cost-sensitive-gbdt");
+        var fitted = candidate.Fit(new CandidateFitContext(train, 3, 1, ScenarioColumns.None), candidate.SearchSpace.ToParameters(candidate.SearchSpace.DefaultPoint()));
+        Assert.EndsWith("alert threshold (≤ 50 alerts per 1,000)", ((IDescribedCandidate)fitted).Pipeline, StringComparison.Ordinal);
+        var model = ((FittedPipeline)fitted).Model;
+        var threshold = float.Parse(model.Metadata["alertThreshold"], CultureInfo.InvariantCulture);
+
+        var (_, holdout, _) = FraudScenario.HoldoutSplit(train, null, rule.HoldoutFraction, 3);
+        var held = train.SelectRows(holdout);
+        var point = AlertThreshold.Evaluate(held.Labels, model.Predict(held.Features), threshold);
+        Assert.InRange(point.AlertsPerThousand, 25, 50);
+        Assert.Equal(point.AlertsPerThousand, double.Parse(model.Metadata["alertsPerThousand"], CultureInfo.InvariantCulture), 2);
+        Assert.Equal(point.Recall, double.Parse(model.Metadata["recallAtThreshold"], CultureInfo.InvariantCulture), 4);
+    }
+
+    [Fact]
+    public void Plan_AlertRuleOutOfRangeInTheContext_ThrowsNamingTheOption()
+    {
+        var table = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FraudScenario().Plan(
+            new ScenarioContext(table, "label", TaskKind.Binary, "1") { AlertThreshold = new AlertThresholdOptions { TargetRecall = 1.5 } }));
+        Assert.Equal(nameof(AlertThresholdOptions.TargetRecall), e.ParamName);
+    }
+
+    [Fact]
     public async Task Report_CostSensitiveWinnerWithTestRows_StatesTheOperatingPointOnThem()
     {
         // The details give the alert threshold's operating point on held-out training rows; the test metrics also
