@@ -77,6 +77,16 @@ public sealed class TieBreakTests
     }
 
     [Fact]
+    public void RecommendationTradeOffSentence_IntervalBelowFourDecimals_NotWrittenAsZeros()
+    {
+        // NDCG@10 on sparse data differs in the fifth decimal: the interval read "95% CI [0, 0]", as the tabular one did.
+        var general = Model(0, 0.0578, 4_000);
+        var specialised = Model(1, 0.0516, 2_000) with { Kind = CandidateKind.Specialised };
+        var sentence = EnterpriseML.Engine.Scenarios.Recommendation.RecommendationAutoMl.TradeOffSentence(general, specialised, 1e-6, true, -4e-6, 3e-6);
+        Assert.Contains("within noise (95% CI [-4E-6, +3E-6] over validation users)", sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cheaper_Reproducible_IgnoresTimingsAndTakesTheSmallerModel()
     {
         var fastLarge = Model(0, 1.0, 90_000);

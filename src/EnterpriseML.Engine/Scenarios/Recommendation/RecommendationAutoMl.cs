@@ -612,7 +612,7 @@ public static class RecommendationAutoMl
         }
 
         var winner = best!.Value.Trial;
-        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation ndcgAt10 ({winner.ValidationScore:0.####})");
+        var reason = string.Create(CultureInfo.InvariantCulture, $"best validation ndcgAt10 ({ReportHtml.Score(winner.ValidationScore)})");
         if (general is null || specialised is null)
         {
             return (winner, reason, null);
@@ -703,7 +703,7 @@ public static class RecommendationAutoMl
             ? cut is not null ? $"no bootstrap interval (only {cut}, fewer than {SweepFinisher.MinimumBootstrapResamples})"
                 : "no bootstrap interval (fewer than 2 users evaluated by both)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{lower:+0.####;-0.####;0}, {upper:+0.####;-0.####;0}] over validation users{(cut is null ? "" : $", from {cut}")})");
+                $"{(withinNoise ? "within" : "outside")} noise (95% CI [{SweepFinisher.FormatDifference(lower)}, {SweepFinisher.FormatDifference(upper)}] over validation users{(cut is null ? "" : $", from {cut}")})");
         return string.Create(CultureInfo.InvariantCulture,
             $"Specialised {specialised.Candidate} is {SweepFinisher.FormatDifference(difference)} ndcgAt10 vs general {general.Candidate} ({verdict}, {noise}) {SweepFinisher.CostClause(specialised, general, "µs per user top-10")}.");
     }

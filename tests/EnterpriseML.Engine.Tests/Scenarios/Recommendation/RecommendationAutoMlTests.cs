@@ -102,6 +102,11 @@ public sealed class RecommendationAutoMlTests
             Assert.StartsWith("tie within noise", sweep.WinnerReason, StringComparison.Ordinal);
             Assert.True(sweep.Comparison!.WithinNoise);
         }
+        else
+        {
+            // The score as the leaderboard writes it (four decimals kept, significant digits below 0.01).
+            Assert.StartsWith($"best validation ndcgAt10 ({ReportHtml.Score(top.ValidationScore)})", sweep.WinnerReason, StringComparison.Ordinal);
+        }
 
         // The comparison sentence is true to the leaderboard's numbers.
         var c = Assert.IsType<KindComparison>(sweep.Comparison);
