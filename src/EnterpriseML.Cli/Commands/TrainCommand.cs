@@ -127,7 +127,7 @@ internal sealed class TrainCommand : ICliCommand
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
         CheckColumns(table, args);
-        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).ToList();
+        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).Concat(CliOptions.IdentifierNotes(table, args.Label, args.Ignore)).ToList();
         table = table.WithoutColumns(args.Ignore);
         if (table.Columns.Count == 1)
         {
@@ -158,6 +158,8 @@ internal sealed class TrainCommand : ICliCommand
         CandidateData trainData, testData;
         var all = LabelEncoding.Encode(table, args.Label, task, args.Positive);
         CheckLogLinkLabels(descriptor.Name, args.Label, args.Train.Name, all.Labels);
+        // Rows without a label are left out, which the user should hear about (with their lines), as eml automl says it.
+        warnings.AddRange(new[] { LabelEncoding.RowsWithoutLabelNote(all, "training"), LabelEncoding.CaseVariantClassesNote(all) }.OfType<string>());
         if (args.Test is not null)
         {
             progress($"Reading {args.Test.Name}…");
@@ -168,6 +170,10 @@ internal sealed class TrainCommand : ICliCommand
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
             CheckLogLinkLabels(descriptor.Name, args.Label, args.Test.Name, testData.Labels);
+            if (LabelEncoding.RowsWithoutLabelNote(testData, "test") is { } unlabelled)
+            {
+                warnings.Add(unlabelled);
+            }
         }
         else
         {
