@@ -407,6 +407,29 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Empty(TrainCommand.Run(Args("tabular-diamonds.csv", "cut", "gbdt", ["NumberOfTrees=5"]) with { Train = new FileInfo(Diamonds("cut-plain.csv", 1000)) }, _ => { }, CancellationToken.None).Warnings);
     }
 
+    /// <summary>
+    /// A column empty in every training row (an export's unused 'notes') was an input of the saved model: eml predict
+    /// refused a file without it (<c>Missing input column(s): notes.</c>) and one with text in it (read as a number).
+    /// Now the model does not read it, so both files predict, alike.
+    /// </summary>
+    [Fact]
+    public void TrainThenPredict_ColumnEmptyInTraining_IsNotNeededToPredict()
+    {
+        string[] columns = ["carat", "cut", "color", "clarity", "depth", "table", "price", "x", "y", "z"];
+        var train = Diamonds("notes.csv", 1000, (fields, _) => fields["notes"] = "", [.. columns, "notes"]);
+        var filled = Diamonds("filled.csv", 50, (fields, r) => fields["notes"] = r % 2 == 0 ? "call back" : "", [.. columns, "notes"]);
+        var without = Diamonds("without.csv", 50);
+        var model = new FileInfo(Path.Combine(_directory, "notes.eml"));
+
+        TrainCommand.Run(Args("tabular-diamonds.csv", "price", "gbdt", ["NumberOfTrees=20"], save: model) with { Train = new FileInfo(train) }, _ => { }, CancellationToken.None);
+
+        var loaded = ModelPipeline.Load(model.FullName);
+        Assert.DoesNotContain("notes", loaded.Schema.InputTypes.Keys);
+        float[] Predict(string file) => loaded.Predict(Engine.Data.CsvTable.Read(file, new Engine.Data.CsvOptions { ColumnTypes = loaded.Schema.InputTypes, IgnoreUnknownColumnTypes = true }));
+        Assert.Equal(Predict(without), Predict(filled));
+        Assert.Equal(50, Predict(without).Length);
+    }
+
     [Fact]
     public void Train_PositiveClassOfARegressionLabel_IsAnError()
     {
