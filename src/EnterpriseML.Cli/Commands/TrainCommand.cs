@@ -285,11 +285,16 @@ internal sealed class TrainCommand : ICliCommand
 
     private static void CheckColumns(DataTable table, TrainArguments args)
     {
-        foreach (var name in args.Ignore.Concat(args.Text).Concat(args.Categorical).Append(args.Label))
+        // The option a name came from is said first, in eml automl's words: a misspelt --ignore is not the label.
+        (string Option, string[] Names)[] named = [("--label", [args.Label]), ("--ignore", args.Ignore), ("--text", args.Text), ("--categorical", args.Categorical)];
+        foreach (var (option, names) in named)
         {
-            if (!table.TryGetColumn(name, out _))
+            foreach (var name in names)
             {
-                throw new ArgumentException($"{args.Train.Name} has no column '{name}'. Columns: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                if (!table.TryGetColumn(name, out _))
+                {
+                    throw new ArgumentException($"{option} '{name}': {args.Train.Name} has no column of that name. Available: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                }
             }
         }
 

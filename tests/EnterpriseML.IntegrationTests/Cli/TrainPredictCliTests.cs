@@ -446,16 +446,27 @@ public sealed class TrainPredictCliTests : IDisposable
         Assert.Contains("checking_status", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A column name that is not in the file names the option it came from, in eml automl's words (eml train said
+    /// only "has no column 'purpse'", which does not tell an --ignore from a --text or the label).
+    /// </summary>
     [Theory]
     [InlineData("text")]
     [InlineData("categorical")]
+    [InlineData("ignore")]
+    [InlineData("label")]
     public void Train_UnknownTypedColumn_ErrorNamesItInTheCliWords(string option)
     {
-        var args = option == "text"
-            ? Args("credit-german-statlog.csv", "class", "gbdt", text: ["purpse"])
-            : Args("credit-german-statlog.csv", "class", "gbdt") with { Categorical = ["purpse"] };
+        var args = option switch
+        {
+            "text" => Args("credit-german-statlog.csv", "class", "gbdt", text: ["purpse"]),
+            "categorical" => Args("credit-german-statlog.csv", "class", "gbdt") with { Categorical = ["purpse"] },
+            "ignore" => Args("credit-german-statlog.csv", "class", "gbdt", ignore: ["purpse"]),
+            _ => Args("credit-german-statlog.csv", "purpse", "gbdt"),
+        };
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
-        Assert.StartsWith("credit-german-statlog.csv has no column 'purpse'. Columns: checking_status,", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"--{option} 'purpse': credit-german-statlog.csv has no column of that name. Available: checking_status,", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith(", class.", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
