@@ -240,6 +240,15 @@ internal sealed class TrainCommand : ICliCommand
             warnings.Add($"the test rows hold no row of class '{absent.Name}', so auc, auprc, ks and gini are undefined (NaN; null in --json).");
         }
 
+        if (task == TaskKind.Multiclass && UnscoredClasses(trainData, testData) is { Length: > 0 } unscored)
+        {
+            // A class of one row keeps it for training (or a --test file lacks a class): the macro metrics average the
+            // classes the test rows hold, so a class the model may never find goes unmeasured unless this says so.
+            var which = string.Join(", ", unscored.Select(c => string.Create(CultureInfo.InvariantCulture, $"'{c.Name}' ({c.TrainRows:N0} training row{(c.TrainRows == 1 ? "" : "s")})")));
+            var held = trainData.ClassNames.Count - unscored.Length;
+            warnings.Add($"the test rows hold no row of class{(unscored.Length == 1 ? "" : "es")} {which}, so the metrics do not measure how the model finds {(unscored.Length == 1 ? "it" : "them")}; macroAccuracy averages the {held} classes they hold.");
+        }
+
         string? saved = null;
         if (args.Save is not null)
         {
@@ -268,6 +277,24 @@ internal sealed class TrainCommand : ICliCommand
             throw new ArgumentException($"{file}: label '{label}' holds {negative.Length} negative value{(negative.Length == 1 ? "" : "s")} (the first: {negative[0].ToString(CultureInfo.InvariantCulture)}); " +
                 $"{trainer} regression needs targets of 0 or more (counts, amounts).");
         }
+    }
+
+    /// <summary>The classes <paramref name="test"/> has no row of, with their training row counts, in class order.</summary>
+    private static (string Name, int TrainRows)[] UnscoredClasses(CandidateData train, CandidateData test)
+    {
+        var inTrain = new int[train.ClassNames.Count];
+        var inTest = new int[train.ClassNames.Count];
+        foreach (var label in train.Labels)
+        {
+            inTrain[(int)label]++;
+        }
+
+        foreach (var label in test.Labels)
+        {
+            inTest[(int)label]++;
+        }
+
+        return [.. Enumerable.Range(0, inTest.Length).Where(k => inTest[k] == 0).Select(k => (train.ClassNames[k], inTrain[k]))];
     }
 
     /// <summary>The class with the fewest rows in <paramref name="data"/> (zero for a class it has none of).</summary>
