@@ -187,7 +187,7 @@ internal sealed class AutoMlCommand : ICliCommand
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
         var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken), request);
-        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore))
+        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)))
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
         }
@@ -235,6 +235,11 @@ internal sealed class AutoMlCommand : ICliCommand
             {
                 await Console.Error.WriteLineAsync($"eml automl: {note}").ConfigureAwait(false);
             }
+        }
+
+        if (LabelEncoding.CaseVariantClassesNote(train) is { } caseVariants)
+        {
+            await Console.Error.WriteLineAsync("eml: warning: " + caseVariants).ConfigureAwait(false);
         }
 
         // A one-class test file leaves the ranking metrics undefined: a warning before the budget is spent, not a

@@ -127,7 +127,7 @@ internal sealed class TrainCommand : ICliCommand
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
         CheckColumns(table, args);
-        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).ToList();
+        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).Concat(CliOptions.IdentifierNotes(table, args.Label, args.Ignore)).ToList();
         table = table.WithoutColumns(args.Ignore);
         if (table.Columns.Count == 1)
         {
@@ -158,6 +158,8 @@ internal sealed class TrainCommand : ICliCommand
         CandidateData trainData, testData;
         var all = LabelEncoding.Encode(table, args.Label, task, args.Positive);
         CheckLogLinkLabels(descriptor.Name, args.Label, args.Train.Name, all.Labels);
+        // Rows without a label are left out, which the user should hear about (with their lines), as eml automl says it.
+        warnings.AddRange(new[] { LabelEncoding.RowsWithoutLabelNote(all, "training"), LabelEncoding.CaseVariantClassesNote(all) }.OfType<string>());
         if (args.Test is not null)
         {
             progress($"Reading {args.Test.Name}…");
@@ -168,6 +170,10 @@ internal sealed class TrainCommand : ICliCommand
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
             CheckLogLinkLabels(descriptor.Name, args.Label, args.Test.Name, testData.Labels);
+            if (LabelEncoding.RowsWithoutLabelNote(testData, "test") is { } unlabelled)
+            {
+                warnings.Add(unlabelled);
+            }
         }
         else
         {
@@ -234,6 +240,15 @@ internal sealed class TrainCommand : ICliCommand
             warnings.Add($"the test rows hold no row of class '{absent.Name}', so auc, auprc, ks and gini are undefined (NaN; null in --json).");
         }
 
+        if (task == TaskKind.Multiclass && UnscoredClasses(trainData, testData) is { Length: > 0 } unscored)
+        {
+            // A class of one row keeps it for training (or a --test file lacks a class): the macro metrics average the
+            // classes the test rows hold, so a class the model may never find goes unmeasured unless this says so.
+            var which = string.Join(", ", unscored.Select(c => string.Create(CultureInfo.InvariantCulture, $"'{c.Name}' ({c.TrainRows:N0} training row{(c.TrainRows == 1 ? "" : "s")})")));
+            var held = trainData.ClassNames.Count - unscored.Length;
+            warnings.Add($"the test rows hold no row of class{(unscored.Length == 1 ? "" : "es")} {which}, so the metrics do not measure how the model finds {(unscored.Length == 1 ? "it" : "them")}; macroAccuracy averages the {held} classes they hold.");
+        }
+
         string? saved = null;
         if (args.Save is not null)
         {
@@ -264,6 +279,24 @@ internal sealed class TrainCommand : ICliCommand
         }
     }
 
+    /// <summary>The classes <paramref name="test"/> has no row of, with their training row counts, in class order.</summary>
+    private static (string Name, int TrainRows)[] UnscoredClasses(CandidateData train, CandidateData test)
+    {
+        var inTrain = new int[train.ClassNames.Count];
+        var inTest = new int[train.ClassNames.Count];
+        foreach (var label in train.Labels)
+        {
+            inTrain[(int)label]++;
+        }
+
+        foreach (var label in test.Labels)
+        {
+            inTest[(int)label]++;
+        }
+
+        return [.. Enumerable.Range(0, inTest.Length).Where(k => inTest[k] == 0).Select(k => (train.ClassNames[k], inTrain[k]))];
+    }
+
     /// <summary>The class with the fewest rows in <paramref name="data"/> (zero for a class it has none of).</summary>
     private static (string Name, int Count) RarestClass(CandidateData data)
     {
@@ -279,11 +312,16 @@ internal sealed class TrainCommand : ICliCommand
 
     private static void CheckColumns(DataTable table, TrainArguments args)
     {
-        foreach (var name in args.Ignore.Concat(args.Text).Concat(args.Categorical).Append(args.Label))
+        // The option a name came from is said first, in eml automl's words: a misspelt --ignore is not the label.
+        (string Option, string[] Names)[] named = [("--label", [args.Label]), ("--ignore", args.Ignore), ("--text", args.Text), ("--categorical", args.Categorical)];
+        foreach (var (option, names) in named)
         {
-            if (!table.TryGetColumn(name, out _))
+            foreach (var name in names)
             {
-                throw new ArgumentException($"{args.Train.Name} has no column '{name}'. Columns: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                if (!table.TryGetColumn(name, out _))
+                {
+                    throw new ArgumentException($"{option} '{name}': {args.Train.Name} has no column of that name. Available: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                }
             }
         }
 

@@ -384,6 +384,41 @@ public static class LabelEncoding
     }
 
     /// <summary>
+    /// A sentence for the user when classes of <paramref name="data"/> differ only in letter case (<c>Fair</c> and
+    /// <c>FAIR</c>), null otherwise: a classifier learns them as different classes, which a file rarely means. Leading
+    /// and trailing spaces are already gone (the reader trims fields), and yes/no and true/false labels are read as
+    /// booleans whatever their case, so this is about other words.
+    /// </summary>
+    public static string? CaseVariantClassesNote(CandidateData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Task == TaskKind.Regression)
+        {
+            return null;
+        }
+
+        var counts = new int[data.ClassNames.Count];
+        foreach (var label in data.Labels)
+        {
+            counts[(int)label]++;
+        }
+
+        var groups = Enumerable.Range(0, counts.Length)
+            .GroupBy(k => data.ClassNames[k], StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() > 1)
+            .ToArray();
+        if (groups.Length == 0)
+        {
+            return null;
+        }
+
+        var listed = string.Join("; ", groups.Take(5).Select(g => string.Join(" and ", g.Select(k =>
+            string.Create(CultureInfo.InvariantCulture, $"'{data.ClassNames[k]}' ({counts[k]:N0} row{(counts[k] == 1 ? "" : "s")})")))));
+        return $"Label '{data.LabelColumn}' has classes that differ only in letter case: {listed}{(groups.Length > 5 ? "; …" : "")}. " +
+            $"They are learned as {data.ClassNames.Count} different classes; if they are one, spell them alike in the file.";
+    }
+
+    /// <summary>
     /// A sentence for the user when the rows of a binary <paramref name="data"/> hold one class only (null otherwise):
     /// the ranking metrics compare the two classes' scores, so AUC, AUPRC, KS and Gini are undefined on them.
     /// </summary>

@@ -89,6 +89,42 @@ internal static class SweepMetrics
         return labels.Length == 0 ? double.NaN : (double)correct / labels.Length;
     }
 
+    /// <summary>
+    /// The unweighted mean of per-class F1 (arg-max predictions) over the classes that occur among the labels or the
+    /// predictions, a class's F1 0 when its precision and recall are both 0: <see cref="Evaluation.MulticlassMetrics"/>'s
+    /// (and scikit-learn's <c>f1_score(average="macro")</c>). NaN without rows.
+    /// </summary>
+    public static double MacroF1(ReadOnlySpan<float> labels, ReadOnlySpan<float> scores, int classCount)
+    {
+        var k = Math.Max(classCount, 2);
+        var truePositives = new double[k];
+        var support = new double[k];
+        var predicted = new double[k];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var y = (int)labels[i];
+            var p = PredictedClass(scores, i, labels.Length, classCount);
+            support[y]++;
+            predicted[p]++;
+            truePositives[y] += p == y ? 1 : 0;
+        }
+
+        double sum = 0;
+        var classes = 0;
+        for (var c = 0; c < k; c++)
+        {
+            if (support[c] > 0 || predicted[c] > 0)
+            {
+                var precision = predicted[c] > 0 ? truePositives[c] / predicted[c] : 0;
+                var recall = support[c] > 0 ? truePositives[c] / support[c] : 0;
+                sum += precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+                classes++;
+            }
+        }
+
+        return classes == 0 ? double.NaN : sum / classes;
+    }
+
     public static double MacroAccuracy(ReadOnlySpan<float> labels, ReadOnlySpan<float> scores, int classCount)
     {
         var k = Math.Max(classCount, 2);

@@ -12,7 +12,12 @@ namespace EnterpriseML.Engine.Featurizers;
 /// </summary>
 public static class FeaturePipeline
 {
-    /// <summary>Fits on <paramref name="train"/> (every column is a feature; drop the label first).</summary>
+    /// <summary>
+    /// Fits on <paramref name="train"/> (every column is a feature; drop the label first). A column with no value in
+    /// any training row teaches nothing and is left out, so it is not an input of the model: a file or a request to
+    /// predict on need not have it, and its values there are not read (a column empty in training but filled with
+    /// text later was an error). When every column is empty, they are all kept and the model predicts the prior.
+    /// </summary>
     public static FittedFeaturePipeline Fit(DataTable train, FeaturizerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -27,9 +32,20 @@ public static class FeaturePipeline
         var text = new List<ColumnFeaturizer>();
         var textColumns = new HashSet<string>(options.TextColumns, StringComparer.Ordinal);
         var categoricalColumns = new HashSet<string>(options.CategoricalColumns, StringComparer.Ordinal);
+        var anyValue = false;
+        foreach (var column in train.Columns)
+        {
+            anyValue |= HasValue(column);
+        }
+
         foreach (var column in train.Columns)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (anyValue && !HasValue(column))
+            {
+                continue;
+            }
+
             var type = textColumns.Contains(column.Name) ? ColumnType.Text
                 : categoricalColumns.Contains(column.Name) ? ColumnType.Categorical
                 : column.Type;
@@ -52,6 +68,19 @@ public static class FeaturePipeline
         }
 
         return new FittedFeaturePipeline([.. columns, .. text]);
+    }
+
+    private static bool HasValue(DataColumn column)
+    {
+        for (var row = 0; row < column.Length; row++)
+        {
+            if (!column.IsMissing(row))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

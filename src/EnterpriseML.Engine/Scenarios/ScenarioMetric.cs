@@ -35,6 +35,9 @@ public sealed class ScenarioMetric
     /// <summary>Multiclass: mean per-class recall.</summary>
     public static ScenarioMetric MacroAccuracy { get; } = new("macroAccuracy", true, SweepMetrics.MacroAccuracy);
 
+    /// <summary>Multiclass: the unweighted mean of per-class F1 (as <c>eml train</c> reports it).</summary>
+    public static ScenarioMetric MacroF1 { get; } = new("macroF1", true, SweepMetrics.MacroF1);
+
     /// <summary>Binary: the Kolmogorov–Smirnov statistic between the score distributions of the classes.</summary>
     public static ScenarioMetric Ks { get; } = new("ks", true, (y, s, _) => SweepMetrics.Ks(y, s));
 
@@ -79,7 +82,7 @@ public sealed class ScenarioMetric
     public static IReadOnlyList<ScenarioMetric> ForTask(Trainers.TaskKind task) => task switch
     {
         Trainers.TaskKind.Binary => [Auc, Auprc, Accuracy, F1, LogLoss, Ks, Gini],
-        Trainers.TaskKind.Multiclass => [Accuracy, MacroAccuracy, LogLoss],
+        Trainers.TaskKind.Multiclass => [Accuracy, MacroAccuracy, LogLoss, MacroF1],
         _ => [Rmse, Mae, R2],
     };
 

@@ -102,6 +102,26 @@ public sealed class LabelEncodingTests
         Assert.Null(LabelEncoding.RowsWithoutLabelNote(complete, "training"));
     }
 
+    [Fact]
+    public void CaseVariantClassesNote_ClassesThatDifferInCaseOnly_NamesThemWithTheirRows()
+    {
+        string?[] values = ["Fair", "FAIR", "Good", "Fair", "Ideal", "ideal", "IDEAL", "Good"];
+        var data = LabelEncoding.Encode(new DataTable([new StringColumn("cut", values), new NumericColumn("x", [.. values.Select((_, i) => (float)i)])]), "cut", TaskKind.Multiclass);
+
+        Assert.Equal("Label 'cut' has classes that differ only in letter case: 'FAIR' (1 row) and 'Fair' (2 rows); 'IDEAL' (1 row) and 'Ideal' (1 row) and 'ideal' (1 row). " +
+            "They are learned as 6 different classes; if they are one, spell them alike in the file.", LabelEncoding.CaseVariantClassesNote(data));
+    }
+
+    [Fact]
+    public void CaseVariantClassesNote_DistinctClassesOrRegression_IsNull()
+    {
+        var classes = LabelEncoding.Encode(new DataTable([new StringColumn("cut", ["Fair", "Good", "Ideal"]), new NumericColumn("x", [1, 2, 3])]), "cut", TaskKind.Multiclass);
+        var regression = LabelEncoding.Encode(new DataTable([new NumericColumn("price", [1, 2, 3.5f]), new NumericColumn("x", [1, 2, 3])]), "price", TaskKind.Regression);
+
+        Assert.Null(LabelEncoding.CaseVariantClassesNote(classes));
+        Assert.Null(LabelEncoding.CaseVariantClassesNote(regression));
+    }
+
     /// <summary>
     /// A yes/no label read from a file keeps the file's words as class names (predictions say <c>Yes</c>, not 1); its
     /// true value is positive by default, any spelling of either value names the positive class, and a multiclass task

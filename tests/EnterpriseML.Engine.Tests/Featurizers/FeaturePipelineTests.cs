@@ -51,6 +51,32 @@ public sealed class FeaturePipelineTests
         Assert.Equal([.. linear.FeatureColumns[..linear.DenseWidth], .. trees.FeatureColumns[..trees.DenseWidth], .. linear.FeatureColumns[linear.DenseWidth..], .. trees.FeatureColumns[trees.DenseWidth..]], joined.FeatureColumns);
     }
 
+    /// <summary>
+    /// A column with no value in any training row (numeric, categorical, text or timestamp) is no input of the fitted
+    /// pipeline: rows to transform need not have it. It had been one, so a file to predict on had to carry the empty
+    /// column, and a value in it that did not parse as the type it was given (a number) was an error.
+    /// </summary>
+    [Fact]
+    public void Fit_ColumnsWithNoValue_AreNotInputs()
+    {
+        var train = Table(
+            new NumericColumn("x", [1f, 2f, 3f, 4f]),
+            new NumericColumn("empty", [float.NaN, float.NaN, float.NaN, float.NaN]),
+            new StringColumn("level", new string?[4]),
+            new StringColumn("note", new string?[4], ColumnType.Text),
+            new DateTimeColumn("when", [.. Enumerable.Repeat(DateTimeColumn.Missing, 4)]));
+        foreach (var options in new[] { FeaturizerOptions.Linear, FeaturizerOptions.Trees })
+        {
+            var pipeline = FeaturePipeline.Fit(train, options);
+
+            Assert.Equal([("x", ColumnType.Numeric)], pipeline.InputColumns);
+            Assert.Equal(pipeline.Transform(train).DenseColumn(0).ToArray(), pipeline.Transform(Table(new NumericColumn("x", [1f, 2f, 3f, 4f]))).DenseColumn(0).ToArray());
+        }
+
+        // Every column empty: nothing to choose between, so they stay (the model predicts the prior, as before).
+        Assert.Equal(["empty"], FeaturePipeline.Fit(Table(new NumericColumn("empty", [float.NaN, float.NaN]))).InputColumns.Select(c => c.Name));
+    }
+
     [Fact]
     public void Numeric_MissingInTraining_ImputesMedianAndAddsIndicator()
     {

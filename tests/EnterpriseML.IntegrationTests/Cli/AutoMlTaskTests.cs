@@ -45,6 +45,40 @@ public sealed class AutoMlTaskTests : IDisposable
         Assert.Equal(8, report.RootElement.GetProperty("trials").GetInt32());
     }
 
+    /// <summary>
+    /// A multiclass sweep's test block has the metrics eml train reports for the task, macroF1 included (it had
+    /// accuracy, macroAccuracy and logLoss only), each equal to the metric recomputed from the saved model's
+    /// predictions on the test file: diamonds' cut, five classes.
+    /// </summary>
+    [Fact]
+    public async Task Multiclass_TestMetrics_AreEmlTrainsAndMatchTheSavedModel()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var train = Path.Combine(_directory, "cut-train.csv");
+        var test = Path.Combine(_directory, "cut-test.csv");
+        File.WriteAllLines(train, lines[..1501]);
+        File.WriteAllLines(test, lines[20001..20601].Prepend(lines[0]));
+        var output = Path.Combine(_directory, "out");
+        var request = new AutoMlRequest(train, test, "cut", null, "auto", Budget: 900, Seed: 0, Ignore: [], Out: output, Json: true, Threads: 1,
+            MaxTrials: 2, null, "cost-frugal");
+
+        using var writer = new StringWriter();
+        Assert.Equal(0, await AutoMlCommand.RunAsync(request, writer, CancellationToken.None));
+
+        using var report = JsonDocument.Parse(writer.ToString());
+        var reported = report.RootElement.GetProperty("test");
+        var model = Engine.Models.ModelPipeline.Load(Path.Combine(output, "model.eml"));
+        var table = Engine.Data.CsvTable.Read(test, new Engine.Data.CsvOptions { ColumnTypes = model.Schema.InputTypes, IgnoreUnknownColumnTypes = true });
+        var classes = model.Schema.ClassNames.ToList();
+        var labels = ((Engine.Data.StringColumn)table["cut"]).Values.ToArray().Select(v => (float)classes.IndexOf(v!)).ToArray();
+        var expected = Engine.Evaluation.MulticlassMetrics.Compute(labels, model.Predict(table), classes.Count);
+        // The report rounds to 6 places.
+        Assert.Equal(expected.Accuracy, reported.GetProperty("accuracy").GetDouble(), tolerance: 1e-5);
+        Assert.Equal(expected.MacroAccuracy, reported.GetProperty("macroAccuracy").GetDouble(), tolerance: 1e-5);
+        Assert.Equal(expected.LogLoss, reported.GetProperty("logLoss").GetDouble(), tolerance: 1e-5);
+        Assert.Equal(expected.MacroF1, reported.GetProperty("macroF1").GetDouble(), tolerance: 1e-5);
+    }
+
     [Theory]
     [InlineData("purpose", "regression", "--task 'regression' needs a numeric label; 'purpose' was read as categorical.")]
     [InlineData("installment_commitment", "binary", "--task 'binary' needs a label with two values; 'installment_commitment' has 4.")]

@@ -35,6 +35,34 @@ public sealed class CliProcessTests : IDisposable
         Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal); // no .NET type names
     }
 
+    /// <summary>
+    /// eml automl on a file with a numbered order column and a label spelt in two cases: it runs (exit 0, one JSON
+    /// line), and standard error says both, as eml train does; neither was said before.
+    /// </summary>
+    [Fact]
+    public async Task AutoMl_IdentifierColumnAndClassesDifferingInCase_WarnOnStderr()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var cut = Array.IndexOf(lines[0].Split(','), "\"cut\"");
+        var train = Path.Combine(_directory, "orders.csv");
+        File.WriteAllLines(train, lines[1..601].Select((line, i) =>
+        {
+            var fields = line.Split(',');
+            fields[cut] = i % 10 == 0 ? fields[cut].ToUpperInvariant() : fields[cut];
+            return $"{500 + i}," + string.Join(',', fields);
+        }).Prepend("order_id," + lines[0]));
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["automl", "--train", train, "--label", "cut", "--scenario", "auto", "--budget", "30", "--max-trials", "1", "--threads", "1", "--json"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("auto", System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetProperty("scenario").GetString());
+        var warnings = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("eml: warning: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, warnings.Length);
+        Assert.StartsWith("eml: warning: column 'order_id' holds a different whole number in each of its 600 rows (500 to 1099), as an identifier does", warnings[0], StringComparison.Ordinal);
+        Assert.StartsWith("eml: warning: Label 'cut' has classes that differ only in letter case: 'FAIR' (", warnings[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Help_StillPrintsUsageToStdout_Exit0()
     {

@@ -529,7 +529,7 @@ public sealed class SchedulesApiTests
         await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "duration", scenario = "auto", budgetSeconds = 10, modelName = "risk", task = "regression" }, promotion = new { metric = "auc" } },
             "promotion.metric", "'auc' does not apply to a regression task. Use one of rmse, mae, r2.");
         await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "purpose", scenario = "auto", budgetSeconds = 10, modelName = "risk" }, promotion = new { metric = "auc" } },
-            "promotion.metric", "'auc' does not apply to a multiclass task. Use one of accuracy, macroAccuracy, logLoss.");
+            "promotion.metric", "'auc' does not apply to a multiclass task. Use one of accuracy, macroAccuracy, logLoss, macroF1.");
         using (var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules")))
         {
             Assert.Equal(0, list.RootElement.GetArrayLength());
