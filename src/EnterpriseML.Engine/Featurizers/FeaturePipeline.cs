@@ -277,6 +277,7 @@ public sealed class FittedFeaturePipeline
                 4 => DateTimeFeaturizer.Read(reader),
                 NumericFeaturizer.ClampedTag => NumericFeaturizer.Read(reader, clamped: true),
                 DateTimeFeaturizer.ClampedTag => DateTimeFeaturizer.Read(reader, clamped: true),
+                TextFeaturizer.VersionedTag => TextFeaturizer.Read(reader, versioned: true),
                 _ => throw new ModelFormatException($"Unknown featurizer tag {tag}."),
             });
         }

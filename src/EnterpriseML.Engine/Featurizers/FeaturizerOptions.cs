@@ -129,8 +129,17 @@ public sealed class TextFeaturizerOptions
     /// <summary>Use 1 + ln(tf) instead of tf. Default true.</summary>
     public bool SublinearTf { get; set; } = true;
 
-    /// <summary>Mark tokens after a negation word ("not", "no", "never", "n't" ...) up to the next punctuation with a <c>not_</c> prefix. Default false.</summary>
+    /// <summary>
+    /// Mark tokens after a negation word ("not", "no", "never", "n't", and the apostrophe-free "dont", "cant", "isnt"
+    /// ...) up to the next punctuation with a <c>not_</c> prefix. Default false.
+    /// </summary>
     public bool MarkNegation { get; set; }
+
+    /// <summary>
+    /// The tokenizer rules version (see <see cref="TextFeaturizer.CurrentTokenRules"/>): new fits use the current
+    /// rules; a featurizer loaded from a file keeps the rules it was fitted with, so its predictions do not change.
+    /// </summary>
+    internal int TokenRules { get; set; } = TextFeaturizer.CurrentTokenRules;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
     public void Validate()

@@ -9,10 +9,37 @@ namespace EnterpriseML.Engine.Featurizers;
 /// TF-IDF over word n-grams and word-boundary character n-grams, fitted on training documents only (vocabulary and
 /// document frequencies). Output is sparse; the word block and the character block are each L2-normalised. Unknown
 /// terms at prediction are ignored. See <see cref="TextFeaturizerOptions"/>.
+/// Saved as tag 3 (token rules 1, as every file before the rules were versioned) or tag 7 (tag 3's options, then the
+/// token rules version as an int32, then the terms and weights), so a saved model tokenizes at prediction exactly as it
+/// did when it was fitted.
 /// </summary>
 internal sealed class TextFeaturizer : ColumnFeaturizer
 {
+    /// <summary>The tag of a featurizer saved with its token rules version.</summary>
+    public const byte VersionedTag = 7;
+
+    /// <summary>
+    /// Token rules 1: lower-casing only; a negation cue is one of <see cref="NegationWords"/> or ends in <c>n't</c>
+    /// with the ASCII apostrophe. Every model file without a rules version was fitted with these.
+    /// </summary>
+    internal const int OriginalTokenRules = 1;
+
+    /// <summary>
+    /// Token rules 2: rules 1, and typographic apostrophes (U+2019, U+2018, U+02BC) read as <c>'</c>, so "don’t" is one
+    /// token, the same as "don't"; contractions written without the apostrophe ("dont", "cant", "isnt" ...) are
+    /// negation cues too.
+    /// </summary>
+    internal const int CurrentTokenRules = 2;
+
     private static readonly string[] NegationWords = ["not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "nowhere", "cannot", "without"];
+
+    /// <summary>Contractions of "not" written without the apostrophe, negation cues from token rules 2 on.</summary>
+    private static readonly string[] ApostropheFreeNegations =
+    [
+        "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt", "werent",
+        "havent", "hasnt", "hadnt", "aint", "mustnt", "neednt", "mightnt", "shant",
+    ];
+
     private const string NegationPrefix = "not_";
 
     private readonly TextFeaturizerOptions _options;
@@ -35,7 +62,7 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
 
     public override ColumnType InputType => ColumnType.Text;
 
-    public override byte Tag => 3;
+    public override byte Tag => _options.TokenRules == OriginalTokenRules ? (byte)3 : VersionedTag;
 
     public override int DenseWidth => 0;
 
@@ -237,8 +264,13 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         {
             var lower = chars[..text.Length];
             text.ToLowerInvariant(lower);
+            if (options.TokenRules >= 2)
+            {
+                NormaliseApostrophes(lower);
+            }
+
             var work = chars[text.Length..];
-            var tokenCount = Tokenize(lower, tokens, options.MarkNegation);
+            var tokenCount = Tokenize(lower, tokens, options.MarkNegation, options.TokenRules);
 
             for (var t = 0; t < tokenCount; t++)
             {
@@ -310,7 +342,7 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
     /// Splits lower-cased text into tokens (a letter or digit, then letters, digits and apostrophes followed by a
     /// letter), written as (start, length | <see cref="NegatedBit"/>) pairs; returns the token count.
     /// </summary>
-    private static int Tokenize(ReadOnlySpan<char> lower, Span<int> tokens, bool markNegation)
+    private static int Tokenize(ReadOnlySpan<char> lower, Span<int> tokens, bool markNegation, int tokenRules)
     {
         var tokenCount = 0;
         var negate = false;
@@ -330,7 +362,7 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
                 tokens[tokenCount * 2] = start;
                 tokens[(tokenCount * 2) + 1] = length | (negate && markNegation ? NegatedBit : 0);
                 tokenCount++;
-                if (markNegation && IsNegation(lower.Slice(start, length)))
+                if (markNegation && IsNegation(lower.Slice(start, length), tokenRules))
                 {
                     negate = true;
                 }
@@ -361,7 +393,19 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         return hash;
     }
 
-    private static bool IsNegation(ReadOnlySpan<char> token)
+    /// <summary>Token rules 2: the typographic apostrophes that stand for <c>'</c> in "don’t" become <c>'</c>.</summary>
+    private static void NormaliseApostrophes(Span<char> lower)
+    {
+        for (var i = 0; i < lower.Length; i++)
+        {
+            if (lower[i] is '\u2019' or '\u2018' or '\u02BC')
+            {
+                lower[i] = '\'';
+            }
+        }
+    }
+
+    private static bool IsNegation(ReadOnlySpan<char> token, int tokenRules)
     {
         if (token.EndsWith("n't", StringComparison.Ordinal))
         {
@@ -373,6 +417,17 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
             if (token.SequenceEqual(word))
             {
                 return true;
+            }
+        }
+
+        if (tokenRules >= 2)
+        {
+            foreach (var word in ApostropheFreeNegations)
+            {
+                if (token.SequenceEqual(word))
+                {
+                    return true;
+                }
             }
         }
 
@@ -389,6 +444,11 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         writer.Write(_options.MaximumVocabularySize);
         writer.Write(_options.SublinearTf);
         writer.Write(_options.MarkNegation);
+        if (_options.TokenRules != OriginalTokenRules)
+        {
+            writer.Write(_options.TokenRules);
+        }
+
         writer.Write(WordTerms.Length);
         foreach (var w in WordTerms)
         {
@@ -407,7 +467,11 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         }
     }
 
-    public static TextFeaturizer Read(BinaryReader reader)
+    /// <summary>
+    /// Reads a featurizer saved under tag 3 or as a legacy untagged one (<paramref name="versioned"/> false: token
+    /// rules 1) or under <see cref="VersionedTag"/> (the rules version is read from the payload).
+    /// </summary>
+    public static TextFeaturizer Read(BinaryReader reader, bool versioned = false)
     {
         var column = reader.ReadString();
         var options = new TextFeaturizerOptions
@@ -419,7 +483,19 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
             MaximumVocabularySize = reader.ReadInt32(),
             SublinearTf = reader.ReadBoolean(),
             MarkNegation = reader.ReadBoolean(),
+            TokenRules = OriginalTokenRules,
         };
+        if (versioned)
+        {
+            options.TokenRules = reader.ReadInt32();
+            if (options.TokenRules is < OriginalTokenRules or > CurrentTokenRules)
+            {
+                var why = options.TokenRules > CurrentTokenRules ? "it was written by a newer engine" : "the file is corrupt";
+                throw new InvalidDataException(
+                    $"The text featurizer of {PayloadReader.Quote(column)} has token rules version {options.TokenRules}; this engine reads {OriginalTokenRules} to {CurrentTokenRules}: {why}.");
+            }
+        }
+
         try
         {
             options.Validate();

@@ -14,7 +14,7 @@ public sealed class TextFeaturizerReferenceTests
     private static readonly Lazy<string?[]> Sentences = new(() =>
         ((StringColumn)CsvTable.Read(TestPaths.Dataset("sentiment-uci-labelled-sentences.csv"))["text"]).Values.ToArray());
 
-    public static TheoryData<string> Settings() => new() { "default", "negation", "words-1-3-chars-1-8", "chars-only-2-4", "words-only-mindf-2" };
+    public static TheoryData<string> Settings() => new() { "default", "negation", "negation-token-rules-1", "words-1-3-chars-1-8", "chars-only-2-4", "words-only-mindf-2" };
 
     [Theory]
     [MemberData(nameof(Settings))]
@@ -66,10 +66,12 @@ public sealed class TextFeaturizerReferenceTests
         Assert.True(nonEmpty > texts.Length * 9 / 10, $"only {nonEmpty} of {texts.Length} rows have features");
     }
 
-    [Fact]
-    public void TransformRow_LongAndUnusualTexts_MatchesReferenceExactly()
+    [Theory]
+    [InlineData("negation")]
+    [InlineData("negation-token-rules-1")]
+    public void TransformRow_LongAndUnusualTexts_MatchesReferenceExactly(string setting)
     {
-        var options = Options("negation");
+        var options = Options(setting);
         var sentences = Texts();
         var train = sentences.Take(500).ToArray();
         var featurizer = TextFeaturizer.Fit(new StringColumn("text", train, ColumnType.Text), options, CancellationToken.None);
@@ -81,6 +83,8 @@ public sealed class TextFeaturizerReferenceTests
             "Don't! NOT good... İstanbul ÀÉÎ straße ΣΑΣ won't'", // casing beyond ASCII, trailing apostrophe
             "   ", "!!!", "", null, "x", "it's it''s 'quoted' rock'n'roll 123abc 4,5",
             "emoji 😀 pair and tab\tand\nnewline",
+            "i dont like it, it isnt good. DIDNT help ain't",
+            "don\u2019t like \u2018quoted\u2019 can\u02BCt stop \u2019 it\u2018s",
         ];
         var counts = new float[featurizer.Width];
         var touched = new List<int>();
@@ -104,6 +108,7 @@ public sealed class TextFeaturizerReferenceTests
     {
         "default" => new TextFeaturizerOptions(),
         "negation" => new TextFeaturizerOptions { MarkNegation = true },
+        "negation-token-rules-1" => new TextFeaturizerOptions { MarkNegation = true, TokenRules = TextFeaturizer.OriginalTokenRules },
         "words-1-3-chars-1-8" => new TextFeaturizerOptions { WordNgramMaximum = 3, CharNgramMinimum = 1, CharNgramMaximum = 8, SublinearTf = false },
         "chars-only-2-4" => new TextFeaturizerOptions { WordNgramMaximum = 0, CharNgramMinimum = 2, CharNgramMaximum = 4, MaximumVocabularySize = 5_000 },
         "words-only-mindf-2" => new TextFeaturizerOptions { CharNgramMaximum = 0, MinimumDocumentFrequency = 2 },
@@ -126,6 +131,13 @@ public sealed class TextFeaturizerReferenceTests
     private sealed class ReferenceTfIdf
     {
         private static readonly HashSet<string> Negations = ["not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "nowhere", "cannot", "without"];
+
+        // Token rules 2 adds these cues, and reads ’ ‘ ʼ as an apostrophe.
+        private static readonly HashSet<string> ApostropheFree =
+        [
+            "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt", "werent",
+            "havent", "hasnt", "hadnt", "aint", "mustnt", "neednt", "mightnt", "shant",
+        ];
         private readonly TextFeaturizerOptions _options;
         private readonly Dictionary<string, int> _wordIndex = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _charIndex = new(StringComparer.Ordinal);
@@ -245,6 +257,12 @@ public sealed class TextFeaturizerReferenceTests
         private (List<string> Words, List<string> Chars) Terms(string text)
         {
             var lower = text.ToLowerInvariant();
+            var rules2 = _options.TokenRules >= 2;
+            if (rules2)
+            {
+                lower = lower.Replace('\u2019', '\'').Replace('\u2018', '\'').Replace('\u02BC', '\'');
+            }
+
             var tokens = new List<string>();
             var marked = new List<string>();
             var negate = false;
@@ -271,7 +289,7 @@ public sealed class TextFeaturizerReferenceTests
                 var token = lower[start..i];
                 tokens.Add(token);
                 marked.Add(negate && _options.MarkNegation ? "not_" + token : token);
-                if (_options.MarkNegation && (token.EndsWith("n't", StringComparison.Ordinal) || Negations.Contains(token)))
+                if (_options.MarkNegation && (token.EndsWith("n't", StringComparison.Ordinal) || Negations.Contains(token) || (rules2 && ApostropheFree.Contains(token))))
                 {
                     negate = true;
                 }

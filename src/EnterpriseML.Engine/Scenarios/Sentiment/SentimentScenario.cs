@@ -58,12 +58,21 @@ public sealed class SentimentScenario : IScenario
     }
 
     /// <summary>The sentiment scenario's task-specialised candidates: <c>nb-svm</c>, <c>negation-svm</c>, <c>lexicon-lr</c>.</summary>
-    public static IReadOnlyList<ICandidate> SpecialisedCandidates(ScenarioColumns columns)
+    public static IReadOnlyList<ICandidate> SpecialisedCandidates(ScenarioColumns columns) =>
+        SpecialisedCandidates(columns, TextFeaturizer.CurrentTokenRules);
+
+    /// <summary>
+    /// The specialised candidates with the negation-marked featurizers on token rules <paramref name="tokenRules"/>
+    /// (new fits use <see cref="TextFeaturizer.CurrentTokenRules"/>; rules 1 fits a model as engines before the rules
+    /// were versioned did).
+    /// </summary>
+    internal static IReadOnlyList<ICandidate> SpecialisedCandidates(ScenarioColumns columns, int tokenRules)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var negation = FeaturizerOptions.Linear;
         negation.TextColumns = columns.TextColumns;
         negation.Text.MarkNegation = true;
+        negation.Text.TokenRules = tokenRules;
         var candidates = new List<ICandidate>();
         candidates.Add(new NbSvmCandidate(columns));
         candidates.Add(new SpecialisedCandidate("negation-svm", "linear-svm", LinearSearchSpaces.LinearSvm, negation,
