@@ -240,7 +240,7 @@ public sealed class RefreshJob(
             ["holdoutRows"] = holdout.RowCount,
             ["holdoutSeed"] = seed,
         };
-        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), cancellationToken);
+        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), null, cancellationToken);
 
         // The challenger is an ordinary candidate version: DELETE /api/models/{name}/versions/{version} may remove it
         // at any point from here on, which ends the refresh as "kept" and says so instead of failing or claiming a promotion.

@@ -8,6 +8,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,37 @@ public sealed record ExperimentRequest(
     public static string? MaxTrialsProblem(int? maxTrials) => maxTrials is { } n && n is < 1 or > MaximumMaxTrials
         ? string.Create(CultureInfo.InvariantCulture, $"Must be in [1, {MaximumMaxTrials}] trials (the sweep also ends at its budget); found {n}.")
         : null;
+
+    /// <summary>
+    /// The metric the sweep ranks by for a <paramref name="task"/>: <see cref="Metric"/> (case-insensitive) among
+    /// <see cref="ScenarioMetric.ForTask"/>, or null when the request names none (the scenario's metric then).
+    /// </summary>
+    public ScenarioMetric? RankingMetric(TaskKind task) => Metric is null
+        ? null
+        : ScenarioMetric.ForTask(task).FirstOrDefault(m => string.Equals(m.Name, Metric, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"metric: {MetricProblem(task)}");
+
+    /// <summary>
+    /// Why <see cref="Metric"/> cannot rank models of <paramref name="task"/>, listing those that can; null when it can
+    /// or none is named. With no task (a label whose profile cannot tell), only an unknown name is a problem.
+    /// </summary>
+    public string? MetricProblem(TaskKind? task)
+    {
+        var valid = task is { } known ? ScenarioMetric.ForTask(known).Select(m => m.Name).ToList() : [.. PromotionPolicy.MetricNames];
+        if (Metric is null || valid.Contains(Metric, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var names = string.Join(", ", valid);
+        var kind = task?.ToString().ToLowerInvariant();
+        return (PromotionPolicy.MetricNames.Contains(Metric, StringComparer.OrdinalIgnoreCase), kind) switch
+        {
+            (true, _) => $"'{Metric}' does not apply to a {kind} task (the label '{Label}'). Use one of {names}.",
+            (false, null) => $"Unknown metric '{Metric}'. Use one of {names}.",
+            (false, _) => $"Unknown metric '{Metric}'. For a {kind} task (the label '{Label}') use one of {names}.",
+        };
+    }
 }
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
@@ -289,11 +321,33 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         var (dataset, table) = await LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
         var prepared = Prepare(table, request);
-        await SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, attempt, null, null, cancellationToken);
+        var (train, test, lineage) = (prepared.Train, (CandidateData?)null, (JsonObject?)null);
+        if (request.TestDatasetId is { Length: > 0 } testId)
+        {
+            var (testDataset, testTable) = await LoadTableAsync(experiment.TenantId, testId, request, table, cancellationToken);
+            test = LabelEncoding.Encode(testTable, request.Label, prepared.Plan.Task, request.PositiveClass, prepared.Plan.Task == TaskKind.Regression ? null : train.ClassNames);
+            lineage = new JsonObject { ["testDatasetId"] = testDataset.Id, ["testDatasetSha256"] = testDataset.Sha256, ["testRows"] = test.RowCount };
+        }
+        else if (request.HoldoutFraction is { } fraction)
+        {
+            // Seeded (time-ordered for fraud with a timestamp), so an attempt that resumes the sweep holds out the same rows.
+            var seed = request.Seed ?? 0;
+            var (trainRows, testRows) = TestHoldout.Split(prepared.Train, prepared.Plan.Validation, fraction, seed);
+            (train, test) = (prepared.Train.SelectRows(trainRows), prepared.Train.SelectRows(testRows));
+            lineage = new JsonObject { ["trainRows"] = train.RowCount, ["holdoutRows"] = test.RowCount, ["holdoutFraction"] = fraction, ["holdoutSeed"] = seed };
+        }
+
+        await SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, null, test, cancellationToken);
     }
 
-    /// <summary>The experiment's dataset, parsed, with its ignored columns removed.</summary>
-    internal async Task<(DatasetRecord Dataset, DataTable Table)> LoadTableAsync(string tenantId, string datasetId, ExperimentRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A dataset of the experiment's tenant, parsed, with the request's ignored columns removed. A test dataset is read
+    /// with <paramref name="typedLike"/>'s column types (the training table's), as <c>eml automl --test</c> reads its file.
+    /// </summary>
+    internal Task<(DatasetRecord Dataset, DataTable Table)> LoadTableAsync(string tenantId, string datasetId, ExperimentRequest request, CancellationToken cancellationToken) =>
+        LoadTableAsync(tenantId, datasetId, request, null, cancellationToken);
+
+    private async Task<(DatasetRecord Dataset, DataTable Table)> LoadTableAsync(string tenantId, string datasetId, ExperimentRequest request, DataTable? typedLike, CancellationToken cancellationToken)
     {
         var dataset = await datasets.GetAsync(tenantId, datasetId, cancellationToken)
             ?? throw new KeyNotFoundException($"Dataset '{datasetId}' no longer exists.");
@@ -301,15 +355,23 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         await datasets.CopyContentAsync(dataset.Sha256, bytes, cancellationToken);
         bytes.Position = 0;
         // Named after the dataset, so a note or error about its rows names it with their lines.
-        return (dataset, CsvTable.Read(bytes, new CsvOptions { SourceName = dataset.Name }, cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
+        var csv = typedLike is null
+            ? new CsvOptions { SourceName = dataset.Name }
+            : new CsvOptions { SourceName = dataset.Name, ColumnTypes = typedLike.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal), IgnoreUnknownColumnTypes = true };
+        return (dataset, CsvTable.Read(bytes, csv, cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
     }
 
-    /// <summary>The scenario's plan for the table and the encoded labelled rows.</summary>
+    /// <summary>The scenario's plan for the table (ranking by the request's metric, if it names one) and the encoded labelled rows.</summary>
     internal static PreparedSweep Prepare(DataTable table, ExperimentRequest request)
     {
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var task = LabelEncoding.ParseTask(request.Task, "task") ?? LabelEncoding.InferTask(table[request.Label]);
         var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass) { TimestampColumn = request.TimestampColumn });
+        if (request.RankingMetric(plan.Task) is { } metric)
+        {
+            plan = plan.WithPrimaryMetric(metric);
+        }
+
         return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass));
     }
 
@@ -318,11 +380,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     /// version (with <paramref name="extraLineage"/> merged into its lineage; its audit entry names
     /// <paramref name="changedBy"/>, default <c>experiment:{id}</c>) and marks the experiment succeeded. Nothing is
     /// stored when a later attempt than <paramref name="attempt"/> exists (<see cref="AttemptSupersededException"/>) or
-    /// the experiment was cancelled meanwhile (<see cref="ExperimentEndedException"/>).
+    /// the experiment was cancelled meanwhile (<see cref="ExperimentEndedException"/>). With <paramref name="test"/>
+    /// (rows the sweep never sees), the winner's metrics on them are the report's <c>test</c> and the version's metrics'.
     /// </summary>
     internal async Task<(SweepResult Result, ModelVersionRecord Version)> SweepAndStoreAsync(
         ExperimentRecord experiment, ExperimentRequest request, DatasetRecord dataset, PreparedSweep prepared, CandidateData train, string node, int attempt,
-        JsonObject? extraLineage, string? changedBy, CancellationToken cancellationToken)
+        JsonObject? extraLineage, string? changedBy, CandidateData? test, CancellationToken cancellationToken)
     {
         var (scenario, plan) = (prepared.Scenario, prepared.Plan);
         // The budget counts the time earlier attempts already spent.
@@ -335,6 +398,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             Seed = request.Seed ?? 0,
             MaximumDegreeOfParallelism = options.Value.TrialThreadsPerSweep(Environment.ProcessorCount),
             SavesModel = true,
+            ReportRows = test?.RowCount ?? 0,
         });
         var store = new RegistryTrialStore(experiments, experiment.Id, node);
         var progress = new ProgressWriter(experiments, experiment.Id, request.BudgetSeconds, spent, store, request.MaxTrials, plan.PrimaryMetric);
@@ -353,7 +417,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         await progress.FlushAsync();
 
-        var report = SweepReport.Build(result, plan, train: train);
+        var report = SweepReport.Build(result, plan, test, train);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
         var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";
         var winner = reportJson["winner"]?.DeepClone().AsObject() ?? [];
@@ -366,6 +430,11 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         var artifact = new MemoryStream();
         result.Model.Save(artifact);
         var metrics = new JsonObject { ["metric"] = result.Metric.Name, ["validationScore"] = double.IsFinite(result.Winner.ValidationScore) ? result.Winner.ValidationScore : null };
+        if (test is not null)
+        {
+            metrics["test"] = reportJson["test"]?.DeepClone();
+        }
+
         var parameters = JsonSerializer.Serialize(result.Winner.Parameters.ToDictionary(p => p.Key, p => p.Value), Json);
         var lineage = JsonSerializer.SerializeToNode(new
         {

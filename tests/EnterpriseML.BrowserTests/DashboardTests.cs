@@ -396,6 +396,64 @@ public sealed class DashboardTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The new-experiment form sends a metric and a test holdout share; the experiment's page then ranks the leaderboard
+    /// by that metric, adds a test column in it, and lists the winner's metrics on the held-out rows.
+    /// </summary>
+    [Fact]
+    public async Task Dashboard_ExperimentWithMetricAndHoldout_ShowsTestMetrics()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
+        await using var api = new LiveApi();
+        var key = (await api.CreateTenantAsync("bank")).Key;
+        using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        await page.GotoAsync(api.BaseAddress + "/");
+        await page.FillAsync("#api-key", key);
+        await page.ClickAsync("#login-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("bank");
+        await page.GotoAsync(api.BaseAddress + "/#/datasets");
+        await page.Locator("#upload-file").SetInputFilesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
+        await page.FillAsync("#upload-name", "credit");
+        await page.ClickAsync("#upload-form button[type=submit]");
+        await page.WaitForFunctionAsync("() => location.hash.startsWith('#/datasets/')", null, new PageWaitForFunctionOptions { Timeout = StepTimeout });
+        await page.ClickAsync("#new-experiment");
+
+        await page.SelectOptionAsync("#exp-label", "class");
+        await page.SelectOptionAsync("#exp-positive", "bad");
+        await page.SelectOptionAsync("#exp-scenario", "credit");
+        await page.FillAsync("#exp-budget", "30");
+        await page.FillAsync("#exp-max-trials", "3");
+        await page.FillAsync("#exp-metric", "logLoss");
+        await page.FillAsync("#exp-holdout", "0.2");
+        await page.FillAsync("#exp-model", "credit-tested");
+        var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+        await page.ClickAsync("#experiment-form button[type=submit]");
+        var body = JsonDocument.Parse((await posted).PostData!).RootElement;
+        Assert.Equal("logLoss", body.GetProperty("metric").GetString());
+        Assert.Equal(0.2, body.GetProperty("holdoutFraction").GetDouble());
+        await page.WaitForFunctionAsync(
+            "() => /^#\\/experiments\\/[^/?]+$/.test(location.hash) || !!document.querySelector('#toast.bad:not([hidden])')", null,
+            new PageWaitForFunctionOptions { Timeout = StepTimeout });
+        Assert.True(page.Url.Contains("#/experiments/", StringComparison.Ordinal), "Starting the experiment failed: " + await page.Locator("#toast").TextContentAsync());
+        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await Assertions.Expect(page.Locator("#exp-status .badge.succeeded")).ToBeVisibleAsync(new() { Timeout = SweepTimeout });
+
+        var experiment = await GetJsonAsync(http, $"/api/experiments/{id}");
+        var test = experiment.GetProperty("test");
+        await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("Test LOGLOSS");
+        await Assertions.Expect(page.Locator("#exp-test")).ToContainTextAsync($"AUC {test.GetProperty("auc").GetDouble().ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}");
+        await Assertions.Expect(page.Locator("#exp-test")).ToContainTextAsync("LOGLOSS");
+        Assert.Empty(errors);
+    }
+
+    /// <summary>
     /// The lists past one page, a long dataset name, hostile column names and error toasts: 51 datasets make two pages
     /// (the count says 51, page 2 holds the oldest), a 128-character name is clipped so the table's other columns stay
     /// in view, column names with markup render as text, and a bad file or a refused schedule shows its message once.

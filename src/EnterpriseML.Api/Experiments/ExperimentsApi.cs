@@ -28,7 +28,7 @@ public sealed record TrialResponse(long Trial, string? Node, double? Score, doub
 public sealed record ExperimentResponse(
     string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress,
     IReadOnlyList<AttemptResponse> Attempts, JsonNode? Leaderboard, JsonNode? Winner, IReadOnlyList<TrialResponse> Trials,
-    string? Error, string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt);
+    string? Error, string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt, JsonNode? Test);
 
 public sealed record ExperimentSummary(string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress, string? Error, long CreatedAt, long? FinishedAt);
 
@@ -103,17 +103,17 @@ internal static partial class ExperimentsApi
             return ("maxTrials", badTrials);
         }
 
-        if (request.Metric is not null)
-        {
-            // Stored with the request but never read by a sweep: the scenario's plan fixes the metric for the task.
-            return ("metric", $"'{request.Metric}': the scenario chooses the metric (auto: auc, accuracy or rmse by task; credit auc; fraud auprc; sentiment accuracy; recommendation ndcgAt10; the model's metrics name it). A schedule compares champion and challenger on its promotion.metric.");
-        }
-
         if (RecommendationExperimentValidation.Handles(request.Scenario))
         {
             if (request.Task is not null)
             {
                 return ("task", "Does not apply to the recommendation scenario (it ranks items for users).");
+            }
+
+            if (request.Metric is not null)
+            {
+                // The recommendation sweep has no metric choice: it always ranks by NDCG@10.
+                return ("metric", $"'{request.Metric}': the recommendation sweep always ranks by ndcgAt10; metric applies to the scenarios auto, credit, fraud and sentiment.");
             }
 
             return RecommendationExperimentValidation.Validate(request, dataset, testDataset);
@@ -127,12 +127,6 @@ internal static partial class ExperimentsApi
         if ((request.UserColumn is not null ? "userColumn" : request.ItemColumn is not null ? "itemColumn" : null) is { } interactionField)
         {
             return (interactionField, $"Applies to the recommendation scenario (its interactions' user and item ids), not '{request.Scenario}'.");
-        }
-
-        if (request.TestDatasetId is not null)
-        {
-            // SweepJob validates a tabular sweep on a split of the experiment's dataset and reads no second dataset.
-            return ("testDatasetId", $"Applies to the recommendation scenario (its test interactions), not '{request.Scenario}': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
         }
 
         if (string.IsNullOrEmpty(request.Label))
@@ -190,6 +184,29 @@ internal static partial class ExperimentsApi
             }
         }
 
+        // The task the label implies, as the sweep will infer it (or the request names it), for the metrics that suit it.
+        var implied = request.Task is not null && LabelEncoding.TryParseTask(request.Task, out var named) ? named : LabelEncoding.InferTaskFromProfile(label, dataset.Profile.RowCount);
+        if (request.MetricProblem(implied) is { } badMetric)
+        {
+            return ("metric", badMetric);
+        }
+
+        if (request.TestDatasetId is not null)
+        {
+            if (testDataset is null)
+            {
+                return ("testDatasetId", $"There is no dataset '{request.TestDatasetId}' in your tenant.");
+            }
+
+            // The winner is scored on the test rows after the sweep: they need the label and every feature column.
+            var missing = dataset.Profile.Columns.Select(c => c.Name)
+                .Where(c => request.IgnoreColumns?.Contains(c) != true && testDataset.Profile.Columns.All(t => t.Name != c)).ToList();
+            if (missing.Count > 0)
+            {
+                return ("testDatasetId", $"The test dataset '{testDataset.Name}' has no column{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which dataset '{dataset.Name}' has: the winner is scored on its label and feature columns (ignoreColumns leaves a column out of both). Columns: {string.Join(", ", testDataset.Profile.Columns.Select(c => c.Name))}.");
+            }
+        }
+
         if (request.TimestampColumn is { } time)
         {
             if (!string.Equals(request.Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
@@ -219,16 +236,31 @@ internal static partial class ExperimentsApi
     {
         var tenant = context.Caller().TenantId;
         var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : await datasets.GetAsync(tenant, request.DatasetId, cancellationToken);
+        if (request.HoldoutFraction is not null && request.TestDatasetId is not null)
+        {
+            return FieldProblem("holdoutFraction", "Send one of holdoutFraction and testDatasetId, not both: each chooses the rows the winner is tested on (a share of the dataset held out of the sweep, or a second dataset).");
+        }
+
         var testDataset = string.IsNullOrWhiteSpace(request.TestDatasetId) ? null : await datasets.GetAsync(tenant, request.TestDatasetId, cancellationToken);
         if (Validate(request, dataset, testDataset) is { } invalid)
         {
             return FieldProblem(invalid.Field, invalid.Message);
         }
 
-        // Not in Validate: a schedule's experiment shares it and does use holdoutFraction (ScheduledExperiment.ToRequest).
-        if (request.HoldoutFraction is not null)
+        // Not in Validate: a schedule's experiment shares it, where holdoutFraction is the share a refresh compares
+        // champion and challenger on (ScheduledExperiment.ToRequest always sets it).
+        if (request.HoldoutFraction is { } holdout)
         {
-            return FieldProblem("holdoutFraction", "Applies to schedules (the share of the newest dataset on which a refresh scores champion and challenger); a one-off experiment is validated on a split that its scenario chooses.");
+            if (RecommendationExperimentValidation.Handles(request.Scenario))
+            {
+                return FieldProblem("holdoutFraction", "Applies to the scenarios auto, credit, fraud and sentiment; the recommendation sweep holds out interactions per user, and testDatasetId names its test interactions.");
+            }
+
+            if (!(holdout is > 0 and <= 0.5))
+            {
+                return FieldProblem("holdoutFraction", string.Create(CultureInfo.InvariantCulture,
+                    $"Must be in (0, 0.5]: the share of the dataset's rows held out of the sweep and used to test its winner; found {holdout}."));
+            }
         }
 
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
@@ -282,7 +314,7 @@ internal static partial class ExperimentsApi
             [.. attempts.Select(a => new AttemptResponse(a.Node, a.StartedAt, a.EndedAt, a.Outcome))],
             Parse(e.Leaderboard), Parse(e.Winner),
             [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds, t.Candidate, t.Kind.ToLowerInvariant(), t.Status.ToLowerInvariant(), t.Error))],
-            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt));
+            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt, TestMetrics(e.Report)));
     }
 
     private static async Task<Results<Ok<ExperimentAccepted>, ProblemHttpResult>> CancelAsync(string id, HttpContext context, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
@@ -354,6 +386,10 @@ internal static partial class ExperimentsApi
             await timer.WaitForNextTickAsync(cancellationToken);
         }
     }
+
+    /// <summary>The report's <c>test</c> (every metric of the winner on the test rows), or null when the experiment had none.</summary>
+    private static JsonNode? TestMetrics(string? report) =>
+        Parse(report)?["test"] is JsonObject { Count: > 0 } test ? test.DeepClone() : null;
 
     private static double Budget(ExperimentRecord e) => JsonNode.Parse(e.Request)?["budgetSeconds"]?.GetValue<double>() ?? 0;
 

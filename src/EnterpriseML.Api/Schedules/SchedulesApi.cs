@@ -138,11 +138,7 @@ internal static partial class SchedulesApi
             }
 
             // Refused at creation only (not in ScheduledExperiment.Validate), so schedules stored before still fire.
-            if (spec.Metric is not null)
-            {
-                return ExperimentsApi.FieldProblem("experiment.metric", $"'{spec.Metric}': the scenario chooses the metric of each refresh's sweep; promotion.metric chooses the one champion and challenger are compared on.");
-            }
-
+            // experiment.metric is checked with the dataset below (ExperimentsApi.Validate): it ranks each refresh's sweep.
             if (spec.TestDatasetId is not null)
             {
                 return ExperimentsApi.FieldProblem("experiment.testDatasetId", "Does not apply to schedules: each refresh scores champion and challenger on a holdout of the newest dataset (experiment.holdoutFraction, default 0.2).");

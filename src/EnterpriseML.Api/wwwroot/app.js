@@ -457,6 +457,13 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const budget = h("input", { id: `${prefix}-budget`, type: "number", min: 5, max: 86400, value: 60, required: true });
   // Optional: the sweep then ends after that many trials if its budget has not ended it first (the API's maxTrials).
   const maxTrials = h("input", { id: `${prefix}-max-trials`, type: "number", min: 1, max: 100000, step: 1, placeholder: "until the budget ends" });
+  // Optional: the metric the sweep ranks by instead of the scenario's (the API's metric; it refuses one the task cannot use).
+  const metricInput = h("input", { id: `${prefix}-metric`, list: `${prefix}-metrics`, placeholder: "the scenario's",
+    title: "binary: auc, auprc, accuracy, f1, logLoss, ks, gini; multiclass: accuracy, macroAccuracy, logLoss; regression: rmse, mae, r2" });
+  const metricList = h("datalist", { id: `${prefix}-metrics` }, ["auc", "auprc", "accuracy", "f1", "logLoss", "ks", "gini", "macroAccuracy", "rmse", "mae", "r2"].map(m => h("option", { value: m })));
+  // One-off experiments only: the share of rows held out of the sweep to test its winner on (the API's holdoutFraction).
+  // A schedule's holdoutFraction is its promotion holdout, which its own form does not ask for.
+  const holdout = prefix === "exp" ? h("input", { id: `${prefix}-holdout`, type: "number", min: 0.05, max: 0.5, step: 0.05, placeholder: "none" }) : null;
   const model = h("input", { id: `${prefix}-model`, required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}", placeholder: "e.g. credit-risk", title: "Letters, digits, dot, dash and underscore; up to 64 characters." });
   // Recommendation needs the user and item columns; its label is the optional rating column.
   const userSelect = h("select", { id: `${prefix}-user` });
@@ -471,6 +478,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     [h("option", { value: "" }, "(infer from the label)"), ...["binary", "multiclass", "regression"].map(t => h("option", { value: t }, t))]);
   const taskField = field("Task", taskSelect);
   const ignoreField = field("Ignore columns", ignoreSelect);
+  const metricField = h("div", {}, h("label", { for: metricInput.id }, "Metric (optional)"), metricInput, metricList);
+  const holdoutField = holdout ? field("Test holdout share (optional)", holdout) : null;
   const isRecommendation = () => scenario.value === "recommendation";
   const pick = (columns, pattern, fallbackIndex) => (columns.find(c => pattern.test(c.name)) || columns[fallbackIndex] || {}).name || "";
   let wasRecommendation = false;
@@ -481,7 +490,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const columns = d?.columns || [];
     userField.hidden = itemField.hidden = !recommendation;
-    positiveField.hidden = taskField.hidden = ignoreField.hidden = recommendation;
+    positiveField.hidden = taskField.hidden = ignoreField.hidden = metricField.hidden = recommendation;
+    if (holdoutField) holdoutField.hidden = recommendation;
     userSelect.required = itemSelect.required = recommendation;
     labelSelect.required = !recommendation;
     labelField.querySelector("label").textContent = recommendation ? "Rating column (optional)" : "Label column";
@@ -515,7 +525,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   fillTime();
   return {
     nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, userField, itemField,
-      field("Budget (seconds)", budget), field("Max trials (optional)", maxTrials), field("Model name", model)],
+      field("Budget (seconds)", budget), field("Max trials (optional)", maxTrials), metricField, holdoutField, field("Model name", model)].filter(Boolean),
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
       if (isRecommendation()) {
@@ -527,6 +537,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         const ignored = [...ignoreSelect.selectedOptions].map(o => o.value);
         if (ignored.length) body.ignoreColumns = ignored;
         if (taskSelect.value) body.task = taskSelect.value;
+        if (metricInput.value.trim()) body.metric = metricInput.value.trim();
+        if (holdout?.value.trim()) body.holdoutFraction = Number(holdout.value);
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
       if (maxTrials.value.trim()) body.maxTrials = Number(maxTrials.value);
@@ -668,6 +680,9 @@ async function experimentPage({ id, mount }) {
           winner ? [h("dt", {}, "Winner"), h("dd", { id: "winner" }, h("strong", {}, winner.candidate), " ", badge(winner.kind), " → ",
             winner.modelName ? h("a", { href: `#/models/${encodeURIComponent(winner.modelName)}` }, `${winner.modelName} v${winner.modelVersion}`) : "—")] : null,
           winner?.reason ? [h("dt", {}, "Why"), h("dd", {}, winner.reason)] : null,
+          // With a test dataset or a holdout, every metric of the winner on rows the sweep never saw.
+          x.test ? [h("dt", {}, "Test"), h("dd", { id: "exp-test" }, Object.entries(x.test).filter(([k]) => k !== "predictMicrosecondsPerRow")
+            .map(([k, v]) => `${metricName(k)} ${fixed(v, 4)}`).join(" · "))] : null,
           // The stored model is the refit on all training rows, or, when the budget had no time for it, the model of
           // the validation folds (a smaller training set): users should know which one they serve.
           winner && typeof winner.refittedOnAllData === "boolean" ? [h("dt", {}, "Model"), h("dd", { id: "winner-refit" }, winner.refittedOnAllData
@@ -686,6 +701,7 @@ async function experimentPage({ id, mount }) {
           { title: scoreName, num: true, render: r => fixed(r.validationScore, 4) },
           { title: "± spread", num: true, render: r => fixed(r.validationSpread, 3) },
           { title: "Re-evaluated", num: true, render: r => fixed(r.selectionScore, 4) },
+          ...(x.test ? [{ title: `Test ${scoreName}`, num: true, render: r => fixed(r.testScore, 4) }] : []),
           { title: "Fit CPU s", num: true, render: r => fixed(r.fitSeconds, 2) },
           { title: perUser ? "µs/user" : "µs/row", num: true, render: r => fixed(r.predictMicrosecondsPerRow, 2) },
           { title: "Size", num: true, render: r => bytes(r.modelBytes) },

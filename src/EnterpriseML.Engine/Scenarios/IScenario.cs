@@ -104,6 +104,12 @@ public sealed class ScenarioPlan
 
     /// <summary>Extra metrics the report shows for the winner (for credit: KS and Gini).</summary>
     public IReadOnlyList<ScenarioMetric> ReportMetrics { get; }
+
+    /// <summary>
+    /// This plan ranking by <paramref name="metric"/> instead of <see cref="PrimaryMetric"/> (an experiment's
+    /// <c>metric</c>); the candidates, columns, validation and report metrics stay the same.
+    /// </summary>
+    public ScenarioPlan WithPrimaryMetric(ScenarioMetric metric) => new(Task, metric, Candidates, Columns, Validation, ReportMetrics);
 }
 
 /// <summary>How validation rows are chosen.</summary>

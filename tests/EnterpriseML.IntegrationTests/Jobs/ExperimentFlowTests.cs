@@ -244,8 +244,141 @@ public sealed class ExperimentFlowTests
     }
 
     /// <summary>
-    /// Fields no sweep reads are refused, naming the field and what applies instead: the metric (the scenario's),
-    /// holdoutFraction (a schedule's), testDatasetId on a tabular scenario (recommendation's), userColumn and itemColumn
+    /// metric, testDatasetId and holdoutFraction are checked before anything is stored, each 400 naming its field: a
+    /// metric unknown or not for the task the label implies (listing those that are), a recommendation metric, a test
+    /// dataset missing or without the label or a feature column, a holdout out of (0, 0.5], both a holdout and a test
+    /// dataset, a holdout for recommendation.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_BadMetricTestDatasetOrHoldout_Is400NamingIt()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "testval");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
+        var other = await UploadAsync(client, "other.csv", "checking_status,class,x\nA11,good,1\nA12,bad,2\n"u8.ToArray());
+
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", metric = "bogus" }, "metric",
+            "Unknown metric 'bogus'. For a binary task (the label 'class') use one of auc, auprc, accuracy, f1, logLoss, ks, gini.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", metric = "rmse" }, "metric",
+            "'rmse' does not apply to a binary task (the label 'class'). Use one of auc, auprc, accuracy, f1, logLoss, ks, gini.");
+        await AssertFieldAsync(client, new { datasetId, label = "duration", scenario = "auto", task = "regression", budgetSeconds = 5, modelName = "m", metric = "auc" }, "metric",
+            "'auc' does not apply to a regression task (the label 'duration'). Use one of rmse, mae, r2.");
+        await AssertFieldAsync(client, new { datasetId, label = "purpose", scenario = "auto", budgetSeconds = 5, modelName = "m", metric = "f1" }, "metric",
+            "'f1' does not apply to a multiclass task (the label 'purpose'). Use one of accuracy, macroAccuracy, logLoss.");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", metric = "auc" }, "metric",
+            "'auc': the recommendation sweep always ranks by ndcgAt10; metric applies to the scenarios auto, credit, fraud and sentiment.");
+
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", testDatasetId = "nope" }, "testDatasetId",
+            "There is no dataset 'nope' in your tenant.");
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", testDatasetId = other, ignoreColumns = new[] { "duration", "credit_history", "purpose", "credit_amount", "savings_status", "employment", "installment_commitment", "personal_status", "other_parties", "residence_since", "property_magnitude", "age", "other_payment_plans", "housing", "existing_credits", "job", "num_dependents", "own_telephone" } },
+            "testDatasetId", "The test dataset 'other' has no column 'foreign_worker', which dataset 'credit-german-statlog' has: the winner is scored on its label and feature columns (ignoreColumns leaves a column out of both). Columns: checking_status, class, x.");
+        var small = await UploadAsync(client, "small.csv", System.Text.Encoding.UTF8.GetBytes("a,b,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i % 3 == 0 ? "p" : "q")},{(i % 2 == 0 ? "yes" : "no")}\n"))));
+        await AssertFieldAsync(client, new { datasetId = small, label = "y", scenario = "auto", budgetSeconds = 5, modelName = "m", testDatasetId = await UploadAsync(client, "no-label.csv", "a\n1\n2\n"u8.ToArray()) },
+            "testDatasetId", "The test dataset 'no-label' has no columns 'b', 'y', which dataset 'small' has: the winner is scored on its label and feature columns (ignoreColumns leaves a column out of both). Columns: a.");
+
+        foreach (var holdout in new[] { 0.0, 0.7, -0.1 })
+        {
+            await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", holdoutFraction = holdout }, "holdoutFraction",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Must be in (0, 0.5]: the share of the dataset's rows held out of the sweep and used to test its winner; found {holdout}."));
+        }
+
+        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", holdoutFraction = 0.2, testDatasetId = datasetId }, "holdoutFraction",
+            "Send one of holdoutFraction and testDatasetId, not both: each chooses the rows the winner is tested on (a share of the dataset held out of the sweep, or a second dataset).");
+        await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", holdoutFraction = 0.2 }, "holdoutFraction",
+            "Applies to the scenarios auto, credit, fraud and sentiment; the recommendation sweep holds out interactions per user, and testDatasetId names its test interactions.");
+        await AssertNoExperimentAsync(client);
+    }
+
+    /// <summary>
+    /// An experiment with a metric and a test dataset ranks its leaderboard by that metric (logLoss: lower first) and
+    /// answers the winner's metrics on the test rows, which a prediction call on the stored model reproduces; one with a
+    /// holdoutFraction sweeps the other rows only (the version's lineage counts them) and answers the winner's metrics
+    /// on the held-out rows.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Experiment_MetricTestDatasetAndHoldout_RankByTheMetricAndAnswerTestMetrics(Backend backend)
+    {
+        await using var scope = await BackendScope.CreateAsync(backend, "exptest");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0];
+        var trainCsv = string.Join('\n', lines.Take(701)) + "\n";
+        var testCsv = header + "\n" + string.Join('\n', lines.Skip(701)) + "\n";
+        var trainId = await UploadAsync(client, "credit-train.csv", System.Text.Encoding.UTF8.GetBytes(trainCsv));
+        var testId = await UploadAsync(client, "credit-test.csv", System.Text.Encoding.UTF8.GetBytes(testCsv));
+        var fullId = await UploadAsync(client, "credit-german-statlog.csv");
+
+        var tested = await SubmitAsync(client, new { datasetId = trainId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, modelName = "tested", seed = 1, maxTrials = 6, metric = "logLoss", testDatasetId = testId });
+        var heldOut = await SubmitAsync(client, new { datasetId = fullId, label = "class", positiveClass = "bad", scenario = "credit", budgetSeconds = 60, modelName = "heldout", seed = 3, maxTrials = 6, holdoutFraction = 0.25 });
+
+        using (var done = await WaitAsync(client, tested))
+        {
+            var root = done.RootElement;
+            Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
+            Assert.Equal("logLoss", root.GetProperty("progress").GetProperty("metric").GetString());
+            Assert.False(root.GetProperty("progress").GetProperty("higherIsBetter").GetBoolean());
+            var scores = root.GetProperty("leaderboard").EnumerateArray().Select(r => r.GetProperty("validationScore"))
+                .Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetDouble()).ToList();
+            Assert.True(scores.Count >= 2, root.ToString());
+            Assert.Equal(scores.Order().ToList(), scores);
+            var test = root.GetProperty("test");
+            foreach (var name in new[] { "auc", "auprc", "accuracy", "f1", "logLoss", "ks", "gini" })
+            {
+                Assert.True(test.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number, test.ToString());
+            }
+
+            Assert.Equal(test.GetProperty("logLoss").GetDouble(), root.GetProperty("winner").GetProperty("testScore").GetDouble(), 12);
+
+            // The stored model's labels for the test rows (the 0.5 cut, as the report's accuracy) give the same accuracy
+            // (the report writes six significant digits).
+            using var body = new StringContent(testCsv, System.Text.Encoding.UTF8, "text/csv");
+            using var predicted = await client.PostAsync("/api/models/tested/predict", body);
+            var output = await predicted.Content.ReadAsStringAsync();
+            Assert.True(predicted.IsSuccessStatusCode, output);
+            var labels = output.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToList();
+            var classAt = Array.IndexOf(header.Split(','), "class");
+            var truth = lines.Skip(701).Select(l => l.Split(',')[classAt]).ToList();
+            Assert.Equal(truth.Count, labels.Count);
+            Assert.Equal((double)labels.Zip(truth).Count(p => p.First == p.Second) / truth.Count, test.GetProperty("accuracy").GetDouble(), 5);
+
+            using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/tested"));
+            var version = model.RootElement.GetProperty("versions")[0];
+            Assert.Equal("logLoss", version.GetProperty("metrics").GetProperty("metric").GetString());
+            Assert.Equal(test.GetProperty("auc").GetDouble(), version.GetProperty("metrics").GetProperty("test").GetProperty("auc").GetDouble(), 12);
+            Assert.Equal(300, version.GetProperty("lineage").GetProperty("testRows").GetInt32());
+            Assert.Equal(testId, version.GetProperty("lineage").GetProperty("testDatasetId").GetString());
+        }
+
+        using (var done = await WaitAsync(client, heldOut))
+        {
+            var root = done.RootElement;
+            Assert.True(root.GetProperty("status").GetString() == "succeeded", root.ToString());
+            Assert.Equal("auc", root.GetProperty("progress").GetProperty("metric").GetString());
+            var test = root.GetProperty("test");
+            Assert.InRange(test.GetProperty("auc").GetDouble(), 0.5, 1.0);
+            Assert.True(test.TryGetProperty("ks", out _), test.ToString());
+            using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/heldout"));
+            var lineage = model.RootElement.GetProperty("versions")[0].GetProperty("lineage");
+            Assert.Equal(750, lineage.GetProperty("trainRows").GetInt32());
+            Assert.Equal(250, lineage.GetProperty("holdoutRows").GetInt32());
+            Assert.Equal(3, lineage.GetProperty("holdoutSeed").GetInt32());
+        }
+
+        // Without either, there is no test.
+        var plain = await SubmitAsync(client, new { datasetId = trainId, label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 30, modelName = "plain", seed = 1, maxTrials = 2 });
+        using (var done = await WaitAsync(client, plain))
+        {
+            Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+            Assert.Equal(JsonValueKind.Null, done.RootElement.GetProperty("test").ValueKind);
+        }
+    }
+
+    /// <summary>
+    /// Fields no sweep reads are refused, naming the field and what applies instead: userColumn and itemColumn
     /// on a tabular scenario, a timestampColumn on recommendation that holds no times; the unknown-scenario
     /// error lists recommendation.
     /// </summary>
@@ -257,12 +390,6 @@ public sealed class ExperimentFlowTests
         using var client = api.Client();
         var datasetId = await UploadAsync(client, "credit-german-statlog.csv");
 
-        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", metric = "bogus" }, "metric",
-            "'bogus': the scenario chooses the metric (auto: auc, accuracy or rmse by task; credit auc; fraud auprc; sentiment accuracy; recommendation ndcgAt10; the model's metrics name it). A schedule compares champion and challenger on its promotion.metric.");
-        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 5, modelName = "m", holdoutFraction = 7 }, "holdoutFraction",
-            "Applies to schedules (the share of the newest dataset on which a refresh scores champion and challenger); a one-off experiment is validated on a split that its scenario chooses.");
-        await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", testDatasetId = datasetId }, "testDatasetId",
-            "Applies to the recommendation scenario (its test interactions), not 'credit': a tabular experiment is validated on a split of its dataset that the scenario chooses.");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", userColumn = "checking_status" }, "userColumn",
             "Applies to the recommendation scenario (its interactions' user and item ids), not 'credit'.");
         await AssertFieldAsync(client, new { datasetId, label = "class", scenario = "credit", budgetSeconds = 5, modelName = "m", itemColumn = "purpose" }, "itemColumn");
@@ -502,9 +629,10 @@ public sealed class SchedulesApiTests
 
     /// <summary>
     /// What a schedule's refreshes would fail on, refused at creation naming the field: a model name that cannot be a
-    /// URL segment (even before the dataset is uploaded), an experiment metric or test dataset no refresh reads, a
+    /// URL segment (even before the dataset is uploaded), an experiment metric that does not suit the label's task, a
+    /// test dataset no refresh reads, a
     /// recommendation scenario, and a promotion metric that does not suit the task of the dataset's label (inferred
-    /// from its profile, or the schedule's task). holdoutFraction, which refreshes use, is still accepted.
+    /// from its profile, or the schedule's task). holdoutFraction, which refreshes use, and a metric for the task are accepted.
     /// </summary>
     [Fact]
     public async Task Schedules_FieldsEveryRefreshWouldFailOrIgnore_Are400AtCreation()
@@ -517,8 +645,8 @@ public sealed class SchedulesApiTests
 
         await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetName = "later", label = "class", scenario = "auto", budgetSeconds = 10, modelName = "a/b c" } },
             "experiment.modelName", "'a/b c': use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit (the name is part of the model's URLs, /api/models/{name}).");
-        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", metric = "auc" } },
-            "experiment.metric", "'auc': the scenario chooses the metric of each refresh's sweep; promotion.metric chooses the one champion and challenger are compared on.");
+        await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", metric = "rmse" } },
+            "experiment.metric", "'rmse' does not apply to a binary task (the label 'class'). Use one of auc, auprc, accuracy, f1, logLoss, ks, gini.");
         await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", testDatasetId = datasetId } },
             "experiment.testDatasetId", "Does not apply to schedules: each refresh scores champion and challenger on a holdout of the newest dataset (experiment.holdoutFraction, default 0.2).");
         await AssertFieldAsync(client, new { name = "n", cron = Cron, experiment = new { datasetId, label = "class", scenario = "recommendation", budgetSeconds = 10, modelName = "risk" } },
@@ -536,7 +664,7 @@ public sealed class SchedulesApiTests
         }
 
         using var ok = await client.PostAsJsonAsync("/api/schedules",
-            new { name = "nightly", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", holdoutFraction = 0.3 }, promotion = new { metric = "auc" } });
+            new { name = "nightly", cron = Cron, experiment = new { datasetId, label = "class", scenario = "auto", budgetSeconds = 10, modelName = "risk", holdoutFraction = 0.3, metric = "logLoss" }, promotion = new { metric = "auc" } });
         Assert.True(ok.StatusCode == HttpStatusCode.Created, await ok.Content.ReadAsStringAsync());
     }
 

@@ -80,7 +80,7 @@ public sealed class ProgressTests(ITestOutputHelper output)
         var (dataset, table) = await sweeps.LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, CancellationToken.None);
         var prepared = SweepJob.Prepare(table, request);
         using var stop = new CancellationTokenSource();
-        var sweep = sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, attempt, null, null, stop.Token);
+        var sweep = sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, node, attempt, null, null, null, stop.Token);
         await Processes.PollAsync(async () => sweep.IsCompleted || await stopWhen() ? (object)true : null, TimeSpan.FromSeconds(120), $"the sweep on {node} to get far enough");
         Assert.False(sweep.IsCompleted, $"the sweep on {node} ended before it was stopped: {sweep.Exception}");
         await stop.CancelAsync();

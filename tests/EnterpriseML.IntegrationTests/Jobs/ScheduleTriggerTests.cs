@@ -29,6 +29,42 @@ public sealed class ScheduleTriggerTests(ITestOutputHelper output)
         promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
     };
 
+    /// <summary>
+    /// A schedule's experiment.metric ranks each refresh's sweep, and without a promotion.metric champion and challenger
+    /// are compared on it too (the plan's metric is the promotion's default).
+    /// </summary>
+    [Fact]
+    public async Task Trigger_ExperimentMetric_RanksTheRefreshAndIsTheDefaultPromotionMetric()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "trigmetric");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (_, key) = await ServingModels.CreateTenantAsync(admin, "acme", "data-scientist");
+        using var client = api.Client(key);
+        await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        using (var created = await client.PostAsJsonAsync("/api/schedules", new
+        {
+            name = Schedule,
+            cron = "0 0 3 1 1 ?",
+            experiment = new { datasetName = "credit-german-statlog", label = "class", positiveClass = "bad", scenario = "auto", budgetSeconds = 60, maxTrials = 3, modelName = Model, seed = 5, metric = "logLoss" },
+            promotion = new { minimumImprovement = 0.01, evaluateOn = "latest-dataset-holdout" },
+        }))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        var (answer, _) = await TriggerAsync(client, expectedAfter: null);
+        var refresh = await RefreshAfterAsync(client, answer);
+        output.WriteLine(refresh.ToString());
+        Assert.Equal("promoted", refresh.GetProperty("status").GetString());
+        Assert.Equal("logLoss", refresh.GetProperty("outcome").GetProperty("metric").GetString());
+        Assert.False(refresh.GetProperty("outcome").GetProperty("higherIsBetter").GetBoolean());
+        using var experiment = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{refresh.GetProperty("experimentId").GetString()}"));
+        Assert.Equal("logLoss", experiment.RootElement.GetProperty("progress").GetProperty("metric").GetString());
+        // A schedule's holdoutFraction is its promotion holdout, not an experiment test set: no test on the experiment.
+        Assert.Equal(JsonValueKind.Null, experiment.RootElement.GetProperty("test").ValueKind);
+    }
+
     [Theory]
     [InlineData(Backend.Postgres)]
     [InlineData(Backend.Sqlite)]

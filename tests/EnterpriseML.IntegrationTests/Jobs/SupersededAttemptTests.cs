@@ -127,7 +127,7 @@ public sealed class CancelBeforeStoreTests
         }
 
         var thrown = await Assert.ThrowsAsync<ExperimentEndedException>(() =>
-            sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, "node", attempt, null, null, CancellationToken.None));
+            sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, prepared.Train, "node", attempt, null, null, null, CancellationToken.None));
         Assert.Contains("cancelled", thrown.Message, StringComparison.Ordinal);
         using var model = await client.GetAsync("/api/models/late-cancel");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, model.StatusCode);
