@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Scenarios.Recommendation;
 
 namespace EnterpriseML.Jobs;
@@ -14,7 +15,7 @@ namespace EnterpriseML.Jobs;
 public sealed record ScheduledExperiment(
     string? DatasetId, string? DatasetName, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? TimestampColumn = null, string? Task = null, int? MaxTrials = null)
+    string? TimestampColumn = null, string? Task = null, int? MaxTrials = null, double? TargetRecall = null, double? AlertBudget = null)
 {
     /// <summary>The share of the latest dataset held out to score champion and challenger when none is given.</summary>
     public const double DefaultHoldoutFraction = 0.2;
@@ -96,12 +97,17 @@ public sealed record ScheduledExperiment(
         {
             throw new ArgumentException($"experiment.timestampColumn: applies to the fraud scenario (its time-ordered validation), not '{Scenario}'.");
         }
+
+        if (AlertThresholdOptions.RequestProblem(Scenario, TargetRecall, AlertBudget, "targetRecall", "alertBudget", "the fraud scenario") is { } alertRule)
+        {
+            throw new ArgumentException($"experiment.{alertRule.Name}: {alertRule.Problem}");
+        }
     }
 
     /// <summary>The experiment request for one refresh on <paramref name="datasetId"/>.</summary>
     public ExperimentRequest ToRequest(string datasetId) => new(
         datasetId, Label, PositiveClass, Scenario.ToLowerInvariant(), BudgetSeconds, ModelName.Trim(), IgnoreColumns, Seed, Metric, HoldoutFraction ?? DefaultHoldoutFraction, TestDatasetId,
-        TimestampColumn: TimestampColumn, Task: Task, MaxTrials: MaxTrials);
+        TimestampColumn: TimestampColumn, Task: Task, MaxTrials: MaxTrials, TargetRecall: TargetRecall, AlertBudget: AlertBudget);
 }
 
 /// <summary>The <c>promotion</c> object of a schedule.</summary>

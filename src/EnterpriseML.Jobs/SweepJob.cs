@@ -8,6 +8,7 @@ using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,8 @@ namespace EnterpriseML.Jobs;
 public sealed record ExperimentRequest(
     string DatasetId, string Label, string? PositiveClass, string Scenario, double BudgetSeconds, string ModelName,
     IReadOnlyList<string>? IgnoreColumns = null, int? Seed = null, string? Metric = null, double? HoldoutFraction = null, string? TestDatasetId = null,
-    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null, string? Task = null, int? MaxTrials = null)
+    string? UserColumn = null, string? ItemColumn = null, string? TimestampColumn = null, string? Task = null, int? MaxTrials = null,
+    double? TargetRecall = null, double? AlertBudget = null)
 {
     /// <summary>The largest <see cref="MaxTrials"/> a request may ask for.</summary>
     public const int MaximumMaxTrials = 100_000;
@@ -366,7 +368,10 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     {
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var task = LabelEncoding.ParseTask(request.Task, "task") ?? LabelEncoding.InferTask(table[request.Label]);
-        var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass) { TimestampColumn = request.TimestampColumn });
+        var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass) {
+            TimestampColumn = request.TimestampColumn,
+            AlertThreshold = AlertThresholdOptions.ForRequest(request.TargetRecall, request.AlertBudget),
+        });
         if (request.RankingMetric(plan.Task) is { } metric)
         {
             plan = plan.WithPrimaryMetric(metric);

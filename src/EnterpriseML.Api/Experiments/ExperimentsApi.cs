@@ -8,6 +8,7 @@ using EnterpriseML.Api.Datasets;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Scenarios;
+using EnterpriseML.Engine.Scenarios.Fraud;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -101,6 +102,11 @@ internal static partial class ExperimentsApi
         if (ExperimentRequest.MaxTrialsProblem(request.MaxTrials) is { } badTrials)
         {
             return ("maxTrials", badTrials);
+        }
+
+        if (AlertThresholdOptions.RequestProblem(request.Scenario, request.TargetRecall, request.AlertBudget, "targetRecall", "alertBudget", "the fraud scenario") is { } alertRule)
+        {
+            return (alertRule.Name, alertRule.Problem);
         }
 
         if (RecommendationExperimentValidation.Handles(request.Scenario))

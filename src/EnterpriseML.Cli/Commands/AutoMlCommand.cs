@@ -303,37 +303,10 @@ internal sealed class AutoMlCommand : ICliCommand
     /// The fraud alert threshold's rule from <c>--target-recall</c> or <c>--alert-budget</c> (null: the scenario's
     /// default, 80 % recall). Either is an error out of its range, together, or with another scenario.
     /// </summary>
-    private static AlertThresholdOptions? AlertRule(AutoMlRequest request)
-    {
-        if (request.TargetRecall is null && request.AlertBudget is null)
-        {
-            return null;
-        }
-
-        var option = request.TargetRecall is not null ? "--target-recall" : "--alert-budget";
-        if (!string.Equals(request.Scenario, "fraud", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"{option} applies to --scenario fraud (it chooses the alert threshold), not {request.Scenario}.");
-        }
-
-        if (request.TargetRecall is not null && request.AlertBudget is not null)
-        {
-            throw new ArgumentException("--target-recall and --alert-budget choose the fraud alert threshold two ways (a share of the positives to catch, a number of alerts to raise); give one.");
-        }
-
-        var ci = CultureInfo.InvariantCulture;
-        if (request.TargetRecall is { } recall)
-        {
-            return recall is > 0 and <= 1
-                ? new AlertThresholdOptions { Target = AlertTarget.Recall, TargetRecall = recall }
-                : throw new ArgumentException($"--target-recall must be in (0, 1], the share of the positives the alerts must catch; got {recall.ToString(ci)}.");
-        }
-
-        var budget = request.AlertBudget!.Value;
-        return budget is > 0 and <= 1000
-            ? new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = budget }
-            : throw new ArgumentException($"--alert-budget must be in (0, 1000] alerts per 1,000 rows; got {budget.ToString(ci)}.");
-    }
+    private static AlertThresholdOptions? AlertRule(AutoMlRequest request) =>
+        AlertThresholdOptions.RequestProblem(request.Scenario, request.TargetRecall, request.AlertBudget, "--target-recall", "--alert-budget", "--scenario fraud") is { } problem
+            ? throw new ArgumentException(problem.Problem)
+            : AlertThresholdOptions.ForRequest(request.TargetRecall, request.AlertBudget);
 
     /// <summary>The shortest sweep worth starting; with less left of the budget after reading, the command stops at once.</summary>
     internal const double MinimumSweepSeconds = 0.1;

@@ -80,6 +80,67 @@ public sealed class ExperimentRequestTests
     }
 
     /// <summary>
+    /// The fraud alert threshold's rule (targetRecall or alertBudget, as <c>eml automl --target-recall</c> and
+    /// <c>--alert-budget</c>): worded as the CLI words it, with the JSON field's name. Before, both fields were unknown.
+    /// </summary>
+    [Theory]
+    [InlineData("credit", "\"targetRecall\":0.9", "targetRecall", "targetRecall applies to the fraud scenario (it chooses the alert threshold), not credit.")]
+    [InlineData("recommendation", "\"alertBudget\":20", "alertBudget", "alertBudget applies to the fraud scenario (it chooses the alert threshold), not recommendation.")]
+    [InlineData("fraud", "\"targetRecall\":1.5", "targetRecall", "targetRecall must be in (0, 1], the share of the positives the alerts must catch; got 1.5.")]
+    [InlineData("fraud", "\"alertBudget\":0", "alertBudget", "alertBudget must be in (0, 1000] alerts per 1,000 rows; got 0.")]
+    [InlineData("fraud", "\"targetRecall\":0.9,\"alertBudget\":20", "targetRecall",
+        "targetRecall and alertBudget choose the fraud alert threshold two ways (a share of the positives to catch, a number of alerts to raise); give one.")]
+    public async Task Submit_AlertRuleUnusable_Returns400NamingTheFieldAndStoresNothing(string scenario, string fields, string field, string detail)
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        var body = $$"""{"datasetId":"{{datasetId}}","label":"class","positiveClass":"bad","scenario":"{{scenario}}","budgetSeconds":30,"modelName":"m",{{fields}}}""";
+
+        using var response = await client.PostAsync("/api/experiments", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        using var problem = JsonDocument.Parse(text);
+        Assert.Equal(field, problem.RootElement.GetProperty("field").GetString());
+        Assert.Equal(detail, problem.RootElement.GetProperty("detail").GetString());
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>A schedule's experiment takes the same rule: refused with its field's path, kept when usable.</summary>
+    [Fact]
+    public async Task Schedule_AlertRule_RefusedOnCreditKeptOnFraud()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "expreq");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
+        string Body(string name, string scenario) =>
+            $$$"""{"name":"{{{name}}}","cron":"0 0 2 * * ?","experiment":{"datasetId":"{{{datasetId}}}","label":"class","positiveClass":"bad","scenario":"{{{scenario}}}","modelName":"m","budgetSeconds":30,"alertBudget":25}}""";
+
+        using (var refused = await client.PostAsync("/api/schedules", new StringContent(Body("credit-weekly", "credit"), Encoding.UTF8, "application/json")))
+        {
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, text);
+            using var problem = JsonDocument.Parse(text);
+            Assert.Equal("experiment.alertBudget", problem.RootElement.GetProperty("field").GetString());
+            Assert.Equal("alertBudget applies to the fraud scenario (it chooses the alert threshold), not credit.", problem.RootElement.GetProperty("detail").GetString());
+        }
+
+        using (var created = await client.PostAsync("/api/schedules", new StringContent(Body("fraud-weekly", "fraud"), Encoding.UTF8, "application/json")))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        using var schedule = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/fraud-weekly"));
+        Assert.Equal(25, schedule.RootElement.GetProperty("experiment").GetProperty("alertBudget").GetDouble());
+        using var list = JsonDocument.Parse(await client.GetStringAsync("/api/schedules"));
+        Assert.Equal(1, list.RootElement.GetArrayLength());
+    }
+
+    /// <summary>
     /// A schedule's experiment and promotion objects are read apart from the request's binding: a quoted number there
     /// was read as the number too (experiment) or refused without naming the field (promotion).
     /// </summary>

@@ -54,6 +54,58 @@ public sealed class AlertThresholdOptions
         }
     }
 
+    /// <summary>
+    /// Why a caller's rule cannot be used, or null when it can: <paramref name="targetRecall"/> out of (0, 1],
+    /// <paramref name="alertBudget"/> out of (0, 1000], both given, or either given for a scenario other than fraud.
+    /// The names are the caller's (CLI options or JSON fields), so the CLI and the API word the problem alike.
+    /// </summary>
+    /// <param name="scenario">The scenario asked for.</param>
+    /// <param name="targetRecall">The share of the positives the alerts must catch, or null.</param>
+    /// <param name="alertBudget">Alerts per 1,000 rows, or null.</param>
+    /// <param name="recallName">What the caller calls <paramref name="targetRecall"/> (<c>--target-recall</c>, <c>targetRecall</c>).</param>
+    /// <param name="budgetName">What the caller calls <paramref name="alertBudget"/>.</param>
+    /// <param name="fraudScenario">How the caller names the fraud scenario (<c>--scenario fraud</c>).</param>
+    /// <returns>The name of the offending option and a sentence saying what is wrong; null when the rule is usable.</returns>
+    public static (string Name, string Problem)? RequestProblem(string? scenario, double? targetRecall, double? alertBudget, string recallName, string budgetName, string fraudScenario)
+    {
+        if (targetRecall is null && alertBudget is null)
+        {
+            return null;
+        }
+
+        var name = targetRecall is not null ? recallName : budgetName;
+        if (!string.Equals(scenario, "fraud", StringComparison.OrdinalIgnoreCase))
+        {
+            return (name, $"{name} applies to {fraudScenario} (it chooses the alert threshold), not {scenario}.");
+        }
+
+        if (targetRecall is not null && alertBudget is not null)
+        {
+            return (recallName, $"{recallName} and {budgetName} choose the fraud alert threshold two ways (a share of the positives to catch, a number of alerts to raise); give one.");
+        }
+
+        var ci = CultureInfo.InvariantCulture;
+        if (targetRecall is { } recall && !(recall is > 0 and <= 1))
+        {
+            return (recallName, $"{recallName} must be in (0, 1], the share of the positives the alerts must catch; got {recall.ToString(ci)}.");
+        }
+
+        return alertBudget is { } budget && !(budget is > 0 and <= 1000)
+            ? (budgetName, $"{budgetName} must be in (0, 1000] alerts per 1,000 rows; got {budget.ToString(ci)}.")
+            : null;
+    }
+
+    /// <summary>
+    /// The rule for a target recall or an alert budget that <see cref="RequestProblem"/> accepted; null when neither is
+    /// given (the scenario's default, 80 % recall).
+    /// </summary>
+    public static AlertThresholdOptions? ForRequest(double? targetRecall, double? alertBudget) => (targetRecall, alertBudget) switch
+    {
+        ({ } recall, _) => new AlertThresholdOptions { Target = AlertTarget.Recall, TargetRecall = recall },
+        (null, { } budget) => new AlertThresholdOptions { Target = AlertTarget.AlertBudget, AlertsPerThousand = budget },
+        _ => null,
+    };
+
     internal AlertThresholdOptions Clone() => (AlertThresholdOptions)MemberwiseClone();
 }
 
