@@ -402,21 +402,12 @@ public sealed class DashboardTests(ITestOutputHelper output)
     [Fact]
     public async Task Dashboard_ExperimentWithMetricAndHoldout_ShowsTestMetrics()
     {
-        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
         var key = (await api.CreateTenantAsync("bank")).Key;
         using var http = new HttpClient { BaseAddress = new Uri(api.BaseAddress) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
-        var page = await NewPageAsync(browser);
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-
-        await page.GotoAsync(api.BaseAddress + "/");
-        await page.FillAsync("#api-key", key);
-        await page.ClickAsync("#login-form button[type=submit]");
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, hash: null);
+        var page = session.Page;
         await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("bank");
         await page.GotoAsync(api.BaseAddress + "/#/datasets");
         await page.Locator("#upload-file").SetInputFilesAsync(TestPaths.Dataset("credit-german-statlog.csv"));
@@ -450,7 +441,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("#leaderboard thead")).ToContainTextAsync("Test LOGLOSS");
         await Assertions.Expect(page.Locator("#exp-test")).ToContainTextAsync($"AUC {test.GetProperty("auc").GetDouble().ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}");
         await Assertions.Expect(page.Locator("#exp-test")).ToContainTextAsync("LOGLOSS");
-        Assert.Empty(errors);
+        session.AssertNoPageErrors();
     }
 
     /// <summary>
