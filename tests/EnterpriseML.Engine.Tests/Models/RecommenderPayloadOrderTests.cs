@@ -162,27 +162,8 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     [InlineData(float.PositiveInfinity)]
     [InlineData(float.NegativeInfinity)]
     [InlineData(-1f)]
-    public void Load_SeenWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight)
-    {
-        var file = ItemKnn.Value;
-        var model = Recommender.Load(new MemoryStream(file));
-        var (start, payload) = ModelFileLayout.Payload(file);
-
-        // The first cell of the seen matrix: its row is the first that has one; its weight starts the values.
-        var users = model.Users.Count;
-        var at = MatrixAt(payload, users, model.Items.Count, fromEnd: false);
-        var pointers = at + 12;
-        var columns = pointers + (4 * (users + 1));
-        var values = columns + (4 * Int(payload, at + 8));
-        var row = Enumerable.Range(0, users).First(r => Int(payload, pointers + (4 * (r + 1))) > 0);
-        BinaryPrimitives.WriteSingleLittleEndian(payload.AsSpan(values), weight);
-
-        var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
-        Assert.EndsWith(
-            string.Create(CultureInfo.InvariantCulture, $"The seen-interaction matrix: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
-            error,
-            StringComparison.Ordinal);
-    }
+    public void Load_SeenWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight) =>
+        AssertFirstWeightRefused(weight, "seen-interaction matrix", (payload, users, items) => MatrixAt(payload, users, items, fromEnd: false));
 
     /// <summary>
     /// The exclusion matrix (the seen interactions plus the rows an implicit-feedback model left out) holds weights as
@@ -195,14 +176,24 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
     [InlineData(-1f)]
     public void Load_ExclusionWeightNotAFiniteNumberAtLeastZero_RefusedNamingTheCell(float weight)
     {
-        var file = ItemKnn.Value;
-        var model = Recommender.Load(new MemoryStream(file));
-        Assert.NotSame(model.Seen, model.Excluded);
-        var (start, payload) = ModelFileLayout.Payload(file);
+        Assert.NotSame(Recommender.Load(new MemoryStream(ItemKnn.Value)).Seen, Recommender.Load(new MemoryStream(ItemKnn.Value)).Excluded);
 
         // The exclusion matrix is the second users × items matrix of the payload, after the fallback.
+        AssertFirstWeightRefused(weight, "exclusion matrix", ExclusionsAt);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="weight"/> into the first cell of the users × items matrix that <paramref name="locate"/>
+    /// finds in the item-kNN file's payload (its row is the first that has a cell; its weight starts the values) and
+    /// asserts that loading refuses it naming the matrix, the cell and the weight.
+    /// </summary>
+    private void AssertFirstWeightRefused(float weight, string matrix, Func<byte[], int, int, int> locate)
+    {
+        var file = ItemKnn.Value;
+        var model = Recommender.Load(new MemoryStream(file));
+        var (start, payload) = ModelFileLayout.Payload(file);
         var users = model.Users.Count;
-        var at = ExclusionsAt(payload, users, model.Items.Count);
+        var at = locate(payload, users, model.Items.Count);
         var pointers = at + 12;
         var columns = pointers + (4 * (users + 1));
         var values = columns + (4 * Int(payload, at + 8));
@@ -211,7 +202,7 @@ public sealed class RecommenderPayloadOrderTests : IDisposable
 
         var error = Refused(ModelFileLayout.Rehashed(file, start, payload));
         Assert.EndsWith(
-            string.Create(CultureInfo.InvariantCulture, $"The exclusion matrix: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
+            string.Create(CultureInfo.InvariantCulture, $"The {matrix}: row {row}, column {Int(payload, columns)} holds the weight {weight}; a weight is a finite number >= 0."),
             error,
             StringComparison.Ordinal);
     }
