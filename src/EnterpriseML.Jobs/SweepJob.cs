@@ -368,10 +368,12 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
     {
         var scenario = ScenarioCatalog.Get(request.Scenario);
         var task = LabelEncoding.ParseTask(request.Task, "task") ?? LabelEncoding.InferTask(table[request.Label]);
-        var plan = scenario.Plan(new ScenarioContext(table, request.Label, task, request.PositiveClass) {
+        var context = new ScenarioContext(table, request.Label, task, request.PositiveClass)
+        {
             TimestampColumn = request.TimestampColumn,
             AlertThreshold = AlertThresholdOptions.ForRequest(request.TargetRecall, request.AlertBudget),
-        });
+        };
+        var plan = scenario.Plan(context);
         if (request.RankingMetric(plan.Task) is { } metric)
         {
             plan = plan.WithPrimaryMetric(metric);
