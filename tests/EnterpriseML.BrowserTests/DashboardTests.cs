@@ -363,8 +363,26 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("#exp-time")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#exp-time")).ToHaveValueAsync("");
         await Assertions.Expect(page.Locator("#exp-time option").First).ToHaveTextAsync("(detect: the first date-time column)");
+        // Fraud also asks how to choose its alert threshold; the form sends what is filled in, and the API's refusal of
+        // both rules at once reaches the user.
+        await Assertions.Expect(page.Locator("#exp-target-recall")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#exp-alert-budget")).ToBeVisibleAsync();
+        await page.FillAsync("#exp-target-recall", "0.9");
+        await page.FillAsync("#exp-alert-budget", "20");
+        await page.FillAsync("#exp-budget", "5");
+        await page.FillAsync("#exp-model", "scotch-fraud");
+        var fraudPosted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+        await page.ClickAsync("#experiment-form button[type=submit]");
+        var fraudBody = JsonDocument.Parse((await fraudPosted).PostData!).RootElement;
+        Assert.Equal(0.9, fraudBody.GetProperty("targetRecall").GetDouble());
+        Assert.Equal(20, fraudBody.GetProperty("alertBudget").GetDouble());
+        await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("targetRecall and alertBudget choose the fraud alert threshold two ways");
+        await page.ClickAsync("#toast-close");
+        await Assertions.Expect(page.Locator("#toast")).ToBeHiddenAsync();
         await page.SelectOptionAsync("#exp-scenario", "recommendation");
         await Assertions.Expect(page.Locator("#exp-time")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#exp-target-recall")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#exp-alert-budget")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#exp-user")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#exp-user")).ToHaveValueAsync("respondent");
         await Assertions.Expect(page.Locator("#exp-item")).ToHaveValueAsync("brand");

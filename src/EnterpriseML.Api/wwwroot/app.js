@@ -512,9 +512,15 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   // Fraud validates on the latest rows by a time column: found automatically unless one is picked here.
   const timeSelect = h("select", { id: `${prefix}-time` });
   const timeField = field("Time column (fraud)", timeSelect);
+  // Fraud's alert threshold: for a share of the positives to catch, or a number of alerts per 1,000 rows (the API's
+  // targetRecall and alertBudget; one of the two, else the scenario's 80 % recall).
+  const targetRecall = h("input", { id: `${prefix}-target-recall`, type: "number", min: 0.01, max: 1, step: 0.01, placeholder: "0.8" });
+  const alertBudget = h("input", { id: `${prefix}-alert-budget`, type: "number", min: 0.1, max: 1000, step: 0.1, placeholder: "instead of a recall" });
+  const recallField = field("Alert threshold: target recall (fraud)", targetRecall);
+  const budgetField = field("Alert threshold: alerts per 1,000 rows (fraud)", alertBudget);
   const fillTime = () => {
     const fraud = scenario.value === "fraud";
-    timeField.hidden = !fraud;
+    timeField.hidden = recallField.hidden = budgetField.hidden = !fraud;
     if (!fraud) return;
     const d = datasets.find(x => String(x.id) === datasetSelect.value);
     const times = (d?.columns || []).filter(c => ["datetime", "numeric"].includes(String(c.type).toLowerCase()) && c.name !== labelSelect.value);
@@ -524,7 +530,7 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   for (const control of [scenario, datasetSelect, labelSelect]) control.addEventListener("change", fillTime);
   fillTime();
   return {
-    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, userField, itemField,
+    nodes: [field("Dataset", datasetSelect), field("Scenario", scenario), labelField, positiveField, taskField, ignoreField, timeField, recallField, budgetField, userField, itemField,
       field("Budget (seconds)", budget), field("Max trials (optional)", maxTrials), metricField, holdoutField, field("Model name", model)].filter(Boolean),
     read: () => {
       const body = { datasetId: datasetSelect.value, label: labelSelect.value, scenario: scenario.value, budgetSeconds: Number(budget.value), modelName: model.value.trim() };
@@ -541,6 +547,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
         if (holdout?.value.trim()) body.holdoutFraction = Number(holdout.value);
       }
       if (scenario.value === "fraud" && timeSelect.value) body.timestampColumn = timeSelect.value;
+      if (scenario.value === "fraud" && targetRecall.value.trim()) body.targetRecall = Number(targetRecall.value);
+      if (scenario.value === "fraud" && alertBudget.value.trim()) body.alertBudget = Number(alertBudget.value);
       if (maxTrials.value.trim()) body.maxTrials = Number(maxTrials.value);
       return body;
     },
