@@ -459,8 +459,8 @@ function experimentFields(datasets, preselect, prefix, scenarios = SCENARIOS) {
   const maxTrials = h("input", { id: `${prefix}-max-trials`, type: "number", min: 1, max: 100000, step: 1, placeholder: "until the budget ends" });
   // Optional: the metric the sweep ranks by instead of the scenario's (the API's metric; it refuses one the task cannot use).
   const metricInput = h("input", { id: `${prefix}-metric`, list: `${prefix}-metrics`, placeholder: "the scenario's",
-    title: "binary: auc, auprc, accuracy, f1, logLoss, ks, gini; multiclass: accuracy, macroAccuracy, logLoss; regression: rmse, mae, r2" });
-  const metricList = h("datalist", { id: `${prefix}-metrics` }, ["auc", "auprc", "accuracy", "f1", "logLoss", "ks", "gini", "macroAccuracy", "rmse", "mae", "r2"].map(m => h("option", { value: m })));
+    title: "binary: auc, auprc, accuracy, f1, logLoss, ks, gini; multiclass: accuracy, macroAccuracy, logLoss, macroF1; regression: rmse, mae, r2" });
+  const metricList = h("datalist", { id: `${prefix}-metrics` }, ["auc", "auprc", "accuracy", "f1", "logLoss", "ks", "gini", "macroAccuracy", "macroF1", "rmse", "mae", "r2"].map(m => h("option", { value: m })));
   // One-off experiments only: the share of rows held out of the sweep to test its winner on (the API's holdoutFraction).
   // A schedule's holdoutFraction is its promotion holdout, which its own form does not ask for.
   const holdout = prefix === "exp" ? h("input", { id: `${prefix}-holdout`, type: "number", min: 0.05, max: 0.5, step: 0.05, placeholder: "none" }) : null;

@@ -265,7 +265,7 @@ public sealed class ExperimentFlowTests
         await AssertFieldAsync(client, new { datasetId, label = "duration", scenario = "auto", task = "regression", budgetSeconds = 5, modelName = "m", metric = "auc" }, "metric",
             "'auc' does not apply to a regression task (the label 'duration'). Use one of rmse, mae, r2.");
         await AssertFieldAsync(client, new { datasetId, label = "purpose", scenario = "auto", budgetSeconds = 5, modelName = "m", metric = "f1" }, "metric",
-            "'f1' does not apply to a multiclass task (the label 'purpose'). Use one of accuracy, macroAccuracy, logLoss.");
+            "'f1' does not apply to a multiclass task (the label 'purpose'). Use one of accuracy, macroAccuracy, logLoss, macroF1.");
         await AssertFieldAsync(client, new { datasetId, scenario = "recommendation", userColumn = "checking_status", itemColumn = "purpose", budgetSeconds = 5, modelName = "m", metric = "auc" }, "metric",
             "'auc': the recommendation sweep always ranks by ndcgAt10; metric applies to the scenarios auto, credit, fraud and sentiment.");
 
