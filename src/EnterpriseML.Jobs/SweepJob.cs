@@ -68,7 +68,8 @@ public sealed record ExperimentRequest(
 }
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
-internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train);
+/// <param name="IdentifierNotes">Feature columns of the table that look like row identifiers (<see cref="SweepDataNotes.Identifiers"/>), for the report's notes.</param>
+internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> IdentifierNotes);
 
 /// <summary>
 /// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
@@ -379,7 +380,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             plan = plan.WithPrimaryMetric(metric);
         }
 
-        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass));
+        // The table has the request's ignoreColumns removed already, so a column named there is not reported.
+        var identifiers = SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns");
+        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), identifiers);
     }
 
     /// <summary>
@@ -424,7 +427,10 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         await progress.FlushAsync();
 
-        var report = SweepReport.Build(result, plan, test, train);
+        // The data's warnings eml automl prints (identifier columns, case-variant classes, classes some validation folds
+        // lack) are the report's notes here, which GET /api/experiments/{id} shows.
+        var dataNotes = prepared.IdentifierNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
+        var report = SweepReport.Build(result, plan, test, train, dataNotes);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
         var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";
         var winner = reportJson["winner"]?.DeepClone().AsObject() ?? [];

@@ -29,7 +29,7 @@ public sealed record TrialResponse(long Trial, string? Node, double? Score, doub
 public sealed record ExperimentResponse(
     string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress,
     IReadOnlyList<AttemptResponse> Attempts, JsonNode? Leaderboard, JsonNode? Winner, IReadOnlyList<TrialResponse> Trials,
-    string? Error, string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt, JsonNode? Test);
+    string? Error, string? ScheduleName, long CreatedAt, long? StartedAt, long? FinishedAt, JsonNode? Test, IReadOnlyList<string> Notes);
 
 public sealed record ExperimentSummary(string Id, string Status, string DatasetId, string ModelName, string Scenario, JsonNode? Progress, string? Error, long CreatedAt, long? FinishedAt);
 
@@ -320,7 +320,7 @@ internal static partial class ExperimentsApi
             [.. attempts.Select(a => new AttemptResponse(a.Node, a.StartedAt, a.EndedAt, a.Outcome))],
             Parse(e.Leaderboard), Parse(e.Winner),
             [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds, t.Candidate, t.Kind.ToLowerInvariant(), t.Status.ToLowerInvariant(), t.Error))],
-            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt, TestMetrics(e.Report)));
+            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt, TestMetrics(e.Report), Notes(e.Report)));
     }
 
     private static async Task<Results<Ok<ExperimentAccepted>, ProblemHttpResult>> CancelAsync(string id, HttpContext context, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
@@ -392,6 +392,13 @@ internal static partial class ExperimentsApi
             await timer.WaitForNextTickAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The report's <c>notes</c> (what the sweep found in the data: rows left out, identifier-like columns, classes too
+    /// rare for every validation fold, ...), empty when it has none or the sweep has not finished.
+    /// </summary>
+    private static string[] Notes(string? report) =>
+        Parse(report)?["notes"] is JsonArray notes ? [.. notes.Select(n => n?.GetValue<string>()).OfType<string>()] : [];
 
     /// <summary>The report's <c>test</c> (every metric of the winner on the test rows), or null when the experiment had none.</summary>
     private static JsonNode? TestMetrics(string? report) =>

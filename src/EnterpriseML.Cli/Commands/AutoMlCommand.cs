@@ -187,7 +187,9 @@ internal sealed class AutoMlCommand : ICliCommand
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
         var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken), request);
-        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)))
+        // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
+        var identifiers = CliOptions.IdentifierNotes(read, request.Label, request.Ignore).ToList();
+        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(identifiers))
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
         }
@@ -237,9 +239,12 @@ internal sealed class AutoMlCommand : ICliCommand
             }
         }
 
-        if (LabelEncoding.CaseVariantClassesNote(train) is { } caseVariants)
+        // Letter-case variants of a class, and multiclass classes some validation folds hold no row of (the split the
+        // sweep will build from the same rows, policy and seed).
+        var trainingNotes = SweepDataNotes.Training(train, plan.Validation, request.Seed);
+        foreach (var note in trainingNotes)
         {
-            await Console.Error.WriteLineAsync("eml: warning: " + caseVariants).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
         }
 
         // A one-class test file leaves the ranking metrics undefined: a warning before the budget is spent, not a
@@ -281,7 +286,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 ? RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
                 : runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken));
 
-        var report = SweepReport.Build(result, plan, test, train);
+        var report = SweepReport.Build(result, plan, test, train, [.. identifiers, .. trainingNotes]);
         if (request.Out is not null)
         {
             await WriteOutputsAsync(request.Out, report, result.Model.Save);

@@ -302,11 +302,8 @@ internal static class CliOptions
     /// Feature columns that look like row identifiers (<see cref="IdentifierColumns"/>), as warnings that say what to
     /// do; they are still used, since a number in every row may as well be a measurement.
     /// </summary>
-    public static IEnumerable<string> IdentifierNotes(DataTable table, string label, IEnumerable<string> ignore) => table.Columns
-        .Where(c => c.Name != label && !ignore.Contains(c.Name))
-        .Select(IdentifierColumns.Note)
-        .OfType<string>()
-        .Select(note => $"{note}; --ignore the column if it is an identifier.");
+    public static IEnumerable<string> IdentifierNotes(DataTable table, string label, IEnumerable<string> ignore) =>
+        SweepDataNotes.Identifiers(table.WithoutColumns(ignore), label, "--ignore the column");
 
     /// <summary>Options that only a recommendation run reads are an error elsewhere, not silently ignored.</summary>
     public static void OnlyForRecommendation(string what, params (string Option, object? Value)[] options)

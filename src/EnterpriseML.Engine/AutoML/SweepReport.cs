@@ -71,9 +71,10 @@ public sealed class SweepReport
 
     /// <summary>
     /// Builds the report; <paramref name="test"/> (encoded like the training rows) adds test scores, and the notes
-    /// say which training and test rows were left out for an empty label.
+    /// say which training and test rows were left out for an empty label, then <paramref name="dataNotes"/> (what the
+    /// caller found in the data before the sweep, <see cref="SweepDataNotes"/>).
     /// </summary>
-    public static SweepReport Build(SweepResult result, ScenarioPlan plan, CandidateData? test = null, CandidateData? train = null)
+    public static SweepReport Build(SweepResult result, ScenarioPlan plan, CandidateData? test = null, CandidateData? train = null, IEnumerable<string>? dataNotes = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(plan);
@@ -170,6 +171,7 @@ public sealed class SweepReport
         [
             train is null ? null : LabelEncoding.RowsWithoutLabelNote(train, "training"),
             test is null ? null : LabelEncoding.RowsWithoutLabelNote(test, "test"),
+            .. dataNotes ?? [],
             test is null ? null : LabelEncoding.MissingClassNote(test, "test"),
             OffTheLeaderboardNote(result, plan),
         ];

@@ -38,14 +38,17 @@ internal sealed class ValidationSplit
     /// <summary>SHA-256 (hex, first 16 bytes) of the fold number and row index of every validation row.</summary>
     public string Hash { get; }
 
+    /// <summary>A sweep needs at least this many training rows.</summary>
+    public const int MinimumRows = 10;
+
     public static ValidationSplit Create(CandidateData data, ValidationPolicy policy, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(policy);
         var n = data.RowCount;
-        if (n < 10)
+        if (n < MinimumRows)
         {
-            throw new ArgumentException($"A sweep needs at least 10 training rows; got {n}.", nameof(data));
+            throw new ArgumentException($"A sweep needs at least {MinimumRows} training rows; got {n}.", nameof(data));
         }
 
         // A binary metric (AUC, AUPRC) needs both classes in every validation fold, and the fits need both in

@@ -166,6 +166,29 @@ public sealed class ExperimentFlowTests
         }
     }
 
+    /// <summary>
+    /// A dataset whose rows are numbered by an order column: the experiment's report notes (GET /api/experiments/{id}'s
+    /// <c>notes</c>) say the column looks like an identifier and how to leave it out, as eml automl warns. Before, the
+    /// service swept on it without a word.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_IdentifierLikeColumn_IsNamedInTheReportNotes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "notes");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var numbered = lines.Skip(1).Select((line, i) => $"{1000 + i},{line}").Prepend("order_id," + lines[0]);
+        var datasetId = await UploadAsync(client, "orders.csv", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', numbered) + "\n"));
+
+        using var done = await WaitAsync(client, await SubmitAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 60, maxTrials = 1, modelName = "orders", seed = 1 }));
+
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+        var notes = done.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString()).ToArray();
+        Assert.Contains("column 'order_id' holds a different whole number in each of its 1,000 rows (1000 to 1999), as an identifier does: " +
+            "a model learns the file's row order from it, which leaks the label when the rows were sorted or numbered by something the label depends on; add it to ignoreColumns if it is an identifier.", notes);
+    }
+
     [Fact]
     public async Task Cancel_RunningSweep_StopsWithinSecondsAndKeepsTrials()
     {

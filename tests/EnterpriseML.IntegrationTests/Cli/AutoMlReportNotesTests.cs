@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json;
+using EnterpriseML.IntegrationTests.Infrastructure;
+
+namespace EnterpriseML.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>eml automl --out</c>'s report keeps the data warnings standard error prints: report.json's <c>notes</c> and
+/// report.html list each, word for word. Before, only the rows left out for an empty label reached the report; an
+/// identifier-like column, classes differing in letter case and a class too rare for every CV fold were on stderr only,
+/// lost once the terminal was closed.
+/// </summary>
+public sealed class AutoMlReportNotesTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("eml-automl-notes-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>
+    /// 600 diamonds numbered by an order column, every tenth cut in capitals, two cuts emptied: each warning on stderr
+    /// is a note of report.json and a paragraph of report.html.
+    /// </summary>
+    [Fact]
+    public async Task DataWarnings_AreOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var cut = Array.IndexOf(lines[0].Split(','), "\"cut\"");
+        var train = Path.Combine(_directory, "orders.csv");
+        File.WriteAllLines(train, lines[1..601].Select((line, i) =>
+        {
+            var fields = line.Split(',');
+            fields[cut] = i is 3 or 7 ? "" : i % 10 == 0 ? fields[cut].ToUpperInvariant() : fields[cut];
+            return $"{500 + i}," + string.Join(',', fields);
+        }).Prepend("order_id," + lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "cut");
+
+        var identifier = "column 'order_id' holds a different whole number in each of its 600 rows (500 to 1099), as an identifier does: " +
+            "a model learns the file's row order from it, which leaks the label when the rows were sorted or numbered by something the label depends on; --ignore the column if it is an identifier.";
+        var unlabelled = "Left out 2 training rows with no 'cut' value (orders.csv, lines 5, 9).";
+        var caseVariants = Assert.Single(notes, n => n.StartsWith("Label 'cut' has classes that differ only in letter case: 'FAIR' (", StringComparison.Ordinal));
+        Assert.Contains(identifier, notes);
+        Assert.Contains(unlabelled, notes);
+        Assert.Contains("eml: warning: " + identifier, stderr);
+        Assert.Contains("eml automl: " + unlabelled, stderr);
+        Assert.Contains("eml: warning: " + caseVariants, stderr);
+        // Every data warning on stderr is a note; the report.html shows every note.
+        Assert.All(stderr.Where(l => l.StartsWith("eml: warning: ", StringComparison.Ordinal)), l => Assert.Contains(l["eml: warning: ".Length..], notes));
+        Assert.All(notes, n => Assert.Contains(WebUtility.HtmlEncode(n), html, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A multiclass label with a class of 2 rows among 600: the 5-fold CV validates 3 folds on no row of it, which eml
+    /// automl did not say (eml train warns when its test rows lack a class). Now stderr and the report's notes say it.
+    /// </summary>
+    [Fact]
+    public async Task MulticlassClassMissingFromCvFolds_WarnsAndIsANote()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var cut = Array.IndexOf(lines[0].Split(','), "\"cut\"");
+        var train = Path.Combine(_directory, "cut.csv");
+        File.WriteAllLines(train, lines[1..601].Select((line, i) =>
+        {
+            var fields = line.Split(',');
+            fields[cut] = i is 10 or 20 ? "Flawless" : fields[cut];
+            return string.Join(',', fields);
+        }).Prepend(lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "cut");
+
+        var rare = Assert.Single(notes, n => n.Contains("'Flawless'", StringComparison.Ordinal));
+        Assert.Equal("Some folds' validation rows (5-fold stratified CV) hold no row of class 'Flawless' (2 rows, missing from 3 of the 5 folds), " +
+            "so the validation scores do not measure how the model finds it there; add rows of that class to measure it.", rare);
+        Assert.Contains("eml: warning: " + rare, stderr);
+        Assert.Contains(WebUtility.HtmlEncode(rare), html, StringComparison.Ordinal);
+    }
+
+    private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label)
+    {
+        var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train));
+        var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["automl", "--train", train, "--label", label, "--scenario", "auto", "--budget", "300", "--max-trials", "1", "--threads", "1", "--json", "--out", output]);
+
+        Assert.True(code == 0, stderr);
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+        var notes = report.RootElement.TryGetProperty("notes", out var array) ? array.EnumerateArray().Select(n => n.GetString()!).ToArray() : [];
+        return (notes, await File.ReadAllTextAsync(Path.Combine(output, "report.html")),
+            stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}
