@@ -68,6 +68,31 @@ public sealed class ExperimentPageTests
         session.AssertNoPageErrors();
     }
 
+    /// <summary>
+    /// The experiment's notes (here: a column numbering the rows, which a model would read as a quantity) are listed on
+    /// its page as the API answers them; the page showed none of them.
+    /// </summary>
+    [Fact]
+    public async Task SweepOnDataWithARowNumberColumn_PageListsTheNotes()
+    {
+        await using var api = new LiveApi();
+        var (_, key, _) = await api.CreateTenantAsync("notes");
+        using var http = ServingPanelTests.Client(api, key);
+        var lines = Curve().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var numbered = string.Concat(lines.Select((line, i) => (i == 0 ? "order," : $"{i},") + line + "\n"));
+        var datasetId = await DashboardUsabilityTests.UploadAsync(http, "numbered", numbered);
+        var id = await LiveApi.StartExperimentAsync(http, new { datasetId, label = "y", scenario = "auto", budgetSeconds = 120, maxTrials = 2, modelName = "numbered" });
+        var done = await EndedAsync(http, id);
+        Assert.True(done.GetProperty("status").GetString() == "succeeded", done.ToString());
+        var notes = done.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToArray();
+        var note = Assert.Single(notes, n => n.Contains("'order'", StringComparison.Ordinal));
+
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, $"#/experiments/{id}");
+        await Assertions.Expect(session.Page.Locator("#exp-notes li")).ToHaveCountAsync(notes.Length);
+        await Assertions.Expect(session.Page.Locator("#exp-notes")).ToContainTextAsync(note);
+        session.AssertNoPageErrors();
+    }
+
     /// <summary>A bent curve with noise: trainers differ in how well they fit it, so trials score differently.</summary>
     private static string Curve()
     {

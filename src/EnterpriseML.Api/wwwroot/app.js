@@ -691,6 +691,8 @@ async function experimentPage({ id, mount }) {
           // With a test dataset or a holdout, every metric of the winner on rows the sweep never saw.
           x.test ? [h("dt", {}, "Test"), h("dd", { id: "exp-test" }, Object.entries(x.test).filter(([k]) => k !== "predictMicrosecondsPerRow")
             .map(([k, v]) => `${metricName(k)} ${fixed(v, 4)}`).join(" · "))] : null,
+          // What the sweep noticed about the data (an id-like column, classes too rare for some folds, rows left out).
+          x.notes?.length ? [h("dt", {}, "Notes"), h("dd", { id: "exp-notes" }, h("ul", {}, x.notes.map(n => h("li", {}, n))))] : null,
           // The stored model is the refit on all training rows, or, when the budget had no time for it, the model of
           // the validation folds (a smaller training set): users should know which one they serve.
           winner && typeof winner.refittedOnAllData === "boolean" ? [h("dt", {}, "Model"), h("dd", { id: "winner-refit" }, winner.refittedOnAllData
