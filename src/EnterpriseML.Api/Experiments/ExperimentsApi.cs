@@ -315,12 +315,13 @@ internal static partial class ExperimentsApi
 
         var attempts = await experiments.AttemptsAsync(id, cancellationToken);
         var trials = await experiments.TrialRowsAsync(id, cancellationToken);
+        var report = Parse(e.Report);
         return TypedResults.Ok(new ExperimentResponse(
             e.Id, e.Status, e.DatasetId, e.ModelName, e.Scenario, Parse(e.Progress) ?? new JsonObject { ["trialsCompleted"] = 0, ["elapsedSeconds"] = 0, ["budgetSeconds"] = Budget(e), ["bestScore"] = null },
             [.. attempts.Select(a => new AttemptResponse(a.Node, a.StartedAt, a.EndedAt, a.Outcome))],
             Parse(e.Leaderboard), Parse(e.Winner),
             [.. trials.Select(t => new TrialResponse(t.Trial, t.Node, t.Score, t.ElapsedSeconds, t.Candidate, t.Kind.ToLowerInvariant(), t.Status.ToLowerInvariant(), t.Error))],
-            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt, TestMetrics(e.Report), Notes(e.Report)));
+            e.Error, e.ScheduleName, e.CreatedAt, e.StartedAt, e.FinishedAt, TestMetrics(report), Notes(report)));
     }
 
     private static async Task<Results<Ok<ExperimentAccepted>, ProblemHttpResult>> CancelAsync(string id, HttpContext context, ExperimentStore experiments, JobClient jobs, CancellationToken cancellationToken)
@@ -397,12 +398,12 @@ internal static partial class ExperimentsApi
     /// The report's <c>notes</c> (what the sweep found in the data: rows left out, identifier-like columns, classes too
     /// rare for every validation fold, ...), empty when it has none or the sweep has not finished.
     /// </summary>
-    private static string[] Notes(string? report) =>
-        Parse(report)?["notes"] is JsonArray notes ? [.. notes.Select(n => n?.GetValue<string>()).OfType<string>()] : [];
+    private static string[] Notes(JsonNode? report) =>
+        report?["notes"] is JsonArray notes ? [.. notes.Select(n => n?.GetValue<string>()).OfType<string>()] : [];
 
     /// <summary>The report's <c>test</c> (every metric of the winner on the test rows), or null when the experiment had none.</summary>
-    private static JsonNode? TestMetrics(string? report) =>
-        Parse(report)?["test"] is JsonObject { Count: > 0 } test ? test.DeepClone() : null;
+    private static JsonNode? TestMetrics(JsonNode? report) =>
+        report?["test"] is JsonObject { Count: > 0 } test ? test.DeepClone() : null;
 
     private static double Budget(ExperimentRecord e) => JsonNode.Parse(e.Request)?["budgetSeconds"]?.GetValue<double>() ?? 0;
 
