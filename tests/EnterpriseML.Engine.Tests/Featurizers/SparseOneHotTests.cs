@@ -169,7 +169,9 @@ public sealed class SparseOneHotTests
             new StringColumn("t", ["good film", "bad film", "good plot"], ColumnType.Text),
             new StringColumn("c", ["u", "v", "u"]),
         ]);
-        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { MinimumCategoryCount = 1, Text = new TextFeaturizerOptions { MinimumDocumentFrequency = 1 } });
+        // Engines of that time knew only the original token rules, which is what the untagged layout can hold.
+        var text = new TextFeaturizerOptions { MinimumDocumentFrequency = 1, TokenRules = TextFeaturizer.OriginalTokenRules };
+        var pipeline = FeaturePipeline.Fit(train, new FeaturizerOptions { MinimumCategoryCount = 1, Text = text });
 
         // The layout engines wrote before text featurizers were tagged: tagged column featurizers, then untagged text.
         using var legacy = new MemoryStream();
@@ -183,9 +185,9 @@ public sealed class SparseOneHotTests
                 f.Write(writer);
             }
 
-            var text = pipeline.Featurizers.OfType<TextFeaturizer>().ToArray();
-            writer.Write(text.Length);
-            foreach (var t in text)
+            var texts = pipeline.Featurizers.OfType<TextFeaturizer>().ToArray();
+            writer.Write(texts.Length);
+            foreach (var t in texts)
             {
                 t.Write(writer);
             }

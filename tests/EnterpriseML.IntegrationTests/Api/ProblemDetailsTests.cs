@@ -42,12 +42,12 @@ public sealed class ProblemDetailsTests
         // A field no request has (a typo) is named, with the fields there are, not silently dropped.
         using var typo = await PostJsonAsync(client, "/api/experiments", """{"datasetId":"d","ignoreColumn":["id"]}""");
         await ServingInputTests.AssertProblemAsync(typo, "Invalid request body",
-            "ignoreColumn: not a field of this request; the fields are budgetSeconds, datasetId, holdoutFraction, ignoreColumns, itemColumn, label, maxTrials, metric, modelName, positiveClass, scenario, seed, task, testDatasetId, timestampColumn, userColumn.");
+            "ignoreColumn: not a field of this request; the fields are alertBudget, budgetSeconds, datasetId, holdoutFraction, ignoreColumns, itemColumn, label, maxTrials, metric, modelName, positiveClass, scenario, seed, targetRecall, task, testDatasetId, timestampColumn, userColumn.");
         using var nested = await PostJsonAsync(client, "/api/schedules", """{"name":"n","cron":"0 0 2 * * ?","experiment":{"datasetName":"d","budgetSecond":5}}""");
         var problem = await nested.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal(HttpStatusCode.BadRequest, nested.StatusCode);
         Assert.Equal("experiment.budgetSecond", problem.GetProperty("field").GetString());
-        Assert.StartsWith("Not a field of experiment; the fields are budgetSeconds, datasetId, datasetName, ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Not a field of experiment; the fields are alertBudget, budgetSeconds, datasetId, datasetName, ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         using var array = await PostJsonAsync(client, "/api/experiments", "[1]");
         await ServingInputTests.AssertProblemAsync(array, "Invalid request body", "Request body: expected an object.");
