@@ -310,9 +310,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await Assertions.Expect(page.Locator("#exp-ignore option")).ToHaveTextAsync(["amount ⚠"]);
             await page.SelectOptionAsync("#exp-ignore", "amount");
             await page.FillAsync("#exp-model", "payments");
-            var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
-            await page.ClickAsync("#experiment-form button[type=submit]");
-            Assert.Equal("[\"amount\"]", JsonDocument.Parse((await posted).PostData!).RootElement.GetProperty("ignoreColumns").GetRawText());
+            var posted = await SubmitExperimentFormAsync(page);
+            Assert.Equal("[\"amount\"]", posted.GetProperty("ignoreColumns").GetRawText());
             await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("No column is left to learn from");
 
             // A cancelled sweep's bar shows where it stopped (amber), not a full bar as if it had run its budget.
@@ -371,9 +370,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.FillAsync("#exp-alert-budget", "20");
         await page.FillAsync("#exp-budget", "5");
         await page.FillAsync("#exp-model", "scotch-fraud");
-        var fraudPosted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
-        await page.ClickAsync("#experiment-form button[type=submit]");
-        var fraudBody = JsonDocument.Parse((await fraudPosted).PostData!).RootElement;
+        var fraudBody = await SubmitExperimentFormAsync(page);
         Assert.Equal(0.9, fraudBody.GetProperty("targetRecall").GetDouble());
         Assert.Equal(20, fraudBody.GetProperty("alertBudget").GetDouble());
         await Assertions.Expect(page.Locator("#toast.bad")).ToContainTextAsync("targetRecall and alertBudget choose the fraud alert threshold two ways");
@@ -442,9 +439,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.FillAsync("#exp-metric", "logLoss");
         await page.FillAsync("#exp-holdout", "0.2");
         await page.FillAsync("#exp-model", "credit-tested");
-        var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
-        await page.ClickAsync("#experiment-form button[type=submit]");
-        var body = JsonDocument.Parse((await posted).PostData!).RootElement;
+        var body = await SubmitExperimentFormAsync(page);
         Assert.Equal("logLoss", body.GetProperty("metric").GetString());
         Assert.Equal(0.2, body.GetProperty("holdoutFraction").GetDouble());
         await page.WaitForFunctionAsync(
@@ -584,6 +579,14 @@ public sealed class DashboardTests(ITestOutputHelper output)
     }
 
     /// <summary>Fills the new-experiment form (credit scenario on credit-german, optionally a trial cap) and returns the new experiment's id.</summary>
+    /// <summary>Submits the new-experiment form as it is filled in and returns the JSON body it posted.</summary>
+    private static async Task<JsonElement> SubmitExperimentFormAsync(IPage page)
+    {
+        var posted = page.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/experiments", StringComparison.Ordinal));
+        await page.ClickAsync("#experiment-form button[type=submit]");
+        return JsonDocument.Parse((await posted).PostData!).RootElement;
+    }
+
     private static async Task<string> StartExperimentAsync(IPage page, int budgetSeconds, int? maxTrials = null)
     {
         await page.SelectOptionAsync("#exp-label", "class");
