@@ -75,6 +75,33 @@ public sealed class AutoMlReportNotesTests : IDisposable
         Assert.Contains(WebUtility.HtmlEncode(rare), html, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// 600 diamonds with one depth written as "n/a": the reader takes the column as categorical and says so on stderr,
+    /// naming the file, line and value. The warning is now a note of report.json and report.html as well; before, it
+    /// was on stderr only, the one data warning the report left out.
+    /// </summary>
+    [Fact]
+    public async Task NumbersWithAStrayValue_TypeWarningIsOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var depth = Array.IndexOf(lines[0].Split(','), "\"depth\"");
+        var train = Path.Combine(_directory, "depths.csv");
+        File.WriteAllLines(train, lines[1..601].Select((line, i) =>
+        {
+            var fields = line.Split(',');
+            fields[depth] = i == 122 ? "n/a" : fields[depth];
+            return string.Join(',', fields);
+        }).Prepend(lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "cut");
+
+        var typeNote = "column 'depth' was read as categorical although 599 of 600 values are numbers: depths.csv, line 124 holds 'n/a', " +
+            "which is not a number (or is beyond a 32-bit float); fix those values in the file, or --ignore the column.";
+        Assert.Contains("eml: warning: " + typeNote, stderr);
+        Assert.Contains(typeNote, notes);
+        Assert.Contains(WebUtility.HtmlEncode(typeNote), html, StringComparison.Ordinal);
+    }
+
     private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label)
     {
         var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train));
