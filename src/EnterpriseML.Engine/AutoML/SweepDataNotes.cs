@@ -7,7 +7,7 @@ namespace EnterpriseML.Engine.AutoML;
 
 /// <summary>
 /// What a user should know about a sweep's training data before its budget is spent: columns whose type the reader
-/// doubts (numbers with a few stray values, read as categorical), numeric columns that look like row identifiers,
+/// doubts (numbers with a few stray values, read as categorical), columns that look like row identifiers (numbers or text),
 /// label classes that differ only in letter case, and multiclass classes too rare to be in every validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
 /// them in the report's notes (<see cref="SweepReport.Build"/>), so report.json and report.html keep them.
 /// </summary>

@@ -102,6 +102,28 @@ public sealed class AutoMlReportNotesTests : IDisposable
         Assert.Contains(WebUtility.HtmlEncode(typeNote), html, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Churn with an order reference per row (<c>ORD-00017</c> up): stderr and the report's notes say the column looks
+    /// like an identifier and what the featurizers make of it. Only numeric identifiers had been noted; a text one went
+    /// into the sweep without a word.
+    /// </summary>
+    [Fact]
+    public async Task TextIdInEveryRow_IsOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-telco-churn.csv"));
+        var train = Path.Combine(_directory, "orders-churn.csv");
+        File.WriteAllLines(train, lines[1..].Select((line, i) => $"ORD-{i + 17:D5},{line}").Prepend("order_ref," + lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "churn");
+
+        var identifier = "column 'order_ref' holds a different value in each of its 7,043 rows (such as 'ORD-00017'), as an identifier does: as a category each value " +
+            "is in one row, fewer than the 2 a level needs, so every row with a value falls in the one 'other' level and the column is a constant that tells a model nothing; " +
+            "--ignore the column if it is an identifier.";
+        Assert.Contains("eml: warning: " + identifier, stderr);
+        Assert.Contains(identifier, notes);
+        Assert.Contains(WebUtility.HtmlEncode(identifier), html, StringComparison.Ordinal);
+    }
+
     private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label)
     {
         var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train));
