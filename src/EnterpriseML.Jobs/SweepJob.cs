@@ -68,8 +68,11 @@ public sealed record ExperimentRequest(
 }
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
-/// <param name="IdentifierNotes">Feature columns of the table that look like row identifiers (<see cref="SweepDataNotes.Identifiers"/>), for the report's notes.</param>
-internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> IdentifierNotes);
+/// <param name="ColumnNotes">
+/// Feature columns of the table whose type the reader doubts (<see cref="SweepDataNotes.ColumnTypes"/>) or that look
+/// like row identifiers (<see cref="SweepDataNotes.Identifiers"/>), for the report's notes.
+/// </param>
+internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> ColumnNotes);
 
 /// <summary>
 /// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
@@ -380,9 +383,13 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
             plan = plan.WithPrimaryMetric(metric);
         }
 
-        // The table has the request's ignoreColumns removed already, so a column named there is not reported.
-        var identifiers = SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns");
-        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), identifiers);
+        // The table has the request's ignoreColumns removed already, so a column named there is not reported. The type
+        // notes are the reader's on this parse of the dataset, the ones its upload profile shows as each column's note.
+        IReadOnlyList<string> notes = [
+            .. SweepDataNotes.ColumnTypes(table, request.Label, "add it to ignoreColumns"),
+            .. SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns"),
+        ];
+        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), notes);
     }
 
     /// <summary>
@@ -427,9 +434,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         await progress.FlushAsync();
 
-        // The data's warnings eml automl prints (identifier columns, case-variant classes, classes some validation folds
-        // lack) are the report's notes here, which GET /api/experiments/{id} shows.
-        var dataNotes = prepared.IdentifierNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
+        // The data's warnings eml automl prints (doubted column types, identifier columns, case-variant classes, classes
+        // some validation folds lack) are the report's notes here, which GET /api/experiments/{id} shows.
+        var dataNotes = prepared.ColumnNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
         var report = SweepReport.Build(result, plan, test, train, dataNotes);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
         var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";

@@ -188,8 +188,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
         var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken), request);
         // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
-        var identifiers = CliOptions.IdentifierNotes(read, request.Label, request.Ignore).ToList();
-        foreach (var note in CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(identifiers))
+        var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)).ToList();
+        foreach (var note in columnNotes)
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
         }
@@ -286,7 +286,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 ? RunLiveAsync(runner, sweepRequest, plan, left, cancellationToken)
                 : runner.RunAsync(sweepRequest, progress: new TrialLines(plan.PrimaryMetric.Name), cancellationToken: cancellationToken));
 
-        var report = SweepReport.Build(result, plan, test, train, [.. identifiers, .. trainingNotes]);
+        var report = SweepReport.Build(result, plan, test, train, [.. columnNotes, .. trainingNotes]);
         if (request.Out is not null)
         {
             await WriteOutputsAsync(request.Out, report, result.Model.Save);

@@ -294,9 +294,8 @@ internal static class CliOptions
     /// The reader's notes on feature columns whose type may not be what the file meant (numbers with a few strays read
     /// as categorical), as warnings that say what to do; the label has its own checks, ignored columns do not matter.
     /// </summary>
-    public static IEnumerable<string> TypeNotes(DataTable table, string label, IEnumerable<string> ignore) => table.Columns
-        .Where(c => c.TypeNote is not null && c.Name != label && !ignore.Contains(c.Name))
-        .Select(c => $"{c.TypeNote}; fix those values in the file, or --ignore the column.");
+    public static IEnumerable<string> TypeNotes(DataTable table, string label, IEnumerable<string> ignore) =>
+        SweepDataNotes.ColumnTypes(table.WithoutColumns(ignore), label, "--ignore the column");
 
     /// <summary>
     /// Feature columns that look like row identifiers (<see cref="IdentifierColumns"/>), as warnings that say what to

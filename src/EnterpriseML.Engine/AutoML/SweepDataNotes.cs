@@ -6,13 +6,29 @@ using EnterpriseML.Engine.Trainers;
 namespace EnterpriseML.Engine.AutoML;
 
 /// <summary>
-/// What a user should know about a sweep's training data before its budget is spent: numeric columns that look like
-/// row identifiers, label classes that differ only in letter case, and multiclass classes too rare to be in every
-/// validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
+/// What a user should know about a sweep's training data before its budget is spent: columns whose type the reader
+/// doubts (numbers with a few stray values, read as categorical), columns that look like row identifiers (numbers or text),
+/// label classes that differ only in letter case, and multiclass classes too rare to be in every validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
 /// them in the report's notes (<see cref="SweepReport.Build"/>), so report.json and report.html keep them.
 /// </summary>
 public static class SweepDataNotes
 {
+    /// <summary>
+    /// One sentence per feature column of <paramref name="table"/> (every column but <paramref name="label"/>) whose
+    /// inferred type the reader doubts (<see cref="DataColumn.TypeNote"/>: nearly all numbers, a few values not, so
+    /// read as categorical), naming the file, the line of the first stray value and the value, ending with
+    /// <paramref name="howToLeaveOut"/>. A file read with its columns' types given (a test file typed like the training
+    /// file) has none: a stray value in a numeric column is then an error naming its line.
+    /// </summary>
+    public static IReadOnlyList<string> ColumnTypes(DataTable table, string label, string howToLeaveOut)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentException.ThrowIfNullOrEmpty(howToLeaveOut);
+        return [.. table.Columns
+            .Where(c => c.TypeNote is not null && c.Name != label)
+            .Select(c => $"{c.TypeNote}; fix those values in the file, or {howToLeaveOut}.")];
+    }
+
     /// <summary>
     /// One sentence per feature column of <paramref name="table"/> (every column but <paramref name="label"/>) that looks
     /// like a row identifier (<see cref="IdentifierColumns"/>), ending with <paramref name="howToLeaveOut"/>, the way

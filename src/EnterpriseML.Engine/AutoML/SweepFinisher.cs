@@ -291,20 +291,21 @@ internal sealed class SweepFinisher
 
         var ci = string.Create(CultureInfo.InvariantCulture, $"95% bootstrap CI [{FormatDifference(comparison.Lower)}, {FormatDifference(comparison.Upper)}]");
         var cheaper = Cheaper(specialised, general, uniformTrialCost);
+        var other = best == general ? specialised : general;
         if (cheaper is null)
         {
-            var other = best == general ? specialised : general;
             return (best, string.Create(CultureInfo.InvariantCulture,
-                $"{reason}; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {FormatRatio(best.PredictMicrosecondsPerRow)} vs {FormatRatio(other.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands"));
+                $"{reason}; a tie within noise with {other.Candidate} ({ci} contains 0), but neither is clearly cheaper (over 25 % less predict time or model size, and not over 25 % more of the other: {FormatCost(best.PredictMicrosecondsPerRow)} vs {FormatCost(other.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes), so the better score stands"));
         }
 
         if (cheaper == best)
         {
-            return (best, $"{reason}; it is also the cheaper of a tie within noise ({ci})");
+            return (best, string.Create(CultureInfo.InvariantCulture,
+                $"{reason}; it is also the cheaper of a tie within noise with {other.Candidate} ({ci}; {FormatCost(best.PredictMicrosecondsPerRow)} vs {FormatCost(other.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} vs {other.ModelBytes} bytes)"));
         }
 
         return (cheaper, string.Create(CultureInfo.InvariantCulture,
-            $"tie within noise: {specialised.Candidate} − {general.Candidate} = {FormatDifference(comparison.Difference)} {metric}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({FormatRatio(cheaper.PredictMicrosecondsPerRow)} µs/{unit}, {cheaper.ModelBytes} bytes) over {best.Candidate} ({FormatRatio(best.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} bytes)"));
+            $"tie within noise: {specialised.Candidate} − {general.Candidate} = {FormatDifference(comparison.Difference)} {metric}, {ci} contains 0, so the cheaper model wins: {cheaper.Candidate} ({FormatCost(cheaper.PredictMicrosecondsPerRow)} µs/{unit}, {cheaper.ModelBytes} bytes) over {best.Candidate} ({FormatCost(best.PredictMicrosecondsPerRow)} µs/{unit}, {best.ModelBytes} bytes)"));
     }
 
     /// <summary>
@@ -312,7 +313,8 @@ internal sealed class SweepFinisher
     /// or model size (by more than 25 %: timings are noisy) and not materially costlier in the other. A model that
     /// predicts faster but is several times larger is not cheaper, nor are two models of about the same cost: then the
     /// better score stands. In reproducible mode (<paramref name="uniformTrialCost"/>) timings are ignored and the
-    /// smaller model is the cheaper one (the earlier trial when the sizes are equal).
+    /// smaller model is the cheaper one (the earlier trial when the sizes are equal). Predict costs are compared as the
+    /// reasons print them (<see cref="Printed"/>), so the printed numbers bear out the verdict.
     /// </summary>
     internal static TrialRecord? Cheaper(TrialRecord a, TrialRecord b, bool uniformTrialCost)
     {
@@ -323,7 +325,7 @@ internal sealed class SweepFinisher
             return a.ModelBytes != b.ModelBytes ? (a.ModelBytes < b.ModelBytes ? a : b) : (a.Index < b.Index ? a : b);
         }
 
-        var time = Versus(a.PredictMicrosecondsPerRow, b.PredictMicrosecondsPerRow);
+        var time = Versus(Printed(a.PredictMicrosecondsPerRow), Printed(b.PredictMicrosecondsPerRow));
         var size = Versus(a.ModelBytes, b.ModelBytes);
         return (time, size) switch
         {
@@ -432,9 +434,8 @@ internal sealed class SweepFinisher
 
     /// <summary>
     /// A cost ratio for the trade-off sentence: two decimals from 0.1 up, two significant digits below, so that a
-    /// scorecard at 0.0024× a forest's size does not read "0.0×". The sentence and the tie reasons write predict costs
-    /// (µs/row) the same way: with two decimals, fraud-sensor's 0.0578 and 0.0516 µs/row read "0.06 vs 0.05" beside a
-    /// ratio of 1.12×.
+    /// scorecard at 0.0024× a forest's size does not read "0.0×". The ratio is always of the costs as printed
+    /// (<see cref="FormatCost"/>), so a reader can recompute it from the sentence.
     /// </summary>
     internal static string FormatRatio(double ratio)
     {
@@ -449,6 +450,32 @@ internal sealed class SweepFinisher
             ? rounded.ToString("0.0#", CultureInfo.InvariantCulture)
             : rounded.ToString("0." + new string('0', decimals), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// A cost (predict µs) as the sentences and tie reasons print it: at least three significant digits, the integer
+    /// part whole ("0.0578", "0.190", "2.06", "139", "1235"); "0" for 0; exponent form below 10⁻¹³. Two decimals had
+    /// printed 0.1936 and 2.0649 µs/row as "0.19 vs 2.06" beside a ratio of 0.094×, which they give as 0.092×.
+    /// </summary>
+    internal static string FormatCost(double cost)
+    {
+        if (cost == 0 || !double.IsFinite(cost))
+        {
+            return cost.ToString("0", CultureInfo.InvariantCulture);
+        }
+
+        var decimals = Math.Max(0, 2 - (int)Math.Floor(Math.Log10(Math.Abs(cost))));
+        return decimals > 15
+            ? cost.ToString("0.00E+0", CultureInfo.InvariantCulture)
+            : cost.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// A predict cost at the precision <see cref="FormatCost"/> prints it, so that the ratios and the tie rule's
+    /// "over 25 % cheaper" are decided on the numbers the reader sees; unmeasured costs (NaN, infinite, negative)
+    /// pass through.
+    /// </summary>
+    internal static double Printed(double cost) =>
+        double.IsFinite(cost) && cost >= 0 ? double.Parse(FormatCost(cost), NumberStyles.Float, CultureInfo.InvariantCulture) : cost;
 
     /// <summary>
     /// The trade-off sentence's word on noise: within or outside it with the interval, or why there is none; says
@@ -507,22 +534,25 @@ internal sealed class SweepFinisher
         : null;
 
     /// <summary>
-    /// The cost half of a trade-off sentence: "at 3.1× the predict cost (6.2 vs 2.0 µs/row) and 0.5× the model size",
-    /// or the two costs with "no ratio" where <see cref="CostRatio"/> gives none. <paramref name="unit"/> is what the
-    /// predict costs are in.
+    /// The cost half of a trade-off sentence: "at 3.1× the predict cost (6.20 vs 2.00 µs/row) and 0.5× the model size
+    /// (500 vs 1000 bytes)", or the two costs with "no ratio" where <see cref="CostRatio"/> gives none. Each ratio is
+    /// of the numbers printed beside it (predict costs as <see cref="FormatCost"/> writes them, sizes in whole bytes),
+    /// so it can be recomputed from the sentence; it had been of the exact costs beside costs rounded to two decimals.
+    /// <paramref name="unit"/> is what the predict costs are in.
     /// </summary>
     internal static string CostClause(TrialRecord specialised, TrialRecord general, string unit)
     {
         var (s, g) = (specialised.PredictMicrosecondsPerRow, general.PredictMicrosecondsPerRow);
         var costs = $"{Cost(s)} vs {Cost(g)} {unit}";
-        var predict = CostRatio(s, g) is { } ratio
+        var predict = CostRatio(Printed(s), Printed(g)) is { } ratio
             ? $"at {FormatRatio(ratio)}× the predict cost ({costs})"
             : $"at a predict cost of {costs} (no ratio)";
+        var bytes = string.Create(CultureInfo.InvariantCulture, $"{specialised.ModelBytes} vs {general.ModelBytes} bytes");
         var size = CostRatio(specialised.ModelBytes, general.ModelBytes) is { } sizeRatio
-            ? $"{FormatRatio(sizeRatio)}× the model size"
-            : string.Create(CultureInfo.InvariantCulture, $"a model size of {specialised.ModelBytes} vs {general.ModelBytes} bytes (no ratio)");
+            ? $"{FormatRatio(sizeRatio)}× the model size ({bytes})"
+            : $"a model size of {bytes} (no ratio)";
         return $"{predict} and {size}";
 
-        static string Cost(double microseconds) => double.IsFinite(microseconds) && microseconds >= 0 ? FormatRatio(microseconds) : "unmeasured";
+        static string Cost(double microseconds) => double.IsFinite(microseconds) && microseconds >= 0 ? FormatCost(microseconds) : "unmeasured";
     }
 }

@@ -272,10 +272,12 @@ public sealed class SweepReportTests
         var c = report.Result.Comparison!;
         Assert.Equal(c.BestSpecialised.ValidationScore - c.BestGeneral.ValidationScore, c.Difference, 12);
         Assert.Contains(c.Difference.ToString("+0.####;-0.####;0", System.Globalization.CultureInfo.InvariantCulture), c.Sentence);
-        var ratio = c.BestSpecialised.PredictMicrosecondsPerRow / c.BestGeneral.PredictMicrosecondsPerRow;
-        Assert.Contains(SweepFinisher.FormatRatio(ratio) + "× the predict cost", c.Sentence);
+        // The ratio is of the costs printed beside it, so a reader can recompute it (CostSentencePropertyTests).
+        var (s, g) = (SweepFinisher.FormatCost(c.BestSpecialised.PredictMicrosecondsPerRow), SweepFinisher.FormatCost(c.BestGeneral.PredictMicrosecondsPerRow));
+        var ratio = SweepFinisher.Printed(c.BestSpecialised.PredictMicrosecondsPerRow) / SweepFinisher.Printed(c.BestGeneral.PredictMicrosecondsPerRow);
+        Assert.Contains($"{SweepFinisher.FormatRatio(ratio)}× the predict cost ({s} vs {g} µs/row)", c.Sentence, StringComparison.Ordinal);
         var size = c.BestSpecialised.ModelBytes / (double)c.BestGeneral.ModelBytes;
-        Assert.Contains(SweepFinisher.FormatRatio(size) + "× the model size", c.Sentence);
+        Assert.Contains($"{SweepFinisher.FormatRatio(size)}× the model size ({c.BestSpecialised.ModelBytes} vs {c.BestGeneral.ModelBytes} bytes)", c.Sentence, StringComparison.Ordinal);
         Assert.Equal(c.Lower <= 0 && c.Upper >= 0, c.WithinNoise);
         Assert.Contains(c.WithinNoise ? "within noise" : "outside noise", c.Sentence);
 

@@ -44,13 +44,13 @@ public sealed class TieBreakTests
     public void BreakTie_SubMicrosecondCosts_QuotedWithTheirSignificantDigits()
     {
         // fraud-sensor's forest and cost-sensitive GBDT predict in 0.0516 and 0.0578 µs/row; two decimals wrote
-        // "0.05 vs 0.06", a 1.2× gap, beside the sentence's 1.12× ratio.
+        // "0.05 vs 0.06", a 1.2× gap, beside the sentence's 1.12× ratio. Costs keep three significant digits.
         var general = Model(0, 0.0516, 35_480);
         var specialised = Model(1, 0.0578, 29_456) with { Kind = CandidateKind.Specialised };
         var comparison = new KindComparison(general, specialised, -0.038, -0.126, 0, 305, WithinNoise: true, "");
         var (winner, reason) = SweepFinisher.BreakTie(general, "best validation auprc (1)", comparison, "auprc", "row", uniformTrialCost: false);
         Assert.Same(general, winner);
-        Assert.Contains("0.052 vs 0.058 µs/row, 35480 vs 29456 bytes", reason, StringComparison.Ordinal);
+        Assert.Contains("0.0516 vs 0.0578 µs/row, 35480 vs 29456 bytes", reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class TieBreakTests
         var general = Model(0, 0.0578, 4_000);
         var specialised = Model(1, 0.0516, 2_000) with { Kind = CandidateKind.Specialised };
         var sentence = EnterpriseML.Engine.Scenarios.Recommendation.RecommendationAutoMl.TradeOffSentence(general, specialised, 0.01, true, -0.02, 0.04);
-        Assert.Contains("at 0.89× the predict cost (0.052 vs 0.058 µs per user top-10)", sentence, StringComparison.Ordinal);
+        Assert.Contains("at 0.89× the predict cost (0.0516 vs 0.0578 µs per user top-10) and 0.5× the model size (2000 vs 4000 bytes)", sentence, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class TradeOffSentenceTests
         var sentence = Sentence(metric, general, specialised);
         Assert.Contains(difference, sentence, StringComparison.Ordinal);
         Assert.Contains($"({verdict}, within noise", sentence, StringComparison.Ordinal);
-        Assert.Contains("at 3.1× the predict cost (6.2 vs 2.0 µs/row) and 0.5× the model size", sentence, StringComparison.Ordinal);
+        Assert.Contains("at 3.1× the predict cost (6.20 vs 2.00 µs/row) and 0.5× the model size (500 vs 1000 bytes)", sentence, StringComparison.Ordinal);
     }
 
     /// <summary>A real difference below 0.00005 read "is 0 auc … (better, …)"; it now keeps two significant digits.</summary>
@@ -81,11 +81,11 @@ public sealed class TradeOffSentenceTests
     /// 0 bytes made the size ratio the specialised model's byte count.
     /// </summary>
     [Theory]
-    [InlineData(0.0, 0.0, 1000L, 500L, "at 1.0× the predict cost (0.0 vs 0.0 µs/row) and 0.5× the model size")]
-    [InlineData(0.0, 6.2, 1000L, 500L, "at a predict cost of 6.2 vs 0.0 µs/row (no ratio) and 0.5× the model size")]
-    [InlineData(double.NaN, 6.2, 1000L, 500L, "at a predict cost of 6.2 vs unmeasured µs/row (no ratio) and 0.5× the model size")]
-    [InlineData(2.0, 2.0, 0L, 500L, "at 1.0× the predict cost (2.0 vs 2.0 µs/row) and a model size of 500 vs 0 bytes (no ratio)")]
-    [InlineData(2.0, 2.0, 0L, 0L, "at 1.0× the predict cost (2.0 vs 2.0 µs/row) and 1.0× the model size")]
+    [InlineData(0.0, 0.0, 1000L, 500L, "at 1.0× the predict cost (0 vs 0 µs/row) and 0.5× the model size (500 vs 1000 bytes)")]
+    [InlineData(0.0, 6.2, 1000L, 500L, "at a predict cost of 6.20 vs 0 µs/row (no ratio) and 0.5× the model size (500 vs 1000 bytes)")]
+    [InlineData(double.NaN, 6.2, 1000L, 500L, "at a predict cost of 6.20 vs unmeasured µs/row (no ratio) and 0.5× the model size (500 vs 1000 bytes)")]
+    [InlineData(2.0, 2.0, 0L, 500L, "at 1.0× the predict cost (2.00 vs 2.00 µs/row) and a model size of 500 vs 0 bytes (no ratio)")]
+    [InlineData(2.0, 2.0, 0L, 0L, "at 1.0× the predict cost (2.00 vs 2.00 µs/row) and 1.0× the model size (0 vs 0 bytes)")]
     public void Sentence_ZeroOrUnmeasuredCosts_NoFalseRatio(double generalMicroseconds, double specialisedMicroseconds, long generalBytes, long specialisedBytes, string expected)
     {
         var sentence = Sentence(ScenarioMetric.Auc, 0.8, 0.82, generalMicroseconds, specialisedMicroseconds, generalBytes, specialisedBytes);
@@ -99,7 +99,7 @@ public sealed class TradeOffSentenceTests
         var sentence = RecommendationAutoMl.TradeOffSentence(
             Trial(0, CandidateKind.General, 0.3, 0, 1000), Trial(1, CandidateKind.Specialised, 0.30001, 4, 1000), 0.00001, true, -0.02, 0.04);
         Assert.Contains("is +1E-5 ndcgAt10", sentence, StringComparison.Ordinal);
-        Assert.Contains("at a predict cost of 4.0 vs 0.0 µs per user top-10 (no ratio)", sentence, StringComparison.Ordinal);
+        Assert.Contains("at a predict cost of 4.00 vs 0 µs per user top-10 (no ratio)", sentence, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -75,6 +75,55 @@ public sealed class AutoMlReportNotesTests : IDisposable
         Assert.Contains(WebUtility.HtmlEncode(rare), html, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// 600 diamonds with one depth written as "n/a": the reader takes the column as categorical and says so on stderr,
+    /// naming the file, line and value. The warning is now a note of report.json and report.html as well; before, it
+    /// was on stderr only, the one data warning the report left out.
+    /// </summary>
+    [Fact]
+    public async Task NumbersWithAStrayValue_TypeWarningIsOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-diamonds.csv"));
+        var depth = Array.IndexOf(lines[0].Split(','), "\"depth\"");
+        var train = Path.Combine(_directory, "depths.csv");
+        File.WriteAllLines(train, lines[1..601].Select((line, i) =>
+        {
+            var fields = line.Split(',');
+            fields[depth] = i == 122 ? "n/a" : fields[depth];
+            return string.Join(',', fields);
+        }).Prepend(lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "cut");
+
+        var typeNote = "column 'depth' was read as categorical although 599 of 600 values are numbers: depths.csv, line 124 holds 'n/a', " +
+            "which is not a number (or is beyond a 32-bit float); fix those values in the file, or --ignore the column.";
+        Assert.Contains("eml: warning: " + typeNote, stderr);
+        Assert.Contains(typeNote, notes);
+        Assert.Contains(WebUtility.HtmlEncode(typeNote), html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Churn with an order reference per row (<c>ORD-00017</c> up): stderr and the report's notes say the column looks
+    /// like an identifier and what the featurizers make of it. Only numeric identifiers had been noted; a text one went
+    /// into the sweep without a word.
+    /// </summary>
+    [Fact]
+    public async Task TextIdInEveryRow_IsOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-telco-churn.csv"));
+        var train = Path.Combine(_directory, "orders-churn.csv");
+        File.WriteAllLines(train, lines[1..].Select((line, i) => $"ORD-{i + 17:D5},{line}").Prepend("order_ref," + lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "churn");
+
+        var identifier = "column 'order_ref' holds a different value in each of its 7,043 rows (such as 'ORD-00017'), as an identifier does: as a category each value " +
+            "is in one row, fewer than the 2 a level needs, so every row with a value falls in the one 'other' level and the column is a constant that tells a model nothing; " +
+            "--ignore the column if it is an identifier.";
+        Assert.Contains("eml: warning: " + identifier, stderr);
+        Assert.Contains(identifier, notes);
+        Assert.Contains(WebUtility.HtmlEncode(identifier), html, StringComparison.Ordinal);
+    }
+
     private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label)
     {
         var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train));

@@ -189,6 +189,36 @@ public sealed class ExperimentFlowTests
             "a model learns the file's row order from it, which leaks the label when the rows were sorted or numbered by something the label depends on; add it to ignoreColumns if it is an identifier.", notes);
     }
 
+    /// <summary>
+    /// German credit with one duration written as "six": the reader takes the column as categorical and the dataset's
+    /// profile says why (its column note). The experiment's report notes (GET /api/experiments/{id}'s <c>notes</c>) now
+    /// carry that note, with how to leave the column out; before, only the dataset page showed it and the sweep ran
+    /// on a categorical duration without a word in its report.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_NumbersWithAStrayValue_TypeNoteIsInTheReportNotes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "typenote");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var duration = Array.IndexOf(lines[0].Split(','), "duration");
+        var fields = lines[41].Split(',');
+        fields[duration] = "six";
+        lines[41] = string.Join(',', fields);
+        var datasetId = await UploadAsync(client, "durations.csv", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+        using var dataset = JsonDocument.Parse(await client.GetStringAsync($"/api/datasets/{datasetId}"));
+        var column = dataset.RootElement.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "duration");
+        var profileNote = column.GetProperty("note").GetString();
+        Assert.Equal("column 'duration' was read as categorical although 999 of 1,000 values are numbers: durations, line 42 holds 'six', which is not a number (or is beyond a 32-bit float)", profileNote);
+
+        using var done = await WaitAsync(client, await SubmitAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 60, maxTrials = 1, modelName = "durations", seed = 1 }));
+
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+        var notes = done.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString()).ToArray();
+        Assert.Contains(profileNote + "; fix those values in the file, or add it to ignoreColumns.", notes);
+    }
+
     [Fact]
     public async Task Cancel_RunningSweep_StopsWithinSecondsAndKeepsTrials()
     {

@@ -117,7 +117,7 @@ public sealed class RecommendationAutoMlTests
         Assert.Equal(specialised.ValidationScore - general.ValidationScore, c.Difference, 12);
         Assert.True(c.Lower <= c.Upper);
         Assert.Equal(c.WithinNoise, c.Lower <= 0 && c.Upper >= 0);
-        var ratio = specialised.PredictMicrosecondsPerRow / general.PredictMicrosecondsPerRow;
+        var ratio = SweepFinisher.Printed(specialised.PredictMicrosecondsPerRow) / SweepFinisher.Printed(general.PredictMicrosecondsPerRow);
         Assert.Contains(FormattableString.Invariant($"{c.Difference:+0.####;-0.####;0} ndcgAt10"), c.Sentence, StringComparison.Ordinal);
         Assert.Contains(SweepFinisher.FormatRatio(ratio) + "× the predict cost", c.Sentence, StringComparison.Ordinal);
         Assert.Contains(c.Difference > 0 ? "(better," : "(worse,", c.Sentence, StringComparison.Ordinal);
