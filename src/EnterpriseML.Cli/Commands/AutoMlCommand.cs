@@ -532,7 +532,7 @@ internal sealed class AutoMlCommand : ICliCommand
                 ReportHtml.Score(row.Selection?.Score ?? double.NaN),
                 ReportHtml.Score(row.TestScore),
                 Format(t.ReportedFitSeconds(), "0.00"),
-                Format(t.PredictMicrosecondsPerRow, "0.0"),
+                ReportHtml.Cost(t.PredictMicrosecondsPerRow),
                 t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture));
         }
 

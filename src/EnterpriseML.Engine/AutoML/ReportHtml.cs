@@ -97,7 +97,7 @@ public static class ReportHtml
                 .Append(Score(t.ValidationScore)).Append("</td><td>").Append(Score(report.Result.SpreadOf(t))).Append("</td><td>")
                 .Append(Score(row.Selection?.Score ?? double.NaN)).Append("</td><td>")
                 .Append(Score(row.TestScore)).Append("</td><td>").Append(F(t.ReportedFitSeconds(), "0.000")).Append("</td><td>")
-                .Append(F(t.PredictMicrosecondsPerRow, "0.00")).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))
+                .Append(Cost(t.PredictMicrosecondsPerRow)).Append("</td><td>").Append(t.ModelBytes.ToString("N0", CultureInfo.InvariantCulture))
                 .Append("</td></tr>");
         }
 
@@ -233,6 +233,12 @@ public static class ReportHtml
     /// </summary>
     public static string Score(double v) =>
         double.IsFinite(v) && v != 0 && Math.Abs(v) < 0.01 ? v.ToString("G4", CultureInfo.InvariantCulture) : F(v, "0.0000");
+
+    /// <summary>
+    /// A predict cost (µs per row) in the leaderboards, as the trade-off sentence prints it (three significant digits,
+    /// <see cref="SweepFinisher.FormatCost"/>), so the sentence's numbers are the table's; "–" when not measured.
+    /// </summary>
+    public static string Cost(double v) => double.IsFinite(v) && v >= 0 ? SweepFinisher.FormatCost(v) : "–";
 
     private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
 

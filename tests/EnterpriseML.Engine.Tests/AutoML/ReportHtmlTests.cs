@@ -210,6 +210,37 @@ public sealed partial class ReportHtmlTests
     public void Score_FourDecimalsOrFourSignificantDigits(double value, string expected) =>
         Assert.Equal(expected, ReportHtml.Score(value));
 
+    /// <summary>
+    /// The leaderboard's predict costs are printed as the trade-off sentence prints them: a 0.36 µs/row model had read
+    /// "0.36" in the table beside "0.361" in the sentence, and a model under 0.005 µs/row read "0.00".
+    /// </summary>
+    [Theory]
+    [InlineData(0.361328, "0.361")]
+    [InlineData(0.0041, "0.00410")]
+    [InlineData(2.0649, "2.06")]
+    [InlineData(138.6, "139")]
+    [InlineData(0.0, "0")]
+    [InlineData(double.NaN, "–")]
+    public void Cost_AsTheTradeOffSentencePrintsIt(double value, string expected) =>
+        Assert.Equal(expected, ReportHtml.Cost(value));
+
+    [Fact]
+    public async Task Html_LeaderboardCosts_AreTheSentencesCosts()
+    {
+        var plan = new ScenarioPlan(TaskKind.Binary, ScenarioMetric.Auc,
+            [new CentroidCandidate(), new CentroidCandidate("centroid-special", CandidateKind.Specialised)]);
+        var result = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 4, EnsembleSelection = false })
+            .RunAsync(new SweepRequest(TestData.CreditGerman, plan, "credit"));
+        var report = SweepReport.Build(result, plan);
+        var html = Html(report);
+
+        foreach (var row in report.Leaderboard)
+        {
+            var cost = SweepFinisher.FormatCost(row.Trial.PredictMicrosecondsPerRow);
+            Assert.Contains($"</td><td>{cost}</td><td>{row.Trial.ModelBytes.ToString("N0", CultureInfo.InvariantCulture)}</td></tr>", html, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(0.123456789, 0.123457)]
     [InlineData(2.49375, 2.49375)]
