@@ -68,8 +68,8 @@ public sealed record ExperimentRequest(
 }
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
-/// <param name="IdentifierNotes">Feature columns of the table that look like row identifiers (<see cref="SweepDataNotes.Identifiers"/>), for the report's notes.</param>
-internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> IdentifierNotes);
+/// <param name="ColumnNotes">Feature columns of the table that look like row identifiers (<see cref="SweepDataNotes.Identifiers"/>) or, for fraud, like a time the plan does not use (<see cref="SweepDataNotes.TimeColumns"/>), for the report's notes.</param>
+internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> ColumnNotes);
 
 /// <summary>
 /// Runs one experiment's sweep. Its only job data is the experiment id; it is recoverable, so a crashed node's sweep
@@ -382,7 +382,8 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         // The table has the request's ignoreColumns removed already, so a column named there is not reported.
         var identifiers = SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns");
-        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), identifiers);
+        var times = SweepDataNotes.TimeColumns(table, request.Label, scenario.Name, plan, c => $"set \"timestampColumn\": \"{c}\" in the experiment");
+        return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), [.. identifiers, .. times]);
     }
 
     /// <summary>
@@ -429,7 +430,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         // The data's warnings eml automl prints (identifier columns, case-variant classes, classes some validation folds
         // lack) are the report's notes here, which GET /api/experiments/{id} shows.
-        var dataNotes = prepared.IdentifierNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
+        var dataNotes = prepared.ColumnNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
         var report = SweepReport.Build(result, plan, test, train, dataNotes);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();
         var leaderboard = reportJson["leaderboard"]?.ToJsonString() ?? "[]";

@@ -189,6 +189,45 @@ public sealed class ExperimentFlowTests
             "a model learns the file's row order from it, which leaks the label when the rows were sorted or numbered by something the label depends on; add it to ignoreColumns if it is an identifier.", notes);
     }
 
+    /// <summary>
+    /// A fraud experiment on fraud-sensor with an added <c>arrival</c> column (1000 + row / 3, never decreasing) and no
+    /// timestampColumn: its notes name the column and the request field that would make validation time-ordered. Given
+    /// that field, or under the credit scenario, no note speaks of time. Before, the service said nothing.
+    /// </summary>
+    [Fact]
+    public async Task Experiment_FraudWithATimeLikeColumnAndNoTimestamp_NotesNameItAndTheField()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "timenote");
+        using var api = new ApiHost(scope);
+        using var client = api.Client();
+        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("fraud-sensor-anomaly-singlehop.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var csv = lines.Skip(1).Select((line, i) => $"{1000 + (i / 3)},{line}").Prepend("arrival," + lines[0]);
+        var datasetId = await UploadAsync(client, "sensor.csv", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', csv) + "\n"));
+
+        var plain = await SubmitAsync(client, new { datasetId, label = "label", scenario = "fraud", budgetSeconds = 60, maxTrials = 1, modelName = "plain", seed = 1 });
+        var timed = await SubmitAsync(client, new { datasetId, label = "label", scenario = "fraud", budgetSeconds = 60, maxTrials = 1, modelName = "timed", seed = 1, timestampColumn = "arrival" });
+        var credit = await SubmitAsync(client, new { datasetId, label = "label", scenario = "credit", budgetSeconds = 60, maxTrials = 1, modelName = "credit", seed = 1 });
+
+        string?[] Notes(JsonDocument done)
+        {
+            Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+            return [.. done.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString())];
+        }
+
+        using (var done = await WaitAsync(client, plain))
+        {
+            Assert.Contains("column 'arrival' looks like a time (its values never decrease in file order over all 18,914 rows, with 6,305 distinct values), but the fraud scenario found no time column " +
+                "(it takes a date-time column, or a numeric one named time, timestamp, datetime, event_time, unix_time or ending in _at), so it validates on rows drawn at random, not on the latest rows; " +
+                "if 'arrival' orders the rows in time, set \"timestampColumn\": \"arrival\" in the experiment to validate on the latest rows.", Notes(done));
+        }
+
+        foreach (var id in new[] { timed, credit })
+        {
+            using var done = await WaitAsync(client, id);
+            Assert.DoesNotContain(Notes(done), n => n!.Contains("looks like a time", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task Cancel_RunningSweep_StopsWithinSecondsAndKeepsTrials()
     {
