@@ -12,8 +12,9 @@ namespace EnterpriseML.Api.Experiments;
 /// label: the winner can score no other class, so the sweep would spend its budget and then fail on the test rows.
 /// Each profile answers when its top values list the whole column (10 values or fewer, the usual label); otherwise
 /// the stored dataset's label column is read in one streaming pass (<see cref="LabelClasses"/>). Only a binary or
-/// multiclass task is checked, by the request's <c>task</c> or the training profile: a regression label's test values
-/// are numbers the training rows need not hold.
+/// multiclass task is checked, by the request's <c>task</c>, the training profile, or (a few whole numbers, which the
+/// profile cannot call class codes or a quantity) the label's values: a regression label's test values are numbers the
+/// training rows need not hold.
 /// </summary>
 internal static class TestLabelClasses
 {
@@ -29,7 +30,9 @@ internal static class TestLabelClasses
         var label = training.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);
         var testLabel = test.Profile.Columns.FirstOrDefault(c => c.Name == request.Label);
         var task = request.Task is not null && LabelEncoding.TryParseTask(request.Task, out var named) ? named : label is null ? null : LabelEncoding.InferTaskFromProfile(label, training.Profile.RowCount);
-        if (label is null || testLabel is null || task is not (TaskKind.Binary or TaskKind.Multiclass)
+        // A few whole numbers may be class codes or a quantity: the profile cannot tell, the values can (below).
+        var codesOrQuantity = task is null && request.Task is null && label?.Type == ColumnType.Numeric;
+        if (label is null || testLabel is null || (task is not (TaskKind.Binary or TaskKind.Multiclass) && !codesOrQuantity)
             || label.Type is not (ColumnType.Categorical or ColumnType.Text or ColumnType.Boolean or ColumnType.Numeric))
         {
             return null;
@@ -38,17 +41,19 @@ internal static class TestLabelClasses
         var type = label.Type;
         try
         {
-            var classes = Complete(label) is { } top
+            var values = Complete(label) is { } top
                 ? top
-                : (await ReadAsync(training, datasets, s => LabelClasses.Read(s, Options(training), label.Name, type, DatasetProfiler.MaxLabelClasses, cancellationToken), cancellationToken))?.Select(v => v.Value).ToList();
-            if (classes is null)
+                : await ReadAsync(training, datasets, s => LabelClasses.Read(s, Options(training), label.Name, type, DatasetProfiler.MaxLabelClasses, cancellationToken), cancellationToken);
+            if (values is null || (codesOrQuantity && !AreClassCodes(values)))
             {
-                // More classes than a label profile lists: the sweep's own check on the rows answers.
+                // More classes than a label profile lists, or a quantity: the sweep's own check on the rows answers.
                 return null;
             }
 
+            var classes = values.Select(v => v.Value).ToList();
+
             var keys = classes.Select(c => LabelClasses.Key(c, type)).ToHashSet(StringComparer.Ordinal);
-            if (Complete(testLabel) is { } testTop && testTop.All(v => keys.Contains(LabelClasses.Key(v, type))))
+            if (Complete(testLabel) is { } testTop && testTop.All(v => keys.Contains(LabelClasses.Key(v.Value, type))))
             {
                 return null;
             }
@@ -79,9 +84,19 @@ internal static class TestLabelClasses
             + $"The training classes are {trainingClasses}; the winner predicts only those, so test rows of another class cannot be scored. Relabel or remove those rows, or train on data that holds the class.";
     }
 
+    /// <summary>
+    /// Whether a numeric label's values are class codes, as <see cref="LabelEncoding.IsClassCodes"/> decides on the rows
+    /// (whole numbers, at most <see cref="LabelEncoding.MaximumClassCodes"/>, enough rows each), so the sweep's task is
+    /// multiclass.
+    /// </summary>
+    private static bool AreClassCodes(IReadOnlyList<LabelValue> values) =>
+        values.Count <= LabelEncoding.MaximumClassCodes
+        && values.All(v => float.TryParse(v.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f == MathF.Round(f))
+        && values.Sum(v => v.Count) >= (long)values.Count * LabelEncoding.MinimumRowsPerClassCode;
+
     /// <summary>The column's values when its profile's top values are all of them, else null.</summary>
-    private static List<string>? Complete(ColumnProfile column) =>
-        column.TopValues is { } top && column.IsDistinctCountExact && top.Count == column.DistinctCount ? [.. top.Select(v => v.Value)] : null;
+    private static IReadOnlyList<LabelValue>? Complete(ColumnProfile column) =>
+        column.TopValues is { } top && column.IsDistinctCountExact && top.Count == column.DistinctCount ? [.. top.Select(v => new LabelValue(v.Value, v.Count, 0))] : null;
 
     private static CsvOptions Options(DatasetRecord dataset) =>
         new() { SourceName = dataset.Name, MaxColumns = CsvOptions.MaximumMaxColumns, MaxBytes = long.MaxValue };

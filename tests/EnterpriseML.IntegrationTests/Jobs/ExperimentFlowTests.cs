@@ -386,19 +386,27 @@ public sealed class ExperimentFlowTests
         var codes = System.Text.Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 240).Select(i => $"{i % 7},{i % 12 + 1}\n")));
         var codesId = await UploadAsync(client, "codes.csv", codes);
         var codesTestId = await UploadAsync(client, "codes-test.csv", "x,y\n1,3.0\n2,13\n3,5\n4,13\n5,\n"u8.ToArray());
-        await AssertFieldAsync(client, new { datasetId = codesId, label = "y", task = "multiclass", scenario = "auto", budgetSeconds = 5, modelName = "m", testDatasetId = codesTestId }, "testDatasetId",
-            $"The test dataset 'codes-test' (id {codesTestId}) holds 1 value of the label 'y' that is not a class of dataset 'codes': '13' (2 rows, first on line 3). "
-            + "The training classes are 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12; the winner predicts only those, so test rows of another class cannot be scored. Relabel or remove those rows, or train on data that holds the class.");
+        // Named multiclass, or inferred from the values (whole numbers, 20 rows each: class codes, as the sweep reads them).
+        foreach (var task in new[] { "multiclass", null })
+        {
+            await AssertFieldAsync(client, new { datasetId = codesId, label = "y", task, scenario = "auto", budgetSeconds = 5, modelName = "m", testDatasetId = codesTestId }, "testDatasetId",
+                $"The test dataset 'codes-test' (id {codesTestId}) holds 1 value of the label 'y' that is not a class of dataset 'codes': '13' (2 rows, first on line 3). "
+                + "The training classes are 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12; the winner predicts only those, so test rows of another class cannot be scored. Relabel or remove those rows, or train on data that holds the class.");
+        }
+
         await AssertNoExperimentAsync(client);
 
-        // A regression label's test values need not be training values; 3.0 is class 3 and yes/Yes are one class.
+        // A regression label's test values need not be training values (named, or inferred from the values: the profile
+        // sees 12 values from 1 to 12, 20 rows each, but 2.5 is not a class code); 3.0 is class 3 and yes/Yes are one class.
         var regression = await SubmitAsync(client, new { datasetId = codesId, label = "y", task = "regression", scenario = "auto", budgetSeconds = 5, modelName = "r", maxTrials = 1, testDatasetId = codesTestId });
+        var quantities = await UploadAsync(client, "quantities.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 240).Select(i => $"{i % 7},{(i % 12 == 1 ? "2.5" : $"{i % 12 + 1}")}\n"))));
+        var quantity = await SubmitAsync(client, new { datasetId = quantities, label = "y", scenario = "auto", budgetSeconds = 5, modelName = "q", maxTrials = 1, testDatasetId = codesTestId });
         var sameCodes = await SubmitAsync(client, new { datasetId = codesId, label = "y", task = "multiclass", scenario = "auto", budgetSeconds = 5, modelName = "c", maxTrials = 1,
             testDatasetId = await UploadAsync(client, "codes-same.csv", "x,y\n1,3.0\n2,12\n3,1\n"u8.ToArray()) });
         var flags = await UploadAsync(client, "flags.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i % 2 == 0 ? "yes" : "no")}\n"))));
         var flagged = await SubmitAsync(client, new { datasetId = flags, label = "y", scenario = "auto", budgetSeconds = 5, modelName = "f", maxTrials = 1,
             testDatasetId = await UploadAsync(client, "flags-test.csv", "x,y\n1,Yes\n2,NO\n3,no\n"u8.ToArray()) });
-        foreach (var id in new[] { regression, sameCodes, flagged })
+        foreach (var id in new[] { regression, quantity, sameCodes, flagged })
         {
             using var done = await WaitAsync(client, id);
             Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
