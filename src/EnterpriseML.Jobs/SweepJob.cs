@@ -69,8 +69,9 @@ public sealed record ExperimentRequest(
 
 /// <summary>A scenario's plan for a table and its encoded labelled rows.</summary>
 /// <param name="ColumnNotes">
-/// Feature columns of the table whose type the reader doubts (<see cref="SweepDataNotes.ColumnTypes"/>) or that look
-/// like row identifiers (<see cref="SweepDataNotes.Identifiers"/>), for the report's notes.
+/// Feature columns of the table whose type the reader doubts (<see cref="SweepDataNotes.ColumnTypes"/>), that look
+/// like row identifiers (<see cref="SweepDataNotes.Identifiers"/>) or, for fraud, like a time the plan does not use
+/// (<see cref="SweepDataNotes.TimeColumns"/>), for the report's notes.
 /// </param>
 internal sealed record PreparedSweep(IScenario Scenario, ScenarioPlan Plan, CandidateData Train, IReadOnlyList<string> ColumnNotes);
 
@@ -388,6 +389,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         IReadOnlyList<string> notes = [
             .. SweepDataNotes.ColumnTypes(table, request.Label, "add it to ignoreColumns"),
             .. SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns"),
+            .. SweepDataNotes.TimeColumns(table, request.Label, scenario.Name, plan, c => $"set \"timestampColumn\": \"{c}\" in the experiment"),
         ];
         return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), notes);
     }
@@ -434,8 +436,9 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
 
         await progress.FlushAsync();
 
-        // The data's warnings eml automl prints (doubted column types, identifier columns, case-variant classes, classes
-        // some validation folds lack) are the report's notes here, which GET /api/experiments/{id} shows.
+        // The data's warnings eml automl prints (doubted column types, identifier columns, a fraud sweep's time-like
+        // columns, case-variant classes, classes some validation folds lack) are the report's notes here, which
+        // GET /api/experiments/{id} shows.
         var dataNotes = prepared.ColumnNotes.Concat(SweepDataNotes.Training(train, plan.Validation, sweepOptions.Seed));
         var report = SweepReport.Build(result, plan, test, train, dataNotes);
         var reportJson = JsonNode.Parse(ReportJson.ToJson(report, includeTrials: true))!.AsObject();

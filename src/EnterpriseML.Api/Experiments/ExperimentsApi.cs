@@ -269,6 +269,13 @@ internal static partial class ExperimentsApi
             }
         }
 
+        // Not in Validate: it may read the stored rows (a label of more than 10 classes, or numeric class codes).
+        if (testDataset is not null && !RecommendationExperimentValidation.Handles(request.Scenario)
+            && await TestLabelClasses.ProblemAsync(request, dataset!, testDataset, datasets, cancellationToken) is { } unseen)
+        {
+            return FieldProblem("testDatasetId", unseen);
+        }
+
         var record = await experiments.CreateAsync(tenant, dataset!.Id, request.ModelName.Trim(), request.Scenario.ToLowerInvariant(), JsonSerializer.Serialize(request, SweepJob.Json), null, cancellationToken);
         try
         {

@@ -209,6 +209,12 @@ internal sealed class AutoMlCommand : ICliCommand
 
         var plan = scenario.Plan(new ScenarioContext(trainTable, request.Label, inferred, request.Positive) { TimestampColumn = request.Timestamp, AlertThreshold = alertRule });
         CliOptions.PositiveNeedsBinary(request.Positive, request.Label, plan.Task);
+        // A fraud sweep with no time column validates on random rows; a column that looks like a time is named, never used on a guess.
+        foreach (var note in SweepDataNotes.TimeColumns(trainTable, request.Label, scenario.Name, plan, c => $"pass --timestamp {c}"))
+        {
+            columnNotes.Add(note);
+            await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);
+        }
 
         var train = LabelEncoding.Encode(trainTable, request.Label, plan.Task, request.Positive);
         if (train.RowCount < MinimumTrainingRows)

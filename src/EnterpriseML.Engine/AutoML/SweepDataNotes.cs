@@ -7,8 +7,9 @@ namespace EnterpriseML.Engine.AutoML;
 
 /// <summary>
 /// What a user should know about a sweep's training data before its budget is spent: columns whose type the reader
-/// doubts (numbers with a few stray values, read as categorical), columns that look like row identifiers (numbers or text),
-/// label classes that differ only in letter case, and multiclass classes too rare to be in every validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
+/// doubts (numbers with a few stray values, read as categorical), columns that look like row identifiers (numbers or
+/// text), a fraud sweep's numeric columns that look like a time it was not told about, label classes that differ only
+/// in letter case, and multiclass classes too rare to be in every validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
 /// them in the report's notes (<see cref="SweepReport.Build"/>), so report.json and report.html keep them.
 /// </summary>
 public static class SweepDataNotes
@@ -43,6 +44,131 @@ public static class SweepDataNotes
             .Select(IdentifierColumns.Note)
             .OfType<string>()
             .Select(note => $"{note}; {howToLeaveOut} if it is an identifier.")];
+    }
+
+    /// <summary>
+    /// The word parts of a column name that mark a time (compared in lower case): <c>time</c>, <c>times</c>,
+    /// <c>timestamp</c>, <c>date</c>, <c>datetime</c>, <c>step</c>, <c>dt</c>, <c>ts</c>, <c>epoch</c>. A name is cut
+    /// into parts at non-letters-or-digits, at a lower-case letter followed by a capital, at the last capital of a run
+    /// followed by a lower-case letter, and between letters and digits: <c>TransactionDT</c> is Transaction + DT,
+    /// <c>event_ts</c> event + ts, while <c>dtype</c> and <c>lifetime</c> are one part each. Day, hour and month are
+    /// not in the list: they are usually parts of a time (cyclic features), not an order.
+    /// </summary>
+    public static IReadOnlySet<string> TimeWords { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "time", "times", "timestamp", "date", "datetime", "step", "dt", "ts", "epoch",
+    };
+
+    /// <summary>The fewest distinct values a column that never decreases in file order needs to look like a time (50).</summary>
+    public const int MinimumOrderedDistinct = 50;
+
+    /// <summary>
+    /// For the fraud scenario when its plan validates without a time column (none was given, and none is a date-time
+    /// column or named as the scenario's detection expects): one sentence per numeric feature column of
+    /// <paramref name="table"/> that looks like a time, because a word part of its name is one of <see cref="TimeWords"/>
+    /// or because its values never decrease in file order over all rows, none missing, with at least
+    /// <see cref="MinimumOrderedDistinct"/> distinct values. Each names the column, why, and ends with
+    /// <paramref name="howToUse"/> of the column's name (<c>pass --timestamp step</c>). The split is never changed on
+    /// such a guess, which would change results silently; empty for other scenarios or when the plan has a time column.
+    /// </summary>
+    public static IReadOnlyList<string> TimeColumns(DataTable table, string label, string scenario, ScenarioPlan plan, Func<string, string> howToUse)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(howToUse);
+        if (!string.Equals(scenario, "fraud", StringComparison.OrdinalIgnoreCase) || plan.Validation.TimeColumn is not null || plan.Columns.TimestampColumn is not null)
+        {
+            return [];
+        }
+
+        var notes = new List<string>();
+        foreach (var column in table.Columns)
+        {
+            if (column.Name == label || column is not NumericColumn { Type: ColumnType.Numeric } numeric)
+            {
+                continue;
+            }
+
+            var word = NameParts(column.Name).FirstOrDefault(p => TimeWords.Contains(p.ToLowerInvariant()));
+            var reasons = new List<string>();
+            if (word is not null)
+            {
+                reasons.Add($"its name has the word '{word}'");
+            }
+
+            if (OrderedDistinct(numeric.Values) is { } distinct)
+            {
+                reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"its values never decrease in file order over all {numeric.Length:N0} rows, with {distinct:N0} distinct values"));
+            }
+
+            if (reasons.Count > 0)
+            {
+                notes.Add($"column '{column.Name}' looks like a time ({string.Join(", and ", reasons)}), but the fraud scenario found no time column "
+                    + "(it takes a date-time column, or a numeric one named time, timestamp, datetime, event_time, unix_time or ending in _at), "
+                    + $"so it validates on rows drawn at random, not on the latest rows; if '{column.Name}' orders the rows in time, {howToUse(column.Name)} to validate on the latest rows.");
+            }
+        }
+
+        return notes;
+    }
+
+    /// <summary>The word parts of a column name, as <see cref="TimeWords"/> describes.</summary>
+    internal static IEnumerable<string> NameParts(string name)
+    {
+        var start = -1;
+        for (var i = 0; i <= name.Length; i++)
+        {
+            var c = i < name.Length ? name[i] : ' ';
+            if (!char.IsLetterOrDigit(c))
+            {
+                if (start >= 0)
+                {
+                    yield return name[start..i];
+                }
+
+                start = -1;
+                continue;
+            }
+
+            if (start >= 0 && i > start)
+            {
+                var previous = name[i - 1];
+                var cut = (char.IsLower(previous) && char.IsUpper(c))
+                    || (char.IsUpper(previous) && char.IsUpper(c) && i + 1 < name.Length && char.IsLower(name[i + 1]))
+                    || (char.IsLetter(previous) != char.IsLetter(c));
+                if (cut)
+                {
+                    yield return name[start..i];
+                    start = i;
+                }
+            }
+
+            start = start < 0 ? i : start;
+        }
+    }
+
+    /// <summary>The number of distinct values when <paramref name="values"/> never decrease, none is missing, and there are at least <see cref="MinimumOrderedDistinct"/>; else null.</summary>
+    private static int? OrderedDistinct(ReadOnlySpan<float> values)
+    {
+        if (values.Length < MinimumOrderedDistinct || float.IsNaN(values[0]))
+        {
+            return null;
+        }
+
+        var distinct = 1;
+        for (var i = 1; i < values.Length; i++)
+        {
+            // NaN fails both comparisons, so a missing value ends it too.
+            if (!(values[i] >= values[i - 1]))
+            {
+                return null;
+            }
+
+            distinct += values[i] > values[i - 1] ? 1 : 0;
+        }
+
+        return distinct >= MinimumOrderedDistinct ? distinct : null;
     }
 
     /// <summary>

@@ -130,8 +130,9 @@ public sealed class TextFeaturizerOptions
     public bool SublinearTf { get; set; } = true;
 
     /// <summary>
-    /// Mark tokens after a negation word ("not", "no", "never", "n't", and the apostrophe-free "dont", "cant", "isnt"
-    /// ...) up to the next punctuation with a <c>not_</c> prefix. Default false.
+    /// Mark tokens after a negation word ("not", "no", "never", "n't", and the apostrophe-free "dont", "isnt" ...; the
+    /// bare "wont" and "cant" only before a verb such as "be", "work", "wait") up to the next punctuation with a
+    /// <c>not_</c> prefix. Default false.
     /// </summary>
     public bool MarkNegation { get; set; }
 

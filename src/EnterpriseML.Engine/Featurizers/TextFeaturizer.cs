@@ -29,7 +29,17 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
     /// token, the same as "don't"; contractions written without the apostrophe ("dont", "cant", "isnt" ...) are
     /// negation cues too.
     /// </summary>
-    internal const int CurrentTokenRules = 2;
+    internal const int ApostropheFreeTokenRules = 2;
+
+    /// <summary>
+    /// Token rules 3: rules 2, except that the bare "wont" and "cant", which are also English words ("as is his wont",
+    /// "marketing cant"), are negation cues only when the next token, before any punctuation that ends a negation,
+    /// starts a verb phrase: one of <see cref="VerbPhraseStarts"/>. "won't" and "can't" with an apostrophe stay cues.
+    /// </summary>
+    internal const int VerbPhraseTokenRules = 3;
+
+    /// <summary>The token rules new fits use: <see cref="VerbPhraseTokenRules"/>.</summary>
+    internal const int CurrentTokenRules = VerbPhraseTokenRules;
 
     private static readonly string[] NegationWords = ["not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "nowhere", "cannot", "without"];
 
@@ -38,6 +48,24 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
     [
         "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt", "werent",
         "havent", "hasnt", "hadnt", "aint", "mustnt", "neednt", "mightnt", "shant",
+    ];
+
+    /// <summary>The bare contractions that are also words: cues under token rules 3 only before <see cref="VerbPhraseStarts"/>.</summary>
+    private static readonly string[] AmbiguousNegations = ["wont", "cant"];
+
+    /// <summary>
+    /// Token rules 3: the words after which a bare "wont" or "cant" is read as "won't" or "can't": common verbs a negated
+    /// verb phrase starts with in reviews, and the adverbs that come between (even, ever, really, ...). A closed list;
+    /// "to", "of" or a noun after the word leave it a plain word.
+    /// </summary>
+    internal static readonly string[] VerbPhraseStarts =
+    [
+        "be", "have", "do", "go", "get", "work", "say", "tell", "explain", "regret", "believe", "wait", "stand", "recommend",
+        "find", "buy", "use", "see", "make", "take", "give", "stop", "help", "imagine", "understand", "complain", "beat",
+        "fix", "eat", "return", "play", "watch", "hear", "turn", "keep", "hold", "last", "come", "put", "think", "figure",
+        "connect", "charge", "fit", "sleep", "live", "leave", "let", "seem", "remember", "hurt", "fail", "miss", "like",
+        "love", "afford", "handle", "start", "load", "open", "read", "even", "ever", "really", "possibly", "actually",
+        "just", "always", "quite", "bring", "stay", "hate", "deny", "disagree", "argue", "blame",
     ];
 
     private const string NegationPrefix = "not_";
@@ -264,7 +292,7 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         {
             var lower = chars[..text.Length];
             text.ToLowerInvariant(lower);
-            if (options.TokenRules >= 2)
+            if (options.TokenRules >= ApostropheFreeTokenRules)
             {
                 NormaliseApostrophes(lower);
             }
@@ -362,7 +390,8 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
                 tokens[tokenCount * 2] = start;
                 tokens[(tokenCount * 2) + 1] = length | (negate && markNegation ? NegatedBit : 0);
                 tokenCount++;
-                if (markNegation && IsNegation(lower.Slice(start, length), tokenRules))
+                if (markNegation && IsNegation(lower.Slice(start, length), tokenRules)
+                    && (tokenRules < VerbPhraseTokenRules || !IsAmbiguousNegation(lower.Slice(start, length)) || StartsVerbPhrase(lower[i..])))
                 {
                     negate = true;
                 }
@@ -405,6 +434,51 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
         }
     }
 
+    private static bool IsAmbiguousNegation(ReadOnlySpan<char> token)
+    {
+        foreach (var word in AmbiguousNegations)
+        {
+            if (token.SequenceEqual(word))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the first token of <paramref name="rest"/>, before any punctuation that ends a negation, is one of <see cref="VerbPhraseStarts"/>.</summary>
+    private static bool StartsVerbPhrase(ReadOnlySpan<char> rest)
+    {
+        var i = 0;
+        while (i < rest.Length && !char.IsLetterOrDigit(rest[i]))
+        {
+            if (rest[i] is '.' or ',' or '!' or '?' or ';' or ':')
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        var start = i;
+        while (i < rest.Length && (char.IsLetterOrDigit(rest[i]) || (rest[i] == '\'' && i + 1 < rest.Length && char.IsLetter(rest[i + 1]))))
+        {
+            i++;
+        }
+
+        var token = rest[start..i];
+        foreach (var word in VerbPhraseStarts)
+        {
+            if (token.SequenceEqual(word))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsNegation(ReadOnlySpan<char> token, int tokenRules)
     {
         if (token.EndsWith("n't", StringComparison.Ordinal))
@@ -420,7 +494,7 @@ internal sealed class TextFeaturizer : ColumnFeaturizer
             }
         }
 
-        if (tokenRules >= 2)
+        if (tokenRules >= ApostropheFreeTokenRules)
         {
             foreach (var word in ApostropheFreeNegations)
             {

@@ -67,4 +67,74 @@ public sealed class SweepDataNotesTests
         var table = CsvTable.Read(TestPaths.Dataset("credit-german-statlog.csv"));
         Assert.Null(SweepDataNotes.RareClassesNote(LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad"), ValidationPolicy.Auto, seed: 0));
     }
+
+    /// <summary>
+    /// fraud-sensor with two columns added: <c>TransactionDT</c> (each mote's reading number, which restarts per mote, so
+    /// only its name looks like a time) and <c>arrival</c> (1000 + row / 3, never decreasing, 6,305 distinct values, so
+    /// only its order does). <c>reading</c>, <c>humidity</c> and the rest look like neither.
+    /// </summary>
+    internal static DataTable SensorWithTimeLikeColumns()
+    {
+        var sensor = CsvTable.Read(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var reading = ((NumericColumn)sensor["reading"]).Values.ToArray();
+        var arrival = Enumerable.Range(0, sensor.RowCount).Select(i => 1000f + (i / 3)).ToArray();
+        return new DataTable([new NumericColumn("TransactionDT", reading), new NumericColumn("arrival", arrival), .. sensor.Columns]);
+    }
+
+    private static IReadOnlyList<string> TimeNotes(DataTable table, string scenario, string? timestamp = null)
+    {
+        var plan = ScenarioCatalog.Get(scenario).Plan(new ScenarioContext(table, "label", TaskKind.Binary) { TimestampColumn = timestamp });
+        return SweepDataNotes.TimeColumns(table, "label", scenario, plan, c => $"pass --timestamp {c}");
+    }
+
+    [Fact]
+    public void TimeColumns_FraudWithoutATimeColumn_NamesEachTimeLikeColumnWhyAndTheOption()
+    {
+        var notes = TimeNotes(SensorWithTimeLikeColumns(), "fraud");
+
+        const string Rest = "but the fraud scenario found no time column (it takes a date-time column, or a numeric one named time, timestamp, datetime, event_time, unix_time or ending in _at), " +
+            "so it validates on rows drawn at random, not on the latest rows; ";
+        Assert.Equal(
+        [
+            "column 'TransactionDT' looks like a time (its name has the word 'DT'), " + Rest + "if 'TransactionDT' orders the rows in time, pass --timestamp TransactionDT to validate on the latest rows.",
+            "column 'arrival' looks like a time (its values never decrease in file order over all 18,914 rows, with 6,305 distinct values), " + Rest + "if 'arrival' orders the rows in time, pass --timestamp arrival to validate on the latest rows.",
+        ], notes);
+    }
+
+    [Fact]
+    public void TimeColumns_TimestampGivenOrOtherScenario_NoNote()
+    {
+        var table = SensorWithTimeLikeColumns();
+
+        Assert.Empty(TimeNotes(table, "fraud", timestamp: "arrival"));
+        Assert.Empty(TimeNotes(table, "credit"));
+        Assert.Empty(TimeNotes(table, "auto"));
+        // A column named as the scenario detects a time is used, so there is nothing to say.
+        var named = new DataTable([.. table.Columns.Select(c => c.Name == "arrival" ? new NumericColumn("event_time", ((NumericColumn)c).Values.ToArray()) : c)]);
+        Assert.Empty(TimeNotes(named, "fraud"));
+    }
+
+    [Theory]
+    [InlineData("TransactionDT", "Transaction|DT")]
+    [InlineData("event_ts", "event|ts")]
+    [InlineData("step", "step")]
+    [InlineData("dtype", "dtype")]
+    [InlineData("lifetime", "lifetime")]
+    [InlineData("HTTPServerTime2", "HTTP|Server|Time|2")]
+    [InlineData("order date (UTC)", "order|date|UTC")]
+    public void NameParts_CutAtCaseDigitsAndSeparators(string name, string parts) =>
+        Assert.Equal(parts, string.Join('|', SweepDataNotes.NameParts(name)));
+
+    /// <summary>An ordered column with 49 distinct values is too coarse to call a time; a missing value breaks the order.</summary>
+    [Fact]
+    public void TimeColumns_OrderedButFewValuesOrAMissingOne_NoNote()
+    {
+        var rows = 490;
+        var label = Enumerable.Range(0, rows).Select(i => i % 7 == 0 ? "yes" : "no").ToArray();
+        var coarse = Enumerable.Range(0, rows).Select(i => (float)(i / 10)).ToArray();
+        var gap = Enumerable.Range(0, rows).Select(i => i == 100 ? float.NaN : i).ToArray();
+        var table = new DataTable([new NumericColumn("coarse", coarse), new NumericColumn("gap", gap), new StringColumn("label", label)]);
+
+        Assert.Empty(TimeNotes(table, "fraud"));
+    }
 }

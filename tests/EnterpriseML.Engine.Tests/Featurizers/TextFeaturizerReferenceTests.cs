@@ -14,7 +14,7 @@ public sealed class TextFeaturizerReferenceTests
     private static readonly Lazy<string?[]> Sentences = new(() =>
         ((StringColumn)CsvTable.Read(TestPaths.Dataset("sentiment-uci-labelled-sentences.csv"))["text"]).Values.ToArray());
 
-    public static TheoryData<string> Settings() => new() { "default", "negation", "negation-token-rules-1", "words-1-3-chars-1-8", "chars-only-2-4", "words-only-mindf-2" };
+    public static TheoryData<string> Settings() => new() { "default", "negation", "negation-token-rules-2", "negation-token-rules-1", "words-1-3-chars-1-8", "chars-only-2-4", "words-only-mindf-2" };
 
     [Theory]
     [MemberData(nameof(Settings))]
@@ -68,6 +68,7 @@ public sealed class TextFeaturizerReferenceTests
 
     [Theory]
     [InlineData("negation")]
+    [InlineData("negation-token-rules-2")]
     [InlineData("negation-token-rules-1")]
     public void TransformRow_LongAndUnusualTexts_MatchesReferenceExactly(string setting)
     {
@@ -85,6 +86,7 @@ public sealed class TextFeaturizerReferenceTests
             "emoji 😀 pair and tab\tand\nnewline",
             "i dont like it, it isnt good. DIDNT help ain't",
             "don\u2019t like \u2018quoted\u2019 can\u02BCt stop \u2019 it\u2018s",
+            "as is his wont to complain, i wont go back; the cant of sales cant, wait cant  even WONT be",
         ];
         var counts = new float[featurizer.Width];
         var touched = new List<int>();
@@ -109,6 +111,7 @@ public sealed class TextFeaturizerReferenceTests
         "default" => new TextFeaturizerOptions(),
         "negation" => new TextFeaturizerOptions { MarkNegation = true },
         "negation-token-rules-1" => new TextFeaturizerOptions { MarkNegation = true, TokenRules = TextFeaturizer.OriginalTokenRules },
+        "negation-token-rules-2" => new TextFeaturizerOptions { MarkNegation = true, TokenRules = TextFeaturizer.ApostropheFreeTokenRules },
         "words-1-3-chars-1-8" => new TextFeaturizerOptions { WordNgramMaximum = 3, CharNgramMinimum = 1, CharNgramMaximum = 8, SublinearTf = false },
         "chars-only-2-4" => new TextFeaturizerOptions { WordNgramMaximum = 0, CharNgramMinimum = 2, CharNgramMaximum = 4, MaximumVocabularySize = 5_000 },
         "words-only-mindf-2" => new TextFeaturizerOptions { CharNgramMaximum = 0, MinimumDocumentFrequency = 2 },
@@ -131,6 +134,9 @@ public sealed class TextFeaturizerReferenceTests
     private sealed class ReferenceTfIdf
     {
         private static readonly HashSet<string> Negations = ["not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "nowhere", "cannot", "without"];
+
+        // Token rules 3: the bare wont and cant are cues only before one of these.
+        private static readonly HashSet<string> VerbPhraseStarts = [.. TextFeaturizer.VerbPhraseStarts];
 
         // Token rules 2 adds these cues, and reads ’ ‘ ʼ as an apostrophe.
         private static readonly HashSet<string> ApostropheFree =
@@ -263,6 +269,7 @@ public sealed class TextFeaturizerReferenceTests
                 lower = lower.Replace('\u2019', '\'').Replace('\u2018', '\'').Replace('\u02BC', '\'');
             }
 
+            var rules3 = _options.TokenRules >= 3;
             var tokens = new List<string>();
             var marked = new List<string>();
             var negate = false;
@@ -289,7 +296,17 @@ public sealed class TextFeaturizerReferenceTests
                 var token = lower[start..i];
                 tokens.Add(token);
                 marked.Add(negate && _options.MarkNegation ? "not_" + token : token);
-                if (_options.MarkNegation && (token.EndsWith("n't", StringComparison.Ordinal) || Negations.Contains(token) || (rules2 && ApostropheFree.Contains(token))))
+                var cue = token.EndsWith("n't", StringComparison.Ordinal) || Negations.Contains(token) || (rules2 && ApostropheFree.Contains(token));
+                if (cue && rules3 && token is "wont" or "cant")
+                {
+                    // The next token, unless punctuation that ends a negation comes first.
+                    var rest = lower[i..];
+                    var gap = rest.TakeWhile(c => !char.IsLetterOrDigit(c)).ToArray();
+                    var next = new string(rest.Skip(gap.Length).TakeWhile((c, k) => char.IsLetterOrDigit(c) || (c == '\'' && k + 1 < rest.Length - gap.Length && char.IsLetter(rest[gap.Length + k + 1]))).ToArray());
+                    cue = !gap.Any(c => ".,!?;:".Contains(c)) && VerbPhraseStarts.Contains(next);
+                }
+
+                if (_options.MarkNegation && cue)
                 {
                     negate = true;
                 }

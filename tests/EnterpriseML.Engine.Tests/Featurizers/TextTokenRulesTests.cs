@@ -6,7 +6,8 @@ namespace EnterpriseML.Engine.Tests.Featurizers;
 
 /// <summary>
 /// Token rules 2 of the text featurizer (negation cues written without an apostrophe, typographic apostrophes read as
-/// <c>'</c>) and its versioned file format: a featurizer saved under tag 3, without a rules version, keeps rules 1.
+/// <c>'</c>), rules 3 (the bare "wont" and "cant" cue only before a verb phrase) and its versioned file format: a
+/// featurizer saved under tag 3, without a rules version, keeps rules 1; one saved with rules 2 keeps rules 2.
 /// </summary>
 public sealed class TextTokenRulesTests
 {
@@ -29,6 +30,37 @@ public sealed class TextTokenRulesTests
         Assert.Contains("t:w:fine", names);
         Assert.DoesNotContain("t:w:not_fine", names);
         Assert.DoesNotContain("t:w:t", names); // the apostrophe no longer splits the cue
+    }
+
+    /// <summary>
+    /// Token rules 3: the bare "wont" and "cant" are also words ("as is his wont", "the cant of sales"); they negate only
+    /// before a verb-phrase start such as "go", "wait", "even", and never across punctuation. With the apostrophe they
+    /// always negate. Rules 2 negate after them whatever follows.
+    /// </summary>
+    [Theory]
+    [InlineData("as is his wont to complain", "to", false, true)]
+    [InlineData("the cant of sales people", "of", false, true)]
+    [InlineData("marketing cant", "marketing", false, false)]
+    [InlineData("i wont go back", "go", true, true)]
+    [InlineData("i cant even", "even", true, true)]
+    [InlineData("i cant  wait for it", "wait", true, true)]
+    [InlineData("what a cant, be gone", "be", false, false)]
+    [InlineData("his wont: be kind", "be", false, false)]
+    [InlineData("i won't to", "to", true, true)]
+    [InlineData("i can't of", "of", true, true)]
+    public void MarkNegation_BareWontAndCant_CuesOnlyBeforeAVerbPhrase(string text, string next, bool negated, bool negatedUnderRules2)
+    {
+        AssertNegated(Names(WordsOnly, text), next, negated);
+
+        var rules2 = WordsOnly.Clone();
+        rules2.TokenRules = TextFeaturizer.ApostropheFreeTokenRules;
+        AssertNegated(Names(rules2, text), next, negatedUnderRules2);
+    }
+
+    private static void AssertNegated(HashSet<string> names, string word, bool negated)
+    {
+        Assert.Contains(negated ? $"t:w:not_{word}" : $"t:w:{word}", names);
+        Assert.DoesNotContain(negated ? $"t:w:{word}" : $"t:w:not_{word}", names);
     }
 
     [Fact]
@@ -104,14 +136,31 @@ public sealed class TextTokenRulesTests
         Assert.Equal([0, 1], pipeline.Transform(Table("i dont like it")).Sparse!.RowIndices(0).ToArray());
     }
 
+    /// <summary>
+    /// A featurizer saved with token rules 2 loads with rules 2: the bare "wont" negates what follows whatever it is, as
+    /// when it was fitted, and writes back byte for byte; the same payload saved with rules 3 does not negate "to".
+    /// </summary>
+    [Fact]
+    public void FeaturePipelineRead_TextSavedWithRules2_BareWontNegatesAsBefore()
+    {
+        string[] words = ["his", "not_to", "to", "wont"];
+        var rules2 = Payload(TextFeaturizer.VersionedTag, 2, words);
+        var pipeline = FittedFeaturePipeline.Read(new BinaryReader(new MemoryStream(rules2)));
+        Assert.Equal([0, 1, 3], pipeline.Transform(Table("his wont to")).Sparse!.RowIndices(0).ToArray());
+        Assert.Equal(rules2, Written(pipeline));
+
+        pipeline = FittedFeaturePipeline.Read(new BinaryReader(new MemoryStream(Payload(TextFeaturizer.VersionedTag, 3, words))));
+        Assert.Equal([0, 2, 3], pipeline.Transform(Table("his wont to")).Sparse!.RowIndices(0).ToArray());
+    }
+
     [Theory]
-    [InlineData(3, "it was written by a newer engine")]
+    [InlineData(4, "it was written by a newer engine")]
     [InlineData(0, "the file is corrupt")]
     public void Read_UnknownRulesVersion_NamesColumnVersionAndRange(int rules, string why)
     {
         var bytes = Payload(TextFeaturizer.VersionedTag, rules, ["like"]);
         var e = Assert.Throws<InvalidDataException>(() => FittedFeaturePipeline.Read(new BinaryReader(new MemoryStream(bytes))));
-        Assert.Equal($"The text featurizer of 't' has token rules version {rules}; this engine reads 1 to 2: {why}.", e.Message);
+        Assert.Equal($"The text featurizer of 't' has token rules version {rules}; this engine reads 1 to 3: {why}.", e.Message);
     }
 
     private static HashSet<string> Names(TextFeaturizerOptions text, string document) =>

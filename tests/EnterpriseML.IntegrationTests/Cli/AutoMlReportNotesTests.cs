@@ -124,11 +124,42 @@ public sealed class AutoMlReportNotesTests : IDisposable
         Assert.Contains(WebUtility.HtmlEncode(identifier), html, StringComparison.Ordinal);
     }
 
-    private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label)
+    /// <summary>
+    /// A copy of fraud-sensor with an added <c>TransactionDT</c> (each mote's reading number: a time by its name only)
+    /// and <c>arrival</c> (1000 + row / 3: a time by its order only). The fraud sweep finds no time column, so stderr and
+    /// the report's notes name both with the option that would use one; given <c>--timestamp arrival</c>, or under
+    /// another scenario, they say nothing of time. Before, nothing said the split was not time-ordered.
+    /// </summary>
+    [Fact]
+    public async Task FraudWithTimeLikeColumnsButNoTimestamp_NotesNameThemAndTheOption()
     {
-        var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train));
+        var lines = File.ReadAllLines(TestPaths.Dataset("fraud-sensor-anomaly-singlehop.csv"));
+        var train = Path.Combine(_directory, "sensor.csv");
+        File.WriteAllLines(train, lines.Skip(1).Select((line, i) => $"{line.Split(',')[0]},{1000 + (i / 3)},{line}").Prepend("TransactionDT,arrival," + lines[0]));
+
+        var (notes, html, stderr) = await RunAsync(train, "label", "fraud");
+
+        var dt = Assert.Single(notes, n => n.StartsWith("column 'TransactionDT' looks like a time (its name has the word 'DT'), ", StringComparison.Ordinal));
+        var arrival = Assert.Single(notes, n => n.StartsWith("column 'arrival' looks like a time (its values never decrease in file order over all 18,914 rows, with 6,305 distinct values), ", StringComparison.Ordinal));
+        Assert.EndsWith("if 'TransactionDT' orders the rows in time, pass --timestamp TransactionDT to validate on the latest rows.", dt, StringComparison.Ordinal);
+        Assert.EndsWith("if 'arrival' orders the rows in time, pass --timestamp arrival to validate on the latest rows.", arrival, StringComparison.Ordinal);
+        Assert.Contains("eml: warning: " + dt, stderr);
+        Assert.Contains("eml: warning: " + arrival, stderr);
+        Assert.Contains(WebUtility.HtmlEncode(arrival), html, StringComparison.Ordinal);
+
+        foreach (var args in new[] { new[] { "fraud", "--timestamp", "arrival" }, ["credit"] })
+        {
+            var (others, _, otherStderr) = await RunAsync(train, "label", args);
+            Assert.DoesNotContain(others, n => n.Contains("looks like a time", StringComparison.Ordinal));
+            Assert.DoesNotContain(otherStderr, n => n.Contains("looks like a time", StringComparison.Ordinal));
+        }
+    }
+
+    private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label, params string[] scenario)
+    {
+        var output = Path.Combine(_directory, "out-" + Path.GetFileNameWithoutExtension(train) + "-" + string.Join('-', scenario));
         var (code, _, stderr) = await Processes.RunAsync(Processes.CliDll,
-            ["automl", "--train", train, "--label", label, "--scenario", "auto", "--budget", "300", "--max-trials", "1", "--threads", "1", "--json", "--out", output]);
+            ["automl", "--train", train, "--label", label, "--scenario", .. (scenario.Length == 0 ? ["auto"] : scenario), "--budget", "300", "--max-trials", "1", "--threads", "1", "--json", "--out", output]);
 
         Assert.True(code == 0, stderr);
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
