@@ -147,7 +147,7 @@ internal sealed class RecommendationSweep(ExperimentStore experiments, DatasetSt
 
         // Messages name the dataset, as the tabular sweep's do; a cell written as NA is quoted as written (read again
         // from the bytes on that error path only), not called empty.
-        var options = new CsvOptions { ColumnTypes = types, SourceName = dataset.Name };
+        var options = StoredDatasetCsv.Options(dataset.Name, types);
         var table = CsvTable.Read(bytes, options, cancellationToken);
         InteractionSet.CheckMissingMarkers(table, columns, () =>
         {

@@ -361,10 +361,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         var bytes = new MemoryStream();
         await datasets.CopyContentAsync(dataset.Sha256, bytes, cancellationToken);
         bytes.Position = 0;
-        // Named after the dataset, so a note or error about its rows names it with their lines.
-        var csv = typedLike is null
-            ? new CsvOptions { SourceName = dataset.Name }
-            : new CsvOptions { SourceName = dataset.Name, ColumnTypes = typedLike.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal), IgnoreUnknownColumnTypes = true };
+        var csv = StoredDatasetCsv.Options(dataset.Name, typedLike?.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal), ignoreUnknownTypes: typedLike is not null);
         return (dataset, CsvTable.Read(bytes, csv, cancellationToken).WithoutColumns([.. request.IgnoreColumns ?? []]));
     }
 

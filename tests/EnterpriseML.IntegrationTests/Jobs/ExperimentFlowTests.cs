@@ -190,6 +190,32 @@ public sealed class ExperimentFlowTests
     }
 
     /// <summary>
+    /// A service configured for wide files (Storage:MaxColumns 3,000) takes German credit with 2,480 more columns at
+    /// upload, and its experiment reads the stored file under the same terms. The sweep job had read it with the
+    /// reader's default limit and failed: "the header has 2501 columns, more than the limit of 2000".
+    /// </summary>
+    [Fact]
+    public async Task Experiment_DatasetWiderThanTheReadersDefault_RunsUnderTheConfiguredLimit()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "wide");
+        using var api = new ApiHost(scope, new() { ["Storage:MaxColumns"] = "3000" });
+        using var client = api.Client();
+        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        const int extra = 2480;
+        var csv = new System.Text.StringBuilder();
+        csv.Append(lines[0]).AppendJoin("", Enumerable.Range(0, extra).Select(j => $",x{j}")).Append('\n');
+        for (var row = 1; row < lines.Length; row++)
+        {
+            csv.Append(lines[row]).AppendJoin("", Enumerable.Range(0, extra).Select(j => $",{(row * (j + 1)) % 97}")).Append('\n');
+        }
+
+        var datasetId = await UploadAsync(client, "wide.csv", System.Text.Encoding.UTF8.GetBytes(csv.ToString()));
+        using var done = await WaitAsync(client, await SubmitAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 120, maxTrials = 1, modelName = "wide", seed = 1 }), 180);
+
+        Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+    }
+
+    /// <summary>
     /// German credit with one duration written as "six": the reader takes the column as categorical and the dataset's
     /// profile says why (its column note). The experiment's report notes (GET /api/experiments/{id}'s <c>notes</c>) now
     /// carry that note, with how to leave the column out; before, only the dataset page showed it and the sweep ran
