@@ -97,3 +97,38 @@ public static class CsvEncodings
     public static string UnknownMessage(string? name, string setting) =>
         $"{setting}: unknown text encoding '{name}'; the encodings are {NameList}.";
 }
+
+/// <summary>Decoding of CSV inputs to UTF-8, for callers that store or forward the text (the reader decodes by itself).</summary>
+public static class CsvDecoding
+{
+    /// <summary>
+    /// A read-only stream of <paramref name="stream"/>'s text as UTF-8, decoded from <see cref="CsvOptions.Encoding"/>
+    /// (null: UTF-8, or UTF-16 when the input starts with a UTF-16 byte-order mark) with its line breaks kept. UTF-8
+    /// input passes through unchanged, a leading UTF-8 byte-order mark included; a UTF-16 byte-order mark is dropped.
+    /// Disposing it does not dispose <paramref name="stream"/>.
+    /// </summary>
+    /// <param name="stream">The input, read from its current position.</param>
+    /// <param name="options">Its encoding, the name messages use (<see cref="CsvOptions.SourceName"/>) and <see cref="CsvOptions.EncodingSetting"/>.</param>
+    /// <param name="encoding">The encoding being read: the one given, or the one a byte-order mark selected.</param>
+    /// <exception cref="CsvFormatException">While reading: the input is not valid text in that encoding; the message says where.</exception>
+    public static Stream ToUtf8(Stream stream, CsvOptions options, out CsvEncoding encoding)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        var decoded = Csv.CsvDecodingStream.Open(stream, options.Encoding, options.SourceName, options.EncodingSetting);
+        encoding = decoded.Encoding;
+        return decoded;
+    }
+
+    /// <summary>
+    /// As <see cref="ToUtf8"/>, reading asynchronously (a request body that allows no synchronous reads); the stream's
+    /// <c>ReadAsync</c> reads the source asynchronously too. Returns the stream and the encoding being read.
+    /// </summary>
+    public static async Task<(Stream Stream, CsvEncoding Encoding)> ToUtf8Async(Stream stream, CsvOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        var decoded = await Csv.CsvDecodingStream.OpenAsync(stream, options.Encoding, options.SourceName, options.EncodingSetting, cancellationToken).ConfigureAwait(false);
+        return (decoded, decoded.Encoding);
+    }
+}

@@ -111,6 +111,35 @@ internal sealed class CsvDecodingStream : Stream
             length += read;
         }
 
+        return Create(source, encoding, sourceName, setting, head, length);
+    }
+
+    /// <summary>As <see cref="Open"/>, reading the source's first bytes asynchronously (a request body that allows no synchronous reads).</summary>
+    public static async ValueTask<CsvDecodingStream> OpenAsync(Stream source, CsvEncoding? encoding, string sourceName, string setting, CancellationToken cancellationToken)
+    {
+        if (encoding == CsvEncoding.Utf8)
+        {
+            return new CsvDecodingStream(source, sourceName, Mode.PassThrough, CsvEncoding.Utf8, [], 0);
+        }
+
+        var head = new byte[3];
+        var length = 0;
+        while (length < head.Length)
+        {
+            var read = await source.ReadAsync(head.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        return Create(source, encoding, sourceName, setting, head, length);
+    }
+
+    private static CsvDecodingStream Create(Stream source, CsvEncoding? encoding, string sourceName, string setting, byte[] head, int length)
+    {
         var littleMark = length >= 2 && head[0] == 0xFF && head[1] == 0xFE;
         var bigMark = length >= 2 && head[0] == 0xFE && head[1] == 0xFF;
         var utf8Mark = length == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
@@ -185,20 +214,70 @@ internal sealed class CsvDecodingStream : Stream
 
         while (_outStart == _outEnd)
         {
+            var keep = Compact();
+            while (!_sourceEnd && _inEnd < _in.Length && _inEnd - keep < ChunkBytes / 2)
+            {
+                Received(_source.Read(_in, _inEnd, _in.Length - _inEnd));
+            }
+
             if (!Decode())
             {
                 return 0;
             }
         }
 
+        return TakeOutput(buffer);
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (_mode == Mode.PassThrough)
+        {
+            if (_inStart < _inEnd)
+            {
+                return Read(buffer.Span);
+            }
+
+            var read = await _source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            SourceBytes += read;
+            return read;
+        }
+
+        while (_outStart == _outEnd)
+        {
+            var keep = Compact();
+            while (!_sourceEnd && _inEnd < _in.Length && _inEnd - keep < ChunkBytes / 2)
+            {
+                Received(await _source.ReadAsync(_in.AsMemory(_inEnd), cancellationToken).ConfigureAwait(false));
+            }
+
+            if (!Decode())
+            {
+                return 0;
+            }
+        }
+
+        return TakeOutput(buffer.Span);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int TakeOutput(Span<byte> buffer)
+    {
         var count = Math.Min(buffer.Length, _outEnd - _outStart);
         _out.AsSpan(_outStart, count).CopyTo(buffer);
         _outStart += count;
         return count;
     }
 
-    /// <summary>Reads and decodes the next chunk of the source; false at its end with nothing left to decode.</summary>
-    private bool Decode()
+    /// <summary>Moves the undecoded input (part of a UTF-16 character) to the buffer's start; returns its length.</summary>
+    private int Compact()
     {
         var keep = _inEnd - _inStart;
         if (keep > 0 && _inStart > 0)
@@ -208,23 +287,23 @@ internal sealed class CsvDecodingStream : Stream
 
         _inStart = 0;
         _inEnd = keep;
-        while (!_sourceEnd && _inEnd < _in.Length)
-        {
-            var read = _source.Read(_in, _inEnd, _in.Length - _inEnd);
-            if (read == 0)
-            {
-                _sourceEnd = true;
-                break;
-            }
+        return keep;
+    }
 
-            _inEnd += read;
-            SourceBytes += read;
-            if (_inEnd - keep >= ChunkBytes / 2)
-            {
-                break;
-            }
+    private void Received(int read)
+    {
+        if (read == 0)
+        {
+            _sourceEnd = true;
         }
 
+        _inEnd += read;
+        SourceBytes += read;
+    }
+
+    /// <summary>Decodes the input read; false at the source's end with nothing left to decode.</summary>
+    private bool Decode()
+    {
         _outStart = 0;
         _outEnd = 0;
         if (_inEnd == 0)
