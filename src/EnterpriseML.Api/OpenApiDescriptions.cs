@@ -1,3 +1,4 @@
+using EnterpriseML.Engine.Data;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -61,7 +62,7 @@ internal static class OpenApiDescriptions
             + "once, when it is created. Admin role only; 404 for an unknown tenant.")
         .ProducesProblem(StatusCodes.Status404NotFound);
 
-    /// <summary>A multipart upload: the CSV in <c>file</c> (optionally gzip), its dataset name in <c>name</c>.</summary>
+    /// <summary>A multipart upload: the CSV in <c>file</c> (text; a gzip file is refused with a message saying so), its dataset name in <c>name</c>, its text encoding in <c>encoding</c>.</summary>
     public static RouteHandlerBuilder WithDatasetUploadBody(this RouteHandlerBuilder builder) => builder.AddOpenApiOperationTransformer((operation, _, _) =>
     {
         operation.RequestBody = new OpenApiRequestBody
@@ -77,8 +78,14 @@ internal static class OpenApiDescriptions
                         Required = new HashSet<string> { "file" },
                         Properties = new Dictionary<string, IOpenApiSchema>
                         {
-                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The CSV file (UTF-8, with a header line)." },
+                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The CSV file, with a header line (UTF-8 unless 'encoding' says otherwise)." },
                             ["name"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Dataset name (default: the file name without extension)." },
+                            ["encoding"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.String,
+                                Description = "The file's text encoding: " + string.Join(", ", CsvEncodings.Names) + " (case-insensitive; aliases cp1252, latin1). "
+                                    + "Default: utf-8, or utf-16 when the file starts with a UTF-16 byte-order mark. The file is stored transcoded to UTF-8.",
+                            },
                         },
                     },
                 },
@@ -114,7 +121,7 @@ internal static class OpenApiDescriptions
                 },
                 ["text/csv"] = new()
                 {
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A CSV with a header line; the response is a CSV of predictions, one line per row." },
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A CSV with a header line, UTF-8 unless the Content-Type names its charset (utf-16, utf-16le, utf-16be, windows-1252, iso-8859-1; another is a 415); the response is a CSV of predictions, one line per row." },
                 },
             },
         };

@@ -93,11 +93,25 @@ public sealed partial class DatasetStore
         return text.Length == 0 ? "dataset" : text;
     }
 
-    /// <summary>Validates, profiles and stores an uploaded CSV.</summary>
-    public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CancellationToken cancellationToken = default)
+    /// <summary>How an upload's encoding is set, named in the errors about its text (the upload form's field).</summary>
+    public const string EncodingSetting = "the upload's 'encoding' field";
+
+    /// <summary>
+    /// Validates, profiles and stores an uploaded CSV. Text in another encoding than UTF-8 (<paramref name="encoding"/>,
+    /// or UTF-16 selected by its byte-order mark when none is given) is stored transcoded to UTF-8, so every later
+    /// reader reads it as any other dataset; the SHA-256 is of the bytes stored, and the profile records the upload's
+    /// encoding (<see cref="DatasetProfile.Encoding"/>). <see cref="StorageOptions.MaxUploadBytes"/> limits the
+    /// uploaded bytes.
+    /// </summary>
+    public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CancellationToken cancellationToken = default) =>
+        await IngestAsync(tenantId, name, upload, null, cancellationToken);
+
+    /// <inheritdoc cref="IngestAsync(string, string, Stream, CancellationToken)"/>
+    public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CsvEncoding? encoding, CancellationToken cancellationToken = default)
     {
         ValidateName(name);
         var temp = Path.Combine(Path.GetTempPath(), "eml-upload-" + Guid.NewGuid().ToString("N"));
+        var utf8 = temp + ".utf8";
         try
         {
             string sha;
@@ -107,20 +121,35 @@ public sealed partial class DatasetStore
                 (sha, size) = await CopyHashingAsync(upload, file, _options.MaxUploadBytes, cancellationToken);
             }
 
-            DatasetProfile profile;
-            await using (var read = File.OpenRead(temp))
+            var csv = new CsvOptions { SourceName = name, MaxBytes = _options.MaxUploadBytes, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns", Encoding = encoding, EncodingSetting = EncodingSetting };
+            CsvEncoding read;
+            await using (var raw = File.OpenRead(temp))
+            await using (var decoded = CsvDecoding.ToUtf8(raw, csv, out read))
             {
-                var csv = new CsvOptions { SourceName = name, MaxBytes = _options.MaxUploadBytes, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns" };
-                profile = await Task.Run(() => DatasetProfiler.Profile(read, csv, null, cancellationToken), cancellationToken);
+                if (read != CsvEncoding.Utf8)
+                {
+                    await using var file = new FileStream(utf8, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                    // A byte becomes at most 3 bytes of UTF-8 (Windows-1252's € is E2 82 AC): the limit applies to the upload.
+                    (sha, size) = await Task.Run(() => CopyHashingAsync(decoded, file, 3 * _options.MaxUploadBytes, cancellationToken), cancellationToken);
+                }
+            }
+
+            var stored = read == CsvEncoding.Utf8 ? temp : utf8;
+            DatasetProfile profile;
+            await using (var text = File.OpenRead(stored))
+            {
+                var options = new CsvOptions { SourceName = name, MaxBytes = 3 * _options.MaxUploadBytes, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns", Encoding = read == CsvEncoding.Utf8 ? encoding : CsvEncoding.Utf8, EncodingSetting = EncodingSetting };
+                profile = await Task.Run(() => DatasetProfiler.Profile(text, options, null, cancellationToken), cancellationToken) with { Encoding = read };
             }
 
             var record = new DatasetRecord(TenantStore.NewId(), tenantId, name, sha, profile.RowCount, profile.Columns.Count, profile, _time.GetUtcNow().ToUnixTimeMilliseconds());
-            await StoreAsync(record, temp, size, cancellationToken);
+            await StoreAsync(record, stored, size, cancellationToken);
             return record;
         }
         finally
         {
             File.Delete(temp);
+            File.Delete(utf8);
         }
     }
 

@@ -8,12 +8,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace EnterpriseML.Api.Datasets;
 
 /// <summary>The dataset shape of the HTTP API.</summary>
-public sealed record DatasetResponse(string Id, string Name, string Sha256, long RowCount, int ColumnCount, IReadOnlyList<ColumnResponse> Columns, long CreatedAt)
+/// <param name="Sha256">The SHA-256 of the stored bytes: the uploaded file, or its text transcoded to UTF-8 when it was in another encoding.</param>
+/// <param name="Encoding">The uploaded file's text encoding (utf-8, utf-16, windows-1252, ...); the stored bytes are UTF-8.</param>
+public sealed record DatasetResponse(string Id, string Name, string Sha256, long RowCount, int ColumnCount, IReadOnlyList<ColumnResponse> Columns, long CreatedAt, string Encoding)
 {
     public static DatasetResponse From(DatasetRecord d) => new(
         d.Id, d.Name, d.Sha256, d.RowCount, d.ColumnCount,
         [.. d.Profile.Columns.Select(c => new ColumnResponse(c.Name, c.Type.ToString().ToLowerInvariant(), c.MissingCount, c.DistinctCount, c.Min, c.Max, c.Mean, c.TopValues, c.Note))],
-        d.CreatedAt);
+        d.CreatedAt, CsvEncodings.NameOf(d.Profile.Encoding));
 }
 
 /// <param name="Note">Why the inferred type may not be what the file meant (numbers with a few stray values read as categorical, naming the first and its line); null when nothing.</param>
@@ -38,7 +40,7 @@ internal static class DatasetsApi
     {
         if (!request.HasFormContentType)
         {
-            return Problem(400, "Expected multipart/form-data", "Send the CSV as a multipart form field named 'file' (and optionally 'name').");
+            return Problem(400, "Expected multipart/form-data", "Send the CSV as a multipart form field named 'file' (and optionally 'name' and 'encoding').");
         }
 
         IFormCollection form;
@@ -62,18 +64,31 @@ internal static class DatasetsApi
                 : $"The multipart form has no field named 'file' (it has {string.Join(", ", others.Select(o => $"'{o}'"))}).");
         }
 
-        if (files.Count > 1 || form["name"].Count > 1)
+        if (files.Count > 1 || form["name"].Count > 1 || form["encoding"].Count > 1)
         {
             // Only the first would be stored, and the caller told a 201 as if all were.
-            var (field, count) = files.Count > 1 ? ("file", files.Count) : ("name", form["name"].Count);
+            var (field, count) = files.Count > 1 ? ("file", files.Count) : form["name"].Count > 1 ? ("name", form["name"].Count) : ("encoding", form["encoding"].Count);
             return ExperimentsApi.FieldProblem(field, string.Create(CultureInfo.InvariantCulture,
                 $"The form has {count} '{field}' fields; an upload stores one file as one dataset: send each file in its own request."));
         }
 
         // A field the upload does not have (a misspelt 'name') would be dropped and the dataset named after its file.
-        if (form.Files.Select(f => f.Name).Concat(form.Keys).FirstOrDefault(f => f is not ("file" or "name")) is { } unknown)
+        if (form.Files.Select(f => f.Name).Concat(form.Keys).FirstOrDefault(f => f is not ("file" or "name" or "encoding")) is { } unknown)
         {
-            return ExperimentsApi.FieldProblem(unknown, $"'{unknown}': not a field of this upload; the fields are 'file' and 'name'.");
+            return ExperimentsApi.FieldProblem(unknown, $"'{unknown}': not a field of this upload; the fields are 'file', 'name' and 'encoding'.");
+        }
+
+        // The file's text encoding; without it UTF-8, or UTF-16 when the file starts with a UTF-16 byte-order mark.
+        CsvEncoding? encoding = null;
+        if (form.ContainsKey("encoding"))
+        {
+            var value = form["encoding"].ToString();
+            if (!CsvEncodings.TryParse(value, out var parsed))
+            {
+                return ExperimentsApi.FieldProblem("encoding", CsvEncodings.UnknownMessage(value, "encoding"));
+            }
+
+            encoding = parsed;
         }
 
         var file = files[0];
@@ -92,7 +107,7 @@ internal static class DatasetsApi
         try
         {
             await using var stream = file.OpenReadStream();
-            var record = await store.IngestAsync(request.HttpContext.Caller().TenantId, name.Trim(), stream, cancellationToken);
+            var record = await store.IngestAsync(request.HttpContext.Caller().TenantId, name.Trim(), stream, encoding, cancellationToken);
             loggers.CreateLogger("EnterpriseML.Api.Datasets").LogInformation(
                 "Stored dataset {DatasetId} '{DatasetName}': {RowCount} rows, {ColumnCount} columns, sha256 {Sha256}", record.Id, record.Name, record.RowCount, record.ColumnCount, record.Sha256);
             return TypedResults.Created($"/api/datasets/{record.Id}", DatasetResponse.From(record));

@@ -21,6 +21,9 @@ internal sealed class CsvScoringSession : IDisposable
     public const int BlockBytes = 4 << 20;
     public const int BlockRows = 4096;
     public const string SourceName = "request body";
+
+    /// <summary>How a caller sets the body's encoding, named in the error for a body that is not UTF-8.</summary>
+    public const string CharsetSetting = "the Content-Type's charset parameter";
     private const int InternLimit = 4096;
 
     private readonly ServedTabular _model;
@@ -61,6 +64,12 @@ internal sealed class CsvScoringSession : IDisposable
             _levels[i] = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         }
     }
+
+    /// <summary>
+    /// True when the request named its charset: the body reaches the session decoded to UTF-8, and only UTF-8 is read
+    /// then; else the reader's default (UTF-8, a UTF-16 byte-order mark having been decoded before).
+    /// </summary>
+    public bool CharsetGiven { get; init; }
 
     /// <summary>Schema inputs absent from the header (a 400 naming them), once the header is read.</summary>
     public string[] MissingColumns { get; private set; } = [];
@@ -144,7 +153,7 @@ internal sealed class CsvScoringSession : IDisposable
         var first = _headerLength < 0;
         try
         {
-            using var rows = CsvRowReader.Open(stream, new CsvOptions { SourceName = SourceName, Delimiter = _delimiter }, leaveOpen: true);
+            using var rows = CsvRowReader.Open(stream, new CsvOptions { SourceName = SourceName, Delimiter = _delimiter, Encoding = CharsetGiven ? CsvEncoding.Utf8 : null, EncodingSetting = CharsetSetting }, leaveOpen: true);
             if (first && !ReadHeader(rows, end))
             {
                 return false;

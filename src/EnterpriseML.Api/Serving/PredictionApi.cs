@@ -126,7 +126,22 @@ internal static partial class PredictionApi
                 return Problem(400, "Invalid query parameter", "Query parameter 'explain': explanations are given for JSON rows only (Content-Type: application/json); a CSV body is scored without them.");
             }
 
-            return await PredictCsvAsync(served, context, metrics, cancellationToken);
+            // The body's text encoding: the Content-Type's charset (utf-8, utf-16, windows-1252, ...); without one UTF-8,
+            // or UTF-16 when the body starts with a UTF-16 byte-order mark.
+            CsvEncoding? charset = null;
+            if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) && media.Charset.HasValue)
+            {
+                var charsetName = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Charset).ToString();
+                if (!CsvEncodings.TryParse(charsetName, out var parsed))
+                {
+                    return Problem(415, "Unsupported charset",
+                        $"Content-Type: charset '{charsetName}' is not an encoding a CSV body can be read in; the charsets are {CsvEncodings.NameList}.");
+                }
+
+                charset = parsed;
+            }
+
+            return await PredictCsvAsync(served, context, metrics, charset, cancellationToken);
         }
 
         var body = context.Request.BodyReader;
@@ -193,12 +208,18 @@ internal static partial class PredictionApi
         return new PredictionsResult(served, batch);
     }
 
-    private static async Task<IResult> PredictCsvAsync(ServedModel served, HttpContext context, ServingMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<IResult> PredictCsvAsync(ServedModel served, HttpContext context, ServingMetrics metrics, CsvEncoding? charset, CancellationToken cancellationToken)
     {
-        using var session = new CsvScoringSession(served.Tabular!);
+        using var session = new CsvScoringSession(served.Tabular!) { CharsetGiven = charset is not null };
         try
         {
-            await session.ReadAsync(context.Request.BodyReader, cancellationToken);
+            // Decoded to UTF-8 as it is read (UTF-8 passes through), so the session's blocks are UTF-8 text.
+            var options = new CsvOptions { SourceName = CsvScoringSession.SourceName, Encoding = charset, EncodingSetting = CsvScoringSession.CharsetSetting };
+            var (text, _) = await CsvDecoding.ToUtf8Async(context.Request.Body, options, cancellationToken);
+            await using (text)
+            {
+                await session.ReadAsync(PipeReader.Create(text, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true)), cancellationToken);
+            }
         }
         catch (FormatException e)
         {

@@ -344,6 +344,12 @@ async function datasetsPage({ params, mount }) {
   const form = h("form", { class: "inline", id: "upload-form" },
     h("div", {}, h("label", { for: "upload-file" }, "CSV file"), h("input", { id: "upload-file", type: "file", name: "file", accept: ".csv,.tsv,.txt,text/csv", required: true })),
     h("div", {}, h("label", { for: "upload-name" }, "Name (optional)"), h("input", { id: "upload-name", name: "name", placeholder: "e.g. transactions-weekly" })),
+    // The file's text encoding; the default sends no field: UTF-8, or UTF-16 when the file starts with its byte-order mark.
+    h("div", {}, h("label", { for: "upload-encoding" }, "Encoding"), h("select", { id: "upload-encoding", name: "encoding" },
+      h("option", { value: "" }, "UTF-8 (default)"),
+      h("option", { value: "windows-1252" }, "Windows-1252 (Excel on Windows)"),
+      h("option", { value: "iso-8859-1" }, "ISO-8859-1 (Latin-1)"),
+      h("option", { value: "utf-16" }, "UTF-16"))),
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Upload")));
   form.addEventListener("submit", async e => {
     e.preventDefault();
@@ -351,7 +357,9 @@ async function datasetsPage({ params, mount }) {
     button.disabled = true;
     button.textContent = "Uploading…";
     try {
-      const created = await api("/api/datasets", { method: "POST", body: new FormData(form) });
+      const body = new FormData(form);
+      if (!body.get("encoding")) body.delete("encoding");
+      const created = await api("/api/datasets", { method: "POST", body });
       toast(`Uploaded ${created.name}: ${int(created.rowCount)} rows, ${created.columns.length} columns`);
       location.hash = `#/datasets/${created.id}`;
     } catch (err) {
@@ -362,7 +370,7 @@ async function datasetsPage({ params, mount }) {
   });
   mount(
     h("section", { class: "card" }, h("h2", {}, "Upload a dataset"),
-      h("p", { class: "muted hint" }, "A CSV with a header row. Each column is profiled on upload; the same file uploaded twice is stored once."), form),
+      h("p", { class: "muted hint" }, "A CSV with a header row, in UTF-8 unless you choose its encoding (Excel on Windows often saves Windows-1252). Each column is profiled on upload; the same file uploaded twice is stored once."), form),
     h("section", { class: "card" }, h("h2", {}, "Datasets ", h("span", { class: "count" }, int(data?.total ?? list.length))),
       table([
         { title: "Name", render: d => h("a", { href: `#/datasets/${encodeURIComponent(d.id)}`, class: "row-link" }, h("strong", { class: "clip", title: d.name }, d.name)) },
@@ -390,6 +398,7 @@ async function datasetPage({ id, mount }) {
         h("dt", {}, "Rows"), h("dd", {}, int(d.rowCount)),
         h("dt", {}, "Columns"), h("dd", {}, columns.length),
         h("dt", {}, "SHA-256"), h("dd", {}, h("code", {}, d.sha256)),
+        h("dt", {}, "Encoding"), h("dd", { id: "dataset-encoding" }, d.encoding === "utf-8" || !d.encoding ? "UTF-8" : `${d.encoding} (stored as UTF-8)`),
         h("dt", {}, "Uploaded"), h("dd", {}, when(d.createdAt)))),
     h("section", { class: "card" }, h("h2", {}, "Column profile"),
       table([

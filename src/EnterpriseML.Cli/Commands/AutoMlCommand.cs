@@ -61,6 +61,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxTrialSeconds = new Option<double?>("--max-trial-seconds") { Description = "Stop a trial running longer than this (default: a third of the budget)." };
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var maxColumns = CliOptions.MaxColumns();
+        var encoding = CliOptions.Encoding();
         var targetRecall = new Option<double?>("--target-recall") { Description = "Fraud: choose the alert threshold to catch this share of the positives, in (0, 1] (default 0.8)." };
         var alertBudget = new Option<double?>("--alert-budget") { Description = "Fraud: choose the alert threshold to raise at most this many alerts per 1,000 rows, in (0, 1000] (instead of --target-recall)." };
         var tuner = new Option<string>("--tuner")
@@ -70,7 +71,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget, encoding })
         {
             command.Options.Add(option);
         }
@@ -102,7 +103,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(maxTrialMemory),
                 parse.GetValue(maxColumns),
                 parse.GetValue(targetRecall),
-                parse.GetValue(alertBudget));
+                parse.GetValue(alertBudget),
+                parse.GetValue(encoding));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -153,7 +155,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
         var alertRule = AlertRule(request);
         var task = LabelEncoding.ParseTask(request.Task, "--task");
-        var limits = CliOptions.CsvLimits(request.MaxColumns);
+        var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
 
         if (request.Out is not null)
         {
@@ -186,7 +188,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
-        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken), request);
+        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
         // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
         var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)).ToList();
         foreach (var note in columnNotes)
@@ -228,7 +230,7 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
 
@@ -606,4 +608,5 @@ internal sealed record AutoMlRequest(
     double? MaxTrialMemoryMegabytes = null,
     int MaxColumns = CsvOptions.DefaultMaxColumns,
     double? TargetRecall = null,
-    double? AlertBudget = null);
+    double? AlertBudget = null,
+    string? Encoding = null);

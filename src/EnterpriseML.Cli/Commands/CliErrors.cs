@@ -250,15 +250,48 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>The reader's limits under <c>--max-columns</c>; throws naming the option when it is out of range.</summary>
-    public static CsvOptions CsvLimits(int maxColumns)
+    /// <summary>
+    /// The reader's limits under <c>--max-columns</c> and its encoding under <c>--encoding</c> (null: UTF-8, or UTF-16
+    /// by its byte-order mark); throws naming the option when either is invalid.
+    /// </summary>
+    public static CsvOptions CsvLimits(int maxColumns, string? encoding = null)
     {
         if (maxColumns is < 1 or > CsvOptions.MaximumMaxColumns)
         {
             throw new ArgumentOutOfRangeException(nameof(maxColumns), maxColumns, CheckMaxColumnsMessage(maxColumns));
         }
 
-        return new CsvOptions { MaxColumns = maxColumns, MaxColumnsSetting = MaxColumnsName };
+        CsvEncoding? parsed = null;
+        if (encoding is not null)
+        {
+            parsed = CsvEncodings.TryParse(encoding, out var e) ? e : throw new ArgumentException(CsvEncodings.UnknownMessage(encoding, EncodingName));
+        }
+
+        return new CsvOptions { MaxColumns = maxColumns, MaxColumnsSetting = MaxColumnsName, Encoding = parsed, EncodingSetting = EncodingName };
+    }
+
+    /// <summary>The name of the option that sets the text encoding of the CSV files a command reads.</summary>
+    public const string EncodingName = "--encoding";
+
+    /// <summary>
+    /// <c>--encoding NAME</c> of the commands that read CSV: the files' text encoding (default: UTF-8, or UTF-16 when
+    /// a file starts with a UTF-16 byte-order mark). An unknown name is a parse error listing the valid ones.
+    /// </summary>
+    public static Option<string?> Encoding()
+    {
+        var option = new Option<string?>(EncodingName)
+        {
+            Description = "Text encoding of the CSV files: " + string.Join(", ", CsvEncodings.Names) + " (default: utf-8, or utf-16 by its byte-order mark).",
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && !CsvEncodings.TryParse(value, out _))
+            {
+                result.AddError(CsvEncodings.UnknownMessage(value, EncodingName));
+            }
+        });
+        return option;
     }
 
     private static string CheckMaxColumnsMessage(int value) => string.Create(CultureInfo.InvariantCulture,

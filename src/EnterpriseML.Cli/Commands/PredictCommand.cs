@@ -17,7 +17,8 @@ internal sealed class PredictCommand : ICliCommand
         var input = new Option<FileInfo>("--input") { Description = "CSV with the model's input columns (extra columns are ignored).", Required = true };
         var output = new Option<FileInfo?>("--output") { Description = "Write predictions here (default: standard output)." };
         var maxColumns = CliOptions.MaxColumns();
-        var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output, maxColumns };
+        var encoding = CliOptions.Encoding();
+        var command = new Command("predict", "Score a CSV with a saved model.") { model, input, output, maxColumns, encoding };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
             var target = parse.GetValue(output);
@@ -26,12 +27,12 @@ internal sealed class PredictCommand : ICliCommand
                 CliPaths.Output(target.FullName, "--output");
             }
 
-            var limits = CliOptions.CsvLimits(parse.GetValue(maxColumns));
+            var limits = CliOptions.CsvLimits(parse.GetValue(maxColumns), parse.GetValue(encoding));
             var pipeline = ModelPipeline.Load(CliPaths.Input(parse.GetValue(model)!.FullName, "--model"));
             var file = parse.GetValue(input)!;
             CliPaths.Input(file.FullName, "--input");
             // A header line alone is an empty batch, as the API answers it: the output's header line and no rows.
-            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, AllowHeaderOnly = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, token);
+            var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, AllowHeaderOnly = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, token);
             // An error about the rows (a column the model needs that the file lacks) names the file.
             var outputs = CliPaths.InFile(file.FullName, () => pipeline.Predict(table, token));
             if (table.RowCount == 0)

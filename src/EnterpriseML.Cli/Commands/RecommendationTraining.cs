@@ -28,6 +28,9 @@ internal sealed record RecommendationTrainRequest(
 {
     /// <summary><c>--max-columns</c>: the most columns a CSV file may have.</summary>
     public int MaxColumns { get; init; } = CsvOptions.DefaultMaxColumns;
+
+    /// <summary><c>--encoding</c>: the CSV files' text encoding (null: UTF-8, or UTF-16 by its byte-order mark).</summary>
+    public string? Encoding { get; init; }
 }
 
 /// <summary>
@@ -118,7 +121,7 @@ internal static class RecommendationTraining
         settings.EnsureAllUsed();
 
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        var limits = CliOptions.CsvLimits(request.MaxColumns);
+        var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
         CheckColumns(paths, columns, limits: limits);
         var sets = InteractionSet.ReadCsv(paths, columns, limits, cancellationToken);
         InteractionSet train, test;

@@ -33,9 +33,10 @@ internal sealed class TrainCommand : ICliCommand
         var user = new Option<string?>("--user") { Description = "Recommendation: the user column." };
         var item = new Option<string?>("--item") { Description = "Recommendation: the item column." };
         var maxColumns = CliOptions.MaxColumns();
+        var encoding = CliOptions.Encoding();
         var command = new Command("train", "Train one model and report its test metrics.")
         {
-            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns,
+            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns, encoding,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
@@ -50,6 +51,7 @@ internal sealed class TrainCommand : ICliCommand
                     parse.GetValue(threads), parse.GetValue(save)?.FullName, parse.GetValue(json))
                 {
                     MaxColumns = parse.GetValue(maxColumns),
+                    Encoding = parse.GetValue(encoding),
                 };
                 return await RecommendationTraining.RunAsync(request, Console.Out, token);
             }
@@ -60,7 +62,7 @@ internal sealed class TrainCommand : ICliCommand
                 parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
                 parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
                 parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns));
+                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns), parse.GetValue(encoding));
             var result = args.Json ? Run(args, _ => { }, token)
                 : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
                 : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
@@ -77,7 +79,7 @@ internal sealed class TrainCommand : ICliCommand
 
     internal sealed record TrainArguments(
         FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
-        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns);
+        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns, string? Encoding = null);
 
     internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo)
     {
@@ -111,7 +113,7 @@ internal sealed class TrainCommand : ICliCommand
             overrides[c] = ColumnType.Categorical;
         }
 
-        var limits = CliOptions.CsvLimits(args.MaxColumns);
+        var limits = CliOptions.CsvLimits(args.MaxColumns, args.Encoding);
         CliPaths.Input(args.Train.FullName, "--train");
         if (args.Test is not null)
         {
@@ -125,7 +127,7 @@ internal sealed class TrainCommand : ICliCommand
 
         progress($"Reading {args.Train.Name}…");
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
-        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken);
+        var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken);
         CheckColumns(table, args);
         var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).Concat(CliOptions.IdentifierNotes(table, args.Label, args.Ignore)).ToList();
         table = table.WithoutColumns(args.Ignore);
@@ -164,7 +166,7 @@ internal sealed class TrainCommand : ICliCommand
         {
             progress($"Reading {args.Test.Name}…");
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting }, cancellationToken)
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
             trainData = all;

@@ -79,7 +79,7 @@ public static class LabelClasses
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(column);
-        var reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, options.SourceName, cancellationToken);
+        var reader = new Utf8CsvReader(stream, options, options.SourceName, cancellationToken);
         var names = CsvIngest.ReadHeader(reader, options);
         var index = Array.IndexOf(names, column);
         if (index < 0)

@@ -1,7 +1,8 @@
 namespace EnterpriseML.Engine.Data;
 
 /// <summary>
-/// How <see cref="CsvTable"/> and <see cref="DatasetProfiler"/> read a delimited UTF-8 text file. Immutable; every
+/// How <see cref="CsvTable"/> and <see cref="DatasetProfiler"/> read a delimited text file (UTF-8 unless
+/// <see cref="Encoding"/> says otherwise). Immutable; every
 /// property is validated when it is set.
 /// </summary>
 public sealed class CsvOptions
@@ -16,6 +17,7 @@ public sealed class CsvOptions
     public const int MaximumMaxColumns = 1_000_000;
 
     private readonly char? _delimiter;
+    private readonly CsvEncoding? _encoding;
     private readonly long _maxBytes = 1L << 30;
     private readonly int _maxColumns = DefaultMaxColumns;
     private readonly string _sourceName = DefaultSourceName;
@@ -41,7 +43,8 @@ public sealed class CsvOptions
     }
 
     /// <summary>
-    /// The largest input accepted, in bytes (of decompressed text when reading a .gz path). Default 1 GiB
+    /// The largest input accepted, in bytes (of decompressed text when reading a .gz path; before decoding from
+    /// <see cref="Encoding"/>). Default 1 GiB
     /// (1,073,741,824). Valid: at least 1.
     /// </summary>
     public long MaxBytes
@@ -57,6 +60,32 @@ public sealed class CsvOptions
             _maxBytes = value;
         }
     }
+
+    /// <summary>
+    /// The input's text encoding; it is decoded to UTF-8 before it is parsed, keeping its line breaks, so line
+    /// numbers in messages are the file's. Default null: UTF-8, or UTF-16 when the input starts with a UTF-16
+    /// byte-order mark (FF FE or FE FF, which cannot begin UTF-8 text). <see cref="CsvEncoding.Utf8"/> given
+    /// explicitly reads UTF-8 only. Valid: a defined <see cref="CsvEncoding"/>.
+    /// </summary>
+    public CsvEncoding? Encoding
+    {
+        get => _encoding;
+        init
+        {
+            if (value is { } e && !Enum.IsDefined(e))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Encoding), value, "Unknown encoding.");
+            }
+
+            _encoding = value;
+        }
+    }
+
+    /// <summary>
+    /// How the caller's user sets <see cref="Encoding"/>, named in the error for input that is not UTF-8 (a CLI names
+    /// its option, <c>--encoding</c>; an upload its form field). Default <c>CsvOptions.Encoding</c>.
+    /// </summary>
+    public string EncodingSetting { get; init; } = "CsvOptions.Encoding";
 
     /// <summary>
     /// How the caller's user sets <see cref="MaxColumns"/>, named in the error when a header has more (a service names

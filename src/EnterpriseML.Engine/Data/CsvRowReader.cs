@@ -31,7 +31,7 @@ public sealed class CsvRowReader : IDisposable
         _ownsStream = ownsStream;
         try
         {
-            _reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, sourceName, cancellationToken);
+            _reader = new Utf8CsvReader(stream, options, sourceName, cancellationToken);
             _names = CsvIngest.ReadHeader(_reader, options);
         }
         catch

@@ -3,8 +3,9 @@ using EnterpriseML.Engine.Data.Csv;
 namespace EnterpriseML.Engine.Data;
 
 /// <summary>
-/// Reads a delimited UTF-8 text file (RFC 4180: quoted fields with doubled quotes and line breaks; CRLF, LF or CR line
-/// ends; optional byte-order mark) into a typed <see cref="DataTable"/>. The first line holds the column names. Column
+/// Reads a delimited text file (RFC 4180: quoted fields with doubled quotes and line breaks; CRLF, LF or CR line
+/// ends; optional byte-order mark; UTF-8 unless <see cref="CsvOptions.Encoding"/> names another encoding) into a typed
+/// <see cref="DataTable"/>. The first line holds the column names. Column
 /// types are inferred by <see cref="SchemaInference"/>'s rules unless <see cref="CsvOptions.ColumnTypes"/> sets
 /// them. Numbers are parsed culture-invariant into <see cref="float"/> (NaN = missing), booleans into 0/1,
 /// timestamps into UTC ticks; categorical levels share one string instance per distinct value.

@@ -5,7 +5,11 @@ namespace EnterpriseML.Engine.Data;
 /// <param name="Delimiter">The field delimiter, given or detected.</param>
 /// <param name="Columns">One profile per column, in file order.</param>
 /// <param name="Label">The class balance of the chosen label column, or null when none was chosen.</param>
-public sealed record DatasetProfile(long RowCount, char Delimiter, IReadOnlyList<ColumnProfile> Columns, LabelProfile? Label);
+public sealed record DatasetProfile(long RowCount, char Delimiter, IReadOnlyList<ColumnProfile> Columns, LabelProfile? Label)
+{
+    /// <summary>The text encoding the input was read in (<see cref="CsvOptions.Encoding"/>, or the one its byte-order mark selected). Default UTF-8.</summary>
+    public CsvEncoding Encoding { get; init; } = CsvEncoding.Utf8;
+}
 
 /// <summary>The summary of one column.</summary>
 /// <param name="Name">The column name.</param>

@@ -78,6 +78,6 @@ public static class DatasetProfiler
         var labelProfile = labelColumn is null
             ? null
             : new LabelProfile(labelColumn.Name, labelColumn.Values!.Top(MaxLabelClasses)) { MissingCount = labelColumn.MissingCount };
-        return new DatasetProfile(ingest.RowCount, ingest.Delimiter, profiles, labelProfile);
+        return new DatasetProfile(ingest.RowCount, ingest.Delimiter, profiles, labelProfile) { Encoding = ingest.Encoding };
     }
 }

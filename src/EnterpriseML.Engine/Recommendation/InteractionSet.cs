@@ -295,7 +295,7 @@ public sealed class InteractionSet
         var tables = new DataTable[paths.Count];
         for (var i = 0; i < tables.Length; i++)
         {
-            var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting };
+            var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting };
             tables[i] = CsvTable.Read(paths[i], options, cancellationToken);
             var path = paths[i];
             CheckMissingMarkers(tables[i], columns, () => CsvRowReader.Open(path, options, cancellationToken), i);

@@ -128,7 +128,10 @@ public sealed class CsvBadInputTests
         // Latin-1 "été" on line 2: the first invalid byte 0xE9 is the 3rd character of the line, byte offset 6.
         var error = Fails(() => Bytes(Encoding.ASCII.GetBytes("a,b\n1,"), [0xE9, (byte)'t', 0xE9], Encoding.ASCII.GetBytes("\n")));
 
-        Assert.Equal("credit.csv, line 2, column 3: the input is not UTF-8 text: invalid byte 0xE9 at byte offset 6; save the file as UTF-8.", error.Message);
+        Assert.Equal(
+            "credit.csv, line 2, column 3: the input is not UTF-8 text: field 2 holds byte 0xE9 ('é' in Windows-1252) at byte offset 6; "
+            + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set CsvOptions.Encoding to windows-1252 or iso-8859-1; otherwise save it as UTF-8.",
+            error.Message);
         Assert.Equal((2L, 3), (error.Line, error.Column));
     }
 
@@ -138,15 +141,17 @@ public sealed class CsvBadInputTests
         var error = Fails(() => Bytes(Encoding.UTF8.GetBytes("a\nZoë"), [0xFF], Encoding.ASCII.GetBytes("\n")));
 
         Assert.Equal((2L, 4), (error.Line, error.Column));
-        Assert.Contains("invalid byte 0xFF at byte offset 6", error.Message, StringComparison.Ordinal);
+        Assert.Contains("field 1 holds byte 0xFF ('ÿ' in Windows-1252) at byte offset 6", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Without an encoding, a UTF-16 byte-order mark (which cannot begin UTF-8 text) selects UTF-16.</summary>
     [Fact]
-    public void Read_Utf16_SaysUtf16()
+    public void Read_Utf16WithMark_ReadsAsUtf16()
     {
-        var error = Fails(() => Bytes(Encoding.Unicode.GetPreamble(), Encoding.Unicode.GetBytes("a,b\n1,2\n")));
+        var table = CsvTable.Read(Bytes(Encoding.Unicode.GetPreamble(), Encoding.Unicode.GetBytes("a,b\nZoë,2\n")), Credit);
 
-        Assert.Equal("credit.csv: the input is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.", error.Message);
+        Assert.Equal(["a", "b"], table.Columns.Select(c => c.Name));
+        Assert.Equal("Zoë", ((StringColumn)table.Columns[0]).Values[0]);
     }
 
     [Fact]

@@ -261,7 +261,7 @@ public sealed class DatasetsApiTests
         misspelt.Add(new StringContent("credit"), "nmae");
         using (var response = await client.PostAsync("/api/datasets", misspelt))
         {
-            await AssertFieldProblemAsync(response, "nmae", "'nmae': not a field of this upload; the fields are 'file' and 'name'.");
+            await AssertFieldProblemAsync(response, "nmae", "'nmae': not a field of this upload; the fields are 'file', 'name' and 'encoding'.");
         }
 
         await AssertNothingStoredAsync(api);

@@ -20,7 +20,7 @@ internal sealed class CsvIngest
     {
         SourceName = sourceName;
         _keepValues = keepValues;
-        _reader = new Utf8CsvReader(stream, options.Delimiter, options.MaxBytes, sourceName, cancellationToken);
+        _reader = new Utf8CsvReader(stream, options, sourceName, cancellationToken);
         var names = ReadHeader(_reader, options);
         _headerLine = _reader.RecordLine;
         _allowHeaderOnly = options.AllowHeaderOnly;
@@ -45,6 +45,9 @@ internal sealed class CsvIngest
     public string SourceName { get; }
 
     public char Delimiter => (char)_reader.Delimiter;
+
+    /// <summary>The encoding the input is read in (given, or selected by a byte-order mark).</summary>
+    public CsvEncoding Encoding => _reader.Encoding;
 
     public ColumnAccumulator[] Columns { get; }
 

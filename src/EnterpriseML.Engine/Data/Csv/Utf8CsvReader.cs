@@ -6,8 +6,8 @@ using System.Text.Unicode;
 namespace EnterpriseML.Engine.Data.Csv;
 
 /// <summary>
-/// A forward-only RFC 4180 record reader over a UTF-8 stream. It reads the stream in large blocks, validates them as
-/// UTF-8, and exposes each record's fields as byte spans into its buffers (no string is created per field). Quoted
+/// A forward-only RFC 4180 record reader over a UTF-8 stream (other encodings are decoded to UTF-8 first by
+/// <see cref="CsvDecodingStream"/>). It reads the stream in large blocks, validates them as UTF-8, and exposes each record's fields as byte spans into its buffers (no string is created per field). Quoted
 /// fields may contain delimiters, doubled quotes and line breaks; CRLF, LF and lone CR end a record; blank lines are
 /// skipped; a leading UTF-8 byte-order mark is ignored.
 /// </summary>
@@ -17,8 +17,12 @@ internal sealed class Utf8CsvReader
     private const int DetectionSampleLines = 50;
     private static readonly byte[] Candidates = [(byte)',', (byte)';', (byte)'\t', (byte)'|'];
 
-    private readonly Stream _stream;
+    private readonly CsvDecodingStream _stream;
     private readonly long _maxBytes;
+    private readonly char? _givenDelimiter;
+    private readonly string _encodingSetting;
+    private readonly bool _encodingGiven;
+    private bool _delimiterKnown;
     private readonly CancellationToken _cancellationToken;
     private readonly SearchValues<byte> _fieldEnds;
     private byte[] _buffer = new byte[InitialBufferSize];
@@ -35,16 +39,20 @@ internal sealed class Utf8CsvReader
     private byte[] _scratch = new byte[256];
     private int _scratchLength;
 
-    public Utf8CsvReader(Stream stream, char? delimiter, long maxBytes, string sourceName, CancellationToken cancellationToken)
+    public Utf8CsvReader(Stream stream, CsvOptions options, string sourceName, CancellationToken cancellationToken)
     {
-        _stream = stream;
-        _maxBytes = maxBytes;
+        _maxBytes = options.MaxBytes;
+        _givenDelimiter = options.Delimiter;
+        _encodingSetting = options.EncodingSetting;
+        _encodingGiven = options.Encoding is not null;
         SourceName = sourceName;
         _cancellationToken = cancellationToken;
-        if (stream.CanSeek && stream.Length - stream.Position > maxBytes)
+        if (stream.CanSeek && stream.Length - stream.Position > _maxBytes)
         {
             throw TooLarge();
         }
+
+        _stream = CsvDecodingStream.Open(stream, options.Encoding, sourceName, options.EncodingSetting);
 
         while (_end < _buffer.Length && Fill())
         {
@@ -55,11 +63,15 @@ internal sealed class Utf8CsvReader
             _start = 3;
         }
 
-        Delimiter = delimiter is { } d ? (byte)d : DetectDelimiter(_buffer.AsSpan(_start, _end - _start));
+        Delimiter = _givenDelimiter is { } d ? (byte)d : DetectDelimiter(_buffer.AsSpan(_start, _end - _start));
+        _delimiterKnown = true;
         _fieldEnds = SearchValues.Create([Delimiter, (byte)'\r', (byte)'\n']);
     }
 
     public string SourceName { get; }
+
+    /// <summary>The encoding the input is read in: the one given, or the one its byte-order mark selected.</summary>
+    public CsvEncoding Encoding => _stream.Encoding;
 
     /// <summary>The delimiter in use (given or detected).</summary>
     public byte Delimiter { get; }
@@ -80,7 +92,7 @@ internal sealed class Utf8CsvReader
     }
 
     /// <summary>Field <paramref name="index"/> decoded as a string (for headers and error messages).</summary>
-    public string FieldString(int index) => Encoding.UTF8.GetString(Field(index));
+    public string FieldString(int index) => System.Text.Encoding.UTF8.GetString(Field(index));
 
     /// <summary>Advances to the next record; false at the end of the input.</summary>
     public bool Read()
@@ -372,7 +384,7 @@ internal sealed class Utf8CsvReader
             any = true;
             _end += read;
             _bytesRead += read;
-            if (_bytesRead > _maxBytes)
+            if (_stream.SourceBytes > _maxBytes)
             {
                 throw TooLarge();
             }
@@ -405,25 +417,27 @@ internal sealed class Utf8CsvReader
         if (!Utf8.IsValid(span))
         {
             var offset = 0;
-            while (Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) == OperationStatus.Done)
+            int consumed;
+            while (Rune.DecodeFromUtf8(span[offset..], out _, out consumed) == OperationStatus.Done)
             {
                 offset += consumed;
             }
 
-            throw NotUtf8(_validated + offset);
+            throw NotUtf8(_validated + offset, consumed);
         }
 
         _validated = limit;
     }
 
-    private CsvFormatException NotUtf8(int position)
+    private CsvFormatException NotUtf8(int position, int length)
     {
         var absolute = _bytesRead - (_end - position);
         var value = _buffer[position];
         if (absolute <= 1 && _end >= 2 && ((_buffer[0] == 0xFF && _buffer[1] == 0xFE) || (_buffer[0] == 0xFE && _buffer[1] == 0xFF)))
         {
+            // Only reached when UTF-8 was given: without an encoding the mark selects UTF-16.
             return new CsvFormatException(SourceName, null, null,
-                "the input is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8.");
+                $"the input is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8 as {_encodingSetting} says; set it to utf-16 or leave it unset.");
         }
 
         if (absolute <= 1 && _end >= 2 && _buffer[0] == 0x1F && _buffer[1] == 0x8B)
@@ -432,8 +446,54 @@ internal sealed class Utf8CsvReader
                 "the input is gzip-compressed, not text; decompress it or upload the .csv file.");
         }
 
+        var bytes = new StringBuilder();
+        for (var k = position; k < position + Math.Max(length, 1) && k < _end; k++)
+        {
+            bytes.Append(bytes.Length == 0 ? "" : " ").Append(CultureInfo.InvariantCulture, $"0x{_buffer[k]:X2}");
+        }
+
+        // What a lone byte would be in Windows-1252, so the user sees the letter the file meant ('é' for 0xE9).
+        var meaning = "";
+        if (length <= 1 && value >= 0x80 && CsvDecodingStream.Windows1252Char(value) is var meant && !char.IsControl(meant))
+        {
+            meaning = $" ('{meant}' in Windows-1252)";
+        }
+
+        var hint = _encodingGiven
+            ? $"{_encodingSetting} says UTF-8; if the file is Windows-1252 or ISO-8859-1 text, set it to windows-1252 or iso-8859-1."
+            : $"if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set {_encodingSetting} to windows-1252 or iso-8859-1; otherwise save it as UTF-8.";
         return Error(position, string.Create(CultureInfo.InvariantCulture,
-            $"the input is not UTF-8 text: invalid byte 0x{value:X2} at byte offset {absolute}; save the file as UTF-8."));
+            $"the input is not UTF-8 text: field {FieldAt(position)} holds {(length <= 1 ? "byte" : "bytes")} {bytes}{meaning} at byte offset {absolute}; {hint}"));
+    }
+
+    /// <summary>
+    /// The 1-based field of the record that buffer position <paramref name="position"/> is in, counting delimiters
+    /// outside quotes from the current record's start (the delimiter is detected here when the error comes before it
+    /// was, while the first block is read).
+    /// </summary>
+    private int FieldAt(int position)
+    {
+        var delimiter = _delimiterKnown ? Delimiter : _givenDelimiter is { } d ? (byte)d : DetectDelimiter(_buffer.AsSpan(_start, _end - _start));
+        var field = 1;
+        var inQuotes = false;
+        for (var i = _start; i < position; i++)
+        {
+            var b = _buffer[i];
+            if (b == '"')
+            {
+                inQuotes = !inQuotes;
+            }
+            else if (!inQuotes && b == delimiter)
+            {
+                field++;
+            }
+            else if (!inQuotes && b is (byte)'\r' or (byte)'\n')
+            {
+                field = 1;
+            }
+        }
+
+        return field;
     }
 
     private CsvFormatException TooLarge() => new(SourceName, null, null, string.Create(CultureInfo.InvariantCulture,
