@@ -26,6 +26,9 @@ internal sealed class CsvScoringSession : IDisposable
     public const string CharsetSetting = "the Content-Type's charset parameter";
     private const int InternLimit = 4096;
 
+    /// <summary>The most columns the body's header may have: the service's <c>Storage:MaxColumns</c>, as for an upload.</summary>
+    public int MaxColumns { get; init; } = CsvOptions.DefaultMaxColumns;
+
     private readonly ServedTabular _model;
     private readonly PredictionEngine _engine;
     private readonly int _denseWidth;
@@ -153,7 +156,7 @@ internal sealed class CsvScoringSession : IDisposable
         var first = _headerLength < 0;
         try
         {
-            using var rows = CsvRowReader.Open(stream, new CsvOptions { SourceName = SourceName, Delimiter = _delimiter, Encoding = CharsetGiven ? CsvEncoding.Utf8 : null, EncodingSetting = CharsetSetting }, leaveOpen: true);
+            using var rows = CsvRowReader.Open(stream, new CsvOptions { SourceName = SourceName, Delimiter = _delimiter, Encoding = CharsetGiven ? CsvEncoding.Utf8 : null, EncodingSetting = CharsetSetting, MaxColumns = MaxColumns, MaxColumnsSetting = "Storage:MaxColumns" }, leaveOpen: true);
             if (first && !ReadHeader(rows, end))
             {
                 return false;

@@ -100,7 +100,7 @@ internal static partial class PredictionApi
     }
 
     private static async Task<IResult> PredictAsync(
-        string name, int? version, bool? explain, string? explainBy, HttpContext context, ServedModelCache cache, ServingOptions options, ServingMetrics metrics, CancellationToken cancellationToken)
+        string name, int? version, bool? explain, string? explainBy, HttpContext context, ServedModelCache cache, ServingOptions options, StorageOptions storage, ServingMetrics metrics, CancellationToken cancellationToken)
     {
         if (explainBy is not (null or "feature" or "column"))
         {
@@ -141,7 +141,7 @@ internal static partial class PredictionApi
                 charset = parsed;
             }
 
-            return await PredictCsvAsync(served, context, metrics, charset, cancellationToken);
+            return await PredictCsvAsync(served, context, metrics, charset, storage.MaxColumns, cancellationToken);
         }
 
         var body = context.Request.BodyReader;
@@ -208,9 +208,10 @@ internal static partial class PredictionApi
         return new PredictionsResult(served, batch);
     }
 
-    private static async Task<IResult> PredictCsvAsync(ServedModel served, HttpContext context, ServingMetrics metrics, CsvEncoding? charset, CancellationToken cancellationToken)
+    private static async Task<IResult> PredictCsvAsync(ServedModel served, HttpContext context, ServingMetrics metrics, CsvEncoding? charset, int maxColumns,
+        CancellationToken cancellationToken)
     {
-        using var session = new CsvScoringSession(served.Tabular!) { CharsetGiven = charset is not null };
+        using var session = new CsvScoringSession(served.Tabular!) { CharsetGiven = charset is not null, MaxColumns = maxColumns };
         try
         {
             // Decoded to UTF-8 as it is read (UTF-8 passes through), so the session's blocks are UTF-8 text.

@@ -191,8 +191,9 @@ public sealed class ExperimentFlowTests
 
     /// <summary>
     /// A service configured for wide files (Storage:MaxColumns 3,000) takes German credit with 2,480 more columns at
-    /// upload, and its experiment reads the stored file under the same terms. The sweep job had read it with the
-    /// reader's default limit and failed: "the header has 2501 columns, more than the limit of 2000".
+    /// upload, its experiment reads the stored file under the same terms, and a CSV body of the same columns is scored
+    /// by the model it made. The sweep job, and the CSV predict body, had been read with the reader's default limit
+    /// and failed: "the header has 2501 columns, more than the limit of 2000".
     /// </summary>
     [Fact]
     public async Task Experiment_DatasetWiderThanTheReadersDefault_RunsUnderTheConfiguredLimit()
@@ -213,6 +214,13 @@ public sealed class ExperimentFlowTests
         using var done = await WaitAsync(client, await SubmitAsync(client, new { datasetId, label = "class", scenario = "auto", budgetSeconds = 120, maxTrials = 1, modelName = "wide", seed = 1 }), 180);
 
         Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
+
+        // Rows of the same file, as a CSV body to the model it made: read under the same limit (it had been 2,000).
+        var body = string.Join('\n', csv.ToString().Split('\n').Take(6)) + "\n";
+        using var scored = await client.PostAsync("/api/models/wide/predict", new StringContent(body, System.Text.Encoding.UTF8, "text/csv"));
+        var answer = await scored.Content.ReadAsStringAsync();
+        Assert.True(scored.IsSuccessStatusCode, answer);
+        Assert.Equal(6, answer.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     /// <summary>
