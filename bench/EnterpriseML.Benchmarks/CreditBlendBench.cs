@@ -96,23 +96,9 @@ internal sealed class CreditBlendBench : IBenchCommand
         return 0;
     }
 
-    private static CandidateData Encode(DataTable table, IReadOnlyList<string>? classNames) =>
-        LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad", classNames);
+    private static CandidateData Encode(DataTable table, IReadOnlyList<string>? classNames) => CreditScanBench.Encode(table, classNames);
 
-    // As credit-scan: the standard configurations, then seeded uniform points of the unit cube.
-    private static List<double[]> Points(ICandidate candidate, int count)
-    {
-        var space = candidate.SearchSpace;
-        var points = new List<double[]> { space.DefaultPoint() };
-        points.AddRange(space.WarmStartPoints);
-        var random = new Random(7);
-        while (points.Count < count)
-        {
-            points.Add(Enumerable.Range(0, space.Dimension).Select(_ => random.NextDouble()).ToArray());
-        }
-
-        return points;
-    }
+    private static List<double[]> Points(ICandidate candidate, int count) => CreditScanBench.Points(candidate, count);
 
     // fold[r][i]: the fold of training row i in assignment r (stratified, seeded).
     private static int[][] Assignments(float[] labels)

@@ -88,11 +88,12 @@ internal sealed class CreditScanBench : IBenchCommand
         return 0;
     }
 
-    private static CandidateData Encode(DataTable table, IReadOnlyList<string>? classNames) =>
+    /// <summary>credit-german's rows with the label encoded (positive class <c>bad</c>); also used by <c>credit-blend</c>.</summary>
+    internal static CandidateData Encode(DataTable table, IReadOnlyList<string>? classNames) =>
         LabelEncoding.Encode(table, "class", TaskKind.Binary, "bad", classNames);
 
-    // The standard configurations (default, warm starts), then seeded uniform points of the unit cube.
-    private static List<double[]> Points(ICandidate candidate, int count)
+    // The standard configurations (default, warm starts), then seeded uniform points of the unit cube; also credit-blend's.
+    internal static List<double[]> Points(ICandidate candidate, int count)
     {
         var space = candidate.SearchSpace;
         var points = new List<double[]> { space.DefaultPoint() };

@@ -280,18 +280,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
     [Fact]
     public async Task Dashboard_UploadWithEncodingSelect_ReadsWindows1252()
     {
-        Assert.True(File.Exists(Chromium), $"Chromium not found at {Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
         var key = (await api.CreateTenantAsync("acme")).Key;
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
-        var page = await NewPageAsync(browser);
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-
-        await page.GotoAsync(api.BaseAddress + "/");
-        await page.FillAsync("#api-key", key);
-        await page.ClickAsync("#login-form button[type=submit]");
+        await using var session = await BrowserSession.OpenAsync(api.BaseAddress, key, hash: null);
+        var page = session.Page;
         await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("acme");
 
         var file = Path.Combine(Path.GetTempPath(), $"eml-cp1252-{Guid.NewGuid():N}.csv");
@@ -312,7 +304,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await Assertions.Expect(page.Locator("#dataset-encoding")).ToHaveTextAsync("windows-1252 (stored as UTF-8)");
             await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("Besançon");
             await Assertions.Expect(page.Locator("#profile-table")).ToContainTextAsync("Zürich");
-            Assert.Empty(errors);
+            session.AssertNoPageErrors();
         }
         finally
         {

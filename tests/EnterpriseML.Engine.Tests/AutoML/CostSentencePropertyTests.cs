@@ -182,17 +182,6 @@ public sealed partial class CostSentencePropertyTests
         return (general, Math.Max(0, specialised));
     }
 
-    private static TrialRecord Trial(int index, CandidateKind kind, double score, double microseconds, long bytes) => new()
-    {
-        Index = index,
-        Candidate = kind == CandidateKind.General ? "gen" : "spec",
-        Kind = kind,
-        Trainer = "t",
-        Point = [],
-        Parameters = [],
-        Status = TrialStatus.Succeeded,
-        ValidationScore = score,
-        PredictMicrosecondsPerRow = microseconds,
-        ModelBytes = bytes,
-    };
+    private static TrialRecord Trial(int index, CandidateKind kind, double score, double microseconds, long bytes) =>
+        TradeOffSentenceTests.Trial(index, kind, score, microseconds, bytes);
 }

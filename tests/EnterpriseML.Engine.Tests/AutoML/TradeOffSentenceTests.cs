@@ -9,7 +9,8 @@ public sealed class TradeOffSentenceTests
 {
     private static readonly BootstrapInterval Interval = new(-0.01, 0.03, 1000, 1000);
 
-    private static TrialRecord Trial(int index, CandidateKind kind, double score, double microseconds, long bytes) => new()
+    /// <summary>A succeeded trial with the costs the sentences compare (also used by <see cref="CostSentencePropertyTests"/>).</summary>
+    internal static TrialRecord Trial(int index, CandidateKind kind, double score, double microseconds, long bytes) => new()
     {
         Index = index,
         Candidate = kind == CandidateKind.General ? "gen" : "spec",
