@@ -207,12 +207,6 @@ public sealed class DatasetEncodingApiTests
         }
     }
 
-    private static async Task AssertFieldProblemAsync(HttpResponseMessage response, string field, string detail)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
-        var problem = JsonDocument.Parse(text).RootElement;
-        Assert.Equal(field, problem.GetProperty("field").GetString());
-        Assert.Equal(detail, problem.GetProperty("detail").GetString());
-    }
+    private static Task AssertFieldProblemAsync(HttpResponseMessage response, string field, string detail) =>
+        DatasetsApiTests.AssertFieldProblemAsync(response, field, detail);
 }

@@ -267,7 +267,7 @@ public sealed class DatasetsApiTests
         await AssertNothingStoredAsync(api);
     }
 
-    private static async Task AssertFieldProblemAsync(HttpResponseMessage response, string field, string detail)
+    internal static async Task AssertFieldProblemAsync(HttpResponseMessage response, string field, string detail)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
