@@ -19,7 +19,8 @@ internal static class ApiHostingExtensions
             TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.KeyCacheSeconds)));
         // Kestrel refuses a body beyond this as it is read; the upload limit plus room for a multipart form's headers.
         var maxUpload = builder.Configuration.GetValue<long?>("Storage:MaxUploadBytes") ?? (1L << 30);
-        var maxRequestBody = maxUpload + (1 << 20);
+        // Saturating: Storage:MaxUploadBytes may be set as high as long.MaxValue ("no limit"), where the sum would wrap.
+        var maxRequestBody = maxUpload > long.MaxValue - (1 << 20) ? long.MaxValue : maxUpload + (1 << 20);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             // A JSON body beyond the server's limit is refused by Kestrel while the framework binds it, with a bare 413

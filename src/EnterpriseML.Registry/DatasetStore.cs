@@ -106,6 +106,12 @@ public sealed partial class DatasetStore
     public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CancellationToken cancellationToken = default) =>
         await IngestAsync(tenantId, name, upload, null, cancellationToken);
 
+    /// <summary>
+    /// The most bytes an upload's text can take once transcoded to UTF-8: three per uploaded byte, saturating at
+    /// long.MaxValue (a limit set that high had wrapped to a negative one).
+    /// </summary>
+    private long DecodedLimit => _options.MaxUploadBytes > long.MaxValue / 3 ? long.MaxValue : 3 * _options.MaxUploadBytes;
+
     /// <inheritdoc cref="IngestAsync(string, string, Stream, CancellationToken)"/>
     public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CsvEncoding? encoding, CancellationToken cancellationToken = default)
     {
@@ -130,7 +136,7 @@ public sealed partial class DatasetStore
                 {
                     await using var file = new FileStream(utf8, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
                     // A byte becomes at most 3 bytes of UTF-8 (Windows-1252's € is E2 82 AC): the limit applies to the upload.
-                    (sha, size) = await Task.Run(() => CopyHashingAsync(decoded, file, 3 * _options.MaxUploadBytes, cancellationToken), cancellationToken);
+                    (sha, size) = await Task.Run(() => CopyHashingAsync(decoded, file, DecodedLimit, cancellationToken), cancellationToken);
                 }
             }
 
@@ -138,7 +144,7 @@ public sealed partial class DatasetStore
             DatasetProfile profile;
             await using (var text = File.OpenRead(stored))
             {
-                var options = new CsvOptions { SourceName = name, MaxBytes = 3 * _options.MaxUploadBytes, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns", Encoding = read == CsvEncoding.Utf8 ? encoding : CsvEncoding.Utf8, EncodingSetting = EncodingSetting };
+                var options = new CsvOptions { SourceName = name, MaxBytes = DecodedLimit, MaxColumns = _options.MaxColumns, MaxColumnsSetting = "Storage:MaxColumns", Encoding = read == CsvEncoding.Utf8 ? encoding : CsvEncoding.Utf8, EncodingSetting = EncodingSetting };
                 profile = await Task.Run(() => DatasetProfiler.Profile(text, options, null, cancellationToken), cancellationToken) with { Encoding = read };
             }
 

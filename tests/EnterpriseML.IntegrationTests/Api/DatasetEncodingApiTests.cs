@@ -42,6 +42,26 @@ public sealed class DatasetEncodingApiTests
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>
+    /// Storage:MaxUploadBytes set to long.MaxValue, "no limit": the limit on the transcoded text (three bytes per
+    /// uploaded byte) and the server's request limit (plus 1 MiB for the form) saturate. Both had wrapped to negative
+    /// numbers: every upload was a 413, "larger than the configured limit of 9,223,372,036,854,775,807 bytes".
+    /// </summary>
+    [Fact]
+    public async Task Upload_WithTheUploadLimitAtItsMaximum_StillTranscodes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "nolimit");
+        using var api = new ApiHost(scope, new() { ["Storage:MaxUploadBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var client = api.Client();
+        var text = CliEncodingTests.SentimentText();
+
+        var fromUtf8 = await UploadAsync(client, Encoding.UTF8.GetBytes(text), "utf8", null);
+        var fromCp1252 = await UploadAsync(client, Windows1252.GetBytes(text), "cp1252", "windows-1252");
+
+        Assert.Equal("windows-1252", fromCp1252.GetProperty("encoding").GetString());
+        Assert.Equal(fromUtf8.GetProperty("sha256").GetString(), fromCp1252.GetProperty("sha256").GetString());
+    }
+
     [Theory]
     [InlineData(Backend.Sqlite)]
     [InlineData(Backend.Postgres)]
