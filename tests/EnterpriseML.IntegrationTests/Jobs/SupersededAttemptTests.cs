@@ -111,7 +111,8 @@ public sealed class CancelBeforeStoreTests
         using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
         using var client = api.Client();
         var datasetId = await ExperimentFlowTests.UploadAsync(client, "credit-german-statlog.csv");
-        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 4, seed: 1, modelName: "late-cancel");
+        // A few trials, not a 4 s budget: on a loaded machine no trial had finished in 4 s and the sweep failed instead.
+        var id = await ExperimentFlowTests.SubmitAsync(client, datasetId, 120, seed: 1, modelName: "late-cancel", maxTrials: 3);
 
         var experiments = api.Services.GetRequiredService<ExperimentStore>();
         var sweeps = api.Services.GetRequiredService<SweepJob>();
