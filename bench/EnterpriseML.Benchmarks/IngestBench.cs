@@ -5,12 +5,19 @@ using EnterpriseML.Engine.Data;
 namespace EnterpriseML.Benchmarks;
 
 /// <summary>
-/// Ingestion throughput and peak memory: <c>ingest PATH [--rounds N] [--no-peer]</c>. Each round starts one child
+/// Ingestion throughput and peak memory: <c>ingest PATH [--rounds N] [--no-peer] [--baseline DLL] [--encoded PATH2 ENCODING]</c>. Each round starts one child
 /// process per contender, in turn: <see cref="DatasetProfiler.Profile(string, CsvOptions?, string?, CancellationToken)"/>,
 /// <see cref="CsvTable.Read(string, CsvOptions?, CancellationToken)"/> and, as the peer, pandas' <c>read_csv</c>
 /// (Debian's python3-pandas). A child reads the file once to warm up, then once timed, and reports its process's
 /// peak working set. Interleaving the contenders over rounds spreads the load of a shared machine evenly; the table
 /// shows the best and the median timed read.
+/// <para>
+/// <c>--baseline DLL</c> adds another build's <c>EnterpriseML.Benchmarks.dll</c> (an older commit's, built in Release)
+/// as a contender beside each of this build's two, run in the same rounds, the two builds' order swapped every round;
+/// <c>--encoded PATH2 ENCODING</c> adds this build reading PATH2 (the same file in another encoding, such as
+/// windows-1252) with <see cref="CsvOptions.Encoding"/> set. Either prints, after the table, the per-round ratios of
+/// each pair's times (median, lowest and highest over the rounds), which a shared machine's load cancels out of.
+/// </para>
 /// </summary>
 internal sealed class IngestBench : IBenchCommand
 {
@@ -29,14 +36,20 @@ internal sealed class IngestBench : IBenchCommand
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: ingest PATH [--rounds N] [--no-peer]");
+            Console.Error.WriteLine("usage: ingest PATH [--rounds N] [--no-peer] [--baseline DLL] [--encoded PATH2 ENCODING]");
             return 2;
         }
 
         var path = args[0];
         if (args.Length >= 2 && args[1] is "--child-profile" or "--child-read")
         {
-            return RunChild(path, args[1] == "--child-profile");
+            CsvEncoding? childEncoding = null;
+            if (BenchArguments.Get(args, "--encoding") is { } name)
+            {
+                childEncoding = CsvEncodings.TryParse(name, out var parsed) ? parsed : throw new ArgumentException(CsvEncodings.UnknownMessage(name, "--encoding"));
+            }
+
+            return RunChild(path, args[1] == "--child-profile", childEncoding);
         }
 
         var rounds = 5;
@@ -53,27 +66,54 @@ internal sealed class IngestBench : IBenchCommand
             }
         }
 
-        var contenders = new List<Func<ProcessStartInfo>> { () => Self(path, "--child-profile"), () => Self(path, "--child-read") };
+        var baseline = BenchArguments.Get(args, "--baseline");
+        var encodedAt = Array.IndexOf(args, "--encoded");
+        var (encodedPath, encodingName) = encodedAt > 0 && encodedAt + 2 < args.Length ? (args[encodedAt + 1], args[encodedAt + 2]) : ((string?)null, (string?)null);
+
+        // Each contender: its label, how to start it, and the contender its times are compared with (-1: none).
+        var contenders = new List<(string Label, Func<ProcessStartInfo> Start, int Versus)>();
+        foreach (var mode in (string[])["--child-profile", "--child-read"])
+        {
+            var mine = contenders.Count;
+            contenders.Add(("this build", () => Self(null, path, mode), -1));
+            if (baseline is not null)
+            {
+                contenders.Add(("baseline", () => Self(baseline, path, mode), -1));
+                contenders[mine] = contenders[mine] with { Versus = mine + 1 };
+            }
+
+            if (encodedPath is not null)
+            {
+                contenders.Add((encodingName!, () => Self(null, encodedPath, mode, "--encoding", encodingName!), mine));
+            }
+        }
+
         if (peer)
         {
-            contenders.Add(() => Pandas(path));
+            contenders.Add(("peer", () => Pandas(path), -1));
         }
 
         var results = new List<(string Name, long Rows, double Seconds, long Peak)>[contenders.Count];
+        var times = new double[contenders.Count][];
         for (var c = 0; c < contenders.Count; c++)
         {
             results[c] = [];
+            times[c] = new double[rounds];
         }
 
         for (var round = 0; round < rounds; round++)
         {
-            for (var c = 0; c < contenders.Count; c++)
+            // Odd rounds run the contenders in reverse order, so that neither of a compared pair always goes first.
+            for (var k = 0; k < contenders.Count; k++)
             {
-                if (Last(contenders[c]()) is { } line)
+                var c = round % 2 == 0 ? k : contenders.Count - 1 - k;
+                times[c][round] = double.NaN;
+                if (Last(contenders[c].Start()) is { } line)
                 {
                     var parts = line.Split('\t');
                     results[c].Add((parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture),
                         double.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture)));
+                    times[c][round] = results[c][^1].Seconds;
                 }
             }
         }
@@ -82,10 +122,11 @@ internal sealed class IngestBench : IBenchCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Path.GetFileName(path)}: {size / 1e6:F1} MB, {rounds} rounds, {Environment.ProcessorCount} cores"));
         Console.WriteLine();
-        Console.WriteLine("| contender | rows | best s | median s | rows/s (best) | MB/s (best) | peak working set |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var runs in results)
+        Console.WriteLine("| contender | build / input | rows | best s | median s | rows/s (best) | MB/s (best) | peak working set |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        for (var c = 0; c < contenders.Count; c++)
         {
+            var runs = results[c];
             if (runs.Count == 0)
             {
                 continue;
@@ -95,14 +136,53 @@ internal sealed class IngestBench : IBenchCommand
             var best = seconds[0];
             var median = seconds[seconds.Length / 2];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {runs[0].Name} | {runs[0].Rows:N0} | {best:F2} | {median:F2} | {runs[0].Rows / best:N0} | {size / 1e6 / best:F1} | {runs.Max(r => r.Peak) / 1048576.0:F0} MiB |"));
+                $"| {runs[0].Name} | {contenders[c].Label} | {runs[0].Rows:N0} | {best:F2} | {median:F2} | {runs[0].Rows / best:N0} | {size / 1e6 / best:F1} | {runs.Max(r => r.Peak) / 1048576.0:F0} MiB |"));
+        }
+
+        var header = false;
+        for (var c = 0; c < contenders.Count; c++)
+        {
+            var versus = contenders[c].Versus;
+            if (versus < 0 || results[c].Count == 0)
+            {
+                continue;
+            }
+
+            // Per round: this contender's time over its pair's, both measured in that round.
+            var ratios = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                var ratio = times[c][round] / times[versus][round];
+                if (!double.IsNaN(ratio))
+                {
+                    ratios.Add(ratio);
+                }
+            }
+
+            if (ratios.Count == 0)
+            {
+                continue;
+            }
+
+            if (!header)
+            {
+                Console.WriteLine();
+                Console.WriteLine("| time ratio (per round, same round) | median | lowest | highest | rounds |");
+                Console.WriteLine("|---|---|---|---|---|");
+                header = true;
+            }
+
+            ratios.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {results[c][0].Name}: {contenders[c].Label} / {contenders[versus].Label} | {ratios[ratios.Count / 2]:F3} | {ratios[0]:F3} | {ratios[^1]:F3} | {ratios.Count} |"));
         }
 
         return 0;
     }
 
-    private static int RunChild(string path, bool profile)
+    private static int RunChild(string path, bool profile, CsvEncoding? encoding)
     {
+        var options = encoding is null ? null : new CsvOptions { Encoding = encoding };
         long rows = 0;
         var seconds = 0.0;
         for (var run = 0; run < 2; run++)
@@ -111,7 +191,7 @@ internal sealed class IngestBench : IBenchCommand
             GC.WaitForPendingFinalizers();
             GC.Collect();
             var watch = Stopwatch.StartNew();
-            rows = profile ? DatasetProfiler.Profile(path).RowCount : CsvTable.Read(path).RowCount;
+            rows = profile ? DatasetProfiler.Profile(path, options).RowCount : CsvTable.Read(path, options).RowCount;
             seconds = watch.Elapsed.TotalSeconds;
         }
 
@@ -122,10 +202,17 @@ internal sealed class IngestBench : IBenchCommand
         return 0;
     }
 
-    private static ProcessStartInfo Self(string path, string mode)
+    /// <summary>A child of this build, or of another build's bench assembly (<paramref name="assembly"/>, run by <c>dotnet</c>).</summary>
+    private static ProcessStartInfo Self(string? assembly, string path, string mode, params string[] more)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        var start = assembly is null
+            ? new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false }
+            : new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        if (assembly is not null)
+        {
+            start.ArgumentList.Add(Path.GetFullPath(assembly));
+        }
+        else if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
             start.ArgumentList.Add(typeof(IngestBench).Assembly.Location);
         }
@@ -133,6 +220,11 @@ internal sealed class IngestBench : IBenchCommand
         start.ArgumentList.Add("ingest");
         start.ArgumentList.Add(path);
         start.ArgumentList.Add(mode);
+        foreach (var arg in more)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         return start;
     }
 
