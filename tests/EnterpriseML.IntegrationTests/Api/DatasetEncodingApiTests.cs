@@ -186,6 +186,17 @@ public sealed class DatasetEncodingApiTests
                 Assert.Equal(utf8.Body, other.Body);
             }
 
+            // US-ASCII is UTF-8's first 128 characters: a client that names it (.NET's Encoding.ASCII, Java's US-ASCII)
+            // was answered before charsets were read and still is, its body read as UTF-8.
+            var ascii = new string([.. text.Select(c => c < 0x80 ? c : '-')]);
+            var asciiUtf8 = await PredictAsync(Encoding.UTF8.GetBytes(ascii), "text/csv");
+            foreach (var contentType in new[] { "text/csv; charset=us-ascii", "text/csv; charset=ASCII" })
+            {
+                var declared = await PredictAsync(Encoding.ASCII.GetBytes(ascii), contentType);
+                Assert.True(declared.Status == HttpStatusCode.OK, $"{contentType}: {declared.Body}");
+                Assert.Equal(asciiUtf8.Body, declared.Body);
+            }
+
             var (status, problem) = await PredictAsync(Windows1252.GetBytes(text), "text/csv");
             Assert.Equal(HttpStatusCode.BadRequest, status);
             var at = text.IndexOf(text.First(c => c >= 0x80));
