@@ -206,6 +206,17 @@ public sealed class DatasetEncodingApiTests
                 + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set the Content-Type's charset parameter to windows-1252 or iso-8859-1; otherwise save it as UTF-8.",
                 JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString());
 
+            // Past the first block of rows the session scores (4,096): the line and the byte offset are still the body's.
+            var asciiLines = ascii.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var prefix = asciiLines[0] + "\n" + string.Concat(Enumerable.Repeat(string.Concat(asciiLines.Skip(1).Select(l => l + "\n")), 2));
+            var late = prefix + "x,caf\u00e9,1\n";
+            var (lateStatus, lateProblem) = await PredictAsync(Windows1252.GetBytes(late), "text/csv");
+            Assert.Equal(HttpStatusCode.BadRequest, lateStatus);
+            Assert.Equal(
+                $"request body, line {prefix.Count(c => c == '\n') + 1}, column 6: the input is not UTF-8 text: field 2 holds byte 0xE9 ('\u00e9' in Windows-1252) at byte offset {prefix.Length + 5}; "
+                + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set the Content-Type's charset parameter to windows-1252 or iso-8859-1; otherwise save it as UTF-8.",
+                JsonDocument.Parse(lateProblem).RootElement.GetProperty("detail").GetString());
+
             var (unknownStatus, unknown) = await PredictAsync(Encoding.UTF8.GetBytes(text), "text/csv; charset=shift_jis");
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, unknownStatus);
             Assert.Equal(
