@@ -121,7 +121,7 @@ internal static class OpenApiDescriptions
                 },
                 ["text/csv"] = new()
                 {
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A CSV with a header line, UTF-8 unless the Content-Type names its charset (utf-16, utf-16le, utf-16be, windows-1252, iso-8859-1; another is a 415); the response is a CSV of predictions, one line per row." },
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A CSV with a header line, UTF-8 unless the Content-Type names its charset (utf-16, utf-16le, utf-16be, windows-1252, iso-8859-1; us-ascii is read as UTF-8; another is a 415); the response is a CSV of predictions, one line per row." },
                 },
             },
         };

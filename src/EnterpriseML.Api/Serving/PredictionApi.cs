@@ -132,6 +132,13 @@ internal static partial class PredictionApi
             if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) && media.Charset.HasValue)
             {
                 var charsetName = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Charset).ToString();
+                // US-ASCII is UTF-8's first 128 characters: a body declared so was read as UTF-8 before charsets were
+                // read (.NET's Encoding.ASCII and Java's US-ASCII name it), and still is.
+                if (charsetName.Trim() is { } trimmed && (trimmed.Equals("us-ascii", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("ascii", StringComparison.OrdinalIgnoreCase)))
+                {
+                    charsetName = "utf-8";
+                }
+
                 if (!CsvEncodings.TryParse(charsetName, out var parsed))
                 {
                     return Problem(415, "Unsupported charset",

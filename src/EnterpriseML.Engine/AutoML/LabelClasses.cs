@@ -142,9 +142,11 @@ public static class LabelClasses
 
     private static string Key(ReadOnlySpan<byte> trimmed, ColumnType type) => type switch
     {
-        // As a boolean column stores them (true/yes/y/t/1 → 1); another number as the numeric class name it reads as.
+        // As a boolean column stores them (true/yes/y/t/1 → 1; read with the training types, 1.0 and 0.0 are those
+        // values too, and the encoder scores them as the classes); another number as the numeric class name it reads as.
         ColumnType.Boolean when CsvValues.TryParseBoolean(trimmed, out var flag) => flag ? "\u0001true" : "\u0001false",
-        ColumnType.Numeric or ColumnType.Boolean when CsvValues.TryParseSingle(trimmed, out var number) => number.ToString("R", CultureInfo.InvariantCulture),
+        ColumnType.Boolean when CsvValues.TryParseSingle(trimmed, out var number) && number is 0f or 1f => number == 1f ? "\u0001true" : "\u0001false",
+        ColumnType.Numeric or ColumnType.Boolean when CsvValues.TryParseSingle(trimmed, out var other) => other.ToString("R", CultureInfo.InvariantCulture),
         _ => Encoding.UTF8.GetString(trimmed),
     };
 }

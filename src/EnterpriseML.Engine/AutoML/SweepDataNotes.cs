@@ -66,8 +66,9 @@ public static class SweepDataNotes
     /// For the fraud scenario when its plan validates without a time column (none was given, and none is a date-time
     /// column or named as the scenario's detection expects): one sentence per numeric feature column of
     /// <paramref name="table"/> that looks like a time, because a word part of its name is one of <see cref="TimeWords"/>
-    /// or because its values never decrease in file order over all rows, none missing, with at least
-    /// <see cref="MinimumOrderedDistinct"/> distinct values. Each names the column, why, and ends with
+    /// (and it holds at least <see cref="MinimumOrderedDistinct"/> distinct values: a few cannot order the rows in time,
+    /// and <c>login_times</c> is a count), or because its values never decrease in file order over all rows, none
+    /// missing, with at least <see cref="MinimumOrderedDistinct"/> distinct values. Each names the column, why, and ends with
     /// <paramref name="howToUse"/> of the column's name (<c>pass --timestamp step</c>). The split is never changed on
     /// such a guess, which would change results silently; empty for other scenarios or when the plan has a time column.
     /// </summary>
@@ -89,7 +90,10 @@ public static class SweepDataNotes
                 continue;
             }
 
-            var word = NameParts(column.Name).FirstOrDefault(p => TimeWords.Contains(p.ToLowerInvariant()));
+            // A few values cannot order the rows in time, whatever the name says: login_times (a count, 0 to 5) is none.
+            var word = HasDistinct(numeric.Values, MinimumOrderedDistinct)
+                ? NameParts(column.Name).FirstOrDefault(p => TimeWords.Contains(p.ToLowerInvariant()))
+                : null;
             var reasons = new List<string>();
             if (word is not null)
             {
@@ -146,6 +150,21 @@ public static class SweepDataNotes
 
             start = start < 0 ? i : start;
         }
+    }
+
+    /// <summary>Whether <paramref name="values"/> hold at least <paramref name="count"/> distinct values, missing ones aside.</summary>
+    private static bool HasDistinct(ReadOnlySpan<float> values, int count)
+    {
+        var seen = new HashSet<float>();
+        foreach (var value in values)
+        {
+            if (!float.IsNaN(value) && seen.Add(value) && seen.Count >= count)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The number of distinct values when <paramref name="values"/> never decrease, none is missing, and there are at least <see cref="MinimumOrderedDistinct"/>; else null.</summary>

@@ -213,7 +213,10 @@ public sealed class SweepReport
             absent.Add(candidate.Name);
             if (trials.Length == 0)
             {
-                missing.Add($"{candidate.Name} (no trial started within the budget)");
+                // The trial count, when it ran out, is why: the budget may have had most of its time left.
+                missing.Add(result.MaximumTrials is { } max && result.SearchTrialCount >= max
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{candidate.Name} (no trial started within the sweep's limit of {max:N0} trial{(max == 1 ? "" : "s")})")
+                    : $"{candidate.Name} (no trial started within the budget)");
                 continue;
             }
 

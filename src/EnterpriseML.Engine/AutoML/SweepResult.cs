@@ -107,6 +107,9 @@ public sealed class SweepResult
         WinnerPipeline = winnerPipeline;
     }
 
+    /// <summary>The most search trials the sweep was allowed (<see cref="SweepOptions.MaximumTrials"/>); null for no limit.</summary>
+    public int? MaximumTrials { get; internal init; }
+
     /// <summary>The scenario name (as given in the request's plan, or empty).</summary>
     public string Scenario { get; }
 

@@ -942,6 +942,7 @@ internal sealed class Sweep
             _request.Scenario)
         {
             SelectionScores = selection.Rescored ?? new Dictionary<int, SelectionScore>(),
+            MaximumTrials = _settings.MaximumTrials,
         };
         Report(SweepEventKind.Completed, -1, null, winner);
         return result;

@@ -1,6 +1,7 @@
 using System.Text;
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
+using EnterpriseML.Engine.Trainers;
 
 namespace EnterpriseML.Engine.Tests.AutoML;
 
@@ -35,6 +36,29 @@ public sealed class LabelClassesTests
         // Categorical classes are case-sensitive, as the encoder's are.
         var words = LabelClasses.Unseen(Csv("y\nGood\ngood\n"), Options, "y", ColumnType.Categorical, ["good", "bad"], 5);
         Assert.Equal([new("Good", 1, 2)], words.Listed);
+    }
+
+    /// <summary>
+    /// A test file written with floats (pandas writes a 0/1 column holding a gap as 1.0/0.0) against a 0/1 or yes/no
+    /// training label: read with the training types, 1.0 and 0.0 are the flag values and the sweep scores them as
+    /// those classes, so they are not unseen; 2 is no class of a boolean label.
+    /// </summary>
+    [Theory]
+    [InlineData("1", "0")]
+    [InlineData("yes", "no")]
+    public void Unseen_BooleanLabel_NumbersOneAndZeroAreItsFlags_AsTheSweepEncodesThem(string trueName, string falseName)
+    {
+        var train = $"x,y\n1,{trueName}\n2,{falseName}\n3,{trueName}\n";
+        const string test = "x,y\n1,1.0\n2,0.0\n3,-0\n4,2\n";
+        var unseen = LabelClasses.Unseen(Csv(test), Options, "y", ColumnType.Boolean, [trueName, falseName], 5);
+        Assert.Equal([new("2", 1, 5)], unseen.Listed);
+
+        // What the sweep does with the rows: read with the training types, 1.0 is the true class and 0.0 the false one.
+        var trained = LabelEncoding.Encode(CsvTable.Read(Csv(train), Options), "y", TaskKind.Binary);
+        var types = new Dictionary<string, ColumnType> { ["x"] = ColumnType.Numeric, ["y"] = ColumnType.Boolean };
+        var scored = LabelEncoding.Encode(CsvTable.Read(Csv("x,y\n1,1.0\n2,0.0\n3,-0\n"), new CsvOptions { SourceName = "test.csv", ColumnTypes = types }), "y", TaskKind.Binary, null, trained.ClassNames);
+        var classes = trained.ClassNames.ToList();
+        Assert.Equal([classes.IndexOf(trueName), classes.IndexOf(falseName), classes.IndexOf(falseName)], scored.Labels.Select(l => (int)l));
     }
 
     [Fact]

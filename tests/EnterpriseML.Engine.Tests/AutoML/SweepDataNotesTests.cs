@@ -125,6 +125,25 @@ public sealed class SweepDataNotesTests
     public void NameParts_CutAtCaseDigitsAndSeparators(string name, string parts) =>
         Assert.Equal(parts, string.Join('|', SweepDataNotes.NameParts(name)));
 
+    /// <summary>
+    /// A name with a time word is not enough for a column of a few values, which cannot order the rows in time: a count
+    /// such as <c>login_times</c> (0 to 5) or a <c>step</c> of 49 values gets no note; a <c>step</c> of 50 values does.
+    /// </summary>
+    [Fact]
+    public void TimeColumns_TimeWordButFewValues_NoNote()
+    {
+        const int Rows = 600;
+        var random = new Random(5);
+        var label = Enumerable.Range(0, Rows).Select(i => i % 9 == 0 ? "yes" : "no").ToArray();
+        var counts = Enumerable.Range(0, Rows).Select(_ => (float)random.Next(6)).ToArray();
+        var few = Enumerable.Range(0, Rows).Select(_ => (float)random.Next(49)).ToArray();
+        var enough = Enumerable.Range(0, Rows).Select(i => (float)((i * 7) % 50)).ToArray();
+        var table = new DataTable([new NumericColumn("login_times", counts), new NumericColumn("step", few), new NumericColumn("hour_step", enough), new StringColumn("label", label)]);
+
+        var note = Assert.Single(TimeNotes(table, "fraud"));
+        Assert.StartsWith("column 'hour_step' looks like a time (its name has the word 'step'), ", note, StringComparison.Ordinal);
+    }
+
     /// <summary>An ordered column with 49 distinct values is too coarse to call a time; a missing value breaks the order.</summary>
     [Fact]
     public void TimeColumns_OrderedButFewValuesOrAMissingOne_NoNote()

@@ -95,7 +95,7 @@ public sealed class SweepReportTests
         // A candidate that never got a trial (the trial count ran out first) is named too.
         var one = await new SweepRunner(new SweepOptions { BudgetSeconds = null, MaximumTrials = 1, EnsembleSelection = false }).RunAsync(new SweepRequest(train, plan));
         Assert.Equal(
-            "Not on the leaderboard, for want of a successful trial: failing (no trial started within the budget). "
+            "Not on the leaderboard, for want of a successful trial: failing (no trial started within the sweep's limit of 1 trial). "
             + "No specialised candidate succeeded, so there is no general vs specialised comparison.",
             Assert.Single(SweepReport.Build(one, plan).Notes));
     }

@@ -206,6 +206,17 @@ public sealed class DatasetEncodingApiTests
                 Assert.Equal(utf8.Body, other.Body);
             }
 
+            // US-ASCII is UTF-8's first 128 characters: a client that names it (.NET's Encoding.ASCII, Java's US-ASCII)
+            // was answered before charsets were read and still is, its body read as UTF-8.
+            var ascii = new string([.. text.Select(c => c < 0x80 ? c : '-')]);
+            var asciiUtf8 = await PredictAsync(Encoding.UTF8.GetBytes(ascii), "text/csv");
+            foreach (var contentType in new[] { "text/csv; charset=us-ascii", "text/csv; charset=ASCII" })
+            {
+                var declared = await PredictAsync(Encoding.ASCII.GetBytes(ascii), contentType);
+                Assert.True(declared.Status == HttpStatusCode.OK, $"{contentType}: {declared.Body}");
+                Assert.Equal(asciiUtf8.Body, declared.Body);
+            }
+
             var (status, problem) = await PredictAsync(Windows1252.GetBytes(text), "text/csv");
             Assert.Equal(HttpStatusCode.BadRequest, status);
             var at = text.IndexOf(text.First(c => c >= 0x80));
@@ -214,6 +225,17 @@ public sealed class DatasetEncodingApiTests
                 $"request body, line {line}, column {at - text.LastIndexOf('\n', at)}: the input is not UTF-8 text: field 2 holds byte 0x96 ('–' in Windows-1252) at byte offset {at}; "
                 + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set the Content-Type's charset parameter to windows-1252 or iso-8859-1; otherwise save it as UTF-8.",
                 JsonDocument.Parse(problem).RootElement.GetProperty("detail").GetString());
+
+            // Past the first block of rows the session scores (4,096): the line and the byte offset are still the body's.
+            var asciiLines = ascii.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var prefix = asciiLines[0] + "\n" + string.Concat(Enumerable.Repeat(string.Concat(asciiLines.Skip(1).Select(l => l + "\n")), 2));
+            var late = prefix + "x,caf\u00e9,1\n";
+            var (lateStatus, lateProblem) = await PredictAsync(Windows1252.GetBytes(late), "text/csv");
+            Assert.Equal(HttpStatusCode.BadRequest, lateStatus);
+            Assert.Equal(
+                $"request body, line {prefix.Count(c => c == '\n') + 1}, column 6: the input is not UTF-8 text: field 2 holds byte 0xE9 ('\u00e9' in Windows-1252) at byte offset {prefix.Length + 5}; "
+                + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set the Content-Type's charset parameter to windows-1252 or iso-8859-1; otherwise save it as UTF-8.",
+                JsonDocument.Parse(lateProblem).RootElement.GetProperty("detail").GetString());
 
             var (unknownStatus, unknown) = await PredictAsync(Encoding.UTF8.GetBytes(text), "text/csv; charset=shift_jis");
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, unknownStatus);

@@ -422,7 +422,8 @@ public sealed class ExperimentFlowTests
     /// had run its whole budget and then failed on the test rows). Checked from the profiles when their top values list
     /// the whole label (credit-german's good/bad), else by reading the stored label column: 12 numeric class codes
     /// (more than a profile's 10 top values) where the test's <c>3.0</c> is class 3 and its <c>13</c> is no class. The
-    /// same values under a regression label, and a boolean label spelt differently (<c>Yes</c> for <c>yes</c>), pass.
+    /// same values under a regression label, a boolean label spelt differently (<c>Yes</c> for <c>yes</c>), and a 0/1
+    /// label tested with <c>1.0</c> and <c>0.0</c> (a float export of the same column), pass.
     /// </summary>
     [Theory]
     [InlineData(Backend.Sqlite)]
@@ -470,7 +471,11 @@ public sealed class ExperimentFlowTests
         var flags = await UploadAsync(client, "flags.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{(i % 2 == 0 ? "yes" : "no")}\n"))));
         var flagged = await SubmitAsync(client, new { datasetId = flags, label = "y", scenario = "auto", budgetSeconds = 5, modelName = "f", maxTrials = 1,
             testDatasetId = await UploadAsync(client, "flags-test.csv", "x,y\n1,Yes\n2,NO\n3,no\n"u8.ToArray()) });
-        foreach (var id in new[] { regression, quantity, sameCodes, flagged })
+        // A 0/1 label's test file written with floats (1.0, 0.0): read with the training types, those are its classes.
+        var bits = await UploadAsync(client, "bits.csv", System.Text.Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{i % 2}\n"))));
+        var floats = await SubmitAsync(client, new { datasetId = bits, label = "y", scenario = "auto", budgetSeconds = 5, modelName = "b", maxTrials = 1,
+            testDatasetId = await UploadAsync(client, "bits-test.csv", "x,y\n1,1.0\n2,0.0\n3,1.0\n"u8.ToArray()) });
+        foreach (var id in new[] { regression, quantity, sameCodes, flagged, floats })
         {
             using var done = await WaitAsync(client, id);
             Assert.True(done.RootElement.GetProperty("status").GetString() == "succeeded", done.RootElement.ToString());
