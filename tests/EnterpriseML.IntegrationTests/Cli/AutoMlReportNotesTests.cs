@@ -97,9 +97,7 @@ public sealed class AutoMlReportNotesTests : IDisposable
 
         var typeNote = "column 'depth' was read as categorical although 599 of 600 values are numbers: depths.csv, line 124 holds 'n/a', " +
             "which is not a number (or is beyond a 32-bit float); fix those values in the file, or --ignore the column.";
-        Assert.Contains("eml: warning: " + typeNote, stderr);
-        Assert.Contains(typeNote, notes);
-        Assert.Contains(WebUtility.HtmlEncode(typeNote), html, StringComparison.Ordinal);
+        AssertOnStderrAndInTheReport(typeNote, notes, html, stderr);
     }
 
     /// <summary>
@@ -119,9 +117,7 @@ public sealed class AutoMlReportNotesTests : IDisposable
         var identifier = "column 'order_ref' holds a different value in each of its 7,043 rows (such as 'ORD-00017'), as an identifier does: as a category each value " +
             "is in one row, fewer than the 2 a level needs, so every row with a value falls in the one 'other' level and the column is a constant that tells a model nothing; " +
             "--ignore the column if it is an identifier.";
-        Assert.Contains("eml: warning: " + identifier, stderr);
-        Assert.Contains(identifier, notes);
-        Assert.Contains(WebUtility.HtmlEncode(identifier), html, StringComparison.Ordinal);
+        AssertOnStderrAndInTheReport(identifier, notes, html, stderr);
     }
 
     /// <summary>
@@ -153,6 +149,14 @@ public sealed class AutoMlReportNotesTests : IDisposable
             Assert.DoesNotContain(others, n => n.Contains("looks like a time", StringComparison.Ordinal));
             Assert.DoesNotContain(otherStderr, n => n.Contains("looks like a time", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>A data warning is on stderr as <c>eml: warning: …</c> and, word for word, a note of report.json and report.html.</summary>
+    private static void AssertOnStderrAndInTheReport(string note, string[] notes, string html, string[] stderr)
+    {
+        Assert.Contains("eml: warning: " + note, stderr);
+        Assert.Contains(note, notes);
+        Assert.Contains(WebUtility.HtmlEncode(note), html, StringComparison.Ordinal);
     }
 
     private async Task<(string[] Notes, string Html, string[] Stderr)> RunAsync(string train, string label, params string[] scenario)
