@@ -326,17 +326,24 @@ internal sealed class CsvDecodingStream : Stream
     private void DecodeSingleByte()
     {
         var output = _out;
+        var input = _in.AsSpan(0, _inEnd);
         var o = 0;
         var table = _mode == Mode.Windows1252;
-        for (var i = 0; i < _inEnd; i++)
+        var i = 0;
+        while (i < input.Length)
         {
-            var b = _in[i];
-            if (b < 0x80)
+            // A run of ASCII is the same bytes in UTF-8: copied whole (most CSV text is ASCII), not byte by byte.
+            var run = input[i..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+            var ascii = run < 0 ? input.Length - i : run;
+            input.Slice(i, ascii).CopyTo(output.AsSpan(o));
+            o += ascii;
+            i += ascii;
+            if (i == input.Length)
             {
-                output[o++] = b;
-                continue;
+                break;
             }
 
+            var b = input[i++];
             int c = table && b < 0xA0 ? Windows1252High[b - 0x80] : b;
             if (c < 0x800)
             {
