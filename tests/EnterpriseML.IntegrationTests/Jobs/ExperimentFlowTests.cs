@@ -201,7 +201,7 @@ public sealed class ExperimentFlowTests
         await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "wide");
         using var api = new ApiHost(scope, new() { ["Storage:MaxColumns"] = "3000" });
         using var client = api.Client();
-        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var lines = await DatasetLinesAsync("credit-german-statlog.csv");
         const int extra = 2480;
         var csv = new System.Text.StringBuilder();
         csv.Append(lines[0]).AppendJoin("", Enumerable.Range(0, extra).Select(j => $",x{j}")).Append('\n');
@@ -235,7 +235,7 @@ public sealed class ExperimentFlowTests
         await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "typenote");
         using var api = new ApiHost(scope);
         using var client = api.Client();
-        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var lines = await DatasetLinesAsync("credit-german-statlog.csv");
         var duration = Array.IndexOf(lines[0].Split(','), "duration");
         var fields = lines[41].Split(',');
         fields[duration] = "six";
@@ -264,7 +264,7 @@ public sealed class ExperimentFlowTests
         await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "timenote");
         using var api = new ApiHost(scope);
         using var client = api.Client();
-        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("fraud-sensor-anomaly-singlehop.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var lines = await DatasetLinesAsync("fraud-sensor-anomaly-singlehop.csv");
         var csv = lines.Skip(1).Select((line, i) => $"{1000 + (i / 3)},{line}").Prepend("arrival," + lines[0]);
         var datasetId = await UploadAsync(client, "sensor.csv", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', csv) + "\n"));
 
@@ -433,7 +433,7 @@ public sealed class ExperimentFlowTests
         await using var scope = await BackendScope.CreateAsync(backend, "testcls");
         using var api = new ApiHost(scope);
         using var client = api.Client();
-        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var lines = await DatasetLinesAsync("credit-german-statlog.csv");
         var trainId = await UploadAsync(client, "credit-train.csv", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(801)) + "\n"));
         // Data rows 3 and 6 to 8 (lines 4, 7-9) relabelled: 'maybe' three times, 'unknown' once.
         var test = lines.Skip(801).Select((line, row) => row switch
@@ -496,7 +496,7 @@ public sealed class ExperimentFlowTests
         await using var scope = await BackendScope.CreateAsync(backend, "exptest");
         using var api = new ApiHost(scope);
         using var client = api.Client();
-        var lines = System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv")).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var lines = await DatasetLinesAsync("credit-german-statlog.csv");
         var header = lines[0];
         var trainCsv = string.Join('\n', lines.Take(701)) + "\n";
         var testCsv = header + "\n" + string.Join('\n', lines.Skip(701)) + "\n";
@@ -635,6 +635,10 @@ public sealed class ExperimentFlowTests
         using var list = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
         Assert.Equal(0, list.RootElement.GetProperty("total").GetInt64());
     }
+
+    /// <summary>A shared dataset's lines (header first, no empty ones), to write an altered copy of it.</summary>
+    private static async Task<string[]> DatasetLinesAsync(string file) =>
+        System.Text.Encoding.UTF8.GetString(await DatasetsApiTests.ReadDatasetAsync(file)).Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
 
     internal static async Task<string> UploadAsync(HttpClient client, string file, byte[]? bytes = null)
     {
