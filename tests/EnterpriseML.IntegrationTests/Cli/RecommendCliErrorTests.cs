@@ -169,6 +169,32 @@ public sealed class RecommendCliErrorTests : IDisposable
         Assert.Equal("eml: warning: --include-items: the model has no item 'Chivas.Regall'.", stderr.Trim());
     }
 
+
+    /// <summary>
+    /// <c>--similar-to</c> an item of the model's id map that it was not trained on (on MovieLens, a film only rated
+    /// below the relevance threshold of 4, which an implicit-feedback trainer leaves out) is an error saying so, as the
+    /// API's <c>/similar</c> is a 404 for it. Before, it printed an empty list with exit code 0, as if the item had no
+    /// neighbours.
+    /// </summary>
+    [Fact]
+    public async Task Recommend_SimilarToAnItemTheModelWasNotTrainedOn_IsAnError()
+    {
+        var model = Path.Combine(_directory, "movies.eml");
+        var trained = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", TestPaths.Dataset("recsys-movielens-small.csv"), "--user", "userId", "--item", "movieId",
+             "--label", "rating", "--trainer", "popularity", "--save", model]);
+        Assert.True(trained.Code == 0, trained.Err);
+        var recommender = Recommender.Load(model);
+        var unlearnt = recommender.Items[Enumerable.Range(0, recommender.Items.Count).First(i => !recommender.IsKnownItem(i))];
+        var learnt = recommender.Items[Enumerable.Range(0, recommender.Items.Count).First(recommender.IsKnownItem)];
+
+        await AssertErrorAsync(
+            $"--similar-to '{unlearnt}': the model was not trained on any interaction with this item (it is only in the held-out test part, or only rated below the relevance threshold of an implicit-feedback trainer), so it has nothing to compare it by.",
+            "recommend", "--model", model, "--similar-to", unlearnt, "--json");
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, ["recommend", "--model", model, "--similar-to", learnt, "--top", "3", "--json"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3, JsonDocument.Parse(stdout).RootElement.GetProperty("items").GetArrayLength());
+    }
     /// <summary>
     /// One column for two roles is an error naming both options. Before, <c>eml train</c> trained on user = item and
     /// reported zeros, and <c>eml automl</c> failed with "column 'brand' is set to Numeric".
