@@ -298,7 +298,7 @@ internal static partial class PredictionApi
         var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
         if (served?.Recommender is null)
         {
-            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
+            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
         }
 
         if (!served.Recommender.Items.TryGetIndex(itemId, out var item) || !served.Recommender.IsKnownItem(item))

@@ -123,6 +123,27 @@ public sealed class RecommendationServingTests : IDisposable
             "Route parameter 'itemId': the id is empty or only spaces and tabs; give an item id.");
     }
 
+    /// <summary>
+    /// A tabular model asked for recommendations or similar items is a 400 saying what it is and where to send the
+    /// request, on both routes; <c>/similar</c> had said only "Model 'credit' is a tabular model."
+    /// </summary>
+    [Fact]
+    public async Task RecommendationsAndSimilar_TabularModel_Return400NamingThePredictRoute()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme", "consumer");
+        await ServingModels.InsertVersionAsync(api, tenant, "credit", 1, "champion", await ServingModels.CreditGbdtAsync());
+        using var client = api.Client(key);
+
+        foreach (var route in new[] { "recommendations/1", "similar/Chivas.Regal", "similar/Chivas.Regal?version=1&top=5" })
+        {
+            using var response = await client.GetAsync($"/api/models/credit/{route}");
+            await ServingInputTests.AssertProblemAsync(response, "Not a recommender", "Model 'credit' is a tabular model: use /api/models/credit/predict.");
+        }
+    }
+
     private async Task<string> TrainAsync(string train, string trainer)
     {
         var model = Path.Combine(_directory, trainer + ".eml");
