@@ -74,7 +74,8 @@ public sealed class RecommendCliErrorTests : IDisposable
         Assert.StartsWith("{\"users\":2218,\"rows\":", stdout.Trim(), StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(output);
         Assert.Equal("user,rank,item,score", lines[0]);
-        Assert.Equal(1 + (2 * 2218), lines.Length);
+        // Three respondents have 20 of the 21 brands: one is left to recommend to each (the held-out ones are theirs too).
+        Assert.Equal(1 + (2 * 2218) - 3, lines.Length);
         Assert.Equal(["all.csv"], Directory.GetFileSystemEntries(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
     }
 
