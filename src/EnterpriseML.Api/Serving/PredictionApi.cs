@@ -263,14 +263,20 @@ internal static partial class PredictionApi
             return badTop;
         }
 
+        userId = RouteId(context, userId);
+        if (userId.Length == 0)
+        {
+            return EmptyId("userId", "a user id");
+        }
+
         var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
         if (served?.Recommender is null)
         {
             return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
         }
 
-        userId = RouteId(context, userId);
-        var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment);
+        segment = segment is null ? null : CsvTable.TrimField(segment);
+        var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment is "" ? null : segment);
         metrics.CountPredictions(context.Caller().TenantName, name, 1);
         return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
     }
@@ -283,13 +289,18 @@ internal static partial class PredictionApi
             return badTop;
         }
 
+        itemId = RouteId(context, itemId);
+        if (itemId.Length == 0)
+        {
+            return EmptyId("itemId", "an item id");
+        }
+
         var served = await cache.GetAsync(context.Caller().TenantId, name, version, cancellationToken);
         if (served?.Recommender is null)
         {
-            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model.");
+            return served is null ? NotFound(name, version) : Problem(400, "Not a recommender", $"Model '{name}' is a tabular model: use /api/models/{name}/predict.");
         }
 
-        itemId = RouteId(context, itemId);
         if (!served.Recommender.Items.TryGetIndex(itemId, out var item) || !served.Recommender.IsKnownItem(item))
         {
             // An id in the model's item map without training interactions (an item every user rated below the
@@ -359,9 +370,13 @@ internal static partial class PredictionApi
     /// <c>AB/12</c> sent as <c>AB%2F12</c>, but also the id <c>AB%2F12</c> sent as <c>AB%252F12</c>. Turning every
     /// <c>%2F</c> of the route value into '/' made the second unreachable (it was looked up as <c>AB/12</c>); the id is
     /// therefore decoded from the request line as sent. Without a request line ending in that segment (an in-process
-    /// test server builds requests without one) every %2F is read as '/', as before.
+    /// test server builds requests without one) every %2F is read as '/', as before. The id is then trimmed of leading
+    /// and trailing spaces and tabs, as the CSV reader trims every id it stores and <c>eml recommend</c> and the
+    /// dashboard trim theirs: <c>%2042%20</c> is the user <c>42</c>, not a cold user served the fallback.
     /// </summary>
-    private static string RouteId(HttpContext context, string routeValue)
+    private static string RouteId(HttpContext context, string routeValue) => CsvTable.TrimField(DecodedRouteId(context, routeValue));
+
+    private static string DecodedRouteId(HttpContext context, string routeValue)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var fallback = routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
@@ -396,6 +411,13 @@ internal static partial class PredictionApi
     private static ProblemHttpResult? TopProblem(int? top) => top is null or (>= 1 and <= MaxTop)
         ? null
         : Problem(400, "Invalid query parameter", string.Create(CultureInfo.InvariantCulture, $"Query parameter 'top': {top} is out of range; it must be between 1 and {MaxTop} (default {DefaultTop})."));
+
+    /// <summary>
+    /// An id of only spaces and tabs (<c>%20</c>) is empty once trimmed: no interaction has it, so it was answered as a
+    /// cold user (or an unknown item) without a word, where <c>eml recommend --user " "</c> is an error.
+    /// </summary>
+    private static ProblemHttpResult EmptyId(string parameter, string expected) => Problem(400, "Invalid route parameter",
+        $"Route parameter '{parameter}': the id is empty or only spaces and tabs; give {expected}.");
 
     private static ProblemHttpResult NotFound(string name, int? version) => Problem(404, "Model not found", version is null
         ? $"There is no champion of model '{name}' in your tenant."

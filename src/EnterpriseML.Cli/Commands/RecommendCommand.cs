@@ -153,9 +153,17 @@ internal sealed class RecommendCommand : ICliCommand
         var fallback = false;
         if (request.SimilarTo is not null)
         {
-            if (!recommender.Items.TryGetIndex(request.SimilarTo, out _))
+            if (!recommender.Items.TryGetIndex(request.SimilarTo, out var similarTo))
             {
                 throw new ArgumentException($"--similar-to '{request.SimilarTo}': the model has no such item.");
+            }
+
+            // An item of the id map without training interactions has nothing learnt about it: it printed an empty list
+            // with exit code 0, as if it had no neighbours, where the API answers 404.
+            if (!recommender.IsKnownItem(similarTo))
+            {
+                throw new ArgumentException(
+                    $"--similar-to '{request.SimilarTo}': the model was not trained on any interaction with this item (it is only in the held-out test part, or only rated below the relevance threshold of an implicit-feedback trainer), so it has nothing to compare it by.");
             }
 
             items = recommender.SimilarItems(request.SimilarTo, request.Top, filter);

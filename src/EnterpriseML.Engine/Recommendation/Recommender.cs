@@ -282,6 +282,9 @@ public abstract class Recommender
     /// <summary>Writes the model-specific part after the shared header.</summary>
     private protected abstract void WritePayload(BinaryWriter writer);
 
+    /// <summary>A model of this kind with these parameters (shared: they are never written to) over <paramref name="state"/>.</summary>
+    private protected abstract Recommender WithState(RecommenderState state);
+
     /// <summary>Serialises the model (id maps, seen interactions, fallback and the model's parameters).</summary>
     public void Write(BinaryWriter writer)
     {
@@ -452,6 +455,21 @@ public abstract class Recommender
         var also = interactions.ToUserItemMatrix(InteractionValue.Weight);
         RecommenderState.CheckSums(interactions, also, nameof(interactions));
         _excluded = UserItemMatrix.Union(_excluded, also);
+    }
+
+    /// <summary>
+    /// This model with every interaction of <paramref name="interactions"/> (over the same id maps, for example the
+    /// held-out part of a split) also excluded from recommendations: a new model with the same parameters, scores and
+    /// fallback; this one is unchanged. A model fitted on the training part of a split never learnt from the held-out
+    /// interactions, but they are the users' all the same: served as it is, it recommends them back.
+    /// </summary>
+    /// <exception cref="ArgumentException">The interactions use other id maps, or one user's weights for an item sum past the largest float.</exception>
+    public Recommender ExcludingAlso(InteractionSet interactions)
+    {
+        ArgumentNullException.ThrowIfNull(interactions);
+        var copy = WithState(new RecommenderState(Users, Items, Seen, Fallback) { Excluded = ReferenceEquals(_excluded, Seen) ? null : _excluded });
+        copy.ExcludeAlso(interactions);
+        return copy;
     }
 
     /// <summary>Writes an <see cref="IdIndex"/> id as a CSV field, quoting when needed.</summary>

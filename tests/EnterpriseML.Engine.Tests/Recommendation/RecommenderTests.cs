@@ -73,6 +73,47 @@ public sealed class RecommenderTests
         }
     }
 
+    /// <summary>
+    /// A model fitted on the training part of a split, with the held-out part excluded as <c>eml train --save</c> stores
+    /// it: no held-out item comes back, the rest of each top-N keeps its order, the model it came from is unchanged,
+    /// and the exclusions survive a save and load. Served without them, the model recommended held-out items back.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelIndices))]
+    public void ExcludingAlso_HeldOutPart_NeverRecommendedBack_SourceModelUnchanged(int index)
+    {
+        var model = Models.Value[index];
+        var heldOut = index == 3 ? InteractionSplitter.PerUserSplit(RecommendationData.MovieLens, 0.2, HoldoutOrder.Latest, 42).Test : ImplicitSplit.Test;
+        var held = heldOut.ToUserItemMatrix();
+
+        var served = model.ExcludingAlso(heldOut);
+        using var file = new MemoryStream();
+        served.Save(file);
+        file.Position = 0;
+        var loaded = Recommender.Load(file);
+
+        var before = new ScoredItem[10];
+        var after = new ScoredItem[10];
+        var again = new ScoredItem[10];
+        var returnedBefore = 0;
+        for (var user = 0; user < model.Users.Count; user += 5)
+        {
+            var n = model.Recommend(user, before);
+            var kept = before.AsSpan(0, n).ToArray().Where(s => !held.Contains(user, s.Item)).ToArray();
+            returnedBefore += n - kept.Length;
+            var m = served.Recommend(user, after);
+            Assert.Equal(10, m);
+            Assert.DoesNotContain(after.AsSpan(0, m).ToArray(), s => held.Contains(user, s.Item) || model.Seen.Contains(user, s.Item));
+            Assert.Equal(kept, after.AsSpan(0, kept.Length).ToArray());
+            Assert.Equal(m, loaded.Recommend(user, again));
+            Assert.Equal(after, again);
+        }
+
+        Assert.True(returnedBefore > 0, $"{model.Kind}: no held-out item came back without the exclusions; the test shows nothing.");
+        Assert.NotSame(model, served);
+        Assert.Same(model.Seen, model.Excluded);
+    }
+
     [Theory]
     [MemberData(nameof(ModelIndices))]
     public void Recommend_UnknownUser_GetsPopularityFallback(int index)

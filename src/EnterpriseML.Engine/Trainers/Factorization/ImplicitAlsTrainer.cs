@@ -388,6 +388,8 @@ public sealed class ImplicitAlsModel : Recommender
 
     public override string Kind => ImplicitAlsTrainer.TrainerName;
 
+    private protected override Recommender WithState(RecommenderState state) => new ImplicitAlsModel(state, _rank, _userFactors, _itemFactors);
+
     /// <summary>The number of latent factors.</summary>
     public int NumberOfFactors => _rank;
 

@@ -303,6 +303,9 @@ public sealed class MatrixFactorizationModel : Recommender
 
     public override string Kind => MatrixFactorizationTrainer.TrainerName;
 
+    private protected override Recommender WithState(RecommenderState state) =>
+        new MatrixFactorizationModel(state, _rank, _globalMean, _minRating, _maxRating, _userBias, _itemBias, _userFactors, _itemFactors, _dayKeys, _dailyBias);
+
     /// <summary>The number of latent factors.</summary>
     public int NumberOfFactors => _rank;
 

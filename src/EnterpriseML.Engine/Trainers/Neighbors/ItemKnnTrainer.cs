@@ -303,6 +303,8 @@ public sealed class ItemKnnModel : Recommender
 
     public override string Kind => ItemKnnTrainer.TrainerName;
 
+    private protected override Recommender WithState(RecommenderState state) => new ItemKnnModel(state, _neighbors);
+
     protected override void ScoreItems(int user, Span<float> scores)
     {
         scores.Clear();

@@ -73,6 +73,8 @@ public sealed class PopularityModel : Recommender
 
     public override string Kind => PopularityTrainer.TrainerName;
 
+    private protected override Recommender WithState(RecommenderState state) => new PopularityModel(state);
+
     protected override void ScoreItems(int user, Span<float> scores) => Fallback.Scores.CopyTo(scores);
 
     protected override void ScoreSimilarItems(int item, Span<float> scores) => Fallback.Scores.CopyTo(scores);
