@@ -14,7 +14,8 @@ namespace EnterpriseML.Engine.Tests.Scenarios;
 
 /// <summary>
 /// Explanations of every kind of model a sweep can serve, fitted through the candidates' own <see cref="ICandidate.Fit"/>
-/// on real rows (German credit, telco churn, the UCI sentences, diamonds' price and, as a five-class label, its cut):
+/// on real rows (German credit, telco churn, the UCI sentences, diamonds' price and, as a five-class label, its cut, and the
+/// CoIL 2000 caravan file for the fraud scenario's cost-sensitive GBDT):
 /// the bias plus every contribution (not only the top ones the API lists) is the model's raw score, computed here
 /// without the explainer (the trees' margins, the linear sum in double, the scorecard's log-odds, an ensemble's
 /// members' weighted mean margin), for every class of a multiclass model; that raw score is the one README.md
@@ -34,6 +35,7 @@ public sealed class ExplanationAdditivityTests
         ["sentiment"] = new(() => CandidateDeterminismTests.Planned.Load("sentiment", "sentiment-uci-labelled-sentences.csv", "label", TaskKind.Binary, "1", 1500, "source")),
         ["diamonds-price"] = new(() => CandidateDeterminismTests.Planned.Load("auto", "tabular-diamonds.csv", "price", TaskKind.Regression, null, 2000)),
         ["diamonds-cut"] = new(() => CandidateDeterminismTests.Planned.Load("auto", "tabular-diamonds.csv", "cut", TaskKind.Multiclass, null, 2000)),
+        ["fraud"] = new(() => CandidateDeterminismTests.Planned.Load("fraud", "fraud-coil2000-caravan.csv", "CARAVAN", TaskKind.Binary, "insurance", 3000)),
     };
 
     /// <summary>The ensembles' members (candidate × selection weight).</summary>
@@ -57,6 +59,7 @@ public sealed class ExplanationAdditivityTests
         "sentiment/naive-bayes", "sentiment/nb-svm", "sentiment/nb-svm:svm", "sentiment/negation-svm", "sentiment/specialised-ensemble",
         "diamonds-price/gbdt", "diamonds-price/random-forest", "diamonds-price/ridge", "diamonds-price/ensemble",
         "diamonds-cut/gbdt", "diamonds-cut/random-forest", "diamonds-cut/logistic-regression", "diamonds-cut/ensemble",
+        "fraud/cost-sensitive-gbdt",
     ];
 
     [Theory]
@@ -130,7 +133,27 @@ public sealed class ExplanationAdditivityTests
     [MemberData(nameof(Cases))]
     public void FeatureColumns_EveryFeature_NamedAfterTheColumnExplainByColumnSumsItInto(string id)
     {
-        var model = Model(id);
+        AssertFeaturesNamedAfterTheirColumns(id, Model(id));
+    }
+
+    /// <summary>
+    /// The same on <see cref="MixedTable"/>, whose columns give every kind of feature: one-hot levels, missing
+    /// indicators, hashed levels, text n-grams and date parts (<c>seen.year</c> ... <c>seen.hour</c>).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CatalogPropertyTests.TrainerTasks), MemberType = typeof(CatalogPropertyTests))]
+    public void FeatureColumns_MixedTable_EveryFeatureNamedAfterTheColumnExplainByColumnSumsItInto(string trainer, TaskKind task)
+    {
+        var model = MixedTable.Model(trainer, task);
+        AssertFeaturesNamedAfterTheirColumns($"{trainer} ({task})", model);
+        Assert.Equal(MixedTable.Features.Columns.Select(c => c.Name).Order(StringComparer.Ordinal),
+            model.Features.FeatureColumns.Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(model.Features.Features, f => f.Name.StartsWith("seen.", StringComparison.Ordinal));
+        Assert.Contains(model.Features.Features, f => f.Name.StartsWith("note:", StringComparison.Ordinal));
+    }
+
+    private static void AssertFeaturesNamedAfterTheirColumns(string id, ModelPipeline model)
+    {
         var columns = model.Features.FeatureColumns;
         var inputs = model.Schema.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         for (var j = 0; j < columns.Length; j++)
