@@ -363,6 +363,18 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
 
     public float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0)
     {
+        // One output, as any binary model; another index had been answered with output 0's explanation.
+        ArgumentOutOfRangeException.ThrowIfNotEqual(outputIndex, 0);
+        if (row.Dense.Length != _bins.Length)
+        {
+            throw new ArgumentException($"The scorecard expects {_bins.Length} dense features; the row has {row.Dense.Length}.", nameof(row));
+        }
+
+        if (contributions.Length < FeatureCount)
+        {
+            throw new ArgumentException($"Contributions need {FeatureCount} entries.", nameof(contributions));
+        }
+
         contributions[..FeatureCount].Clear();
         var dense = row.Dense;
         for (var f = 0; f < _bins.Length; f++)

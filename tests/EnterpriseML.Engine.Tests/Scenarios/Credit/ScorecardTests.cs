@@ -209,6 +209,28 @@ public sealed class ScorecardTests
         Assert.True(listed > x.RowCount, $"{listed} reason codes for {x.RowCount} applicants.");
     }
 
+    /// <summary>
+    /// A scorecard has one output, as every binary model: explaining output 1 was answered with output 0's explanation
+    /// and no word, a row of the wrong width failed with an IndexOutOfRangeException and a short buffer with a range
+    /// error naming neither; like every other explainer it now names the argument and the bound.
+    /// </summary>
+    [Fact]
+    public void Explain_OutputOtherThanZeroWrongRowOrShortBuffer_ThrowsNamingTheArgument()
+    {
+        var width = Scorecard.FeatureCount;
+        var row = new float[width];
+        var contributions = new float[width];
+        var output = Assert.Throws<ArgumentOutOfRangeException>(() => Scorecard.Explain(new FeatureRow(row), contributions, 1));
+        Assert.Equal("outputIndex", output.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Scorecard.Explain(new FeatureRow(row), contributions, -1));
+        var narrow = Assert.Throws<ArgumentException>(() => Scorecard.Explain(new FeatureRow(new float[width - 1]), contributions));
+        Assert.Equal("row", narrow.ParamName);
+        Assert.Contains($"{width} dense features", narrow.Message, StringComparison.Ordinal);
+        var buffer = Assert.Throws<ArgumentException>(() => Scorecard.Explain(new FeatureRow(row), new float[width - 1]));
+        Assert.Equal("contributions", buffer.ParamName);
+        Assert.Equal((float)Scorecard.Intercept, Scorecard.Explain(new FeatureRow(row), contributions, 0));
+    }
+
     [Fact]
     public void TryScore_UnseenLevel_NeutralWoeNotBelowEverySeenLevel()
     {
