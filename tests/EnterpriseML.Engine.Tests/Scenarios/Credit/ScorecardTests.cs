@@ -231,6 +231,34 @@ public sealed class ScorecardTests
         Assert.Equal((float)Scorecard.Intercept, Scorecard.Explain(new FeatureRow(row), contributions, 0));
     }
 
+    /// <summary>
+    /// A credit table with a free-text column (here German credit's purpose read as text): the scorecard bins the dense
+    /// features and leaves the text's sparse n-grams out, so its feature count is larger than its binned features.
+    /// The file it saved could not be loaded ("N binned features for M features"); it now loads and scores, explains
+    /// (every n-gram contributing 0) and gives reason codes as before saving.
+    /// </summary>
+    [Fact]
+    public void SaveLoad_TableWithATextColumn_LoadsAndExplainsIdentically()
+    {
+        var (train, test) = ScenarioTestData.German;
+        static DataTable AsText(DataTable t) => new([.. t.Columns.Select(c => c.Name == "purpose" ? new StringColumn(c.Name, ((StringColumn)c).Values.ToArray(), ColumnType.Text) : c)]);
+        var columns = new ScenarioColumns(["purpose"]);
+        var withText = new CandidateData(AsText(train.Features), train.Labels, train.Task, train.ClassNames);
+        var model = ScenarioTestData.FitPipeline(CreditScenario.SpecialisedCandidates(columns)[0], withText, columns: columns);
+        var scorecard = (ScorecardPredictor)model.Predictor;
+        Assert.True(scorecard.FeatureCount > scorecard.Bins.Count, "the text column gives sparse features");
+        var rows = AsText(test.Features);
+        var loaded = Models.SaveLoadAssert.RoundTrip("scorecard with a text column", model, Trainers.CatalogPropertyTests.Rows(rows, 40, ordinary: false));
+        var x = loaded.Features.Transform(rows);
+        Assert.True(x.Sparse is { } sparse && sparse.Values.Length > 0);
+        var contributions = new float[loaded.Predictor.FeatureCount];
+        var engine = loaded.CreateEngine();
+        Models.ModelTestData.SetRow(engine, rows, 0);
+        var bias = ((IExplainablePredictor)loaded.Predictor).Explain(engine.Featurize(), contributions);
+        Assert.All(contributions[scorecard.Bins.Count..], c => Assert.Equal(0f, c));
+        Assert.Equal(((ScorecardPredictor)loaded.Predictor).Margin(engine.Featurize()), bias + contributions.Sum(c => (double)c), 5);
+    }
+
     [Fact]
     public void TryScore_UnseenLevel_NeutralWoeNotBelowEverySeenLevel()
     {
