@@ -21,9 +21,11 @@ namespace EnterpriseML.Engine.Tests.Scenarios;
 /// without the explainer (the trees' margins, the linear sum in double, the scorecard's log-odds, an ensemble's
 /// members' weighted mean margin), for every class of a multiclass model; that raw score is the one README.md
 /// documents (its link gives the prediction); and every feature is named after the input column
-/// <c>&amp;explainBy=column</c> sums it into. Rows include an all-missing row, unseen levels, empty and unseen text,
-/// infinities and the largest floats (a row whose contributions a float cannot hold is left out, as the API leaves
-/// out its explanation).
+/// <c>&amp;explainBy=column</c> sums it into; a saved model, loaded again, explains bit-identically, and so do four
+/// threads explaining at once. Rows include an all-missing row, unseen levels, empty and unseen text, infinities and
+/// the largest floats (a row whose contributions a float cannot hold is left out, as the API leaves out its
+/// explanation). Two tables are altered to reach more kinds of features: German credit with purpose read as free
+/// text, and the sentences with their source kept as a categorical.
 /// </summary>
 public sealed class ExplanationAdditivityTests
 {
