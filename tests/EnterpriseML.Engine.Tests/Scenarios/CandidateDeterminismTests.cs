@@ -166,7 +166,7 @@ public sealed class CandidateDeterminismTests
     }
 
     /// <summary>A scenario's plan on a slice of a shared dataset, and the encoded rows its candidates fit on.</summary>
-    private sealed record Planned(ScenarioPlan Plan, CandidateData Data)
+    internal sealed record Planned(ScenarioPlan Plan, CandidateData Data)
     {
         public static Planned Load(string scenario, string file, string label, TaskKind task, string? positive, int rows, params string[] drop)
         {
@@ -189,7 +189,7 @@ public sealed class CandidateDeterminismTests
     /// at least 10 rows (a fully grown forest on text features takes tens of seconds in a Debug build), and
     /// <paramref name="classifier"/> as NB-SVM's classifier when given.
     /// </summary>
-    private static ParameterSet ParametersFor(SearchSpace space, string? classifier)
+    internal static ParameterSet ParametersFor(SearchSpace space, string? classifier)
     {
         var defaults = space.ToParameters(space.DefaultPoint());
         return new ParameterSet(defaults.Values.Select(p => p.Key switch

@@ -360,6 +360,108 @@ public sealed class PredictionApiTests
             (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
+    /// <summary>
+    /// A multiclass model (GBDT of diamonds' cut, five classes) explains the class it predicts (<c>label</c>): with
+    /// Serving:ExplainTop above the feature count every non-zero contribution is listed, and the bias plus them is that
+    /// class's margin as the engine explains it, not another class's. A date-time column's parts (a logistic model of
+    /// credit with an application date, where every part contributes) sum into the column with explainBy=column.
+    /// </summary>
+    [Fact]
+    public async Task Predict_ExplainMulticlassAndDateParts_PredictedClassMarginAndPartsSummedIntoTheirColumn()
+    {
+        var diamonds = Engine.Data.CsvTable.Read(TestPaths.Dataset("tabular-diamonds.csv"));
+        diamonds = diamonds.SelectRows([.. Enumerable.Range(0, 2000)]).WithoutColumns(["price"]);
+        var cut = Fit(new Engine.AutoML.CandidateData(diamonds.WithoutColumns(["cut"]), Codes(diamonds, "cut", out var classes), Engine.Trainers.TaskKind.Multiclass, classes), "cut", "gbdt");
+        var datedFile = Path.Combine(Path.GetTempPath(), $"eml-dated-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(datedFile, ServingModels.CreditWithDateSample(1000));
+        var datedTable = Engine.Data.CsvTable.Read(datedFile);
+        File.Delete(datedFile);
+        var dated = Fit(Engine.AutoML.LabelEncoding.Encode(datedTable, ServingModels.CreditLabel, Engine.Trainers.TaskKind.Binary, "bad"), ServingModels.CreditLabel, "logistic-regression");
+
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope, new() { ["Serving:ExplainTop"] = "100" });
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "cut", 1, "champion", cut.Path);
+        await ServingModels.InsertVersionAsync(api, tenant, "dated", 1, "champion", dated.Path);
+        using var client = api.Client(key);
+
+        var rows = ServingModels.DiamondsRows(12);
+        var predictions = await PredictionsAsync(client, "cut?explain=true", new { rows });
+        var engine = cut.Model.CreateEngine();
+        var output = new float[classes.Length];
+        var contributions = new float[cut.Model.Predictor.FeatureCount];
+        var explainer = (Engine.Trainers.IExplainablePredictor)cut.Model.Predictor;
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            engine.Clear();
+            foreach (var (column, value) in rows[r])
+            {
+                if (engine.IndexOf(column) is var i and >= 0)
+                {
+                    engine.SetFromString(i, Convert.ToString(value, CultureInfo.InvariantCulture));
+                }
+            }
+
+            engine.Predict(output);
+            var label = predictions[r].GetProperty("label").GetString()!;
+            var k = Array.IndexOf(classes, label);
+            Assert.Equal(Enumerable.Range(0, classes.Length).MaxBy(c => output[c]), k);
+            labels.Add(label);
+            var explanation = predictions[r].GetProperty("explanation");
+            var listed = explanation.GetProperty("contributions").EnumerateArray().ToArray();
+            var bias = explainer.Explain(engine.Featurize(), contributions, k);
+            Assert.Equal(contributions.Count(c => c != 0), listed.Length);
+            Assert.Equal(bias, explanation.GetProperty("bias").GetSingle());
+            var total = explanation.GetProperty("bias").GetDouble() + listed.Sum(c => c.GetProperty("contribution").GetDouble());
+            Assert.Equal(bias + contributions.Sum(c => (double)c), total, 4);
+            var other = (k + 1) % classes.Length;
+            Assert.NotEqual(explainer.Explain(engine.Featurize(), contributions, other) + contributions.Sum(c => (double)c), total, 2);
+        }
+
+        Assert.True(labels.Count > 1, "the rows are predicted as more than one class");
+
+        var creditRows = ServingModels.CreditRows(6);
+        for (var r = 0; r < creditRows.Count; r++)
+        {
+            creditRows[r][ServingModels.DateColumn] = $"2019-0{1 + r}-1{r} 0{r}:30";
+        }
+
+        var byFeature = await PredictionsAsync(client, "dated?explain=true", new { rows = creditRows });
+        var byColumn = await PredictionsAsync(client, "dated?explain=true&explainBy=column", new { rows = creditRows });
+        for (var r = 0; r < creditRows.Count; r++)
+        {
+            var parts = byFeature[r].GetProperty("explanation").GetProperty("contributions").EnumerateArray()
+                .Where(c => c.GetProperty("feature").GetString()!.StartsWith(ServingModels.DateColumn + ".", StringComparison.Ordinal)).ToArray();
+            Assert.True(parts.Length >= 4, $"row {r}: {parts.Length} date parts contribute");
+            var column = Assert.Single(byColumn[r].GetProperty("explanation").GetProperty("contributions").EnumerateArray(),
+                c => c.GetProperty("feature").GetString() == ServingModels.DateColumn);
+            Assert.Equal(parts.Sum(c => c.GetProperty("contribution").GetDouble()), column.GetProperty("contribution").GetDouble(), 5);
+        }
+
+        static float[] Codes(Engine.Data.DataTable table, string column, out string[] names)
+        {
+            var values = ((Engine.Data.StringColumn)table[column]).Values.ToArray();
+            names = [.. values.Distinct().Order(StringComparer.Ordinal)!];
+            var order = names;
+            return [.. values.Select(v => (float)Array.IndexOf(order, v))];
+        }
+
+        static (Engine.Models.ModelPipeline Model, string Path) Fit(Engine.AutoML.CandidateData data, string label, string trainer)
+        {
+            var model = Engine.Models.TabularTraining.Fit(data, label, Engine.Trainers.TrainerCatalog.Create(trainer, trainer == "gbdt" ? [new("NumberOfTrees", "20")] : [], seed: 7, threads: 1),
+                Engine.Trainers.TrainerCatalog.Get(trainer).Featurization(), new Dictionary<string, string> { ["trainer"] = trainer });
+            var path = Path.Combine(Path.GetTempPath(), $"eml-serving-{trainer}-{Guid.NewGuid():N}.eml");
+            using (var file = File.Create(path))
+            {
+                model.Save(file);
+            }
+
+            return (model, path);
+        }
+    }
+
     /// <summary>Serving:ExplainTop outside [1, 100] stops the service at start, naming the setting; 1 and 100 start and bound the list.</summary>
     [Theory]
     [InlineData("0")]

@@ -363,6 +363,18 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
 
     public float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0)
     {
+        // One output, as any binary model; another index had been answered with output 0's explanation.
+        ArgumentOutOfRangeException.ThrowIfNotEqual(outputIndex, 0);
+        if (row.Dense.Length != _bins.Length)
+        {
+            throw new ArgumentException($"The scorecard expects {_bins.Length} dense features; the row has {row.Dense.Length}.", nameof(row));
+        }
+
+        if (contributions.Length < FeatureCount)
+        {
+            throw new ArgumentException($"Contributions need {FeatureCount} entries.", nameof(contributions));
+        }
+
         contributions[..FeatureCount].Clear();
         var dense = row.Dense;
         for (var f = 0; f < _bins.Length; f++)
@@ -480,9 +492,11 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
         var intercept = reader.ReadDouble();
         var scaling = new ScorecardScaling(reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
         var bins = new WoeFeature[reader.ReadCount($"The {Format} model's binned features", 16)];
-        if (featureCount != bins.Length)
+        // The bins are the dense features; a table with a text column adds its sparse n-grams after them, which the
+        // scorecard leaves out (it wrote such a model, then refused to load it).
+        if (featureCount < bins.Length)
         {
-            throw new InvalidDataException($"The {Format} model has {bins.Length} binned features for {featureCount} features.");
+            throw new InvalidDataException($"The {Format} model has {bins.Length} binned features for {featureCount} features; the binned (dense) features are at most all of them.");
         }
 
         var coefficients = new double[bins.Length];

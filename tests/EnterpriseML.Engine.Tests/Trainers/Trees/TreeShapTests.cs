@@ -136,6 +136,63 @@ public sealed class TreeShapTests
         }
     }
 
+    /// <summary>
+    /// Small models trained on real rows (German credit, its level codes split as categories) and on the synthetic
+    /// multiclass table: every output's tree SHAP values are the Shapley values of the cover-weighted conditional
+    /// expectation by their definition (every subset of the features that output's trees split on), averaged over a
+    /// forest's trees, on rows with a missing value (taking each split's default side) and an unseen level code.
+    /// </summary>
+    [Theory]
+    [InlineData("gbdt-binary-credit")]
+    [InlineData("forest-binary-credit")]
+    [InlineData("gbdt-multiclass")]
+    [InlineData("forest-multiclass")]
+    public void Explain_SmallTrainedModels_ExactShapleyValuesOfEveryOutput(string name)
+    {
+        var (credit, creditTest) = TreeTestData.CreditGerman;
+        var synthetic = TreeTestData.Synthetic(1200, 41, out _, out _, out var multiclass);
+        var (model, features) = name switch
+        {
+            "gbdt-binary-credit" => ((TreeModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 4, NumberOfLeaves = 4, Seed = 3 }).Fit(credit), creditTest.Features),
+            "forest-binary-credit" => ((TreeModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 3, MinimumExampleCountPerLeaf = 90, Seed = 3 }).Fit(credit), creditTest.Features),
+            "gbdt-multiclass" => ((TreeModel)new GbdtTrainer(new GbdtOptions { NumberOfTrees = 3, NumberOfLeaves = 5, Seed = 3 })
+                .Fit(new TrainingSet(synthetic, multiclass, TaskKind.Multiclass, 3)), synthetic),
+            _ => ((TreeModel)new RandomForestTrainer(new RandomForestOptions { NumberOfTrees = 3, MinimumExampleCountPerLeaf = 120, Seed = 3 })
+                .Fit(new TrainingSet(synthetic, multiclass, TaskKind.Multiclass, 3)), synthetic),
+        };
+        var ensemble = model.Core.Ensemble;
+        var contributions = new float[model.FeatureCount];
+        var margins = new double[model.OutputWidth];
+        var mostUsed = 0;
+        for (var r = 0; r < 12; r++)
+        {
+            var row = TreeTestData.Row(features, r);
+            row[r % row.Length] = float.NaN;
+            if (r % 3 == 0 && Array.FindIndex(features.Features, f => f.IsCategorical) is var c and >= 0)
+            {
+                row[c] = features.Features[c].Cardinality + 3;
+            }
+
+            ensemble.PredictRawReference(row, margins);
+            for (var k = 0; k < model.OutputWidth; k++)
+            {
+                var bias = model.Explain(new FeatureRow(row), contributions, k);
+                var shapley = BruteForceShapley(ensemble, row, k, out var expectedBias);
+                mostUsed = Math.Max(mostUsed, contributions.Count(v => v != 0));
+                Assert.True(Math.Abs(expectedBias - bias) <= 1e-5 * Math.Max(1, Math.Abs(bias)), $"{name} row {r} output {k}: expected value {expectedBias:R}, bias {bias:R}.");
+                Assert.Equal(margins[k], expectedBias + shapley.Sum(), 1e-9);
+                for (var j = 0; j < model.FeatureCount; j++)
+                {
+                    Assert.True(Math.Abs(shapley[j] - contributions[j]) <= 1e-5 * Math.Max(1, Math.Abs(shapley[j])),
+                        $"{name} row {r} output {k}, feature {j}: Shapley value {shapley[j]:R}, explained {contributions[j]:R}.");
+                }
+            }
+        }
+
+        // Enough features in play for the subsets' weights to matter (the synthetic table has four, one missing per row).
+        Assert.True(mostUsed >= Math.Min(4, model.FeatureCount - 1), $"{name}: at most {mostUsed} features contribute to a row.");
+    }
+
     [Theory]
     [InlineData(10, 3)]
     [InlineData(20_000, 6)]
@@ -227,20 +284,31 @@ public sealed class TreeShapTests
     /// Shapley values of the cover-weighted conditional expectation (Lundberg et al. 2018, Algorithm 1) by their
     /// definition: every subset of the features the trees split on, each expectation by an explicit-stack walk.
     /// </summary>
-    private static double[] BruteForceShapley(TreeEnsemble ensemble, float[] row, out double bias)
+    private static double[] BruteForceShapley(TreeEnsemble ensemble, float[] row, out double bias) => BruteForceShapley(ensemble, row, 0, out bias);
+
+    /// <summary>
+    /// The same for output <paramref name="output"/>: its trees only, their sum averaged over them for a forest, as
+    /// <see cref="TreeEnsemble.Finish"/> turns tree sums into margins.
+    /// </summary>
+    private static double[] BruteForceShapley(TreeEnsemble ensemble, float[] row, int output, out double bias)
     {
+        var trees = Enumerable.Range(0, ensemble.TreeCount).Where(t => ensemble.TreeOutput[t] == output).ToArray();
         var used = Enumerable.Range(0, ensemble.FeatureCount)
-            .Where(j => ensemble.Nodes.Any(n => (n.Feature & TreeEnsemble.FeatureMask) == j)).ToArray();
+            .Where(j => trees.Any(t => SplitsOn(ensemble, ensemble.TreeRoots[t], j))).ToArray();
+        Assert.InRange(used.Length, 0, 18);
+        var scale = ensemble.Average ? 1.0 / Math.Max(1, ensemble.TreeCount / ensemble.OutputCount) : 1.0;
         var m = used.Length;
         var value = new double[1 << m];
         for (var subset = 0; subset < value.Length; subset++)
         {
             var known = new HashSet<int>(Enumerable.Range(0, m).Where(i => (subset & (1 << i)) != 0).Select(i => used[i]));
-            value[subset] = ensemble.BaseScores[0];
-            foreach (var root in ensemble.TreeRoots)
+            var sum = 0.0;
+            foreach (var t in trees)
             {
-                value[subset] += ConditionalExpectation(ensemble, root, row, known);
+                sum += ConditionalExpectation(ensemble, ensemble.TreeRoots[t], row, known);
             }
+
+            value[subset] = ensemble.BaseScores[output] + (scale * sum);
         }
 
         var phi = new double[ensemble.FeatureCount];
@@ -262,6 +330,31 @@ public sealed class TreeShapTests
         return phi;
 
         static double Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+    }
+
+    private static bool SplitsOn(TreeEnsemble ensemble, int root, int feature)
+    {
+        var stack = new Stack<int>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            if (node < 0)
+            {
+                continue;
+            }
+
+            var n = ensemble.Nodes[node];
+            if ((n.Feature & TreeEnsemble.FeatureMask) == feature)
+            {
+                return true;
+            }
+
+            stack.Push(n.Left);
+            stack.Push(n.Right);
+        }
+
+        return false;
     }
 
     private static double ConditionalExpectation(TreeEnsemble ensemble, int root, float[] row, HashSet<int> known)
