@@ -19,10 +19,10 @@ namespace EnterpriseML.Engine.AutoML;
 /// overflowed to ∞ for regression members near the float limit, ±3e38, whose weighted mean is a float).
 /// <para>
 /// Explanations: when every member explains itself, <see cref="Explain"/> returns the weighted mean of the members'
-/// contributions and biases (weights = selection weights / total), each member's placed on its own feature slice. That
-/// is an exact additive decomposition of the weighted mean of the members' margins; the ensemble itself averages
-/// probabilities (or values, for regression, where the two coincide), so for classification bias + Σ contributions is
-/// that mean margin, not the logit of the ensemble's probability.
+/// contributions and biases (weights = selection weights / total), each member's placed on its own feature slice and
+/// first carried from its raw-score space (log-odds, softmax margins) into the space the ensemble averages in, its
+/// probability or value (<see cref="Rescale"/>). So bias + Σ contributions is the ensemble's own output. Averaging the
+/// members' raw scores instead had added a forest's probability to a GBDT's log-odds: a sum that was neither.
 /// </para>
 /// </remarks>
 internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePredictor
@@ -170,34 +170,61 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             throw new NotSupportedException($"This model cannot be explained: {WhyNot}.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(outputIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(outputIndex, OutputWidth);
         if (contributions.Length < FeatureCount)
         {
             throw new ArgumentException($"Contributions need {FeatureCount} entries.", nameof(contributions));
         }
 
+        var width = OutputWidth;
         var total = row.SparseIndices.Length;
         var rentedIndices = total > StackIndexLimit ? ArrayPool<int>.Shared.Rent(total) : null;
-        var rentedContributions = ArrayPool<float>.Shared.Rent(_widestMember);
+        var rentedContributions = ArrayPool<float>.Shared.Rent(_widestMember * width);
+        var rentedLink = ArrayPool<double>.Shared.Rent(4 * width);
         Span<int> scratch = rentedIndices is null ? stackalloc int[total] : rentedIndices.AsSpan(0, total);
+        var biases = rentedLink.AsSpan(0, width);
+        var path = rentedLink.AsSpan(width, width);
+        var outputs = rentedLink.AsSpan(2 * width, width);
+        var multipliers = rentedLink.AsSpan(3 * width, width);
         contributions[..FeatureCount].Clear();
-        var bias = 0f;
+        var bias = 0.0;
         try
         {
             foreach (var m in _members)
             {
-                var member = rentedContributions.AsSpan(0, m.Predictor.FeatureCount);
-                member.Clear();
+                var explainer = (IExplainablePredictor)m.Predictor;
+                var count = m.Predictor.FeatureCount;
                 var memberRow = MemberRow(row, m, scratch);
-                var share = (float)m.Weight / _totalWeight;
-                bias += share * ((IExplainablePredictor)m.Predictor).Explain(memberRow, member, outputIndex);
-                for (var j = 0; j < m.DenseWidth; j++)
+
+                // Every output's contributions: a multiclass member's probability of one class moves with every class's margin.
+                for (var j = 0; j < width; j++)
                 {
-                    contributions[m.DenseOffset + j] += share * member[j];
+                    var member = rentedContributions.AsSpan(j * count, count);
+                    member.Clear();
+                    biases[j] = explainer.Explain(memberRow, member, j);
                 }
 
-                for (var s = 0; s < m.SparseWidth; s++)
+                var share = (double)m.Weight / _totalWeight;
+                bias += share * Rescale(explainer, rentedContributions, count, biases, path, outputs, multipliers, outputIndex);
+                for (var j = 0; j < width; j++)
                 {
-                    contributions[_denseWidth + m.SparseOffset + s] += share * member[m.DenseWidth + s];
+                    var member = rentedContributions.AsSpan(j * count, count);
+                    var scale = (float)(share * multipliers[j]);
+                    if (scale == 0)
+                    {
+                        continue;
+                    }
+
+                    for (var f = 0; f < m.DenseWidth; f++)
+                    {
+                        contributions[m.DenseOffset + f] += scale * member[f];
+                    }
+
+                    for (var s = 0; s < m.SparseWidth; s++)
+                    {
+                        contributions[_denseWidth + m.SparseOffset + s] += scale * member[m.DenseWidth + s];
+                    }
                 }
             }
         }
@@ -209,9 +236,66 @@ internal sealed class EnsemblePredictor : IPersistablePredictor, IExplainablePre
             }
 
             ArrayPool<float>.Shared.Return(rentedContributions);
+            ArrayPool<double>.Shared.Return(rentedLink);
         }
 
-        return bias;
+        return (float)bias;
+    }
+
+    /// <summary>
+    /// Carries one member's explanation (every output's contributions, <paramref name="count"/> each, and
+    /// <paramref name="biases"/>) from its raw-score space into the space the ensemble averages in: output
+    /// <paramref name="outputIndex"/>'s probability, or value. The margins move from the biases to the row's margins one
+    /// output at a time, in output order; each step's change in the output, divided by the change in that margin, is
+    /// the multiplier of that output's contributions (the rescale rule of DeepLIFT, Shrikumar, Greenside and Kundaje
+    /// 2017, through the member's link). So the contributions keep their signs and proportions within each output, and
+    /// the returned bias (the output at the biases) plus the rescaled contributions is the output at the row's margins.
+    /// A member whose output is its raw score (a forest's probability, a regression value) gets multipliers of 1.
+    /// </summary>
+    private static double Rescale(IExplainablePredictor member, float[] contributions, int count, Span<double> biases, Span<double> path,
+        Span<double> outputs, Span<double> multipliers, int outputIndex)
+    {
+        biases.CopyTo(path);
+        member.OutputsOf(path, outputs);
+        var start = outputs[outputIndex];
+        var before = start;
+        for (var j = 0; j < biases.Length; j++)
+        {
+            var delta = 0.0;
+            foreach (var c in contributions.AsSpan(j * count, count))
+            {
+                delta += c;
+            }
+
+            if (delta == 0)
+            {
+                // The output's contributions cancel: any multiplier keeps the sum; the slope keeps their proportions.
+                const double Step = 1e-4;
+                path[j] += Step;
+                member.OutputsOf(path, outputs);
+                multipliers[j] = (outputs[outputIndex] - before) / Step;
+                path[j] -= Step;
+                continue;
+            }
+
+            path[j] += delta;
+            member.OutputsOf(path, outputs);
+            multipliers[j] = (outputs[outputIndex] - before) / delta;
+            before = outputs[outputIndex];
+        }
+
+        return start;
+    }
+
+    /// <summary>An ensemble explains in the space it averages its members' outputs in, so its link is the identity.</summary>
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs)
+    {
+        if (margins.Length != OutputWidth || outputs.Length < OutputWidth)
+        {
+            throw new ArgumentException($"The model has {OutputWidth} outputs; got {margins.Length} margins and room for {outputs.Length} outputs.", nameof(margins));
+        }
+
+        margins.CopyTo(outputs);
     }
 
     public void PredictBatch(FeatureMatrix features, Span<float> output)

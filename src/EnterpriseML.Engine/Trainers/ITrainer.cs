@@ -47,6 +47,13 @@ public interface IExplainablePredictor : IPredictor
     float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0);
 
     /// <summary>
+    /// The model's link: writes to <paramref name="outputs"/> what <see cref="IPredictor.Predict"/> gives for the raw
+    /// scores <paramref name="margins"/> (one per output, in the space <see cref="Explain"/>'s bias and contributions
+    /// add up in). An ensemble uses it to carry each member's explanation into the space it averages in.
+    /// </summary>
+    void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs);
+
+    /// <summary>
     /// False when this instance cannot explain after all (an ensemble with a member that has no explanation);
     /// <see cref="Explain"/> then throws <see cref="NotSupportedException"/>. <see cref="WhyNot"/> says why.
     /// </summary>

@@ -40,7 +40,14 @@ public sealed class EnsembleModelTests
     }
 
     [Fact]
-    public void Explain_ExplainableMembers_IsTheWeightedMeanOfTheMembersMarginsPerFeature()
+    /// <summary>
+    /// An ensemble of a logistic regression and a GBDT explains its own probability: each member's log-odds
+    /// contributions are carried into probability by the rescale rule (scaled by the change in the member's probability
+    /// over the change in its log-odds, so signs and proportions stay), weighted by the member's share, and the bias is
+    /// the weighted mean of the members' probabilities at their biases. It had returned the weighted mean of the members'
+    /// log-odds, a number the ensemble's probability does not follow from.
+    /// </summary>
+    public void Explain_ExplainableMembers_AddUpToTheEnsemblesProbabilityMemberByMember()
     {
         var (train, test) = ScenarioTestData.German;
         var candidates = GeneralCandidates.For(TaskKind.Binary, ScenarioColumns.None);
@@ -71,27 +78,37 @@ public sealed class EnsembleModelTests
             var lrBias = ((IExplainablePredictor)lr.Predictor).Explain(engines[1].Featurize(), lrContributions);
             var gbdtBias = ((IExplainablePredictor)gbdt.Predictor).Explain(engines[2].Featurize(), gbdtContributions);
 
-            // Each member's contributions land on its own dense slice, scaled by its share of the weight.
-            Assert.Equal((2f / 3 * lrBias) + (1f / 3 * gbdtBias), bias, 1e-5f);
+            var lrP = new float[1];
+            var gbdtP = new float[1];
+            var blended = new float[1];
+            engines[0].Predict(blended);
+            engines[1].Predict(lrP);
+            engines[2].Predict(gbdtP);
+
+            // The bias: the members' probabilities at their biases, weighted.
+            Assert.Equal((2.0 / 3 * Sigmoid(lrBias)) + (1.0 / 3 * Sigmoid(gbdtBias)), bias, 1e-5);
+
+            // Each member's contributions land on its own dense slice, scaled by its share and its rescale multiplier.
+            var lrScale = 2.0 / 3 * (lrP[0] - Sigmoid(lrBias)) / lrContributions.Sum(c => (double)c);
+            var gbdtScale = 1.0 / 3 * (gbdtP[0] - Sigmoid(gbdtBias)) / gbdtContributions.Sum(c => (double)c);
+            Assert.True(lrScale > 0 && gbdtScale > 0, $"row {r}: multipliers {lrScale}, {gbdtScale}");
             for (var j = 0; j < lrDense; j++)
             {
-                Assert.Equal(2f / 3 * lrContributions[j], contributions[j], 1e-6f);
+                Assert.Equal(lrScale * lrContributions[j], contributions[j], 1e-5);
             }
 
             for (var j = 0; j < gbdtDense; j++)
             {
-                Assert.Equal(1f / 3 * gbdtContributions[j], contributions[lrDense + j], 1e-6f);
+                Assert.Equal(gbdtScale * gbdtContributions[j], contributions[lrDense + j], 1e-5);
             }
 
-            // And they add up to the weighted mean of the members' margins (the logits of their probabilities).
-            var lrP = new float[1];
-            var gbdtP = new float[1];
-            engines[1].Predict(lrP);
-            engines[2].Predict(gbdtP);
-            var meanMargin = (2.0 / 3 * Logit(lrP[0])) + (1.0 / 3 * Logit(gbdtP[0]));
-            Assert.Equal(meanMargin, bias + contributions.Sum(), 1e-3);
+            // And they add up to the ensemble's probability, the weighted mean of the members'.
+            Assert.Equal((2.0 / 3 * lrP[0]) + (1.0 / 3 * gbdtP[0]), blended[0], 1e-6);
+            Assert.Equal(blended[0], bias + contributions.Sum(c => (double)c), 1e-5);
         }
     }
+
+    private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
     [Fact]
     public void Explain_MemberWithoutContributions_SaysWhichAndThrows()
@@ -115,8 +132,6 @@ public sealed class EnsembleModelTests
         var e = Assert.Throws<NotSupportedException>(() => explainer.Explain(engine.Featurize(), new float[ensemble.Predictor.FeatureCount]));
         Assert.Contains("every member", e.Message, StringComparison.Ordinal);
     }
-
-    private static double Logit(float p) => Math.Log(p / (1.0 - p));
 
     private static void AssertSavedEnsembleMatches(CandidateData train, CandidateData test, ScenarioColumns columns, params string[] names)
     {

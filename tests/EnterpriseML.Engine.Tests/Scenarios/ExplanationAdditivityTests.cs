@@ -18,8 +18,8 @@ namespace EnterpriseML.Engine.Tests.Scenarios;
 /// on real rows (German credit, telco churn, the UCI sentences, diamonds' price and, as a five-class label, its cut, and the
 /// CoIL 2000 caravan file for the fraud scenario's cost-sensitive GBDT):
 /// the bias plus every contribution (not only the top ones the API lists) is the model's raw score, computed here
-/// without the explainer (the trees' margins, the linear sum in double, the scorecard's log-odds, an ensemble's
-/// members' weighted mean margin), for every class of a multiclass model; that raw score is the one README.md
+/// without the explainer (the trees' margins, the linear sum in double, the scorecard's log-odds, and for an ensemble
+/// its output itself: its members' predictions, fitted alone, weighted), for every class of a multiclass model; that raw score is the one README.md
 /// documents (its link gives the prediction); and every feature is named after the input column
 /// <c>&amp;explainBy=column</c> sums it into; a saved model, loaded again, explains bit-identically, and so do four
 /// threads explaining at once. Rows include an all-missing row, unseen levels, empty and unseen text, infinities and
@@ -238,16 +238,10 @@ public sealed class ExplanationAdditivityTests
     /// <summary>
     /// The raw score README.md documents turns into the prediction through the model's link: the sigmoid of the
     /// log-odds, the softmax of the class margins, a forest's probability itself (per class scaled to sum to 1), the
-    /// regression value itself. An ensemble's raw score is its members' weighted mean margin, which has no link to
-    /// the averaged prediction, so it is checked member by member in <see cref="EnsembleRawScores"/>.
+    /// regression value itself; an ensemble explains its averaged probability or value, so its link is the identity.
     /// </summary>
     private static void AssertDocumentedLink(string id, ModelPipeline model, double[] raw, float[] output)
     {
-        if (model.Predictor is EnsemblePredictor)
-        {
-            return;
-        }
-
         var implied = Link(model.Predictor, raw);
         for (var k = 0; k < output.Length; k++)
         {
@@ -258,6 +252,11 @@ public sealed class ExplanationAdditivityTests
 
     private static double[] Link(IPredictor predictor, double[] raw)
     {
+        if (predictor is EnsemblePredictor)
+        {
+            return [.. raw];
+        }
+
         var forest = predictor is RandomForestModel;
         if (predictor.Task == TaskKind.Regression)
         {
@@ -313,27 +312,28 @@ public sealed class ExplanationAdditivityTests
     }
 
     /// <summary>
-    /// An ensemble's raw score: its members' raw scores (each member's own pipeline, fitted alone as the sweep fits it,
-    /// on the same row), weighted by selection weight; the members' predictions, so weighted, are the ensemble's.
+    /// An ensemble's raw score: the space it explains in is the one it averages in, so it is its members' predictions
+    /// (each member's own pipeline, fitted alone as the sweep fits it, on the same row), weighted by selection weight,
+    /// which are also checked to be the ensemble's prediction. Their raw scores (log-odds beside a forest's probability)
+    /// are not what it explains.
     /// </summary>
     private static void EnsembleRawScores((ModelPipeline Model, int Weight)[] members, PredictionEngine[] engines, DataTable rows, int r, float[] ensembleOutput, double[] raw)
     {
         Array.Clear(raw);
         var blended = new double[raw.Length];
         var total = members.Sum(m => m.Weight);
-        var memberRaw = new double[raw.Length];
         var memberOutput = new float[raw.Length];
         for (var m = 0; m < members.Length; m++)
         {
             ModelTestData.SetRow(engines[m], rows, r);
             engines[m].Predict(memberOutput);
-            RawScores(members[m].Model.Predictor, engines[m].Featurize(), memberRaw);
             for (var k = 0; k < raw.Length; k++)
             {
-                raw[k] += members[m].Weight * memberRaw[k] / total;
                 blended[k] += members[m].Weight * (double)memberOutput[k] / total;
             }
         }
+
+        blended.CopyTo(raw, 0);
 
         for (var k = 0; k < raw.Length; k++)
         {

@@ -314,6 +314,12 @@ public sealed class ScorecardPredictor : IExplainablePredictor, IPersistablePred
 
     public void Predict(in FeatureRow row, Span<float> output) => output[0] = (float)Sigmoid(Margin(row));
 
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(margins.Length, 1);
+        outputs[0] = Sigmoid(margins[0]);
+    }
+
     public void PredictBatch(FeatureMatrix features, Span<float> output)
     {
         ArgumentNullException.ThrowIfNull(features);

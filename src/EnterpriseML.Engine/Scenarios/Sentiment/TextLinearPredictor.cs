@@ -91,6 +91,12 @@ public sealed class TextLinearPredictor : IPersistablePredictor, IExplainablePre
         return Bias;
     }
 
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(margins.Length, 1);
+        outputs[0] = 1 / (1 + Math.Exp(-margins[0]));
+    }
+
     public void PredictBatch(FeatureMatrix features, Span<float> output)
     {
         ArgumentNullException.ThrowIfNull(features);

@@ -186,6 +186,39 @@ public sealed class LinearPredictor : IExplainablePredictor, IPersistablePredict
         return _bias[outputIndex];
     }
 
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs)
+    {
+        if (margins.Length != OutputWidth || outputs.Length < OutputWidth)
+        {
+            throw new ArgumentException($"The model has {OutputWidth} outputs; got {margins.Length} margins and room for {outputs.Length} outputs.", nameof(margins));
+        }
+
+        var o = outputs[..OutputWidth];
+        margins.CopyTo(o);
+        switch (Link)
+        {
+            case LinearLink.Softmax:
+                TensorPrimitives.SoftMax(o, o);
+                break;
+            case LinearLink.Logistic:
+                for (var k = 0; k < o.Length; k++)
+                {
+                    o[k] = 1 / (1 + Math.Exp(-o[k]));
+                }
+
+                break;
+            case LinearLink.Exponential:
+                for (var k = 0; k < o.Length; k++)
+                {
+                    o[k] = Math.Exp(Math.Min(o[k], 80));
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
     public void Write(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);

@@ -34,6 +34,8 @@ public abstract class TreeModel : IExplainablePredictor, IPersistablePredictor
 
     public float Explain(in FeatureRow row, Span<float> contributions, int outputIndex = 0) => Core.Explain(row, contributions, outputIndex);
 
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs) => Core.OutputsOf(margins, outputs);
+
     public void Write(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);

@@ -109,20 +109,37 @@ internal sealed class TreePredictorCore
         }
     }
 
+    /// <summary>The outputs of raw margins (one per output), as <see cref="Predict"/> computes them, in double.</summary>
+    public void OutputsOf(ReadOnlySpan<double> margins, Span<double> outputs)
+    {
+        if (margins.Length != OutputWidth || outputs.Length < OutputWidth)
+        {
+            throw new ArgumentException($"The model has {OutputWidth} outputs; got {margins.Length} margins and room for {outputs.Length} outputs.", nameof(margins));
+        }
+
+        margins.CopyTo(outputs);
+        Link(outputs[..OutputWidth]);
+    }
+
     private void Apply(Span<double> margins, Span<float> output)
+    {
+        Link(margins);
+        for (var c = 0; c < margins.Length; c++)
+        {
+            output[c] = (float)margins[c];
+        }
+    }
+
+    /// <summary>Turns raw margins into outputs, in place.</summary>
+    private void Link(Span<double> margins)
     {
         switch (Transform)
         {
             case OutputTransform.Sigmoid:
-                output[0] = (float)(1 / (1 + Math.Exp(-margins[0])));
+                margins[0] = 1 / (1 + Math.Exp(-margins[0]));
                 break;
             case OutputTransform.Softmax:
                 TensorPrimitives.SoftMax(margins, margins);
-                for (var c = 0; c < margins.Length; c++)
-                {
-                    output[c] = (float)margins[c];
-                }
-
                 break;
             case OutputTransform.NormalizedProbabilities:
                 var total = 0.0;
@@ -133,23 +150,18 @@ internal sealed class TreePredictorCore
 
                 for (var c = 0; c < margins.Length; c++)
                 {
-                    output[c] = (float)(total > 0 ? Math.Max(0, margins[c]) / total : 1.0 / margins.Length);
+                    margins[c] = total > 0 ? Math.Max(0, margins[c]) / total : 1.0 / margins.Length;
                 }
 
                 break;
             case OutputTransform.Probability:
                 for (var c = 0; c < margins.Length; c++)
                 {
-                    output[c] = (float)Math.Clamp(margins[c], 0, 1);
+                    margins[c] = Math.Clamp(margins[c], 0, 1);
                 }
 
                 break;
             default:
-                for (var c = 0; c < margins.Length; c++)
-                {
-                    output[c] = (float)margins[c];
-                }
-
                 break;
         }
     }
