@@ -107,6 +107,25 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     }
 
     /// <summary>
+    /// The newest experiment of the schedule that succeeded (its challenger is stored) but whose refresh was never
+    /// recorded: its node died between storing the challenger and recording the decision. Only experiments created since
+    /// the schedule was (<paramref name="scheduleCreatedAt"/>) count, so one of a deleted schedule of the same name
+    /// (whose refresh had nowhere to be recorded) is not decided by a new one. Null when there is none.
+    /// </summary>
+    public async Task<ExperimentRecord?> FindUndecidedForScheduleAsync(string tenantId, string scheduleName, long scheduleCreatedAt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.QueryFirstOrDefaultAsync<ExperimentRecord>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM experiments e
+            WHERE tenant_id = @tenantId AND schedule_name = @scheduleName AND status = 'succeeded' AND created_at >= @scheduleCreatedAt
+              AND NOT EXISTS (SELECT 1 FROM schedule_refreshes r WHERE r.tenant_id = e.tenant_id AND r.schedule_name = e.schedule_name AND r.experiment_id = e.id)
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """,
+            new { tenantId, scheduleName, scheduleCreatedAt }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
     /// <see cref="FindUnfinishedForScheduleAsync"/> for every schedule of the tenant at once, in one query: each schedule
     /// that has a queued or running experiment, by name, with its newest such experiment.
     /// </summary>

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Quartz;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
@@ -281,6 +283,77 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal(kill ? "crashed" : "interrupted", attempts[0].GetProperty("outcome").GetString());
         Assert.Equal(survivor.Node, attempts[^1].GetProperty("node").GetString());
         Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
+    }
+
+    /// <summary>
+    /// A refresh's challenger is stored (and its experiment marked succeeded) in one transaction, and the decision is
+    /// recorded later. A node killed (SIGKILL) between the two left a stored challenger that nothing ever decided on:
+    /// the recovered fire found no unfinished experiment, started a second one and stored a second challenger, and the
+    /// first refresh never appeared in the schedule's history. The kill here lands exactly there: the test holds the
+    /// schedule's row, so the Worker waits on it writing the decision, its challenger already committed.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_NodeKilledAfterTheChallengerIsStored_RecoveredRunDecidesOnItWithoutASecondVersion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refdecide");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        await UploadTransactionsAsync(client);
+        await CreateAsync(client, "yearly", "0 0 3 1 1 ?", budgetSeconds: 3, maxTrials: 3);
+
+        await using var held = new NpgsqlConnection(scope.Postgres);
+        await held.OpenAsync();
+        await using var lockTx = await held.BeginTransactionAsync();
+        await held.ExecuteAsync("SELECT 1 FROM schedules WHERE name = 'yearly' FOR UPDATE", transaction: lockTx);
+
+        await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
+        await WaitForAWorkerAsync(api);
+        string requestedBy;
+        using (var triggered = await client.PostAsync("/api/schedules/yearly/trigger", null))
+        {
+            var body = await triggered.Content.ReadAsStringAsync();
+            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, body);
+            requestedBy = JsonDocument.Parse(body).RootElement.GetProperty("requestedBy").GetString()!;
+        }
+
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE schedules SET last_outcome", 1, "the refresh to wait on the schedule's row to record its decision");
+        using (var stored = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk")))
+        {
+            Assert.Equal(1, stored.RootElement.GetProperty("versions").GetArrayLength());
+        }
+
+        using var experiments = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        var experimentId = Assert.Single(experiments.RootElement.GetProperty("items").EnumerateArray()).GetProperty("id").GetString();
+        first.Process.Kill(entireProcessTree: true);
+        await first.Process.WaitForExitAsync();
+        await lockTx.RollbackAsync();
+
+        await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
+        var refresh = await Processes.PollAsync<JsonElement?>(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+            var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().ToList();
+            return refreshes.Count > 0 ? refreshes[^1].Clone() : null;
+        }, TimeSpan.FromSeconds(120), "the recovered refresh to record its decision");
+        Assert.True(experimentId == refresh!.Value.GetProperty("experimentId").GetString(), refresh.Value.ToString() + "\n" + second.Output);
+        Assert.Equal("promoted", refresh.Value.GetProperty("status").GetString());
+        Assert.Equal(1, refresh.Value.GetProperty("outcome").GetProperty("challenger").GetProperty("version").GetInt64());
+        Assert.Equal(requestedBy, refresh.Value.GetProperty("outcome").GetProperty("triggeredBy").GetString());
+
+        // Nothing ran twice: one experiment, one version, one refresh.
+        using var after = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Single(after.RootElement.GetProperty("items").EnumerateArray());
+        using var experiment = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+        Assert.Equal("succeeded", experiment.RootElement.GetProperty("status").GetString());
+        var attempt = Assert.Single(experiment.RootElement.GetProperty("attempts").EnumerateArray());
+        Assert.Equal("worker-1", attempt.GetProperty("node").GetString());
+        Assert.Equal("succeeded", attempt.GetProperty("outcome").GetString());
+        using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk"));
+        var version = Assert.Single(model.RootElement.GetProperty("versions").EnumerateArray());
+        Assert.Equal("champion", version.GetProperty("stage").GetString());
+        using var schedule = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+        Assert.Single(schedule.RootElement.GetProperty("refreshes").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, schedule.RootElement.GetProperty("refreshUnderWay").ValueKind);
     }
 
     /// <summary>Uploads German credit as the dataset <c>transactions</c> the schedules of these tests train on.</summary>
