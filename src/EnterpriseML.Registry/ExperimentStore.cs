@@ -216,8 +216,8 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     }
 
     /// <summary>
-    /// Marks the experiment succeeded inside <paramref name="transaction"/> (the one that stores its model version), only
-    /// while it is queued or running and <paramref name="attempt"/> is its latest attempt. Otherwise throws
+    /// Marks the experiment succeeded, and <paramref name="attempt"/> ended as such, inside <paramref name="transaction"/>
+    /// (the one that stores its model version), only while it is queued or running and <paramref name="attempt"/> is its latest attempt. Otherwise throws
     /// <see cref="ExperimentEndedException"/> (a cancel landed after the sweep's last check) or
     /// <see cref="AttemptSupersededException"/>, so the caller's transaction, and the version with it, is rolled back.
     /// </summary>
@@ -232,6 +232,11 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             new { id, attempt, leaderboard, winner, report, now = Now }, transaction, cancellationToken: cancellationToken));
         if (updated == 1)
         {
+            // The attempt ends with the experiment: closed afterwards, a process killed in between left a succeeded
+            // experiment whose last attempt never ended, and no later attempt ever closed it.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE experiment_attempts SET ended_at = @now, outcome = 'succeeded' WHERE experiment_id = @id AND attempt = @attempt",
+                new { id, attempt, now = Now }, transaction, cancellationToken: cancellationToken));
             return;
         }
 
