@@ -73,10 +73,14 @@ internal static class ApiHostingExtensions
     {
         var spool = EnterpriseML.Registry.SpoolDirectory.Current;
         Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", spool.Path);
-        foreach (var removed in spool.Removed)
+        // Said once the API runs: a start refused for a bad setting prints its one line and nothing else.
+        app.Lifetime.ApplicationStarted.Register(() =>
         {
-            app.Logger.LogInformation("Removed {Directory}: the temporary files of a process that ended without removing them (killed mid-upload)", removed);
-        }
+            foreach (var removed in spool.Removed)
+            {
+                app.Logger.LogInformation("Removed {Directory}: the temporary files of a process that ended without removing them (killed mid-upload)", removed);
+            }
+        });
     }
 
     /// <summary>The detail of a 413 for a body over the server's limit: the limit, and the setting that raises it.</summary>
