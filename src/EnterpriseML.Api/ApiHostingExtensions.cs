@@ -64,12 +64,32 @@ internal static class ApiHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Creates this process's spool directory, removing the ones processes that died left (their uploads' bytes), and
+    /// points ASP.NET Core's own buffering of a form's file there (ASPNETCORE_TEMP, read once, on the first form): a
+    /// process killed while it read an upload left that buffer in the temp directory too.
+    /// </summary>
+    private static void UseSpoolDirectory(WebApplication app)
+    {
+        var spool = EnterpriseML.Registry.SpoolDirectory.Current;
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", spool.Path);
+        // Said once the API runs: a start refused for a bad setting prints its one line and nothing else.
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var removed in spool.Removed)
+            {
+                app.Logger.LogInformation("Removed {Directory}: the temporary files of a process that ended without removing them (killed mid-upload)", removed);
+            }
+        });
+    }
+
     /// <summary>The detail of a 413 for a body over the server's limit: the limit, and the setting that raises it.</summary>
     internal static string TooLarge(long maxRequestBody, long maxUpload) => string.Create(CultureInfo.InvariantCulture,
         $"Request body: larger than the server's limit of {maxRequestBody:N0} bytes ({maxRequestBody / (1024.0 * 1024.0):0.#} MiB), which is Storage:MaxUploadBytes ({maxUpload:N0} bytes) plus 1 MiB. Send a smaller body, or raise Storage:MaxUploadBytes.");
 
     public static WebApplication UseEnterpriseMlApi(this WebApplication app)
     {
+        UseSpoolDirectory(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

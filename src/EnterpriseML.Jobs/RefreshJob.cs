@@ -78,7 +78,8 @@ public sealed class RefreshJob(
 
         var startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         var triggeredBy = TriggeredBy(context, tenantId, name);
-        if (schedule.Paused != 0 && await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) is null)
+        var undecided = await experiments.FindUndecidedForScheduleAsync(tenantId, name, schedule.CreatedAt, cancellationToken);
+        if (schedule.Paused != 0 && undecided is null && await experiments.FindUnfinishedForScheduleAsync(tenantId, name, cancellationToken) is null)
         {
             // A fire acquired just before the pause reached the trigger: no new refresh while paused. A refresh already
             // under way when its node stopped or died is still resumed below (a pause never stopped it), else its
@@ -108,6 +109,15 @@ public sealed class RefreshJob(
         catch (ArgumentException e)
         {
             await RecordAsync(schedule, triggeredBy, new RefreshRecord { Status = "failed", StartedAt = startedAt, Outcome = Outcome("failed", e.Message).ToJsonString() });
+            return;
+        }
+
+        if (undecided is not null)
+        {
+            // The fire that stored this challenger died before it recorded the decision (a process killed while it scored
+            // the two models or wrote the outcome): decide on that challenger now. Starting another sweep instead stored a
+            // second challenger and left the first one undecided, missing from the schedule's refreshes.
+            await DecideStoredAsync(schedule, policy, undecided, triggeredBy, startedAt, cancellationToken);
             return;
         }
 
@@ -150,14 +160,12 @@ public sealed class RefreshJob(
         var watcher = sweeps.WatchForCancelAsync(experiment.Id, attempt, cancel);
         try
         {
-            var outcome = await RefreshAsync(schedule, policy, experiment, request, node, attempt, cancel.Token);
+            var (outcome, recorded) = await RefreshAsync(schedule, policy, experiment, request, node, attempt, triggeredBy, startedAt, cancel.Token);
             await experiments.EndAttemptAsync(experiment.Id, attempt, "succeeded", CancellationToken.None);
-            outcome["startedAt"] = startedAt;
-            await RecordAsync(schedule, triggeredBy, new RefreshRecord
+            if (!recorded)
             {
-                ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = outcome["status"]!.GetValue<string>(),
-                StartedAt = startedAt, Outcome = outcome.ToJsonString(),
-            });
+                await RecordAsync(schedule, triggeredBy, Decided(experiment, outcome, startedAt));
+            }
         }
         catch (AttemptSupersededException e)
         {
@@ -218,7 +226,62 @@ public sealed class RefreshJob(
         }
     }
 
-    private async Task<JsonObject> RefreshAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, string node, int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sweeps and stores the challenger, then decides (<see cref="DecideAsync"/>). The outcome, and whether it is recorded
+    /// already (with the promotion, in its transaction).
+    /// </summary>
+    private async Task<(JsonObject Outcome, bool Recorded)> RefreshAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, string node, int attempt,
+        string? triggeredBy, long startedAt, CancellationToken cancellationToken)
+    {
+        var (dataset, prepared, metric, train, holdout, lineage) = await HoldoutAsync(schedule, policy, experiment, request, cancellationToken);
+        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), null, cancellationToken);
+        return await DecideAsync(schedule, policy, experiment, dataset, metric, holdout, challenger, (int)challenger.Version, triggeredBy, startedAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decides on the challenger an earlier fire stored (<see cref="ExperimentStore.FindUndecidedForScheduleAsync"/>) and
+    /// records the decision, on the same holdout rows (the split is seeded) and by the same rule as that fire would have.
+    /// A challenger deleted since is recorded as such.
+    /// </summary>
+    private async Task DecideStoredAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, string? triggeredBy, long startedAt, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Refresh {Tenant}/{Name}: experiment {Id} stored its challenger but its decision was never recorded; deciding it now",
+            schedule.TenantId, schedule.Name, experiment.Id);
+        try
+        {
+            var request = JsonSerializer.Deserialize<ExperimentRequest>(experiment.Request, SweepJob.Json)!;
+            var (dataset, _, metric, _, holdout, _) = await HoldoutAsync(schedule, policy, experiment, request, cancellationToken);
+            var number = experiment.Winner is { } winner && JsonNode.Parse(winner)?["modelVersion"] is { } stored ? stored.GetValue<int>() : 0;
+            var challenger = (await models.VersionsAsync(experiment.TenantId, experiment.ModelName, cancellationToken))
+                .FirstOrDefault(v => v.Version == number && JsonNode.Parse(v.Lineage)?["experimentId"]?.GetValue<string>() == experiment.Id);
+            var (outcome, recorded) = await DecideAsync(schedule, policy, experiment, dataset, metric, holdout, challenger, number, triggeredBy, startedAt, cancellationToken);
+            if (!recorded)
+            {
+                await RecordAsync(schedule, triggeredBy, Decided(experiment, outcome, startedAt));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // As a fire that fails after its sweep: recorded as failed with the error, nothing promoted.
+            logger.LogWarning(e, "Refresh {Tenant}/{Name} could not decide on experiment {Id}", schedule.TenantId, schedule.Name, experiment.Id);
+            await RecordAsync(schedule, triggeredBy, new RefreshRecord
+            {
+                ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = "failed", StartedAt = startedAt,
+                Outcome = Outcome("failed", $"The refresh failed, nothing was promoted: {e.Message}").ToJsonString(),
+            });
+        }
+    }
+
+    /// <summary>The refresh's record of a decided <paramref name="outcome"/>.</summary>
+    private static RefreshRecord Decided(ExperimentRecord experiment, JsonObject outcome, long startedAt) => new()
+    {
+        ExperimentId = experiment.Id, DatasetId = experiment.DatasetId, Status = outcome["status"]!.GetValue<string>(),
+        StartedAt = startedAt, Outcome = outcome.ToJsonString(),
+    };
+
+    /// <summary>The experiment's dataset, plan and metric, and the seeded split of its rows into the sweep's and the holdout.</summary>
+    private async Task<(DatasetRecord Dataset, PreparedSweep Prepared, Engine.Scenarios.ScenarioMetric Metric, CandidateData Train, CandidateData Holdout, JsonObject Lineage)> HoldoutAsync(
+        ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, ExperimentRequest request, CancellationToken cancellationToken)
     {
         var (dataset, table) = await sweeps.LoadTableAsync(experiment.TenantId, experiment.DatasetId, request, cancellationToken);
         var prepared = SweepJob.Prepare(table, request);
@@ -240,14 +303,23 @@ public sealed class RefreshJob(
             ["holdoutRows"] = holdout.RowCount,
             ["holdoutSeed"] = seed,
         };
-        var (_, challenger) = await sweeps.SweepAndStoreAsync(experiment, request, dataset, prepared, train, node, attempt, lineage, Actor(schedule.Name), null, cancellationToken);
+        return (dataset, prepared, metric, train, holdout, lineage);
+    }
 
+    /// <summary>
+    /// Scores the stored challenger (<paramref name="challenger"/>, null once deleted) and the champion on the holdout
+    /// and promotes the challenger when it wins. A promotion and the refresh's record commit in one transaction, so a
+    /// process killed between them leaves neither, and the next fire decides again; the answer then says it is recorded.
+    /// </summary>
+    private async Task<(JsonObject Outcome, bool Recorded)> DecideAsync(ScheduleRecord schedule, PromotionPolicy policy, ExperimentRecord experiment, DatasetRecord dataset,
+        Engine.Scenarios.ScenarioMetric metric, CandidateData holdout, ModelVersionRecord? challenger, int challengerVersion, string? triggeredBy, long startedAt, CancellationToken cancellationToken)
+    {
         // The challenger is an ordinary candidate version: DELETE /api/models/{name}/versions/{version} may remove it
         // at any point from here on, which ends the refresh as "kept" and says so instead of failing or claiming a promotion.
-        var challengerArtifact = await models.ArtifactAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, cancellationToken);
-        var challengerScore = challengerArtifact is null ? double.NaN : Score(experiment.ModelName, (int)challenger.Version, challengerArtifact, holdout, metric, cancellationToken);
+        var challengerArtifact = challenger is null ? null : await models.ArtifactAsync(experiment.TenantId, experiment.ModelName, challengerVersion, cancellationToken);
+        var challengerScore = challengerArtifact is null ? double.NaN : Score(experiment.ModelName, challengerVersion, challengerArtifact, holdout, metric, cancellationToken);
         var versions = await models.VersionsAsync(experiment.TenantId, experiment.ModelName, cancellationToken);
-        var champion = versions.FirstOrDefault(v => v.Stage == "champion" && v.Version != challenger.Version);
+        var champion = versions.FirstOrDefault(v => v.Stage == "champion" && v.Version != challengerVersion);
         var outcome = new JsonObject
         {
             ["experimentId"] = experiment.Id,
@@ -260,37 +332,30 @@ public sealed class RefreshJob(
             ["evaluateOn"] = policy.EvaluateOn,
             ["holdoutRows"] = holdout.RowCount,
             ["minimumImprovement"] = policy.MinimumImprovement,
-            ["challenger"] = new JsonObject { ["version"] = challenger.Version, ["score"] = Finite(challengerScore) },
+            ["challenger"] = new JsonObject { ["version"] = challengerVersion, ["score"] = Finite(challengerScore) },
         };
 
         if (challengerArtifact is null)
         {
             outcome["champion"] = champion is null ? null : new JsonObject { ["version"] = champion.Version, ["score"] = null };
-            return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, champion, "before it was scored", null);
+            return (ChallengerDeleted(outcome, experiment.ModelName, challengerVersion, champion, "before it was scored", null, startedAt), false);
         }
 
         PromotionDecision decision;
+        bool promote;
         if (champion is null)
         {
-            decision = PromotionDecision.NoChampion(metric, (int)challenger.Version, challengerScore, holdout.RowCount, dataset.Name);
+            decision = PromotionDecision.NoChampion(metric, challengerVersion, challengerScore, holdout.RowCount, dataset.Name);
             outcome["champion"] = null;
-            if (challenger.Stage != "champion"
-                && !await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken))
-            {
-                return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, null, "before it could be promoted", decision);
-            }
+            promote = challenger!.Stage != "champion";
         }
         else
         {
             var championScore = await ScoreAsync(experiment.TenantId, experiment.ModelName, (int)champion.Version, holdout, metric, cancellationToken);
-            decision = PromotionDecision.Decide(metric, (int)champion.Version, championScore, (int)challenger.Version, challengerScore,
+            decision = PromotionDecision.Decide(metric, (int)champion.Version, championScore, challengerVersion, challengerScore,
                 policy.MinimumImprovement, holdout.RowCount, dataset.Name);
             outcome["champion"] = new JsonObject { ["version"] = champion.Version, ["score"] = Finite(championScore) };
-            if (decision.Promote
-                && !await models.PromoteAsync(experiment.TenantId, experiment.ModelName, (int)challenger.Version, Actor(schedule.Name), decision.Sentence, cancellationToken))
-            {
-                return ChallengerDeleted(outcome, experiment.ModelName, (int)challenger.Version, champion, "before it could be promoted", decision);
-            }
+            promote = decision.Promote;
         }
 
         outcome["improvement"] = decision.Improvement is { } d ? d : null;
@@ -299,7 +364,20 @@ public sealed class RefreshJob(
         outcome["status"] = decision.Promote ? "promoted" : "kept";
         outcome["reason"] = decision.Sentence;
         outcome["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return outcome;
+        outcome["startedAt"] = startedAt;
+        if (!promote)
+        {
+            return (outcome, false);
+        }
+
+        var record = Finished(triggeredBy, Decided(experiment, outcome, startedAt));
+        if (!await models.PromoteAsync(experiment.TenantId, experiment.ModelName, challengerVersion, Actor(schedule.Name), decision.Sentence,
+            (c, tx, token) => schedules.RecordRefreshAsync(c, tx, schedule.TenantId, schedule.Name, record, token), cancellationToken))
+        {
+            return (ChallengerDeleted(outcome, experiment.ModelName, challengerVersion, champion, "before it could be promoted", decision, startedAt), false);
+        }
+
+        return (outcome, true);
     }
 
     /// <summary>
@@ -307,7 +385,7 @@ public sealed class RefreshJob(
     /// status <c>kept</c> with <c>challengerDeleted</c>, and the reason says so, with the decision the refresh had
     /// made when there was one.
     /// </summary>
-    private JsonObject ChallengerDeleted(JsonObject outcome, string modelName, int challengerVersion, ModelVersionRecord? champion, string when, PromotionDecision? decision)
+    private JsonObject ChallengerDeleted(JsonObject outcome, string modelName, int challengerVersion, ModelVersionRecord? champion, string when, PromotionDecision? decision, long startedAt)
     {
         var stays = champion is null ? "the model's champion is unchanged" : $"champion v{champion.Version} stays";
         outcome["improvement"] = decision?.Improvement is { } d ? d : null;
@@ -317,6 +395,7 @@ public sealed class RefreshJob(
         outcome["reason"] = $"Challenger v{challengerVersion} of model '{modelName}' was deleted {when} (DELETE /api/models/{modelName}/versions/{challengerVersion}): nothing was promoted, {stays}."
             + (decision is null ? "" : $" The decision had been: {decision.Sentence}");
         outcome["finishedAt"] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        outcome["startedAt"] = startedAt;
         logger.LogWarning("Refresh of model {ModelName}: challenger v{Version} was deleted {When}; nothing promoted", modelName, challengerVersion, when);
         return outcome;
     }
@@ -348,7 +427,8 @@ public sealed class RefreshJob(
         return metric.Compute(holdout.Labels, scores, Math.Max(2, holdout.ClassNames.Count));
     }
 
-    private async Task RecordAsync(ScheduleRecord schedule, string? triggeredBy, RefreshRecord refresh)
+    /// <summary>The record as stored: with who asked for the run (<paramref name="triggeredBy"/>, when someone did) and when it finished.</summary>
+    private RefreshRecord Finished(string? triggeredBy, RefreshRecord refresh)
     {
         var outcome = refresh.Outcome;
         if (triggeredBy is not null && JsonNode.Parse(outcome) is JsonObject json)
@@ -357,11 +437,16 @@ public sealed class RefreshJob(
             outcome = json.ToJsonString();
         }
 
-        var finished = new RefreshRecord
+        return new RefreshRecord
         {
             ExperimentId = refresh.ExperimentId, DatasetId = refresh.DatasetId, Status = refresh.Status, Outcome = outcome,
             StartedAt = refresh.StartedAt, FinishedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
+    }
+
+    private async Task RecordAsync(ScheduleRecord schedule, string? triggeredBy, RefreshRecord refresh)
+    {
+        var finished = Finished(triggeredBy, refresh);
 
         // Recorded even when the fire is being cancelled: the decision (or the failure) has already happened.
         if (!await schedules.RecordRefreshAsync(schedule.TenantId, schedule.Name, finished, CancellationToken.None))

@@ -116,7 +116,8 @@ public sealed partial class DatasetStore
     public async Task<DatasetRecord> IngestAsync(string tenantId, string name, Stream upload, CsvEncoding? encoding, CancellationToken cancellationToken = default)
     {
         ValidateName(name);
-        var temp = Path.Combine(Path.GetTempPath(), "eml-upload-" + Guid.NewGuid().ToString("N"));
+        // In this process's spool directory: a process killed mid-upload leaves the file, which the next start removes.
+        var temp = SpoolDirectory.Current.NewFile("upload-");
         var utf8 = temp + ".utf8";
         try
         {

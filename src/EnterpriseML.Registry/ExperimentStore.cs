@@ -107,6 +107,25 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     }
 
     /// <summary>
+    /// The newest experiment of the schedule that succeeded (its challenger is stored) but whose refresh was never
+    /// recorded: its node died between storing the challenger and recording the decision. Only experiments created since
+    /// the schedule was (<paramref name="scheduleCreatedAt"/>) count, so one of a deleted schedule of the same name
+    /// (whose refresh had nowhere to be recorded) is not decided by a new one. Null when there is none.
+    /// </summary>
+    public async Task<ExperimentRecord?> FindUndecidedForScheduleAsync(string tenantId, string scheduleName, long scheduleCreatedAt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken);
+        return await c.QueryFirstOrDefaultAsync<ExperimentRecord>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM experiments e
+            WHERE tenant_id = @tenantId AND schedule_name = @scheduleName AND status = 'succeeded' AND created_at >= @scheduleCreatedAt
+              AND NOT EXISTS (SELECT 1 FROM schedule_refreshes r WHERE r.tenant_id = e.tenant_id AND r.schedule_name = e.schedule_name AND r.experiment_id = e.id)
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """,
+            new { tenantId, scheduleName, scheduleCreatedAt }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
     /// <see cref="FindUnfinishedForScheduleAsync"/> for every schedule of the tenant at once, in one query: each schedule
     /// that has a queued or running experiment, by name, with its newest such experiment.
     /// </summary>
@@ -197,8 +216,8 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
     }
 
     /// <summary>
-    /// Marks the experiment succeeded inside <paramref name="transaction"/> (the one that stores its model version), only
-    /// while it is queued or running and <paramref name="attempt"/> is its latest attempt. Otherwise throws
+    /// Marks the experiment succeeded, and <paramref name="attempt"/> ended as such, inside <paramref name="transaction"/>
+    /// (the one that stores its model version), only while it is queued or running and <paramref name="attempt"/> is its latest attempt. Otherwise throws
     /// <see cref="ExperimentEndedException"/> (a cancel landed after the sweep's last check) or
     /// <see cref="AttemptSupersededException"/>, so the caller's transaction, and the version with it, is rolled back.
     /// </summary>
@@ -213,6 +232,11 @@ public sealed class ExperimentStore(RegistryDatabase database, TimeProvider time
             new { id, attempt, leaderboard, winner, report, now = Now }, transaction, cancellationToken: cancellationToken));
         if (updated == 1)
         {
+            // The attempt ends with the experiment: closed afterwards, a process killed in between left a succeeded
+            // experiment whose last attempt never ended, and no later attempt ever closed it.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE experiment_attempts SET ended_at = @now, outcome = 'succeeded' WHERE experiment_id = @id AND attempt = @attempt",
+                new { id, attempt, now = Now }, transaction, cancellationToken: cancellationToken));
             return;
         }
 

@@ -148,7 +148,16 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
     }
 
     /// <summary>Makes <paramref name="version"/> the champion and archives the previous one. False when the version does not exist.</summary>
-    public async Task<bool> PromoteAsync(string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken = default)
+    public Task<bool> PromoteAsync(string tenantId, string modelName, int version, string changedBy, string? reason, CancellationToken cancellationToken = default) =>
+        PromoteAsync(tenantId, modelName, version, changedBy, reason, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PromoteAsync(string, string, int, string, string?, CancellationToken)"/>, and runs
+    /// <paramref name="beforeCommit"/> in the same transaction once the version is champion: a scheduled refresh records
+    /// its decision there, so a process killed in between leaves neither the promotion nor the record.
+    /// </summary>
+    public async Task<bool> PromoteAsync(string tenantId, string modelName, int version, string changedBy, string? reason,
+        Func<DbConnection, DbTransaction, CancellationToken, Task>? beforeCommit, CancellationToken cancellationToken = default)
     {
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
@@ -158,6 +167,11 @@ public sealed class ModelStore(RegistryDatabase database, TimeProvider time)
         if (!await PromoteAsync(c, tx, tenantId, modelName, version, changedBy, reason, cancellationToken))
         {
             return false;
+        }
+
+        if (beforeCommit is not null)
+        {
+            await beforeCommit(c, tx, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);

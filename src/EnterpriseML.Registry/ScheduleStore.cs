@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
 using Dapper;
 
@@ -144,6 +145,18 @@ public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
         ArgumentNullException.ThrowIfNull(refresh);
         await using var c = await database.OpenAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var recorded = await RecordRefreshAsync(c, tx, tenantId, name, refresh, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
+    /// <summary>
+    /// <see cref="RecordRefreshAsync(string, string, RefreshRecord, CancellationToken)"/> inside a transaction of the
+    /// caller's, so a refresh's promotion and its record commit together (<see cref="ModelStore.PromoteAsync(string, string, int, string, string?, Func{DbConnection, DbTransaction, CancellationToken, Task}?, CancellationToken)"/>).
+    /// </summary>
+    public async Task<bool> RecordRefreshAsync(DbConnection c, DbTransaction tx, string tenantId, string name, RefreshRecord refresh, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(refresh);
         var updated = await c.ExecuteAsync(new CommandDefinition(
             "UPDATE schedules SET last_outcome = @Outcome WHERE tenant_id = @tenantId AND name = @name",
             new { tenantId, name, refresh.Outcome }, tx, cancellationToken: cancellationToken));
@@ -158,7 +171,6 @@ public sealed class ScheduleStore(RegistryDatabase database, TimeProvider time)
                 tx, cancellationToken: cancellationToken));
         }
 
-        await tx.CommitAsync(cancellationToken);
         return updated == 1;
     }
 

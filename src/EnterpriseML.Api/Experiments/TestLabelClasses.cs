@@ -104,8 +104,8 @@ internal static class TestLabelClasses
     /// <summary>Reads a stored dataset through a temporary file, so a large one is never held in memory.</summary>
     private static async Task<T> ReadAsync<T>(DatasetRecord dataset, DatasetStore datasets, Func<Stream, T> read, CancellationToken cancellationToken)
     {
-        var path = Path.GetTempFileName();
-        await using var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var path = SpoolDirectory.Current.NewFile("labels-");
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         await datasets.CopyContentAsync(dataset.Sha256, file, cancellationToken);
         file.Position = 0;
         return read(file);

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
 using Dapper;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Registry;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace EnterpriseML.Api.Serving;
 
@@ -196,11 +199,28 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
             "SELECT artifact FROM model_versions WHERE tenant_id = @tenant AND model_name = @name AND version = @version AND artifact_sha256 = @sha",
             new { tenant, name, version, sha })
             ?? throw new KeyNotFoundException($"Model {name} has no version {version} with artifact {sha}.");
-        var kind = ModelFile.PeekKind(artifact);
-        using var stream = new MemoryStream(artifact, writable: false);
-        return kind == Recommender.ModelFileKind
-            ? new ServedModel(name, version, null, Recommender.Load(stream))
-            : new ServedModel(name, version, ModelPipeline.Load(stream), null);
+        // The bytes must be the ones stored (their SHA-256 was recorded with the version) and must load: a damaged
+        // artifact is refused with what is wrong with it, never served, and not cached, so a repaired one is served next.
+        var actual = Convert.ToHexStringLower(SHA256.HashData(artifact));
+        if (!string.Equals(actual, sha, StringComparison.Ordinal))
+        {
+            throw new DamagedModelException(name, version, string.Create(CultureInfo.InvariantCulture,
+                $"its stored artifact ({artifact.Length:N0} bytes) is not the one stored: its SHA-256 is {actual}, the registry recorded {sha}."));
+        }
+
+        try
+        {
+            var kind = ModelFile.PeekKind(artifact);
+            using var stream = new MemoryStream(artifact, writable: false);
+            return kind == Recommender.ModelFileKind
+                ? new ServedModel(name, version, null, Recommender.Load(stream))
+                : new ServedModel(name, version, ModelPipeline.Load(stream), null);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new DamagedModelException(name, version, string.Create(CultureInfo.InvariantCulture,
+                $"its stored artifact ({artifact.Length:N0} bytes, SHA-256 {sha}) does not load: {e.Message}"), e);
+        }
     }
 
     private sealed class VersionRow
@@ -208,5 +228,29 @@ internal sealed class ServedModelCache(RegistryDatabase database, TimeProvider t
         public long Version { get; init; }
 
         public string Sha { get; init; } = "";
+    }
+}
+
+/// <summary>
+/// A stored model version that cannot be served: its artifact's bytes are not the ones stored (their SHA-256 differs
+/// from the one recorded) or do not load as a model file (truncated, corrupt). <see cref="DamagedModelProblems"/> answers
+/// it as a 409 that names the version, the damage and what to do.
+/// </summary>
+internal sealed class DamagedModelException(string name, int version, string damage, Exception? inner = null)
+    : Exception($"Model '{name}' v{version} cannot be served: {damage} It is not served: promote another version (POST /api/models/{name}/versions/{{version}}/promote) or roll back (POST /api/models/{name}/rollback), then delete this one (DELETE /api/models/{name}/versions/{version}).", inner);
+
+/// <summary>Answers a <see cref="DamagedModelException"/> with a ProblemDetails (409, its message as the detail) and logs it as an error for the operators.</summary>
+internal sealed class DamagedModelProblems(ILogger<DamagedModelProblems> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not DamagedModelException damaged || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        logger.LogError(damaged, "A stored model version is damaged: {Detail}", damaged.Message);
+        await TypedResults.Problem(title: "Model version damaged", detail: damaged.Message, statusCode: StatusCodes.Status409Conflict).ExecuteAsync(httpContext);
+        return true;
     }
 }

@@ -123,6 +123,7 @@ internal static class ServingHostingExtensions
         builder.Services.AddOptions<ServingOptions>().Bind(builder.Configuration.GetSection(ServingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ServingOptions>>().Value);
         builder.Services.AddSingleton<ServedModelCache>();
+        builder.Services.AddExceptionHandler<DamagedModelProblems>();
         builder.Services.AddSingleton<ServingMetrics>();
         var permits = builder.Configuration.GetValue<int?>("Serving:RequestsPerSecondPerKey") ?? new ServingOptions().RequestsPerSecondPerKey;
         builder.Services.AddRateLimiter(o =>

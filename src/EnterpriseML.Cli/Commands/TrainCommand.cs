@@ -410,6 +410,10 @@ internal static class Atomic
                 Directory.CreateDirectory(Path.GetDirectoryName(full[current])!);
                 using var stream = File.Create(full[current] + suffix);
                 files[current].Write(stream);
+                // On the disk before the rename: a rename that reached the disk ahead of the data left, after a power
+                // cut, an empty or partial file under the final name. (A killed process needs no flush: the kernel keeps
+                // what was written.)
+                stream.Flush(flushToDisk: true);
             }
 
             for (current = 0; current < files.Count; current++)

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using EnterpriseML.IntegrationTests.Infrastructure;
 using EnterpriseML.Jobs;
 using EnterpriseML.Registry;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Quartz;
 
 namespace EnterpriseML.IntegrationTests.Jobs;
@@ -282,6 +284,152 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal(survivor.Node, attempts[^1].GetProperty("node").GetString());
         Assert.Equal("succeeded", attempts[^1].GetProperty("outcome").GetString());
     }
+
+    /// <summary>
+    /// A refresh's challenger is stored (and its experiment marked succeeded) in one transaction, and the decision is
+    /// recorded later. A node killed (SIGKILL) between the two left a stored challenger that nothing ever decided on:
+    /// the recovered fire found no unfinished experiment, started a second one and stored a second challenger, and the
+    /// first refresh never appeared in the schedule's history. The kill here lands exactly there: the test holds the
+    /// schedule's row, so the Worker waits on it writing the decision, its challenger already committed.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_NodeKilledAfterTheChallengerIsStored_RecoveredRunDecidesOnItWithoutASecondVersion()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refdecide");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        await UploadTransactionsAsync(client);
+        await CreateAsync(client, "yearly", "0 0 3 1 1 ?", budgetSeconds: 3, maxTrials: 3);
+
+        await using var held = new NpgsqlConnection(scope.Postgres);
+        await held.OpenAsync();
+        await using var lockTx = await held.BeginTransactionAsync();
+        await held.ExecuteAsync("SELECT 1 FROM schedules WHERE name = 'yearly' FOR UPDATE", transaction: lockTx);
+
+        await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
+        await WaitForAWorkerAsync(api);
+        string requestedBy;
+        using (var triggered = await client.PostAsync("/api/schedules/yearly/trigger", null))
+        {
+            var body = await triggered.Content.ReadAsStringAsync();
+            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, body);
+            requestedBy = JsonDocument.Parse(body).RootElement.GetProperty("requestedBy").GetString()!;
+        }
+
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE schedules SET last_outcome", 1, "the refresh to wait on the schedule's row to record its decision");
+        using (var stored = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk")))
+        {
+            Assert.Equal(1, stored.RootElement.GetProperty("versions").GetArrayLength());
+        }
+
+        using var experiments = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        var experimentId = Assert.Single(experiments.RootElement.GetProperty("items").EnumerateArray()).GetProperty("id").GetString();
+        first.Process.Kill(entireProcessTree: true);
+        await first.Process.WaitForExitAsync();
+        await lockTx.RollbackAsync();
+
+        await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
+        var refresh = await Processes.PollAsync<JsonElement?>(async () =>
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+            var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().ToList();
+            return refreshes.Count > 0 ? refreshes[^1].Clone() : null;
+        }, TimeSpan.FromSeconds(120), "the recovered refresh to record its decision");
+        Assert.True(experimentId == refresh!.Value.GetProperty("experimentId").GetString(), refresh.Value.ToString() + "\n" + second.Output);
+        Assert.Equal("promoted", refresh.Value.GetProperty("status").GetString());
+        Assert.Equal(1, refresh.Value.GetProperty("outcome").GetProperty("challenger").GetProperty("version").GetInt64());
+        Assert.Equal(requestedBy, refresh.Value.GetProperty("outcome").GetProperty("triggeredBy").GetString());
+
+        // Nothing ran twice: one experiment, one version, one refresh.
+        using var after = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.Single(after.RootElement.GetProperty("items").EnumerateArray());
+        using var experiment = JsonDocument.Parse(await client.GetStringAsync($"/api/experiments/{experimentId}"));
+        Assert.Equal("succeeded", experiment.RootElement.GetProperty("status").GetString());
+        var attempt = Assert.Single(experiment.RootElement.GetProperty("attempts").EnumerateArray());
+        Assert.Equal("worker-1", attempt.GetProperty("node").GetString());
+        Assert.Equal("succeeded", attempt.GetProperty("outcome").GetString());
+        using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk"));
+        var version = Assert.Single(model.RootElement.GetProperty("versions").EnumerateArray());
+        Assert.Equal("champion", version.GetProperty("stage").GetString());
+        using var schedule = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+        Assert.Single(schedule.RootElement.GetProperty("refreshes").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, schedule.RootElement.GetProperty("refreshUnderWay").ValueKind);
+    }
+
+    /// <summary>
+    /// The promotion and the refresh's record were two transactions: a node killed between them left the challenger
+    /// champion with no refresh saying why, and the recovered fire swept again and stored a third version. They now
+    /// commit together: the kill (while the record waits on the schedule's row the test holds) rolls the promotion back,
+    /// and the recovered fire decides on the stored challenger again, promoting it once.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_NodeKilledAsItPromotesTheChallenger_RecoveredRunPromotesItOnceAndRecordsIt()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "refpromote");
+        using var api = new ApiHost(scope, new() { ["Jobs:RunWorker"] = "false" });
+        using var client = api.Client();
+        var clean = await Api.DatasetsApiTests.ReadDatasetAsync("credit-german-statlog.csv");
+        await UploadAsync(client, ScheduledRefreshTests.FlipLabels(clean, 0.4, seed: 11));
+        await CreateAsync(client, "yearly", "0 0 3 1 1 ?", budgetSeconds: 3, maxTrials: 3);
+
+        await using var first = new WorkerProcess("worker-1", scope.Settings("worker-1"));
+        await WaitForAWorkerAsync(api);
+        await TriggerAsync(client);
+        await RefreshesAsync(client, 1, "the first refresh (the champion, on noisy labels)");
+
+        await UploadAsync(client, clean);
+        await using var held = new NpgsqlConnection(scope.Postgres);
+        await held.OpenAsync();
+        await using var lockTx = await held.BeginTransactionAsync();
+        await held.ExecuteAsync("SELECT 1 FROM schedules WHERE name = 'yearly' FOR UPDATE", transaction: lockTx);
+        await TriggerAsync(client);
+        await Waits.LockWaitersAsync(scope.Postgres!, "UPDATE schedules SET last_outcome", 1, "the second refresh to wait on the schedule's row to record its decision");
+        first.Process.Kill(entireProcessTree: true);
+        await first.Process.WaitForExitAsync();
+        await held.ExecuteAsync(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+            transaction: lockTx);
+        await lockTx.RollbackAsync();
+
+        await using var second = new WorkerProcess("worker-2", scope.Settings("worker-2"));
+        var refreshes = await RefreshesAsync(client, 2, "the recovered refresh to record its decision");
+        var refresh = refreshes[0];
+        using var experiments = JsonDocument.Parse(await client.GetStringAsync("/api/experiments"));
+        Assert.True(experiments.RootElement.GetProperty("items").GetArrayLength() == 2, experiments.RootElement.ToString() + "\n" + second.Output);
+        Assert.Equal("promoted", refresh.GetProperty("status").GetString());
+        Assert.Equal(2, refresh.GetProperty("outcome").GetProperty("challenger").GetProperty("version").GetInt64());
+        Assert.Equal(1, refresh.GetProperty("outcome").GetProperty("champion").GetProperty("version").GetInt64());
+
+        using var model = JsonDocument.Parse(await client.GetStringAsync("/api/models/risk"));
+        var versions = model.RootElement.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("version").GetInt64(), v.GetProperty("stage").GetString())).ToList();
+        Assert.Equal([(1L, "archived"), (2L, "champion")], versions);
+        var promotions = model.RootElement.GetProperty("history").EnumerateArray()
+            .Where(h => h.GetProperty("version").GetInt64() == 2 && h.GetProperty("to").GetString() == "champion").ToList();
+        Assert.Equal(refresh.GetProperty("outcome").GetProperty("reason").GetString(), Assert.Single(promotions).GetProperty("why").GetString());
+    }
+
+    private static async Task UploadAsync(HttpClient client, byte[] bytes)
+    {
+        using var upload = await client.PostAsync("/api/datasets", Api.DatasetsApiTests.Form(bytes, "transactions.csv", "transactions"));
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Triggers the schedule once its previous run has ended in the job store too (a 409 until then).</summary>
+    private static Task<string> TriggerAsync(HttpClient client) => Processes.PollAsync(async () =>
+    {
+        using var triggered = await client.PostAsync("/api/schedules/yearly/trigger", null);
+        var body = await triggered.Content.ReadAsStringAsync();
+        Assert.True(triggered.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, body);
+        return triggered.StatusCode == HttpStatusCode.Accepted ? body : null;
+    }, TimeSpan.FromSeconds(30), "the schedule to take a trigger");
+
+    /// <summary>The schedule's refreshes, newest first, once there are <paramref name="count"/>.</summary>
+    private static async Task<List<JsonElement>> RefreshesAsync(HttpClient client, int count, string what) => await Processes.PollAsync(async () =>
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/schedules/yearly"));
+        var refreshes = doc.RootElement.GetProperty("refreshes").EnumerateArray().Select(r => r.Clone()).ToList();
+        return refreshes.Count >= count ? refreshes : null;
+    }, TimeSpan.FromSeconds(120), what);
 
     /// <summary>Uploads German credit as the dataset <c>transactions</c> the schedules of these tests train on.</summary>
     private static async Task UploadTransactionsAsync(HttpClient client)

@@ -792,7 +792,7 @@ public sealed class PredictionApiTests
     /// <summary>
     /// A version whose load failed once (here its artifact did not read; in production a dropped database connection
     /// during the load) kept failing: the faulted load stayed cached under the version's key, so every later request got
-    /// the same 500 until the process restarted. Now the failed load is forgotten and the next request loads again.
+    /// the same error until the process restarted. Now the failed load is forgotten and the next request loads again.
     /// </summary>
     [Theory]
     [InlineData(Backend.Sqlite)]
@@ -818,7 +818,7 @@ public sealed class PredictionApiTests
         await SetArtifactAsync(good[..(good.Length / 2)]);
         using (var failed = await client.PostAsJsonAsync("/api/models/credit/predict", new { rows = ServingModels.CreditRows(1) }))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, failed.StatusCode);
         }
 
         await SetArtifactAsync(good);
