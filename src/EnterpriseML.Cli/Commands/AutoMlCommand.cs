@@ -62,6 +62,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var maxColumns = CliOptions.MaxColumns();
         var encoding = CliOptions.Encoding();
+        var testEncoding = CliOptions.TestEncoding();
         var targetRecall = new Option<double?>("--target-recall") { Description = "Fraud: choose the alert threshold to catch this share of the positives, in (0, 1] (default 0.8)." };
         var alertBudget = new Option<double?>("--alert-budget") { Description = "Fraud: choose the alert threshold to raise at most this many alerts per 1,000 rows, in (0, 1000] (instead of --target-recall)." };
         var tuner = new Option<string>("--tuner")
@@ -71,7 +72,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget, encoding })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget, encoding, testEncoding })
         {
             command.Options.Add(option);
         }
@@ -104,7 +105,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(maxColumns),
                 parse.GetValue(targetRecall),
                 parse.GetValue(alertBudget),
-                parse.GetValue(encoding));
+                parse.GetValue(encoding),
+                parse.GetValue(testEncoding));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -156,6 +158,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var alertRule = AlertRule(request);
         var task = LabelEncoding.ParseTask(request.Task, "--task");
         var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
+        var testLimits = CliOptions.TestCsvLimits(request.MaxColumns, request.Encoding, request.TestEncoding, request.Test);
 
         if (request.Out is not null)
         {
@@ -230,7 +233,7 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
 
@@ -609,4 +612,5 @@ internal sealed record AutoMlRequest(
     int MaxColumns = CsvOptions.DefaultMaxColumns,
     double? TargetRecall = null,
     double? AlertBudget = null,
-    string? Encoding = null);
+    string? Encoding = null,
+    string? TestEncoding = null);

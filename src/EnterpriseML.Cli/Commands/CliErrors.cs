@@ -273,25 +273,62 @@ internal static class CliOptions
     /// <summary>The name of the option that sets the text encoding of the CSV files a command reads.</summary>
     public const string EncodingName = "--encoding";
 
+    /// <summary>The name of the option that sets the text encoding of the <c>--test</c> file alone.</summary>
+    public const string TestEncodingName = "--test-encoding";
+
     /// <summary>
     /// <c>--encoding NAME</c> of the commands that read CSV: the files' text encoding (default: UTF-8, or UTF-16 when
     /// a file starts with a UTF-16 byte-order mark). An unknown name is a parse error listing the valid ones.
     /// </summary>
-    public static Option<string?> Encoding()
+    public static Option<string?> Encoding() => EncodingOption(EncodingName,
+        "Text encoding of the CSV files: " + string.Join(", ", CsvEncodings.Names) + " (default: utf-8, or utf-16 by its byte-order mark).");
+
+    /// <summary>
+    /// <c>--test-encoding NAME</c> of the commands that read a <c>--test</c> file: its text encoding when it differs
+    /// from the training file's (default: <c>--encoding</c>'s). An unknown name is a parse error listing the valid ones.
+    /// </summary>
+    public static Option<string?> TestEncoding() => EncodingOption(TestEncodingName,
+        "Text encoding of the --test file, the names of --encoding (default: --encoding's).");
+
+    private static Option<string?> EncodingOption(string name, string description)
     {
-        var option = new Option<string?>(EncodingName)
-        {
-            Description = "Text encoding of the CSV files: " + string.Join(", ", CsvEncodings.Names) + " (default: utf-8, or utf-16 by its byte-order mark).",
-        };
+        var option = new Option<string?>(name) { Description = description };
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string?>();
             if (value is not null && !CsvEncodings.TryParse(value, out _))
             {
-                result.AddError(CsvEncodings.UnknownMessage(value, EncodingName));
+                result.AddError(CsvEncodings.UnknownMessage(value, name));
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// The reader's limits and encoding for the <c>--test</c> file: <c>--test-encoding</c> when given, else
+    /// <c>--encoding</c>'s (null for both: UTF-8, or UTF-16 by its byte-order mark). The reader's encoding errors name
+    /// <c>--test-encoding</c>, the option that changes this file's encoding alone, and say when its value came from
+    /// <c>--encoding</c>. A <c>--test-encoding</c> without a <c>--test</c> file is an error, not ignored.
+    /// </summary>
+    public static CsvOptions TestCsvLimits(int maxColumns, string? encoding, string? testEncoding, string? testPath)
+    {
+        if (testEncoding is not null && testPath is null)
+        {
+            throw new ArgumentException($"{TestEncodingName} '{testEncoding}' sets the encoding of the --test file; there is no --test file (give one, or use {EncodingName} for --train).");
+        }
+
+        var limits = CsvLimits(maxColumns, encoding);
+        if (testEncoding is null)
+        {
+            return new CsvOptions
+            {
+                MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding,
+                EncodingSetting = encoding is null ? TestEncodingName : $"{TestEncodingName} (unset, so {EncodingName}'s {CsvEncodings.NameOf(limits.Encoding!.Value)})",
+            };
+        }
+
+        var parsed = CsvEncodings.TryParse(testEncoding, out var e) ? e : throw new ArgumentException(CsvEncodings.UnknownMessage(testEncoding, TestEncodingName));
+        return new CsvOptions { MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = parsed, EncodingSetting = TestEncodingName };
     }
 
     private static string CheckMaxColumnsMessage(int value) => string.Create(CultureInfo.InvariantCulture,

@@ -34,9 +34,10 @@ internal sealed class TrainCommand : ICliCommand
         var item = new Option<string?>("--item") { Description = "Recommendation: the item column." };
         var maxColumns = CliOptions.MaxColumns();
         var encoding = CliOptions.Encoding();
+        var testEncoding = CliOptions.TestEncoding();
         var command = new Command("train", "Train one model and report its test metrics.")
         {
-            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns, encoding,
+            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns, encoding, testEncoding,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
@@ -52,6 +53,7 @@ internal sealed class TrainCommand : ICliCommand
                 {
                     MaxColumns = parse.GetValue(maxColumns),
                     Encoding = parse.GetValue(encoding),
+                    TestEncoding = parse.GetValue(testEncoding),
                 };
                 return await RecommendationTraining.RunAsync(request, Console.Out, token);
             }
@@ -62,7 +64,7 @@ internal sealed class TrainCommand : ICliCommand
                 parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
                 parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
                 parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns), parse.GetValue(encoding));
+                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns), parse.GetValue(encoding), parse.GetValue(testEncoding));
             var result = args.Json ? Run(args, _ => { }, token)
                 : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
                 : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
@@ -79,7 +81,8 @@ internal sealed class TrainCommand : ICliCommand
 
     internal sealed record TrainArguments(
         FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
-        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns, string? Encoding = null);
+        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns, string? Encoding = null,
+        string? TestEncoding = null);
 
     internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo)
     {
@@ -114,6 +117,7 @@ internal sealed class TrainCommand : ICliCommand
         }
 
         var limits = CliOptions.CsvLimits(args.MaxColumns, args.Encoding);
+        var testLimits = CliOptions.TestCsvLimits(args.MaxColumns, args.Encoding, args.TestEncoding, args.Test?.FullName);
         CliPaths.Input(args.Train.FullName, "--train");
         if (args.Test is not null)
         {
@@ -166,7 +170,7 @@ internal sealed class TrainCommand : ICliCommand
         {
             progress($"Reading {args.Test.Name}…");
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
             trainData = all;
