@@ -357,15 +357,15 @@ internal sealed class AutoMlCommand : ICliCommand
     private static DataTable CheckColumns(DataTable table, AutoMlRequest request)
     {
         var file = Path.GetFileName(request.Train);
-        string Available() => string.Join(", ", table.Columns.Select(c => c.Name));
+        var names = table.Columns.Select(c => c.Name).ToArray();
         if (!table.TryGetColumn(request.Label!, out _))
         {
-            throw new ArgumentException($"--label '{request.Label}': {file} has no column of that name. Available: {Available()}.");
+            throw new ArgumentException(CliOptions.NoSuchColumn("--label", request.Label!, file, names));
         }
 
         if (request.Timestamp is { } time && !table.TryGetColumn(time, out _))
         {
-            throw new ArgumentException($"--timestamp '{time}': {file} has no column of that name. Available: {Available()}.");
+            throw new ArgumentException(CliOptions.NoSuchColumn("--timestamp", time, file, names));
         }
 
         if (request.Timestamp is { } ignoredTime && request.Ignore.Contains(ignoredTime))
@@ -377,7 +377,7 @@ internal sealed class AutoMlCommand : ICliCommand
         {
             if (!table.TryGetColumn(column, out _))
             {
-                throw new ArgumentException($"--text '{column}': {file} has no column of that name. Available: {Available()}.");
+                throw new ArgumentException(CliOptions.NoSuchColumn("--text", column, file, names));
             }
 
             if (column == request.Label || request.Ignore.Contains(column))
@@ -395,7 +395,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
             if (!table.TryGetColumn(ignored, out _))
             {
-                throw new ArgumentException($"--ignore '{ignored}': {file} has no column of that name. Available: {Available()}.");
+                throw new ArgumentException(CliOptions.NoSuchColumn("--ignore", ignored, file, names));
             }
         }
 
@@ -487,16 +487,10 @@ internal sealed class AutoMlCommand : ICliCommand
             existing = Path.GetDirectoryName(existing) ?? throw new ArgumentException($"--out '{directory}': no part of the path exists.");
         }
 
-        var probe = Path.Combine(existing, $".eml-write-check-{Environment.ProcessId}");
-        try
+        if (CliPaths.WriteProblem(existing) is { } problem)
         {
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"--out '{directory}': cannot write there ({e.Message})", e);
+            // The probe's name means nothing to the user: the directory and the reason do.
+            throw new ArgumentException($"--out '{directory}': cannot write in '{existing}' ({problem}).");
         }
     }
 

@@ -25,6 +25,7 @@ internal sealed class PredictCommand : ICliCommand
             if (target is not null)
             {
                 CliPaths.Output(target.FullName, "--output");
+                CliPaths.NotAnInput(target.FullName, "--output", ("--input", parse.GetValue(input)!.FullName), ("--model", parse.GetValue(model)!.FullName));
             }
 
             var limits = CliOptions.CsvLimits(parse.GetValue(maxColumns), parse.GetValue(encoding));

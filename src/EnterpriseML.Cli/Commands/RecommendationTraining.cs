@@ -99,7 +99,7 @@ internal static class RecommendationTraining
             {
                 if (name is not null && !names.Contains(name))
                 {
-                    throw new ArgumentException($"{option} '{name}': {Path.GetFileName(path)} has no column of that name. Columns: {string.Join(", ", names)}.");
+                    throw new ArgumentException(CliOptions.NoSuchColumn(option, name, Path.GetFileName(path), names, "Columns"));
                 }
             }
         }
@@ -111,6 +111,7 @@ internal static class RecommendationTraining
         {
             // Before any reading or training, as the tabular --save is.
             CliPaths.Output(request.Save, "--save");
+            CliPaths.NotAnInput(request.Save, "--save", ("--train", request.Train), ("--test", request.Test));
         }
 
         var settings = RecommendationSettings.Parse(request.Settings);

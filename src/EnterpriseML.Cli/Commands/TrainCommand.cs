@@ -44,6 +44,19 @@ internal sealed class TrainCommand : ICliCommand
             var taskName = parse.GetValue(task);
             if (string.Equals(taskName, "recommendation", StringComparison.OrdinalIgnoreCase))
             {
+                // Tabular options would be dropped without a word (an --ignore that ignores nothing), as --user is on a tabular task.
+                foreach (var (option, given) in new[]
+                {
+                    ("--positive", parse.GetValue(positive) is not null), ("--ignore", parse.GetValue(ignore) is { Length: > 0 }),
+                    ("--text", parse.GetValue(text) is { Length: > 0 }), ("--categorical", parse.GetValue(categorical) is { Length: > 0 }),
+                })
+                {
+                    if (given)
+                    {
+                        throw new ArgumentException($"{option} applies to tabular training, not to --task recommendation: it reads only the --user, --item and --label columns (and --set timestamp=, weight=, segment=).");
+                    }
+                }
+
                 var request = new RecommendationTrainRequest(
                     parse.GetValue(train)!.FullName, parse.GetValue(test)?.FullName,
                     parse.GetValue(user) ?? throw new ArgumentException("--task recommendation needs --user COL."),
@@ -127,6 +140,7 @@ internal sealed class TrainCommand : ICliCommand
         if (args.Save is not null)
         {
             CliPaths.Output(args.Save.FullName, "--save");
+            CliPaths.NotAnInput(args.Save.FullName, "--save", ("--train", args.Train.FullName), ("--test", args.Test?.FullName));
         }
 
         progress($"Reading {args.Train.Name}…");
@@ -326,7 +340,7 @@ internal sealed class TrainCommand : ICliCommand
             {
                 if (!table.TryGetColumn(name, out _))
                 {
-                    throw new ArgumentException($"{option} '{name}': {args.Train.Name} has no column of that name. Available: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                    throw new ArgumentException(CliOptions.NoSuchColumn(option, name, args.Train.Name, [.. table.Columns.Select(c => c.Name)]));
                 }
             }
         }
@@ -425,8 +439,10 @@ internal static class Atomic
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The temporary file's name means nothing to the user: name the file asked for.
-            throw new IOException($"Cannot write '{full[Math.Min(current, full.Length - 1)]}': {e.Message}", e);
+            // The temporary file's name means nothing to the user: name the file asked for, and only that.
+            var failed = full[Math.Min(current, full.Length - 1)];
+            var reason = e is UnauthorizedAccessException ? "permission denied" : CliPaths.WithoutPath(e.Message, failed + suffix);
+            throw new IOException($"Cannot write '{failed}': {reason}", e);
         }
         finally
         {
