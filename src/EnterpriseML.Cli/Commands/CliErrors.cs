@@ -461,7 +461,10 @@ internal static class CliOptions
         var missing = train.Columns.Select(c => c.Name).Where(name => !test.TryGetColumn(name, out _)).ToArray();
         if (missing.Length > 0)
         {
-            throw new ArgumentException($"{Path.GetFileName(testPath)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(trainPath)} has; the test rows need every training column (--ignore leaves one out of both).");
+            string Named(string m) => test.Columns.FirstOrDefault(c => string.Equals(c.Name, m, StringComparison.OrdinalIgnoreCase)) is { } other
+                ? $"'{m}' (it has '{other.Name}'; names are matched as spelled)"
+                : $"'{m}'";
+            throw new ArgumentException($"{Path.GetFileName(testPath)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(Named))}, which {Path.GetFileName(trainPath)} has; the test rows need every training column (--ignore leaves one out of both).");
         }
     }
 

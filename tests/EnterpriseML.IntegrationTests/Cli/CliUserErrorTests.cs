@@ -144,6 +144,34 @@ public sealed class CliUserErrorTests : IDisposable
         Assert.Equal($"eml: error: {option} applies to tabular training, not to --task recommendation: it reads only the --user, --item and --label columns (and --set timestamp=, weight=, segment=).", stderr.Trim());
     }
 
+    /// <summary>
+    /// A <c>--test</c> or <c>eml predict</c> file whose header spells a model column in other letter case ('Age' for
+    /// 'age', as a spreadsheet's export may) is refused naming the column and saying what the file has: the error said
+    /// only that 'age' was missing, from a file that plainly had an age column.
+    /// </summary>
+    [Fact]
+    public async Task ColumnInOtherCase_TestAndPredictErrorsSayWhatTheFileHas()
+    {
+        var lines = File.ReadAllLines(Credit);
+        var header = lines[0].Split(',');
+        var train = Path.Combine(_directory, "train.csv");
+        var test = Path.Combine(_directory, "test.csv");
+        var model = Path.Combine(_directory, "m.eml");
+        File.WriteAllLines(train, lines[..801]);
+        File.WriteAllLines(test, lines[801..].Prepend(string.Join(',', header.Select(h => h == "age" ? "Age" : h))));
+        var trained = await Processes.RunAsync(Processes.CliDll, ["train", "--train", train, "--label", "class", "--trainer", "logistic-regression", "--save", model, "--json"]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var tested = await RunAsync($"train --train {train} --test {test} --label class --trainer logistic-regression");
+        var predicted = await RunAsync($"predict --model {model} --input {test} --output {_directory}/p.csv");
+
+        Assert.Equal((2, ""), (tested.Code, tested.Out));
+        Assert.Equal("eml: error: test.csv: no column 'age' (it has 'Age'; names are matched as spelled), which train.csv has; the test rows need every training column (--ignore leaves one out of both).", LastLine(tested.Err));
+        Assert.Equal((2, ""), (predicted.Code, predicted.Out));
+        Assert.Equal("eml: error: test.csv: Missing input column(s): age (the input has 'Age'; names are matched as spelled).", predicted.Err.Trim());
+        Assert.False(File.Exists(Path.Combine(_directory, "p.csv")));
+    }
+
     private Task<(int Code, string Out, string Err)> RunAsync(string commandLine) =>
         Processes.RunAsync(Processes.CliDll, commandLine.Split(' ').Select(Fill));
 
