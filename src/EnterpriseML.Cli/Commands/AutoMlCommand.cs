@@ -191,7 +191,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
-        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
+        var read = CheckColumns(CsvTable.Read(CliPaths.CsvInput(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
         // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
         var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)).ToList();
         foreach (var note in columnNotes)
@@ -233,7 +233,7 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.CsvInput(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
 

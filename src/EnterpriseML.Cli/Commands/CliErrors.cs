@@ -179,6 +179,25 @@ internal static class CliPaths
     }
 
     /// <summary>
+    /// A CSV file to read (<see cref="Input"/>): a model file given where data is expected (<c>--train m.eml</c> for
+    /// <c>--model m.eml</c>) is an error saying so, not the reader's "not UTF-8 text" at the first byte of its payload.
+    /// </summary>
+    public static string CsvInput(string path, string option)
+    {
+        Input(path, option);
+        Span<byte> head = stackalloc byte[4];
+        using (var file = File.OpenRead(path))
+        {
+            if (file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.SequenceEqual("EMLM"u8))
+            {
+                return path;
+            }
+        }
+
+        throw new ArgumentException($"{option} '{path}' is an EnterpriseML model file, not a CSV; {option} names a data file (a model is read by eml predict --model or eml recommend --model).");
+    }
+
+    /// <summary>
     /// An output file must not be one of the command's input files: writing a model over its training CSV, or
     /// predictions over the CSV they score, would destroy the data (the atomic write would do it without a word).
     /// Paths are compared after resolving symbolic links, so a link to the input is the input.

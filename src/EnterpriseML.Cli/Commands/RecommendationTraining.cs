@@ -93,7 +93,7 @@ internal static class RecommendationTraining
         for (var p = 0; p < paths.Count; p++)
         {
             var path = paths[p];
-            using var reader = CsvRowReader.Open(CliPaths.Input(path, p == 0 ? "--train" : "--test"), limits?[p]);
+            using var reader = CsvRowReader.Open(CliPaths.CsvInput(path, p == 0 ? "--train" : "--test"), limits?[p]);
             var names = reader.ColumnNames;
             foreach (var (option, name) in roles)
             {

@@ -131,10 +131,10 @@ internal sealed class TrainCommand : ICliCommand
 
         var limits = CliOptions.CsvLimits(args.MaxColumns, args.Encoding);
         var testLimits = CliOptions.TestCsvLimits(args.MaxColumns, args.Encoding, args.TestEncoding, args.Test?.FullName);
-        CliPaths.Input(args.Train.FullName, "--train");
+        CliPaths.CsvInput(args.Train.FullName, "--train");
         if (args.Test is not null)
         {
-            CliPaths.Input(args.Test.FullName, "--test");
+            CliPaths.CsvInput(args.Test.FullName, "--test");
         }
 
         if (args.Save is not null)

@@ -172,6 +172,27 @@ public sealed class CliUserErrorTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "p.csv")));
     }
 
+    /// <summary>
+    /// A model file given where a CSV is expected (<c>--train m.eml</c>, typed for <c>--model m.eml</c>) says so: it
+    /// was refused as "not UTF-8 text ... set --encoding to windows-1252", advice that sends the user the wrong way.
+    /// </summary>
+    [Theory]
+    [InlineData("train --label class --trainer gbdt --train {D}/m.eml", "--train")]
+    [InlineData("train --label class --trainer gbdt --train {C} --test {D}/m.eml", "--test")]
+    [InlineData("automl --label class --budget 10 --train {D}/m.eml", "--train")]
+    [InlineData("predict --model {D}/m.eml --input {D}/m.eml", "--input")]
+    [InlineData("train --task recommendation --user respondent --item brand --trainer popularity --train {D}/m.eml", "--train")]
+    public async Task ModelFileWhereACsvIsExpected_SaysSo(string commandLine, string option)
+    {
+        var trained = await Processes.RunAsync(Processes.CliDll, ["train", "--train", Credit, "--label", "class", "--trainer", "logistic-regression", "--save", Path.Combine(_directory, "m.eml"), "--json"]);
+        Assert.True(trained.Code == 0, trained.Err);
+
+        var (code, stdout, stderr) = await RunAsync(commandLine);
+
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.Equal($"eml: error: {option} '{_directory}/m.eml' is an EnterpriseML model file, not a CSV; {option} names a data file (a model is read by eml predict --model or eml recommend --model).", LastLine(stderr));
+    }
+
     private Task<(int Code, string Out, string Err)> RunAsync(string commandLine) =>
         Processes.RunAsync(Processes.CliDll, commandLine.Split(' ').Select(Fill));
 
