@@ -236,6 +236,12 @@ internal sealed class AutoMlCommand : ICliCommand
             var testTable = CsvTable.Read(CliPaths.CsvInput(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
+            if (CliPaths.TestIsTrainNote(request.Train, request.Test) is { } same)
+            {
+                // Said at once and kept in the report's notes, whose test metrics it qualifies.
+                columnNotes.Add(same);
+                await Console.Error.WriteLineAsync("eml: warning: " + same).ConfigureAwait(false);
+            }
 
             test = CliPaths.InFile(request.Test, () => LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames));
         }

@@ -214,6 +214,15 @@ internal static class CliPaths
         }
     }
 
+    /// <summary>
+    /// The warning for a <c>--test</c> file that is the <c>--train</c> file (or a link to it), or null: its metrics are
+    /// of rows the model was fitted on, which a user comparing them with a holdout's would not guess.
+    /// </summary>
+    public static string? TestIsTrainNote(string train, string? test) =>
+        test is not null && string.Equals(Resolved(train), Resolved(test), StringComparison.Ordinal)
+            ? $"--test names the --train file ({Path.GetFileName(test)}): the test metrics are of rows the model was trained on, so they overstate how it does on rows it has not seen; leave --test out for a holdout of --train, or give a file of other rows."
+            : null;
+
     private static string Resolved(string path)
     {
         var full = Path.GetFullPath(path);

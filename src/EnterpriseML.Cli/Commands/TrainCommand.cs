@@ -187,6 +187,10 @@ internal sealed class TrainCommand : ICliCommand
             var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
+            if (CliPaths.TestIsTrainNote(args.Train.FullName, args.Test.FullName) is { } same)
+            {
+                warnings.Add(same);
+            }
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
             CheckLogLinkLabels(descriptor.Name, args.Label, args.Test.Name, testData.Labels);

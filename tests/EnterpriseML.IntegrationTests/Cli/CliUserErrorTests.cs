@@ -193,6 +193,35 @@ public sealed class CliUserErrorTests : IDisposable
         Assert.Equal($"eml: error: {option} '{_directory}/m.eml' is an EnterpriseML model file, not a CSV; {option} names a data file (a model is read by eml predict --model or eml recommend --model).", LastLine(stderr));
     }
 
+    /// <summary>
+    /// <c>--test</c> naming the <c>--train</c> file scores the model on the rows it was fitted on: the run goes on (it
+    /// is a valid command) but says so on standard error, and eml automl keeps it in its report's notes; before, the
+    /// training-set metrics were reported as test metrics without a word.
+    /// </summary>
+    [Theory]
+    [InlineData("train --trainer gbdt --label class --train {D}/data.csv --test {D}/data.csv --json")]
+    [InlineData("train --trainer gbdt --label class --train {D}/data.csv --test {D}/link.csv --json")]
+    [InlineData("automl --budget 20 --max-trials 1 --threads 1 --label class --train {D}/data.csv --test {D}/data.csv --json --out {D}/run")]
+    public async Task TestIsTheTrainFile_WarnsThatTheMetricsAreOfTrainingRows(string commandLine)
+    {
+        var data = Path.Combine(_directory, "data.csv");
+        File.Copy(Credit, data);
+        File.CreateSymbolicLink(Path.Combine(_directory, "link.csv"), data);
+        var test = commandLine.Contains("link.csv", StringComparison.Ordinal) ? "link.csv" : "data.csv";
+        var said = $"--test names the --train file ({test}): the test metrics are of rows the model was trained on, so they overstate how it does on rows it has not seen; leave --test out for a holdout of --train, or give a file of other rows.";
+
+        var (code, stdout, stderr) = await RunAsync(commandLine);
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("{", stdout, StringComparison.Ordinal);
+        Assert.Contains("eml: warning: " + said, stderr.Split('\n', StringSplitOptions.TrimEntries));
+        if (commandLine.StartsWith("automl", StringComparison.Ordinal))
+        {
+            using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "run", "report.json")));
+            Assert.Contains(said, report.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString()));
+        }
+    }
+
     private Task<(int Code, string Out, string Err)> RunAsync(string commandLine) =>
         Processes.RunAsync(Processes.CliDll, commandLine.Split(' ').Select(Fill));
 
