@@ -62,6 +62,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var maxTrialMemory = new Option<double?>("--max-trial-memory") { Description = "Stop a trial whose managed memory grows past this many MB (default: no cap)." };
         var maxColumns = CliOptions.MaxColumns();
         var encoding = CliOptions.Encoding();
+        var testEncoding = CliOptions.TestEncoding();
         var targetRecall = new Option<double?>("--target-recall") { Description = "Fraud: choose the alert threshold to catch this share of the positives, in (0, 1] (default 0.8)." };
         var alertBudget = new Option<double?>("--alert-budget") { Description = "Fraud: choose the alert threshold to raise at most this many alerts per 1,000 rows, in (0, 1000] (instead of --target-recall)." };
         var tuner = new Option<string>("--tuner")
@@ -71,7 +72,7 @@ internal sealed class AutoMlCommand : ICliCommand
         };
 
         var command = new Command("automl", "Sweep general-purpose and task-specialised candidates for a scenario and compare them.");
-        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget, encoding })
+        foreach (var option in new Option[] { train, test, label, positive, scenario, budget, seed, ignore, output, json, threads, maxTrials, maxPredict, tuner, user, item, timestamp, relevance, task, text, maxTrialSeconds, maxTrialMemory, maxColumns, targetRecall, alertBudget, encoding, testEncoding })
         {
             command.Options.Add(option);
         }
@@ -104,7 +105,8 @@ internal sealed class AutoMlCommand : ICliCommand
                 parse.GetValue(maxColumns),
                 parse.GetValue(targetRecall),
                 parse.GetValue(alertBudget),
-                parse.GetValue(encoding));
+                parse.GetValue(encoding),
+                parse.GetValue(testEncoding));
             return RunAsync(request, Console.Out, token);
         }, cancellationToken));
         return command;
@@ -156,6 +158,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var alertRule = AlertRule(request);
         var task = LabelEncoding.ParseTask(request.Task, "--task");
         var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
+        var testLimits = CliOptions.TestCsvLimits(request.MaxColumns, request.Encoding, request.TestEncoding, request.Test);
 
         if (request.Out is not null)
         {
@@ -188,7 +191,7 @@ internal sealed class AutoMlCommand : ICliCommand
         var scenario = ScenarioCatalog.Get(request.Scenario);
         // --text columns are read as text whatever the inference says (unknown names are reported by CheckColumns).
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
-        var read = CheckColumns(CsvTable.Read(CliPaths.Input(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
+        var read = CheckColumns(CsvTable.Read(CliPaths.CsvInput(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
         // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
         var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)).ToList();
         foreach (var note in columnNotes)
@@ -230,9 +233,15 @@ internal sealed class AutoMlCommand : ICliCommand
             // Checked before the sweep, not when its winner meets the test rows at the end of the budget: the test rows
             // are parsed as the training columns were typed (a value that does not fit is an error naming its line).
             var types = trainTable.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(CliPaths.Input(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
+            var testTable = CsvTable.Read(CliPaths.CsvInput(request.Test, "--test"), new CsvOptions { ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(request.Ignore);
             CliOptions.TestHasTrainingColumns(trainTable, testTable, request.Train, request.Test);
+            if (CliPaths.TestIsTrainNote(request.Train, request.Test) is { } same)
+            {
+                // Said at once and kept in the report's notes, whose test metrics it qualifies.
+                columnNotes.Add(same);
+                await Console.Error.WriteLineAsync("eml: warning: " + same).ConfigureAwait(false);
+            }
 
             test = CliPaths.InFile(request.Test, () => LabelEncoding.Encode(testTable, request.Label, plan.Task, request.Positive, plan.Task == Engine.Trainers.TaskKind.Regression ? null : train.ClassNames));
         }
@@ -354,15 +363,15 @@ internal sealed class AutoMlCommand : ICliCommand
     private static DataTable CheckColumns(DataTable table, AutoMlRequest request)
     {
         var file = Path.GetFileName(request.Train);
-        string Available() => string.Join(", ", table.Columns.Select(c => c.Name));
+        var names = table.Columns.Select(c => c.Name).ToArray();
         if (!table.TryGetColumn(request.Label!, out _))
         {
-            throw new ArgumentException($"--label '{request.Label}': {file} has no column of that name. Available: {Available()}.");
+            throw new ArgumentException(CliOptions.NoSuchColumn("--label", request.Label!, file, names));
         }
 
         if (request.Timestamp is { } time && !table.TryGetColumn(time, out _))
         {
-            throw new ArgumentException($"--timestamp '{time}': {file} has no column of that name. Available: {Available()}.");
+            throw new ArgumentException(CliOptions.NoSuchColumn("--timestamp", time, file, names));
         }
 
         if (request.Timestamp is { } ignoredTime && request.Ignore.Contains(ignoredTime))
@@ -374,7 +383,7 @@ internal sealed class AutoMlCommand : ICliCommand
         {
             if (!table.TryGetColumn(column, out _))
             {
-                throw new ArgumentException($"--text '{column}': {file} has no column of that name. Available: {Available()}.");
+                throw new ArgumentException(CliOptions.NoSuchColumn("--text", column, file, names));
             }
 
             if (column == request.Label || request.Ignore.Contains(column))
@@ -392,7 +401,7 @@ internal sealed class AutoMlCommand : ICliCommand
 
             if (!table.TryGetColumn(ignored, out _))
             {
-                throw new ArgumentException($"--ignore '{ignored}': {file} has no column of that name. Available: {Available()}.");
+                throw new ArgumentException(CliOptions.NoSuchColumn("--ignore", ignored, file, names));
             }
         }
 
@@ -484,16 +493,10 @@ internal sealed class AutoMlCommand : ICliCommand
             existing = Path.GetDirectoryName(existing) ?? throw new ArgumentException($"--out '{directory}': no part of the path exists.");
         }
 
-        var probe = Path.Combine(existing, $".eml-write-check-{Environment.ProcessId}");
-        try
+        if (CliPaths.WriteProblem(existing) is { } problem)
         {
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"--out '{directory}': cannot write there ({e.Message})", e);
+            // The probe's name means nothing to the user: the directory and the reason do.
+            throw new ArgumentException($"--out '{directory}': cannot write in '{existing}' ({problem}).");
         }
     }
 
@@ -609,4 +612,5 @@ internal sealed record AutoMlRequest(
     int MaxColumns = CsvOptions.DefaultMaxColumns,
     double? TargetRecall = null,
     double? AlertBudget = null,
-    string? Encoding = null);
+    string? Encoding = null,
+    string? TestEncoding = null);

@@ -150,10 +150,91 @@ internal static partial class CliErrors
 /// <summary>Checks of the files the options name, before any work: errors name the option and the path.</summary>
 internal static class CliPaths
 {
-    /// <summary>A file to read: a directory of that name is an error naming the option (a missing file is left to the reader's message).</summary>
-    public static string Input(string path, string option) => Directory.Exists(path)
-        ? throw new ArgumentException($"{option} '{path}' is a directory; {option} names a file to read.")
-        : path;
+    /// <summary>
+    /// A file to read: a directory of that name, or no file at all, is an error naming the option and the path (and,
+    /// for a path whose directory is missing, the first directory that is).
+    /// </summary>
+    public static string Input(string path, string option)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"{option} '{path}' is a directory; {option} names a file to read.");
+        }
+
+        if (!File.Exists(path))
+        {
+            var full = Path.GetFullPath(path);
+            var missing = Path.GetDirectoryName(full);
+            while (missing is not null && Path.GetDirectoryName(missing) is { } parent && !Directory.Exists(parent))
+            {
+                missing = parent;
+            }
+
+            throw new FileNotFoundException(missing is not null && !Directory.Exists(missing)
+                ? $"{option} '{path}': no such file; the directory '{missing}' does not exist."
+                : $"{option} '{path}': no such file.", path);
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// A CSV file to read (<see cref="Input"/>): a model file given where data is expected (<c>--train m.eml</c> for
+    /// <c>--model m.eml</c>) is an error saying so, not the reader's "not UTF-8 text" at the first byte of its payload.
+    /// </summary>
+    public static string CsvInput(string path, string option)
+    {
+        Input(path, option);
+        Span<byte> head = stackalloc byte[4];
+        using (var file = File.OpenRead(path))
+        {
+            if (file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.SequenceEqual("EMLM"u8))
+            {
+                return path;
+            }
+        }
+
+        throw new ArgumentException($"{option} '{path}' is an EnterpriseML model file, not a CSV; {option} names a data file (a model is read by eml predict --model or eml recommend --model).");
+    }
+
+    /// <summary>
+    /// An output file must not be one of the command's input files: writing a model over its training CSV, or
+    /// predictions over the CSV they score, would destroy the data (the atomic write would do it without a word).
+    /// Paths are compared after resolving symbolic links, so a link to the input is the input.
+    /// </summary>
+    public static void NotAnInput(string output, string outputOption, params (string Option, string? Path)[] inputs)
+    {
+        var target = Resolved(output);
+        foreach (var (option, path) in inputs)
+        {
+            if (path is not null && string.Equals(Resolved(path), target, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{outputOption} '{output}' is the {option} file; writing there would overwrite the file it reads. Name another file.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The warning for a <c>--test</c> file that is the <c>--train</c> file (or a link to it), or null: its metrics are
+    /// of rows the model was fitted on, which a user comparing them with a holdout's would not guess.
+    /// </summary>
+    public static string? TestIsTrainNote(string train, string? test) =>
+        test is not null && string.Equals(Resolved(train), Resolved(test), StringComparison.Ordinal)
+            ? $"--test names the --train file ({Path.GetFileName(test)}): the test metrics are of rows the model was trained on, so they overstate how it does on rows it has not seen; leave --test out for a holdout of --train, or give a file of other rows."
+            : null;
+
+    private static string Resolved(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            return File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : full;
+        }
+        catch (IOException)
+        {
+            return full; // a link loop: the path itself, which the write would fail on anyway
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="read"/> on rows of <paramref name="path"/>: an <see cref="ArgumentException"/> about those
@@ -208,7 +289,8 @@ internal static class CliPaths
             throw new ArgumentException($"{option} '{path}' is a directory; {option} names the file to write.");
         }
 
-        for (var parent = Path.GetDirectoryName(Path.GetFullPath(path)); parent is not null && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
+        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
+        for (; parent is not null && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
         {
             if (File.Exists(parent))
             {
@@ -216,7 +298,58 @@ internal static class CliPaths
             }
         }
 
+        // Before the work, not after it: a directory that takes no file (no permission, a read-only or virtual file
+        // system) is found now rather than when the model or predictions are ready to be written.
+        if (parent is not null && WriteProblem(parent) is { } problem)
+        {
+            throw new ArgumentException($"{option} '{path}': cannot write in '{parent}' ({problem}).");
+        }
+
         return path;
+    }
+
+    /// <summary>
+    /// Why no file can be created in the existing <paramref name="directory"/>, or null when one can: a probe file is
+    /// created there and deleted at once. The reason does not name the probe, whose name means nothing to the user.
+    /// </summary>
+    public static string? WriteProblem(string directory)
+    {
+        var probe = Path.Combine(directory, $".eml-write-check-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "permission denied";
+        }
+        catch (IOException e)
+        {
+            return WithoutPath(e.Message, probe);
+        }
+    }
+
+    /// <summary>
+    /// A file system message without the name of the temporary or probe file it was about (<c>Could not find file
+    /// '/proc/x.eml.tmp-42'.</c> becomes <c>the file system refused to create a file there</c>; <c>Read-only file
+    /// system : '/mnt/x.tmp-42'</c> becomes <c>Read-only file system</c>).
+    /// </summary>
+    internal static string WithoutPath(string message, string path)
+    {
+        if (!message.Contains(path, StringComparison.Ordinal))
+        {
+            return message.TrimEnd('.');
+        }
+
+        var cut = message.Replace($" : '{path}'", "", StringComparison.Ordinal).Replace($"'{path}'", "", StringComparison.Ordinal).Replace(path, "", StringComparison.Ordinal).Trim().TrimEnd('.').Trim();
+        // "Could not find file ''" of a virtual file system that takes no new file says nothing once the name is cut.
+        return cut.StartsWith("Could not find file", StringComparison.Ordinal) || cut.Length == 0
+            ? "the file system refused to create a file there"
+            : cut;
     }
 }
 
@@ -273,25 +406,62 @@ internal static class CliOptions
     /// <summary>The name of the option that sets the text encoding of the CSV files a command reads.</summary>
     public const string EncodingName = "--encoding";
 
+    /// <summary>The name of the option that sets the text encoding of the <c>--test</c> file alone.</summary>
+    public const string TestEncodingName = "--test-encoding";
+
     /// <summary>
     /// <c>--encoding NAME</c> of the commands that read CSV: the files' text encoding (default: UTF-8, or UTF-16 when
     /// a file starts with a UTF-16 byte-order mark). An unknown name is a parse error listing the valid ones.
     /// </summary>
-    public static Option<string?> Encoding()
+    public static Option<string?> Encoding() => EncodingOption(EncodingName,
+        "Text encoding of the CSV files: " + string.Join(", ", CsvEncodings.Names) + " (default: utf-8, or utf-16 by its byte-order mark).");
+
+    /// <summary>
+    /// <c>--test-encoding NAME</c> of the commands that read a <c>--test</c> file: its text encoding when it differs
+    /// from the training file's (default: <c>--encoding</c>'s). An unknown name is a parse error listing the valid ones.
+    /// </summary>
+    public static Option<string?> TestEncoding() => EncodingOption(TestEncodingName,
+        "Text encoding of the --test file, the names of --encoding (default: --encoding's).");
+
+    private static Option<string?> EncodingOption(string name, string description)
     {
-        var option = new Option<string?>(EncodingName)
-        {
-            Description = "Text encoding of the CSV files: " + string.Join(", ", CsvEncodings.Names) + " (default: utf-8, or utf-16 by its byte-order mark).",
-        };
+        var option = new Option<string?>(name) { Description = description };
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string?>();
             if (value is not null && !CsvEncodings.TryParse(value, out _))
             {
-                result.AddError(CsvEncodings.UnknownMessage(value, EncodingName));
+                result.AddError(CsvEncodings.UnknownMessage(value, name));
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// The reader's limits and encoding for the <c>--test</c> file: <c>--test-encoding</c> when given, else
+    /// <c>--encoding</c>'s (null for both: UTF-8, or UTF-16 by its byte-order mark). The reader's encoding errors name
+    /// <c>--test-encoding</c>, the option that changes this file's encoding alone, and say when its value came from
+    /// <c>--encoding</c>. A <c>--test-encoding</c> without a <c>--test</c> file is an error, not ignored.
+    /// </summary>
+    public static CsvOptions TestCsvLimits(int maxColumns, string? encoding, string? testEncoding, string? testPath)
+    {
+        if (testEncoding is not null && testPath is null)
+        {
+            throw new ArgumentException($"{TestEncodingName} '{testEncoding}' sets the encoding of the --test file; there is no --test file (give one, or use {EncodingName} for --train).");
+        }
+
+        var limits = CsvLimits(maxColumns, encoding);
+        if (testEncoding is null)
+        {
+            return new CsvOptions
+            {
+                MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding,
+                EncodingSetting = encoding is null ? TestEncodingName : $"{TestEncodingName} (unset, so {EncodingName}'s {CsvEncodings.NameOf(limits.Encoding!.Value)})",
+            };
+        }
+
+        var parsed = CsvEncodings.TryParse(testEncoding, out var e) ? e : throw new ArgumentException(CsvEncodings.UnknownMessage(testEncoding, TestEncodingName));
+        return new CsvOptions { MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = parsed, EncodingSetting = TestEncodingName };
     }
 
     private static string CheckMaxColumnsMessage(int value) => string.Create(CultureInfo.InvariantCulture,
@@ -319,7 +489,10 @@ internal static class CliOptions
         var missing = train.Columns.Select(c => c.Name).Where(name => !test.TryGetColumn(name, out _)).ToArray();
         if (missing.Length > 0)
         {
-            throw new ArgumentException($"{Path.GetFileName(testPath)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which {Path.GetFileName(trainPath)} has; the test rows need every training column (--ignore leaves one out of both).");
+            string Named(string m) => test.Columns.FirstOrDefault(c => string.Equals(c.Name, m, StringComparison.OrdinalIgnoreCase)) is { } other
+                ? $"'{m}' (it has '{other.Name}'; names are matched as spelled)"
+                : $"'{m}'";
+            throw new ArgumentException($"{Path.GetFileName(testPath)}: no column{(missing.Length == 1 ? "" : "s")} {string.Join(", ", missing.Select(Named))}, which {Path.GetFileName(trainPath)} has; the test rows need every training column (--ignore leaves one out of both).");
         }
     }
 
@@ -336,6 +509,19 @@ internal static class CliOptions
     /// </summary>
     public static IEnumerable<string> IdentifierNotes(DataTable table, string label, IEnumerable<string> ignore) =>
         SweepDataNotes.Identifiers(table.WithoutColumns(ignore), label, "--ignore the column");
+
+    /// <summary>
+    /// The message for an option naming a column <paramref name="file"/> lacks: the option, the name, the closest
+    /// column when one is near (the same name in other letter case, or within <see cref="CliErrors.Closest"/>'s edit
+    /// distance: <c>did you mean 'class'?</c>) and the file's columns after <paramref name="listLabel"/>.
+    /// </summary>
+    public static string NoSuchColumn(string option, string name, string file, IReadOnlyList<string> columns, string listLabel = "Available")
+    {
+        var closest = columns.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase))
+                      ?? CliErrors.Closest(name, columns);
+        var suggestion = closest is null ? "" : $"; did you mean '{closest}'?";
+        return $"{option} '{name}': {file} has no column of that name{suggestion}{(closest is null ? "." : "")} {listLabel}: {string.Join(", ", columns)}.";
+    }
 
     /// <summary>Options that only a recommendation run reads are an error elsewhere, not silently ignored.</summary>
     public static void OnlyForRecommendation(string what, params (string Option, object? Value)[] options)

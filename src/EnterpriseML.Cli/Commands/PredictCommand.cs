@@ -25,12 +25,13 @@ internal sealed class PredictCommand : ICliCommand
             if (target is not null)
             {
                 CliPaths.Output(target.FullName, "--output");
+                CliPaths.NotAnInput(target.FullName, "--output", ("--input", parse.GetValue(input)!.FullName), ("--model", parse.GetValue(model)!.FullName));
             }
 
             var limits = CliOptions.CsvLimits(parse.GetValue(maxColumns), parse.GetValue(encoding));
             var pipeline = ModelPipeline.Load(CliPaths.Input(parse.GetValue(model)!.FullName, "--model"));
             var file = parse.GetValue(input)!;
-            CliPaths.Input(file.FullName, "--input");
+            CliPaths.CsvInput(file.FullName, "--input");
             // A header line alone is an empty batch, as the API answers it: the output's header line and no rows.
             var table = CsvTable.Read(file.FullName, new CsvOptions { SourceName = file.Name, ColumnTypes = pipeline.Schema.InputTypes, IgnoreUnknownColumnTypes = true, AllowHeaderOnly = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, token);
             // An error about the rows (a column the model needs that the file lacks) names the file.

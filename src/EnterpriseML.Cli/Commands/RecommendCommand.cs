@@ -120,6 +120,7 @@ internal sealed class RecommendCommand : ICliCommand
         if (request.Output is not null)
         {
             CliPaths.Output(request.Output, "--output");
+            CliPaths.NotAnInput(request.Output, "--output", ("--model", request.Model));
         }
 
         var recommender = RecommenderFile.Load(CliPaths.Input(request.Model, "--model"));

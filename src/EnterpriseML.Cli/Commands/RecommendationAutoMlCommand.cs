@@ -59,7 +59,7 @@ internal static class RecommendationAutoMlCommand
 
         var columns = new InteractionColumns(request.User, request.Item, request.Label, request.Timestamp);
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
+        var limits = RecommendationTraining.FileLimits(request.MaxColumns, request.Encoding, request.TestEncoding, request.Test);
         RecommendationTraining.CheckColumns(paths, columns, "--timestamp", limits);
         var sets = await Task.Run(() => InteractionSet.ReadCsv(paths, columns, limits, cancellationToken), cancellationToken);
         var train = sets[0];

@@ -31,6 +31,9 @@ internal sealed record RecommendationTrainRequest(
 
     /// <summary><c>--encoding</c>: the CSV files' text encoding (null: UTF-8, or UTF-16 by its byte-order mark).</summary>
     public string? Encoding { get; init; }
+
+    /// <summary><c>--test-encoding</c>: the <c>--test</c> file's text encoding (null: <see cref="Encoding"/>).</summary>
+    public string? TestEncoding { get; init; }
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ internal static class RecommendationTraining
     /// <paramref name="timestampOption"/> is how the command names the timestamp column (<c>--timestamp</c> in
     /// <c>eml automl</c>, a <c>--set</c> key in <c>eml train</c>).
     /// </summary>
-    internal static void CheckColumns(IEnumerable<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp", CsvOptions? limits = null)
+    internal static void CheckColumns(IReadOnlyList<string> paths, InteractionColumns columns, string timestampOption = "--set timestamp", IReadOnlyList<CsvOptions>? limits = null)
     {
         (string Option, string? Name)[] roles =
         [
@@ -87,17 +90,16 @@ internal static class RecommendationTraining
             }
         }
 
-        var first = true;
-        foreach (var path in paths)
+        for (var p = 0; p < paths.Count; p++)
         {
-            using var reader = CsvRowReader.Open(CliPaths.Input(path, first ? "--train" : "--test"), limits);
-            first = false;
+            var path = paths[p];
+            using var reader = CsvRowReader.Open(CliPaths.CsvInput(path, p == 0 ? "--train" : "--test"), limits?[p]);
             var names = reader.ColumnNames;
             foreach (var (option, name) in roles)
             {
                 if (name is not null && !names.Contains(name))
                 {
-                    throw new ArgumentException($"{option} '{name}': {Path.GetFileName(path)} has no column of that name. Columns: {string.Join(", ", names)}.");
+                    throw new ArgumentException(CliOptions.NoSuchColumn(option, name, Path.GetFileName(path), names, "Columns"));
                 }
             }
         }
@@ -109,6 +111,7 @@ internal static class RecommendationTraining
         {
             // Before any reading or training, as the tabular --save is.
             CliPaths.Output(request.Save, "--save");
+            CliPaths.NotAnInput(request.Save, "--save", ("--train", request.Train), ("--test", request.Test));
         }
 
         var settings = RecommendationSettings.Parse(request.Settings);
@@ -121,7 +124,7 @@ internal static class RecommendationTraining
         settings.EnsureAllUsed();
 
         var paths = request.Test is null ? new[] { request.Train } : [request.Train, request.Test];
-        var limits = CliOptions.CsvLimits(request.MaxColumns, request.Encoding);
+        var limits = FileLimits(request.MaxColumns, request.Encoding, request.TestEncoding, request.Test);
         CheckColumns(paths, columns, limits: limits);
         var sets = InteractionSet.ReadCsv(paths, columns, limits, cancellationToken);
         InteractionSet train, test;
@@ -179,6 +182,17 @@ internal static class RecommendationTraining
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The reader's limits of the training file and, when <paramref name="test"/> is given, of the test file, whose
+    /// encoding is <c>--test-encoding</c>'s or else <c>--encoding</c>'s (<see cref="CliOptions.TestCsvLimits"/>).
+    /// </summary>
+    internal static CsvOptions[] FileLimits(int maxColumns, string? encoding, string? testEncoding, string? test)
+    {
+        var train = CliOptions.CsvLimits(maxColumns, encoding);
+        var testLimits = CliOptions.TestCsvLimits(maxColumns, encoding, testEncoding, test);
+        return test is null ? [train] : [train, testLimits];
     }
 
     /// <summary>Builds the trainer named <paramref name="name"/>; `--set Option=value` entries fill its options by name.</summary>

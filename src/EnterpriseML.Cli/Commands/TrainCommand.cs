@@ -34,15 +34,29 @@ internal sealed class TrainCommand : ICliCommand
         var item = new Option<string?>("--item") { Description = "Recommendation: the item column." };
         var maxColumns = CliOptions.MaxColumns();
         var encoding = CliOptions.Encoding();
+        var testEncoding = CliOptions.TestEncoding();
         var command = new Command("train", "Train one model and report its test metrics.")
         {
-            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns, encoding,
+            train, test, label, positive, task, trainer, set, ignore, text, categorical, seed, threads, save, json, user, item, maxColumns, encoding, testEncoding,
         };
         command.SetAction((parse, ct) => CliErrors.RunAsync(async token =>
         {
             var taskName = parse.GetValue(task);
             if (string.Equals(taskName, "recommendation", StringComparison.OrdinalIgnoreCase))
             {
+                // Tabular options would be dropped without a word (an --ignore that ignores nothing), as --user is on a tabular task.
+                foreach (var (option, given) in new[]
+                {
+                    ("--positive", parse.GetValue(positive) is not null), ("--ignore", parse.GetValue(ignore) is { Length: > 0 }),
+                    ("--text", parse.GetValue(text) is { Length: > 0 }), ("--categorical", parse.GetValue(categorical) is { Length: > 0 }),
+                })
+                {
+                    if (given)
+                    {
+                        throw new ArgumentException($"{option} applies to tabular training, not to --task recommendation: it reads only the --user, --item and --label columns (and --set timestamp=, weight=, segment=).");
+                    }
+                }
+
                 var request = new RecommendationTrainRequest(
                     parse.GetValue(train)!.FullName, parse.GetValue(test)?.FullName,
                     parse.GetValue(user) ?? throw new ArgumentException("--task recommendation needs --user COL."),
@@ -52,6 +66,7 @@ internal sealed class TrainCommand : ICliCommand
                 {
                     MaxColumns = parse.GetValue(maxColumns),
                     Encoding = parse.GetValue(encoding),
+                    TestEncoding = parse.GetValue(testEncoding),
                 };
                 return await RecommendationTraining.RunAsync(request, Console.Out, token);
             }
@@ -62,7 +77,7 @@ internal sealed class TrainCommand : ICliCommand
                 parse.GetValue(label) ?? throw new ArgumentException("--label is required."),
                 parse.GetValue(positive), taskName, parse.GetValue(trainer)!, parse.GetValue(set) ?? [], parse.GetValue(ignore) ?? [],
                 parse.GetValue(text) ?? [], parse.GetValue(categorical) ?? [], parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns), parse.GetValue(encoding));
+                parse.GetValue(save), parse.GetValue(json), parse.GetValue(maxColumns), parse.GetValue(encoding), parse.GetValue(testEncoding));
             var result = args.Json ? Run(args, _ => { }, token)
                 : AnsiConsole.Profile.Capabilities.Interactive ? RunWithProgress(args, token)
                 : Run(args, step => Console.Error.WriteLine(step), token); // a file or a pipe gets the results only; the steps go to stderr
@@ -79,7 +94,8 @@ internal sealed class TrainCommand : ICliCommand
 
     internal sealed record TrainArguments(
         FileInfo Train, FileInfo? Test, string Label, string? Positive, string? Task, string Trainer, string[] Settings, string[] Ignore,
-        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns, string? Encoding = null);
+        string[] Text, string[] Categorical, int Seed, int? Threads, FileInfo? Save, bool Json, int MaxColumns = CsvOptions.DefaultMaxColumns, string? Encoding = null,
+        string? TestEncoding = null);
 
     internal sealed record TrainResult(TaskKind Task, string Trainer, IReadOnlyDictionary<string, double> Metrics, double FitSeconds, double PredictMicrosecondsPerRow, int TrainRows, int TestRows, string? SavedTo)
     {
@@ -114,15 +130,17 @@ internal sealed class TrainCommand : ICliCommand
         }
 
         var limits = CliOptions.CsvLimits(args.MaxColumns, args.Encoding);
-        CliPaths.Input(args.Train.FullName, "--train");
+        var testLimits = CliOptions.TestCsvLimits(args.MaxColumns, args.Encoding, args.TestEncoding, args.Test?.FullName);
+        CliPaths.CsvInput(args.Train.FullName, "--train");
         if (args.Test is not null)
         {
-            CliPaths.Input(args.Test.FullName, "--test");
+            CliPaths.CsvInput(args.Test.FullName, "--test");
         }
 
         if (args.Save is not null)
         {
             CliPaths.Output(args.Save.FullName, "--save");
+            CliPaths.NotAnInput(args.Save.FullName, "--save", ("--train", args.Train.FullName), ("--test", args.Test?.FullName));
         }
 
         progress($"Reading {args.Train.Name}…");
@@ -166,9 +184,13 @@ internal sealed class TrainCommand : ICliCommand
         {
             progress($"Reading {args.Test.Name}…");
             var types = table.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken)
+            var testTable = CsvTable.Read(args.Test.FullName, new CsvOptions { SourceName = args.Test.Name, ColumnTypes = types, IgnoreUnknownColumnTypes = true, MaxColumns = testLimits.MaxColumns, MaxColumnsSetting = testLimits.MaxColumnsSetting, Encoding = testLimits.Encoding, EncodingSetting = testLimits.EncodingSetting }, cancellationToken)
                 .WithoutColumns(args.Ignore);
             CliOptions.TestHasTrainingColumns(table, testTable, args.Train.FullName, args.Test.FullName);
+            if (CliPaths.TestIsTrainNote(args.Train.FullName, args.Test.FullName) is { } same)
+            {
+                warnings.Add(same);
+            }
             trainData = all;
             testData = CliPaths.InFile(args.Test.FullName, () => LabelEncoding.Encode(testTable, args.Label, task, args.Positive, task == TaskKind.Regression ? null : all.ClassNames));
             CheckLogLinkLabels(descriptor.Name, args.Label, args.Test.Name, testData.Labels);
@@ -322,7 +344,7 @@ internal sealed class TrainCommand : ICliCommand
             {
                 if (!table.TryGetColumn(name, out _))
                 {
-                    throw new ArgumentException($"{option} '{name}': {args.Train.Name} has no column of that name. Available: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+                    throw new ArgumentException(CliOptions.NoSuchColumn(option, name, args.Train.Name, [.. table.Columns.Select(c => c.Name)]));
                 }
             }
         }
@@ -425,8 +447,10 @@ internal static class Atomic
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The temporary file's name means nothing to the user: name the file asked for.
-            throw new IOException($"Cannot write '{full[Math.Min(current, full.Length - 1)]}': {e.Message}", e);
+            // The temporary file's name means nothing to the user: name the file asked for, and only that.
+            var failed = full[Math.Min(current, full.Length - 1)];
+            var reason = e is UnauthorizedAccessException ? "permission denied" : CliPaths.WithoutPath(e.Message, failed + suffix);
+            throw new IOException($"Cannot write '{failed}': {reason}", e);
         }
         finally
         {

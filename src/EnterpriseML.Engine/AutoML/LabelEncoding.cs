@@ -481,7 +481,10 @@ public static class LabelEncoding
         {
             if (!counts.ContainsKey(positiveClass))
             {
-                throw new ArgumentException($"Positive class '{positiveClass}' does not occur in label '{label.Name}' (values: {names[0]}, {names[1]}).", nameof(positiveClass));
+                // Classes are matched as the file spells them: a name that differs only in letter case is said.
+                var spelled = Array.Find(names, n => string.Equals(n, positiveClass.Trim(), StringComparison.OrdinalIgnoreCase));
+                throw new ArgumentException($"Positive class '{positiveClass}' does not occur in label '{label.Name}' (values: {names[0]}, {names[1]})" +
+                    (spelled is null ? "." : $"; did you mean '{spelled}'? Classes are matched as the file spells them."), nameof(positiveClass));
             }
 
             positive = positiveClass;

@@ -196,8 +196,23 @@ public sealed class FittedFeaturePipeline
         var missing = InputColumns.Where(c => !table.TryGetColumn(c.Name, out _)).Select(c => c.Name).ToList();
         if (missing.Count > 0)
         {
-            throw new ArgumentException($"Missing input column(s): {string.Join(", ", missing)}.", nameof(table));
+            // A header that spells a column in other letter case ('Age' for 'age') is the usual cause: say so.
+            throw new ArgumentException($"Missing input column(s): {string.Join(", ", missing.Select(m => OtherCase(table, m) is { } found ? $"{m} (the input has '{found}'; names are matched as spelled)" : m))}.", nameof(table));
         }
+    }
+
+    /// <summary>The column of <paramref name="table"/> named <paramref name="name"/> in other letter case, if any.</summary>
+    private static string? OtherCase(DataTable table, string name)
+    {
+        foreach (var column in table.Columns)
+        {
+            if (string.Equals(column.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return column.Name;
+            }
+        }
+
+        return null;
     }
 
     private static SparseMatrix MergeRows(List<SparseMatrix> blocks, int rows, int width)

@@ -265,8 +265,25 @@ public sealed class InteractionSet
     public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, CsvOptions limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(limits);
+        return ReadCsv(paths, columns, [.. paths.Select(_ => limits)], cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadCsv(IReadOnlyList{string}, InteractionColumns, CsvOptions, CancellationToken)"/>, with the
+    /// column limit and text encoding of each file from its own entry of <paramref name="limits"/> (a training file in
+    /// UTF-8 and a test file in Windows-1252, say).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="limits"/> does not hold one entry per path.</exception>
+    public static IReadOnlyList<InteractionSet> ReadCsv(IReadOnlyList<string> paths, InteractionColumns columns, IReadOnlyList<CsvOptions> limits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(limits);
+        if (limits.Count != paths.Count)
+        {
+            throw new ArgumentException($"Expected one CsvOptions per path ({paths.Count}); got {limits.Count}.", nameof(limits));
+        }
         var types = new Dictionary<string, ColumnType>(StringComparer.Ordinal)
         {
             [columns.User] = ColumnType.Categorical,
@@ -295,7 +312,7 @@ public sealed class InteractionSet
         var tables = new DataTable[paths.Count];
         for (var i = 0; i < tables.Length; i++)
         {
-            var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting };
+            var options = new CsvOptions { ColumnTypes = types, MaxColumns = limits[i].MaxColumns, MaxColumnsSetting = limits[i].MaxColumnsSetting, Encoding = limits[i].Encoding, EncodingSetting = limits[i].EncodingSetting };
             tables[i] = CsvTable.Read(paths[i], options, cancellationToken);
             var path = paths[i];
             CheckMissingMarkers(tables[i], columns, () => CsvRowReader.Open(path, options, cancellationToken), i);

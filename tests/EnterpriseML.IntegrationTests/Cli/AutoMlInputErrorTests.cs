@@ -205,7 +205,7 @@ public sealed class AutoMlInputErrorTests : IDisposable
         Assert.StartsWith("The sentiment scenario needs a free-text column; none of the columns was read as text (text averages 3 or more words of 20 or more bytes, mostly distinct). Categorical: 'purpose'; `eml automl --text COL` reads one as text.", none.Message, StringComparison.Ordinal);
 
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(Request(["purpse"]), TextWriter.Null, CancellationToken.None));
-        Assert.Equal("--text 'purpse': train.csv has no column of that name. Available: duration, purpose, class.", unknown.Message);
+        Assert.Equal("--text 'purpse': train.csv has no column of that name; did you mean 'purpose'? Available: duration, purpose, class.", unknown.Message);
 
         using var writer = new StringWriter();
         Assert.Equal(0, await AutoMlCommand.RunAsync(Request(["purpose"]), writer, CancellationToken.None));
@@ -352,7 +352,7 @@ public sealed class AutoMlInputErrorTests : IDisposable
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
 
-        Assert.StartsWith("--label 'klass': train.csv has no column of that name. Available: checking_status,", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("--label 'klass': train.csv has no column of that name; did you mean 'class'? Available: checking_status,", error.Message, StringComparison.Ordinal);
         Assert.EndsWith(", class.", error.Message, StringComparison.Ordinal);
     }
 

@@ -128,17 +128,17 @@ public sealed class AutoMlRecommendationCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("userid", "movieId", "rating", "--user 'userid'")]
-    [InlineData("userId", "movie", "rating", "--item 'movie'")]
-    [InlineData("userId", "movieId", "stars", "--label 'stars'")]
-    public async Task RunAsync_RecommendationColumnNotInTheFile_NamesTheOptionTheFileAndItsColumns(string user, string item, string label, string named)
+    [InlineData("userid", "movieId", "rating", "--user 'userid'", "; did you mean 'userId'?")]
+    [InlineData("userId", "movie", "rating", "--item 'movie'", "; did you mean 'movieId'?")]
+    [InlineData("userId", "movieId", "stars", "--label 'stars'", ".")]
+    public async Task RunAsync_RecommendationColumnNotInTheFile_NamesTheOptionTheFileAndItsColumns(string user, string item, string label, string named, string suggestion)
     {
         var (train, _) = WriteMovieLensSubsample(_directory);
         var request = new AutoMlRequest(train, null, label, null, "recommendation", 5, 0, [], null, true, 1, null, null, "cost-frugal", User: user, Item: item);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMlCommand.RunAsync(request, TextWriter.Null, CancellationToken.None));
 
-        Assert.StartsWith($"{named}: {Path.GetFileName(train)} has no column of that name. Columns: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{named}: {Path.GetFileName(train)} has no column of that name{suggestion} Columns: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("userId", error.Message, StringComparison.Ordinal);
     }
 }

@@ -138,6 +138,129 @@ public sealed class CliEncodingTests : IDisposable
         Assert.Matches(@"^eml: error: ratings\.cp1252\.csv, line \d+, column \d+: the input is not UTF-8 text: field 2 holds byte 0x[0-9A-F]{2} \('.' in Windows-1252\) at byte offset \d+; .* set --encoding to windows-1252 or iso-8859-1; otherwise save it as UTF-8\.$", refused.Err.Trim());
     }
 
+    /// <summary>
+    /// credit-german with a city column of accented names and its classes spelled 'günstig' / 'ungünstig': the first
+    /// 800 rows in UTF-8 for training, the other 200 (the test split) in Windows-1252, as Excel on Windows saves them.
+    /// With <c>--test-encoding windows-1252</c> one run reads both, and scores as the run whose test file is UTF-8;
+    /// without it the test file is refused naming <c>--test-encoding</c> (with <c>--encoding utf-8</c>, saying that
+    /// its value came from there).
+    /// </summary>
+    [Theory]
+    [InlineData("train", "--trainer", "gbdt")]
+    [InlineData("automl", "--budget", "30", "--max-trials", "2")]
+    public async Task TestEncoding_Utf8TrainWindows1252Test_OneRunReadsBoth(params string[] command)
+    {
+        string[] cities = ["Zürich", "Köln", "Málaga", "Besançon", "Œiras"];
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var text = lines.Select((l, i) => i == 0 ? l + ",city" : l[..l.LastIndexOf(',')] + (l.EndsWith(",good", StringComparison.Ordinal) ? ",günstig," : ",ungünstig,") + cities[i % cities.Length]).ToArray();
+        var (train, _) = Write("train", string.Join("\r\n", text[..801]) + "\r\n");
+        var (testUtf8, test1252) = Write("test", text[0] + "\r\n" + string.Join("\r\n", text[801..]) + "\r\n");
+        string[] Args(string test, params string[] more) => [.. command, "--train", train, "--test", test, "--label", "class", "--threads", "1", "--json", .. more];
+
+        var fromUtf8 = await Processes.RunAsync(Processes.CliDll, Args(testUtf8));
+        var from1252 = await Processes.RunAsync(Processes.CliDll, Args(test1252, "--test-encoding", "windows-1252"));
+        var bothNamed = await Processes.RunAsync(Processes.CliDll, Args(test1252, "--encoding", "utf-8", "--test-encoding", "Windows-1252"));
+        var refused = await Processes.RunAsync(Processes.CliDll, Args(test1252));
+        var inherited = await Processes.RunAsync(Processes.CliDll, Args(test1252, "--encoding", "utf-8"));
+
+        Assert.True(fromUtf8.Code == 0, fromUtf8.Err);
+        Assert.True(from1252.Code == 0, from1252.Err);
+        Assert.True(bothNamed.Code == 0, bothNamed.Err);
+        Assert.Equal(TestMetrics(fromUtf8.Out), TestMetrics(from1252.Out));
+        Assert.Equal(TestMetrics(fromUtf8.Out), TestMetrics(bothNamed.Out));
+        var at = Encoding.UTF8.GetByteCount(text[0] + "\r\n" + text[801]) - Encoding.UTF8.GetByteCount(text[801][text[801].IndexOf('ü')..]);
+        var column = text[801].IndexOf('ü') + 1;
+        var found = $"eml: error: test.cp1252.csv, line 2, column {column}: the input is not UTF-8 text: field 21 holds byte 0xFC ('ü' in Windows-1252) at byte offset {at}; ";
+        Assert.Equal((2, found + "if the file is Windows-1252 or ISO-8859-1 text (Excel on Windows often saves CSV files so), set --test-encoding to windows-1252 or iso-8859-1; otherwise save it as UTF-8."),
+            (refused.Code, refused.Err.Trim()));
+        Assert.Equal((2, found + "--test-encoding (unset, so --encoding's utf-8) says UTF-8; if the file is Windows-1252 or ISO-8859-1 text, set it to windows-1252 or iso-8859-1."),
+            (inherited.Code, inherited.Err.Trim()));
+    }
+
+    /// <summary>The test metrics of a <c>--json</c> line (train's <c>metrics</c>, automl's <c>test</c>), without timings.</summary>
+    private static string TestMetrics(string jsonLine)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(jsonLine);
+        var root = json.RootElement;
+        var metrics = root.TryGetProperty("test", out var test) ? test : root.GetProperty("metrics");
+        var values = metrics.EnumerateObject().Where(p => p.Name != "predictMicrosecondsPerRow").Select(p => $"{p.Name}={p.Value.GetRawText()}").ToArray();
+        Assert.NotEmpty(values);
+        return string.Join(",", values);
+    }
+
+    /// <summary>
+    /// The recommendation runs read a Windows-1252 <c>--test</c> file beside a UTF-8 <c>--train</c> file: MovieLens
+    /// rows with the film's title as the item, so a title such as 'Amélie' must decode to the training file's spelling
+    /// for the test interactions to meet the training items; the metrics equal those of the UTF-8 test file.
+    /// </summary>
+    [Theory]
+    [InlineData("train", "--task", "recommendation", "--trainer", "popularity")]
+    [InlineData("automl", "--scenario", "recommendation", "--budget", "20", "--max-trials", "1")]
+    public async Task TestEncoding_Recommendation_Windows1252TestFile_ReadWithTestEncoding(params string[] command)
+    {
+        // Rows with a title (a few have none, which an item id may not lack) that Windows-1252 can write.
+        var rows = File.ReadLines(TestPaths.Dataset("recsys-movielens-small.csv")).Take(20001)
+            .Where(l => !l.Contains(",,", StringComparison.Ordinal) && Windows1252.GetString(Windows1252.GetBytes(l)) == l).ToArray();
+        var (train, _) = Write("ratings-train", string.Join('\n', rows[..16001]) + "\n");
+        var testText = rows[0] + "\n" + string.Join('\n', rows[16001..]) + "\n";
+        Assert.Contains('é', testText);
+        var (testUtf8, test1252) = Write("ratings-test", testText);
+        string[] Args(string test, params string[] more) => [.. command, "--train", train, "--test", test, "--user", "userId", "--item", "title", "--label", "rating", "--threads", "1", "--seed", "1", "--json", .. more];
+
+        var fromUtf8 = await Processes.RunAsync(Processes.CliDll, Args(testUtf8));
+        var from1252 = await Processes.RunAsync(Processes.CliDll, Args(test1252, "--test-encoding", "cp1252"));
+        var refused = await Processes.RunAsync(Processes.CliDll, Args(test1252));
+
+        Assert.True(fromUtf8.Code == 0, fromUtf8.Err);
+        Assert.True(from1252.Code == 0, from1252.Err);
+        Assert.Equal(TestMetrics(fromUtf8.Out), TestMetrics(from1252.Out));
+        Assert.Equal(2, refused.Code);
+        Assert.Matches(@"^eml: error: ratings-test\.cp1252\.csv, line \d+, column \d+: the input is not UTF-8 text: field 2 holds byte 0x[0-9A-F]{2} \('.' in Windows-1252\) at byte offset \d+; .* set --test-encoding to windows-1252 or iso-8859-1; otherwise save it as UTF-8\.$", refused.Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("train --train t.csv --test v.csv --label class --trainer gbdt --test-encoding ebcdic")]
+    [InlineData("automl --train t.csv --test v.csv --label class --test-encoding utf-32")]
+    public async Task UnknownTestEncoding_ParseErrorListingTheNames_Exit2(string commandLine)
+    {
+        var name = commandLine.Split(' ')[^1];
+
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll, commandLine.Split(' '));
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains(
+            $"eml: error: --test-encoding: unknown text encoding '{name}'; the encodings are utf-8, utf-16, utf-16le, utf-16be, windows-1252 (or cp1252), iso-8859-1 (or latin1).",
+            stderr.Split('\n', StringSplitOptions.TrimEntries));
+    }
+
+    [Theory]
+    [InlineData("train", "--trainer", "gbdt")]
+    [InlineData("automl", "--budget", "10")]
+    public async Task TestEncoding_WithoutTest_ErrorNamingBothOptions(params string[] command)
+    {
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            [.. command, "--train", TestPaths.Dataset("credit-german-statlog.csv"), "--label", "class", "--test-encoding", "cp1252"]);
+
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.Equal("eml: error: --test-encoding 'cp1252' sets the encoding of the --test file; there is no --test file (give one, or use --encoding for --train).", stderr.Trim());
+    }
+
+    /// <summary>A UTF-16 test file with its byte-order mark is read as UTF-16 beside a UTF-8 training file when neither option is given, as before.</summary>
+    [Fact]
+    public async Task TestEncoding_Unset_Utf16TestFileWithMark_StillRead()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("credit-german-statlog.csv"));
+        var train = Path.Combine(_directory, "train.csv");
+        var test = Path.Combine(_directory, "test.utf16.csv");
+        File.WriteAllLines(train, lines[..801]);
+        File.WriteAllText(test, string.Join("\n", lines[801..].Prepend(lines[0])) + "\n", new UnicodeEncoding(bigEndian: false, byteOrderMark: true));
+
+        var read = await Processes.RunAsync(Processes.CliDll, ["train", "--train", train, "--test", test, "--label", "class", "--trainer", "gbdt", "--threads", "1", "--json"]);
+
+        Assert.True(read.Code == 0, read.Err);
+    }
+
     [Theory]
     [InlineData("train --train t.csv --label class --trainer gbdt --encoding ebcdic")]
     [InlineData("automl --train t.csv --label class --encoding utf-32")]

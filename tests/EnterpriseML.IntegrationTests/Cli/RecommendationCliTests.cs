@@ -95,17 +95,19 @@ public sealed class RecommendationCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("respondant", "brand", null, "--user 'respondant'")]
-    [InlineData("respondent", "brands", null, "--item 'brands'")]
+    [InlineData("respondant", "brand", null, "--user 'respondant'", null, "respondent")]
+    [InlineData("respondent", "brands", null, "--item 'brands'", null, "brand")]
+    [InlineData("respondent", "Brand", null, "--item 'Brand'", null, "brand")]
     [InlineData("respondent", "brand", "rating", "--label 'rating'")]
     [InlineData("respondent", "brand", null, "--set timestamp 'when'", "when")]
-    public void CheckColumns_AColumnNotInTheFile_NamesTheOptionTheFileAndItsColumns(string user, string item, string? rating, string named, string? timestamp = null)
+    public void CheckColumns_AColumnNotInTheFile_NamesTheOptionTheFileAndItsColumns(string user, string item, string? rating, string named, string? timestamp = null, string? closest = null)
     {
         var path = TestPaths.Dataset("recsys-scotch-implicit.csv");
 
         var e = Assert.Throws<ArgumentException>(() => RecommendationTraining.CheckColumns([path], new InteractionColumns(user, item, rating, timestamp)));
 
-        Assert.Equal($"{named}: recsys-scotch-implicit.csv has no column of that name. Columns: respondent, brand.", e.Message);
+        var suggestion = closest is null ? "." : $"; did you mean '{closest}'?";
+        Assert.Equal($"{named}: recsys-scotch-implicit.csv has no column of that name{suggestion} Columns: respondent, brand.", e.Message);
     }
 
     /// <summary>

@@ -467,7 +467,7 @@ public sealed class TrainPredictCliTests : IDisposable
             _ => Args("credit-german-statlog.csv", "purpse", "gbdt"),
         };
         var e = Assert.Throws<ArgumentException>(() => TrainCommand.Run(args, _ => { }, CancellationToken.None));
-        Assert.StartsWith($"--{option} 'purpse': credit-german-statlog.csv has no column of that name. Available: checking_status,", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"--{option} 'purpse': credit-german-statlog.csv has no column of that name; did you mean 'purpose'? Available: checking_status,", e.Message, StringComparison.Ordinal);
         Assert.EndsWith(", class.", e.Message, StringComparison.Ordinal);
     }
 
