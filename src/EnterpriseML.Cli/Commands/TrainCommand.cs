@@ -430,12 +430,7 @@ internal static class Atomic
             for (; current < files.Count; current++)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(full[current])!);
-                using var stream = File.Create(full[current] + suffix);
-                files[current].Write(stream);
-                // On the disk before the rename: a rename that reached the disk ahead of the data left, after a power
-                // cut, an empty or partial file under the final name. (A killed process needs no flush: the kernel keeps
-                // what was written.)
-                stream.Flush(flushToDisk: true);
+                WriteToDisk(full[current] + suffix, files[current].Write);
             }
 
             for (current = 0; current < files.Count; current++)
@@ -462,5 +457,27 @@ internal static class Atomic
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> and puts it on the disk before it is renamed: a rename that reached the disk ahead
+    /// of the data left, after a power cut, an empty or partial file under the final name. (A killed process needs no
+    /// flush: the kernel keeps what was written.) A writer that closes the stream itself (a <see cref="StreamWriter"/>
+    /// owns the stream it is given) has flushed its buffers; the file is opened again to reach the disk.
+    /// </summary>
+    private static void WriteToDisk(string path, Action<Stream> write)
+    {
+        using (var stream = File.Create(path))
+        {
+            write(stream);
+            if (stream.CanWrite)
+            {
+                stream.Flush(flushToDisk: true);
+                return;
+            }
+        }
+
+        using var again = new FileStream(path, FileMode.Open, FileAccess.Write);
+        again.Flush(flushToDisk: true);
     }
 }
