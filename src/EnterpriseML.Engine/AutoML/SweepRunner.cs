@@ -338,7 +338,7 @@ internal sealed class Sweep
             }
         }
 
-        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap))
+        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap) is { } growth)
         {
             // Stop the newest trial: it is the one that pushed memory over the cap.
             var newest = -1;
@@ -347,8 +347,15 @@ internal sealed class Sweep
                 newest = Math.Max(newest, index);
             }
 
-            running[newest].MemoryExceeded = true;
-            running[newest].Cancel.Cancel();
+            var stopped = running[newest];
+            if (stopped.MemoryGrowth is null)
+            {
+                stopped.MemoryGrowth = growth;
+                stopped.MemoryStoppedAfter = _time.GetElapsedTime(stopped.Started);
+                stopped.RunningBeside = running.Count;
+            }
+
+            stopped.Cancel.Cancel();
         }
 
         if (done is null)
@@ -408,6 +415,20 @@ internal sealed class Sweep
                 }
             }
 
+            if (trial.MemoryGrowth is { } grown && outcome.Record.Status != TrialStatus.Succeeded)
+            {
+                // Before the sample fraction and the wall time are set, which the pruned record keeps (it had been
+                // charged nothing, so the scheduler saw a free candidate). In megabytes, as the cap is given
+                // (--max-trial-memory, Jobs:MaxTrialMemoryMB), with what was measured: it had read "the per-trial cap
+                // of 33554432 bytes." and not how far past it the trial had gone.
+                var cap = _settings.MaximumTrialMemoryBytes!.Value;
+                var beside = trial.RunningBeside > 1
+                    ? string.Create(CultureInfo.InvariantCulture, $" with {trial.RunningBeside} trials running ({Megabytes(cap * trial.RunningBeside)} MB for all of them)")
+                    : "";
+                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned, string.Create(CultureInfo.InvariantCulture,
+                    $"Stopped: managed memory grew past the per-trial cap of {Megabytes(cap)} MB: the live heap had grown by {Megabytes(grown)} MB{beside}, {trial.MemoryStoppedAfter.TotalSeconds:0.00} s into the trial."));
+            }
+
             outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };
             if (outcome.Record.Status != TrialStatus.Succeeded)
             {
@@ -420,12 +441,6 @@ internal sealed class Sweep
                     outcome = outcome with { Record = outcome.Record with { FitSeconds = ran } };
                 }
             }
-            if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
-            {
-                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,
-                    $"Stopped: managed memory grew past the per-trial cap of {_settings.MaximumTrialMemoryBytes} bytes.");
-            }
-
             // The token source is disposed only once the trial's thread no longer uses it.
             if (trial.Task.IsCompleted)
             {
@@ -462,12 +477,13 @@ internal sealed class Sweep
     }
 
     /// <summary>
-    /// True when the running trials hold more than <paramref name="memoryCap"/> each: the live heap has grown past the
+    /// The live heap's growth in bytes when the running trials hold more than <paramref name="memoryCap"/> each (else
+    /// null): the live heap has grown past the
     /// cap times their number since the oldest of them started. The quick reading counts garbage not yet collected, so
     /// only a reading after a full collection stops a trial: a trial that churns through short-lived buffers is not one
     /// that holds too much.
     /// </summary>
-    private static bool MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
+    private static long? MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
     {
         var reference = long.MaxValue;
         foreach (var trial in running.Values)
@@ -476,9 +492,17 @@ internal sealed class Sweep
         }
 
         var limit = memoryCap * running.Count;
-        return GC.GetTotalMemory(forceFullCollection: false) - reference > limit
-            && GC.GetTotalMemory(forceFullCollection: true) - reference > limit;
+        var quick = GC.GetTotalMemory(forceFullCollection: false) - reference;
+        if (quick <= limit)
+        {
+            return null;
+        }
+
+        var live = GC.GetTotalMemory(forceFullCollection: true) - reference;
+        return live > limit ? live : null;
     }
+
+    private static string Megabytes(long bytes) => (bytes / (double)(1 << 20)).ToString("#,0.0", CultureInfo.InvariantCulture);
 
     /// <summary>Writes finished trials to the store: the resumption point (a crash after this does not redo them).</summary>
     private async Task RecordFinishedAsync(CancellationToken cancellationToken)
@@ -1352,7 +1376,14 @@ internal sealed class Sweep
 
         public long Started { get; } = started;
 
-        public bool MemoryExceeded { get; set; }
+        /// <summary>The live heap's growth (bytes) that stopped the trial; null while the memory cap has not.</summary>
+        public long? MemoryGrowth { get; set; }
+
+        /// <summary>How long the trial had run when the memory cap stopped it.</summary>
+        public TimeSpan MemoryStoppedAfter { get; set; }
+
+        /// <summary>The trials running (this one included) when the memory cap stopped it: the cap is per running trial.</summary>
+        public int RunningBeside { get; set; } = 1;
     }
 }
 

@@ -234,6 +234,17 @@ public sealed class SweepRunnerTests
         Assert.NotEmpty(stopped);
         Assert.All(stopped, t => Assert.Equal(TrialStatus.Pruned, t.Status));
         Assert.All(stopped, t => Assert.StartsWith("Stopped: managed memory grew past the per-trial cap", t.Error, StringComparison.Ordinal));
+        // The reason is in the cap's own unit and says what was measured: it had read "the per-trial cap of 67108864
+        // bytes." and nothing of how far past it the trial had gone.
+        Assert.All(stopped, t =>
+        {
+            var reason = System.Text.RegularExpressions.Regex.Match(t.Error!, @"^Stopped: managed memory grew past the per-trial cap of 64\.0 MB: the live heap had grown by ([0-9,]+\.[0-9]) MB, ([0-9]+\.[0-9]{2}) s into the trial\.$");
+            Assert.True(reason.Success, t.Error);
+            Assert.InRange(double.Parse(reason.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 64, 100_000);
+        });
+        // A stopped trial is charged the wall time it ran, as a timed-out one is (it had been charged 0 s, a free
+        // candidate to the scheduler's cost estimate).
+        Assert.All(stopped, t => Assert.True(t.FitSeconds > 0, $"#{t.Index}: {t.FitSeconds} s"));
         Assert.Equal("centroid", result.Winner.Candidate);
     }
 
