@@ -1133,7 +1133,7 @@ internal sealed class Sweep
         // Created when their repeat starts: each holds its own copy of the training rows, split into folds.
         var executors = new TrialExecutor[splits.Count];
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var wait = Timeout.InfiniteTimeSpan;
+        TimeSpan? abandonAt = null;
         if (_settings.BudgetSeconds is { } budget)
         {
             var left = TimeSpan.FromSeconds(budget - RefitOnlySeconds(budget, CurrentStandings())) - Elapsed;
@@ -1144,8 +1144,10 @@ internal sealed class Sweep
 
             cancel.CancelAfter(left);
 
-            // A fit that ignores its token is abandoned after a short grace period, as in the search.
-            wait = left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
+            // A fit that ignores its token is abandoned after a short grace period, as in the search. A point in the
+            // sweep's time, not a span: the loop below can spend all of it waiting for a slot (finalists that ignore
+            // their token hold theirs), and waiting `left` again after it had run a 4 s sweep to 4.4 s.
+            abandonAt = Elapsed + left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
         }
 
         // Each finalist on one thread, up to the thread budget at once, every finalist of a repeat before the next
@@ -1198,6 +1200,7 @@ internal sealed class Sweep
 
         try
         {
+            var wait = abandonAt is { } at ? (at - Elapsed is var rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
             await Task.WhenAll(tasks).WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)

@@ -210,6 +210,54 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_FinalistIgnoresItsTokenInTheReevaluation_SweepEndsWithinTheBudget()
+    {
+        // The search's 4 trials are quick; once they have finished, every fit of "runaway" (the selection
+        // re-evaluation's and the refit's) holds its thread without looking at its token until the test ends. Its
+        // finalist holds a slot in each repeat, so the re-evaluation waits for a slot until its deadline; it then
+        // waited as long again for the finalists (a 6 s sweep ended after 9–11 s).
+        using var release = new ManualResetEventSlim();
+        var finished = 0;
+        var runaway = new CentroidCandidate("runaway", CandidateKind.Specialised)
+        {
+            DuringFit = _ =>
+            {
+                if (Volatile.Read(ref finished) >= 4)
+                {
+                    release.Wait(TimeSpan.FromSeconds(60), CancellationToken.None);
+                }
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = 6, MaximumTrials = 4, MaximumDegreeOfParallelism = 2, Seed = 4, EnsembleSelection = false,
+        });
+        var progress = new SynchronousProgress(e =>
+        {
+            if (e.Kind == SweepEventKind.TrialFinished)
+            {
+                Interlocked.Increment(ref finished);
+            }
+        });
+
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await runner.RunAsync(Request(new CentroidCandidate(), runaway), progress: progress);
+            var took = watch.Elapsed.TotalSeconds;
+
+            // Budget × 1.05 plus a loaded machine's margin; the bug took half as long again or more.
+            Assert.True(took < 7.5, $"{took:0.00} s for a 6 s budget");
+            Assert.Equal(4, result.SearchTrialCount);
+            Assert.Contains(result.Trials, t => t.Candidate == "runaway" && t.Status == TrialStatus.Succeeded);
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_MemoryCap_StopsATrialThatHoldsTooMuch()
     {
         // The hog holds 256 MB while it fits (checking its token), four times the 64 MB cap.
