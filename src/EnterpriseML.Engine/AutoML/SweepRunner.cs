@@ -993,6 +993,17 @@ internal sealed class Sweep
             return $"No candidate predicts within the latency cap: all {trials.Count} trials were pruned for it; {latency}. Raise the cap (--max-predict-us) or leave it out.";
         }
 
+        if (overCap.Count > 0 && trials.TrueForAll(t => overCap.Contains(t) || t.Status == TrialStatus.TimedOut))
+        {
+            // Every trial that got as far as predicting was too slow, and the rest ran out of time: the cap is still
+            // the story (a 0.001 µs/row cap on churn had read "All 14 trials failed: ..., and #9 gbdt: Stopped at the
+            // per-trial cap of 3.14 s, after 3.140 s.; ...", no advice, and the time-outs as the failures).
+            var timedOut = trials.Where(t => !overCap.Contains(t)).ToList();
+            var examples = string.Join("; ", timedOut.Take(3).Select(t => $"#{t.Index} {t.Candidate}: {t.Error?.TrimEnd('.')}"));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"No candidate predicts within the latency cap: {overCap.Count} of {trials.Count} trials were pruned for it; {latency}. The other {timedOut.Count} ran out of time before their predict cost was measured ({examples}{(timedOut.Count > 3 ? "; ..." : "")}). Raise the cap (--max-predict-us) or leave it out.");
+        }
+
         if (trials.TrueForAll(t => t.Status == TrialStatus.TimedOut))
         {
             // Not a failure of the candidates: the time given was too short for any of them (a small budget on text).
@@ -1005,7 +1016,7 @@ internal sealed class Sweep
                 $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget or per-trial cap gives them the time (eml automl --budget, --max-trial-seconds; in the service, budgetSeconds and Jobs:MaxTrialSeconds).");
         }
 
-        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
+        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error?.TrimEnd('.')}"));
         return overCap.Count == 0
             ? $"All {trials.Count} trials failed. {errors}"
             : $"All {trials.Count} trials failed: {overCap.Count} predicted slower than the latency cap ({latency}), and {errors}";

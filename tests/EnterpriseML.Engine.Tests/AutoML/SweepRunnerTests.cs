@@ -510,6 +510,26 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_LatencyCapPrunesEveryTrialThatPredicts_OthersTimedOut_SaysItIsTheCap()
+    {
+        // What a tiny --max-predict-us gives on real data: the quick candidates are pruned for the cap, the slow one
+        // runs into the per-trial cap before its predict cost is measured. It had read "All N trials failed: ..., and
+        // #1 stuck: Stopped at the per-trial cap of 0.3 s, after 0.300 s.; ...", with no word on raising the cap.
+        var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
+        var stuck = new CentroidCandidate("stuck", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(30_000, t) };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 6, MaximumTrialSeconds = 0.3, MaximumPredictMicrosecondsPerRow = 10, EnsembleSelection = false,
+        });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow, stuck)));
+
+        Assert.Matches(@"^No candidate predicts within the latency cap: [0-9]+ of [0-9]+ trials were pruned for it; the fastest, slow-predict \(trial #[0-9]+\), predicted at [0-9.]+ µs/row, over the 10\.0 µs/row cap\. The other [0-9]+ ran out of time before their predict cost was measured \(#[0-9]+ stuck: Stopped at the per-trial cap of 0\.3 s, after [0-9.]+ s[;)]", error.Message);
+        Assert.EndsWith("Raise the cap (--max-predict-us) or leave it out.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".;", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_LatencyCapNoCandidateMeets_SaysSoWithTheFastest()
     {
         var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
