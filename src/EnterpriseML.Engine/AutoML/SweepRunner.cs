@@ -338,7 +338,7 @@ internal sealed class Sweep
             }
         }
 
-        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap))
+        if (_settings.MaximumTrialMemoryBytes is { } memoryCap && running.Count > 0 && MemoryGrownPastCap(running, memoryCap) is { } growth)
         {
             // Stop the newest trial: it is the one that pushed memory over the cap.
             var newest = -1;
@@ -347,8 +347,15 @@ internal sealed class Sweep
                 newest = Math.Max(newest, index);
             }
 
-            running[newest].MemoryExceeded = true;
-            running[newest].Cancel.Cancel();
+            var stopped = running[newest];
+            if (stopped.MemoryGrowth is null)
+            {
+                stopped.MemoryGrowth = growth;
+                stopped.MemoryStoppedAfter = _time.GetElapsedTime(stopped.Started);
+                stopped.RunningBeside = running.Count;
+            }
+
+            stopped.Cancel.Cancel();
         }
 
         if (done is null)
@@ -408,6 +415,20 @@ internal sealed class Sweep
                 }
             }
 
+            if (trial.MemoryGrowth is { } grown && outcome.Record.Status != TrialStatus.Succeeded)
+            {
+                // Before the sample fraction and the wall time are set, which the pruned record keeps (it had been
+                // charged nothing, so the scheduler saw a free candidate). In megabytes, as the cap is given
+                // (--max-trial-memory, Jobs:MaxTrialMemoryMB), with what was measured: it had read "the per-trial cap
+                // of 33554432 bytes." and not how far past it the trial had gone.
+                var cap = _settings.MaximumTrialMemoryBytes!.Value;
+                var beside = trial.RunningBeside > 1
+                    ? string.Create(CultureInfo.InvariantCulture, $" with {trial.RunningBeside} trials running ({Megabytes(cap * trial.RunningBeside)} MB for all of them)")
+                    : "";
+                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned, string.Create(CultureInfo.InvariantCulture,
+                    $"Stopped: managed memory grew past the per-trial cap of {Megabytes(cap)} MB: the live heap had grown by {Megabytes(grown)} MB{beside}, {trial.MemoryStoppedAfter.TotalSeconds:0.00} s into the trial."));
+            }
+
             outcome = outcome with { Record = outcome.Record with { SampleFraction = _executor.SampleFraction(trial.Job) } };
             if (outcome.Record.Status != TrialStatus.Succeeded)
             {
@@ -420,12 +441,6 @@ internal sealed class Sweep
                     outcome = outcome with { Record = outcome.Record with { FitSeconds = ran } };
                 }
             }
-            if (trial.MemoryExceeded && outcome.Record.Status != TrialStatus.Succeeded)
-            {
-                outcome = TrialOutcome.Stopped(trial.Job, TrialStatus.Pruned,
-                    $"Stopped: managed memory grew past the per-trial cap of {_settings.MaximumTrialMemoryBytes} bytes.");
-            }
-
             // The token source is disposed only once the trial's thread no longer uses it.
             if (trial.Task.IsCompleted)
             {
@@ -462,12 +477,13 @@ internal sealed class Sweep
     }
 
     /// <summary>
-    /// True when the running trials hold more than <paramref name="memoryCap"/> each: the live heap has grown past the
+    /// The live heap's growth in bytes when the running trials hold more than <paramref name="memoryCap"/> each (else
+    /// null): the live heap has grown past the
     /// cap times their number since the oldest of them started. The quick reading counts garbage not yet collected, so
     /// only a reading after a full collection stops a trial: a trial that churns through short-lived buffers is not one
     /// that holds too much.
     /// </summary>
-    private static bool MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
+    private static long? MemoryGrownPastCap(Dictionary<int, RunningTrial> running, long memoryCap)
     {
         var reference = long.MaxValue;
         foreach (var trial in running.Values)
@@ -476,9 +492,17 @@ internal sealed class Sweep
         }
 
         var limit = memoryCap * running.Count;
-        return GC.GetTotalMemory(forceFullCollection: false) - reference > limit
-            && GC.GetTotalMemory(forceFullCollection: true) - reference > limit;
+        var quick = GC.GetTotalMemory(forceFullCollection: false) - reference;
+        if (quick <= limit)
+        {
+            return null;
+        }
+
+        var live = GC.GetTotalMemory(forceFullCollection: true) - reference;
+        return live > limit ? live : null;
     }
+
+    private static string Megabytes(long bytes) => (bytes / (double)(1 << 20)).ToString("#,0.0", CultureInfo.InvariantCulture);
 
     /// <summary>Writes finished trials to the store: the resumption point (a crash after this does not redo them).</summary>
     private async Task RecordFinishedAsync(CancellationToken cancellationToken)
@@ -969,6 +993,17 @@ internal sealed class Sweep
             return $"No candidate predicts within the latency cap: all {trials.Count} trials were pruned for it; {latency}. Raise the cap (--max-predict-us) or leave it out.";
         }
 
+        if (overCap.Count > 0 && trials.TrueForAll(t => overCap.Contains(t) || t.Status == TrialStatus.TimedOut))
+        {
+            // Every trial that got as far as predicting was too slow, and the rest ran out of time: the cap is still
+            // the story (a 0.001 µs/row cap on churn had read "All 14 trials failed: ..., and #9 gbdt: Stopped at the
+            // per-trial cap of 3.14 s, after 3.140 s.; ...", no advice, and the time-outs as the failures).
+            var timedOut = trials.Where(t => !overCap.Contains(t)).ToList();
+            var examples = string.Join("; ", timedOut.Take(3).Select(t => $"#{t.Index} {t.Candidate}: {t.Error?.TrimEnd('.')}"));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"No candidate predicts within the latency cap: {overCap.Count} of {trials.Count} trials were pruned for it; {latency}. The other {timedOut.Count} ran out of time before their predict cost was measured ({examples}{(timedOut.Count > 3 ? "; ..." : "")}). Raise the cap (--max-predict-us) or leave it out.");
+        }
+
         if (trials.TrueForAll(t => t.Status == TrialStatus.TimedOut))
         {
             // Not a failure of the candidates: the time given was too short for any of them (a small budget on text).
@@ -981,7 +1016,7 @@ internal sealed class Sweep
                 $"No trial finished in time: all {trials.Count} ran into {string.Join(" or ", limits.OfType<string>())}; the longest ran {trials.Max(t => t.FitSeconds):0.0} s. A larger budget or per-trial cap gives them the time (eml automl --budget, --max-trial-seconds; in the service, budgetSeconds and Jobs:MaxTrialSeconds).");
         }
 
-        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error}"));
+        var errors = string.Join("; ", trials.Where(t => !overCap.Contains(t)).Take(5).Select(t => $"#{t.Index} {t.Candidate}: {t.Error?.TrimEnd('.')}"));
         return overCap.Count == 0
             ? $"All {trials.Count} trials failed. {errors}"
             : $"All {trials.Count} trials failed: {overCap.Count} predicted slower than the latency cap ({latency}), and {errors}";
@@ -1109,7 +1144,7 @@ internal sealed class Sweep
         // Created when their repeat starts: each holds its own copy of the training rows, split into folds.
         var executors = new TrialExecutor[splits.Count];
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var wait = Timeout.InfiniteTimeSpan;
+        TimeSpan? abandonAt = null;
         if (_settings.BudgetSeconds is { } budget)
         {
             var left = TimeSpan.FromSeconds(budget - RefitOnlySeconds(budget, CurrentStandings())) - Elapsed;
@@ -1120,8 +1155,10 @@ internal sealed class Sweep
 
             cancel.CancelAfter(left);
 
-            // A fit that ignores its token is abandoned after a short grace period, as in the search.
-            wait = left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
+            // A fit that ignores its token is abandoned after a short grace period, as in the search. A point in the
+            // sweep's time, not a span: the loop below can spend all of it waiting for a slot (finalists that ignore
+            // their token hold theirs), and waiting `left` again after it had run a 4 s sweep to 4.4 s.
+            abandonAt = Elapsed + left + TimeSpan.FromSeconds(Math.Min(1.0, 0.01 * budget));
         }
 
         // Each finalist on one thread, up to the thread budget at once, every finalist of a repeat before the next
@@ -1174,6 +1211,7 @@ internal sealed class Sweep
 
         try
         {
+            var wait = abandonAt is { } at ? (at - Elapsed is var rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
             await Task.WhenAll(tasks).WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
@@ -1352,7 +1390,14 @@ internal sealed class Sweep
 
         public long Started { get; } = started;
 
-        public bool MemoryExceeded { get; set; }
+        /// <summary>The live heap's growth (bytes) that stopped the trial; null while the memory cap has not.</summary>
+        public long? MemoryGrowth { get; set; }
+
+        /// <summary>How long the trial had run when the memory cap stopped it.</summary>
+        public TimeSpan MemoryStoppedAfter { get; set; }
+
+        /// <summary>The trials running (this one included) when the memory cap stopped it: the cap is per running trial.</summary>
+        public int RunningBeside { get; set; } = 1;
     }
 }
 

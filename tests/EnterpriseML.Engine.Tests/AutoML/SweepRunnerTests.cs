@@ -210,6 +210,54 @@ public sealed class SweepRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_FinalistIgnoresItsTokenInTheReevaluation_SweepEndsWithinTheBudget()
+    {
+        // The search's 4 trials are quick; once they have finished, every fit of "runaway" (the selection
+        // re-evaluation's and the refit's) holds its thread without looking at its token until the test ends. Its
+        // finalist holds a slot in each repeat, so the re-evaluation waits for a slot until its deadline; it then
+        // waited as long again for the finalists (a 6 s sweep ended after 9–11 s).
+        using var release = new ManualResetEventSlim();
+        var finished = 0;
+        var runaway = new CentroidCandidate("runaway", CandidateKind.Specialised)
+        {
+            DuringFit = _ =>
+            {
+                if (Volatile.Read(ref finished) >= 4)
+                {
+                    release.Wait(TimeSpan.FromSeconds(60), CancellationToken.None);
+                }
+            },
+        };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = 6, MaximumTrials = 4, MaximumDegreeOfParallelism = 2, Seed = 4, EnsembleSelection = false,
+        });
+        var progress = new SynchronousProgress(e =>
+        {
+            if (e.Kind == SweepEventKind.TrialFinished)
+            {
+                Interlocked.Increment(ref finished);
+            }
+        });
+
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await runner.RunAsync(Request(new CentroidCandidate(), runaway), progress: progress);
+            var took = watch.Elapsed.TotalSeconds;
+
+            // Budget × 1.05 plus a loaded machine's margin; the bug took half as long again or more.
+            Assert.True(took < 7.5, $"{took:0.00} s for a 6 s budget");
+            Assert.Equal(4, result.SearchTrialCount);
+            Assert.Contains(result.Trials, t => t.Candidate == "runaway" && t.Status == TrialStatus.Succeeded);
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_MemoryCap_StopsATrialThatHoldsTooMuch()
     {
         // The hog holds 256 MB while it fits (checking its token), four times the 64 MB cap.
@@ -234,6 +282,17 @@ public sealed class SweepRunnerTests
         Assert.NotEmpty(stopped);
         Assert.All(stopped, t => Assert.Equal(TrialStatus.Pruned, t.Status));
         Assert.All(stopped, t => Assert.StartsWith("Stopped: managed memory grew past the per-trial cap", t.Error, StringComparison.Ordinal));
+        // The reason is in the cap's own unit and says what was measured: it had read "the per-trial cap of 67108864
+        // bytes." and nothing of how far past it the trial had gone.
+        Assert.All(stopped, t =>
+        {
+            var reason = System.Text.RegularExpressions.Regex.Match(t.Error!, @"^Stopped: managed memory grew past the per-trial cap of 64\.0 MB: the live heap had grown by ([0-9,]+\.[0-9]) MB, ([0-9]+\.[0-9]{2}) s into the trial\.$");
+            Assert.True(reason.Success, t.Error);
+            Assert.InRange(double.Parse(reason.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 64, 100_000);
+        });
+        // A stopped trial is charged the wall time it ran, as a timed-out one is (it had been charged 0 s, a free
+        // candidate to the scheduler's cost estimate).
+        Assert.All(stopped, t => Assert.True(t.FitSeconds > 0, $"#{t.Index}: {t.FitSeconds} s"));
         Assert.Equal("centroid", result.Winner.Candidate);
     }
 
@@ -448,6 +507,26 @@ public sealed class SweepRunnerTests
         Assert.Contains(capped.Trials, t => t.Status == TrialStatus.Succeeded);
         Assert.DoesNotContain(capped.Trials, EnsembleCandidate.IsEnsemble);
         Assert.False(EnsembleCandidate.IsEnsemble(capped.Winner));
+    }
+
+    [Fact]
+    public async Task RunAsync_LatencyCapPrunesEveryTrialThatPredicts_OthersTimedOut_SaysItIsTheCap()
+    {
+        // What a tiny --max-predict-us gives on real data: the quick candidates are pruned for the cap, the slow one
+        // runs into the per-trial cap before its predict cost is measured. It had read "All N trials failed: ..., and
+        // #1 stuck: Stopped at the per-trial cap of 0.3 s, after 0.300 s.; ...", with no word on raising the cap.
+        var slow = new CentroidCandidate("slow-predict") { PredictDelayMicroseconds = 50 };
+        var stuck = new CentroidCandidate("stuck", CandidateKind.Specialised) { DuringFit = t => TestWork.Spin(30_000, t) };
+        var runner = new SweepRunner(new SweepOptions
+        {
+            BudgetSeconds = null, MaximumTrials = 6, MaximumTrialSeconds = 0.3, MaximumPredictMicrosecondsPerRow = 10, EnsembleSelection = false,
+        });
+
+        var error = await Assert.ThrowsAsync<SweepFailedException>(() => runner.RunAsync(Request(slow, stuck)));
+
+        Assert.Matches(@"^No candidate predicts within the latency cap: [0-9]+ of [0-9]+ trials were pruned for it; the fastest, slow-predict \(trial #[0-9]+\), predicted at [0-9.]+ µs/row, over the 10\.0 µs/row cap\. The other [0-9]+ ran out of time before their predict cost was measured \(#[0-9]+ stuck: Stopped at the per-trial cap of 0\.3 s, after [0-9.]+ s[;)]", error.Message);
+        Assert.EndsWith("Raise the cap (--max-predict-us) or leave it out.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".;", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
