@@ -386,6 +386,7 @@ public sealed class SweepJob(ExperimentStore experiments, DatasetStore datasets,
         IReadOnlyList<string> notes = [
             .. SweepDataNotes.ColumnTypes(table, request.Label, "add it to ignoreColumns"),
             .. SweepDataNotes.Identifiers(table, request.Label, "add it to ignoreColumns"),
+            .. SweepDataNotes.EmptyColumns(table, request.Label),
             .. SweepDataNotes.TimeColumns(table, request.Label, scenario.Name, plan, c => $"set \"timestampColumn\": \"{c}\" in the experiment"),
         ];
         return new PreparedSweep(scenario, plan, LabelEncoding.Encode(table, request.Label, plan.Task, request.PositiveClass), notes);

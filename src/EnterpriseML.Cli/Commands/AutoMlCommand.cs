@@ -193,7 +193,8 @@ internal sealed class AutoMlCommand : ICliCommand
         var textTypes = (request.Text ?? []).ToDictionary(c => c, _ => ColumnType.Text, StringComparer.Ordinal);
         var read = CheckColumns(CsvTable.Read(CliPaths.CsvInput(request.Train, "--train"), new CsvOptions { ColumnTypes = textTypes, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken), request);
         // The data's warnings go to stderr at once and into the report's notes, so report.json and report.html keep them.
-        var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore)).ToList();
+        var columnNotes = CliOptions.TypeNotes(read, request.Label, request.Ignore).Concat(CliOptions.IdentifierNotes(read, request.Label, request.Ignore))
+            .Concat(CliOptions.EmptyColumnNotes(read, request.Label, request.Ignore)).ToList();
         foreach (var note in columnNotes)
         {
             await Console.Error.WriteLineAsync("eml: warning: " + note).ConfigureAwait(false);

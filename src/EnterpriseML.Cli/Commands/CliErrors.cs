@@ -510,6 +510,10 @@ internal static class CliOptions
     public static IEnumerable<string> IdentifierNotes(DataTable table, string label, IEnumerable<string> ignore) =>
         SweepDataNotes.Identifiers(table.WithoutColumns(ignore), label, "--ignore the column");
 
+    /// <summary>Feature columns empty in every row (<see cref="SweepDataNotes.EmptyColumns"/>), as warnings.</summary>
+    public static IEnumerable<string> EmptyColumnNotes(DataTable table, string label, IEnumerable<string> ignore) =>
+        SweepDataNotes.EmptyColumns(table.WithoutColumns(ignore), label);
+
     /// <summary>
     /// The message for an option naming a column <paramref name="file"/> lacks: the option, the name, the closest
     /// column when one is near (the same name in other letter case, or within <see cref="CliErrors.Closest"/>'s edit

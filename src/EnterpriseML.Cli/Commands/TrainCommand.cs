@@ -147,7 +147,8 @@ internal sealed class TrainCommand : ICliCommand
         // Unknown --text/--categorical names are reported by CheckColumns, in the CLI's words.
         var table = CsvTable.Read(args.Train.FullName, new CsvOptions { SourceName = args.Train.Name, ColumnTypes = overrides, IgnoreUnknownColumnTypes = true, MaxColumns = limits.MaxColumns, MaxColumnsSetting = limits.MaxColumnsSetting, Encoding = limits.Encoding, EncodingSetting = limits.EncodingSetting }, cancellationToken);
         CheckColumns(table, args);
-        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).Concat(CliOptions.IdentifierNotes(table, args.Label, args.Ignore)).ToList();
+        var warnings = CliOptions.TypeNotes(table, args.Label, args.Ignore).Concat(CliOptions.IdentifierNotes(table, args.Label, args.Ignore))
+            .Concat(CliOptions.EmptyColumnNotes(table, args.Label, args.Ignore)).ToList();
         table = table.WithoutColumns(args.Ignore);
         if (table.Columns.Count == 1)
         {

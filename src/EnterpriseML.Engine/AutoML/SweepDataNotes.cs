@@ -8,7 +8,7 @@ namespace EnterpriseML.Engine.AutoML;
 /// <summary>
 /// What a user should know about a sweep's training data before its budget is spent: columns whose type the reader
 /// doubts (numbers with a few stray values, read as categorical), columns that look like row identifiers (numbers or
-/// text), a fraud sweep's numeric columns that look like a time it was not told about, label classes that differ only
+/// text), columns empty in every row, a fraud sweep's numeric columns that look like a time it was not told about, label classes that differ only
 /// in letter case, and multiclass classes too rare to be in every validation fold. <c>eml automl</c> prints them on stderr and the service's sweep job computes the same, and both put
 /// them in the report's notes (<see cref="SweepReport.Build"/>), so report.json and report.html keep them.
 /// </summary>
@@ -44,6 +44,33 @@ public static class SweepDataNotes
             .Select(IdentifierColumns.Note)
             .OfType<string>()
             .Select(note => $"{note}; {howToLeaveOut} if it is an identifier.")];
+    }
+
+    /// <summary>
+    /// The feature columns of <paramref name="table"/> (every column but <paramref name="label"/>) with no value in any
+    /// row, which no model can learn from (the featurizers leave them out), as one sentence; when every feature column
+    /// is empty, a sentence saying the models can only predict the label's prior. Empty when some column has values and
+    /// none is empty.
+    /// </summary>
+    public static IReadOnlyList<string> EmptyColumns(DataTable table, string label)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var features = table.Columns.Where(c => c.Name != label).ToList();
+        var empty = features.Where(c => !Enumerable.Range(0, c.Length).Any(row => !c.IsMissing(row))).Select(c => $"'{c.Name}'").ToList();
+        if (empty.Count == 0)
+        {
+            return [];
+        }
+
+        var names = string.Join(", ", empty);
+        if (empty.Count == features.Count)
+        {
+            return [$"every feature column ({names}) is empty in every training row, so there is nothing to learn from: every model predicts the label's prior (an AUC of 0.5, or the mean value for regression); check the file's columns."];
+        }
+
+        return [empty.Count == 1
+            ? $"column {names} is empty in every training row, so no model uses it."
+            : $"columns {names} are empty in every training row, so no model uses them."];
     }
 
     /// <summary>

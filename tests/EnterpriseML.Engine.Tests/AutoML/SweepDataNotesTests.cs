@@ -22,6 +22,29 @@ public sealed class SweepDataNotesTests
         return LabelEncoding.Encode(sample, "cut", TaskKind.Multiclass);
     }
 
+    /// <summary>Diamonds' first 200 rows with the columns named here emptied in every row.</summary>
+    private static DataTable Emptied(params string[] columns)
+    {
+        var head = CsvTable.Read(TestPaths.Dataset("tabular-diamonds.csv")).SelectRows([.. Enumerable.Range(0, 200)]);
+        return new DataTable([.. head.Columns.Select(c => columns.Contains(c.Name) ? new StringColumn(c.Name, new string?[c.Length]) : c)]);
+    }
+
+    [Fact]
+    public void EmptyColumns_NoneOneTwoOrEveryFeature_SaysWhichAndWhatFollows()
+    {
+        Assert.Empty(SweepDataNotes.EmptyColumns(Emptied(), "price"));
+        Assert.Equal(["column 'depth' is empty in every training row, so no model uses it."], SweepDataNotes.EmptyColumns(Emptied("depth"), "price"));
+        Assert.Equal(["columns 'depth', 'table' are empty in every training row, so no model uses them."], SweepDataNotes.EmptyColumns(Emptied("depth", "table"), "price"));
+
+        // The label is not a feature: an empty label column is the label checks' business, not this note's.
+        Assert.Empty(SweepDataNotes.EmptyColumns(Emptied("price"), "price"));
+
+        var features = new[] { "carat", "cut", "color", "clarity", "depth", "table", "x", "y", "z" };
+        Assert.Equal(["every feature column ('carat', 'cut', 'color', 'clarity', 'depth', 'table', 'x', 'y', 'z') is empty in every training row, so there is " +
+            "nothing to learn from: every model predicts the label's prior (an AUC of 0.5, or the mean value for regression); check the file's columns."],
+            SweepDataNotes.EmptyColumns(Emptied(features), "price"));
+    }
+
     [Fact]
     public void RareClassesNote_ClassOfTwoRowsUnderFiveFoldCv_NamesTheFoldsWithoutIt()
     {

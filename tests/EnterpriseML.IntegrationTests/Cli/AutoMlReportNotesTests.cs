@@ -151,6 +151,29 @@ public sealed class AutoMlReportNotesTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Churn with a <c>notes</c> column empty in every row, then churn reduced to its label and an empty column: stderr
+    /// and the report's notes say the column is used by no model, and in the second case that every model predicts the
+    /// prior. The second had swept "successfully" to an AUC of 0.5 without a word.
+    /// </summary>
+    [Fact]
+    public async Task ColumnsEmptyInEveryRow_AreOnStderrAndInTheReportsNotes()
+    {
+        var lines = File.ReadAllLines(TestPaths.Dataset("tabular-telco-churn.csv"));
+        var churn = Array.IndexOf(lines[0].Split(','), "\"churn\"");
+        var notes = Path.Combine(_directory, "notes-churn.csv");
+        File.WriteAllLines(notes, lines[1..801].Select(line => "," + line).Prepend("notes," + lines[0]));
+        var blank = Path.Combine(_directory, "blank-churn.csv");
+        File.WriteAllLines(blank, lines[1..801].Select(line => line.Split(',')[churn] + ",").Prepend("churn,blank"));
+
+        var (someNotes, someHtml, someStderr) = await RunAsync(notes, "churn");
+        AssertOnStderrAndInTheReport("column 'notes' is empty in every training row, so no model uses it.", someNotes, someHtml, someStderr);
+
+        var (allNotes, allHtml, allStderr) = await RunAsync(blank, "churn");
+        AssertOnStderrAndInTheReport("every feature column ('blank') is empty in every training row, so there is nothing to learn from: every model " +
+            "predicts the label's prior (an AUC of 0.5, or the mean value for regression); check the file's columns.", allNotes, allHtml, allStderr);
+    }
+
     /// <summary>A data warning is on stderr as <c>eml: warning: …</c> and, word for word, a note of report.json and report.html.</summary>
     private static void AssertOnStderrAndInTheReport(string note, string[] notes, string html, string[] stderr)
     {
