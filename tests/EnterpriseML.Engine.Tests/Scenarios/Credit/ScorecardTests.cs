@@ -1,6 +1,7 @@
 using EnterpriseML.Engine.AutoML;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Evaluation;
+using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Scenarios;
 using EnterpriseML.Engine.Scenarios.Credit;
 using EnterpriseML.Engine.Trainers;
@@ -626,18 +627,7 @@ public sealed class CreditScenarioTests
         // Partial-dependence style: each test applicant's constrained feature swept over every value the training rows
         // hold, the others kept; P(bad) must never move against the WoE trend, also for deep, subsampled ensembles.
         var (train, test) = ScenarioTestData.German;
-        var candidate = CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1];
-        var parameters = new ParameterSet(new Dictionary<string, ParameterValue>
-        {
-            ["NumberOfTrees"] = ParameterValue.FromNumber(trees),
-            ["NumberOfLeaves"] = ParameterValue.FromNumber(leaves),
-            ["LearningRate"] = ParameterValue.FromNumber(rate),
-            ["MinimumExampleCountPerLeaf"] = ParameterValue.FromNumber(minLeaf),
-            ["FeatureSubsampleFraction"] = ParameterValue.FromNumber(features),
-            ["RowSubsampleFraction"] = ParameterValue.FromNumber(rows),
-            ["L2Regularization"] = ParameterValue.FromNumber(1e-3),
-        });
-        var model = ScenarioTestData.FitPipeline(candidate, train, parameters);
+        var model = FitMonotoneGbdt(train, trees, leaves, rate, minLeaf, features, rows);
         var fitted = model.Features.Transform(train.Features);
         var constraints = CreditScenario.InferMonotoneConstraints(fitted, train.Labels);
         var x = model.Features.Transform(test.Features);
@@ -688,18 +678,7 @@ public sealed class CreditScenarioTests
     public void MonotoneGbdt_EveryConstrainedFeatureSwept_ItsContributionFollowsItsConstraint(int trees, int leaves, double rate, int minLeaf, double features, double rows)
     {
         var (train, test) = ScenarioTestData.German;
-        var candidate = CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1];
-        var parameters = new ParameterSet(new Dictionary<string, ParameterValue>
-        {
-            ["NumberOfTrees"] = ParameterValue.FromNumber(trees),
-            ["NumberOfLeaves"] = ParameterValue.FromNumber(leaves),
-            ["LearningRate"] = ParameterValue.FromNumber(rate),
-            ["MinimumExampleCountPerLeaf"] = ParameterValue.FromNumber(minLeaf),
-            ["FeatureSubsampleFraction"] = ParameterValue.FromNumber(features),
-            ["RowSubsampleFraction"] = ParameterValue.FromNumber(rows),
-            ["L2Regularization"] = ParameterValue.FromNumber(1e-3),
-        });
-        var model = ScenarioTestData.FitPipeline(candidate, train, parameters);
+        var model = FitMonotoneGbdt(train, trees, leaves, rate, minLeaf, features, rows);
         var explainer = (IExplainablePredictor)model.Predictor;
         var fitted = model.Features.Transform(train.Features);
         var constraints = CreditScenario.InferMonotoneConstraints(fitted, train.Labels);
@@ -746,5 +725,22 @@ public sealed class CreditScenarioTests
 
         // The sweeps do move the contributions (a feature the trees never split on would pass trivially).
         Assert.True(moved > x.RowCount / 5, $"{moved} sweeps moved a contribution.");
+    }
+
+    /// <summary>The credit scenario's monotone GBDT fitted on <paramref name="train"/> with these options.</summary>
+    private static ModelPipeline FitMonotoneGbdt(CandidateData train, int trees, int leaves, double rate, int minLeaf, double features, double rows)
+    {
+        var candidate = CreditScenario.SpecialisedCandidates(ScenarioColumns.None)[1];
+        var parameters = new ParameterSet(new Dictionary<string, ParameterValue>
+        {
+            ["NumberOfTrees"] = ParameterValue.FromNumber(trees),
+            ["NumberOfLeaves"] = ParameterValue.FromNumber(leaves),
+            ["LearningRate"] = ParameterValue.FromNumber(rate),
+            ["MinimumExampleCountPerLeaf"] = ParameterValue.FromNumber(minLeaf),
+            ["FeatureSubsampleFraction"] = ParameterValue.FromNumber(features),
+            ["RowSubsampleFraction"] = ParameterValue.FromNumber(rows),
+            ["L2Regularization"] = ParameterValue.FromNumber(1e-3),
+        });
+        return ScenarioTestData.FitPipeline(candidate, train, parameters);
     }
 }
