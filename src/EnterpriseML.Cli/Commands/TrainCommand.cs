@@ -7,6 +7,7 @@ using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Evaluation;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Registry;
 using Spectre.Console;
 
 namespace EnterpriseML.Cli.Commands;
@@ -408,6 +409,7 @@ internal static class Atomic
             for (; current < files.Count; current++)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(full[current])!);
+                RemoveStaleTemporaries(full[current]);
                 using var stream = File.Create(full[current] + suffix);
                 files[current].Write(stream);
                 // On the disk before the rename: a rename that reached the disk ahead of the data left, after a power
@@ -436,6 +438,36 @@ internal static class Atomic
                 {
                     File.Delete(path + suffix);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the <c>NAME.tmp-PID</c> siblings of <paramref name="path"/> whose process is not running: the partial
+    /// files of an <c>eml</c> killed while it wrote the same name, which nothing else removes. Another running process's
+    /// temporary file is its write under way and is kept; one that cannot be deleted is left as it is.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        var prefix = Path.GetFileName(path) + ".tmp-";
+        foreach (var candidate in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, prefix + "*"))
+        {
+            var name = Path.GetFileName(candidate);
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)
+                || !int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
+                || processId == Environment.ProcessId
+                || ProcessIds.IsRunning(processId))
+            {
+                continue;
+            }
+
+            try
+            {
+                File.Delete(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to remove (another user's file, a read-only directory): the write goes on without it.
             }
         }
     }
