@@ -109,6 +109,14 @@ internal static partial class PredictionApi
             return Problem(400, "Invalid query parameter", $"Query parameter 'explainBy': '{explainBy}' is not one of feature (the default: contributions per feature the model sees) or column (per input column).");
         }
 
+        if (explainBy is not null && explain != true)
+        {
+            // It names how explanations are grouped: without explain=true there are none, and the answer would be given
+            // as if it had not been sent.
+            return Problem(400, "Invalid query parameter",
+                $"Query parameter 'explainBy': it groups explanations and needs explain=true; found explainBy={explainBy} with {(explain is null ? "no explain" : "explain=false")}.");
+        }
+
         var caller = context.Caller();
         var served = await cache.GetAsync(caller.TenantId, name, version, cancellationToken);
         if (served?.Pipeline is null)
