@@ -10,8 +10,19 @@ internal static class SpoolCleanup
     /// </summary>
     public static void RemoveAbandonedSpoolDirectories(this IHost host)
     {
-        var removed = SpoolDirectory.RemoveAbandoned();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EnterpriseML.Worker");
+        IReadOnlyList<string> removed;
+        try
+        {
+            removed = SpoolDirectory.RemoveAbandoned();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A clean-up, not the Worker's work: an unreadable temp directory does not stop it from running sweeps.
+            logger.LogWarning("Could not look for abandoned spool directories under {Root}: {Reason}", SpoolDirectory.DefaultRoot(), e.Message);
+            return;
+        }
+
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() =>
         {
             foreach (var directory in removed)
