@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace EnterpriseML.Registry;
@@ -10,7 +9,9 @@ namespace EnterpriseML.Registry;
 /// an exclusive lock on its <c>.lock</c> file for as long as it lives. A process that dies (SIGKILL, an out-of-memory
 /// kill, a power cut) deletes nothing, and an upload's bytes stayed in the temp directory for good, up to
 /// <c>Storage:MaxUploadBytes</c> and more per crash. So the first use in each process (at the API's start) removes every
-/// spool directory whose lock is free and whose process id is not running: the files a dead process left.
+/// spool directory whose lock is free and whose process id is not running: the files a dead process left. A Worker,
+/// which spools nothing itself, removes them at its start too (<see cref="RemoveAbandoned()"/>), so a host that runs
+/// Workers and an API killed mid-upload does not keep the upload's bytes until the API starts again.
 /// </summary>
 public sealed class SpoolDirectory
 {
@@ -46,6 +47,12 @@ public sealed class SpoolDirectory
     public static string DefaultRoot() =>
         System.IO.Path.Combine(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP") is { Length: > 0 } temp ? temp : System.IO.Path.GetTempPath(), "enterpriseml-spool");
 
+    /// <summary>
+    /// Removes the spool directories under <see cref="DefaultRoot"/> that processes which died left, without creating
+    /// one for this process; returns the directories removed. A live process's directory is never removed.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveAbandoned() => RemoveAbandoned(DefaultRoot(), TimeProvider.System);
+
     /// <summary>Removes the abandoned spool directories under <paramref name="root"/>, then creates and locks a new one there.</summary>
     internal static SpoolDirectory Create(string root, TimeProvider time)
     {
@@ -71,6 +78,11 @@ public sealed class SpoolDirectory
     private static List<string> RemoveAbandoned(string root, TimeProvider time)
     {
         var removed = new List<string>();
+        if (!Directory.Exists(root))
+        {
+            return removed;
+        }
+
         foreach (var directory in Directory.EnumerateDirectories(root))
         {
             try
@@ -119,23 +131,6 @@ public sealed class SpoolDirectory
             return false;
         }
 
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
+        return ProcessIds.IsRunning(pid);
     }
 }

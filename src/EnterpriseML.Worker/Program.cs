@@ -1,4 +1,5 @@
 using EnterpriseML.Jobs;
+using EnterpriseML.Worker;
 
 // A headless node: the same registry and Quartz scheduler as the API, without HTTP. Several Workers and the API
 // (with Jobs:RunWorker=false) share one PostgreSQL-backed, clustered job store.
@@ -9,6 +10,7 @@ try
     builder.Configuration.AddSharedAppSettings();
     builder.Services.AddEnterpriseMlCore(builder.Configuration, generatesAdminKey: false);
     using var host = builder.Build();
+    host.RemoveAbandonedSpoolDirectories();
     await host.RunAsync();
     return 0;
 }

@@ -296,7 +296,7 @@ public sealed class ServingPanelTests
     {
         Assert.True(File.Exists(DashboardTests.Chromium), $"Chromium not found at {DashboardTests.Chromium}: run scripts/test.sh (installs it) or set EML_CHROMIUM.");
         await using var api = new LiveApi();
-        var key = (await api.CreateTenantAsync("shop")).Key;
+        var (tenantId, key, _) = await api.CreateTenantAsync("shop");
         using var http = Client(api, key);
         var datasetId = await UploadAsync(http, "recsys-scotch-implicit.csv", "scotch");
         await TrainAsync(http, new { datasetId, scenario = "recommendation", userColumn = "respondent", itemColumn = "brand", budgetSeconds = 60, maxTrials = 4, modelName = "scotch-try" });
@@ -358,7 +358,38 @@ public sealed class ServingPanelTests
         await Assertions.Expect(page.Locator("#sim-item")).ToHaveValueAsync("No.Such.Brand");
         // The other form's answer is untouched.
         await Assertions.Expect(page.Locator("#rec-fallback")).ToBeVisibleAsync();
+
+        // A user of the training data whose every rating is below the relevance threshold also gets the popular items,
+        // but was in the training data: the page had said they were not.
+        await AddRatedScotchModelAsync(api, tenantId, "scotch-rated", lowRater: user);
+        await page.GotoAsync(api.BaseAddress + "/#/models/scotch-rated");
+        await Assertions.Expect(page.Locator("#rec-form")).ToBeVisibleAsync();
+        await page.FillAsync("#rec-user", user);
+        await page.ClickAsync("#rec-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#rec-fallback")).ToHaveTextAsync(
+            $"User '{user}' is in the training data, but the model learnt nothing from their rows (rated below the relevance threshold, or held out for validation): these are the most popular items they do not have.");
+        await ExpectItemsAsync(page, "#rec-table", await ItemsAsync(http, $"/api/models/scotch-rated/recommendations/{user}?top=10"));
+        await page.FillAsync("#rec-user", "nobody-at-all");
+        await page.ClickAsync("#rec-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#rec-fallback")).ToHaveTextAsync("User 'nobody-at-all' was not in the training data: these are the most popular items.");
         Assert.Empty(errors);
+    }
+
+    /// <summary>
+    /// Fits the popularity recommender on the Scotch file with a rating per row (2 for <paramref name="lowRater"/>, below
+    /// the relevance threshold 4, else 5), as an implicit-feedback sweep fits it, and stores it as the model's first version.
+    /// </summary>
+    private static async Task AddRatedScotchModelAsync(LiveApi api, string tenantId, string model, string lowRater)
+    {
+        var rows = (await File.ReadAllLinesAsync(TestPaths.Dataset("recsys-scotch-implicit.csv"))).Skip(1).Select(l => l.Split(',')).ToList();
+        var users = rows.Select(r => r[0]).ToList();
+        var interactions = Engine.Recommendation.InteractionSet.FromIds(users, [.. rows.Select(r => r[1].Trim('"'))], [.. users.Select(u => u == lowRater ? 2f : 5f)]);
+        var fitted = Engine.Recommendation.ImplicitFeedback.Fit(new Engine.Trainers.Neighbors.PopularityTrainer(), interactions, 4f);
+        Assert.False(fitted.IsKnownUser(fitted.Users.TryGetIndex(lowRater, out var index) ? index : -1));
+        using var artifact = new MemoryStream();
+        fitted.Save(artifact);
+        var store = api.Services.GetRequiredService<Registry.ModelStore>();
+        await store.AddVersionAsync(tenantId, model, "recommendation", artifact.ToArray(), "{}", "{}", null, "{}", "browser-test");
     }
 
     [Fact]

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EnterpriseML.Api.Auth;
 using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Featurizers;
 using EnterpriseML.Engine.Models;
+using EnterpriseML.Engine.Recommendation;
 using EnterpriseML.Engine.Trainers;
 using EnterpriseML.Registry;
 using Microsoft.AspNetCore.Http.Features;
@@ -105,6 +107,14 @@ internal static partial class PredictionApi
         if (explainBy is not (null or "feature" or "column"))
         {
             return Problem(400, "Invalid query parameter", $"Query parameter 'explainBy': '{explainBy}' is not one of feature (the default: contributions per feature the model sees) or column (per input column).");
+        }
+
+        if (explainBy is not null && explain != true)
+        {
+            // It names how explanations are grouped: without explain=true there are none, and the answer would be given
+            // as if it had not been sent.
+            return Problem(400, "Invalid query parameter",
+                $"Query parameter 'explainBy': it groups explanations and needs explain=true; found explainBy={explainBy} with {(explain is null ? "no explain" : "explain=false")}.");
         }
 
         var caller = context.Caller();
@@ -276,9 +286,57 @@ internal static partial class PredictionApi
         }
 
         segment = segment is null ? null : CsvTable.TrimField(segment);
-        var list = served.Recommender.Recommend(userId, top ?? DefaultTop, null, segment is "" ? null : segment);
+        segment = segment is "" ? null : segment;
+        var recommender = served.Recommender;
+        var list = recommender.Recommend(userId, top ?? DefaultTop, null, segment);
         metrics.CountPredictions(context.Caller().TenantName, name, 1);
-        return TypedResults.Ok(new { model = name, version = served.Version, user = userId, fallback = list.UsedFallback, items = list.Items.Select(i => new { item = i.ItemId, score = i.Score }) });
+        var answer = new JsonObject
+        {
+            ["model"] = name,
+            ["version"] = served.Version,
+            ["user"] = userId,
+            ["fallback"] = list.UsedFallback,
+            ["items"] = new JsonArray([.. list.Items.Select(i => (JsonNode)new JsonObject { ["item"] = i.ItemId, ["score"] = i.Score })]),
+        };
+        if (list.UsedFallback)
+        {
+            answer["fallbackReason"] = LearntNothingFrom(recommender, userId) ? "nothing-learnt" : "unknown-user";
+        }
+
+        if (SegmentWarning(recommender, segment, list.UsedFallback) is { } warning)
+        {
+            answer["warnings"] = new JsonArray(warning);
+        }
+
+        return TypedResults.Ok(answer);
+    }
+
+    /// <summary>
+    /// True when the user is in the model's training data but the model learnt nothing from their rows: every one was
+    /// rated below an implicit-feedback model's relevance threshold, or held out for validation by a sweep that kept its
+    /// validation-fold model. Those rows are still excluded from what they are served.
+    /// </summary>
+    private static bool LearntNothingFrom(Recommender recommender, string userId) =>
+        recommender.Users.TryGetIndex(userId, out var user) && (uint)user < (uint)recommender.Excluded.RowCount && recommender.Excluded.RowLength(user) > 0;
+
+    /// <summary>
+    /// The sentence saying that <c>?segment=</c> names no ranking of the model (as <c>eml recommend --segment</c> warns),
+    /// or null when it does or none was given.
+    /// </summary>
+    private static string? SegmentWarning(Recommender recommender, string? segment, bool usedFallback)
+    {
+        var segments = recommender.Fallback.SegmentNames;
+        if (segment is null || segments.Contains(segment))
+        {
+            return null;
+        }
+
+        var has = segments.Count == 0
+            ? "it has none: it was trained without a segment column"
+            : $"it has: {string.Join(", ", segments.Order(StringComparer.Ordinal).Take(10))}{(segments.Count > 10 ? $", ... ({segments.Count} in all)" : string.Empty)}";
+        return usedFallback
+            ? $"Segment '{segment}' is not one the model has a ranking for ({has}); the global ranking was used."
+            : $"Segment '{segment}' is not one the model has a ranking for ({has}); it was not needed: the user has history in the model, and a segment only picks a cold user's ranking.";
     }
 
     private static async Task<IResult> SimilarAsync(

@@ -1177,7 +1177,9 @@ function recommenderTry(name, schema, version) {
     input: "rec-user", datalistId: "rec-users", label: "User id", placeholder: "user id", samples: schema.sampleUsers,
     prefix: "rec", button: "Recommend", path: "recommendations",
     show: answer => [
-      answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
+      answer.fallback ? h("p", { class: "muted", id: "rec-fallback" }, answer.fallbackReason === "nothing-learnt"
+        ? `User '${answer.user}' is in the training data, but the model learnt nothing from their rows (rated below the relevance threshold, or held out for validation): these are the most popular items they do not have.`
+        : `User '${answer.user}' was not in the training data: these are the most popular items.`) : null,
       list("rec-table", answer.items || [])],
   });
   const [itemForm, itemResult] = lookup({

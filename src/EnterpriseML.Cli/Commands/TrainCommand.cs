@@ -7,6 +7,7 @@ using EnterpriseML.Engine.Data;
 using EnterpriseML.Engine.Evaluation;
 using EnterpriseML.Engine.Models;
 using EnterpriseML.Engine.Trainers;
+using EnterpriseML.Registry;
 using Spectre.Console;
 
 namespace EnterpriseML.Cli.Commands;
@@ -431,6 +432,7 @@ internal static class Atomic
             for (; current < files.Count; current++)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(full[current])!);
+                RemoveStaleTemporaries(full[current]);
                 WriteToDisk(full[current] + suffix, files[current].Write);
             }
 
@@ -480,5 +482,35 @@ internal static class Atomic
 
         using var again = new FileStream(path, FileMode.Open, FileAccess.Write);
         again.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Deletes the <c>NAME.tmp-PID</c> siblings of <paramref name="path"/> whose process is not running: the partial
+    /// files of an <c>eml</c> killed while it wrote the same name, which nothing else removes. Another running process's
+    /// temporary file is its write under way and is kept; one that cannot be deleted is left as it is.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        var prefix = Path.GetFileName(path) + ".tmp-";
+        foreach (var candidate in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, prefix + "*"))
+        {
+            var name = Path.GetFileName(candidate);
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)
+                || !int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
+                || processId == Environment.ProcessId
+                || ProcessIds.IsRunning(processId))
+            {
+                continue;
+            }
+
+            try
+            {
+                File.Delete(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to remove (another user's file, a read-only directory): the write goes on without it.
+            }
+        }
     }
 }

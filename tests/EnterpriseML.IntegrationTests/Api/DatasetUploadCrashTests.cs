@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -84,6 +86,53 @@ public sealed class DatasetUploadCrashTests : IDisposable
         }
 
         await AssertRestartCleanAndStoreWorksAsync(scope, bytes);
+    }
+
+    /// <summary>
+    /// An API killed while an upload arrives, then a Worker started on the same host (same temp directory) before any
+    /// API starts again: the Worker's start removes the dead API's spool directory and the upload's bytes in it, as an
+    /// API start does, and keeps the spool directory of an API still running there. Only an API start had removed them,
+    /// so a host running Workers kept the bytes until the API came back.
+    /// </summary>
+    [Fact]
+    public async Task WorkerStart_AfterApiKilledWhileTheFileArrives_RemovesTheDeadApisSpoolAndKeepsALiveOnes()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Postgres, "upcrashwk");
+        var bytes = await DatasetsApiTests.ReadDatasetAsync(DatasetFile);
+        var spool = Path.Combine(_temp, "enterpriseml-spool");
+        string Owned(Process process) => Assert.Single(Directory.GetDirectories(spool, process.Id.ToString(CultureInfo.InvariantCulture) + "-*"));
+
+        await using var live = await StartApiAsync(scope);
+        var liveSpool = Owned(live.Process);
+        string deadSpool;
+        await using (var api = await StartApiAsync(scope))
+        {
+            deadSpool = Owned(api.Process);
+            using var client = Client(api);
+            var release = new TaskCompletionSource();
+            using var form = new MultipartFormDataContent();
+            var file = new StallingContent(bytes[..(bytes.Length * 9 / 10)], release.Task);
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+            form.Add(file, "file", DatasetFile);
+            var upload = client.PostAsync("/api/datasets", form);
+            await Processes.PollAsync(() => Task.FromResult(new DirectoryInfo(deadSpool).EnumerateFiles("*", SearchOption.AllDirectories).Any(f => f.Length > 0) ? (object)true : null),
+                TimeSpan.FromSeconds(30), "the API to buffer the upload under way to a file in its spool directory");
+            await KillAsync(api);
+            release.SetResult();
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => upload);
+        }
+
+        Assert.True(Directory.Exists(deadSpool), deadSpool);
+        var settings = scope.Settings("worker-spool");
+        settings["TMPDIR"] = _temp;
+        await using var worker = new WorkerProcess("worker-spool", settings);
+        await Processes.PollAsync(() => Task.FromResult(worker.Logged("Application started") || worker.Process.HasExited ? "yes" : null),
+            TimeSpan.FromSeconds(60), "the Worker to start");
+        Assert.False(worker.Process.HasExited, worker.Output);
+        Assert.False(Directory.Exists(deadSpool), $"The Worker's start left the killed API's spool directory {deadSpool}:\n{worker.Output}");
+        Assert.True(worker.Logged($"Removed {deadSpool}: the temporary files of a process that ended without removing them"), worker.Output);
+        Assert.True(Directory.Exists(liveSpool), $"The Worker's start removed the running API's spool directory {liveSpool}");
+        Assert.False(live.Process.HasExited);
     }
 
     /// <summary>

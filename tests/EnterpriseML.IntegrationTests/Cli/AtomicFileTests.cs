@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
 using EnterpriseML.Cli.Commands;
+using EnterpriseML.IntegrationTests.Infrastructure;
 
 namespace EnterpriseML.IntegrationTests.Cli;
 
@@ -49,6 +52,47 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal([Path.GetFullPath(model), Path.GetFullPath(report), Path.GetFullPath(html)],
             Atomic.WriteFiles([(model, s => s.Write("model 3"u8)), (report, s => s.Write("report 3"u8)), (html, s => s.Write("html 3"u8))]));
         Assert.Equal(["model 3", "report 3", "html 3"], new[] { model, report, html }.Select(File.ReadAllText));
+    }
+
+    /// <summary>
+    /// An <c>eml</c> killed while it writes leaves its partial <c>NAME.tmp-PID</c> behind; it stayed for good (the
+    /// docs said to delete it by hand). The next <c>eml</c> writing the same name removes it once that process is gone,
+    /// and keeps the temporary file of a process that is still running (its write under way).
+    /// </summary>
+    [Fact]
+    public async Task EmlTrainSave_StaleTemporaryOfADeadProcess_RemovedAndALiveOnesKept()
+    {
+        using var ended = Process.Start(new ProcessStartInfo("sleep", "0") { UseShellExecute = false })!;
+        await ended.WaitForExitAsync();
+        using var running = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        try
+        {
+            var model = Path.Combine(_directory, "m.eml");
+            var stale = $"{model}.tmp-{ended.Id.ToString(CultureInfo.InvariantCulture)}";
+            var live = $"{model}.tmp-{running.Id.ToString(CultureInfo.InvariantCulture)}";
+            var other = Path.Combine(_directory, $"other.eml.tmp-{ended.Id.ToString(CultureInfo.InvariantCulture)}");
+            foreach (var path in new[] { stale, live, other })
+            {
+                await File.WriteAllBytesAsync(path, new byte[4096]);
+            }
+
+            var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+                ["train", "--task", "recommendation", "--train", TestPaths.Dataset("recsys-scotch-implicit.csv"), "--user", "respondent", "--item", "brand",
+                 "--trainer", "popularity", "--seed", "7", "--threads", "1", "--save", model, "--json"]);
+            Assert.True(code == 0, $"eml train failed ({code}): {stdout}\n{stderr}");
+
+            Assert.False(File.Exists(stale), $"{stale} (process {ended.Id} has ended) was left beside the model.");
+            Assert.True(File.Exists(live), $"{live} (process {running.Id} is running) was removed.");
+            // Another name's temporary file is not this write's to remove.
+            Assert.True(File.Exists(other), other);
+            Assert.Equal(["m.eml", Path.GetFileName(live), Path.GetFileName(other)],
+                Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            running.Kill();
+            await running.WaitForExitAsync();
+        }
     }
 
     [Fact]

@@ -360,6 +360,38 @@ public sealed class PredictionApiTests
     }
 
     /// <summary>
+    /// <c>?explainBy=</c> without <c>explain=true</c> was ignored: the rows were scored without explanations, as if it had
+    /// not been sent. It is a 400 naming the parameter and saying it needs <c>explain=true</c>, for a JSON or a CSV body.
+    /// </summary>
+    [Fact]
+    public async Task Predict_ExplainByWithoutExplain_Returns400SayingItNeedsExplain()
+    {
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "serve");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "acme");
+        await ServingModels.InsertVersionAsync(api, tenant, "lr", 1, "champion", await ServingModels.CreditLogisticAsync());
+        using var client = api.Client(key);
+        var rows = ServingModels.CreditRows(2);
+
+        foreach (var (query, detail) in new[]
+        {
+            ("explainBy=column", "Query parameter 'explainBy': it groups explanations and needs explain=true; found explainBy=column with no explain."),
+            ("explainBy=feature&explain=false", "Query parameter 'explainBy': it groups explanations and needs explain=true; found explainBy=feature with explain=false."),
+        })
+        {
+            using var json = await client.PostAsJsonAsync($"/api/models/lr/predict?{query}", new { rows });
+            await ServingInputTests.AssertProblemAsync(json, "Invalid query parameter", detail);
+            using var csv = await client.PostAsync($"/api/models/lr/predict?{query}", new StringContent("checking_status,duration\n<0,6\n", System.Text.Encoding.UTF8, "text/csv"));
+            await ServingInputTests.AssertProblemAsync(csv, "Invalid query parameter", detail);
+        }
+
+        // With explain=true it groups the explanation, as before.
+        var explained = await PredictionsAsync(client, "lr?explain=true&explainBy=column", new { rows });
+        Assert.All(explained, p => Assert.True(p.TryGetProperty("explanation", out _), p.ToString()));
+    }
+
+    /// <summary>
     /// A multiclass model (GBDT of diamonds' cut, five classes) explains the class it predicts (<c>label</c>): with
     /// Serving:ExplainTop above the feature count every non-zero contribution is listed, and the bias plus them is that
     /// class's margin as the engine explains it, not another class's. A date-time column's parts (a logistic model of

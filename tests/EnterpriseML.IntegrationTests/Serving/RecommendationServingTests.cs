@@ -144,6 +144,76 @@ public sealed class RecommendationServingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The answer says why the fallback served a user and when <c>?segment=</c> named no ranking of the model. A
+    /// segment the model lacks had been served the global ranking without a word (while <c>eml recommend --segment</c>
+    /// warns), and a user whose training rows were all rated below the relevance threshold was told apart from an
+    /// unknown one by nothing (the dashboard said they were not in the training data).
+    /// </summary>
+    [Fact]
+    public async Task Recommendations_UnknownSegmentOrNothingLearnt_AnswerSaysWhyAndWarns()
+    {
+        // Scotch with ratings and a region: respondent 1 rated every brand 2 (below the default threshold 4), the others 5.
+        var train = Path.Combine(_directory, "scotch-rated.csv");
+        var lines = await File.ReadAllLinesAsync(TestPaths.Dataset("recsys-scotch-implicit.csv"));
+        await File.WriteAllLinesAsync(train, [lines[0] + ",\"region\",\"rating\"", .. lines.Skip(1).Select(l =>
+        {
+            var respondent = int.Parse(l[..l.IndexOf(',', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+            return l + (respondent % 2 == 0 ? ",even" : ",odd") + (respondent == 1 ? ",2" : ",5");
+        })]);
+        var model = Path.Combine(_directory, "rated.eml");
+        var (code, stdout, stderr) = await Processes.RunAsync(Processes.CliDll,
+            ["train", "--task", "recommendation", "--train", train, "--test", train, "--user", "respondent", "--item", "brand", "--label", "rating",
+             "--trainer", "item-knn", "--set", "segment=region", "--seed", "7", "--threads", "1", "--save", model, "--json"]);
+        Assert.True(code == 0, $"eml train failed ({code}): {stdout}\n{stderr}");
+
+        await using var scope = await BackendScope.CreateAsync(Backend.Sqlite, "recwarn");
+        using var api = new ApiHost(scope);
+        using var admin = api.Client();
+        var (tenant, key) = await ServingModels.CreateTenantAsync(admin, "distillery", "consumer");
+        await ServingModels.InsertVersionAsync(api, tenant, "scotch", 1, "champion", model);
+        using var client = api.Client(key);
+
+        async Task<JsonElement> GetAsync(string path)
+        {
+            using var response = await client.GetAsync($"/api/models/scotch/recommendations/{path}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {body}");
+            return JsonDocument.Parse(body).RootElement.Clone();
+        }
+
+        static string? Warnings(JsonElement answer) => answer.TryGetProperty("warnings", out var w) ? string.Join(" | ", w.EnumerateArray().Select(x => x.GetString())) : null;
+        static string? Reason(JsonElement answer) => answer.TryGetProperty("fallbackReason", out var r) ? r.GetString() : null;
+
+        // Respondent 1 is in the training data, but the model learnt nothing from them; "nobody" is not in it at all.
+        var lowRater = await GetAsync("1?top=5");
+        Assert.True(lowRater.GetProperty("fallback").GetBoolean(), lowRater.ToString());
+        Assert.Equal("nothing-learnt", Reason(lowRater));
+        Assert.Null(Warnings(lowRater));
+        var unknown = await GetAsync("nobody?top=5");
+        Assert.True(unknown.GetProperty("fallback").GetBoolean(), unknown.ToString());
+        Assert.Equal("unknown-user", Reason(unknown));
+        Assert.Null(Warnings(unknown));
+
+        // A segment the model has: its ranking, no warning; one it lacks: the global ranking, said so.
+        var even = await GetAsync("nobody?top=5&segment=even");
+        Assert.Null(Warnings(even));
+        var north = await GetAsync("nobody?top=5&segment=%20north%20");
+        Assert.Equal("Segment 'north' is not one the model has a ranking for (it has: even, odd); the global ranking was used.", Warnings(north));
+        Assert.Equal(Items(unknown), Items(north));
+        Assert.NotEqual(Items(unknown), Items(even));
+
+        // A known user is not served by segment: the warning says the segment was not needed; no fallback reason.
+        var known = await GetAsync("2?top=5&segment=north");
+        Assert.False(known.GetProperty("fallback").GetBoolean(), known.ToString());
+        Assert.Null(Reason(known));
+        Assert.Equal("Segment 'north' is not one the model has a ranking for (it has: even, odd); it was not needed: the user has history in the model, and a segment only picks a cold user's ranking.", Warnings(known));
+
+        // Every field the answer had keeps its place and meaning.
+        Assert.Equal(["model", "version", "user", "fallback", "items", "fallbackReason", "warnings"], north.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["model", "version", "user", "fallback", "items"], (await GetAsync("2?top=5&segment=odd")).EnumerateObject().Select(p => p.Name));
+    }
+
     private async Task<string> TrainAsync(string train, string trainer)
     {
         var model = Path.Combine(_directory, trainer + ".eml");
