@@ -41,6 +41,11 @@ internal static class Processes
             info.ArgumentList.Add(a);
         }
 
+        // An in-process API host (ApiHost) points this process's ASPNETCORE_TEMP at the test process's own spool
+        // directory (ApiHostingExtensions.UseSpoolDirectory); a child that inherited it spooled its uploads there, not
+        // below its own TMPDIR (DatasetUploadCrashTests found nothing in the directory it had given).
+        info.Environment.Remove("ASPNETCORE_TEMP");
+
         foreach (var (k, v) in environment)
         {
             var name = k.Replace(":", "__", StringComparison.Ordinal);
