@@ -36,18 +36,7 @@ public sealed class DatasetUploadCrashTests : IDisposable
         var bytes = await DatasetsApiTests.ReadDatasetAsync(DatasetFile);
         await using (var api = await StartApiAsync(scope))
         {
-            using var client = Client(api);
-            var release = new TaskCompletionSource();
-            using var form = new MultipartFormDataContent();
-            var file = new StallingContent(bytes[..(bytes.Length * 9 / 10)], release.Task);
-            file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            form.Add(file, "file", DatasetFile);
-            var upload = client.PostAsync("/api/datasets", form);
-            await Processes.PollAsync(() => Task.FromResult(LeftFiles().Any(f => f.Length > 0) ? (object)true : null),
-                TimeSpan.FromSeconds(30), "the API to buffer the upload under way to a file");
-            await KillAsync(api);
-            release.SetResult();
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => upload);
+            await KillWhileTheFileArrivesAsync(api, bytes, new DirectoryInfo(_temp), "the API to buffer the upload under way to a file");
         }
 
         await AssertRestartCleanAndStoreWorksAsync(scope, bytes);
@@ -108,18 +97,7 @@ public sealed class DatasetUploadCrashTests : IDisposable
         await using (var api = await StartApiAsync(scope))
         {
             deadSpool = Owned(api.Process);
-            using var client = Client(api);
-            var release = new TaskCompletionSource();
-            using var form = new MultipartFormDataContent();
-            var file = new StallingContent(bytes[..(bytes.Length * 9 / 10)], release.Task);
-            file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-            form.Add(file, "file", DatasetFile);
-            var upload = client.PostAsync("/api/datasets", form);
-            await Processes.PollAsync(() => Task.FromResult(new DirectoryInfo(deadSpool).EnumerateFiles("*", SearchOption.AllDirectories).Any(f => f.Length > 0) ? (object)true : null),
-                TimeSpan.FromSeconds(30), "the API to buffer the upload under way to a file in its spool directory");
-            await KillAsync(api);
-            release.SetResult();
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => upload);
+            await KillWhileTheFileArrivesAsync(api, bytes, new DirectoryInfo(deadSpool), "the API to buffer the upload under way to a file in its spool directory");
         }
 
         Assert.True(Directory.Exists(deadSpool), deadSpool);
@@ -161,6 +139,26 @@ public sealed class DatasetUploadCrashTests : IDisposable
 
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/datasets")).GetProperty("total").GetInt64());
         Assert.Empty(LeftFiles());
+    }
+
+    /// <summary>
+    /// Sends 90 % of <paramref name="bytes"/> as an upload that then stalls, waits until a file with bytes appears below
+    /// <paramref name="watched"/> (the API buffering it), kills the API and lets the upload fail.
+    /// </summary>
+    private static async Task KillWhileTheFileArrivesAsync(ApiProcess api, byte[] bytes, DirectoryInfo watched, string what)
+    {
+        using var client = Client(api);
+        var release = new TaskCompletionSource();
+        using var form = new MultipartFormDataContent();
+        var file = new StallingContent(bytes[..(bytes.Length * 9 / 10)], release.Task);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        form.Add(file, "file", DatasetFile);
+        var upload = client.PostAsync("/api/datasets", form);
+        await Processes.PollAsync(() => Task.FromResult(watched.EnumerateFiles("*", SearchOption.AllDirectories).Any(f => f.Length > 0) ? (object)true : null),
+            TimeSpan.FromSeconds(30), what);
+        await KillAsync(api);
+        release.SetResult();
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => upload);
     }
 
     /// <summary>The regular files with bytes in the temp directory (a live process's empty lock file is not upload data).</summary>
